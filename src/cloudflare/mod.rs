@@ -1,0 +1,1 @@
+//! The Cloudflare API client. PLACEHOLDER: replaced by the real implementation.

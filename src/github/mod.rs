@@ -1,0 +1,1 @@
+//! GitHub: events, the sticky comment, workflow commands. PLACEHOLDER.

@@ -1,0 +1,24 @@
+//! edgeplan: GitOps for Cloudflare-proxied model endpoints.
+//!
+//! The data flows one way:
+//!
+//! ```text
+//! manifest file ─► manifest::load ─► Desired ──┐
+//!                                               ├─► plan::diff ─► render (text | markdown | json)
+//! Cloudflare / sandbox ─► Provider::records ─► Live ┘          └─► apply (batch) ─► verify
+//! ```
+//!
+//! `run` sequences the I/O of each command; `manifest`, `plan` and `render` are pure.
+
+pub mod apply;
+pub mod cli;
+pub mod cloudflare;
+pub mod exit;
+pub mod github;
+pub mod manifest;
+pub mod plan;
+pub mod provider;
+pub mod render;
+pub mod run;
+pub mod sandbox;
+pub mod secret;

@@ -1,0 +1,161 @@
+//! The plan: what has to change in a zone so that it holds what the manifest asks for.
+//!
+//! Everything here is pure. [`diff`] takes a [`Desired`] (a validated manifest) and a [`Live`]
+//! (the records a zone holds, from Cloudflare or the sandbox) and returns a [`ZonePlan`]; nothing
+//! here knows about HTTP, YAML or GitHub, so every rule is tested with plain values.
+//!
+//! Ownership follows DESIGN.md section 2: a record belongs to `owner` when its Cloudflare comment is
+//! exactly `edgeplan:<owner>` or starts with `edgeplan:<owner> | `.
+
+use std::path::PathBuf;
+
+/// A validated manifest: what one owner wants in one zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desired {
+    /// The manifest file as the user named it (used in messages and annotations).
+    pub source: PathBuf,
+    /// The zone apex, lower case, no trailing dot, Punycode.
+    pub zone: String,
+    /// `zone_id` from the manifest, when given: skips the lookup, must belong to `zone`.
+    pub zone_id: Option<String>,
+    /// The owner name of the ownership marker (`edgeplan:<owner>`).
+    pub owner: String,
+    /// The endpoints in manifest order.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One model endpoint: a proxied (or not) CNAME from `name` to `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Fully qualified name, lower case, no trailing dot, Punycode.
+    pub name: String,
+    /// CNAME content: a hostname, lower case, no trailing dot.
+    pub target: String,
+    pub proxied: bool,
+    /// 1 means automatic; always 1 when `proxied`.
+    pub ttl: u32,
+    /// The user's comment, without the ownership marker.
+    pub comment: Option<String>,
+    /// Take over an existing record that nobody owns.
+    pub adopt: bool,
+    /// Origin probe before apply (issue H).
+    pub health: Option<Health>,
+    /// 1-based line of the endpoint's `name` in the manifest, for messages and annotations.
+    pub line: usize,
+}
+
+/// Where to probe an origin before pointing a name at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// A path, probed at `https://<target><path>`.
+    Path(String),
+    /// A full `https://` URL (or `http://` on loopback, for tests).
+    Url(String),
+}
+
+/// A zone as the provider describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone {
+    pub id: String,
+    /// The apex, lower case.
+    pub name: String,
+    /// Most records one batch request may carry (Free 200, paid 3,500).
+    pub batch_limit: usize,
+    /// Longest record comment the zone accepts (Free 100, paid 500).
+    pub comment_limit: usize,
+}
+
+/// One DNS record as the zone holds it, normalised: names and CNAME content lower case without a
+/// trailing dot, and a proxied record's TTL read as 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub id: String,
+    pub name: String,
+    /// `A`, `AAAA`, `CNAME`, `TXT`, ...
+    pub kind: String,
+    pub content: String,
+    pub proxied: bool,
+    pub ttl: u32,
+    pub comment: Option<String>,
+}
+
+/// The live side of a diff: a zone and every record in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Live {
+    pub zone: Zone,
+    pub records: Vec<Record>,
+}
+
+/// The record fields a change shows before and after (the plan JSON's `before` and `after`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordData {
+    pub content: String,
+    pub proxied: bool,
+    pub ttl: u32,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+/// One change to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub action: Action,
+    /// FQDN.
+    pub name: String,
+    /// Record type: `CNAME` for creates and updates; whatever is deleted for deletes.
+    pub kind: String,
+    /// The id of the existing record (update, delete); `None` for a create.
+    pub id: Option<String>,
+    pub before: Option<RecordData>,
+    pub after: Option<RecordData>,
+}
+
+/// Who holds a name that the manifest wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// A record without an edgeplan marker.
+    Unowned,
+    /// A record marked `edgeplan:<other>`.
+    Owner(String),
+}
+
+/// A desired name that a record edgeplan may not touch already holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The endpoint's FQDN.
+    pub name: String,
+    /// The manifest line of the endpoint.
+    pub line: usize,
+    /// The record in the way.
+    pub record: Record,
+    pub holder: Holder,
+}
+
+/// The plan for one zone and one owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZonePlan {
+    pub source: PathBuf,
+    pub zone: Zone,
+    pub owner: String,
+    /// Sorted: deletes, then updates, then creates; by name, then type, within each.
+    pub changes: Vec<Change>,
+    /// Owned records that already match.
+    pub unchanged: usize,
+    /// Records this owner holds in the zone before the change.
+    pub owned: usize,
+    pub conflicts: Vec<Conflict>,
+    /// Advice that does not block the plan.
+    pub warnings: Vec<String>,
+}
+
+/// The plan for every manifest given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    pub zones: Vec<ZonePlan>,
+}

@@ -1,0 +1,203 @@
+//! Sequences each command's I/O: read manifests, talk to the provider, render, exit.
+//!
+//! Everything that decides something lives in `manifest`, `plan` and `render`; this module only
+//! wires them together and turns outcomes into the exit codes of DESIGN.md section 3.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ManifestArgs};
+use crate::exit::Exit;
+use crate::manifest::{self, Problem};
+use crate::plan::Desired;
+
+/// A failure a person reads: printed once on stderr as `error: message` and `  help: advice`.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Parses `args`, runs the command and returns its exit code. Usage errors exit 64, never clap's 2.
+pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            use clap::error::ErrorKind;
+            let _ = err.print();
+            return match err.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Success,
+                _ => Exit::Usage,
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Exit::Api;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(exit) => exit,
+        Err(failure) => {
+            print_failure(&failure);
+            failure.exit
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub async fn run(cli: Cli) -> Result<Exit, Failure> {
+    match cli.command {
+        Command::Validate(args) => validate(&args),
+        Command::Schema => {
+            let schema = serde_json::to_string_pretty(&manifest::schema())
+                .map_err(|e| Failure::new(Exit::Api, e.to_string()))?;
+            println!("{schema}");
+            Ok(Exit::Success)
+        }
+        Command::Plan(_) | Command::Apply(_) | Command::Action => Err(Failure::new(
+            Exit::Usage,
+            "this command is not implemented yet",
+        )),
+    }
+}
+
+fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
+    let manifests = match load_manifests(args)? {
+        Ok(manifests) => manifests,
+        Err(problems) => {
+            print_problems(&problems);
+            return Ok(Exit::Rejected);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for m in &manifests {
+        let _ = writeln!(
+            out,
+            "{}: valid: zone {}, owner {}, {} endpoint{}",
+            m.source.display(),
+            m.zone,
+            m.owner,
+            m.endpoints.len(),
+            if m.endpoints.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(Exit::Success)
+}
+
+/// Expands the `-m` arguments (globs allowed) into files, in order, without duplicates.
+pub fn manifest_paths(args: &ManifestArgs) -> Result<Vec<PathBuf>, Failure> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for pattern in &args.manifests {
+        let is_glob = pattern.contains(['*', '?', '[']);
+        if !is_glob {
+            let path = PathBuf::from(pattern);
+            if !path.exists() {
+                return Err(Failure::new(Exit::Rejected, format!("{pattern}: no such file")).help(
+                    "pass the manifest with -m PATH (default edgeplan.yaml in the current directory)",
+                ));
+            }
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+            continue;
+        }
+        let matches = glob::glob(pattern).map_err(|e| {
+            Failure::new(Exit::Usage, format!("bad manifest pattern `{pattern}`: {e}"))
+        })?;
+        let mut found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        found.sort();
+        if found.is_empty() {
+            return Err(Failure::new(
+                Exit::Rejected,
+                format!("no manifest matches `{pattern}`"),
+            )
+            .help("check the pattern; quote it so the shell does not expand it first"));
+        }
+        for path in found {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// Loads and validates every manifest; the inner `Err` holds every problem found, in file order
+/// and by line within a file.
+pub fn load_manifests(args: &ManifestArgs) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
+    let paths = manifest_paths(args)?;
+    let mut manifests = Vec::new();
+    let mut problems = Vec::new();
+    for path in &paths {
+        match manifest::load(path) {
+            Ok(m) => manifests.push(m),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        problems = manifest::check_set(&manifests);
+    }
+    Ok(if problems.is_empty() {
+        Ok(manifests)
+    } else {
+        Err(problems)
+    })
+}
+
+/// Prints manifest problems as `error: FILE:LINE:COL: message` with `  help:` lines.
+pub fn print_problems(problems: &[Problem]) {
+    let mut err = std::io::stderr().lock();
+    for p in problems {
+        let _ = writeln!(
+            err,
+            "error: {}:{}:{}: {}",
+            p.file.display(),
+            p.line,
+            p.col,
+            p.message
+        );
+        if let Some(help) = &p.help {
+            let _ = writeln!(err, "  help: {help}");
+        }
+    }
+    let n = problems.len();
+    if n > 1 {
+        let _ = writeln!(err, "{n} problems found");
+    }
+}
+
+pub fn print_failure(failure: &Failure) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {}", failure.message);
+    if let Some(help) = &failure.help {
+        let _ = writeln!(err, "  help: {help}");
+    }
+}

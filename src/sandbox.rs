@@ -1,0 +1,1 @@
+//! The local sandbox provider. PLACEHOLDER: replaced by the real implementation.
