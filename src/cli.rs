@@ -47,7 +47,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// Manifest file or glob; may repeat.
-    #[arg(short = 'm', long = "manifest", value_name = "PATH", default_value = "edgeplan.yaml")]
+    #[arg(
+        short = 'm',
+        long = "manifest",
+        value_name = "PATH",
+        default_value = "edgeplan.yaml"
+    )]
     pub manifests: Vec<String>,
 }
 

@@ -130,16 +130,21 @@ pub fn manifest_paths(args: &ManifestArgs) -> Result<Vec<PathBuf>, Failure> {
             continue;
         }
         let matches = glob::glob(pattern).map_err(|e| {
-            Failure::new(Exit::Usage, format!("bad manifest pattern `{pattern}`: {e}"))
+            Failure::new(
+                Exit::Usage,
+                format!("bad manifest pattern `{pattern}`: {e}"),
+            )
         })?;
-        let mut found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        let mut found: Vec<PathBuf> = matches
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
         found.sort();
         if found.is_empty() {
-            return Err(Failure::new(
-                Exit::Rejected,
-                format!("no manifest matches `{pattern}`"),
-            )
-            .help("check the pattern; quote it so the shell does not expand it first"));
+            return Err(
+                Failure::new(Exit::Rejected, format!("no manifest matches `{pattern}`"))
+                    .help("check the pattern; quote it so the shell does not expand it first"),
+            );
         }
         for path in found {
             if !paths.contains(&path) {
