@@ -1,1 +1,201 @@
-//! Applying a plan. PLACEHOLDER.
+//! Applying a zone's plan: atomic batches, re-plan on an unknown outcome, verify at the end.
+//!
+//! DESIGN.md section 6. Every change of a zone goes into Cloudflare's batch endpoint, one
+//! transaction; a plan larger than the zone's batch limit is split into chunks, deletes first
+//! (see [`crate::plan::to_batches`]). Records are created proxied in the request that creates
+//! them, so an origin is never published unproxied.
+//!
+//! A batch whose outcome is unknown (the connection dropped after the request was sent) is never
+//! resent: the zone is read again and re-planned, and only what is still missing is applied. So a
+//! write that did land is not repeated, and nothing is created twice.
+//! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>
+
+use std::time::{Duration, Instant};
+
+use crate::plan::{self, Desired, Live, Zone, ZonePlan};
+use crate::provider::{self, Provider};
+
+/// How many times an unknown outcome may send us back to re-read and re-plan.
+const MAX_REPLANS: usize = 3;
+
+/// What an apply did to one zone.
+#[derive(Debug, Clone)]
+pub struct ZoneReport {
+    pub zone: String,
+    pub created: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    /// Batch requests that landed.
+    pub batches: usize,
+    /// Times the zone was re-read and re-planned after an unknown outcome.
+    pub replans: usize,
+    pub elapsed: Duration,
+}
+
+/// Why an apply stopped. Whatever landed before the failure is described in `landed`.
+#[derive(Debug)]
+pub struct ApplyError {
+    pub zone: String,
+    pub error: provider::Error,
+    /// A sentence saying which chunks landed and which did not.
+    pub landed: String,
+}
+
+/// Progress lines (chunk k of n) go here; the command sends them to stderr.
+pub type Progress<'a> = &'a mut dyn FnMut(&str);
+
+/// Applies `initial` (a plan just computed from a fresh read of `zone`) and converges: after an
+/// unknown outcome the zone is re-read and re-planned. Ends with a verification read whose plan
+/// must be empty.
+pub async fn apply_zone<P: Provider>(
+    provider: &P,
+    desired: &Desired,
+    zone: &Zone,
+    initial: ZonePlan,
+    progress: Progress<'_>,
+) -> Result<ZoneReport, ApplyError> {
+    let started = Instant::now();
+    let mut report = ZoneReport {
+        zone: zone.name.clone(),
+        created: 0,
+        updated: 0,
+        deleted: 0,
+        batches: 0,
+        replans: 0,
+        elapsed: Duration::ZERO,
+    };
+    let mut current = initial;
+    'replan: loop {
+        let batches = plan::to_batches(&current, zone.batch_limit);
+        let total = batches.len();
+        for (k, batch) in batches.iter().enumerate() {
+            if total > 1 {
+                progress(&format!(
+                    "{}: applying chunk {} of {} ({} records)",
+                    zone.name,
+                    k + 1,
+                    total,
+                    batch.len()
+                ));
+            }
+            match provider.batch(zone, batch).await {
+                Ok(()) => {
+                    report.batches += 1;
+                    report.deleted += batch.deletes.len();
+                    report.updated += batch.puts.len();
+                    report.created += batch.posts.len();
+                }
+                Err(provider::Error::UnknownOutcome { message }) if report.replans < MAX_REPLANS => {
+                    report.replans += 1;
+                    progress(&format!(
+                        "{}: outcome of chunk {} unknown ({message}); re-reading the zone and re-planning",
+                        zone.name,
+                        k + 1
+                    ));
+                    current = replan(provider, desired, zone).await.map_err(|error| ApplyError {
+                        zone: zone.name.clone(),
+                        error,
+                        landed: landed(k, total),
+                    })?;
+                    continue 'replan;
+                }
+                Err(error) => {
+                    return Err(ApplyError {
+                        zone: zone.name.clone(),
+                        error,
+                        landed: landed(k, total),
+                    });
+                }
+            }
+        }
+        break;
+    }
+
+    // Verify: a fresh read must plan to nothing.
+    let after = replan(provider, desired, zone).await.map_err(|error| ApplyError {
+        zone: zone.name.clone(),
+        error,
+        landed: "every chunk landed; the verification read failed".into(),
+    })?;
+    if !after.changes.is_empty() || !after.conflicts.is_empty() {
+        return Err(ApplyError {
+            zone: zone.name.clone(),
+            error: provider::Error::Api {
+                message: format!(
+                    "verification failed: after applying, {} still plans {} change(s) and {} conflict(s)",
+                    zone.name,
+                    after.changes.len(),
+                    after.conflicts.len()
+                ),
+                help: Some(
+                    "someone may be editing the zone at the same time; run `edgeplan plan` to see what differs"
+                        .into(),
+                ),
+            },
+            landed: "every chunk landed".into(),
+        });
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Re-reads the zone and plans again.
+pub async fn replan<P: Provider>(
+    provider: &P,
+    desired: &Desired,
+    zone: &Zone,
+) -> Result<ZonePlan, provider::Error> {
+    let records = provider.records(zone).await?;
+    Ok(plan::diff(
+        desired,
+        &Live {
+            zone: zone.clone(),
+            records,
+        },
+    ))
+}
+
+/// Says which chunks landed when chunk `failed` (0-based) of `total` did not.
+fn landed(failed: usize, total: usize) -> String {
+    if total == 1 {
+        return "nothing was applied (the batch is one transaction)".into();
+    }
+    let n = failed + 1;
+    let done = match failed {
+        0 => format!("no chunk of {total} landed"),
+        1 => format!("chunk 1 of {total} landed"),
+        _ => format!("chunks 1-{failed} of {total} landed"),
+    };
+    let rest = match total - n {
+        0 => String::new(),
+        1 => format!("; chunk {total} was not sent"),
+        _ => format!("; chunks {}-{total} were not sent", n + 1),
+    };
+    format!("{done}; chunk {n} failed and nothing of it was applied{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landed_says_which_chunks_landed() {
+        assert_eq!(landed(0, 1), "nothing was applied (the batch is one transaction)");
+        assert_eq!(
+            landed(0, 3),
+            "no chunk of 3 landed; chunk 1 failed and nothing of it was applied; chunks 2-3 were not sent"
+        );
+        assert_eq!(
+            landed(1, 4),
+            "chunk 1 of 4 landed; chunk 2 failed and nothing of it was applied; chunks 3-4 were not sent"
+        );
+        assert_eq!(
+            landed(2, 3),
+            "chunks 1-2 of 3 landed; chunk 3 failed and nothing of it was applied"
+        );
+        assert_eq!(
+            landed(1, 3),
+            "chunk 1 of 3 landed; chunk 2 failed and nothing of it was applied; chunk 3 was not sent"
+        );
+    }
+}
