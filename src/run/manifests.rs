@@ -1,95 +1,16 @@
-//! Sequences each command's I/O: read manifests, talk to the provider, render, exit.
-//!
-//! Everything that decides something lives in `manifest`, `plan` and `render`; this module only
-//! wires them together and turns outcomes into the exit codes of DESIGN.md section 3.
+//! Manifests on the command line: expand `-m` globs, load and validate, print problems.
 
-use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::Parser;
-
-use crate::cli::{Cli, Command, ManifestArgs};
+use crate::cli::ManifestArgs;
 use crate::exit::Exit;
 use crate::manifest::{self, Problem};
 use crate::plan::Desired;
 
-/// A failure a person reads: printed once on stderr as `error: message` and `  help: advice`.
-#[derive(Debug)]
-pub struct Failure {
-    pub exit: Exit,
-    pub message: String,
-    pub help: Option<String>,
-}
+use super::Failure;
 
-impl Failure {
-    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        Failure {
-            exit,
-            message: message.into(),
-            help: None,
-        }
-    }
-
-    pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-}
-
-/// Parses `args`, runs the command and returns its exit code. Usage errors exit 64, never clap's 2.
-pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(err) => {
-            use clap::error::ErrorKind;
-            let _ = err.print();
-            return match err.kind() {
-                ErrorKind::DisplayHelp
-                | ErrorKind::DisplayVersion
-                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Success,
-                _ => Exit::Usage,
-            };
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return Exit::Api;
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(exit) => exit,
-        Err(failure) => {
-            print_failure(&failure);
-            failure.exit
-        }
-    }
-}
-
-/// Runs one parsed command.
-pub async fn run(cli: Cli) -> Result<Exit, Failure> {
-    match cli.command {
-        Command::Validate(args) => validate(&args),
-        Command::Schema => {
-            let schema = serde_json::to_string_pretty(&manifest::schema())
-                .map_err(|e| Failure::new(Exit::Api, e.to_string()))?;
-            println!("{schema}");
-            Ok(Exit::Success)
-        }
-        Command::Plan(_) | Command::Apply(_) | Command::Action => Err(Failure::new(
-            Exit::Usage,
-            "this command is not implemented yet",
-        )),
-    }
-}
-
-fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
+pub fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
     let manifests = match load_manifests(args)? {
         Ok(manifests) => manifests,
         Err(problems) => {
@@ -199,10 +120,3 @@ pub fn print_problems(problems: &[Problem]) {
     }
 }
 
-pub fn print_failure(failure: &Failure) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {}", failure.message);
-    if let Some(help) = &failure.help {
-        let _ = writeln!(err, "  help: {help}");
-    }
-}

@@ -1,0 +1,115 @@
+//! `edgeplan apply`: plan against the live zone, check, confirm, apply each zone atomically,
+//! verify.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::apply::{self, ZoneReport};
+use crate::cli::ApplyArgs;
+use crate::exit::Exit;
+use crate::plan::{Desired, Plan};
+use crate::provider::Provider;
+use crate::render;
+
+use super::plan::{build, color_for, report_blockers};
+use super::target::{Target, with_provider};
+use super::{Failure, load_manifests, print_problems};
+
+pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
+    let interactive = std::io::stdin().is_terminal();
+    if !args.yes && !interactive && !ci() {
+        return Err(Failure::new(
+            Exit::Rejected,
+            "apply needs confirmation, and standard input is not a terminal",
+        )
+        .help("pass --yes (or set CI=true) to apply without a prompt"));
+    }
+    let manifests = match load_manifests(&args.manifests)? {
+        Ok(m) => m,
+        Err(problems) => {
+            print_problems(&problems);
+            return Ok(Exit::Rejected);
+        }
+    };
+    let target = Target::from_args(&args.target)?;
+    with_provider!(&target, p => apply_all(p, &manifests, args, interactive).await)
+}
+
+async fn apply_all<P: Provider>(
+    provider: &P,
+    manifests: &[Desired],
+    args: &ApplyArgs,
+    interactive: bool,
+) -> Result<Exit, Failure> {
+    let plan = build(provider, manifests).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(render::text::render(&plan, color_for(true)).as_bytes());
+        let _ = out.flush();
+    }
+    if report_blockers(manifests, &plan, args.allow_deletes) {
+        return Ok(Exit::Rejected);
+    }
+    if !plan.has_changes() {
+        println!("Nothing to apply.");
+        return Ok(Exit::Success);
+    }
+    if !args.yes && interactive && !ci() && !confirm(&plan) {
+        eprintln!("Apply cancelled; nothing was changed.");
+        return Ok(Exit::Rejected);
+    }
+    let fingerprint = plan.fingerprint();
+    let Plan { zones } = plan;
+    for (zp, desired) in zones.into_iter().zip(manifests) {
+        if zp.changes.is_empty() {
+            continue;
+        }
+        let zone = zp.zone.clone();
+        let mut progress = |line: &str| eprintln!("{line}");
+        match apply::apply_zone(provider, desired, &zone, zp, &mut progress).await {
+            Ok(report) => print_report(&report),
+            Err(e) => {
+                let mut failure = Failure::from(e.error);
+                failure.message = format!("{}: {}; {}", e.zone, failure.message, e.landed);
+                if failure.help.is_none() {
+                    failure.help = Some("fix the cause and run apply again: it re-reads the zone and applies only what is missing".into());
+                }
+                return Err(failure);
+            }
+        }
+    }
+    println!("Applied plan {fingerprint}.");
+    Ok(Exit::Success)
+}
+
+fn print_report(r: &ZoneReport) {
+    println!(
+        "{}: applied: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){}; verified: a fresh plan is empty",
+        r.zone,
+        r.created,
+        r.updated,
+        r.deleted,
+        r.batches,
+        if r.batches == 1 { "" } else { "s" },
+        r.elapsed.as_secs_f64(),
+        if r.replans > 0 {
+            format!(", re-planned {} time(s) after an unknown outcome", r.replans)
+        } else {
+            String::new()
+        }
+    );
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+fn confirm(plan: &Plan) -> bool {
+    let n: usize = plan.zones.iter().map(|z| z.changes.len()).sum();
+    eprint!("Apply {n} change(s)? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    answer.trim() == "yes"
+}

@@ -1,0 +1,120 @@
+//! Sequences each command's I/O: read manifests, talk to the provider, render, exit.
+//!
+//! Everything that decides something lives in `manifest`, `plan` and `render`; this module only
+//! wires them together and turns outcomes into the exit codes of DESIGN.md section 3.
+
+mod apply;
+mod manifests;
+mod plan;
+mod target;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Exit;
+use crate::manifest;
+use crate::provider;
+
+pub use manifests::{load_manifests, manifest_paths, print_problems, validate};
+
+/// A failure a person reads: printed once on stderr as `error: message` and `  help: advice`.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Parses `args`, runs the command and returns its exit code. Usage errors exit 64, never clap's 2.
+pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            use clap::error::ErrorKind;
+            let _ = err.print();
+            return match err.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Success,
+                _ => Exit::Usage,
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Exit::Api;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(exit) => exit,
+        Err(failure) => {
+            print_failure(&failure);
+            failure.exit
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub async fn run(cli: Cli) -> Result<Exit, Failure> {
+    match cli.command {
+        Command::Validate(args) => validate(&args),
+        Command::Schema => {
+            let schema = serde_json::to_string_pretty(&manifest::schema())
+                .map_err(|e| Failure::new(Exit::Api, e.to_string()))?;
+            println!("{schema}");
+            Ok(Exit::Success)
+        }
+        Command::Plan(args) => plan::run(&args).await,
+        Command::Apply(args) => apply::run(&args).await,
+        Command::Action => Err(Failure::new(
+            Exit::Usage,
+            "this command is not implemented yet",
+        )),
+    }
+}
+
+impl From<provider::Error> for Failure {
+    fn from(err: provider::Error) -> Self {
+        let exit = match &err {
+            provider::Error::Rejected { .. } => Exit::Rejected,
+            provider::Error::Api { .. } | provider::Error::UnknownOutcome { .. } => Exit::Api,
+        };
+        Failure {
+            exit,
+            help: err.help().map(str::to_string),
+            message: err.to_string(),
+        }
+    }
+}
+
+pub fn print_failure(failure: &Failure) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {}", failure.message);
+    if let Some(help) = &failure.help {
+        let _ = writeln!(err, "  help: {help}");
+    }
+}

@@ -1,0 +1,124 @@
+//! `edgeplan plan`: load manifests, read each zone, diff, render.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{Format, PlanArgs};
+use crate::exit::Exit;
+use crate::plan::{self, Conflict, Desired, Holder, Live, Plan};
+use crate::provider::{self, Provider};
+use crate::render;
+
+use super::target::{Target, with_provider};
+use super::{Failure, load_manifests, print_problems};
+
+pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
+    let manifests = match load_manifests(&args.manifests)? {
+        Ok(m) => m,
+        Err(problems) => {
+            print_problems(&problems);
+            return Ok(Exit::Rejected);
+        }
+    };
+    let target = Target::from_args(&args.target)?;
+    let plan = with_provider!(&target, p => build(p, &manifests).await)?;
+
+    let output = match args.format {
+        Format::Text => render::text::render(&plan, color_for(args.out.is_none())),
+        Format::Markdown => render::markdown::render(&plan, &render::markdown::Options::default()),
+        Format::Json => render::json::render(&plan),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, &output).map_err(|e| {
+            Failure::new(Exit::Rejected, format!("cannot write {}: {e}", path.display()))
+        })?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(output.as_bytes());
+            let _ = out.flush();
+        }
+    }
+    Ok(verdict(&manifests, &plan, args.allow_deletes, args.detailed_exitcode))
+}
+
+/// Reads each manifest's zone and plans it, in manifest order.
+pub async fn build<P: Provider>(provider: &P, manifests: &[Desired]) -> Result<Plan, provider::Error> {
+    let mut plan = Plan::default();
+    for desired in manifests {
+        let zone = provider.zone(&desired.zone, desired.zone_id.as_deref()).await?;
+        let records = provider.records(&zone).await?;
+        plan.zones.push(plan::diff(desired, &Live { zone, records }));
+    }
+    Ok(plan)
+}
+
+/// Prints what blocks the plan (conflicts, safety refusals) and picks the exit code.
+pub fn verdict(manifests: &[Desired], plan: &Plan, allow_deletes: bool, detailed: bool) -> Exit {
+    if report_blockers(manifests, plan, allow_deletes) {
+        return Exit::Rejected;
+    }
+    if detailed && plan.has_changes() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    }
+}
+
+/// Prints conflicts and safety refusals on stderr; true when there was any.
+pub fn report_blockers(manifests: &[Desired], plan: &Plan, allow_deletes: bool) -> bool {
+    let mut blocked = false;
+    let mut err = std::io::stderr().lock();
+    for (zp, desired) in plan.zones.iter().zip(manifests) {
+        for c in &zp.conflicts {
+            blocked = true;
+            let _ = writeln!(
+                err,
+                "error: {}:{}:1: {}",
+                desired.source.display(),
+                c.line,
+                conflict_message(c)
+            );
+            let _ = writeln!(err, "  help: {}", conflict_help(c));
+        }
+        if let Err(why) = plan::check_safety(zp, allow_deletes) {
+            blocked = true;
+            let _ = writeln!(err, "error: {}: {why}", zp.zone.name);
+            let _ = writeln!(
+                err,
+                "  help: check the manifest; if the deletes are intended, pass --allow-deletes"
+            );
+        }
+    }
+    blocked
+}
+
+pub fn conflict_message(c: &Conflict) -> String {
+    let r = &c.record;
+    let holder = match &c.holder {
+        Holder::Unowned => "nobody owns".to_string(),
+        Holder::Owner(o) => format!("is owned by edgeplan owner `{o}`"),
+    };
+    format!(
+        "{} is already held by a {} record ({} -> {}, id {}) that {holder}",
+        c.name, r.kind, r.name, r.content, r.id
+    )
+}
+
+pub fn conflict_help(c: &Conflict) -> String {
+    match &c.holder {
+        Holder::Unowned => format!(
+            "to take the record over, set `adopt: true` on {}; or delete the record in Cloudflare, or pick another name",
+            c.name
+        ),
+        Holder::Owner(o) => format!(
+            "{} belongs to the manifest with `owner: {o}`; remove it there first, or pick another name",
+            c.name
+        ),
+    }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set.
+pub fn color_for(to_stdout: bool) -> bool {
+    to_stdout
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

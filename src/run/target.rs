@@ -1,0 +1,46 @@
+//! Where `plan` and `apply` read and write: the sandbox, or Cloudflare. Never chosen silently:
+//! without `--sandbox` and without a token the command fails and says how to pick one.
+
+use crate::cli::TargetArgs;
+use crate::cloudflare::Client;
+use crate::exit::Exit;
+use crate::sandbox::Sandbox;
+
+use super::Failure;
+
+pub enum Target {
+    Sandbox(Sandbox),
+    Cloudflare(Client),
+}
+
+impl Target {
+    pub fn from_args(args: &TargetArgs) -> Result<Target, Failure> {
+        if let Some(dir) = &args.sandbox {
+            return Ok(Target::Sandbox(Sandbox::new(dir)));
+        }
+        let token = std::env::var("CLOUDFLARE_API_TOKEN").unwrap_or_default();
+        if token.trim().is_empty() {
+            return Err(Failure::new(
+                Exit::Rejected,
+                "no Cloudflare API token: CLOUDFLARE_API_TOKEN is not set and no --sandbox was given",
+            )
+            .help(
+                "export CLOUDFLARE_API_TOKEN (Zone:Zone:Read + Zone:DNS:Read to plan, Zone:DNS:Edit to apply), \
+                 or try edgeplan locally with --sandbox DIR (or EDGEPLAN_SANDBOX=DIR)",
+            ));
+        }
+        Client::from_env().map(Target::Cloudflare).map_err(Failure::from)
+    }
+}
+
+/// Runs `$body` with `$p` bound to whichever provider the target holds; the commands are generic
+/// over [`crate::provider::Provider`], so this is the one place that picks the implementation.
+macro_rules! with_provider {
+    ($target:expr, $p:ident => $body:expr) => {
+        match $target {
+            $crate::run::target::Target::Sandbox($p) => $body,
+            $crate::run::target::Target::Cloudflare($p) => $body,
+        }
+    };
+}
+pub(crate) use with_provider;
