@@ -224,7 +224,9 @@ pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<P
             // The semaphore is never closed, so acquiring only fails if it were; then run anyway.
             let _permit = permits.acquire_owned().await.ok();
             let (outcome, latency_ms) = prober.probe(&url, None).await;
-            let public_host = if check_host {
+            // A down origin is the error already; asking it a second question only doubles the
+            // wait.
+            let public_host = if check_host && outcome.is_healthy() {
                 let (outcome, _) = prober.probe(&url, Some(&name)).await;
                 Some(HostCheck {
                     host: name.clone(),

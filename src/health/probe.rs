@@ -98,8 +98,7 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
             return format!("TLS error: {tls}");
         }
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            // tokio-rustls wraps the TLS error in an io::Error; `source()` would skip it.
-            if let Some(tls) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+            if let Some(tls) = tls_inside(io) {
                 return format!("TLS error: {tls}");
             }
             match io.kind() {
@@ -126,6 +125,18 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
         format!("could not connect: {innermost}")
     } else {
         format!("request failed: {innermost}")
+    }
+}
+
+/// The rustls error that tokio-rustls wraps in an `io::Error` (which the connector wraps in
+/// another). `io::Error::source` skips the wrapped error itself, so unwrap by hand.
+fn tls_inside(io: &std::io::Error) -> Option<&rustls::Error> {
+    let mut inner = io.get_ref()?;
+    loop {
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        inner = inner.downcast_ref::<std::io::Error>()?.get_ref()?;
     }
 }
 
