@@ -62,7 +62,7 @@ const PLATFORMS: &[Platform] = &[
         suffix: &[Exact("run"), Exact("app")],
         hint: OriginHint {
             platform: "Google Cloud Run",
-            behaviour: "the service answers on its run.app address; another name reaches it only once it is set up through a global external Application Load Balancer, Firebase Hosting or a Cloud Run domain mapping.",
+            behaviour: "the service answers on its generated run.app address; the documented ways to serve it under another name are a global external Application Load Balancer, Firebase Hosting and Cloud Run domain mapping.",
             fix: "Map the public name to the service with one of those, or add a Cloudflare Origin Rule that rewrites the Host header to the run.app hostname.",
             docs: "https://cloud.google.com/run/docs/mapping-custom-domains",
         },

@@ -12,8 +12,8 @@
 //! target itself), and a difference between the two answers becomes a warning naming the fix:
 //! a custom domain on the platform, or a Cloudflare Origin Rule that rewrites the Host header
 //! (<https://developers.cloudflare.com/rules/origin-rules/features/#host-header>). The second
-//! probe is an approximation: TLS SNI still names the target (as it does for Cloudflare with an
-//! SNI override, not by default), so it detects Host-based routing, not certificate mismatches.
+//! probe is an approximation: its TLS SNI still names the target, whatever Cloudflare will send,
+//! so it detects Host-based routing, not whether the origin's certificate covers the public name.
 //! [`origin_hint`] adds what is known about the platform from its hostname alone.
 //!
 //! Probes use their own HTTP client, never the Cloudflare or GitHub clients, and send no
