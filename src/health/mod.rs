@@ -184,6 +184,9 @@ impl fmt::Display for ProbeResult {
 /// Probes every endpoint that has a `health`, at most `options.concurrency` at a time, and
 /// returns one result per such endpoint in the order given. Endpoints without `health` are
 /// skipped. Never fails: a `health` that cannot be probed is a failed result saying why.
+///
+/// Spawns its probes as tokio tasks, so it must run inside a tokio runtime (as every command
+/// does). Worst case it takes `ceil(n / concurrency) * 2 * timeout`.
 pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<ProbeResult> {
     let prober = Arc::new(probe::Prober::new(options.timeout));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
