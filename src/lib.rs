@@ -15,6 +15,7 @@ pub mod cli;
 pub mod cloudflare;
 pub mod exit;
 pub mod github;
+pub mod health;
 pub mod manifest;
 pub mod plan;
 pub mod provider;

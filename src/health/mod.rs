@@ -1,0 +1,352 @@
+//! Origin preflight: never point a model endpoint at an origin that cannot serve it.
+//!
+//! An endpoint's `health` (DESIGN.md section 1) names a path, probed at
+//! `https://<target><path>`, or a full URL. [`probe_all`] GETs each one with bounded concurrency
+//! and a short timeout and reports status and latency for the plan's text, markdown and JSON
+//! outputs; `apply` refuses to create or repoint a record at an origin whose probe failed
+//! ([`refusal`]) unless `--skip-health` is given.
+//!
+//! A healthy origin can still fail behind Cloudflare: a proxied CNAME makes Cloudflare send
+//! `Host: <public name>`, and many platforms route on that header. So each origin is probed a
+//! second time with `Host` set to the endpoint's public name (when the probe URL is on the
+//! target itself), and a difference between the two answers becomes a warning naming the fix:
+//! a custom domain on the platform, or a Cloudflare Origin Rule that rewrites the Host header
+//! (<https://developers.cloudflare.com/rules/origin-rules/features/#host-header>). The second
+//! probe is an approximation: its TLS SNI still names the target, whatever Cloudflare will send,
+//! so it detects Host-based routing, not whether the origin's certificate covers the public name.
+//! [`origin_hint`] adds what is known about the platform from its hostname alone.
+//!
+//! Probes use their own HTTP client, never the Cloudflare or GitHub clients, and send no
+//! `Authorization` header, cookie or token of any kind.
+
+mod hint;
+mod probe;
+mod url;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::plan::{Action, Desired, Endpoint, ZonePlan};
+
+pub use hint::{ORIGIN_RULE_DOCS, OriginHint, origin_hint};
+pub use url::{HealthUrlError, health_url, is_loopback};
+
+/// The environment variable that overrides the per-probe timeout, in milliseconds (for tests).
+pub const TIMEOUT_ENV: &str = "EDGEPLAN_HEALTH_TIMEOUT_MS";
+
+/// How probes run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeOptions {
+    /// Per request: connect, TLS and response headers together. Default 5 s.
+    pub timeout: Duration,
+    /// Most origins probed at the same time. Default 8; 0 is read as 1.
+    pub concurrency: usize,
+    /// Also probe with `Host: <endpoint name>` to find origins that reject the public name.
+    /// Default true.
+    pub public_host_check: bool,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        ProbeOptions {
+            timeout: Duration::from_secs(5),
+            concurrency: 8,
+            public_host_check: true,
+        }
+    }
+}
+
+impl ProbeOptions {
+    /// The defaults, with the timeout taken from `EDGEPLAN_HEALTH_TIMEOUT_MS` when it is set.
+    pub fn from_env() -> Result<ProbeOptions, String> {
+        ProbeOptions::with_timeout_env(std::env::var(TIMEOUT_ENV).ok().as_deref())
+    }
+
+    /// The defaults, with the timeout from `value` (the variable's content) when given.
+    pub fn with_timeout_env(value: Option<&str>) -> Result<ProbeOptions, String> {
+        let mut options = ProbeOptions::default();
+        if let Some(raw) = value {
+            match raw.trim().parse::<u64>() {
+                Ok(ms @ 1..=600_000) => options.timeout = Duration::from_millis(ms),
+                _ => {
+                    return Err(format!(
+                        "{TIMEOUT_ENV}=`{raw}` is not a timeout: set it to whole milliseconds between 1 and 600000, or unset it for the default 5000"
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// What one probe found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Outcome {
+    /// 2xx or 3xx.
+    Healthy { status: u16 },
+    /// Anything else: the HTTP status, a TLS error, a timeout, a refused connection...
+    Failed {
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+    },
+}
+
+impl Outcome {
+    pub fn is_healthy(&self) -> bool {
+        matches!(self, Outcome::Healthy { .. })
+    }
+
+    /// `HTTP 200` or the failure reason.
+    pub fn summary(&self) -> String {
+        match self {
+            Outcome::Healthy { status } => format!("HTTP {status}"),
+            Outcome::Failed { reason, .. } => reason.clone(),
+        }
+    }
+}
+
+/// The origin's answer when asked for the public name, as Cloudflare will ask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostCheck {
+    /// The `Host` header sent: the endpoint's FQDN.
+    pub host: String,
+    pub outcome: Outcome,
+}
+
+/// The preflight of one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProbeResult {
+    /// The endpoint's FQDN.
+    pub name: String,
+    /// The CNAME target.
+    pub target: String,
+    /// The URL probed.
+    pub url: String,
+    pub outcome: Outcome,
+    /// Time to the response headers (or to the failure), in milliseconds.
+    pub latency_ms: u64,
+    /// The second probe, with `Host: <name>`; absent when not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_host: Option<HostCheck>,
+}
+
+impl ProbeResult {
+    /// True when the origin answered 2xx or 3xx for its own hostname. This is what `apply`
+    /// requires.
+    pub fn is_healthy(&self) -> bool {
+        self.outcome.is_healthy()
+    }
+
+    /// A warning when the origin serves its own hostname but not the public name.
+    pub fn host_warning(&self) -> Option<String> {
+        let check = self.public_host.as_ref()?;
+        if !self.outcome.is_healthy() || check.outcome.is_healthy() {
+            return None;
+        }
+        Some(format!(
+            "origin answers {} for its own host but {} for Host: {}: configure {} as a custom domain on the origin's platform, or add a Cloudflare Origin Rule that rewrites the Host header to {} ({})",
+            self.outcome.summary(),
+            check.outcome.summary(),
+            check.host,
+            check.host,
+            self.target,
+            ORIGIN_RULE_DOCS
+        ))
+    }
+}
+
+impl fmt::Display for ProbeResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.outcome {
+            Outcome::Healthy { status } => write!(
+                f,
+                "{}: healthy, HTTP {status} in {} ms ({})",
+                self.name, self.latency_ms, self.url
+            )?,
+            Outcome::Failed { reason, .. } => write!(
+                f,
+                "{}: unhealthy, {reason} after {} ms ({})",
+                self.name, self.latency_ms, self.url
+            )?,
+        }
+        if let Some(warning) = self.host_warning() {
+            write!(f, "\n  warning: {warning}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Probes every endpoint that has a `health`, at most `options.concurrency` at a time, and
+/// returns one result per such endpoint in the order given. Endpoints without `health` are
+/// skipped. Never fails: a `health` that cannot be probed is a failed result saying why.
+///
+/// Spawns its probes as tokio tasks, so it must run inside a tokio runtime (as every command
+/// does). Worst case it takes `ceil(n / concurrency) * 2 * timeout`.
+pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<ProbeResult> {
+    let prober = Arc::new(probe::Prober::new(options.timeout));
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut results: Vec<Option<ProbeResult>> = Vec::new();
+    for endpoint in endpoints {
+        let Some(health) = &endpoint.health else {
+            continue;
+        };
+        let index = results.len();
+        let url = match health_url(&endpoint.target, health) {
+            Ok(url) => url,
+            Err(err) => {
+                results.push(Some(ProbeResult {
+                    name: endpoint.name.clone(),
+                    target: endpoint.target.clone(),
+                    url: health_text(health),
+                    outcome: Outcome::Failed {
+                        reason: format!("not probed: {err}"),
+                        status: None,
+                    },
+                    latency_ms: 0,
+                    public_host: None,
+                }));
+                continue;
+            }
+        };
+        results.push(None);
+        // NOTE: the public-name probe only makes sense against the target itself; a health URL
+        // on another host (a status page) would answer for that host, not for the origin.
+        let check_host = options.public_host_check
+            && url
+                .host_str()
+                .is_some_and(|h| h.eq_ignore_ascii_case(endpoint.target.trim_end_matches('.')));
+        let (name, target) = (endpoint.name.clone(), endpoint.target.clone());
+        let (prober, permits) = (prober.clone(), permits.clone());
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring only fails if it were; then run anyway.
+            let _permit = permits.acquire_owned().await.ok();
+            let (outcome, latency_ms) = prober.probe(&url, None).await;
+            // A down origin is the error already; asking it a second question only doubles the
+            // wait.
+            let public_host = if check_host && outcome.is_healthy() {
+                let (outcome, _) = prober.probe(&url, Some(&name)).await;
+                Some(HostCheck {
+                    host: name.clone(),
+                    outcome,
+                })
+            } else {
+                None
+            };
+            let result = ProbeResult {
+                name,
+                target,
+                url: url.to_string(),
+                outcome,
+                latency_ms,
+                public_host,
+            };
+            (index, result)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        // A probe task only panics on a bug; its slot then stays empty and is reported below.
+        if let Ok((index, result)) = joined
+            && let Some(slot) = results.get_mut(index)
+        {
+            *slot = Some(result);
+        }
+    }
+    let mut out = Vec::with_capacity(results.len());
+    let mut with_health = endpoints.iter().filter(|e| e.health.is_some());
+    for slot in results {
+        let endpoint = with_health.next();
+        out.push(slot.unwrap_or_else(|| {
+            ProbeResult {
+                name: endpoint.map(|e| e.name.clone()).unwrap_or_default(),
+                target: endpoint.map(|e| e.target.clone()).unwrap_or_default(),
+                url: endpoint
+                    .and_then(|e| e.health.as_ref())
+                    .map(health_text)
+                    .unwrap_or_default(),
+                outcome: Outcome::Failed {
+                    reason:
+                        "the probe stopped unexpectedly: run again, and report it if it repeats"
+                            .into(),
+                    status: None,
+                },
+                latency_ms: 0,
+                public_host: None,
+            }
+        }));
+    }
+    out
+}
+
+fn health_text(health: &crate::plan::Health) -> String {
+    match health {
+        crate::plan::Health::Path(p) | crate::plan::Health::Url(p) => p.clone(),
+    }
+}
+
+/// The endpoints of `desired` whose change in `plan` points a name at an origin: a create, or an
+/// update that changes the CNAME target. Only those that have `health` are returned.
+///
+/// A change of comment, TTL or proxied status alone sends no traffic anywhere new, so it is not
+/// held up by a probe.
+pub fn endpoints_to_probe<'a>(desired: &'a Desired, plan: &ZonePlan) -> Vec<&'a Endpoint> {
+    desired
+        .endpoints
+        .iter()
+        .filter(|e| e.health.is_some())
+        .filter(|e| {
+            plan.changes.iter().any(|c| {
+                c.name == e.name
+                    && match c.action {
+                        Action::Create => true,
+                        Action::Update => {
+                            c.before.as_ref().map(|b| &b.content)
+                                != c.after.as_ref().map(|a| &a.content)
+                        }
+                        Action::Delete => false,
+                    }
+            })
+        })
+        .collect()
+}
+
+/// Why `apply` will not go ahead: every failed probe, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    pub help: String,
+}
+
+/// `None` when every probe is healthy; otherwise what `apply` prints before exiting 1.
+pub fn refusal(results: &[ProbeResult]) -> Option<Refusal> {
+    let failed: Vec<&ProbeResult> = results.iter().filter(|r| !r.is_healthy()).collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = failed
+        .iter()
+        .map(|r| format!("  {}: {} ({})", r.name, r.outcome.summary(), r.url))
+        .collect();
+    let noun = if failed.len() == 1 {
+        "origin"
+    } else {
+        "origins"
+    };
+    Some(Refusal {
+        message: format!(
+            "{} {noun} failed the health probe; not pointing DNS at {}:\n{}",
+            failed.len(),
+            if failed.len() == 1 { "it" } else { "them" },
+            lines.join("\n")
+        ),
+        help: "bring the origin up (or fix its `health` in the manifest) and run apply again, or pass --skip-health to apply anyway".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

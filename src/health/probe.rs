@@ -1,0 +1,174 @@
+//! One HTTP probe: GET a URL, no redirects, a short timeout, and a reason a person can act on.
+//!
+//! The client is built here and nowhere else, with nothing that could carry a credential: no
+//! default headers, no cookie store, no redirects (a redirect could leave for another host, and a
+//! 3xx already proves the origin is up). URLs with `user:password@` are refused before they get
+//! here (see [`super::url`]), so no `Authorization` header is ever sent.
+//!
+//! NOTE: probes speak HTTP/1.1 only. It is what Cloudflare uses towards origins unless HTTP/2 to
+//! origin is switched on, and it is the protocol in which an explicit `Host` header (the
+//! public-name check) is sent as written; in HTTP/2 the authority travels as `:authority`.
+
+use std::error::Error as _;
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, StatusCode, Url, header, redirect};
+
+use super::Outcome;
+
+pub(super) struct Prober {
+    client: Result<Client, String>,
+    timeout: Duration,
+}
+
+impl Prober {
+    pub(super) fn new(timeout: Duration) -> Prober {
+        let client = Client::builder()
+            .redirect(redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .http1_only()
+            .user_agent(concat!(
+                "edgeplan/",
+                env!("CARGO_PKG_VERSION"),
+                " (origin health probe)"
+            ))
+            .build()
+            .map_err(|e| format!("could not start the HTTP client for probes: {e}"));
+        Prober { client, timeout }
+    }
+
+    /// GETs `url`, with `Host: host` when given, and returns the outcome and the time it took.
+    pub(super) async fn probe(&self, url: &Url, host: Option<&str>) -> (Outcome, u64) {
+        let client = match &self.client {
+            Ok(c) => c,
+            Err(e) => {
+                return (
+                    Outcome::Failed {
+                        reason: e.clone(),
+                        status: None,
+                    },
+                    0,
+                );
+            }
+        };
+        let mut request = client.get(url.clone());
+        if let Some(host) = host {
+            request = request.header(header::HOST, host);
+        }
+        let started = Instant::now();
+        let result = request.send().await;
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // The body is never read: the status line and headers answer the question.
+        let outcome = match result {
+            Ok(response) => classify(response.status()),
+            Err(err) => Outcome::Failed {
+                reason: describe(&err, self.timeout),
+                status: None,
+            },
+        };
+        (outcome, latency_ms)
+    }
+}
+
+/// 2xx and 3xx are healthy: the origin is up and serving that name.
+fn classify(status: StatusCode) -> Outcome {
+    let code = status.as_u16();
+    if status.is_success() || status.is_redirection() {
+        Outcome::Healthy { status: code }
+    } else {
+        Outcome::Failed {
+            reason: format!("HTTP {code}"),
+            status: Some(code),
+        }
+    }
+}
+
+/// A short reason for a request that got no response: timeout, TLS, refused, DNS, or the
+/// innermost cause.
+fn describe(err: &reqwest::Error, timeout: Duration) -> String {
+    if err.is_timeout() {
+        return format!("timed out after {} ms", timeout.as_millis());
+    }
+    let mut innermost = err.to_string();
+    let mut dns = false;
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return format!("TLS error: {tls}");
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = tls_inside(io) {
+                return format!("TLS error: {tls}");
+            }
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
+                std::io::ErrorKind::ConnectionReset => {
+                    return "connection reset by the origin".into();
+                }
+                std::io::ErrorKind::TimedOut => {
+                    return format!("timed out after {} ms", timeout.as_millis());
+                }
+                _ => {}
+            }
+        }
+        let text = cause.to_string();
+        if text.contains("dns error") {
+            dns = true;
+        }
+        innermost = text;
+        source = cause.source();
+    }
+    if dns {
+        format!("DNS lookup failed: {innermost}")
+    } else if err.is_connect() {
+        format!("could not connect: {innermost}")
+    } else {
+        format!("request failed: {innermost}")
+    }
+}
+
+/// The rustls error that tokio-rustls wraps in an `io::Error` (which the connector wraps in
+/// another). `io::Error::source` skips the wrapped error itself, so unwrap by hand.
+fn tls_inside(io: &std::io::Error) -> Option<&rustls::Error> {
+    let mut inner = io.get_ref()?;
+    loop {
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        inner = inner.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_and_three_hundreds_are_healthy_everything_else_fails_with_its_code() {
+        assert_eq!(
+            classify(StatusCode::OK),
+            Outcome::Healthy { status: 200 },
+            "200"
+        );
+        assert_eq!(
+            classify(StatusCode::FOUND),
+            Outcome::Healthy { status: 302 },
+            "302"
+        );
+        assert_eq!(
+            classify(StatusCode::SERVICE_UNAVAILABLE),
+            Outcome::Failed {
+                reason: "HTTP 503".into(),
+                status: Some(503)
+            }
+        );
+        assert!(matches!(
+            classify(StatusCode::NOT_FOUND),
+            Outcome::Failed {
+                status: Some(404),
+                ..
+            }
+        ));
+    }
+}

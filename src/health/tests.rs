@@ -1,0 +1,242 @@
+//! Pure parts of the preflight: options, messages, the JSON shape, which endpoints are probed.
+//! The probes themselves are tested against local servers in tests/health.rs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::*;
+use crate::plan::{Change, Health, RecordData, Zone};
+
+fn result(outcome: Outcome, public: Option<Outcome>) -> ProbeResult {
+    ProbeResult {
+        name: "sentiment.example.com".into(),
+        target: "sentiment-abc-uc.a.run.app".into(),
+        url: "https://sentiment-abc-uc.a.run.app/healthz".into(),
+        outcome,
+        latency_ms: 42,
+        public_host: public.map(|outcome| HostCheck {
+            host: "sentiment.example.com".into(),
+            outcome,
+        }),
+    }
+}
+
+fn failed(reason: &str, status: Option<u16>) -> Outcome {
+    Outcome::Failed {
+        reason: reason.into(),
+        status,
+    }
+}
+
+#[test]
+fn the_timeout_comes_from_the_environment_variable_when_set() {
+    let default = ProbeOptions::with_timeout_env(None).expect("default");
+    assert_eq!(default.timeout, Duration::from_secs(5));
+    assert_eq!(default.concurrency, 8);
+    let set = ProbeOptions::with_timeout_env(Some("250")).expect("250 ms");
+    assert_eq!(set.timeout, Duration::from_millis(250));
+    for bad in ["", "0", "-5", "1.5", "five", "600001"] {
+        let err = ProbeOptions::with_timeout_env(Some(bad)).expect_err(bad);
+        assert!(err.contains(TIMEOUT_ENV), "{err}");
+        assert!(err.contains("between 1 and 600000"), "{err}");
+    }
+}
+
+#[test]
+fn a_public_host_failure_behind_a_healthy_origin_is_a_warning_naming_the_fix() {
+    let r = result(
+        Outcome::Healthy { status: 200 },
+        Some(failed("HTTP 404", Some(404))),
+    );
+    assert!(r.is_healthy(), "the origin itself is up");
+    let warning = r.host_warning().expect("warning");
+    assert_eq!(
+        warning,
+        "origin answers HTTP 200 for its own host but HTTP 404 for Host: sentiment.example.com: \
+         configure sentiment.example.com as a custom domain on the origin's platform, or add a \
+         Cloudflare Origin Rule that rewrites the Host header to sentiment-abc-uc.a.run.app \
+         (https://developers.cloudflare.com/rules/origin-rules/features/#host-header)"
+    );
+    // No warning when both agree, or when the origin is down anyway (that is the error).
+    let same = result(
+        Outcome::Healthy { status: 200 },
+        Some(Outcome::Healthy { status: 200 }),
+    );
+    assert_eq!(same.host_warning(), None);
+    let down = result(
+        failed("HTTP 503", Some(503)),
+        Some(failed("HTTP 503", Some(503))),
+    );
+    assert_eq!(down.host_warning(), None);
+}
+
+#[test]
+fn display_shows_status_latency_and_url() {
+    let up = result(Outcome::Healthy { status: 204 }, None);
+    assert_eq!(
+        up.to_string(),
+        "sentiment.example.com: healthy, HTTP 204 in 42 ms (https://sentiment-abc-uc.a.run.app/healthz)"
+    );
+    let down = result(failed("timed out after 5000 ms", None), None);
+    assert_eq!(
+        down.to_string(),
+        "sentiment.example.com: unhealthy, timed out after 5000 ms after 42 ms (https://sentiment-abc-uc.a.run.app/healthz)"
+    );
+    let mismatch = result(
+        Outcome::Healthy { status: 200 },
+        Some(failed("HTTP 403", Some(403))),
+    );
+    let text = mismatch.to_string();
+    assert!(
+        text.contains("\n  warning: origin answers HTTP 200 for its own host but HTTP 403"),
+        "{text}"
+    );
+}
+
+#[test]
+fn results_serialise_for_the_plan_json() {
+    let r = result(
+        Outcome::Healthy { status: 200 },
+        Some(failed("HTTP 404", Some(404))),
+    );
+    let json = serde_json::to_value(&r).expect("json");
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "name": "sentiment.example.com",
+            "target": "sentiment-abc-uc.a.run.app",
+            "url": "https://sentiment-abc-uc.a.run.app/healthz",
+            "outcome": {"state": "healthy", "status": 200},
+            "latency_ms": 42,
+            "public_host": {"host": "sentiment.example.com",
+                            "outcome": {"state": "failed", "reason": "HTTP 404", "status": 404}}
+        })
+    );
+    let timeout = result(failed("timed out after 5000 ms", None), None);
+    let json = serde_json::to_value(&timeout).expect("json");
+    assert_eq!(
+        json["outcome"],
+        serde_json::json!({"state": "failed", "reason": "timed out after 5000 ms"})
+    );
+    assert!(json.get("public_host").is_none());
+}
+
+#[test]
+fn refusal_names_every_failed_origin_and_the_way_out() {
+    let ok = result(Outcome::Healthy { status: 200 }, None);
+    assert_eq!(refusal(std::slice::from_ref(&ok)), None);
+    let mut bad = result(failed("HTTP 503", Some(503)), None);
+    bad.name = "embed.example.com".into();
+    let r = refusal(&[ok, bad]).expect("refused");
+    assert_eq!(
+        r.message,
+        "1 origin failed the health probe; not pointing DNS at it:\n  embed.example.com: HTTP 503 (https://sentiment-abc-uc.a.run.app/healthz)"
+    );
+    assert!(r.help.contains("--skip-health"), "{}", r.help);
+}
+
+fn endpoint(name: &str, health: Option<&str>) -> Endpoint {
+    Endpoint {
+        name: name.into(),
+        target: "origin.example.net".into(),
+        proxied: true,
+        ttl: 1,
+        comment: None,
+        adopt: false,
+        health: health.map(|h| Health::Path(h.into())),
+        line: 1,
+    }
+}
+
+fn data(content: &str, comment: &str) -> RecordData {
+    RecordData {
+        content: content.into(),
+        proxied: true,
+        ttl: 1,
+        comment: Some(comment.into()),
+    }
+}
+
+fn change(
+    action: Action,
+    name: &str,
+    before: Option<RecordData>,
+    after: Option<RecordData>,
+) -> Change {
+    Change {
+        action,
+        name: name.into(),
+        kind: "CNAME".into(),
+        id: None,
+        before,
+        after,
+    }
+}
+
+#[test]
+fn only_creates_and_repoints_of_endpoints_with_health_are_probed() {
+    let desired = Desired {
+        source: PathBuf::from("edgeplan.yaml"),
+        zone: "example.com".into(),
+        zone_id: None,
+        owner: "default".into(),
+        endpoints: vec![
+            endpoint("new.example.com", Some("/h")),
+            endpoint("moved.example.com", Some("/h")),
+            endpoint("renamed-comment.example.com", Some("/h")),
+            endpoint("unchanged.example.com", Some("/h")),
+            endpoint("nohealth.example.com", None),
+        ],
+    };
+    let plan = ZonePlan {
+        source: desired.source.clone(),
+        zone: Zone {
+            id: "z".into(),
+            name: "example.com".into(),
+            batch_limit: 200,
+            comment_limit: 100,
+        },
+        owner: "default".into(),
+        changes: vec![
+            change(
+                Action::Create,
+                "new.example.com",
+                None,
+                Some(data("origin.example.net", "a")),
+            ),
+            change(
+                Action::Update,
+                "moved.example.com",
+                Some(data("old.example.net", "a")),
+                Some(data("origin.example.net", "a")),
+            ),
+            change(
+                Action::Update,
+                "renamed-comment.example.com",
+                Some(data("origin.example.net", "a")),
+                Some(data("origin.example.net", "b")),
+            ),
+            change(
+                Action::Create,
+                "nohealth.example.com",
+                None,
+                Some(data("origin.example.net", "a")),
+            ),
+            change(
+                Action::Delete,
+                "gone.example.com",
+                Some(data("x.example.net", "a")),
+                None,
+            ),
+        ],
+        unchanged: 1,
+        owned: 4,
+        conflicts: vec![],
+        warnings: vec![],
+    };
+    let names: Vec<&str> = endpoints_to_probe(&desired, &plan)
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["new.example.com", "moved.example.com"]);
+}
