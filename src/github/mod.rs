@@ -9,3 +9,5 @@
 
 pub mod dispatch;
 pub mod event;
+pub mod files;
+pub mod workflow;
