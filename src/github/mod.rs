@@ -7,6 +7,8 @@
 //! Behaviour follows <https://docs.github.com/en/actions> as summarised in
 //! `reference/github-actions.md`.
 
+pub mod client;
+pub mod comment;
 pub mod dispatch;
 pub mod event;
 pub mod files;
