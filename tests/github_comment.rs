@@ -45,7 +45,11 @@ async fn three_upserts_with_changing_bodies_leave_one_comment() {
             .expect("upsert");
         assert_eq!(
             s.outcome,
-            if i == 0 { Outcome::Created } else { Outcome::Updated }
+            if i == 0 {
+                Outcome::Created
+            } else {
+                Outcome::Updated
+            }
         );
         urls.push(s.url);
     }
@@ -77,7 +81,10 @@ async fn unchanged_body_makes_no_write() {
         .expect("second");
     assert_eq!(s.outcome, Outcome::Unchanged);
     let writes_after = gh.log().iter().filter(|l| l.method != "GET").count();
-    assert_eq!(writes_before, writes_after, "no PATCH or POST for an identical body");
+    assert_eq!(
+        writes_before, writes_after,
+        "no PATCH or POST for an identical body"
+    );
 }
 
 #[tokio::test]
@@ -133,9 +140,16 @@ async fn separate_manifest_markers_keep_separate_comments() {
     let gh = GitHub::start();
     let c = client(&gh, WRITE_TOKEN);
     for m in ["dns/a.yaml", "dns/b.yaml", "dns/a.yaml"] {
-        comment::upsert(&c, &repo(), 4, &comment::marker(Some(m)), m, &Author::default())
-            .await
-            .expect("upsert");
+        comment::upsert(
+            &c,
+            &repo(),
+            4,
+            &comment::marker(Some(m)),
+            m,
+            &Author::default(),
+        )
+        .await
+        .expect("upsert");
     }
     assert_eq!(gh.comments(REPO, 4).len(), 2);
 }
@@ -150,12 +164,23 @@ async fn body_too_long_is_surfaced_with_advice() {
         .await
         .expect_err("422");
     assert_eq!(err.status(), Some(422));
-    assert!(err.to_string().contains("Body is too long (maximum is 65536 characters)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Body is too long (maximum is 65536 characters)"),
+        "{err}"
+    );
     assert!(err.help().is_some_and(|h| h.contains("65,536")));
     // Through upsert the clamp keeps the request under the limit.
-    let s = comment::upsert(&c, &repo(), 2, MARKER, &"y\n".repeat(40_000), &Author::default())
-        .await
-        .expect("clamped");
+    let s = comment::upsert(
+        &c,
+        &repo(),
+        2,
+        MARKER,
+        &"y\n".repeat(40_000),
+        &Author::default(),
+    )
+    .await
+    .expect("clamped");
     assert_eq!(s.outcome, Outcome::Created);
     assert!(gh.comments(REPO, 2)[0].body.contains("Truncated"));
 }
@@ -168,8 +193,14 @@ async fn read_only_token_gets_permission_advice() {
         .await
         .expect_err("403");
     assert_eq!(err.status(), Some(403));
-    assert!(err.to_string().contains("Resource not accessible by integration"));
-    assert!(err.help().is_some_and(|h| h.contains("pull-requests: write")));
+    assert!(
+        err.to_string()
+            .contains("Resource not accessible by integration")
+    );
+    assert!(
+        err.help()
+            .is_some_and(|h| h.contains("pull-requests: write"))
+    );
     assert!(!format!("{err} {err:?}").contains(READ_TOKEN));
 }
 
@@ -195,8 +226,15 @@ async fn ghes_base_path_is_kept_on_every_page() {
     assert_eq!(s.outcome, Outcome::Created);
     let log = gh.log();
     assert_eq!(log.len(), 3, "{log:?}");
-    assert!(log.iter().all(|l| l.path.starts_with("/api/v3/repos/octo/hello/")), "{log:?}");
-    assert!(log.iter().all(|l| l.authorization.is_some()), "token sent on the Link page too");
+    assert!(
+        log.iter()
+            .all(|l| l.path.starts_with("/api/v3/repos/octo/hello/")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().all(|l| l.authorization.is_some()),
+        "token sent on the Link page too"
+    );
 }
 
 #[tokio::test]
@@ -204,11 +242,19 @@ async fn reads_retry_after_a_5xx_and_posts_do_not() {
     let gh = GitHub::start();
     let c = client(&gh, WRITE_TOKEN);
     gh.fail_next("GET", 502, serde_json::json!({"message": "Server Error"}));
-    assert!(c.list_issue_comments(&repo(), 2).await.expect("retried").is_empty());
+    assert!(
+        c.list_issue_comments(&repo(), 2)
+            .await
+            .expect("retried")
+            .is_empty()
+    );
     assert_eq!(gh.count("GET", "/comments"), 2);
 
     gh.fail_next("POST", 502, serde_json::json!({"message": "Server Error"}));
-    let err = c.create_comment(&repo(), 2, "x").await.expect_err("no retry");
+    let err = c
+        .create_comment(&repo(), 2, "x")
+        .await
+        .expect_err("no retry");
     assert!(matches!(err, Error::Api { status: 502, .. }), "{err:?}");
     assert_eq!(gh.count("POST", "/comments"), 1, "a POST is sent once");
 }
@@ -217,7 +263,11 @@ async fn reads_retry_after_a_5xx_and_posts_do_not() {
 async fn merged_pulls_for_a_commit_prefer_the_merge_commit() {
     let gh = GitHub::start();
     let sha = "a".repeat(40);
-    gh.add_pull(REPO, &sha, merged_pull(11, "trunk", "b".repeat(40).as_str()));
+    gh.add_pull(
+        REPO,
+        &sha,
+        merged_pull(11, "trunk", "b".repeat(40).as_str()),
+    );
     gh.add_pull(REPO, &sha, merged_pull(12, "trunk", &sha));
     gh.add_pull(REPO, &sha, merged_pull(13, "release", &sha));
     let mut open = merged_pull(14, "trunk", &sha);
@@ -225,12 +275,25 @@ async fn merged_pulls_for_a_commit_prefer_the_merge_commit() {
     gh.add_pull(REPO, &sha, open);
     gh.pulls_empty_for(2);
     let c = client(&gh, WRITE_TOKEN);
-    let pulls = c.pulls_for_commit(&repo(), &sha, "trunk").await.expect("pulls");
+    let pulls = c
+        .pulls_for_commit(&repo(), &sha, "trunk")
+        .await
+        .expect("pulls");
     let numbers: Vec<u64> = pulls.iter().map(|p| p.number).collect();
-    assert_eq!(numbers, [12, 11], "merged into trunk only, merge commit first");
-    assert_eq!(gh.count("GET", "/pulls"), 3, "retried while the list was empty");
+    assert_eq!(
+        numbers,
+        [12, 11],
+        "merged into trunk only, merge commit first"
+    );
+    assert_eq!(
+        gh.count("GET", "/pulls"),
+        3,
+        "retried while the list was empty"
+    );
 
-    let url = comment::post(&c, &repo(), 12, "applied").await.expect("post");
+    let url = comment::post(&c, &repo(), 12, "applied")
+        .await
+        .expect("post");
     assert!(url.contains("/pull/12#issuecomment-"), "{url}");
 }
 
@@ -243,5 +306,9 @@ async fn direct_push_has_no_pull_requests() {
         .await
         .expect("pulls");
     assert!(pulls.is_empty());
-    assert_eq!(gh.count("GET", "/pulls"), 3, "gave up after the bounded retries");
+    assert_eq!(
+        gh.count("GET", "/pulls"),
+        3,
+        "gave up after the bounded retries"
+    );
 }

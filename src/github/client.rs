@@ -236,7 +236,12 @@ impl Client {
         let what = format!("create a comment on {repo}#{number}");
         let route = format!("/repos/{repo}/issues/{number}/comments");
         let answer = self
-            .call(Method::POST, &route, Some(&serde_json::json!({ "body": body })), &what)
+            .call(
+                Method::POST,
+                &route,
+                Some(&serde_json::json!({ "body": body })),
+                &what,
+            )
             .await?;
         parse(&answer.body, &what)
     }
@@ -252,7 +257,12 @@ impl Client {
         let what = format!("update comment {id} in {repo}");
         let route = format!("/repos/{repo}/issues/comments/{id}");
         let answer = self
-            .call(Method::PATCH, &route, Some(&serde_json::json!({ "body": body })), &what)
+            .call(
+                Method::PATCH,
+                &route,
+                Some(&serde_json::json!({ "body": body })),
+                &what,
+            )
             .await?;
         parse(&answer.body, &what)
     }
@@ -339,7 +349,11 @@ impl Client {
         what: &str,
     ) -> Result<Answer, Error> {
         let retry = method != Method::POST;
-        let attempts = if retry { self.backoff.attempts.max(1) } else { 1 };
+        let attempts = if retry {
+            self.backoff.attempts.max(1)
+        } else {
+            1
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -426,7 +440,13 @@ fn is_retryable(status: u16, headers: &HeaderMap) -> bool {
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let secs: u64 = headers.get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
+    let secs: u64 = headers
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(secs))
 }
 
@@ -546,7 +566,10 @@ mod tests {
             Some("https://api.github.com/repositories/1/issues/2/comments?per_page=100&page=3")
         );
         let mut last_only = HeaderMap::new();
-        last_only.insert("link", r#"<https://x/y?page=1>; rel="first""#.parse().expect("h"));
+        last_only.insert(
+            "link",
+            r#"<https://x/y?page=1>; rel="first""#.parse().expect("h"),
+        );
         assert_eq!(next_link(&last_only), None);
         assert_eq!(next_link(&HeaderMap::new()), None);
     }
@@ -559,7 +582,10 @@ mod tests {
             r#"{"message":"Resource not accessible by integration"}"#,
             1,
         );
-        assert!(e.help().is_some_and(|h| h.contains("pull-requests: write")), "{e:?}");
+        assert!(
+            e.help().is_some_and(|h| h.contains("pull-requests: write")),
+            "{e:?}"
+        );
         let e = api_error(
             "update comment 1 in o/r",
             422,
@@ -572,7 +598,11 @@ mod tests {
         );
         assert!(e.help().is_some_and(|h| h.contains("65,536")));
         let e = api_error("x", 502, "<html>bad gateway</html>", 4);
-        assert!(e.to_string().contains("<html>bad gateway</html> (after 4 attempts)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("<html>bad gateway</html> (after 4 attempts)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -589,8 +619,11 @@ mod tests {
             Client::new("/relative", &Secret::new("t")),
             Err(Error::Config(_))
         ));
-        let err = Client::new("https://api.github.com", &Secret::new("bad token with spaces"))
-            .expect_err("spaces");
+        let err = Client::new(
+            "https://api.github.com",
+            &Secret::new("bad token with spaces"),
+        )
+        .expect_err("spaces");
         assert!(!err.to_string().contains("bad token"), "{err}");
     }
 

@@ -24,8 +24,7 @@ pub const MARKER: &str = "<!-- edgeplan:preview -->";
 pub const MAX_CHARS: usize = 60_000;
 pub const MAX_BYTES: usize = 65_536;
 
-const TRUNCATED: &str =
-    "\n\n> **Truncated**: this comment reached GitHub's size limit; the full plan is in the job summary.\n";
+const TRUNCATED: &str = "\n\n> **Truncated**: this comment reached GitHub's size limit; the full plan is in the job summary.\n";
 
 /// The marker line: `<!-- edgeplan:preview -->`, or `<!-- edgeplan:preview manifest=PATH -->`
 /// when several manifests are previewed in separate comments. The path is escaped so that it can
@@ -186,7 +185,10 @@ pub async fn upsert(
 
 /// Posts a plain comment (the apply report on a merged PR) and returns its URL.
 pub async fn post(client: &Client, repo: &Repo, pr: u64, body: &str) -> Result<String, Error> {
-    Ok(client.create_comment(repo, pr, &clamp(body)).await?.html_url)
+    Ok(client
+        .create_comment(repo, pr, &clamp(body))
+        .await?
+        .html_url)
 }
 
 #[cfg(test)]
@@ -228,7 +230,10 @@ mod tests {
             MARKER
         ));
         assert_eq!(prepare(MARKER, "hi"), "<!-- edgeplan:preview -->\nhi");
-        assert_eq!(prepare(MARKER, "<!-- edgeplan:preview -->\nhi"), "<!-- edgeplan:preview -->\nhi");
+        assert_eq!(
+            prepare(MARKER, "<!-- edgeplan:preview -->\nhi"),
+            "<!-- edgeplan:preview -->\nhi"
+        );
     }
 
     #[test]

@@ -88,7 +88,8 @@ pub fn decide(event: &Event, facts: Facts) -> Decision {
             };
         }
         // A fork PR on `pull_request` has a read-only token: a comment would fail with 403.
-        let can_comment = !(event.name == EventName::PullRequest && pr.is_some_and(|p| p.from_fork));
+        let can_comment =
+            !(event.name == EventName::PullRequest && pr.is_some_and(|p| p.from_fork));
         let report = match pr {
             Some(p) if can_comment => summary_or(Report::StickyComment { pr: p.number }),
             _ => Report::SummaryOnly,
@@ -130,7 +131,9 @@ pub fn decide(event: &Event, facts: Facts) -> Decision {
                         "apply is refused on `{}`: it only runs on push or workflow_dispatch",
                         event.name.as_str()
                     ),
-                    help: "run apply from a push to the default branch or a workflow_dispatch on it".into(),
+                    help:
+                        "run apply from a push to the default branch or a workflow_dispatch on it"
+                            .into(),
                 };
             }
             if !on_default {
@@ -373,7 +376,10 @@ mod tests {
         let Decision::Refuse { reason, help } = decide(&e, facts(CommandInput::Auto)) else {
             panic!("must refuse")
         };
-        assert!(reason.contains("`dev`") && reason.contains("`trunk`"), "{reason}");
+        assert!(
+            reason.contains("`dev`") && reason.contains("`trunk`"),
+            "{reason}"
+        );
         assert!(help.contains("trunk"), "{help}");
     }
 

@@ -283,12 +283,13 @@ impl Context {
             })
             .unwrap_or_default();
         let command_raw = get("INPUT_COMMAND");
-        let command = CommandInput::parse(command_raw.as_deref().unwrap_or("")).ok_or_else(|| {
-            ContextError::BadCommand {
-                source_name: "INPUT_COMMAND".into(),
-                value: command_raw.clone().unwrap_or_default(),
-            }
-        })?;
+        let command =
+            CommandInput::parse(command_raw.as_deref().unwrap_or("")).ok_or_else(|| {
+                ContextError::BadCommand {
+                    source_name: "INPUT_COMMAND".into(),
+                    value: command_raw.clone().unwrap_or_default(),
+                }
+            })?;
         let inputs = Inputs {
             manifests: if manifests.is_empty() {
                 Inputs::default().manifests
@@ -385,15 +386,8 @@ struct RepositoryPayload {
 }
 
 impl Payload {
-    fn into_event(
-        self,
-        name: EventName,
-        env_ref: Option<String>,
-    ) -> Result<Event, ContextError> {
-        let base_full = self
-            .repository
-            .as_ref()
-            .and_then(|r| r.full_name.clone());
+    fn into_event(self, name: EventName, env_ref: Option<String>) -> Result<Event, ContextError> {
+        let base_full = self.repository.as_ref().and_then(|r| r.full_name.clone());
         let pull_request = self.pull_request.and_then(|pr| {
             let number = self.number.or(pr.number)?;
             let head_repo = pr.head.as_ref().and_then(|h| h.repo.as_ref());
@@ -422,10 +416,12 @@ impl Payload {
             None => None,
             Some(value) => {
                 let text = value.as_str().unwrap_or_default();
-                Some(CommandInput::parse(text).ok_or_else(|| ContextError::BadCommand {
-                    source_name: "workflow_dispatch input".into(),
-                    value: value.to_string(),
-                })?)
+                Some(
+                    CommandInput::parse(text).ok_or_else(|| ContextError::BadCommand {
+                        source_name: "workflow_dispatch input".into(),
+                        value: value.to_string(),
+                    })?,
+                )
             }
         };
         Ok(Event {
@@ -460,9 +456,12 @@ mod tests {
 
     fn event(event_name: &str, file: &str) -> Event {
         let path = fixture(file);
-        context(&[("GITHUB_EVENT_NAME", event_name), ("GITHUB_EVENT_PATH", &path)])
-            .unwrap_or_else(|e| panic!("{file}: {e}"))
-            .event
+        context(&[
+            ("GITHUB_EVENT_NAME", event_name),
+            ("GITHUB_EVENT_PATH", &path),
+        ])
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+        .event
     }
 
     #[test]
@@ -557,10 +556,16 @@ mod tests {
     #[test]
     fn booleans_follow_get_boolean_input() {
         for ok in ["true", "True", "TRUE"] {
-            assert_eq!(parse_bool("comment", "INPUT_COMMENT", Some(ok), false), Ok(true));
+            assert_eq!(
+                parse_bool("comment", "INPUT_COMMENT", Some(ok), false),
+                Ok(true)
+            );
         }
         for ok in ["false", "False", "FALSE"] {
-            assert_eq!(parse_bool("comment", "INPUT_COMMENT", Some(ok), true), Ok(false));
+            assert_eq!(
+                parse_bool("comment", "INPUT_COMMENT", Some(ok), true),
+                Ok(false)
+            );
         }
         assert_eq!(parse_bool("comment", "INPUT_COMMENT", None, true), Ok(true));
         for bad in ["yes", "1", "tRuE", " true", "on"] {
@@ -592,7 +597,10 @@ mod tests {
         );
         assert_eq!(ctx.inputs.manifests, ["dns/a.yaml", "dns/b.yaml"]);
         assert_eq!(ctx.inputs.command, CommandInput::Plan);
-        assert!(ctx.cloudflare_token.is_none(), "empty token counts as unset");
+        assert!(
+            ctx.cloudflare_token.is_none(),
+            "empty token counts as unset"
+        );
         assert_eq!(ctx.secrets().len(), 1);
         assert!(!format!("{ctx:?}").contains("ghs_secret"));
 

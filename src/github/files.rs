@@ -128,7 +128,10 @@ mod tests {
         let tricky = "line 1\nghadelimiter_x\nEOF\nname=value";
         set_output(&path, "plan-json", tricky).expect("w");
         let text = std::fs::read_to_string(&path).expect("r");
-        assert!(text.starts_with("has-changes=true\nplan-json<<ghadelimiter_"), "{text}");
+        assert!(
+            text.starts_with("has-changes=true\nplan-json<<ghadelimiter_"),
+            "{text}"
+        );
         assert_eq!(
             parse_outputs(&text),
             vec![

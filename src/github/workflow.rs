@@ -188,7 +188,11 @@ impl<W: Write> Commands<W> {
     }
 
     pub fn notice(&mut self, message: &str) -> io::Result<()> {
-        writeln!(self.out, "{}", Annotation::new(Level::Notice, message).command())
+        writeln!(
+            self.out,
+            "{}",
+            Annotation::new(Level::Notice, message).command()
+        )
     }
 
     /// Starts a collapsible log group; end it with [`Commands::end_group`].
@@ -287,7 +291,11 @@ mod tests {
         assert_eq!(kept[10].message, "w0");
         let last = kept.last().expect("notice");
         assert_eq!(last.level, Level::Notice);
-        assert!(last.message.starts_with("2 more annotations"), "{}", last.message);
+        assert!(
+            last.message.starts_with("2 more annotations"),
+            "{}",
+            last.message
+        );
         assert_eq!(limit(vec![Annotation::new(Level::Error, "x")], 10).len(), 1);
     }
 

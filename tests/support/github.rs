@@ -121,7 +121,13 @@ impl GitHub {
     /// `n` comments by people, to make a busy PR.
     pub fn seed_chatter(&self, repo: &str, issue: u64, n: usize) {
         for i in 0..n {
-            self.seed_comment(repo, issue, &format!("user{}", i % 7), "User", &format!("LGTM #{i}"));
+            self.seed_comment(
+                repo,
+                issue,
+                &format!("user{}", i % 7),
+                "User",
+                &format!("LGTM #{i}"),
+            );
         }
     }
 
