@@ -132,6 +132,45 @@ pub struct Sticky {
     pub removed: usize,
 }
 
+/// The marker of the apply report on a merged PR, one per pushed commit, so that re-running the
+/// apply job updates its report instead of posting another.
+pub fn apply_marker(sha: &str) -> String {
+    let sha: String = sha.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("<!-- edgeplan:applied sha={sha} -->")
+}
+
+/// The plan fingerprint (`sha256:<64 hex>`) a preview comment shows: its first occurrence.
+/// The apply report compares it with the fingerprint of what was applied.
+pub fn preview_fingerprint(body: &str) -> Option<String> {
+    body.match_indices("sha256:").find_map(|(i, _)| {
+        let hex = body.get(i + 7..i + 7 + 64)?;
+        let after = body[i + 7 + 64..].chars().next();
+        (hex.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            && !after.is_some_and(|c| c.is_ascii_hexdigit()))
+        .then(|| format!("sha256:{hex}"))
+    })
+}
+
+/// The comments on `pr` with `marker` on their first line and a matching author, newest first.
+pub async fn find(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    marker: &str,
+    author: &Author,
+) -> Result<Vec<IssueComment>, Error> {
+    let mut mine: Vec<IssueComment> = client
+        .list_issue_comments(repo, pr)
+        .await?
+        .into_iter()
+        .filter(|c| c.body.as_deref().is_some_and(|b| has_marker(b, marker)) && author.matches(c))
+        .collect();
+    // Comment ids grow with time.
+    mine.sort_by_key(|c| std::cmp::Reverse(c.id));
+    Ok(mine)
+}
+
 /// Creates or updates the one comment on `pr` whose first line is `marker` and whose author
 /// matches. `body` gets the marker prepended when it lacks it, and is clamped to size.
 pub async fn upsert(
@@ -143,13 +182,7 @@ pub async fn upsert(
     author: &Author,
 ) -> Result<Sticky, Error> {
     let body = prepare(marker, body);
-    let comments = client.list_issue_comments(repo, pr).await?;
-    let mut mine: Vec<IssueComment> = comments
-        .into_iter()
-        .filter(|c| c.body.as_deref().is_some_and(|b| has_marker(b, marker)) && author.matches(c))
-        .collect();
-    // Comment ids grow with time: the newest is kept.
-    mine.sort_by_key(|c| std::cmp::Reverse(c.id));
+    let mine = find(client, repo, pr, marker, author).await?;
     let Some(newest) = mine.first().cloned() else {
         let created = client.create_comment(repo, pr, &body).await?;
         return Ok(Sticky {
@@ -206,6 +239,29 @@ mod tests {
                 kind: Some(kind.into()),
             }),
         }
+    }
+
+    #[test]
+    fn fingerprint_is_read_from_a_preview() {
+        let fp = format!("sha256:{}", "ab12".repeat(16));
+        let body = format!(
+            "{MARKER}\n**Fingerprint** `{fp}`\nlater sha256:{}",
+            "cd".repeat(32)
+        );
+        assert_eq!(preview_fingerprint(&body), Some(fp));
+        assert_eq!(preview_fingerprint("sha256:abc"), None);
+        assert_eq!(
+            preview_fingerprint(&format!("sha256:{}", "A".repeat(64))),
+            None
+        );
+        assert_eq!(
+            preview_fingerprint(&format!("sha256:{}", "a".repeat(65))),
+            None
+        );
+        assert_eq!(
+            apply_marker("abc123"),
+            "<!-- edgeplan:applied sha=abc123 -->"
+        );
     }
 
     #[test]

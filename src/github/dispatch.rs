@@ -8,7 +8,7 @@
 //! secrets and a read-only token, is validated offline and not failed for what its author cannot
 //! fix.
 
-use super::event::{CommandInput, Event, EventName};
+use super::event::{CommandInput, Context, Event, EventName};
 
 /// The work to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,17 @@ pub struct Facts {
     pub comment: bool,
     /// A Cloudflare token is present (absent on fork PRs: secrets are withheld).
     pub has_cloudflare_token: bool,
+}
+
+impl Facts {
+    /// The facts as the action's environment gives them.
+    pub fn from_context(ctx: &Context) -> Facts {
+        Facts {
+            command: ctx.inputs.command,
+            comment: ctx.inputs.comment,
+            has_cloudflare_token: ctx.cloudflare_token.is_some(),
+        }
+    }
 }
 
 pub const FORK_NOTICE: &str = "This pull request comes from a fork (or runs without the repository's secrets), so the DNS preview cannot read Cloudflare. The manifest was validated offline; a maintainer sees the full preview once the change is merged or re-run from a branch of this repository.";

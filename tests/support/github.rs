@@ -222,10 +222,10 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
         Some(READ_TOKEN) => false,
         Some(_) => return error(401, "Bad credentials"),
     };
-    if let Some(i) = s.fail_next.iter().position(|(m, _, _)| *m == req.method) {
-        if let Some((_, status, body)) = s.fail_next.remove(i) {
-            return Response::json(status, &body);
-        }
+    if let Some(i) = s.fail_next.iter().position(|(m, _, _)| *m == req.method)
+        && let Some((_, status, body)) = s.fail_next.remove(i)
+    {
+        return Response::json(status, &body);
     }
     let is_write = req.method != "GET";
     if is_write && !writable {
