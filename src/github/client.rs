@@ -11,11 +11,7 @@
 //! (PATCH, DELETE) back off exponentially with jitter, honouring `Retry-After`; a POST is sent
 //! once, and a duplicate from a lost response is repaired by the next sticky-comment upsert.
 //!
-//! Errors carry advice for the cases people hit
-//! (<https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api>):
-//! 403 "Resource not accessible by integration" is a missing `pull-requests: write` or a fork PR;
-//! 422 "Body is too long" is a comment over 65,536 characters. The token never appears in an
-//! error: only the method, the route and GitHub's message do.
+//! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
 
 use std::time::Duration;
 
@@ -25,50 +21,13 @@ use octocrab::Octocrab;
 use octocrab::service::middleware::retry::RetryConfig;
 use serde::Deserialize;
 
-use super::event::Repo;
+pub use super::error::Error;
+use super::error::{api_error, describe};
+use super::event::{Context, Repo};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
 const MAX_PAGES: usize = 100;
-
-/// A failed GitHub call: what was attempted, what GitHub said, what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("GitHub API: {what}: HTTP {status}: {message}")]
-    Api {
-        what: String,
-        status: u16,
-        message: String,
-        help: Option<String>,
-    },
-    #[error("GitHub API: {what}: {detail}")]
-    Transport {
-        what: String,
-        detail: String,
-        help: Option<String>,
-    },
-    #[error("GitHub API: {0}")]
-    Config(String),
-}
-
-impl Error {
-    pub fn help(&self) -> Option<&str> {
-        match self {
-            Error::Api { help, .. } | Error::Transport { help, .. } => help.as_deref(),
-            Error::Config(_) => Some(
-                "check GITHUB_API_URL (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server) and the github-token input",
-            ),
-        }
-    }
-
-    /// The HTTP status, when GitHub answered.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            Error::Api { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-}
 
 /// How reads and idempotent writes are retried, and how long an empty merged-PR lookup is
 /// retried (the list can lag a push by a few seconds).
@@ -195,6 +154,15 @@ impl Client {
             base,
             backoff: Backoff::default(),
         })
+    }
+
+    /// The client for the action's context: `GITHUB_API_URL` and `GITHUB_TOKEN`; `None` when
+    /// no token was given (the step summary is then the only report).
+    pub fn from_context(ctx: &Context) -> Result<Option<Client>, Error> {
+        ctx.github_token
+            .as_ref()
+            .map(|token| Client::new(&ctx.api_url, token))
+            .transpose()
     }
 
     /// Replaces the retry timings (tests use short ones).
@@ -468,84 +436,12 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// octocrab's errors show only their variant name through `Display`; the source chain is what
-/// says what failed.
-fn describe(err: octocrab::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Error> {
     serde_json::from_str(body).map_err(|e| Error::Transport {
         what: what.to_string(),
         detail: format!("unexpected response: {e}"),
         help: Some("check that GITHUB_API_URL points at the GitHub REST API".into()),
     })
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    message: Option<String>,
-    #[serde(default)]
-    errors: Vec<serde_json::Value>,
-}
-
-/// GitHub's error message (with the detail of `errors[]`) and advice for the usual causes.
-fn api_error(what: &str, status: u16, body: &str, attempts: u32) -> Error {
-    let (message, details) = match serde_json::from_str::<ErrorBody>(body) {
-        Ok(b) => {
-            let details: Vec<String> = b
-                .errors
-                .iter()
-                .filter_map(|e| match e {
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    other => other.get("message")?.as_str().map(String::from),
-                })
-                .collect();
-            (b.message.unwrap_or_default(), details)
-        }
-        Err(_) => {
-            let text: String = body.trim().chars().take(200).collect();
-            (text, Vec::new())
-        }
-    };
-    let mut full = if message.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        message.clone()
-    };
-    if !details.is_empty() {
-        full = format!("{full}: {}", details.join("; "));
-    }
-    if attempts > 1 {
-        full = format!("{full} (after {attempts} attempts)");
-    }
-    let lower = full.to_ascii_lowercase();
-    let help = match status {
-        401 => Some("the GitHub token was rejected: pass a valid `github-token` (the default `${{ github.token }}` works)".to_string()),
-        403 if lower.contains("resource not accessible by integration") => Some(
-            "the token may not write here: grant the job `permissions: pull-requests: write`; on a pull request from a fork the token is read-only by design, and the preview goes to the step summary instead".to_string(),
-        ),
-        403 | 429 => Some("GitHub is rate-limiting this token; re-run the job later".to_string()),
-        404 => Some("not found with this token: check GITHUB_REPOSITORY, the pull request number, and that the token can read the repository".to_string()),
-        422 if lower.contains("too long") => Some(
-            "the comment is over GitHub's 65,536-character limit; this is an edgeplan bug in sizing the comment, please report it (the full plan is in the step summary)".to_string(),
-        ),
-        s if s >= 500 => Some("GitHub is failing; re-run the job later (https://www.githubstatus.com)".to_string()),
-        _ => None,
-    };
-    Error::Api {
-        what: what.to_string(),
-        status,
-        message: full,
-        help,
-    }
 }
 
 #[cfg(test)]
@@ -572,37 +468,6 @@ mod tests {
         );
         assert_eq!(next_link(&last_only), None);
         assert_eq!(next_link(&HeaderMap::new()), None);
-    }
-
-    #[test]
-    fn errors_carry_advice() {
-        let e = api_error(
-            "create a comment on o/r#1",
-            403,
-            r#"{"message":"Resource not accessible by integration"}"#,
-            1,
-        );
-        assert!(
-            e.help().is_some_and(|h| h.contains("pull-requests: write")),
-            "{e:?}"
-        );
-        let e = api_error(
-            "update comment 1 in o/r",
-            422,
-            r#"{"message":"Validation Failed","errors":[{"resource":"IssueComment","code":"unprocessable","field":"data","message":"Body is too long (maximum is 65536 characters)"}]}"#,
-            1,
-        );
-        assert_eq!(
-            e.to_string(),
-            "GitHub API: update comment 1 in o/r: HTTP 422: Validation Failed: Body is too long (maximum is 65536 characters)"
-        );
-        assert!(e.help().is_some_and(|h| h.contains("65,536")));
-        let e = api_error("x", 502, "<html>bad gateway</html>", 4);
-        assert!(
-            e.to_string()
-                .contains("<html>bad gateway</html> (after 4 attempts)"),
-            "{e}"
-        );
     }
 
     #[test]

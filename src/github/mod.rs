@@ -10,6 +10,8 @@
 pub mod client;
 pub mod comment;
 pub mod dispatch;
+pub mod error;
 pub mod event;
 pub mod files;
+pub mod inputs;
 pub mod workflow;
