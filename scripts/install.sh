@@ -30,7 +30,7 @@ warn() {
 }
 
 # Exported shell functions are a code-injection path into every bash this script starts.
-if env | grep -q '^BASH_FUNC_'; then
+if env | grep '^BASH_FUNC_' >/dev/null; then
   fail "refusing to run with exported bash functions (BASH_FUNC_*) in the environment"
 fi
 
@@ -43,7 +43,9 @@ fi
 version=${EDGEPLAN_VERSION:-}
 version=${version#v}
 if [[ -z "$version" ]]; then
-  version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' "$action_path/Cargo.toml" | head -n 1)
+  # The first `version = "..."` of the [package] table.
+  version=$(sed -n '/^\[package\]/,/^\[/s/^version = "\([^"]*\)".*/\1/p' "$action_path/Cargo.toml")
+  version=${version%%$'\n'*}
 fi
 if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([.+-][0-9A-Za-z.+-]+)?$ ]]; then
   fail "version '$version' is not a release version like 1.2.3; set the 'version' input or leave it empty"
@@ -168,7 +170,7 @@ case "$ext" in
 esac
 rm -f -- "$archive"
 
-bin=$(find "$dest" -maxdepth 2 -type f \( -name edgeplan -o -name edgeplan.exe \) | head -n 1)
+bin=$(find "$dest" -maxdepth 2 -type f \( -name edgeplan -o -name edgeplan.exe \) -print -quit)
 [[ -n "$bin" ]] || fail "$asset holds no edgeplan binary"
 chmod +x "$bin"
 publish "$bin"

@@ -382,3 +382,31 @@ fn plain_http_download_base_is_refused_off_loopback() {
         run.stdout()
     );
 }
+
+#[test]
+fn exported_bash_functions_are_refused() {
+    // An exported function runs inside every bash the script starts: refuse, as taiki-e does.
+    let action = action_dir(&[]);
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_ACTION_PATH", action.path())
+        .env("BASH_FUNC_curl%%", "() { echo pwned; }")
+        .output()
+        .expect("bash");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BASH_FUNC_"));
+}
+
+#[test]
+fn default_version_comes_from_the_package_table() {
+    // Without the `version` input the action installs the version of its own source.
+    let (run, _, _action, _release) = fallback_run("Linux", "X86", &[]);
+    assert!(
+        run.stdout()
+            .contains(&format!("building version {VERSION}")),
+        "{}",
+        run.stdout()
+    );
+}
