@@ -493,6 +493,27 @@ mod tests {
     }
 
     #[test]
+    fn recorded_pull_request_objects_parse_as_pull_summaries() {
+        // `commits/{sha}/pulls` returns the same pull request shape as the webhook payloads.
+        for (file, merged) in [
+            ("pull_request.closed.merged.json", true),
+            ("pull_request.closed.not-merged.json", false),
+            ("pull_request.opened.from-fork.json", false),
+        ] {
+            let path = format!(
+                "{}/../shared/fixtures/github/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let payload: serde_json::Value = serde_json::from_str(&text).expect("json");
+            let pr: PullSummary =
+                serde_json::from_value(payload["pull_request"].clone()).expect(file);
+            assert_eq!(pr.merged_at.is_some(), merged, "{file}");
+            assert!(pr.base.is_some(), "{file}");
+        }
+    }
+
+    #[test]
     fn retryable_statuses() {
         let none = HeaderMap::new();
         assert!(is_retryable(502, &none));
