@@ -1,1 +1,17 @@
-//! GitHub: events, the sticky comment, workflow commands. PLACEHOLDER.
+//! GitHub: the Actions environment and event, the dispatch table, workflow commands and files,
+//! and the REST client behind the sticky PR comment.
+//!
+//! The pieces are small and separately tested; the `edgeplan action` command in `run` sequences
+//! them: [`event::Context::from_env`], then [`dispatch::decide`], then the plan, then
+//! [`workflow`] output and the [`comment`] upsert through [`client::Client`].
+//! Behaviour follows <https://docs.github.com/en/actions> as summarised in
+//! `reference/github-actions.md`.
+
+pub mod client;
+pub mod comment;
+pub mod dispatch;
+pub mod error;
+pub mod event;
+pub mod files;
+pub mod inputs;
+pub mod workflow;

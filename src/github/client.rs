@@ -1,0 +1,527 @@
+//! The GitHub REST client: issue comments and the pull requests a commit merged.
+//!
+//! Built on octocrab with `base_uri(GITHUB_API_URL)`, so GitHub Enterprise Server
+//! (`https://HOST/api/v3`) and local test servers work the same way; routes are relative and
+//! octocrab keeps the base path (`service/middleware/base_uri.rs`). Only REST is used: octocrab's
+//! GraphQL URL is wrong on GHES.
+//!
+//! Retries are edgeplan's own. octocrab's default `RetryConfig::Simple(3)` resends every method,
+//! POST included, immediately and without delay on any 5xx, 429 or transport error, which can
+//! post a comment twice; it is switched off (`RetryConfig::None`). Reads and idempotent writes
+//! (PATCH, DELETE) back off exponentially with jitter, honouring `Retry-After`; a POST is sent
+//! once, and a duplicate from a lost response is repaired by the next sticky-comment upsert.
+//!
+//! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
+
+use std::time::Duration;
+
+use http::header::{HeaderMap, HeaderName, USER_AGENT};
+use http::{Method, Uri};
+use octocrab::Octocrab;
+use octocrab::service::middleware::retry::RetryConfig;
+use serde::Deserialize;
+
+pub use super::error::Error;
+use super::error::{api_error, describe};
+use super::event::{Context, Repo};
+use crate::secret::Secret;
+
+/// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
+const MAX_PAGES: usize = 100;
+
+/// How reads and idempotent writes are retried, and how long an empty merged-PR lookup is
+/// retried (the list can lag a push by a few seconds).
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub attempts: u32,
+    pub base: Duration,
+    /// `Retry-After` longer than this is not waited for: the call fails with advice instead.
+    pub max_wait: Duration,
+    pub empty_pulls_attempts: u32,
+    pub empty_pulls_delay: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            attempts: 4,
+            base: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
+            empty_pulls_attempts: 4,
+            empty_pulls_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+/// An issue (or PR) comment, the fields edgeplan reads.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct IssueComment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub user: Option<User>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct User {
+    pub login: String,
+    /// `Bot` for `github-actions[bot]` and other apps, `User` for people.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+/// A pull request from `GET /repos/{o}/{r}/commits/{sha}/pulls`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct PullSummary {
+    pub number: u64,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    #[serde(default)]
+    pub base: Option<BaseRef>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct BaseRef {
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+}
+
+/// A response that arrived with a success status.
+struct Answer {
+    headers: HeaderMap,
+    body: String,
+}
+
+/// The GitHub REST client.
+pub struct Client {
+    octo: Octocrab,
+    base: Uri,
+    backoff: Backoff,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish()
+    }
+}
+
+impl Client {
+    /// A client for `api_url` (`GITHUB_API_URL`) authenticating with `token`.
+    pub fn new(api_url: &str, token: &Secret) -> Result<Client, Error> {
+        let base: Uri = api_url
+            .trim_end_matches('/')
+            .parse()
+            .map_err(|e| Error::Config(format!("GITHUB_API_URL `{api_url}` is not a URL: {e}")))?;
+        if base.scheme().is_none() || base.authority().is_none() {
+            return Err(Error::Config(format!(
+                "GITHUB_API_URL `{api_url}` needs a scheme and host"
+            )));
+        }
+        // octocrab builds the Authorization header with `parse().unwrap()`: a token with a
+        // newline or control character would panic there, so it is refused here first.
+        let value = token.expose();
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::Config(
+                "the GitHub token is empty or contains spaces, newlines or non-ASCII characters"
+                    .into(),
+            ));
+        }
+        let octo = Octocrab::builder()
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .add_header(
+                USER_AGENT,
+                format!("edgeplan/{}", env!("CARGO_PKG_VERSION")),
+            )
+            .add_header(
+                HeaderName::from_static("x-github-api-version"),
+                "2022-11-28".to_string(),
+            )
+            .personal_token(value.to_string())
+            .base_uri(base.clone())
+            .and_then(|b| b.build())
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            octo,
+            base,
+            backoff: Backoff::default(),
+        })
+    }
+
+    /// The client for the action's context: `GITHUB_API_URL` and `GITHUB_TOKEN`; `None` when
+    /// no token was given (the step summary is then the only report).
+    pub fn from_context(ctx: &Context) -> Result<Option<Client>, Error> {
+        ctx.github_token
+            .as_ref()
+            .map(|token| Client::new(&ctx.api_url, token))
+            .transpose()
+    }
+
+    /// Replaces the retry timings (tests use short ones).
+    pub fn with_backoff(mut self, backoff: Backoff) -> Client {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Every comment on issue or PR `number`, all pages (`per_page=100`, `Link: rel="next"`).
+    pub async fn list_issue_comments(
+        &self,
+        repo: &Repo,
+        number: u64,
+    ) -> Result<Vec<IssueComment>, Error> {
+        let mut route = format!("/repos/{repo}/issues/{number}/comments?per_page=100");
+        let mut all = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let what = format!("list comments on {repo}#{number} (page {page})");
+            let answer = self.call(Method::GET, &route, None, &what).await?;
+            let mut items: Vec<IssueComment> = parse(&answer.body, &what)?;
+            all.append(&mut items);
+            match next_link(&answer.headers) {
+                None => return Ok(all),
+                Some(next) => route = self.relative(&next, &what)?,
+            }
+        }
+        Err(Error::Config(format!(
+            "{repo}#{number} has more than {MAX_PAGES} pages of comments; stopped following `Link: rel=\"next\"`"
+        )))
+    }
+
+    /// Posts a new comment (sent once, never retried: see the module docs).
+    pub async fn create_comment(
+        &self,
+        repo: &Repo,
+        number: u64,
+        body: &str,
+    ) -> Result<IssueComment, Error> {
+        let what = format!("create a comment on {repo}#{number}");
+        let route = format!("/repos/{repo}/issues/{number}/comments");
+        let answer = self
+            .call(
+                Method::POST,
+                &route,
+                Some(&serde_json::json!({ "body": body })),
+                &what,
+            )
+            .await?;
+        parse(&answer.body, &what)
+    }
+
+    /// Replaces a comment's body with `PATCH`, as GitHub documents (octocrab's own
+    /// `update_comment` sends POST).
+    pub async fn update_comment(
+        &self,
+        repo: &Repo,
+        id: u64,
+        body: &str,
+    ) -> Result<IssueComment, Error> {
+        let what = format!("update comment {id} in {repo}");
+        let route = format!("/repos/{repo}/issues/comments/{id}");
+        let answer = self
+            .call(
+                Method::PATCH,
+                &route,
+                Some(&serde_json::json!({ "body": body })),
+                &what,
+            )
+            .await?;
+        parse(&answer.body, &what)
+    }
+
+    /// Deletes a comment; one already gone (404) counts as deleted.
+    pub async fn delete_comment(&self, repo: &Repo, id: u64) -> Result<(), Error> {
+        let what = format!("delete comment {id} in {repo}");
+        let route = format!("/repos/{repo}/issues/comments/{id}");
+        match self.call(Method::DELETE, &route, None, &what).await {
+            Ok(_) => Ok(()),
+            Err(Error::Api { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The merged pull requests into `default_branch` that introduced `sha`, the one whose
+    /// `merge_commit_sha` is `sha` first. The list can lag the push, so an empty answer is
+    /// retried briefly; empty in the end means a direct push.
+    pub async fn pulls_for_commit(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        default_branch: &str,
+    ) -> Result<Vec<PullSummary>, Error> {
+        if sha.is_empty() || !sha.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::Config(format!("`{sha}` is not a commit SHA")));
+        }
+        let what = format!("list pull requests for commit {sha} in {repo}");
+        let route = format!("/repos/{repo}/commits/{sha}/pulls?per_page=100");
+        let attempts = self.backoff.empty_pulls_attempts.max(1);
+        for attempt in 1..=attempts {
+            let answer = self.call(Method::GET, &route, None, &what).await?;
+            let all: Vec<PullSummary> = parse(&answer.body, &what)?;
+            let mut merged: Vec<PullSummary> = all
+                .into_iter()
+                .filter(|p| p.merged_at.is_some())
+                .filter(|p| p.base.as_ref().is_some_and(|b| b.git_ref == default_branch))
+                .collect();
+            if !merged.is_empty() || attempt == attempts {
+                merged.sort_by_key(|p| {
+                    (
+                        p.merge_commit_sha.as_deref() != Some(sha),
+                        std::cmp::Reverse(p.number),
+                    )
+                });
+                return Ok(merged);
+            }
+            tokio::time::sleep(self.backoff.empty_pulls_delay).await;
+        }
+        Ok(Vec::new())
+    }
+
+    /// Turns an absolute `Link` URL into a route on the same base; a link to another host is
+    /// refused rather than sent the token.
+    fn relative(&self, link: &str, what: &str) -> Result<String, Error> {
+        let uri: Uri = link.parse().map_err(|e| Error::Transport {
+            what: what.to_string(),
+            detail: format!("unusable `Link: rel=\"next\"` URL `{link}`: {e}"),
+            help: None,
+        })?;
+        if uri.authority().is_some()
+            && (uri.authority() != self.base.authority() || uri.scheme() != self.base.scheme())
+        {
+            return Err(Error::Transport {
+                what: what.to_string(),
+                detail: format!(
+                    "the next page is on another host ({link}); not following it with the token"
+                ),
+                help: Some("check GITHUB_API_URL: it must be the API the pages come from".into()),
+            });
+        }
+        Ok(uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into()))
+    }
+
+    /// Sends one request, retrying reads and idempotent writes per [`Backoff`].
+    async fn call(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Result<Answer, Error> {
+        let retry = method != Method::POST;
+        let attempts = if retry {
+            self.backoff.attempts.max(1)
+        } else {
+            1
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.send_once(&method, route, body).await;
+            let last = attempt >= attempts;
+            let wait = match &outcome {
+                Ok((status, headers, _)) if is_retryable(*status, headers) => {
+                    retry_after(headers).unwrap_or_else(|| self.delay(attempt))
+                }
+                Ok(_) => Duration::ZERO,
+                Err(_) => self.delay(attempt),
+            };
+            match outcome {
+                Ok((status, headers, text)) if (200..300).contains(&status) => {
+                    return Ok(Answer {
+                        headers,
+                        body: text,
+                    });
+                }
+                Ok((status, headers, text)) => {
+                    if last || !is_retryable(status, &headers) || wait > self.backoff.max_wait {
+                        return Err(api_error(what, status, &text, attempt));
+                    }
+                }
+                Err(detail) => {
+                    if last {
+                        return Err(Error::Transport {
+                            what: what.to_string(),
+                            detail: if attempt > 1 {
+                                format!("{detail} (after {attempt} attempts)")
+                            } else {
+                                detail
+                            },
+                            help: Some(if retry {
+                                "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()
+                            } else {
+                                "the request was sent once and not retried, so it may or may not have landed; re-running edgeplan updates the comment in place without duplicating it".into()
+                            }),
+                        });
+                    }
+                }
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        route: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, HeaderMap, String), String> {
+        let response = match *method {
+            Method::GET => self.octo._get(route).await,
+            Method::POST => self.octo._post(route, body).await,
+            Method::PATCH => self.octo._patch(route, body).await,
+            Method::DELETE => self.octo._delete(route, body).await,
+            _ => return Err(format!("unsupported method {method}")),
+        }
+        .map_err(describe)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = self.octo.body_to_string(response).await.map_err(describe)?;
+        Ok((status, headers, text))
+    }
+
+    fn delay(&self, attempt: u32) -> Duration {
+        let exp = self
+            .backoff
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(10));
+        let jitter = exp.mul_f64(fastrand::f64() * 0.5);
+        exp + jitter
+    }
+}
+
+fn is_retryable(status: u16, headers: &HeaderMap) -> bool {
+    let rate_limited = status == 403
+        && (headers.contains_key("retry-after")
+            || headers
+                .get("x-ratelimit-remaining")
+                .is_some_and(|v| v.as_bytes() == b"0"));
+    status == 429 || status >= 500 || rate_limited
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let secs: u64 = headers
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs))
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers.get_all("link").iter().find_map(|value| {
+        value.to_str().ok()?.split(',').find_map(|part| {
+            let (url, params) = part.split_once(';')?;
+            let is_next = params
+                .split(';')
+                .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+            is_next.then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+        })
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Error> {
+    serde_json::from_str(body).map_err(|e| Error::Transport {
+        what: what.to_string(),
+        detail: format!("unexpected response: {e}"),
+        help: Some("check that GITHUB_API_URL points at the GitHub REST API".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_next() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "link",
+            r#"<https://api.github.com/repositories/1/issues/2/comments?per_page=100&page=3>; rel="next", <https://api.github.com/repositories/1/issues/2/comments?per_page=100&page=5>; rel="last""#
+                .parse()
+                .expect("header"),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/repositories/1/issues/2/comments?per_page=100&page=3")
+        );
+        let mut last_only = HeaderMap::new();
+        last_only.insert(
+            "link",
+            r#"<https://x/y?page=1>; rel="first""#.parse().expect("h"),
+        );
+        assert_eq!(next_link(&last_only), None);
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn bad_tokens_and_urls_are_refused_without_panicking() {
+        assert!(matches!(
+            Client::new("https://api.github.com", &Secret::new("a\nb")),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            Client::new("not a url", &Secret::new("t")),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            Client::new("/relative", &Secret::new("t")),
+            Err(Error::Config(_))
+        ));
+        let err = Client::new(
+            "https://api.github.com",
+            &Secret::new("bad token with spaces"),
+        )
+        .expect_err("spaces");
+        assert!(!err.to_string().contains("bad token"), "{err}");
+    }
+
+    #[test]
+    fn recorded_pull_request_objects_parse_as_pull_summaries() {
+        // `commits/{sha}/pulls` returns the same pull request shape as the webhook payloads.
+        for (file, merged) in [
+            ("pull_request.closed.merged.json", true),
+            ("pull_request.closed.not-merged.json", false),
+            ("pull_request.opened.from-fork.json", false),
+        ] {
+            let path = format!(
+                "{}/../shared/fixtures/github/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let payload: serde_json::Value = serde_json::from_str(&text).expect("json");
+            let pr: PullSummary =
+                serde_json::from_value(payload["pull_request"].clone()).expect(file);
+            assert_eq!(pr.merged_at.is_some(), merged, "{file}");
+            assert!(pr.base.is_some(), "{file}");
+        }
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        let none = HeaderMap::new();
+        assert!(is_retryable(502, &none));
+        assert!(is_retryable(429, &none));
+        assert!(!is_retryable(403, &none));
+        assert!(!is_retryable(422, &none));
+        let mut limited = HeaderMap::new();
+        limited.insert("x-ratelimit-remaining", "0".parse().expect("h"));
+        assert!(is_retryable(403, &limited));
+    }
+}

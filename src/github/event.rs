@@ -1,0 +1,521 @@
+//! What the Actions runner tells a step: the `GITHUB_*` variables, the event payload and the
+//! action's inputs, read once into a [`Context`].
+//!
+//! The variables are documented at
+//! <https://docs.github.com/en/actions/reference/workflows-and-actions/variables>, the payloads at
+//! <https://docs.github.com/en/webhooks/webhook-events-and-payloads>. A composite action gets no
+//! `INPUT_*` variables of its own, so `action.yml` maps every input to the names read here
+//! (`INPUT_MANIFEST`, `INPUT_COMMAND`, `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`).
+//!
+//! The payload model is deliberately small and tolerant: every field is optional and unknown keys
+//! are ignored, because the Actions copy of a payload differs from the webhook copy (a `push`
+//! omits `added`/`removed`/`modified`) and recorded payloads carry extra keys. Only what the
+//! dispatch table needs is kept: PR number, fork flag, default branch, ref, dispatch inputs.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+pub use super::inputs::{CommandInput, ContextError, Inputs, parse_bool};
+
+/// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+pub const DEFAULT_SERVER_URL: &str = "https://github.com";
+
+/// `GITHUB_EVENT_NAME`, with the events the dispatch table distinguishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventName {
+    PullRequest,
+    PullRequestTarget,
+    Push,
+    WorkflowDispatch,
+    Schedule,
+    /// Anything else (`merge_group`, `workflow_run`, a local run without Actions, ...).
+    Other(String),
+}
+
+impl EventName {
+    pub fn parse(name: &str) -> EventName {
+        match name {
+            "pull_request" => EventName::PullRequest,
+            "pull_request_target" => EventName::PullRequestTarget,
+            "push" => EventName::Push,
+            "workflow_dispatch" => EventName::WorkflowDispatch,
+            "schedule" => EventName::Schedule,
+            other => EventName::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            EventName::PullRequest => "pull_request",
+            EventName::PullRequestTarget => "pull_request_target",
+            EventName::Push => "push",
+            EventName::WorkflowDispatch => "workflow_dispatch",
+            EventName::Schedule => "schedule",
+            EventName::Other(name) => name,
+        }
+    }
+
+    pub fn is_pull_request(&self) -> bool {
+        matches!(self, EventName::PullRequest | EventName::PullRequestTarget)
+    }
+}
+
+/// A pull request as the dispatch table needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    pub number: u64,
+    /// The PR's head commit (`GITHUB_SHA` is the test merge commit on `pull_request`).
+    pub head_sha: Option<String>,
+    /// The branch the PR targets.
+    pub base_ref: Option<String>,
+    /// The head lives in another repository: secrets are withheld and the token is read-only.
+    pub from_fork: bool,
+}
+
+/// The event: its name and the parts of its payload that matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub name: EventName,
+    pub pull_request: Option<PullRequest>,
+    /// `repository.default_branch` of the payload; never assumed to be `main`.
+    pub default_branch: Option<String>,
+    /// The payload's `ref` (push, workflow_dispatch), else `GITHUB_REF`.
+    pub git_ref: Option<String>,
+    /// `inputs.command` of a `workflow_dispatch` payload (always a string there).
+    pub dispatch_command: Option<CommandInput>,
+}
+
+impl Event {
+    /// True when the ref is the default branch (`refs/heads/<default_branch>`). Unknown default
+    /// branch means false: applying is never guessed into.
+    pub fn on_default_branch(&self) -> bool {
+        match (&self.git_ref, &self.default_branch) {
+            (Some(r), Some(branch)) => r.strip_prefix("refs/heads/") == Some(branch.as_str()),
+            _ => false,
+        }
+    }
+}
+
+/// `owner/name` from `GITHUB_REPOSITORY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repo {
+    pub owner: String,
+    pub name: String,
+}
+
+impl Repo {
+    /// Splits `owner/name` on the first `/`; both halves must be non-empty.
+    pub fn parse(full: &str) -> Option<Repo> {
+        let (owner, name) = full.trim().split_once('/')?;
+        if owner.is_empty() || name.is_empty() || name.contains('/') {
+            return None;
+        }
+        Some(Repo {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+/// Everything the action reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// `GITHUB_ACTIONS=true`: workflow commands are understood by whoever reads stdout.
+    pub in_actions: bool,
+    pub event: Event,
+    pub inputs: Inputs,
+    pub repository: Option<Repo>,
+    /// `GITHUB_SHA`.
+    pub sha: Option<String>,
+    /// `GITHUB_API_URL` without a trailing slash, default `https://api.github.com`.
+    pub api_url: String,
+    pub server_url: String,
+    pub run_id: Option<String>,
+    /// `GITHUB_WORKSPACE`: annotation paths are made relative to it.
+    pub workspace: Option<PathBuf>,
+    pub github_token: Option<Secret>,
+    /// `CLOUDFLARE_API_TOKEN`; read here only so the action can mask it and tell a fork PR
+    /// (no secrets) from a configured one.
+    pub cloudflare_token: Option<Secret>,
+    /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
+    pub output_path: Option<PathBuf>,
+    pub summary_path: Option<PathBuf>,
+}
+
+impl Context {
+    /// Reads the process environment and the payload file.
+    pub fn from_env() -> Result<Context, ContextError> {
+        Context::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads from any variable source (tests pass a map). Empty variables count as unset, as the
+    /// runner passes an unset input as an empty string.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Context, ContextError> {
+        let get = |name: &str| var(name).filter(|v| !v.is_empty());
+        let payload = match get("GITHUB_EVENT_PATH") {
+            Some(path) => {
+                let bytes = std::fs::read(&path).map_err(|e| ContextError::Payload {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+                serde_json::from_slice::<Payload>(&bytes).map_err(|e| ContextError::Payload {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?
+            }
+            None => Payload::default(),
+        };
+        let name = EventName::parse(get("GITHUB_EVENT_NAME").as_deref().unwrap_or(""));
+        let event = payload.into_event(name, get("GITHUB_REF"))?;
+
+        let manifests: Vec<String> = get("INPUT_MANIFEST")
+            .map(|v| {
+                v.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let command_raw = get("INPUT_COMMAND");
+        let command =
+            CommandInput::parse(command_raw.as_deref().unwrap_or("")).ok_or_else(|| {
+                ContextError::BadCommand {
+                    source_name: "INPUT_COMMAND".into(),
+                    value: command_raw.clone().unwrap_or_default(),
+                }
+            })?;
+        let inputs = Inputs {
+            manifests: if manifests.is_empty() {
+                Inputs::default().manifests
+            } else {
+                manifests
+            },
+            command,
+            comment: parse_bool(
+                "comment",
+                "INPUT_COMMENT",
+                get("INPUT_COMMENT").as_deref(),
+                true,
+            )?,
+            allow_deletes: parse_bool(
+                "allow-deletes",
+                "INPUT_ALLOW_DELETES",
+                get("INPUT_ALLOW_DELETES").as_deref(),
+                false,
+            )?,
+        };
+
+        Ok(Context {
+            in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
+            event,
+            inputs,
+            repository: get("GITHUB_REPOSITORY").and_then(|r| Repo::parse(&r)),
+            sha: get("GITHUB_SHA"),
+            api_url: get("GITHUB_API_URL")
+                .unwrap_or_else(|| DEFAULT_API_URL.to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            server_url: get("GITHUB_SERVER_URL")
+                .unwrap_or_else(|| DEFAULT_SERVER_URL.to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            run_id: get("GITHUB_RUN_ID"),
+            workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
+            github_token: get("GITHUB_TOKEN").map(Secret::new),
+            cloudflare_token: get("CLOUDFLARE_API_TOKEN").map(Secret::new),
+            output_path: get("GITHUB_OUTPUT").map(PathBuf::from),
+            summary_path: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+        })
+    }
+
+    /// `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`, for the comment footer.
+    pub fn run_url(&self) -> Option<String> {
+        let repo = self.repository.as_ref()?;
+        let run = self.run_id.as_ref()?;
+        Some(format!("{}/{repo}/actions/runs/{run}", self.server_url))
+    }
+
+    /// Every token the binary holds, for `::add-mask::` before anything else is printed.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        [&self.github_token, &self.cloudflare_token]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+// The payload model: all optional, unknown keys ignored.
+
+#[derive(Debug, Default, Deserialize)]
+struct Payload {
+    number: Option<u64>,
+    pull_request: Option<PullRequestPayload>,
+    repository: Option<RepositoryPayload>,
+    #[serde(rename = "ref")]
+    git_ref: Option<String>,
+    inputs: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PullRequestPayload {
+    number: Option<u64>,
+    head: Option<BranchPayload>,
+    base: Option<BranchPayload>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BranchPayload {
+    #[serde(rename = "ref")]
+    git_ref: Option<String>,
+    sha: Option<String>,
+    /// Null when the head repository was deleted.
+    repo: Option<RepositoryPayload>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RepositoryPayload {
+    full_name: Option<String>,
+    default_branch: Option<String>,
+    fork: Option<bool>,
+}
+
+impl Payload {
+    fn into_event(self, name: EventName, env_ref: Option<String>) -> Result<Event, ContextError> {
+        let base_full = self.repository.as_ref().and_then(|r| r.full_name.clone());
+        let pull_request = self.pull_request.and_then(|pr| {
+            let number = self.number.or(pr.number)?;
+            let head_repo = pr.head.as_ref().and_then(|h| h.repo.as_ref());
+            let base_repo_name = pr
+                .base
+                .as_ref()
+                .and_then(|b| b.repo.as_ref())
+                .and_then(|r| r.full_name.clone())
+                .or(base_full);
+            // A deleted head repository (repo: null) can only have been a fork.
+            let from_fork = match head_repo {
+                None => true,
+                Some(head) => {
+                    head.fork == Some(true)
+                        || (head.full_name.is_some() && head.full_name != base_repo_name)
+                }
+            };
+            Some(PullRequest {
+                number,
+                head_sha: pr.head.as_ref().and_then(|h| h.sha.clone()),
+                base_ref: pr.base.as_ref().and_then(|b| b.git_ref.clone()),
+                from_fork,
+            })
+        });
+        let dispatch_command = match self.inputs.as_ref().and_then(|i| i.get("command")) {
+            None => None,
+            Some(value) => {
+                let text = value.as_str().unwrap_or_default();
+                Some(
+                    CommandInput::parse(text).ok_or_else(|| ContextError::BadCommand {
+                        source_name: "workflow_dispatch input".into(),
+                        value: value.to_string(),
+                    })?,
+                )
+            }
+        };
+        Ok(Event {
+            name,
+            pull_request,
+            default_branch: self.repository.and_then(|r| r.default_branch),
+            git_ref: self.git_ref.or(env_ref),
+            dispatch_command,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn fixture(name: &str) -> String {
+        format!(
+            "{}/../shared/fixtures/github/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    }
+
+    fn context(vars: &[(&str, &str)]) -> Result<Context, ContextError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Context::from_vars(|k| map.get(k).cloned())
+    }
+
+    fn event(event_name: &str, file: &str) -> Event {
+        let path = fixture(file);
+        context(&[
+            ("GITHUB_EVENT_NAME", event_name),
+            ("GITHUB_EVENT_PATH", &path),
+        ])
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+        .event
+    }
+
+    #[test]
+    fn every_recorded_payload_parses() {
+        let dir = fixture("");
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).expect("fixtures dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+            let name = file.split('.').next().unwrap_or("");
+            let ev = event(name, file);
+            assert_eq!(ev.name.as_str(), name, "{file}");
+            assert!(ev.default_branch.is_some(), "{file}: default branch");
+            if name == "pull_request" {
+                assert!(ev.pull_request.is_some(), "{file}: PR number");
+            }
+            count += 1;
+        }
+        assert_eq!(count, 12, "every fixture in {dir} was read");
+    }
+
+    #[test]
+    fn pull_request_fields() {
+        let ev = event("pull_request", "pull_request.opened.json");
+        let pr = ev.pull_request.expect("pr");
+        assert_eq!(pr.number, 2);
+        assert!(!pr.from_fork);
+        assert_eq!(pr.base_ref.as_deref(), Some("master"));
+        assert_eq!(ev.default_branch.as_deref(), Some("master"));
+    }
+
+    #[test]
+    fn fork_pull_request_is_detected() {
+        let ev = event("pull_request", "pull_request.opened.from-fork.json");
+        let pr = ev.pull_request.expect("pr");
+        assert_eq!(pr.number, 19621);
+        assert!(pr.from_fork);
+        assert_eq!(ev.default_branch.as_deref(), Some("main"));
+    }
+
+    #[test]
+    fn push_to_default_branch_uses_the_payload_default_branch() {
+        let main = event("push", "push.main.json");
+        assert!(main.on_default_branch());
+        let master = event("push", "push.master.squash-merge.json");
+        assert_eq!(master.default_branch.as_deref(), Some("master"));
+        assert!(master.on_default_branch());
+    }
+
+    #[test]
+    fn workflow_dispatch_without_command_input() {
+        let ev = event("workflow_dispatch", "workflow_dispatch.json");
+        assert_eq!(ev.dispatch_command, None);
+        assert_eq!(ev.git_ref.as_deref(), Some("refs/heads/master"));
+        assert!(ev.on_default_branch());
+    }
+
+    #[test]
+    fn workflow_dispatch_command_input_is_read_and_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("event.json");
+        let write = |cmd: &str| {
+            std::fs::write(
+                &path,
+                format!(
+                    r#"{{"inputs":{{"command":"{cmd}"}},"ref":"refs/heads/dev","repository":{{"default_branch":"main"}}}}"#
+                ),
+            )
+            .expect("write");
+        };
+        let p = path.to_string_lossy().to_string();
+        write("apply");
+        let ctx = context(&[
+            ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+            ("GITHUB_EVENT_PATH", &p),
+        ])
+        .expect("ctx");
+        assert_eq!(ctx.event.dispatch_command, Some(CommandInput::Apply));
+        assert!(!ctx.event.on_default_branch());
+        write("destroy");
+        let err = context(&[
+            ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+            ("GITHUB_EVENT_PATH", &p),
+        ])
+        .expect_err("bad command");
+        assert!(matches!(err, ContextError::BadCommand { .. }), "{err}");
+    }
+
+    #[test]
+    fn bad_boolean_input_names_the_input() {
+        let err = context(&[("INPUT_ALLOW_DELETES", "yes")]).expect_err("yes");
+        assert!(err.to_string().contains("allow-deletes"), "{err}");
+    }
+
+    #[test]
+    fn environment_defaults_and_tokens() {
+        let ctx = context(&[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "octo/hello"),
+            ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
+            ("GITHUB_RUN_ID", "42"),
+            ("GITHUB_TOKEN", "ghs_secret"),
+            ("CLOUDFLARE_API_TOKEN", ""),
+            ("INPUT_MANIFEST", "dns/a.yaml\n\n  dns/b.yaml  \n"),
+            ("INPUT_COMMAND", "plan"),
+        ])
+        .expect("ctx");
+        assert!(ctx.in_actions);
+        assert_eq!(ctx.api_url, "https://ghe.example.com/api/v3");
+        assert_eq!(
+            ctx.run_url().as_deref(),
+            Some("https://github.com/octo/hello/actions/runs/42")
+        );
+        assert_eq!(ctx.inputs.manifests, ["dns/a.yaml", "dns/b.yaml"]);
+        assert_eq!(ctx.inputs.command, CommandInput::Plan);
+        assert!(
+            ctx.cloudflare_token.is_none(),
+            "empty token counts as unset"
+        );
+        assert_eq!(ctx.secrets().len(), 1);
+        assert!(!format!("{ctx:?}").contains("ghs_secret"));
+
+        let bare = context(&[]).expect("bare");
+        assert_eq!(bare.api_url, DEFAULT_API_URL);
+        assert_eq!(bare.inputs, Inputs::default());
+        assert!(!bare.in_actions);
+        assert_eq!(bare.event.name, EventName::Other(String::new()));
+    }
+
+    #[test]
+    fn unreadable_payload_is_reported_with_its_path() {
+        let err = context(&[("GITHUB_EVENT_PATH", "/nonexistent/event.json")]).expect_err("x");
+        assert!(err.to_string().contains("/nonexistent/event.json"), "{err}");
+    }
+
+    #[test]
+    fn repo_parse() {
+        assert_eq!(
+            Repo::parse("o/r"),
+            Some(Repo {
+                owner: "o".into(),
+                name: "r".into()
+            })
+        );
+        assert_eq!(Repo::parse("o"), None);
+        assert_eq!(Repo::parse("/r"), None);
+        assert_eq!(Repo::parse("o/r/x"), None);
+    }
+}
