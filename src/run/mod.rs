@@ -3,6 +3,7 @@
 //! Everything that decides something lives in `manifest`, `plan` and `render`; this module only
 //! wires them together and turns outcomes into the exit codes of DESIGN.md section 3.
 
+mod action;
 mod apply;
 mod manifests;
 mod plan;
@@ -90,10 +91,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         Command::Plan(args) => plan::run(&args).await,
         Command::Apply(args) => apply::run(&args).await,
-        Command::Action => Err(Failure::new(
-            Exit::Usage,
-            "this command is not implemented yet",
-        )),
+        Command::Action => action::run().await,
     }
 }
 
