@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn the_threshold_is_a_quarter_of_owned_records() {
         assert!(check_safety(&plan_with(20, 5, 0), false).is_ok());
-        let err = check_safety(&plan_with(20, 6, 0), false).unwrap_err();
+        let err = check_safety(&plan_with(20, 6, 0), false).expect_err("refused");
         assert!(err.contains("6 of the 20"), "{err}");
         assert!(err.contains("--allow-deletes"), "{err}");
     }
