@@ -97,16 +97,23 @@ pub fn fingerprint(plan: &Plan) -> String {
     digest(&wire(plan))
 }
 
-/// The canonical plan JSON: compact, without the fingerprint. What the fingerprint hashes.
+/// The canonical plan JSON: the plan JSON without `fingerprint`, keys sorted at every level,
+/// compact, non-ASCII left as UTF-8. What the fingerprint hashes; anyone can recompute it, e.g.
+/// `jq -cS 'del(.fingerprint)' plan.json | tr -d '\n' | sha256sum`.
 pub fn canonical(plan: &Plan) -> String {
-    serde_json::to_string(&wire(plan)).unwrap_or_default()
+    canonical_text(&wire(plan))
+}
+
+fn canonical_text(wire: &PlanJson<'_>) -> String {
+    // NOTE: serialising these plain structs cannot fail (no maps with non-string keys, no
+    // custom serialisers), so `unwrap_or_default` never hides anything.
+    let mut value = serde_json::to_value(wire).unwrap_or_default();
+    value.sort_all_objects();
+    serde_json::to_string(&value).unwrap_or_default()
 }
 
 fn digest(wire: &PlanJson<'_>) -> String {
-    // NOTE: serialising these plain structs cannot fail (no maps with non-string keys, no
-    // custom serialisers), so `unwrap_or_default` never hides anything.
-    let bytes = serde_json::to_vec(wire).unwrap_or_default();
-    let hash = Sha256::digest(&bytes);
+    let hash = Sha256::digest(canonical_text(wire).as_bytes());
     let mut hex = String::with_capacity(7 + 64);
     hex.push_str("sha256:");
     for b in hash {
