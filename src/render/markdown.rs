@@ -55,7 +55,7 @@ impl Context {
 
     fn footer(&self) -> String {
         match &self.run_url {
-            Some(url) => format!("\n[Workflow run]({url})\n"),
+            Some(url) => format!("[Workflow run]({url})\n"),
             None => String::new(),
         }
     }
@@ -231,7 +231,7 @@ fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
         // Room for the note and for closing a `<details>` left open by the cut.
         let room = ctx
             .budget()
-            .saturating_sub(out.len() + footer.len() + note.len() + "</details>\n".len());
+            .saturating_sub(out.len() + footer.len() + note.len() + "\n</details>\n\n".len() + 1);
         let mut used = 0;
         let mut open = 0usize;
         for line in &detail {
@@ -252,7 +252,13 @@ fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
         }
         out.push_str(&note);
     }
-    out.push_str(&footer);
+    if !footer.is_empty() {
+        // A blank line first, so the link is a paragraph of its own.
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(&footer);
+    }
     out
 }
 
