@@ -9,6 +9,20 @@
 
 use std::path::PathBuf;
 
+mod batches;
+mod diff;
+pub mod normalise;
+pub mod owner;
+mod safety;
+#[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
+mod tests;
+
+pub use batches::to_batches;
+pub use diff::diff;
+pub use safety::{check_safety, owned_deletes};
+
 /// A validated manifest: what one owner wants in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desired {
@@ -158,4 +172,29 @@ pub struct ZonePlan {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     pub zones: Vec<ZonePlan>,
+}
+
+impl ZonePlan {
+    /// How many changes of one kind the plan holds.
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+}
+
+impl Plan {
+    /// Whether any zone has a change to apply.
+    pub fn has_changes(&self) -> bool {
+        self.zones.iter().any(|z| !z.changes.is_empty())
+    }
+
+    /// Whether any zone has a conflict (the plan must not be applied).
+    pub fn has_conflicts(&self) -> bool {
+        self.zones.iter().any(|z| !z.conflicts.is_empty())
+    }
+
+    /// `sha256:<hex>` of the canonical plan JSON (the plan JSON without its `fingerprint` field):
+    /// ties a preview shown on a pull request to what is applied on merge.
+    pub fn fingerprint(&self) -> String {
+        crate::render::json::fingerprint(self)
+    }
 }

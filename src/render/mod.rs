@@ -1,1 +1,12 @@
-//! Renderers of a plan. PLACEHOLDER.
+//! Renderers of a plan: text for terminals, Markdown for the pull request comment, JSON for
+//! machines (DESIGN.md sections 3 and 5).
+//!
+//! Each renderer is a pure function from a [`crate::plan::Plan`] to a `String`, so the same plan
+//! always gives byte-identical output and every format is snapshot-tested.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+#[cfg(test)]
+mod tests;

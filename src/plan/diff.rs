@@ -1,0 +1,232 @@
+//! The diff: from a [`Desired`] and a [`Live`] zone to a sorted [`ZonePlan`].
+//!
+//! The rules are DESIGN.md section 2. Per desired name, the records already there are sorted into
+//! this owner's, other owners' and nobody's. Another owner's record is always a conflict; an
+//! unowned one is a conflict unless the endpoint says `adopt: true`, in which case an unowned
+//! CNAME is updated in place (it keeps its id and gains the marker) and unowned A/AAAA records are
+//! deleted so the CNAME can be created in the same batch. Cloudflare runs a batch's deletes before
+//! its posts, which is what makes that replacement legal
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
+//! A CNAME must be alone at its name, so any other record this owner holds there is deleted.
+//! Owned records at names nobody wants any more are deleted.
+
+use std::collections::{HashMap, HashSet};
+
+use super::normalise;
+use super::owner::{is_owned_by, owner_of};
+use super::{Action, Change, Conflict, Desired, Endpoint, Holder, Live, Record, ZonePlan};
+
+/// Computes what has to change in `live` so that it holds what `desired` asks for.
+///
+/// Never touches a record that `desired.owner` does not own, except one an endpoint adopts.
+pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
+    let owner = desired.owner.as_str();
+    let mut records: Vec<Record> = live.records.iter().map(normalise::record).collect();
+    // Sorted so that every choice below (which record to keep, warning order) is deterministic
+    // whatever order the provider listed the zone in.
+    records.sort_by(|a, b| (&a.name, &a.kind, &a.id).cmp(&(&b.name, &b.kind, &b.id)));
+    let mut by_name: HashMap<&str, Vec<&Record>> = HashMap::new();
+    for r in &records {
+        by_name.entry(r.name.as_str()).or_default().push(r);
+    }
+
+    let mut endpoints: Vec<&Endpoint> = desired.endpoints.iter().collect();
+    endpoints.sort_by_cached_key(|e| (normalise::name(&e.name), e.line));
+
+    let mut out = Builder::default();
+    let mut wanted: HashSet<String> = HashSet::with_capacity(endpoints.len());
+    for e in endpoints {
+        let fqdn = normalise::name(&e.name);
+        if wanted.contains(&fqdn) {
+            out.warnings.push(format!(
+                "{fqdn} is listed more than once (again on line {}); only the first entry is planned",
+                e.line
+            ));
+            continue;
+        }
+        let here = by_name.get(fqdn.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        out.endpoint(e, &fqdn, here, owner, live.zone.comment_limit);
+        wanted.insert(fqdn);
+    }
+
+    let mut owned = 0;
+    for r in &records {
+        if !is_owned_by(r.comment.as_deref(), owner) {
+            continue;
+        }
+        owned += 1;
+        if !wanted.contains(&r.name) {
+            out.delete(r);
+        }
+    }
+
+    out.changes.sort_by(|a, b| {
+        (rank(a.action), &a.name, &a.kind, &a.id).cmp(&(rank(b.action), &b.name, &b.kind, &b.id))
+    });
+    out.conflicts.sort_by(|a, b| {
+        (&a.name, &a.record.kind, &a.record.id).cmp(&(&b.name, &b.record.kind, &b.record.id))
+    });
+    ZonePlan {
+        source: desired.source.clone(),
+        zone: live.zone.clone(),
+        owner: desired.owner.clone(),
+        changes: out.changes,
+        unchanged: out.unchanged,
+        owned,
+        conflicts: out.conflicts,
+        warnings: out.warnings,
+    }
+}
+
+/// The order changes apply in, the order Cloudflare runs a batch: deletes, updates, creates.
+pub fn rank(action: Action) -> u8 {
+    match action {
+        Action::Delete => 0,
+        Action::Update => 1,
+        Action::Create => 2,
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    changes: Vec<Change>,
+    conflicts: Vec<Conflict>,
+    warnings: Vec<String>,
+    unchanged: usize,
+}
+
+impl Builder {
+    fn endpoint(
+        &mut self,
+        e: &Endpoint,
+        fqdn: &str,
+        here: &[&Record],
+        owner: &str,
+        comment_limit: usize,
+    ) {
+        let want = normalise::wanted(e, owner);
+        self.endpoint_warnings(e, fqdn, &want, comment_limit);
+
+        let mut mine: Vec<&Record> = Vec::new();
+        let mut adopt_cnames: Vec<&Record> = Vec::new();
+        let mut adopt_addresses: Vec<&Record> = Vec::new();
+        let mut blocking: Vec<(&Record, Holder)> = Vec::new();
+        for &r in here {
+            let comment = r.comment.as_deref();
+            if is_owned_by(comment, owner) {
+                mine.push(r);
+            } else if let Some(other) = owner_of(comment) {
+                blocking.push((r, Holder::Owner(other.to_owned())));
+            } else if e.adopt && r.kind == "CNAME" {
+                adopt_cnames.push(r);
+            } else if e.adopt && (r.kind == "A" || r.kind == "AAAA") {
+                adopt_addresses.push(r);
+            } else {
+                // NOTE: adopt never takes over TXT, MX and the like: they carry meaning (mail,
+                // domain verification) that a CNAME cannot replace, so a person must decide.
+                blocking.push((r, Holder::Unowned));
+            }
+        }
+        if !blocking.is_empty() {
+            // Nothing at this name is touched: the plan is refused until the conflict is resolved.
+            for (record, holder) in blocking {
+                self.conflicts.push(Conflict {
+                    name: fqdn.to_owned(),
+                    line: e.line,
+                    record: record.clone(),
+                    holder,
+                });
+            }
+            return;
+        }
+
+        // Keep one CNAME and update it in place (its id survives, so nothing else that points at
+        // the record id breaks); prefer one of ours that already matches, then any of ours, then
+        // an adopted one.
+        let keep = mine
+            .iter()
+            .copied()
+            .filter(|r| r.kind == "CNAME")
+            .find(|r| normalise::data(r) == want)
+            .or_else(|| mine.iter().copied().find(|r| r.kind == "CNAME"))
+            .or_else(|| adopt_cnames.first().copied());
+
+        for &r in mine.iter().chain(&adopt_cnames) {
+            if keep.is_none_or(|k| k.id != r.id) {
+                self.delete(r);
+            }
+        }
+        for &r in &adopt_addresses {
+            self.warnings.push(format!(
+                "adopting {fqdn}: the unowned {} record {} (id {}) is deleted and the CNAME created in the same batch",
+                r.kind, r.content, r.id
+            ));
+            self.delete(r);
+        }
+
+        match keep {
+            Some(k) if normalise::data(k) == want => self.unchanged += 1,
+            Some(k) => {
+                if !is_owned_by(k.comment.as_deref(), owner) {
+                    self.warnings.push(format!(
+                        "adopting {fqdn}: the unowned CNAME record (id {}) is taken over and marked edgeplan:{owner}",
+                        k.id
+                    ));
+                }
+                self.changes.push(Change {
+                    action: Action::Update,
+                    name: fqdn.to_owned(),
+                    kind: "CNAME".into(),
+                    id: Some(k.id.clone()),
+                    before: Some(normalise::data(k)),
+                    after: Some(want),
+                });
+            }
+            None => self.changes.push(Change {
+                action: Action::Create,
+                name: fqdn.to_owned(),
+                kind: "CNAME".into(),
+                id: None,
+                before: None,
+                after: Some(want),
+            }),
+        }
+    }
+
+    fn endpoint_warnings(
+        &mut self,
+        e: &Endpoint,
+        fqdn: &str,
+        want: &super::RecordData,
+        comment_limit: usize,
+    ) {
+        if !e.proxied {
+            self.warnings.push(format!(
+                "{fqdn} is not proxied: its origin {} is published in DNS and reachable directly",
+                want.content
+            ));
+        } else if e.ttl > 1 {
+            self.warnings.push(format!(
+                "{fqdn}: ttl {} is ignored; proxied records always use automatic TTL",
+                e.ttl
+            ));
+        }
+        let comment_len = want.comment.as_deref().map_or(0, |c| c.chars().count());
+        if comment_limit > 0 && comment_len > comment_limit {
+            self.warnings.push(format!(
+                "{fqdn}: the comment with its marker is {comment_len} characters; this zone accepts at most {comment_limit}, so Cloudflare will refuse it"
+            ));
+        }
+    }
+
+    fn delete(&mut self, r: &Record) {
+        self.changes.push(Change {
+            action: Action::Delete,
+            name: r.name.clone(),
+            kind: r.kind.clone(),
+            id: Some(r.id.clone()),
+            before: Some(normalise::data(r)),
+            after: None,
+        });
+    }
+}

@@ -1,0 +1,101 @@
+//! One normal form for both sides of a diff, so that plan, apply, plan again is always empty.
+//!
+//! Cloudflare returns names in lower case without a trailing dot and stores a proxied record's TTL
+//! as 1 whatever was sent (DESIGN.md section 2; reference/cloudflare-api.md section 8,
+//! <https://developers.cloudflare.com/dns/proxy-status/>). Comparing a manifest's `ttl: 300` on a
+//! proxied endpoint with the stored 1 would be a perpetual diff, the classic bug of DNS-as-code
+//! tools, so both the desired and the live side go through the same functions here.
+
+use super::{Endpoint, Record, RecordData, owner};
+
+/// A DNS name or CNAME target: trimmed, lower case, no trailing dot.
+pub fn name(raw: &str) -> String {
+    raw.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The TTL as Cloudflare stores it: 1 (automatic) for proxied records, and for the 0 some
+/// clients send for "unset".
+pub fn ttl(proxied: bool, ttl: u32) -> u32 {
+    if proxied || ttl == 0 { 1 } else { ttl }
+}
+
+/// An empty comment reads back as `null`, so the two are the same thing.
+pub fn comment(raw: Option<&str>) -> Option<String> {
+    raw.filter(|c| !c.is_empty()).map(str::to_owned)
+}
+
+/// A live record in normal form. Only hostname-valued content (CNAME) is lower-cased: TXT content
+/// is case-sensitive, and A/AAAA never differ by case in a way that matters to edgeplan.
+pub fn record(r: &Record) -> Record {
+    let kind = r.kind.trim().to_ascii_uppercase();
+    let content = if kind == "CNAME" {
+        name(&r.content)
+    } else {
+        r.content.clone()
+    };
+    Record {
+        id: r.id.clone(),
+        name: name(&r.name),
+        content,
+        proxied: r.proxied,
+        ttl: ttl(r.proxied, r.ttl),
+        comment: comment(r.comment.as_deref()),
+        kind,
+    }
+}
+
+/// The record fields of a live record, for `before`.
+pub fn data(r: &Record) -> RecordData {
+    RecordData {
+        content: r.content.clone(),
+        proxied: r.proxied,
+        ttl: r.ttl,
+        comment: r.comment.clone(),
+    }
+}
+
+/// The CNAME an endpoint wants, marker included: what `after` shows and what gets written.
+pub fn wanted(e: &Endpoint, owner_name: &str) -> RecordData {
+    RecordData {
+        content: name(&e.target),
+        proxied: e.proxied,
+        ttl: ttl(e.proxied, e.ttl),
+        comment: Some(owner::comment_for(owner_name, e.comment.as_deref())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_case_and_trailing_dots() {
+        assert_eq!(name(" API.Example.COM. "), "api.example.com");
+    }
+
+    #[test]
+    fn proxied_records_always_read_as_automatic_ttl() {
+        assert_eq!(ttl(true, 300), 1);
+        assert_eq!(ttl(false, 300), 300);
+        assert_eq!(ttl(false, 0), 1);
+    }
+
+    #[test]
+    fn txt_content_keeps_its_case_but_cname_content_does_not() {
+        let mut r = Record {
+            id: "1".into(),
+            name: "X.example.com.".into(),
+            kind: "txt".into(),
+            content: "Token=AbC".into(),
+            proxied: false,
+            ttl: 3600,
+            comment: Some(String::new()),
+        };
+        let n = record(&r);
+        assert_eq!((n.kind.as_str(), n.content.as_str()), ("TXT", "Token=AbC"));
+        assert_eq!(n.comment, None);
+        r.kind = "CNAME".into();
+        r.content = "Origin.Example.NET.".into();
+        assert_eq!(record(&r).content, "origin.example.net");
+    }
+}

@@ -1,0 +1,98 @@
+//! The ownership marker of DESIGN.md section 2, kept in a record's Cloudflare comment.
+//!
+//! A record belongs to `owner` when its comment is exactly `edgeplan:<owner>` or starts with
+//! `edgeplan:<owner> | ` (the user's own comment follows). Comments are one free-text field per
+//! record on every plan, so ownership needs no sidecar TXT records or state file.
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>
+
+/// The prefix every edgeplan marker starts with.
+pub const PREFIX: &str = "edgeplan:";
+
+/// What separates the marker from the user's comment.
+pub const SEPARATOR: &str = " | ";
+
+/// The comment edgeplan writes: `edgeplan:<owner>` or `edgeplan:<owner> | <user comment>`.
+pub fn comment_for(owner: &str, user: Option<&str>) -> String {
+    match user.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(user) => format!("{PREFIX}{owner}{SEPARATOR}{user}"),
+        None => format!("{PREFIX}{owner}"),
+    }
+}
+
+/// The owner named by a comment's marker, if the comment carries a well-formed one.
+///
+/// NOTE: a comment such as `edgeplan: see ticket` is not a marker (the owner name must match the
+/// manifest's `owner` pattern), so it counts as unowned rather than as some odd other owner.
+pub fn owner_of(comment: Option<&str>) -> Option<&str> {
+    let rest = comment?.strip_prefix(PREFIX)?;
+    let owner = match rest.find(SEPARATOR) {
+        Some(at) => &rest[..at],
+        None => rest,
+    };
+    valid_owner(owner).then_some(owner)
+}
+
+/// Whether `comment` marks the record as owned by `owner` (exactly DESIGN.md section 2).
+pub fn is_owned_by(comment: Option<&str>, owner: &str) -> bool {
+    let Some(rest) = comment.and_then(|c| c.strip_prefix(PREFIX)) else {
+        return false;
+    };
+    match rest.strip_prefix(owner) {
+        Some("") => true,
+        Some(tail) => tail.starts_with(SEPARATOR),
+        None => false,
+    }
+}
+
+/// The manifest's owner pattern `^[a-z0-9][a-z0-9_-]{0,31}$`.
+pub fn valid_owner(owner: &str) -> bool {
+    let bytes = owner.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 32
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_alone_or_followed_by_the_separator_means_owned() {
+        assert!(is_owned_by(Some("edgeplan:ml"), "ml"));
+        assert!(is_owned_by(Some("edgeplan:ml | BERT v3"), "ml"));
+        assert!(is_owned_by(Some("edgeplan:ml | "), "ml"));
+    }
+
+    #[test]
+    fn near_misses_are_not_owned() {
+        // A longer owner sharing a prefix must not be mistaken for this one.
+        assert!(!is_owned_by(Some("edgeplan:ml-platform"), "ml"));
+        assert!(!is_owned_by(Some("edgeplan:ml|x"), "ml"));
+        assert!(!is_owned_by(Some("edgeplan:ml x"), "ml"));
+        assert!(!is_owned_by(Some("Edgeplan:ml"), "ml"));
+        assert!(!is_owned_by(Some(" edgeplan:ml"), "ml"));
+        assert!(!is_owned_by(None, "ml"));
+    }
+
+    #[test]
+    fn owner_of_reads_other_owners_and_ignores_malformed_markers() {
+        assert_eq!(owner_of(Some("edgeplan:search | x")), Some("search"));
+        assert_eq!(owner_of(Some("edgeplan:search")), Some("search"));
+        assert_eq!(owner_of(Some("edgeplan: see ticket")), None);
+        assert_eq!(owner_of(Some("edgeplan:")), None);
+        assert_eq!(owner_of(Some("managed by hand")), None);
+    }
+
+    #[test]
+    fn written_comments_round_trip_to_their_owner() {
+        assert_eq!(comment_for("ml", None), "edgeplan:ml");
+        assert_eq!(comment_for("ml", Some("  ")), "edgeplan:ml");
+        let c = comment_for("ml", Some("BERT v3"));
+        assert_eq!(c, "edgeplan:ml | BERT v3");
+        assert!(is_owned_by(Some(&c), "ml"));
+        assert_eq!(owner_of(Some(&c)), Some("ml"));
+    }
+}

@@ -1,0 +1,117 @@
+//! The delete threshold of DESIGN.md section 2, and the words for conflicts.
+//!
+//! A plan that deletes more than max(2, 25 %) of the records an owner holds is far more often a
+//! wrong manifest (a bad glob, an emptied file, the wrong `owner`) than an intended teardown, so it
+//! is refused unless `--allow-deletes` says otherwise. octoDNS has the same kind of threshold
+//! (`MAX_SAFE_DELETE_PCENT`), see reference/prior-art.md.
+
+use super::owner::is_owned_by;
+use super::{Action, Conflict, Holder, ZonePlan};
+
+/// Deletes at or under this count are always allowed.
+const FLOOR: usize = 2;
+
+/// Refuses a plan that deletes more than max(2, 25 % of the owned records), unless allowed.
+///
+/// Only owned records count: an adopted A record that is replaced was asked for by name.
+pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), String> {
+    if allow_deletes {
+        return Ok(());
+    }
+    let deletes = owned_deletes(plan);
+    // deletes > max(2, owned / 4), in integers: no rounding question at the boundary.
+    if deletes > FLOOR && deletes * 4 > plan.owned {
+        return Err(format!(
+            "refusing to delete {deletes} of the {} records owned by {} in {} (more than max(2, 25%)); \
+             check the manifest {}, or pass --allow-deletes if this is intended",
+            plan.owned,
+            plan.owner,
+            plan.zone.name,
+            plan.source.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The number of deletes of records this plan's owner holds.
+pub fn owned_deletes(plan: &ZonePlan) -> usize {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .filter(|c| {
+            let comment = c.before.as_ref().and_then(|b| b.comment.as_deref());
+            is_owned_by(comment, &plan.owner)
+        })
+        .count()
+}
+
+impl Conflict {
+    /// What is in the way, naming the record.
+    pub fn message(&self) -> String {
+        let r = &self.record;
+        let held = match &self.holder {
+            Holder::Unowned => "a record edgeplan does not own".to_owned(),
+            Holder::Owner(other) => format!("a record owned by edgeplan:{other}"),
+        };
+        format!(
+            "{} (line {}) is held by {held}: {} {} (id {})",
+            self.name, self.line, r.kind, r.content, r.id
+        )
+    }
+
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match &self.holder {
+            Holder::Owner(other) => format!(
+                "choose another name, or remove it from the manifest of owner `{other}` first"
+            ),
+            Holder::Unowned if matches!(self.record.kind.as_str(), "A" | "AAAA" | "CNAME") => {
+                "set `adopt: true` on the endpoint to take the record over, or choose another name"
+                    .to_owned()
+            }
+            Holder::Unowned => format!(
+                "a CNAME cannot share its name with a {} record and adopt never removes one; \
+                 delete it by hand if it is no longer needed, or choose another name",
+                self.record.kind
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::test_support::{change_delete, zone_plan};
+
+    fn plan_with(owned: usize, owned_deletes: usize, other_deletes: usize) -> ZonePlan {
+        let mut p = zone_plan(owned);
+        for i in 0..owned_deletes {
+            p.changes
+                .push(change_delete(&format!("o{i}"), Some("edgeplan:ml")));
+        }
+        for i in 0..other_deletes {
+            p.changes.push(change_delete(&format!("x{i}"), None));
+        }
+        p
+    }
+
+    #[test]
+    fn two_deletes_are_always_allowed() {
+        assert!(check_safety(&plan_with(2, 2, 0), false).is_ok());
+        assert!(check_safety(&plan_with(3, 3, 0), false).is_err());
+    }
+
+    #[test]
+    fn the_threshold_is_a_quarter_of_owned_records() {
+        assert!(check_safety(&plan_with(20, 5, 0), false).is_ok());
+        let err = check_safety(&plan_with(20, 6, 0), false).expect_err("refused");
+        assert!(err.contains("6 of the 20"), "{err}");
+        assert!(err.contains("--allow-deletes"), "{err}");
+    }
+
+    #[test]
+    fn allow_deletes_overrides_and_adopted_deletes_do_not_count() {
+        assert!(check_safety(&plan_with(4, 4, 0), true).is_ok());
+        assert!(check_safety(&plan_with(4, 0, 10), false).is_ok());
+    }
+}

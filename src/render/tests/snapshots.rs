@@ -1,0 +1,246 @@
+//! Inline snapshots of what users see, for a realistic plan.
+
+use std::path::PathBuf;
+
+use super::{realistic, realistic_plan, record};
+use crate::manifest::Problem;
+use crate::plan::{Plan, diff};
+use crate::render::{json, markdown, text};
+
+#[test]
+fn text_for_a_realistic_plan() {
+    insta::assert_snapshot!(text::render(&realistic_plan(), false), @r###"
+example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
+  - delete ocr.example.com CNAME ocr-v1.ml-prod.example.net (proxied)
+  - delete vision.example.com A 203.0.113.7 (not proxied, ttl 3600)
+  ~ update summarize.example.com CNAME content summarize-old-uc.a.run.app -> summarize-abc123xyz-uc.a.run.app, proxied false -> true, ttl 3600 -> ttl auto
+  + create sentiment.example.com CNAME -> sentiment-prod-1234567890.us-east-1.elb.amazonaws.com (proxied)
+  + create vision.example.com CNAME -> gpu-vm-01.ml-prod.example.net (proxied)
+  warning: adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch
+  example.com: 2 to create, 1 to update, 2 to delete, 1 unchanged
+"###);
+}
+
+#[test]
+fn text_is_coloured_only_when_asked() {
+    let plan = realistic_plan();
+    assert!(!text::render(&plan, false).contains('\x1b'));
+    let coloured = text::render(&plan, true);
+    assert!(coloured.contains("\x1b[32m+ create\x1b[0m"), "{coloured}");
+}
+
+#[test]
+fn markdown_for_a_realistic_plan() {
+    let ctx = markdown::Context {
+        run_url: Some("https://github.com/acme/models/actions/runs/42".into()),
+        ..Default::default()
+    };
+    insta::assert_snapshot!(markdown::render(&realistic_plan(), &ctx), @r###"
+<!-- edgeplan:preview -->
+### edgeplan: DNS preview
+
+| zone | owner | create | update | delete | unchanged | conflicts |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+| `example.com` | `ml-platform` | 2 | 1 | 2 | 1 | 0 |
+
+**On merge:** edgeplan re-reads each zone, re-plans and applies these changes to Cloudflare in one atomic batch per zone.
+
+Plan fingerprint: `sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c`
+
+<details open><summary>example.com: 5 changes</summary>
+
+| action | name | type | target before | target after | proxied before | proxied after | also changes |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+| delete | `ocr.example.com` | CNAME | `ocr-v1.ml-prod.example.net` |  | true |  |  |
+| delete | `vision.example.com` | A | `203.0.113.7` |  | false |  |  |
+| update | `summarize.example.com` | CNAME | `summarize-old-uc.a.run.app` | `summarize-abc123xyz-uc.a.run.app` | false | true | ttl |
+| create | `sentiment.example.com` | CNAME |  | `sentiment-prod-1234567890.us-east-1.elb.amazonaws.com` |  | true |  |
+| create | `vision.example.com` | CNAME |  | `gpu-vm-01.ml-prod.example.net` |  | true |  |
+
+**Warnings:**
+
+- adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch
+
+</details>
+
+[Workflow run](https://github.com/acme/models/actions/runs/42)
+"###);
+}
+
+#[test]
+fn markdown_for_a_conflict() {
+    let (mut d, mut l) = realistic();
+    d.endpoints.truncate(1);
+    l.records = vec![record(
+        "bb01",
+        "sentiment.example.com",
+        "CNAME",
+        "old | <b>x</b>",
+        true,
+        Some("edgeplan:search"),
+    )];
+    let plan = Plan {
+        zones: vec![diff(&d, &l)],
+    };
+    let ctx = markdown::Context {
+        manifest: Some("dns/models.yaml".into()),
+        ..Default::default()
+    };
+    insta::assert_snapshot!(markdown::render(&plan, &ctx), @r###"
+<!-- edgeplan:preview manifest=dns/models.yaml -->
+### edgeplan: DNS preview
+
+| zone | owner | create | update | delete | unchanged | conflicts |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+| `example.com` | `ml-platform` | 0 | 0 | 0 | 0 | 1 |
+
+**On merge:** nothing can be applied until the conflicts below are resolved.
+
+Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4`
+
+<details open><summary>example.com: 0 changes</summary>
+
+**Conflicts** (the plan cannot be applied):
+
+- sentiment.example.com (line 8) is held by a record owned by edgeplan:search: CNAME old \| &lt;b&gt;x&lt;/b&gt; (id bb01)
+  - help: choose another name, or remove it from the manifest of owner \`search\` first
+
+</details>
+"###);
+}
+
+#[test]
+fn markdown_for_manifest_problems() {
+    let problems = vec![
+        Problem {
+            file: PathBuf::from("edgeplan.yaml"),
+            line: 7,
+            col: 5,
+            message: "unknown field `proxed`, did you mean `proxied`?".into(),
+            help: Some("valid keys: name, target, comment, proxied, ttl, adopt, health".into()),
+        },
+        Problem {
+            file: PathBuf::from("edgeplan.yaml"),
+            line: 9,
+            col: 13,
+            message: "target `10.0.0.1` is an IP address; a CNAME needs a hostname".into(),
+            help: None,
+        },
+    ];
+    insta::assert_snapshot!(markdown::render_problems(&problems, &markdown::Context::default()), @r###"
+<!-- edgeplan:preview -->
+### edgeplan: the manifest is invalid
+
+2 problems found; nothing was planned. Fix them and push again; `edgeplan validate` shows the same locally.
+
+<details open><summary>Problems</summary>
+
+- `edgeplan.yaml:7:5` unknown field \`proxed\`, did you mean \`proxied\`?
+  - help: valid keys: name, target, comment, proxied, ttl, adopt, health
+- `edgeplan.yaml:9:13` target \`10.0.0.1\` is an IP address; a CNAME needs a hostname
+
+</details>
+"###);
+}
+
+#[test]
+fn json_for_a_realistic_plan() {
+    insta::assert_snapshot!(json::render(&realistic_plan()), @r###"
+{
+  "version": 1,
+  "fingerprint": "sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c",
+  "has_changes": true,
+  "zones": [
+    {
+      "zone": "example.com",
+      "zone_id": "023e105f4ecef8ad9ca31a8372d0c353",
+      "owner": "ml-platform",
+      "manifest": "tests/fixtures/plan/edgeplan.yaml",
+      "summary": {
+        "create": 2,
+        "update": 1,
+        "delete": 2,
+        "unchanged": 1,
+        "conflicts": 0
+      },
+      "changes": [
+        {
+          "action": "delete",
+          "name": "ocr.example.com",
+          "type": "CNAME",
+          "id": "aa05",
+          "before": {
+            "content": "ocr-v1.ml-prod.example.net",
+            "proxied": true,
+            "ttl": 1,
+            "comment": "edgeplan:ml-platform | retired OCR"
+          },
+          "after": null
+        },
+        {
+          "action": "delete",
+          "name": "vision.example.com",
+          "type": "A",
+          "id": "aa06",
+          "before": {
+            "content": "203.0.113.7",
+            "proxied": false,
+            "ttl": 3600,
+            "comment": null
+          },
+          "after": null
+        },
+        {
+          "action": "update",
+          "name": "summarize.example.com",
+          "type": "CNAME",
+          "id": "aa03",
+          "before": {
+            "content": "summarize-old-uc.a.run.app",
+            "proxied": false,
+            "ttl": 3600,
+            "comment": "edgeplan:ml-platform | Llama summarizer"
+          },
+          "after": {
+            "content": "summarize-abc123xyz-uc.a.run.app",
+            "proxied": true,
+            "ttl": 1,
+            "comment": "edgeplan:ml-platform | Llama summarizer"
+          }
+        },
+        {
+          "action": "create",
+          "name": "sentiment.example.com",
+          "type": "CNAME",
+          "id": null,
+          "before": null,
+          "after": {
+            "content": "sentiment-prod-1234567890.us-east-1.elb.amazonaws.com",
+            "proxied": true,
+            "ttl": 1,
+            "comment": "edgeplan:ml-platform | BERT sentiment v3"
+          }
+        },
+        {
+          "action": "create",
+          "name": "vision.example.com",
+          "type": "CNAME",
+          "id": null,
+          "before": null,
+          "after": {
+            "content": "gpu-vm-01.ml-prod.example.net",
+            "proxied": true,
+            "ttl": 1,
+            "comment": "edgeplan:ml-platform"
+          }
+        }
+      ],
+      "conflicts": [],
+      "warnings": [
+        "adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch"
+      ]
+    }
+  ]
+}
+"###);
+}

@@ -1,1 +1,0 @@
-//! The local sandbox provider. PLACEHOLDER: replaced by the real implementation.

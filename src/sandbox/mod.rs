@@ -1,0 +1,184 @@
+//! The local sandbox: a second [`Provider`] beside the Cloudflare client, backed by one JSON file
+//! per zone (DESIGN.md section 3, `--sandbox DIR` or `EDGEPLAN_SANDBOX`).
+//!
+//! It is what "try it" runs against and what integration tests apply to. It enforces Cloudflare's
+//! batch rules ([`rules`]) so a plan that the sandbox accepts is one Cloudflare accepts, and it
+//! writes atomically ([`file`]). Limits default to the Free plan (200 records per batch, 100
+//! characters per comment), the strictest Cloudflare has.
+//! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>
+
+mod file;
+pub mod rules;
+#[cfg(test)]
+mod tests;
+mod time;
+
+use std::path::PathBuf;
+
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::plan::{Record, Zone, normalise};
+use crate::provider::{Batch, Error, Provider};
+use file::ZoneFile;
+pub use rules::{Applied, apply_to};
+
+/// A directory of zone files standing in for Cloudflare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sandbox {
+    dir: PathBuf,
+    batch_limit: usize,
+    comment_limit: usize,
+}
+
+impl Sandbox {
+    /// A sandbox over `dir`, with the Free plan's limits.
+    pub fn new(dir: impl Into<PathBuf>) -> Sandbox {
+        Sandbox {
+            dir: dir.into(),
+            batch_limit: 200,
+            comment_limit: 100,
+        }
+    }
+
+    /// Other plan limits (paid plans: 3,500 records per batch, 500-character comments).
+    pub fn with_limits(mut self, batch_limit: usize, comment_limit: usize) -> Sandbox {
+        self.batch_limit = batch_limit;
+        self.comment_limit = comment_limit;
+        self
+    }
+
+    /// The file that holds zone `name`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{}.json", normalise::name(name)))
+    }
+
+    fn read(&self, name: &str) -> Result<ZoneFile, Error> {
+        let name = normalise::name(name);
+        // A zone name is a hostname; anything that could climb out of the directory is refused.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(Error::Rejected {
+                message: format!("`{name}` is not a zone name the sandbox can hold"),
+                help: None,
+            });
+        }
+        ZoneFile::read(&self.path(&name), &name)
+    }
+}
+
+/// The id of a zone whose file carries none: 32 hex digits derived from the name, so it is the
+/// same on every run and every machine.
+pub fn derived_zone_id(name: &str) -> String {
+    let hash = Sha256::digest(format!("edgeplan-sandbox:{}", normalise::name(name)).as_bytes());
+    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+impl Provider for Sandbox {
+    async fn zone(&self, name: &str, id: Option<&str>) -> Result<Zone, Error> {
+        let file = self.read(name)?;
+        let name = normalise::name(name);
+        let zone_id = file
+            .zone_id
+            .clone()
+            .unwrap_or_else(|| derived_zone_id(&name));
+        if let Some(wanted) = id
+            && wanted != zone_id
+        {
+            return Err(Error::Rejected {
+                message: format!(
+                    "zone_id {wanted} does not belong to {name}: the sandbox zone {name} has id {zone_id}"
+                ),
+                help: Some(format!(
+                    "fix `zone_id` in the manifest or remove it ({})",
+                    file.path.display()
+                )),
+            });
+        }
+        Ok(Zone {
+            id: zone_id,
+            name,
+            batch_limit: self.batch_limit,
+            comment_limit: self.comment_limit,
+        })
+    }
+
+    async fn records(&self, zone: &Zone) -> Result<Vec<Record>, Error> {
+        Ok(self.read(&zone.name)?.records)
+    }
+
+    async fn batch(&self, zone: &Zone, batch: &Batch) -> Result<(), Error> {
+        let file = self.read(&zone.name)?;
+        let mut records = file.records.clone();
+        let applied = apply_to(&mut records, batch, zone, &mut new_id)?;
+        let now = time::now_rfc3339();
+
+        let mut raw: Vec<Box<RawValue>> = Vec::with_capacity(records.len());
+        for (old, r) in file.raw.iter().zip(&file.records) {
+            if applied.deleted.contains(&r.id) {
+                continue;
+            }
+            if applied.put.contains(&r.id) {
+                raw.push(to_raw(old.get(), stored(&records, &r.id), &now, zone)?);
+            } else {
+                // Untouched: the very bytes that were read.
+                raw.push(old.clone());
+            }
+        }
+        for id in &applied.posted {
+            raw.push(to_raw("{}", stored(&records, id), &now, zone)?);
+        }
+        file.write(&file.render(&raw))
+    }
+}
+
+fn stored<'a>(records: &'a [Record], id: &str) -> Option<&'a Record> {
+    records.iter().find(|r| r.id == id)
+}
+
+/// A record's JSON in Cloudflare's shape: the fields edgeplan manages are set, every other field
+/// of `old` is kept.
+fn to_raw(
+    old: &str,
+    stored: Option<&Record>,
+    now: &str,
+    zone: &Zone,
+) -> Result<Box<RawValue>, Error> {
+    let internal = |what: &str| Error::Api {
+        message: format!("sandbox: cannot write the record JSON ({what})"),
+        help: None,
+    };
+    let r = stored.ok_or_else(|| internal("the applied record is missing"))?;
+    let mut obj: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(old).map_err(|_| internal("the old record is not an object"))?;
+    let fresh = obj.is_empty();
+    use serde_json::Value;
+    obj.insert("id".into(), Value::from(r.id.clone()));
+    obj.insert("name".into(), Value::from(r.name.clone()));
+    obj.insert("type".into(), Value::from(r.kind.clone()));
+    obj.insert("content".into(), Value::from(r.content.clone()));
+    obj.insert(
+        "proxiable".into(),
+        Value::from(matches!(r.kind.as_str(), "A" | "AAAA" | "CNAME")),
+    );
+    obj.insert("proxied".into(), Value::from(r.proxied));
+    obj.insert("ttl".into(), Value::from(r.ttl));
+    obj.insert(
+        "comment".into(),
+        r.comment.clone().map_or(Value::Null, Value::from),
+    );
+    if fresh {
+        obj.insert("zone_id".into(), Value::from(zone.id.clone()));
+        obj.insert("settings".into(), Value::Object(Default::default()));
+        obj.insert("meta".into(), Value::Object(Default::default()));
+        obj.insert("tags".into(), Value::Array(Vec::new()));
+        obj.insert("created_on".into(), Value::from(now));
+    }
+    obj.insert("modified_on".into(), Value::from(now));
+    let text = serde_json::to_string(&obj).map_err(|_| internal("serialisation"))?;
+    RawValue::from_string(text).map_err(|_| internal("raw value"))
+}
+
+/// A new record id: 32 lowercase hex digits, like Cloudflare's.
+fn new_id() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}

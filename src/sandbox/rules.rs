@@ -1,0 +1,238 @@
+//! Cloudflare's rules for a batch, applied to a list of records: what the sandbox enforces so
+//! that what it accepts, Cloudflare accepts (DESIGN.md section 3).
+//!
+//! A batch runs deletes, then puts, then posts, in the given order within each list, as one
+//! transaction: the first refusal discards everything
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
+//! The checks and their codes are reference/cloudflare-api.md section 12: CNAME exclusivity
+//! (81053/81054, <https://developers.cloudflare.com/dns/manage-dns-records/troubleshooting/records-with-same-name/>),
+//! identical records (81058), proxiable types (9004), TTL 1 or 60..86400 (9021,
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/>), CNAME content
+//! (9007), comments (length and no line breaks,
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>),
+//! unknown ids (81044).
+//!
+//! NOTE: where Cloudflare's behaviour is unverified the sandbox is stricter, never looser: a
+//! CNAME may share its name with no other record at all (Cloudflare's docs are silent on TXT/MX).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::plan::{Record, Zone, normalise};
+use crate::provider::{Batch, Error, NewRecord};
+
+/// What a successful batch did, for writing the zone file back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub deleted: Vec<String>,
+    /// Ids of the records overwritten by puts, in order.
+    pub put: Vec<String>,
+    /// Ids given to the posted records, in order.
+    pub posted: Vec<String>,
+}
+
+/// Applies `batch` to `records` as Cloudflare would, all or nothing: on error `records` is left
+/// exactly as it was. `next_id` gives the ids of created records.
+pub fn apply_to(
+    records: &mut Vec<Record>,
+    batch: &Batch,
+    zone: &Zone,
+    next_id: &mut dyn FnMut() -> String,
+) -> Result<Applied, Error> {
+    if zone.batch_limit > 0 && batch.len() > zone.batch_limit {
+        return Err(refused(
+            "batch",
+            None,
+            format!(
+                "{} records in one batch; the zone allows {} (Free 200, paid plans 3,500)",
+                batch.len(),
+                zone.batch_limit
+            ),
+        ));
+    }
+    let mut work = records.clone();
+    let mut applied = Applied::default();
+
+    for (i, id) in batch.deletes.iter().enumerate() {
+        let at = position(&work, id).ok_or_else(|| unknown_id(&format!("deletes[{i}]"), id))?;
+        work.remove(at);
+        applied.deleted.push(id.clone());
+    }
+    for (i, (id, new)) in batch.puts.iter().enumerate() {
+        let place = format!("puts[{i}]");
+        let at = position(&work, id).ok_or_else(|| unknown_id(&place, id))?;
+        let record = check(new, id, zone, &place)?;
+        let old = work.remove(at);
+        if let Err(e) = exclusive(&work, &record, &place) {
+            work.insert(at, old);
+            return Err(e);
+        }
+        work.insert(at, record);
+        applied.put.push(id.clone());
+    }
+    for (i, new) in batch.posts.iter().enumerate() {
+        let place = format!("posts[{i}]");
+        let mut id = next_id();
+        while position(&work, &id).is_some() {
+            id = next_id();
+        }
+        let record = check(new, &id, zone, &place)?;
+        exclusive(&work, &record, &place)?;
+        work.push(record);
+        applied.posted.push(id);
+    }
+    *records = work;
+    Ok(applied)
+}
+
+fn position(records: &[Record], id: &str) -> Option<usize> {
+    records.iter().position(|r| r.id == id)
+}
+
+/// Validates one record on its own and returns it as Cloudflare would store it.
+fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, Error> {
+    let name = normalise::name(&new.name);
+    let kind = new.kind.trim().to_ascii_uppercase();
+    let what = format!("{place} {kind} {name}");
+    let fail = |code: Option<u32>, msg: String| Err(refused(&what, code, msg));
+
+    if name != zone.name && !name.ends_with(&format!(".{}", zone.name)) {
+        return fail(
+            Some(1004),
+            format!("the name is not inside the zone {}", zone.name),
+        );
+    }
+    if name.len() > 253 || name.split('.').any(|l| l.is_empty() || l.len() > 63) {
+        return fail(
+            Some(1004),
+            "the name has an empty label, a label over 63 characters, or is over 253 characters"
+                .into(),
+        );
+    }
+    if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return fail(Some(1004), format!("`{}` is not a record type", new.kind));
+    }
+    let content = match kind.as_str() {
+        "A" if new.content.parse::<Ipv4Addr>().is_err() => {
+            return fail(
+                Some(9005),
+                format!("content `{}` is not an IPv4 address", new.content),
+            );
+        }
+        "AAAA" if new.content.parse::<Ipv6Addr>().is_err() => {
+            return fail(
+                Some(9006),
+                format!("content `{}` is not an IPv6 address", new.content),
+            );
+        }
+        "CNAME" => {
+            let target = normalise::name(&new.content);
+            if target.parse::<Ipv4Addr>().is_ok() || target.parse::<Ipv6Addr>().is_ok() {
+                return fail(
+                    Some(9007),
+                    "a CNAME's content must be a hostname, not an IP address".into(),
+                );
+            }
+            if target.is_empty()
+                || target.contains(|c: char| c.is_whitespace() || "/:@?#".contains(c))
+            {
+                return fail(
+                    Some(9007),
+                    format!("content `{}` is not a hostname", new.content),
+                );
+            }
+            if target == name {
+                return fail(Some(1004), "a CNAME cannot point at its own name".into());
+            }
+            target
+        }
+        _ if new.content.is_empty() => return fail(Some(1004), "the content is empty".into()),
+        _ => new.content.clone(),
+    };
+    if new.ttl != 1 && !(60..=86_400).contains(&new.ttl) {
+        return fail(
+            Some(9021),
+            format!(
+                "TTL {} must be between 60 and 86400 seconds, or 1 for Automatic",
+                new.ttl
+            ),
+        );
+    }
+    if new.proxied && !matches!(kind.as_str(), "A" | "AAAA" | "CNAME") {
+        return fail(
+            Some(9004),
+            format!("a {kind} record cannot be proxied; only A, AAAA and CNAME can"),
+        );
+    }
+    let comment = normalise::comment(new.comment.as_deref());
+    if let Some(c) = &comment {
+        if c.contains(['\n', '\r']) {
+            return fail(Some(1004), "the comment contains a line break".into());
+        }
+        let len = c.chars().count();
+        if zone.comment_limit > 0 && len > zone.comment_limit {
+            return fail(
+                Some(1004),
+                format!(
+                    "the comment is {len} characters; this zone's plan allows {}",
+                    zone.comment_limit
+                ),
+            );
+        }
+    }
+    Ok(Record {
+        id: id.to_owned(),
+        name,
+        kind,
+        content,
+        proxied: new.proxied,
+        // Proxied records are stored with automatic TTL whatever was sent.
+        ttl: normalise::ttl(new.proxied, new.ttl),
+        comment,
+    })
+}
+
+/// The rules between records at one name.
+fn exclusive(work: &[Record], new: &Record, place: &str) -> Result<(), Error> {
+    let what = format!("{place} {} {}", new.kind, new.name);
+    for r in work.iter().filter(|r| r.name == new.name) {
+        if new.kind == "CNAME" {
+            return Err(refused(
+                &what,
+                Some(81053),
+                format!(
+                    "a record with that host already exists ({} {}, id {}); a CNAME must be alone at its name",
+                    r.kind, r.content, r.id
+                ),
+            ));
+        }
+        if r.kind == "CNAME" {
+            return Err(refused(
+                &what,
+                Some(81054),
+                format!("a CNAME record with that host already exists (id {})", r.id),
+            ));
+        }
+        if r.kind == new.kind && r.content == new.content {
+            return Err(refused(
+                &what,
+                Some(81058),
+                format!("an identical record already exists (id {})", r.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unknown_id(place: &str, id: &str) -> Error {
+    refused(place, Some(81044), format!("record `{id}` does not exist"))
+}
+
+fn refused(what: &str, code: Option<u32>, message: String) -> Error {
+    let code = code
+        .map(|c| format!(" (Cloudflare code {c})"))
+        .unwrap_or_default();
+    Error::Rejected {
+        message: format!("the sandbox refused the batch at {what}: {message}{code}; nothing was applied"),
+        help: Some("Cloudflare would refuse this batch too; fix the manifest or the zone file, then plan again".into()),
+    }
+}
