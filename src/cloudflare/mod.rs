@@ -1,1 +1,370 @@
-//! The Cloudflare API client. PLACEHOLDER: replaced by the real implementation.
+//! The Cloudflare API v4 client: zone lookup, whole-zone listing and atomic batch writes.
+//!
+//! One [`Client`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
+//! sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local server in
+//! `tests/support/cloudflare`) and the retry policy of [`retry`]. It implements
+//! [`crate::provider::Provider`]:
+//!
+//! - `zone`: `GET /zones?name=` must find exactly one `active` zone, or `GET /zones/{id}` when the
+//!   manifest gives `zone_id` (its name must match). The zone's plan sets the batch and comment
+//!   limits (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
+//! - `records`: `GET /zones/{id}/dns_records?per_page=5000`, then pages 2..n concurrently, trusting
+//!   only the paging the server echoed (it may clamp `per_page`), de-duplicated by id
+//!   (<https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/>).
+//! - `batch`: `POST /zones/{id}/dns_records/batch`, one transaction. A batch whose answer is lost
+//!   is never resent: it becomes [`crate::provider::Error::UnknownOutcome`].
+//!
+//! Typed errors live in [`error`], their translation into advice in `advice`, JSON shapes in
+//! [`wire`]. The facts behind all of it: `reference/cloudflare-api.md`.
+
+mod advice;
+mod provider;
+pub mod error;
+mod records;
+pub mod retry;
+pub mod wire;
+pub mod zones;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
+
+pub use error::{ApiFailure, Class, Error, TransportKind};
+pub use records::normalise;
+pub use zones::{Lookup, to_plan_zone};
+
+use crate::secret::Secret;
+use retry::Idempotency;
+use wire::{Envelope, ResultInfo};
+
+/// The real API.
+pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// Timeouts, retry budget and concurrency. `Default` suits the real API; tests shorten them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientOptions {
+    /// Longest wait for one answer.
+    pub timeout: Duration,
+    /// Longest time spent on one call, retries and waits included. A `Retry-After` beyond what
+    /// is left ends the call at once with a clear error rather than waiting in vain.
+    pub retry_budget: Duration,
+    /// First backoff step; doubles per attempt.
+    pub backoff_base: Duration,
+    /// Longest single backoff step.
+    pub backoff_cap: Duration,
+    /// Most retries of one call.
+    pub max_retries: u32,
+    /// Most record pages fetched at once.
+    pub concurrency: usize,
+    /// Records asked for per page (the server may give fewer).
+    pub per_page: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            retry_budget: Duration::from_secs(120),
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(30),
+            max_retries: 10,
+            concurrency: 4,
+            per_page: 5000,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Defaults, with `EDGEPLAN_HTTP_TIMEOUT_MS` and `EDGEPLAN_RETRY_BUDGET_MS` applied when set
+    /// (integration tests that run the binary use them to keep failures fast).
+    pub fn from_env() -> Result<ClientOptions, Error> {
+        let mut options = ClientOptions::default();
+        if let Some(ms) = env_ms("EDGEPLAN_HTTP_TIMEOUT_MS")? {
+            options.timeout = ms;
+        }
+        if let Some(ms) = env_ms("EDGEPLAN_RETRY_BUDGET_MS")? {
+            options.retry_budget = ms;
+            // A short budget is pointless with half-second steps.
+            options.backoff_base = options.backoff_base.min(ms / 8);
+        }
+        Ok(options)
+    }
+}
+
+fn env_ms(var: &str) -> Result<Option<Duration>, Error> {
+    match std::env::var(var) {
+        Err(_) => Ok(None),
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => v.trim().parse::<u64>().map(|ms| Some(Duration::from_millis(ms))).map_err(|_| {
+            Error::Config(format!(
+                "{var}={v:?} is not a number of milliseconds; unset it or give e.g. {var}=5000"
+            ))
+        }),
+    }
+}
+
+/// A Cloudflare API client. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    options: ClientOptions,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`]) sending `token` as a Bearer token.
+    pub fn new(base_url: &str, token: Secret, options: ClientOptions) -> Result<Client, Error> {
+        let base = base_url.trim().trim_end_matches('/').to_string();
+        let parsed = reqwest::Url::parse(&base).map_err(|e| {
+            Error::Config(format!(
+                "Cloudflare base URL `{base}` is not a URL ({e}); set CLOUDFLARE_BASE_URL to e.g. {DEFAULT_BASE_URL}"
+            ))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "Cloudflare base URL `{base}` must start with https:// (or http:// for a local test server)"
+            )));
+        }
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose().trim()))
+            .map_err(|_| {
+                Error::Config(
+                    "CLOUDFLARE_API_TOKEN holds characters that cannot be sent in an HTTP header; \
+                     copy the token again from the Cloudflare dashboard"
+                        .to_string(),
+                )
+            })?;
+        // Keeps the value out of reqwest/hyper debug output.
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                options,
+            }),
+        })
+    }
+
+    /// A client from `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_BASE_URL` (default the real API),
+    /// `EDGEPLAN_HTTP_TIMEOUT_MS` and `EDGEPLAN_RETRY_BUDGET_MS`.
+    pub fn from_env() -> Result<Client, Error> {
+        let token = match std::env::var("CLOUDFLARE_API_TOKEN") {
+            Ok(t) if !t.trim().is_empty() => Secret::new(t),
+            _ => return Err(Error::MissingToken),
+        };
+        let base = std::env::var("CLOUDFLARE_BASE_URL")
+            .ok()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        Client::new(&base, token, ClientOptions::from_env()?)
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// `GET /user/tokens/verify`: whether the token is active (for advice after a 403).
+    pub async fn verify_token(&self) -> Result<wire::TokenStatus, Error> {
+        self.call(Method::GET, "/user/tokens/verify", &[], None)
+            .await
+            .map(|(status, _)| status)
+    }
+
+    /// Sends one request with the retry policy and returns the envelope's `result` and paging.
+    /// `path` starts with `/` and is relative to the base URL.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<(T, Option<ResultInfo>), Error> {
+        let options = &self.inner.options;
+        let kind = if method == Method::GET {
+            Idempotency::Read
+        } else {
+            Idempotency::Write
+        };
+        let url = format!("{}{}", self.inner.base, path);
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            let mut request = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .query(query)
+                .timeout(options.timeout);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let (err, wait) = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    let bytes = match response.bytes().await {
+                        Ok(b) => b,
+                        Err(e) => {
+                            let failure = transport(&method, path, &e);
+                            if kind == Idempotency::Write {
+                                return Err(unknown_outcome(failure));
+                            }
+                            let wait = retry::backoff(options.backoff_base, options.backoff_cap, attempt);
+                            if !self.may_retry(started, attempt, wait) {
+                                return Err(failure);
+                            }
+                            attempt += 1;
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    };
+                    if (200..300).contains(&status) {
+                        return decode(&method, path, status, &bytes);
+                    }
+                    let err = error::from_response(method.as_str(), path, status, &bytes);
+                    if !retry::retry_status(status, kind) {
+                        return Err(err);
+                    }
+                    let asked = retry::retry_after(&headers, SystemTime::now());
+                    let wait = asked.unwrap_or_else(|| {
+                        retry::backoff(options.backoff_base, options.backoff_cap, attempt)
+                    });
+                    let err = if status == 429 {
+                        Error::RateLimited {
+                            method: method.to_string(),
+                            path: path.to_string(),
+                            retry_after: asked,
+                        }
+                    } else {
+                        err
+                    };
+                    (err, wait)
+                }
+                Err(e) => {
+                    let failure = transport(&method, path, &e);
+                    if kind == Idempotency::Write
+                        && !matches!(
+                            failure,
+                            Error::Transport {
+                                kind: TransportKind::Connect,
+                                ..
+                            }
+                        )
+                    {
+                        return Err(unknown_outcome(failure));
+                    }
+                    let wait = retry::backoff(options.backoff_base, options.backoff_cap, attempt);
+                    (failure, wait)
+                }
+            };
+            if !self.may_retry(started, attempt, wait) {
+                return Err(err);
+            }
+            attempt += 1;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn may_retry(&self, started: Instant, attempt: u32, wait: Duration) -> bool {
+        let options = &self.inner.options;
+        attempt < options.max_retries && started.elapsed() + wait <= options.retry_budget
+    }
+}
+
+/// Reads a 2xx body: the envelope must say `success: true` and carry a `result`.
+fn decode<T: DeserializeOwned>(
+    method: &Method,
+    path: &str,
+    status: u16,
+    bytes: &[u8],
+) -> Result<(T, Option<ResultInfo>), Error> {
+    let envelope: Envelope<T> = serde_json::from_slice(bytes).map_err(|e| {
+        if serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
+            Error::Decode {
+                method: method.to_string(),
+                path: path.to_string(),
+                detail: e.to_string(),
+            }
+        } else {
+            error::from_response(method.as_str(), path, status, bytes)
+        }
+    })?;
+    if !envelope.success {
+        return Err(Error::Api(ApiFailure {
+            status,
+            method: method.to_string(),
+            path: path.to_string(),
+            errors: envelope.errors,
+        }));
+    }
+    match envelope.result {
+        Some(result) => Ok((result, envelope.result_info)),
+        None => Err(Error::Decode {
+            method: method.to_string(),
+            path: path.to_string(),
+            detail: "`success` is true but `result` is missing".to_string(),
+        }),
+    }
+}
+
+/// Describes a reqwest failure without the URL's query (nothing secret is in it, but it is noise)
+/// and with the underlying cause, which reqwest keeps in `source()`.
+fn transport(method: &Method, path: &str, e: &reqwest::Error) -> Error {
+    let kind = if e.is_connect() {
+        TransportKind::Connect
+    } else if e.is_timeout() {
+        TransportKind::Timeout
+    } else {
+        TransportKind::Dropped
+    };
+    let mut detail = String::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if !detail.is_empty() {
+            detail.push_str(": ");
+        }
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    if detail.is_empty() {
+        detail = kind.to_string();
+    }
+    Error::Transport {
+        method: method.to_string(),
+        path: path.to_string(),
+        kind,
+        detail,
+    }
+}
+
+fn unknown_outcome(failure: Error) -> Error {
+    match failure {
+        Error::Transport {
+            method, path, kind, ..
+        } => Error::UnknownOutcome { method, path, kind },
+        other => other,
+    }
+}

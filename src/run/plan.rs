@@ -24,7 +24,7 @@ pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
 
     let output = match args.format {
         Format::Text => render::text::render(&plan, color_for(args.out.is_none())),
-        Format::Markdown => render::markdown::render(&plan, &render::markdown::Options::default()),
+        Format::Markdown => render::markdown::render(&plan, &render::markdown::Context::default()),
         Format::Json => render::json::render(&plan),
     };
     match &args.out {

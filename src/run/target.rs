@@ -29,7 +29,9 @@ impl Target {
                  or try edgeplan locally with --sandbox DIR (or EDGEPLAN_SANDBOX=DIR)",
             ));
         }
-        Client::from_env().map(Target::Cloudflare).map_err(Failure::from)
+        Client::from_env()
+            .map(Target::Cloudflare)
+            .map_err(|e| Failure::from(crate::provider::Error::from(e)))
     }
 }
 

@@ -1,0 +1,249 @@
+//! Turns Cloudflare failures into messages a person can act on, classified for the exit codes.
+//!
+//! The classification table is `reference/cloudflare-api.md` section 3: conflicts, unknown
+//! records, invalid input and quotas are `Rejected` (exit 1: retrying the same thing will not
+//! help); permissions, malformed identifiers, rate limits, 5xx and the network are `Api` (exit 3).
+//! Permission failures name the permission the operation needs and the zone, following
+//! <https://developers.cloudflare.com/fundamentals/api/reference/permissions/>.
+
+use super::error::{Class, Error};
+use crate::provider;
+
+/// The operation that failed, for the wording of the message.
+#[derive(Debug, Clone, Copy)]
+pub enum Op<'a> {
+    /// `GET /zones?name=`.
+    FindZone { name: &'a str },
+    /// `GET /zones/{id}`.
+    ZoneById { name: &'a str, id: &'a str },
+    /// `GET /zones/{id}/dns_records`.
+    List { zone: &'a str },
+    /// `POST /zones/{id}/dns_records/batch`.
+    Batch { zone: &'a str },
+    /// Anything else.
+    Other,
+}
+
+impl Op<'_> {
+    fn what(&self) -> String {
+        match self {
+            Op::FindZone { name } => format!("looking up zone {name}"),
+            Op::ZoneById { name, id } => format!("reading zone {name} (zone_id {id})"),
+            Op::List { zone } => format!("listing the records of zone {zone}"),
+            Op::Batch { zone } => format!("applying changes to zone {zone}"),
+            Op::Other => "calling Cloudflare".to_string(),
+        }
+    }
+
+    /// The permission the operation needs, in the dashboard's words.
+    fn permission(&self) -> &'static str {
+        match self {
+            Op::FindZone { .. } | Op::ZoneById { .. } => "Zone:Zone:Read",
+            Op::List { .. } => "Zone:DNS:Read",
+            Op::Batch { .. } => "Zone:DNS:Edit",
+            Op::Other => "Zone:Zone:Read and Zone:DNS:Read (and Zone:DNS:Edit to apply)",
+        }
+    }
+
+    fn zone(&self) -> Option<&str> {
+        match self {
+            Op::FindZone { name } | Op::ZoneById { name, .. } => Some(name),
+            Op::List { zone } | Op::Batch { zone } => Some(zone),
+            Op::Other => None,
+        }
+    }
+}
+
+const TOKENS_PAGE: &str = "https://dash.cloudflare.com/profile/api-tokens";
+
+/// The provider error for `err` during `op`. `detail` adds what the caller found out (the record
+/// holding a name, the token's status).
+pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
+    let what = op.what();
+    let with = |message: String| match &detail {
+        Some(d) => format!("{message}. {d}"),
+        None => message,
+    };
+    let class = err.class();
+    match err {
+        Error::UnknownOutcome { method, path, kind } => provider::Error::UnknownOutcome {
+            message: format!(
+                "{what}: {method} {path} {kind} after it was sent; it may or may not have been \
+                 applied, and it was not resent. Re-read the zone and plan again"
+            ),
+        },
+        Error::MissingToken => provider::Error::Api {
+            message: Error::MissingToken.to_string(),
+            help: Some(format!(
+                "create a token at {TOKENS_PAGE} with Zone:Zone:Read and Zone:DNS:Read (plus \
+                 Zone:DNS:Edit for apply) and export CLOUDFLARE_API_TOKEN, or try edgeplan \
+                 offline with --sandbox DIR"
+            )),
+        },
+        Error::Config(message) => provider::Error::Api {
+            message,
+            help: None,
+        },
+        Error::Api(failure) => {
+            let summary = failure.summary();
+            match class {
+                Class::Permission => permission(&failure, op, detail),
+                Class::Conflict => provider::Error::Rejected {
+                    message: with(format!("{what}: Cloudflare refused: {summary}")),
+                    help: Some(
+                        "a record already holds the name; run `edgeplan plan` again to see \
+                         the conflict, then remove that record or set `adopt: true` on the \
+                         endpoint"
+                            .to_string(),
+                    ),
+                },
+                Class::NotFound => match op {
+                    Op::ZoneById { id, .. } => provider::Error::Rejected {
+                        message: format!("{what}: no zone has id {id} ({summary})"),
+                        help: Some(
+                            "the zone_id in the manifest is stale or wrong; copy it from the \
+                             zone's Overview page or remove it to look the zone up by name"
+                                .to_string(),
+                        ),
+                    },
+                    _ => provider::Error::Rejected {
+                        message: with(format!("{what}: a record no longer exists ({summary})")),
+                        help: Some(
+                            "the zone changed since it was read; run the command again to \
+                             re-plan against what is there now"
+                                .to_string(),
+                        ),
+                    },
+                },
+                Class::BadIdentifier => provider::Error::Api {
+                    message: format!("{what}: an identifier is malformed ({summary})"),
+                    help: Some(match op {
+                        Op::ZoneById { .. } => "zone_id must be the zone's 32-character hex id \
+                            (from the zone's Overview page), not its name; or remove zone_id"
+                            .to_string(),
+                        _ => "this is a bug in edgeplan; please report it".to_string(),
+                    }),
+                },
+                Class::InvalidInput => provider::Error::Rejected {
+                    message: with(format!("{what}: Cloudflare rejected a record: {summary}")),
+                    help: Some(
+                        "`edgeplan validate` should have caught this; fix the endpoint and \
+                         please report the manifest so validation learns the rule"
+                            .to_string(),
+                    ),
+                },
+                Class::Quota => provider::Error::Rejected {
+                    message: with(format!("{what}: a Cloudflare quota was reached: {summary}")),
+                    help: Some(if failure.has_code(9300) {
+                        "record tags need a paid plan (at most 20 per record); remove the tags"
+                            .to_string()
+                    } else {
+                        "the zone holds as many records as its plan allows (Free 1,000 or \
+                         200, paid 3,500); delete unused records or upgrade the plan"
+                            .to_string()
+                    }),
+                },
+                Class::RateLimit => rate_limited(&what, None),
+                Class::Server => server(&what, failure.status, &summary),
+                Class::Other => provider::Error::Api {
+                    message: with(format!("{what}: Cloudflare refused: {summary}")),
+                    help: None,
+                },
+            }
+        }
+        Error::RateLimited { retry_after, .. } => rate_limited(&what, retry_after),
+        Error::Http {
+            status, snippet, ..
+        } => match class {
+            Class::RateLimit => rate_limited(&what, None),
+            _ => server(&what, status, &snippet),
+        },
+        Error::Decode { detail: d, .. } => provider::Error::Api {
+            message: format!("{what}: Cloudflare's answer has an unexpected shape: {d}"),
+            help: Some("check CLOUDFLARE_BASE_URL points at the Cloudflare API v4".to_string()),
+        },
+        Error::Transport { kind, detail: d, .. } => provider::Error::Api {
+            message: format!("{what}: {kind}: {d}"),
+            help: Some(
+                "check network access to the Cloudflare API (CLOUDFLARE_BASE_URL, default \
+                 https://api.cloudflare.com/client/v4); the retry budget \
+                 (EDGEPLAN_RETRY_BUDGET_MS) was used up"
+                    .to_string(),
+            ),
+        },
+    }
+}
+
+fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -> provider::Error {
+    let what = op.what();
+    let summary = failure.summary();
+    let zone = op.zone().unwrap_or("the zone");
+    let (message, help) = if failure.has_code(9106) {
+        (
+            format!("{what}: no credentials reached Cloudflare ({summary})"),
+            "set CLOUDFLARE_API_TOKEN to an API token".to_string(),
+        )
+    } else if failure.has_code(6003) {
+        (
+            format!("{what}: Cloudflare cannot read the token ({summary})"),
+            format!(
+                "CLOUDFLARE_API_TOKEN must be an API token (40 characters), not a Global API Key; \
+                 create one at {TOKENS_PAGE}"
+            ),
+        )
+    } else if failure.has_code(1000) {
+        (
+            format!("{what}: Cloudflare says the token is invalid ({summary})"),
+            format!("the token may be revoked or mistyped; create a new one at {TOKENS_PAGE}"),
+        )
+    } else {
+        (
+            format!(
+                "{what}: the token lacks {} on {zone} ({summary})",
+                op.permission()
+            ),
+            format!(
+                "edit the token at {TOKENS_PAGE}: plan needs Zone:Zone:Read and Zone:DNS:Read, \
+                 apply also Zone:DNS:Edit, each for zone {zone} (the \"Edit zone DNS\" template \
+                 lacks Zone:Zone:Read)"
+            ),
+        )
+    };
+    provider::Error::Api {
+        message: match detail {
+            Some(d) => format!("{message}. {d}"),
+            None => message,
+        },
+        help: Some(help),
+    }
+}
+
+fn rate_limited(what: &str, retry_after: Option<std::time::Duration>) -> provider::Error {
+    let wait = retry_after.map_or(String::new(), |d| {
+        format!(" and asks to wait {} s", d.as_secs().max(1))
+    });
+    provider::Error::Api {
+        message: format!("{what}: Cloudflare is rate limiting this token (HTTP 429){wait}"),
+        help: Some(
+            "Cloudflare allows 1,200 requests per 5 minutes per token and blocks all calls for \
+             5 minutes beyond it; run again later, or raise EDGEPLAN_RETRY_BUDGET_MS to wait"
+                .to_string(),
+        ),
+    }
+}
+
+fn server(what: &str, status: u16, detail: &str) -> provider::Error {
+    provider::Error::Api {
+        message: format!("{what}: Cloudflare failed with HTTP {status}: {detail}"),
+        help: Some(
+            "Cloudflare may be having trouble (https://www.cloudflarestatus.com); run again later"
+                .to_string(),
+        ),
+    }
+}
+
+impl From<Error> for provider::Error {
+    fn from(err: Error) -> provider::Error {
+        explain(err, Op::Other, None)
+    }
+}

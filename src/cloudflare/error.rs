@@ -1,0 +1,342 @@
+//! Cloudflare failures as typed values, and their translation into advice.
+//!
+//! The API reports failures as `{"success": false, "errors": [{code, message, error_chain?}]}`
+//! with an HTTP status. Codes are not unique across endpoints (1001 means two things), so a
+//! failure is classified by status and code together ([`Class`]), following the table in
+//! `reference/cloudflare-api.md` section 3 and
+//! <https://developers.cloudflare.com/fundamentals/api/reference/limits/>. The innermost
+//! `error_chain` entry is the one shown: `1004 DNS Validation Error` alone says nothing, its
+//! chained `9007 Content for CNAME record is invalid` does.
+//!
+//! Nothing here ever holds the token: requests are described by method and path only.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::wire::ApiMessage;
+
+/// What kind of failure a Cloudflare error is, deciding the exit code and the advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// 81053, 81054, 81057, 81058: a record already holds the name.
+    Conflict,
+    /// 81044, 1002, and 1001 on a zone: the id names nothing.
+    NotFound,
+    /// 10000, 9109, 9106, 6003, 1000: the token is missing, malformed or lacks a permission.
+    Permission,
+    /// 1004 (with its chain), 9003, 9004, 9007, 9011, 9021, 9022, 9041: a record was refused.
+    InvalidInput,
+    /// 81045, 9300: a zone or record quota.
+    Quota,
+    /// 7003 + 7000: an identifier is malformed (a zone name used as zone id).
+    BadIdentifier,
+    /// HTTP 429, whatever the code.
+    RateLimit,
+    /// HTTP 5xx.
+    Server,
+    /// Anything else.
+    Other,
+}
+
+impl Class {
+    /// Classifies by HTTP status first (429 and 5xx whatever the body says), then by every code
+    /// in the errors and their chains.
+    pub fn of(status: u16, errors: &[ApiMessage]) -> Class {
+        if status == 429 {
+            return Class::RateLimit;
+        }
+        if status >= 500 {
+            return Class::Server;
+        }
+        let codes: Vec<i64> = errors.iter().flat_map(ApiMessage::codes).collect();
+        let has = |list: &[i64]| codes.iter().any(|c| list.contains(c));
+        if has(&[81053, 81054, 81057, 81058]) {
+            Class::Conflict
+        } else if has(&[81045, 9300]) {
+            Class::Quota
+        } else if has(&[10000, 9109, 9106, 6003, 1000]) {
+            Class::Permission
+        } else if has(&[7003, 7000]) {
+            Class::BadIdentifier
+        } else if has(&[81044, 1002]) || (status == 404 && has(&[1001])) {
+            Class::NotFound
+        } else if has(&[1004, 9003, 9004, 9007, 9011, 9021, 9022, 9041]) {
+            Class::InvalidInput
+        } else {
+            Class::Other
+        }
+    }
+}
+
+/// A failure envelope: the status, the request (method and path only) and the errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    pub status: u16,
+    pub method: String,
+    pub path: String,
+    pub errors: Vec<ApiMessage>,
+}
+
+impl ApiFailure {
+    pub fn class(&self) -> Class {
+        Class::of(self.status, &self.errors)
+    }
+
+    /// The first error's code (`81058`), or 0 when the envelope held none.
+    pub fn code(&self) -> i64 {
+        self.errors.first().map_or(0, |e| e.code)
+    }
+
+    /// Whether `code` appears anywhere, chains included.
+    pub fn has_code(&self, code: i64) -> bool {
+        self.errors.iter().any(|e| e.codes().contains(&code))
+    }
+
+    /// The innermost entry of the first error: the actionable one.
+    pub fn innermost(&self) -> Option<&ApiMessage> {
+        self.errors.first().map(ApiMessage::innermost)
+    }
+
+    /// `81058 An identical record already exists.`, or for a chain
+    /// `9007 Content for CNAME record is invalid. (in 1004 DNS Validation Error)`; several errors
+    /// are joined with `; `.
+    pub fn summary(&self) -> String {
+        if self.errors.is_empty() {
+            return "no error details in the answer".to_string();
+        }
+        self.errors
+            .iter()
+            .map(|e| {
+                let inner = e.innermost();
+                if std::ptr::eq(inner, e) {
+                    format!("{} {}", e.code, e.message.trim())
+                } else {
+                    format!(
+                        "{} {} (in {} {})",
+                        inner.code,
+                        inner.message.trim(),
+                        e.code,
+                        e.message.trim()
+                    )
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// How a request failed without a Cloudflare answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection could be made: nothing was sent.
+    Connect,
+    /// No answer within the per-request timeout.
+    Timeout,
+    /// The connection broke after the request went out.
+    Dropped,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Connect => "could not connect",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Dropped => "connection dropped",
+        })
+    }
+}
+
+/// A Cloudflare client failure.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// Cloudflare answered with a failure envelope (or `success: false`).
+    #[error("Cloudflare refused {} {} (HTTP {}): {}", .0.method, .0.path, .0.status, .0.summary())]
+    Api(ApiFailure),
+    /// An answer that is not Cloudflare's JSON: an HTML error page, an empty 502.
+    #[error("Cloudflare answered {method} {path} with HTTP {status} and a body that is not API JSON: {snippet}")]
+    Http {
+        method: String,
+        path: String,
+        status: u16,
+        snippet: String,
+    },
+    /// A 2xx answer whose JSON did not have the expected shape.
+    #[error("cannot read Cloudflare's answer to {method} {path}: {detail}")]
+    Decode {
+        method: String,
+        path: String,
+        detail: String,
+    },
+    /// No answer at all.
+    #[error("{method} {path}: {kind}: {detail}")]
+    Transport {
+        method: String,
+        path: String,
+        kind: TransportKind,
+        detail: String,
+    },
+    /// Still rate limited when the retry budget ran out (or the wait asked for exceeds it).
+    #[error("Cloudflare rate limited {method} {path} (HTTP 429){}", wait_note(.retry_after))]
+    RateLimited {
+        method: String,
+        path: String,
+        retry_after: Option<Duration>,
+    },
+    /// A write went out and no answer came back: it may have landed. Never resent.
+    #[error("{method} {path}: {kind} after the request was sent; it may or may not have been applied")]
+    UnknownOutcome {
+        method: String,
+        path: String,
+        kind: TransportKind,
+    },
+    /// No token in the environment.
+    #[error(
+        "CLOUDFLARE_API_TOKEN is not set: plan and apply need a Cloudflare API token, \
+         or --sandbox DIR (EDGEPLAN_SANDBOX) to work against a local sandbox instead"
+    )]
+    MissingToken,
+    /// The client could not be set up (bad base URL, token not usable as a header).
+    #[error("{0}")]
+    Config(String),
+}
+
+fn wait_note(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!("; it asked to wait {} s", d.as_secs().max(1)),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The API failure, when Cloudflare answered with one.
+    pub fn api(&self) -> Option<&ApiFailure> {
+        match self {
+            Error::Api(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn class(&self) -> Class {
+        match self {
+            Error::Api(f) => f.class(),
+            Error::Http { status, .. } if *status == 429 => Class::RateLimit,
+            Error::Http { status, .. } if *status >= 500 => Class::Server,
+            Error::RateLimited { .. } => Class::RateLimit,
+            _ => Class::Other,
+        }
+    }
+}
+
+/// Builds the error for a non-success answer from its status and raw body. A body that is not a
+/// Cloudflare envelope (an HTML page from a proxy) becomes [`Error::Http`] with a short, printable
+/// snippet, never a panic.
+pub fn from_response(method: &str, path: &str, status: u16, body: &[u8]) -> Error {
+    #[derive(serde::Deserialize)]
+    struct Failure {
+        #[serde(default)]
+        errors: Vec<ApiMessage>,
+    }
+    match serde_json::from_slice::<Failure>(body) {
+        Ok(f) if !f.errors.is_empty() || (200..300).contains(&status) => Error::Api(ApiFailure {
+            status,
+            method: method.to_string(),
+            path: path.to_string(),
+            errors: f.errors,
+        }),
+        _ => Error::Http {
+            method: method.to_string(),
+            path: path.to_string(),
+            status,
+            snippet: snippet(body),
+        },
+    }
+}
+
+/// The first line of text of a body, tags stripped, at most 120 characters.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if in_tag => {}
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let mut joined = words.join(" ");
+    if joined.is_empty() {
+        return "(empty body)".to_string();
+    }
+    if joined.chars().count() > 120 {
+        joined = joined.chars().take(117).collect::<String>() + "...";
+    }
+    joined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(code: i64, chain: Vec<ApiMessage>) -> ApiMessage {
+        ApiMessage {
+            code,
+            message: format!("m{code}"),
+            error_chain: chain,
+        }
+    }
+
+    #[test]
+    fn classifies_by_status_before_code() {
+        assert_eq!(Class::of(429, &[msg(81058, vec![])]), Class::RateLimit);
+        assert_eq!(Class::of(502, &[]), Class::Server);
+        assert_eq!(Class::of(400, &[msg(81053, vec![])]), Class::Conflict);
+        assert_eq!(
+            Class::of(400, &[msg(1004, vec![msg(9300, vec![])])]),
+            Class::Quota
+        );
+        assert_eq!(
+            Class::of(400, &[msg(1004, vec![msg(9007, vec![])])]),
+            Class::InvalidInput
+        );
+        // 1001 is "invalid zone identifier" only as a 404; on verify it is a header problem.
+        assert_eq!(Class::of(404, &[msg(1001, vec![])]), Class::NotFound);
+        assert_eq!(Class::of(400, &[msg(1001, vec![])]), Class::Other);
+    }
+
+    #[test]
+    fn summary_shows_the_innermost_cause() {
+        let f = ApiFailure {
+            status: 400,
+            method: "POST".into(),
+            path: "/x".into(),
+            errors: vec![msg(1004, vec![msg(9007, vec![])])],
+        };
+        assert_eq!(f.summary(), "9007 m9007 (in 1004 m1004)");
+        assert_eq!(f.innermost().map(|m| m.code), Some(9007));
+    }
+
+    #[test]
+    fn html_bodies_become_http_errors_with_a_snippet() {
+        let body = b"<html><head><title>500 Internal Server Error</title></head>\n<body>oops</body></html>";
+        match from_response("GET", "/zones", 500, body) {
+            Error::Http {
+                status, snippet, ..
+            } => {
+                assert_eq!(status, 500);
+                assert_eq!(snippet, "500 Internal Server Error oops");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        match from_response("GET", "/zones", 502, b"") {
+            Error::Http { snippet, .. } => assert_eq!(snippet, "(empty body)"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Reading every record of a zone, and writing records.
+//!
+//! A plan costs one zone call plus `ceil(N / 5000)` list calls: page 1 says how many pages there
+//! are, and pages 2..n are fetched concurrently (bounded by `ClientOptions::concurrency`). Only
+//! the paging the server echoed is trusted, because it may clamp `per_page` below what was asked
+//! (`reference/cloudflare-api.md` section 6,
+//! <https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/>).
+//! Pages are not a consistent snapshot, so records are de-duplicated by id.
+//!
+//! Writes send every field (`proxied`, `ttl`, `comment`): a PUT resets whatever it omits, and a
+//! proxied record is created proxied in the same request so its origin is never published.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use reqwest::Method;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::wire::{self, BatchBody, IdOnly, RecordBody, ResultInfo};
+use super::{Client, Error};
+use crate::plan;
+use crate::provider::{Batch, NewRecord};
+
+/// Pages followed at most: 5,000 records a page makes this 10 million records.
+const MAX_PAGES: u64 = 2_000;
+
+impl Client {
+    /// Every record of the zone, as the API returns them (de-duplicated by id, in page order).
+    pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::Record>, Error> {
+        let path = format!("/zones/{zone_id}/dns_records");
+        let per_page = self.options().per_page.max(1);
+        let (first, info) = self.page(&path, 1, per_page).await?;
+        let pages = total_pages(info, first.len()).min(MAX_PAGES);
+        let mut all: Vec<Vec<wire::Record>> = vec![first];
+        if pages > 1 {
+            let limit = Arc::new(Semaphore::new(self.options().concurrency.max(1)));
+            let mut tasks = JoinSet::new();
+            for page in 2..=pages {
+                let client = self.clone();
+                let path = path.clone();
+                let limit = limit.clone();
+                tasks.spawn(async move {
+                    // The semaphore is never closed, so acquiring cannot fail; if it ever did,
+                    // fetching without the bound is still correct.
+                    let _permit = limit.acquire_owned().await.ok();
+                    let result = client.page(&path, page, per_page).await;
+                    (page, result)
+                });
+            }
+            let mut rest: Vec<(u64, Vec<wire::Record>)> = Vec::new();
+            while let Some(joined) = tasks.join_next().await {
+                let (page, result) = joined.map_err(|e| Error::Decode {
+                    method: "GET".into(),
+                    path: path.clone(),
+                    detail: format!("page task failed: {e}"),
+                })?;
+                rest.push((page, result?.0));
+            }
+            rest.sort_by_key(|(page, _)| *page);
+            all.extend(rest.into_iter().map(|(_, records)| records));
+        }
+        let mut seen = HashSet::new();
+        Ok(all
+            .into_iter()
+            .flatten()
+            .filter(|r| seen.insert(r.id.clone()))
+            .collect())
+    }
+
+    async fn page(
+        &self,
+        path: &str,
+        page: u64,
+        per_page: u32,
+    ) -> Result<(Vec<wire::Record>, Option<ResultInfo>), Error> {
+        let query = [
+            ("page", page.to_string()),
+            ("per_page", per_page.to_string()),
+        ];
+        self.call(Method::GET, path, &query, None).await
+    }
+
+    /// `POST /zones/{id}/dns_records`: one record.
+    pub async fn create_record(
+        &self,
+        zone_id: &str,
+        record: &NewRecord,
+    ) -> Result<wire::Record, Error> {
+        let body = to_json(&body(None, record))?;
+        let path = format!("/zones/{zone_id}/dns_records");
+        self.call(Method::POST, &path, &[], Some(&body))
+            .await
+            .map(|(r, _)| r)
+    }
+
+    /// `PUT /zones/{id}/dns_records/{record}`: overwrite a record with every field given.
+    pub async fn put_record(
+        &self,
+        zone_id: &str,
+        id: &str,
+        record: &NewRecord,
+    ) -> Result<wire::Record, Error> {
+        let body = to_json(&body(None, record))?;
+        let path = format!("/zones/{zone_id}/dns_records/{id}");
+        self.call(Method::PUT, &path, &[], Some(&body))
+            .await
+            .map(|(r, _)| r)
+    }
+
+    /// `DELETE /zones/{id}/dns_records/{record}`.
+    pub async fn delete_record(&self, zone_id: &str, id: &str) -> Result<String, Error> {
+        let path = format!("/zones/{zone_id}/dns_records/{id}");
+        self.call::<wire::Deleted>(Method::DELETE, &path, &[], None)
+            .await
+            .map(|(d, _)| d.id)
+    }
+
+    /// `POST /zones/{id}/dns_records/batch`: deletes, then puts, then posts, in one transaction.
+    pub async fn send_batch(
+        &self,
+        zone_id: &str,
+        batch: &Batch,
+    ) -> Result<wire::BatchResult, Error> {
+        let body = to_json(&batch_body(batch))?;
+        let path = format!("/zones/{zone_id}/dns_records/batch");
+        self.call(Method::POST, &path, &[], Some(&body))
+            .await
+            .map(|(r, _)| r)
+    }
+}
+
+/// How many pages the listing has, from what the server said. Without `total_pages`, computes it
+/// from `total_count` and the echoed `per_page`; without those, assumes one page.
+fn total_pages(info: Option<ResultInfo>, first_len: usize) -> u64 {
+    let Some(info) = info else { return 1 };
+    if let Some(total) = info.total_pages {
+        return total.max(1);
+    }
+    let per_page = info.per_page.or(info.count).unwrap_or(first_len as u64);
+    match (info.total_count, per_page) {
+        (Some(total), per) if per > 0 => total.div_ceil(per).max(1),
+        _ => 1,
+    }
+}
+
+/// The JSON body of a batch. Proxied records always carry `ttl: 1` (the API stores 1 anyway, and
+/// anything else would show as a perpetual difference).
+pub fn batch_body(batch: &Batch) -> BatchBody {
+    BatchBody {
+        deletes: batch
+            .deletes
+            .iter()
+            .map(|id| IdOnly { id: id.clone() })
+            .collect(),
+        puts: batch
+            .puts
+            .iter()
+            .map(|(id, r)| body(Some(id.clone()), r))
+            .collect(),
+        posts: batch.posts.iter().map(|r| body(None, r)).collect(),
+    }
+}
+
+fn body(id: Option<String>, r: &NewRecord) -> RecordBody {
+    RecordBody {
+        id,
+        kind: r.kind.clone(),
+        name: r.name.clone(),
+        content: r.content.clone(),
+        proxied: r.proxied,
+        ttl: if r.proxied { 1 } else { r.ttl },
+        comment: r.comment.clone().unwrap_or_default(),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::Config(format!("cannot encode request: {e}")))
+}
+
+/// A record as edgeplan compares it: names lower case without a trailing dot, CNAME content the
+/// same, a proxied record's TTL read as 1 (Cloudflare fixes it at automatic), an empty comment as
+/// none.
+pub fn normalise(record: &wire::Record) -> plan::Record {
+    let kind = record.kind.to_ascii_uppercase();
+    let content = if kind == "CNAME" {
+        host(&record.content)
+    } else {
+        record.content.clone()
+    };
+    plan::Record {
+        id: record.id.clone(),
+        name: host(&record.name),
+        content,
+        proxied: record.proxied,
+        ttl: if record.proxied { 1 } else { record.ttl },
+        comment: record.comment.clone().filter(|c| !c.is_empty()),
+        kind,
+    }
+}
+
+fn host(name: &str) -> String {
+    name.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(per_page: Option<u64>, total_count: Option<u64>, total_pages: Option<u64>) -> ResultInfo {
+        ResultInfo {
+            page: Some(1),
+            per_page,
+            count: None,
+            total_count,
+            total_pages,
+        }
+    }
+
+    #[test]
+    fn page_count_comes_from_what_the_server_said() {
+        assert_eq!(total_pages(None, 5), 1);
+        assert_eq!(total_pages(Some(info(Some(3), Some(10), Some(4))), 3), 4);
+        // No total_pages: the echoed (clamped) per_page decides, not the one asked for.
+        assert_eq!(total_pages(Some(info(Some(3), Some(10), None)), 3), 4);
+        assert_eq!(total_pages(Some(info(Some(100), Some(0), Some(1))), 0), 1);
+    }
+
+    #[test]
+    fn batch_body_sends_every_field_and_ttl_1_when_proxied() {
+        let rec = NewRecord {
+            name: "api.example.com".into(),
+            kind: "CNAME".into(),
+            content: "origin.example.net".into(),
+            proxied: true,
+            ttl: 300,
+            comment: None,
+        };
+        let batch = Batch {
+            deletes: vec!["d1".into()],
+            puts: vec![("p1".into(), rec.clone())],
+            posts: vec![rec],
+        };
+        let json = serde_json::to_value(batch_body(&batch)).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "deletes": [{"id": "d1"}],
+                "puts": [{"id": "p1", "type": "CNAME", "name": "api.example.com",
+                          "content": "origin.example.net", "proxied": true, "ttl": 1, "comment": ""}],
+                "posts": [{"type": "CNAME", "name": "api.example.com",
+                           "content": "origin.example.net", "proxied": true, "ttl": 1, "comment": ""}]
+            })
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Cloudflare API v4 JSON shapes, as tolerant as the real API requires.
+//!
+//! The API has shed fields over the years (`zone_id`, `zone_name`, `locked` by 2025), returns
+//! `comment: null` rather than omitting it, and prints timestamps with a variable number of
+//! fraction digits. So every field that is not needed is optional, unknown fields are ignored
+//! (serde's default), and timestamps stay strings: edgeplan never computes with them.
+//! See `reference/cloudflare-api.md` sections 2 and 7, and
+//! <https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/>.
+
+use serde::{Deserialize, Serialize};
+
+/// The envelope around every answer: `{result, success, errors, messages, result_info?}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope<T> {
+    #[serde(default = "Option::default")]
+    pub result: Option<T>,
+    #[serde(default)]
+    pub success: bool,
+    #[serde(default)]
+    pub errors: Vec<ApiMessage>,
+    #[serde(default)]
+    pub messages: Vec<ApiMessage>,
+    #[serde(default)]
+    pub result_info: Option<ResultInfo>,
+}
+
+/// One item of `errors` or `messages`. `error_chain` wraps the real cause of validation errors.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ApiMessage {
+    #[serde(default)]
+    pub code: i64,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error_chain: Vec<ApiMessage>,
+}
+
+impl ApiMessage {
+    /// The innermost entry of the chain: the actionable cause (`9011` inside `1004`).
+    pub fn innermost(&self) -> &ApiMessage {
+        let mut current = self;
+        while let Some(next) = current.error_chain.first() {
+            current = next;
+        }
+        current
+    }
+
+    /// This code and every code in the chain, outermost first.
+    pub fn codes(&self) -> Vec<i64> {
+        let mut out = vec![self.code];
+        for inner in &self.error_chain {
+            out.extend(inner.codes());
+        }
+        out
+    }
+}
+
+/// Paging information of a list answer. Every field optional: old and new shapes differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct ResultInfo {
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+    pub count: Option<u64>,
+    pub total_count: Option<u64>,
+    pub total_pages: Option<u64>,
+}
+
+/// A zone as `GET /zones` returns it; only what edgeplan uses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Zone {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub account: Option<Account>,
+    /// Deprecated in the schema but still sent in 2025; absent means Free limits.
+    #[serde(default)]
+    pub plan: Option<ZonePlan>,
+    #[serde(default)]
+    pub permissions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Account {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ZonePlan {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `free`, `pro`, `business`, `enterprise`.
+    #[serde(default)]
+    pub legacy_id: Option<String>,
+}
+
+impl Zone {
+    /// Free zones have the small limits; a zone without plan information is treated as Free,
+    /// the safe assumption (smaller batches, shorter comments).
+    pub fn is_free(&self) -> bool {
+        match &self.plan {
+            None => true,
+            Some(plan) => match (&plan.legacy_id, &plan.name) {
+                (Some(id), _) => id.eq_ignore_ascii_case("free"),
+                (None, Some(name)) => name.to_ascii_lowercase().contains("free"),
+                (None, None) => true,
+            },
+        }
+    }
+}
+
+/// A DNS record as the API returns it. `comment` may be null, `tags` absent; timestamps are kept
+/// as the server printed them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub proxiable: Option<bool>,
+    #[serde(default)]
+    pub proxied: bool,
+    #[serde(default = "auto_ttl")]
+    pub ttl: u32,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub priority: Option<u32>,
+    #[serde(default)]
+    pub zone_id: Option<String>,
+    #[serde(default)]
+    pub zone_name: Option<String>,
+    #[serde(default)]
+    pub created_on: Option<String>,
+    #[serde(default)]
+    pub modified_on: Option<String>,
+}
+
+fn auto_ttl() -> u32 {
+    1
+}
+
+/// `DELETE` answers with only the id.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Deleted {
+    pub id: String,
+}
+
+/// The body of `POST /zones/{id}/dns_records` and of a batch `post` or `put` (puts add `id`).
+/// Every field is always sent: a PUT resets what it omits, so nothing is left to a default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub content: String,
+    pub proxied: bool,
+    pub ttl: u32,
+    /// `""` clears a comment; edgeplan sends it rather than null or nothing.
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdOnly {
+    pub id: String,
+}
+
+/// `POST /zones/{id}/dns_records/batch`. edgeplan sends no patches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchBody {
+    pub deletes: Vec<IdOnly>,
+    pub puts: Vec<RecordBody>,
+    pub posts: Vec<RecordBody>,
+}
+
+/// The batch answer: the records as they are after each action.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct BatchResult {
+    #[serde(default)]
+    pub deletes: Vec<Record>,
+    #[serde(default)]
+    pub patches: Vec<Record>,
+    #[serde(default)]
+    pub puts: Vec<Record>,
+    #[serde(default)]
+    pub posts: Vec<Record>,
+}
+
+/// `GET /user/tokens/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TokenStatus {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `active`, `disabled` or `expired`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub expires_on: Option<String>,
+}

@@ -1,0 +1,177 @@
+//! Finding the zone a manifest names.
+//!
+//! `GET /zones?name=` is an exact match, but several zones can share a name: the same domain in
+//! two accounts, or a `pending` copy beside the `active` one
+//! (<https://developers.cloudflare.com/api/resources/zones/methods/list/>). edgeplan writes to a
+//! zone only when exactly one `active` zone has the name; anything else is an error that lists
+//! the candidates so the user can pin one with `zone_id` (`reference/cloudflare-api.md` section 5).
+
+use reqwest::Method;
+
+use super::wire::{self, ResultInfo};
+use super::{Client, Error};
+use crate::plan;
+
+/// Batch and comment limits by plan (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>,
+/// <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>).
+const FREE_BATCH_LIMIT: usize = 200;
+const PAID_BATCH_LIMIT: usize = 3_500;
+const FREE_COMMENT_LIMIT: usize = 100;
+const PAID_COMMENT_LIMIT: usize = 500;
+
+/// Zone pages followed at most; a name matches a handful of zones, never thousands.
+const MAX_ZONE_PAGES: u64 = 20;
+
+/// What a name lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// Exactly one active zone.
+    Found(wire::Zone),
+    /// No zone of that name is visible to the token.
+    Missing,
+    /// Zones exist but not exactly one is active: every candidate, for the message.
+    Ambiguous(Vec<wire::Zone>),
+}
+
+impl Client {
+    /// Every zone named `name` that the token can see, all pages.
+    pub async fn zones_named(&self, name: &str) -> Result<Vec<wire::Zone>, Error> {
+        let mut zones = Vec::new();
+        let mut page = 1u64;
+        loop {
+            let query = [
+                ("name", name.to_string()),
+                ("page", page.to_string()),
+                ("per_page", "50".to_string()),
+            ];
+            let (batch, info): (Vec<wire::Zone>, Option<ResultInfo>) =
+                self.call(Method::GET, "/zones", &query, None).await?;
+            let empty = batch.is_empty();
+            zones.extend(batch);
+            let total = info.and_then(|i| i.total_pages).unwrap_or(1);
+            if empty || page >= total || page >= MAX_ZONE_PAGES {
+                break;
+            }
+            page += 1;
+        }
+        Ok(zones)
+    }
+
+    /// `GET /zones/{id}`.
+    pub async fn zone_by_id(&self, id: &str) -> Result<wire::Zone, Error> {
+        self.call(Method::GET, &format!("/zones/{id}"), &[], None)
+            .await
+            .map(|(zone, _)| zone)
+    }
+
+    /// Finds the one active zone named `name` (case-insensitive).
+    pub async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
+        let zones = self.zones_named(name).await?;
+        Ok(choose(name, zones))
+    }
+}
+
+/// Picks the single active zone named `name`.
+pub fn choose(name: &str, zones: Vec<wire::Zone>) -> Lookup {
+    let named: Vec<wire::Zone> = zones
+        .into_iter()
+        .filter(|z| z.name.eq_ignore_ascii_case(name))
+        .collect();
+    let active: Vec<&wire::Zone> = named
+        .iter()
+        .filter(|z| z.status.as_deref() == Some("active"))
+        .collect();
+    match (named.len(), active.as_slice()) {
+        (0, _) => Lookup::Missing,
+        (_, [one]) => Lookup::Found((*one).clone()),
+        _ => Lookup::Ambiguous(named),
+    }
+}
+
+/// The domain zone with the limits its plan allows.
+pub fn to_plan_zone(zone: &wire::Zone) -> plan::Zone {
+    let free = zone.is_free();
+    plan::Zone {
+        id: zone.id.clone(),
+        name: zone.name.to_ascii_lowercase(),
+        batch_limit: if free {
+            FREE_BATCH_LIMIT
+        } else {
+            PAID_BATCH_LIMIT
+        },
+        comment_limit: if free {
+            FREE_COMMENT_LIMIT
+        } else {
+            PAID_COMMENT_LIMIT
+        },
+    }
+}
+
+/// One line per candidate: `023e… (pending, account "Acme" 01a7…)`.
+pub fn describe_candidates(zones: &[wire::Zone]) -> String {
+    zones
+        .iter()
+        .map(|z| {
+            let status = z.status.as_deref().unwrap_or("unknown status");
+            let account = match &z.account {
+                Some(a) => format!(
+                    "account {} {}",
+                    a.name.as_deref().map_or("(unnamed)".to_string(), |n| format!("\"{n}\"")),
+                    a.id.as_deref().unwrap_or("(no id)")
+                ),
+                None => "account unknown".to_string(),
+            };
+            format!("{} ({status}, {account})", z.id)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(id: &str, status: &str, plan: Option<&str>) -> wire::Zone {
+        wire::Zone {
+            id: id.into(),
+            name: "Example.com".into(),
+            status: Some(status.into()),
+            account: None,
+            plan: plan.map(|p| wire::ZonePlan {
+                name: None,
+                legacy_id: Some(p.into()),
+            }),
+            permissions: None,
+        }
+    }
+
+    #[test]
+    fn one_active_zone_wins_over_pending_copies() {
+        let found = choose(
+            "example.com",
+            vec![zone("a", "pending", None), zone("b", "active", None)],
+        );
+        assert_eq!(found, Lookup::Found(zone("b", "active", None)));
+    }
+
+    #[test]
+    fn two_active_zones_or_none_active_are_ambiguous() {
+        let two = vec![zone("a", "active", None), zone("b", "active", None)];
+        assert_eq!(choose("example.com", two.clone()), Lookup::Ambiguous(two));
+        let pending = vec![zone("a", "pending", None)];
+        assert_eq!(
+            choose("example.com", pending.clone()),
+            Lookup::Ambiguous(pending)
+        );
+        assert_eq!(choose("example.com", vec![]), Lookup::Missing);
+    }
+
+    #[test]
+    fn plan_decides_limits_and_missing_plan_means_free() {
+        let free = to_plan_zone(&zone("a", "active", None));
+        assert_eq!((free.batch_limit, free.comment_limit), (200, 100));
+        assert_eq!(free.name, "example.com");
+        let pro = to_plan_zone(&zone("a", "active", Some("pro")));
+        assert_eq!((pro.batch_limit, pro.comment_limit), (3_500, 500));
+    }
+}
