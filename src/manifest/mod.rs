@@ -52,7 +52,13 @@ pub struct Problem {
 
 impl Problem {
     fn new(file: &Path, pos: Pos, message: impl Into<String>, help: Option<String>) -> Problem {
-        Problem { file: file.to_path_buf(), line: pos.line, col: pos.col, message: message.into(), help }
+        Problem {
+            file: file.to_path_buf(),
+            line: pos.line,
+            col: pos.col,
+            message: message.into(),
+            help,
+        }
     }
 }
 
@@ -61,19 +67,32 @@ const START: Pos = Pos { line: 1, col: 1 };
 /// Reads, parses and validates one manifest file. All problems in the file are returned, sorted
 /// by line.
 pub fn load(path: &Path) -> Result<Desired, Vec<Problem>> {
-    let fail = |message: String, help: &str| Err(vec![Problem::new(path, START, message, Some(help.into()))]);
+    let fail = |message: String, help: &str| {
+        Err(vec![Problem::new(path, START, message, Some(help.into()))])
+    };
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => return fail(format!("cannot read the manifest: {e}"), "check the path and its permissions"),
+        Err(e) => {
+            return fail(
+                format!("cannot read the manifest: {e}"),
+                "check the path and its permissions",
+            );
+        }
     };
     // NOTE: read one byte past the limit instead of trusting metadata, which lies for pipes.
     let mut bytes = Vec::new();
     if let Err(e) = file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
-        return fail(format!("cannot read the manifest: {e}"), "check the path and its permissions");
+        return fail(
+            format!("cannot read the manifest: {e}"),
+            "check the path and its permissions",
+        );
     }
     if bytes.len() as u64 > MAX_BYTES {
         return fail(
-            format!("the manifest is larger than {} KiB; refused", MAX_BYTES / 1024),
+            format!(
+                "the manifest is larger than {} KiB; refused",
+                MAX_BYTES / 1024
+            ),
             "split it into one manifest per zone, or check that this is the right file",
         );
     }
@@ -91,7 +110,10 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
             return Err(vec![Problem::new(
                 path,
                 Pos { line, col },
-                format!("the manifest is not UTF-8 text (invalid byte at offset {})", e.valid_up_to()),
+                format!(
+                    "the manifest is not UTF-8 text (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
                 Some("save the file as UTF-8".into()),
             )]);
         }
@@ -110,13 +132,21 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
     };
     let structural = shape::check(&root);
     if !structural.is_empty() {
-        return Err(sorted(structural.into_iter().map(|i| Problem::new(path, i.pos, i.message, i.help)).collect()));
+        return Err(sorted(
+            structural
+                .into_iter()
+                .map(|i| Problem::new(path, i.pos, i.message, i.help))
+                .collect(),
+        ));
     }
     let raw: raw::RawManifest = match serde_yaml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
             // The structural check should have caught it; serde's own located error is the net.
-            let pos = e.location().map_or(START, |l| Pos { line: l.line().max(1), col: l.column().max(1) });
+            let pos = e.location().map_or(START, |l| Pos {
+                line: l.line().max(1),
+                col: l.column().max(1),
+            });
             return Err(vec![Problem::new(path, pos, e.to_string(), None)]);
         }
     };
@@ -138,9 +168,14 @@ fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
 
 /// The line of each endpoint's `name` key, in order.
 fn name_lines(root: &Node) -> Vec<usize> {
-    let Some((_, endpoints)) = root.get("endpoints") else { return Vec::new() };
+    let Some((_, endpoints)) = root.get("endpoints") else {
+        return Vec::new();
+    };
     match &endpoints.kind {
-        Kind::Seq(items) => items.iter().map(|e| e.get("name").map_or(e.pos.line, |(k, _)| k.pos.line)).collect(),
+        Kind::Seq(items) => items
+            .iter()
+            .map(|e| e.get("name").map_or(e.pos.line, |(k, _)| k.pos.line))
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -17,7 +17,10 @@ pub struct Bad {
 }
 
 fn bad(message: impl Into<String>, help: impl Into<String>) -> Bad {
-    Bad { message: message.into(), help: help.into() }
+    Bad {
+        message: message.into(),
+        help: help.into(),
+    }
 }
 
 /// Lower case, Punycode; the trailing dot already removed. A leading `*.` is kept apart because
@@ -50,7 +53,10 @@ enum Kind {
 fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
     if host.len() > 253 {
         return Err(bad(
-            format!("{what} `{host}` is {} characters long; DNS allows 253 at most", host.len()),
+            format!(
+                "{what} `{host}` is {} characters long; DNS allows 253 at most",
+                host.len()
+            ),
             "use a shorter name",
         ));
     }
@@ -76,15 +82,20 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
         }
         if label.len() > 63 {
             return Err(bad(
-                format!("{what} `{host}` has a label of {} characters; DNS allows 63 at most", label.len()),
+                format!(
+                    "{what} `{host}` has a label of {} characters; DNS allows 63 at most",
+                    label.len()
+                ),
                 "shorten that label",
             ));
         }
         let underscore = kind == Kind::Target;
-        if let Some(c) = label
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || (underscore && *c == '_')))
-        {
+        if let Some(c) = label.chars().find(|c| {
+            !(c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || *c == '-'
+                || (underscore && *c == '_'))
+        }) {
             return Err(bad(
                 format!("{what} `{host}` contains {c:?}, which is not allowed in a hostname"),
                 "use letters, digits and hyphens only, with dots between labels",
@@ -111,7 +122,10 @@ fn strip_dot(s: &str) -> (&str, bool) {
 pub fn zone(raw: &str) -> Result<String, Bad> {
     let (s, _) = strip_dot(raw);
     if s.is_empty() {
-        return Err(bad("`zone` is empty", "write the zone apex, such as `example.com`"));
+        return Err(bad(
+            "`zone` is empty",
+            "write the zone apex, such as `example.com`",
+        ));
     }
     if s.contains("://") || s.contains('/') {
         return Err(bad(
@@ -123,7 +137,9 @@ pub fn zone(raw: &str) -> Result<String, Bad> {
     check(&zone, Kind::Zone, "zone")?;
     if !zone.contains('.') {
         return Err(bad(
-            format!("zone `{zone}` is a single label; a Cloudflare zone is a domain such as `example.com`"),
+            format!(
+                "zone `{zone}` is a single label; a Cloudflare zone is a domain such as `example.com`"
+            ),
             "write the zone apex exactly as the Cloudflare dashboard shows it",
         ));
     }
@@ -158,7 +174,9 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
     let outside = || {
         bad(
             format!("name `{raw}` is outside the zone {zone}"),
-            format!("use a label such as `api` or a name ending in `.{zone}`; each zone needs its own manifest"),
+            format!(
+                "use a label such as `api` or a name ending in `.{zone}`; each zone needs its own manifest"
+            ),
         )
     };
     let fqdn = if s == zone || s.ends_with(&format!(".{zone}")) {
@@ -180,7 +198,10 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
 pub fn target(raw: &str) -> Result<String, Bad> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(bad("`target` is empty", "write the origin's hostname, such as `models.us-east-1.elb.amazonaws.com`"));
+        return Err(bad(
+            "`target` is empty",
+            "write the origin's hostname, such as `models.us-east-1.elb.amazonaws.com`",
+        ));
     }
     if let Some((scheme, rest)) = trimmed.split_once("://") {
         let host = rest.split(['/', ':', '?', '#']).next().unwrap_or(rest);
@@ -205,7 +226,9 @@ pub fn target(raw: &str) -> Result<String, Bad> {
     if let Some((host, port)) = trimmed.rsplit_once(':') {
         return Err(bad(
             format!("target `{raw}` has a port (`:{port}`); a CNAME cannot carry a port"),
-            format!("write `target: {host}`; Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)"),
+            format!(
+                "write `target: {host}`; Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)"
+            ),
         ));
     }
     let (s, _) = strip_dot(trimmed);
@@ -227,57 +250,167 @@ mod tests {
     #[test]
     fn names_are_made_fully_qualified_lower_case_without_trailing_dot() {
         let z = "example.com";
-        assert_eq!(endpoint_name("Sentiment", z).as_deref(), Ok("sentiment.example.com"));
+        assert_eq!(
+            endpoint_name("Sentiment", z).as_deref(),
+            Ok("sentiment.example.com")
+        );
         assert_eq!(endpoint_name("@", z).as_deref(), Ok("example.com"));
-        assert_eq!(endpoint_name("API.Example.COM.", z).as_deref(), Ok("api.example.com"));
-        assert_eq!(endpoint_name("v2.api", z).as_deref(), Ok("v2.api.example.com"));
-        assert_eq!(endpoint_name("*.models", z).as_deref(), Ok("*.models.example.com"));
+        assert_eq!(
+            endpoint_name("API.Example.COM.", z).as_deref(),
+            Ok("api.example.com")
+        );
+        assert_eq!(
+            endpoint_name("v2.api", z).as_deref(),
+            Ok("v2.api.example.com")
+        );
+        assert_eq!(
+            endpoint_name("*.models", z).as_deref(),
+            Ok("*.models.example.com")
+        );
         assert_eq!(endpoint_name("*", z).as_deref(), Ok("*.example.com"));
-        assert_eq!(endpoint_name("example.com", z).as_deref(), Ok("example.com"));
+        assert_eq!(
+            endpoint_name("example.com", z).as_deref(),
+            Ok("example.com")
+        );
     }
 
     #[test]
     fn unicode_names_become_punycode() {
-        assert_eq!(endpoint_name("Café", "example.com").as_deref(), Ok("xn--caf-dma.example.com"));
-        assert_eq!(zone("Bücher.example.").as_deref(), Ok("xn--bcher-kva.example"));
-        assert_eq!(target("Modèle.example.net.").as_deref(), Ok("xn--modle-6ra.example.net"));
+        assert_eq!(
+            endpoint_name("Café", "example.com").as_deref(),
+            Ok("xn--caf-dma.example.com")
+        );
+        assert_eq!(
+            zone("Bücher.example.").as_deref(),
+            Ok("xn--bcher-kva.example")
+        );
+        assert_eq!(
+            target("Modèle.example.net.").as_deref(),
+            Ok("xn--modle-6ra.example.net")
+        );
     }
 
     #[test]
     fn names_outside_the_zone_are_refused() {
         let z = "example.com";
-        assert!(endpoint_name("api.other.com", z).unwrap_err().message.contains("outside"));
-        assert!(endpoint_name("api.other.org.", z).unwrap_err().message.contains("outside"));
-        assert!(endpoint_name("notexample.com", z).unwrap_err().message.contains("outside"));
+        assert!(
+            endpoint_name("api.other.com", z)
+                .unwrap_err()
+                .message
+                .contains("outside")
+        );
+        assert!(
+            endpoint_name("api.other.org.", z)
+                .unwrap_err()
+                .message
+                .contains("outside")
+        );
+        assert!(
+            endpoint_name("notexample.com", z)
+                .unwrap_err()
+                .message
+                .contains("outside")
+        );
     }
 
     #[test]
     fn label_rules() {
         let z = "example.com";
-        assert!(endpoint_name(&"a".repeat(64), z).unwrap_err().message.contains("63"));
+        assert!(
+            endpoint_name(&"a".repeat(64), z)
+                .unwrap_err()
+                .message
+                .contains("63")
+        );
         assert!(endpoint_name(&"a".repeat(63), z).is_ok());
         let long = vec!["a".repeat(60); 4].join(".");
         assert!(endpoint_name(&long, z).unwrap_err().message.contains("253"));
-        assert!(endpoint_name("-api", z).unwrap_err().message.contains("hyphen"));
-        assert!(endpoint_name("api-", z).unwrap_err().message.contains("hyphen"));
-        assert!(endpoint_name("my_api", z).unwrap_err().message.contains("'_'"));
+        assert!(
+            endpoint_name("-api", z)
+                .unwrap_err()
+                .message
+                .contains("hyphen")
+        );
+        assert!(
+            endpoint_name("api-", z)
+                .unwrap_err()
+                .message
+                .contains("hyphen")
+        );
+        assert!(
+            endpoint_name("my_api", z)
+                .unwrap_err()
+                .message
+                .contains("'_'")
+        );
         assert!(endpoint_name("a b", z).unwrap_err().message.contains("' '"));
-        assert!(endpoint_name("a..b", z).unwrap_err().message.contains("empty label"));
-        assert!(endpoint_name("models.*", z).unwrap_err().message.contains('*'));
-        assert!(endpoint_name("*x.models", z).unwrap_err().message.contains("'*'"));
+        assert!(
+            endpoint_name("a..b", z)
+                .unwrap_err()
+                .message
+                .contains("empty label")
+        );
+        assert!(
+            endpoint_name("models.*", z)
+                .unwrap_err()
+                .message
+                .contains('*')
+        );
+        assert!(
+            endpoint_name("*x.models", z)
+                .unwrap_err()
+                .message
+                .contains("'*'")
+        );
     }
 
     #[test]
     fn target_rules() {
-        assert_eq!(target("LB-1.elb.amazonaws.com.").as_deref(), Ok("lb-1.elb.amazonaws.com"));
-        assert!(target("https://x.run.app/").unwrap_err().help.contains("target: x.run.app"));
-        assert!(target("x.run.app/predict").unwrap_err().message.contains("path"));
-        assert!(target("x.run.app:8080").unwrap_err().message.contains("port"));
-        assert!(target("10.0.0.1").unwrap_err().message.contains("IP address"));
-        assert!(target("2001:db8::1").unwrap_err().message.contains("IP address"));
-        assert!(target("localhost").unwrap_err().message.contains("single label"));
+        assert_eq!(
+            target("LB-1.elb.amazonaws.com.").as_deref(),
+            Ok("lb-1.elb.amazonaws.com")
+        );
+        assert!(
+            target("https://x.run.app/")
+                .unwrap_err()
+                .help
+                .contains("target: x.run.app")
+        );
+        assert!(
+            target("x.run.app/predict")
+                .unwrap_err()
+                .message
+                .contains("path")
+        );
+        assert!(
+            target("x.run.app:8080")
+                .unwrap_err()
+                .message
+                .contains("port")
+        );
+        assert!(
+            target("10.0.0.1")
+                .unwrap_err()
+                .message
+                .contains("IP address")
+        );
+        assert!(
+            target("2001:db8::1")
+                .unwrap_err()
+                .message
+                .contains("IP address")
+        );
+        assert!(
+            target("localhost")
+                .unwrap_err()
+                .message
+                .contains("single label")
+        );
         assert!(target("*.example.net").is_err());
-        assert_eq!(target("_svc.origin.example.net").as_deref(), Ok("_svc.origin.example.net"));
+        assert_eq!(
+            target("_svc.origin.example.net").as_deref(),
+            Ok("_svc.origin.example.net")
+        );
     }
 
     #[test]

@@ -31,11 +31,19 @@ pub struct Field {
 }
 
 const fn req(name: &'static str, shape: &'static Shape) -> Field {
-    Field { name, shape, required: true }
+    Field {
+        name,
+        shape,
+        required: true,
+    }
 }
 
 const fn opt(name: &'static str, shape: &'static Shape) -> Field {
-    Field { name, shape, required: false }
+    Field {
+        name,
+        shape,
+        required: false,
+    }
 }
 
 pub const DEFAULTS: &[Field] = &[opt("proxied", &Shape::Bool), opt("ttl", &Shape::Ttl)];
@@ -75,11 +83,19 @@ pub fn check(root: &Node) -> Vec<Issue> {
 }
 
 fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<String>) {
-    issues.push(Issue { pos, message, help: Some(help.into()) });
+    issues.push(Issue {
+        pos,
+        message,
+        help: Some(help.into()),
+    });
 }
 
 fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
-    let at = if path.is_empty() { "the manifest".to_string() } else { format!("`{path}`") };
+    let at = if path.is_empty() {
+        "the manifest".to_string()
+    } else {
+        format!("`{path}`")
+    };
     if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
         issue(
             issues,
@@ -120,7 +136,7 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at} expected a boolean, found {}", node.describe()),
+                    format!("{at}: expected a boolean, found {}", node.describe()),
                     "write true or false, without quotes",
                 );
             }
@@ -131,7 +147,7 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at} expected a whole number, found {}", node.describe()),
+                    format!("{at}: expected a whole number, found {}", node.describe()),
                     "write a number without quotes, such as `version: 1`",
                 );
             }
@@ -147,7 +163,10 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at} expected `auto` or a number of seconds, found {}", node.describe()),
+                    format!(
+                        "{at}: expected `auto` or a number of seconds, found {}",
+                        node.describe()
+                    ),
                     "write `ttl: auto`, or a number from 60 to 86400 without quotes on an unproxied endpoint",
                 );
             }
@@ -157,11 +176,18 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
 
 fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Issue>) {
     let Kind::Map(entries) = &node.kind else {
-        let keys: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name).collect();
+        let keys: Vec<&str> = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name)
+            .collect();
         issue(
             issues,
             node.pos,
-            format!("{at} must be a mapping of `key: value` lines, found {}", node.describe()),
+            format!(
+                "{at} must be a mapping of `key: value` lines, found {}",
+                node.describe()
+            ),
             if keys.is_empty() {
                 format!("valid keys: {}", names(fields))
             } else {
@@ -191,7 +217,11 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             continue;
         }
         seen.push((name, key.pos));
-        let child = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+        let child = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
         match fields.iter().find(|f| f.name == name) {
             Some(field) => {
                 // No value: an optional key keeps its default (as serde reads it); a required
@@ -205,7 +235,12 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
                     Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),
                     None => format!("unknown field `{name}` in {at}"),
                 };
-                issue(issues, key.pos, message, format!("valid keys here: {}", names(fields)));
+                issue(
+                    issues,
+                    key.pos,
+                    message,
+                    format!("valid keys here: {}", names(fields)),
+                );
             }
         }
     }
@@ -234,14 +269,20 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
 }
 
 fn join(path: &str, name: &str) -> String {
-    if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
 }
 
 fn missing_help(name: &str) -> &'static str {
     match name {
         "version" => "add `version: 1` at the top of the file",
         "zone" => "add `zone: example.com` (the zone apex as Cloudflare shows it)",
-        "endpoints" => "add `endpoints:` with one `- name: ... target: ...` entry per model, or `endpoints: []`",
+        "endpoints" => {
+            "add `endpoints:` with one `- name: ... target: ...` entry per model, or `endpoints: []`"
+        }
         "name" => "add `name: sentiment` (a label inside the zone, `\"@\"` for the apex)",
         "target" => "add `target: origin.example.net` (the hostname the CNAME points at)",
         _ => "add the key",
@@ -250,7 +291,9 @@ fn missing_help(name: &str) -> &'static str {
 
 fn scalar_key(key: &Rc<Node>) -> Option<&str> {
     match &key.kind {
-        Kind::Scalar { value, tag: None, .. } => Some(value),
+        Kind::Scalar {
+            value, tag: None, ..
+        } => Some(value),
         _ => None,
     }
 }

@@ -22,7 +22,9 @@ fn problems(text: &str) -> Vec<(usize, usize, String)> {
 
 #[test]
 fn a_valid_manifest_becomes_desired_with_defaults_applied() {
-    let d = ok("version: 1\nzone: Example.COM.\nowner: ml\ndefaults:\n  proxied: false\n  ttl: 300\nendpoints:\n  - name: API\n    target: LB.elb.amazonaws.com.\n    comment: BERT\n    health: /healthz\n  - name: \"@\"\n    target: x.run.app\n    proxied: true\n    adopt: true\n");
+    let d = ok(
+        "version: 1\nzone: Example.COM.\nowner: ml\ndefaults:\n  proxied: false\n  ttl: 300\nendpoints:\n  - name: API\n    target: LB.elb.amazonaws.com.\n    comment: BERT\n    health: /healthz\n  - name: \"@\"\n    target: x.run.app\n    proxied: true\n    adopt: true\n",
+    );
     assert_eq!(d.zone, "example.com");
     assert_eq!(d.owner, "ml");
     assert_eq!(
@@ -39,7 +41,14 @@ fn a_valid_manifest_becomes_desired_with_defaults_applied() {
         }
     );
     // A proxied endpoint ignores a numeric default TTL: proxied records are always automatic.
-    assert_eq!((d.endpoints[1].name.as_str(), d.endpoints[1].ttl, d.endpoints[1].adopt), ("example.com", 1, true));
+    assert_eq!(
+        (
+            d.endpoints[1].name.as_str(),
+            d.endpoints[1].ttl,
+            d.endpoints[1].adopt
+        ),
+        ("example.com", 1, true)
+    );
     assert_eq!(d.endpoints[1].line, 12);
 }
 
@@ -52,7 +61,9 @@ fn owner_defaults_to_default_and_endpoints_may_be_empty() {
 
 #[test]
 fn every_structural_problem_is_reported_in_one_run_sorted_by_line() {
-    let p = problems("version: 1\nzone: example.com\nfoo: 1\nendpoints:\n  - name: a\n    target: b.example.net\n    proxed: true\n  - name: c\n    target: d.example.net\n    ttl: \"300\"\n    adopt: yes\n");
+    let p = problems(
+        "version: 1\nzone: example.com\nfoo: 1\nendpoints:\n  - name: a\n    target: b.example.net\n    proxed: true\n  - name: c\n    target: d.example.net\n    ttl: \"300\"\n    adopt: yes\n",
+    );
     let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
     assert_eq!(lines, vec![3, 7, 10, 11], "{p:#?}");
     assert!(p[1].2.contains("did you mean `proxied`"));
@@ -61,14 +72,18 @@ fn every_structural_problem_is_reported_in_one_run_sorted_by_line() {
 
 #[test]
 fn every_value_problem_is_reported_in_one_run() {
-    let p = problems("version: 2\nzone: example.com\nendpoints:\n  - name: -a\n    target: 10.0.0.1\n  - name: ok\n    target: ok.example.net\n    ttl: 30\n");
+    let p = problems(
+        "version: 2\nzone: example.com\nendpoints:\n  - name: -a\n    target: 10.0.0.1\n  - name: ok\n    target: ok.example.net\n    ttl: 30\n",
+    );
     let got: Vec<(usize, usize)> = p.iter().map(|p| (p.0, p.1)).collect();
     assert_eq!(got, vec![(1, 10), (4, 11), (5, 13), (8, 10)], "{p:#?}");
 }
 
 #[test]
 fn duplicates_name_both_lines() {
-    let p = problems("version: 1\nzone: example.com\nendpoints:\n  - name: api\n    target: a.example.net\n  - name: API.example.com.\n    target: b.example.net\n");
+    let p = problems(
+        "version: 1\nzone: example.com\nendpoints:\n  - name: api\n    target: a.example.net\n  - name: API.example.com.\n    target: b.example.net\n",
+    );
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].0, 6);
     assert!(p[0].2.contains("lines 4 and 6"), "{}", p[0].2);
@@ -76,17 +91,35 @@ fn duplicates_name_both_lines() {
 
 #[test]
 fn cycles_are_reported_once() {
-    let p = problems("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: b.example.com\n  - name: b\n    target: c.example.com\n  - name: c\n    target: a.example.com\n");
+    let p = problems(
+        "version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: b.example.com\n  - name: b\n    target: c.example.com\n  - name: c\n    target: a.example.com\n",
+    );
     assert_eq!(p.len(), 1, "{p:#?}");
     assert_eq!(p[0].0, 5);
-    assert!(p[0].2.contains("a.example.com -> b.example.com -> c.example.com -> a.example.com"));
+    assert!(
+        p[0].2
+            .contains("a.example.com -> b.example.com -> c.example.com -> a.example.com")
+    );
 }
 
 #[test]
 fn same_zone_and_owner_twice_is_an_error_naming_both_files() {
-    let a = Desired { source: "a.yaml".into(), zone: "example.com".into(), zone_id: None, owner: "default".into(), endpoints: vec![] };
-    let b = Desired { source: "b.yaml".into(), ..a.clone() };
-    let c = Desired { source: "c.yaml".into(), owner: "other".into(), ..a.clone() };
+    let a = Desired {
+        source: "a.yaml".into(),
+        zone: "example.com".into(),
+        zone_id: None,
+        owner: "default".into(),
+        endpoints: vec![],
+    };
+    let b = Desired {
+        source: "b.yaml".into(),
+        ..a.clone()
+    };
+    let c = Desired {
+        source: "c.yaml".into(),
+        owner: "other".into(),
+        ..a.clone()
+    };
     let p = check_set(&[a, b, c]);
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].file, Path::new("b.yaml"));
@@ -96,7 +129,10 @@ fn same_zone_and_owner_twice_is_an_error_naming_both_files() {
 #[test]
 fn schema_keys_match_the_shape_table() {
     fn keys(v: &serde_json::Value) -> Vec<String> {
-        let mut k: Vec<String> = v["properties"].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+        let mut k: Vec<String> = v["properties"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
         k.sort();
         k
     }
@@ -108,5 +144,8 @@ fn schema_keys_match_the_shape_table() {
     let s = schema();
     assert_eq!(keys(&s), names(shape::MANIFEST));
     assert_eq!(keys(&s["properties"]["defaults"]), names(shape::DEFAULTS));
-    assert_eq!(keys(&s["properties"]["endpoints"]["items"]), names(shape::ENDPOINT));
+    assert_eq!(
+        keys(&s["properties"]["endpoints"]["items"]),
+        names(shape::ENDPOINT)
+    );
 }

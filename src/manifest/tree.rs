@@ -139,7 +139,9 @@ pub fn core_type(v: &str) -> Core {
     match parsed {
         Some(n) => Core::Int(if neg { -n } else { n }),
         None if !digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit() || b"._eE+-".contains(&b))
+            && digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"._eE+-".contains(&b))
             && digits.bytes().any(|b| b.is_ascii_digit())
             && v.parse::<f64>().is_ok() =>
         {
@@ -198,8 +200,9 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
             Event::DocumentStart(_) if root.is_some() => {
                 return Err(SyntaxError {
                     pos,
-                    message: "a manifest holds one YAML document; this file has another after `---`"
-                        .into(),
+                    message:
+                        "a manifest holds one YAML document; this file has another after `---`"
+                            .into(),
                     help: Some("put each zone in its own file and pass them with -m".into()),
                 });
             }
@@ -232,23 +235,59 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
                 Rc::clone(node)
             }
             Event::SequenceStart(anchor, _) => {
-                push(&mut stack, pos, Frame::Seq { pos, anchor, items: Vec::new(), size: 1 })?;
+                push(
+                    &mut stack,
+                    pos,
+                    Frame::Seq {
+                        pos,
+                        anchor,
+                        items: Vec::new(),
+                        size: 1,
+                    },
+                )?;
                 continue;
             }
             Event::MappingStart(anchor, _) => {
-                let frame = Frame::Map { pos, anchor, entries: Vec::new(), key: None, size: 1 };
+                let frame = Frame::Map {
+                    pos,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    size: 1,
+                };
                 push(&mut stack, pos, frame)?;
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = stack.pop() else { continue };
                 let (node, anchor) = match frame {
-                    Frame::Seq { pos, anchor, items, size } => {
-                        (Node { pos, kind: Kind::Seq(items), size }, anchor)
-                    }
-                    Frame::Map { pos, anchor, entries, size, .. } => {
-                        (Node { pos, kind: Kind::Map(entries), size }, anchor)
-                    }
+                    Frame::Seq {
+                        pos,
+                        anchor,
+                        items,
+                        size,
+                    } => (
+                        Node {
+                            pos,
+                            kind: Kind::Seq(items),
+                            size,
+                        },
+                        anchor,
+                    ),
+                    Frame::Map {
+                        pos,
+                        anchor,
+                        entries,
+                        size,
+                        ..
+                    } => (
+                        Node {
+                            pos,
+                            kind: Kind::Map(entries),
+                            size,
+                        },
+                        anchor,
+                    ),
                 };
                 let node = Rc::new(node);
                 if anchor > 0 {
@@ -296,7 +335,9 @@ fn attach(stack: &mut [Frame], root: &mut Option<Rc<Node>>, node: Rc<Node>) {
             *size = size.saturating_add(node.size);
             items.push(node);
         }
-        Some(Frame::Map { entries, key, size, .. }) => {
+        Some(Frame::Map {
+            entries, key, size, ..
+        }) => {
             *size = size.saturating_add(node.size);
             match key.take() {
                 None => *key = Some(node),
@@ -311,9 +352,7 @@ fn syntax(text: &str, pos: Pos, info: &str) -> SyntaxError {
     let line = text.lines().nth(pos.line.saturating_sub(1)).unwrap_or("");
     let help = if line.contains('\t') || info.contains("tab") {
         "YAML indentation must use spaces, not tabs"
-    } else if line.trim_start().trim_start_matches("- ").contains(": @")
-        || info.contains('@')
-    {
+    } else if line.trim_start().trim_start_matches("- ").contains(": @") || info.contains('@') {
         "`@` cannot start a plain YAML value: quote it (`name: \"@\"`)"
     } else if info.contains("alias") || info.contains("anchor") {
         "a value starting with `*` or `&` is an alias or anchor in YAML: quote it (`name: \"*.models\"`)"

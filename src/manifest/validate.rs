@@ -40,7 +40,12 @@ struct Issues(Vec<Issue>);
 
 impl Issues {
     fn at(&mut self, path: Vec<Seg>, message: impl Into<String>, help: impl Into<String>) {
-        self.0.push(Issue { path, key: false, message: message.into(), help: Some(help.into()) });
+        self.0.push(Issue {
+            path,
+            key: false,
+            message: message.into(),
+            help: Some(help.into()),
+        });
     }
 }
 
@@ -54,7 +59,10 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
     if raw.version != 1 {
         issues.at(
             vec![Seg::Key("version")],
-            format!("unsupported manifest version {}: only version 1 exists", raw.version),
+            format!(
+                "unsupported manifest version {}: only version 1 exists",
+                raw.version
+            ),
             "set `version: 1`",
         );
     }
@@ -96,7 +104,11 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
                 "write `ttl: auto`, or set `defaults.proxied: false` for DNS-only endpoints",
             );
         } else if !(TTL_MIN..=TTL_MAX).contains(&n) {
-            issues.at(path, ttl_range(n), "write a number from 60 to 86400, or `auto`");
+            issues.at(
+                path,
+                ttl_range(n),
+                "write a number from 60 to 86400, or `auto`",
+            );
         } else {
             default_ttl = n as u32;
         }
@@ -104,9 +116,16 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
     let mut endpoints = Vec::with_capacity(raw.endpoints.len());
     for (i, e) in raw.endpoints.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(0);
-        if let Some(endpoint) =
-            endpoint(i, e, &zone, &owner, default_proxied, default_ttl, line, &mut issues)
-        {
+        if let Some(endpoint) = endpoint(
+            i,
+            e,
+            &zone,
+            &owner,
+            default_proxied,
+            default_ttl,
+            line,
+            &mut issues,
+        ) {
             endpoints.push((i, endpoint));
         }
     }
@@ -129,7 +148,8 @@ pub fn valid_owner(owner: &str) -> bool {
     !b.is_empty()
         && b.len() <= 32
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
 fn ttl_range(n: i64) -> String {
@@ -175,7 +195,11 @@ fn endpoint(
             1
         }
         Some(RawTtl::Seconds(n)) if !(TTL_MIN..=TTL_MAX).contains(&n) => {
-            issues.at(ep(i, "ttl"), ttl_range(n), "write a number from 60 to 86400, or `auto`");
+            issues.at(
+                ep(i, "ttl"),
+                ttl_range(n),
+                "write a number from 60 to 86400, or `auto`",
+            );
             1
         }
         Some(RawTtl::Seconds(n)) => n as u32,
@@ -183,7 +207,11 @@ fn endpoint(
         None if proxied => 1,
         None => default_ttl,
     };
-    let comment = e.comment.as_deref().filter(|c| !c.trim().is_empty()).map(str::to_string);
+    let comment = e
+        .comment
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_string);
     if let Some(c) = &comment {
         if c.contains(['\n', '\r']) {
             issues.at(
@@ -233,7 +261,10 @@ fn endpoint(
 fn health(raw: &str) -> Result<Health, (String, String)> {
     let help = "write a path such as `/healthz` (probed at https://<target>/healthz) or a full `https://` URL";
     if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err((format!("health `{raw}` contains a space or control character"), help.into()));
+        return Err((
+            format!("health `{raw}` contains a space or control character"),
+            help.into(),
+        ));
     }
     if raw.starts_with('/') && !raw.starts_with("//") {
         return Ok(Health::Path(raw.to_string()));
@@ -244,11 +275,18 @@ fn health(raw: &str) -> Result<Health, (String, String)> {
     } else if let Some(rest) = lower.strip_prefix("http://") {
         (rest, false)
     } else {
-        return Err((format!("health `{raw}` is neither a path nor an https:// URL"), help.into()));
+        return Err((
+            format!("health `{raw}` is neither a path nor an https:// URL"),
+            help.into(),
+        ));
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = if authority.starts_with('[') {
-        authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        authority
+            .split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
         authority.split(':').next().unwrap_or("").to_string()
     };
@@ -285,8 +323,11 @@ fn duplicates(endpoints: &[(usize, Endpoint)], issues: &mut Issues) {
 /// the member that appears first in the manifest. Each endpoint has one target, so this is a walk
 /// in a functional graph: linear, whatever the chains look like.
 fn cycles(endpoints: &[(usize, Endpoint)], issues: &mut Issues) {
-    let by_name: HashMap<&str, usize> =
-        endpoints.iter().enumerate().map(|(k, (_, e))| (e.name.as_str(), k)).collect();
+    let by_name: HashMap<&str, usize> = endpoints
+        .iter()
+        .enumerate()
+        .map(|(k, (_, e))| (e.name.as_str(), k))
+        .collect();
     // 0 = not visited, 1 = on the current walk, 2 = done.
     let mut state = vec![0u8; endpoints.len()];
     let mut walk: Vec<usize> = Vec::new();
@@ -307,7 +348,11 @@ fn cycles(endpoints: &[(usize, Endpoint)], issues: &mut Issues) {
             let cycle = &walk[from..];
             // A one-endpoint cycle is a self-reference, reported on its own.
             if cycle.len() > 1 {
-                let first = cycle.iter().copied().min_by_key(|&k| endpoints[k].0).unwrap_or(at);
+                let first = cycle
+                    .iter()
+                    .copied()
+                    .min_by_key(|&k| endpoints[k].0)
+                    .unwrap_or(at);
                 let pos = cycle.iter().position(|&k| k == first).unwrap_or(0);
                 let names: Vec<&str> = cycle[pos..]
                     .iter()
@@ -346,8 +391,14 @@ mod tests {
     #[test]
     fn health_forms() {
         assert_eq!(health("/healthz"), Ok(Health::Path("/healthz".into())));
-        assert!(matches!(health("https://x.run.app/ready"), Ok(Health::Url(_))));
-        assert!(matches!(health("http://127.0.0.1:8080/h"), Ok(Health::Url(_))));
+        assert!(matches!(
+            health("https://x.run.app/ready"),
+            Ok(Health::Url(_))
+        ));
+        assert!(matches!(
+            health("http://127.0.0.1:8080/h"),
+            Ok(Health::Url(_))
+        ));
         assert!(health("http://x.run.app/ready").is_err());
         assert!(health("healthz").is_err());
         assert!(health("//x").is_err());
