@@ -162,7 +162,7 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
 }
 
 fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
-    problems.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    problems.sort_by_key(|p| (p.line, p.col));
     problems
 }
 

@@ -295,19 +295,19 @@ mod tests {
         let z = "example.com";
         assert!(
             endpoint_name("api.other.com", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("outside")
         );
         assert!(
             endpoint_name("api.other.org.", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("outside")
         );
         assert!(
             endpoint_name("notexample.com", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("outside")
         );
@@ -318,47 +318,57 @@ mod tests {
         let z = "example.com";
         assert!(
             endpoint_name(&"a".repeat(64), z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("63")
         );
         assert!(endpoint_name(&"a".repeat(63), z).is_ok());
         let long = vec!["a".repeat(60); 4].join(".");
-        assert!(endpoint_name(&long, z).unwrap_err().message.contains("253"));
+        assert!(
+            endpoint_name(&long, z)
+                .expect_err("refused")
+                .message
+                .contains("253")
+        );
         assert!(
             endpoint_name("-api", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("hyphen")
         );
         assert!(
             endpoint_name("api-", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("hyphen")
         );
         assert!(
             endpoint_name("my_api", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("'_'")
         );
-        assert!(endpoint_name("a b", z).unwrap_err().message.contains("' '"));
+        assert!(
+            endpoint_name("a b", z)
+                .expect_err("refused")
+                .message
+                .contains("' '")
+        );
         assert!(
             endpoint_name("a..b", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("empty label")
         );
         assert!(
             endpoint_name("models.*", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains('*')
         );
         assert!(
             endpoint_name("*x.models", z)
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("'*'")
         );
@@ -372,37 +382,37 @@ mod tests {
         );
         assert!(
             target("https://x.run.app/")
-                .unwrap_err()
+                .expect_err("refused")
                 .help
                 .contains("target: x.run.app")
         );
         assert!(
             target("x.run.app/predict")
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("path")
         );
         assert!(
             target("x.run.app:8080")
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("port")
         );
         assert!(
             target("10.0.0.1")
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("IP address")
         );
         assert!(
             target("2001:db8::1")
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("IP address")
         );
         assert!(
             target("localhost")
-                .unwrap_err()
+                .expect_err("refused")
                 .message
                 .contains("single label")
         );
@@ -416,7 +426,12 @@ mod tests {
     #[test]
     fn zone_rules() {
         assert_eq!(zone("Example.COM.").as_deref(), Ok("example.com"));
-        assert!(zone("com").unwrap_err().message.contains("single label"));
+        assert!(
+            zone("com")
+                .expect_err("refused")
+                .message
+                .contains("single label")
+        );
         assert!(zone("https://example.com").is_err());
         assert!(zone("*.example.com").is_err());
     }
