@@ -230,6 +230,12 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
                     walk(value, field.shape, &child, issues);
                 }
             }
+            None if name == "<<" => issue(
+                issues,
+                key.pos,
+                format!("YAML merge keys (`<<`) are not supported in {at}"),
+                "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
+            ),
             None => {
                 let message = match nearest(name, fields) {
                     Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),

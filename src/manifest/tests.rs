@@ -149,3 +149,12 @@ fn schema_keys_match_the_shape_table() {
         names(shape::ENDPOINT)
     );
 }
+
+#[test]
+fn a_bad_zone_is_reported_once_without_noise_from_the_names() {
+    let p = problems(
+        "version: 1\nzone: https://example.com\nendpoints:\n  - name: api\n    target: a.example.net\n  - name: b\n    target: localhost\n",
+    );
+    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![2, 7], "{p:#?}");
+}

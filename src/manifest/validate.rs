@@ -70,8 +70,9 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
         Ok(z) => z,
         Err(bad) => {
             issues.at(vec![Seg::Key("zone")], bad.message, bad.help);
-            // Keep checking the endpoints against the zone as written, to report more at once.
-            raw.zone.trim_end_matches('.').to_ascii_lowercase()
+            // Names depend on the zone: checking them against a bad one would only add noise.
+            // Everything else is still checked, to report as much as possible at once.
+            String::new()
         }
     };
     let zone_id = raw.zone_id.as_ref().map(|id| id.to_ascii_lowercase());
@@ -168,9 +169,13 @@ fn endpoint(
     issues: &mut Issues,
 ) -> Option<Endpoint> {
     let before = issues.0.len();
-    let name = names::endpoint_name(&e.name, zone)
-        .map_err(|bad| issues.at(ep(i, "name"), bad.message, bad.help))
-        .ok();
+    let name = if zone.is_empty() {
+        None
+    } else {
+        names::endpoint_name(&e.name, zone)
+            .map_err(|bad| issues.at(ep(i, "name"), bad.message, bad.help))
+            .ok()
+    };
     let target = names::target(&e.target)
         .map_err(|bad| issues.at(ep(i, "target"), bad.message, bad.help))
         .ok();
