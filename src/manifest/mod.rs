@@ -1,10 +1,42 @@
 //! The manifest (`edgeplan.yaml`, schema version 1): load, validate, locate errors.
 //!
-//! PLACEHOLDER: the real loader replaces this file.
+//! The format is fixed by DESIGN.md section 1 and documented for users in `docs/manifest.md`.
+//! Loading runs in stages, each refusing what the next cannot handle:
+//!
+//! 1. [`load`] refuses files over 1 MiB and text that is not UTF-8 before parsing anything.
+//! 2. [`tree`] parses the YAML into a small located tree (syntax errors, alias bombs and absurd
+//!    nesting stop here, quickly).
+//! 3. [`shape`] checks the tree's structure and reports *every* unknown key, duplicate key, missing
+//!    key and wrong type in one pass; serde alone would stop at the first.
+//! 4. serde reads the text into the raw structs of [`raw`] (`deny_unknown_fields`), and
+//!    [`validate`] turns them into a [`Desired`] or a list of problems at symbolic paths, located
+//!    through the tree only then (zizmor's split: symbolic location first, concrete at the end).
+//!
+//! Cloudflare's limits behind the rules: <https://developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/>,
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/> and
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>.
 
+mod names;
+mod raw;
+mod schema;
+mod shape;
+mod tree;
+mod validate;
+
+use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use names::{endpoint_name, target, zone};
+pub use schema::schema;
+pub use validate::{COMMENT_LIMIT, valid_owner};
+
 use crate::plan::Desired;
+use tree::{Document, Kind, Node, Pos};
+use validate::Seg;
+
+/// Largest manifest accepted: far more than 10,000 endpoints, small enough to read at once.
+pub const MAX_BYTES: u64 = 1024 * 1024;
 
 /// One thing wrong with a manifest, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,31 +44,194 @@ pub struct Problem {
     pub file: PathBuf,
     /// 1-based.
     pub line: usize,
-    /// 1-based.
+    /// 1-based, in characters.
     pub col: usize,
     pub message: String,
     pub help: Option<String>,
 }
 
+impl Problem {
+    fn new(file: &Path, pos: Pos, message: impl Into<String>, help: Option<String>) -> Problem {
+        Problem {
+            file: file.to_path_buf(),
+            line: pos.line,
+            col: pos.col,
+            message: message.into(),
+            help,
+        }
+    }
+}
+
+const START: Pos = Pos { line: 1, col: 1 };
+
 /// Reads, parses and validates one manifest file. All problems in the file are returned, sorted
 /// by line.
 pub fn load(path: &Path) -> Result<Desired, Vec<Problem>> {
-    Err(vec![Problem {
-        file: path.to_path_buf(),
-        line: 1,
-        col: 1,
-        message: "manifest loading is not implemented yet".into(),
-        help: None,
-    }])
+    let fail = |message: String, help: &str| {
+        Err(vec![Problem::new(path, START, message, Some(help.into()))])
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return fail(
+                format!("cannot read the manifest: {e}"),
+                "check the path and its permissions",
+            );
+        }
+    };
+    // NOTE: read one byte past the limit instead of trusting metadata, which lies for pipes.
+    let mut bytes = Vec::new();
+    if let Err(e) = file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
+        return fail(
+            format!("cannot read the manifest: {e}"),
+            "check the path and its permissions",
+        );
+    }
+    if bytes.len() as u64 > MAX_BYTES {
+        return fail(
+            format!(
+                "the manifest is larger than {} KiB; refused",
+                MAX_BYTES / 1024
+            ),
+            "split it into one manifest per zone, or check that this is the right file",
+        );
+    }
+    parse(path, &bytes)
 }
 
-/// Checks a set of valid manifests together: two manifests for the same zone and owner are an
-/// error.
-pub fn check_set(_manifests: &[Desired]) -> Vec<Problem> {
-    Vec::new()
+/// Parses and validates manifest text; `path` is only used to name the file in problems.
+pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let before = &text[..e.valid_up_to()];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            return Err(vec![Problem::new(
+                path,
+                Pos { line, col },
+                format!(
+                    "the manifest is not UTF-8 text (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+                Some("save the file as UTF-8".into()),
+            )]);
+        }
+    };
+    let root = match tree::parse(text) {
+        Ok(Document::Root(root)) => root,
+        Ok(Document::Empty) => {
+            return Err(vec![Problem::new(
+                path,
+                START,
+                "the manifest is empty",
+                Some("start with `version: 1`, `zone: example.com` and `endpoints:` (see examples/edgeplan.yaml)".into()),
+            )]);
+        }
+        Err(e) => return Err(vec![Problem::new(path, e.pos, e.message, e.help)]),
+    };
+    let structural = shape::check(&root);
+    if !structural.is_empty() {
+        return Err(sorted(
+            structural
+                .into_iter()
+                .map(|i| Problem::new(path, i.pos, i.message, i.help))
+                .collect(),
+        ));
+    }
+    let raw: raw::RawManifest = match serde_yaml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            // The structural check should have caught it; serde's own located error is the net.
+            let pos = e.location().map_or(START, |l| Pos {
+                line: l.line().max(1),
+                col: l.column().max(1),
+            });
+            return Err(vec![Problem::new(path, pos, e.to_string(), None)]);
+        }
+    };
+    let lines = name_lines(&root);
+    validate::validate(&raw, path, &lines).map_err(|issues| {
+        sorted(
+            issues
+                .into_iter()
+                .map(|i| Problem::new(path, locate(&root, &i.path, i.key), i.message, i.help))
+                .collect(),
+        )
+    })
 }
 
-/// The manifest's JSON Schema (draft 2020-12).
-pub fn schema() -> serde_json::Value {
-    serde_json::json!({})
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|p| (p.line, p.col));
+    problems
 }
+
+/// The line of each endpoint's `name` key, in order.
+fn name_lines(root: &Node) -> Vec<usize> {
+    let Some((_, endpoints)) = root.get("endpoints") else {
+        return Vec::new();
+    };
+    match &endpoints.kind {
+        Kind::Seq(items) => items
+            .iter()
+            .map(|e| e.get("name").map_or(e.pos.line, |(k, _)| k.pos.line))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Finds a symbolic path in the tree: the deepest node reached, so a problem is never unlocated.
+fn locate(root: &Node, path: &[Seg], key: bool) -> Pos {
+    let mut node = root;
+    let mut pos = root.pos;
+    for (i, seg) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        match (seg, &node.kind) {
+            (Seg::Key(name), Kind::Map(_)) => match node.get(name) {
+                Some((k, v)) => {
+                    pos = if last && key { k.pos } else { v.pos };
+                    node = v;
+                }
+                None => return pos,
+            },
+            (Seg::Index(n), Kind::Seq(items)) => match items.get(*n) {
+                Some(item) => {
+                    pos = item.pos;
+                    node = item;
+                }
+                None => return pos,
+            },
+            _ => return pos,
+        }
+    }
+    pos
+}
+
+/// Checks a set of valid manifests together: two manifests for the same zone and owner would fight
+/// over the same records, so the second is an error that names the first.
+pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
+    let mut first: HashMap<(&str, &str), &Path> = HashMap::new();
+    let mut problems = Vec::new();
+    for m in manifests {
+        match first.get(&(m.zone.as_str(), m.owner.as_str())) {
+            Some(other) => problems.push(Problem::new(
+                &m.source,
+                START,
+                format!(
+                    "zone {} with owner `{}` is also managed by {}; two manifests for the same zone and owner would delete each other's records",
+                    m.zone,
+                    m.owner,
+                    other.display()
+                ),
+                Some("merge the two manifests, or give each its own `owner`".into()),
+            )),
+            None => {
+                first.insert((&m.zone, &m.owner), &m.source);
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,438 @@
+//! Hostnames: the zone, endpoint names and CNAME targets, normalised and checked.
+//!
+//! Cloudflare answers with full names in Punycode, lower case, without a trailing dot, and
+//! compares case-insensitively
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/>), so
+//! everything here is brought to that form before anything compares it. Labels are at most 63
+//! characters and names at most 253; only the first label of a proxied wildcard may be `*`
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/reference/wildcard-dns-records/>).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// What is wrong, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bad {
+    pub message: String,
+    pub help: String,
+}
+
+fn bad(message: impl Into<String>, help: impl Into<String>) -> Bad {
+    Bad {
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+/// Lower case, Punycode; the trailing dot already removed. A leading `*.` is kept apart because
+/// IDNA does not know wildcards.
+fn to_ascii(host: &str, what: &str) -> Result<String, Bad> {
+    if host.is_ascii() {
+        return Ok(host.to_ascii_lowercase());
+    }
+    let (star, rest) = match host.strip_prefix("*.") {
+        Some(rest) => ("*.", rest),
+        None => ("", host),
+    };
+    match idna::domain_to_ascii(rest) {
+        Ok(ascii) => Ok(format!("{star}{ascii}")),
+        Err(_) => Err(bad(
+            format!("{what} `{host}` is not a valid internationalised domain name"),
+            "check the spelling, or write the name in its Punycode form (`xn--...`)",
+        )),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Zone,
+    Name,
+    Target,
+}
+
+/// Checks every label and the total length of an ASCII, lower-case name.
+fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
+    if host.len() > 253 {
+        return Err(bad(
+            format!(
+                "{what} `{host}` is {} characters long; DNS allows 253 at most",
+                host.len()
+            ),
+            "use a shorter name",
+        ));
+    }
+    for (i, label) in host.split('.').enumerate() {
+        if label.is_empty() {
+            return Err(bad(
+                format!("{what} `{host}` has an empty label (two dots in a row, or a leading dot)"),
+                "remove the extra dot",
+            ));
+        }
+        if label == "*" {
+            if kind == Kind::Name && i == 0 {
+                continue;
+            }
+            return Err(bad(
+                format!("{what} `{host}` has `*` where it is not allowed"),
+                if kind == Kind::Name {
+                    "only the first label of a wildcard may be `*`, as in `*.models`"
+                } else {
+                    "a wildcard is only allowed as the first label of an endpoint name"
+                },
+            ));
+        }
+        if label.len() > 63 {
+            return Err(bad(
+                format!(
+                    "{what} `{host}` has a label of {} characters; DNS allows 63 at most",
+                    label.len()
+                ),
+                "shorten that label",
+            ));
+        }
+        let underscore = kind == Kind::Target;
+        if let Some(c) = label.chars().find(|c| {
+            !(c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || *c == '-'
+                || (underscore && *c == '_'))
+        }) {
+            return Err(bad(
+                format!("{what} `{host}` contains {c:?}, which is not allowed in a hostname"),
+                "use letters, digits and hyphens only, with dots between labels",
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(bad(
+                format!("{what} `{host}` has a label that starts or ends with a hyphen: `{label}`"),
+                "labels may contain hyphens, but not at their start or end",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn strip_dot(s: &str) -> (&str, bool) {
+    match s.strip_suffix('.') {
+        Some(rest) => (rest, true),
+        None => (s, false),
+    }
+}
+
+/// The zone apex: at least two labels, no wildcard.
+pub fn zone(raw: &str) -> Result<String, Bad> {
+    let (s, _) = strip_dot(raw);
+    if s.is_empty() {
+        return Err(bad(
+            "`zone` is empty",
+            "write the zone apex, such as `example.com`",
+        ));
+    }
+    if s.contains("://") || s.contains('/') {
+        return Err(bad(
+            format!("zone `{raw}` looks like a URL"),
+            "write the bare domain, such as `example.com`",
+        ));
+    }
+    let zone = to_ascii(s, "zone")?;
+    check(&zone, Kind::Zone, "zone")?;
+    if !zone.contains('.') {
+        return Err(bad(
+            format!(
+                "zone `{zone}` is a single label; a Cloudflare zone is a domain such as `example.com`"
+            ),
+            "write the zone apex exactly as the Cloudflare dashboard shows it",
+        ));
+    }
+    Ok(zone)
+}
+
+/// An endpoint name, made fully qualified inside `zone` (already normalised).
+///
+/// `@` is the apex; a name ending in the zone is already an FQDN; a name ending in a dot is
+/// absolute and must lie in the zone; anything else is relative to the zone. NOTE: a relative name
+/// whose last label is the zone's top-level domain (`api.other.com` in `example.com`) is taken as
+/// a mistyped FQDN outside the zone, because appending the zone would silently create
+/// `api.other.com.example.com`.
+pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
+    if raw == "@" {
+        return Ok(zone.to_string());
+    }
+    let (s, absolute) = strip_dot(raw);
+    if s.is_empty() {
+        return Err(bad(
+            "`name` is empty",
+            "write a label such as `sentiment`, or `\"@\"` for the zone apex",
+        ));
+    }
+    if s.contains("://") || s.contains('/') {
+        return Err(bad(
+            format!("name `{raw}` looks like a URL; a name is a hostname inside the zone"),
+            "write the label only, such as `sentiment`",
+        ));
+    }
+    let s = to_ascii(s, "name")?;
+    let outside = || {
+        bad(
+            format!("name `{raw}` is outside the zone {zone}"),
+            format!(
+                "use a label such as `api` or a name ending in `.{zone}`; each zone needs its own manifest"
+            ),
+        )
+    };
+    let fqdn = if s == zone || s.ends_with(&format!(".{zone}")) {
+        s
+    } else if absolute {
+        return Err(outside());
+    } else {
+        let tld = zone.rsplit('.').next().unwrap_or(zone);
+        if s.contains('.') && s.rsplit('.').next() == Some(tld) {
+            return Err(outside());
+        }
+        format!("{s}.{zone}")
+    };
+    check(&fqdn, Kind::Name, "name")?;
+    Ok(fqdn)
+}
+
+/// A CNAME target: a hostname of two labels or more; never a URL, a port or an IP address.
+pub fn target(raw: &str) -> Result<String, Bad> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(bad(
+            "`target` is empty",
+            "write the origin's hostname, such as `models.us-east-1.elb.amazonaws.com`",
+        ));
+    }
+    if let Some((scheme, rest)) = trimmed.split_once("://") {
+        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or(rest);
+        return Err(bad(
+            format!("target `{raw}` is a URL (`{scheme}://`); a CNAME points at a hostname"),
+            format!("write `target: {host}`; put a health-check path in `health`"),
+        ));
+    }
+    let unbracketed = trimmed.trim_start_matches('[').trim_end_matches(']');
+    if trimmed.parse::<Ipv4Addr>().is_ok() || unbracketed.parse::<Ipv6Addr>().is_ok() {
+        return Err(bad(
+            format!("target `{raw}` is an IP address; a CNAME needs a hostname"),
+            "point the target at the origin's DNS name (load balancer, Cloud Run or VM hostname); edgeplan manages CNAME records only",
+        ));
+    }
+    if let Some((host, _)) = trimmed.split_once('/') {
+        return Err(bad(
+            format!("target `{raw}` has a path; a CNAME points at a hostname only"),
+            format!("write `target: {host}`; put a health-check path in `health`"),
+        ));
+    }
+    if let Some((host, port)) = trimmed.rsplit_once(':') {
+        return Err(bad(
+            format!("target `{raw}` has a port (`:{port}`); a CNAME cannot carry a port"),
+            format!(
+                "write `target: {host}`; Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)"
+            ),
+        ));
+    }
+    let (s, _) = strip_dot(trimmed);
+    let host = to_ascii(s, "target")?;
+    check(&host, Kind::Target, "target")?;
+    if !host.contains('.') {
+        return Err(bad(
+            format!("target `{host}` is a single label; a CNAME needs a fully qualified hostname"),
+            "write the full hostname, such as `gpu-01.internal.example.net`",
+        ));
+    }
+    Ok(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_made_fully_qualified_lower_case_without_trailing_dot() {
+        let z = "example.com";
+        assert_eq!(
+            endpoint_name("Sentiment", z).as_deref(),
+            Ok("sentiment.example.com")
+        );
+        assert_eq!(endpoint_name("@", z).as_deref(), Ok("example.com"));
+        assert_eq!(
+            endpoint_name("API.Example.COM.", z).as_deref(),
+            Ok("api.example.com")
+        );
+        assert_eq!(
+            endpoint_name("v2.api", z).as_deref(),
+            Ok("v2.api.example.com")
+        );
+        assert_eq!(
+            endpoint_name("*.models", z).as_deref(),
+            Ok("*.models.example.com")
+        );
+        assert_eq!(endpoint_name("*", z).as_deref(), Ok("*.example.com"));
+        assert_eq!(
+            endpoint_name("example.com", z).as_deref(),
+            Ok("example.com")
+        );
+    }
+
+    #[test]
+    fn unicode_names_become_punycode() {
+        assert_eq!(
+            endpoint_name("Café", "example.com").as_deref(),
+            Ok("xn--caf-dma.example.com")
+        );
+        assert_eq!(
+            zone("Bücher.example.").as_deref(),
+            Ok("xn--bcher-kva.example")
+        );
+        assert_eq!(
+            target("Modèle.example.net.").as_deref(),
+            Ok("xn--modle-6ra.example.net")
+        );
+    }
+
+    #[test]
+    fn names_outside_the_zone_are_refused() {
+        let z = "example.com";
+        assert!(
+            endpoint_name("api.other.com", z)
+                .expect_err("refused")
+                .message
+                .contains("outside")
+        );
+        assert!(
+            endpoint_name("api.other.org.", z)
+                .expect_err("refused")
+                .message
+                .contains("outside")
+        );
+        assert!(
+            endpoint_name("notexample.com", z)
+                .expect_err("refused")
+                .message
+                .contains("outside")
+        );
+    }
+
+    #[test]
+    fn label_rules() {
+        let z = "example.com";
+        assert!(
+            endpoint_name(&"a".repeat(64), z)
+                .expect_err("refused")
+                .message
+                .contains("63")
+        );
+        assert!(endpoint_name(&"a".repeat(63), z).is_ok());
+        let long = vec!["a".repeat(60); 4].join(".");
+        assert!(
+            endpoint_name(&long, z)
+                .expect_err("refused")
+                .message
+                .contains("253")
+        );
+        assert!(
+            endpoint_name("-api", z)
+                .expect_err("refused")
+                .message
+                .contains("hyphen")
+        );
+        assert!(
+            endpoint_name("api-", z)
+                .expect_err("refused")
+                .message
+                .contains("hyphen")
+        );
+        assert!(
+            endpoint_name("my_api", z)
+                .expect_err("refused")
+                .message
+                .contains("'_'")
+        );
+        assert!(
+            endpoint_name("a b", z)
+                .expect_err("refused")
+                .message
+                .contains("' '")
+        );
+        assert!(
+            endpoint_name("a..b", z)
+                .expect_err("refused")
+                .message
+                .contains("empty label")
+        );
+        assert!(
+            endpoint_name("models.*", z)
+                .expect_err("refused")
+                .message
+                .contains('*')
+        );
+        assert!(
+            endpoint_name("*x.models", z)
+                .expect_err("refused")
+                .message
+                .contains("'*'")
+        );
+    }
+
+    #[test]
+    fn target_rules() {
+        assert_eq!(
+            target("LB-1.elb.amazonaws.com.").as_deref(),
+            Ok("lb-1.elb.amazonaws.com")
+        );
+        assert!(
+            target("https://x.run.app/")
+                .expect_err("refused")
+                .help
+                .contains("target: x.run.app")
+        );
+        assert!(
+            target("x.run.app/predict")
+                .expect_err("refused")
+                .message
+                .contains("path")
+        );
+        assert!(
+            target("x.run.app:8080")
+                .expect_err("refused")
+                .message
+                .contains("port")
+        );
+        assert!(
+            target("10.0.0.1")
+                .expect_err("refused")
+                .message
+                .contains("IP address")
+        );
+        assert!(
+            target("2001:db8::1")
+                .expect_err("refused")
+                .message
+                .contains("IP address")
+        );
+        assert!(
+            target("localhost")
+                .expect_err("refused")
+                .message
+                .contains("single label")
+        );
+        assert!(target("*.example.net").is_err());
+        assert_eq!(
+            target("_svc.origin.example.net").as_deref(),
+            Ok("_svc.origin.example.net")
+        );
+    }
+
+    #[test]
+    fn zone_rules() {
+        assert_eq!(zone("Example.COM.").as_deref(), Ok("example.com"));
+        assert!(
+            zone("com")
+                .expect_err("refused")
+                .message
+                .contains("single label")
+        );
+        assert!(zone("https://example.com").is_err());
+        assert!(zone("*.example.com").is_err());
+    }
+}

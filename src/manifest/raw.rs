@@ -1,0 +1,73 @@
+//! The manifest exactly as written: serde structs that mirror the YAML, nothing checked yet.
+//!
+//! `deny_unknown_fields` everywhere makes serde itself strict, as a second line behind the
+//! structural check in [`super::shape`]. Validation ([`super::validate`]) turns these into
+//! [`crate::plan::Desired`].
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Visitor};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManifest {
+    pub version: i64,
+    pub zone: String,
+    pub zone_id: Option<String>,
+    pub owner: Option<String>,
+    pub defaults: Option<RawDefaults>,
+    pub endpoints: Vec<RawEndpoint>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    pub proxied: Option<bool>,
+    pub ttl: Option<RawTtl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    pub name: String,
+    pub target: String,
+    pub comment: Option<String>,
+    pub proxied: Option<bool>,
+    pub ttl: Option<RawTtl>,
+    pub adopt: Option<bool>,
+    pub health: Option<String>,
+}
+
+/// `ttl: auto` or `ttl: 300`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawTtl {
+    Auto,
+    Seconds(i64),
+}
+
+impl<'de> Deserialize<'de> for RawTtl {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TtlVisitor;
+        impl Visitor<'_> for TtlVisitor {
+            type Value = RawTtl;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`auto` or a number of seconds")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTtl, E> {
+                if v == "auto" {
+                    Ok(RawTtl::Auto)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawTtl, E> {
+                Ok(RawTtl::Seconds(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawTtl, E> {
+                Ok(RawTtl::Seconds(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+        }
+        d.deserialize_any(TtlVisitor)
+    }
+}

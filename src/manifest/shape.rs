@@ -1,0 +1,334 @@
+//! The manifest's shape, once, as data: which keys exist at each level, which are required, and
+//! what type each value has.
+//!
+//! [`check`] walks the located tree against it and collects every structural problem in the file
+//! (unknown keys with the nearest valid one, duplicate keys, missing keys, wrong types naming the
+//! expected type), because serde would stop at the first. The JSON Schema test checks that
+//! `schema()` agrees with this table, so the two cannot drift apart.
+
+use std::rc::Rc;
+
+use super::tree::{Core, Kind, Node, Pos, core_type};
+
+/// The type of a value.
+#[derive(Debug)]
+pub enum Shape {
+    Map(&'static [Field]),
+    Seq(&'static Shape),
+    /// Any non-null scalar, read as text.
+    Str,
+    Bool,
+    Int,
+    /// `auto` or a whole number of seconds.
+    Ttl,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub shape: &'static Shape,
+    pub required: bool,
+}
+
+const fn req(name: &'static str, shape: &'static Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: true,
+    }
+}
+
+const fn opt(name: &'static str, shape: &'static Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: false,
+    }
+}
+
+pub const DEFAULTS: &[Field] = &[opt("proxied", &Shape::Bool), opt("ttl", &Shape::Ttl)];
+
+pub const ENDPOINT: &[Field] = &[
+    req("name", &Shape::Str),
+    req("target", &Shape::Str),
+    opt("comment", &Shape::Str),
+    opt("proxied", &Shape::Bool),
+    opt("ttl", &Shape::Ttl),
+    opt("adopt", &Shape::Bool),
+    opt("health", &Shape::Str),
+];
+
+pub const MANIFEST: &[Field] = &[
+    req("version", &Shape::Int),
+    req("zone", &Shape::Str),
+    opt("zone_id", &Shape::Str),
+    opt("owner", &Shape::Str),
+    opt("defaults", &Shape::Map(DEFAULTS)),
+    req("endpoints", &Shape::Seq(&Shape::Map(ENDPOINT))),
+];
+
+/// A structural problem, already located (the tree knows where everything is).
+#[derive(Debug)]
+pub struct Issue {
+    pub pos: Pos,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Checks the whole document against [`MANIFEST`]; returns every problem found.
+pub fn check(root: &Node) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    walk(root, &Shape::Map(MANIFEST), "", &mut issues);
+    issues
+}
+
+fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<String>) {
+    issues.push(Issue {
+        pos,
+        message,
+        help: Some(help.into()),
+    });
+}
+
+fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
+    let at = if path.is_empty() {
+        "the manifest".to_string()
+    } else {
+        format!("`{path}`")
+    };
+    if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
+        issue(
+            issues,
+            node.pos,
+            format!("YAML tags such as `{tag}` are not supported in {at}"),
+            "remove the tag and write the plain value",
+        );
+        return;
+    }
+    match shape {
+        Shape::Map(fields) => map(node, fields, path, &at, issues),
+        Shape::Seq(item) => match &node.kind {
+            Kind::Seq(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, item, &format!("{path}[{i}]"), issues);
+                }
+            }
+            _ => issue(
+                issues,
+                node.pos,
+                format!("{at} must be a list, found {}", node.describe()),
+                format!("write one `- name: ...` entry per line under `{path}:`, or `{path}: []`"),
+            ),
+        },
+        Shape::Str => {
+            if !matches!(node.kind, Kind::Scalar { .. }) || node.is_null() {
+                issue(
+                    issues,
+                    node.pos,
+                    format!("{at} must be a string, found {}", node.describe()),
+                    "write the value on the same line as the key",
+                );
+            }
+        }
+        Shape::Bool => {
+            if !matches!(&node.kind, Kind::Scalar { value, plain: true, .. } if matches!(core_type(value), Core::Bool(_)))
+            {
+                issue(
+                    issues,
+                    node.pos,
+                    format!("{at}: expected a boolean, found {}", node.describe()),
+                    "write true or false, without quotes",
+                );
+            }
+        }
+        Shape::Int => {
+            if !matches!(&node.kind, Kind::Scalar { value, plain: true, .. } if matches!(core_type(value), Core::Int(_)))
+            {
+                issue(
+                    issues,
+                    node.pos,
+                    format!("{at}: expected a whole number, found {}", node.describe()),
+                    "write a number without quotes, such as `version: 1`",
+                );
+            }
+        }
+        Shape::Ttl => {
+            let ok = match &node.kind {
+                Kind::Scalar { value, plain, .. } => {
+                    value == "auto" || (*plain && matches!(core_type(value), Core::Int(_)))
+                }
+                _ => false,
+            };
+            if !ok {
+                issue(
+                    issues,
+                    node.pos,
+                    format!(
+                        "{at}: expected `auto` or a number of seconds, found {}",
+                        node.describe()
+                    ),
+                    "write `ttl: auto`, or a number from 60 to 86400 without quotes on an unproxied endpoint",
+                );
+            }
+        }
+    }
+}
+
+fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Issue>) {
+    let Kind::Map(entries) = &node.kind else {
+        let keys: Vec<&str> = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name)
+            .collect();
+        issue(
+            issues,
+            node.pos,
+            format!(
+                "{at} must be a mapping of `key: value` lines, found {}",
+                node.describe()
+            ),
+            if keys.is_empty() {
+                format!("valid keys: {}", names(fields))
+            } else {
+                format!("it needs at least: {}", keys.join(", "))
+            },
+        );
+        return;
+    };
+    let mut seen: Vec<(&str, Pos)> = Vec::new();
+    for (key, value) in entries {
+        let Some(name) = scalar_key(key) else {
+            issue(
+                issues,
+                key.pos,
+                format!("keys in {at} must be plain words, found {}", key.describe()),
+                format!("valid keys: {}", names(fields)),
+            );
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            issue(
+                issues,
+                key.pos,
+                format!("duplicate key `{name}` (first at line {})", first.line),
+                "keep one of them",
+            );
+            continue;
+        }
+        seen.push((name, key.pos));
+        let child = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
+        match fields.iter().find(|f| f.name == name) {
+            Some(field) => {
+                // No value: an optional key keeps its default (as serde reads it); a required
+                // one is reported once, below.
+                if !value.is_null() {
+                    walk(value, field.shape, &child, issues);
+                }
+            }
+            None if name == "<<" => issue(
+                issues,
+                key.pos,
+                format!("YAML merge keys (`<<`) are not supported in {at}"),
+                "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
+            ),
+            None => {
+                let message = match nearest(name, fields) {
+                    Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),
+                    None => format!("unknown field `{name}` in {at}"),
+                };
+                issue(
+                    issues,
+                    key.pos,
+                    message,
+                    format!("valid keys here: {}", names(fields)),
+                );
+            }
+        }
+    }
+    for field in fields.iter().filter(|f| f.required) {
+        match seen.iter().find(|(n, _)| *n == field.name) {
+            None => issue(
+                issues,
+                node.pos,
+                format!("missing required key `{}` in {at}", field.name),
+                missing_help(field.name),
+            ),
+            Some(_) => {
+                if let Some((_, v)) = node.get(field.name)
+                    && v.is_null()
+                {
+                    issue(
+                        issues,
+                        v.pos,
+                        format!("`{}` has no value", join(path, field.name)),
+                        missing_help(field.name),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn missing_help(name: &str) -> &'static str {
+    match name {
+        "version" => "add `version: 1` at the top of the file",
+        "zone" => "add `zone: example.com` (the zone apex as Cloudflare shows it)",
+        "endpoints" => {
+            "add `endpoints:` with one `- name: ... target: ...` entry per model, or `endpoints: []`"
+        }
+        "name" => "add `name: sentiment` (a label inside the zone, `\"@\"` for the apex)",
+        "target" => "add `target: origin.example.net` (the hostname the CNAME points at)",
+        _ => "add the key",
+    }
+}
+
+fn scalar_key(key: &Rc<Node>) -> Option<&str> {
+    match &key.kind {
+        Kind::Scalar {
+            value, tag: None, ..
+        } => Some(value),
+        _ => None,
+    }
+}
+
+fn names(fields: &[Field]) -> String {
+    fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+}
+
+/// The valid key closest to a misspelt one, when it is close enough to be a typo.
+pub fn nearest(name: &str, fields: &[Field]) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    fields
+        .iter()
+        .map(|f| (strsim::damerau_levenshtein(&lower, f.name), f.name))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_key_for_typos() {
+        assert_eq!(nearest("proxed", ENDPOINT), Some("proxied"));
+        assert_eq!(nearest("targte", ENDPOINT), Some("target"));
+        assert_eq!(nearest("Name", ENDPOINT), Some("name"));
+        assert_eq!(nearest("zoneid", MANIFEST), Some("zone_id"));
+        assert_eq!(nearest("banana", ENDPOINT), None);
+    }
+}

@@ -1,0 +1,160 @@
+//! Whole-pipeline tests of `parse`: what a valid manifest becomes, and that every problem in a
+//! file is reported at once, located and sorted. The corpus in tests/corpus covers each rule.
+
+use std::path::Path;
+
+use super::*;
+use crate::plan::{Endpoint, Health};
+
+fn ok(text: &str) -> Desired {
+    match parse(Path::new("m.yaml"), text.as_bytes()) {
+        Ok(d) => d,
+        Err(p) => panic!("{p:#?}"),
+    }
+}
+
+fn problems(text: &str) -> Vec<(usize, usize, String)> {
+    match parse(Path::new("m.yaml"), text.as_bytes()) {
+        Ok(d) => panic!("expected problems, got {d:#?}"),
+        Err(p) => p.into_iter().map(|p| (p.line, p.col, p.message)).collect(),
+    }
+}
+
+#[test]
+fn a_valid_manifest_becomes_desired_with_defaults_applied() {
+    let d = ok(
+        "version: 1\nzone: Example.COM.\nowner: ml\ndefaults:\n  proxied: false\n  ttl: 300\nendpoints:\n  - name: API\n    target: LB.elb.amazonaws.com.\n    comment: BERT\n    health: /healthz\n  - name: \"@\"\n    target: x.run.app\n    proxied: true\n    adopt: true\n",
+    );
+    assert_eq!(d.zone, "example.com");
+    assert_eq!(d.owner, "ml");
+    assert_eq!(
+        d.endpoints[0],
+        Endpoint {
+            name: "api.example.com".into(),
+            target: "lb.elb.amazonaws.com".into(),
+            proxied: false,
+            ttl: 300,
+            comment: Some("BERT".into()),
+            adopt: false,
+            health: Some(Health::Path("/healthz".into())),
+            line: 8,
+        }
+    );
+    // A proxied endpoint ignores a numeric default TTL: proxied records are always automatic.
+    assert_eq!(
+        (
+            d.endpoints[1].name.as_str(),
+            d.endpoints[1].ttl,
+            d.endpoints[1].adopt
+        ),
+        ("example.com", 1, true)
+    );
+    assert_eq!(d.endpoints[1].line, 12);
+}
+
+#[test]
+fn owner_defaults_to_default_and_endpoints_may_be_empty() {
+    let d = ok("version: 1\nzone: example.com\nendpoints: []\n");
+    assert_eq!(d.owner, "default");
+    assert!(d.endpoints.is_empty());
+}
+
+#[test]
+fn every_structural_problem_is_reported_in_one_run_sorted_by_line() {
+    let p = problems(
+        "version: 1\nzone: example.com\nfoo: 1\nendpoints:\n  - name: a\n    target: b.example.net\n    proxed: true\n  - name: c\n    target: d.example.net\n    ttl: \"300\"\n    adopt: yes\n",
+    );
+    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![3, 7, 10, 11], "{p:#?}");
+    assert!(p[1].2.contains("did you mean `proxied`"));
+    assert!(p[3].2.contains("expected a boolean"));
+}
+
+#[test]
+fn every_value_problem_is_reported_in_one_run() {
+    let p = problems(
+        "version: 2\nzone: example.com\nendpoints:\n  - name: -a\n    target: 10.0.0.1\n  - name: ok\n    target: ok.example.net\n    ttl: 30\n",
+    );
+    let got: Vec<(usize, usize)> = p.iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(got, vec![(1, 10), (4, 11), (5, 13), (8, 10)], "{p:#?}");
+}
+
+#[test]
+fn duplicates_name_both_lines() {
+    let p = problems(
+        "version: 1\nzone: example.com\nendpoints:\n  - name: api\n    target: a.example.net\n  - name: API.example.com.\n    target: b.example.net\n",
+    );
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].0, 6);
+    assert!(p[0].2.contains("lines 4 and 6"), "{}", p[0].2);
+}
+
+#[test]
+fn cycles_are_reported_once() {
+    let p = problems(
+        "version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: b.example.com\n  - name: b\n    target: c.example.com\n  - name: c\n    target: a.example.com\n",
+    );
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert_eq!(p[0].0, 5);
+    assert!(
+        p[0].2
+            .contains("a.example.com -> b.example.com -> c.example.com -> a.example.com")
+    );
+}
+
+#[test]
+fn same_zone_and_owner_twice_is_an_error_naming_both_files() {
+    let a = Desired {
+        source: "a.yaml".into(),
+        zone: "example.com".into(),
+        zone_id: None,
+        owner: "default".into(),
+        endpoints: vec![],
+    };
+    let b = Desired {
+        source: "b.yaml".into(),
+        ..a.clone()
+    };
+    let c = Desired {
+        source: "c.yaml".into(),
+        owner: "other".into(),
+        ..a.clone()
+    };
+    let p = check_set(&[a, b, c]);
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].file, Path::new("b.yaml"));
+    assert!(p[0].message.contains("a.yaml"));
+}
+
+#[test]
+fn schema_keys_match_the_shape_table() {
+    fn keys(v: &serde_json::Value) -> Vec<String> {
+        let mut k: Vec<String> = v["properties"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    }
+    fn names(fields: &[shape::Field]) -> Vec<String> {
+        let mut k: Vec<String> = fields.iter().map(|f| f.name.to_string()).collect();
+        k.sort();
+        k
+    }
+    let s = schema();
+    assert_eq!(keys(&s), names(shape::MANIFEST));
+    assert_eq!(keys(&s["properties"]["defaults"]), names(shape::DEFAULTS));
+    assert_eq!(
+        keys(&s["properties"]["endpoints"]["items"]),
+        names(shape::ENDPOINT)
+    );
+}
+
+#[test]
+fn a_bad_zone_is_reported_once_without_noise_from_the_names() {
+    let p = problems(
+        "version: 1\nzone: https://example.com\nendpoints:\n  - name: api\n    target: a.example.net\n  - name: b\n    target: localhost\n",
+    );
+    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![2, 7], "{p:#?}");
+}

@@ -1,0 +1,427 @@
+//! A tiny located YAML tree, built from `saphyr-parser`'s span-carrying events.
+//!
+//! serde stops at the first error and forgets where values came from, but DESIGN.md section 1 wants
+//! every problem in a file named with `file:line:col`. This tree keeps the position of every key
+//! and value so that the structural check ([`super::shape`]) can report all problems in one pass,
+//! and so that a symbolic path (`endpoints[3].ttl`) can be turned into a line and column when, and
+//! only when, there is something to report.
+//!
+//! The builder is iterative (no recursion on input depth) and refuses what could hurt: nesting
+//! deeper than [`MAX_DEPTH`], and alias expansion past [`MAX_NODES`] (the "billion laughs" bomb).
+//! Aliases share the anchored node through `Rc`, so expansion costs nothing until it is counted.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+/// Deepest nesting accepted; a manifest needs 4 levels.
+pub const MAX_DEPTH: usize = 64;
+/// Most nodes a document may hold once aliases are expanded. A 10,000-endpoint manifest with every
+/// key set is about 160,000 nodes; an alias bomb is billions.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Pos {
+    fn of(span: &Span) -> Pos {
+        Pos {
+            line: span.start.line().max(1),
+            col: span.start.col() + 1,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Node {
+    pub pos: Pos,
+    pub kind: Kind,
+    /// Nodes in this subtree, aliases expanded; used for the expansion budget.
+    size: usize,
+}
+
+#[derive(Debug)]
+pub enum Kind {
+    Scalar {
+        value: String,
+        /// Plain scalars are typed by the YAML core schema; quoted and block ones are strings.
+        plain: bool,
+        tag: Option<String>,
+    },
+    Seq(Vec<Rc<Node>>),
+    Map(Vec<(Rc<Node>, Rc<Node>)>),
+}
+
+impl Node {
+    /// The key's text when this node is a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Looks a key up in a mapping: the first entry wins (duplicates are reported elsewhere).
+    pub fn get(&self, key: &str) -> Option<(&Rc<Node>, &Rc<Node>)> {
+        match &self.kind {
+            Kind::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// What a person would call this node's type, for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Seq(_) => "a list".into(),
+            Kind::Map(_) => "a mapping".into(),
+            Kind::Scalar { value, plain, .. } => {
+                if !plain {
+                    return format!("the string {value:?}");
+                }
+                match core_type(value) {
+                    Core::Null => "nothing (null)".into(),
+                    Core::Bool(_) => format!("the boolean `{value}`"),
+                    Core::Int(_) => format!("the number `{value}`"),
+                    Core::Float => format!("the number `{value}`"),
+                    Core::Str => format!("the string {value:?}"),
+                }
+            }
+        }
+    }
+
+    /// True for an empty value, `~` or `null` (plain).
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar { value, plain: true, .. } if core_type(value) == Core::Null)
+    }
+}
+
+/// The YAML 1.2 core schema type of a plain scalar, as serde_yaml resolves it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Core {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float,
+    Str,
+}
+
+pub fn core_type(v: &str) -> Core {
+    match v {
+        "" | "~" | "null" | "Null" | "NULL" => return Core::Null,
+        "true" | "True" | "TRUE" => return Core::Bool(true),
+        "false" | "False" | "FALSE" => return Core::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "-.inf" | ".nan" | ".NaN" | ".NAN" => {
+            return Core::Float;
+        }
+        _ => {}
+    }
+    let (neg, digits) = match v.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, v.strip_prefix('+').unwrap_or(v)),
+    };
+    let parsed = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()
+    } else {
+        None
+    };
+    match parsed {
+        Some(n) => Core::Int(if neg { -n } else { n }),
+        None if !digits.is_empty()
+            && digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"._eE+-".contains(&b))
+            && digits.bytes().any(|b| b.is_ascii_digit())
+            && v.parse::<f64>().is_ok() =>
+        {
+            Core::Float
+        }
+        None => Core::Str,
+    }
+}
+
+/// Why the text is not a YAML document we can read.
+#[derive(Debug, PartialEq)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// What the parser made of the text: no document at all, or the root node of the only one.
+pub enum Document {
+    Empty,
+    Root(Rc<Node>),
+}
+
+enum Frame {
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Rc<Node>>,
+        size: usize,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<(Rc<Node>, Rc<Node>)>,
+        key: Option<Rc<Node>>,
+        size: usize,
+    },
+}
+
+/// Parses `text` into one located document.
+pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+    let mut anchors: HashMap<usize, Rc<Node>> = HashMap::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Rc<Node>> = None;
+    let mut total = 0usize;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| {
+            let pos = Pos {
+                line: e.marker().line().max(1),
+                col: e.marker().col() + 1,
+            };
+            syntax(text, pos, e.info())
+        })?;
+        let pos = Pos::of(&span);
+        let node = match event {
+            Event::DocumentStart(_) if root.is_some() => {
+                return Err(SyntaxError {
+                    pos,
+                    message:
+                        "a manifest holds one YAML document; this file has another after `---`"
+                            .into(),
+                    help: Some("put each zone in its own file and pass them with -m".into()),
+                });
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = Rc::new(Node {
+                    pos,
+                    kind: Kind::Scalar {
+                        value: value.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    },
+                    size: 1,
+                });
+                if anchor > 0 {
+                    anchors.insert(anchor, Rc::clone(&node));
+                }
+                node
+            }
+            Event::Alias(id) => {
+                let Some(node) = anchors.get(&id) else {
+                    return Err(SyntaxError {
+                        pos,
+                        message: "this alias names an anchor that is not defined before it".into(),
+                        help: Some(
+                            "a value starting with `*` is an alias in YAML; quote it (`name: \"*.models\"`) if you meant a wildcard name"
+                                .into(),
+                        ),
+                    });
+                };
+                Rc::clone(node)
+            }
+            Event::SequenceStart(anchor, _) => {
+                push(
+                    &mut stack,
+                    pos,
+                    Frame::Seq {
+                        pos,
+                        anchor,
+                        items: Vec::new(),
+                        size: 1,
+                    },
+                )?;
+                continue;
+            }
+            Event::MappingStart(anchor, _) => {
+                let frame = Frame::Map {
+                    pos,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    size: 1,
+                };
+                push(&mut stack, pos, frame)?;
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = stack.pop() else { continue };
+                let (node, anchor) = match frame {
+                    Frame::Seq {
+                        pos,
+                        anchor,
+                        items,
+                        size,
+                    } => (
+                        Node {
+                            pos,
+                            kind: Kind::Seq(items),
+                            size,
+                        },
+                        anchor,
+                    ),
+                    Frame::Map {
+                        pos,
+                        anchor,
+                        entries,
+                        size,
+                        ..
+                    } => (
+                        Node {
+                            pos,
+                            kind: Kind::Map(entries),
+                            size,
+                        },
+                        anchor,
+                    ),
+                };
+                let node = Rc::new(node);
+                if anchor > 0 {
+                    anchors.insert(anchor, Rc::clone(&node));
+                }
+                node
+            }
+            _ => continue,
+        };
+        // NOTE: budget by the expanded size, so an alias to a big anchor costs its size each time.
+        total = total.saturating_add(node.size);
+        if total > MAX_NODES {
+            return Err(SyntaxError {
+                pos,
+                message: format!(
+                    "aliases expand this document past {MAX_NODES} values (an alias bomb?); refused"
+                ),
+                help: Some("write the values out, or use fewer nested aliases".into()),
+            });
+        }
+        attach(&mut stack, &mut root, node);
+    }
+    Ok(match root {
+        Some(node) => Document::Root(node),
+        None => Document::Empty,
+    })
+}
+
+fn push(stack: &mut Vec<Frame>, pos: Pos, frame: Frame) -> Result<(), SyntaxError> {
+    if stack.len() >= MAX_DEPTH {
+        return Err(SyntaxError {
+            pos,
+            message: format!("values nested deeper than {MAX_DEPTH} levels; refused"),
+            help: Some("a manifest needs four levels at most".into()),
+        });
+    }
+    stack.push(frame);
+    Ok(())
+}
+
+fn attach(stack: &mut [Frame], root: &mut Option<Rc<Node>>, node: Rc<Node>) {
+    match stack.last_mut() {
+        None => *root = Some(node),
+        Some(Frame::Seq { items, size, .. }) => {
+            *size = size.saturating_add(node.size);
+            items.push(node);
+        }
+        Some(Frame::Map {
+            entries, key, size, ..
+        }) => {
+            *size = size.saturating_add(node.size);
+            match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            }
+        }
+    }
+}
+
+/// Turns the parser's message into one that says what to do, for the mistakes people make.
+fn syntax(text: &str, pos: Pos, info: &str) -> SyntaxError {
+    let line = text.lines().nth(pos.line.saturating_sub(1)).unwrap_or("");
+    let help = if line.contains('\t') || info.contains("tab") {
+        "YAML indentation must use spaces, not tabs"
+    } else if line.trim_start().trim_start_matches("- ").contains(": @") || info.contains('@') {
+        "`@` cannot start a plain YAML value: quote it (`name: \"@\"`)"
+    } else if info.contains("alias") || info.contains("anchor") {
+        "a value starting with `*` or `&` is an alias or anchor in YAML: quote it (`name: \"*.models\"`)"
+    } else {
+        "check the indentation and quoting on this line and the one before it"
+    };
+    SyntaxError {
+        pos,
+        message: format!("YAML syntax error: {info}"),
+        help: Some(help.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Rc<Node> {
+        match parse(text) {
+            Ok(Document::Root(n)) => n,
+            Ok(Document::Empty) => panic!("empty"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn keys_and_values_keep_their_positions() {
+        let n = root("a: 1\nb:\n  - x: y\n");
+        let (k, v) = n.get("b").expect("b");
+        assert_eq!(k.pos, Pos { line: 2, col: 1 });
+        let Kind::Seq(items) = &v.kind else { panic!() };
+        let (_, y) = items[0].get("x").expect("x");
+        assert_eq!(y.pos, Pos { line: 3, col: 8 });
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_quickly() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let err = parse(&text).err().expect("refused");
+        assert!(err.message.contains("alias"), "{}", err.message);
+        assert!(started.elapsed().as_millis() < 500);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        // Flow style hits the parser's own recursion limit; block style hits ours.
+        let err = parse(&"[".repeat(10_000)).err().expect("refused");
+        assert!(err.message.contains("recursion"), "{}", err.message);
+        let block: String = (0..200).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        let err = parse(&block).err().expect("refused");
+        assert!(err.message.contains("nested"), "{}", err.message);
+    }
+
+    #[test]
+    fn core_schema_types() {
+        assert_eq!(core_type("60"), Core::Int(60));
+        assert_eq!(core_type("0x10"), Core::Int(16));
+        assert_eq!(core_type("True"), Core::Bool(true));
+        assert_eq!(core_type("yes"), Core::Str);
+        assert_eq!(core_type("~"), Core::Null);
+        assert_eq!(core_type("1.5"), Core::Float);
+        assert_eq!(core_type("1.2.3"), Core::Str);
+        assert_eq!(core_type("api"), Core::Str);
+    }
+}

@@ -1,0 +1,413 @@
+//! From the raw manifest to [`Desired`]: every rule of DESIGN.md section 1 that is about values
+//! rather than structure.
+//!
+//! Problems carry a symbolic path (`endpoints[2].ttl`), never a line: the caller turns paths into
+//! lines and columns from the located tree only when there is something to report. TTL rules
+//! follow Cloudflare: 1 is automatic, otherwise 60..86400, and proxied records are always automatic
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/>). A record comment
+//! holds at most 100 characters on the Free plan, with no line breaks
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::names;
+use super::raw::{RawEndpoint, RawManifest, RawTtl};
+use crate::plan::{Desired, Endpoint, Health};
+
+/// Longest record comment on Cloudflare's Free plan; edgeplan's marker must fit in it.
+pub const COMMENT_LIMIT: usize = 100;
+pub const TTL_MIN: i64 = 60;
+pub const TTL_MAX: i64 = 86_400;
+
+/// One step of a symbolic path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// A problem at a symbolic path; `key` points at the key rather than its value.
+#[derive(Debug)]
+pub struct Issue {
+    pub path: Vec<Seg>,
+    pub key: bool,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+struct Issues(Vec<Issue>);
+
+impl Issues {
+    fn at(&mut self, path: Vec<Seg>, message: impl Into<String>, help: impl Into<String>) {
+        self.0.push(Issue {
+            path,
+            key: false,
+            message: message.into(),
+            help: Some(help.into()),
+        });
+    }
+}
+
+fn ep(i: usize, key: &'static str) -> Vec<Seg> {
+    vec![Seg::Key("endpoints"), Seg::Index(i), Seg::Key(key)]
+}
+
+/// Validates `raw` into a [`Desired`]; `lines[i]` is the line of endpoint `i`'s `name` key.
+pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Desired, Vec<Issue>> {
+    let mut issues = Issues(Vec::new());
+    if raw.version != 1 {
+        issues.at(
+            vec![Seg::Key("version")],
+            format!(
+                "unsupported manifest version {}: only version 1 exists",
+                raw.version
+            ),
+            "set `version: 1`",
+        );
+    }
+    let zone = match names::zone(&raw.zone) {
+        Ok(z) => z,
+        Err(bad) => {
+            issues.at(vec![Seg::Key("zone")], bad.message, bad.help);
+            // Names depend on the zone: checking them against a bad one would only add noise.
+            // Everything else is still checked, to report as much as possible at once.
+            String::new()
+        }
+    };
+    let zone_id = raw.zone_id.as_ref().map(|id| id.to_ascii_lowercase());
+    if let Some(id) = &zone_id
+        && !(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        issues.at(
+            vec![Seg::Key("zone_id")],
+            format!("zone_id `{id}` is not a Cloudflare zone ID (32 hexadecimal characters)"),
+            "copy the Zone ID from the zone's Overview page in the Cloudflare dashboard, or remove `zone_id` to look the zone up by name",
+        );
+    }
+    let owner = raw.owner.clone().unwrap_or_else(|| "default".into());
+    if !valid_owner(&owner) {
+        issues.at(
+            vec![Seg::Key("owner")],
+            format!("owner `{owner}` is not valid: 1 to 32 of a-z, 0-9, `_` and `-`, starting with a letter or digit"),
+            "pick a short team name such as `ml-platform`; it becomes the record comment marker `edgeplan:<owner>`",
+        );
+    }
+    let defaults = raw.defaults.as_ref();
+    let default_proxied = defaults.and_then(|d| d.proxied).unwrap_or(true);
+    let mut default_ttl = 1;
+    if let Some(RawTtl::Seconds(n)) = defaults.and_then(|d| d.ttl) {
+        let path = vec![Seg::Key("defaults"), Seg::Key("ttl")];
+        if default_proxied {
+            issues.at(
+                path,
+                format!("defaults.ttl is {n}, but endpoints are proxied by default and proxied records always use automatic TTL"),
+                "write `ttl: auto`, or set `defaults.proxied: false` for DNS-only endpoints",
+            );
+        } else if !(TTL_MIN..=TTL_MAX).contains(&n) {
+            issues.at(
+                path,
+                ttl_range(n),
+                "write a number from 60 to 86400, or `auto`",
+            );
+        } else {
+            default_ttl = n as u32;
+        }
+    }
+    let mut endpoints = Vec::with_capacity(raw.endpoints.len());
+    for (i, e) in raw.endpoints.iter().enumerate() {
+        let line = lines.get(i).copied().unwrap_or(0);
+        if let Some(endpoint) = endpoint(
+            i,
+            e,
+            &zone,
+            &owner,
+            default_proxied,
+            default_ttl,
+            line,
+            &mut issues,
+        ) {
+            endpoints.push((i, endpoint));
+        }
+    }
+    duplicates(&endpoints, &mut issues);
+    cycles(&endpoints, &mut issues);
+    if !issues.0.is_empty() {
+        return Err(issues.0);
+    }
+    Ok(Desired {
+        source: source.to_path_buf(),
+        zone,
+        zone_id,
+        owner,
+        endpoints: endpoints.into_iter().map(|(_, e)| e).collect(),
+    })
+}
+
+pub fn valid_owner(owner: &str) -> bool {
+    let b = owner.as_bytes();
+    !b.is_empty()
+        && b.len() <= 32
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+}
+
+fn ttl_range(n: i64) -> String {
+    format!("ttl {n} is out of range: Cloudflare accepts 60 to 86400 seconds, or `auto`")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn endpoint(
+    i: usize,
+    e: &RawEndpoint,
+    zone: &str,
+    owner: &str,
+    default_proxied: bool,
+    default_ttl: u32,
+    line: usize,
+    issues: &mut Issues,
+) -> Option<Endpoint> {
+    let before = issues.0.len();
+    let name = if zone.is_empty() {
+        None
+    } else {
+        names::endpoint_name(&e.name, zone)
+            .map_err(|bad| issues.at(ep(i, "name"), bad.message, bad.help))
+            .ok()
+    };
+    let target = names::target(&e.target)
+        .map_err(|bad| issues.at(ep(i, "target"), bad.message, bad.help))
+        .ok();
+    if let (Some(n), Some(t)) = (&name, &target)
+        && n == t
+    {
+        issues.at(
+            ep(i, "target"),
+            format!("target `{t}` is the endpoint's own name: a CNAME cannot point at itself"),
+            "point the target at the origin's hostname",
+        );
+    }
+    let proxied = e.proxied.unwrap_or(default_proxied);
+    let ttl = match e.ttl {
+        Some(RawTtl::Auto) => 1,
+        Some(RawTtl::Seconds(n)) if proxied => {
+            issues.at(
+                ep(i, "ttl"),
+                format!("ttl {n} on a proxied endpoint: proxied records always use automatic TTL"),
+                "remove `ttl` (or write `ttl: auto`), or set `proxied: false` for a DNS-only record",
+            );
+            1
+        }
+        Some(RawTtl::Seconds(n)) if !(TTL_MIN..=TTL_MAX).contains(&n) => {
+            issues.at(
+                ep(i, "ttl"),
+                ttl_range(n),
+                "write a number from 60 to 86400, or `auto`",
+            );
+            1
+        }
+        Some(RawTtl::Seconds(n)) => n as u32,
+        // NOTE: a numeric defaults.ttl only applies where the endpoint is DNS-only.
+        None if proxied => 1,
+        None => default_ttl,
+    };
+    let comment = e
+        .comment
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_string);
+    if let Some(c) = &comment {
+        if c.contains(['\n', '\r']) {
+            issues.at(
+                ep(i, "comment"),
+                "comment has a line break; Cloudflare record comments are one line",
+                "write the comment on one line (a `>-` folded scalar also works)",
+            );
+        } else {
+            let marker = format!("edgeplan:{owner} | ");
+            let len = marker.chars().count() + c.chars().count();
+            if len > COMMENT_LIMIT {
+                issues.at(
+                    ep(i, "comment"),
+                    format!(
+                        "comment is {} characters; with the ownership marker `{marker}` the record comment would be {len}, over Cloudflare's limit of {COMMENT_LIMIT}",
+                        c.chars().count()
+                    ),
+                    format!("shorten the comment to {} characters at most", COMMENT_LIMIT.saturating_sub(marker.chars().count())),
+                );
+            }
+        }
+    }
+    let health = e.health.as_deref().and_then(|h| match health(h) {
+        Ok(h) => Some(h),
+        Err((message, help)) => {
+            issues.at(ep(i, "health"), message, help);
+            None
+        }
+    });
+    if issues.0.len() > before {
+        return None;
+    }
+    Some(Endpoint {
+        name: name?,
+        target: target?,
+        proxied,
+        ttl,
+        comment,
+        adopt: e.adopt.unwrap_or(false),
+        health,
+        line,
+    })
+}
+
+/// A path on the target (`/healthz`) or a full URL (`https://...`; `http://` only on loopback, for
+/// tests and local origins).
+fn health(raw: &str) -> Result<Health, (String, String)> {
+    let help = "write a path such as `/healthz` (probed at https://<target>/healthz) or a full `https://` URL";
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err((
+            format!("health `{raw}` contains a space or control character"),
+            help.into(),
+        ));
+    }
+    if raw.starts_with('/') && !raw.starts_with("//") {
+        return Ok(Health::Path(raw.to_string()));
+    }
+    let lower = raw.to_ascii_lowercase();
+    let (rest, https) = if let Some(rest) = lower.strip_prefix("https://") {
+        (rest, true)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        (rest, false)
+    } else {
+        return Err((
+            format!("health `{raw}` is neither a path nor an https:// URL"),
+            help.into(),
+        ));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = if authority.starts_with('[') {
+        authority
+            .split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or("").to_string()
+    };
+    if host.is_empty() || authority.contains('@') {
+        return Err((format!("health URL `{raw}` has no host"), help.into()));
+    }
+    let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+    if !https && !loopback {
+        return Err((
+            format!("health URL `{raw}` uses plain http"),
+            "use https:// (plain http is only accepted for localhost)".into(),
+        ));
+    }
+    Ok(Health::Url(raw.to_string()))
+}
+
+/// Two endpoints with the same name after normalisation: reported at the second, naming both lines.
+fn duplicates(endpoints: &[(usize, Endpoint)], issues: &mut Issues) {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(endpoints.len());
+    for (i, e) in endpoints {
+        if let Some(first) = seen.get(e.name.as_str()) {
+            issues.at(
+                ep(*i, "name"),
+                format!("duplicate endpoint `{}`: lines {} and {} both name it", e.name, first, e.line),
+                "keep one of them; names are compared in lower case, without a trailing dot, relative to the zone",
+            );
+        } else {
+            seen.insert(&e.name, e.line);
+        }
+    }
+}
+
+/// CNAME chains that come back to where they started (`a -> b -> a`), reported once per cycle at
+/// the member that appears first in the manifest. Each endpoint has one target, so this is a walk
+/// in a functional graph: linear, whatever the chains look like.
+fn cycles(endpoints: &[(usize, Endpoint)], issues: &mut Issues) {
+    let by_name: HashMap<&str, usize> = endpoints
+        .iter()
+        .enumerate()
+        .map(|(k, (_, e))| (e.name.as_str(), k))
+        .collect();
+    // 0 = not visited, 1 = on the current walk, 2 = done.
+    let mut state = vec![0u8; endpoints.len()];
+    let mut walk: Vec<usize> = Vec::new();
+    for start in 0..endpoints.len() {
+        walk.clear();
+        let mut at = start;
+        while state[at] == 0 {
+            state[at] = 1;
+            walk.push(at);
+            match by_name.get(endpoints[at].1.target.as_str()) {
+                Some(&next) => at = next,
+                None => break,
+            }
+        }
+        if state[at] == 1
+            && let Some(from) = walk.iter().position(|&k| k == at)
+        {
+            let cycle = &walk[from..];
+            // A one-endpoint cycle is a self-reference, reported on its own.
+            if cycle.len() > 1 {
+                let first = cycle
+                    .iter()
+                    .copied()
+                    .min_by_key(|&k| endpoints[k].0)
+                    .unwrap_or(at);
+                let pos = cycle.iter().position(|&k| k == first).unwrap_or(0);
+                let names: Vec<&str> = cycle[pos..]
+                    .iter()
+                    .chain(&cycle[..pos])
+                    .map(|&k| endpoints[k].1.name.as_str())
+                    .collect();
+                issues.at(
+                    ep(endpoints[first].0, "target"),
+                    format!("CNAME cycle: {} -> {}", names.join(" -> "), names[0]),
+                    "point one of these endpoints at a real origin hostname",
+                );
+            }
+        }
+        for &k in &walk {
+            state[k] = 2;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owner_pattern() {
+        assert!(valid_owner("default"));
+        assert!(valid_owner("ml-platform_2"));
+        assert!(valid_owner(&"a".repeat(32)));
+        assert!(!valid_owner(&"a".repeat(33)));
+        assert!(!valid_owner("-ml"));
+        assert!(!valid_owner("ML"));
+        assert!(!valid_owner(""));
+        assert!(!valid_owner("a|b"));
+    }
+
+    #[test]
+    fn health_forms() {
+        assert_eq!(health("/healthz"), Ok(Health::Path("/healthz".into())));
+        assert!(matches!(
+            health("https://x.run.app/ready"),
+            Ok(Health::Url(_))
+        ));
+        assert!(matches!(
+            health("http://127.0.0.1:8080/h"),
+            Ok(Health::Url(_))
+        ));
+        assert!(health("http://x.run.app/ready").is_err());
+        assert!(health("healthz").is_err());
+        assert!(health("//x").is_err());
+        assert!(health("/a b").is_err());
+        assert!(health("https:///x").is_err());
+    }
+}
