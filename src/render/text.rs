@@ -56,11 +56,16 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
         let _ = writeln!(out, "  {}", change(c, paint));
     }
     for c in &z.conflicts {
-        let _ = writeln!(out, "  {} {}", paint.on(RED, "! conflict"), c.message());
-        let _ = writeln!(out, "      help: {}", c.help());
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            paint.on(RED, "! conflict"),
+            inert(&c.message())
+        );
+        let _ = writeln!(out, "      help: {}", inert(&c.help()));
     }
     for w in &z.warnings {
-        let _ = writeln!(out, "  {} {w}", paint.on(YELLOW, "warning:"));
+        let _ = writeln!(out, "  {} {}", paint.on(YELLOW, "warning:"), inert(w));
     }
     let _ = writeln!(out, "  {}", summary(z));
 }
@@ -98,7 +103,16 @@ fn change(c: &Change, paint: Paint) -> String {
         (Some(before), Some(after)) => differences(before, after),
         (None, None) => String::new(),
     };
-    format!("{} {} {} {detail}", paint.on(style, sign), c.name, c.kind)
+    let rest = inert(&format!("{} {} {detail}", c.name, c.kind));
+    format!("{} {rest}", paint.on(style, sign))
+}
+
+/// Record content comes from the zone, where anyone with DNS access can write it: control
+/// characters (an escape sequence could rewrite the terminal) are shown as `?`.
+fn inert(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// `target (proxied)` or `target (not proxied, ttl 300)`.
@@ -145,5 +159,13 @@ fn quoted(c: &Option<String>) -> String {
     match c {
         Some(c) => format!("{c:?}"),
         None => "none".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_from_the_zone_never_reach_the_terminal() {
+        assert_eq!(super::inert("a\x1b[2Jb\nc"), "a?[2Jb?c");
     }
 }
