@@ -85,18 +85,23 @@ pub async fn apply_zone<P: Provider>(
                     report.updated += batch.puts.len();
                     report.created += batch.posts.len();
                 }
-                Err(provider::Error::UnknownOutcome { message }) if report.replans < MAX_REPLANS => {
+                Err(provider::Error::UnknownOutcome { message })
+                    if report.replans < MAX_REPLANS =>
+                {
                     report.replans += 1;
                     progress(&format!(
                         "{}: outcome of chunk {} unknown ({message}); re-reading the zone and re-planning",
                         zone.name,
                         k + 1
                     ));
-                    current = replan(provider, desired, zone).await.map_err(|error| ApplyError {
-                        zone: zone.name.clone(),
-                        error,
-                        landed: landed(k, total),
-                    })?;
+                    current =
+                        replan(provider, desired, zone)
+                            .await
+                            .map_err(|error| ApplyError {
+                                zone: zone.name.clone(),
+                                error,
+                                landed: landed(k, total),
+                            })?;
                     continue 'replan;
                 }
                 Err(error) => {
@@ -112,11 +117,13 @@ pub async fn apply_zone<P: Provider>(
     }
 
     // Verify: a fresh read must plan to nothing.
-    let after = replan(provider, desired, zone).await.map_err(|error| ApplyError {
-        zone: zone.name.clone(),
-        error,
-        landed: "every chunk landed; the verification read failed".into(),
-    })?;
+    let after = replan(provider, desired, zone)
+        .await
+        .map_err(|error| ApplyError {
+            zone: zone.name.clone(),
+            error,
+            landed: "every chunk landed; the verification read failed".into(),
+        })?;
     if !after.changes.is_empty() || !after.conflicts.is_empty() {
         return Err(ApplyError {
             zone: zone.name.clone(),
@@ -180,7 +187,10 @@ mod tests {
 
     #[test]
     fn landed_says_which_chunks_landed() {
-        assert_eq!(landed(0, 1), "nothing was applied (the batch is one transaction)");
+        assert_eq!(
+            landed(0, 1),
+            "nothing was applied (the batch is one transaction)"
+        );
         assert_eq!(
             landed(0, 3),
             "no chunk of 3 landed; chunk 1 failed and nothing of it was applied; chunks 2-3 were not sent"

@@ -41,7 +41,9 @@ pub async fn run() -> Result<Exit, Failure> {
     let (step, report, notice) = match dispatch::decide(&ctx.event, Facts::from_context(&ctx)) {
         Decision::Refuse { reason, help } => {
             let mut out = Outputs::new(&ctx);
-            out.summary(&format!("### edgeplan\n\n**Refused:** {reason}\n\n{help}\n"));
+            out.summary(&format!(
+                "### edgeplan\n\n**Refused:** {reason}\n\n{help}\n"
+            ));
             out.set("has-changes", "false");
             return Err(Failure::new(Exit::Rejected, reason).help(help));
         }
@@ -133,7 +135,11 @@ impl<P: Provider> Flow<'_, P> {
         out.plan_outputs(&plan);
         out.summary(&body);
         self.reporter.preview(&body, out).await?;
-        Ok(if blocked { Exit::Rejected } else { Exit::Success })
+        Ok(if blocked {
+            Exit::Rejected
+        } else {
+            Exit::Success
+        })
     }
 
     async fn apply<W: Write>(
@@ -147,7 +153,10 @@ impl<P: Provider> Flow<'_, P> {
         if self.annotate_blockers(cmds, &plan) {
             let body = format!(
                 "### edgeplan: apply refused\n\nThe plan has conflicts or would delete too much; nothing was applied.\n\n{}",
-                strip_marker(&render::markdown::render(&plan, &markdown_context(self.ctx)))
+                strip_marker(&render::markdown::render(
+                    &plan,
+                    &markdown_context(self.ctx)
+                ))
             );
             out.summary(&body);
             self.reporter.applied(&body, &plan.fingerprint()).await?;
@@ -211,7 +220,10 @@ impl<P: Provider> Flow<'_, P> {
                     line: None,
                     col: None,
                     title: Some("edgeplan: too many deletes".into()),
-                    message: format!("{}: {why}\nhelp: if intended, set the action input `allow-deletes: true`", zp.zone.name),
+                    message: format!(
+                        "{}: {why}\nhelp: if intended, set the action input `allow-deletes: true`",
+                        zp.zone.name
+                    ),
                 });
             }
         }
@@ -249,7 +261,10 @@ impl Reporter<'_> {
         )
         .await
         .map_err(github_failure)?;
-        println!("edgeplan: preview comment {:?}: {}", sticky.outcome, sticky.url);
+        println!(
+            "edgeplan: preview comment {:?}: {}",
+            sticky.outcome, sticky.url
+        );
         out.set("comment-url", &sticky.url);
         Ok(())
     }
@@ -270,19 +285,33 @@ impl Reporter<'_> {
             .await
             .map_err(github_failure)?;
         if pulls.is_empty() {
-            println!("edgeplan: {sha} merged no pull request (a direct push); the step summary has the report");
+            println!(
+                "edgeplan: {sha} merged no pull request (a direct push); the step summary has the report"
+            );
         }
         for pr in pulls {
             let preview = preview_fingerprint(client, repo, pr.number).await;
             let verdict = match preview {
-                Some(p) if p == fingerprint => format!("The applied plan `{fingerprint}` matches the preview this pull request showed."),
-                Some(p) => format!("The applied plan `{fingerprint}` differs from the last preview on this pull request (`{p}`): the zone or the manifest changed after the preview. The live zone was re-read and re-planned before applying."),
-                None => "No edgeplan preview was found on this pull request to compare with.".to_string(),
+                Some(p) if p == fingerprint => format!(
+                    "The applied plan `{fingerprint}` matches the preview this pull request showed."
+                ),
+                Some(p) => format!(
+                    "The applied plan `{fingerprint}` differs from the last preview on this pull request (`{p}`): the zone or the manifest changed after the preview. The live zone was re-read and re-planned before applying."
+                ),
+                None => "No edgeplan preview was found on this pull request to compare with."
+                    .to_string(),
             };
             let full = format!("{body}\n{verdict}\n");
-            comment::upsert(client, repo, pr.number, &comment::apply_marker(sha), &full, &Author::default())
-                .await
-                .map_err(github_failure)?;
+            comment::upsert(
+                client,
+                repo,
+                pr.number,
+                &comment::apply_marker(sha),
+                &full,
+                &Author::default(),
+            )
+            .await
+            .map_err(github_failure)?;
         }
         Ok(())
     }
@@ -322,7 +351,10 @@ impl Outputs {
         if let Some(path) = &self.output
             && let Err(e) = files::set_output(path, name, value)
         {
-            eprintln!("warning: cannot write output `{name}` to {}: {e}", path.display());
+            eprintln!(
+                "warning: cannot write output `{name}` to {}: {e}",
+                path.display()
+            );
         }
     }
 
@@ -330,12 +362,18 @@ impl Outputs {
         if let Some(path) = &self.summary
             && let Err(e) = files::append_summary(path, markdown)
         {
-            eprintln!("warning: cannot write the step summary {}: {e}", path.display());
+            eprintln!(
+                "warning: cannot write the step summary {}: {e}",
+                path.display()
+            );
         }
     }
 
     fn plan_outputs(&mut self, plan: &Plan) {
-        self.set("has-changes", if plan.has_changes() { "true" } else { "false" });
+        self.set(
+            "has-changes",
+            if plan.has_changes() { "true" } else { "false" },
+        );
         match std::fs::write(&self.plan_json, render::json::render(plan)) {
             Ok(()) => {
                 let path = self.plan_json.to_string_lossy().into_owned();
@@ -370,7 +408,10 @@ fn strip_marker(body: &str) -> &str {
 }
 
 fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
-    let mut body = format!("{}\n### edgeplan: manifest valid\n\n", comment::marker(None));
+    let mut body = format!(
+        "{}\n### edgeplan: manifest valid\n\n",
+        comment::marker(None)
+    );
     body.push_str("| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n");
     for m in manifests {
         body.push_str(&format!(

@@ -92,7 +92,10 @@ fn print_report(r: &ZoneReport) {
         if r.batches == 1 { "" } else { "s" },
         r.elapsed.as_secs_f64(),
         if r.replans > 0 {
-            format!(", re-planned {} time(s) after an unknown outcome", r.replans)
+            format!(
+                ", re-planned {} time(s) after an unknown outcome",
+                r.replans
+            )
         } else {
             String::new()
         }

@@ -119,4 +119,3 @@ pub fn print_problems(problems: &[Problem]) {
         let _ = writeln!(err, "{n} problems found");
     }
 }
-

@@ -29,7 +29,10 @@ pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
     };
     match &args.out {
         Some(path) => std::fs::write(path, &output).map_err(|e| {
-            Failure::new(Exit::Rejected, format!("cannot write {}: {e}", path.display()))
+            Failure::new(
+                Exit::Rejected,
+                format!("cannot write {}: {e}", path.display()),
+            )
         })?,
         None => {
             let mut out = std::io::stdout().lock();
@@ -37,16 +40,27 @@ pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
             let _ = out.flush();
         }
     }
-    Ok(verdict(&manifests, &plan, args.allow_deletes, args.detailed_exitcode))
+    Ok(verdict(
+        &manifests,
+        &plan,
+        args.allow_deletes,
+        args.detailed_exitcode,
+    ))
 }
 
 /// Reads each manifest's zone and plans it, in manifest order.
-pub async fn build<P: Provider>(provider: &P, manifests: &[Desired]) -> Result<Plan, provider::Error> {
+pub async fn build<P: Provider>(
+    provider: &P,
+    manifests: &[Desired],
+) -> Result<Plan, provider::Error> {
     let mut plan = Plan::default();
     for desired in manifests {
-        let zone = provider.zone(&desired.zone, desired.zone_id.as_deref()).await?;
+        let zone = provider
+            .zone(&desired.zone, desired.zone_id.as_deref())
+            .await?;
         let records = provider.records(&zone).await?;
-        plan.zones.push(plan::diff(desired, &Live { zone, records }));
+        plan.zones
+            .push(plan::diff(desired, &Live { zone, records }));
     }
     Ok(plan)
 }

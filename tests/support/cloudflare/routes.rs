@@ -38,7 +38,10 @@ fn forbidden_10000() -> Response {
 }
 
 fn forbidden_9109() -> Response {
-    fail(403, vec![err(9109, "Unauthorized to access requested resource")])
+    fail(
+        403,
+        vec![err(9109, "Unauthorized to access requested resource")],
+    )
 }
 
 fn is_id(s: &str) -> bool {
@@ -78,7 +81,10 @@ fn authenticate(state: &State, req: &Request) -> Result<Scope, Response> {
 }
 
 fn in_scope(scope: &Scope, zone: &ZoneState) -> bool {
-    scope.zones.as_ref().is_none_or(|zs| zs.contains(&zone.name))
+    scope
+        .zones
+        .as_ref()
+        .is_none_or(|zs| zs.contains(&zone.name))
 }
 
 fn permissions(scope: &Scope) -> Vec<&'static str> {
@@ -128,7 +134,11 @@ pub fn handle(state: &mut State, req: &Request) -> Response {
                     _ => scope.dns_read || scope.dns_edit,
                 };
             if !allowed {
-                return if rest.is_empty() { forbidden_9109() } else { forbidden_10000() };
+                return if rest.is_empty() {
+                    forbidden_9109()
+                } else {
+                    forbidden_10000()
+                };
             }
             let zone = &mut state.zones[zi];
             match (method, rest) {
@@ -224,7 +234,11 @@ fn list_zones(state: &State, scope: &Scope, req: &Request) -> Response {
 fn text_match(value: &str, req: &Request, field: &str) -> Option<bool> {
     let v = value.to_ascii_lowercase();
     let q = |op: &str| {
-        let key = if op.is_empty() { field.to_string() } else { format!("{field}.{op}") };
+        let key = if op.is_empty() {
+            field.to_string()
+        } else {
+            format!("{field}.{op}")
+        };
         req.query(&key).map(str::to_ascii_lowercase)
     };
     let mut result: Option<bool> = None;
@@ -329,7 +343,12 @@ fn batch(zone: &mut ZoneState, req: &Request) -> Response {
             .cloned()
             .unwrap_or_default()
     };
-    let (deletes, patches, puts, posts) = (list("deletes"), list("patches"), list("puts"), list("posts"));
+    let (deletes, patches, puts, posts) = (
+        list("deletes"),
+        list("patches"),
+        list("puts"),
+        list("posts"),
+    );
     let size = deletes.len() + patches.len() + puts.len() + posts.len();
     let limit = zone.plan.batch_limit();
     if size > limit {
@@ -352,7 +371,12 @@ fn batch(zone: &mut ZoneState, req: &Request) -> Response {
             a.push(v);
         }
     };
-    let id_of = |v: &Value| v.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+    let id_of = |v: &Value| {
+        v.get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     for d in &deletes {
         let id = id_of(d);
         match copy.iter().position(|r| r.id == id) {
@@ -360,16 +384,19 @@ fn batch(zone: &mut ZoneState, req: &Request) -> Response {
             None => return not_found(),
         }
     }
-    for (key, items, mode) in [("patches", &patches, Mode::Edit), ("puts", &puts, Mode::Overwrite)] {
+    for (key, items, mode) in [
+        ("patches", &patches, Mode::Edit),
+        ("puts", &puts, Mode::Overwrite),
+    ] {
         for item in items {
             let id = id_of(item);
             let Some(i) = copy.iter().position(|r| r.id == id) else {
                 return not_found();
             };
             let base = copy[i].clone();
-            let rec = match rules::build(zone, item, mode, Some(&base))
-                .and_then(|rec| rules::check_against(&rec, &copy, false, zone.record_quota).map(|_| rec))
-            {
+            let rec = match rules::build(zone, item, mode, Some(&base)).and_then(|rec| {
+                rules::check_against(&rec, &copy, false, zone.record_quota).map(|_| rec)
+            }) {
                 Ok(rec) => rec,
                 Err(refusal) => return refuse(refusal),
             };
