@@ -86,6 +86,7 @@ async fn plan(sb: &Sandbox, d: &Desired) -> Plan {
     let records = sb.records(&zone).await.expect("records");
     Plan {
         zones: vec![diff(d, &Live { zone, records })],
+        ..Default::default()
     }
 }
 

@@ -172,6 +172,9 @@ pub struct ZonePlan {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     pub zones: Vec<ZonePlan>,
+    /// Origin probes of changed endpoints with `health` (issue H). Shown by every renderer, but
+    /// not part of the fingerprint: latency differs from one run to the next.
+    pub probes: Vec<crate::health::ProbeResult>,
 }
 
 impl ZonePlan {

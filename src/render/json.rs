@@ -14,16 +14,19 @@ use crate::plan::{Action, Change, Conflict, Holder, Plan, RecordData, ZonePlan};
 /// The version of this format; bumped only for a breaking change (fields may be added freely).
 pub const VERSION: u32 = 1;
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct PlanJson<'a> {
     version: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint: Option<String>,
     has_changes: bool,
     zones: Vec<ZoneJson<'a>>,
+    /// Origin probes; left out of the canonical form (and so of the fingerprint).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    health: &'a [crate::health::ProbeResult],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct ZoneJson<'a> {
     zone: &'a str,
     zone_id: &'a str,
@@ -35,7 +38,7 @@ struct ZoneJson<'a> {
     warnings: &'a [String],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct Summary {
     create: usize,
     update: usize,
@@ -44,7 +47,7 @@ struct Summary {
     conflicts: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct ChangeJson<'a> {
     action: &'static str,
     name: &'a str,
@@ -55,7 +58,7 @@ struct ChangeJson<'a> {
     after: Option<DataJson<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct DataJson<'a> {
     content: &'a str,
     proxied: bool,
@@ -63,7 +66,7 @@ struct DataJson<'a> {
     comment: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct ConflictJson<'a> {
     name: &'a str,
     line: usize,
@@ -74,7 +77,7 @@ struct ConflictJson<'a> {
     help: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct RecordJson<'a> {
     id: &'a str,
     #[serde(rename = "type")]
@@ -105,9 +108,14 @@ pub fn canonical(plan: &Plan) -> String {
 }
 
 fn canonical_text(wire: &PlanJson<'_>) -> String {
+    let wire = PlanJson {
+        health: &[],
+        fingerprint: None,
+        ..wire.clone()
+    };
     // NOTE: serialising these plain structs cannot fail (no maps with non-string keys, no
     // custom serialisers), so `unwrap_or_default` never hides anything.
-    let mut value = serde_json::to_value(wire).unwrap_or_default();
+    let mut value = serde_json::to_value(&wire).unwrap_or_default();
     value.sort_all_objects();
     serde_json::to_string(&value).unwrap_or_default()
 }
@@ -130,6 +138,7 @@ fn wire(plan: &Plan) -> PlanJson<'_> {
         fingerprint: None,
         has_changes: plan.has_changes(),
         zones: zones.into_iter().map(zone).collect(),
+        health: &plan.probes,
     }
 }
 

@@ -90,6 +90,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
     }
     let _ = writeln!(head, "\n**On merge:** {}\n", on_merge(plan, ctx));
     let _ = writeln!(head, "Plan fingerprint: `{}`", plan.fingerprint());
+    probes(&mut head, plan);
 
     let mut detail = Vec::new();
     for z in plan
@@ -100,6 +101,37 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
         zone_detail(&mut detail, z);
     }
     assemble(head, detail, ctx)
+}
+
+/// The origin checks: a short table, part of the head because apply refuses a failed origin.
+fn probes(head: &mut String, plan: &Plan) {
+    if plan.probes.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        head,
+        "\n**Origin checks** (apply refuses an origin whose check fails):\n"
+    );
+    let _ = writeln!(head, "| name | result | latency | url |");
+    let _ = writeln!(head, "| --- | --- | ---: | --- |");
+    for p in &plan.probes {
+        let result = if p.is_healthy() {
+            format!("ok: {}", escape(&p.outcome.summary()))
+        } else {
+            format!("**failed**: {}", escape(&p.outcome.summary()))
+        };
+        let _ = writeln!(
+            head,
+            "| {} | {} | {} ms | {} |",
+            code(&p.name),
+            result,
+            p.latency_ms,
+            code(&p.url)
+        );
+    }
+    for w in plan.probes.iter().filter_map(|p| p.host_warning()) {
+        let _ = writeln!(head, "\n> **Warning:** {}", escape(&w));
+    }
 }
 
 /// The comment body for manifests that failed validation: every problem, located.

@@ -28,6 +28,20 @@ pub fn render(plan: &Plan, color: bool) -> String {
     if plan.zones.is_empty() {
         out.push_str("no manifests, nothing to plan\n");
     }
+    if !plan.probes.is_empty() {
+        out.push_str("origin checks\n");
+        for p in &plan.probes {
+            let mark = if p.is_healthy() {
+                paint.on(GREEN, "ok")
+            } else {
+                paint.on(RED, "FAILED")
+            };
+            let _ = writeln!(out, "  {mark} {}", inert(&p.to_string()));
+            if let Some(w) = p.host_warning() {
+                let _ = writeln!(out, "  {} {}", paint.on(YELLOW, "warning:"), inert(&w));
+            }
+        }
+    }
     out
 }
 

@@ -6,11 +6,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::apply::{self, ZoneReport};
 use crate::cli::ApplyArgs;
 use crate::exit::Exit;
+use crate::health;
 use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render;
 
-use super::plan::{build, color_for, report_blockers};
+use super::plan::{build, color_for, preflight, report_blockers};
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 
@@ -40,7 +41,10 @@ async fn apply_all<P: Provider>(
     args: &ApplyArgs,
     interactive: bool,
 ) -> Result<Exit, Failure> {
-    let plan = build(provider, manifests).await?;
+    let mut plan = build(provider, manifests).await?;
+    if !args.skip_health {
+        preflight(&mut plan, manifests).await?;
+    }
     {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(render::text::render(&plan, color_for(true)).as_bytes());
@@ -48,6 +52,9 @@ async fn apply_all<P: Provider>(
     }
     if report_blockers(manifests, &plan, args.allow_deletes) {
         return Ok(Exit::Rejected);
+    }
+    if let Some(refusal) = health::refusal(&plan.probes) {
+        return Err(Failure::new(Exit::Rejected, refusal.message).help(refusal.help));
     }
     if !plan.has_changes() {
         println!("Nothing to apply.");
@@ -58,7 +65,7 @@ async fn apply_all<P: Provider>(
         return Ok(Exit::Rejected);
     }
     let fingerprint = plan.fingerprint();
-    let Plan { zones } = plan;
+    let Plan { zones, .. } = plan;
     for (zp, desired) in zones.into_iter().zip(manifests) {
         if zp.changes.is_empty() {
             continue;

@@ -4,7 +4,8 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
-use crate::plan::{self, Conflict, Desired, Holder, Live, Plan};
+use crate::health;
+use crate::plan::{self, Conflict, Desired, Endpoint, Holder, Live, Plan, ZonePlan};
 use crate::provider::{self, Provider};
 use crate::render;
 
@@ -20,7 +21,10 @@ pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
         }
     };
     let target = Target::from_args(&args.target)?;
-    let plan = with_provider!(&target, p => build(p, &manifests).await)?;
+    let mut plan = with_provider!(&target, p => build(p, &manifests).await)?;
+    if !args.skip_health {
+        preflight(&mut plan, &manifests).await?;
+    }
 
     let output = match args.format {
         Format::Text => render::text::render(&plan, color_for(args.out.is_none())),
@@ -48,7 +52,8 @@ pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
     ))
 }
 
-/// Reads each manifest's zone and plans it, in manifest order.
+/// Reads each manifest's zone and plans it, in manifest order. Targets on platforms known to
+/// refuse a foreign `Host` header get a warning (see docs/origins.md).
 pub async fn build<P: Provider>(
     provider: &P,
     manifests: &[Desired],
@@ -59,10 +64,43 @@ pub async fn build<P: Provider>(
             .zone(&desired.zone, desired.zone_id.as_deref())
             .await?;
         let records = provider.records(&zone).await?;
-        plan.zones
-            .push(plan::diff(desired, &Live { zone, records }));
+        let mut zp = plan::diff(desired, &Live { zone, records });
+        origin_hints(&mut zp);
+        plan.zones.push(zp);
     }
     Ok(plan)
+}
+
+/// A warning for each created or repointed name whose target is on a platform that answers
+/// requests for a foreign `Host` with an error.
+fn origin_hints(zp: &mut ZonePlan) {
+    for c in &zp.changes {
+        let Some(after) = &c.after else { continue };
+        let repointed = c.before.as_ref().is_none_or(|b| b.content != after.content);
+        if !repointed || c.kind != "CNAME" {
+            continue;
+        }
+        if let Some(hint) = health::origin_hint(&after.content) {
+            zp.warnings
+                .push(format!("{} -> {}: {hint}", c.name, after.content));
+        }
+    }
+}
+
+/// Probes the origins of created or repointed endpoints that name a `health` check and records
+/// the results in the plan (shown by every renderer, outside the fingerprint).
+pub async fn preflight(plan: &mut Plan, manifests: &[Desired]) -> Result<(), Failure> {
+    let options = health::ProbeOptions::from_env().map_err(|e| Failure::new(Exit::Usage, e))?;
+    let endpoints: Vec<&Endpoint> = plan
+        .zones
+        .iter()
+        .zip(manifests)
+        .flat_map(|(zp, desired)| health::endpoints_to_probe(desired, zp))
+        .collect();
+    if !endpoints.is_empty() {
+        plan.probes = health::probe_all(&endpoints, &options).await;
+    }
+    Ok(())
 }
 
 /// Prints what blocks the plan (conflicts, safety refusals) and picks the exit code.

@@ -11,10 +11,12 @@ fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
     let (d, mut l) = realistic();
     let first = Plan {
         zones: vec![diff(&d, &l)],
+        ..Default::default()
     };
     l.records.reverse();
     let second = Plan {
         zones: vec![diff(&d, &l)],
+        ..Default::default()
     };
     let ctx = markdown::Context::default();
     assert_eq!(text::render(&first, true), text::render(&second, true));
@@ -61,6 +63,7 @@ fn huge(n: usize) -> Plan {
     l.records.clear();
     Plan {
         zones: vec![diff(&d, &l)],
+        ..Default::default()
     }
 }
 
@@ -112,6 +115,7 @@ fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
     l.records.clear();
     let plan = Plan {
         zones: vec![diff(&d, &l)],
+        ..Default::default()
     };
     let ctx = markdown::Context {
         budget: Some(20_000),
@@ -140,6 +144,7 @@ fn the_plan_json_validates_against_the_documented_schema() {
         ));
         Plan {
             zones: vec![diff(&d, &l)],
+            ..Default::default()
         }
     };
     for plan in [realistic_plan(), conflicted, huge(3), Plan::default()] {
