@@ -121,7 +121,7 @@ pub fn problem_annotations(problems: &[Problem], workspace: Option<&Path>) -> Ve
             file: Some(workspace_relative(&p.file, workspace)),
             line: Some(p.line),
             col: Some(p.col),
-            title: Some("edgeplan: invalid manifest".into()),
+            title: Some("edgeplan".into()),
             message: match &p.help {
                 Some(help) => format!("{}\nhelp: {help}", p.message),
                 None => p.message.clone(),

@@ -13,7 +13,7 @@ use crate::render;
 
 use super::plan::{build, color_for, preflight, report_blockers};
 use super::target::{Target, with_provider};
-use super::{Failure, load_manifests, print_problems};
+use super::{Failure, load_manifests, report_problems};
 
 pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
     let interactive = std::io::stdin().is_terminal();
@@ -27,7 +27,7 @@ pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
     let manifests = match load_manifests(&args.manifests)? {
         Ok(m) => m,
         Err(problems) => {
-            print_problems(&problems);
+            report_problems(&problems);
             return Ok(Exit::Rejected);
         }
     };

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::cli::ManifestArgs;
 use crate::exit::Exit;
+use crate::github::workflow;
 use crate::manifest::{self, Problem};
 use crate::plan::Desired;
 
@@ -14,7 +15,7 @@ pub fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
     let manifests = match load_manifests(args)? {
         Ok(manifests) => manifests,
         Err(problems) => {
-            print_problems(&problems);
+            report_problems(&problems);
             return Ok(Exit::Rejected);
         }
     };
@@ -96,6 +97,18 @@ pub fn load_manifests(args: &ManifestArgs) -> Result<Result<Vec<Desired>, Vec<Pr
     } else {
         Err(problems)
     })
+}
+
+/// Prints manifest problems on stderr and, under GitHub Actions (`GITHUB_ACTIONS=true`), also as
+/// `::error` annotations on their lines, paths relative to `GITHUB_WORKSPACE`.
+pub fn report_problems(problems: &[Problem]) {
+    print_problems(problems);
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        let workspace = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from);
+        let annotations = workflow::problem_annotations(problems, workspace.as_deref());
+        let mut cmds = workflow::Commands::new(std::io::stdout());
+        let _ = cmds.annotate(workflow::limit(annotations, 10));
+    }
 }
 
 /// Prints manifest problems as `error: FILE:LINE:COL: message` with `  help:` lines.

@@ -10,13 +10,13 @@ use crate::provider::{self, Provider};
 use crate::render;
 
 use super::target::{Target, with_provider};
-use super::{Failure, load_manifests, print_problems};
+use super::{Failure, load_manifests, report_problems};
 
 pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
     let manifests = match load_manifests(&args.manifests)? {
         Ok(m) => m,
         Err(problems) => {
-            print_problems(&problems);
+            report_problems(&problems);
             return Ok(Exit::Rejected);
         }
     };
