@@ -22,7 +22,7 @@ use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render;
 
-use super::plan::{build, conflict_help, conflict_message};
+use super::plan::build;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 
@@ -210,7 +210,7 @@ impl<P: Provider> Flow<'_, P> {
                     line: Some(c.line),
                     col: Some(1),
                     title: Some("edgeplan: conflict".into()),
-                    message: format!("{}\nhelp: {}", conflict_message(c), conflict_help(c)),
+                    message: format!("{}\nhelp: {}", c.message(), c.help()),
                 });
             }
             if let Err(why) = crate::plan::check_safety(zp, self.ctx.inputs.allow_deletes) {

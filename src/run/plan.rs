@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
 use crate::health;
-use crate::plan::{self, Conflict, Desired, Endpoint, Holder, Live, Plan, ZonePlan};
+use crate::plan::{self, Desired, Endpoint, Live, Plan, ZonePlan};
 use crate::provider::{self, Provider};
 use crate::render;
 
@@ -127,9 +127,9 @@ pub fn report_blockers(manifests: &[Desired], plan: &Plan, allow_deletes: bool) 
                 "error: {}:{}:1: {}",
                 desired.source.display(),
                 c.line,
-                conflict_message(c)
+                c.message()
             );
-            let _ = writeln!(err, "  help: {}", conflict_help(c));
+            let _ = writeln!(err, "  help: {}", c.help());
         }
         if let Err(why) = plan::check_safety(zp, allow_deletes) {
             blocked = true;
@@ -141,31 +141,6 @@ pub fn report_blockers(manifests: &[Desired], plan: &Plan, allow_deletes: bool) 
         }
     }
     blocked
-}
-
-pub fn conflict_message(c: &Conflict) -> String {
-    let r = &c.record;
-    let holder = match &c.holder {
-        Holder::Unowned => "nobody owns".to_string(),
-        Holder::Owner(o) => format!("is owned by edgeplan owner `{o}`"),
-    };
-    format!(
-        "{} is already held by a {} record ({} -> {}, id {}) that {holder}",
-        c.name, r.kind, r.name, r.content, r.id
-    )
-}
-
-pub fn conflict_help(c: &Conflict) -> String {
-    match &c.holder {
-        Holder::Unowned => format!(
-            "to take the record over, set `adopt: true` on {}; or delete the record in Cloudflare, or pick another name",
-            c.name
-        ),
-        Holder::Owner(o) => format!(
-            "{} belongs to the manifest with `owner: {o}`; remove it there first, or pick another name",
-            c.name
-        ),
-    }
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set.
