@@ -36,7 +36,10 @@ fn client(cf: &CloudflareServer) -> Client {
 fn setup() -> (CloudflareServer, Zone) {
     let cf = CloudflareServer::start();
     let id = cf.seed_zone("example.com", Plan::Free);
-    cf.add_record("example.com", json!({"type": "A", "name": "www", "content": "192.0.2.1"}));
+    cf.add_record(
+        "example.com",
+        json!({"type": "A", "name": "www", "content": "192.0.2.1"}),
+    );
     let zone = Zone {
         id,
         name: "example.com".into(),
@@ -61,32 +64,60 @@ fn post() -> Batch {
 }
 
 fn batch_requests(cf: &CloudflareServer) -> usize {
-    cf.requests().iter().filter(|r| r.path.ends_with("/batch")).count()
+    cf.requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/batch"))
+        .count()
 }
 
 #[tokio::test]
 async fn rate_limit_429_waits_retry_after_then_succeeds() {
     let (cf, zone) = setup();
-    cf.inject(Fault::RateLimit { retry_after_secs: 1 }, 1);
+    cf.inject(
+        Fault::RateLimit {
+            retry_after_secs: 1,
+        },
+        1,
+    );
     let started = Instant::now();
     let records = client(&cf).records(&zone).await.expect("records after 429");
     assert_eq!(records.len(), 1);
-    assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
     let reqs = cf.requests();
     assert_eq!(reqs.len(), 2);
-    assert_eq!(reqs[0].fault, Some(Fault::RateLimit { retry_after_secs: 1 }));
+    assert_eq!(
+        reqs[0].fault,
+        Some(Fault::RateLimit {
+            retry_after_secs: 1
+        })
+    );
 }
 
 #[tokio::test]
 async fn rate_limit_longer_than_the_budget_fails_at_once_with_advice() {
     let (cf, zone) = setup();
-    cf.inject(Fault::RateLimit { retry_after_secs: 300 }, 1);
+    cf.inject(
+        Fault::RateLimit {
+            retry_after_secs: 300,
+        },
+        1,
+    );
     let started = Instant::now();
-    let err = client(&cf).records(&zone).await.expect_err("budget too small");
+    let err = client(&cf)
+        .records(&zone)
+        .await
+        .expect_err("budget too small");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(matches!(err, ProviderError::Api { .. }));
     assert!(err.to_string().contains("asks to wait 300 s"), "{err}");
-    assert!(err.help().is_some_and(|h| h.contains("1,200 requests")), "{err:?}");
+    assert!(
+        err.help().is_some_and(|h| h.contains("1,200 requests")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +141,11 @@ async fn html_500_every_time_ends_as_an_api_error_not_a_panic() {
     assert!(matches!(raw, Error::Http { status: 500, .. }), "{raw:?}");
     let err = c.records(&zone).await.expect_err("500s");
     assert!(matches!(err, ProviderError::Api { .. }));
-    assert!(err.to_string().contains("HTTP 500: 500 Internal Server Error"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("HTTP 500: 500 Internal Server Error"),
+        "{err}"
+    );
     assert_eq!(cf.requests().len(), 8, "1 try + 3 retries, twice");
 }
 
@@ -127,20 +162,36 @@ async fn stalled_read_times_out_and_is_retried() {
 async fn batch_dropped_after_commit_is_an_unknown_outcome_and_not_resent() {
     let (cf, zone) = setup();
     cf.inject(Fault::DropAfterWrite, 1);
-    let err = client(&cf).batch(&zone, &post()).await.expect_err("dropped");
-    assert!(matches!(err, ProviderError::UnknownOutcome { .. }), "{err:?}");
+    let err = client(&cf)
+        .batch(&zone, &post())
+        .await
+        .expect_err("dropped");
+    assert!(
+        matches!(err, ProviderError::UnknownOutcome { .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("not resent"), "{err}");
     assert_eq!(batch_requests(&cf), 1, "the batch went out exactly once");
     // It did land: the caller's re-read sees it.
-    assert!(cf.records("example.com").iter().any(|r| r.name == "api.example.com"));
+    assert!(
+        cf.records("example.com")
+            .iter()
+            .any(|r| r.name == "api.example.com")
+    );
 }
 
 #[tokio::test]
 async fn batch_dropped_before_commit_is_also_unknown_and_changes_nothing() {
     let (cf, zone) = setup();
     cf.inject(Fault::DropBeforeWrite, 1);
-    let err = client(&cf).batch(&zone, &post()).await.expect_err("dropped");
-    assert!(matches!(err, ProviderError::UnknownOutcome { .. }), "{err:?}");
+    let err = client(&cf)
+        .batch(&zone, &post())
+        .await
+        .expect_err("dropped");
+    assert!(
+        matches!(err, ProviderError::UnknownOutcome { .. }),
+        "{err:?}"
+    );
     assert_eq!(batch_requests(&cf), 1);
     assert_eq!(cf.records("example.com").len(), 1);
 }
@@ -149,19 +200,37 @@ async fn batch_dropped_before_commit_is_also_unknown_and_changes_nothing() {
 async fn batch_that_times_out_is_unknown_and_not_resent() {
     let (cf, zone) = setup();
     cf.inject(Fault::Stall(Duration::from_millis(1_200)), 1);
-    let err = client(&cf).batch(&zone, &post()).await.expect_err("timeout");
-    assert!(matches!(err, ProviderError::UnknownOutcome { .. }), "{err:?}");
+    let err = client(&cf)
+        .batch(&zone, &post())
+        .await
+        .expect_err("timeout");
+    assert!(
+        matches!(err, ProviderError::UnknownOutcome { .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("timed out"), "{err}");
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(batch_requests(&cf), 1);
-    assert_eq!(cf.records("example.com").len(), 2, "the stalled write committed later");
+    assert_eq!(
+        cf.records("example.com").len(),
+        2,
+        "the stalled write committed later"
+    );
 }
 
 #[tokio::test]
 async fn batch_rate_limited_is_resent_because_it_was_not_processed() {
     let (cf, zone) = setup();
-    cf.inject(Fault::RateLimit { retry_after_secs: 0 }, 1);
-    client(&cf).batch(&zone, &post()).await.expect("batch after 429");
+    cf.inject(
+        Fault::RateLimit {
+            retry_after_secs: 0,
+        },
+        1,
+    );
+    client(&cf)
+        .batch(&zone, &post())
+        .await
+        .expect("batch after 429");
     assert_eq!(batch_requests(&cf), 2);
     assert_eq!(cf.records("example.com").len(), 2);
 }
@@ -198,18 +267,30 @@ async fn read_only_token_plans_but_apply_gets_10000_with_advice() {
     let err = c.batch(&zone, &post()).await.expect_err("no edit");
     assert!(matches!(err, ProviderError::Api { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("lacks Zone:DNS:Edit on example.com") && text.contains("10000"), "{text}");
+    assert!(
+        text.contains("lacks Zone:DNS:Edit on example.com") && text.contains("10000"),
+        "{text}"
+    );
     assert!(err.help().is_some_and(|h| h.contains("api-tokens")));
-    assert!(!format!("{err:?}").contains("reader"), "the token never shows");
+    assert!(
+        !format!("{err:?}").contains("reader"),
+        "the token never shows"
+    );
 }
 
 #[tokio::test]
 async fn dns_only_token_cannot_look_up_zones_9109() {
     let (cf, _) = setup();
     cf.set_token("dnsonly", Scope::dns_only());
-    let err = client_with(&cf, "dnsonly").zone("example.com", None).await.expect_err("9109");
+    let err = client_with(&cf, "dnsonly")
+        .zone("example.com", None)
+        .await
+        .expect_err("9109");
     let text = err.to_string();
-    assert!(text.contains("lacks Zone:Zone:Read on example.com") && text.contains("9109"), "{text}");
+    assert!(
+        text.contains("lacks Zone:Zone:Read on example.com") && text.contains("9109"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -218,9 +299,16 @@ async fn token_for_another_zone_does_not_see_this_one() {
     cf.set_token("scoped", Scope::edit().for_zones(&["other.org"]));
     let c = client_with(&cf, "scoped");
     let err = c.zone("example.com", None).await.expect_err("hidden");
-    assert!(err.to_string().contains("or the token cannot see it"), "{err}");
+    assert!(
+        err.to_string().contains("or the token cannot see it"),
+        "{err}"
+    );
     let err = c.records(&zone).await.expect_err("10000");
-    assert!(err.to_string().contains("lacks Zone:DNS:Read on example.com"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("lacks Zone:DNS:Read on example.com"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -229,18 +317,37 @@ async fn expired_and_unknown_and_malformed_tokens() {
     let mut expired = Scope::edit();
     expired.status = "expired".into();
     cf.set_token("old-token", expired);
-    let err = client_with(&cf, "old-token").records(&zone).await.expect_err("expired");
-    assert!(err.to_string().contains("The token itself is expired"), "{err}");
+    let err = client_with(&cf, "old-token")
+        .records(&zone)
+        .await
+        .expect_err("expired");
+    assert!(
+        err.to_string().contains("The token itself is expired"),
+        "{err}"
+    );
 
-    let err = client_with(&cf, "not-a-known-token").records(&zone).await.expect_err("unknown");
+    let err = client_with(&cf, "not-a-known-token")
+        .records(&zone)
+        .await
+        .expect_err("unknown");
     assert!(matches!(err, ProviderError::Api { .. }));
     assert!(err.to_string().contains("10000"), "{err}");
 
-    let err = client_with(&cf, "has spaces!").records(&zone).await.expect_err("malformed");
+    let err = client_with(&cf, "has spaces!")
+        .records(&zone)
+        .await
+        .expect_err("malformed");
     assert!(err.to_string().contains("6111"), "{err}");
-    assert!(err.help().is_some_and(|h| h.contains("not a Global API Key")), "{err:?}");
+    assert!(
+        err.help()
+            .is_some_and(|h| h.contains("not a Global API Key")),
+        "{err:?}"
+    );
     let text = format!("{err} {err:?} {:?}", err.help());
-    assert!(!text.contains("has spaces"), "the token never shows: {text}");
+    assert!(
+        !text.contains("has spaces"),
+        "the token never shows: {text}"
+    );
 }
 
 #[tokio::test]
@@ -259,5 +366,8 @@ fn missing_token_names_the_variable_and_sandbox() {
     let err = Error::MissingToken;
     let text = ProviderError::from(err);
     let all = format!("{text} {}", text.help().unwrap_or(""));
-    assert!(all.contains("CLOUDFLARE_API_TOKEN") && all.contains("--sandbox"), "{all}");
+    assert!(
+        all.contains("CLOUDFLARE_API_TOKEN") && all.contains("--sandbox"),
+        "{all}"
+    );
 }

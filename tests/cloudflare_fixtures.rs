@@ -20,7 +20,10 @@ fn envelope<T: serde::de::DeserializeOwned>(name: &str) -> Envelope<T> {
 #[test]
 fn every_fixture_file_is_covered_by_a_test_here() {
     // A new fixture must get an assertion below: this fails until it does.
-    let dir = format!("{}/../shared/fixtures/cloudflare", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!(
+        "{}/../shared/fixtures/cloudflare",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixtures dir")
         .filter_map(|e| e.ok())
@@ -44,14 +47,23 @@ fn record_lists_2025_and_empty() {
     let records = list.result.expect("result");
     assert_eq!(records.len(), 15);
     let info = list.result_info.expect("result_info");
-    assert_eq!((info.per_page, info.total_pages, info.total_count), (Some(100), Some(1), Some(15)));
+    assert_eq!(
+        (info.per_page, info.total_pages, info.total_count),
+        (Some(100), Some(1), Some(15))
+    );
     let cname = records.iter().find(|r| r.kind == "CNAME").expect("a CNAME");
     assert_eq!(cname.comment, None);
     assert_eq!(cname.tags.as_deref(), Some(&[][..]));
     assert_eq!(cname.zone_name, None);
-    assert_eq!(cname.created_on.as_deref(), Some("2025-08-27T20:36:18.239692Z"));
+    assert_eq!(
+        cname.created_on.as_deref(),
+        Some("2025-08-27T20:36:18.239692Z")
+    );
     let n = normalise(cname);
-    assert_eq!((n.name.as_str(), n.content.as_str(), n.ttl), ("docs.byemike.org", "docs.example.com", 3600));
+    assert_eq!(
+        (n.name.as_str(), n.content.as_str(), n.ttl),
+        ("docs.byemike.org", "docs.example.com", 3600)
+    );
 
     let empty: Envelope<Vec<Record>> = envelope("lexicon-2025-dns-records-list-empty.json");
     assert_eq!(empty.result.expect("result").len(), 0);
@@ -62,10 +74,16 @@ fn record_lists_2025_and_empty() {
 fn single_records_create_put_delete() {
     let a: Envelope<Record> = envelope("lexicon-2025-dns-record-create-a-unproxiable.json");
     let a = a.result.expect("result");
-    assert_eq!((a.kind.as_str(), a.content.as_str(), a.proxiable), ("A", "127.0.0.1", Some(false)));
+    assert_eq!(
+        (a.kind.as_str(), a.content.as_str(), a.proxiable),
+        ("A", "127.0.0.1", Some(false))
+    );
 
     let cname: Envelope<Record> = envelope("lexicon-2025-dns-record-create-cname.json");
-    assert_eq!(cname.result.expect("result").id, "904da6487f281228aa9c21f690416436");
+    assert_eq!(
+        cname.result.expect("result").id,
+        "904da6487f281228aa9c21f690416436"
+    );
 
     let put: Envelope<Record> = envelope("lexicon-2025-dns-record-put.json");
     let put = put.result.expect("result");
@@ -73,7 +91,10 @@ fn single_records_create_put_delete() {
     assert_eq!(put.name, "updated.test.byemike.org");
 
     let deleted: Envelope<Deleted> = envelope("lexicon-2025-dns-record-delete.json");
-    assert_eq!(deleted.result.expect("result").id, "a6a6a43291417c5a659aac665c3409a3");
+    assert_eq!(
+        deleted.result.expect("result").id,
+        "a6a6a43291417c5a659aac665c3409a3"
+    );
 }
 
 #[test]
@@ -87,10 +108,17 @@ fn legacy_record_shapes_2017_and_2018() {
 
     let page: Envelope<Vec<Record>> = envelope("octodns-2017-dns-records-page-1.json");
     let info = page.result_info.expect("result_info");
-    assert_eq!((info.per_page, info.total_pages, info.total_count), (Some(10), Some(3), Some(27)));
+    assert_eq!(
+        (info.per_page, info.total_pages, info.total_count),
+        (Some(10), Some(3), Some(27))
+    );
     let records = page.result.expect("result");
     assert_eq!(records.len(), 10);
-    assert!(records.iter().any(|r| r.kind == "MX" && r.priority.is_some()));
+    assert!(
+        records
+            .iter()
+            .any(|r| r.kind == "MX" && r.priority.is_some())
+    );
 }
 
 #[test]
@@ -99,7 +127,10 @@ fn zone_lists_give_plan_limits_and_candidates() {
     let zones = zones.result.expect("result");
     assert_eq!(zones.len(), 3);
     let z = &zones[0];
-    assert_eq!((z.name.as_str(), z.status.as_deref()), ("byemike.org", Some("active")));
+    assert_eq!(
+        (z.name.as_str(), z.status.as_deref()),
+        ("byemike.org", Some("active"))
+    );
     assert!(z.is_free());
     let plan = to_plan_zone(z);
     assert_eq!((plan.batch_limit, plan.comment_limit), (200, 100));
@@ -135,7 +166,10 @@ fn error_envelopes_become_typed_errors() {
         "9011 Length of content is invalid (in 1004 DNS Validation Error)"
     );
 
-    let f = api_error("libcloud-error-7003-7000-invalid-record-identifier.json", 400);
+    let f = api_error(
+        "libcloud-error-7003-7000-invalid-record-identifier.json",
+        400,
+    );
     assert_eq!((f.code(), f.class()), (7003, Class::BadIdentifier));
     assert!(f.has_code(7000));
 

@@ -45,8 +45,15 @@ async fn refuse(cf: &CloudflareServer, zone_id: &str, record: NewRecord) -> (Api
         posts: vec![record],
         ..Batch::default()
     };
-    let failure = api(client(cf).send_batch(zone_id, &batch).await.expect_err("refused"));
-    assert_eq!(cf.records("example.com"), before, "a refused batch changes nothing");
+    let failure = api(client(cf)
+        .send_batch(zone_id, &batch)
+        .await
+        .expect_err("refused"));
+    assert_eq!(
+        cf.records("example.com"),
+        before,
+        "a refused batch changes nothing"
+    );
     let inner = failure.innermost().map_or(0, |m| m.code);
     (failure, inner)
 }
@@ -57,16 +64,29 @@ async fn validation_rules_give_1004_with_the_cause_chained() {
     let z = cf.seed_zone("example.com", Plan::Free);
     let cases = [
         (rec("CNAME", "a.example.com", "192.0.2.1", true, 1), 9007),
-        (rec("CNAME", "a.example.com", "a.example.com", true, 1), 9007),
+        (
+            rec("CNAME", "a.example.com", "a.example.com", true, 1),
+            9007,
+        ),
         (rec("TXT", "a.example.com", "hello", true, 1), 9004),
         (rec("A", "a.example.com", "10.0.0.1", true, 1), 9041),
-        (rec("CNAME", "a.example.com", "o.example.net", false, 30), 9021),
-        (rec("CNAME", "a.example.com", "o.example.net", false, 90_000), 9021),
+        (
+            rec("CNAME", "a.example.com", "o.example.net", false, 30),
+            9021,
+        ),
+        (
+            rec("CNAME", "a.example.com", "o.example.net", false, 90_000),
+            9021,
+        ),
         (rec("CNAME", "a.example.com", "", false, 1), 9011),
     ];
     for (record, code) in cases {
         let (failure, inner) = refuse(&cf, &z, record.clone()).await;
-        assert_eq!((failure.status, failure.code(), inner), (400, 1004, code), "{record:?}");
+        assert_eq!(
+            (failure.status, failure.code(), inner),
+            (400, 1004, code),
+            "{record:?}"
+        );
         assert_eq!(failure.class(), Class::InvalidInput);
     }
 }
@@ -76,7 +96,10 @@ async fn proxied_records_are_stored_with_ttl_1() {
     let cf = CloudflareServer::start();
     let z = cf.seed_zone("example.com", Plan::Free);
     let r = client(&cf)
-        .create_record(&z, &rec("CNAME", "a.example.com", "o.example.net", true, 300))
+        .create_record(
+            &z,
+            &rec("CNAME", "a.example.com", "o.example.net", true, 300),
+        )
         .await
         .expect("created");
     assert_eq!((r.proxied, r.ttl), (true, 1));
@@ -98,18 +121,32 @@ async fn comments_are_limited_by_plan_and_refuse_line_breaks() {
     let pro = cf.seed_zone("example.org", Plan::Pro);
     r.name = "a.example.org".into();
     r.comment = Some(long);
-    client(&cf).create_record(&pro, &r).await.expect("fits on Pro");
+    client(&cf)
+        .create_record(&pro, &r)
+        .await
+        .expect("fits on Pro");
 }
 
 #[tokio::test]
 async fn conflicts_81053_81054_81058_name_the_record_holding_the_name() {
     let cf = CloudflareServer::start();
     let z = cf.seed_zone("example.com", Plan::Free);
-    let a = cf.add_record("example.com", json!({"type": "A", "name": "api", "content": "192.0.2.1"}));
+    let a = cf.add_record(
+        "example.com",
+        json!({"type": "A", "name": "api", "content": "192.0.2.1"}),
+    );
     cf.add_record("example.com", json!({"type": "CNAME", "name": "web", "content": "o.example.net", "comment": "edgeplan:other"}));
-    cf.add_record("example.com", json!({"type": "TXT", "name": "txt", "content": "hello"}));
+    cf.add_record(
+        "example.com",
+        json!({"type": "TXT", "name": "txt", "content": "hello"}),
+    );
 
-    let (f, _) = refuse(&cf, &z, rec("CNAME", "api.example.com", "o.example.net", true, 1)).await;
+    let (f, _) = refuse(
+        &cf,
+        &z,
+        rec("CNAME", "api.example.com", "o.example.net", true, 1),
+    )
+    .await;
     assert_eq!((f.code(), f.class()), (81053, Class::Conflict));
     let (f, _) = refuse(&cf, &z, rec("A", "web.example.com", "192.0.2.9", false, 1)).await;
     assert_eq!((f.code(), f.class()), (81054, Class::Conflict));
@@ -127,7 +164,12 @@ async fn conflicts_81053_81054_81058_name_the_record_holding_the_name() {
     let text = err.to_string();
     assert!(matches!(err, ProviderError::Rejected { .. }), "{text}");
     assert!(text.contains("81053"), "{text}");
-    assert!(text.contains(&format!("api.example.com is already held by the A record 192.0.2.1 (id {a}")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "api.example.com is already held by the A record 192.0.2.1 (id {a}"
+        )),
+        "{text}"
+    );
     assert!(err.help().is_some_and(|h| h.contains("adopt")));
 }
 
@@ -135,7 +177,10 @@ async fn conflicts_81053_81054_81058_name_the_record_holding_the_name() {
 async fn batch_is_all_or_nothing_and_returns_the_first_error() {
     let cf = CloudflareServer::start();
     let z = cf.seed_zone("example.com", Plan::Free);
-    let keep = cf.add_record("example.com", json!({"type": "A", "name": "keep", "content": "192.0.2.1"}));
+    let keep = cf.add_record(
+        "example.com",
+        json!({"type": "A", "name": "keep", "content": "192.0.2.1"}),
+    );
     let before = cf.records("example.com");
     let batch = Batch {
         deletes: vec![keep],
@@ -146,8 +191,15 @@ async fn batch_is_all_or_nothing_and_returns_the_first_error() {
         ],
         ..Batch::default()
     };
-    let f = api(client(&cf).send_batch(&z, &batch).await.expect_err("refused"));
-    assert_eq!(f.innermost().map(|m| m.code), Some(9007), "the first error, not the second");
+    let f = api(client(&cf)
+        .send_batch(&z, &batch)
+        .await
+        .expect_err("refused"));
+    assert_eq!(
+        f.innermost().map(|m| m.code),
+        Some(9007),
+        "the first error, not the second"
+    );
     assert_eq!(f.errors.len(), 1);
     assert_eq!(cf.records("example.com"), before);
 }
@@ -162,9 +214,15 @@ async fn unknown_record_ids_give_81044_and_malformed_ones_7003() {
         ..Batch::default()
     };
     let f = api(c.send_batch(&z, &gone).await.expect_err("unknown"));
-    assert_eq!((f.status, f.code(), f.class()), (404, 81044, Class::NotFound));
+    assert_eq!(
+        (f.status, f.code(), f.class()),
+        (404, 81044, Class::NotFound)
+    );
     let f = api(c.delete_record(&z, "nope").await.expect_err("malformed"));
-    assert_eq!((f.status, f.code(), f.class()), (400, 7003, Class::BadIdentifier));
+    assert_eq!(
+        (f.status, f.code(), f.class()),
+        (400, 7003, Class::BadIdentifier)
+    );
     assert!(f.has_code(7000));
     let zone = c.zone("example.com", None).await.expect("zone");
     let err = c.batch(&zone, &gone).await.expect_err("stale");
@@ -176,14 +234,28 @@ async fn unknown_record_ids_give_81044_and_malformed_ones_7003() {
 async fn quotas_81045_and_tags_9300() {
     let cf = CloudflareServer::start();
     let z = cf.seed_zone("example.com", Plan::Free);
-    cf.add_record("example.com", json!({"type": "A", "name": "one", "content": "192.0.2.1"}));
+    cf.add_record(
+        "example.com",
+        json!({"type": "A", "name": "one", "content": "192.0.2.1"}),
+    );
     cf.set_record_quota("example.com", 1);
-    let (f, _) = refuse(&cf, &z, rec("CNAME", "two.example.com", "o.example.net", true, 1)).await;
+    let (f, _) = refuse(
+        &cf,
+        &z,
+        rec("CNAME", "two.example.com", "o.example.net", true, 1),
+    )
+    .await;
     assert_eq!((f.code(), f.class()), (81045, Class::Quota));
     let c = client(&cf);
     let zone = c.zone("example.com", None).await.expect("zone");
     let err = c
-        .batch(&zone, &Batch { posts: vec![rec("CNAME", "two.example.com", "o.example.net", true, 1)], ..Batch::default() })
+        .batch(
+            &zone,
+            &Batch {
+                posts: vec![rec("CNAME", "two.example.com", "o.example.net", true, 1)],
+                ..Batch::default()
+            },
+        )
         .await
         .expect_err("quota");
     assert!(matches!(err, ProviderError::Rejected { .. }));

@@ -162,7 +162,9 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
             message: format!("{what}: Cloudflare's answer has an unexpected shape: {d}"),
             help: Some("check CLOUDFLARE_BASE_URL points at the Cloudflare API v4".to_string()),
         },
-        Error::Transport { kind, detail: d, .. } => provider::Error::Api {
+        Error::Transport {
+            kind, detail: d, ..
+        } => provider::Error::Api {
             message: format!("{what}: {kind}: {d}"),
             help: Some(
                 "check network access to the Cloudflare API (CLOUDFLARE_BASE_URL, default \

@@ -153,7 +153,9 @@ pub enum Error {
     #[error("Cloudflare refused {} {} (HTTP {}): {}", .0.method, .0.path, .0.status, .0.summary())]
     Api(ApiFailure),
     /// An answer that is not Cloudflare's JSON: an HTML error page, an empty 502.
-    #[error("Cloudflare answered {method} {path} with HTTP {status} and a body that is not API JSON: {snippet}")]
+    #[error(
+        "Cloudflare answered {method} {path} with HTTP {status} and a body that is not API JSON: {snippet}"
+    )]
     Http {
         method: String,
         path: String,
@@ -183,7 +185,9 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
     /// A write went out and no answer came back: it may have landed. Never resent.
-    #[error("{method} {path}: {kind} after the request was sent; it may or may not have been applied")]
+    #[error(
+        "{method} {path}: {kind} after the request was sent; it may or may not have been applied"
+    )]
     UnknownOutcome {
         method: String,
         path: String,

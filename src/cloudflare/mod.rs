@@ -18,8 +18,8 @@
 //! [`wire`]. The facts behind all of it: `reference/cloudflare-api.md`.
 
 mod advice;
-mod provider;
 pub mod error;
+mod provider;
 mod records;
 pub mod retry;
 pub mod wire;
@@ -98,11 +98,15 @@ fn env_ms(var: &str) -> Result<Option<Duration>, Error> {
     match std::env::var(var) {
         Err(_) => Ok(None),
         Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) => v.trim().parse::<u64>().map(|ms| Some(Duration::from_millis(ms))).map_err(|_| {
-            Error::Config(format!(
-                "{var}={v:?} is not a number of milliseconds; unset it or give e.g. {var}=5000"
-            ))
-        }),
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(|ms| Some(Duration::from_millis(ms)))
+            .map_err(|_| {
+                Error::Config(format!(
+                    "{var}={v:?} is not a number of milliseconds; unset it or give e.g. {var}=5000"
+                ))
+            }),
     }
 }
 
@@ -232,7 +236,8 @@ impl Client {
                             if kind == Idempotency::Write {
                                 return Err(unknown_outcome(failure));
                             }
-                            let wait = retry::backoff(options.backoff_base, options.backoff_cap, attempt);
+                            let wait =
+                                retry::backoff(options.backoff_base, options.backoff_cap, attempt);
                             if !self.may_retry(started, attempt, wait) {
                                 return Err(failure);
                             }

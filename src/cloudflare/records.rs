@@ -207,7 +207,11 @@ fn host(name: &str) -> String {
 mod tests {
     use super::*;
 
-    fn info(per_page: Option<u64>, total_count: Option<u64>, total_pages: Option<u64>) -> ResultInfo {
+    fn info(
+        per_page: Option<u64>,
+        total_count: Option<u64>,
+        total_pages: Option<u64>,
+    ) -> ResultInfo {
         ResultInfo {
             page: Some(1),
             per_page,

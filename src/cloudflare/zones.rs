@@ -116,7 +116,9 @@ pub fn describe_candidates(zones: &[wire::Zone]) -> String {
             let account = match &z.account {
                 Some(a) => format!(
                     "account {} {}",
-                    a.name.as_deref().map_or("(unnamed)".to_string(), |n| format!("\"{n}\"")),
+                    a.name
+                        .as_deref()
+                        .map_or("(unnamed)".to_string(), |n| format!("\"{n}\"")),
                     a.id.as_deref().unwrap_or("(no id)")
                 ),
                 None => "account unknown".to_string(),

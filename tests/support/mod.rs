@@ -1,5 +1,5 @@
 //! Local stand-ins for Cloudflare, GitHub and model origins, on 127.0.0.1 only.
 #![allow(dead_code)]
 
-pub mod http;
 pub mod cloudflare;
+pub mod http;

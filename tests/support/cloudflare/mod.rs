@@ -228,7 +228,9 @@ impl Default for State {
 
 impl State {
     pub fn zone(&self, name: &str) -> Option<&ZoneState> {
-        self.zones.iter().find(|z| z.name.eq_ignore_ascii_case(name))
+        self.zones
+            .iter()
+            .find(|z| z.name.eq_ignore_ascii_case(name))
     }
 
     fn zone_mut(&mut self, name: &str) -> Option<&mut ZoneState> {

@@ -21,8 +21,27 @@ pub const BATCH_TOO_LARGE: i64 = 81070;
 pub type Refusal = (u16, Vec<Value>);
 
 const TYPES: &[&str] = &[
-    "A", "AAAA", "CAA", "CERT", "CNAME", "DNSKEY", "DS", "HTTPS", "LOC", "MX", "NAPTR", "NS",
-    "OPENPGPKEY", "PTR", "SMIMEA", "SRV", "SSHFP", "SVCB", "TLSA", "TXT", "URI",
+    "A",
+    "AAAA",
+    "CAA",
+    "CERT",
+    "CNAME",
+    "DNSKEY",
+    "DS",
+    "HTTPS",
+    "LOC",
+    "MX",
+    "NAPTR",
+    "NS",
+    "OPENPGPKEY",
+    "PTR",
+    "SMIMEA",
+    "SRV",
+    "SSHFP",
+    "SVCB",
+    "TLSA",
+    "TXT",
+    "URI",
 ];
 
 fn validation(code: i64, message: &str) -> Refusal {
@@ -72,7 +91,12 @@ pub enum Mode {
 }
 
 /// Builds the record a write asks for, from the body and (for PUT and PATCH) the current record.
-pub fn build(zone: &ZoneState, body: &Value, mode: Mode, base: Option<&Rec>) -> Result<Rec, Refusal> {
+pub fn build(
+    zone: &ZoneState,
+    body: &Value,
+    mode: Mode,
+    base: Option<&Rec>,
+) -> Result<Rec, Refusal> {
     if !body.is_object() {
         return Err((400, vec![err(9207, "Request body is invalid.")]));
     }
@@ -142,7 +166,10 @@ pub fn build(zone: &ZoneState, body: &Value, mode: Mode, base: Option<&Rec>) -> 
     };
     if let Some(c) = &comment {
         if c.contains(['\n', '\r']) {
-            return Err(validation(COMMENT_INVALID, "Comment must not contain line breaks."));
+            return Err(validation(
+                COMMENT_INVALID,
+                "Comment must not contain line breaks.",
+            ));
         }
         let limit = zone.plan.comment_limit();
         if c.chars().count() > limit {
@@ -153,7 +180,11 @@ pub fn build(zone: &ZoneState, body: &Value, mode: Mode, base: Option<&Rec>) -> 
         }
     }
     let tags: Vec<String> = match field("tags").and_then(Value::as_array) {
-        Some(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         None if keep => base.map(|b| b.tags.clone()).unwrap_or_default(),
         None => Vec::new(),
     };
@@ -161,7 +192,10 @@ pub fn build(zone: &ZoneState, body: &Value, mode: Mode, base: Option<&Rec>) -> 
     if tags.len() > quota {
         return Err(validation(
             9300,
-            &format!("DNS record has {} tags, exceeding the quota of {quota}.", tags.len()),
+            &format!(
+                "DNS record has {} tags, exceeding the quota of {quota}.",
+                tags.len()
+            ),
         ));
     }
     let priority = field("priority")
@@ -220,7 +254,9 @@ pub fn check_against(
     quota: usize,
 ) -> Result<(), Refusal> {
     let exclusive = |k: &str| matches!(k, "A" | "AAAA" | "CNAME");
-    let same_name = others.iter().filter(|o| o.id != rec.id && o.name == rec.name);
+    let same_name = others
+        .iter()
+        .filter(|o| o.id != rec.id && o.name == rec.name);
     for other in same_name.clone() {
         if rec.kind == "CNAME" && exclusive(&other.kind) {
             return Err((
@@ -247,10 +283,7 @@ pub fn check_against(
             }
     });
     if identical {
-        return Err((
-            400,
-            vec![err(81058, "An identical record already exists.")],
-        ));
+        return Err((400, vec![err(81058, "An identical record already exists.")]));
     }
     if creating && others.len() >= quota {
         return Err((400, vec![err(81045, "Record quota exceeded.")]));
