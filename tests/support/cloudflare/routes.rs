@@ -210,7 +210,7 @@ fn paged(items: Vec<Value>, page: usize, per_page: usize) -> Response {
         .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
         .collect();
-    ok_list(slice, page, per_page, total)
+    ok_list(&slice, page, per_page, total)
 }
 
 fn list_zones(state: &State, scope: &Scope, req: &Request) -> Response {
@@ -310,13 +310,13 @@ fn list_records(zone: &ZoneState, max_per_page: usize, req: &Request) -> Respons
     records.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
     let (page, per_page) = page_params(req, 100, max_per_page);
     let total = records.len();
-    let items: Vec<Value> = records
+    let items: Vec<json::RecordOut> = records
         .into_iter()
         .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
-        .map(json::record)
+        .map(json::RecordOut::from)
         .collect();
-    ok_list(items, page, per_page, total)
+    ok_list(&items, page, per_page, total)
 }
 
 fn create(zone: &mut ZoneState, req: &Request) -> Response {
