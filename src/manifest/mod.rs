@@ -8,7 +8,7 @@
 //!    nesting stop here, quickly).
 //! 3. [`shape`] checks the tree's structure and reports *every* unknown key, duplicate key, missing
 //!    key and wrong type in one pass; serde alone would stop at the first.
-//! 4. serde reads the text into the raw structs of [`raw`] (`deny_unknown_fields`), and
+//! 4. serde reads the tree (see [`de`]) into the raw structs of [`raw`] (`deny_unknown_fields`), and
 //!    [`validate`] turns them into a [`Desired`] or a list of problems at symbolic paths, located
 //!    through the tree only then (zizmor's split: symbolic location first, concrete at the end).
 //!
@@ -16,6 +16,7 @@
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/> and
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>.
 
+mod de;
 mod names;
 mod raw;
 mod schema;
@@ -139,15 +140,16 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
                 .collect(),
         ));
     }
-    let raw: raw::RawManifest = match serde_yaml::from_str(text) {
+    let raw: raw::RawManifest = match de::from_node(&root) {
         Ok(raw) => raw,
         Err(e) => {
             // The structural check should have caught it; serde's own located error is the net.
-            let pos = e.location().map_or(START, |l| Pos {
-                line: l.line().max(1),
-                col: l.column().max(1),
-            });
-            return Err(vec![Problem::new(path, pos, e.to_string(), None)]);
+            return Err(vec![Problem::new(
+                path,
+                e.pos.unwrap_or(START),
+                e.message,
+                None,
+            )]);
         }
     };
     let lines = name_lines(&root);

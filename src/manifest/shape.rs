@@ -75,10 +75,40 @@ pub struct Issue {
     pub help: Option<String>,
 }
 
+/// Where a node is, built on the stack as the walk descends and only formatted when a problem is
+/// reported (formatting every path up front would cost an allocation per value).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Root => Ok(()),
+            At::Key(At::Root, name) => write!(f, "{name}"),
+            At::Key(parent, name) => write!(f, "{parent}.{name}"),
+            At::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+impl At<'_> {
+    /// How messages name this place.
+    fn named(&self) -> String {
+        match self {
+            At::Root => "the manifest".to_string(),
+            _ => format!("`{self}`"),
+        }
+    }
+}
+
 /// Checks the whole document against [`MANIFEST`]; returns every problem found.
 pub fn check(root: &Node) -> Vec<Issue> {
     let mut issues = Vec::new();
-    walk(root, &Shape::Map(MANIFEST), "", &mut issues);
+    walk(root, &Shape::Map(MANIFEST), &At::Root, &mut issues);
     issues
 }
 
@@ -90,33 +120,31 @@ fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<Str
     });
 }
 
-fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
-    let at = if path.is_empty() {
-        "the manifest".to_string()
-    } else {
-        format!("`{path}`")
-    };
+fn walk(node: &Node, shape: &Shape, path: &At, issues: &mut Vec<Issue>) {
     if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
         issue(
             issues,
             node.pos,
-            format!("YAML tags such as `{tag}` are not supported in {at}"),
+            format!(
+                "YAML tags such as `{tag}` are not supported in {}",
+                path.named()
+            ),
             "remove the tag and write the plain value",
         );
         return;
     }
     match shape {
-        Shape::Map(fields) => map(node, fields, path, &at, issues),
+        Shape::Map(fields) => map(node, fields, path, issues),
         Shape::Seq(item) => match &node.kind {
             Kind::Seq(items) => {
                 for (i, child) in items.iter().enumerate() {
-                    walk(child, item, &format!("{path}[{i}]"), issues);
+                    walk(child, item, &At::Index(path, i), issues);
                 }
             }
             _ => issue(
                 issues,
                 node.pos,
-                format!("{at} must be a list, found {}", node.describe()),
+                format!("{} must be a list, found {}", path.named(), node.describe()),
                 format!("write one `- name: ...` entry per line under `{path}:`, or `{path}: []`"),
             ),
         },
@@ -125,7 +153,11 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at} must be a string, found {}", node.describe()),
+                    format!(
+                        "{} must be a string, found {}",
+                        path.named(),
+                        node.describe()
+                    ),
                     "write the value on the same line as the key",
                 );
             }
@@ -136,7 +168,11 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at}: expected a boolean, found {}", node.describe()),
+                    format!(
+                        "{}: expected a boolean, found {}",
+                        path.named(),
+                        node.describe()
+                    ),
                     "write true or false, without quotes",
                 );
             }
@@ -147,7 +183,11 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at}: expected a whole number, found {}", node.describe()),
+                    format!(
+                        "{}: expected a whole number, found {}",
+                        path.named(),
+                        node.describe()
+                    ),
                     "write a number without quotes, such as `version: 1`",
                 );
             }
@@ -164,7 +204,8 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                     issues,
                     node.pos,
                     format!(
-                        "{at}: expected `auto` or a number of seconds, found {}",
+                        "{}: expected `auto` or a number of seconds, found {}",
+                        path.named(),
                         node.describe()
                     ),
                     "write `ttl: auto`, or a number from 60 to 86400 without quotes on an unproxied endpoint",
@@ -174,7 +215,7 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
     }
 }
 
-fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Issue>) {
+fn map(node: &Node, fields: &[Field], path: &At, issues: &mut Vec<Issue>) {
     let Kind::Map(entries) = &node.kind else {
         let keys: Vec<&str> = fields
             .iter()
@@ -185,7 +226,8 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             issues,
             node.pos,
             format!(
-                "{at} must be a mapping of `key: value` lines, found {}",
+                "{} must be a mapping of `key: value` lines, found {}",
+                path.named(),
                 node.describe()
             ),
             if keys.is_empty() {
@@ -202,7 +244,11 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             issue(
                 issues,
                 key.pos,
-                format!("keys in {at} must be plain words, found {}", key.describe()),
+                format!(
+                    "keys in {} must be plain words, found {}",
+                    path.named(),
+                    key.describe()
+                ),
                 format!("valid keys: {}", names(fields)),
             );
             continue;
@@ -217,11 +263,7 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             continue;
         }
         seen.push((name, key.pos));
-        let child = if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}.{name}")
-        };
+        let child = At::Key(path, name);
         match fields.iter().find(|f| f.name == name) {
             Some(field) => {
                 // No value: an optional key keeps its default (as serde reads it); a required
@@ -233,13 +275,16 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             None if name == "<<" => issue(
                 issues,
                 key.pos,
-                format!("YAML merge keys (`<<`) are not supported in {at}"),
+                format!(
+                    "YAML merge keys (`<<`) are not supported in {}",
+                    path.named()
+                ),
                 "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
             ),
             None => {
                 let message = match nearest(name, fields) {
                     Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),
-                    None => format!("unknown field `{name}` in {at}"),
+                    None => format!("unknown field `{name}` in {}", path.named()),
                 };
                 issue(
                     issues,
@@ -255,7 +300,7 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             None => issue(
                 issues,
                 node.pos,
-                format!("missing required key `{}` in {at}", field.name),
+                format!("missing required key `{}` in {}", field.name, path.named()),
                 missing_help(field.name),
             ),
             Some(_) => {
@@ -265,20 +310,12 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
                     issue(
                         issues,
                         v.pos,
-                        format!("`{}` has no value", join(path, field.name)),
+                        format!("`{}` has no value", At::Key(path, field.name)),
                         missing_help(field.name),
                     );
                 }
             }
         }
-    }
-}
-
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}.{name}")
     }
 }
 
