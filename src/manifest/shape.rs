@@ -105,11 +105,14 @@ impl At<'_> {
     }
 }
 
-/// Checks the whole document against [`MANIFEST`]; returns every problem found.
-pub fn check(root: &Node) -> Vec<Issue> {
+/// Checks the whole document against [`MANIFEST`]; returns every problem found, and the tree
+/// without the parts that have problems (unknown and duplicate keys, badly typed values, endpoints
+/// missing a required key), so that value rules can still run on the rest and report in the same
+/// run. `None` when a top-level requirement fails and nothing sensible is left to check.
+pub fn check(root: &Rc<Node>) -> (Vec<Issue>, Option<Rc<Node>>) {
     let mut issues = Vec::new();
-    walk(root, &Shape::Map(MANIFEST), &At::Root, &mut issues);
-    issues
+    let pruned = walk(root, &Shape::Map(MANIFEST), &At::Root, &mut issues);
+    (issues, pruned)
 }
 
 fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<String>) {
@@ -120,7 +123,8 @@ fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<Str
     });
 }
 
-fn walk(node: &Node, shape: &Shape, path: &At, issues: &mut Vec<Issue>) {
+fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+    let before = issues.len();
     if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
         issue(
             issues,
@@ -131,15 +135,22 @@ fn walk(node: &Node, shape: &Shape, path: &At, issues: &mut Vec<Issue>) {
             ),
             "remove the tag and write the plain value",
         );
-        return;
+        return None;
     }
     match shape {
-        Shape::Map(fields) => map(node, fields, path, issues),
+        Shape::Map(fields) => return map(node, fields, path, issues),
         Shape::Seq(item) => match &node.kind {
             Kind::Seq(items) => {
+                let mut kept = Vec::with_capacity(items.len());
                 for (i, child) in items.iter().enumerate() {
-                    walk(child, item, &At::Index(path, i), issues);
+                    kept.extend(walk(child, item, &At::Index(path, i), issues));
                 }
+                // Children only change when they had problems: a clean list is shared as is.
+                return Some(if issues.len() == before {
+                    Rc::clone(node)
+                } else {
+                    node.rebuilt(Kind::Seq(kept))
+                });
             }
             _ => issue(
                 issues,
@@ -213,9 +224,11 @@ fn walk(node: &Node, shape: &Shape, path: &At, issues: &mut Vec<Issue>) {
             }
         }
     }
+    (issues.len() == before).then(|| Rc::clone(node))
 }
 
-fn map(node: &Node, fields: &[Field], path: &At, issues: &mut Vec<Issue>) {
+fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+    let before = issues.len();
     let Kind::Map(entries) = &node.kind else {
         let keys: Vec<&str> = fields
             .iter()
@@ -236,9 +249,11 @@ fn map(node: &Node, fields: &[Field], path: &At, issues: &mut Vec<Issue>) {
                 format!("it needs at least: {}", keys.join(", "))
             },
         );
-        return;
+        return None;
     };
     let mut seen: Vec<(&str, Pos)> = Vec::new();
+    let mut kept = Vec::with_capacity(entries.len());
+    let mut failed = false;
     for (key, value) in entries {
         let Some(name) = scalar_key(key) else {
             issue(
@@ -268,8 +283,13 @@ fn map(node: &Node, fields: &[Field], path: &At, issues: &mut Vec<Issue>) {
             Some(field) => {
                 // No value: an optional key keeps its default (as serde reads it); a required
                 // one is reported once, below.
-                if !value.is_null() {
-                    walk(value, field.shape, &child, issues);
+                if value.is_null() {
+                    kept.push((Rc::clone(key), Rc::clone(value)));
+                } else {
+                    match walk(value, field.shape, &child, issues) {
+                        Some(v) => kept.push((Rc::clone(key), v)),
+                        None => failed |= field.required,
+                    }
                 }
             }
             None if name == "<<" => issue(
@@ -297,16 +317,20 @@ fn map(node: &Node, fields: &[Field], path: &At, issues: &mut Vec<Issue>) {
     }
     for field in fields.iter().filter(|f| f.required) {
         match seen.iter().find(|(n, _)| *n == field.name) {
-            None => issue(
-                issues,
-                node.pos,
-                format!("missing required key `{}` in {}", field.name, path.named()),
-                missing_help(field.name),
-            ),
+            None => {
+                failed = true;
+                issue(
+                    issues,
+                    node.pos,
+                    format!("missing required key `{}` in {}", field.name, path.named()),
+                    missing_help(field.name),
+                );
+            }
             Some(_) => {
                 if let Some((_, v)) = node.get(field.name)
                     && v.is_null()
                 {
+                    failed = true;
                     issue(
                         issues,
                         v.pos,
@@ -316,6 +340,13 @@ fn map(node: &Node, fields: &[Field], path: &At, issues: &mut Vec<Issue>) {
                 }
             }
         }
+    }
+    if failed {
+        None
+    } else if issues.len() == before {
+        Some(Rc::clone(node))
+    } else {
+        Some(node.rebuilt(Kind::Map(kept)))
     }
 }
 
