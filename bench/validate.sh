@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `edgeplan validate` (whole process, release build) on a generated manifest of 10,000
 # endpoints. The target is under 100 ms. Not a test: machines differ; run it and read the figure.
+# On a loaded machine wall time includes waiting for a core: compare hyperfine's User + System.
 #
 #   bash bench/validate.sh            # 10,000 endpoints
 #   N=2000 bash bench/validate.sh     # another size

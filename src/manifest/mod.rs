@@ -8,7 +8,7 @@
 //!    nesting stop here, quickly).
 //! 3. [`shape`] checks the tree's structure and reports *every* unknown key, duplicate key, missing
 //!    key and wrong type in one pass; serde alone would stop at the first.
-//! 4. serde reads the text into the raw structs of [`raw`] (`deny_unknown_fields`), and
+//! 4. serde reads the tree (see [`de`]) into the raw structs of [`raw`] (`deny_unknown_fields`), and
 //!    [`validate`] turns them into a [`Desired`] or a list of problems at symbolic paths, located
 //!    through the tree only then (zizmor's split: symbolic location first, concrete at the end).
 //!
@@ -16,6 +16,7 @@
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/> and
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>.
 
+mod de;
 mod names;
 mod raw;
 mod schema;
@@ -130,35 +131,37 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
         }
         Err(e) => return Err(vec![Problem::new(path, e.pos, e.message, e.help)]),
     };
-    let structural = shape::check(&root);
-    if !structural.is_empty() {
-        return Err(sorted(
-            structural
-                .into_iter()
-                .map(|i| Problem::new(path, i.pos, i.message, i.help))
-                .collect(),
-        ));
-    }
-    let raw: raw::RawManifest = match serde_yaml::from_str(text) {
+    let (structural, pruned) = shape::check(&root);
+    let mut problems: Vec<Problem> = structural
+        .into_iter()
+        .map(|i| Problem::new(path, i.pos, i.message, i.help))
+        .collect();
+    // Value rules run on what is structurally sound, so one run reports both kinds of problem.
+    let Some(tree) = pruned else {
+        return Err(sorted(problems));
+    };
+    let raw: raw::RawManifest = match de::from_node(&tree) {
         Ok(raw) => raw,
         Err(e) => {
             // The structural check should have caught it; serde's own located error is the net.
-            let pos = e.location().map_or(START, |l| Pos {
-                line: l.line().max(1),
-                col: l.column().max(1),
-            });
-            return Err(vec![Problem::new(path, pos, e.to_string(), None)]);
+            problems.push(Problem::new(path, e.pos.unwrap_or(START), e.message, None));
+            return Err(sorted(problems));
         }
     };
-    let lines = name_lines(&root);
-    validate::validate(&raw, path, &lines).map_err(|issues| {
-        sorted(
-            issues
-                .into_iter()
-                .map(|i| Problem::new(path, locate(&root, &i.path, i.key), i.message, i.help))
-                .collect(),
-        )
-    })
+    // Pruned nodes keep their original positions, so locating in the pruned tree is exact.
+    let lines = name_lines(&tree);
+    match validate::validate(&raw, path, &lines) {
+        Ok(desired) if problems.is_empty() => Ok(desired),
+        Ok(_) => Err(sorted(problems)),
+        Err(issues) => {
+            problems.extend(
+                issues
+                    .into_iter()
+                    .map(|i| Problem::new(path, locate(&tree, &i.path, i.key), i.message, i.help)),
+            );
+            Err(sorted(problems))
+        }
+    }
 }
 
 fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {

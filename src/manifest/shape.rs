@@ -75,11 +75,44 @@ pub struct Issue {
     pub help: Option<String>,
 }
 
-/// Checks the whole document against [`MANIFEST`]; returns every problem found.
-pub fn check(root: &Node) -> Vec<Issue> {
+/// Where a node is, built on the stack as the walk descends and only formatted when a problem is
+/// reported (formatting every path up front would cost an allocation per value).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Root => Ok(()),
+            At::Key(At::Root, name) => write!(f, "{name}"),
+            At::Key(parent, name) => write!(f, "{parent}.{name}"),
+            At::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+impl At<'_> {
+    /// How messages name this place.
+    fn named(&self) -> String {
+        match self {
+            At::Root => "the manifest".to_string(),
+            _ => format!("`{self}`"),
+        }
+    }
+}
+
+/// Checks the whole document against [`MANIFEST`]; returns every problem found, and the tree
+/// without the parts that have problems (unknown and duplicate keys, badly typed values, endpoints
+/// missing a required key), so that value rules can still run on the rest and report in the same
+/// run. `None` when a top-level requirement fails and nothing sensible is left to check.
+pub fn check(root: &Rc<Node>) -> (Vec<Issue>, Option<Rc<Node>>) {
     let mut issues = Vec::new();
-    walk(root, &Shape::Map(MANIFEST), "", &mut issues);
-    issues
+    let pruned = walk(root, &Shape::Map(MANIFEST), &At::Root, &mut issues);
+    (issues, pruned)
 }
 
 fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<String>) {
@@ -90,33 +123,39 @@ fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<Str
     });
 }
 
-fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
-    let at = if path.is_empty() {
-        "the manifest".to_string()
-    } else {
-        format!("`{path}`")
-    };
+fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+    let before = issues.len();
     if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
         issue(
             issues,
             node.pos,
-            format!("YAML tags such as `{tag}` are not supported in {at}"),
+            format!(
+                "YAML tags such as `{tag}` are not supported in {}",
+                path.named()
+            ),
             "remove the tag and write the plain value",
         );
-        return;
+        return None;
     }
     match shape {
-        Shape::Map(fields) => map(node, fields, path, &at, issues),
+        Shape::Map(fields) => return map(node, fields, path, issues),
         Shape::Seq(item) => match &node.kind {
             Kind::Seq(items) => {
+                let mut kept = Vec::with_capacity(items.len());
                 for (i, child) in items.iter().enumerate() {
-                    walk(child, item, &format!("{path}[{i}]"), issues);
+                    kept.extend(walk(child, item, &At::Index(path, i), issues));
                 }
+                // Children only change when they had problems: a clean list is shared as is.
+                return Some(if issues.len() == before {
+                    Rc::clone(node)
+                } else {
+                    node.rebuilt(Kind::Seq(kept))
+                });
             }
             _ => issue(
                 issues,
                 node.pos,
-                format!("{at} must be a list, found {}", node.describe()),
+                format!("{} must be a list, found {}", path.named(), node.describe()),
                 format!("write one `- name: ...` entry per line under `{path}:`, or `{path}: []`"),
             ),
         },
@@ -125,7 +164,11 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at} must be a string, found {}", node.describe()),
+                    format!(
+                        "{} must be a string, found {}",
+                        path.named(),
+                        node.describe()
+                    ),
                     "write the value on the same line as the key",
                 );
             }
@@ -136,7 +179,11 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at}: expected a boolean, found {}", node.describe()),
+                    format!(
+                        "{}: expected a boolean, found {}",
+                        path.named(),
+                        node.describe()
+                    ),
                     "write true or false, without quotes",
                 );
             }
@@ -147,7 +194,11 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                 issue(
                     issues,
                     node.pos,
-                    format!("{at}: expected a whole number, found {}", node.describe()),
+                    format!(
+                        "{}: expected a whole number, found {}",
+                        path.named(),
+                        node.describe()
+                    ),
                     "write a number without quotes, such as `version: 1`",
                 );
             }
@@ -164,7 +215,8 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
                     issues,
                     node.pos,
                     format!(
-                        "{at}: expected `auto` or a number of seconds, found {}",
+                        "{}: expected `auto` or a number of seconds, found {}",
+                        path.named(),
                         node.describe()
                     ),
                     "write `ttl: auto`, or a number from 60 to 86400 without quotes on an unproxied endpoint",
@@ -172,9 +224,11 @@ fn walk(node: &Node, shape: &Shape, path: &str, issues: &mut Vec<Issue>) {
             }
         }
     }
+    (issues.len() == before).then(|| Rc::clone(node))
 }
 
-fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Issue>) {
+fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+    let before = issues.len();
     let Kind::Map(entries) = &node.kind else {
         let keys: Vec<&str> = fields
             .iter()
@@ -185,7 +239,8 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             issues,
             node.pos,
             format!(
-                "{at} must be a mapping of `key: value` lines, found {}",
+                "{} must be a mapping of `key: value` lines, found {}",
+                path.named(),
                 node.describe()
             ),
             if keys.is_empty() {
@@ -194,15 +249,21 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
                 format!("it needs at least: {}", keys.join(", "))
             },
         );
-        return;
+        return None;
     };
     let mut seen: Vec<(&str, Pos)> = Vec::new();
+    let mut kept = Vec::with_capacity(entries.len());
+    let mut failed = false;
     for (key, value) in entries {
         let Some(name) = scalar_key(key) else {
             issue(
                 issues,
                 key.pos,
-                format!("keys in {at} must be plain words, found {}", key.describe()),
+                format!(
+                    "keys in {} must be plain words, found {}",
+                    path.named(),
+                    key.describe()
+                ),
                 format!("valid keys: {}", names(fields)),
             );
             continue;
@@ -217,29 +278,33 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
             continue;
         }
         seen.push((name, key.pos));
-        let child = if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}.{name}")
-        };
+        let child = At::Key(path, name);
         match fields.iter().find(|f| f.name == name) {
             Some(field) => {
                 // No value: an optional key keeps its default (as serde reads it); a required
                 // one is reported once, below.
-                if !value.is_null() {
-                    walk(value, field.shape, &child, issues);
+                if value.is_null() {
+                    kept.push((Rc::clone(key), Rc::clone(value)));
+                } else {
+                    match walk(value, field.shape, &child, issues) {
+                        Some(v) => kept.push((Rc::clone(key), v)),
+                        None => failed |= field.required,
+                    }
                 }
             }
             None if name == "<<" => issue(
                 issues,
                 key.pos,
-                format!("YAML merge keys (`<<`) are not supported in {at}"),
+                format!(
+                    "YAML merge keys (`<<`) are not supported in {}",
+                    path.named()
+                ),
                 "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
             ),
             None => {
                 let message = match nearest(name, fields) {
                     Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),
-                    None => format!("unknown field `{name}` in {at}"),
+                    None => format!("unknown field `{name}` in {}", path.named()),
                 };
                 issue(
                     issues,
@@ -252,33 +317,36 @@ fn map(node: &Node, fields: &[Field], path: &str, at: &str, issues: &mut Vec<Iss
     }
     for field in fields.iter().filter(|f| f.required) {
         match seen.iter().find(|(n, _)| *n == field.name) {
-            None => issue(
-                issues,
-                node.pos,
-                format!("missing required key `{}` in {at}", field.name),
-                missing_help(field.name),
-            ),
+            None => {
+                failed = true;
+                issue(
+                    issues,
+                    node.pos,
+                    format!("missing required key `{}` in {}", field.name, path.named()),
+                    missing_help(field.name),
+                );
+            }
             Some(_) => {
                 if let Some((_, v)) = node.get(field.name)
                     && v.is_null()
                 {
+                    failed = true;
                     issue(
                         issues,
                         v.pos,
-                        format!("`{}` has no value", join(path, field.name)),
+                        format!("`{}` has no value", At::Key(path, field.name)),
                         missing_help(field.name),
                     );
                 }
             }
         }
     }
-}
-
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
+    if failed {
+        None
+    } else if issues.len() == before {
+        Some(Rc::clone(node))
     } else {
-        format!("{path}.{name}")
+        Some(node.rebuilt(Kind::Map(kept)))
     }
 }
 

@@ -158,3 +158,14 @@ fn a_bad_zone_is_reported_once_without_noise_from_the_names() {
     let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
     assert_eq!(lines, vec![2, 7], "{p:#?}");
 }
+
+#[test]
+fn structural_and_value_problems_are_reported_in_the_same_run() {
+    // The unknown key drops out of the tree; the bad target of the same endpoint and the bad
+    // TTL of a later one are still found, at their own lines.
+    let p = problems(
+        "version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: 10.0.0.1\n    proxed: true\n  - target: x.example.net\n  - name: c\n    target: d.example.net\n    ttl: 300\n",
+    );
+    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![5, 6, 7, 10], "{p:#?}");
+}

@@ -97,6 +97,15 @@ impl Node {
         }
     }
 
+    /// The same node with other children (the structural check drops the ones with problems).
+    pub fn rebuilt(&self, kind: Kind) -> Rc<Node> {
+        Rc::new(Node {
+            pos: self.pos,
+            kind,
+            size: self.size,
+        })
+    }
+
     /// True for an empty value, `~` or `null` (plain).
     pub fn is_null(&self) -> bool {
         matches!(&self.kind, Kind::Scalar { value, plain: true, .. } if core_type(value) == Core::Null)
