@@ -370,3 +370,20 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
     assert_no_tokens(&w, &refused);
     assert_no_tokens(&w, &allowed);
 }
+
+#[test]
+fn schedule_reports_drift_without_applying() {
+    let w = seeded_world();
+    let mut p = payload("push.main.json");
+    p["repository"]["full_name"] = REPO.into();
+    let ran = w
+        .action("schedule", &p)
+        .var("GITHUB_REF", "refs/heads/main")
+        .run();
+    ran.assert_code(0);
+    assert_eq!(cf_writes(&w), 0);
+    assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
+    assert!(ran.summary.contains("DNS preview"), "{}", ran.summary);
+    assert!(w.gh.log().is_empty());
+    assert_no_tokens(&w, &ran);
+}

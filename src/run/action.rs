@@ -24,23 +24,34 @@ use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render;
+use crate::secret::Secret;
 
 use super::plan::{build, conflict_help, conflict_message};
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
-use report::{Applied, Outputs, Reporter, applied_body, github_failure, strip_marker};
+use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
+
+/// The variables holding tokens, masked first (DESIGN.md section 4).
+const SECRET_VARS: [&str; 2] = ["GITHUB_TOKEN", "CLOUDFLARE_API_TOKEN"];
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
 
 pub async fn run() -> Result<Exit, Failure> {
+    let mut cmds = Commands::new(std::io::stdout());
+    // NOTE: masks go out before anything else, even before the context is read (a bad input
+    // stops the run there), so that no later line can show a token.
+    let secrets: Vec<Secret> = SECRET_VARS
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|v| !v.trim().is_empty())
+        .map(Secret::new)
+        .collect();
+    let _ = cmds.mask(&secrets.iter().collect::<Vec<_>>());
     let ctx = Context::from_env().map_err(|e| {
         let help = e.help().to_string();
         Failure::new(Exit::Usage, e.to_string()).help(help)
     })?;
-    let mut cmds = Commands::new(std::io::stdout());
-    // NOTE: masks go out before anything else, so no later line can show a token.
-    let _ = cmds.mask(&ctx.secrets());
     let mut out = Outputs::new(&ctx);
     let result = dispatch_and_run(&ctx, &mut cmds, &mut out).await;
     if let Err(f) = &result {
@@ -63,7 +74,9 @@ pub async fn run() -> Result<Exit, Failure> {
         if let Some(h) = &f.help {
             summary.push_str(&format!("\n{h}\n"));
         }
-        out.summary(&summary);
+        if !out.failure_in_summary {
+            out.summary(&summary);
+        }
         out.set_once("has-changes", "false");
     }
     result
@@ -91,6 +104,11 @@ async fn dispatch_and_run<W: Write>(
         Report::SummaryOnly => None,
         _ => Client::from_context(ctx).map_err(github_failure)?,
     };
+    if report != Report::SummaryOnly && github.is_none() {
+        let _ = cmds.notice(
+            "no GitHub token (the `github-token` input is empty), so the result is in the step summary only",
+        );
+    }
     let reporter = Reporter {
         ctx,
         github: github.as_ref(),
@@ -106,12 +124,10 @@ async fn dispatch_and_run<W: Write>(
             print_problems(&problems);
             let annotations = workflow::problem_annotations(&problems, ctx.workspace.as_deref());
             let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
-            let mut body =
-                render::markdown::render_problems(&problems, &report::markdown_context(ctx));
-            report::append_notice(&mut body, notice.as_deref());
-            out.summary(strip_marker(&body));
+            let bodies = Bodies::problems(ctx, &problems, notice.as_deref());
+            out.summary(&bodies.summary);
             out.set("has-changes", "false");
-            reporter.preview(&body, out).await?;
+            reporter.preview(&bodies.comment, out).await?;
             return Ok(Exit::Rejected);
         }
     };
@@ -161,11 +177,10 @@ impl<P: Provider> Flow<'_, P> {
         let plan = build(self.provider, self.manifests).await?;
         self.log_plan(cmds, &plan);
         let blocked = self.annotate_blockers(cmds, &plan);
-        let mut body = render::markdown::render(&plan, &report::markdown_context(self.ctx));
-        report::append_notice(&mut body, self.notice);
+        let bodies = Bodies::plan(self.ctx, &plan, self.notice);
         out.plan_outputs(&plan);
-        out.summary(strip_marker(&body));
-        self.reporter.preview(&body, out).await?;
+        out.summary(&bodies.summary);
+        self.reporter.preview(&bodies.comment, out).await?;
         Ok(if blocked {
             Exit::Rejected
         } else {
@@ -183,16 +198,12 @@ impl<P: Provider> Flow<'_, P> {
         out.plan_outputs(&plan);
         let fingerprint = plan.fingerprint();
         if self.annotate_blockers(cmds, &plan) {
-            let body = format!(
-                "### edgeplan: apply refused\n\nThe plan has conflicts or would delete too much; nothing was applied.\n\n{}",
-                strip_marker(&render::markdown::render(
-                    &plan,
-                    &report::markdown_context(self.ctx)
-                ))
-            );
-            out.summary(&body);
+            let bodies = Bodies::plan(self.ctx, &plan, None);
+            let head = "### edgeplan: apply refused\n\nThe plan has conflicts or would delete too much; nothing was applied.\n\n";
+            out.summary(&format!("{head}{}", bodies.summary));
+            let comment = format!("{head}{}", strip_marker(&bodies.comment));
             self.reporter
-                .applied(&body, &fingerprint, Applied::Refused, out)
+                .applied(&comment, &fingerprint, Applied::Refused, out)
                 .await?;
             return Ok(Exit::Rejected);
         }
@@ -233,6 +244,7 @@ impl<P: Provider> Flow<'_, P> {
         }
         let body = applied_body(self.ctx, &plan, &reports, failure.as_ref(), &fingerprint);
         out.summary(&body);
+        out.failure_in_summary = failure.is_some();
         self.reporter
             .applied(&body, &fingerprint, outcome, out)
             .await?;

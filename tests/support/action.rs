@@ -206,7 +206,14 @@ impl Action<'_> {
             .current_dir(self.world.workspace())
             .output()
             .expect("run edgeplan");
+        let tokens = ["GITHUB_TOKEN", "CLOUDFLARE_API_TOKEN"]
+            .iter()
+            .filter_map(|k| self.vars.get(*k))
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+            .collect();
         Ran {
+            tokens,
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -219,6 +226,8 @@ impl Action<'_> {
 /// What one run left behind.
 #[derive(Debug)]
 pub struct Ran {
+    /// The token values this run was given (`GITHUB_TOKEN`, `CLOUDFLARE_API_TOKEN`).
+    pub tokens: Vec<String>,
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -282,22 +291,35 @@ pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
     out
 }
 
-/// Asserts that neither token appears anywhere a person or another step can read: stdout
-/// (except inside the `::add-mask::` lines, which must come first), stderr, the outputs, the
-/// summary, the plan JSON file, and every comment body on the local GitHub.
+/// Asserts that no token appears anywhere a person or another step can read: stdout (except
+/// inside the `::add-mask::` lines, which must come first and cover every token the run had),
+/// stderr, the outputs, the summary, the plan JSON file, every request body sent to GitHub and
+/// every comment body on the local GitHub. Checks [`CF_TOKEN`], [`GH_TOKEN`] and whatever
+/// tokens the run was given.
 pub fn assert_no_tokens(world: &World, ran: &Ran) {
-    let tokens = [CF_TOKEN, GH_TOKEN];
-    let mut lines = ran.stdout.lines().peekable();
-    let mut masks = Vec::new();
-    while let Some(l) = lines.peek() {
-        let Some(v) = l.strip_prefix("::add-mask::") else {
-            break;
-        };
-        masks.push(v.to_string());
-        lines.next();
+    let mut tokens: Vec<&str> = vec![CF_TOKEN, GH_TOKEN];
+    tokens.extend(ran.tokens.iter().map(String::as_str));
+    let tokens: Vec<&str> = tokens
+        .into_iter()
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter(|t| t.len() >= 4)
+        .collect();
+    let masks = masked(ran);
+    for t in ran
+        .tokens
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter(|l| !l.trim().is_empty())
+    {
+        assert!(
+            masks.iter().any(|m| m == t),
+            "token line {t:?} was not masked first\n{}",
+            ran.dump()
+        );
     }
-    for line in lines {
-        for t in tokens {
+    for line in ran.stdout.lines().skip(masks.len()) {
+        for &t in &tokens {
             assert!(
                 !line.contains(t),
                 "token on stdout after the masks: {line:?}\n{}",
@@ -314,18 +336,18 @@ pub fn assert_no_tokens(world: &World, ran: &Ran) {
         ("outputs", &ran.output_file),
         ("summary", &ran.summary),
     ] {
-        for t in tokens {
+        for &t in &tokens {
             assert!(!text.contains(t), "token in {what}\n{}", ran.dump());
         }
     }
     if let Some(path) = ran.output("plan-json") {
         let json = std::fs::read_to_string(&path).unwrap_or_default();
-        for t in tokens {
+        for &t in &tokens {
             assert!(!json.contains(t), "token in the plan JSON {path}");
         }
     }
     for logged in world.gh.log() {
-        for t in tokens {
+        for &t in &tokens {
             assert!(
                 !logged.body.contains(t),
                 "token sent to GitHub in a {} {} body",
@@ -335,7 +357,7 @@ pub fn assert_no_tokens(world: &World, ran: &Ran) {
         }
     }
     for c in world.gh.all_comments() {
-        for t in tokens {
+        for &t in &tokens {
             assert!(!c.body.contains(t), "token in comment {}", c.id);
         }
     }

@@ -18,8 +18,10 @@ use crate::github::comment::{self, Author, Outcome};
 use crate::github::dispatch::Report;
 use crate::github::event::{Context, Repo};
 use crate::github::{files, workflow};
+use crate::manifest::Problem;
 use crate::plan::{Desired, Plan};
 use crate::render;
+use crate::render::markdown::Context as MdContext;
 
 use super::super::Failure;
 
@@ -179,6 +181,8 @@ pub struct Outputs {
     summary: Option<PathBuf>,
     plan_json: PathBuf,
     set: BTreeSet<String>,
+    /// The summary already explains the failure being returned (the apply report does).
+    pub failure_in_summary: bool,
 }
 
 impl Outputs {
@@ -192,6 +196,7 @@ impl Outputs {
             summary: ctx.summary_path.clone(),
             plan_json: dir.join("edgeplan-plan.json"),
             set: BTreeSet::new(),
+            failure_in_summary: false,
         }
     }
 
@@ -243,9 +248,41 @@ impl Outputs {
     }
 }
 
-pub fn markdown_context(ctx: &Context) -> render::markdown::Context {
-    render::markdown::Context {
+/// A result rendered twice: for the PR comment, under GitHub's comment size limit, and for the
+/// step summary, under the summary's much larger budget, so that the comment's "truncated; the
+/// full plan is in the job summary" is true.
+pub struct Bodies {
+    /// With the hidden marker first.
+    pub comment: String,
+    /// Without the marker.
+    pub summary: String,
+}
+
+impl Bodies {
+    fn new(ctx: &Context, notice: Option<&str>, render: impl Fn(&MdContext) -> String) -> Bodies {
+        let mut comment = render(&markdown_context(ctx, None));
+        append_notice(&mut comment, notice);
+        let mut summary =
+            strip_marker(&render(&markdown_context(ctx, Some(files::SUMMARY_BUDGET)))).to_string();
+        append_notice(&mut summary, notice);
+        Bodies { comment, summary }
+    }
+
+    pub fn plan(ctx: &Context, plan: &Plan, notice: Option<&str>) -> Bodies {
+        Bodies::new(ctx, notice, |md| render::markdown::render(plan, md))
+    }
+
+    pub fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
+        Bodies::new(ctx, notice, |md| {
+            render::markdown::render_problems(problems, md)
+        })
+    }
+}
+
+fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
+    MdContext {
         run_url: ctx.run_url(),
+        budget,
         ..Default::default()
     }
 }
