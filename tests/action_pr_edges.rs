@@ -1,0 +1,159 @@
+//! `edgeplan action` on pull requests, the edges: a plan too big for one comment, duplicate
+//! comments from a race, conflicts, a bad input, no GitHub token. Run as the real binary against
+//! the local GitHub and Cloudflare servers (see `action_pr.rs` for the main flows).
+
+mod support;
+
+use serde_json::json;
+use support::action::{CF_TOKEN, REPO, World, assert_no_tokens, masked, pr_payload};
+use support::github::BOT_LOGIN;
+
+const MARKER: &str = "<!-- edgeplan:preview -->";
+const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
+const LEGACY: &str = "legacy.inference.example.net";
+
+fn seeded_world() -> World {
+    let w = World::new();
+    for (name, target) in [
+        ("sentiment", "sentiment-old.us-east-1.elb.amazonaws.com"),
+        ("legacy", LEGACY),
+    ] {
+        w.cf.add_record(
+            "example.com",
+            json!({"type": "CNAME", "name": name, "content": target, "proxied": true,
+                   "comment": "edgeplan:default"}),
+        );
+    }
+    w
+}
+
+#[test]
+fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
+    let w = World::new();
+    let names: Vec<String> = (0..700).map(|i| format!("model-{i:04}")).collect();
+    let targets: Vec<String> = names
+        .iter()
+        .map(|n| format!("{n}-inference-prod.us-east-1.elb.amazonaws.com"))
+        .collect();
+    let endpoints: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&targets)
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    w.endpoints(&endpoints);
+    let ran = w
+        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .run();
+    ran.assert_code(0);
+    let comments = w.gh.comments(REPO, 2);
+    assert_eq!(comments.len(), 1, "{}", ran.dump());
+    let body = &comments[0].body;
+    assert!(body.chars().count() <= 65_536, "{}", body.len());
+    assert_eq!(body.lines().next(), Some(MARKER));
+    assert!(
+        body.contains("| 700 | 0 | 0 | 0 | 0 |"),
+        "the counts are never cut"
+    );
+    assert!(body.contains("truncated"), "a note says the detail was cut");
+    assert!(body.contains("Plan fingerprint: `sha256:"));
+    // The summary is not cut at 60 kB: every row is there.
+    assert!(ran.summary.len() > 65_536, "{}", ran.summary.len());
+    assert!(ran.summary.contains("model-0699.example.com"));
+    assert!(!body.contains("model-0699.example.com"));
+    assert_no_tokens(&w, &ran);
+}
+
+#[test]
+fn duplicate_preview_comments_from_a_race_are_collapsed_into_one() {
+    let w = seeded_world();
+    let older =
+        w.gh.seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold A"));
+    let newer =
+        w.gh.seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold B"));
+    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let ran = w
+        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .run();
+    ran.assert_code(0);
+    let comments = w.gh.comments(REPO, 2);
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0].id, newer, "the newest is kept and updated");
+    assert!(comments[0].body.contains("DNS preview"));
+    assert_eq!(
+        w.gh.count("DELETE", &format!("/issues/comments/{older}")),
+        1
+    );
+    assert_no_tokens(&w, &ran);
+}
+
+#[test]
+fn a_bad_boolean_input_stops_with_a_usage_error_naming_it() {
+    let w = seeded_world();
+    let ran = w
+        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .var("INPUT_COMMENT", "yes")
+        .run();
+    ran.assert_code(64);
+    assert!(ran.stderr.contains("INPUT_COMMENT"), "{}", ran.dump());
+    assert!(ran.stderr.contains("help:"), "{}", ran.dump());
+    assert!(w.gh.log().is_empty() && w.cf.requests().is_empty());
+    assert_no_tokens(&w, &ran);
+}
+
+#[test]
+fn without_a_github_token_the_preview_goes_to_the_summary_with_a_notice() {
+    let w = seeded_world();
+    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let ran = w
+        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .unset("GITHUB_TOKEN")
+        .run();
+    ran.assert_code(0);
+    assert!(
+        ran.stdout.contains("::notice::no GitHub token"),
+        "{}",
+        ran.dump()
+    );
+    assert!(ran.summary.contains("DNS preview"));
+    assert!(w.gh.log().is_empty());
+    assert_eq!(masked(&ran), [CF_TOKEN]);
+    assert_no_tokens(&w, &ran);
+}
+
+#[test]
+fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
+    let w = seeded_world();
+    // `api` is held by a record nobody owns: the plan must not take it silently.
+    w.cf.add_record(
+        "example.com",
+        json!({"type": "A", "name": "api", "content": "192.0.2.10", "proxied": true}),
+    );
+    w.endpoints(&[
+        ("sentiment", NEW),
+        ("legacy", LEGACY),
+        ("api", "api-gw.execute-api.us-east-1.amazonaws.com"),
+    ]);
+    let ran = w
+        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .run();
+    ran.assert_code(1);
+    // The third endpoint starts on line 8 of the generated manifest.
+    assert!(
+        ran.stdout
+            .contains("::error file=edgeplan.yaml,line=8,col=1,title=edgeplan%3A conflict::"),
+        "{}",
+        ran.dump()
+    );
+    assert!(ran.stderr.contains("adopt: true"), "{}", ran.dump());
+    let comments = w.gh.comments(REPO, 2);
+    assert_eq!(comments.len(), 1);
+    let body = &comments[0].body;
+    assert!(body.contains("**Conflicts**"), "{body}");
+    assert!(body.contains("api.example.com"), "{body}");
+    assert!(
+        body.contains("nothing can be applied until the conflicts"),
+        "{body}"
+    );
+    assert!(w.cf.requests().iter().all(|r| r.method == "GET"));
+    assert_no_tokens(&w, &ran);
+}
