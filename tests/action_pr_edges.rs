@@ -95,6 +95,17 @@ fn a_bad_boolean_input_stops_with_a_usage_error_naming_it() {
         .run();
     ran.assert_code(64);
     assert!(ran.stderr.contains("INPUT_COMMENT"), "{}", ran.dump());
+    assert!(
+        ran.summary.contains("### edgeplan: bad input"),
+        "{}",
+        ran.dump()
+    );
+    assert!(
+        ran.stdout
+            .contains("::error title=edgeplan::input `comment`"),
+        "{}",
+        ran.dump()
+    );
     assert!(ran.stderr.contains("help:"), "{}", ran.dump());
     assert!(w.gh.log().is_empty() && w.cf.requests().is_empty());
     assert_no_tokens(&w, &ran);

@@ -48,38 +48,52 @@ pub async fn run() -> Result<Exit, Failure> {
         .map(Secret::new)
         .collect();
     let _ = cmds.mask(&secrets.iter().collect::<Vec<_>>());
-    let ctx = Context::from_env().map_err(|e| {
-        let help = e.help().to_string();
-        Failure::new(Exit::Usage, e.to_string()).help(help)
-    })?;
-    let mut out = Outputs::new(&ctx);
+    let ctx = match Context::from_env() {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            let f = Failure::new(Exit::Usage, e.to_string()).help(e.help());
+            let env_path = |name: &str| {
+                std::env::var_os(name)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            };
+            let mut out = Outputs::new(env_path("GITHUB_OUTPUT"), env_path("GITHUB_STEP_SUMMARY"));
+            report_failure(&mut cmds, &mut out, &f);
+            return Err(f);
+        }
+    };
+    let mut out = Outputs::new(ctx.output_path.clone(), ctx.summary_path.clone());
     let result = dispatch_and_run(&ctx, &mut cmds, &mut out).await;
     if let Err(f) = &result {
-        // The log line (`error: ...` on stderr) is printed by `run::main`; the annotation and the
-        // summary are what a reviewer sees without opening the log.
-        let mut message = f.message.clone();
-        if let Some(h) = &f.help {
-            message.push_str(&format!("\nhelp: {h}"));
-        }
-        let _ = cmds.annotate(vec![Annotation {
-            title: Some("edgeplan".into()),
-            ..Annotation::new(Level::Error, message)
-        }]);
-        let heading = if f.exit == Exit::Rejected {
-            "refused"
-        } else {
-            "failed"
-        };
-        let mut summary = format!("### edgeplan: {heading}\n\n**Error:** {}\n", f.message);
-        if let Some(h) = &f.help {
-            summary.push_str(&format!("\n{h}\n"));
-        }
-        if !out.failure_in_summary {
-            out.summary(&summary);
-        }
-        out.set_once("has-changes", "false");
+        report_failure(&mut cmds, &mut out, f);
     }
     result
+}
+
+/// A failure as a reviewer sees it without opening the log: one error annotation and a section
+/// of the step summary. The log line (`error: ...` on stderr) is printed by `run::main`.
+fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failure) {
+    let mut message = f.message.clone();
+    if let Some(h) = &f.help {
+        message.push_str(&format!("\nhelp: {h}"));
+    }
+    let _ = cmds.annotate(vec![Annotation {
+        title: Some("edgeplan".into()),
+        ..Annotation::new(Level::Error, message)
+    }]);
+    let heading = match f.exit {
+        Exit::Rejected => "refused",
+        Exit::Usage => "bad input",
+        _ => "failed",
+    };
+    let mut summary = format!("### edgeplan: {heading}\n\n**Error:** {}\n", f.message);
+    if let Some(h) = &f.help {
+        summary.push_str(&format!("\n{h}\n"));
+    }
+    if !out.failure_in_summary {
+        out.summary(&summary);
+    }
+    out.set_once("has-changes", "false");
 }
 
 async fn dispatch_and_run<W: Write>(

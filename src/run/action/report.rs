@@ -186,14 +186,15 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    pub fn new(ctx: &Context) -> Outputs {
+    /// Writes to the `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, when given.
+    pub fn new(output: Option<PathBuf>, summary: Option<PathBuf>) -> Outputs {
         let dir = std::env::var_os("RUNNER_TEMP")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(std::env::temp_dir);
         Outputs {
-            output: ctx.output_path.clone(),
-            summary: ctx.summary_path.clone(),
+            output,
+            summary,
             plan_json: dir.join("edgeplan-plan.json"),
             set: BTreeSet::new(),
             failure_in_summary: false,
