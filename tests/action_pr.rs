@@ -433,6 +433,9 @@ fn outputs_and_summary_describe_the_plan() {
     same.assert_code(0);
     assert_eq!(same.output("has-changes").as_deref(), Some("false"));
     assert_eq!(plan_json(&same)["zones"][0]["changes"], json!([]));
+    // Two runs in one job (one RUNNER_TEMP) keep their own plan files.
+    assert_ne!(same.output("plan-json"), ran.output("plan-json"));
+    assert_eq!(plan_json(&ran), plan);
     assert_no_tokens(&w, &ran);
     assert_no_tokens(&w, &same);
 }

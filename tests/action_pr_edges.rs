@@ -168,3 +168,81 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
     assert!(w.cf.requests().iter().all(|r| r.method == "GET"));
     assert_no_tokens(&w, &ran);
 }
+
+#[test]
+fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
+    // A same-repository PR that runs without the repository's secrets (Dependabot PRs do): the
+    // comment write gets 403, which its author cannot fix.
+    let w = seeded_world();
+    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let pr = pr_payload("pull_request.opened.json");
+    let ran = w
+        .action("pull_request", &pr)
+        .unset("CLOUDFLARE_API_TOKEN")
+        .var("GITHUB_TOKEN", support::github::READ_TOKEN)
+        .run();
+    ran.assert_code(0);
+    assert!(
+        ran.stdout
+            .contains("::warning::the preview comment could not be written"),
+        "{}",
+        ran.dump()
+    );
+    assert!(ran.summary.contains("manifest valid"), "{}", ran.dump());
+    assert!(ran.summary.contains("read-only token"), "{}", ran.dump());
+    assert!(w.gh.comments(REPO, 2).is_empty());
+    assert_no_tokens(&w, &ran);
+
+    // With a Cloudflare token the job is configured for previews: a read-only GitHub token is
+    // then a missing `pull-requests: write`, and the step fails saying so.
+    let misconfigured = w
+        .action("pull_request", &pr)
+        .var("GITHUB_TOKEN", support::github::READ_TOKEN)
+        .run();
+    misconfigured.assert_code(3);
+    assert!(
+        misconfigured.stderr.contains("403"),
+        "{}",
+        misconfigured.dump()
+    );
+    assert!(
+        misconfigured.stderr.contains("pull-requests: write"),
+        "{}",
+        misconfigured.dump()
+    );
+    assert_no_tokens(&w, &misconfigured);
+}
+
+#[test]
+fn a_sandbox_stands_in_for_cloudflare_in_the_action() {
+    let w = World::new();
+    let sandbox = w.tmp.path().join("sandbox");
+    std::fs::create_dir_all(&sandbox).expect("mkdir");
+    std::fs::write(
+        sandbox.join("example.com.json"),
+        json!([{"id": "0123456789abcdef0123456789abcdef", "type": "CNAME",
+                "name": "sentiment.example.com", "content": "sentiment-old.us-east-1.elb.amazonaws.com",
+                "proxied": true, "ttl": 1, "comment": "edgeplan:default"}])
+        .to_string(),
+    )
+    .expect("seed");
+    w.endpoints(&[("sentiment", NEW)]);
+    let ran = w
+        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .unset("CLOUDFLARE_API_TOKEN")
+        .var("EDGEPLAN_SANDBOX", &sandbox.to_string_lossy())
+        .run();
+    ran.assert_code(0);
+    assert!(w.cf.requests().is_empty(), "the sandbox, not Cloudflare");
+    let body = &w.gh.comments(REPO, 2)[0].body;
+    assert!(
+        body.contains("| `example.com` | `default` | 0 | 1 | 0 | 0 | 0 |"),
+        "{body}"
+    );
+    assert!(
+        !ran.stdout.contains("::notice::"),
+        "no 'no token' notice: {}",
+        ran.dump()
+    );
+    assert_no_tokens(&w, &ran);
+}

@@ -101,7 +101,13 @@ async fn dispatch_and_run<W: Write>(
     cmds: &mut Commands<W>,
     out: &mut Outputs,
 ) -> Result<Exit, Failure> {
-    let (step, report, notice) = match dispatch::decide(&ctx.event, Facts::from_context(ctx)) {
+    let sandbox = std::env::var_os("EDGEPLAN_SANDBOX")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let mut facts = Facts::from_context(ctx);
+    // A sandbox stands in for Cloudflare: with one, a token is not what the preview lacks.
+    facts.has_cloudflare_token |= sandbox.is_some();
+    let (step, report, notice) = match dispatch::decide(&ctx.event, facts) {
         Decision::Refuse { reason, help } => {
             return Err(Failure::new(Exit::Rejected, reason).help(help));
         }
@@ -156,11 +162,7 @@ async fn dispatch_and_run<W: Write>(
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
-            let target = Target::from_args(&TargetArgs {
-                sandbox: std::env::var_os("EDGEPLAN_SANDBOX")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from),
-            })?;
+            let target = Target::from_args(&TargetArgs { sandbox })?;
             with_provider!(&target, p => {
                 let flow = Flow { ctx, provider: p, manifests: &manifests, reporter: &reporter, notice: notice.as_deref() };
                 if step == Step::Plan {

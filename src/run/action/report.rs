@@ -66,7 +66,7 @@ impl Reporter<'_> {
         else {
             return Ok(());
         };
-        let sticky = comment::upsert(
+        let upserted = comment::upsert(
             client,
             repo,
             pr,
@@ -74,8 +74,25 @@ impl Reporter<'_> {
             body,
             &Author::default(),
         )
-        .await
-        .map_err(github_failure)?;
+        .await;
+        let sticky = match upserted {
+            Ok(sticky) => sticky,
+            // NOTE: no Cloudflare token and a token that may not write: a run without the
+            // repository's secrets (a Dependabot PR, or a fork the payload did not reveal). Its
+            // author cannot grant permissions, so this is a warning, not a failure.
+            Err(e) if e.status() == Some(403) && self.ctx.cloudflare_token.is_none() => {
+                let message = format!(
+                    "the preview comment could not be written ({e}); this run has no secrets and a read-only token, so the result is in the step summary only"
+                );
+                println!(
+                    "{}",
+                    workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
+                );
+                out.summary(&format!("\n> **Note:** {message}\n"));
+                return Ok(());
+            }
+            Err(e) => return Err(github_failure(e)),
+        };
         let what = match sticky.outcome {
             Outcome::Created => "created",
             Outcome::Updated => "updated",
@@ -195,7 +212,9 @@ impl Outputs {
         Outputs {
             output,
             summary,
-            plan_json: dir.join("edgeplan-plan.json"),
+            // A name of its own per run, so that two edgeplan steps in one job (RUNNER_TEMP is
+            // per job) never overwrite each other's `plan-json`.
+            plan_json: dir.join(format!("edgeplan-plan-{:016x}.json", fastrand::u64(..))),
             set: BTreeSet::new(),
             failure_in_summary: false,
         }
