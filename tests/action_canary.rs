@@ -180,3 +180,42 @@ fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
     assert_no_tokens(&w, &invalid);
     assert_eq!(w.gh.comments(REPO, 2).len(), 1);
 }
+
+/// The check itself must be able to fail: a token after the masks, in stderr, or a mask printed
+/// late are each caught.
+#[test]
+fn the_canary_check_catches_leaks() {
+    let w = World::new();
+    let clean = support::action::Ran {
+        tokens: vec![GH_TOKEN.into(), CF_TOKEN.into()],
+        code: 0,
+        stdout: format!("::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\nplan\n"),
+        stderr: String::new(),
+        output_file: String::new(),
+        summary: String::new(),
+    };
+    assert_no_tokens(&w, &clean);
+    let leaks = [
+        support::action::Ran {
+            stdout: format!("{}oops {CF_TOKEN}\n", clean.stdout),
+            ..clean.clone()
+        },
+        support::action::Ran {
+            stderr: format!("error: bad token {GH_TOKEN}"),
+            ..clean.clone()
+        },
+        support::action::Ran {
+            summary: format!("token {CF_TOKEN}"),
+            ..clean.clone()
+        },
+        support::action::Ran {
+            stdout: format!("plan\n::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\n"),
+            ..clean.clone()
+        },
+    ];
+    for (i, leak) in leaks.iter().enumerate() {
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assert_no_tokens(&w, leak)));
+        assert!(caught.is_err(), "leak {i} was not caught");
+    }
+}

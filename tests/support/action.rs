@@ -224,7 +224,7 @@ impl Action<'_> {
 }
 
 /// What one run left behind.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Ran {
     /// The token values this run was given (`GITHUB_TOKEN`, `CLOUDFLARE_API_TOKEN`).
     pub tokens: Vec<String>,
