@@ -41,6 +41,32 @@ pub struct Backoff {
     pub empty_pulls_delay: Duration,
 }
 
+/// Overrides the retry timings: the base delay of GitHub retries and the wait between merged-PR
+/// lookups, in milliseconds. Integration tests that run the binary set it low so that a direct
+/// push (no merged PR, looked up four times) takes milliseconds instead of six seconds.
+pub const RETRY_ENV: &str = "EDGEPLAN_GITHUB_RETRY_MS";
+
+impl Backoff {
+    /// The defaults, with [`RETRY_ENV`] applied when it is set to a number of milliseconds.
+    pub fn from_env() -> Result<Backoff, Error> {
+        let mut backoff = Backoff::default();
+        let Some(raw) = std::env::var(RETRY_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        else {
+            return Ok(backoff);
+        };
+        let ms: u64 = raw.trim().parse().map_err(|_| {
+            Error::Config(format!(
+                "{RETRY_ENV}={raw:?} is not a number of milliseconds; unset it or give e.g. {RETRY_ENV}=500"
+            ))
+        })?;
+        backoff.base = Duration::from_millis(ms);
+        backoff.empty_pulls_delay = Duration::from_millis(ms);
+        Ok(backoff)
+    }
+}
+
 impl Default for Backoff {
     fn default() -> Self {
         Backoff {
@@ -152,7 +178,7 @@ impl Client {
         Ok(Client {
             octo,
             base,
-            backoff: Backoff::default(),
+            backoff: Backoff::from_env()?,
         })
     }
 

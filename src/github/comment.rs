@@ -113,6 +113,21 @@ pub fn clamp(body: &str) -> String {
     format!("{}{TRUNCATED}", &body[..end])
 }
 
+/// The start of the footer line linking the workflow run (`render::markdown` writes it).
+const RUN_LINK: &str = "[Workflow run](";
+
+/// True when two bodies are equal once their workflow-run link lines are set aside. Every run
+/// has a new `GITHUB_RUN_ID`, so comparing whole bodies would re-send an otherwise identical
+/// preview on every push; the link then keeps pointing at the run that produced the content.
+pub fn same_content(a: &str, b: &str) -> bool {
+    fn content(s: &str) -> impl Iterator<Item = &str> {
+        s.lines()
+            .filter(|l| !l.starts_with(RUN_LINK))
+            .map(str::trim_end)
+    }
+    a == b || content(a).eq(content(b))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Created,
@@ -192,7 +207,11 @@ pub async fn upsert(
             removed: 0,
         });
     };
-    let (url, outcome) = if newest.body.as_deref() == Some(body.as_str()) {
+    let (url, outcome) = if newest
+        .body
+        .as_deref()
+        .is_some_and(|old| same_content(old, &body))
+    {
         (newest.html_url.clone(), Outcome::Unchanged)
     } else {
         let updated = client.update_comment(repo, newest.id, &body).await?;
@@ -262,6 +281,16 @@ mod tests {
             apply_marker("abc123"),
             "<!-- edgeplan:applied sha=abc123 -->"
         );
+    }
+
+    #[test]
+    fn a_new_run_link_alone_is_not_a_change() {
+        let a =
+            format!("{MARKER}\nplan A\n\n[Workflow run](https://github.com/o/r/actions/runs/1)\n");
+        let b = a.replace("runs/1", "runs/2");
+        assert!(same_content(&a, &b));
+        assert!(!same_content(&a, &b.replace("plan A", "plan B")));
+        assert!(!same_content(&a, &format!("{a}more\n")));
     }
 
     #[test]

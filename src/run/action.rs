@@ -4,47 +4,111 @@
 //! (`github::dispatch`), then validates, plans or applies, and reports: annotations on manifest
 //! lines, the sticky PR comment, the step summary and the step outputs (`has-changes`,
 //! `plan-json`, `comment-url`). A validation failure is reported exactly like a plan, because it
-//! is what the author most needs to see.
+//! is what the author most needs to see. Any other failure (an API down, a bad token) still ends
+//! up in the step summary and as an `::error::` annotation, not only in the log.
+//! Workflow commands per
+//! <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands>.
+
+mod report;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::apply::{self, ZoneReport};
+use crate::apply;
 use crate::cli::{ManifestArgs, TargetArgs};
 use crate::exit::Exit;
 use crate::github::client::Client;
-use crate::github::comment::{self, Author};
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
-use crate::github::event::{Context, Repo};
-use crate::github::files;
+use crate::github::event::Context;
 use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render;
+use crate::secret::Secret;
 
 use super::plan::build;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
+use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
+
+/// The variables holding tokens, masked first (DESIGN.md section 4).
+const SECRET_VARS: [&str; 2] = ["GITHUB_TOKEN", "CLOUDFLARE_API_TOKEN"];
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
 
 pub async fn run() -> Result<Exit, Failure> {
-    let ctx = Context::from_env().map_err(|e| {
-        let help = e.help().to_string();
-        Failure::new(Exit::Usage, e.to_string()).help(help)
-    })?;
     let mut cmds = Commands::new(std::io::stdout());
-    // NOTE: masks go out before anything else, so no later line can show a token.
-    let _ = cmds.mask(&ctx.secrets());
+    // NOTE: masks go out before anything else, even before the context is read (a bad input
+    // stops the run there), so that no later line can show a token.
+    let secrets: Vec<Secret> = SECRET_VARS
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|v| !v.trim().is_empty())
+        .map(Secret::new)
+        .collect();
+    let _ = cmds.mask(&secrets.iter().collect::<Vec<_>>());
+    let ctx = match Context::from_env() {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            let f = Failure::new(Exit::Usage, e.to_string()).help(e.help());
+            let env_path = |name: &str| {
+                std::env::var_os(name)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            };
+            let mut out = Outputs::new(env_path("GITHUB_OUTPUT"), env_path("GITHUB_STEP_SUMMARY"));
+            report_failure(&mut cmds, &mut out, &f);
+            return Err(f);
+        }
+    };
+    let mut out = Outputs::new(ctx.output_path.clone(), ctx.summary_path.clone());
+    let result = dispatch_and_run(&ctx, &mut cmds, &mut out).await;
+    if let Err(f) = &result {
+        report_failure(&mut cmds, &mut out, f);
+    }
+    result
+}
 
-    let (step, report, notice) = match dispatch::decide(&ctx.event, Facts::from_context(&ctx)) {
+/// A failure as a reviewer sees it without opening the log: one error annotation and a section
+/// of the step summary. The log line (`error: ...` on stderr) is printed by `run::main`.
+fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failure) {
+    let mut message = f.message.clone();
+    if let Some(h) = &f.help {
+        message.push_str(&format!("\nhelp: {h}"));
+    }
+    let _ = cmds.annotate(vec![Annotation {
+        title: Some("edgeplan".into()),
+        ..Annotation::new(Level::Error, message)
+    }]);
+    let heading = match f.exit {
+        Exit::Rejected => "refused",
+        Exit::Usage => "bad input",
+        _ => "failed",
+    };
+    let mut summary = format!("### edgeplan: {heading}\n\n**Error:** {}\n", f.message);
+    if let Some(h) = &f.help {
+        summary.push_str(&format!("\n{h}\n"));
+    }
+    if !out.failure_in_summary {
+        out.summary(&summary);
+    }
+    out.set_once("has-changes", "false");
+}
+
+async fn dispatch_and_run<W: Write>(
+    ctx: &Context,
+    cmds: &mut Commands<W>,
+    out: &mut Outputs,
+) -> Result<Exit, Failure> {
+    let sandbox = std::env::var_os("EDGEPLAN_SANDBOX")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let mut facts = Facts::from_context(ctx);
+    // A sandbox stands in for Cloudflare: with one, a token is not what the preview lacks.
+    facts.has_cloudflare_token |= sandbox.is_some();
+    let (step, report, notice) = match dispatch::decide(&ctx.event, facts) {
         Decision::Refuse { reason, help } => {
-            let mut out = Outputs::new(&ctx);
-            out.summary(&format!(
-                "### edgeplan\n\n**Refused:** {reason}\n\n{help}\n"
-            ));
-            out.set("has-changes", "false");
             return Err(Failure::new(Exit::Rejected, reason).help(help));
         }
         Decision::Run {
@@ -53,16 +117,20 @@ pub async fn run() -> Result<Exit, Failure> {
             notice,
         } => (step, report, notice),
     };
-    let mut out = Outputs::new(&ctx);
     if let Some(n) = &notice {
         let _ = cmds.notice(n);
     }
     let github = match report {
         Report::SummaryOnly => None,
-        _ => Client::from_context(&ctx).map_err(github_failure)?,
+        _ => Client::from_context(ctx).map_err(github_failure)?,
     };
+    if report != Report::SummaryOnly && github.is_none() {
+        let _ = cmds.notice(
+            "no GitHub token (the `github-token` input is empty), so the result is in the step summary only",
+        );
+    }
     let reporter = Reporter {
-        ctx: &ctx,
+        ctx,
         github: github.as_ref(),
         report,
     };
@@ -76,36 +144,31 @@ pub async fn run() -> Result<Exit, Failure> {
             print_problems(&problems);
             let annotations = workflow::problem_annotations(&problems, ctx.workspace.as_deref());
             let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
-            let mut body = render::markdown::render_problems(&problems, &markdown_context(&ctx));
-            append_notice(&mut body, notice.as_deref());
-            out.summary(&body);
+            let bodies = Bodies::problems(ctx, &problems, notice.as_deref());
+            out.summary(&bodies.summary);
             out.set("has-changes", "false");
-            reporter.preview(&body, &mut out).await?;
+            reporter.preview(&bodies.comment, out).await?;
             return Ok(Exit::Rejected);
         }
     };
 
     match step {
         Step::Validate => {
-            let mut body = validated_body(&ctx, &manifests);
-            append_notice(&mut body, notice.as_deref());
-            out.summary(&body);
+            let mut body = report::validated_body(ctx, &manifests);
+            report::append_notice(&mut body, notice.as_deref());
+            out.summary(strip_marker(&body));
             out.set("has-changes", "false");
-            reporter.preview(&body, &mut out).await?;
+            reporter.preview(&body, out).await?;
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
-            let target = Target::from_args(&TargetArgs {
-                sandbox: std::env::var_os("EDGEPLAN_SANDBOX")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from),
-            })?;
+            let target = Target::from_args(&TargetArgs { sandbox })?;
             with_provider!(&target, p => {
-                let flow = Flow { ctx: &ctx, provider: p, manifests: &manifests, reporter: &reporter, notice: notice.as_deref() };
+                let flow = Flow { ctx, provider: p, manifests: &manifests, reporter: &reporter, notice: notice.as_deref() };
                 if step == Step::Plan {
-                    flow.plan(&mut cmds, &mut out).await
+                    flow.plan(cmds, out).await
                 } else {
-                    flow.apply(&mut cmds, &mut out).await
+                    flow.apply(cmds, out).await
                 }
             })
         }
@@ -130,11 +193,10 @@ impl<P: Provider> Flow<'_, P> {
         let plan = build(self.provider, self.manifests).await?;
         self.log_plan(cmds, &plan);
         let blocked = self.annotate_blockers(cmds, &plan);
-        let mut body = render::markdown::render(&plan, &markdown_context(self.ctx));
-        append_notice(&mut body, self.notice);
+        let bodies = Bodies::plan(self.ctx, &plan, self.notice);
         out.plan_outputs(&plan);
-        out.summary(&body);
-        self.reporter.preview(&body, out).await?;
+        out.summary(&bodies.summary);
+        self.reporter.preview(&bodies.comment, out).await?;
         Ok(if blocked {
             Exit::Rejected
         } else {
@@ -150,21 +212,20 @@ impl<P: Provider> Flow<'_, P> {
         let plan = build(self.provider, self.manifests).await?;
         self.log_plan(cmds, &plan);
         out.plan_outputs(&plan);
+        let fingerprint = plan.fingerprint();
         if self.annotate_blockers(cmds, &plan) {
-            let body = format!(
-                "### edgeplan: apply refused\n\nThe plan has conflicts or would delete too much; nothing was applied.\n\n{}",
-                strip_marker(&render::markdown::render(
-                    &plan,
-                    &markdown_context(self.ctx)
-                ))
-            );
-            out.summary(&body);
-            self.reporter.applied(&body, &plan.fingerprint()).await?;
+            let bodies = Bodies::plan(self.ctx, &plan, None);
+            let head = "### edgeplan: apply refused\n\nThe plan has conflicts or would delete too much; nothing was applied.\n\n";
+            out.summary(&format!("{head}{}", bodies.summary));
+            let comment = format!("{head}{}", strip_marker(&bodies.comment));
+            self.reporter
+                .applied(&comment, &fingerprint, Applied::Refused, out)
+                .await?;
             return Ok(Exit::Rejected);
         }
-        let fingerprint = plan.fingerprint();
         let mut reports = Vec::new();
         let mut failure = None;
+        let _ = cmds.group("edgeplan apply");
         for (zp, desired) in plan.zones.iter().zip(self.manifests) {
             if zp.changes.is_empty() {
                 continue;
@@ -173,18 +234,36 @@ impl<P: Provider> Flow<'_, P> {
             match apply::apply_zone(self.provider, desired, &zp.zone, zp.clone(), &mut progress)
                 .await
             {
-                Ok(r) => reports.push(r),
+                Ok(r) => {
+                    println!("{}", report::report_line(&r));
+                    reports.push(r);
+                }
                 Err(e) => {
                     let mut f = Failure::from(e.error);
                     f.message = format!("{}: {}; {}", e.zone, f.message, e.landed);
+                    if f.help.is_none() {
+                        f.help = Some("fix the cause and re-run the job: apply re-reads the zone and applies only what is missing".into());
+                    }
                     failure = Some(f);
                     break;
                 }
             }
         }
+        let _ = cmds.end_group();
+        let outcome = match (&failure, plan.has_changes()) {
+            (Some(_), _) => Applied::Failed,
+            (None, true) => Applied::Changed,
+            (None, false) => Applied::NothingToApply,
+        };
+        if outcome != Applied::Failed {
+            println!("edgeplan: {}", outcome.log_line(&fingerprint));
+        }
         let body = applied_body(self.ctx, &plan, &reports, failure.as_ref(), &fingerprint);
         out.summary(&body);
-        self.reporter.applied(&body, &fingerprint).await?;
+        out.failure_in_summary = failure.is_some();
+        self.reporter
+            .applied(&body, &fingerprint, outcome, out)
+            .await?;
         match failure {
             Some(f) => Err(f),
             None => Ok(Exit::Success),
@@ -234,243 +313,4 @@ impl<P: Provider> Flow<'_, P> {
         let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
         blocked
     }
-}
-
-/// Where results go besides the summary: the sticky comment, or the merged PRs' reports.
-struct Reporter<'a> {
-    ctx: &'a Context,
-    github: Option<&'a Client>,
-    report: Report,
-}
-
-impl Reporter<'_> {
-    /// The sticky preview comment (pull requests).
-    async fn preview(&self, body: &str, out: &mut Outputs) -> Result<(), Failure> {
-        let (Report::StickyComment { pr }, Some(client), Some(repo)) =
-            (self.report, self.github, self.ctx.repository.as_ref())
-        else {
-            return Ok(());
-        };
-        let sticky = comment::upsert(
-            client,
-            repo,
-            pr,
-            &comment::marker(None),
-            body,
-            &Author::default(),
-        )
-        .await
-        .map_err(github_failure)?;
-        println!(
-            "edgeplan: preview comment {:?}: {}",
-            sticky.outcome, sticky.url
-        );
-        out.set("comment-url", &sticky.url);
-        Ok(())
-    }
-
-    /// The apply report on each PR the pushed commit merged, one per commit (re-runs update it).
-    async fn applied(&self, body: &str, fingerprint: &str) -> Result<(), Failure> {
-        let (Report::MergedPulls, Some(client), Some(repo), Some(sha)) = (
-            self.report,
-            self.github,
-            self.ctx.repository.as_ref(),
-            self.ctx.sha.as_deref(),
-        ) else {
-            return Ok(());
-        };
-        let default = self.ctx.event.default_branch.as_deref().unwrap_or_default();
-        let pulls = client
-            .pulls_for_commit(repo, sha, default)
-            .await
-            .map_err(github_failure)?;
-        if pulls.is_empty() {
-            println!(
-                "edgeplan: {sha} merged no pull request (a direct push); the step summary has the report"
-            );
-        }
-        for pr in pulls {
-            let preview = preview_fingerprint(client, repo, pr.number).await;
-            let verdict = match preview {
-                Some(p) if p == fingerprint => format!(
-                    "The applied plan `{fingerprint}` matches the preview this pull request showed."
-                ),
-                Some(p) => format!(
-                    "The applied plan `{fingerprint}` differs from the last preview on this pull request (`{p}`): the zone or the manifest changed after the preview. The live zone was re-read and re-planned before applying."
-                ),
-                None => "No edgeplan preview was found on this pull request to compare with."
-                    .to_string(),
-            };
-            let full = format!("{body}\n{verdict}\n");
-            comment::upsert(
-                client,
-                repo,
-                pr.number,
-                &comment::apply_marker(sha),
-                &full,
-                &Author::default(),
-            )
-            .await
-            .map_err(github_failure)?;
-        }
-        Ok(())
-    }
-}
-
-async fn preview_fingerprint(client: &Client, repo: &Repo, pr: u64) -> Option<String> {
-    let found = comment::find(client, repo, pr, &comment::marker(None), &Author::default())
-        .await
-        .ok()?;
-    found
-        .first()
-        .and_then(|c| c.body.as_deref())
-        .and_then(comment::preview_fingerprint)
-}
-
-/// The step's output and summary files (absent outside Actions: then nothing is written).
-struct Outputs {
-    output: Option<PathBuf>,
-    summary: Option<PathBuf>,
-    plan_json: PathBuf,
-}
-
-impl Outputs {
-    fn new(ctx: &Context) -> Outputs {
-        let dir = std::env::var_os("RUNNER_TEMP")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
-        Outputs {
-            output: ctx.output_path.clone(),
-            summary: ctx.summary_path.clone(),
-            plan_json: dir.join("edgeplan-plan.json"),
-        }
-    }
-
-    fn set(&mut self, name: &str, value: &str) {
-        if let Some(path) = &self.output
-            && let Err(e) = files::set_output(path, name, value)
-        {
-            eprintln!(
-                "warning: cannot write output `{name}` to {}: {e}",
-                path.display()
-            );
-        }
-    }
-
-    fn summary(&mut self, markdown: &str) {
-        if let Some(path) = &self.summary
-            && let Err(e) = files::append_summary(path, markdown)
-        {
-            eprintln!(
-                "warning: cannot write the step summary {}: {e}",
-                path.display()
-            );
-        }
-    }
-
-    fn plan_outputs(&mut self, plan: &Plan) {
-        self.set(
-            "has-changes",
-            if plan.has_changes() { "true" } else { "false" },
-        );
-        match std::fs::write(&self.plan_json, render::json::render(plan)) {
-            Ok(()) => {
-                let path = self.plan_json.to_string_lossy().into_owned();
-                self.set("plan-json", &path);
-            }
-            Err(e) => eprintln!(
-                "warning: cannot write the plan JSON to {}: {e}",
-                self.plan_json.display()
-            ),
-        }
-    }
-}
-
-fn markdown_context(ctx: &Context) -> render::markdown::Context {
-    render::markdown::Context {
-        run_url: ctx.run_url(),
-        ..Default::default()
-    }
-}
-
-fn append_notice(body: &mut String, notice: Option<&str>) {
-    if let Some(n) = notice {
-        body.push_str(&format!("\n> **Note:** {n}\n"));
-    }
-}
-
-fn strip_marker(body: &str) -> &str {
-    match body.split_once('\n') {
-        Some((first, rest)) if first.starts_with("<!--") => rest,
-        _ => body,
-    }
-}
-
-fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
-    let mut body = format!(
-        "{}\n### edgeplan: manifest valid\n\n",
-        comment::marker(None)
-    );
-    body.push_str("| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n");
-    for m in manifests {
-        body.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            workflow::workspace_relative(&m.source, ctx.workspace.as_deref()),
-            m.zone,
-            m.owner,
-            m.endpoints.len()
-        ));
-    }
-    body.push_str("\nOnly offline validation ran; no DNS preview was computed.\n");
-    if let Some(url) = ctx.run_url() {
-        body.push_str(&format!("\n[Workflow run]({url})\n"));
-    }
-    body
-}
-
-fn applied_body(
-    ctx: &Context,
-    plan: &Plan,
-    reports: &[ZoneReport],
-    failure: Option<&Failure>,
-    fingerprint: &str,
-) -> String {
-    let mut body = String::from("### edgeplan: apply\n\n");
-    if !plan.has_changes() {
-        body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
-    }
-    if !reports.is_empty() {
-        body.push_str("| zone | created | updated | deleted | batches | time |\n|---|---:|---:|---:|---:|---:|\n");
-        for r in reports {
-            body.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {:.1} s |\n",
-                r.zone,
-                r.created,
-                r.updated,
-                r.deleted,
-                r.batches,
-                r.elapsed.as_secs_f64()
-            ));
-        }
-        body.push_str("\nEach zone was re-read after applying: a fresh plan is empty.\n\n");
-    }
-    if let Some(f) = failure {
-        body.push_str(&format!("**Apply failed:** {}\n\n", f.message));
-        if let Some(h) = &f.help {
-            body.push_str(&format!("{h}\n\n"));
-        }
-    }
-    body.push_str(&format!("Plan fingerprint: `{fingerprint}`\n"));
-    if let Some(url) = ctx.run_url() {
-        body.push_str(&format!("\n[Workflow run]({url})\n"));
-    }
-    body
-}
-
-fn github_failure(e: crate::github::error::Error) -> Failure {
-    let help = e.help().map(str::to_string);
-    let mut f = Failure::new(Exit::Api, e.to_string());
-    f.help = help;
-    f
 }

@@ -140,6 +140,11 @@ impl GitHub {
             .collect()
     }
 
+    /// Every stored comment, on any repository and issue.
+    pub fn all_comments(&self) -> Vec<StoredComment> {
+        self.lock().comments.clone()
+    }
+
     /// Registers a PR for `GET /repos/{repo}/commits/{sha}/pulls`.
     pub fn add_pull(&self, repo: &str, sha: &str, pull: Value) {
         self.lock()

@@ -1,0 +1,440 @@
+//! Where the action's results go besides the log: the sticky preview comment on a pull request,
+//! the apply report on the pull request(s) a pushed commit merged, the step summary and the
+//! step outputs.
+//!
+//! The merged pull requests come from `GET /repos/{o}/{r}/commits/{sha}/pulls`
+//! (<https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit>);
+//! the report compares the applied plan's fingerprint with the one the PR's preview showed, so a
+//! reviewer sees whether what landed is what they approved. Outputs and summary formats are in
+//! `github::files`.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::apply::ZoneReport;
+use crate::exit::Exit;
+use crate::github::client::Client;
+use crate::github::comment::{self, Author, Outcome};
+use crate::github::dispatch::Report;
+use crate::github::event::{Context, Repo};
+use crate::github::{files, workflow};
+use crate::manifest::Problem;
+use crate::plan::{Desired, Plan};
+use crate::render;
+use crate::render::markdown::Context as MdContext;
+
+use super::super::Failure;
+
+/// What the apply step did, for the report's last sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Changes were sent and verified.
+    Changed,
+    /// The zones already matched: nothing was sent (a re-run, or applied earlier).
+    NothingToApply,
+    /// Conflicts or the deletion limit stopped the apply before anything was sent.
+    Refused,
+    /// An API call failed part-way; the report says which chunks landed.
+    Failed,
+}
+
+impl Applied {
+    pub fn log_line(self, fingerprint: &str) -> String {
+        match self {
+            Applied::Changed => format!("applied plan {fingerprint}"),
+            Applied::NothingToApply => {
+                format!("nothing to apply; the zones match the manifests (plan {fingerprint})")
+            }
+            Applied::Refused => format!("apply refused; nothing was sent (plan {fingerprint})"),
+            Applied::Failed => format!("apply failed part-way (plan {fingerprint})"),
+        }
+    }
+}
+
+/// Where results go besides the summary: the sticky comment, or the merged PRs' reports.
+pub struct Reporter<'a> {
+    pub ctx: &'a Context,
+    pub github: Option<&'a Client>,
+    pub report: Report,
+}
+
+impl Reporter<'_> {
+    /// The sticky preview comment (pull requests).
+    pub async fn preview(&self, body: &str, out: &mut Outputs) -> Result<(), Failure> {
+        let (Report::StickyComment { pr }, Some(client), Some(repo)) =
+            (self.report, self.github, self.ctx.repository.as_ref())
+        else {
+            return Ok(());
+        };
+        let upserted = comment::upsert(
+            client,
+            repo,
+            pr,
+            &comment::marker(None),
+            body,
+            &Author::default(),
+        )
+        .await;
+        let sticky = match upserted {
+            Ok(sticky) => sticky,
+            // NOTE: no Cloudflare token and a token that may not write: a run without the
+            // repository's secrets (a Dependabot PR, or a fork the payload did not reveal). Its
+            // author cannot grant permissions, so this is a warning, not a failure.
+            Err(e) if e.status() == Some(403) && self.ctx.cloudflare_token.is_none() => {
+                let message = format!(
+                    "the preview comment could not be written ({e}); this run has no secrets and a read-only token, so the result is in the step summary only"
+                );
+                println!(
+                    "{}",
+                    workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
+                );
+                out.summary(&format!("\n> **Note:** {message}\n"));
+                return Ok(());
+            }
+            Err(e) => return Err(github_failure(e)),
+        };
+        let what = match sticky.outcome {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged, not re-sent",
+        };
+        println!("edgeplan: preview comment {what}: {}", sticky.url);
+        out.set("comment-url", &sticky.url);
+        Ok(())
+    }
+
+    /// The apply report on each PR the pushed commit merged, one per commit (re-runs update it).
+    /// `comment-url` is the report on the PR that the commit itself merged.
+    pub async fn applied(
+        &self,
+        body: &str,
+        fingerprint: &str,
+        outcome: Applied,
+        out: &mut Outputs,
+    ) -> Result<(), Failure> {
+        let (Report::MergedPulls, Some(client), Some(repo), Some(sha)) = (
+            self.report,
+            self.github,
+            self.ctx.repository.as_ref(),
+            self.ctx.sha.as_deref(),
+        ) else {
+            return Ok(());
+        };
+        let default = self.ctx.event.default_branch.as_deref().unwrap_or_default();
+        let pulls = client
+            .pulls_for_commit(repo, sha, default)
+            .await
+            .map_err(github_failure)?;
+        if pulls.is_empty() {
+            println!(
+                "edgeplan: {sha} merged no pull request into `{default}` (a direct push); the step summary has the report"
+            );
+        }
+        for pr in pulls {
+            let preview = preview_fingerprint(client, repo, pr.number).await;
+            let full = format!(
+                "{body}\n{}\n",
+                verdict(outcome, fingerprint, preview.as_deref())
+            );
+            let sticky = comment::upsert(
+                client,
+                repo,
+                pr.number,
+                &comment::apply_marker(sha),
+                &full,
+                &Author::default(),
+            )
+            .await
+            .map_err(github_failure)?;
+            println!("edgeplan: apply report on #{}: {}", pr.number, sticky.url);
+            out.set_once("comment-url", &sticky.url);
+        }
+        Ok(())
+    }
+}
+
+/// The report's last sentence: whether what was applied is what the preview showed.
+fn verdict(outcome: Applied, fingerprint: &str, preview: Option<&str>) -> String {
+    match (outcome, preview) {
+        (Applied::NothingToApply, _) => format!(
+            "Nothing was applied by this run: the zones already matched the manifests (plan `{fingerprint}`), so the change was applied earlier or by hand."
+        ),
+        (Applied::Refused, _) => "Nothing was applied.".to_string(),
+        (Applied::Changed | Applied::Failed, Some(p)) if p == fingerprint => format!(
+            "The {} plan `{fingerprint}` matches the preview this pull request showed.",
+            attempted(outcome)
+        ),
+        (Applied::Changed | Applied::Failed, Some(p)) => format!(
+            "The {} plan `{fingerprint}` differs from the last preview on this pull request (`{p}`): the zone or the manifest changed after the preview. The live zone was re-read and re-planned before applying.",
+            attempted(outcome)
+        ),
+        (Applied::Changed | Applied::Failed, None) => {
+            "No edgeplan preview with a plan fingerprint was found on this pull request to compare with.".to_string()
+        }
+    }
+}
+
+fn attempted(outcome: Applied) -> &'static str {
+    if outcome == Applied::Failed {
+        "attempted"
+    } else {
+        "applied"
+    }
+}
+
+async fn preview_fingerprint(client: &Client, repo: &Repo, pr: u64) -> Option<String> {
+    let found = comment::find(client, repo, pr, &comment::marker(None), &Author::default())
+        .await
+        .ok()?;
+    found
+        .first()
+        .and_then(|c| c.body.as_deref())
+        .and_then(comment::preview_fingerprint)
+}
+
+/// The step's output and summary files (absent outside Actions: then nothing is written).
+pub struct Outputs {
+    output: Option<PathBuf>,
+    summary: Option<PathBuf>,
+    plan_json: PathBuf,
+    set: BTreeSet<String>,
+    /// The summary already explains the failure being returned (the apply report does).
+    pub failure_in_summary: bool,
+}
+
+impl Outputs {
+    /// Writes to the `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, when given.
+    pub fn new(output: Option<PathBuf>, summary: Option<PathBuf>) -> Outputs {
+        let dir = std::env::var_os("RUNNER_TEMP")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir);
+        Outputs {
+            output,
+            summary,
+            // A name of its own per run, so that two edgeplan steps in one job (RUNNER_TEMP is
+            // per job) never overwrite each other's `plan-json`.
+            plan_json: dir.join(format!("edgeplan-plan-{:016x}.json", fastrand::u64(..))),
+            set: BTreeSet::new(),
+            failure_in_summary: false,
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.set.insert(name.to_string());
+        if let Some(path) = &self.output
+            && let Err(e) = files::set_output(path, name, value)
+        {
+            eprintln!(
+                "warning: cannot write output `{name}` to {}: {e}",
+                path.display()
+            );
+        }
+    }
+
+    /// Sets `name` unless an earlier call already did.
+    pub fn set_once(&mut self, name: &str, value: &str) {
+        if !self.set.contains(name) {
+            self.set(name, value);
+        }
+    }
+
+    pub fn summary(&mut self, markdown: &str) {
+        if let Some(path) = &self.summary
+            && let Err(e) = files::append_summary(path, markdown)
+        {
+            eprintln!(
+                "warning: cannot write the step summary {}: {e}",
+                path.display()
+            );
+        }
+    }
+
+    pub fn plan_outputs(&mut self, plan: &Plan) {
+        self.set(
+            "has-changes",
+            if plan.has_changes() { "true" } else { "false" },
+        );
+        match std::fs::write(&self.plan_json, render::json::render(plan)) {
+            Ok(()) => {
+                let path = self.plan_json.to_string_lossy().into_owned();
+                self.set("plan-json", &path);
+            }
+            Err(e) => eprintln!(
+                "warning: cannot write the plan JSON to {}: {e}",
+                self.plan_json.display()
+            ),
+        }
+    }
+}
+
+/// A result rendered twice: for the PR comment, under GitHub's comment size limit, and for the
+/// step summary, under the summary's much larger budget, so that the comment's "truncated; the
+/// full plan is in the job summary" is true.
+pub struct Bodies {
+    /// With the hidden marker first.
+    pub comment: String,
+    /// Without the marker.
+    pub summary: String,
+}
+
+impl Bodies {
+    fn new(ctx: &Context, notice: Option<&str>, render: impl Fn(&MdContext) -> String) -> Bodies {
+        let mut comment = render(&markdown_context(ctx, None));
+        append_notice(&mut comment, notice);
+        let mut summary =
+            strip_marker(&render(&markdown_context(ctx, Some(files::SUMMARY_BUDGET)))).to_string();
+        append_notice(&mut summary, notice);
+        Bodies { comment, summary }
+    }
+
+    pub fn plan(ctx: &Context, plan: &Plan, notice: Option<&str>) -> Bodies {
+        Bodies::new(ctx, notice, |md| render::markdown::render(plan, md))
+    }
+
+    pub fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
+        Bodies::new(ctx, notice, |md| {
+            render::markdown::render_problems(problems, md)
+        })
+    }
+}
+
+fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
+    MdContext {
+        run_url: ctx.run_url(),
+        budget,
+        ..Default::default()
+    }
+}
+
+pub fn append_notice(body: &mut String, notice: Option<&str>) {
+    if let Some(n) = notice {
+        body.push_str(&format!("\n> **Note:** {n}\n"));
+    }
+}
+
+/// The body without its hidden first-line marker (the step summary needs no marker).
+pub fn strip_marker(body: &str) -> &str {
+    match body.split_once('\n') {
+        Some((first, rest)) if first.starts_with("<!--") => rest,
+        _ => body,
+    }
+}
+
+pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
+    let mut body = format!(
+        "{}\n### edgeplan: manifest valid\n\n",
+        comment::marker(None)
+    );
+    body.push_str("| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n");
+    for m in manifests {
+        body.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            workflow::workspace_relative(&m.source, ctx.workspace.as_deref()),
+            m.zone,
+            m.owner,
+            m.endpoints.len()
+        ));
+    }
+    body.push_str("\nOnly offline validation ran; no DNS preview was computed.\n");
+    if let Some(url) = ctx.run_url() {
+        body.push_str(&format!("\n[Workflow run]({url})\n"));
+    }
+    body
+}
+
+/// One line per applied zone, as `edgeplan apply` prints it.
+pub fn report_line(r: &ZoneReport) -> String {
+    format!(
+        "{}: applied: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){}; verified: a fresh plan is empty",
+        r.zone,
+        r.created,
+        r.updated,
+        r.deleted,
+        r.batches,
+        if r.batches == 1 { "" } else { "s" },
+        r.elapsed.as_secs_f64(),
+        if r.replans > 0 {
+            format!(
+                ", re-planned {} time(s) after an unknown outcome",
+                r.replans
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+pub fn applied_body(
+    ctx: &Context,
+    plan: &Plan,
+    reports: &[ZoneReport],
+    failure: Option<&Failure>,
+    fingerprint: &str,
+) -> String {
+    let mut body = String::from("### edgeplan: apply\n\n");
+    if !plan.has_changes() {
+        body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
+    }
+    if !reports.is_empty() {
+        body.push_str("| zone | created | updated | deleted | batches | time |\n|---|---:|---:|---:|---:|---:|\n");
+        for r in reports {
+            body.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {:.1} s |\n",
+                r.zone,
+                r.created,
+                r.updated,
+                r.deleted,
+                r.batches,
+                r.elapsed.as_secs_f64()
+            ));
+        }
+        body.push_str("\nEach zone was re-read after applying: a fresh plan is empty.\n\n");
+    }
+    if let Some(f) = failure {
+        body.push_str(&format!("**Apply failed:** {}\n\n", f.message));
+        if let Some(h) = &f.help {
+            body.push_str(&format!("{h}\n\n"));
+        }
+    }
+    body.push_str(&format!("Plan fingerprint: `{fingerprint}`\n"));
+    if let Some(url) = ctx.run_url() {
+        body.push_str(&format!("\n[Workflow run]({url})\n"));
+    }
+    body
+}
+
+pub fn github_failure(e: crate::github::error::Error) -> Failure {
+    let help = e.help().map(str::to_string);
+    let mut f = Failure::new(Exit::Api, e.to_string());
+    f.help = help;
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_only_claims_a_match_for_what_was_applied() {
+        let fp = "sha256:aa";
+        assert!(verdict(Applied::Changed, fp, Some(fp)).contains("matches"));
+        assert!(verdict(Applied::Changed, fp, Some("sha256:bb")).contains("differs"));
+        assert!(verdict(Applied::Failed, fp, Some(fp)).contains("attempted plan"));
+        for o in [Applied::NothingToApply, Applied::Refused] {
+            let v = verdict(o, fp, Some(fp));
+            assert!(!v.contains("matches"), "{o:?}: {v}");
+            assert!(v.contains("Nothing was applied"), "{o:?}: {v}");
+        }
+        assert!(verdict(Applied::Changed, fp, None).contains("No edgeplan preview"));
+    }
+
+    #[test]
+    fn strip_marker_only_strips_an_html_comment_line() {
+        assert_eq!(
+            strip_marker("<!-- edgeplan:preview -->\n### x\n"),
+            "### x\n"
+        );
+        assert_eq!(strip_marker("### x\n<!-- y -->\n"), "### x\n<!-- y -->\n");
+    }
+}
