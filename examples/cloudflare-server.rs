@@ -11,7 +11,7 @@
 //! (`{"result": [...]}`) or a bare array of records; each record goes to the zone its name ends
 //! in, or to the last `--zone` given when the name is relative.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/support/standalone.rs"]
 mod support;
 
 use std::io::Write;
