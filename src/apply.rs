@@ -121,7 +121,9 @@ pub async fn apply_zone<P: Provider>(
                 Err(error) => {
                     let outcome = match error {
                         provider::Error::Rejected { .. } => Outcome::Refused,
-                        provider::Error::Api { .. } => Outcome::Failed,
+                        provider::Error::Api { .. } => {
+                            check(provider, desired, zone, records - done, batch.len()).await
+                        }
                         provider::Error::UnknownOutcome { .. } => Outcome::Unknown,
                     };
                     return Err(ApplyError {
@@ -181,6 +183,23 @@ pub async fn replan<P: Provider>(
     ))
 }
 
+/// After a batch failed with an answer that does not say whether it was processed (a 5xx may
+/// come from a proxy after the commit), reads the zone once more to tell: `pending` changes were
+/// left before the batch of `size`. Best effort: if the read fails too, the outcome stays open.
+async fn check<P: Provider>(
+    provider: &P,
+    desired: &Desired,
+    zone: &Zone,
+    pending: usize,
+    size: usize,
+) -> Outcome {
+    match replan(provider, desired, zone).await {
+        Ok(p) if p.changes.len() == pending => Outcome::NotApplied,
+        Ok(p) if p.changes.len() + size == pending => Outcome::LandedAnyway,
+        _ => Outcome::Failed,
+    }
+}
+
 /// A conflict found by the re-plan after an unknown outcome: someone else now holds a name.
 fn conflicts_since(zone: &Zone, current: &ZonePlan, landed_batches: usize) -> ApplyError {
     let names: Vec<&str> = current.conflicts.iter().map(|c| c.name.as_str()).collect();
@@ -202,8 +221,13 @@ fn conflicts_since(zone: &Zone, current: &ZonePlan, landed_batches: usize) -> Ap
 enum Outcome {
     /// Cloudflare refused it (a rule, a conflict): certainly nothing of it was applied.
     Refused,
-    /// An answer came back but not a success (auth, 5xx, 429 after retries). A batch is one
-    /// transaction, so it landed whole or not at all; a 5xx from a proxy leaves which one open.
+    /// An answer came back but not a success (auth, 5xx, 429 after retries), and a fresh read
+    /// showed the batch's changes still pending.
+    NotApplied,
+    /// As `NotApplied`, but the fresh read showed the batch's changes done.
+    LandedAnyway,
+    /// As `NotApplied`, but the zone could not be read to tell. A batch is one transaction, so
+    /// it landed whole or not at all.
     Failed,
     /// No answer came back.
     Unknown,
@@ -213,9 +237,20 @@ enum Outcome {
 /// batch requests that landed before a re-plan.
 fn landed(failed: usize, total: usize, outcome: Outcome, earlier: usize) -> String {
     let n = failed + 1;
+    const CHECKED: &str = "the zone was read again to check";
     let this = match (outcome, total) {
         (Outcome::Refused, 1) => "nothing was applied (the batch is one transaction)".to_string(),
         (Outcome::Refused, _) => format!("chunk {n} was refused and nothing of it was applied"),
+        (Outcome::NotApplied, 1) => format!("nothing was applied ({CHECKED})"),
+        (Outcome::NotApplied, _) => {
+            format!("chunk {n} failed and nothing of it was applied ({CHECKED})")
+        }
+        (Outcome::LandedAnyway, 1) => {
+            format!("the batch landed although the answer was an error ({CHECKED})")
+        }
+        (Outcome::LandedAnyway, _) => {
+            format!("chunk {n} landed although the answer was an error ({CHECKED})")
+        }
         (Outcome::Failed, 1) => {
             "the batch is one transaction: it landed whole or not at all".to_string()
         }
@@ -234,10 +269,16 @@ fn landed(failed: usize, total: usize, outcome: Outcome, earlier: usize) -> Stri
         ));
     }
     if total > 1 {
-        parts.push(match failed {
+        // The chunks before `failed` landed, and `failed` itself when the check says so.
+        let through = if outcome == Outcome::LandedAnyway {
+            n
+        } else {
+            failed
+        };
+        parts.push(match through {
             0 => format!("no chunk of {total} landed"),
             1 => format!("chunk 1 of {total} landed"),
-            _ => format!("chunks 1-{failed} of {total} landed"),
+            _ => format!("chunks 1-{through} of {total} landed"),
         });
     }
     parts.push(this);
@@ -271,6 +312,14 @@ mod tests {
         assert_eq!(
             landed(2, 3, Refused, 0),
             "chunks 1-2 of 3 landed; chunk 3 was refused and nothing of it was applied"
+        );
+        assert_eq!(
+            landed(2, 5, NotApplied, 0),
+            "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied (the zone was read again to check); chunks 4-5 were not sent"
+        );
+        assert_eq!(
+            landed(1, 2, LandedAnyway, 0),
+            "chunks 1-2 of 2 landed; chunk 2 landed although the answer was an error (the zone was read again to check)"
         );
         assert_eq!(
             landed(1, 3, Unknown, 2),

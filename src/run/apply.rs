@@ -74,7 +74,12 @@ async fn apply_all<P: Provider>(
             Ok(report) => print_report(&report, &fingerprint),
             Err(e) => {
                 let mut failure = Failure::from(e.error);
-                failure.message = format!("{}: {}; {}", e.zone, failure.message, e.landed);
+                // The provider's messages usually name the zone already.
+                failure.message = if failure.message.contains(e.zone.as_str()) {
+                    format!("{}; {}", failure.message, e.landed)
+                } else {
+                    format!("{}: {}; {}", e.zone, failure.message, e.landed)
+                };
                 if failure.help.is_none() {
                     failure.help = Some("fix the cause and run apply again: it re-reads the zone and applies only what is missing".into());
                 }
