@@ -210,7 +210,9 @@ fn conflicts_since(zone: &Zone, current: &ZonePlan, landed_batches: usize) -> Ap
                 "after an unknown outcome the zone was read again and {} is now held by a record edgeplan does not own",
                 names.join(", ")
             ),
-            help: Some("run `edgeplan plan` to see the conflict, then fix the manifest or the zone".into()),
+            help: Some(
+                "run `edgeplan plan` to see the conflict, then fix the manifest or the zone".into(),
+            ),
         },
         landed: format!("{landed_batches} batch request(s) landed before the re-plan"),
     }
@@ -254,10 +256,13 @@ fn landed(failed: usize, total: usize, outcome: Outcome, earlier: usize) -> Stri
         (Outcome::Failed, 1) => {
             "the batch is one transaction: it landed whole or not at all".to_string()
         }
-        (Outcome::Failed, _) => format!(
-            "chunk {n} failed; being one transaction it landed whole or not at all"
-        ),
-        (Outcome::Unknown, 1) => "whether the batch landed is unknown (it is one transaction: whole or not at all)".to_string(),
+        (Outcome::Failed, _) => {
+            format!("chunk {n} failed; being one transaction it landed whole or not at all")
+        }
+        (Outcome::Unknown, 1) => {
+            "whether the batch landed is unknown (it is one transaction: whole or not at all)"
+                .to_string()
+        }
         (Outcome::Unknown, _) => format!(
             "whether chunk {n} landed is unknown (it is one transaction: whole or not at all)"
         ),

@@ -1,9 +1,9 @@
 //! Chunking past the zone's batch limit (Free 200, paid 3,500), counted from the local
 //! Cloudflare's request log, and the report of which chunks landed when one fails.
 
-mod support;
 #[path = "apply_common/mod.rs"]
 mod common;
+mod support;
 
 use common::{World, list, posts};
 use support::cloudflare::{Fault, Plan};
@@ -29,7 +29,8 @@ fn a_thousand_creates_on_a_free_zone_take_exactly_five_batch_requests() {
     }
     assert!(run.stderr.contains("800 of 1000 done"), "{}", run.stderr);
     assert!(
-        run.stdout.contains("1000 created, 0 updated, 0 deleted in 5 batch requests"),
+        run.stdout
+            .contains("1000 created, 0 updated, 0 deleted in 5 batch requests"),
         "{}",
         run.stdout
     );
@@ -63,7 +64,11 @@ fn a_failure_in_chunk_three_of_five_says_which_chunks_landed_and_a_rerun_converg
     );
     assert!(run.stderr.contains("help: "), "{}", run.stderr);
     assert_eq!(w.batches().len(), 3);
-    assert_eq!(w.records().len(), 400, "chunks 1-2 whole, nothing of chunk 3");
+    assert_eq!(
+        w.records().len(),
+        400,
+        "chunks 1-2 whole, nothing of chunk 3"
+    );
 
     w.cf.clear_requests();
     w.apply().expect(0);

@@ -3,9 +3,9 @@
 //! second apply converges. The request log proves what was sent: a batch whose answer was lost
 //! is never resent blindly, so nothing is created twice.
 
-mod support;
 #[path = "apply_common/mod.rs"]
 mod common;
+mod support;
 
 use std::time::{Duration, Instant};
 
@@ -24,8 +24,10 @@ const WANTED: [&str; 3] = [
 /// A zone holding one record nobody owns, and the three-endpoint manifest.
 fn world() -> World {
     let w = World::free();
-    w.by_hand(json!({"type": "A", "name": "www", "content": "192.0.2.10", "proxied": true,
-        "comment": "managed by hand"}));
+    w.by_hand(
+        json!({"type": "A", "name": "www", "content": "192.0.2.10", "proxied": true,
+        "comment": "managed by hand"}),
+    );
     w.manifest(THREE);
     w
 }
@@ -115,7 +117,11 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
     // A 500 to a write may come from a proxy after the commit: never resent.
     assert_eq!(w.batches().len(), 1);
     assert!(run.stderr.contains("500"), "{}", run.stderr);
-    assert!(!run.stderr.contains("<html>"), "raw HTML shown: {}", run.stderr);
+    assert!(
+        !run.stderr.contains("<html>"),
+        "raw HTML shown: {}",
+        run.stderr
+    );
     assert!(
         run.stderr
             .contains("nothing was applied (the zone was read again to check)"),
@@ -135,7 +141,11 @@ fn a_batch_dropped_before_commit_is_re_planned_and_sent_again() {
     w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
     let run = w.apply().expect(0);
     assert!(run.stderr.contains("re-planning"), "{}", run.stderr);
-    assert!(run.stdout.contains("re-planned 1 time(s)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("re-planned 1 time(s)"),
+        "{}",
+        run.stdout
+    );
     let batches = w.batches();
     assert_eq!(batches.len(), 2, "the re-plan found nothing landed");
     assert_eq!(posts(&batches[1]).len(), 3);
@@ -150,7 +160,11 @@ fn a_batch_dropped_after_commit_is_not_sent_twice() {
     let w = world();
     w.cf.inject_at("POST", "/batch", 0, Fault::DropAfterWrite);
     let run = w.apply().expect(0);
-    assert!(run.stdout.contains("re-planned 1 time(s)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("re-planned 1 time(s)"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(w.batches().len(), 1, "the write landed: nothing is resent");
     assert_eq!(owned_names(&w.records()), WANTED);
     w.assert_one_record_per_name();
@@ -197,14 +211,12 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
         adder.join().expect("adder")
     });
     let mut expected = before.clone();
-    expected.push(
-        common::rec_json(
-            &w.records()
-                .into_iter()
-                .find(|r| r.id == intruder)
-                .expect("intruder"),
-        ),
-    );
+    expected.push(common::rec_json(
+        &w.records()
+            .into_iter()
+            .find(|r| r.id == intruder)
+            .expect("intruder"),
+    ));
     expected.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     assert_eq!(w.state_json(), expected, "nothing of the batch landed");
 
@@ -228,7 +240,11 @@ fn a_cname_that_appears_between_plan_and_apply_is_a_conflict_and_nothing_is_sent
     let before = w.state_json();
     w.cf.clear_requests();
     let run = w.apply().expect(1);
-    assert!(run.stderr.contains("sentiment.example.com"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sentiment.example.com"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("nobody owns"), "{}", run.stderr);
     assert!(w.batches().is_empty());
     assert_eq!(w.state_json(), before);
@@ -243,7 +259,11 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
         "{THREE}  - name: llm\n    target: gpu-01.inference.example.net\n"
     ));
     let planned = w.run(&["plan", "--format", "json"]).expect(0);
-    assert!(planned.stdout.contains("\"create\": 1"), "{}", planned.stdout);
+    assert!(
+        planned.stdout.contains("\"create\": 1"),
+        "{}",
+        planned.stdout
+    );
     // ...then, by hand, one owned record is deleted and another repointed.
     let recs = w.records();
     let sentiment = recs
@@ -264,7 +284,11 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
     }
     w.cf.clear_requests();
     let run = w.apply().expect(0);
-    assert!(run.stdout.contains("2 created, 1 updated, 0 deleted"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("2 created, 1 updated, 0 deleted"),
+        "{}",
+        run.stdout
+    );
     let batch = &w.batches()[0];
     assert_eq!(common::list(batch, "puts")[0]["id"], json!(rerank.id));
     assert_eq!(w.plan_code(), 0);
@@ -280,6 +304,32 @@ fn a_read_only_token_exits_3_naming_zone_dns_edit() {
     let before = w.state_json();
     let run = w.apply().expect(3);
     assert!(run.stderr.contains("Zone:DNS:Edit"), "{}", run.stderr);
-    assert!(!run.stderr.contains("read-only\n"), "token leaked: {}", run.stderr);
+    assert!(
+        !run.stderr.contains("read-only\n"),
+        "token leaked: {}",
+        run.stderr
+    );
     assert_eq!(w.state_json(), before);
+}
+
+#[test]
+fn unknown_outcomes_without_end_give_up_after_three_re_plans_with_exit_3() {
+    let w = world();
+    for _ in 0..4 {
+        w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
+    }
+    let run = w.apply().expect(3);
+    assert!(
+        run.stderr.contains("whether the batch landed is unknown"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        w.batches().len(),
+        4,
+        "one try and three re-plans, never a blind resend"
+    );
+    assert_eq!(w.records().len(), 1, "nothing landed");
+    w.apply().expect(0);
+    assert_eq!(owned_names(&w.records()), WANTED);
 }

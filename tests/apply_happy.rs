@@ -3,9 +3,9 @@
 //! that creates it, a plan after an apply is empty, a second apply sends nothing, and the records
 //! edgeplan does not own come out byte-identical.
 
-mod support;
 #[path = "apply_common/mod.rs"]
 mod common;
+mod support;
 
 use common::{World, list, owned_names, posts};
 use serde_json::{Value, json};
@@ -13,17 +13,27 @@ use serde_json::{Value, json};
 /// A zone with history: records edgeplan must never touch, and two it owns.
 fn seeded() -> World {
     let w = World::free();
-    w.by_hand(json!({"type": "A", "name": "www", "content": "192.0.2.10", "proxied": true,
-        "comment": "marketing site, managed by hand"}));
-    w.by_hand(json!({"type": "MX", "name": "@", "content": "mail.example.com", "priority": 10,
-        "ttl": 3600}));
-    w.by_hand(json!({"type": "TXT", "name": "_dmarc", "content": "\"v=DMARC1; p=reject\"",
-        "ttl": 3600}));
+    w.by_hand(
+        json!({"type": "A", "name": "www", "content": "192.0.2.10", "proxied": true,
+        "comment": "marketing site, managed by hand"}),
+    );
+    w.by_hand(
+        json!({"type": "MX", "name": "@", "content": "mail.example.com", "priority": 10,
+        "ttl": 3600}),
+    );
+    w.by_hand(
+        json!({"type": "TXT", "name": "_dmarc", "content": "\"v=DMARC1; p=reject\"",
+        "ttl": 3600}),
+    );
     w.by_hand(json!({"type": "A", "name": "llm", "content": "203.0.113.7", "ttl": 300}));
-    w.by_hand(json!({"type": "CNAME", "name": "embeddings", "content": "old.a.run.app",
-        "proxied": true, "comment": "edgeplan:default | e5 embeddings"}));
-    w.by_hand(json!({"type": "CNAME", "name": "retired", "content": "retired.example.net",
-        "proxied": true, "comment": "edgeplan:default"}));
+    w.by_hand(
+        json!({"type": "CNAME", "name": "embeddings", "content": "old.a.run.app",
+        "proxied": true, "comment": "edgeplan:default | e5 embeddings"}),
+    );
+    w.by_hand(
+        json!({"type": "CNAME", "name": "retired", "content": "retired.example.net",
+        "proxied": true, "comment": "edgeplan:default"}),
+    );
     w
 }
 
@@ -61,7 +71,11 @@ fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("applied plan sha256:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("applied plan sha256:"),
+        "{}",
+        run.stdout
+    );
 
     // One batch holds everything, the adopted A's delete beside its CNAME's create.
     let batches = w.batches();
@@ -94,7 +108,10 @@ fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
         .find(|r| r.name == "embeddings.example.com")
         .expect("embeddings");
     assert_eq!(embeddings.content, "embeddings-7f3kq2xz4a-uc.a.run.app");
-    assert_eq!(embeddings.comment.as_deref(), Some("edgeplan:default | e5 embeddings"));
+    assert_eq!(
+        embeddings.comment.as_deref(),
+        Some("edgeplan:default | e5 embeddings")
+    );
     assert!(embeddings.proxied);
     w.assert_one_record_per_name();
 
@@ -166,7 +183,11 @@ fn deletes_of_owned_records_leave_unowned_ones_byte_identical() {
     );
     w.cf.clear_requests();
     let run = w.apply().expect(0);
-    assert!(run.stdout.contains("0 created, 0 updated, 1 deleted"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("0 created, 0 updated, 1 deleted"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(w.batches().len(), 1);
     assert_eq!(
         owned_names(&w.records()),

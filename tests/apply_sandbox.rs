@@ -3,9 +3,9 @@
 //! apply changes nothing, records edgeplan does not own are byte-identical in the zone file, and
 //! the confirmation rules are the same as against Cloudflare.
 
-mod support;
 #[path = "apply_common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -45,10 +45,7 @@ fn unowned(dir: &Path) -> Vec<Value> {
     let mut recs: Vec<Value> = zone(dir)
         .into_iter()
         .filter(|r| {
-            !r["comment"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("edgeplan:")
+            !r["comment"].as_str().unwrap_or("").starts_with("edgeplan:")
                 && r["name"] != "llm.example.com"
         })
         .collect();
@@ -86,7 +83,11 @@ fn the_example_applies_converges_and_leaves_unowned_records_alone() {
 
     let file = std::fs::read(dir.path().join("example.com.json")).expect("zone file");
     let again = run(dir.path(), &["apply", "--yes"], &manifest).expect(0);
-    assert!(again.stdout.contains("Nothing to apply."), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("Nothing to apply."),
+        "{}",
+        again.stdout
+    );
     assert_eq!(
         std::fs::read(dir.path().join("example.com.json")).expect("zone file"),
         file,
@@ -132,5 +133,10 @@ fn sandbox_chunks_past_the_free_limit_and_converges() {
     );
     run(dir.path(), &["plan", "--detailed-exitcode"], &manifest).expect(0);
     // The other owner's records were not touched either.
-    run(dir.path(), &["plan", "--detailed-exitcode"], Path::new(MANIFEST)).expect(2);
+    run(
+        dir.path(),
+        &["plan", "--detailed-exitcode"],
+        Path::new(MANIFEST),
+    )
+    .expect(2);
 }

@@ -79,8 +79,7 @@ impl World {
             format!("endpoints:\n{endpoints}")
         };
         let path = self.dir.path().join("edgeplan.yaml");
-        std::fs::write(&path, format!("version: 1\nzone: {ZONE}\n{body}"))
-            .expect("write manifest");
+        std::fs::write(&path, format!("version: 1\nzone: {ZONE}\n{body}")).expect("write manifest");
         path
     }
 
@@ -222,7 +221,11 @@ pub fn list(req: &Logged, key: &str) -> Vec<Value> {
 pub fn owned_names(recs: &[Rec]) -> Vec<String> {
     let mut names: Vec<String> = recs
         .iter()
-        .filter(|r| r.comment.as_deref().is_some_and(|c| c.starts_with("edgeplan:default")))
+        .filter(|r| {
+            r.comment
+                .as_deref()
+                .is_some_and(|c| c.starts_with("edgeplan:default"))
+        })
         .map(|r| r.name.clone())
         .collect();
     names.sort();
