@@ -68,10 +68,15 @@ pub async fn apply_zone<P: Provider>(
     'replan: loop {
         let batches = plan::to_batches(&current, zone.batch_limit);
         let total = batches.len();
+        let records: usize = batches.iter().map(provider::Batch::len).sum();
+        let mut done = 0;
+        // Batches that landed in earlier rounds, before a re-plan: the failure report counts
+        // them apart from this round's chunks.
+        let earlier = report.batches;
         for (k, batch) in batches.iter().enumerate() {
             if total > 1 {
                 progress(&format!(
-                    "{}: applying chunk {} of {} ({} records)",
+                    "{}: applying chunk {} of {} ({} records; {done} of {records} done)",
                     zone.name,
                     k + 1,
                     total,
@@ -84,31 +89,47 @@ pub async fn apply_zone<P: Provider>(
                     report.deleted += batch.deletes.len();
                     report.updated += batch.puts.len();
                     report.created += batch.posts.len();
+                    done += batch.len();
                 }
                 Err(provider::Error::UnknownOutcome { message })
                     if report.replans < MAX_REPLANS =>
                 {
                     report.replans += 1;
                     progress(&format!(
-                        "{}: outcome of chunk {} unknown ({message}); re-reading the zone and re-planning",
+                        "{}: outcome of chunk {} of {total} unknown ({message}); re-reading the zone and re-planning",
                         zone.name,
                         k + 1
                     ));
-                    current =
-                        replan(provider, desired, zone)
-                            .await
-                            .map_err(|error| ApplyError {
+                    current = match replan(provider, desired, zone).await {
+                        Ok(p) => p,
+                        Err(error) => {
+                            return Err(ApplyError {
                                 zone: zone.name.clone(),
                                 error,
-                                landed: landed(k, total),
-                            })?;
+                                landed: format!(
+                                    "{}; the zone could not be read again to find out",
+                                    landed(k, total, Outcome::Unknown, earlier)
+                                ),
+                            });
+                        }
+                    };
+                    if !current.conflicts.is_empty() {
+                        return Err(conflicts_since(zone, &current, earlier + k));
+                    }
                     continue 'replan;
                 }
                 Err(error) => {
+                    let outcome = match error {
+                        provider::Error::Rejected { .. } => Outcome::Refused,
+                        provider::Error::Api { .. } => {
+                            check(provider, desired, zone, records - done, batch.len()).await
+                        }
+                        provider::Error::UnknownOutcome { .. } => Outcome::Unknown,
+                    };
                     return Err(ApplyError {
                         zone: zone.name.clone(),
                         error,
-                        landed: landed(k, total),
+                        landed: landed(k, total, outcome, earlier),
                     });
                 }
             }
@@ -162,23 +183,116 @@ pub async fn replan<P: Provider>(
     ))
 }
 
-/// Says which chunks landed when chunk `failed` (0-based) of `total` did not.
-fn landed(failed: usize, total: usize) -> String {
-    if total == 1 {
-        return "nothing was applied (the batch is one transaction)".into();
+/// After a batch failed with an answer that does not say whether it was processed (a 5xx may
+/// come from a proxy after the commit), reads the zone once more to tell: `pending` changes were
+/// left before the batch of `size`. Best effort: if the read fails too, the outcome stays open.
+async fn check<P: Provider>(
+    provider: &P,
+    desired: &Desired,
+    zone: &Zone,
+    pending: usize,
+    size: usize,
+) -> Outcome {
+    match replan(provider, desired, zone).await {
+        Ok(p) if p.changes.len() == pending => Outcome::NotApplied,
+        Ok(p) if p.changes.len() + size == pending => Outcome::LandedAnyway,
+        _ => Outcome::Failed,
     }
+}
+
+/// A conflict found by the re-plan after an unknown outcome: someone else now holds a name.
+fn conflicts_since(zone: &Zone, current: &ZonePlan, landed_batches: usize) -> ApplyError {
+    let names: Vec<&str> = current.conflicts.iter().map(|c| c.name.as_str()).collect();
+    ApplyError {
+        zone: zone.name.clone(),
+        error: provider::Error::Rejected {
+            message: format!(
+                "after an unknown outcome the zone was read again and {} is now held by a record edgeplan does not own",
+                names.join(", ")
+            ),
+            help: Some(
+                "run `edgeplan plan` to see the conflict, then fix the manifest or the zone".into(),
+            ),
+        },
+        landed: format!("{landed_batches} batch request(s) landed before the re-plan"),
+    }
+}
+
+/// How a batch failed, for the sentence saying what landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Cloudflare refused it (a rule, a conflict): certainly nothing of it was applied.
+    Refused,
+    /// An answer came back but not a success (auth, 5xx, 429 after retries), and a fresh read
+    /// showed the batch's changes still pending.
+    NotApplied,
+    /// As `NotApplied`, but the fresh read showed the batch's changes done.
+    LandedAnyway,
+    /// As `NotApplied`, but the zone could not be read to tell. A batch is one transaction, so
+    /// it landed whole or not at all.
+    Failed,
+    /// No answer came back.
+    Unknown,
+}
+
+/// Says which chunks landed when chunk `failed` (0-based) of `total` did not, after `earlier`
+/// batch requests that landed before a re-plan.
+fn landed(failed: usize, total: usize, outcome: Outcome, earlier: usize) -> String {
     let n = failed + 1;
-    let done = match failed {
-        0 => format!("no chunk of {total} landed"),
-        1 => format!("chunk 1 of {total} landed"),
-        _ => format!("chunks 1-{failed} of {total} landed"),
+    const CHECKED: &str = "the zone was read again to check";
+    let this = match (outcome, total) {
+        (Outcome::Refused, 1) => "nothing was applied (the batch is one transaction)".to_string(),
+        (Outcome::Refused, _) => format!("chunk {n} was refused and nothing of it was applied"),
+        (Outcome::NotApplied, 1) => format!("nothing was applied ({CHECKED})"),
+        (Outcome::NotApplied, _) => {
+            format!("chunk {n} failed and nothing of it was applied ({CHECKED})")
+        }
+        (Outcome::LandedAnyway, 1) => {
+            format!("the batch landed although the answer was an error ({CHECKED})")
+        }
+        (Outcome::LandedAnyway, _) => {
+            format!("chunk {n} landed although the answer was an error ({CHECKED})")
+        }
+        (Outcome::Failed, 1) => {
+            "the batch is one transaction: it landed whole or not at all".to_string()
+        }
+        (Outcome::Failed, _) => {
+            format!("chunk {n} failed; being one transaction it landed whole or not at all")
+        }
+        (Outcome::Unknown, 1) => {
+            "whether the batch landed is unknown (it is one transaction: whole or not at all)"
+                .to_string()
+        }
+        (Outcome::Unknown, _) => format!(
+            "whether chunk {n} landed is unknown (it is one transaction: whole or not at all)"
+        ),
     };
-    let rest = match total - n {
-        0 => String::new(),
-        1 => format!("; chunk {total} was not sent"),
-        _ => format!("; chunks {}-{total} were not sent", n + 1),
-    };
-    format!("{done}; chunk {n} failed and nothing of it was applied{rest}")
+    let mut parts = Vec::new();
+    if earlier > 0 {
+        parts.push(format!(
+            "{earlier} batch request(s) landed before a re-plan"
+        ));
+    }
+    if total > 1 {
+        // The chunks before `failed` landed, and `failed` itself when the check says so.
+        let through = if outcome == Outcome::LandedAnyway {
+            n
+        } else {
+            failed
+        };
+        parts.push(match through {
+            0 => format!("no chunk of {total} landed"),
+            1 => format!("chunk 1 of {total} landed"),
+            _ => format!("chunks 1-{through} of {total} landed"),
+        });
+    }
+    parts.push(this);
+    match total - n {
+        0 => {}
+        1 => parts.push(format!("chunk {total} was not sent")),
+        _ => parts.push(format!("chunks {}-{total} were not sent", n + 1)),
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]
@@ -187,25 +301,34 @@ mod tests {
 
     #[test]
     fn landed_says_which_chunks_landed() {
+        use Outcome::*;
         assert_eq!(
-            landed(0, 1),
+            landed(0, 1, Refused, 0),
             "nothing was applied (the batch is one transaction)"
         );
         assert_eq!(
-            landed(0, 3),
-            "no chunk of 3 landed; chunk 1 failed and nothing of it was applied; chunks 2-3 were not sent"
+            landed(0, 3, Refused, 0),
+            "no chunk of 3 landed; chunk 1 was refused and nothing of it was applied; chunks 2-3 were not sent"
         );
         assert_eq!(
-            landed(1, 4),
-            "chunk 1 of 4 landed; chunk 2 failed and nothing of it was applied; chunks 3-4 were not sent"
+            landed(1, 4, Failed, 0),
+            "chunk 1 of 4 landed; chunk 2 failed; being one transaction it landed whole or not at all; chunks 3-4 were not sent"
         );
         assert_eq!(
-            landed(2, 3),
-            "chunks 1-2 of 3 landed; chunk 3 failed and nothing of it was applied"
+            landed(2, 3, Refused, 0),
+            "chunks 1-2 of 3 landed; chunk 3 was refused and nothing of it was applied"
         );
         assert_eq!(
-            landed(1, 3),
-            "chunk 1 of 3 landed; chunk 2 failed and nothing of it was applied; chunk 3 was not sent"
+            landed(2, 5, NotApplied, 0),
+            "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied (the zone was read again to check); chunks 4-5 were not sent"
+        );
+        assert_eq!(
+            landed(1, 2, LandedAnyway, 0),
+            "chunks 1-2 of 2 landed; chunk 2 landed although the answer was an error (the zone was read again to check)"
+        );
+        assert_eq!(
+            landed(1, 3, Unknown, 2),
+            "2 batch request(s) landed before a re-plan; chunk 1 of 3 landed; whether chunk 2 landed is unknown (it is one transaction: whole or not at all); chunk 3 was not sent"
         );
     }
 }

@@ -61,7 +61,7 @@ const TOKENS_PAGE: &str = "https://dash.cloudflare.com/profile/api-tokens";
 pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
     let what = op.what();
     let with = |message: String| match &detail {
-        Some(d) => format!("{message}. {d}"),
+        Some(d) => format!("{}. {d}", message.trim_end_matches('.')),
         None => message,
     };
     let class = err.class();
@@ -213,7 +213,7 @@ fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -
     };
     provider::Error::Api {
         message: match detail {
-            Some(d) => format!("{message}. {d}"),
+            Some(d) => format!("{}. {d}", message.trim_end_matches('.')),
             None => message,
         },
         help: Some(help),

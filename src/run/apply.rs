@@ -1,5 +1,10 @@
 //! `edgeplan apply`: plan against the live zone, check, confirm, apply each zone atomically,
-//! verify.
+//! verify (DESIGN.md sections 3 and 6; docs/apply.md).
+//!
+//! The plan shown and confirmed is always computed from a fresh read of each zone, never loaded
+//! from a file, so what is applied is what the zone needs now. Confirmation follows the contract:
+//! a prompt on a terminal (only `yes` goes ahead), and off a terminal `--yes` or `CI=true`, so a
+//! script that forgot the flag fails loudly instead of hanging on a prompt nobody sees.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -73,10 +78,15 @@ async fn apply_all<P: Provider>(
         let zone = zp.zone.clone();
         let mut progress = |line: &str| eprintln!("{line}");
         match apply::apply_zone(provider, desired, &zone, zp, &mut progress).await {
-            Ok(report) => print_report(&report),
+            Ok(report) => print_report(&report, &fingerprint),
             Err(e) => {
                 let mut failure = Failure::from(e.error);
-                failure.message = format!("{}: {}; {}", e.zone, failure.message, e.landed);
+                // The provider's messages usually name the zone already.
+                failure.message = if failure.message.contains(e.zone.as_str()) {
+                    format!("{}; {}", failure.message, e.landed)
+                } else {
+                    format!("{}: {}; {}", e.zone, failure.message, e.landed)
+                };
                 if failure.help.is_none() {
                     failure.help = Some("fix the cause and run apply again: it re-reads the zone and applies only what is missing".into());
                 }
@@ -84,13 +94,12 @@ async fn apply_all<P: Provider>(
             }
         }
     }
-    println!("Applied plan {fingerprint}.");
     Ok(Exit::Success)
 }
 
-fn print_report(r: &ZoneReport) {
+fn print_report(r: &ZoneReport, fingerprint: &str) {
     println!(
-        "{}: applied: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){}; verified: a fresh plan is empty",
+        "{}: applied plan {fingerprint}: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){}; verified: a fresh plan is empty",
         r.zone,
         r.created,
         r.updated,

@@ -210,7 +210,19 @@ pub struct State {
     pub max_per_page: usize,
     pub latency: Duration,
     pub faults: VecDeque<(Fault, usize)>,
+    /// Faults aimed at one request: see [`CloudflareServer::inject_at`].
+    pub aimed: Vec<Aimed>,
     pub log: Vec<Logged>,
+}
+
+/// A fault for the request after `skip` others with this method and a path ending in `suffix`,
+/// so a test can fail, say, exactly the third batch of an apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aimed {
+    pub method: String,
+    pub suffix: String,
+    pub skip: usize,
+    pub fault: Fault,
 }
 
 impl Default for State {
@@ -221,6 +233,7 @@ impl Default for State {
             max_per_page: 5_000,
             latency: Duration::ZERO,
             faults: VecDeque::new(),
+            aimed: Vec::new(),
             log: Vec::new(),
         }
     }
@@ -239,8 +252,22 @@ impl State {
             .find(|z| z.name.eq_ignore_ascii_case(name))
     }
 
-    /// Takes the next fault that applies to `method`, counting it down.
-    fn take_fault(&mut self, method: &str) -> Option<Fault> {
+    /// Takes the fault aimed at this request, else the next queued fault that applies to
+    /// `method`, counting it down.
+    fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let mut hit = None;
+        for (i, a) in self.aimed.iter_mut().enumerate() {
+            if a.method.eq_ignore_ascii_case(method) && path.ends_with(&a.suffix) {
+                if a.skip > 0 {
+                    a.skip -= 1;
+                } else if hit.is_none() {
+                    hit = Some(i);
+                }
+            }
+        }
+        if let Some(i) = hit {
+            return Some(self.aimed.remove(i).fault);
+        }
         let pos = self.faults.iter().position(|(f, _)| f.applies_to(method))?;
         let (fault, left) = self.faults.get_mut(pos)?;
         let fault = fault.clone();
@@ -382,6 +409,18 @@ impl CloudflareServer {
         }
     }
 
+    /// Injects `fault` into the request after the first `skip` requests whose method is `method`
+    /// and whose path (without `/client/v4`) ends in `suffix`: `inject_at("POST", "/batch", 2,
+    /// f)` hits the third batch.
+    pub fn inject_at(&self, method: &str, suffix: &str, skip: usize, fault: Fault) {
+        self.state().aimed.push(Aimed {
+            method: method.to_string(),
+            suffix: suffix.to_string(),
+            skip,
+            fault,
+        });
+    }
+
     pub fn set_latency(&self, ms: u64) {
         self.state().latency = Duration::from_millis(ms);
     }
@@ -411,8 +450,8 @@ impl CloudflareServer {
 async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
     let (latency, fault) = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-        let fault = s.take_fault(&req.method);
         let path = routes::strip_prefix(&req.path).to_string();
+        let fault = s.take_fault(&req.method, &path);
         s.log.push(Logged {
             method: req.method.clone(),
             path,

@@ -1,0 +1,127 @@
+//! Benchmark: `edgeplan apply` of 1,000 creates on a Free zone, with latency injected per request.
+//!
+//! Starts the local Cloudflare (the code of `examples/cloudflare-server.rs`, in-process so its
+//! request log can be read) with an empty Free zone and 20 ms latency, then runs the edgeplan
+//! binary given by `--bin` (the release build; see `bench/apply.sh`) as a user would:
+//! `edgeplan apply --yes` with a 1,000-endpoint manifest and a scrubbed environment. Each run starts
+//! from an empty zone. Reports the requests made (by method and path, from the server's log) and
+//! the wall time of the whole process, median of `--runs`. Goal (issue 5): 5 batch requests on a
+//! Free zone (200 per batch), and a wall time dominated by the 8 round trips, not by edgeplan.
+//!
+//! Flags: `--bin PATH` (required), `--endpoints N` (1000), `--latency-ms MS` (20), `--runs N` (5).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use support::cloudflare::{CloudflareServer, Plan, TOKEN};
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1).map(String::as_str)
+}
+
+fn number(args: &[String], name: &str, default: u64) -> Result<u64, String> {
+    flag(args, name).map_or(Ok(default), |v| {
+        v.parse()
+            .map_err(|_| format!("{name}: `{v}` is not a number"))
+    })
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(64)
+        }
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let bin = flag(&args, "--bin").ok_or("--bin PATH (the edgeplan binary) is required")?;
+    let n = number(&args, "--endpoints", 1000)? as usize;
+    let latency = number(&args, "--latency-ms", 20)?;
+    let runs = number(&args, "--runs", 5)?.max(1);
+
+    let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+    let manifest = dir.path().join("edgeplan.yaml");
+    let mut text = String::from("version: 1\nzone: bench.example\nendpoints:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  - name: model-{i:04}\n    target: origin-{i}.inference.example.net\n    comment: model {i}\n"
+        ));
+    }
+    std::fs::write(&manifest, text).map_err(|e| format!("write manifest: {e}"))?;
+
+    let cf = CloudflareServer::start();
+    cf.seed_zone("bench.example", Plan::Free);
+    cf.set_latency(latency);
+
+    let mut times = Vec::new();
+    let mut requests = BTreeMap::new();
+    for run in 0..runs {
+        if let Some(zone) = cf.state().zones.first_mut() {
+            zone.records.clear();
+        }
+        cf.clear_requests();
+        let started = Instant::now();
+        let out = Command::new(bin)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("CLOUDFLARE_API_TOKEN", TOKEN)
+            .env("CLOUDFLARE_BASE_URL", cf.url())
+            .args(["apply", "--yes", "-m"])
+            .arg(&manifest)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("run {bin}: {e}"))?;
+        let elapsed = started.elapsed();
+        if !out.status.success() {
+            return Err(format!(
+                "run {}: exit {:?}\n{}",
+                run + 1,
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let stored = cf.records("bench.example").len();
+        if stored != n {
+            return Err(format!("run {}: {stored} records, expected {n}", run + 1));
+        }
+        requests.clear();
+        for r in cf.requests() {
+            let path = r.path.rsplit('/').next().unwrap_or("").to_string();
+            *requests
+                .entry(format!("{} {}", r.method, path))
+                .or_insert(0usize) += 1;
+        }
+        times.push(elapsed);
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let total: usize = requests.values().sum();
+    let batches = requests.get("POST batch").copied().unwrap_or(0);
+    let detail: Vec<String> = requests.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    println!(
+        "endpoints={n} zone=free latency={latency}ms runs={runs} requests={total} ({}) \
+         median={:.0}ms min={:.0}ms max={:.0}ms",
+        detail.join(", "),
+        ms(median),
+        ms(times[0]),
+        ms(times[times.len() - 1])
+    );
+    let want = n.div_ceil(200);
+    let ok = batches == want;
+    println!(
+        "goal ({want} batch requests for {n} creates on Free): {}",
+        if ok { "met" } else { "NOT met" }
+    );
+    Ok(ok)
+}
