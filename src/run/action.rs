@@ -26,7 +26,8 @@ use crate::provider::Provider;
 use crate::render;
 use crate::secret::Secret;
 
-use super::plan::build;
+use super::plan::{build, preflight};
+use crate::health;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
@@ -190,7 +191,8 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let plan = build(self.provider, self.manifests).await?;
+        let mut plan = build(self.provider, self.manifests).await?;
+        preflight(&mut plan, self.manifests).await?;
         self.log_plan(cmds, &plan);
         let blocked = self.annotate_blockers(cmds, &plan);
         let bodies = Bodies::plan(self.ctx, &plan, self.notice);
@@ -209,13 +211,18 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let plan = build(self.provider, self.manifests).await?;
+        let mut plan = build(self.provider, self.manifests).await?;
+        preflight(&mut plan, self.manifests).await?;
         self.log_plan(cmds, &plan);
         out.plan_outputs(&plan);
         let fingerprint = plan.fingerprint();
-        if self.annotate_blockers(cmds, &plan) {
+        let unhealthy = health::refusal(&plan.probes);
+        if let Some(r) = &unhealthy {
+            eprintln!("error: {}\n  help: {}", r.message, r.help);
+        }
+        if self.annotate_blockers(cmds, &plan) || unhealthy.is_some() {
             let bodies = Bodies::plan(self.ctx, &plan, None);
-            let head = "### edgeplan: apply refused\n\nThe plan has conflicts or would delete too much; nothing was applied.\n\n";
+            let head = "### edgeplan: apply refused\n\nThe plan has conflicts, would delete too much, or points at an origin whose health check failed; nothing was applied.\n\n";
             out.summary(&format!("{head}{}", bodies.summary));
             let comment = format!("{head}{}", strip_marker(&bodies.comment));
             self.reporter
