@@ -5,6 +5,7 @@
 #
 #   bash bench/validate.sh            # 10,000 endpoints
 #   N=2000 bash bench/validate.sh     # another size
+#   BIN=path/to/edgeplan bash bench/validate.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${N:-10000}"
@@ -22,8 +23,11 @@ awk -v n="$n" 'BEGIN {
 }' > "$manifest"
 echo "manifest: $n endpoints, $(wc -c < "$manifest") bytes"
 
-cargo build --release --locked --quiet
-bin=target/release/edgeplan
+bin="${BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --release --locked --quiet
+  bin=target/release/edgeplan
+fi
 "$bin" validate -m "$manifest"
 
 if command -v hyperfine >/dev/null; then
