@@ -21,13 +21,13 @@ use crate::github::client::Client;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
 use crate::github::event::Context;
 use crate::github::workflow::{self, Annotation, Commands, Level};
+use crate::health;
 use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render;
 use crate::secret::Secret;
 
 use super::plan::{build, preflight};
-use crate::health;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
