@@ -166,7 +166,7 @@ fi
 #    write, and the copy keeps the checkout clean if it ever did.
 if [[ -d examples/sandbox && -f examples/edgeplan.yaml ]]; then
   cp -r examples/sandbox "$work/sandbox"
-  if out=$("$bin" plan --sandbox "$work/sandbox" -m examples/edgeplan.yaml 2>&1); then
+  if out=$("$bin" plan --sandbox "$work/sandbox" -m examples/edgeplan.yaml --skip-health 2>&1); then
     pass "sandbox plan ($(printf '%s\n' "$out" | wc -l) lines of output)"
   else
     fail "plan --sandbox examples/sandbox -m examples/edgeplan.yaml exited $?: $out"
@@ -204,7 +204,7 @@ if $bench; then
     hyperfine --warmup 3 --runs 30 -N --export-json "$work/version.json" "$bin --version"
     if [[ -d examples/sandbox && -f examples/edgeplan.yaml ]]; then
       hyperfine --warmup 3 --runs 20 -N --export-json "$work/plan.json" \
-        "$bin plan --sandbox $work/sandbox -m examples/edgeplan.yaml"
+        "$bin plan --sandbox $work/sandbox -m examples/edgeplan.yaml --skip-health"
     fi
   else
     echo "skipped: timings (hyperfine is not installed)"

@@ -9,7 +9,7 @@ const EXAMPLES: &str = "\
 Examples:
   edgeplan validate                              # check ./edgeplan.yaml offline
   edgeplan validate -m 'dns/*.yaml'              # several manifests, one zone each
-  edgeplan plan --sandbox examples/sandbox -m examples/edgeplan.yaml
+  edgeplan plan --sandbox examples/sandbox -m examples/edgeplan.yaml --skip-health
   edgeplan plan --format json --out plan.json --detailed-exitcode
   edgeplan apply --yes                           # needs CLOUDFLARE_API_TOKEN (Zone:DNS:Edit)
   edgeplan schema > edgeplan.schema.json
@@ -39,7 +39,7 @@ pub enum Command {
     /// Re-plan against the live zone and apply the changes atomically.
     Apply(ApplyArgs),
     /// The GitHub Action entry point: plan on pull requests, apply on merge.
-    Action,
+    Action(ActionArgs),
     /// Print the manifest's JSON Schema.
     Schema,
 }
@@ -58,9 +58,28 @@ pub struct ManifestArgs {
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// Use a local sandbox directory (one `<zone>.json` per zone) instead of Cloudflare.
-    #[arg(long, value_name = "DIR", env = "EDGEPLAN_SANDBOX")]
+    /// Use a local sandbox directory (one `<zone>.json` per zone) instead of Cloudflare
+    /// [env: EDGEPLAN_SANDBOX].
+    #[arg(long, value_name = "DIR")]
     pub sandbox: Option<PathBuf>,
+}
+
+impl TargetArgs {
+    /// `--sandbox`, else a non-empty `EDGEPLAN_SANDBOX` (CI systems often export empty
+    /// variables; an empty one means "not set").
+    pub fn sandbox_dir(&self) -> Option<PathBuf> {
+        self.sandbox.clone().or_else(|| {
+            std::env::var_os("EDGEPLAN_SANDBOX")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ActionArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -75,7 +75,8 @@ fn too_many_deletes_are_refused_until_allow_deletes() {
 }
 
 #[test]
-fn without_a_token_or_sandbox_apply_exits_1_naming_both() {
+/// No target at all is a usage error (64): neither a token nor a sandbox was given.
+fn without_a_token_or_sandbox_apply_exits_64_naming_both() {
     let w = World::free();
     let manifest = w.manifest(ONE);
     let out = edgeplan()
@@ -83,7 +84,7 @@ fn without_a_token_or_sandbox_apply_exits_1_naming_both() {
         .arg(&manifest)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("CLOUDFLARE_API_TOKEN"), "{stderr}");
     assert!(stderr.contains("--sandbox"), "{stderr}");

@@ -245,7 +245,11 @@ fn a_cname_that_appears_between_plan_and_apply_is_a_conflict_and_nothing_is_sent
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("nobody owns"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a record edgeplan does not own"),
+        "{}",
+        run.stderr
+    );
     assert!(w.batches().is_empty());
     assert_eq!(w.state_json(), before);
 }

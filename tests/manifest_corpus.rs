@@ -131,3 +131,38 @@ fn two_manifests_for_the_same_zone_and_owner_name_both_files() {
     );
     assert!(stderr.contains(&a.display().to_string()), "{stderr}");
 }
+
+/// Two owners of one zone asking for the same name would both plan a create, and the second
+/// apply would fail half-way (81053): the set is refused before any plan, naming both lines.
+#[test]
+fn one_name_wanted_by_two_manifests_of_a_zone_names_both_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+    std::fs::write(
+        &a,
+        "version: 1\nzone: example.com\nendpoints:\n  - name: api\n    target: t.example.net\n",
+    )
+    .expect("write");
+    std::fs::write(
+        &b,
+        "version: 1\nzone: example.com\nowner: search\nendpoints:\n  - name: other\n    target: t.example.net\n  - name: API.example.com.\n    target: u.example.net\n",
+    )
+    .expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_edgeplan"))
+        .args(["validate", "-m"])
+        .arg(&a)
+        .arg("-m")
+        .arg(&b)
+        .output()
+        .expect("run edgeplan");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: {}:7:1: api.example.com is also wanted by {}:4",
+            b.display(),
+            a.display()
+        )),
+        "{stderr}"
+    );
+}

@@ -120,7 +120,13 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
         source = cause.source();
     }
     if dns {
-        format!("DNS lookup failed: {innermost}")
+        // The resolver's own text is a debug dump (`proto error: no records found for Query {
+        // name: Name("host."), ... }`); the name and "no address" is what a person needs.
+        if innermost.contains("no records found") {
+            "DNS lookup failed: no A or AAAA record for the origin's hostname".to_string()
+        } else {
+            format!("DNS lookup failed: {innermost}")
+        }
     } else if err.is_connect() {
         format!("could not connect: {innermost}")
     } else {

@@ -214,6 +214,8 @@ fn locate(root: &Node, path: &[Seg], key: bool) -> Pos {
 /// over the same records, so the second is an error that names the first.
 pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
     let mut first: HashMap<(&str, &str), &Path> = HashMap::new();
+    // (zone, name) -> (file, line) of the first manifest that wants the name.
+    let mut wanted: HashMap<(&str, &str), (&Path, usize)> = HashMap::new();
     let mut problems = Vec::new();
     for m in manifests {
         match first.get(&(m.zone.as_str(), m.owner.as_str())) {
@@ -232,7 +234,37 @@ pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
                 first.insert((&m.zone, &m.owner), &m.source);
             }
         }
+        // NOTE: within one file duplicates are found by validation; across files (different
+        // owners of one zone) the plans would each create the name and the apply of the second
+        // would fail half-way, so the set is refused up front.
+        let mut seen_here = std::collections::HashSet::new();
+        for e in &m.endpoints {
+            if !seen_here.insert(e.name.as_str()) {
+                continue;
+            }
+            match wanted.get(&(m.zone.as_str(), e.name.as_str())) {
+                Some((file, line)) if *file != m.source.as_path() => problems.push(Problem::new(
+                    &m.source,
+                    Pos {
+                        line: e.line,
+                        col: 1,
+                    },
+                    format!(
+                        "{} is also wanted by {}:{}; one name can have only one endpoint",
+                        e.name,
+                        file.display(),
+                        line
+                    ),
+                    Some("keep the endpoint in one manifest only".into()),
+                )),
+                Some(_) => {}
+                None => {
+                    wanted.insert((&m.zone, &e.name), (&m.source, e.line));
+                }
+            }
+        }
     }
+    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     problems
 }
 

@@ -146,6 +146,15 @@ pub fn zone(raw: &str) -> Result<String, Bad> {
     Ok(zone)
 }
 
+/// Generic top-level domains: a relative name ending in one (`api.example.org` in zone
+/// `example.com`) is almost surely a name in another zone, not `api.example.org.example.com`.
+/// Country codes are left out on purpose: `api.eu` is a plausible relative name. To mean the
+/// long name anyway, write it in full with a trailing dot.
+const GENERIC_TLDS: &[&str] = &[
+    "com", "net", "org", "io", "ai", "dev", "app", "co", "cloud", "info", "biz", "xyz", "tech",
+    "site", "online", "edu", "gov", "mil", "int",
+];
+
 /// An endpoint name, made fully qualified inside `zone` (already normalised).
 ///
 /// `@` is the apex; a name ending in the zone is already an FQDN; a name ending in a dot is
@@ -185,7 +194,8 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
         return Err(outside());
     } else {
         let tld = zone.rsplit('.').next().unwrap_or(zone);
-        if s.contains('.') && s.rsplit('.').next() == Some(tld) {
+        let last = s.rsplit('.').next().unwrap_or(&s);
+        if s.contains('.') && (last == tld || GENERIC_TLDS.contains(&last)) {
             return Err(outside());
         }
         format!("{s}.{zone}")

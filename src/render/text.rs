@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use crate::plan::{Action, Change, Plan, RecordData, ZonePlan};
+use crate::plan::{Action, Change, Holder, Plan, RecordData, ZonePlan};
 
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
@@ -69,14 +69,21 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
     for c in &z.changes {
         let _ = writeln!(out, "  {}", change(c, paint));
     }
+    // NOTE: one line each; the full message and its help are the command's error on stderr
+    // (errors print once).
     for c in &z.conflicts {
+        let holder = match &c.holder {
+            Holder::Unowned => "a record nobody owns".to_owned(),
+            Holder::Owner(o) => format!("a record of owner `{o}`"),
+        };
         let _ = writeln!(
             out,
-            "  {} {}",
+            "  {} {} is held by {holder} ({} {})",
             paint.on(RED, "! conflict"),
-            inert(&c.message())
+            inert(&c.name),
+            inert(&c.record.kind),
+            inert(&c.record.content)
         );
-        let _ = writeln!(out, "      help: {}", inert(&c.help()));
     }
     for w in &z.warnings {
         let _ = writeln!(out, "  {} {}", paint.on(YELLOW, "warning:"), inert(w));

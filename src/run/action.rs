@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::apply;
-use crate::cli::{ManifestArgs, TargetArgs};
+use crate::cli::{ActionArgs, ManifestArgs, TargetArgs};
 use crate::exit::Exit;
 use crate::github::client::Client;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
@@ -38,7 +38,7 @@ const SECRET_VARS: [&str; 2] = ["GITHUB_TOKEN", "CLOUDFLARE_API_TOKEN"];
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
 
-pub async fn run() -> Result<Exit, Failure> {
+pub async fn run(args: &ActionArgs) -> Result<Exit, Failure> {
     let mut cmds = Commands::new(std::io::stdout());
     // NOTE: masks go out before anything else, even before the context is read (a bad input
     // stops the run there), so that no later line can show a token.
@@ -64,7 +64,7 @@ pub async fn run() -> Result<Exit, Failure> {
         }
     };
     let mut out = Outputs::new(ctx.output_path.clone(), ctx.summary_path.clone());
-    let result = dispatch_and_run(&ctx, &mut cmds, &mut out).await;
+    let result = dispatch_and_run(&ctx, &args.target, &mut cmds, &mut out).await;
     if let Err(f) = &result {
         report_failure(&mut cmds, &mut out, f);
     }
@@ -99,12 +99,11 @@ fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failu
 
 async fn dispatch_and_run<W: Write>(
     ctx: &Context,
+    target: &TargetArgs,
     cmds: &mut Commands<W>,
     out: &mut Outputs,
 ) -> Result<Exit, Failure> {
-    let sandbox = std::env::var_os("EDGEPLAN_SANDBOX")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
+    let sandbox = target.sandbox_dir();
     let mut facts = Facts::from_context(ctx);
     // A sandbox stands in for Cloudflare: with one, a token is not what the preview lacks.
     facts.has_cloudflare_token |= sandbox.is_some();

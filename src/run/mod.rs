@@ -52,9 +52,7 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
             use clap::error::ErrorKind;
             let _ = err.print();
             return match err.kind() {
-                ErrorKind::DisplayHelp
-                | ErrorKind::DisplayVersion
-                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Success,
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Exit::Success,
                 _ => Exit::Usage,
             };
         }
@@ -91,7 +89,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         Command::Plan(args) => plan::run(&args).await,
         Command::Apply(args) => apply::run(&args).await,
-        Command::Action => action::run().await,
+        Command::Action(args) => action::run(&args).await,
     }
 }
 

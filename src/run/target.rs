@@ -15,13 +15,14 @@ pub enum Target {
 
 impl Target {
     pub fn from_args(args: &TargetArgs) -> Result<Target, Failure> {
-        if let Some(dir) = &args.sandbox {
+        if let Some(dir) = args.sandbox_dir() {
             return Ok(Target::Sandbox(Sandbox::new(dir)));
         }
         let token = std::env::var("CLOUDFLARE_API_TOKEN").unwrap_or_default();
         if token.trim().is_empty() {
+            // NOTE: a usage error (64): the invocation names no target to plan against.
             return Err(Failure::new(
-                Exit::Rejected,
+                Exit::Usage,
                 "no Cloudflare API token: CLOUDFLARE_API_TOKEN is not set and no --sandbox was given",
             )
             .help(

@@ -232,7 +232,7 @@ fn refused(what: &str, code: Option<u32>, message: String) -> Error {
         .map(|c| format!(" (Cloudflare code {c})"))
         .unwrap_or_default();
     Error::Rejected {
-        message: format!("the sandbox refused the batch at {what}: {message}{code}; nothing was applied"),
+        message: format!("the sandbox refused the batch at {what}: {message}{code}"),
         help: Some("Cloudflare would refuse this batch too; fix the manifest or the zone file, then plan again".into()),
     }
 }
