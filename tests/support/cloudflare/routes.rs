@@ -231,71 +231,92 @@ fn list_zones(state: &State, scope: &Scope, req: &Request) -> Response {
     paged(zones, page, per_page)
 }
 
-fn text_match(value: &str, req: &Request, field: &str) -> Option<bool> {
-    let v = value.to_ascii_lowercase();
-    let q = |op: &str| {
-        let key = if op.is_empty() {
-            field.to_string()
-        } else {
-            format!("{field}.{op}")
+/// The record filters of `GET dns_records`, parsed once per request. Text matches are
+/// case-insensitive, as Cloudflare's are.
+struct Filter {
+    /// `(field, operator, lower-cased value)`: field is name, content or comment.
+    text: Vec<(&'static str, &'static str, String)>,
+    kind: Option<String>,
+    comment_present: Option<bool>,
+    proxied: Option<bool>,
+    any: bool,
+}
+
+impl Filter {
+    fn parse(req: &Request) -> Filter {
+        let mut text = Vec::new();
+        for field in ["name", "content", "comment"] {
+            for op in ["", "exact", "contains", "startswith", "endswith"] {
+                let key = if op.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{field}.{op}")
+                };
+                if let Some(v) = req.query(&key) {
+                    text.push((field, op, v.to_ascii_lowercase()));
+                }
+            }
+        }
+        let comment_present = match (req.query("comment.present"), req.query("comment.absent")) {
+            (Some(_), _) => Some(true),
+            (None, Some(_)) => Some(false),
+            (None, None) => None,
         };
-        req.query(&key).map(str::to_ascii_lowercase)
-    };
-    let mut result: Option<bool> = None;
-    let mut and = |b: bool| result = Some(result.unwrap_or(true) && b);
-    if let Some(x) = q("") {
-        and(v == x);
+        Filter {
+            text,
+            kind: req.query("type").map(str::to_ascii_uppercase),
+            comment_present,
+            proxied: req.query("proxied").and_then(|p| p.parse().ok()),
+            any: req.query("match") == Some("any"),
+        }
     }
-    if let Some(x) = q("exact") {
-        and(v == x);
+
+    fn matches(&self, r: &Rec) -> bool {
+        let mut checks = Vec::new();
+        for (field, op, want) in &self.text {
+            let have = match *field {
+                "name" => r.name.to_ascii_lowercase(),
+                "content" => r.content.to_ascii_lowercase(),
+                _ => r.comment.as_deref().unwrap_or("").to_ascii_lowercase(),
+            };
+            checks.push(match *op {
+                "contains" => have.contains(want.as_str()),
+                "startswith" => have.starts_with(want.as_str()),
+                "endswith" => have.ends_with(want.as_str()),
+                _ => have == *want,
+            });
+        }
+        if let Some(kind) = &self.kind {
+            checks.push(r.kind == *kind);
+        }
+        if let Some(present) = self.comment_present {
+            checks.push(r.comment.is_some() == present);
+        }
+        if let Some(proxied) = self.proxied {
+            checks.push(r.proxied == proxied);
+        }
+        match (checks.is_empty(), self.any) {
+            (true, _) => true,
+            (false, true) => checks.iter().any(|c| *c),
+            (false, false) => checks.iter().all(|c| *c),
+        }
     }
-    if let Some(x) = q("contains") {
-        and(v.contains(&x));
-    }
-    if let Some(x) = q("startswith") {
-        and(v.starts_with(&x));
-    }
-    if let Some(x) = q("endswith") {
-        and(v.ends_with(&x));
-    }
-    result
 }
 
 fn list_records(zone: &ZoneState, max_per_page: usize, req: &Request) -> Response {
-    let any = req.query("match") == Some("any");
-    let mut records: Vec<&Rec> = zone
-        .records
-        .iter()
-        .filter(|r| {
-            let comment = r.comment.clone().unwrap_or_default();
-            let mut checks: Vec<bool> = Vec::new();
-            checks.extend(text_match(&r.name, req, "name"));
-            checks.extend(text_match(&r.content, req, "content"));
-            checks.extend(text_match(&comment, req, "comment"));
-            if let Some(t) = req.query("type") {
-                checks.push(r.kind.eq_ignore_ascii_case(t));
-            }
-            if req.query("comment.present").is_some() {
-                checks.push(r.comment.is_some());
-            }
-            if req.query("comment.absent").is_some() {
-                checks.push(r.comment.is_none());
-            }
-            if let Some(p) = req.query("proxied") {
-                checks.push(p.eq_ignore_ascii_case(&r.proxied.to_string()));
-            }
-            match (checks.is_empty(), any) {
-                (true, _) => true,
-                (false, true) => checks.iter().any(|c| *c),
-                (false, false) => checks.iter().all(|c| *c),
-            }
-        })
-        .collect();
+    let filter = Filter::parse(req);
+    let mut records: Vec<&Rec> = zone.records.iter().filter(|r| filter.matches(r)).collect();
     // 2025 listings are sorted by type, then name.
     records.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-    let items: Vec<Value> = records.into_iter().map(json::record).collect();
     let (page, per_page) = page_params(req, 100, max_per_page);
-    paged(items, page, per_page)
+    let total = records.len();
+    let items: Vec<Value> = records
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .map(json::record)
+        .collect();
+    ok_list(items, page, per_page, total)
 }
 
 fn create(zone: &mut ZoneState, req: &Request) -> Response {

@@ -1,0 +1,103 @@
+//! Benchmark: how many requests and how long edgeplan takes to read a 10,000-record zone.
+//!
+//! Starts the local Cloudflare in-process with 10,000 records and an injected latency per request,
+//! then times `Provider::zone` plus `Provider::records` with the real client. The goal (issue B):
+//! at most 3 list requests after the zone lookup, and under 150 ms in total with 20 ms latency.
+//! Run it with `bench/cloudflare-read.sh` (release build); flags: `--records N`, `--latency-ms MS`,
+//! `--runs N`.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use edgeplan::cloudflare::{Client, ClientOptions};
+use edgeplan::provider::Provider;
+use edgeplan::secret::Secret;
+use serde_json::json;
+use support::cloudflare::{CloudflareServer, Plan, TOKEN};
+
+fn flag(args: &[String], name: &str, default: u64) -> Result<u64, String> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(default),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("{name} needs a number")),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(64)
+        }
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n = flag(&args, "--records", 10_000)? as usize;
+    let latency = flag(&args, "--latency-ms", 20)?;
+    let runs = flag(&args, "--runs", 5)?.max(1);
+
+    let cf = CloudflareServer::start();
+    cf.seed_zone("bench.example", Plan::Pro);
+    for i in 0..n {
+        cf.try_add_record(
+            "bench.example",
+            &json!({"type": "CNAME", "name": format!("m{i}"), "content": format!("origin-{i}.example.net"),
+                    "proxied": true, "comment": format!("edgeplan:default | model {i}")}),
+        )?;
+    }
+    cf.set_latency(latency);
+    let client = Client::new(&cf.url(), Secret::new(TOKEN), ClientOptions::default())
+        .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+
+    let mut times = Vec::new();
+    let mut list_requests = 0;
+    for _ in 0..runs {
+        cf.clear_requests();
+        let started = Instant::now();
+        let count = runtime.block_on(async {
+            let zone = client.zone("bench.example", None).await?;
+            client.records(&zone).await.map(|r| r.len())
+        });
+        let elapsed = started.elapsed();
+        let count = count.map_err(|e| e.to_string())?;
+        if count != n {
+            return Err(format!("read {count} records, expected {n}"));
+        }
+        list_requests = cf
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/dns_records"))
+            .count();
+        times.push(elapsed);
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "records={n} latency={latency}ms runs={runs} zone_requests=1 list_requests={list_requests} \
+         median={:.1}ms min={:.1}ms max={:.1}ms",
+        ms(median),
+        ms(times[0]),
+        ms(times[times.len() - 1])
+    );
+    let ok = list_requests <= 3 && median < Duration::from_millis(150);
+    println!(
+        "goal (<=3 list requests, <150 ms with 20 ms latency): {}",
+        if ok { "met" } else { "NOT met" }
+    );
+    Ok(ok)
+}
