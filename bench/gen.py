@@ -36,7 +36,7 @@ def endpoint(j):
     return f"model-{j}", f"model-{j}.origin.example.net"
 
 
-def write(dirname, size, managed):
+def write(dirname, size, managed, records_per_page=None):
     os.makedirs(os.path.join(dirname, "octodns", "zones"), exist_ok=True)
     seed = []
     zone_yaml = []
@@ -60,7 +60,12 @@ def write(dirname, size, managed):
     with open(os.path.join(dirname, "octodns", "zones", f"{ZONE}.yaml"), "w") as f:
         f.write("---\n" + "".join(zone_yaml))
     with open(os.path.join(dirname, "octodns", "config.yaml"), "w") as f:
-        f.write(OCTODNS_CONFIG)
+        config = OCTODNS_CONFIG
+        if records_per_page:
+            # octoDNS's default is 100; Cloudflare accepts up to 5,000 for DNS records.
+            config = config.replace("    retry_period: 1\n",
+                                    f"    retry_period: 1\n    records_per_page: {records_per_page}\n")
+        f.write(config)
 
 
 # `api_url` and `retry_period` are options of octodns-cloudflare 1.2.0's CloudflareProvider;

@@ -184,6 +184,8 @@ def main():
     p.add_argument("--ops", default="plan,apply")
     p.add_argument("--cell-budget", type=float, default=600,
                    help="seconds one (op, size, latency) cell may take before octoDNS stops")
+    p.add_argument("--octodns-records-per-page", type=int, default=None,
+                   help="octoDNS's records_per_page (its default, 100, when not given)")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "out"))
     p.add_argument("--edgeplan", default=os.path.join(ROOT, "target", "release", "edgeplan"))
     p.add_argument("--server", default=os.path.join(ROOT, "target", "release", "examples",
@@ -197,7 +199,8 @@ def main():
         # apply, so it is the "1,000 creates on a Free zone" case. Larger zones are Enterprise.
         plan = "free" if size <= 1000 else "enterprise"
         scenarios.append((size, min(args.managed, size), plan))
-        gen.write(scenario_dir(args, scenarios[-1]), size, min(args.managed, size))
+        gen.write(scenario_dir(args, scenarios[-1]), size, min(args.managed, size),
+                  args.octodns_records_per_page)
     info = {"load_before": loadavg(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     cells = []
     for op in args.ops.split(","):
