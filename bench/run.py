@@ -192,6 +192,8 @@ def main():
                                                     "cloudflare-server"))
     p.add_argument("--venv", default=os.path.join(ROOT, "bench", ".venv"))
     args = p.parse_args()
+    # The tools run in the scenario directories, so every path handed to them is absolute.
+    args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
     scenarios = []
     for size in (int(s) for s in args.sizes.split(",")):
