@@ -5,8 +5,9 @@ octoDNS alternately (e, o, e, o, ...) so both see the same machine load, each ru
 freshly started local Cloudflare (examples/cloudflare-server.rs) seeded with the same records.
 Per run it takes: the requests the server served (its `GET /__stats` counter), the wall time of
 the tool's process (fork to exit, process start and interpreter start included), and its peak
-RSS (`/usr/bin/time -v`, "Maximum resident set size"). After each apply it checks, through the
-API, that the zone holds the expected records, so a tool that did less work cannot look faster.
+RSS (`/usr/bin/time -v`, "Maximum resident set size"). After each plan it checks that the tool
+reported exactly the managed creates and no other change, and after each apply, through the API,
+that the zone holds the expected records, so a tool that did less work cannot look faster.
 
 Stdlib only. The table goes to stdout and bench/out/table.md, raw figures to
 bench/out/results.json.
@@ -103,6 +104,13 @@ def one_run(args, tool, op, scenario, latency):
         if rc != 0:
             raise SystemExit(f"error: {tool} {op} exited {rc}; see {log}")
         requests = server.stats()["requests"]
+        if op == "plan":
+            # Both tools must have planned exactly the managed creates and nothing else.
+            want = (f"{managed} to create, 0 to update, 0 to delete" if tool == "edgeplan"
+                    else f"Creates={managed}, Updates=0, Deletes=0")
+            with open(log) as f:
+                if want not in f.read():
+                    raise SystemExit(f"error: {tool} plan did not say `{want}`; see {log}")
         if op == "apply":
             proxied = server.count("type=CNAME&proxied=true")
             total = server.count("")
