@@ -9,7 +9,9 @@
 //! Prints the API base URL (`http://127.0.0.1:PORT/client/v4`) on the first line of stdout, then
 //! serves until killed. `--seed` takes a JSON file holding either a `GET dns_records` answer
 //! (`{"result": [...]}`) or a bare array of records; each record goes to the zone its name ends
-//! in, or to the last `--zone` given when the name is relative.
+//! in, or to the last `--zone` given when the name is relative. `--record-quota` sets every zone's
+//! record quota (as Cloudflare does for large Enterprise zones). `GET /__stats` (no token) answers
+//! the number of requests served so far; `GET /__stats?reset=1` also resets the count.
 
 #[path = "../tests/support/standalone.rs"]
 mod support;
@@ -22,7 +24,7 @@ use support::cloudflare::{CloudflareServer, Plan, Scope, TOKEN};
 
 const USAGE: &str = "usage: cloudflare-server [--port N] [--zone NAME[:free|pro|business|enterprise]]... \
 [--seed FILE.json]... [--generate N] [--latency-ms MS] [--max-per-page N] [--token TOKEN] \
-[--read-only-token TOKEN]";
+[--read-only-token TOKEN] [--record-quota N]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -44,6 +46,7 @@ struct Args {
     max_per_page: Option<usize>,
     token: Option<String>,
     read_only: Vec<String>,
+    record_quota: Option<usize>,
 }
 
 fn parse(argv: Vec<String>) -> Result<Args, String> {
@@ -77,6 +80,7 @@ fn parse(argv: Vec<String>) -> Result<Args, String> {
             "--max-per-page" => args.max_per_page = Some(number(value()?)? as usize),
             "--token" => args.token = Some(value()?),
             "--read-only-token" => args.read_only.push(value()?),
+            "--record-quota" => args.record_quota = Some(number(value()?)? as usize),
             other => return Err(format!("unknown flag `{other}`")),
         }
     }
@@ -125,6 +129,13 @@ fn run(argv: Vec<String>) -> Result<(), String> {
                 "content": format!("192.0.{}.{}", (i / 250) % 250, i % 250 + 1),
                 "comment": if i % 2 == 0 { Value::Null } else { json!("edgeplan:default") }});
             cf.try_add_record(&zone, &record)?;
+        }
+    }
+    // Cloudflare raises the record quota of Enterprise zones on request; benchmarks of 10,000+
+    // record zones need that, or every create would be refused with 81045.
+    if let Some(quota) = args.record_quota {
+        for (name, _) in &args.zones {
+            cf.set_record_quota(name, quota);
         }
     }
     cf.set_latency(args.latency_ms);

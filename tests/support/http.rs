@@ -128,6 +128,11 @@ impl Server {
                         let Ok((stream, _)) = listener.accept().await else {
                             continue;
                         };
+                        // The head and the body go out in two writes: with Nagle's algorithm
+                        // the body waits for the client's (delayed, up to 40 ms) ACK of the
+                        // head, which would add ~40 ms to every request on a kept-alive
+                        // connection and swamp what benchmarks measure.
+                        let _ = stream.set_nodelay(true);
                         let handler = handler.clone();
                         tokio::spawn(async move {
                             let _ = serve_connection(stream, handler).await;

@@ -447,7 +447,31 @@ impl CloudflareServer {
     }
 }
 
+/// `GET /__stats` answers `{"requests": N, "by_method": {...}}`: the requests served since the
+/// start or the last `?reset=1`. Benchmarks read it from outside the process (the standalone
+/// example), so other tools' request counts can be compared on the same server. It is not part of
+/// Cloudflare's API, is neither logged nor delayed, and needs no token.
+fn stats(state: &mut State, req: &super::http::Request) -> super::http::Response {
+    let mut by_method = serde_json::Map::new();
+    for entry in &state.log {
+        let n = by_method
+            .get(&entry.method)
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        by_method.insert(entry.method.clone(), Value::from(n + 1));
+    }
+    let body = serde_json::json!({"requests": state.log.len(), "by_method": by_method});
+    if req.query("reset").is_some() {
+        state.log.clear();
+    }
+    super::http::Response::json(200, &body)
+}
+
 async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
+    if req.path == "/__stats" {
+        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+        return Reply::Send(stats(&mut s, &req));
+    }
     let (latency, fault) = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
         let path = routes::strip_prefix(&req.path).to_string();

@@ -151,6 +151,10 @@ pub fn handle(state: &mut State, req: &Request) -> Response {
                     Some(r) => ok(json::record(r)),
                     None => not_found(),
                 },
+                // Page rules are not modelled: every zone has none. octoDNS reads them (for its
+                // URLFWD records) unless told `pagerules: false`.
+                // <https://developers.cloudflare.com/api/resources/page_rules/methods/list/>
+                ("GET", ["pagerules"]) => ok(json!([])),
                 ("PUT", ["dns_records", rid]) => update(zone, rid, req, Mode::Overwrite),
                 ("PATCH", ["dns_records", rid]) => update(zone, rid, req, Mode::Edit),
                 ("DELETE", ["dns_records", rid]) => {
