@@ -32,6 +32,29 @@ pub struct ZoneReport {
     pub elapsed: Duration,
 }
 
+impl ZoneReport {
+    /// The one line `apply` (and the action's log) prints for a zone.
+    pub fn line(&self, fingerprint: Option<&str>) -> String {
+        let plan = fingerprint
+            .map(|f| format!(" plan {f}"))
+            .unwrap_or_default();
+        let replans = match self.replans {
+            0 => String::new(),
+            n => format!(", re-planned {n} time(s) after an unknown outcome"),
+        };
+        format!(
+            "{}: applied{plan}: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){replans}; verified: a fresh plan is empty",
+            self.zone,
+            self.created,
+            self.updated,
+            self.deleted,
+            self.batches,
+            if self.batches == 1 { "" } else { "s" },
+            self.elapsed.as_secs_f64(),
+        )
+    }
+}
+
 /// Why an apply stopped. Whatever landed before the failure is described in `landed`.
 #[derive(Debug)]
 pub struct ApplyError {

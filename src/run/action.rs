@@ -241,7 +241,7 @@ impl<P: Provider> Flow<'_, P> {
                 .await
             {
                 Ok(r) => {
-                    println!("{}", report::report_line(&r));
+                    println!("{}", r.line(None));
                     reports.push(r);
                 }
                 Err(e) => {

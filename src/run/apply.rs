@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::apply::{self, ZoneReport};
+use crate::apply;
 use crate::cli::ApplyArgs;
 use crate::exit::Exit;
 use crate::health;
@@ -18,7 +18,7 @@ use crate::render;
 
 use super::plan::{build, color_for, preflight, report_blockers};
 use super::target::{Target, with_provider};
-use super::{Failure, load_manifests, report_problems};
+use super::{Failure, load_or_report};
 
 pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
     let interactive = std::io::stdin().is_terminal();
@@ -29,12 +29,8 @@ pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
         )
         .help("pass --yes (or set CI=true) to apply without a prompt"));
     }
-    let manifests = match load_manifests(&args.manifests)? {
-        Ok(m) => m,
-        Err(problems) => {
-            report_problems(&problems);
-            return Ok(Exit::Rejected);
-        }
+    let Some(manifests) = load_or_report(&args.manifests)? else {
+        return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target)?;
     with_provider!(&target, p => apply_all(p, &manifests, args, interactive).await)
@@ -78,7 +74,7 @@ async fn apply_all<P: Provider>(
         let zone = zp.zone.clone();
         let mut progress = |line: &str| eprintln!("{line}");
         match apply::apply_zone(provider, desired, &zone, zp, &mut progress).await {
-            Ok(report) => print_report(&report, &fingerprint),
+            Ok(report) => println!("{}", report.line(Some(&fingerprint))),
             Err(e) => {
                 let mut failure = Failure::from(e.error);
                 // The provider's messages usually name the zone already.
@@ -95,27 +91,6 @@ async fn apply_all<P: Provider>(
         }
     }
     Ok(Exit::Success)
-}
-
-fn print_report(r: &ZoneReport, fingerprint: &str) {
-    println!(
-        "{}: applied plan {fingerprint}: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){}; verified: a fresh plan is empty",
-        r.zone,
-        r.created,
-        r.updated,
-        r.deleted,
-        r.batches,
-        if r.batches == 1 { "" } else { "s" },
-        r.elapsed.as_secs_f64(),
-        if r.replans > 0 {
-            format!(
-                ", re-planned {} time(s) after an unknown outcome",
-                r.replans
-            )
-        } else {
-            String::new()
-        }
-    );
 }
 
 fn ci() -> bool {

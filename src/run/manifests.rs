@@ -12,12 +12,8 @@ use crate::plan::Desired;
 use super::Failure;
 
 pub fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
-    let manifests = match load_manifests(args)? {
-        Ok(manifests) => manifests,
-        Err(problems) => {
-            report_problems(&problems);
-            return Ok(Exit::Rejected);
-        }
+    let Some(manifests) = load_or_report(args)? else {
+        return Ok(Exit::Rejected);
     };
     let mut out = std::io::stdout().lock();
     for m in &manifests {
@@ -32,6 +28,18 @@ pub fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
         );
     }
     Ok(Exit::Success)
+}
+
+/// Loads and validates the manifests; when any has problems, reports them (stderr, and
+/// annotations under GitHub Actions) and returns `None`, on which a command exits 1.
+pub fn load_or_report(args: &ManifestArgs) -> Result<Option<Vec<Desired>>, Failure> {
+    Ok(match load_manifests(args)? {
+        Ok(manifests) => Some(manifests),
+        Err(problems) => {
+            report_problems(&problems);
+            None
+        }
+    })
 }
 
 /// Expands the `-m` arguments (globs allowed) into files, in order, without duplicates.

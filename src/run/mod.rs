@@ -19,7 +19,9 @@ use crate::exit::Exit;
 use crate::manifest;
 use crate::provider;
 
-pub use manifests::{load_manifests, manifest_paths, print_problems, report_problems, validate};
+pub use manifests::{
+    load_manifests, load_or_report, manifest_paths, print_problems, report_problems, validate,
+};
 
 /// A failure a person reads: printed once on stderr as `error: message` and `  help: advice`.
 #[derive(Debug)]

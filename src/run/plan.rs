@@ -10,15 +10,11 @@ use crate::provider::{self, Provider};
 use crate::render;
 
 use super::target::{Target, with_provider};
-use super::{Failure, load_manifests, report_problems};
+use super::{Failure, load_or_report};
 
 pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
-    let manifests = match load_manifests(&args.manifests)? {
-        Ok(m) => m,
-        Err(problems) => {
-            report_problems(&problems);
-            return Ok(Exit::Rejected);
-        }
+    let Some(manifests) = load_or_report(&args.manifests)? else {
+        return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target)?;
     let mut plan = with_provider!(&target, p => build(p, &manifests).await)?;

@@ -343,28 +343,6 @@ pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
     body
 }
 
-/// One line per applied zone, as `edgeplan apply` prints it.
-pub fn report_line(r: &ZoneReport) -> String {
-    format!(
-        "{}: applied: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){}; verified: a fresh plan is empty",
-        r.zone,
-        r.created,
-        r.updated,
-        r.deleted,
-        r.batches,
-        if r.batches == 1 { "" } else { "s" },
-        r.elapsed.as_secs_f64(),
-        if r.replans > 0 {
-            format!(
-                ", re-planned {} time(s) after an unknown outcome",
-                r.replans
-            )
-        } else {
-            String::new()
-        }
-    )
-}
-
 pub fn applied_body(
     ctx: &Context,
     plan: &Plan,
