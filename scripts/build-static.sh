@@ -172,13 +172,15 @@ if [[ -d examples/sandbox && -f examples/edgeplan.yaml ]]; then
     fail "plan --sandbox examples/sandbox -m examples/edgeplan.yaml exited $?: $out"
   fi
 
-  # 6. Name resolution without NSS: a Cloudflare request to a name that cannot resolve must fail
-  #    as an API error (exit 3) without opening nsswitch.conf or an NSS module.
+  # 6. Name resolution without NSS: a Cloudflare request to `localhost` (answered from
+  #    /etc/hosts by the pure-Rust resolver, so no DNS packet leaves the machine) to a closed port
+  #    must fail as an API error (exit 3), after reading /etc/resolv.conf itself, without opening
+  #    nsswitch.conf or an NSS module, and without connecting anywhere but loopback.
   if command -v strace >/dev/null 2>&1; then
     set +e
     env -i PATH=/usr/bin:/bin HOME="$work" CLOUDFLARE_API_TOKEN=build-static-probe \
-      CLOUDFLARE_BASE_URL=https://edgeplan-nss-probe.invalid/client/v4 \
-      strace -f -qq -e trace=open,openat -o "$work/strace.log" \
+      CLOUDFLARE_BASE_URL=https://localhost:9/client/v4 EDGEPLAN_RETRY_BUDGET_MS=300 \
+      strace -f -qq -e trace=open,openat,connect -o "$work/strace.log" \
       "$bin" plan --skip-health -m examples/edgeplan.yaml >"$work/probe.out" 2>&1
     code=$?
     set -e
@@ -186,10 +188,12 @@ if [[ -d examples/sandbox && -f examples/edgeplan.yaml ]]; then
       fail "a Cloudflare request went through glibc NSS: $(grep -E 'nsswitch\.conf|libnss_' "$work/strace.log" | head -n 3)"
     elif ! grep -q 'resolv\.conf' "$work/strace.log"; then
       fail "the probe never read /etc/resolv.conf: did it resolve a name at all? (exit $code: $(head -c 400 "$work/probe.out"))"
+    elif grep 'connect(' "$work/strace.log" | grep -vqE '127\.0\.0\.1|::1|sa_family=AF_UNIX'; then
+      fail "the probe connected beyond loopback: $(grep 'connect(' "$work/strace.log" | grep -vE '127\.0\.0\.1|::1' | head -n 2)"
     elif ((code != 3)); then
-      fail "an unresolvable Cloudflare host should exit 3 (API failure), got $code: $(head -c 400 "$work/probe.out")"
+      fail "an unreachable Cloudflare API should exit 3 (API failure), got $code: $(head -c 400 "$work/probe.out")"
     else
-      pass "name resolution reads /etc/resolv.conf itself, never glibc NSS (exit 3 for an unresolvable host)"
+      pass "name resolution reads /etc/resolv.conf and /etc/hosts itself, never glibc NSS (exit 3, loopback only)"
     fi
   else
     echo "skipped: NSS probe (strace is not installed)"
