@@ -185,14 +185,20 @@ struct Flow<'a, P> {
 }
 
 impl<P: Provider> Flow<'_, P> {
+    /// Reads the zones, plans, probes origins and logs the plan in a group.
+    async fn planned<W: Write>(&self, cmds: &mut Commands<W>) -> Result<Plan, Failure> {
+        let mut plan = build(self.provider, self.manifests).await?;
+        preflight(&mut plan, self.manifests).await?;
+        self.log_plan(cmds, &plan);
+        Ok(plan)
+    }
+
     async fn plan<W: Write>(
         &self,
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let mut plan = build(self.provider, self.manifests).await?;
-        preflight(&mut plan, self.manifests).await?;
-        self.log_plan(cmds, &plan);
+        let plan = self.planned(cmds).await?;
         let blocked = self.annotate_blockers(cmds, &plan);
         let bodies = Bodies::plan(self.ctx, &plan, self.notice);
         out.plan_outputs(&plan);
@@ -210,9 +216,7 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let mut plan = build(self.provider, self.manifests).await?;
-        preflight(&mut plan, self.manifests).await?;
-        self.log_plan(cmds, &plan);
+        let plan = self.planned(cmds).await?;
         out.plan_outputs(&plan);
         let fingerprint = plan.fingerprint();
         let unhealthy = health::refusal(&plan.probes);
