@@ -109,13 +109,13 @@ fn a_file_over_one_mebibyte_is_refused_before_parsing() {
     assert!(elapsed < Duration::from_secs(2));
 }
 
-#[test]
-fn two_manifests_for_the_same_zone_and_owner_name_both_files() {
+/// Writes `a.yaml` and `b.yaml`, runs `validate -m a.yaml -m b.yaml`, expects exit 1 and
+/// returns both paths and stderr.
+fn validate_pair(a_text: &str, b_text: &str) -> (PathBuf, PathBuf, String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = "version: 1\nzone: example.com\nendpoints: []\n";
     let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
-    std::fs::write(&a, text).expect("write");
-    std::fs::write(&b, text).expect("write");
+    std::fs::write(&a, a_text).expect("write");
+    std::fs::write(&b, b_text).expect("write");
     let output = Command::new(env!("CARGO_BIN_EXE_edgeplan"))
         .args(["validate", "-m"])
         .arg(&a)
@@ -123,8 +123,16 @@ fn two_manifests_for_the_same_zone_and_owner_name_both_files() {
         .arg(&b)
         .output()
         .expect("run edgeplan");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // The paths stay meaningful in messages after the directory is gone.
+    (a, b, stderr)
+}
+
+#[test]
+fn two_manifests_for_the_same_zone_and_owner_name_both_files() {
+    let text = "version: 1\nzone: example.com\nendpoints: []\n";
+    let (a, b, stderr) = validate_pair(text, text);
     assert!(
         stderr.contains(&format!("error: {}:1:1:", b.display())),
         "{stderr}"
@@ -136,27 +144,10 @@ fn two_manifests_for_the_same_zone_and_owner_name_both_files() {
 /// apply would fail half-way (81053): the set is refused before any plan, naming both lines.
 #[test]
 fn one_name_wanted_by_two_manifests_of_a_zone_names_both_lines() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
-    std::fs::write(
-        &a,
+    let (a, b, stderr) = validate_pair(
         "version: 1\nzone: example.com\nendpoints:\n  - name: api\n    target: t.example.net\n",
-    )
-    .expect("write");
-    std::fs::write(
-        &b,
         "version: 1\nzone: example.com\nowner: search\nendpoints:\n  - name: other\n    target: t.example.net\n  - name: API.example.com.\n    target: u.example.net\n",
-    )
-    .expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_edgeplan"))
-        .args(["validate", "-m"])
-        .arg(&a)
-        .arg("-m")
-        .arg(&b)
-        .output()
-        .expect("run edgeplan");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    );
     assert!(
         stderr.contains(&format!(
             "error: {}:7:1: api.example.com is also wanted by {}:4",
