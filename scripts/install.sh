@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Installs the edgeplan binary for this runner and writes `path=<binary>` to $GITHUB_OUTPUT.
 #
-# 1. Pick the release asset for RUNNER_OS / RUNNER_ARCH (table in docs/action.md).
+# 1. Pick the release asset for RUNNER_OS / RUNNER_ARCH (table in docs/install.md).
 # 2. Look up its sha256 in checksums/<version>.sha256, committed in this action's repository
 #    (sha256sum format: "<64 hex>  <asset file name>", one asset per line).
-# 3. Download it over HTTPS with retries from the action's own GitHub release, verify the
-#    sha256 (a mismatch fails the step: the file is never run), extract under RUNNER_TEMP.
-# 4. No asset for this platform, or no checksum for this version: build this action's own
-#    source with `cargo build --release --locked` instead.
+# 3. Download it over HTTPS with retries from the GitHub release of the repository this action
+#    was taken from, verify the sha256 (a mismatch fails the step: the file is never run), and
+#    extract it under RUNNER_TEMP.
+# 4. No asset for this platform, or no checksum for this version: build this action's own source
+#    instead, in the action's own directory, with the toolchain its rust-toolchain.toml names,
+#    `--locked`, in the `fallback` profile. Nothing in the caller's workspace (a pull request's
+#    .cargo/config.toml or rust-toolchain.toml) can change that build; what the workflow author
+#    sets (environment variables, ~/.cargo/config.toml) is trusted. The built binary is not cached.
 #
 # Environment: EDGEPLAN_VERSION (empty: the version in Cargo.toml), RUNNER_OS, RUNNER_ARCH,
-# RUNNER_TEMP, GITHUB_ACTION_PATH, GITHUB_OUTPUT; EDGEPLAN_DOWNLOAD_BASE overrides the release
-# download base URL (plain http is accepted only on loopback, for tests).
+# RUNNER_TEMP, GITHUB_ACTION_PATH, GITHUB_WORKSPACE, GITHUB_REPOSITORY, GITHUB_SERVER_URL,
+# GITHUB_OUTPUT; EDGEPLAN_DOWNLOAD_BASE overrides the release download base URL (plain http is
+# accepted only on loopback, for tests).
 set -euo pipefail
 
 escape_data() {
@@ -34,6 +39,7 @@ if env | grep '^BASH_FUNC_' >/dev/null; then
   fail "refusing to run with exported bash functions (BASH_FUNC_*) in the environment"
 fi
 
+started=$SECONDS
 action_path=${GITHUB_ACTION_PATH:-$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)}
 temp=${RUNNER_TEMP:-}
 if [[ -z "$temp" ]]; then
@@ -95,27 +101,121 @@ if [[ -n "$target" ]]; then
   fi
 fi
 
+elapsed() {
+  local s=$((SECONDS - started))
+  if ((s >= 60)); then
+    printf '%dm %02ds' $((s / 60)) $((s % 60))
+  else
+    printf '%ds' "$s"
+  fi
+}
+
+# The toolchain the action's own rust-toolchain.toml names (its `channel`), or nothing.
+own_toolchain() {
+  local file="$action_path/rust-toolchain.toml"
+  [[ -f "$file" ]] || return 0
+  sed -n 's/^[[:space:]]*channel[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$file" | head -n 1
+}
+
 build_from_source() {
-  echo "edgeplan: $1; building version $version from the action's source"
+  local why=$1
+  echo "edgeplan: $why; building version $version from the action's source"
   command -v cargo >/dev/null 2>&1 ||
-    fail "$1, and cargo is not installed to build from source: install a Rust toolchain before this step (for example with rustup), or use a runner with a published binary (docs/action.md)"
+    fail "$why, and cargo is not installed to build from source: install a Rust toolchain before this step (for example with rustup), or use a runner with a published binary (docs/install.md)"
   local target_dir="$temp/edgeplan-build"
-  echo "::group::cargo build --release --locked"
-  cargo build --release --locked --manifest-path "$action_path/Cargo.toml" --target-dir "$target_dir"
+  local toolchain
+  toolchain=$(own_toolchain)
+  [[ -z "$toolchain" || "$toolchain" =~ ^[0-9A-Za-z._-]+$ ]] ||
+    fail "the action's rust-toolchain.toml names '$toolchain', not a toolchain name"
+  echo "::group::cargo build --profile fallback --locked (in $action_path${toolchain:+, toolchain $toolchain})"
+  # A subshell in the action's own directory: cargo reads .cargo/config.toml from the working
+  # directory upwards and rustup reads rust-toolchain.toml the same way, so building from the
+  # caller's workspace would let its files choose the compiler (a `rustc-wrapper`, a toolchain
+  # `path`) for the binary that then holds the Cloudflare token. RUSTUP_TOOLCHAIN pins the
+  # toolchain whatever any rust-toolchain.toml says.
+  if ! (
+    cd -- "$action_path" || exit 1
+    if [[ -n "$toolchain" ]]; then
+      export RUSTUP_TOOLCHAIN=$toolchain
+    fi
+    cargo build --profile fallback --locked --bin edgeplan --target-dir "$target_dir"
+  ); then
+    echo "::endgroup::"
+    fail "cargo build of the action's source failed after $(elapsed) (see the log above)"
+  fi
   echo "::endgroup::"
-  local bin="$target_dir/release/edgeplan"
+  local bin="$target_dir/fallback/edgeplan"
   [[ -f "$bin.exe" ]] && bin="$bin.exe"
   [[ -f "$bin" ]] || fail "cargo build finished but $bin is missing"
-  publish "$bin"
+  printf '::notice title=edgeplan install::built edgeplan %s from source in %s (%s); a release asset is the production path, see docs/install.md\n' \
+    "$version" "$(elapsed)" "$(escape_data "$why")"
+  publish "$bin" "built from source"
 }
 
 publish() {
   if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
     printf 'path=%s\n' "$1" >>"$GITHUB_OUTPUT"
   fi
-  echo "edgeplan: installed $1"
+  echo "edgeplan: installed $1 ($2, $(elapsed))"
   exit 0
 }
+
+# Sets `base`, where the release assets of this action's repository are, and `base_from`, why:
+# printed, so a run says which repository it trusted. The committed sha256 is checked whatever
+# the base.
+release_base() {
+  if [[ -n "${EDGEPLAN_DOWNLOAD_BASE:-}" ]]; then
+    base_from="EDGEPLAN_DOWNLOAD_BASE"
+    base=$EDGEPLAN_DOWNLOAD_BASE
+    return
+  fi
+  local server=${GITHUB_SERVER_URL:-https://github.com}
+  case "$server" in
+    https://* | http://127.0.0.1:* | http://localhost:*) ;; # plain http: loopback tests only
+    *) server=https://github.com ;;
+  esac
+  server=${server%/}
+  local name_re='^[A-Za-z0-9_.-]+$'
+  # GitHub's runners check an action out at <work>/_actions/<owner>/<repo>/<ref>
+  # (`github.action_repository` is empty inside composite actions). Windows paths use `\`.
+  local path=${action_path//\\//}
+  if [[ "$path" == */_actions/*/*/* ]]; then
+    local rest=${path##*/_actions/}
+    local owner=${rest%%/*}
+    rest=${rest#*/}
+    local repo=${rest%%/*}
+    if [[ "$owner" =~ $name_re && "$repo" =~ $name_re && "$owner" != .* && "$repo" != . && "$repo" != .. ]]; then
+      base_from="the action's repository $owner/$repo"
+      base="$server/$owner/$repo/releases/download"
+      return
+    fi
+  fi
+  # `uses: ./` (or a path inside the workspace): the action is the workspace's repository.
+  local workspace=${GITHUB_WORKSPACE:-}
+  workspace=${workspace//\\//}
+  if [[ -n "$workspace" && "${GITHUB_REPOSITORY:-}" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]] &&
+    [[ "$path" == "${workspace%/}" || "$path" == "${workspace%/}"/* ]]; then
+    base_from="the workspace's repository $GITHUB_REPOSITORY (the action runs from the workspace)"
+    base="$server/$GITHUB_REPOSITORY/releases/download"
+    return
+  fi
+  # Anything else (a copy outside both): the repository named in the action's Cargo.toml.
+  local repository
+  repository=$(sed -n '/^\[package\]/,/^\[/s/^repository = "\(https:\/\/[^"]*\)".*/\1/p' "$action_path/Cargo.toml" | head -n 1)
+  if [[ -n "$repository" ]]; then
+    base_from="the repository in the action's Cargo.toml"
+    base="${repository%/}/releases/download"
+    return
+  fi
+  base=""
+  base_from=""
+}
+
+release_base
+base=${base%/}
+if [[ -n "$base" ]]; then
+  echo "edgeplan: release assets: $base (from $base_from)"
+fi
 
 if [[ -z "$target" ]]; then
   build_from_source "no prebuilt binary for $os/$arch"
@@ -127,8 +227,9 @@ if [[ ! "$expected" =~ ^[0-9a-f]{64}$ ]]; then
   fail "checksums/$version.sha256 holds '$expected' for $asset, not a sha256"
 fi
 
-base=${EDGEPLAN_DOWNLOAD_BASE:-https://github.com/edgeplan/edgeplan/releases/download}
-base=${base%/}
+if [[ -z "$base" ]]; then
+  build_from_source "no release repository is known for this copy of the action (set EDGEPLAN_DOWNLOAD_BASE)"
+fi
 proto='=https'
 case "$base" in
   https://*) ;;
@@ -173,4 +274,4 @@ rm -f -- "$archive"
 bin=$(find "$dest" -maxdepth 2 -type f \( -name edgeplan -o -name edgeplan.exe \) -print -quit)
 [[ -n "$bin" ]] || fail "$asset holds no edgeplan binary"
 chmod +x "$bin"
-publish "$bin"
+publish "$bin" "release asset $asset, sha256 verified"

@@ -1,4 +1,4 @@
-//! Every recorded Cloudflare response in ../shared/fixtures/cloudflare parses into the right thing:
+//! Every recorded Cloudflare response in tests/fixtures/cloudflare parses into the right thing:
 //! old and new record shapes, zones, and each failure into the right typed error and class.
 
 use edgeplan::cloudflare::error::{Class, Error, from_response};
@@ -7,7 +7,7 @@ use edgeplan::cloudflare::{normalise, to_plan_zone};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
-        "{}/../shared/fixtures/cloudflare/{name}",
+        "{}/tests/fixtures/cloudflare/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -21,7 +21,7 @@ fn envelope<T: serde::de::DeserializeOwned>(name: &str) -> Envelope<T> {
 fn every_fixture_file_is_covered_by_a_test_here() {
     // A new fixture must get an assertion below: this fails until it does.
     let dir = format!(
-        "{}/../shared/fixtures/cloudflare",
+        "{}/tests/fixtures/cloudflare",
         env!("CARGO_MANIFEST_DIR")
     );
     let mut names: Vec<String> = std::fs::read_dir(&dir)

@@ -101,19 +101,49 @@ fn install(
     arch: &str,
     cargo_stub: Option<(&Path, &Path)>,
 ) -> Run {
+    let mut env = vec![("EDGEPLAN_DOWNLOAD_BASE", base.to_string())];
+    if let Some((_, log)) = cargo_stub {
+        env.push(("STUB_LOG", log.display().to_string()));
+    }
+    install_in(
+        action,
+        action,
+        os,
+        arch,
+        cargo_stub.map(|(dir, _)| dir),
+        &env,
+    )
+}
+
+/// Runs the script from the working directory `cwd` (the caller's workspace on a runner), with
+/// `action` as GITHUB_ACTION_PATH, a clean environment plus `env`, and `stub_dir` first on PATH.
+fn install_in(
+    action: &Path,
+    cwd: &Path,
+    os: &str,
+    arch: &str,
+    stub_dir: Option<&Path>,
+    env: &[(&str, String)],
+) -> Run {
     let runner_temp = action.join("runner-temp");
     std::fs::create_dir_all(&runner_temp).expect("temp");
     let output = action.join("github-output");
     let _ = std::fs::remove_file(&output);
     let mut path = std::env::var("PATH").unwrap_or_default();
-    if let Some((stub_dir, _)) = cargo_stub {
+    if let Some(stub_dir) = stub_dir {
         path = format!("{}:{path}", stub_dir.display());
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh");
     let mut cmd = Command::new("bash");
-    cmd.arg(script).env_clear();
-    if let Some((_, log)) = cargo_stub {
-        cmd.env("STUB_LOG", log);
+    cmd.arg(script).current_dir(cwd).env_clear();
+    // rustup and cargo find their homes through HOME unless told: keep the real ones.
+    for var in ["RUSTUP_HOME", "CARGO_HOME"] {
+        if let Some(v) = real_home(var) {
+            cmd.env(var, v);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
     }
     let out = cmd
         .env("PATH", path)
@@ -123,13 +153,26 @@ fn install(
         .env("RUNNER_TEMP", &runner_temp)
         .env("GITHUB_ACTION_PATH", action)
         .env("GITHUB_OUTPUT", &output)
-        .env("EDGEPLAN_DOWNLOAD_BASE", base)
         .output()
         .expect("bash");
     Run {
         out,
         output_file: std::fs::read_to_string(&output).unwrap_or_default(),
     }
+}
+
+/// RUSTUP_HOME / CARGO_HOME as this test process sees them (set, or the default under HOME).
+fn real_home(var: &str) -> Option<PathBuf> {
+    if let Some(v) = std::env::var_os(var) {
+        return Some(PathBuf::from(v));
+    }
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
+    let dir = PathBuf::from(home).join(if var == "RUSTUP_HOME" {
+        ".rustup"
+    } else {
+        ".cargo"
+    });
+    dir.is_dir().then_some(dir)
 }
 
 /// An action checkout: Cargo.toml at VERSION and the given checksum lines.
@@ -264,7 +307,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A `cargo` that records its arguments and produces the binary where cargo would.
+/// A `cargo` that records its arguments, working directory and RUSTUP_TOOLCHAIN, and produces
+/// the binary where cargo would.
 fn cargo_stub(dir: &Path) -> PathBuf {
     let bin = dir.join("stub-bin");
     std::fs::create_dir_all(&bin).expect("mkdir");
@@ -274,23 +318,29 @@ fn cargo_stub(dir: &Path) -> PathBuf {
         r#"#!/usr/bin/env bash
 set -eu
 printf '%s\n' "$@" > "$STUB_LOG"
+printf 'cwd=%s\n' "$PWD" > "$STUB_LOG.env"
+printf 'RUSTUP_TOOLCHAIN=%s\n' "${RUSTUP_TOOLCHAIN-<unset>}" >> "$STUB_LOG.env"
 target_dir=""
 while [ $# -gt 0 ]; do
   if [ "$1" = "--target-dir" ]; then target_dir=$2; fi
   shift
 done
-mkdir -p "$target_dir/release"
-printf '#!/bin/sh\necho built-from-source\n' > "$target_dir/release/edgeplan"
+mkdir -p "$target_dir/fallback"
+printf '#!/bin/sh\necho built-from-source\n' > "$target_dir/fallback/edgeplan"
 "#,
     )
     .expect("stub");
+    chmod_x(&stub);
+    bin
+}
+
+fn chmod_x(path: &Path) {
     let status = Command::new("chmod")
         .arg("+x")
-        .arg(&stub)
+        .arg(path)
         .status()
         .expect("chmod");
     assert!(status.success());
-    bin
 }
 
 fn fallback_run(
@@ -321,19 +371,12 @@ fn fallback_run(
 fn no_asset_for_the_platform_builds_from_source() {
     let (run, args, action, release) = fallback_run("Linux", "X86", &[]);
     assert!(run.out.status.success(), "{}", run.stdout());
-    let manifest = action.path().join("Cargo.toml").display().to_string();
     assert_eq!(
         args[..5],
-        [
-            "build",
-            "--release",
-            "--locked",
-            "--manifest-path",
-            manifest.as_str()
-        ]
+        ["build", "--profile", "fallback", "--locked", "--bin"]
     );
     let bin = run.installed().expect("path");
-    assert!(bin.ends_with("edgeplan-build/release/edgeplan"), "{bin:?}");
+    assert!(bin.ends_with("edgeplan-build/fallback/edgeplan"), "{bin:?}");
     assert!(
         run.stdout().contains("no prebuilt binary for Linux/X86"),
         "{}",
@@ -408,5 +451,301 @@ fn default_version_comes_from_the_package_table() {
             .contains(&format!("building version {VERSION}")),
         "{}",
         run.stdout()
+    );
+}
+
+/// The channel of this repository's rust-toolchain.toml: a toolchain this machine has.
+fn own_channel() -> String {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rust-toolchain.toml"
+    ))
+    .expect("rust-toolchain.toml");
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("channel = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .expect("channel")
+}
+
+/// A workspace as a pull request could leave it: `.cargo/config.toml` names a `rustc-wrapper`,
+/// `rust-toolchain.toml` a toolchain by `path`; both leave `marker` when they run.
+fn hostile_workspace(root: &Path, marker: &Path) -> PathBuf {
+    let ws = root.join("workspace");
+    let faketc = ws.join("faketc/bin");
+    std::fs::create_dir_all(ws.join(".cargo")).expect("mkdir");
+    std::fs::create_dir_all(&faketc).expect("mkdir");
+    let evil = format!(
+        "#!/bin/sh\necho \"$0 ran in $PWD\" >> '{}'\nexit 1\n",
+        marker.display()
+    );
+    let wrapper = ws.join("evil-wrapper.sh");
+    std::fs::write(&wrapper, &evil).expect("wrapper");
+    chmod_x(&wrapper);
+    for tool in ["cargo", "rustc"] {
+        std::fs::write(faketc.join(tool), &evil).expect("fake tool");
+        chmod_x(&faketc.join(tool));
+    }
+    std::fs::write(
+        ws.join(".cargo/config.toml"),
+        format!("[build]\nrustc-wrapper = \"{}\"\n", wrapper.display()),
+    )
+    .expect("config");
+    std::fs::write(
+        ws.join("rust-toolchain.toml"),
+        format!("[toolchain]\npath = \"{}\"\n", ws.join("faketc").display()),
+    )
+    .expect("toolchain");
+    ws
+}
+
+/// An action checkout where GitHub's runners put one: `<root>/_actions/acme/edgeplan/v9`.
+fn checked_out_action(root: &Path) -> PathBuf {
+    let action = root.join("_actions/acme/edgeplan/v9");
+    std::fs::create_dir_all(action.join("src")).expect("mkdir");
+    std::fs::create_dir_all(action.join("checksums")).expect("mkdir");
+    std::fs::write(
+        action.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\nedition = \"2021\"\n\n\
+             [profile.fallback]\ninherits = \"release\"\n"
+        ),
+    )
+    .expect("toml");
+    std::fs::write(
+        action.join("Cargo.lock"),
+        format!("version = 4\n\n[[package]]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\n"),
+    )
+    .expect("lock");
+    std::fs::write(
+        action.join("src/main.rs"),
+        "fn main() { println!(\"the action's own build\"); }\n",
+    )
+    .expect("main");
+    std::fs::write(
+        action.join("rust-toolchain.toml"),
+        format!("[toolchain]\nchannel = \"{}\"\n", own_channel()),
+    )
+    .expect("toolchain");
+    action
+}
+
+#[test]
+fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
+    let root = tempfile::tempdir().expect("tmp");
+    let marker = root.path().join("marker");
+    let ws = hostile_workspace(root.path(), &marker);
+    let action = checked_out_action(root.path());
+    let stub = cargo_stub(root.path());
+    let log = root.path().join("cargo-args");
+    let run = install_in(
+        &action,
+        &ws,
+        "Linux",
+        "X64",
+        Some(&stub),
+        &[
+            ("STUB_LOG", log.display().to_string()),
+            ("GITHUB_WORKSPACE", ws.display().to_string()),
+        ],
+    );
+    assert!(run.out.status.success(), "{}", run.stdout());
+    let env = std::fs::read_to_string(root.path().join("cargo-args.env")).expect("stub ran");
+    assert_eq!(
+        env,
+        format!(
+            "cwd={}\nRUSTUP_TOOLCHAIN={}\n",
+            action.display(),
+            own_channel()
+        )
+    );
+    let args: Vec<String> = std::fs::read_to_string(&log)
+        .expect("args")
+        .lines()
+        .map(String::from)
+        .collect();
+    let target_dir = action.join("runner-temp/edgeplan-build").display().to_string();
+    assert_eq!(
+        args,
+        [
+            "build",
+            "--profile",
+            "fallback",
+            "--locked",
+            "--bin",
+            "edgeplan",
+            "--target-dir",
+            target_dir.as_str()
+        ]
+    );
+    let stdout = run.stdout();
+    assert!(
+        stdout.contains(&format!(
+            "::notice title=edgeplan install::built edgeplan {VERSION} from source in "
+        )) && stdout.contains("a release asset is the production path"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(built from source, "),
+        "the path taken and its time: {stdout}"
+    );
+    assert!(!marker.exists(), "the workspace's tools ran");
+}
+
+/// The real cargo and rustup, on a one-file crate: the workspace's `rustc-wrapper` and toolchain
+/// `path` run when cargo is started from the workspace (the control), and never through the
+/// script.
+#[cfg(unix)]
+#[test]
+fn a_hostile_workspace_cannot_change_the_real_fallback_build() {
+    let root = tempfile::tempdir().expect("tmp");
+    let marker = root.path().join("marker");
+    let ws = hostile_workspace(root.path(), &marker);
+    let action = checked_out_action(root.path());
+
+    let run = install_in(
+        &action,
+        &ws,
+        "Linux",
+        "X86",
+        None,
+        &[("GITHUB_WORKSPACE", ws.display().to_string())],
+    );
+    assert!(
+        run.out.status.success(),
+        "{}{}",
+        run.stdout(),
+        String::from_utf8_lossy(&run.out.stderr)
+    );
+    let bin = run.installed().expect("path= output");
+    let printed = Command::new(&bin).output().expect("run the build");
+    assert_eq!(
+        String::from_utf8_lossy(&printed.stdout).trim(),
+        "the action's own build"
+    );
+    assert!(
+        !marker.exists(),
+        "the workspace's tools ran: {}",
+        std::fs::read_to_string(&marker).unwrap_or_default()
+    );
+
+    // Control: the same build started from the workspace runs the workspace's tools.
+    let mut control = Command::new("cargo");
+    control
+        .current_dir(&ws)
+        .args(["build", "--profile", "fallback", "--locked", "--manifest-path"])
+        .arg(action.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(root.path().join("control-target"))
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("CARGO_BUILD_RUSTC_WRAPPER");
+    let _ = control.output().expect("cargo");
+    assert!(
+        marker.exists(),
+        "the control should show the workspace's files taking over the build"
+    );
+}
+
+#[test]
+fn the_download_base_is_the_repository_the_action_was_taken_from() {
+    let root = tempfile::tempdir().expect("tmp");
+    let action = checked_out_action(root.path());
+    let target = "x86_64-unknown-linux-musl";
+    let bytes = archive(root.path(), target, false, "from-acme");
+    let asset = format!("edgeplan-{VERSION}-{target}.tar.gz");
+    std::fs::write(
+        action.join(format!("checksums/{VERSION}.sha256")),
+        format!("{}  {asset}\n", sha256(&bytes)),
+    )
+    .expect("sums");
+    let release = release_server(HashMap::from([(
+        format!("/acme/edgeplan/releases/download/v{VERSION}/{asset}"),
+        bytes,
+    )]));
+    let run = install_in(
+        &action,
+        root.path(),
+        "Linux",
+        "X64",
+        None,
+        &[
+            ("GITHUB_SERVER_URL", release.server.url()),
+            ("GITHUB_REPOSITORY", "someone/else".to_string()),
+        ],
+    );
+    let stdout = run.stdout();
+    assert!(run.out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("(from the action's repository acme/edgeplan)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(release asset edgeplan-9.9.9-x86_64-unknown-linux-musl.tar.gz, sha256 verified, "),
+        "{stdout}"
+    );
+    let bin = run.installed().expect("path");
+    let printed = Command::new("sh").arg(&bin).output().expect("run fake");
+    assert_eq!(String::from_utf8_lossy(&printed.stdout).trim(), "from-acme");
+}
+
+#[test]
+fn an_action_run_from_the_workspace_downloads_from_the_workspace_repository() {
+    let root = tempfile::tempdir().expect("tmp");
+    let action = action_dir(&[]);
+    let stub = cargo_stub(root.path());
+    let run = install_in(
+        action.path(),
+        action.path(),
+        "Linux",
+        "X64",
+        Some(&stub),
+        &[
+            ("STUB_LOG", root.path().join("log").display().to_string()),
+            ("GITHUB_WORKSPACE", action.path().display().to_string()),
+            ("GITHUB_REPOSITORY", "fork-owner/edgeplan".to_string()),
+        ],
+    );
+    let stdout = run.stdout();
+    assert!(run.out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "release assets: https://github.com/fork-owner/edgeplan/releases/download \
+             (from the workspace's repository fork-owner/edgeplan"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn elsewhere_the_download_base_falls_back_to_the_package_repository() {
+    let root = tempfile::tempdir().expect("tmp");
+    let action = action_dir(&[]);
+    let toml = action.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&toml).expect("toml");
+    std::fs::write(
+        &toml,
+        text.replace(
+            "version = ",
+            "repository = \"https://github.com/upstream/edgeplan\"\nversion = ",
+        ),
+    )
+    .expect("toml");
+    let stub = cargo_stub(root.path());
+    let run = install_in(
+        action.path(),
+        root.path(),
+        "Linux",
+        "X64",
+        Some(&stub),
+        &[("STUB_LOG", root.path().join("log").display().to_string())],
+    );
+    let stdout = run.stdout();
+    assert!(run.out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "release assets: https://github.com/upstream/edgeplan/releases/download \
+             (from the repository in the action's Cargo.toml)"
+        ),
+        "{stdout}"
     );
 }

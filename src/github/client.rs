@@ -527,7 +527,7 @@ mod tests {
             ("pull_request.opened.from-fork.json", false),
         ] {
             let path = format!(
-                "{}/../shared/fixtures/github/{file}",
+                "{}/tests/fixtures/github/{file}",
                 env!("CARGO_MANIFEST_DIR")
             );
             let text = std::fs::read_to_string(&path).expect("fixture");

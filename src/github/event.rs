@@ -346,7 +346,7 @@ mod tests {
 
     fn fixture(name: &str) -> String {
         format!(
-            "{}/../shared/fixtures/github/{name}",
+            "{}/tests/fixtures/github/{name}",
             env!("CARGO_MANIFEST_DIR")
         )
     }

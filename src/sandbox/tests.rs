@@ -7,7 +7,7 @@ use crate::provider::NewRecord;
 
 const LISTING: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/cloudflare/lexicon-2025-dns-records-list.json"
+    "/tests/fixtures/cloudflare/lexicon-2025-dns-records-list.json"
 );
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {

@@ -4,7 +4,7 @@
 //! working directory set to `GITHUB_WORKSPACE`, against the local GitHub and Cloudflare servers.
 //!
 //! Variables per <https://docs.github.com/en/actions/reference/workflows-and-actions/variables>;
-//! payloads are the recorded ones in `../shared/fixtures/github/`, adapted per test (repository
+//! payloads are the recorded ones in `tests/fixtures/github/`, adapted per test (repository
 //! name, default branch, ref) so that they point at the local servers' state.
 
 #![allow(dead_code)]
@@ -29,10 +29,10 @@ pub const ZONE: &str = "example.com";
 /// A commit SHA for push payloads.
 pub const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
-/// A recorded payload from `../shared/fixtures/github/`.
+/// A recorded payload from `tests/fixtures/github/`.
 pub fn payload(file: &str) -> Value {
     let path = format!(
-        "{}/../shared/fixtures/github/{file}",
+        "{}/tests/fixtures/github/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -1,5 +1,5 @@
 //! The local Cloudflare's JSON: envelopes, record and zone objects, ids and timestamps, shaped
-//! like the 2025 recordings in `fixtures/cloudflare` (no `zone_id`, `zone_name` or `locked`;
+//! like the 2025 recordings in `tests/fixtures/cloudflare` (no `zone_id`, `zone_name` or `locked`;
 //! `comment: null`; `tags: []`; timestamps with trailing zeros trimmed).
 
 use std::time::{SystemTime, UNIX_EPOCH};
