@@ -180,3 +180,28 @@ fn error_envelopes_become_typed_errors() {
     assert_eq!((f.code(), f.class()), (6003, Class::Permission));
     assert_eq!(f.innermost().map(|m| m.code), Some(6103));
 }
+
+#[test]
+fn every_recorded_fixture_names_its_source_and_licence() {
+    // tests/fixtures/{cloudflare,github}/SOURCES.md: one table row per file, with its licence.
+    for dir in ["cloudflare", "github"] {
+        let dir = format!("{}/tests/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
+        let sources = std::fs::read_to_string(format!("{dir}/SOURCES.md")).expect("SOURCES.md");
+        for entry in std::fs::read_dir(&dir).expect("fixtures dir").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".json") {
+                continue;
+            }
+            let row = sources
+                .lines()
+                .find(|l| l.starts_with('|') && l.contains(&name))
+                .unwrap_or_else(|| panic!("{dir}/{name} has no row in SOURCES.md"));
+            assert!(
+                ["| MIT |", "| Apache-2.0 |", "| MIT OR Apache-2.0 |"]
+                    .iter()
+                    .any(|l| row.contains(l)),
+                "{name}: no licence in its row"
+            );
+        }
+    }
+}

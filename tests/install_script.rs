@@ -369,7 +369,7 @@ fn fallback_run(
 
 #[test]
 fn no_asset_for_the_platform_builds_from_source() {
-    let (run, args, action, release) = fallback_run("Linux", "X86", &[]);
+    let (run, args, _action, release) = fallback_run("Linux", "X86", &[]);
     assert!(run.out.status.success(), "{}", run.stdout());
     assert_eq!(
         args[..5],
