@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md section 3). Only the shape of the arguments lives here; `run`
+//! The command line (the contract in README, Commands). Only the shape of the arguments lives here; `run`
 //! decides what they mean.
 
 use std::path::PathBuf;

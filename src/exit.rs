@@ -1,4 +1,4 @@
-//! Exit codes, DESIGN.md section 3. One place maps outcomes to numbers.
+//! Exit codes, the contract in README, Commands. One place maps outcomes to numbers.
 
 use std::process::ExitCode;
 

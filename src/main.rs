@@ -1,4 +1,4 @@
-//! The `edgeplan` binary: parse the command line, run, exit with the code DESIGN.md fixes.
+//! The `edgeplan` binary: parse the command line, run, exit with the documented code (README, Exit codes).
 
 use std::process::ExitCode;
 

@@ -44,7 +44,7 @@ impl Batch {
     }
 }
 
-/// A provider failure, classified the way the exit codes need it (DESIGN.md section 3).
+/// A provider failure, classified the way the exit codes need it (the contract in README, Commands).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The request was understood and refused on its merits: a rule, a conflict, a stale or

@@ -1,4 +1,4 @@
-//! Confirmation and exit codes of `edgeplan apply` (DESIGN.md section 3): off a terminal it needs
+//! Confirmation and exit codes of `edgeplan apply` (the contract in README, Commands): off a terminal it needs
 //! `--yes` or `CI=true`; conflicts and safety refusals exit 1 before anything is sent;
 //! `--allow-deletes` lifts the safety refusal; without a token nothing is tried.
 

@@ -20,10 +20,7 @@ fn envelope<T: serde::de::DeserializeOwned>(name: &str) -> Envelope<T> {
 #[test]
 fn every_fixture_file_is_covered_by_a_test_here() {
     // A new fixture must get an assertion below: this fails until it does.
-    let dir = format!(
-        "{}/tests/fixtures/cloudflare",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let dir = format!("{}/tests/fixtures/cloudflare", env!("CARGO_MANIFEST_DIR"));
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixtures dir")
         .filter_map(|e| e.ok())

@@ -1,5 +1,5 @@
 //! The sticky comment and merged-PR lookup against the local GitHub server: the behaviours
-//! DESIGN.md section 5 promises (one comment, found on any page, unchanged means no write,
+//! the contract in docs/action.md promises (one comment, found on any page, unchanged means no write,
 //! duplicates repaired, size and permission errors explained, GHES base path).
 
 mod support;

@@ -456,11 +456,8 @@ fn default_version_comes_from_the_package_table() {
 
 /// The channel of this repository's rust-toolchain.toml: a toolchain this machine has.
 fn own_channel() -> String {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/rust-toolchain.toml"
-    ))
-    .expect("rust-toolchain.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rust-toolchain.toml"))
+        .expect("rust-toolchain.toml");
     text.lines()
         .find_map(|l| l.trim().strip_prefix("channel = "))
         .map(|v| v.trim_matches('"').to_string())
@@ -563,7 +560,10 @@ fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
         .lines()
         .map(String::from)
         .collect();
-    let target_dir = action.join("runner-temp/edgeplan-build").display().to_string();
+    let target_dir = action
+        .join("runner-temp/edgeplan-build")
+        .display()
+        .to_string();
     assert_eq!(
         args,
         [
@@ -632,7 +632,13 @@ fn a_hostile_workspace_cannot_change_the_real_fallback_build() {
     let mut control = Command::new("cargo");
     control
         .current_dir(&ws)
-        .args(["build", "--profile", "fallback", "--locked", "--manifest-path"])
+        .args([
+            "build",
+            "--profile",
+            "fallback",
+            "--locked",
+            "--manifest-path",
+        ])
         .arg(action.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(root.path().join("control-target"))
@@ -680,7 +686,9 @@ fn the_download_base_is_the_repository_the_action_was_taken_from() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("(release asset edgeplan-9.9.9-x86_64-unknown-linux-musl.tar.gz, sha256 verified, "),
+        stdout.contains(
+            "(release asset edgeplan-9.9.9-x86_64-unknown-linux-musl.tar.gz, sha256 verified, "
+        ),
         "{stdout}"
     );
     let bin = run.installed().expect("path");

@@ -1,4 +1,4 @@
-//! Properties of the plan over random zones and manifests (DESIGN.md section 2):
+//! Properties of the plan over random zones and manifests (the ownership rules in the README):
 //! no change ever touches a record the owner does not own, except one an endpoint adopts; every
 //! batch the plan produces is one Cloudflare's rules accept (the sandbox's rules), whatever the
 //! batch limit; and once applied, the next plan is empty.

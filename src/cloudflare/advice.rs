@@ -1,6 +1,6 @@
 //! Turns Cloudflare failures into messages a person can act on, classified for the exit codes.
 //!
-//! The classification table is `reference/cloudflare-api.md` section 3: conflicts, unknown
+//! The classification table is docs/cloudflare.md: conflicts, unknown
 //! records, invalid input and quotas are `Rejected` (exit 1: retrying the same thing will not
 //! help); permissions, malformed identifiers, rate limits, 5xx and the network are `Api` (exit 3).
 //! Permission failures name the permission the operation needs and the zone, following

@@ -3,7 +3,7 @@
 //! The API reports failures as `{"success": false, "errors": [{code, message, error_chain?}]}`
 //! with an HTTP status. Codes are not unique across endpoints (1001 means two things), so a
 //! failure is classified by status and code together ([`Class`]), following the table in
-//! `reference/cloudflare-api.md` section 3 and
+//! docs/cloudflare.md and
 //! <https://developers.cloudflare.com/fundamentals/api/reference/limits/>. The innermost
 //! `error_chain` entry is the one shown: `1004 DNS Validation Error` alone says nothing, its
 //! chained `9007 Content for CNAME record is invalid` does.

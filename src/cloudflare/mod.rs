@@ -15,7 +15,7 @@
 //!   is never resent: it becomes [`crate::provider::Error::UnknownOutcome`].
 //!
 //! Typed errors live in [`error`], their translation into advice in `advice`, JSON shapes in
-//! [`wire`]. The facts behind all of it: `reference/cloudflare-api.md`.
+//! [`wire`]. The facts behind all of it: docs/cloudflare.md.
 
 mod advice;
 pub mod error;

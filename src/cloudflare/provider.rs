@@ -2,7 +2,7 @@
 //! failures explained for the zone and operation at hand.
 //!
 //! When a batch hits a conflict (81053, 81054, 81058) Cloudflare does not say which item failed
-//! (`reference/cloudflare-api.md` section 11), so the zone is read again and the message names the
+//! (docs/cloudflare.md), so the zone is read again and the message names the
 //! record that already holds the name. When a 403 comes back, `/user/tokens/verify` tells an
 //! expired or disabled token apart from one that lacks a permission
 //! (<https://developers.cloudflare.com/api/resources/user/subresources/tokens/methods/verify/>).

@@ -3,7 +3,7 @@
 //! A plan costs one zone call plus `ceil(N / 5000)` list calls: page 1 says how many pages there
 //! are, and pages 2..n are fetched concurrently (bounded by `ClientOptions::concurrency`). Only
 //! the paging the server echoed is trusted, because it may clamp `per_page` below what was asked
-//! (`reference/cloudflare-api.md` section 6,
+//! (docs/cloudflare.md,
 //! <https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/>).
 //! Pages are not a consistent snapshot, so records are de-duplicated by id.
 //!

@@ -8,7 +8,7 @@
 //!
 //! Writes are different: there are no idempotency keys, so a POST whose answer was lost may have
 //! landed. A write is resent only when the server certainly did not act on it (no connection was
-//! made, or it answered 408, 409, 429 or 503); see `reference/cloudflare-api.md` section 14.
+//! made, or it answered 408, 409, 429 or 503); see docs/cloudflare.md.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -4,7 +4,7 @@
 //! `comment: null` rather than omitting it, and prints timestamps with a variable number of
 //! fraction digits. So every field that is not needed is optional, unknown fields are ignored
 //! (serde's default), and timestamps stay strings: edgeplan never computes with them.
-//! See `reference/cloudflare-api.md` sections 2 and 7, and
+//! See docs/cloudflare.md, and
 //! <https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/>.
 
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,7 @@
 //! two accounts, or a `pending` copy beside the `active` one
 //! (<https://developers.cloudflare.com/api/resources/zones/methods/list/>). edgeplan writes to a
 //! zone only when exactly one `active` zone has the name; anything else is an error that lists
-//! the candidates so the user can pin one with `zone_id` (`reference/cloudflare-api.md` section 5).
+//! the candidates so the user can pin one with `zone_id` (docs/cloudflare.md).
 
 use reqwest::Method;
 

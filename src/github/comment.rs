@@ -1,7 +1,7 @@
 //! The sticky PR comment: one comment per PR (and manifest), found by its hidden first-line
 //! marker, updated in place, left alone when unchanged.
 //!
-//! The algorithm is the one in `reference/github-actions.md` section 4, after
+//! The algorithm is the one in docs/action.md, after
 //! marocchino/sticky-pull-request-comment and tfcmt: list every page of the PR's comments
 //! (<https://docs.github.com/en/rest/issues/comments#list-issue-comments>), match the marker on the
 //! first line AND the author (`user.type == "Bot"`, since `GET /user` fails for the Actions

@@ -1,4 +1,4 @@
-//! The dispatch table of DESIGN.md section 5: from the event and the inputs, what the action
+//! The dispatch table of the contract in docs/action.md: from the event and the inputs, what the action
 //! does and where it reports. Pure, so every row is a unit test.
 //!
 //! The security shape follows GitHub's guidance on untrusted triggers
@@ -41,7 +41,7 @@ pub enum Decision {
         /// Shown as a `::notice::` and in the step summary.
         notice: Option<String>,
     },
-    /// Not allowed for this event: print `reason`, exit 1 (DESIGN.md section 3).
+    /// Not allowed for this event: print `reason`, exit 1 (the contract in README, Commands).
     Refuse { reason: String, help: String },
 }
 
@@ -71,7 +71,7 @@ pub const FORK_NOTICE: &str = "This pull request comes from a fork (or runs with
 
 const NO_TOKEN_NOTICE: &str = "No Cloudflare token is available to this pull request (the `cloudflare-api-token` input is empty), so only offline validation ran. Give the preview job a read-only token (Zone:Zone:Read, Zone:DNS:Read) to see the DNS change.";
 
-/// Decides per DESIGN.md section 5.
+/// Decides per the contract in docs/action.md.
 pub fn decide(event: &Event, facts: Facts) -> Decision {
     let requested = match (facts.command, event.dispatch_command) {
         (CommandInput::Auto, Some(from_dispatch)) if event.name == EventName::WorkflowDispatch => {

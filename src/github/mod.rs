@@ -5,7 +5,7 @@
 //! them: [`event::Context::from_env`], then [`dispatch::decide`], then the plan, then
 //! [`workflow`] output and the [`comment`] upsert through [`client::Client`].
 //! Behaviour follows <https://docs.github.com/en/actions> as summarised in
-//! `reference/github-actions.md`.
+//! docs/action.md.
 
 pub mod client;
 pub mod comment;

@@ -1,4 +1,4 @@
-//! From the raw manifest to [`Desired`]: every rule of DESIGN.md section 1 that is about values
+//! From the raw manifest to [`Desired`]: every rule of the contract in docs/manifest.md that is about values
 //! rather than structure.
 //!
 //! Problems carry a symbolic path (`endpoints[2].ttl`), never a line: the caller turns paths into

@@ -1,7 +1,7 @@
 //! From a zone plan to the batches that apply it (`POST /zones/{id}/dns_records/batch`).
 //!
 //! One batch is one transaction, and a batch holds at most the zone's limit of records (Free 200,
-//! paid 3,500; DESIGN.md section 6,
+//! paid 3,500; the contract in docs/apply.md,
 //! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
 //! When everything fits, everything goes in one batch. Otherwise the plan is cut into chunks,
 //! deletes first (they free names and quota), and the changes at one name that replace a record

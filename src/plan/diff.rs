@@ -1,6 +1,6 @@
 //! The diff: from a [`Desired`] and a [`Live`] zone to a sorted [`ZonePlan`].
 //!
-//! The rules are DESIGN.md section 2. Per desired name, the records already there are sorted into
+//! The rules are the ownership rules in the README. Per desired name, the records already there are sorted into
 //! this owner's, other owners' and nobody's. Another owner's record is always a conflict; an
 //! unowned one is a conflict unless the endpoint says `adopt: true`, in which case an unowned
 //! CNAME is updated in place (it keeps its id and gains the marker) and unowned A/AAAA records are

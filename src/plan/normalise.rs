@@ -1,7 +1,7 @@
 //! One normal form for both sides of a diff, so that plan, apply, plan again is always empty.
 //!
 //! Cloudflare returns names in lower case without a trailing dot and stores a proxied record's TTL
-//! as 1 whatever was sent (DESIGN.md section 2; reference/cloudflare-api.md section 8,
+//! as 1 whatever was sent (the ownership rules in the README; docs/cloudflare.md,
 //! <https://developers.cloudflare.com/dns/proxy-status/>). Comparing a manifest's `ttl: 300` on a
 //! proxied endpoint with the stored 1 would be a perpetual diff, the classic bug of DNS-as-code
 //! tools, so both the desired and the live side go through the same functions here.

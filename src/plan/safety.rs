@@ -1,4 +1,4 @@
-//! The delete threshold of DESIGN.md section 2, and the words for conflicts.
+//! The delete threshold of the ownership rules in the README, and the words for conflicts.
 //!
 //! A plan that deletes more than max(2, 25 %) of the records an owner holds is far more often a
 //! wrong manifest (a bad glob, an emptied file, the wrong `owner`) than an intended teardown, so it

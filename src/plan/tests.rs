@@ -1,4 +1,4 @@
-//! One test per diff rule of DESIGN.md section 2, with plain values.
+//! One test per diff rule of the ownership rules in the README, with plain values.
 
 use super::test_support::{desired, endpoint, live, record};
 use super::*;

@@ -1,4 +1,4 @@
-//! The plan JSON, version 1 (DESIGN.md section 3; documented in docs/plan-json.md, schema in
+//! The plan JSON, version 1 (the contract in README, Commands; documented in docs/plan-json.md, schema in
 //! docs/plan.schema.json).
 //!
 //! A wire type of its own, separate from [`crate::plan`]'s types, so that refactoring the

@@ -1,4 +1,4 @@
-//! The pull request comment of DESIGN.md section 5.
+//! The pull request comment of the contract in docs/action.md.
 //!
 //! The first line is the hidden marker `<!-- edgeplan:preview -->` by which the action finds its
 //! own sticky comment again. GitHub refuses comment bodies over 65,536 characters

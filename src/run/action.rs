@@ -1,4 +1,4 @@
-//! `edgeplan action`: the GitHub Action entry point (DESIGN.md section 5).
+//! `edgeplan action`: the GitHub Action entry point (the contract in docs/action.md).
 //!
 //! Masks the tokens before anything else is printed, decides what to do from the event
 //! (`github::dispatch`), then validates, plans or applies, and reports: annotations on manifest
@@ -32,7 +32,7 @@ use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
 
-/// The variables holding tokens, masked first (DESIGN.md section 4).
+/// The variables holding tokens, masked first (the contract in README, Tokens and scopes).
 const SECRET_VARS: [&str; 2] = ["GITHUB_TOKEN", "CLOUDFLARE_API_TOKEN"];
 
 /// GitHub shows about ten annotations of each level per step.

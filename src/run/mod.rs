@@ -1,7 +1,7 @@
 //! Sequences each command's I/O: read manifests, talk to the provider, render, exit.
 //!
 //! Everything that decides something lives in `manifest`, `plan` and `render`; this module only
-//! wires them together and turns outcomes into the exit codes of DESIGN.md section 3.
+//! wires them together and turns outcomes into the exit codes of the contract in README, Commands.
 
 mod action;
 mod apply;

@@ -1,5 +1,5 @@
 //! The local sandbox: a second [`Provider`] beside the Cloudflare client, backed by one JSON file
-//! per zone (DESIGN.md section 3, `--sandbox DIR` or `EDGEPLAN_SANDBOX`).
+//! per zone (the contract in README, Commands, `--sandbox DIR` or `EDGEPLAN_SANDBOX`).
 //!
 //! It is what "try it" runs against and what integration tests apply to. It enforces Cloudflare's
 //! batch rules ([`rules`]) so a plan that the sandbox accepts is one Cloudflare accepts, and it

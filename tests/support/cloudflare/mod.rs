@@ -1,7 +1,7 @@
 //! A local, stateful stand-in for the Cloudflare API v4, for tests and benchmarks.
 //!
 //! It keeps zones and records in memory and answers the endpoints edgeplan (and octoDNS) use with
-//! the real envelopes and rules of `reference/cloudflare-api.md` (section 15 is its checklist):
+//! the real envelopes and rules of docs/cloudflare.md (section 15 is its checklist):
 //! zone lookup with duplicate names, record listing with filters and clamped paging, single
 //! writes, the batch endpoint as one transaction, CNAME exclusivity, proxiable types, TTL and
 //! comment limits by plan, quotas and token scopes. Tests can read the request log, add latency,

@@ -1,5 +1,5 @@
 //! The rules the local Cloudflare enforces on a record write, with the codes the real API uses
-//! (`reference/cloudflare-api.md` sections 8, 9 and 12), checked in the inferred order: content,
+//! (docs/cloudflare.md), checked in the inferred order: content,
 //! TTL, proxiable, TTL forced to 1, comment and tags, conflicts (81053/81054), identical (81058),
 //! quota (81045). Where the real code is unknown the reference's assumption (1004 + chain) is used
 //! and the constant says so.
