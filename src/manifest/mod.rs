@@ -1,6 +1,6 @@
 //! The manifest (`edgeplan.yaml`, schema version 1): load, validate, locate errors.
 //!
-//! The format is fixed by the contract in docs/manifest.md and documented for users in `docs/manifest.md`.
+//! The format is documented for users in `docs/manifest.md`.
 //! Loading runs in stages, each refusing what the next cannot handle:
 //!
 //! 1. [`load`] refuses files over 1 MiB and text that is not UTF-8 before parsing anything.
