@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Pins a published release's binaries for the action: writes checksums/<version>.sha256.
 #
-#   scripts/pin-checksums.sh 1.2.3             download v1.2.3's SHA256SUMS and assets (gh CLI)
+#   scripts/pin-checksums.sh 1.2.3             download the v1.2.3 release's SHA256SUMS and assets
+#                                              (gh CLI; the release is still a draft: a maintainer's
+#                                              login or GH_TOKEN can read it)
 #   scripts/pin-checksums.sh 1.2.3 DIR         use SHA256SUMS and assets already in DIR
 #
-# The release workflow (.github/workflows/release.yml) publishes SHA256SUMS beside the archives.
+# The release workflow (.github/workflows/release.yml, on a build/v<version> tag) puts SHA256SUMS
+# beside the archives in a draft release v<version>; publish.yml publishes it once v<version> is
+# pushed on the commit that adds the file this script writes.
 # This script does not trust that file alone: it downloads every asset, checks each against
 # SHA256SUMS with `sha256sum -c`, checks that exactly the five expected assets are listed, and
 # only then copies SHA256SUMS to checksums/<version>.sha256, the file scripts/install.sh (run by
@@ -38,18 +42,18 @@ work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 if [[ -z "$src" ]]; then
   command -v gh >/dev/null 2>&1 || {
-    echo "error: the gh CLI is needed to download release v$version" >&2
+    echo "error: the gh CLI is needed to download the draft release v$version" >&2
     echo "  help: install gh, or download SHA256SUMS and the archives into a directory and pass it as DIR" >&2
     exit 1
   }
   repo=${EDGEPLAN_REPO:-edgeplan/edgeplan}
-  echo "downloading release v$version of $repo"
+  echo "downloading the (draft) release v$version of $repo"
   gh release download "v$version" --repo "$repo" --dir "$work" \
     --pattern SHA256SUMS --pattern "edgeplan-$version-*"
   src=$work
 fi
 [[ -f "$src/SHA256SUMS" ]] || {
-  echo "error: $src/SHA256SUMS is missing: is v$version published by the release workflow?" >&2
+  echo "error: $src/SHA256SUMS is missing: did the release workflow (tag build/v$version) finish?" >&2
   exit 1
 }
 
@@ -72,4 +76,5 @@ dest="checksums/$version.sha256"
 LC_ALL=C sort -k2 "$src/SHA256SUMS" >"$dest"
 echo "wrote $dest:"
 cat "$dest"
-echo "next: git add $dest && git commit -m 'Pin release binaries of v$version for the action'"
+echo "next: commit $dest alone ('Pin release binaries of v$version for the action'), merge it"
+echo "      into the default branch, then tag that commit v$version and push the tag (docs/release.md)"
