@@ -1,9 +1,9 @@
-//! The pull request comment of DESIGN.md section 5.
+//! The pull request comment (docs/action.md, "The sticky comment").
 //!
 //! The first line is the hidden marker `<!-- edgeplan:preview -->` by which the action finds its
 //! own sticky comment again. GitHub refuses comment bodies over 65,536 characters
-//! (<https://docs.github.com/en/rest/issues/comments#create-an-issue-comment>, the `body` limit;
-//! octoDNS's PR comments failed on large plans, see reference/prior-art.md), so the comment is
+//! (<https://docs.github.com/en/rest/issues/comments#create-an-issue-comment>, the `body` limit),
+//! so the comment is
 //! built in two parts: a head (marker, counts per zone, what happens on merge, the fingerprint)
 //! that is never cut, and the detail (tables, conflicts, warnings) inside `<details>` that is cut
 //! at a line boundary to fit a conservative budget, with a note pointing at the job summary.
