@@ -370,7 +370,9 @@ pub fn rendered_link_problem(body: &str) -> Option<String> {
     }
     let docs_path = "developers.cloudflare.com/rules/origin-rules/features/";
     if body.contains(docs_path) && !links.iter().any(|h| h == HOST_HEADER_DOCS) {
-        return Some(format!("names {docs_path} without a link to {HOST_HEADER_DOCS}"));
+        return Some(format!(
+            "names {docs_path} without a link to {HOST_HEADER_DOCS}"
+        ));
     }
     None
 }
