@@ -41,7 +41,7 @@ for arg in "$@"; do
   esac
 done
 
-max_bytes=12000000 # the 12 MB budget of issue 7, in decimal megabytes
+max_bytes=12000000 # the project's 12 MB size budget, in decimal megabytes
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 case "$host" in

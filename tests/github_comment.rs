@@ -312,3 +312,16 @@ async fn direct_push_has_no_pull_requests() {
         "gave up after the bounded retries"
     );
 }
+
+#[test]
+fn the_server_refuses_a_comment_whose_links_github_would_break() {
+    // Every comment body posted in these tests is rendered as GitHub does and its links checked;
+    // this is the check failing where it should.
+    let escaped =
+        "see https://developers.cloudflare.com/rules/origin-rules/features/\\#host-header";
+    let problem = support::github::rendered_link_problem(escaped).expect("a broken link");
+    assert!(problem.contains("%5C#host-header"), "{problem}");
+    let plain = "see <https://developers.cloudflare.com/rules/origin-rules/features/#host-header>";
+    assert_eq!(support::github::rendered_link_problem(plain), None);
+    assert_eq!(support::github::rendered_link_problem("plan A"), None);
+}

@@ -1,6 +1,11 @@
 //! `scripts/install.sh` (the first step of `action.yml`) against a local release server: the
 //! asset chosen per RUNNER_OS/RUNNER_ARCH, the sha256 check refusing a tampered download, and
-//! the fallback to `cargo build --release --locked` (a stub `cargo` on PATH records the call).
+//! the source fallback (a stub `cargo` on PATH records the call, and one real build shows that a
+//! hostile workspace cannot steer it), and where release assets are downloaded from.
+//!
+//! Unix only: the script runs under bash on every runner, Windows included, but these tests
+//! drive it with Unix tools (`chmod`, `tar`, `sh` scripts as fake binaries, `:` in PATH).
+#![cfg(unix)]
 
 mod support;
 

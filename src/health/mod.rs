@@ -1,6 +1,6 @@
 //! Origin preflight: never point a model endpoint at an origin that cannot serve it.
 //!
-//! An endpoint's `health` (the contract in docs/manifest.md) names a path, probed at
+//! An endpoint's `health` (docs/manifest.md) names a path, probed at
 //! `https://<target><path>`, or a full URL. [`probe_all`] GETs each one with bounded concurrency
 //! and a short timeout and reports status and latency for the plan's text, markdown and JSON
 //! outputs; `apply` refuses to create or repoint a record at an origin whose probe failed

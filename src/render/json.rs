@@ -1,4 +1,4 @@
-//! The plan JSON, version 1 (the contract in README, Commands; documented in docs/plan-json.md, schema in
+//! The plan JSON, version 1 (documented in docs/plan-json.md, schema in
 //! docs/plan.schema.json).
 //!
 //! A wire type of its own, separate from [`crate::plan`]'s types, so that refactoring the
@@ -100,9 +100,9 @@ pub fn fingerprint(plan: &Plan) -> String {
     digest(&wire(plan))
 }
 
-/// The canonical plan JSON: the plan JSON without `fingerprint`, keys sorted at every level,
+/// The canonical plan JSON: the plan JSON without `fingerprint` and `health`, keys sorted at every level,
 /// compact, non-ASCII left as UTF-8. What the fingerprint hashes; anyone can recompute it, e.g.
-/// `jq -cS 'del(.fingerprint)' plan.json | tr -d '\n' | sha256sum`.
+/// `jq -cS 'del(.fingerprint, .health)' plan.json | tr -d '\n' | sha256sum`.
 pub fn canonical(plan: &Plan) -> String {
     canonical_text(&wire(plan))
 }

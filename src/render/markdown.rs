@@ -1,9 +1,9 @@
-//! The pull request comment of the contract in docs/action.md.
+//! The pull request comment (docs/action.md, "The sticky comment").
 //!
 //! The first line is the hidden marker `<!-- edgeplan:preview -->` by which the action finds its
 //! own sticky comment again. GitHub refuses comment bodies over 65,536 characters
-//! (<https://docs.github.com/en/rest/issues/comments#create-an-issue-comment>, the `body` limit;
-//! octoDNS's PR comments failed on large plans, see reference/prior-art.md), so the comment is
+//! (<https://docs.github.com/en/rest/issues/comments#create-an-issue-comment>, the `body` limit),
+//! so the comment is
 //! built in two parts: a head (marker, counts per zone, what happens on merge, the fingerprint)
 //! that is never cut, and the detail (tables, conflicts, warnings) inside `<details>` that is cut
 //! at a line boundary to fit a conservative budget, with a note pointing at the job summary.
@@ -304,23 +304,83 @@ fn code(s: &str) -> String {
     )
 }
 
-/// Text from a manifest or a zone, made inert: no HTML, no table breaks, no stray emphasis.
+/// Text from a manifest or a zone, made inert: no HTML, no table breaks, no stray emphasis, no
+/// `@`-mentions. A web address in the text becomes an autolink (`<https://...>`), whose content
+/// Markdown takes literally: escaping its characters instead would put the backslashes into the
+/// link (GitHub renders `https://x/\#y` as a link to `https://x/%5C#y`).
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while let Some(ch) = s[i..].chars().next() {
+        let boundary = prev.is_none_or(|p| !p.is_ascii_alphanumeric());
+        if boundary && let Some(len) = web_address(&s[i..]) {
+            out.push('<');
+            out.push_str(&s[i..i + len]);
+            out.push('>');
+            prev = s[..i + len].chars().next_back();
+            i += len;
+            continue;
+        }
+        // GitHub links a bare `www.` name by itself, with any escapes in it: an entity for the
+        // first `w` keeps it text.
+        if boundary
+            && s[i..]
+                .get(..4)
+                .is_some_and(|w| w.eq_ignore_ascii_case("www."))
+        {
+            out.push_str(&format!("&#{};", u32::from(ch)));
+            prev = Some(ch);
+            i += ch.len_utf8();
+            continue;
+        }
         match ch {
             '\n' | '\r' => out.push(' '),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
+            // A zero-width space after `@` keeps a name from notifying anyone, and an address
+            // from becoming a `mailto:` link.
+            '@' => out.push_str("@&#8203;"),
             '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '~' => {
                 out.push('\\');
                 out.push(ch);
             }
             _ => out.push(ch),
         }
+        prev = Some(ch);
+        i += ch.len_utf8();
     }
     out
+}
+
+/// The length of the `http://`, `https://` or `ftp://` address at the start of `s`, if there is
+/// one: a run of characters allowed in a URL, less trailing punctuation, that can stand inside
+/// `<...>` as a CommonMark autolink (no spaces, `<`, `>`, backslashes, backticks or `|`).
+fn web_address(s: &str) -> Option<usize> {
+    let scheme = ["https://", "http://", "ftp://"].into_iter().find(|p| {
+        s.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })?;
+    let mut len = s
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)))
+        .unwrap_or(s.len());
+    // Punctuation that ends a sentence, or closes a parenthesis opened before the address, is
+    // not part of it.
+    while len > scheme.len() {
+        let last = s.as_bytes()[len - 1];
+        let unbalanced_paren = last == b')' && {
+            let url = &s[..len];
+            url.matches(')').count() > url.matches('(').count()
+        };
+        if b".,:;!?'*".contains(&last) || unbalanced_paren {
+            len -= 1;
+        } else {
+            break;
+        }
+    }
+    (len > scheme.len()).then_some(len)
 }
 
 fn html(s: &str) -> String {

@@ -1,5 +1,5 @@
 //! Renderers of a plan: text for terminals, Markdown for the pull request comment, JSON for
-//! machines (the contract in README, Commands and docs/action.md).
+//! machines (docs/plan-json.md).
 //!
 //! Each renderer is a pure function from a [`crate::plan::Plan`] to a `String`, so the same plan
 //! always gives byte-identical output and every format is snapshot-tested.

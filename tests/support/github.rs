@@ -321,7 +321,60 @@ fn body_of(req: &Request) -> Result<String, Response> {
             &json!({"message":"Validation Failed","errors":[{"resource":"IssueComment","code":"unprocessable","field":"data","message":"Body is too long (maximum is 65536 characters)"}],"documentation_url":"https://docs.github.com/rest/issues/comments#create-an-issue-comment"}),
         ));
     }
+    if let Some(problem) = rendered_link_problem(body) {
+        return Err(Response::json(
+            422,
+            &json!({"message": format!("test server: the comment as GitHub renders it {problem}")}),
+        ));
+    }
     Ok(body.to_string())
+}
+
+/// Cloudflare's documentation of the Host header override, which platform hints link to.
+pub const HOST_HEADER_DOCS: &str =
+    "https://developers.cloudflare.com/rules/origin-rules/features/#host-header";
+
+/// The HTML GitHub makes of a comment body (cmark-gfm with the GitHub Flavored Markdown
+/// extensions, here through `comrak`), before its sanitiser.
+pub fn render_like_github(body: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.strikethrough = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.extension.footnotes = true;
+    options.render.r#unsafe = true;
+    comrak::markdown_to_html(body, &options)
+}
+
+/// Every `href` in `html`.
+pub fn hrefs(html: &str) -> Vec<String> {
+    html.split("<a href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect()
+}
+
+/// What is wrong with the links of `body` once rendered, if anything: a link whose address holds
+/// a backslash (an escape that leaked into it), or a mention of Cloudflare's Host header
+/// documentation without a working link to it. Every comment body posted to this server is
+/// checked, so every comment of every action test is.
+pub fn rendered_link_problem(body: &str) -> Option<String> {
+    let html = render_like_github(body);
+    let links = hrefs(&html);
+    if let Some(bad) = links
+        .iter()
+        .find(|h| h.contains('\\') || h.to_ascii_lowercase().contains("%5c"))
+    {
+        return Some(format!("has a link with a backslash: {bad}"));
+    }
+    let docs_path = "developers.cloudflare.com/rules/origin-rules/features/";
+    if body.contains(docs_path) && !links.iter().any(|h| h == HOST_HEADER_DOCS) {
+        return Some(format!(
+            "names {docs_path} without a link to {HOST_HEADER_DOCS}"
+        ));
+    }
+    None
 }
 
 fn comment_json(c: &StoredComment) -> Value {

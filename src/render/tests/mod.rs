@@ -127,3 +127,4 @@ pub(super) fn realistic_plan() -> Plan {
         ..Default::default()
     }
 }
+mod github;

@@ -1,0 +1,386 @@
+//! Every Markdown output rendered the way GitHub renders it (cmark-gfm, here through `comrak`
+//! with the GitHub Flavored Markdown extensions), then checked: every link points where its text
+//! says, the link to Cloudflare's Host header documentation works, and hostile values from
+//! manifests and zones stay text (no HTML, no emphasis, no mentions).
+
+use std::path::PathBuf;
+
+use comrak::{Options, markdown_to_html};
+
+use super::{endpoint, realistic, realistic_plan, record};
+use crate::health::{HostCheck, ORIGIN_RULE_DOCS, Outcome, ProbeResult, origin_hint};
+use crate::manifest::Problem;
+use crate::plan::{Desired, Live, Plan, diff};
+use crate::render::markdown;
+
+/// The HTML GitHub makes of a comment body, before its sanitiser (which only removes things).
+pub(super) fn render_like_github(md: &str) -> String {
+    let mut options = Options::default();
+    options.extension.table = true;
+    options.extension.strikethrough = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.extension.footnotes = true;
+    // The comment uses `<details>` and `<summary>`, which GitHub keeps.
+    options.render.r#unsafe = true;
+    markdown_to_html(md, &options)
+}
+
+/// The elements a comment may contain; anything else came from a value that was not escaped.
+const ALLOWED: &[&str] = &[
+    "a",
+    "blockquote",
+    "code",
+    "details",
+    "h3",
+    "li",
+    "p",
+    "strong",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// The tags of `html`, in order: (name, the whole tag).
+fn tags(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        if rest[start..].starts_with("<!--") {
+            let end = rest[start..].find("-->").expect("a closed comment") + start;
+            rest = &rest[end + 3..];
+            continue;
+        }
+        let end = rest[start..].find('>').expect("a closed tag") + start;
+        let tag = &rest[start..=end];
+        {
+            let name: String = tag
+                .trim_start_matches(['<', '/'])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            out.push((name.to_ascii_lowercase(), tag.to_owned()));
+        }
+        rest = &rest[end + 1..];
+    }
+    out
+}
+
+/// The `href` of every link in `html`.
+pub(super) fn hrefs(html: &str) -> Vec<String> {
+    tags(html)
+        .into_iter()
+        .filter(|(name, tag)| name == "a" && !tag.starts_with("</"))
+        .map(|(_, tag)| {
+            let start = tag.find("href=\"").expect("a link has an href") + 6;
+            let len = tag[start..].find('"').expect("a closed href");
+            tag[start..start + len].to_owned()
+        })
+        .collect()
+}
+
+/// The text outside code spans and links, where GitHub looks for `@`-mentions.
+fn prose(html: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        if depth == 0 {
+            out.push_str(&rest[..start]);
+        }
+        let end = rest[start..].find('>').expect("a closed tag") + start;
+        let tag = &rest[start..=end];
+        if tag.starts_with("<code") || tag.starts_with("<a ") {
+            depth += 1;
+        } else if tag == "</code>" || tag == "</a>" {
+            depth = depth.saturating_sub(1);
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Renders `md` as GitHub does and checks it; returns the HTML for further checks.
+pub(super) fn check(md: &str) -> String {
+    let html = render_like_github(md);
+    for href in hrefs(&html) {
+        assert!(
+            !href.contains('\\') && !href.to_ascii_lowercase().contains("%5c"),
+            "a link with a backslash: {href}\n--- markdown:\n{md}\n--- html:\n{html}"
+        );
+        assert!(
+            href.starts_with("https://"),
+            "a link that is not https: {href}\n--- markdown:\n{md}\n--- html:\n{html}"
+        );
+    }
+    for (name, tag) in tags(&html) {
+        assert!(
+            ALLOWED.contains(&name.as_str()),
+            "an element a value brought in: {tag}\n--- markdown:\n{md}\n--- html:\n{html}"
+        );
+    }
+    let text = prose(&html);
+    let mention = text.char_indices().any(|(i, c)| {
+        c == '@'
+            && text[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_alphanumeric())
+            && text[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|p| !p.is_ascii_alphanumeric())
+    });
+    assert!(
+        !mention,
+        "a live @-mention\n--- markdown:\n{md}\n--- html:\n{html}"
+    );
+    html
+}
+
+/// The warning `edgeplan plan` adds for a target on a platform that routes on the Host header.
+fn with_hints(mut plan: Plan) -> Plan {
+    for zp in &mut plan.zones {
+        let hints: Vec<String> = zp
+            .changes
+            .iter()
+            .filter_map(|c| {
+                let after = c.after.as_ref()?;
+                let hint = origin_hint(&after.content)?;
+                Some(format!("{} -> {}: {hint}", c.name, after.content))
+            })
+            .collect();
+        zp.warnings.extend(hints);
+    }
+    plan
+}
+
+fn plan_of(desired: &Desired, live: &Live) -> Plan {
+    with_hints(Plan {
+        zones: vec![diff(desired, live)],
+        ..Default::default()
+    })
+}
+
+/// Text that would do something if GitHub took it as Markdown or HTML.
+const HOSTILE: &[&str] = &[
+    "**bold** _em_ ~~gone~~ `code` # heading",
+    "<script>alert(1)</script><img src=x onerror=alert(1)>",
+    "@octocat and @acme/admins, see user@example.com",
+    "[click](https://evil.example/) ![img](https://evil.example/x.png)",
+    "a | b | c",
+    "</details><details><summary>x</summary>",
+    "www.evil.example/a_b#c and https://evil.example/a_b*c*#d",
+    "line one\nline two\r\n- item",
+    "\\`escaped\\` \\\\ [^1]\n\n[^1]: note",
+];
+
+#[test]
+fn every_platform_hint_links_to_the_host_header_docs_correctly() {
+    let (mut d, mut l) = realistic();
+    let targets = [
+        "summarize-abc123xyz-uc.a.run.app",
+        "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+        "abcdefghij.lambda-url.us-east-2.on.aws",
+        "bert-prod.azurewebsites.net",
+        "abc123.us-east-1.awsapprunner.com",
+        "acme--sentiment.modal.run",
+    ];
+    d.endpoints = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| endpoint(&format!("m{i}"), t, i + 8))
+        .collect();
+    l.records.clear();
+    let plan = plan_of(&d, &l);
+    assert_eq!(plan.zones[0].warnings.len(), targets.len());
+    let html = check(&markdown::render(&plan, &markdown::Context::default()));
+    let links = hrefs(&html);
+    let to_rules = links.iter().filter(|h| *h == ORIGIN_RULE_DOCS).count();
+    assert_eq!(
+        to_rules,
+        targets.len(),
+        "one working link to {ORIGIN_RULE_DOCS} per hint: {links:#?}"
+    );
+    for t in targets {
+        let docs = origin_hint(t).expect("a hint").docs;
+        assert!(links.iter().any(|h| h == docs), "{docs}: {links:#?}");
+    }
+    // The link text is the address itself, so what a reader sees is where the link goes.
+    assert!(html.contains(&format!(
+        "<a href=\"{ORIGIN_RULE_DOCS}\">{ORIGIN_RULE_DOCS}</a>"
+    )));
+}
+
+#[test]
+fn a_host_header_warning_from_a_probe_links_correctly() {
+    let mut plan = realistic_plan();
+    plan.probes = vec![ProbeResult {
+        name: "sentiment.example.com".into(),
+        target: "bert-prod.azurewebsites.net".into(),
+        url: "https://bert-prod.azurewebsites.net/healthz".into(),
+        outcome: Outcome::Healthy { status: 200 },
+        latency_ms: 12,
+        public_host: Some(HostCheck {
+            host: "sentiment.example.com".into(),
+            outcome: Outcome::Failed {
+                reason: "HTTP 404".into(),
+                status: Some(404),
+            },
+        }),
+    }];
+    let html = check(&markdown::render(&plan, &markdown::Context::default()));
+    assert!(hrefs(&html).iter().any(|h| h == ORIGIN_RULE_DOCS), "{html}");
+}
+
+#[test]
+fn the_realistic_plan_and_its_variants_render_cleanly() {
+    let ctx = markdown::Context {
+        run_url: Some("https://github.com/acme/models/actions/runs/42".into()),
+        manifest: Some("dns/edgeplan--prod.yaml".into()),
+        ..Default::default()
+    };
+    let (d, l) = realistic();
+    let html = check(&markdown::render(&plan_of(&d, &l), &ctx));
+    assert!(hrefs(&html).contains(&"https://github.com/acme/models/actions/runs/42".to_owned()));
+    // Nothing to do.
+    let mut same = l.clone();
+    same.records.clear();
+    let mut nothing = d.clone();
+    nothing.endpoints.clear();
+    check(&markdown::render(&plan_of(&nothing, &same), &ctx));
+    check(&markdown::render(&Plan::default(), &ctx));
+    // Conflicts.
+    let mut conflicted = l.clone();
+    conflicted.records.push(record(
+        "cc01",
+        "sentiment.example.com",
+        "TXT",
+        "v=spf1 -all",
+        false,
+        None,
+    ));
+    check(&markdown::render(&plan_of(&d, &conflicted), &ctx));
+    // Truncated.
+    let mut many = d.clone();
+    many.endpoints = (0..2000)
+        .map(|i| endpoint(&format!("m{i}"), "x.a.run.app", i + 8))
+        .collect();
+    let small = markdown::Context {
+        budget: Some(20_000),
+        ..ctx.clone()
+    };
+    let body = markdown::render(&plan_of(&many, &l), &small);
+    assert!(body.contains(markdown::TRUNCATED));
+    check(&body);
+}
+
+#[test]
+fn hostile_values_stay_text() {
+    for (i, bad) in HOSTILE.iter().enumerate() {
+        let (mut d, mut l) = realistic();
+        d.owner = format!("own{i}");
+        let mut e = endpoint("sentiment", bad, 8);
+        e.name = format!("{bad}.example.com");
+        e.comment = Some((*bad).to_owned());
+        d.endpoints.push(e);
+        let mut commented = endpoint("vision", "gpu.example.net", 9);
+        commented.comment = Some((*bad).to_owned());
+        d.endpoints.push(commented);
+        // A record nobody owns holding a desired name, with hostile content: a conflict.
+        l.records.push(record(
+            "cc01",
+            "sentiment.example.com",
+            "TXT",
+            bad,
+            false,
+            Some(bad),
+        ));
+        // A record of another owner, named in its comment.
+        l.records.push(record(
+            "cc02",
+            "summarize.example.com",
+            "TXT",
+            bad,
+            false,
+            Some(&format!("edgeplan:{bad}")),
+        ));
+        let mut plan = plan_of(&d, &l);
+        plan.zones[0].warnings.push((*bad).to_owned());
+        plan.probes = vec![ProbeResult {
+            name: (*bad).to_owned(),
+            target: (*bad).to_owned(),
+            url: (*bad).to_owned(),
+            outcome: Outcome::Healthy { status: 200 },
+            latency_ms: 1,
+            public_host: Some(HostCheck {
+                host: (*bad).to_owned(),
+                outcome: Outcome::Failed {
+                    reason: (*bad).to_owned(),
+                    status: None,
+                },
+            }),
+        }];
+        let ctx = markdown::Context {
+            manifest: Some((*bad).to_owned()),
+            on_merge: Some((*bad).to_owned()),
+            ..Default::default()
+        };
+        check(&markdown::render(&plan, &ctx));
+        let problems = [Problem {
+            file: PathBuf::from(*bad),
+            line: 3,
+            col: 5,
+            message: (*bad).to_owned(),
+            help: Some((*bad).to_owned()),
+        }];
+        check(&markdown::render_problems(&problems, &ctx));
+    }
+}
+
+#[test]
+fn validation_failures_render_cleanly() {
+    let problems = [
+        Problem {
+            file: PathBuf::from("edgeplan.yaml"),
+            line: 6,
+            col: 5,
+            message: "unknown field `proxed`, did you mean `proxied`?".into(),
+            help: Some(
+                "valid keys here: name, target, comment, proxied, ttl, adopt, health".into(),
+            ),
+        },
+        Problem {
+            file: PathBuf::from("edgeplan.yaml"),
+            line: 9,
+            col: 13,
+            message: "target `https://origin.example.net/x#y` is a URL, not a hostname".into(),
+            help: Some("write the hostname only: origin.example.net".into()),
+        },
+    ];
+    let html = check(&markdown::render_problems(
+        &problems,
+        &markdown::Context::default(),
+    ));
+    assert!(hrefs(&html).contains(&"https://origin.example.net/x#y".to_owned()));
+}
+
+#[test]
+fn a_test_that_cannot_fail_proves_nothing() {
+    // The checks do catch the faults they look for.
+    for bad in [
+        "see https://developers.cloudflare.com/rules/origin-rules/features/\\#host-header",
+        "<script>x</script>",
+        "hello @octocat",
+        "*em*",
+    ] {
+        let caught = std::panic::catch_unwind(|| check(bad)).is_err();
+        assert!(caught, "not caught: {bad}");
+    }
+}
