@@ -42,9 +42,9 @@ fn main() {
         t
     };
     let batches = time(&|| to_batches(&plan.zones[0], 200).len());
-    let as_json = time(&|| json::render(&plan).len());
-    let as_text = time(&|| text::render(&plan, false).len());
-    let as_markdown = time(&|| markdown::render(&plan, &markdown::Context::default()).len());
+    let as_json = time(&|| json::render(&plan, &[]).len());
+    let as_text = time(&|| text::render(&plan, &[], false).len());
+    let as_markdown = time(&|| markdown::render(&plan, &[], &markdown::Context::default()).len());
     diffs.sort();
 
     println!(

@@ -27,8 +27,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::plan::{Action, Desired, Endpoint, ZonePlan};
 
 pub use hint::{ORIGIN_RULE_DOCS, OriginHint, origin_hint};
@@ -83,17 +81,12 @@ impl ProbeOptions {
 }
 
 /// What one probe found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// 2xx or 3xx.
     Healthy { status: u16 },
     /// Anything else: the HTTP status, a TLS error, a timeout, a refused connection...
-    Failed {
-        reason: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        status: Option<u16>,
-    },
+    Failed { reason: String, status: Option<u16> },
 }
 
 impl Outcome {
@@ -111,7 +104,7 @@ impl Outcome {
 }
 
 /// The origin's answer when asked for the public name, as Cloudflare will ask.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostCheck {
     /// The `Host` header sent: the endpoint's FQDN.
     pub host: String,
@@ -119,7 +112,7 @@ pub struct HostCheck {
 }
 
 /// The preflight of one endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeResult {
     /// The endpoint's FQDN.
     pub name: String,
@@ -131,7 +124,6 @@ pub struct ProbeResult {
     /// Time to the response headers (or to the failure), in milliseconds.
     pub latency_ms: u64,
     /// The second probe, with `Host: <name>`; absent when not run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_host: Option<HostCheck>,
 }
 

@@ -12,7 +12,40 @@ use std::collections::HashMap;
 
 use super::diff::rank;
 use super::{Action, Change, RecordData, ZonePlan};
-use crate::provider::{Batch, NewRecord};
+
+/// A record to write: the body of a batch `post` or `put`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    pub name: String,
+    pub kind: String,
+    pub content: String,
+    pub proxied: bool,
+    pub ttl: u32,
+    pub comment: Option<String>,
+}
+
+/// One atomic set of writes to one zone. Cloudflare applies deletes, then patches, then puts,
+/// then posts; edgeplan uses no patches (a put carries the whole record, so nothing is left to
+/// a default).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Batch {
+    /// Record ids to delete.
+    pub deletes: Vec<String>,
+    /// `(id, record)`: overwrite the record with that id.
+    pub puts: Vec<(String, NewRecord)>,
+    /// New records.
+    pub posts: Vec<NewRecord>,
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.deletes.len() + self.puts.len() + self.posts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// Splits the plan's changes into batches of at most `limit` items (a limit of 0 counts as 1).
 pub fn to_batches(plan: &ZonePlan, limit: usize) -> Vec<Batch> {

@@ -18,8 +18,9 @@ mod safety;
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
+pub mod wire;
 
-pub use batches::to_batches;
+pub use batches::{Batch, NewRecord, to_batches};
 pub use diff::diff;
 pub use safety::{check_safety, owned_deletes};
 
@@ -52,7 +53,7 @@ pub struct Endpoint {
     pub comment: Option<String>,
     /// Take over an existing record that nobody owns.
     pub adopt: bool,
-    /// Origin probe before apply (issue H).
+    /// Origin probe before apply.
     pub health: Option<Health>,
     /// 1-based line of the endpoint's `name` in the manifest, for messages and annotations.
     pub line: usize,
@@ -172,9 +173,6 @@ pub struct ZonePlan {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     pub zones: Vec<ZonePlan>,
-    /// Origin probes of changed endpoints with `health` (issue H). Shown by every renderer, but
-    /// not part of the fingerprint: latency differs from one run to the next.
-    pub probes: Vec<crate::health::ProbeResult>,
 }
 
 impl ZonePlan {
@@ -198,6 +196,6 @@ impl Plan {
     /// `sha256:<hex>` of the canonical plan JSON (the plan JSON without its `fingerprint` field):
     /// ties a preview shown on a pull request to what is applied on merge.
     pub fn fingerprint(&self) -> String {
-        crate::render::json::fingerprint(self)
+        wire::fingerprint(self)
     }
 }

@@ -1,211 +1,155 @@
 //! The plan JSON, version 1 (documented in docs/plan-json.md, schema in
-//! docs/plan.schema.json).
-//!
-//! A wire type of its own, separate from [`crate::plan`]'s types, so that refactoring the
-//! internals never changes what scripts read. Field order is declaration order and zones and
-//! changes are sorted, so the same plan gives byte-identical JSON. The fingerprint is the SHA-256
-//! of the canonical form: the compact JSON without the `fingerprint` field.
+//! docs/plan.schema.json): the plan's wire form ([`crate::plan::wire`]) with its fingerprint,
+//! and beside it the origin probes of this run (`health`), which are not part of the
+//! fingerprint: latency differs from one run to the next.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::plan::{Action, Change, Conflict, Holder, Plan, RecordData, ZonePlan};
+use crate::health::{HostCheck, Outcome, ProbeResult};
+use crate::plan::Plan;
+use crate::plan::wire::{self, ZoneJson};
 
-/// The version of this format; bumped only for a breaking change (fields may be added freely).
-pub const VERSION: u32 = 1;
+pub use crate::plan::wire::{VERSION, action_name, canonical};
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize)]
 struct PlanJson<'a> {
     version: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fingerprint: Option<String>,
+    fingerprint: String,
     has_changes: bool,
     zones: Vec<ZoneJson<'a>>,
-    /// Origin probes; left out of the canonical form (and so of the fingerprint).
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    health: &'a [crate::health::ProbeResult],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    health: Vec<ProbeJson<'a>>,
 }
 
-#[derive(Serialize, Clone)]
-struct ZoneJson<'a> {
-    zone: &'a str,
-    zone_id: &'a str,
-    owner: &'a str,
-    manifest: String,
-    summary: Summary,
-    changes: Vec<ChangeJson<'a>>,
-    conflicts: Vec<ConflictJson<'a>>,
-    warnings: &'a [String],
-}
-
-#[derive(Serialize, Clone)]
-struct Summary {
-    create: usize,
-    update: usize,
-    delete: usize,
-    unchanged: usize,
-    conflicts: usize,
-}
-
-#[derive(Serialize, Clone)]
-struct ChangeJson<'a> {
-    action: &'static str,
+/// One origin probe, as the plan JSON's `health` array shows it.
+#[derive(Serialize)]
+struct ProbeJson<'a> {
     name: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    id: Option<&'a str>,
-    before: Option<DataJson<'a>>,
-    after: Option<DataJson<'a>>,
+    target: &'a str,
+    url: &'a str,
+    outcome: OutcomeJson<'a>,
+    latency_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_host: Option<HostCheckJson<'a>>,
 }
 
-#[derive(Serialize, Clone)]
-struct DataJson<'a> {
-    content: &'a str,
-    proxied: bool,
-    ttl: u32,
-    comment: Option<&'a str>,
+#[derive(Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum OutcomeJson<'a> {
+    Healthy {
+        status: u16,
+    },
+    Failed {
+        reason: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+    },
 }
 
-#[derive(Serialize, Clone)]
-struct ConflictJson<'a> {
-    name: &'a str,
-    line: usize,
-    /// `null` for a record nobody owns, else the other owner's name.
-    owner: Option<&'a str>,
-    record: RecordJson<'a>,
-    message: String,
-    help: String,
+#[derive(Serialize)]
+struct HostCheckJson<'a> {
+    host: &'a str,
+    outcome: OutcomeJson<'a>,
 }
 
-#[derive(Serialize, Clone)]
-struct RecordJson<'a> {
-    id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    content: &'a str,
-    comment: Option<&'a str>,
-}
-
-/// The plan JSON as written by `plan --format json`: pretty, with its fingerprint, newline-ended.
-pub fn render(plan: &Plan) -> String {
-    let mut wire = wire(plan);
-    wire.fingerprint = Some(digest(&wire));
-    let mut out = serde_json::to_string_pretty(&wire).unwrap_or_default();
+/// The plan JSON as written by `plan --format json`: pretty, with its fingerprint and the
+/// origin probes, newline-ended.
+pub fn render(plan: &Plan, probes: &[ProbeResult]) -> String {
+    let doc = PlanJson {
+        version: VERSION,
+        fingerprint: plan.fingerprint(),
+        has_changes: plan.has_changes(),
+        zones: wire::zones(plan),
+        health: probes.iter().map(probe).collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
 }
 
-/// `sha256:<hex>` of the canonical plan JSON.
-pub fn fingerprint(plan: &Plan) -> String {
-    digest(&wire(plan))
-}
-
-/// The canonical plan JSON: the plan JSON without `fingerprint` and `health`, keys sorted at every level,
-/// compact, non-ASCII left as UTF-8. What the fingerprint hashes; anyone can recompute it, e.g.
-/// `jq -cS 'del(.fingerprint, .health)' plan.json | tr -d '\n' | sha256sum`.
-pub fn canonical(plan: &Plan) -> String {
-    canonical_text(&wire(plan))
-}
-
-fn canonical_text(wire: &PlanJson<'_>) -> String {
-    let wire = PlanJson {
-        health: &[],
-        fingerprint: None,
-        ..wire.clone()
-    };
-    // NOTE: serialising these plain structs cannot fail (no maps with non-string keys, no
-    // custom serialisers), so `unwrap_or_default` never hides anything.
-    let mut value = serde_json::to_value(&wire).unwrap_or_default();
-    value.sort_all_objects();
-    serde_json::to_string(&value).unwrap_or_default()
-}
-
-fn digest(wire: &PlanJson<'_>) -> String {
-    let hash = Sha256::digest(canonical_text(wire).as_bytes());
-    let mut hex = String::with_capacity(7 + 64);
-    hex.push_str("sha256:");
-    for b in hash {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    hex
-}
-
-fn wire(plan: &Plan) -> PlanJson<'_> {
-    let mut zones: Vec<&ZonePlan> = plan.zones.iter().collect();
-    zones.sort_by(|a, b| (&a.zone.name, &a.owner).cmp(&(&b.zone.name, &b.owner)));
-    PlanJson {
-        version: VERSION,
-        fingerprint: None,
-        has_changes: plan.has_changes(),
-        zones: zones.into_iter().map(zone).collect(),
-        health: &plan.probes,
+fn probe(p: &ProbeResult) -> ProbeJson<'_> {
+    ProbeJson {
+        name: &p.name,
+        target: &p.target,
+        url: &p.url,
+        outcome: outcome(&p.outcome),
+        latency_ms: p.latency_ms,
+        public_host: p.public_host.as_ref().map(host_check),
     }
 }
 
-fn zone(z: &ZonePlan) -> ZoneJson<'_> {
-    ZoneJson {
-        zone: &z.zone.name,
-        zone_id: &z.zone.id,
-        owner: &z.owner,
-        // Forward slashes whatever the platform, so the fingerprint does not depend on it.
-        manifest: z.source.to_string_lossy().replace('\\', "/"),
-        summary: Summary {
-            create: z.count(Action::Create),
-            update: z.count(Action::Update),
-            delete: z.count(Action::Delete),
-            unchanged: z.unchanged,
-            conflicts: z.conflicts.len(),
+fn outcome(o: &Outcome) -> OutcomeJson<'_> {
+    match o {
+        Outcome::Healthy { status } => OutcomeJson::Healthy { status: *status },
+        Outcome::Failed { reason, status } => OutcomeJson::Failed {
+            reason,
+            status: *status,
         },
-        changes: z.changes.iter().map(change).collect(),
-        conflicts: z.conflicts.iter().map(conflict).collect(),
-        warnings: &z.warnings,
     }
 }
 
-/// The word for an action, as the JSON and the Markdown table spell it.
-pub fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Delete => "delete",
+fn host_check(h: &HostCheck) -> HostCheckJson<'_> {
+    HostCheckJson {
+        host: &h.host,
+        outcome: outcome(&h.outcome),
     }
 }
 
-fn change(c: &Change) -> ChangeJson<'_> {
-    ChangeJson {
-        action: action_name(c.action),
-        name: &c.name,
-        kind: &c.kind,
-        id: c.id.as_deref(),
-        before: c.before.as_ref().map(data),
-        after: c.after.as_ref().map(data),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn data(d: &RecordData) -> DataJson<'_> {
-    DataJson {
-        content: &d.content,
-        proxied: d.proxied,
-        ttl: d.ttl,
-        comment: d.comment.as_deref(),
+    fn probe(outcome: Outcome, public_host: Option<HostCheck>) -> ProbeResult {
+        ProbeResult {
+            name: "sentiment.example.com".into(),
+            target: "sentiment-abc-uc.a.run.app".into(),
+            url: "https://sentiment-abc-uc.a.run.app/healthz".into(),
+            outcome,
+            latency_ms: 42,
+            public_host,
+        }
     }
-}
 
-fn conflict(c: &Conflict) -> ConflictJson<'_> {
-    ConflictJson {
-        name: &c.name,
-        line: c.line,
-        owner: match &c.holder {
-            Holder::Unowned => None,
-            Holder::Owner(o) => Some(o),
-        },
-        record: RecordJson {
-            id: &c.record.id,
-            kind: &c.record.kind,
-            content: &c.record.content,
-            comment: c.record.comment.as_deref(),
-        },
-        message: c.message(),
-        help: c.help(),
+    fn failed(reason: &str, status: Option<u16>) -> Outcome {
+        Outcome::Failed {
+            reason: reason.into(),
+            status,
+        }
+    }
+
+    fn health(probes: &[ProbeResult]) -> serde_json::Value {
+        let text = render(&Plan::default(), probes);
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        doc["health"].clone()
+    }
+
+    #[test]
+    fn probe_results_in_the_plan_json() {
+        let r = probe(
+            Outcome::Healthy { status: 200 },
+            Some(HostCheck {
+                host: "sentiment.example.com".into(),
+                outcome: failed("HTTP 404", Some(404)),
+            }),
+        );
+        assert_eq!(
+            health(&[r])[0],
+            serde_json::json!({
+                "name": "sentiment.example.com",
+                "target": "sentiment-abc-uc.a.run.app",
+                "url": "https://sentiment-abc-uc.a.run.app/healthz",
+                "outcome": {"state": "healthy", "status": 200},
+                "latency_ms": 42,
+                "public_host": {"host": "sentiment.example.com",
+                                "outcome": {"state": "failed", "reason": "HTTP 404", "status": 404}}
+            })
+        );
+        let timeout = health(&[probe(failed("timed out after 5000 ms", None), None)]);
+        assert_eq!(
+            timeout[0]["outcome"],
+            serde_json::json!({"state": "failed", "reason": "timed out after 5000 ms"})
+        );
+        assert!(timeout[0].get("public_host").is_none());
+        assert!(health(&[]).is_null(), "no probes, no `health` member");
     }
 }

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use super::json::action_name;
 
+use crate::health::ProbeResult;
 use crate::manifest::Problem;
 use crate::plan::{Action, Change, Plan, ZonePlan};
 
@@ -62,7 +63,7 @@ impl Context {
 }
 
 /// The comment body for a plan.
-pub fn render(plan: &Plan, ctx: &Context) -> String {
+pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "{}", ctx.marker());
     let _ = writeln!(head, "### edgeplan: DNS preview\n");
@@ -90,7 +91,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
     }
     let _ = writeln!(head, "\n**On merge:** {}\n", on_merge(plan, ctx));
     let _ = writeln!(head, "Plan fingerprint: `{}`", plan.fingerprint());
-    probes(&mut head, plan);
+    probe_table(&mut head, probes);
 
     let mut detail = Vec::new();
     for z in plan
@@ -104,8 +105,8 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
 }
 
 /// The origin checks: a short table, part of the head because apply refuses a failed origin.
-fn probes(head: &mut String, plan: &Plan) {
-    if plan.probes.is_empty() {
+fn probe_table(head: &mut String, probes: &[ProbeResult]) {
+    if probes.is_empty() {
         return;
     }
     let _ = writeln!(
@@ -114,7 +115,7 @@ fn probes(head: &mut String, plan: &Plan) {
     );
     let _ = writeln!(head, "| name | result | latency | url |");
     let _ = writeln!(head, "| --- | --- | ---: | --- |");
-    for p in &plan.probes {
+    for p in probes {
         let result = if p.is_healthy() {
             format!("ok: {}", escape(&p.outcome.summary()))
         } else {
@@ -129,7 +130,7 @@ fn probes(head: &mut String, plan: &Plan) {
             code(&p.url)
         );
     }
-    for w in plan.probes.iter().filter_map(|p| p.host_warning()) {
+    for w in probes.iter().filter_map(|p| p.host_warning()) {
         let _ = writeln!(head, "\n> **Warning:** {}", escape(&w));
     }
 }

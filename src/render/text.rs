@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use crate::health::ProbeResult;
 use crate::plan::{Action, Change, Holder, Plan, RecordData, ZonePlan};
 
 const RED: &str = "\x1b[31m";
@@ -16,7 +17,7 @@ const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 /// Renders the whole plan; ANSI colour only when `color`.
-pub fn render(plan: &Plan, color: bool) -> String {
+pub fn render(plan: &Plan, probes: &[ProbeResult], color: bool) -> String {
     let paint = Paint(color);
     let mut out = String::new();
     for (i, z) in plan.zones.iter().enumerate() {
@@ -28,9 +29,9 @@ pub fn render(plan: &Plan, color: bool) -> String {
     if plan.zones.is_empty() {
         out.push_str("no manifests, nothing to plan\n");
     }
-    if !plan.probes.is_empty() {
+    if !probes.is_empty() {
         out.push_str("origin checks\n");
-        for p in &plan.probes {
+        for p in probes {
             let mark = if p.is_healthy() {
                 paint.on(GREEN, "ok")
             } else {

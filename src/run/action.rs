@@ -14,20 +14,19 @@ mod report;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::apply;
 use crate::cli::{ActionArgs, ManifestArgs, TargetArgs};
 use crate::exit::Exit;
 use crate::github::client::Client;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
 use crate::github::event::Context;
 use crate::github::workflow::{self, Annotation, Commands, Level};
-use crate::health;
-use crate::plan::{Desired, Plan};
+use crate::plan::Desired;
 use crate::provider::Provider;
 use crate::render;
 use crate::secret::Secret;
 
-use super::plan::{build, preflight};
+use super::pipeline::{self, Event, Outcome};
+use super::plan::probe_options;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
@@ -164,11 +163,11 @@ async fn dispatch_and_run<W: Write>(
         Step::Plan | Step::Apply => {
             let target = Target::from_args(&TargetArgs { sandbox })?;
             with_provider!(&target, p => {
-                let flow = Flow { ctx, provider: p, manifests: &manifests, reporter: &reporter, notice: notice.as_deref() };
+                let flow = Flow { ctx, provider: p, reporter: &reporter, notice: notice.as_deref() };
                 if step == Step::Plan {
-                    flow.plan(cmds, out).await
+                    flow.plan(manifests, cmds, out).await
                 } else {
-                    flow.apply(cmds, out).await
+                    flow.apply(manifests, cmds, out).await
                 }
             })
         }
@@ -179,29 +178,36 @@ async fn dispatch_and_run<W: Write>(
 struct Flow<'a, P> {
     ctx: &'a Context,
     provider: &'a P,
-    manifests: &'a [Desired],
     reporter: &'a Reporter<'a>,
     notice: Option<&'a str>,
 }
 
 impl<P: Provider> Flow<'_, P> {
     /// Reads the zones, plans, probes origins and logs the plan in a group.
-    async fn planned<W: Write>(&self, cmds: &mut Commands<W>) -> Result<Plan, Failure> {
-        let mut plan = build(self.provider, self.manifests).await?;
-        preflight(&mut plan, self.manifests).await?;
-        self.log_plan(cmds, &plan);
-        Ok(plan)
+    async fn planned<W: Write>(
+        &self,
+        manifests: Vec<Desired>,
+        cmds: &mut Commands<W>,
+    ) -> Result<Outcome, Failure> {
+        let allow_deletes = self.ctx.inputs.allow_deletes;
+        let mut outcome = pipeline::plan(self.provider, manifests, allow_deletes).await?;
+        pipeline::probe(&mut outcome, &probe_options()?).await;
+        let _ = cmds.group("edgeplan plan");
+        let _ = cmds.write_log(&render::text::render(&outcome.plan, &outcome.probes, false));
+        let _ = cmds.end_group();
+        Ok(outcome)
     }
 
     async fn plan<W: Write>(
         &self,
+        manifests: Vec<Desired>,
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let plan = self.planned(cmds).await?;
-        let blocked = self.annotate_blockers(cmds, &plan);
-        let bodies = Bodies::plan(self.ctx, &plan, self.notice);
-        out.plan_outputs(&plan);
+        let outcome = self.planned(manifests, cmds).await?;
+        let blocked = self.annotate_blockers(cmds, &outcome);
+        let bodies = Bodies::plan(self.ctx, &outcome, self.notice);
+        out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
         self.reporter.preview(&bodies.comment, out).await?;
         Ok(if blocked {
@@ -213,18 +219,19 @@ impl<P: Provider> Flow<'_, P> {
 
     async fn apply<W: Write>(
         &self,
+        manifests: Vec<Desired>,
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let plan = self.planned(cmds).await?;
-        out.plan_outputs(&plan);
-        let fingerprint = plan.fingerprint();
-        let unhealthy = health::refusal(&plan.probes);
+        let mut outcome = self.planned(manifests, cmds).await?;
+        out.plan_outputs(&outcome);
+        let fingerprint = outcome.fingerprint();
+        let unhealthy = outcome.origin_refusal();
         if let Some(r) = &unhealthy {
             eprintln!("error: {}\n  help: {}", r.message, r.help);
         }
-        if self.annotate_blockers(cmds, &plan) || unhealthy.is_some() {
-            let bodies = Bodies::plan(self.ctx, &plan, None);
+        if self.annotate_blockers(cmds, &outcome) || unhealthy.is_some() {
+            let bodies = Bodies::plan(self.ctx, &outcome, None);
             let head = "### edgeplan: apply refused\n\nThe plan has conflicts, would delete too much, or points at an origin whose health check failed; nothing was applied.\n\n";
             out.summary(&format!("{head}{}", bodies.summary));
             let comment = format!("{head}{}", strip_marker(&bodies.comment));
@@ -233,46 +240,31 @@ impl<P: Provider> Flow<'_, P> {
                 .await?;
             return Ok(Exit::Rejected);
         }
-        let mut reports = Vec::new();
-        let mut failure = None;
         let _ = cmds.group("edgeplan apply");
-        for (zp, desired) in plan.zones.iter().zip(self.manifests) {
-            if zp.changes.is_empty() {
-                continue;
-            }
-            let mut progress = |line: &str| println!("{line}");
-            match apply::apply_zone(self.provider, desired, &zp.zone, zp.clone(), &mut progress)
-                .await
-            {
-                Ok(r) => {
-                    println!("{}", r.line(None));
-                    reports.push(r);
-                }
-                Err(e) => {
-                    let mut f = Failure::from(e.error);
-                    f.message = format!("{}: {}; {}", e.zone, f.message, e.landed);
-                    if f.help.is_none() {
-                        f.help = Some("fix the cause and re-run the job: apply re-reads the zone and applies only what is missing".into());
-                    }
-                    failure = Some(f);
-                    break;
-                }
-            }
-        }
+        let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
+            Event::Progress(line) => println!("{line}"),
+            Event::Applied(report) => println!("{}", report.line(None)),
+        })
+        .await;
         let _ = cmds.end_group();
-        let outcome = match (&failure, plan.has_changes()) {
+        let failure = applied.err().map(|f| {
+            f.into_failure(
+                "fix the cause and re-run the job: apply re-reads the zone and applies only what is missing",
+            )
+        });
+        let status = match (&failure, outcome.has_changes()) {
             (Some(_), _) => Applied::Failed,
             (None, true) => Applied::Changed,
             (None, false) => Applied::NothingToApply,
         };
-        if outcome != Applied::Failed {
-            println!("edgeplan: {}", outcome.log_line(&fingerprint));
+        if status != Applied::Failed {
+            println!("edgeplan: {}", status.log_line(&fingerprint));
         }
-        let body = applied_body(self.ctx, &plan, &reports, failure.as_ref(), &fingerprint);
+        let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
         self.reporter
-            .applied(&body, &fingerprint, outcome, out)
+            .applied(&body, &fingerprint, status, out)
             .await?;
         match failure {
             Some(f) => Err(f),
@@ -280,19 +272,14 @@ impl<P: Provider> Flow<'_, P> {
         }
     }
 
-    fn log_plan<W: Write>(&self, cmds: &mut Commands<W>, plan: &Plan) {
-        let _ = cmds.group("edgeplan plan");
-        let _ = cmds.write_log(&render::text::render(plan, false));
-        let _ = cmds.end_group();
-    }
-
     /// Conflicts as error annotations on the endpoint's line; safety refusals as errors.
     /// Returns true when something blocks the plan.
-    fn annotate_blockers<W: Write>(&self, cmds: &mut Commands<W>, plan: &Plan) -> bool {
+    fn annotate_blockers<W: Write>(&self, cmds: &mut Commands<W>, outcome: &Outcome) -> bool {
         let mut annotations = Vec::new();
-        for (zp, desired) in plan.zones.iter().zip(self.manifests) {
-            let file = workflow::workspace_relative(&desired.source, self.ctx.workspace.as_deref());
-            for c in &zp.conflicts {
+        for z in outcome.zones() {
+            let file =
+                workflow::workspace_relative(&z.desired.source, self.ctx.workspace.as_deref());
+            for c in &z.plan.conflicts {
                 annotations.push(Annotation {
                     level: Level::Error,
                     file: Some(file.clone()),
@@ -302,7 +289,7 @@ impl<P: Provider> Flow<'_, P> {
                     message: format!("{}\nhelp: {}", c.message(), c.help()),
                 });
             }
-            if let Err(why) = crate::plan::check_safety(zp, self.ctx.inputs.allow_deletes) {
+            if let Some(why) = z.mass_delete {
                 annotations.push(Annotation {
                     level: Level::Error,
                     file: Some(file.clone()),
@@ -311,7 +298,7 @@ impl<P: Provider> Flow<'_, P> {
                     title: Some("edgeplan: too many deletes".into()),
                     message: format!(
                         "{}: {why}\nhelp: if intended, set the action input `allow-deletes: true`",
-                        zp.zone.name
+                        z.plan.zone.name
                     ),
                 });
             }

@@ -8,15 +8,14 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::apply;
 use crate::cli::ApplyArgs;
 use crate::exit::Exit;
-use crate::health;
 use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render;
 
-use super::plan::{build, color_for, preflight, report_blockers};
+use super::pipeline::{self, Event};
+use super::plan::{color_for, probe_options, report_blockers};
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
@@ -33,63 +32,50 @@ pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
         return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target)?;
-    with_provider!(&target, p => apply_all(p, &manifests, args, interactive).await)
+    with_provider!(&target, p => apply_all(p, manifests, args, interactive).await)
 }
 
 async fn apply_all<P: Provider>(
     provider: &P,
-    manifests: &[Desired],
+    manifests: Vec<Desired>,
     args: &ApplyArgs,
     interactive: bool,
 ) -> Result<Exit, Failure> {
-    let mut plan = build(provider, manifests).await?;
+    let mut outcome = pipeline::plan(provider, manifests, args.allow_deletes).await?;
     if !args.skip_health {
-        preflight(&mut plan, manifests).await?;
+        pipeline::probe(&mut outcome, &probe_options()?).await;
     }
     {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(render::text::render(&plan, color_for(true)).as_bytes());
+        let text = render::text::render(&outcome.plan, &outcome.probes, color_for(true));
+        let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
-    if report_blockers(manifests, &plan, args.allow_deletes) {
+    if report_blockers(&outcome) {
         return Ok(Exit::Rejected);
     }
-    if let Some(refusal) = health::refusal(&plan.probes) {
+    if let Some(refusal) = outcome.origin_refusal() {
         return Err(Failure::new(Exit::Rejected, refusal.message).help(refusal.help));
     }
-    if !plan.has_changes() {
+    if !outcome.has_changes() {
         println!("Nothing to apply.");
         return Ok(Exit::Success);
     }
-    if !args.yes && interactive && !ci() && !confirm(&plan) {
+    if !args.yes && interactive && !ci() && !confirm(&outcome.plan) {
         eprintln!("Apply cancelled; nothing was changed.");
         return Ok(Exit::Rejected);
     }
-    let fingerprint = plan.fingerprint();
-    let Plan { zones, .. } = plan;
-    for (zp, desired) in zones.into_iter().zip(manifests) {
-        if zp.changes.is_empty() {
-            continue;
-        }
-        let zone = zp.zone.clone();
-        let mut progress = |line: &str| eprintln!("{line}");
-        match apply::apply_zone(provider, desired, &zone, zp, &mut progress).await {
-            Ok(report) => println!("{}", report.line(Some(&fingerprint))),
-            Err(e) => {
-                let mut failure = Failure::from(e.error);
-                // The provider's messages usually name the zone already.
-                failure.message = if failure.message.contains(e.zone.as_str()) {
-                    format!("{}; {}", failure.message, e.landed)
-                } else {
-                    format!("{}: {}; {}", e.zone, failure.message, e.landed)
-                };
-                if failure.help.is_none() {
-                    failure.help = Some("fix the cause and run apply again: it re-reads the zone and applies only what is missing".into());
-                }
-                return Err(failure);
-            }
-        }
-    }
+    let fingerprint = outcome.fingerprint();
+    pipeline::apply(provider, &mut outcome, &mut |event| match event {
+        Event::Progress(line) => eprintln!("{line}"),
+        Event::Applied(report) => println!("{}", report.line(Some(&fingerprint))),
+    })
+    .await
+    .map_err(|f| {
+        f.into_failure(
+            "fix the cause and run apply again: it re-reads the zone and applies only what is missing",
+        )
+    })?;
     Ok(Exit::Success)
 }
 

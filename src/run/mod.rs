@@ -6,6 +6,7 @@
 mod action;
 mod apply;
 mod manifests;
+mod pipeline;
 mod plan;
 mod target;
 

@@ -200,7 +200,7 @@ fn every_platform_hint_links_to_the_host_header_docs_correctly() {
     l.records.clear();
     let plan = plan_of(&d, &l);
     assert_eq!(plan.zones[0].warnings.len(), targets.len());
-    let html = check(&markdown::render(&plan, &markdown::Context::default()));
+    let html = check(&markdown::render(&plan, &[], &markdown::Context::default()));
     let links = hrefs(&html);
     let to_rules = links.iter().filter(|h| *h == ORIGIN_RULE_DOCS).count();
     assert_eq!(
@@ -220,8 +220,8 @@ fn every_platform_hint_links_to_the_host_header_docs_correctly() {
 
 #[test]
 fn a_host_header_warning_from_a_probe_links_correctly() {
-    let mut plan = realistic_plan();
-    plan.probes = vec![ProbeResult {
+    let plan = realistic_plan();
+    let probes = vec![ProbeResult {
         name: "sentiment.example.com".into(),
         target: "bert-prod.azurewebsites.net".into(),
         url: "https://bert-prod.azurewebsites.net/healthz".into(),
@@ -235,7 +235,11 @@ fn a_host_header_warning_from_a_probe_links_correctly() {
             },
         }),
     }];
-    let html = check(&markdown::render(&plan, &markdown::Context::default()));
+    let html = check(&markdown::render(
+        &plan,
+        &probes,
+        &markdown::Context::default(),
+    ));
     assert!(hrefs(&html).iter().any(|h| h == ORIGIN_RULE_DOCS), "{html}");
 }
 
@@ -247,15 +251,15 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
         ..Default::default()
     };
     let (d, l) = realistic();
-    let html = check(&markdown::render(&plan_of(&d, &l), &ctx));
+    let html = check(&markdown::render(&plan_of(&d, &l), &[], &ctx));
     assert!(hrefs(&html).contains(&"https://github.com/acme/models/actions/runs/42".to_owned()));
     // Nothing to do.
     let mut same = l.clone();
     same.records.clear();
     let mut nothing = d.clone();
     nothing.endpoints.clear();
-    check(&markdown::render(&plan_of(&nothing, &same), &ctx));
-    check(&markdown::render(&Plan::default(), &ctx));
+    check(&markdown::render(&plan_of(&nothing, &same), &[], &ctx));
+    check(&markdown::render(&Plan::default(), &[], &ctx));
     // Conflicts.
     let mut conflicted = l.clone();
     conflicted.records.push(record(
@@ -266,7 +270,7 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
         false,
         None,
     ));
-    check(&markdown::render(&plan_of(&d, &conflicted), &ctx));
+    check(&markdown::render(&plan_of(&d, &conflicted), &[], &ctx));
     // Truncated.
     let mut many = d.clone();
     many.endpoints = (0..2000)
@@ -276,7 +280,7 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
         budget: Some(20_000),
         ..ctx.clone()
     };
-    let body = markdown::render(&plan_of(&many, &l), &small);
+    let body = markdown::render(&plan_of(&many, &l), &[], &small);
     assert!(body.contains(markdown::TRUNCATED));
     check(&body);
 }
@@ -313,7 +317,7 @@ fn hostile_values_stay_text() {
         ));
         let mut plan = plan_of(&d, &l);
         plan.zones[0].warnings.push((*bad).to_owned());
-        plan.probes = vec![ProbeResult {
+        let probes = vec![ProbeResult {
             name: (*bad).to_owned(),
             target: (*bad).to_owned(),
             url: (*bad).to_owned(),
@@ -332,7 +336,7 @@ fn hostile_values_stay_text() {
             on_merge: Some((*bad).to_owned()),
             ..Default::default()
         };
-        check(&markdown::render(&plan, &ctx));
+        check(&markdown::render(&plan, &probes, &ctx));
         let problems = [Problem {
             file: PathBuf::from(*bad),
             line: 3,

@@ -19,12 +19,15 @@ fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
         ..Default::default()
     };
     let ctx = markdown::Context::default();
-    assert_eq!(text::render(&first, true), text::render(&second, true));
     assert_eq!(
-        markdown::render(&first, &ctx),
-        markdown::render(&second, &ctx)
+        text::render(&first, &[], true),
+        text::render(&second, &[], true)
     );
-    assert_eq!(json::render(&first), json::render(&second));
+    assert_eq!(
+        markdown::render(&first, &[], &ctx),
+        markdown::render(&second, &[], &ctx)
+    );
+    assert_eq!(json::render(&first, &[]), json::render(&second, &[]));
     assert_eq!(first.fingerprint(), second.fingerprint());
 }
 
@@ -32,7 +35,8 @@ fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
 fn the_fingerprint_is_the_hash_of_the_json_without_its_fingerprint() {
     // Why: anyone must be able to check a fingerprint from the JSON alone.
     let plan = realistic_plan();
-    let mut value: serde_json::Value = serde_json::from_str(&json::render(&plan)).expect("JSON");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&json::render(&plan, &[])).expect("JSON");
     let shown = value["fingerprint"]
         .as_str()
         .expect("fingerprint")
@@ -70,7 +74,7 @@ fn huge(n: usize) -> Plan {
 #[test]
 fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
     let plan = huge(5000);
-    let body = markdown::render(&plan, &markdown::Context::default());
+    let body = markdown::render(&plan, &[], &markdown::Context::default());
     assert!(
         body.len() < 65_536 && body.chars().count() < 65_536,
         "{} bytes",
@@ -101,7 +105,7 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
 
 #[test]
 fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
-    let body = markdown::render(&realistic_plan(), &markdown::Context::default());
+    let body = markdown::render(&realistic_plan(), &[], &markdown::Context::default());
     assert!(!body.contains(markdown::TRUNCATED));
     // 3-byte characters: a character budget alone would overshoot the byte count.
     let (mut d, mut l) = realistic();
@@ -121,7 +125,7 @@ fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
         budget: Some(20_000),
         ..Default::default()
     };
-    let body = markdown::render(&plan, &ctx);
+    let body = markdown::render(&plan, &[], &ctx);
     assert!(body.len() <= 20_000, "{}", body.len());
 }
 
@@ -148,7 +152,8 @@ fn the_plan_json_validates_against_the_documented_schema() {
         }
     };
     for plan in [realistic_plan(), conflicted, huge(3), Plan::default()] {
-        let value: serde_json::Value = serde_json::from_str(&json::render(&plan)).expect("JSON");
+        let value: serde_json::Value =
+            serde_json::from_str(&json::render(&plan, &[])).expect("JSON");
         let errors: Vec<String> = validator
             .iter_errors(&value)
             .map(|e| e.to_string())

@@ -9,7 +9,7 @@ use crate::render::{json, markdown, text};
 
 #[test]
 fn text_for_a_realistic_plan() {
-    insta::assert_snapshot!(text::render(&realistic_plan(), false), @r###"
+    insta::assert_snapshot!(text::render(&realistic_plan(), &[], false), @r###"
 example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
   - delete ocr.example.com CNAME ocr-v1.ml-prod.example.net (proxied)
   - delete vision.example.com A 203.0.113.7 (not proxied, ttl 3600)
@@ -24,8 +24,8 @@ example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
 #[test]
 fn text_is_coloured_only_when_asked() {
     let plan = realistic_plan();
-    assert!(!text::render(&plan, false).contains('\x1b'));
-    let coloured = text::render(&plan, true);
+    assert!(!text::render(&plan, &[], false).contains('\x1b'));
+    let coloured = text::render(&plan, &[], true);
     assert!(coloured.contains("\x1b[32m+ create\x1b[0m"), "{coloured}");
 }
 
@@ -35,7 +35,7 @@ fn markdown_for_a_realistic_plan() {
         run_url: Some("https://github.com/acme/models/actions/runs/42".into()),
         ..Default::default()
     };
-    insta::assert_snapshot!(markdown::render(&realistic_plan(), &ctx), @r###"
+    insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &ctx), @r###"
 <!-- edgeplan:preview -->
 ### edgeplan: DNS preview
 
@@ -87,7 +87,7 @@ fn markdown_for_a_conflict() {
         manifest: Some("dns/models.yaml".into()),
         ..Default::default()
     };
-    insta::assert_snapshot!(markdown::render(&plan, &ctx), @r###"
+    insta::assert_snapshot!(markdown::render(&plan, &[], &ctx), @r###"
 <!-- edgeplan:preview manifest=dns/models.yaml -->
 ### edgeplan: DNS preview
 
@@ -146,7 +146,7 @@ fn markdown_for_manifest_problems() {
 
 #[test]
 fn json_for_a_realistic_plan() {
-    insta::assert_snapshot!(json::render(&realistic_plan()), @r###"
+    insta::assert_snapshot!(json::render(&realistic_plan(), &[]), @r###"
 {
   "version": 1,
   "fingerprint": "sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c",

@@ -11,19 +11,19 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::apply::ZoneReport;
 use crate::exit::Exit;
 use crate::github::client::Client;
-use crate::github::comment::{self, Author, Outcome};
+use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
 use crate::github::event::{Context, Repo};
 use crate::github::{files, workflow};
 use crate::manifest::Problem;
-use crate::plan::{Desired, Plan};
+use crate::plan::Desired;
 use crate::render;
 use crate::render::markdown::Context as MdContext;
 
 use super::super::Failure;
+use super::super::pipeline::Outcome;
 
 /// What the apply step did, for the report's last sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,9 +94,9 @@ impl Reporter<'_> {
             Err(e) => return Err(github_failure(e)),
         };
         let what = match sticky.outcome {
-            Outcome::Created => "created",
-            Outcome::Updated => "updated",
-            Outcome::Unchanged => "unchanged, not re-sent",
+            comment::Outcome::Created => "created",
+            comment::Outcome::Updated => "updated",
+            comment::Outcome::Unchanged => "unchanged, not re-sent",
         };
         println!("edgeplan: preview comment {what}: {}", sticky.url);
         out.set("comment-url", &sticky.url);
@@ -250,12 +250,17 @@ impl Outputs {
         }
     }
 
-    pub fn plan_outputs(&mut self, plan: &Plan) {
+    pub fn plan_outputs(&mut self, outcome: &Outcome) {
         self.set(
             "has-changes",
-            if plan.has_changes() { "true" } else { "false" },
+            if outcome.has_changes() {
+                "true"
+            } else {
+                "false"
+            },
         );
-        match std::fs::write(&self.plan_json, render::json::render(plan)) {
+        let json = render::json::render(&outcome.plan, &outcome.probes);
+        match std::fs::write(&self.plan_json, json) {
             Ok(()) => {
                 let path = self.plan_json.to_string_lossy().into_owned();
                 self.set("plan-json", &path);
@@ -288,8 +293,10 @@ impl Bodies {
         Bodies { comment, summary }
     }
 
-    pub fn plan(ctx: &Context, plan: &Plan, notice: Option<&str>) -> Bodies {
-        Bodies::new(ctx, notice, |md| render::markdown::render(plan, md))
+    pub fn plan(ctx: &Context, outcome: &Outcome, notice: Option<&str>) -> Bodies {
+        Bodies::new(ctx, notice, |md| {
+            render::markdown::render(&outcome.plan, &outcome.probes, md)
+        })
     }
 
     pub fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
@@ -345,13 +352,13 @@ pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
 
 pub fn applied_body(
     ctx: &Context,
-    plan: &Plan,
-    reports: &[ZoneReport],
+    outcome: &Outcome,
     failure: Option<&Failure>,
     fingerprint: &str,
 ) -> String {
+    let reports = outcome.reports();
     let mut body = String::from("### edgeplan: apply\n\n");
-    if !plan.has_changes() {
+    if !outcome.has_changes() {
         body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
     }
     if !reports.is_empty() {

@@ -1,0 +1,185 @@
+//! The plan's wire form: the zones of the plan JSON (version 1, docs/plan-json.md), and the
+//! fingerprint, which is the SHA-256 of the canonical form of that JSON.
+//!
+//! Types of their own, separate from the plan's, so that refactoring the internals never changes
+//! what scripts read. Field order is declaration order and zones and changes are sorted, so the
+//! same plan gives byte-identical JSON. The renderer (`render::json`) adds the `fingerprint` and
+//! the origin probes (`health`) around these zones; neither is part of the canonical form.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Action, Change, Conflict, Holder, Plan, RecordData, ZonePlan};
+
+/// The version of the plan JSON; bumped only for a breaking change (fields may be added freely).
+pub const VERSION: u32 = 1;
+
+/// The canonical document: what the fingerprint hashes.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    version: u32,
+    has_changes: bool,
+    zones: Vec<ZoneJson<'a>>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct ZoneJson<'a> {
+    zone: &'a str,
+    zone_id: &'a str,
+    owner: &'a str,
+    manifest: String,
+    summary: Summary,
+    changes: Vec<ChangeJson<'a>>,
+    conflicts: Vec<ConflictJson<'a>>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize, Clone)]
+pub struct Summary {
+    create: usize,
+    update: usize,
+    delete: usize,
+    unchanged: usize,
+    conflicts: usize,
+}
+
+#[derive(Serialize, Clone)]
+pub struct ChangeJson<'a> {
+    action: &'static str,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    id: Option<&'a str>,
+    before: Option<DataJson<'a>>,
+    after: Option<DataJson<'a>>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct DataJson<'a> {
+    content: &'a str,
+    proxied: bool,
+    ttl: u32,
+    comment: Option<&'a str>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct ConflictJson<'a> {
+    name: &'a str,
+    line: usize,
+    /// `null` for a record nobody owns, else the other owner's name.
+    owner: Option<&'a str>,
+    record: RecordJson<'a>,
+    message: String,
+    help: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct RecordJson<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    content: &'a str,
+    comment: Option<&'a str>,
+}
+
+/// The zones of the plan JSON, sorted by zone and owner.
+pub fn zones(plan: &Plan) -> Vec<ZoneJson<'_>> {
+    let mut zones: Vec<&ZonePlan> = plan.zones.iter().collect();
+    zones.sort_by(|a, b| (&a.zone.name, &a.owner).cmp(&(&b.zone.name, &b.owner)));
+    zones.into_iter().map(zone).collect()
+}
+
+/// The canonical plan JSON: the plan JSON without `fingerprint` and `health`, keys sorted at
+/// every level, compact, non-ASCII left as UTF-8. What the fingerprint hashes; anyone can
+/// recompute it, e.g. `jq -cS 'del(.fingerprint, .health)' plan.json | tr -d '\n' | sha256sum`.
+pub fn canonical(plan: &Plan) -> String {
+    let doc = Canonical {
+        version: VERSION,
+        has_changes: plan.has_changes(),
+        zones: zones(plan),
+    };
+    // NOTE: serialising these plain structs cannot fail (no maps with non-string keys, no
+    // custom serialisers), so `unwrap_or_default` never hides anything.
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    value.sort_all_objects();
+    serde_json::to_string(&value).unwrap_or_default()
+}
+
+/// `sha256:<hex>` of [`canonical`].
+pub fn fingerprint(plan: &Plan) -> String {
+    let hash = Sha256::digest(canonical(plan).as_bytes());
+    let mut hex = String::with_capacity(7 + 64);
+    hex.push_str("sha256:");
+    for b in hash {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
+}
+
+fn zone(z: &ZonePlan) -> ZoneJson<'_> {
+    ZoneJson {
+        zone: &z.zone.name,
+        zone_id: &z.zone.id,
+        owner: &z.owner,
+        // Forward slashes whatever the platform, so the fingerprint does not depend on it.
+        manifest: z.source.to_string_lossy().replace('\\', "/"),
+        summary: Summary {
+            create: z.count(Action::Create),
+            update: z.count(Action::Update),
+            delete: z.count(Action::Delete),
+            unchanged: z.unchanged,
+            conflicts: z.conflicts.len(),
+        },
+        changes: z.changes.iter().map(change).collect(),
+        conflicts: z.conflicts.iter().map(conflict).collect(),
+        warnings: &z.warnings,
+    }
+}
+
+/// The word for an action, as the JSON and the Markdown table spell it.
+pub fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Delete => "delete",
+    }
+}
+
+fn change(c: &Change) -> ChangeJson<'_> {
+    ChangeJson {
+        action: action_name(c.action),
+        name: &c.name,
+        kind: &c.kind,
+        id: c.id.as_deref(),
+        before: c.before.as_ref().map(data),
+        after: c.after.as_ref().map(data),
+    }
+}
+
+fn data(d: &RecordData) -> DataJson<'_> {
+    DataJson {
+        content: &d.content,
+        proxied: d.proxied,
+        ttl: d.ttl,
+        comment: d.comment.as_deref(),
+    }
+}
+
+fn conflict(c: &Conflict) -> ConflictJson<'_> {
+    ConflictJson {
+        name: &c.name,
+        line: c.line,
+        owner: match &c.holder {
+            Holder::Unowned => None,
+            Holder::Owner(o) => Some(o),
+        },
+        record: RecordJson {
+            id: &c.record.id,
+            kind: &c.record.kind,
+            content: &c.record.content,
+            comment: c.record.comment.as_deref(),
+        },
+        message: c.message(),
+        help: c.help(),
+    }
+}
