@@ -27,7 +27,6 @@ fn main() {
     let changes = zone_plan.changes.len();
     let plan = Plan {
         zones: vec![zone_plan],
-        ..Default::default()
     };
 
     let time = |f: &dyn Fn() -> usize| {

@@ -388,14 +388,12 @@ fn the_fingerprint_follows_the_plan() {
             &desired(vec![endpoint("a", "t.example.net")]),
             &live(vec![]),
         )],
-        ..Default::default()
     };
     let b = Plan {
         zones: vec![diff(
             &desired(vec![endpoint("b", "t.example.net")]),
             &live(vec![]),
         )],
-        ..Default::default()
     };
     assert!(a.fingerprint().starts_with("sha256:"));
     assert_eq!(a.fingerprint().len(), "sha256:".len() + 64);

@@ -164,7 +164,6 @@ fn with_hints(mut plan: Plan) -> Plan {
 fn plan_of(desired: &Desired, live: &Live) -> Plan {
     with_hints(Plan {
         zones: vec![diff(desired, live)],
-        ..Default::default()
     })
 }
 

@@ -124,7 +124,6 @@ pub(super) fn realistic_plan() -> Plan {
     let (d, l) = realistic();
     Plan {
         zones: vec![diff(&d, &l)],
-        ..Default::default()
     }
 }
 mod github;

@@ -11,12 +11,10 @@ fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
     let (d, mut l) = realistic();
     let first = Plan {
         zones: vec![diff(&d, &l)],
-        ..Default::default()
     };
     l.records.reverse();
     let second = Plan {
         zones: vec![diff(&d, &l)],
-        ..Default::default()
     };
     let ctx = markdown::Context::default();
     assert_eq!(
@@ -67,7 +65,6 @@ fn huge(n: usize) -> Plan {
     l.records.clear();
     Plan {
         zones: vec![diff(&d, &l)],
-        ..Default::default()
     }
 }
 
@@ -119,7 +116,6 @@ fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
     l.records.clear();
     let plan = Plan {
         zones: vec![diff(&d, &l)],
-        ..Default::default()
     };
     let ctx = markdown::Context {
         budget: Some(20_000),
@@ -148,7 +144,6 @@ fn the_plan_json_validates_against_the_documented_schema() {
         ));
         Plan {
             zones: vec![diff(&d, &l)],
-            ..Default::default()
         }
     };
     for plan in [realistic_plan(), conflicted, huge(3), Plan::default()] {

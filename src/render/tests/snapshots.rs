@@ -81,7 +81,6 @@ fn markdown_for_a_conflict() {
     )];
     let plan = Plan {
         zones: vec![diff(&d, &l)],
-        ..Default::default()
     };
     let ctx = markdown::Context {
         manifest: Some("dns/models.yaml".into()),
