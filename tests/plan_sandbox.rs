@@ -86,7 +86,6 @@ async fn plan(sb: &Sandbox, d: &Desired) -> Plan {
     let records = sb.records(&zone).await.expect("records");
     Plan {
         zones: vec![diff(d, &Live { zone, records })],
-        ..Default::default()
     }
 }
 
