@@ -432,41 +432,31 @@ mod tests {
 
     #[test]
     fn bad_tokens_and_urls_are_refused_without_panicking() {
+        let new = |url: &str, token: &str| {
+            Client::new(url, &Secret::new(token), Policy::GITHUB, Poll::GITHUB_PULLS)
+        };
         assert!(matches!(
-            Client::new(
-                "https://api.github.com",
-                &Secret::new("a\nb"),
-                Policy::GITHUB,
-                Poll::GITHUB_PULLS
-            ),
+            new("https://api.github.com", "a\nb"),
             Err(Error::Config(_))
         ));
-        assert!(matches!(
-            Client::new(
-                "not a url",
-                &Secret::new("t"),
-                Policy::GITHUB,
-                Poll::GITHUB_PULLS
-            ),
-            Err(Error::Config(_))
-        ));
-        assert!(matches!(
-            Client::new(
-                "/relative",
-                &Secret::new("t"),
-                Policy::GITHUB,
-                Poll::GITHUB_PULLS
-            ),
-            Err(Error::Config(_))
-        ));
-        let err = Client::new(
-            "https://api.github.com",
-            &Secret::new("bad token with spaces"),
-            Policy::GITHUB,
-            Poll::GITHUB_PULLS,
-        )
-        .expect_err("spaces");
+        assert!(matches!(new("not a url", "t"), Err(Error::Config(_))));
+        assert!(matches!(new("/relative", "t"), Err(Error::Config(_))));
+        let err = new("https://api.github.com", "bad token with spaces").expect_err("spaces");
         assert!(!err.to_string().contains("bad token"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_retry_setting_fails_only_when_a_client_is_made() {
+        let mut ctx = Context::from_vars(|_| None).expect("empty context");
+        let bad: Result<(Policy, Poll), String> =
+            Err("EDGEPLAN_GITHUB_RETRY_MS=\"x\" is bad".into());
+        ctx.github_token = None;
+        assert!(matches!(Client::from_context(&ctx, &bad), Ok(None)));
+        ctx.github_token = Some(Secret::new("t"));
+        assert!(matches!(
+            Client::from_context(&ctx, &bad),
+            Err(Error::Config(m)) if m.contains("EDGEPLAN_GITHUB_RETRY_MS")
+        ));
     }
 
     #[test]
