@@ -20,6 +20,8 @@ pub mod manifest;
 pub mod plan;
 pub mod provider;
 pub mod render;
+pub mod retry;
 pub mod run;
 pub mod sandbox;
 pub mod secret;
+pub mod time;

@@ -6,16 +6,20 @@ use std::time::Duration;
 
 use edgeplan::cloudflare::{Client, ClientOptions};
 use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
+use edgeplan::retry::Policy;
 use edgeplan::secret::Secret;
 use serde_json::json;
 use support::cloudflare::{CloudflareServer, Plan, TOKEN, ZoneSpec};
 
 fn fast() -> ClientOptions {
     ClientOptions {
-        timeout: Duration::from_secs(5),
-        retry_budget: Duration::from_secs(5),
-        backoff_base: Duration::from_millis(10),
-        backoff_cap: Duration::from_millis(100),
+        retry: Policy {
+            timeout: Duration::from_secs(5),
+            budget: Duration::from_secs(5),
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(100),
+            ..Policy::CLOUDFLARE
+        },
         ..ClientOptions::default()
     }
 }

@@ -1,7 +1,7 @@
 //! Retries, unknown write outcomes and authentication, against injected faults.
 //!
-//! Reads are retried through 429s (honouring `Retry-After`), HTML 500s, empty 502s and stalls;
-//! a write whose answer is lost is reported as an unknown outcome and never resent, which the
+//! Reads are retried through 429s (honouring `Retry-After`, which pauses every call sharing the
+//! client), HTML 500s, empty 502s and stalls; a write whose answer is lost is reported as an unknown outcome and never resent, which the
 //! request log proves. Token failures become advice naming the missing permission and zone.
 
 mod support;
@@ -11,16 +11,20 @@ use std::time::{Duration, Instant};
 use edgeplan::cloudflare::{Client, ClientOptions, Error};
 use edgeplan::plan::Zone;
 use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
+use edgeplan::retry::Policy;
 use edgeplan::secret::Secret;
 use serde_json::json;
 use support::cloudflare::{CloudflareServer, Fault, Plan, Scope, TOKEN};
 
 fn options() -> ClientOptions {
     ClientOptions {
-        timeout: Duration::from_millis(500),
-        retry_budget: Duration::from_secs(5),
-        backoff_base: Duration::from_millis(10),
-        backoff_cap: Duration::from_millis(50),
+        retry: Policy {
+            timeout: Duration::from_millis(500),
+            budget: Duration::from_secs(5),
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(50),
+            ..Policy::CLOUDFLARE
+        },
         ..ClientOptions::default()
     }
 }
@@ -135,7 +139,7 @@ async fn html_500_every_time_ends_as_an_api_error_not_a_panic() {
     let (cf, zone) = setup();
     cf.inject(Fault::ServerErrorHtml, 1_000);
     let mut opts = options();
-    opts.max_retries = 3;
+    opts.retry.max_retries = 3;
     let c = Client::new(&cf.url(), Secret::new(TOKEN), opts).expect("client");
     let raw = c.list_records(&zone.id).await.expect_err("500s");
     assert!(matches!(raw, Error::Http { status: 500, .. }), "{raw:?}");
@@ -250,7 +254,7 @@ async fn connection_refused_is_an_api_error_after_retries() {
     let url = cf.url();
     drop(cf);
     let mut opts = options();
-    opts.retry_budget = Duration::from_millis(300);
+    opts.retry.budget = Duration::from_millis(300);
     let c = Client::new(&url, Secret::new(TOKEN), opts).expect("client");
     let err = c.records(&zone).await.expect_err("refused");
     assert!(matches!(err, ProviderError::Api { .. }), "{err:?}");
@@ -370,4 +374,38 @@ fn missing_token_names_the_variable_and_sandbox() {
         all.contains("CLOUDFLARE_API_TOKEN") && all.contains("--sandbox"),
         "{all}"
     );
+}
+
+#[tokio::test]
+async fn a_429_pauses_every_call_that_shares_the_client() {
+    let (cf, zone) = setup();
+    cf.inject(
+        Fault::RateLimit {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let c = client(&cf);
+    let started = Instant::now();
+    let first = tokio::spawn({
+        let (c, zone) = (c.clone(), zone.clone());
+        async move { c.records(&zone).await }
+    });
+    // The first call meets the 429, which pauses the client's gate.
+    while c.gate().remaining().is_zero() {
+        assert!(started.elapsed() < Duration::from_secs(1), "no 429 met");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let second = c.records(&zone).await.expect("second call");
+    let second_done = started.elapsed();
+    let first = first.await.expect("task").expect("first call");
+    assert_eq!((first.len(), second.len()), (1, 1));
+    // Without the shared pause the second call would have gone at once (the fault was spent).
+    assert!(
+        second_done >= Duration::from_millis(950),
+        "the second call did not wait for the first one's Retry-After: {second_done:?}"
+    );
+    let reqs = cf.requests();
+    assert_eq!(reqs.len(), 3, "{reqs:?}");
+    assert_eq!(reqs.iter().filter(|r| r.fault.is_some()).count(), 1);
 }

@@ -7,14 +7,18 @@ use std::time::Duration;
 
 use edgeplan::cloudflare::{ApiFailure, Class, Client, ClientOptions, Error};
 use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
+use edgeplan::retry::Policy;
 use edgeplan::secret::Secret;
 use serde_json::json;
 use support::cloudflare::{CloudflareServer, Plan};
 
 fn client(cf: &CloudflareServer) -> Client {
     let options = ClientOptions {
-        retry_budget: Duration::from_secs(2),
-        backoff_base: Duration::from_millis(10),
+        retry: Policy {
+            budget: Duration::from_secs(2),
+            base: Duration::from_millis(10),
+            ..Policy::CLOUDFLARE
+        },
         ..ClientOptions::default()
     };
     Client::new(&cf.url(), Secret::new(support::cloudflare::TOKEN), options).expect("client")

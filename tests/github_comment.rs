@@ -6,9 +6,10 @@ mod support;
 
 use std::time::Duration;
 
-use edgeplan::github::client::{Backoff, Client, Error};
+use edgeplan::github::client::{Client, Error};
 use edgeplan::github::comment::{self, Author, MARKER, Outcome};
 use edgeplan::github::event::Repo;
+use edgeplan::retry::{Policy, Poll};
 use edgeplan::secret::Secret;
 use support::github::{BOT_LOGIN, GitHub, READ_TOKEN, WRITE_TOKEN, merged_pull};
 
@@ -18,20 +19,23 @@ fn repo() -> Repo {
     Repo::parse(REPO).expect("repo")
 }
 
-fn fast() -> Backoff {
-    Backoff {
-        attempts: 3,
+fn fast() -> (Policy, Poll) {
+    let retry = Policy {
+        max_retries: 2,
         base: Duration::from_millis(5),
         max_wait: Duration::from_secs(1),
-        empty_pulls_attempts: 3,
-        empty_pulls_delay: Duration::from_millis(5),
-    }
+        ..Policy::GITHUB
+    };
+    let pulls = Poll {
+        attempts: 3,
+        delay: Duration::from_millis(5),
+    };
+    (retry, pulls)
 }
 
 fn client(gh: &GitHub, token: &str) -> Client {
-    Client::new(&gh.api_url(), &Secret::new(token))
-        .expect("client")
-        .with_backoff(fast())
+    let (retry, pulls) = fast();
+    Client::new(&gh.api_url(), &Secret::new(token), retry, pulls).expect("client")
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //!
 //! One [`Client`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
 //! sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local server in
-//! `tests/support/cloudflare`) and the retry policy of [`retry`]. It implements
+//! `tests/support/cloudflare`) and the retry policy of [`crate::retry`], with a
+//! [`RateGate`] that its clones share, so a 429 pauses every call made with the token. It implements
 //! [`crate::provider::Provider`]:
 //!
 //! - `zone`: `GET /zones?name=` must find exactly one `active` zone, or `GET /zones/{id}` when the
@@ -21,12 +22,11 @@ mod advice;
 pub mod error;
 mod provider;
 mod records;
-pub mod retry;
 pub mod wire;
 pub mod zones;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -36,27 +36,18 @@ pub use error::{ApiFailure, Class, Error, TransportKind};
 pub use records::normalise;
 pub use zones::{Lookup, to_plan_zone};
 
+use crate::retry::{self, Api, Failure, Policy, RateGate};
 use crate::secret::Secret;
-use retry::Idempotency;
 use wire::{Envelope, ResultInfo};
 
 /// The real API.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
-/// Timeouts, retry budget and concurrency. `Default` suits the real API; tests shorten them.
+/// Timeouts, retries and concurrency. `Default` suits the real API; tests shorten them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientOptions {
-    /// Longest wait for one answer.
-    pub timeout: Duration,
-    /// Longest time spent on one call, retries and waits included. A `Retry-After` beyond what
-    /// is left ends the call at once with a clear error rather than waiting in vain.
-    pub retry_budget: Duration,
-    /// First backoff step; doubles per attempt.
-    pub backoff_base: Duration,
-    /// Longest single backoff step.
-    pub backoff_cap: Duration,
-    /// Most retries of one call.
-    pub max_retries: u32,
+    /// Timeout, backoff and budget of each call ([`Policy::CLOUDFLARE`] by default).
+    pub retry: Policy,
     /// Most record pages fetched at once.
     pub concurrency: usize,
     /// Records asked for per page (the server may give fewer).
@@ -66,47 +57,10 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            timeout: Duration::from_secs(30),
-            retry_budget: Duration::from_secs(120),
-            backoff_base: Duration::from_millis(500),
-            backoff_cap: Duration::from_secs(30),
-            max_retries: 10,
+            retry: Policy::CLOUDFLARE,
             concurrency: 4,
             per_page: 5000,
         }
-    }
-}
-
-impl ClientOptions {
-    /// Defaults, with `EDGEPLAN_HTTP_TIMEOUT_MS` and `EDGEPLAN_RETRY_BUDGET_MS` applied when set
-    /// (integration tests that run the binary use them to keep failures fast).
-    pub fn from_env() -> Result<ClientOptions, Error> {
-        let mut options = ClientOptions::default();
-        if let Some(ms) = env_ms("EDGEPLAN_HTTP_TIMEOUT_MS")? {
-            options.timeout = ms;
-        }
-        if let Some(ms) = env_ms("EDGEPLAN_RETRY_BUDGET_MS")? {
-            options.retry_budget = ms;
-            // A short budget is pointless with half-second steps.
-            options.backoff_base = options.backoff_base.min(ms / 8);
-        }
-        Ok(options)
-    }
-}
-
-fn env_ms(var: &str) -> Result<Option<Duration>, Error> {
-    match std::env::var(var) {
-        Err(_) => Ok(None),
-        Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) => v
-            .trim()
-            .parse::<u64>()
-            .map(|ms| Some(Duration::from_millis(ms)))
-            .map_err(|_| {
-                Error::Config(format!(
-                    "{var}={v:?} is not a number of milliseconds; unset it or give e.g. {var}=5000"
-                ))
-            }),
     }
 }
 
@@ -120,6 +74,7 @@ struct Inner {
     http: reqwest::Client,
     base: String,
     options: ClientOptions,
+    gate: RateGate,
 }
 
 impl std::fmt::Debug for Client {
@@ -160,7 +115,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(options.retry.timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Client {
@@ -168,13 +123,31 @@ impl Client {
                 http,
                 base,
                 options,
+                gate: RateGate::new(),
             }),
         })
     }
 
-    /// A client from `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_BASE_URL` (default the real API),
-    /// `EDGEPLAN_HTTP_TIMEOUT_MS` and `EDGEPLAN_RETRY_BUDGET_MS`.
-    pub fn from_env() -> Result<Client, Error> {
+    /// The same client pausing with `gate`: clients that share a token should share its gate.
+    pub fn with_gate(self, gate: RateGate) -> Client {
+        let inner = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                base: inner.base.clone(),
+                options: inner.options.clone(),
+                gate,
+            }),
+        }
+    }
+
+    /// The pause shared by this client and its clones.
+    pub fn gate(&self) -> &RateGate {
+        &self.inner.gate
+    }
+
+    /// A client from `CLOUDFLARE_API_TOKEN` and `CLOUDFLARE_BASE_URL` (default the real API).
+    pub fn from_env(options: ClientOptions) -> Result<Client, Error> {
         let token = match std::env::var("CLOUDFLARE_API_TOKEN") {
             Ok(t) if !t.trim().is_empty() => Secret::new(t),
             _ => return Err(Error::MissingToken),
@@ -183,7 +156,7 @@ impl Client {
             .ok()
             .filter(|b| !b.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        Client::new(&base, token, ClientOptions::from_env()?)
+        Client::new(&base, token, options)
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -206,22 +179,19 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> Result<(T, Option<ResultInfo>), Error> {
-        let options = &self.inner.options;
-        let kind = if method == Method::GET {
-            Idempotency::Read
-        } else {
-            Idempotency::Write
-        };
+        let policy = &self.inner.options.retry;
+        let gate = &self.inner.gate;
+        let kind = Api::Cloudflare.idempotency(&method);
         let url = format!("{}{}", self.inner.base, path);
-        let started = Instant::now();
-        let mut attempt: u32 = 0;
+        let mut budget = policy.start();
         loop {
+            gate.wait(budget.room()).await;
             let mut request = self
                 .inner
                 .http
                 .request(method.clone(), &url)
                 .query(query)
-                .timeout(options.timeout);
+                .timeout(policy.timeout);
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -233,15 +203,13 @@ impl Client {
                         Ok(b) => b,
                         Err(e) => {
                             let failure = transport(&method, path, &e);
-                            if kind == Idempotency::Write {
+                            if !kind.may_resend(Failure::Unknown) {
                                 return Err(unknown_outcome(failure));
                             }
-                            let wait =
-                                retry::backoff(options.backoff_base, options.backoff_cap, attempt);
-                            if !self.may_retry(started, attempt, wait) {
+                            let wait = budget.backoff();
+                            if !budget.allow(wait) {
                                 return Err(failure);
                             }
-                            attempt += 1;
                             tokio::time::sleep(wait).await;
                             continue;
                         }
@@ -250,14 +218,13 @@ impl Client {
                         return decode(&method, path, status, &bytes);
                     }
                     let err = error::from_response(method.as_str(), path, status, &bytes);
-                    if !retry::retry_status(status, kind) {
+                    let (asked, limited) =
+                        retry::read_answer(Api::Cloudflare, status, &headers, gate);
+                    if !kind.may_resend(retry::status_failure(Api::Cloudflare, status, &headers)) {
                         return Err(err);
                     }
-                    let asked = retry::retry_after(&headers, SystemTime::now());
-                    let wait = asked.unwrap_or_else(|| {
-                        retry::backoff(options.backoff_base, options.backoff_cap, attempt)
-                    });
-                    let err = if status == 429 {
+                    let wait = asked.unwrap_or_else(|| budget.backoff());
+                    let err = if limited {
                         Error::RateLimited {
                             method: method.to_string(),
                             path: path.to_string(),
@@ -270,32 +237,29 @@ impl Client {
                 }
                 Err(e) => {
                     let failure = transport(&method, path, &e);
-                    if kind == Idempotency::Write
-                        && !matches!(
-                            failure,
-                            Error::Transport {
-                                kind: TransportKind::Connect,
-                                ..
-                            }
-                        )
-                    {
+                    let acted = if matches!(
+                        failure,
+                        Error::Transport {
+                            kind: TransportKind::Connect,
+                            ..
+                        }
+                    ) {
+                        // Nothing was sent.
+                        Failure::NotActed
+                    } else {
+                        Failure::Unknown
+                    };
+                    if !kind.may_resend(acted) {
                         return Err(unknown_outcome(failure));
                     }
-                    let wait = retry::backoff(options.backoff_base, options.backoff_cap, attempt);
-                    (failure, wait)
+                    (failure, budget.backoff())
                 }
             };
-            if !self.may_retry(started, attempt, wait) {
+            if !budget.allow(wait) {
                 return Err(err);
             }
-            attempt += 1;
             tokio::time::sleep(wait).await;
         }
-    }
-
-    fn may_retry(&self, started: Instant, attempt: u32, wait: Duration) -> bool {
-        let options = &self.inner.options;
-        attempt < options.max_retries && started.elapsed() + wait <= options.retry_budget
     }
 }
 

@@ -7,9 +7,11 @@
 //!
 //! Retries are edgeplan's own. octocrab's default `RetryConfig::Simple(3)` resends every method,
 //! POST included, immediately and without delay on any 5xx, 429 or transport error, which can
-//! post a comment twice; it is switched off (`RetryConfig::None`). Reads and idempotent writes
-//! (PATCH, DELETE) back off exponentially with jitter, honouring `Retry-After`; a POST is sent
-//! once, and a duplicate from a lost response is repaired by the next sticky-comment upsert.
+//! post a comment twice; it is switched off (`RetryConfig::None`). The policy of
+//! [`crate::retry`] applies instead: reads and idempotent writes (PATCH, DELETE) back off
+//! exponentially with jitter, honouring `Retry-After`; a POST is sent once, and a duplicate from a
+//! lost response is repaired by the next sticky-comment upsert. A rate limit pauses every call
+//! through the client's [`RateGate`].
 //!
 //! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
 
@@ -24,60 +26,11 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
+use crate::retry::{self, Api, Failure, Policy, Poll, RateGate};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
 const MAX_PAGES: usize = 100;
-
-/// How reads and idempotent writes are retried, and how long an empty merged-PR lookup is
-/// retried (the list can lag a push by a few seconds).
-#[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    pub attempts: u32,
-    pub base: Duration,
-    /// `Retry-After` longer than this is not waited for: the call fails with advice instead.
-    pub max_wait: Duration,
-    pub empty_pulls_attempts: u32,
-    pub empty_pulls_delay: Duration,
-}
-
-/// Overrides the retry timings: the base delay of GitHub retries and the wait between merged-PR
-/// lookups, in milliseconds. Integration tests that run the binary set it low so that a direct
-/// push (no merged PR, looked up four times) takes milliseconds instead of six seconds.
-pub const RETRY_ENV: &str = "EDGEPLAN_GITHUB_RETRY_MS";
-
-impl Backoff {
-    /// The defaults, with [`RETRY_ENV`] applied when it is set to a number of milliseconds.
-    pub fn from_env() -> Result<Backoff, Error> {
-        let mut backoff = Backoff::default();
-        let Some(raw) = std::env::var(RETRY_ENV)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-        else {
-            return Ok(backoff);
-        };
-        let ms: u64 = raw.trim().parse().map_err(|_| {
-            Error::Config(format!(
-                "{RETRY_ENV}={raw:?} is not a number of milliseconds; unset it or give e.g. {RETRY_ENV}=500"
-            ))
-        })?;
-        backoff.base = Duration::from_millis(ms);
-        backoff.empty_pulls_delay = Duration::from_millis(ms);
-        Ok(backoff)
-    }
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            attempts: 4,
-            base: Duration::from_millis(500),
-            max_wait: Duration::from_secs(60),
-            empty_pulls_attempts: 4,
-            empty_pulls_delay: Duration::from_secs(2),
-        }
-    }
-}
 
 /// An issue (or PR) comment, the fields edgeplan reads.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -129,7 +82,9 @@ struct Answer {
 pub struct Client {
     octo: Octocrab,
     base: Uri,
-    backoff: Backoff,
+    retry: Policy,
+    pulls: Poll,
+    gate: RateGate,
 }
 
 impl std::fmt::Debug for Client {
@@ -139,8 +94,9 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for `api_url` (`GITHUB_API_URL`) authenticating with `token`.
-    pub fn new(api_url: &str, token: &Secret) -> Result<Client, Error> {
+    /// A client for `api_url` (`GITHUB_API_URL`) authenticating with `token`, retrying per
+    /// `retry` and looking up merged pull requests per `pulls`.
+    pub fn new(api_url: &str, token: &Secret, retry: Policy, pulls: Poll) -> Result<Client, Error> {
         let base: Uri = api_url
             .trim_end_matches('/')
             .parse()
@@ -161,8 +117,8 @@ impl Client {
         }
         let octo = Octocrab::builder()
             .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)))
+            .set_connect_timeout(Some(retry.timeout.min(Duration::from_secs(10))))
+            .set_read_timeout(Some(retry.timeout))
             .add_header(
                 USER_AGENT,
                 format!("edgeplan/{}", env!("CARGO_PKG_VERSION")),
@@ -178,23 +134,37 @@ impl Client {
         Ok(Client {
             octo,
             base,
-            backoff: Backoff::from_env()?,
+            retry,
+            pulls,
+            gate: RateGate::new(),
         })
     }
 
     /// The client for the action's context: `GITHUB_API_URL` and `GITHUB_TOKEN`; `None` when
-    /// no token was given (the step summary is then the only report).
-    pub fn from_context(ctx: &Context) -> Result<Option<Client>, Error> {
+    /// no token was given (the step summary is then the only report). `settings` is read only
+    /// then: `Err` is the message naming a malformed setting.
+    pub fn from_context(
+        ctx: &Context,
+        settings: &Result<(Policy, Poll), String>,
+    ) -> Result<Option<Client>, Error> {
         ctx.github_token
             .as_ref()
-            .map(|token| Client::new(&ctx.api_url, token))
+            .map(|token| {
+                let (retry, pulls) = settings.clone().map_err(Error::Config)?;
+                Client::new(&ctx.api_url, token, retry, pulls)
+            })
             .transpose()
     }
 
-    /// Replaces the retry timings (tests use short ones).
-    pub fn with_backoff(mut self, backoff: Backoff) -> Client {
-        self.backoff = backoff;
+    /// The same client pausing with `gate`: clients that share a token should share its gate.
+    pub fn with_gate(mut self, gate: RateGate) -> Client {
+        self.gate = gate;
         self
+    }
+
+    /// The pause shared by the calls of this client.
+    pub fn gate(&self) -> &RateGate {
+        &self.gate
     }
 
     /// Every comment on issue or PR `number`, all pages (`per_page=100`, `Link: rel="next"`).
@@ -286,7 +256,7 @@ impl Client {
         }
         let what = format!("list pull requests for commit {sha} in {repo}");
         let route = format!("/repos/{repo}/commits/{sha}/pulls?per_page=100");
-        let attempts = self.backoff.empty_pulls_attempts.max(1);
+        let attempts = self.pulls.attempts.max(1);
         for attempt in 1..=attempts {
             let answer = self.call(Method::GET, &route, None, &what).await?;
             let all: Vec<PullSummary> = parse(&answer.body, &what)?;
@@ -304,7 +274,7 @@ impl Client {
                 });
                 return Ok(merged);
             }
-            tokio::time::sleep(self.backoff.empty_pulls_delay).await;
+            tokio::time::sleep(self.pulls.delay).await;
         }
         Ok(Vec::new())
     }
@@ -334,7 +304,7 @@ impl Client {
             .unwrap_or_else(|| "/".into()))
     }
 
-    /// Sends one request, retrying reads and idempotent writes per [`Backoff`].
+    /// Sends one request, retrying reads and idempotent writes per the client's [`Policy`].
     async fn call(
         &self,
         method: Method,
@@ -342,25 +312,11 @@ impl Client {
         body: Option<&serde_json::Value>,
         what: &str,
     ) -> Result<Answer, Error> {
-        let retry = method != Method::POST;
-        let attempts = if retry {
-            self.backoff.attempts.max(1)
-        } else {
-            1
-        };
-        let mut attempt = 0;
+        let kind = Api::GitHub.idempotency(&method);
+        let mut budget = self.retry.start();
         loop {
-            attempt += 1;
-            let outcome = self.send_once(&method, route, body).await;
-            let last = attempt >= attempts;
-            let wait = match &outcome {
-                Ok((status, headers, _)) if is_retryable(*status, headers) => {
-                    retry_after(headers).unwrap_or_else(|| self.delay(attempt))
-                }
-                Ok(_) => Duration::ZERO,
-                Err(_) => self.delay(attempt),
-            };
-            match outcome {
+            self.gate.wait(budget.room()).await;
+            let wait = match self.send_once(&method, route, body).await {
                 Ok((status, headers, text)) if (200..300).contains(&status) => {
                     return Ok(Answer {
                         headers,
@@ -368,28 +324,35 @@ impl Client {
                     });
                 }
                 Ok((status, headers, text)) => {
-                    if last || !is_retryable(status, &headers) || wait > self.backoff.max_wait {
-                        return Err(api_error(what, status, &text, attempt));
+                    let (asked, _) = retry::read_answer(Api::GitHub, status, &headers, &self.gate);
+                    let failure = retry::status_failure(Api::GitHub, status, &headers);
+                    let wait = asked.unwrap_or_else(|| budget.backoff());
+                    if !kind.may_resend(failure) || !budget.allow(wait) {
+                        return Err(api_error(what, status, &text, budget.attempts()));
                     }
+                    wait
                 }
                 Err(detail) => {
-                    if last {
+                    let wait = budget.backoff();
+                    if !kind.may_resend(Failure::Unknown) || !budget.allow(wait) {
+                        let attempts = budget.attempts();
                         return Err(Error::Transport {
                             what: what.to_string(),
-                            detail: if attempt > 1 {
-                                format!("{detail} (after {attempt} attempts)")
+                            detail: if attempts > 1 {
+                                format!("{detail} (after {attempts} attempts)")
                             } else {
                                 detail
                             },
-                            help: Some(if retry {
-                                "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()
-                            } else {
+                            help: Some(if kind == retry::Idempotency::Once {
                                 "the request was sent once and not retried, so it may or may not have landed; re-running edgeplan updates the comment in place without duplicating it".into()
+                            } else {
+                                "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()
                             }),
                         });
                     }
+                    wait
                 }
-            }
+            };
             tokio::time::sleep(wait).await;
         }
     }
@@ -413,35 +376,6 @@ impl Client {
         let text = self.octo.body_to_string(response).await.map_err(describe)?;
         Ok((status, headers, text))
     }
-
-    fn delay(&self, attempt: u32) -> Duration {
-        let exp = self
-            .backoff
-            .base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(10));
-        let jitter = exp.mul_f64(fastrand::f64() * 0.5);
-        exp + jitter
-    }
-}
-
-fn is_retryable(status: u16, headers: &HeaderMap) -> bool {
-    let rate_limited = status == 403
-        && (headers.contains_key("retry-after")
-            || headers
-                .get("x-ratelimit-remaining")
-                .is_some_and(|v| v.as_bytes() == b"0"));
-    status == 429 || status >= 500 || rate_limited
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let secs: u64 = headers
-        .get("retry-after")?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(secs))
 }
 
 /// The `rel="next"` URL of a `Link` header.
@@ -498,24 +432,31 @@ mod tests {
 
     #[test]
     fn bad_tokens_and_urls_are_refused_without_panicking() {
+        let new = |url: &str, token: &str| {
+            Client::new(url, &Secret::new(token), Policy::GITHUB, Poll::GITHUB_PULLS)
+        };
         assert!(matches!(
-            Client::new("https://api.github.com", &Secret::new("a\nb")),
+            new("https://api.github.com", "a\nb"),
             Err(Error::Config(_))
         ));
-        assert!(matches!(
-            Client::new("not a url", &Secret::new("t")),
-            Err(Error::Config(_))
-        ));
-        assert!(matches!(
-            Client::new("/relative", &Secret::new("t")),
-            Err(Error::Config(_))
-        ));
-        let err = Client::new(
-            "https://api.github.com",
-            &Secret::new("bad token with spaces"),
-        )
-        .expect_err("spaces");
+        assert!(matches!(new("not a url", "t"), Err(Error::Config(_))));
+        assert!(matches!(new("/relative", "t"), Err(Error::Config(_))));
+        let err = new("https://api.github.com", "bad token with spaces").expect_err("spaces");
         assert!(!err.to_string().contains("bad token"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_retry_setting_fails_only_when_a_client_is_made() {
+        let mut ctx = Context::from_vars(|_| None).expect("empty context");
+        let bad: Result<(Policy, Poll), String> =
+            Err("EDGEPLAN_GITHUB_RETRY_MS=\"x\" is bad".into());
+        ctx.github_token = None;
+        assert!(matches!(Client::from_context(&ctx, &bad), Ok(None)));
+        ctx.github_token = Some(Secret::new("t"));
+        assert!(matches!(
+            Client::from_context(&ctx, &bad),
+            Err(Error::Config(m)) if m.contains("EDGEPLAN_GITHUB_RETRY_MS")
+        ));
     }
 
     #[test]
@@ -537,17 +478,5 @@ mod tests {
             assert_eq!(pr.merged_at.is_some(), merged, "{file}");
             assert!(pr.base.is_some(), "{file}");
         }
-    }
-
-    #[test]
-    fn retryable_statuses() {
-        let none = HeaderMap::new();
-        assert!(is_retryable(502, &none));
-        assert!(is_retryable(429, &none));
-        assert!(!is_retryable(403, &none));
-        assert!(!is_retryable(422, &none));
-        let mut limited = HeaderMap::new();
-        limited.insert("x-ratelimit-remaining", "0".parse().expect("h"));
-        assert!(is_retryable(403, &limited));
     }
 }

@@ -23,6 +23,7 @@ use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::plan::Desired;
 use crate::provider::Provider;
 use crate::render;
+use crate::retry::RetrySettings;
 use crate::secret::Secret;
 
 use super::pipeline::{self, Event, Outcome};
@@ -121,7 +122,9 @@ async fn dispatch_and_run<W: Write>(
     }
     let github = match report {
         Report::SummaryOnly => None,
-        _ => Client::from_context(ctx).map_err(github_failure)?,
+        _ => {
+            Client::from_context(ctx, &RetrySettings::from_env().github).map_err(github_failure)?
+        }
     };
     if report != Report::SummaryOnly && github.is_none() {
         let _ = cmds.notice(

@@ -2,8 +2,9 @@
 //! without `--sandbox` and without a token the command fails and says how to pick one.
 
 use crate::cli::TargetArgs;
-use crate::cloudflare::Client;
+use crate::cloudflare::{Client, ClientOptions, Error};
 use crate::exit::Exit;
+use crate::retry::RetrySettings;
 use crate::sandbox::Sandbox;
 
 use super::Failure;
@@ -30,7 +31,15 @@ impl Target {
                  or try edgeplan locally with --sandbox DIR (or EDGEPLAN_SANDBOX=DIR)",
             ));
         }
-        Client::from_env()
+        RetrySettings::from_env()
+            .cloudflare
+            .map_err(Error::Config)
+            .and_then(|retry| {
+                Client::from_env(ClientOptions {
+                    retry,
+                    ..ClientOptions::default()
+                })
+            })
             .map(Target::Cloudflare)
             .map_err(|e| Failure::from(crate::provider::Error::from(e)))
     }

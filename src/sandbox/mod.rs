@@ -11,7 +11,6 @@ mod file;
 pub mod rules;
 #[cfg(test)]
 mod tests;
-mod time;
 
 use std::path::PathBuf;
 
@@ -110,7 +109,7 @@ impl Provider for Sandbox {
         let file = self.read(&zone.name)?;
         let mut records = file.records.clone();
         let applied = apply_to(&mut records, batch, zone, &mut new_id)?;
-        let now = time::now_rfc3339();
+        let now = crate::time::now_rfc3339();
 
         let mut raw: Vec<Box<RawValue>> = Vec::with_capacity(records.len());
         for (old, r) in file.raw.iter().zip(&file.records) {

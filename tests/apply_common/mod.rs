@@ -3,7 +3,7 @@
 //! temporary directory, and readers of the server's request log and zone state.
 //!
 //! Every run gets short HTTP timeouts and retry budgets (`EDGEPLAN_HTTP_TIMEOUT_MS`,
-//! `EDGEPLAN_RETRY_BUDGET_MS`, read by `ClientOptions::from_env`), so a fault that is not
+//! `EDGEPLAN_RETRY_BUDGET_MS`, read by `RetrySettings::from_env`), so a fault that is not
 //! handled fails the test in seconds instead of hanging it.
 #![allow(dead_code)]
 

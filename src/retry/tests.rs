@@ -1,0 +1,212 @@
+use std::time::UNIX_EPOCH;
+
+use super::*;
+
+fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(*k, v.parse().expect("header value"));
+    }
+    h
+}
+
+fn resend(api: Api, method: Method, status: u16, h: &HeaderMap) -> bool {
+    api.idempotency(&method)
+        .may_resend(status_failure(api, status, h))
+}
+
+#[test]
+fn retry_after_reads_seconds_and_http_dates() {
+    let now = UNIX_EPOCH + Duration::from_secs(784_111_770); // Sun, 06 Nov 1994 08:49:30 GMT
+    assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+    assert_eq!(
+        parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+        Some(Duration::from_secs(7))
+    );
+    // A date already past means: go now.
+    assert_eq!(
+        parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+        Some(Duration::ZERO)
+    );
+    assert_eq!(parse_retry_after("soon", now), None);
+    assert_eq!(
+        parse_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", now),
+        None
+    );
+}
+
+#[test]
+fn retry_after_ms_comes_first_and_nonsense_is_ignored() {
+    let now = UNIX_EPOCH;
+    let both = headers(&[("retry-after-ms", "250"), ("retry-after", "9")]);
+    assert_eq!(retry_after(&both, now), Some(Duration::from_millis(250)));
+    assert_eq!(
+        retry_after(&headers(&[("retry-after", " 9 ")]), now),
+        Some(Duration::from_secs(9))
+    );
+    for junk in ["-1", "NaN", "inf", "1e300"] {
+        let h = headers(&[("retry-after-ms", junk), ("retry-after", "2")]);
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(2)), "{junk}");
+    }
+    assert_eq!(retry_after(&HeaderMap::new(), now), None);
+}
+
+#[test]
+fn backoff_grows_is_capped_and_jittered_down_only() {
+    let policy = Policy {
+        base: Duration::from_millis(100),
+        cap: Duration::from_secs(1),
+        ..Policy::CLOUDFLARE
+    };
+    for retry in 0..8 {
+        let d = policy.backoff(retry);
+        let full = (policy.base * 2u32.pow(retry)).min(policy.cap);
+        assert!(d <= full && d >= full.mul_f64(0.75), "{retry}: {d:?}");
+    }
+    // No cap: still no overflow far out.
+    let d = Policy::GITHUB.backoff(40);
+    assert!(d >= Policy::GITHUB.base * 49_152, "{d:?}");
+}
+
+#[test]
+fn cloudflare_writes_are_resent_only_when_not_processed() {
+    let none = HeaderMap::new();
+    let cf = Api::Cloudflare;
+    for status in [408, 409, 429, 500, 502, 503, 504] {
+        assert!(resend(cf, Method::GET, status, &none), "GET {status}");
+    }
+    for status in [408, 409, 429, 503] {
+        assert!(resend(cf, Method::POST, status, &none), "POST {status}");
+    }
+    assert!(!resend(cf, Method::POST, 500, &none));
+    assert!(!resend(cf, Method::PUT, 502, &none));
+    assert!(!resend(cf, Method::GET, 400, &none));
+    assert!(!resend(cf, Method::GET, 403, &none));
+    assert!(Idempotency::Write.may_resend(Failure::NotActed));
+    assert!(!Idempotency::Write.may_resend(Failure::Unknown));
+    assert!(Idempotency::Read.may_resend(Failure::Unknown));
+}
+
+#[test]
+fn github_retries_reads_and_idempotent_writes_and_sends_posts_once() {
+    let none = HeaderMap::new();
+    let gh = Api::GitHub;
+    for method in [Method::GET, Method::PATCH, Method::DELETE] {
+        assert!(resend(gh, method.clone(), 502, &none), "{method}");
+        assert!(resend(gh, method.clone(), 429, &none), "{method}");
+        assert!(!resend(gh, method.clone(), 422, &none), "{method}");
+        // GitHub's 409 is a real conflict (e.g. an empty repository), not a transient one.
+        assert!(!resend(gh, method.clone(), 409, &none), "{method}");
+    }
+    assert!(!resend(gh, Method::POST, 502, &none));
+    assert!(!resend(gh, Method::POST, 429, &none));
+    assert_eq!(gh.idempotency(&Method::POST), Idempotency::Once);
+    assert!(!Idempotency::Once.may_resend(Failure::NotActed));
+}
+
+#[test]
+fn a_github_403_is_a_rate_limit_only_when_the_headers_say_so() {
+    let none = HeaderMap::new();
+    let exhausted = headers(&[("x-ratelimit-remaining", "0")]);
+    let asked = headers(&[("retry-after", "30")]);
+    assert!(!rate_limited(Api::GitHub, 403, &none));
+    assert!(rate_limited(Api::GitHub, 403, &exhausted));
+    assert!(rate_limited(Api::GitHub, 403, &asked));
+    assert!(!rate_limited(Api::Cloudflare, 403, &asked));
+    assert!(rate_limited(Api::Cloudflare, 429, &none));
+    assert_eq!(
+        status_failure(Api::GitHub, 403, &exhausted),
+        Failure::NotActed
+    );
+    assert_eq!(status_failure(Api::GitHub, 403, &none), Failure::Final);
+    assert_eq!(status_failure(Api::Cloudflare, 403, &asked), Failure::Final);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_budget_counts_retries_waits_and_time() {
+    let policy = Policy {
+        max_retries: 2,
+        budget: Duration::from_secs(10),
+        max_wait: Duration::from_secs(6),
+        ..Policy::CLOUDFLARE
+    };
+    let mut budget = policy.start();
+    assert_eq!(budget.attempts(), 1);
+    assert!(!budget.allow(Duration::from_secs(7)), "beyond max_wait");
+    assert!(budget.allow(Duration::from_secs(6)));
+    assert_eq!(budget.attempts(), 2);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(budget.room(), Duration::from_secs(4));
+    assert!(
+        !budget.allow(Duration::from_secs(5)),
+        "beyond the budget left"
+    );
+    assert!(budget.allow(Duration::from_secs(4)));
+    assert!(!budget.allow(Duration::ZERO), "out of retries");
+    assert_eq!(budget.attempts(), 3);
+    // No budget at all (GitHub): no overflow.
+    let mut open = Policy::GITHUB.start();
+    assert_eq!(open.room(), Policy::GITHUB.max_wait);
+    assert!(open.allow(Duration::from_secs(60)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rate_limit_on_one_task_delays_another_sharing_the_gate() {
+    let gate = RateGate::new();
+    let started = Instant::now();
+    let limited = {
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            // This task's request met a 429 asking for 5 s.
+            gate.pause(Duration::from_secs(5));
+        })
+    };
+    limited.await.expect("task");
+    let other = {
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            gate.wait(Duration::from_secs(60)).await;
+            started.elapsed()
+        })
+    };
+    assert_eq!(other.await.expect("task"), Duration::from_secs(5));
+    assert_eq!(gate.remaining(), Duration::ZERO);
+    // Once the pause is over, nobody waits.
+    let before = Instant::now();
+    gate.wait(Duration::from_secs(60)).await;
+    assert_eq!(before.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_longer_pause_stands_and_one_set_meanwhile_is_waited_out() {
+    let gate = RateGate::new();
+    gate.pause(Duration::from_secs(5));
+    gate.pause(Duration::from_secs(2));
+    assert_eq!(
+        gate.remaining(),
+        Duration::from_secs(5),
+        "the later end stands"
+    );
+    let started = Instant::now();
+    let waiter = {
+        let gate = gate.clone();
+        tokio::spawn(async move { gate.wait(Duration::from_secs(60)).await })
+    };
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Another 429 arrives while the first pause runs: the waiter stays until its end.
+    gate.pause(Duration::from_secs(3));
+    waiter.await.expect("task");
+    assert_eq!(started.elapsed(), Duration::from_secs(7));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pause_beyond_the_room_left_is_not_waited_for() {
+    let gate = RateGate::new();
+    gate.pause(Duration::from_secs(300));
+    let started = Instant::now();
+    gate.wait(Duration::from_secs(120)).await;
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    // A day at most, whatever was asked.
+    gate.pause(Duration::MAX);
+    assert_eq!(gate.remaining(), Duration::from_secs(86_400));
+}
