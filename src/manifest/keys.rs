@@ -75,37 +75,27 @@ impl Key {
 }
 
 use DefaultValue::{Absent, Bool, Inherit, Text};
+use Presence::Optional;
 
-const fn required(
+const fn key(
     name: &'static str,
     shape: &'static Shape,
-    help: &'static str,
+    presence: Presence,
     doc: &'static str,
     schema: &'static str,
 ) -> Key {
     Key {
         name,
         shape,
-        presence: Presence::Required { help },
+        presence,
         doc,
         schema,
     }
 }
 
-const fn optional(
-    name: &'static str,
-    shape: &'static Shape,
-    default: DefaultValue,
-    doc: &'static str,
-    schema: &'static str,
-) -> Key {
-    Key {
-        name,
-        shape,
-        presence: Presence::Optional(default),
-        doc,
-        schema,
-    }
+/// Required, with what to add when it is missing.
+const fn needs(help: &'static str) -> Presence {
+    Presence::Required { help }
 }
 
 /// What the whole manifest is, for the schema's title and description.
@@ -116,58 +106,64 @@ const TTL_DOC: &str = "`auto` (Cloudflare's automatic TTL, required for proxied 
 
 /// `defaults:`.
 pub const DEFAULTS: &[Key] = &[
-    optional(
+    key(
         "proxied",
         &Shape::Bool,
-        Bool(true),
+        Optional(Bool(true)),
         "Proxy through Cloudflare (orange cloud). Default true.",
         "{}",
     ),
-    optional("ttl", &Shape::Ttl, Text("auto"), TTL_DOC, "{}"),
+    key("ttl", &Shape::Ttl, Optional(Text("auto")), TTL_DOC, "{}"),
 ];
 
 /// One entry of `endpoints:`.
 pub const ENDPOINT: &[Key] = &[
-    required(
+    key(
         "name",
         &Shape::Str,
-        "add `name: sentiment` (a label inside the zone, `\"@\"` for the apex)",
+        needs("add `name: sentiment` (a label inside the zone, `\"@\"` for the apex)"),
         "Relative label(s), \"@\" for the apex, \"*.x\" for a wildcard, or an FQDN inside the zone.",
         r#"{"minLength": 1, "maxLength": 254, "pattern": "^[^\\s/:]+$"}"#,
     ),
-    required(
+    key(
         "target",
         &Shape::Str,
-        "add `target: origin.example.net` (the hostname the CNAME points at)",
+        needs("add `target: origin.example.net` (the hostname the CNAME points at)"),
         "The origin hostname the CNAME points at (no scheme, path, port or IP address).",
         r#"{"minLength": 3, "maxLength": 254, "pattern": "^[^\\s/:]+$"}"#,
     ),
-    optional(
+    key(
         "comment",
         &Shape::Str,
-        Absent,
+        Optional(Absent),
         "Shown in Cloudflare after the marker `edgeplan:<owner> | `; one line; marker plus comment at most 100 characters.",
         r#"{"pattern": "^[^\\r\\n]*$"}"#,
     ),
-    optional(
+    key(
         "proxied",
         &Shape::Bool,
-        Inherit("defaults.proxied"),
+        Optional(Inherit("defaults.proxied")),
         "Overrides defaults.proxied.",
         "{}",
     ),
-    optional("ttl", &Shape::Ttl, Inherit("defaults.ttl"), TTL_DOC, "{}"),
-    optional(
+    key(
+        "ttl",
+        &Shape::Ttl,
+        Optional(Inherit("defaults.ttl")),
+        TTL_DOC,
+        "{}",
+    ),
+    key(
         "adopt",
         &Shape::Bool,
-        Bool(false),
+        Optional(Bool(false)),
         "Take over an existing record that no edgeplan owner holds.",
         "{}",
     ),
-    optional(
+    key(
         "health",
         &Shape::Str,
-        Absent,
+        Optional(Absent),
         "Origin probe before apply: a path (probed at https://<target><path>) or an https:// URL.",
         r#"{"pattern": "^(/[^/\\s]|/$|https://|http://(localhost|127\\.|\\[::1\\]))\\S*$"}"#,
     ),
@@ -175,45 +171,47 @@ pub const ENDPOINT: &[Key] = &[
 
 /// The top level.
 pub const MANIFEST: &[Key] = &[
-    required(
+    key(
         "version",
         &Shape::Int,
-        "add `version: 1` at the top of the file",
+        needs("add `version: 1` at the top of the file"),
         "Manifest schema version; only 1 exists.",
         r#"{"const": 1}"#,
     ),
-    required(
+    key(
         "zone",
         &Shape::Str,
-        "add `zone: example.com` (the zone apex as Cloudflare shows it)",
+        needs("add `zone: example.com` (the zone apex as Cloudflare shows it)"),
         "The Cloudflare zone (apex), looked up by name, e.g. example.com.",
         r#"{"minLength": 3, "maxLength": 253, "pattern": "^[^\\s/:*]+\\.[^\\s/:*]+\\.?$"}"#,
     ),
-    optional(
+    key(
         "zone_id",
         &Shape::Str,
-        Absent,
+        Optional(Absent),
         "The zone's ID (32 hex characters); skips the lookup; must belong to `zone`.",
         r#"{"pattern": "^[0-9a-fA-F]{32}$"}"#,
     ),
-    optional(
+    key(
         "owner",
         &Shape::Str,
-        Text("default"),
+        Optional(Text("default")),
         "Owner of the records, written as the comment marker `edgeplan:<owner>`. Default `default`.",
         r#"{"pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"}"#,
     ),
-    optional(
+    key(
         "defaults",
         &Shape::Map(DEFAULTS),
-        Absent,
+        Optional(Absent),
         "Defaults for every endpoint.",
         "{}",
     ),
-    required(
+    key(
         "endpoints",
         &Shape::Seq(&Shape::Map(ENDPOINT)),
-        "add `endpoints:` with one `- name: ... target: ...` entry per model, or `endpoints: []`",
+        needs(
+            "add `endpoints:` with one `- name: ... target: ...` entry per model, or `endpoints: []`",
+        ),
         "One proxied CNAME per model endpoint; may be empty (then every owned record is deleted).",
         "{}",
     ),
