@@ -1,10 +1,13 @@
-//! The manifest reference in README.md and docs/manifest.md is checked against the schema that
-//! `edgeplan schema` prints, both ways: a key added to the manifest must be documented, and a key
-//! documented must exist. Why: a reference that drifts from the validator teaches typos that the
-//! strict loader then rejects.
+//! The manifest reference tables in README.md and docs/manifest.md are checked against the
+//! manifest's key table (`edgeplan::manifest::key_paths`, which the schema printed by `edgeplan
+//! schema` is generated from), both ways: a key added to the manifest must be documented, a key
+//! documented must exist, and each row's type, required and default cells must say what the table
+//! says. Why: a reference that drifts from the validator teaches typos that the strict loader then
+//! rejects.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use edgeplan::manifest::{DefaultValue, Key, Presence, key_paths};
 use serde_json::Value;
 
 /// Every key path of the schema: `zone`, `defaults.ttl`, `endpoints[].name`, ...
@@ -33,13 +36,67 @@ fn schema_paths() -> BTreeSet<String> {
     out
 }
 
-/// The first cell of every table row that is a code span: `| \`key\` | ...`.
-fn documented_keys(text: &str) -> BTreeSet<String> {
-    text.lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .filter_map(|l| l.split_once('`'))
-        .map(|(key, _)| key.to_string())
-        .collect()
+/// One documented key: its path and its cells by column name (`type`, `default`, ...).
+type Rows = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The cells of a table row; `\|` stays inside its cell.
+fn cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+    let mut out = vec![String::new()];
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                if let Some(last) = out.last_mut() {
+                    last.push('|');
+                }
+            }
+            '|' => out.push(String::new()),
+            _ => {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    out.into_iter().map(|c| c.trim().to_string()).collect()
+}
+
+/// The rows of every table whose first column is `key`, each key prefixed by `prefix(heading)`
+/// where `heading` is the heading the table stands under.
+fn key_tables(text: &str, prefix: impl Fn(&str) -> Option<&'static str>) -> Rows {
+    let mut rows = Rows::new();
+    let mut heading = "";
+    let mut header: Option<Vec<String>> = None;
+    for line in text.lines() {
+        if line.starts_with('#') {
+            heading = line;
+            header = None;
+            continue;
+        }
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        let row = cells(line);
+        if row.first().map(String::as_str) == Some("key") {
+            header = Some(row);
+            continue;
+        }
+        let (Some(columns), Some(p)) = (&header, prefix(heading)) else {
+            continue;
+        };
+        let Some(key) = row[0].strip_prefix('`').and_then(|k| k.strip_suffix('`')) else {
+            continue;
+        };
+        let by_column = columns.iter().cloned().zip(row.iter().cloned()).collect();
+        assert!(
+            rows.insert(format!("{p}{key}"), by_column).is_none(),
+            "{p}{key} documented twice"
+        );
+    }
+    rows
 }
 
 fn read(path: &str) -> String {
@@ -47,39 +104,86 @@ fn read(path: &str) -> String {
         .unwrap_or_else(|e| panic!("read {path}: {e}"))
 }
 
+/// Both ways: the documented keys are exactly the manifest's, and each row agrees with the key.
+fn check(file: &str, rows: &Rows) {
+    let keys: BTreeMap<String, &Key> = key_paths().into_iter().collect();
+    let known: BTreeSet<&String> = keys.keys().collect();
+    let documented: BTreeSet<&String> = rows.keys().collect();
+    let missing: Vec<_> = known.difference(&documented).collect();
+    let stale: Vec<_> = documented.difference(&known).collect();
+    assert!(
+        missing.is_empty(),
+        "{file} lacks manifest keys: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "{file} documents keys the manifest does not have: {stale:?}"
+    );
+    for (path, row) in rows {
+        let key = keys[path];
+        let cell = |column: &str| row.get(column).map(String::as_str);
+        // README abbreviates `boolean` to `bool`.
+        let ty = cell("type").map(|t| if t == "bool" { "boolean" } else { t });
+        assert_eq!(ty, Some(key.shape.doc_name()), "{file}: type of {path}");
+        if let Some(required) = cell("required") {
+            assert_eq!(
+                required == "yes",
+                key.required(),
+                "{file}: required cell of {path}"
+            );
+        }
+        let default = cell("default").unwrap_or("");
+        let expected = match key.presence {
+            // README's default column says `required`; docs/manifest.md leaves it empty.
+            Presence::Required { .. } => {
+                assert!(
+                    default.is_empty() || default == "required",
+                    "{file}: {path} is required, its default cell says {default:?}"
+                );
+                continue;
+            }
+            Presence::Optional(DefaultValue::Absent) => {
+                assert!(
+                    !default.starts_with('`') && default != "required",
+                    "{file}: {path} has no default, its default cell says {default:?}"
+                );
+                continue;
+            }
+            Presence::Optional(DefaultValue::Bool(b)) => format!("`{b}`"),
+            Presence::Optional(DefaultValue::Text(t) | DefaultValue::Inherit(t)) => {
+                format!("`{t}`")
+            }
+        };
+        assert_eq!(default, expected, "{file}: default of {path}");
+    }
+}
+
 #[test]
-fn the_readme_manifest_table_lists_exactly_the_schema_keys() {
-    let schema = schema_paths();
-    assert!(schema.contains("endpoints[].target"), "{schema:?}");
+fn the_schema_has_exactly_the_keys_of_the_table() {
+    let table: BTreeSet<String> = key_paths().into_iter().map(|(p, _)| p).collect();
+    assert!(table.contains("endpoints[].target"), "{table:?}");
+    assert_eq!(schema_paths(), table);
+}
+
+#[test]
+fn the_readme_manifest_table_lists_exactly_the_manifest_keys() {
     let readme = read("README.md");
     let section = readme
         .split("## The manifest")
         .nth(1)
         .and_then(|s| s.split("\n## ").next())
         .expect("README has a `## The manifest` section");
-    let documented = documented_keys(section);
-    let missing: Vec<_> = schema.difference(&documented).collect();
-    let stale: Vec<_> = documented.difference(&schema).collect();
-    assert!(
-        missing.is_empty(),
-        "README lacks manifest keys: {missing:?}"
-    );
-    assert!(
-        stale.is_empty(),
-        "README documents keys the manifest does not have: {stale:?}"
-    );
+    let rows = key_tables(section, |_| Some(""));
+    check("README.md", &rows);
 }
 
 #[test]
-fn docs_manifest_has_a_row_for_every_key() {
-    let documented = documented_keys(&read("docs/manifest.md"));
-    let missing: Vec<String> = schema_paths()
-        .iter()
-        .map(|p| p.rsplit('.').next().unwrap_or(p).to_string())
-        .filter(|leaf| !documented.contains(leaf))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "docs/manifest.md lacks rows for: {missing:?}"
-    );
+fn docs_manifest_has_a_row_for_exactly_every_key() {
+    let rows = key_tables(&read("docs/manifest.md"), |heading| match heading {
+        "## Top-level keys" => Some(""),
+        "### `defaults`" => Some("defaults."),
+        "## Endpoint keys" => Some("endpoints[]."),
+        _ => None,
+    });
+    check("docs/manifest.md", &rows);
 }

@@ -5,9 +5,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
+/// The manifest as JSON data, read by edgeplan's own YAML loader (so the schema sees the values
+/// typed exactly as `edgeplan validate` types them).
 fn yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).expect("read");
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    edgeplan::manifest::to_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn corpus(name: &str) -> std::path::PathBuf {

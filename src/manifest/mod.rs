@@ -6,8 +6,9 @@
 //! 1. [`load`] refuses files over 1 MiB and text that is not UTF-8 before parsing anything.
 //! 2. [`tree`] parses the YAML into a small located tree (syntax errors, alias bombs and absurd
 //!    nesting stop here, quickly).
-//! 3. [`shape`] checks the tree's structure and reports *every* unknown key, duplicate key, missing
-//!    key and wrong type in one pass; serde alone would stop at the first.
+//! 3. [`shape`] checks the tree's structure against the key table of [`keys`] (the JSON Schema of
+//!    [`schema`] is generated from the same table) and reports *every* unknown key, duplicate key,
+//!    missing key and wrong type in one pass; serde alone would stop at the first.
 //! 4. serde reads the tree (see [`de`]) into the raw structs of [`raw`] (`deny_unknown_fields`), and
 //!    [`validate`] turns them into a [`Desired`] or a list of problems at symbolic paths, located
 //!    through the tree only then (zizmor's split: symbolic location first, concrete at the end).
@@ -17,6 +18,7 @@
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>.
 
 mod de;
+mod keys;
 mod names;
 mod raw;
 mod schema;
@@ -28,6 +30,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use keys::{DefaultValue, Key, Presence, Shape, key_paths};
 pub use names::{endpoint_name, target, zone};
 pub use schema::schema;
 pub use validate::{COMMENT_LIMIT, valid_owner};
@@ -161,6 +164,17 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
             );
             Err(sorted(problems))
         }
+    }
+}
+
+/// Parses YAML text into JSON data, typed as the loader types it (the YAML 1.2 core schema for
+/// plain scalars, aliases expanded), without checking it against the manifest's shape: what a
+/// JSON Schema validator needs to check a manifest against [`schema`].
+pub fn to_json(text: &str) -> Result<serde_json::Value, String> {
+    match tree::parse(text) {
+        Ok(Document::Root(root)) => Ok(root.to_json()),
+        Ok(Document::Empty) => Ok(serde_json::Value::Null),
+        Err(e) => Err(format!("{}:{}: {}", e.pos.line, e.pos.col, e.message)),
     }
 }
 

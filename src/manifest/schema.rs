@@ -4,82 +4,107 @@
 //! line (<https://github.com/redhat-developer/yaml-language-server#using-inlined-schema>). It
 //! states what a schema can: keys, types, patterns and ranges. Rules that span values (names
 //! inside the zone, duplicates, cycles, TTL on proxied endpoints, comment length with the owner's
-//! marker) are only checked by `edgeplan validate`. A test keeps its keys equal to
-//! [`super::shape`]'s table.
+//! marker) are only checked by `edgeplan validate`.
+//!
+//! The whole schema is generated from the key table of [`super::keys`]: each key's type, whether
+//! it is required, its default, description and extra constraints. An optional key also accepts
+//! null, as the loader does (a key with no value is the same as leaving it out).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+
+use super::keys::{self, DefaultValue, Key, Presence, Shape};
+use super::validate::{TTL_MAX, TTL_MIN};
 
 /// The JSON Schema of manifest version 1.
 pub fn schema() -> Value {
-    let ttl = json!({
-        "description": "`auto` (Cloudflare's automatic TTL, required for proxied records) or 60..86400 seconds on DNS-only records.",
-        "oneOf": [
-            {"const": "auto"},
-            {"type": "integer", "minimum": 60, "maximum": 86400}
-        ]
-    });
-    let hostname = r"^[^\s/:]+$";
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/edgeplan/edgeplan/blob/main/docs/manifest.schema.json",
-        "title": "edgeplan manifest",
-        "description": "ML model endpoints to put behind Cloudflare's proxy as CNAME records (edgeplan.yaml, version 1).",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["version", "zone", "endpoints"],
-        "properties": {
-            "version": {"description": "Manifest schema version; only 1 exists.", "const": 1},
-            "zone": {
-                "description": "The Cloudflare zone (apex), looked up by name, e.g. example.com.",
-                "type": "string", "minLength": 3, "maxLength": 253, "pattern": r"^[^\s/:*]+\.[^\s/:*]+\.?$"
-            },
-            "zone_id": {
-                "description": "The zone's ID (32 hex characters); skips the lookup; must belong to `zone`.",
-                "type": "string", "pattern": "^[0-9a-fA-F]{32}$"
-            },
-            "owner": {
-                "description": "Owner of the records, written as the comment marker `edgeplan:<owner>`. Default `default`.",
-                "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,31}$", "default": "default"
-            },
-            "defaults": {
-                "description": "Defaults for every endpoint.",
-                "type": ["object", "null"],
-                "additionalProperties": false,
-                "properties": {
-                    "proxied": {"description": "Proxy through Cloudflare (orange cloud). Default true.", "type": "boolean", "default": true},
-                    "ttl": ttl.clone()
-                }
-            },
-            "endpoints": {
-                "description": "One proxied CNAME per model endpoint; may be empty (then every owned record is deleted).",
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["name", "target"],
-                    "properties": {
-                        "name": {
-                            "description": "Relative label(s), \"@\" for the apex, \"*.x\" for a wildcard, or an FQDN inside the zone.",
-                            "type": "string", "minLength": 1, "maxLength": 254, "pattern": r"^[^\s/:]+$"
-                        },
-                        "target": {
-                            "description": "The origin hostname the CNAME points at (no scheme, path, port or IP address).",
-                            "type": "string", "minLength": 3, "maxLength": 254, "pattern": hostname
-                        },
-                        "comment": {
-                            "description": "Shown in Cloudflare after the marker `edgeplan:<owner> | `; one line; marker plus comment at most 100 characters.",
-                            "type": ["string", "null"], "pattern": "^[^\\r\\n]*$"
-                        },
-                        "proxied": {"description": "Overrides defaults.proxied.", "type": "boolean"},
-                        "ttl": ttl,
-                        "adopt": {"description": "Take over an existing record that no edgeplan owner holds.", "type": "boolean", "default": false},
-                        "health": {
-                            "description": "Origin probe before apply: a path (probed at https://<target><path>) or an https:// URL.",
-                            "type": ["string", "null"], "pattern": r"^(/[^/\s]|/$|https://|http://(localhost|127\.|\[::1\]))\S*$"
-                        }
-                    }
-                }
-            }
+    let mut root = Map::new();
+    root.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    root.insert(
+        "$id".into(),
+        json!("https://github.com/edgeplan/edgeplan/blob/main/docs/manifest.schema.json"),
+    );
+    root.insert("title".into(), json!(keys::TITLE));
+    root.insert("description".into(), json!(keys::DOC));
+    root.extend(value(&Shape::Map(keys::MANIFEST), false));
+    Value::Object(root)
+}
+
+/// The schema of one key: its description, its type, its extra constraints and its default.
+fn property(key: &Key) -> Value {
+    let mut p = Map::new();
+    p.insert("description".into(), json!(key.doc));
+    p.extend(value(key.shape, !key.required()));
+    match serde_json::from_str::<Map<String, Value>>(key.schema) {
+        Ok(extra) => p.extend(extra),
+        // The table is constant: a unit test parses every entry, so this cannot be reached.
+        Err(e) => panic!("the schema constraints of `{}` are not JSON: {e}", key.name),
+    }
+    match key.presence {
+        Presence::Optional(DefaultValue::Bool(b)) => {
+            p.insert("default".into(), json!(b));
         }
-    })
+        Presence::Optional(DefaultValue::Text(t)) => {
+            p.insert("default".into(), json!(t));
+        }
+        _ => {}
+    }
+    Value::Object(p)
+}
+
+/// The type of a value; `nullable` for optional keys.
+fn value(shape: &Shape, nullable: bool) -> Map<String, Value> {
+    let ty = |name: &str| {
+        if nullable {
+            json!([name, "null"])
+        } else {
+            json!(name)
+        }
+    };
+    let mut v = Map::new();
+    match shape {
+        Shape::Map(fields) => {
+            v.insert("type".into(), ty("object"));
+            v.insert("additionalProperties".into(), json!(false));
+            let required: Vec<&str> = fields
+                .iter()
+                .filter(|k| k.required())
+                .map(|k| k.name)
+                .collect();
+            if !required.is_empty() {
+                v.insert("required".into(), json!(required));
+            }
+            let properties = fields
+                .iter()
+                .map(|k| (k.name.to_string(), property(k)))
+                .collect();
+            v.insert("properties".into(), Value::Object(properties));
+        }
+        Shape::Seq(item) => {
+            v.insert("type".into(), ty("array"));
+            v.insert("items".into(), Value::Object(value(item, false)));
+        }
+        Shape::Str => {
+            v.insert("type".into(), ty("string"));
+        }
+        Shape::Bool => {
+            v.insert("type".into(), ty("boolean"));
+        }
+        Shape::Int => {
+            v.insert("type".into(), ty("integer"));
+        }
+        Shape::Ttl => {
+            let mut one_of = vec![
+                json!({"const": "auto"}),
+                json!({"type": "integer", "minimum": TTL_MIN, "maximum": TTL_MAX}),
+            ];
+            if nullable {
+                one_of.push(json!({"type": "null"}));
+            }
+            v.insert("oneOf".into(), Value::Array(one_of));
+        }
+    }
+    v
 }

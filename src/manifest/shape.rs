@@ -1,71 +1,13 @@
-//! The manifest's shape, once, as data: which keys exist at each level, which are required, and
-//! what type each value has.
+//! The structural pass: the located tree checked against the key table of [`super::keys`].
 //!
-//! [`check`] walks the located tree against it and collects every structural problem in the file
-//! (unknown keys with the nearest valid one, duplicate keys, missing keys, wrong types naming the
-//! expected type), because serde would stop at the first. The JSON Schema test checks that
-//! `schema()` agrees with this table, so the two cannot drift apart.
+//! [`check`] walks the tree and collects every structural problem in the file (unknown keys with
+//! the nearest valid one, duplicate keys, missing keys, wrong types naming the expected type),
+//! because serde would stop at the first.
 
 use std::rc::Rc;
 
+use super::keys::{Key, MANIFEST, Presence, Shape};
 use super::tree::{Core, Kind, Node, Pos, core_type};
-
-/// The type of a value.
-#[derive(Debug)]
-pub enum Shape {
-    Map(&'static [Field]),
-    Seq(&'static Shape),
-    /// Any non-null scalar, read as text.
-    Str,
-    Bool,
-    Int,
-    /// `auto` or a whole number of seconds.
-    Ttl,
-}
-
-#[derive(Debug)]
-pub struct Field {
-    pub name: &'static str,
-    pub shape: &'static Shape,
-    pub required: bool,
-}
-
-const fn req(name: &'static str, shape: &'static Shape) -> Field {
-    Field {
-        name,
-        shape,
-        required: true,
-    }
-}
-
-const fn opt(name: &'static str, shape: &'static Shape) -> Field {
-    Field {
-        name,
-        shape,
-        required: false,
-    }
-}
-
-pub const DEFAULTS: &[Field] = &[opt("proxied", &Shape::Bool), opt("ttl", &Shape::Ttl)];
-
-pub const ENDPOINT: &[Field] = &[
-    req("name", &Shape::Str),
-    req("target", &Shape::Str),
-    opt("comment", &Shape::Str),
-    opt("proxied", &Shape::Bool),
-    opt("ttl", &Shape::Ttl),
-    opt("adopt", &Shape::Bool),
-    opt("health", &Shape::Str),
-];
-
-pub const MANIFEST: &[Field] = &[
-    req("version", &Shape::Int),
-    req("zone", &Shape::Str),
-    opt("zone_id", &Shape::Str),
-    opt("owner", &Shape::Str),
-    opt("defaults", &Shape::Map(DEFAULTS)),
-    req("endpoints", &Shape::Seq(&Shape::Map(ENDPOINT))),
-];
 
 /// A structural problem, already located (the tree knows where everything is).
 #[derive(Debug)]
@@ -227,12 +169,12 @@ fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Vec<Issue>) -> O
     (issues.len() == before).then(|| Rc::clone(node))
 }
 
-fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
     let before = issues.len();
     let Kind::Map(entries) = &node.kind else {
         let keys: Vec<&str> = fields
             .iter()
-            .filter(|f| f.required)
+            .filter(|f| f.required())
             .map(|f| f.name)
             .collect();
         issue(
@@ -288,7 +230,7 @@ fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) ->
                 } else {
                     match walk(value, field.shape, &child, issues) {
                         Some(v) => kept.push((Rc::clone(key), v)),
-                        None => failed |= field.required,
+                        None => failed |= field.required(),
                     }
                 }
             }
@@ -315,7 +257,7 @@ fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) ->
             }
         }
     }
-    for field in fields.iter().filter(|f| f.required) {
+    for field in fields.iter().filter(|f| f.required()) {
         match seen.iter().find(|(n, _)| *n == field.name) {
             None => {
                 failed = true;
@@ -323,7 +265,7 @@ fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) ->
                     issues,
                     node.pos,
                     format!("missing required key `{}` in {}", field.name, path.named()),
-                    missing_help(field.name),
+                    missing_help(field),
                 );
             }
             Some(_) => {
@@ -335,7 +277,7 @@ fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) ->
                         issues,
                         v.pos,
                         format!("`{}` has no value", At::Key(path, field.name)),
-                        missing_help(field.name),
+                        missing_help(field),
                     );
                 }
             }
@@ -350,16 +292,10 @@ fn map(node: &Rc<Node>, fields: &[Field], path: &At, issues: &mut Vec<Issue>) ->
     }
 }
 
-fn missing_help(name: &str) -> &'static str {
-    match name {
-        "version" => "add `version: 1` at the top of the file",
-        "zone" => "add `zone: example.com` (the zone apex as Cloudflare shows it)",
-        "endpoints" => {
-            "add `endpoints:` with one `- name: ... target: ...` entry per model, or `endpoints: []`"
-        }
-        "name" => "add `name: sentiment` (a label inside the zone, `\"@\"` for the apex)",
-        "target" => "add `target: origin.example.net` (the hostname the CNAME points at)",
-        _ => "add the key",
+fn missing_help(key: &Key) -> &'static str {
+    match key.presence {
+        Presence::Required { help } => help,
+        Presence::Optional(_) => "add the key",
     }
 }
 
@@ -372,12 +308,12 @@ fn scalar_key(key: &Rc<Node>) -> Option<&str> {
     }
 }
 
-fn names(fields: &[Field]) -> String {
+fn names(fields: &[Key]) -> String {
     fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
 }
 
 /// The valid key closest to a misspelt one, when it is close enough to be a typo.
-pub fn nearest(name: &str, fields: &[Field]) -> Option<&'static str> {
+pub fn nearest(name: &str, fields: &[Key]) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     fields
         .iter()
@@ -390,6 +326,7 @@ pub fn nearest(name: &str, fields: &[Field]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::keys::ENDPOINT;
 
     #[test]
     fn nearest_key_for_typos() {

@@ -126,28 +126,64 @@ fn same_zone_and_owner_twice_is_an_error_naming_both_files() {
     assert!(p[0].message.contains("a.yaml"));
 }
 
+/// The serde structs of `raw` are written by hand: their fields, as serde lists them when it meets
+/// an unknown one, are the key table's.
 #[test]
-fn schema_keys_match_the_shape_table() {
-    fn keys(v: &serde_json::Value) -> Vec<String> {
-        let mut k: Vec<String> = v["properties"]
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default();
+fn the_raw_structs_have_the_keys_of_the_table() {
+    fn serde_fields(text: &str) -> Vec<String> {
+        let Ok(tree::Document::Root(root)) = tree::parse(text) else {
+            panic!("parse {text}")
+        };
+        let err = de::from_node::<raw::RawManifest>(&root).expect_err("unknown field");
+        let (_, expected) = err.message.split_once("expected").expect("a field list");
+        let mut fields: Vec<String> = expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(String::from)
+            .collect();
+        fields.sort();
+        fields
+    }
+    fn table(keys: &[keys::Key]) -> Vec<String> {
+        let mut k: Vec<String> = keys.iter().map(|k| k.name.to_string()).collect();
         k.sort();
         k
     }
-    fn names(fields: &[shape::Field]) -> Vec<String> {
-        let mut k: Vec<String> = fields.iter().map(|f| f.name.to_string()).collect();
-        k.sort();
-        k
-    }
-    let s = schema();
-    assert_eq!(keys(&s), names(shape::MANIFEST));
-    assert_eq!(keys(&s["properties"]["defaults"]), names(shape::DEFAULTS));
+    assert_eq!(serde_fields("zzz: 1\n"), table(keys::MANIFEST));
     assert_eq!(
-        keys(&s["properties"]["endpoints"]["items"]),
-        names(shape::ENDPOINT)
+        serde_fields("version: 1\nzone: z\ndefaults:\n  zzz: 1\nendpoints: []\n"),
+        table(keys::DEFAULTS)
     );
+    assert_eq!(
+        serde_fields("version: 1\nzone: z\nendpoints:\n  - zzz: 1\n"),
+        table(keys::ENDPOINT)
+    );
+}
+
+#[test]
+fn the_schema_constraints_of_every_key_are_json_objects() {
+    for (path, key) in key_paths() {
+        assert!(
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(key.schema).is_ok(),
+            "{path}: {}",
+            key.schema
+        );
+    }
+    assert!(
+        schema()["properties"]["endpoints"]["items"]["properties"]["health"]["pattern"].is_string()
+    );
+}
+
+#[test]
+fn to_json_types_values_as_the_loader_does() {
+    let v = to_json("a: &x 1\nb: '1'\nc: [*x, ~, true, 1.5, api]\n").expect("yaml");
+    assert_eq!(
+        v,
+        serde_json::json!({"a": 1, "b": "1", "c": [1, null, true, 1.5, "api"]})
+    );
+    assert_eq!(to_json(""), Ok(serde_json::Value::Null));
+    assert!(to_json("a: [").is_err());
 }
 
 #[test]

@@ -106,6 +106,35 @@ impl Node {
         })
     }
 
+    /// The node as JSON data: plain scalars typed by the core schema, other scalars as strings,
+    /// mapping keys as their text (a later duplicate key overwrites an earlier one).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            Kind::Scalar {
+                value, plain: true, ..
+            } => match core_type(value) {
+                Core::Null => Value::Null,
+                Core::Bool(b) => Value::Bool(b),
+                Core::Int(n) => Value::from(n),
+                Core::Float => value
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or_else(|| Value::String(value.clone()), Value::Number),
+                Core::Str => Value::String(value.clone()),
+            },
+            Kind::Scalar { value, .. } => Value::String(value.clone()),
+            Kind::Seq(items) => items.iter().map(|i| i.to_json()).collect(),
+            Kind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// True for an empty value, `~` or `null` (plain).
     pub fn is_null(&self) -> bool {
         matches!(&self.kind, Kind::Scalar { value, plain: true, .. } if core_type(value) == Core::Null)

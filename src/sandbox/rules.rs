@@ -6,16 +6,17 @@
 //! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
 //! The checks and their codes are docs/cloudflare.md: CNAME exclusivity
 //! (81053/81054, <https://developers.cloudflare.com/dns/manage-dns-records/troubleshooting/records-with-same-name/>),
-//! identical records (81058), proxiable types (9004), TTL 1 or 60..86400 (9021,
-//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/>), CNAME content
-//! (9007), comments (length and no line breaks,
+//! identical records (81058), proxiable types (9004) and addresses (9041: not a private, loopback,
+//! link-local or unspecified one), TTL 1 or 60..86400 (9021,
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/>), content length
+//! (9011: 1 to 255 bytes, 2048 for TXT), CNAME content (9007), comments (length and no line breaks,
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>),
 //! unknown ids (81044).
 //!
 //! NOTE: where Cloudflare's behaviour is unverified the sandbox is stricter, never looser: a
 //! CNAME may share its name with no other record at all (Cloudflare's docs are silent on TXT/MX).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::plan::{Record, Zone, normalise};
 use crate::provider::{Batch, Error, NewRecord};
@@ -111,6 +112,19 @@ fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, 
     if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric()) {
         return fail(Some(1004), format!("`{}` is not a record type", new.kind));
     }
+    let max = if kind == "TXT" { 2048 } else { 255 };
+    if new.content.is_empty() {
+        return fail(Some(9011), "the content is empty".into());
+    }
+    if new.content.len() > max {
+        return fail(
+            Some(9011),
+            format!(
+                "the content is {} bytes long; a {kind} record holds at most {max}",
+                new.content.len()
+            ),
+        );
+    }
     let content = match kind.as_str() {
         "A" if new.content.parse::<Ipv4Addr>().is_err() => {
             return fail(
@@ -145,7 +159,6 @@ fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, 
             }
             target
         }
-        _ if new.content.is_empty() => return fail(Some(1004), "the content is empty".into()),
         _ => new.content.clone(),
     };
     if new.ttl != 1 && !(60..=86_400).contains(&new.ttl) {
@@ -161,6 +174,14 @@ fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, 
         return fail(
             Some(9004),
             format!("a {kind} record cannot be proxied; only A, AAAA and CNAME can"),
+        );
+    }
+    if new.proxied && !proxiable_address(&content) {
+        return fail(
+            Some(9041),
+            format!(
+                "content `{content}` is a private, loopback or unspecified address, which Cloudflare cannot proxy"
+            ),
         );
     }
     let comment = normalise::comment(new.comment.as_deref());
@@ -189,6 +210,18 @@ fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, 
         ttl: normalise::ttl(new.proxied, new.ttl),
         comment,
     })
+}
+
+/// Whether Cloudflare can proxy to this content: anything but an address it cannot reach from its
+/// edge (hostnames are not resolved here).
+fn proxiable_address(content: &str) -> bool {
+    match content.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => {
+            !(ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified())
+        }
+        Ok(IpAddr::V6(ip)) => !(ip.is_loopback() || ip.is_unspecified()),
+        Err(_) => true,
+    }
 }
 
 /// The rules between records at one name.
