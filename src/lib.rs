@@ -25,3 +25,6 @@ pub mod run;
 pub mod sandbox;
 pub mod secret;
 pub mod time;
+
+#[cfg(test)]
+mod layering;

@@ -146,19 +146,6 @@ impl Client {
         &self.inner.gate
     }
 
-    /// A client from `CLOUDFLARE_API_TOKEN` and `CLOUDFLARE_BASE_URL` (default the real API).
-    pub fn from_env(options: ClientOptions) -> Result<Client, Error> {
-        let token = match std::env::var("CLOUDFLARE_API_TOKEN") {
-            Ok(t) if !t.trim().is_empty() => Secret::new(t),
-            _ => return Err(Error::MissingToken),
-        };
-        let base = std::env::var("CLOUDFLARE_BASE_URL")
-            .ok()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        Client::new(&base, token, options)
-    }
-
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options
     }

@@ -58,11 +58,11 @@ pub struct Facts {
 
 impl Facts {
     /// The facts as the action's environment gives them.
-    pub fn from_context(ctx: &Context) -> Facts {
+    pub fn from_context(ctx: &Context, has_cloudflare_token: bool) -> Facts {
         Facts {
             command: ctx.inputs.command,
             comment: ctx.inputs.comment,
-            has_cloudflare_token: ctx.cloudflare_token.is_some(),
+            has_cloudflare_token,
         }
     }
 }

@@ -143,10 +143,9 @@ pub struct Context {
     pub run_id: Option<String>,
     /// `GITHUB_WORKSPACE`: annotation paths are made relative to it.
     pub workspace: Option<PathBuf>,
+    /// The token for the GitHub API: not read here but handed over from the settings
+    /// (`run::Settings`, where every token is read once), `None` until then.
     pub github_token: Option<Secret>,
-    /// `CLOUDFLARE_API_TOKEN`; read here only so the action can mask it and tell a fork PR
-    /// (no secrets) from a configured one.
-    pub cloudflare_token: Option<Secret>,
     /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
     pub output_path: Option<PathBuf>,
     pub summary_path: Option<PathBuf>,
@@ -232,8 +231,7 @@ impl Context {
                 .to_string(),
             run_id: get("GITHUB_RUN_ID"),
             workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
-            github_token: get("GITHUB_TOKEN").map(Secret::new),
-            cloudflare_token: get("CLOUDFLARE_API_TOKEN").map(Secret::new),
+            github_token: None,
             output_path: get("GITHUB_OUTPUT").map(PathBuf::from),
             summary_path: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
         })
@@ -244,14 +242,6 @@ impl Context {
         let repo = self.repository.as_ref()?;
         let run = self.run_id.as_ref()?;
         Some(format!("{}/{repo}/actions/runs/{run}", self.server_url))
-    }
-
-    /// Every token the binary holds, for `::add-mask::` before anything else is printed.
-    pub fn secrets(&self) -> Vec<&Secret> {
-        [&self.github_token, &self.cloudflare_token]
-            .into_iter()
-            .flatten()
-            .collect()
     }
 }
 
@@ -485,12 +475,7 @@ mod tests {
         );
         assert_eq!(ctx.inputs.manifests, ["dns/a.yaml", "dns/b.yaml"]);
         assert_eq!(ctx.inputs.command, CommandInput::Plan);
-        assert!(
-            ctx.cloudflare_token.is_none(),
-            "empty token counts as unset"
-        );
-        assert_eq!(ctx.secrets().len(), 1);
-        assert!(!format!("{ctx:?}").contains("ghs_secret"));
+        assert!(ctx.github_token.is_none(), "tokens come from run::Settings");
 
         let bare = context(&[]).expect("bare");
         assert_eq!(bare.api_url, DEFAULT_API_URL);

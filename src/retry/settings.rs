@@ -57,7 +57,8 @@ impl RetrySettings {
         RetrySettings::from_vars(|var| std::env::var(var).ok())
     }
 
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> RetrySettings {
+    /// The same from any variable source (the environment, or a table in tests).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> RetrySettings {
         let cloudflare = (|| {
             let mut policy = Policy::CLOUDFLARE;
             if let Some(ms) = millis(&var, HTTP_TIMEOUT_ENV, 5000)? {

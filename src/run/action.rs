@@ -23,34 +23,27 @@ use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::plan::Desired;
 use crate::provider::Provider;
 use crate::render;
-use crate::retry::RetrySettings;
-use crate::secret::Secret;
 
 use super::pipeline::{self, Event, Outcome};
 use super::plan::probe_options;
+use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
 
-/// The variables holding tokens, masked first (the contract in README, Tokens and scopes).
-const SECRET_VARS: [&str; 2] = ["GITHUB_TOKEN", "CLOUDFLARE_API_TOKEN"];
-
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
 
-pub async fn run(args: &ActionArgs) -> Result<Exit, Failure> {
+pub async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure> {
     let mut cmds = Commands::new(std::io::stdout());
     // NOTE: masks go out before anything else, even before the context is read (a bad input
     // stops the run there), so that no later line can show a token.
-    let secrets: Vec<Secret> = SECRET_VARS
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .filter(|v| !v.trim().is_empty())
-        .map(Secret::new)
-        .collect();
-    let _ = cmds.mask(&secrets.iter().collect::<Vec<_>>());
+    let _ = cmds.mask(&settings.secrets());
     let ctx = match Context::from_env() {
-        Ok(ctx) => ctx,
+        Ok(mut ctx) => {
+            ctx.github_token = settings.github_token.clone();
+            ctx
+        }
         Err(e) => {
             let f = Failure::new(Exit::Usage, e.to_string()).help(e.help());
             let env_path = |name: &str| {
@@ -64,7 +57,7 @@ pub async fn run(args: &ActionArgs) -> Result<Exit, Failure> {
         }
     };
     let mut out = Outputs::new(ctx.output_path.clone(), ctx.summary_path.clone());
-    let result = dispatch_and_run(&ctx, &args.target, &mut cmds, &mut out).await;
+    let result = dispatch_and_run(&ctx, &args.target, settings, &mut cmds, &mut out).await;
     if let Err(f) = &result {
         report_failure(&mut cmds, &mut out, f);
     }
@@ -100,13 +93,14 @@ fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failu
 async fn dispatch_and_run<W: Write>(
     ctx: &Context,
     target: &TargetArgs,
+    settings: &Settings,
     cmds: &mut Commands<W>,
     out: &mut Outputs,
 ) -> Result<Exit, Failure> {
     let sandbox = target.sandbox_dir();
-    let mut facts = Facts::from_context(ctx);
+    let has_cloudflare_token = settings.cloudflare_token.is_some();
     // A sandbox stands in for Cloudflare: with one, a token is not what the preview lacks.
-    facts.has_cloudflare_token |= sandbox.is_some();
+    let facts = Facts::from_context(ctx, has_cloudflare_token || sandbox.is_some());
     let (step, report, notice) = match dispatch::decide(&ctx.event, facts) {
         Decision::Refuse { reason, help } => {
             return Err(Failure::new(Exit::Rejected, reason).help(help));
@@ -122,9 +116,7 @@ async fn dispatch_and_run<W: Write>(
     }
     let github = match report {
         Report::SummaryOnly => None,
-        _ => {
-            Client::from_context(ctx, &RetrySettings::from_env().github).map_err(github_failure)?
-        }
+        _ => Client::from_context(ctx, &settings.retry.github).map_err(github_failure)?,
     };
     if report != Report::SummaryOnly && github.is_none() {
         let _ = cmds.notice(
@@ -133,6 +125,7 @@ async fn dispatch_and_run<W: Write>(
     }
     let reporter = Reporter {
         ctx,
+        has_cloudflare_token,
         github: github.as_ref(),
         report,
     };
@@ -164,7 +157,7 @@ async fn dispatch_and_run<W: Write>(
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
-            let target = Target::from_args(&TargetArgs { sandbox })?;
+            let target = Target::from_args(&TargetArgs { sandbox }, settings)?;
             with_provider!(&target, p => {
                 let flow = Flow { ctx, provider: p, reporter: &reporter, notice: notice.as_deref() };
                 if step == Step::Plan {

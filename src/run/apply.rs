@@ -16,10 +16,11 @@ use crate::render;
 
 use super::pipeline::{self, Event};
 use super::plan::{color_for, probe_options, report_blockers};
+use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
-pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
+pub async fn run(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
     let interactive = std::io::stdin().is_terminal();
     if !args.yes && !interactive && !ci() {
         return Err(Failure::new(
@@ -31,7 +32,7 @@ pub async fn run(args: &ApplyArgs) -> Result<Exit, Failure> {
     let Some(manifests) = load_or_report(&args.manifests)? else {
         return Ok(Exit::Rejected);
     };
-    let target = Target::from_args(&args.target)?;
+    let target = Target::from_args(&args.target, settings)?;
     with_provider!(&target, p => apply_all(p, manifests, args, interactive).await)
 }
 

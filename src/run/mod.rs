@@ -8,6 +8,7 @@ mod apply;
 mod manifests;
 mod pipeline;
 mod plan;
+mod settings;
 mod target;
 
 use std::ffi::OsString;
@@ -23,6 +24,7 @@ use crate::provider;
 pub use manifests::{
     load_manifests, load_or_report, manifest_paths, print_problems, report_problems, validate,
 };
+pub use settings::Settings;
 
 /// A failure a person reads: printed once on stderr as `error: message` and `  help: advice`.
 #[derive(Debug)]
@@ -90,9 +92,9 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             println!("{schema}");
             Ok(Exit::Success)
         }
-        Command::Plan(args) => plan::run(&args).await,
-        Command::Apply(args) => apply::run(&args).await,
-        Command::Action(args) => action::run(&args).await,
+        Command::Plan(args) => plan::run(&args, &Settings::from_env()).await,
+        Command::Apply(args) => apply::run(&args, &Settings::from_env()).await,
+        Command::Action(args) => action::run(&args, &Settings::from_env()).await,
     }
 }
 

@@ -8,14 +8,15 @@ use crate::health;
 use crate::render;
 
 use super::pipeline::{self, Outcome};
+use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
-pub async fn run(args: &PlanArgs) -> Result<Exit, Failure> {
+pub async fn run(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
     let Some(manifests) = load_or_report(&args.manifests)? else {
         return Ok(Exit::Rejected);
     };
-    let target = Target::from_args(&args.target)?;
+    let target = Target::from_args(&args.target, settings)?;
     let mut outcome =
         with_provider!(&target, p => pipeline::plan(p, manifests, args.allow_deletes).await)?;
     if !args.skip_health {

@@ -4,10 +4,10 @@
 use crate::cli::TargetArgs;
 use crate::cloudflare::{Client, ClientOptions, Error};
 use crate::exit::Exit;
-use crate::retry::RetrySettings;
 use crate::sandbox::Sandbox;
 
 use super::Failure;
+use super::settings::Settings;
 
 pub enum Target {
     Sandbox(Sandbox),
@@ -15,12 +15,11 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn from_args(args: &TargetArgs) -> Result<Target, Failure> {
+    pub fn from_args(args: &TargetArgs, settings: &Settings) -> Result<Target, Failure> {
         if let Some(dir) = args.sandbox_dir() {
             return Ok(Target::Sandbox(Sandbox::new(dir)));
         }
-        let token = std::env::var("CLOUDFLARE_API_TOKEN").unwrap_or_default();
-        if token.trim().is_empty() {
+        let Some(token) = &settings.cloudflare_token else {
             // NOTE: a usage error (64): the invocation names no target to plan against.
             return Err(Failure::new(
                 Exit::Usage,
@@ -30,15 +29,18 @@ impl Target {
                 "export CLOUDFLARE_API_TOKEN (Zone:Zone:Read + Zone:DNS:Read to plan, Zone:DNS:Edit to apply), \
                  or try edgeplan locally with --sandbox DIR (or EDGEPLAN_SANDBOX=DIR)",
             ));
-        }
-        RetrySettings::from_env()
+        };
+        settings
+            .retry
             .cloudflare
+            .clone()
             .map_err(Error::Config)
             .and_then(|retry| {
-                Client::from_env(ClientOptions {
+                let options = ClientOptions {
                     retry,
                     ..ClientOptions::default()
-                })
+                };
+                Client::new(&settings.cloudflare_base_url, token.clone(), options)
             })
             .map(Target::Cloudflare)
             .map_err(|e| Failure::from(crate::provider::Error::from(e)))

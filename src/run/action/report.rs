@@ -54,6 +54,8 @@ impl Applied {
 /// Where results go besides the summary: the sticky comment, or the merged PRs' reports.
 pub struct Reporter<'a> {
     pub ctx: &'a Context,
+    /// Whether this run holds a Cloudflare token (a run without secrets may not write either).
+    pub has_cloudflare_token: bool,
     pub github: Option<&'a Client>,
     pub report: Report,
 }
@@ -80,7 +82,7 @@ impl Reporter<'_> {
             // NOTE: no Cloudflare token and a token that may not write: a run without the
             // repository's secrets (a Dependabot PR, or a fork the payload did not reveal). Its
             // author cannot grant permissions, so this is a warning, not a failure.
-            Err(e) if e.status() == Some(403) && self.ctx.cloudflare_token.is_none() => {
+            Err(e) if e.status() == Some(403) && !self.has_cloudflare_token => {
                 let message = format!(
                     "the preview comment could not be written ({e}); this run has no secrets and a read-only token, so the result is in the step summary only"
                 );

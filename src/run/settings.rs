@@ -1,0 +1,68 @@
+//! The environment, read once at the edge into typed settings that the commands hand down.
+//! Tokens become [`Secret`]s the moment they are read, so no later code holds one as a plain
+//! string. (The action's own GitHub facts, `GITHUB_*` and `INPUT_*`, are read by
+//! `github::event::Context`, the GitHub edge.)
+
+use crate::cloudflare::DEFAULT_BASE_URL;
+use crate::retry::RetrySettings;
+use crate::secret::Secret;
+
+#[derive(Debug)]
+pub struct Settings {
+    /// `CLOUDFLARE_API_TOKEN`; `None` when unset or blank.
+    pub cloudflare_token: Option<Secret>,
+    /// `CLOUDFLARE_BASE_URL`, default the real API.
+    pub cloudflare_base_url: String,
+    /// `GITHUB_TOKEN` (the action's `github-token`); `None` when unset or blank.
+    pub github_token: Option<Secret>,
+    /// Timeouts and retry budgets of both API clients.
+    pub retry: RetrySettings,
+}
+
+impl Settings {
+    pub fn from_env() -> Settings {
+        Settings::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The settings from `get` (the process environment, or a table in tests).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Settings {
+        let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        Settings {
+            cloudflare_token: set("CLOUDFLARE_API_TOKEN").map(Secret::new),
+            cloudflare_base_url: set("CLOUDFLARE_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+            github_token: set("GITHUB_TOKEN").map(Secret::new),
+            retry: RetrySettings::from_vars(&get),
+        }
+    }
+
+    /// Every token held, for `::add-mask::` before anything else is printed.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        [&self.github_token, &self.cloudflare_token]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_tokens_count_as_unset_and_tokens_stay_secret() {
+        let vars = [
+            ("CLOUDFLARE_API_TOKEN", "  "),
+            ("GITHUB_TOKEN", "ghs_secret"),
+        ];
+        let s = Settings::from_vars(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        });
+        assert!(s.cloudflare_token.is_none(), "blank counts as unset");
+        assert_eq!(s.secrets().len(), 1);
+        assert_eq!(s.cloudflare_base_url, DEFAULT_BASE_URL);
+        assert!(!format!("{s:?}").contains("ghs_secret"));
+    }
+}
