@@ -8,7 +8,9 @@
 //! Cloudflare / sandbox ─► Provider::records ─► Live ┘          └─► apply (batch) ─► verify
 //! ```
 //!
-//! `run` sequences the I/O of each command; `manifest`, `plan` and `render` are pure.
+//! `run::pipeline` runs these stages once for every command (plan, probe, review, apply,
+//! verify) and the commands only present its result; `manifest`, `plan` and `render` are pure.
+//! ARCHITECTURE.md has the module map.
 
 pub mod apply;
 pub mod cli;
