@@ -40,14 +40,7 @@ pub struct Context {
 impl Context {
     /// The hidden first line.
     pub fn marker(&self) -> String {
-        match &self.manifest {
-            // `--` would end the HTML comment early, so a path may not carry it into the marker.
-            Some(path) => format!(
-                "<!-- edgeplan:preview manifest={} -->",
-                path.replace("--", "-\u{2010}")
-            ),
-            None => "<!-- edgeplan:preview -->".to_owned(),
-        }
+        super::comment::marker(self.manifest.as_deref())
     }
 
     fn budget(&self) -> usize {

@@ -29,7 +29,8 @@ use super::plan::probe_options;
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
-use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure, strip_marker};
+use crate::render::comment::{append_notice, strip_marker};
+use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -150,7 +151,7 @@ async fn dispatch_and_run<W: Write>(
     match step {
         Step::Validate => {
             let mut body = report::validated_body(ctx, &manifests);
-            report::append_notice(&mut body, notice.as_deref());
+            append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
             reporter.preview(&body, out).await?;

@@ -20,6 +20,8 @@ use crate::github::{files, workflow};
 use crate::manifest::Problem;
 use crate::plan::Desired;
 use crate::render;
+use crate::render::comment as comment_body;
+use crate::render::comment::{append_notice, strip_marker};
 use crate::render::markdown::Context as MdContext;
 
 use super::super::Failure;
@@ -316,40 +318,15 @@ fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
     }
 }
 
-pub fn append_notice(body: &mut String, notice: Option<&str>) {
-    if let Some(n) = notice {
-        body.push_str(&format!("\n> **Note:** {n}\n"));
-    }
-}
-
-/// The body without its hidden first-line marker (the step summary needs no marker).
-pub fn strip_marker(body: &str) -> &str {
-    match body.split_once('\n') {
-        Some((first, rest)) if first.starts_with("<!--") => rest,
-        _ => body,
-    }
-}
-
 pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
-    let mut body = format!(
-        "{}\n### edgeplan: manifest valid\n\n",
-        comment::marker(None)
-    );
-    body.push_str("| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n");
-    for m in manifests {
-        body.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            workflow::workspace_relative(&m.source, ctx.workspace.as_deref()),
-            m.zone,
-            m.owner,
-            m.endpoints.len()
-        ));
-    }
-    body.push_str("\nOnly offline validation ran; no DNS preview was computed.\n");
-    if let Some(url) = ctx.run_url() {
-        body.push_str(&format!("\n[Workflow run]({url})\n"));
-    }
-    body
+    let rows: Vec<comment_body::Validated<'_>> = manifests
+        .iter()
+        .map(|desired| comment_body::Validated {
+            path: workflow::workspace_relative(&desired.source, ctx.workspace.as_deref()),
+            desired,
+        })
+        .collect();
+    comment_body::validated(&rows, ctx.run_url().as_deref())
 }
 
 pub fn applied_body(
@@ -358,37 +335,16 @@ pub fn applied_body(
     failure: Option<&Failure>,
     fingerprint: &str,
 ) -> String {
-    let reports = outcome.reports();
-    let mut body = String::from("### edgeplan: apply\n\n");
-    if !outcome.has_changes() {
-        body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
-    }
-    if !reports.is_empty() {
-        body.push_str("| zone | created | updated | deleted | batches | time |\n|---|---:|---:|---:|---:|---:|\n");
-        for r in reports {
-            body.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {:.1} s |\n",
-                r.zone,
-                r.created,
-                r.updated,
-                r.deleted,
-                r.batches,
-                r.elapsed.as_secs_f64()
-            ));
-        }
-        body.push_str("\nEach zone was re-read after applying: a fresh plan is empty.\n\n");
-    }
-    if let Some(f) = failure {
-        body.push_str(&format!("**Apply failed:** {}\n\n", f.message));
-        if let Some(h) = &f.help {
-            body.push_str(&format!("{h}\n\n"));
-        }
-    }
-    body.push_str(&format!("Plan fingerprint: `{fingerprint}`\n"));
-    if let Some(url) = ctx.run_url() {
-        body.push_str(&format!("\n[Workflow run]({url})\n"));
-    }
-    body
+    comment_body::applied(
+        &outcome.reports(),
+        outcome.has_changes(),
+        failure.map(|f| comment_body::Stopped {
+            message: &f.message,
+            help: f.help.as_deref(),
+        }),
+        fingerprint,
+        ctx.run_url().as_deref(),
+    )
 }
 
 pub fn github_failure(e: crate::github::error::Error) -> Failure {
@@ -414,14 +370,5 @@ mod tests {
             assert!(v.contains("Nothing was applied"), "{o:?}: {v}");
         }
         assert!(verdict(Applied::Changed, fp, None).contains("No edgeplan preview"));
-    }
-
-    #[test]
-    fn strip_marker_only_strips_an_html_comment_line() {
-        assert_eq!(
-            strip_marker("<!-- edgeplan:preview -->\n### x\n"),
-            "### x\n"
-        );
-        assert_eq!(strip_marker("### x\n<!-- y -->\n"), "### x\n<!-- y -->\n");
     }
 }
