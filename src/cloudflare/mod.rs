@@ -146,12 +146,9 @@ impl Client {
         &self.inner.gate
     }
 
-    /// A client from `CLOUDFLARE_API_TOKEN` and `CLOUDFLARE_BASE_URL` (default the real API).
-    pub fn from_env(options: ClientOptions) -> Result<Client, Error> {
-        let token = match std::env::var("CLOUDFLARE_API_TOKEN") {
-            Ok(t) if !t.trim().is_empty() => Secret::new(t),
-            _ => return Err(Error::MissingToken),
-        };
+    /// A client for `token` (`CLOUDFLARE_API_TOKEN`, which the CLI requires before it gets
+    /// here) at `CLOUDFLARE_BASE_URL` (default the real API).
+    pub fn from_env(token: Secret, options: ClientOptions) -> Result<Client, Error> {
         let base = std::env::var("CLOUDFLARE_BASE_URL")
             .ok()
             .filter(|b| !b.trim().is_empty())

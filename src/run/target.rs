@@ -6,6 +6,7 @@ use crate::cloudflare::{Client, ClientOptions, Error};
 use crate::exit::Exit;
 use crate::retry::RetrySettings;
 use crate::sandbox::Sandbox;
+use crate::secret::Secret;
 
 use super::Failure;
 
@@ -33,12 +34,15 @@ impl Target {
         }
         RetrySettings::from_env()
             .cloudflare
-            .map_err(Error::Config)
+            .map_err(|e| Error::Config(e.to_string()))
             .and_then(|retry| {
-                Client::from_env(ClientOptions {
-                    retry,
-                    ..ClientOptions::default()
-                })
+                Client::from_env(
+                    Secret::new(token),
+                    ClientOptions {
+                        retry,
+                        ..ClientOptions::default()
+                    },
+                )
             })
             .map(Target::Cloudflare)
             .map_err(|e| Failure::from(crate::provider::Error::from(e)))
