@@ -114,7 +114,7 @@ pub async fn apply_zone<P: Provider>(
                     report.created += batch.posts.len();
                     done += batch.len();
                 }
-                Err(provider::Error::UnknownOutcome { message })
+                Err(provider::Error::UnknownOutcome { message, .. })
                     if report.replans < MAX_REPLANS =>
                 {
                     report.replans += 1;
@@ -182,6 +182,7 @@ pub async fn apply_zone<P: Provider>(
                     "someone may be editing the zone at the same time; run `edgeplan plan` to see what differs"
                         .into(),
                 ),
+                source: None,
             },
             landed: "every chunk landed".into(),
         });
@@ -236,6 +237,7 @@ fn conflicts_since(zone: &Zone, current: &ZonePlan, landed_batches: usize) -> Ap
             help: Some(
                 "run `edgeplan plan` to see the conflict, then fix the manifest or the zone".into(),
             ),
+            source: None,
         },
         landed: format!("{landed_batches} batch request(s) landed before the re-plan"),
     }

@@ -12,7 +12,13 @@ use std::future::Future;
 pub use crate::plan::{Batch, NewRecord};
 use crate::plan::{Record, Zone};
 
+/// The error a provider failure came from (a [`crate::cloudflare::Error`], a sandbox file's
+/// [`std::io::Error`]), kept for callers that match on it; see [`Error::cloudflare`].
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// A provider failure, classified the way the exit codes need it (the contract in README, Commands).
+///
+/// `Display` is the message alone: the source it was explained from is not repeated.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The request was understood and refused on its merits: a rule, a conflict, a stale or
@@ -21,6 +27,7 @@ pub enum Error {
     Rejected {
         message: String,
         help: Option<String>,
+        source: Option<Source>,
     },
     /// The API could not be used: network, authentication, permissions, 5xx or 429 after the
     /// retry budget. Exit code 3.
@@ -28,11 +35,15 @@ pub enum Error {
     Api {
         message: String,
         help: Option<String>,
+        source: Option<Source>,
     },
     /// A write was sent and no answer came back: it may or may not have landed. The caller must
     /// re-read the zone and re-plan; the write is never resent blindly.
     #[error("{message}")]
-    UnknownOutcome { message: String },
+    UnknownOutcome {
+        message: String,
+        source: Option<Source>,
+    },
 }
 
 impl Error {
@@ -41,6 +52,20 @@ impl Error {
             Error::Rejected { help, .. } | Error::Api { help, .. } => help.as_deref(),
             Error::UnknownOutcome { .. } => None,
         }
+    }
+
+    /// The same failure, carrying the error it was explained from.
+    pub fn with_source(mut self, cause: impl Into<Source>) -> Error {
+        let (Error::Rejected { source, .. }
+        | Error::Api { source, .. }
+        | Error::UnknownOutcome { source, .. }) = &mut self;
+        *source = Some(cause.into());
+        self
+    }
+
+    /// The Cloudflare error this failure was explained from, when it came from Cloudflare.
+    pub fn cloudflare(&self) -> Option<&crate::cloudflare::Error> {
+        std::error::Error::source(self)?.downcast_ref()
     }
 }
 

@@ -365,17 +365,6 @@ async fn no_credentials_is_9106() {
     assert_eq!(body["errors"][0]["code"], json!(9106));
 }
 
-#[test]
-fn missing_token_names_the_variable_and_sandbox() {
-    let err = Error::MissingToken;
-    let text = ProviderError::from(err);
-    let all = format!("{text} {}", text.help().unwrap_or(""));
-    assert!(
-        all.contains("CLOUDFLARE_API_TOKEN") && all.contains("--sandbox"),
-        "{all}"
-    );
-}
-
 #[tokio::test]
 async fn a_429_pauses_every_call_that_shares_the_client() {
     let (cf, zone) = setup();

@@ -56,9 +56,13 @@ impl Op<'_> {
 
 const TOKENS_PAGE: &str = "https://dash.cloudflare.com/profile/api-tokens";
 
-/// The provider error for `err` during `op`. `detail` adds what the caller found out (the record
-/// holding a name, the token's status).
+/// The provider error for `err` during `op`, carrying `err` as its source. `detail` adds what the
+/// caller found out (the record holding a name, the token's status).
 pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
+    explained(&err, op, detail).with_source(err)
+}
+
+fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
     let what = op.what();
     let with = |message: String| match &detail {
         Some(d) => format!("{}. {d}", message.trim_end_matches('.')),
@@ -71,23 +75,17 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                 "{what}: {method} {path} {kind} after it was sent; it may or may not have been \
                  applied, and it was not resent. Re-read the zone and plan again"
             ),
-        },
-        Error::MissingToken => provider::Error::Api {
-            message: Error::MissingToken.to_string(),
-            help: Some(format!(
-                "create a token at {TOKENS_PAGE} with Zone:Zone:Read and Zone:DNS:Read (plus \
-                 Zone:DNS:Edit for apply) and export CLOUDFLARE_API_TOKEN, or try edgeplan \
-                 offline with --sandbox DIR"
-            )),
+            source: None,
         },
         Error::Config(message) => provider::Error::Api {
-            message,
+            message: message.clone(),
             help: None,
+            source: None,
         },
         Error::Api(failure) => {
             let summary = failure.summary();
             match class {
-                Class::Permission => permission(&failure, op, detail),
+                Class::Permission => permission(failure, op, detail),
                 Class::Conflict => provider::Error::Rejected {
                     message: with(format!("{what}: Cloudflare refused: {summary}")),
                     help: Some(
@@ -96,6 +94,7 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                          endpoint"
                             .to_string(),
                     ),
+                    source: None,
                 },
                 Class::NotFound => match op {
                     Op::ZoneById { id, .. } => provider::Error::Rejected {
@@ -105,6 +104,7 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                              zone's Overview page or remove it to look the zone up by name"
                                 .to_string(),
                         ),
+                        source: None,
                     },
                     _ => provider::Error::Rejected {
                         message: with(format!("{what}: a record no longer exists ({summary})")),
@@ -113,6 +113,7 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                              re-plan against what is there now"
                                 .to_string(),
                         ),
+                        source: None,
                     },
                 },
                 Class::BadIdentifier => provider::Error::Api {
@@ -123,6 +124,7 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                             .to_string(),
                         _ => "this is a bug in edgeplan; please report it".to_string(),
                     }),
+                    source: None,
                 },
                 Class::InvalidInput => provider::Error::Rejected {
                     message: with(format!("{what}: Cloudflare rejected a record: {summary}")),
@@ -131,6 +133,7 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                          please report the manifest so validation learns the rule"
                             .to_string(),
                     ),
+                    source: None,
                 },
                 Class::Quota => provider::Error::Rejected {
                     message: with(format!("{what}: a Cloudflare quota was reached: {summary}")),
@@ -142,25 +145,28 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                          200, paid 3,500); delete unused records or upgrade the plan"
                             .to_string()
                     }),
+                    source: None,
                 },
                 Class::RateLimit => rate_limited(&what, None),
                 Class::Server => server(&what, failure.status, &summary),
                 Class::Other => provider::Error::Api {
                     message: with(format!("{what}: Cloudflare refused: {summary}")),
                     help: None,
+                    source: None,
                 },
             }
         }
-        Error::RateLimited { retry_after, .. } => rate_limited(&what, retry_after),
+        Error::RateLimited { retry_after, .. } => rate_limited(&what, *retry_after),
         Error::Http {
             status, snippet, ..
         } => match class {
             Class::RateLimit => rate_limited(&what, None),
-            _ => server(&what, status, &snippet),
+            _ => server(&what, *status, snippet),
         },
         Error::Decode { detail: d, .. } => provider::Error::Api {
             message: format!("{what}: Cloudflare's answer has an unexpected shape: {d}"),
             help: Some("check CLOUDFLARE_BASE_URL points at the Cloudflare API v4".to_string()),
+            source: None,
         },
         Error::Transport {
             kind, detail: d, ..
@@ -172,6 +178,7 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
                  (EDGEPLAN_RETRY_BUDGET_MS) was used up"
                     .to_string(),
             ),
+            source: None,
         },
     }
 }
@@ -217,6 +224,7 @@ fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -
             None => message,
         },
         help: Some(help),
+        source: None,
     }
 }
 
@@ -231,6 +239,7 @@ fn rate_limited(what: &str, retry_after: Option<std::time::Duration>) -> provide
              5 minutes beyond it; run again later, or raise EDGEPLAN_RETRY_BUDGET_MS to wait"
                 .to_string(),
         ),
+        source: None,
     }
 }
 
@@ -241,11 +250,58 @@ fn server(what: &str, status: u16, detail: &str) -> provider::Error {
             "Cloudflare may be having trouble (https://www.cloudflarestatus.com); run again later"
                 .to_string(),
         ),
+        source: None,
     }
 }
 
 impl From<Error> for provider::Error {
     fn from(err: Error) -> provider::Error {
         explain(err, Op::Other, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudflare::ApiFailure;
+    use crate::cloudflare::wire::ApiMessage;
+
+    /// The explained error keeps the Cloudflare error it came from, and prints only its message.
+    #[test]
+    fn the_explained_error_carries_the_cloudflare_error() {
+        let failure = ApiFailure {
+            status: 400,
+            method: "POST".into(),
+            path: "/zones/z/dns_records/batch".into(),
+            errors: vec![ApiMessage {
+                code: 81058,
+                message: "An identical record already exists.".into(),
+                error_chain: Vec::new(),
+            }],
+        };
+        let err = explain(
+            Error::Api(failure.clone()),
+            Op::Batch {
+                zone: "example.com",
+            },
+            None,
+        );
+        assert!(matches!(err, provider::Error::Rejected { .. }), "{err:?}");
+        assert_eq!(
+            err.cloudflare().and_then(Error::api).map(|f| f.code()),
+            Some(81058)
+        );
+        assert_eq!(
+            err.to_string(),
+            "applying changes to zone example.com: Cloudflare refused: 81058 An identical record already exists."
+        );
+        let io = provider::Error::Api {
+            message: "m".into(),
+            help: None,
+            source: None,
+        }
+        .with_source(std::io::Error::other("disk"));
+        assert!(io.cloudflare().is_none());
+        assert_eq!(io.to_string(), "m");
     }
 }

@@ -193,12 +193,6 @@ pub enum Error {
         path: String,
         kind: TransportKind,
     },
-    /// No token in the environment.
-    #[error(
-        "CLOUDFLARE_API_TOKEN is not set: plan and apply need a Cloudflare API token, \
-         or --sandbox DIR (EDGEPLAN_SANDBOX) to work against a local sandbox instead"
-    )]
-    MissingToken,
     /// The client could not be set up (bad base URL, token not usable as a header).
     #[error("{0}")]
     Config(String),

@@ -29,6 +29,7 @@ impl Provider for Client {
                          remove zone_id to look the zone up by name"
                             .to_string(),
                     ),
+                    source: None,
                 });
             }
             let op = Op::ZoneById { name: &name, id };
@@ -46,6 +47,7 @@ impl Provider for Client {
                         "fix `zone` or `zone_id` in the manifest so they name the same zone"
                             .to_string(),
                     ),
+                    source: None,
                 });
             }
             return Ok(to_plan_zone(&zone));
@@ -59,6 +61,7 @@ impl Provider for Client {
                     "check `zone` in the manifest; the token needs Zone:Zone:Read on that zone"
                         .to_string(),
                 ),
+                source: None,
             }),
             Ok(Lookup::Ambiguous(zones)) => Err(provider::Error::Rejected {
                 message: format!(
@@ -69,6 +72,7 @@ impl Provider for Client {
                 help: Some(
                     "set `zone_id` in the manifest to the id of the zone to manage".to_string(),
                 ),
+                source: None,
             }),
             Err(err) => Err(self.fail(err, op, None).await),
         }
@@ -94,6 +98,7 @@ impl Provider for Client {
                     zone.batch_limit
                 ),
                 help: Some("split the changes into chunks of at most the limit".to_string()),
+                source: None,
             });
         }
         let op = Op::Batch { zone: &zone.name };

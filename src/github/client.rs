@@ -14,6 +14,17 @@
 //! through the client's [`RateGate`].
 //!
 //! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
+//!
+//! NOTE: octocrab is the transport only (base URI, authentication, timeouts, redirects); every
+//! call goes through its raw `_get`/`_post`/`_patch`/`_delete`, decided call by call:
+//! - its typed calls (`issues().list_comments()`, `create_comment`, `commits/{sha}/pulls`) turn a
+//!   failure into an error without the response headers, so `Retry-After` and
+//!   `x-ratelimit-reset` (the retry wait and the shared [`RateGate`]) would be lost; its
+//!   `update_comment` sends POST where GitHub documents PATCH;
+//! - its models (`models::issues::Comment`, `models::pulls::PullRequest`) require fields
+//!   edgeplan never reads (`url`, `created_at`, a full `user` with a dozen URLs), so an answer
+//!   missing one (a GHES proxy, a test server) would fail to parse where [`IssueComment`] and
+//!   [`PullSummary`] read it today. They would add no check that edgeplan needs.
 
 use std::time::Duration;
 
@@ -26,7 +37,7 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
-use crate::retry::{self, Api, Failure, Policy, Poll, RateGate};
+use crate::retry::{self, Api, Failure, Malformed, Policy, Poll, RateGate};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
@@ -72,8 +83,29 @@ pub struct BaseRef {
     pub git_ref: String,
 }
 
-/// A response that arrived with a success status.
+/// The HTTP methods this client sends: the only ones octocrab's raw calls are used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Verb {
+    fn method(self) -> Method {
+        match self {
+            Verb::Get => Method::GET,
+            Verb::Post => Method::POST,
+            Verb::Patch => Method::PATCH,
+            Verb::Delete => Method::DELETE,
+        }
+    }
+}
+
+/// A response, whatever its status.
 struct Answer {
+    status: u16,
     headers: HeaderMap,
     body: String,
 }
@@ -142,15 +174,15 @@ impl Client {
 
     /// The client for the action's context: `GITHUB_API_URL` and `GITHUB_TOKEN`; `None` when
     /// no token was given (the step summary is then the only report). `settings` is read only
-    /// then: `Err` is the message naming a malformed setting.
+    /// then: `Err` names the malformed setting.
     pub fn from_context(
         ctx: &Context,
-        settings: &Result<(Policy, Poll), String>,
+        settings: &Result<(Policy, Poll), Malformed>,
     ) -> Result<Option<Client>, Error> {
         ctx.github_token
             .as_ref()
             .map(|token| {
-                let (retry, pulls) = settings.clone().map_err(Error::Config)?;
+                let (retry, pulls) = settings.clone().map_err(|e| Error::Config(e.to_string()))?;
                 Client::new(&ctx.api_url, token, retry, pulls)
             })
             .transpose()
@@ -177,7 +209,7 @@ impl Client {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
             let what = format!("list comments on {repo}#{number} (page {page})");
-            let answer = self.call(Method::GET, &route, None, &what).await?;
+            let answer = self.call(Verb::Get, &route, None, &what).await?;
             let mut items: Vec<IssueComment> = parse(&answer.body, &what)?;
             all.append(&mut items);
             match next_link(&answer.headers) {
@@ -201,7 +233,7 @@ impl Client {
         let route = format!("/repos/{repo}/issues/{number}/comments");
         let answer = self
             .call(
-                Method::POST,
+                Verb::Post,
                 &route,
                 Some(&serde_json::json!({ "body": body })),
                 &what,
@@ -222,7 +254,7 @@ impl Client {
         let route = format!("/repos/{repo}/issues/comments/{id}");
         let answer = self
             .call(
-                Method::PATCH,
+                Verb::Patch,
                 &route,
                 Some(&serde_json::json!({ "body": body })),
                 &what,
@@ -235,7 +267,7 @@ impl Client {
     pub async fn delete_comment(&self, repo: &Repo, id: u64) -> Result<(), Error> {
         let what = format!("delete comment {id} in {repo}");
         let route = format!("/repos/{repo}/issues/comments/{id}");
-        match self.call(Method::DELETE, &route, None, &what).await {
+        match self.call(Verb::Delete, &route, None, &what).await {
             Ok(_) => Ok(()),
             Err(Error::Api { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
@@ -258,7 +290,7 @@ impl Client {
         let route = format!("/repos/{repo}/commits/{sha}/pulls?per_page=100");
         let attempts = self.pulls.attempts.max(1);
         for attempt in 1..=attempts {
-            let answer = self.call(Method::GET, &route, None, &what).await?;
+            let answer = self.call(Verb::Get, &route, None, &what).await?;
             let all: Vec<PullSummary> = parse(&answer.body, &what)?;
             let mut merged: Vec<PullSummary> = all
                 .into_iter()
@@ -307,23 +339,22 @@ impl Client {
     /// Sends one request, retrying reads and idempotent writes per the client's [`Policy`].
     async fn call(
         &self,
-        method: Method,
+        verb: Verb,
         route: &str,
         body: Option<&serde_json::Value>,
         what: &str,
     ) -> Result<Answer, Error> {
-        let kind = Api::GitHub.idempotency(&method);
+        let kind = Api::GitHub.idempotency(&verb.method());
         let mut budget = self.retry.start();
         loop {
             self.gate.wait(budget.room()).await;
-            let wait = match self.send_once(&method, route, body).await {
-                Ok((status, headers, text)) if (200..300).contains(&status) => {
-                    return Ok(Answer {
-                        headers,
-                        body: text,
-                    });
-                }
-                Ok((status, headers, text)) => {
+            let wait = match self.send_once(verb, route, body).await {
+                Ok(answer) if (200..300).contains(&answer.status) => return Ok(answer),
+                Ok(Answer {
+                    status,
+                    headers,
+                    body: text,
+                }) => {
                     let (asked, _) = retry::read_answer(Api::GitHub, status, &headers, &self.gate);
                     let failure = retry::status_failure(Api::GitHub, status, &headers);
                     let wait = asked.unwrap_or_else(|| budget.backoff());
@@ -332,10 +363,11 @@ impl Client {
                     }
                     wait
                 }
-                Err(detail) => {
+                Err(err) => {
                     let wait = budget.backoff();
                     if !kind.may_resend(Failure::Unknown) || !budget.allow(wait) {
                         let attempts = budget.attempts();
+                        let detail = describe(&err);
                         return Err(Error::Transport {
                             what: what.to_string(),
                             detail: if attempts > 1 {
@@ -357,24 +389,27 @@ impl Client {
         }
     }
 
+    /// Sends one request; `Err` when no answer came back (or its body could not be read).
     async fn send_once(
         &self,
-        method: &Method,
+        verb: Verb,
         route: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<(u16, HeaderMap, String), String> {
-        let response = match *method {
-            Method::GET => self.octo._get(route).await,
-            Method::POST => self.octo._post(route, body).await,
-            Method::PATCH => self.octo._patch(route, body).await,
-            Method::DELETE => self.octo._delete(route, body).await,
-            _ => return Err(format!("unsupported method {method}")),
-        }
-        .map_err(describe)?;
+    ) -> Result<Answer, octocrab::Error> {
+        let response = match verb {
+            Verb::Get => self.octo._get(route).await,
+            Verb::Post => self.octo._post(route, body).await,
+            Verb::Patch => self.octo._patch(route, body).await,
+            Verb::Delete => self.octo._delete(route, body).await,
+        }?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = self.octo.body_to_string(response).await.map_err(describe)?;
-        Ok((status, headers, text))
+        let body = self.octo.body_to_string(response).await?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
     }
 }
 
@@ -448,8 +483,11 @@ mod tests {
     #[test]
     fn a_malformed_retry_setting_fails_only_when_a_client_is_made() {
         let mut ctx = Context::from_vars(|_| None).expect("empty context");
-        let bad: Result<(Policy, Poll), String> =
-            Err("EDGEPLAN_GITHUB_RETRY_MS=\"x\" is bad".into());
+        let bad: Result<(Policy, Poll), Malformed> = Err(Malformed {
+            name: "EDGEPLAN_GITHUB_RETRY_MS",
+            raw: "x".into(),
+            example: 500,
+        });
         ctx.github_token = None;
         assert!(matches!(Client::from_context(&ctx, &bad), Ok(None)));
         ctx.github_token = Some(Secret::new("t"));

@@ -50,9 +50,9 @@ impl Error {
 
 /// octocrab's errors show only their variant name through `Display`; the source chain is what
 /// says what failed.
-pub(crate) fn describe(err: octocrab::Error) -> String {
+pub(crate) fn describe(err: &octocrab::Error) -> String {
     let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
+    let mut source = std::error::Error::source(err);
     while let Some(s) = source {
         text.push_str(": ");
         text.push_str(&s.to_string());

@@ -59,25 +59,35 @@ impl Default for ProbeOptions {
 
 impl ProbeOptions {
     /// The defaults, with the timeout taken from `EDGEPLAN_HEALTH_TIMEOUT_MS` when it is set.
-    pub fn from_env() -> Result<ProbeOptions, String> {
+    pub fn from_env() -> Result<ProbeOptions, TimeoutEnvError> {
         ProbeOptions::with_timeout_env(std::env::var(TIMEOUT_ENV).ok().as_deref())
     }
 
     /// The defaults, with the timeout from `value` (the variable's content) when given.
-    pub fn with_timeout_env(value: Option<&str>) -> Result<ProbeOptions, String> {
+    pub fn with_timeout_env(value: Option<&str>) -> Result<ProbeOptions, TimeoutEnvError> {
         let mut options = ProbeOptions::default();
         if let Some(raw) = value {
             match raw.trim().parse::<u64>() {
                 Ok(ms @ 1..=600_000) => options.timeout = Duration::from_millis(ms),
                 _ => {
-                    return Err(format!(
-                        "{TIMEOUT_ENV}=`{raw}` is not a timeout: set it to whole milliseconds between 1 and 600000, or unset it for the default 5000"
-                    ));
+                    return Err(TimeoutEnvError {
+                        value: raw.to_string(),
+                    });
                 }
             }
         }
         Ok(options)
     }
+}
+
+/// [`TIMEOUT_ENV`] holds something that is not a timeout in milliseconds between 1 and 600000.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{TIMEOUT_ENV}=`{value}` is not a timeout: set it to whole milliseconds between 1 and 600000, or unset it for the default 5000"
+)]
+pub struct TimeoutEnvError {
+    /// The variable's content, as set.
+    pub value: String,
 }
 
 /// What one probe found.
@@ -183,30 +193,33 @@ pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<P
     let prober = Arc::new(probe::Prober::new(options.timeout));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    let mut results: Vec<Option<ProbeResult>> = Vec::new();
-    for endpoint in endpoints {
-        let Some(health) = &endpoint.health else {
-            continue;
-        };
-        let index = results.len();
+    // Each result beside its endpoint's place among those with `health`, put back in that order
+    // once every probe is in.
+    let mut done: Vec<(usize, ProbeResult)> = Vec::new();
+    let with_health = endpoints
+        .iter()
+        .filter_map(|e| Some((*e, e.health.as_ref()?)));
+    for (index, (endpoint, health)) in with_health.enumerate() {
         let url = match health_url(&endpoint.target, health) {
             Ok(url) => url,
             Err(err) => {
-                results.push(Some(ProbeResult {
-                    name: endpoint.name.clone(),
-                    target: endpoint.target.clone(),
-                    url: health_text(health),
-                    outcome: Outcome::Failed {
-                        reason: format!("not probed: {err}"),
-                        status: None,
+                done.push((
+                    index,
+                    ProbeResult {
+                        name: endpoint.name.clone(),
+                        target: endpoint.target.clone(),
+                        url: health_text(health),
+                        outcome: Outcome::Failed {
+                            reason: format!("not probed: {err}"),
+                            status: None,
+                        },
+                        latency_ms: 0,
+                        public_host: None,
                     },
-                    latency_ms: 0,
-                    public_host: None,
-                }));
+                ));
                 continue;
             }
         };
-        results.push(None);
         // NOTE: the public-name probe only makes sense against the target itself; a health URL
         // on another host (a status page) would answer for that host, not for the origin.
         let check_host = options.public_host_check
@@ -242,37 +255,16 @@ pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<P
         });
     }
     while let Some(joined) = tasks.join_next().await {
-        // A probe task only panics on a bug; its slot then stays empty and is reported below.
-        if let Ok((index, result)) = joined
-            && let Some(slot) = results.get_mut(index)
-        {
-            *slot = Some(result);
+        match joined {
+            Ok(probed) => done.push(probed),
+            // NOTE: no task is ever aborted, so a join error is a probe that panicked: a bug.
+            // The shipped profiles abort on panic before this is reached; elsewhere (tests,
+            // debug builds) the panic carries on here rather than passing for a failed probe.
+            Err(err) => std::panic::resume_unwind(err.into_panic()),
         }
     }
-    let mut out = Vec::with_capacity(results.len());
-    let mut with_health = endpoints.iter().filter(|e| e.health.is_some());
-    for slot in results {
-        let endpoint = with_health.next();
-        out.push(slot.unwrap_or_else(|| {
-            ProbeResult {
-                name: endpoint.map(|e| e.name.clone()).unwrap_or_default(),
-                target: endpoint.map(|e| e.target.clone()).unwrap_or_default(),
-                url: endpoint
-                    .and_then(|e| e.health.as_ref())
-                    .map(health_text)
-                    .unwrap_or_default(),
-                outcome: Outcome::Failed {
-                    reason:
-                        "the probe stopped unexpectedly: run again, and report it if it repeats"
-                            .into(),
-                    status: None,
-                },
-                latency_ms: 0,
-                public_host: None,
-            }
-        }));
-    }
-    out
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 fn health_text(health: &crate::plan::Health) -> String {

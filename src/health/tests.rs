@@ -36,7 +36,9 @@ fn the_timeout_comes_from_the_environment_variable_when_set() {
     let set = ProbeOptions::with_timeout_env(Some("250")).expect("250 ms");
     assert_eq!(set.timeout, Duration::from_millis(250));
     for bad in ["", "0", "-5", "1.5", "five", "600001"] {
-        let err = ProbeOptions::with_timeout_env(Some(bad)).expect_err(bad);
+        let err = ProbeOptions::with_timeout_env(Some(bad))
+            .expect_err(bad)
+            .to_string();
         assert!(err.contains(TIMEOUT_ENV), "{err}");
         assert!(err.contains("between 1 and 600000"), "{err}");
     }

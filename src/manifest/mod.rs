@@ -33,10 +33,11 @@ use std::path::{Path, PathBuf};
 pub use keys::{DefaultValue, Key, Presence, Shape, key_paths};
 pub use names::{endpoint_name, target, zone};
 pub use schema::schema;
+pub use tree::{Pos, SyntaxError};
 pub use validate::{COMMENT_LIMIT, valid_owner};
 
 use crate::plan::Desired;
-use tree::{Document, Kind, Node, Pos};
+use tree::{Document, Kind, Node};
 use validate::Seg;
 
 /// Largest manifest accepted: far more than 10,000 endpoints, small enough to read at once.
@@ -170,11 +171,10 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
 /// Parses YAML text into JSON data, typed as the loader types it (the YAML 1.2 core schema for
 /// plain scalars, aliases expanded), without checking it against the manifest's shape: what a
 /// JSON Schema validator needs to check a manifest against [`schema`].
-pub fn to_json(text: &str) -> Result<serde_json::Value, String> {
-    match tree::parse(text) {
-        Ok(Document::Root(root)) => Ok(root.to_json()),
-        Ok(Document::Empty) => Ok(serde_json::Value::Null),
-        Err(e) => Err(format!("{}:{}: {}", e.pos.line, e.pos.col, e.message)),
+pub fn to_json(text: &str) -> Result<serde_json::Value, SyntaxError> {
+    match tree::parse(text)? {
+        Document::Root(root) => Ok(root.to_json()),
+        Document::Empty => Ok(serde_json::Value::Null),
     }
 }
 

@@ -189,8 +189,9 @@ pub fn core_type(v: &str) -> Core {
     }
 }
 
-/// Why the text is not a YAML document we can read.
-#[derive(Debug, PartialEq)]
+/// Why the text is not a YAML document we can read. `Display` is `line:col: message`.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("{}:{}: {message}", pos.line, pos.col)]
 pub struct SyntaxError {
     pub pos: Pos,
     pub message: String,

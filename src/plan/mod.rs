@@ -22,7 +22,7 @@ pub mod wire;
 
 pub use batches::{Batch, NewRecord, to_batches};
 pub use diff::diff;
-pub use safety::{check_safety, owned_deletes};
+pub use safety::{MassDelete, check_safety, owned_deletes};
 
 /// A validated manifest: what one owner wants in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]

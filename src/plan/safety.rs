@@ -5,30 +5,57 @@
 //! is refused unless `--allow-deletes` says otherwise. octoDNS has the same kind of threshold
 //! (`MAX_SAFE_DELETE_PCENT`), see reference/prior-art.md.
 
+use std::path::PathBuf;
+
 use super::owner::is_owned_by;
 use super::{Action, Conflict, Holder, ZonePlan};
 
 /// Deletes at or under this count are always allowed.
 const FLOOR: usize = 2;
 
+/// Why the safety limit refuses a zone's deletes: more owned records would go than the limit
+/// allows. Its `Display` is the sentence the presenters print.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "refusing to delete {deletes} of the {owned} records owned by {owner} in {zone} (more than max(2, 25%)); \
+     check the manifest {}, or pass --allow-deletes if this is intended",
+    manifest.display()
+)]
+pub struct MassDelete {
+    /// Owned records the plan deletes (see [`owned_deletes`]).
+    pub deletes: usize,
+    /// Records the owner holds in the zone.
+    pub owned: usize,
+    /// The most deletes allowed: max(2, owned / 4).
+    pub limit: usize,
+    /// The manifest's owner.
+    pub owner: String,
+    /// The zone's name.
+    pub zone: String,
+    /// The manifest the plan came from.
+    pub manifest: PathBuf,
+}
+
 /// Refuses a plan that deletes more than max(2, 25 % of the owned records), unless allowed.
 ///
 /// Only owned records count: an adopted A record that is replaced was asked for by name.
-pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), String> {
+pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), MassDelete> {
     if allow_deletes {
         return Ok(());
     }
     let deletes = owned_deletes(plan);
-    // deletes > max(2, owned / 4), in integers: no rounding question at the boundary.
-    if deletes > FLOOR && deletes * 4 > plan.owned {
-        return Err(format!(
-            "refusing to delete {deletes} of the {} records owned by {} in {} (more than max(2, 25%)); \
-             check the manifest {}, or pass --allow-deletes if this is intended",
-            plan.owned,
-            plan.owner,
-            plan.zone.name,
-            plan.source.display()
-        ));
+    // deletes > max(2, owned / 4), in integers: `d > owned / 4` (rounded down) is `4d > owned`
+    // for a whole d, so there is no rounding question at the boundary.
+    let limit = FLOOR.max(plan.owned / 4);
+    if deletes > limit {
+        return Err(MassDelete {
+            deletes,
+            owned: plan.owned,
+            limit,
+            owner: plan.owner.clone(),
+            zone: plan.zone.name.clone(),
+            manifest: plan.source.clone(),
+        });
     }
     Ok(())
 }
@@ -113,8 +140,10 @@ mod tests {
     fn the_threshold_is_a_quarter_of_owned_records() {
         assert!(check_safety(&plan_with(20, 5, 0), false).is_ok());
         let err = check_safety(&plan_with(20, 6, 0), false).expect_err("refused");
-        assert!(err.contains("6 of the 20"), "{err}");
-        assert!(err.contains("--allow-deletes"), "{err}");
+        assert_eq!((err.deletes, err.owned, err.limit), (6, 20, 5));
+        let text = err.to_string();
+        assert!(text.contains("6 of the 20"), "{text}");
+        assert!(text.contains("--allow-deletes"), "{text}");
     }
 
     /// Rewriting owned A records as CNAMEs deletes and re-creates each name: no endpoint goes

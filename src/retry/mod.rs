@@ -31,7 +31,9 @@ use http::{HeaderMap, Method};
 use tokio::time::Instant;
 
 pub use gate::RateGate;
-pub use settings::{GITHUB_RETRY_ENV, HTTP_TIMEOUT_ENV, Poll, RETRY_BUDGET_ENV, RetrySettings};
+pub use settings::{
+    GITHUB_RETRY_ENV, HTTP_TIMEOUT_ENV, Malformed, Poll, RETRY_BUDGET_ENV, RetrySettings,
+};
 
 /// The API a request goes to: the two differ in which methods are safe to resend and in a few
 /// statuses.

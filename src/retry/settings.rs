@@ -28,17 +28,29 @@ impl Poll {
     };
 }
 
-/// Each client's settings, or the message that says which variable is malformed. They are kept
+/// An `EDGEPLAN_*` variable that is set to something other than whole milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}={raw:?} is not a number of milliseconds; unset it or give e.g. {name}={example}")]
+pub struct Malformed {
+    /// The variable.
+    pub name: &'static str,
+    /// What it holds.
+    pub raw: String,
+    /// A sensible value, for the message.
+    pub example: u32,
+}
+
+/// Each client's settings, or which variable is malformed. They are kept
 /// apart so that a malformed setting fails only a command that uses that client, as it would if
 /// each client read its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetrySettings {
     /// Cloudflare calls: [`HTTP_TIMEOUT_ENV`] and [`RETRY_BUDGET_ENV`] applied to
     /// [`Policy::CLOUDFLARE`].
-    pub cloudflare: Result<Policy, String>,
+    pub cloudflare: Result<Policy, Malformed>,
     /// GitHub calls and the merged-PR lookup: [`GITHUB_RETRY_ENV`] applied to [`Policy::GITHUB`]
     /// and [`Poll::GITHUB_PULLS`].
-    pub github: Result<(Policy, Poll), String>,
+    pub github: Result<(Policy, Poll), Malformed>,
 }
 
 impl Default for RetrySettings {
@@ -85,20 +97,16 @@ impl RetrySettings {
 
 fn millis(
     var: impl Fn(&str) -> Option<String>,
-    name: &str,
+    name: &'static str,
     example: u32,
-) -> Result<Option<Duration>, String> {
+) -> Result<Option<Duration>, Malformed> {
     let Some(raw) = var(name).filter(|v| !v.trim().is_empty()) else {
         return Ok(None);
     };
     raw.trim()
         .parse::<u64>()
         .map(|ms| Some(Duration::from_millis(ms)))
-        .map_err(|_| {
-            format!(
-                "{name}={raw:?} is not a number of milliseconds; unset it or give e.g. {name}={example}"
-            )
-        })
+        .map_err(|_| Malformed { name, raw, example })
 }
 
 #[cfg(test)]
@@ -149,7 +157,7 @@ mod tests {
     fn a_malformed_variable_fails_only_its_client() {
         let s = read(&[(RETRY_BUDGET_ENV, "3s")]);
         assert_eq!(
-            s.cloudflare,
+            s.cloudflare.map_err(|e| e.to_string()),
             Err(
                 "EDGEPLAN_RETRY_BUDGET_MS=\"3s\" is not a number of milliseconds; unset it or give e.g. EDGEPLAN_RETRY_BUDGET_MS=5000"
                     .to_string()
@@ -158,7 +166,7 @@ mod tests {
         assert_eq!(s.github, RetrySettings::default().github);
         let s = read(&[(GITHUB_RETRY_ENV, "-1")]);
         assert_eq!(
-            s.github,
+            s.github.map_err(|e| e.to_string()),
             Err(
                 "EDGEPLAN_GITHUB_RETRY_MS=\"-1\" is not a number of milliseconds; unset it or give e.g. EDGEPLAN_GITHUB_RETRY_MS=500"
                     .to_string()

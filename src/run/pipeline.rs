@@ -7,7 +7,7 @@
 
 use crate::apply::{self, ApplyError, ZoneReport};
 use crate::health::{self, ProbeOptions, ProbeResult, Refusal};
-use crate::plan::{self, Desired, Live, Plan, ZonePlan};
+use crate::plan::{self, Desired, Live, MassDelete, Plan, ZonePlan};
 use crate::provider::{self, Provider};
 
 /// What a run found and did, zone by zone.
@@ -28,7 +28,7 @@ pub struct Outcome {
 struct Facts {
     desired: Desired,
     /// Why the safety limit refuses this zone's deletes, when it does.
-    mass_delete: Option<String>,
+    mass_delete: Option<MassDelete>,
     /// What applying did, once it did.
     applied: Option<ZoneReport>,
 }
@@ -39,7 +39,7 @@ pub struct Zone<'a> {
     pub desired: &'a Desired,
     pub plan: &'a ZonePlan,
     /// Why the safety limit refuses this zone's deletes, when it does.
-    pub mass_delete: Option<&'a str>,
+    pub mass_delete: Option<&'a MassDelete>,
     pub applied: Option<&'a ZoneReport>,
 }
 
@@ -53,7 +53,7 @@ impl Outcome {
             .map(|(plan, f)| Zone {
                 desired: &f.desired,
                 plan,
-                mass_delete: f.mass_delete.as_deref(),
+                mass_delete: f.mass_delete.as_ref(),
                 applied: f.applied.as_ref(),
             })
     }

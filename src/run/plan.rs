@@ -54,7 +54,7 @@ pub async fn run(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> 
 
 /// The probe settings (timeouts from the environment); a bad value is a usage error.
 pub fn probe_options() -> Result<health::ProbeOptions, Failure> {
-    health::ProbeOptions::from_env().map_err(|e| Failure::new(Exit::Usage, e))
+    health::ProbeOptions::from_env().map_err(|e| Failure::new(Exit::Usage, e.to_string()))
 }
 
 /// Prints what blocks the plan (conflicts, safety refusals) and picks the exit code.

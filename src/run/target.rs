@@ -34,7 +34,7 @@ impl Target {
             .retry
             .cloudflare
             .clone()
-            .map_err(Error::Config)
+            .map_err(|e| Error::Config(e.to_string()))
             .and_then(|retry| {
                 let options = ClientOptions {
                     retry,

@@ -92,18 +92,21 @@ impl ZoneFile {
                         "create {} holding the zone's records (`[]` for an empty zone, or the JSON of `GET /zones/{{id}}/dns_records`)",
                         path.display()
                     )),
+                    source: None,
                 });
             }
             Err(e) => {
                 return Err(Error::Api {
                     message: format!("cannot read the sandbox zone file {}: {e}", path.display()),
                     help: None,
+                    source: Some(e.into()),
                 });
             }
         };
         let bad = |what: String| Error::Rejected {
             message: format!("{}: {what}", path.display()),
             help: Some(SHAPE_HELP.into()),
+            source: None,
         };
         let (envelope, raw) = if text.trim_start().starts_with('{') {
             let Ordered(members) =
@@ -182,6 +185,7 @@ impl ZoneFile {
                 self.path.display()
             ),
             help: Some(format!("check that {} is writable", dir.display())),
+            source: Some(e.into()),
         };
         let file_name = self
             .path

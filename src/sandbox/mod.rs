@@ -59,6 +59,7 @@ impl Sandbox {
             return Err(Error::Rejected {
                 message: format!("`{name}` is not a zone name the sandbox can hold"),
                 help: None,
+                source: None,
             });
         }
         ZoneFile::read(&self.path(&name), &name)
@@ -91,6 +92,7 @@ impl Provider for Sandbox {
                     "fix `zone_id` in the manifest or remove it ({})",
                     file.path.display()
                 )),
+                source: None,
             });
         }
         Ok(Zone {
@@ -145,6 +147,7 @@ fn to_raw(
     let internal = |what: &str| Error::Api {
         message: format!("sandbox: cannot write the record JSON ({what})"),
         help: None,
+        source: None,
     };
     let r = stored.ok_or_else(|| internal("the applied record is missing"))?;
     let mut obj: serde_json::Map<String, serde_json::Value> =

@@ -267,5 +267,6 @@ fn refused(what: &str, code: Option<u32>, message: String) -> Error {
     Error::Rejected {
         message: format!("the sandbox refused the batch at {what}: {message}{code}"),
         help: Some("Cloudflare would refuse this batch too; fix the manifest or the zone file, then plan again".into()),
+        source: None,
     }
 }
