@@ -2,7 +2,7 @@
 //!
 //! One [`Client`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
 //! sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local server in
-//! `tests/support/cloudflare`) and the retry policy of [`retry`]. It implements
+//! `tests/it/support/cloudflare`) and the retry policy of [`retry`]. It implements
 //! [`crate::provider::Provider`]:
 //!
 //! - `zone`: `GET /zones?name=` must find exactly one `active` zone, or `GET /zones/{id}` when the

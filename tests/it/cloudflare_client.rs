@@ -1,14 +1,12 @@
 //! The Cloudflare client against the local Cloudflare: zone lookup, listing with paging, batch.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::cloudflare::{CloudflareServer, Plan, TOKEN, ZoneSpec};
 use edgeplan::cloudflare::{Client, ClientOptions};
 use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
 use edgeplan::secret::Secret;
 use serde_json::json;
-use support::cloudflare::{CloudflareServer, Plan, TOKEN, ZoneSpec};
 
 fn fast() -> ClientOptions {
     ClientOptions {

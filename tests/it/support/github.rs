@@ -8,8 +8,6 @@
 //! 65,536 characters, default page size 30 and maximum 100. An optional path prefix stands in for
 //! GitHub Enterprise Server's `/api/v3`. Every request is logged for assertions.
 
-#![allow(dead_code)]
-
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -41,7 +39,6 @@ pub struct Logged {
     pub query: Vec<(String, String)>,
     pub authorization: Option<String>,
     pub body: String,
-    pub status: u16,
 }
 
 #[derive(Default)]
@@ -207,7 +204,6 @@ fn serve(state: &Mutex<State>, prefix: &str, req: Request) -> Response {
         query: req.query.clone(),
         authorization: req.header("authorization").map(String::from),
         body: String::from_utf8_lossy(&req.body).into_owned(),
-        status: response.status,
     });
     response
 }

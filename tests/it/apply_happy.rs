@@ -3,11 +3,7 @@
 //! that creates it, a plan after an apply is empty, a second apply sends nothing, and the records
 //! edgeplan does not own come out byte-identical.
 
-#[path = "apply_common/mod.rs"]
-mod common;
-mod support;
-
-use common::{World, list, owned_names, posts};
+use crate::support::harness::{World, list, owned_names, posts};
 use serde_json::{Value, json};
 
 /// A zone with history: records edgeplan must never touch, and two it owns.

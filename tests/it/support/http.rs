@@ -5,8 +5,6 @@
 //! an HTML body, or stall. Listens on 127.0.0.1 only. Each server runs on its own thread with
 //! its own runtime, so both synchronous tests (that run the real binary) and async code can use it.
 
-#![allow(dead_code)]
-
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -46,11 +44,6 @@ impl Request {
 
     pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
         serde_json::from_slice(&self.body)
-    }
-
-    /// The path split on `/`, without empty segments.
-    pub fn segments(&self) -> Vec<&str> {
-        self.path.split('/').filter(|s| !s.is_empty()).collect()
     }
 }
 

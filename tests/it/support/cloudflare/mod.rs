@@ -38,11 +38,14 @@ pub const TOKEN: &str = "test-token";
 pub enum Plan {
     Free,
     Pro,
+    #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
     Business,
+    #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
     Enterprise,
 }
 
 impl Plan {
+    #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
     pub fn parse(s: &str) -> Option<Plan> {
         match s.to_ascii_lowercase().as_str() {
             "free" => Some(Plan::Free),
@@ -421,6 +424,7 @@ impl CloudflareServer {
         });
     }
 
+    #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
     pub fn set_latency(&self, ms: u64) {
         self.state().latency = Duration::from_millis(ms);
     }
@@ -436,6 +440,7 @@ impl CloudflareServer {
         state.tokens.push((token.to_string(), scope));
     }
 
+    #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
     pub fn remove_token(&self, token: &str) {
         self.state().tokens.retain(|(t, _)| t != token);
     }

@@ -2,13 +2,11 @@
 //! says, that timeouts and the concurrency bound hold, that no credential is ever sent, and that an
 //! origin rejecting the public name is caught.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::origin::{Behaviour, Origin, closed_port, not_tls};
 use edgeplan::health::{Outcome, ProbeOptions, probe_all, refusal};
 use edgeplan::plan::{Endpoint, Health};
-use support::origin::{Behaviour, Origin, closed_port, not_tls};
 
 /// An endpoint whose origin is the loopback test server behind `url`.
 fn endpoint(name: &str, url: &str) -> Endpoint {

@@ -4,16 +4,15 @@
 //! a write whose answer is lost is reported as an unknown outcome and never resent, which the
 //! request log proves. Token failures become advice naming the missing permission and zone.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::cloudflare::{CloudflareServer, Fault, Plan, Scope, TOKEN};
+use crate::support::harness::{check_kept_in, redact};
 use edgeplan::cloudflare::{Client, ClientOptions, Error};
 use edgeplan::plan::Zone;
 use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
 use edgeplan::secret::Secret;
 use serde_json::json;
-use support::cloudflare::{CloudflareServer, Fault, Plan, Scope, TOKEN};
 
 fn options() -> ClientOptions {
     ClientOptions {
@@ -272,6 +271,25 @@ async fn read_only_token_plans_but_apply_gets_10000_with_advice() {
         "{text}"
     );
     assert!(err.help().is_some_and(|h| h.contains("api-tokens")));
+    let url = cf.url();
+    let values = [
+        (zone.id.as_str(), "[zone-id]"),
+        (url.as_str(), "[cloudflare]"),
+    ];
+    let snap = redact(
+        &format!("{text}\nhelp: {}", err.help().unwrap_or("")),
+        &values,
+    );
+    insta::assert_snapshot!("read_only_token_batch_error", snap);
+    check_kept_in(
+        &snap,
+        &values,
+        &[
+            "lacks Zone:DNS:Edit on example.com".to_string(),
+            "10000".to_string(),
+            "api-tokens".to_string(),
+        ],
+    );
     assert!(
         !format!("{err:?}").contains("reader"),
         "the token never shows"
@@ -325,6 +343,7 @@ async fn expired_and_unknown_and_malformed_tokens() {
         err.to_string().contains("The token itself is expired"),
         "{err}"
     );
+    let expired_text = err.to_string();
 
     let err = client_with(&cf, "not-a-known-token")
         .records(&zone)
@@ -332,6 +351,7 @@ async fn expired_and_unknown_and_malformed_tokens() {
         .expect_err("unknown");
     assert!(matches!(err, ProviderError::Api { .. }));
     assert!(err.to_string().contains("10000"), "{err}");
+    let unknown_text = err.to_string();
 
     let err = client_with(&cf, "has spaces!")
         .records(&zone)
@@ -347,6 +367,29 @@ async fn expired_and_unknown_and_malformed_tokens() {
     assert!(
         !text.contains("has spaces"),
         "the token never shows: {text}"
+    );
+    let url = cf.url();
+    let values = [
+        (zone.id.as_str(), "[zone-id]"),
+        (url.as_str(), "[cloudflare]"),
+    ];
+    let snap = redact(
+        &format!(
+            "{expired_text}\n{unknown_text}\n{err}\nhelp: {}",
+            err.help().unwrap_or("")
+        ),
+        &values,
+    );
+    insta::assert_snapshot!("expired_unknown_malformed_token_errors", snap);
+    check_kept_in(
+        &snap,
+        &values,
+        &[
+            "The token itself is expired".to_string(),
+            "10000".to_string(),
+            "6111".to_string(),
+            "not a Global API Key".to_string(),
+        ],
     );
 }
 
@@ -369,5 +412,11 @@ fn missing_token_names_the_variable_and_sandbox() {
     assert!(
         all.contains("CLOUDFLARE_API_TOKEN") && all.contains("--sandbox"),
         "{all}"
+    );
+    insta::assert_snapshot!("missing_token_error", all);
+    check_kept_in(
+        &all,
+        &[],
+        &["CLOUDFLARE_API_TOKEN".to_string(), "--sandbox".to_string()],
     );
 }

@@ -1,10 +1,8 @@
 //! The local Cloudflare's own surface, as other tools (octoDNS, curl) use it: zone listing with
 //! paging and filters, record filters, single-record writes. The client tests cover the rest.
 
-mod support;
-
+use crate::support::cloudflare::{CloudflareServer, Plan, TOKEN, ZoneSpec};
 use serde_json::{Value, json};
-use support::cloudflare::{CloudflareServer, Plan, TOKEN, ZoneSpec};
 
 async fn get(cf: &CloudflareServer, path: &str) -> Value {
     reqwest::Client::new()

@@ -2,11 +2,7 @@
 //! `--yes` or `CI=true`; conflicts and safety refusals exit 1 before anything is sent;
 //! `--allow-deletes` lifts the safety refusal; without a token nothing is tried.
 
-#[path = "apply_common/mod.rs"]
-mod common;
-mod support;
-
-use common::{World, edgeplan, owned_names};
+use crate::support::harness::{World, edgeplan, owned_names};
 use serde_json::json;
 
 const ONE: &str = "  - name: api\n    target: api-origin.example.net\n";
@@ -108,7 +104,7 @@ fn on_a_terminal(w: &World, answer: &str) -> Option<(i32, String)> {
     if !cfg!(target_os = "linux") {
         return None;
     }
-    let manifest = w.dir.path().join("edgeplan.yaml");
+    let manifest = w.manifest_path();
     let line = format!(
         "{} apply -m {}",
         env!("CARGO_BIN_EXE_edgeplan"),

@@ -2,12 +2,8 @@
 //! origin whose probe fails, `--skip-health` overrides, and plan shows every probe (JSON `health`)
 //! without letting it change the fingerprint.
 
-#[path = "apply_common/mod.rs"]
-mod common;
-mod support;
-
-use common::World;
-use support::origin::{Behaviour, Origin};
+use crate::support::harness::World;
+use crate::support::origin::{Behaviour, Origin};
 
 fn manifest_probing(w: &World, origin: &Origin) {
     w.manifest(&format!(

@@ -3,15 +3,11 @@
 //! second apply converges. The request log proves what was sent: a batch whose answer was lost
 //! is never resent blindly, so nothing is created twice.
 
-#[path = "apply_common/mod.rs"]
-mod common;
-mod support;
-
 use std::time::{Duration, Instant};
 
-use common::{World, owned_names, posts};
+use crate::support::cloudflare::{Fault, Scope};
+use crate::support::harness::{World, owned_names, posts};
 use serde_json::json;
-use support::cloudflare::{Fault, Scope};
 
 const THREE: &str = "  - name: sentiment\n    target: sentiment.elb.amazonaws.com\n  - name: embeddings\n    target: embeddings.a.run.app\n  - name: rerank\n    target: rerank.lambda-url.on.aws\n";
 
@@ -129,6 +125,18 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
         run.stderr
     );
     assert!(run.stderr.contains("example.com:"), "{}", run.stderr);
+    let snap = w.redact(&run.stderr, &[]);
+    insta::assert_snapshot!("html_500_stderr", snap);
+    w.check_kept(
+        &snap,
+        &[],
+        &[
+            "500".to_string(),
+            "nothing was applied (the zone was read again to check)".to_string(),
+            "example.com:".to_string(),
+        ],
+    );
+    assert!(!snap.contains("<html>"));
     assert_eq!(w.state_json(), before);
     w.apply().expect(0);
     assert_eq!(owned_names(&w.records()), WANTED);
@@ -208,10 +216,21 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
         assert!(run.stderr.contains("rerank.example.com"), "{}", run.stderr);
         assert!(run.stderr.contains("81053"), "{}", run.stderr);
         assert!(run.stderr.contains("nothing was applied"), "{}", run.stderr);
+        let snap = w.redact(&run.stderr, &[]);
+        insta::assert_snapshot!("intruder_stderr", snap);
+        w.check_kept(
+            &snap,
+            &[],
+            &[
+                "rerank.example.com".to_string(),
+                "81053".to_string(),
+                "nothing was applied".to_string(),
+            ],
+        );
         adder.join().expect("adder")
     });
     let mut expected = before.clone();
-    expected.push(common::rec_json(
+    expected.push(crate::support::harness::rec_json(
         &w.records()
             .into_iter()
             .find(|r| r.id == intruder)
@@ -294,7 +313,10 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
         run.stdout
     );
     let batch = &w.batches()[0];
-    assert_eq!(common::list(batch, "puts")[0]["id"], json!(rerank.id));
+    assert_eq!(
+        crate::support::harness::list(batch, "puts")[0]["id"],
+        json!(rerank.id)
+    );
     assert_eq!(w.plan_code(), 0);
     w.assert_one_record_per_name();
 }

@@ -3,11 +3,9 @@
 //! validation failures reported on the PR and as annotations, apply refused, fork PRs, GHES, and
 //! the step outputs and summary. the contract in docs/action.md.
 
-mod support;
-
+use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN};
+use crate::support::harness::{CF_TOKEN, REPO, Run, World, assert_no_tokens, masked, pr_payload};
 use serde_json::{Value, json};
-use support::action::{CF_TOKEN, REPO, Ran, World, assert_no_tokens, masked, pr_payload};
-use support::github::{BOT_LOGIN, GitHub, READ_TOKEN};
 
 const MARKER: &str = "<!-- edgeplan:preview -->";
 const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
@@ -17,7 +15,7 @@ const EMB: &str = "embeddings-7f3kq2xz4a-uc.a.run.app";
 
 /// A zone holding two records edgeplan owns, so that plans can create, update and delete.
 fn seeded_world() -> World {
-    let w = World::new();
+    let w = World::for_action();
     for (name, target) in [("sentiment", OLD), ("legacy", LEGACY)] {
         w.cf.add_record(
             "example.com",
@@ -29,14 +27,14 @@ fn seeded_world() -> World {
 }
 
 fn writes(w: &World) -> usize {
-    w.gh.log().iter().filter(|l| l.method != "GET").count()
+    w.gh().log().iter().filter(|l| l.method != "GET").count()
 }
 
 fn cf_writes(w: &World) -> usize {
     w.cf.requests().iter().filter(|r| r.method != "GET").count()
 }
 
-fn plan_json(ran: &Ran) -> Value {
+fn plan_json(ran: &Run) -> Value {
     let path = ran.output("plan-json").expect("plan-json output");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
@@ -70,13 +68,13 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
         .run();
     r3.assert_code(0);
 
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1, "{comments:#?}");
     let c = &comments[0];
     assert_eq!(c.login, BOT_LOGIN);
-    assert_eq!(w.gh.count("POST", "/issues/2/comments"), 1);
+    assert_eq!(w.gh().count("POST", "/issues/2/comments"), 1);
     assert_eq!(
-        w.gh.count("PATCH", &format!("/issues/comments/{}", c.id)),
+        w.gh().count("PATCH", &format!("/issues/comments/{}", c.id)),
         2
     );
     let url = r1.output("comment-url").expect("comment-url");
@@ -119,6 +117,24 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
         body.contains("actions/runs/3"),
         "the link names the latest run:\n{body}"
     );
+    let more = [(fp, "[fingerprint]")];
+    let snap = w.redact(body, &more);
+    insta::assert_snapshot!("three_runs_comment", snap);
+    w.check_kept(
+        &snap,
+        &more,
+        &[
+            MARKER.to_string(),
+            "### edgeplan: DNS preview".to_string(),
+            "| `example.com` | `default` | 1 | 1 | 0 | 1 | 0 |".to_string(),
+            format!("| create | `embeddings.example.com` | CNAME |  | `{EMB}` |  | true |"),
+            format!(
+                "| update | `sentiment.example.com` | CNAME | `{OLD}` | `{NEW}` | true | true |"
+            ),
+            format!("Plan fingerprint: `{fp}`"),
+            "actions/runs/3".to_string(),
+        ],
+    );
     // Run 1's plan was different: it deleted legacy.
     assert!(
         r1.summary.contains("| 0 | 1 | 1 | 0 | 0 |"),
@@ -140,7 +156,7 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
         "an unchanged preview must not be re-sent"
     );
     assert_eq!(r4.output("comment-url").as_deref(), Some(url.as_str()));
-    assert_eq!(w.gh.comments(REPO, 2)[0].body, *body);
+    assert_eq!(w.gh().comments(REPO, 2)[0].body, *body);
     assert!(r4.stdout.contains("unchanged"), "{}", r4.dump());
 
     for r in [&r1, &r2, &r3, &r4] {
@@ -151,18 +167,19 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
 #[test]
 fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
     let w = seeded_world();
-    w.gh.seed_chatter(REPO, 2, 250);
-    let old = w.gh.seed_comment(
+    w.gh().seed_chatter(REPO, 2, 250);
+    let old = w.gh().seed_comment(
         REPO,
         2,
         BOT_LOGIN,
         "Bot",
         &format!("{MARKER}\n### edgeplan: DNS preview\n\nan older plan"),
     );
-    w.gh.seed_chatter(REPO, 2, 20);
+    w.gh().seed_chatter(REPO, 2, 20);
     // A person quoting the marker is never overwritten.
-    let quote =
-        w.gh.seed_comment(REPO, 2, "mallory", "User", &format!("{MARKER}\nhi"));
+    let quote = w
+        .gh()
+        .seed_comment(REPO, 2, "mallory", "User", &format!("{MARKER}\nhi"));
     w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
 
     let ran = w
@@ -170,7 +187,7 @@ fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
         .run();
     ran.assert_code(0);
 
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 272, "no comment added or removed");
     let mine: Vec<_> = comments.iter().filter(|c| c.login == BOT_LOGIN).collect();
     assert_eq!(mine.len(), 1);
@@ -182,24 +199,25 @@ fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
     );
     let person = comments.iter().find(|c| c.id == quote).expect("quote kept");
     assert_eq!(person.body, format!("{MARKER}\nhi"));
-    assert_eq!(w.gh.count("POST", "/comments"), 0);
-    assert_eq!(w.gh.count("PATCH", &format!("/issues/comments/{old}")), 1);
+    assert_eq!(w.gh().count("POST", "/comments"), 0);
+    assert_eq!(w.gh().count("PATCH", &format!("/issues/comments/{old}")), 1);
     // Every page was read, 100 at a time: 272 comments are three pages.
-    let pages: Vec<String> =
-        w.gh.log()
-            .iter()
-            .filter(|l| l.method == "GET" && l.path.ends_with("/issues/2/comments"))
-            .map(|l| {
-                let q = |k: &str| {
-                    l.query
-                        .iter()
-                        .find(|(key, _)| key == k)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
-                };
-                format!("{}:{}", q("per_page"), q("page"))
-            })
-            .collect();
+    let pages: Vec<String> = w
+        .gh()
+        .log()
+        .iter()
+        .filter(|l| l.method == "GET" && l.path.ends_with("/issues/2/comments"))
+        .map(|l| {
+            let q = |k: &str| {
+                l.query
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            format!("{}:{}", q("per_page"), q("page"))
+        })
+        .collect();
     assert_eq!(pages, ["100:", "100:2", "100:3"]);
     assert!(
         ran.output("comment-url")
@@ -211,7 +229,7 @@ fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
 #[test]
 fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     let w = seeded_world();
-    w.manifest(
+    w.write_manifest(
         "version: 1\nzone: example.com\nendpoints:\n  - name: sentiment\n    target: x.elb.amazonaws.com\n    proxed: true\n",
     );
     let ran = w
@@ -231,7 +249,7 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     assert!(annotation.contains("proxed"), "{annotation}");
     assert!(ran.stderr.contains("edgeplan.yaml:6:"), "{}", ran.dump());
 
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
     assert_eq!(body.lines().next(), Some(MARKER));
@@ -240,6 +258,19 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     assert!(
         body.contains("proxed") && body.contains("did you mean"),
         "{body}"
+    );
+    let snap = w.redact(body, &[]);
+    insta::assert_snapshot!("invalid_manifest_comment", snap);
+    w.check_kept(
+        &snap,
+        &[],
+        &[
+            MARKER.to_string(),
+            "the manifest is invalid".to_string(),
+            "edgeplan.yaml:6:".to_string(),
+            "proxed".to_string(),
+            "did you mean".to_string(),
+        ],
     );
     assert!(ran.summary.contains("did you mean"), "{}", ran.dump());
     assert_eq!(ran.output("has-changes").as_deref(), Some("false"));
@@ -256,7 +287,7 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
         .action("pull_request", &pr_payload("pull_request.synchronize.json"))
         .run();
     fixed.assert_code(0);
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     assert!(comments[0].body.contains("DNS preview"));
     assert_no_tokens(&w, &ran);
@@ -280,6 +311,16 @@ fn apply_on_a_pull_request_is_refused_without_touching_cloudflare() {
             ran.dump()
         );
         assert!(ran.stderr.contains("help:"), "{}", ran.dump());
+        let snap = w.redact(&ran.stderr, &[]);
+        insta::assert_snapshot!(format!("refused_stderr_{event}"), snap);
+        w.check_kept(
+            &snap,
+            &[],
+            &[
+                format!("error: apply is refused on `{event}`"),
+                "help:".to_string(),
+            ],
+        );
         assert!(
             ran.summary.contains("### edgeplan: refused"),
             "{}",
@@ -301,7 +342,7 @@ fn apply_on_a_pull_request_is_refused_without_touching_cloudflare() {
 
 #[test]
 fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
-    let w = World::new();
+    let w = World::for_action();
     w.endpoints(&[("sentiment", NEW)]);
     let fork = pr_payload("pull_request.opened.from-fork.json");
     let ran = w
@@ -325,7 +366,9 @@ fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
 
     // An invalid manifest on a fork: the contributor can fix it, so the step fails, with
     // annotations and still no comment attempt.
-    w.manifest("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: 10.0.0.1\n");
+    w.write_manifest(
+        "version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: 10.0.0.1\n",
+    );
     let bad = w
         .action("pull_request", &fork)
         .unset("CLOUDFLARE_API_TOKEN")
@@ -349,15 +392,15 @@ fn github_enterprise_server_uses_the_api_v3_base() {
     payload["repository"]["url"] = json!("https://ghes.example/api/v3/repos/octo-org/dns");
     let ran = w.action("pull_request", &payload).run();
     ran.assert_code(0);
-    assert!(w.gh.api_url().ends_with("/api/v3"));
-    let log = w.gh.log();
+    assert!(w.gh().api_url().ends_with("/api/v3"));
+    let log = w.gh().log();
     assert!(!log.is_empty());
     assert!(
         log.iter().all(|l| l.path.starts_with("/api/v3/repos/")),
         "{:?}",
         log.iter().map(|l| &l.path).collect::<Vec<_>>()
     );
-    assert_eq!(w.gh.comments(REPO, 2).len(), 1);
+    assert_eq!(w.gh().comments(REPO, 2).len(), 1);
     assert_no_tokens(&w, &ran);
 }
 
@@ -404,7 +447,7 @@ fn outputs_and_summary_describe_the_plan() {
     assert_eq!(zone["changes"][0]["after"]["content"], NEW);
     let path = std::path::Path::new(&outputs["plan-json"]);
     assert!(path.starts_with(w.runner_temp()), "{}", path.display());
-    let comment = &w.gh.comments(REPO, 2)[0];
+    let comment = &w.gh().comments(REPO, 2)[0];
     assert_eq!(
         outputs["comment-url"],
         format!(
@@ -420,7 +463,7 @@ fn outputs_and_summary_describe_the_plan() {
             .contains(plan["fingerprint"].as_str().expect("fingerprint"))
     );
     // Masks first: the GitHub token, then the Cloudflare one.
-    assert_eq!(masked(&ran), [support::action::GH_TOKEN, CF_TOKEN]);
+    assert_eq!(masked(&ran), [crate::support::harness::GH_TOKEN, CF_TOKEN]);
     // The plan log is grouped.
     assert!(ran.stdout.contains("::group::"), "{}", ran.stdout);
     assert!(ran.stdout.contains("::endgroup::"), "{}", ran.stdout);
@@ -449,7 +492,7 @@ fn comment_false_writes_the_summary_only() {
         .var("INPUT_COMMENT", "false")
         .run();
     ran.assert_code(0);
-    assert!(w.gh.log().is_empty(), "no GitHub call at all");
+    assert!(w.gh().log().is_empty(), "no GitHub call at all");
     assert!(ran.summary.contains("DNS preview"));
     assert_eq!(ran.output("comment-url"), None);
     assert_no_tokens(&w, &ran);

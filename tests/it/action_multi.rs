@@ -2,14 +2,12 @@
 //! for all zones, annotations with workspace-relative paths, and one atomic batch per zone on
 //! apply. Run as the real binary against the local GitHub and Cloudflare servers.
 
-mod support;
-
-use support::action::{REPO, SHA, World, assert_no_tokens, payload, pr_payload};
-use support::cloudflare::Plan;
-use support::github::merged_pull;
+use crate::support::cloudflare::Plan;
+use crate::support::github::merged_pull;
+use crate::support::harness::{REPO, SHA, World, assert_no_tokens, payload, pr_payload};
 
 fn two_zones() -> World {
-    let w = World::new();
+    let w = World::for_action();
     w.cf.seed_zone("example.org", Plan::Pro);
     let dir = w.workspace().join("dns");
     std::fs::create_dir_all(&dir).expect("mkdir");
@@ -34,7 +32,7 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
         .var("INPUT_MANIFEST", "dns/*.yaml")
         .run();
     preview.assert_code(0);
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
     assert!(
@@ -49,7 +47,7 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
 
     let mut push = payload("push.main.json");
     push["repository"]["full_name"] = REPO.into();
-    w.gh.add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
     let ran = w
         .action("push", &push)
         .var("INPUT_MANIFEST", "dns/com.yaml\ndns/org.yaml\n")
@@ -68,7 +66,7 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
         w.cf.records("example.com")[0].comment.as_deref(),
         Some("edgeplan:ml")
     );
-    let report = w.gh.comments(REPO, 2);
+    let report = w.gh().comments(REPO, 2);
     assert_eq!(report.len(), 2);
     assert!(
         report
@@ -97,7 +95,7 @@ fn annotations_name_the_manifest_relative_to_the_workspace() {
         "{}",
         ran.dump()
     );
-    let body = &w.gh.comments(REPO, 2)[0].body;
+    let body = &w.gh().comments(REPO, 2)[0].body;
     assert!(body.contains("dns/org.yaml:5:"), "{body}");
     assert!(w.cf.requests().is_empty());
     assert_no_tokens(&w, &ran);

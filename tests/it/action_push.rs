@@ -4,12 +4,10 @@
 //! plan elsewhere, dispatch `command: plan|apply`, and the deletion safety input.
 //! the contract in docs/action.md and docs/apply.md.
 
-mod support;
-
+use crate::support::cloudflare::Rec;
+use crate::support::github::merged_pull;
+use crate::support::harness::{REPO, Run, SHA, World, assert_no_tokens, payload, pr_payload};
 use serde_json::{Value, json};
-use support::action::{REPO, Ran, SHA, World, assert_no_tokens, payload, pr_payload};
-use support::cloudflare::Rec;
-use support::github::merged_pull;
 
 const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
 const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
@@ -17,7 +15,7 @@ const EMB: &str = "embeddings-7f3kq2xz4a-uc.a.run.app";
 const APPLIED: &str = "<!-- edgeplan:applied sha=0123456789abcdef0123456789abcdef01234567 -->";
 
 fn seeded_world() -> World {
-    let w = World::new();
+    let w = World::for_action();
     w.cf.add_record(
         "example.com",
         json!({"type": "CNAME", "name": "sentiment", "content": OLD, "proxied": true,
@@ -63,7 +61,7 @@ fn cf_writes(w: &World) -> usize {
     w.cf.requests().iter().filter(|r| r.method != "GET").count()
 }
 
-fn fingerprint(ran: &Ran) -> String {
+fn fingerprint(ran: &Run) -> String {
     let path = ran.output("plan-json").expect("plan-json");
     let v: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
@@ -91,7 +89,7 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
     let previewed = fingerprint(&preview);
     assert_eq!(cf_writes(&w), 0);
 
-    w.gh.add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
     let ran = w
         .action("push", &push("push.main.json", "refs/heads/main", "main"))
         .run();
@@ -105,9 +103,9 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         "{}",
         ran.dump()
     );
-    assert_eq!(w.gh.count("GET", &format!("/commits/{SHA}/pulls")), 1);
+    assert_eq!(w.gh().count("GET", &format!("/commits/{SHA}/pulls")), 1);
 
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 2, "the preview and the report");
     let report = comments
         .iter()
@@ -123,6 +121,19 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         report.body.contains("| example.com | 1 | 1 | 0 | 1 |"),
         "{}",
         report.body
+    );
+    let more = [(previewed.as_str(), "[fingerprint]")];
+    let snap = w.redact(&report.body, &more);
+    insta::assert_snapshot!("apply_report_comment", snap);
+    w.check_kept(
+        &snap,
+        &more,
+        &[
+            APPLIED.to_string(),
+            previewed.clone(),
+            "matches the preview".to_string(),
+            "| example.com | 1 | 1 | 0 | 1 |".to_string(),
+        ],
     );
     assert_eq!(
         ran.output("comment-url"),
@@ -144,7 +155,7 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         .run();
     again.assert_code(0);
     assert_eq!(batches(&w), 1, "nothing re-sent");
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 2);
     let report = comments
         .iter()
@@ -164,9 +175,9 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
 #[test]
 fn squash_merge_to_master_applies_when_master_is_the_default_branch() {
     let w = seeded_world();
-    w.gh.add_pull(REPO, SHA, merged_pull(7, "master", SHA));
+    w.gh().add_pull(REPO, SHA, merged_pull(7, "master", SHA));
     // Another PR that contains the commit but was merged elsewhere gets no report.
-    w.gh.add_pull(REPO, SHA, merged_pull(8, "release", SHA));
+    w.gh().add_pull(REPO, SHA, merged_pull(8, "release", SHA));
     let ran = w
         .action(
             "push",
@@ -180,7 +191,7 @@ fn squash_merge_to_master_applies_when_master_is_the_default_branch() {
         .run();
     ran.assert_code(0);
     assert_applied(&w);
-    let report = w.gh.comments(REPO, 7);
+    let report = w.gh().comments(REPO, 7);
     assert_eq!(report.len(), 1);
     assert!(report[0].body.starts_with(APPLIED));
     assert!(
@@ -188,7 +199,7 @@ fn squash_merge_to_master_applies_when_master_is_the_default_branch() {
         "{}",
         report[0].body
     );
-    assert!(w.gh.comments(REPO, 8).is_empty());
+    assert!(w.gh().comments(REPO, 8).is_empty());
     assert_no_tokens(&w, &ran);
 }
 
@@ -201,14 +212,14 @@ fn a_direct_push_applies_and_reports_in_the_summary_only() {
         .run();
     ran.assert_code(0);
     assert_applied(&w);
-    assert!(w.gh.all_comments().is_empty());
+    assert!(w.gh().all_comments().is_empty());
     assert!(
         ran.stdout.contains("merged no pull request"),
         "{}",
         ran.dump()
     );
     assert_eq!(
-        w.gh.count("GET", "/pulls"),
+        w.gh().count("GET", "/pulls"),
         4,
         "the lookup is retried while GitHub lags"
     );
@@ -238,7 +249,7 @@ fn push_to_another_branch_plans_only() {
     );
     assert!(ran.summary.contains("DNS preview"), "{}", ran.summary);
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
-    assert!(w.gh.log().is_empty());
+    assert!(w.gh().log().is_empty());
 
     // Asking for apply there is refused.
     let refused = w
@@ -300,7 +311,7 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
     ran.assert_code(0);
     assert_applied(&w);
     assert!(
-        w.gh.log().is_empty(),
+        w.gh().log().is_empty(),
         "dispatch reports in the summary only"
     );
     assert!(ran.summary.contains("### edgeplan: apply"));
@@ -322,7 +333,7 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
 
 #[test]
 fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
-    let w = World::new();
+    let w = World::for_action();
     for name in ["a", "b", "c", "d"] {
         w.cf.add_record(
             "example.com",
@@ -330,8 +341,8 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
                    "proxied": true, "comment": "edgeplan:default"}),
         );
     }
-    w.manifest("version: 1\nzone: example.com\nendpoints: []\n");
-    w.gh.add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.write_manifest("version: 1\nzone: example.com\nendpoints: []\n");
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
     let refused = w
         .action("push", &push("push.main.json", "refs/heads/main", "main"))
         .run();
@@ -343,12 +354,26 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
         "{}",
         refused.dump()
     );
-    let report = w.gh.comments(REPO, 2);
+    let report = w.gh().comments(REPO, 2);
     assert_eq!(report.len(), 1);
     assert!(
         report[0].body.contains("apply refused"),
         "{}",
         report[0].body
+    );
+    let snap = w.redact(
+        &format!("{}\n--- comment\n{}", refused.dump(), report[0].body),
+        &[],
+    );
+    insta::assert_snapshot!("too_many_deletes_refused_run", snap);
+    w.check_kept(
+        &snap,
+        &[],
+        &[
+            "::error ".to_string(),
+            "allow-deletes".to_string(),
+            "apply refused".to_string(),
+        ],
     );
     assert!(
         !report[0].body.contains("matches the preview"),
@@ -363,7 +388,7 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
     allowed.assert_code(0);
     assert!(w.cf.records("example.com").is_empty());
     assert_eq!(
-        w.gh.comments(REPO, 2).len(),
+        w.gh().comments(REPO, 2).len(),
         1,
         "the report was updated in place"
     );
@@ -384,6 +409,6 @@ fn schedule_reports_drift_without_applying() {
     assert_eq!(cf_writes(&w), 0);
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
     assert!(ran.summary.contains("DNS preview"), "{}", ran.summary);
-    assert!(w.gh.log().is_empty());
+    assert!(w.gh().log().is_empty());
     assert_no_tokens(&w, &ran);
 }

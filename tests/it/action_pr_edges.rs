@@ -2,18 +2,16 @@
 //! comments from a race, conflicts, a bad input, no GitHub token. Run as the real binary against
 //! the local GitHub and Cloudflare servers (see `action_pr.rs` for the main flows).
 
-mod support;
-
+use crate::support::github::BOT_LOGIN;
+use crate::support::harness::{CF_TOKEN, REPO, World, assert_no_tokens, masked, pr_payload};
 use serde_json::json;
-use support::action::{CF_TOKEN, REPO, World, assert_no_tokens, masked, pr_payload};
-use support::github::BOT_LOGIN;
 
 const MARKER: &str = "<!-- edgeplan:preview -->";
 const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
 const LEGACY: &str = "legacy.inference.example.net";
 
 fn seeded_world() -> World {
-    let w = World::new();
+    let w = World::for_action();
     for (name, target) in [
         ("sentiment", "sentiment-old.us-east-1.elb.amazonaws.com"),
         ("legacy", LEGACY),
@@ -29,7 +27,7 @@ fn seeded_world() -> World {
 
 #[test]
 fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
-    let w = World::new();
+    let w = World::for_action();
     let names: Vec<String> = (0..700).map(|i| format!("model-{i:04}")).collect();
     let targets: Vec<String> = names
         .iter()
@@ -45,7 +43,7 @@ fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
         .action("pull_request", &pr_payload("pull_request.opened.json"))
         .run();
     ran.assert_code(0);
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1, "{}", ran.dump());
     let body = &comments[0].body;
     assert!(body.chars().count() <= 65_536, "{}", body.len());
@@ -66,21 +64,23 @@ fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
 #[test]
 fn duplicate_preview_comments_from_a_race_are_collapsed_into_one() {
     let w = seeded_world();
-    let older =
-        w.gh.seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold A"));
-    let newer =
-        w.gh.seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold B"));
+    let older = w
+        .gh()
+        .seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold A"));
+    let newer = w
+        .gh()
+        .seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold B"));
     w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
     let ran = w
         .action("pull_request", &pr_payload("pull_request.opened.json"))
         .run();
     ran.assert_code(0);
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0].id, newer, "the newest is kept and updated");
     assert!(comments[0].body.contains("DNS preview"));
     assert_eq!(
-        w.gh.count("DELETE", &format!("/issues/comments/{older}")),
+        w.gh().count("DELETE", &format!("/issues/comments/{older}")),
         1
     );
     assert_no_tokens(&w, &ran);
@@ -107,7 +107,19 @@ fn a_bad_boolean_input_stops_with_a_usage_error_naming_it() {
         ran.dump()
     );
     assert!(ran.stderr.contains("help:"), "{}", ran.dump());
-    assert!(w.gh.log().is_empty() && w.cf.requests().is_empty());
+    let snap = w.redact(&ran.dump(), &[]);
+    insta::assert_snapshot!("bad_boolean_input_run", snap);
+    w.check_kept(
+        &snap,
+        &[],
+        &[
+            "INPUT_COMMENT".to_string(),
+            "### edgeplan: bad input".to_string(),
+            "::error title=edgeplan::input `comment`".to_string(),
+            "help:".to_string(),
+        ],
+    );
+    assert!(w.gh().log().is_empty() && w.cf.requests().is_empty());
     assert_no_tokens(&w, &ran);
 }
 
@@ -126,7 +138,7 @@ fn without_a_github_token_the_preview_goes_to_the_summary_with_a_notice() {
         ran.dump()
     );
     assert!(ran.summary.contains("DNS preview"));
-    assert!(w.gh.log().is_empty());
+    assert!(w.gh().log().is_empty());
     assert_eq!(masked(&ran), [CF_TOKEN]);
     assert_no_tokens(&w, &ran);
 }
@@ -156,7 +168,7 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
         ran.dump()
     );
     assert!(ran.stderr.contains("adopt: true"), "{}", ran.dump());
-    let comments = w.gh.comments(REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
     assert!(body.contains("**Conflicts**"), "{body}");
@@ -164,6 +176,17 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
     assert!(
         body.contains("nothing can be applied until the conflicts"),
         "{body}"
+    );
+    let snap = w.redact(body, &[]);
+    insta::assert_snapshot!("conflict_comment", snap);
+    w.check_kept(
+        &snap,
+        &[],
+        &[
+            "**Conflicts**".to_string(),
+            "api.example.com".to_string(),
+            "nothing can be applied until the conflicts".to_string(),
+        ],
     );
     assert!(w.cf.requests().iter().all(|r| r.method == "GET"));
     assert_no_tokens(&w, &ran);
@@ -179,7 +202,7 @@ fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
     let ran = w
         .action("pull_request", &pr)
         .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", support::github::READ_TOKEN)
+        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
         .run();
     ran.assert_code(0);
     assert!(
@@ -190,14 +213,14 @@ fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
     );
     assert!(ran.summary.contains("manifest valid"), "{}", ran.dump());
     assert!(ran.summary.contains("read-only token"), "{}", ran.dump());
-    assert!(w.gh.comments(REPO, 2).is_empty());
+    assert!(w.gh().comments(REPO, 2).is_empty());
     assert_no_tokens(&w, &ran);
 
     // With a Cloudflare token the job is configured for previews: a read-only GitHub token is
     // then a missing `pull-requests: write`, and the step fails saying so.
     let misconfigured = w
         .action("pull_request", &pr)
-        .var("GITHUB_TOKEN", support::github::READ_TOKEN)
+        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
         .run();
     misconfigured.assert_code(3);
     assert!(
@@ -215,7 +238,7 @@ fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
 
 #[test]
 fn a_sandbox_stands_in_for_cloudflare_in_the_action() {
-    let w = World::new();
+    let w = World::for_action();
     let sandbox = w.tmp.path().join("sandbox");
     std::fs::create_dir_all(&sandbox).expect("mkdir");
     std::fs::write(
@@ -234,7 +257,7 @@ fn a_sandbox_stands_in_for_cloudflare_in_the_action() {
         .run();
     ran.assert_code(0);
     assert!(w.cf.requests().is_empty(), "the sandbox, not Cloudflare");
-    let body = &w.gh.comments(REPO, 2)[0].body;
+    let body = &w.gh().comments(REPO, 2)[0].body;
     assert!(
         body.contains("| `example.com` | `default` | 0 | 1 | 0 | 0 | 0 |"),
         "{body}"

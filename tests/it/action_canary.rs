@@ -7,21 +7,19 @@
 //! The other `action_*` tests run the same check after each of their runs; this file adds the
 //! failure flows, where an error message is the likeliest place for a token to leak.
 
-mod support;
-
-use serde_json::{Value, json};
-use support::action::{
+use crate::support::cloudflare::{Fault, Scope};
+use crate::support::github::merged_pull;
+use crate::support::harness::{
     CF_TOKEN, GH_TOKEN, REPO, SHA, World, assert_no_tokens, masked, payload, pr_payload,
 };
-use support::cloudflare::{Fault, Scope};
-use support::github::merged_pull;
+use serde_json::{Value, json};
 
 /// Tokens neither local server accepts: what comes back is an authentication error.
 const BAD_CF: &str = "cfcanary_rejected_Hh3Jk9Pq2Xw";
 const BAD_GH: &str = "ghp_canary_rejected_Vb7Nm1Qs5Zt";
 
 fn world() -> World {
-    let w = World::new();
+    let w = World::for_action();
     w.cf.add_record(
         "example.com",
         json!({"type": "CNAME", "name": "sentiment", "content": "old.elb.amazonaws.com",
@@ -47,13 +45,13 @@ fn tokens_never_leak_in_the_successful_flows() {
     assert_eq!(masked(&preview), [GH_TOKEN, CF_TOKEN]);
     assert_no_tokens(&w, &preview);
 
-    w.gh.add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
     let apply = w.action("push", &push_main()).run();
     apply.assert_code(0);
     assert_no_tokens(&w, &apply);
     // The comment bodies were checked against the server's stored state; make sure there were
     // some to check.
-    assert_eq!(w.gh.comments(REPO, 2).len(), 2);
+    assert_eq!(w.gh().comments(REPO, 2).len(), 2);
 }
 
 #[test]
@@ -117,7 +115,8 @@ fn tokens_never_leak_when_the_apis_refuse_them() {
     assert_no_tokens(&w, &gh_refused);
     // The token was sent only as the Authorization header.
     assert!(
-        w.gh.log()
+        w.gh()
+            .log()
             .iter()
             .any(|l| l.authorization.as_deref() == Some(&format!("Bearer {BAD_GH}")))
     );
@@ -152,7 +151,10 @@ fn malformed_tokens_are_masked_line_by_line_and_never_echoed() {
     );
     assert!(ran.stderr.contains("GitHub token"), "{}", ran.dump());
     assert_no_tokens(&w, &ran);
-    assert!(w.gh.log().is_empty(), "nothing sent with a malformed token");
+    assert!(
+        w.gh().log().is_empty(),
+        "nothing sent with a malformed token"
+    );
 }
 
 #[test]
@@ -169,24 +171,24 @@ fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
             &pr_payload("pull_request.opened.from-fork.json"),
         )
         .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", support::github::READ_TOKEN)
+        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
         .run();
     fork.assert_code(0);
     assert_no_tokens(&w, &fork);
 
-    w.manifest("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: https://x.example.net/\n");
+    w.write_manifest("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: https://x.example.net/\n");
     let invalid = w.action("pull_request", &pr).run();
     invalid.assert_code(1);
     assert_no_tokens(&w, &invalid);
-    assert_eq!(w.gh.comments(REPO, 2).len(), 1);
+    assert_eq!(w.gh().comments(REPO, 2).len(), 1);
 }
 
 /// The check itself must be able to fail: a token after the masks, in stderr, or a mask printed
 /// late are each caught.
 #[test]
 fn the_canary_check_catches_leaks() {
-    let w = World::new();
-    let clean = support::action::Ran {
+    let w = World::for_action();
+    let clean = crate::support::harness::Run {
         tokens: vec![GH_TOKEN.into(), CF_TOKEN.into()],
         code: 0,
         stdout: format!("::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\nplan\n"),
@@ -196,19 +198,19 @@ fn the_canary_check_catches_leaks() {
     };
     assert_no_tokens(&w, &clean);
     let leaks = [
-        support::action::Ran {
+        crate::support::harness::Run {
             stdout: format!("{}oops {CF_TOKEN}\n", clean.stdout),
             ..clean.clone()
         },
-        support::action::Ran {
+        crate::support::harness::Run {
             stderr: format!("error: bad token {GH_TOKEN}"),
             ..clean.clone()
         },
-        support::action::Ran {
+        crate::support::harness::Run {
             summary: format!("token {CF_TOKEN}"),
             ..clean.clone()
         },
-        support::action::Ran {
+        crate::support::harness::Run {
             stdout: format!("plan\n::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\n"),
             ..clean.clone()
         },

@@ -1,10 +1,8 @@
 //! The local HTTP server that the Cloudflare and GitHub stand-ins are built on.
 
-mod support;
-
 use std::io::{Read, Write};
 
-use support::http::{Reply, Response, Server, handler};
+use crate::support::http::{Reply, Response, Server, handler};
 
 fn raw_request(server: &Server, request: &str) -> String {
     let mut stream = std::net::TcpStream::connect(server.addr).expect("connect");

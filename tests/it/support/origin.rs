@@ -27,7 +27,6 @@ pub enum Behaviour {
 pub struct Origin {
     pub server: Server,
     requests: Arc<Mutex<Vec<Request>>>,
-    in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
 }
 
@@ -84,7 +83,6 @@ impl Origin {
         Origin {
             server,
             requests,
-            in_flight,
             max_in_flight,
         }
     }

@@ -3,13 +3,9 @@
 //! apply changes nothing, records edgeplan does not own are byte-identical in the zone file, and
 //! the confirmation rules are the same as against Cloudflare.
 
-#[path = "apply_common/mod.rs"]
-mod common;
-mod support;
-
 use std::path::{Path, PathBuf};
 
-use common::{Run, edgeplan, sandbox_copy};
+use crate::support::harness::{Run, edgeplan, sandbox_copy};
 use serde_json::Value;
 
 const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/edgeplan.yaml");
@@ -25,11 +21,7 @@ fn run(dir: &Path, args: &[&str], manifest: &Path) -> Run {
         .arg(manifest)
         .output()
         .expect("run edgeplan");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(out)
 }
 
 fn zone(dir: &Path) -> Vec<Value> {

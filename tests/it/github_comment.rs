@@ -2,15 +2,13 @@
 //! the contract in docs/action.md promises (one comment, found on any page, unchanged means no write,
 //! duplicates repaired, size and permission errors explained, GHES base path).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN, WRITE_TOKEN, merged_pull};
 use edgeplan::github::client::{Backoff, Client, Error};
 use edgeplan::github::comment::{self, Author, MARKER, Outcome};
 use edgeplan::github::event::Repo;
 use edgeplan::secret::Secret;
-use support::github::{BOT_LOGIN, GitHub, READ_TOKEN, WRITE_TOKEN, merged_pull};
 
 const REPO: &str = "octo/hello";
 
@@ -319,9 +317,12 @@ fn the_server_refuses_a_comment_whose_links_github_would_break() {
     // this is the check failing where it should.
     let escaped =
         "see https://developers.cloudflare.com/rules/origin-rules/features/\\#host-header";
-    let problem = support::github::rendered_link_problem(escaped).expect("a broken link");
+    let problem = crate::support::github::rendered_link_problem(escaped).expect("a broken link");
     assert!(problem.contains("%5C#host-header"), "{problem}");
     let plain = "see <https://developers.cloudflare.com/rules/origin-rules/features/#host-header>";
-    assert_eq!(support::github::rendered_link_problem(plain), None);
-    assert_eq!(support::github::rendered_link_problem("plan A"), None);
+    assert_eq!(crate::support::github::rendered_link_problem(plain), None);
+    assert_eq!(
+        crate::support::github::rendered_link_problem("plan A"),
+        None
+    );
 }

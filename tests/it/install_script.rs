@@ -5,17 +5,14 @@
 //!
 //! Unix only: the script runs under bash on every runner, Windows included, but these tests
 //! drive it with Unix tools (`chmod`, `tar`, `sh` scripts as fake binaries, `:` in PATH).
-#![cfg(unix)]
-
-mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
+use crate::support::http::{Reply, Response, Server, handler};
 use sha2::{Digest, Sha256};
-use support::http::{Reply, Response, Server, handler};
 
 const VERSION: &str = "9.9.9";
 

@@ -1,12 +1,8 @@
 //! Chunking past the zone's batch limit (Free 200, paid 3,500), counted from the local
 //! Cloudflare's request log, and the report of which chunks landed when one fails.
 
-#[path = "apply_common/mod.rs"]
-mod common;
-mod support;
-
-use common::{World, list, posts};
-use support::cloudflare::{Fault, Plan};
+use crate::support::cloudflare::{Fault, Plan};
+use crate::support::harness::{World, list, posts};
 
 #[test]
 fn a_thousand_creates_on_a_free_zone_take_exactly_five_batch_requests() {

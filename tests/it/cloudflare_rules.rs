@@ -1,15 +1,13 @@
 //! Cloudflare's record rules, as the local server enforces them and the client reports them:
 //! each refusal reaches the caller as the right typed error, code and class, and as advice.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::cloudflare::{CloudflareServer, Plan};
 use edgeplan::cloudflare::{ApiFailure, Class, Client, ClientOptions, Error};
 use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
 use edgeplan::secret::Secret;
 use serde_json::json;
-use support::cloudflare::{CloudflareServer, Plan};
 
 fn client(cf: &CloudflareServer) -> Client {
     let options = ClientOptions {
@@ -17,7 +15,12 @@ fn client(cf: &CloudflareServer) -> Client {
         backoff_base: Duration::from_millis(10),
         ..ClientOptions::default()
     };
-    Client::new(&cf.url(), Secret::new(support::cloudflare::TOKEN), options).expect("client")
+    Client::new(
+        &cf.url(),
+        Secret::new(crate::support::cloudflare::TOKEN),
+        options,
+    )
+    .expect("client")
 }
 
 fn rec(kind: &str, name: &str, content: &str, proxied: bool, ttl: u32) -> NewRecord {
@@ -264,7 +267,7 @@ async fn quotas_81045_and_tags_9300() {
     // Tags are not something edgeplan sends; the raw API shows the Free quota of 0.
     let raw = reqwest::Client::new()
         .post(format!("{}/zones/{z}/dns_records", cf.url()))
-        .bearer_auth(support::cloudflare::TOKEN)
+        .bearer_auth(crate::support::cloudflare::TOKEN)
         .json(&json!({"type": "TXT", "name": "t", "content": "x", "tags": ["team:ml"]}))
         .send()
         .await

@@ -3,12 +3,10 @@
 //! the page-rule listing octoDNS's Cloudflare provider makes on every plan.
 //! <https://developers.cloudflare.com/api/resources/page_rules/methods/list/>
 
-mod support;
-
 use std::io::{Read, Write};
 
+use crate::support::cloudflare::{CloudflareServer, Plan, TOKEN};
 use serde_json::Value;
-use support::cloudflare::{CloudflareServer, Plan, TOKEN};
 
 /// One request on its own connection; returns the status and the JSON body.
 fn get(cf: &CloudflareServer, path: &str, token: Option<&str>) -> (u16, Value) {
