@@ -3,7 +3,7 @@
 //! the local GitHub and Cloudflare servers (see `action_pr.rs` for the main flows).
 
 use crate::support::github::BOT_LOGIN;
-use crate::support::harness::{CF_TOKEN, REPO, World, assert_no_tokens, masked, pr_payload};
+use crate::support::harness::{CF_TOKEN, REPO, Run, World, assert_no_tokens, masked, pr_payload};
 use serde_json::json;
 
 const MARKER: &str = "<!-- edgeplan:preview -->";
@@ -23,6 +23,17 @@ fn seeded_world() -> World {
         );
     }
     w
+}
+
+/// The `fingerprint` of the run's plan JSON.
+fn plan_fingerprint(ran: &Run) -> String {
+    let path = ran.output("plan-json").expect("plan-json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let plan: serde_json::Value = serde_json::from_str(&text).expect("plan JSON");
+    plan["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string()
 }
 
 #[test]
@@ -147,7 +158,7 @@ fn without_a_github_token_the_preview_goes_to_the_summary_with_a_notice() {
 fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
     let w = seeded_world();
     // `api` is held by a record nobody owns: the plan must not take it silently.
-    w.cf.add_record(
+    let api_id = w.cf.add_record(
         "example.com",
         json!({"type": "A", "name": "api", "content": "192.0.2.10", "proxied": true}),
     );
@@ -177,11 +188,16 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
         body.contains("nothing can be applied until the conflicts"),
         "{body}"
     );
-    let snap = w.redact(body, &[]);
+    let fp = plan_fingerprint(&ran);
+    let more = [
+        (api_id.as_str(), "[record-id]"),
+        (fp.as_str(), "[fingerprint]"),
+    ];
+    let snap = w.redact(body, &more);
     insta::assert_snapshot!("conflict_comment", snap);
     w.check_kept(
         &snap,
-        &[],
+        &more,
         &[
             "**Conflicts**".to_string(),
             "api.example.com".to_string(),

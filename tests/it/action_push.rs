@@ -68,6 +68,21 @@ fn fingerprint(ran: &Run) -> String {
     v["fingerprint"].as_str().expect("fingerprint").to_string()
 }
 
+/// `text` with the `time` cell of the apply report's rows (`| 0.0 s |`) replaced by `[time]`.
+fn without_timings(text: &str) -> String {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_suffix(" s |") {
+            Some(rest) if line.starts_with("| ") => match rest.rfind("| ") {
+                Some(i) => format!("{}| [time] |", &rest[..i]),
+                None => line.to_string(),
+            },
+            _ => line.to_string(),
+        })
+        .collect();
+    lines.join("\n")
+}
+
 fn assert_applied(w: &World) {
     let records = w.cf.records("example.com");
     let s = record(&records, "sentiment.example.com").expect("sentiment");
@@ -123,7 +138,7 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         report.body
     );
     let more = [(previewed.as_str(), "[fingerprint]")];
-    let snap = w.redact(&report.body, &more);
+    let snap = without_timings(&w.redact(&report.body, &more));
     insta::assert_snapshot!("apply_report_comment", snap);
     w.check_kept(
         &snap,
@@ -361,14 +376,20 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
         "{}",
         report[0].body
     );
+    let plan_file = refused.output("plan-json").expect("plan-json");
+    let fp = fingerprint(&refused);
+    let more = [
+        (plan_file.as_str(), "[plan-json]"),
+        (fp.as_str(), "[fingerprint]"),
+    ];
     let snap = w.redact(
         &format!("{}\n--- comment\n{}", refused.dump(), report[0].body),
-        &[],
+        &more,
     );
     insta::assert_snapshot!("too_many_deletes_refused_run", snap);
     w.check_kept(
         &snap,
-        &[],
+        &more,
         &[
             "::error ".to_string(),
             "allow-deletes".to_string(),

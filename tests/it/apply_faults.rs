@@ -204,7 +204,7 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
         Fault::Stall(Duration::from_millis(1500)),
     );
     let before = w.state_json();
-    let intruder = std::thread::scope(|s| {
+    let (intruder, stderr) = std::thread::scope(|s| {
         let adder = s.spawn(|| {
             let deadline = Instant::now() + Duration::from_secs(10);
             while w.batches().is_empty() && Instant::now() < deadline {
@@ -216,19 +216,20 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
         assert!(run.stderr.contains("rerank.example.com"), "{}", run.stderr);
         assert!(run.stderr.contains("81053"), "{}", run.stderr);
         assert!(run.stderr.contains("nothing was applied"), "{}", run.stderr);
-        let snap = w.redact(&run.stderr, &[]);
-        insta::assert_snapshot!("intruder_stderr", snap);
-        w.check_kept(
-            &snap,
-            &[],
-            &[
-                "rerank.example.com".to_string(),
-                "81053".to_string(),
-                "nothing was applied".to_string(),
-            ],
-        );
-        adder.join().expect("adder")
+        (adder.join().expect("adder"), run.stderr)
     });
+    let more = [(intruder.as_str(), "[record-id]")];
+    let snap = w.redact(&stderr, &more);
+    insta::assert_snapshot!("intruder_stderr", snap);
+    w.check_kept(
+        &snap,
+        &more,
+        &[
+            "rerank.example.com".to_string(),
+            "81053".to_string(),
+            "nothing was applied".to_string(),
+        ],
+    );
     let mut expected = before.clone();
     expected.push(crate::support::harness::rec_json(
         &w.records()

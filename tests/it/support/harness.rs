@@ -287,17 +287,21 @@ impl World {
     /// `(value, placeholder)` of `more` (a fingerprint, a comment id). A placeholder stands for
     /// one exact value, so a snapshot still shows that a value is the expected one.
     pub fn redact(&self, text: &str, more: &[(&str, &str)]) -> String {
-        let mut values = vec![
+        // The given values first: one may hold a built-in one (a file in the temporary directory).
+        let mut values: Vec<(String, String)> = more
+            .iter()
+            .map(|(v, p)| (v.to_string(), p.to_string()))
+            .collect();
+        values.extend([
             (path_str(self.tmp.path()), "[tmp]".to_string()),
             (self.cf.url(), "[cloudflare]".to_string()),
             (self.zone_id.clone(), "[zone-id]".to_string()),
             (CF_TOKEN.to_string(), "[cloudflare-token]".to_string()),
             (GH_TOKEN.to_string(), "[github-token]".to_string()),
-        ];
+        ]);
         if let Some(gh) = &self.gh {
             values.push((gh.api_url(), "[github]".to_string()));
         }
-        values.extend(more.iter().map(|(v, p)| (v.to_string(), p.to_string())));
         let values: Vec<(&str, &str)> = values
             .iter()
             .map(|(v, p)| (v.as_str(), p.as_str()))
