@@ -88,53 +88,13 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
     // The content: marker first, the counts, the table, the fingerprint of the plan JSON.
     let body = &c.body;
     assert_eq!(body.lines().next(), Some(MARKER), "{body}");
-    assert!(body.contains("### edgeplan: DNS preview"), "{body}");
-    assert!(
-        body.contains("| `example.com` | `default` | 1 | 1 | 0 | 1 | 0 |"),
-        "counts create/update/delete/unchanged/conflicts:\n{body}"
-    );
-    assert!(
-        body.contains(&format!(
-            "| create | `embeddings.example.com` | CNAME |  | `{EMB}` |  | true |"
-        )),
-        "{body}"
-    );
-    assert!(
-        body.contains(&format!(
-            "| update | `sentiment.example.com` | CNAME | `{OLD}` | `{NEW}` | true | true |"
-        )),
-        "{body}"
-    );
     assert!(!body.contains("legacy.example.com"), "{body}");
     let plan = plan_json(&r3);
     let fp = plan["fingerprint"].as_str().expect("fingerprint");
     assert!(fp.starts_with("sha256:") && fp.len() == 7 + 64, "{fp}");
-    assert!(
-        body.contains(&format!("Plan fingerprint: `{fp}`")),
-        "{body}"
-    );
-    assert!(
-        body.contains("actions/runs/3"),
-        "the link names the latest run:\n{body}"
-    );
     let more = [(fp, "[fingerprint]")];
     let snap = w.redact(body, &more);
     insta::assert_snapshot!("three_runs_comment", snap);
-    w.check_kept(
-        &snap,
-        &more,
-        &[
-            MARKER.to_string(),
-            "### edgeplan: DNS preview".to_string(),
-            "| `example.com` | `default` | 1 | 1 | 0 | 1 | 0 |".to_string(),
-            format!("| create | `embeddings.example.com` | CNAME |  | `{EMB}` |  | true |"),
-            format!(
-                "| update | `sentiment.example.com` | CNAME | `{OLD}` | `{NEW}` | true | true |"
-            ),
-            format!("Plan fingerprint: `{fp}`"),
-            "actions/runs/3".to_string(),
-        ],
-    );
     // Run 1's plan was different: it deleted legacy.
     assert!(
         r1.summary.contains("| 0 | 1 | 1 | 0 | 0 |"),
@@ -253,25 +213,8 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
     assert_eq!(body.lines().next(), Some(MARKER));
-    assert!(body.contains("the manifest is invalid"), "{body}");
-    assert!(body.contains("edgeplan.yaml:6:"), "{body}");
-    assert!(
-        body.contains("proxed") && body.contains("did you mean"),
-        "{body}"
-    );
     let snap = w.redact(body, &[]);
     insta::assert_snapshot!("invalid_manifest_comment", snap);
-    w.check_kept(
-        &snap,
-        &[],
-        &[
-            MARKER.to_string(),
-            "the manifest is invalid".to_string(),
-            "edgeplan.yaml:6:".to_string(),
-            "proxed".to_string(),
-            "did you mean".to_string(),
-        ],
-    );
     assert!(ran.summary.contains("did you mean"), "{}", ran.dump());
     assert_eq!(ran.output("has-changes").as_deref(), Some("false"));
     assert!(ran.output("comment-url").is_some());
@@ -304,23 +247,8 @@ fn apply_on_a_pull_request_is_refused_without_touching_cloudflare() {
             .command("apply")
             .run();
         ran.assert_code(1);
-        assert!(
-            ran.stderr
-                .contains(&format!("error: apply is refused on `{event}`")),
-            "{}",
-            ran.dump()
-        );
-        assert!(ran.stderr.contains("help:"), "{}", ran.dump());
         let snap = w.redact(&ran.stderr, &[]);
         insta::assert_snapshot!(format!("refused_stderr_{event}"), snap);
-        w.check_kept(
-            &snap,
-            &[],
-            &[
-                format!("error: apply is refused on `{event}`"),
-                "help:".to_string(),
-            ],
-        );
         assert!(
             ran.summary.contains("### edgeplan: refused"),
             "{}",

@@ -105,31 +105,8 @@ fn a_bad_boolean_input_stops_with_a_usage_error_naming_it() {
         .var("INPUT_COMMENT", "yes")
         .run();
     ran.assert_code(64);
-    assert!(ran.stderr.contains("INPUT_COMMENT"), "{}", ran.dump());
-    assert!(
-        ran.summary.contains("### edgeplan: bad input"),
-        "{}",
-        ran.dump()
-    );
-    assert!(
-        ran.stdout
-            .contains("::error title=edgeplan::input `comment`"),
-        "{}",
-        ran.dump()
-    );
-    assert!(ran.stderr.contains("help:"), "{}", ran.dump());
     let snap = w.redact(&ran.dump(), &[]);
     insta::assert_snapshot!("bad_boolean_input_run", snap);
-    w.check_kept(
-        &snap,
-        &[],
-        &[
-            "INPUT_COMMENT".to_string(),
-            "### edgeplan: bad input".to_string(),
-            "::error title=edgeplan::input `comment`".to_string(),
-            "help:".to_string(),
-        ],
-    );
     assert!(w.gh().log().is_empty() && w.cf.requests().is_empty());
     assert_no_tokens(&w, &ran);
 }
@@ -182,12 +159,6 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
-    assert!(body.contains("**Conflicts**"), "{body}");
-    assert!(body.contains("api.example.com"), "{body}");
-    assert!(
-        body.contains("nothing can be applied until the conflicts"),
-        "{body}"
-    );
     let fp = plan_fingerprint(&ran);
     let more = [
         (api_id.as_str(), "[record-id]"),
@@ -195,15 +166,6 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
     ];
     let snap = w.redact(body, &more);
     insta::assert_snapshot!("conflict_comment", snap);
-    w.check_kept(
-        &snap,
-        &more,
-        &[
-            "**Conflicts**".to_string(),
-            "api.example.com".to_string(),
-            "nothing can be applied until the conflicts".to_string(),
-        ],
-    );
     assert!(w.cf.requests().iter().all(|r| r.method == "GET"));
     assert_no_tokens(&w, &ran);
 }

@@ -126,30 +126,9 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         .iter()
         .find(|c| c.body.starts_with(APPLIED))
         .unwrap_or_else(|| panic!("no apply report: {comments:#?}"));
-    assert!(report.body.contains(&previewed), "{}", report.body);
-    assert!(
-        report.body.contains("matches the preview"),
-        "{}",
-        report.body
-    );
-    assert!(
-        report.body.contains("| example.com | 1 | 1 | 0 | 1 |"),
-        "{}",
-        report.body
-    );
     let more = [(previewed.as_str(), "[fingerprint]")];
     let snap = without_timings(&w.redact(&report.body, &more));
     insta::assert_snapshot!("apply_report_comment", snap);
-    w.check_kept(
-        &snap,
-        &more,
-        &[
-            APPLIED.to_string(),
-            previewed.clone(),
-            "matches the preview".to_string(),
-            "| example.com | 1 | 1 | 0 | 1 |".to_string(),
-        ],
-    );
     assert_eq!(
         ran.output("comment-url"),
         Some(format!(
@@ -363,19 +342,8 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
         .run();
     refused.assert_code(1);
     assert_eq!(cf_writes(&w), 0);
-    assert!(refused.stdout.contains("::error "), "{}", refused.dump());
-    assert!(
-        refused.stdout.contains("allow-deletes"),
-        "{}",
-        refused.dump()
-    );
     let report = w.gh().comments(REPO, 2);
     assert_eq!(report.len(), 1);
-    assert!(
-        report[0].body.contains("apply refused"),
-        "{}",
-        report[0].body
-    );
     let plan_file = refused.output("plan-json").expect("plan-json");
     let fp = fingerprint(&refused);
     let more = [
@@ -387,15 +355,6 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
         &more,
     );
     insta::assert_snapshot!("too_many_deletes_refused_run", snap);
-    w.check_kept(
-        &snap,
-        &more,
-        &[
-            "::error ".to_string(),
-            "allow-deletes".to_string(),
-            "apply refused".to_string(),
-        ],
-    );
     assert!(
         !report[0].body.contains("matches the preview"),
         "{}",

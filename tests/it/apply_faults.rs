@@ -112,31 +112,13 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
     let run = w.apply().expect(3);
     // A 500 to a write may come from a proxy after the commit: never resent.
     assert_eq!(w.batches().len(), 1);
-    assert!(run.stderr.contains("500"), "{}", run.stderr);
     assert!(
         !run.stderr.contains("<html>"),
         "raw HTML shown: {}",
         run.stderr
     );
-    assert!(
-        run.stderr
-            .contains("nothing was applied (the zone was read again to check)"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("example.com:"), "{}", run.stderr);
     let snap = w.redact(&run.stderr, &[]);
     insta::assert_snapshot!("html_500_stderr", snap);
-    w.check_kept(
-        &snap,
-        &[],
-        &[
-            "500".to_string(),
-            "nothing was applied (the zone was read again to check)".to_string(),
-            "example.com:".to_string(),
-        ],
-    );
-    assert!(!snap.contains("<html>"));
     assert_eq!(w.state_json(), before);
     w.apply().expect(0);
     assert_eq!(owned_names(&w.records()), WANTED);
@@ -213,23 +195,11 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
             w.by_hand(json!({"type": "A", "name": "rerank", "content": "198.51.100.9"}))
         });
         let run = w.apply().expect(1);
-        assert!(run.stderr.contains("rerank.example.com"), "{}", run.stderr);
-        assert!(run.stderr.contains("81053"), "{}", run.stderr);
-        assert!(run.stderr.contains("nothing was applied"), "{}", run.stderr);
         (adder.join().expect("adder"), run.stderr)
     });
     let more = [(intruder.as_str(), "[record-id]")];
     let snap = w.redact(&stderr, &more);
     insta::assert_snapshot!("intruder_stderr", snap);
-    w.check_kept(
-        &snap,
-        &more,
-        &[
-            "rerank.example.com".to_string(),
-            "81053".to_string(),
-            "nothing was applied".to_string(),
-        ],
-    );
     let mut expected = before.clone();
     expected.push(crate::support::harness::rec_json(
         &w.records()

@@ -309,14 +309,6 @@ impl World {
         redact(text, &values)
     }
 
-    /// TEMPORARY: every substring an old assertion list checked is in the redacted snapshot.
-    pub fn check_kept(&self, redacted: &str, more: &[(&str, &str)], needles: &[String]) {
-        for n in needles {
-            let n = self.redact(n, more);
-            assert!(redacted.contains(&n), "lost {n:?} in\n{redacted}");
-        }
-    }
-
     /// Adds a record by hand (no API rules), as someone using the dashboard would.
     pub fn by_hand(&self, record: Value) -> String {
         self.cf.add_record(ZONE, record)
@@ -334,14 +326,6 @@ pub fn redact(text: &str, values: &[(&str, &str)]) -> String {
         out = out.replace(value, placeholder);
     }
     out
-}
-
-/// TEMPORARY: every substring an old assertion list checked is in the redacted snapshot.
-pub fn check_kept_in(redacted: &str, values: &[(&str, &str)], needles: &[String]) {
-    for n in needles {
-        let n = redact(n, values);
-        assert!(redacted.contains(&n), "lost {n:?} in\n{redacted}");
-    }
 }
 
 /// The binary with an empty environment but PATH and no stdin.
