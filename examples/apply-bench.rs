@@ -10,7 +10,7 @@
 //!
 //! Flags: `--bin PATH` (required), `--endpoints N` (1000), `--latency-ms MS` (20), `--runs N` (5).
 
-#[path = "../tests/support/standalone.rs"]
+#[path = "../tests/it/support/standalone.rs"]
 mod support;
 
 use std::collections::BTreeMap;

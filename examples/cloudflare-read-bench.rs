@@ -6,7 +6,7 @@
 //! Run it with `bench/cloudflare-read.sh` (release build); flags: `--records N`, `--latency-ms MS`,
 //! `--runs N`.
 
-#[path = "../tests/support/standalone.rs"]
+#[path = "../tests/it/support/standalone.rs"]
 mod support;
 
 use std::process::ExitCode;

@@ -1,4 +1,4 @@
-//! The local Cloudflare (tests/support/cloudflare) as a standalone process, for benchmarks,
+//! The local Cloudflare (tests/it/support/cloudflare) as a standalone process, for benchmarks,
 //! manual tries, and pointing other tools (octoDNS) at a Cloudflare that keeps state.
 //!
 //! ```text
@@ -13,7 +13,7 @@
 //! record quota (as Cloudflare does for large Enterprise zones). `GET /__stats` (no token) answers
 //! the number of requests served so far; `GET /__stats?reset=1` also resets the count.
 
-#[path = "../tests/support/standalone.rs"]
+#[path = "../tests/it/support/standalone.rs"]
 mod support;
 
 use std::io::Write;

@@ -2,7 +2,7 @@
 //!
 //! One [`Client`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
 //! sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local server in
-//! `tests/support/cloudflare`) and the retry policy of [`crate::retry`], with a
+//! `tests/it/support/cloudflare`) and the retry policy of [`crate::retry`], with a
 //! [`RateGate`] that its clones share, so a 429 pauses every call made with the token. It implements
 //! [`crate::provider::Provider`]:
 //!

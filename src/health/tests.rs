@@ -1,5 +1,5 @@
 //! Pure parts of the preflight: options, messages, the JSON shape, which endpoints are probed.
-//! The probes themselves are tested against local servers in tests/health.rs.
+//! The probes themselves are tested against local servers in tests/it/health.rs.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,0 +1,223 @@
+//! The canary: distinctive Cloudflare and GitHub token values never appear in stdout (outside
+//! the `::add-mask::` lines that open it), stderr, the step outputs, the step summary, the plan
+//! JSON, or anything sent to or stored on GitHub, in every flow of the action, including the
+//! ones where an API refuses the token and the error is reported. the contract in README, Tokens and scopes: "Tokens
+//! are secrets: they never appear in any output, log, comment, summary or error message".
+//!
+//! The other `action_*` tests run the same check after each of their runs; this file adds the
+//! failure flows, where an error message is the likeliest place for a token to leak.
+
+use crate::support::cloudflare::{Fault, Scope};
+use crate::support::github::merged_pull;
+use crate::support::harness::{
+    CF_TOKEN, GH_TOKEN, REPO, SHA, World, assert_no_tokens, masked, payload, pr_payload,
+};
+use serde_json::{Value, json};
+
+/// Tokens neither local server accepts: what comes back is an authentication error.
+const BAD_CF: &str = "cfcanary_rejected_Hh3Jk9Pq2Xw";
+const BAD_GH: &str = "ghp_canary_rejected_Vb7Nm1Qs5Zt";
+
+fn world() -> World {
+    let w = World::for_action();
+    w.cf.add_record(
+        "example.com",
+        json!({"type": "CNAME", "name": "sentiment", "content": "old.elb.amazonaws.com",
+               "proxied": true, "comment": "edgeplan:default"}),
+    );
+    w.endpoints(&[("sentiment", "new.elb.amazonaws.com")]);
+    w
+}
+
+fn push_main() -> Value {
+    let mut p = payload("push.main.json");
+    p["repository"]["full_name"] = REPO.into();
+    p["after"] = SHA.into();
+    p
+}
+
+#[test]
+fn tokens_never_leak_in_the_successful_flows() {
+    let w = world();
+    let pr = pr_payload("pull_request.opened.json");
+    let preview = w.action("pull_request", &pr).run();
+    preview.assert_code(0);
+    assert_eq!(masked(&preview), [GH_TOKEN, CF_TOKEN]);
+    assert_no_tokens(&w, &preview);
+
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    let apply = w.action("push", &push_main()).run();
+    apply.assert_code(0);
+    assert_no_tokens(&w, &apply);
+    // The comment bodies were checked against the server's stored state; make sure there were
+    // some to check.
+    assert_eq!(w.gh().comments(REPO, 2).len(), 2);
+}
+
+#[test]
+fn tokens_never_leak_when_the_apis_refuse_them() {
+    let w = world();
+    let pr = pr_payload("pull_request.opened.json");
+
+    // Cloudflare does not know the token: 403, code 10000.
+    let cf_refused = w
+        .action("pull_request", &pr)
+        .var("CLOUDFLARE_API_TOKEN", BAD_CF)
+        .run();
+    cf_refused.assert_code(3);
+    assert!(
+        cf_refused.stderr.contains("error:"),
+        "{}",
+        cf_refused.dump()
+    );
+    assert!(
+        cf_refused.summary.contains("### edgeplan: failed"),
+        "{}",
+        cf_refused.dump()
+    );
+    assert!(
+        cf_refused.stdout.contains("::error "),
+        "{}",
+        cf_refused.dump()
+    );
+    assert_no_tokens(&w, &cf_refused);
+
+    // A token that may read but not edit, on apply: the batch is refused with 403.
+    w.cf.set_token(BAD_CF, Scope::read_only());
+    let read_only = w
+        .action("push", &push_main())
+        .var("CLOUDFLARE_API_TOKEN", BAD_CF)
+        .run();
+    read_only.assert_code(3);
+    assert!(
+        read_only.summary.contains("**Apply failed:**"),
+        "{}",
+        read_only.dump()
+    );
+    assert_eq!(
+        read_only
+            .summary
+            .matches("Zone:DNS:Edit on example.com")
+            .count(),
+        1,
+        "the failure is in the summary once\n{}",
+        read_only.dump()
+    );
+    assert_no_tokens(&w, &read_only);
+
+    // GitHub does not know the token: 401 Bad credentials on the comment list.
+    let gh_refused = w
+        .action("pull_request", &pr)
+        .var("GITHUB_TOKEN", BAD_GH)
+        .run();
+    gh_refused.assert_code(3);
+    assert!(gh_refused.stderr.contains("401"), "{}", gh_refused.dump());
+    assert_no_tokens(&w, &gh_refused);
+    // The token was sent only as the Authorization header.
+    assert!(
+        w.gh()
+            .log()
+            .iter()
+            .any(|l| l.authorization.as_deref() == Some(&format!("Bearer {BAD_GH}")))
+    );
+
+    // Cloudflare failing with 5xx until the retry budget is spent.
+    w.cf.inject(Fault::BadGatewayEmpty, 1_000);
+    let down = w.action("pull_request", &pr).run();
+    down.assert_code(3);
+    assert_no_tokens(&w, &down);
+}
+
+#[test]
+fn malformed_tokens_are_masked_line_by_line_and_never_echoed() {
+    let w = world();
+    let pr = pr_payload("pull_request.opened.json");
+    // A token pasted with a trailing newline and a second line: GitHub's client refuses it
+    // before sending; every line is masked first.
+    let two_lines = "ghp_canary_line_one_Kx2\nghp_canary_line_two_Lw3";
+    let ran = w
+        .action("pull_request", &pr)
+        .var("GITHUB_TOKEN", two_lines)
+        .run();
+    ran.assert_code(3);
+    let masks = masked(&ran);
+    assert!(
+        masks.contains(&"ghp_canary_line_one_Kx2".to_string()),
+        "{masks:?}"
+    );
+    assert!(
+        masks.contains(&"ghp_canary_line_two_Lw3".to_string()),
+        "{masks:?}"
+    );
+    assert!(ran.stderr.contains("GitHub token"), "{}", ran.dump());
+    assert_no_tokens(&w, &ran);
+    assert!(
+        w.gh().log().is_empty(),
+        "nothing sent with a malformed token"
+    );
+}
+
+#[test]
+fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
+    let w = world();
+    let pr = pr_payload("pull_request.opened.json");
+    let refused = w.action("pull_request", &pr).command("apply").run();
+    refused.assert_code(1);
+    assert_no_tokens(&w, &refused);
+
+    let fork = w
+        .action(
+            "pull_request",
+            &pr_payload("pull_request.opened.from-fork.json"),
+        )
+        .unset("CLOUDFLARE_API_TOKEN")
+        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
+        .run();
+    fork.assert_code(0);
+    assert_no_tokens(&w, &fork);
+
+    w.write_manifest("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: https://x.example.net/\n");
+    let invalid = w.action("pull_request", &pr).run();
+    invalid.assert_code(1);
+    assert_no_tokens(&w, &invalid);
+    assert_eq!(w.gh().comments(REPO, 2).len(), 1);
+}
+
+/// The check itself must be able to fail: a token after the masks, in stderr, or a mask printed
+/// late are each caught.
+#[test]
+fn the_canary_check_catches_leaks() {
+    let w = World::for_action();
+    let clean = crate::support::harness::Run {
+        tokens: vec![GH_TOKEN.into(), CF_TOKEN.into()],
+        code: 0,
+        stdout: format!("::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\nplan\n"),
+        stderr: String::new(),
+        output_file: String::new(),
+        summary: String::new(),
+    };
+    assert_no_tokens(&w, &clean);
+    let leaks = [
+        crate::support::harness::Run {
+            stdout: format!("{}oops {CF_TOKEN}\n", clean.stdout),
+            ..clean.clone()
+        },
+        crate::support::harness::Run {
+            stderr: format!("error: bad token {GH_TOKEN}"),
+            ..clean.clone()
+        },
+        crate::support::harness::Run {
+            summary: format!("token {CF_TOKEN}"),
+            ..clean.clone()
+        },
+        crate::support::harness::Run {
+            stdout: format!("plan\n::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\n"),
+            ..clean.clone()
+        },
+    ];
+    for (i, leak) in leaks.iter().enumerate() {
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assert_no_tokens(&w, leak)));
+        assert!(caught.is_err(), "leak {i} was not caught");
+    }
+}

@@ -1,0 +1,394 @@
+//! `edgeplan action` on push and workflow_dispatch, run as the real binary against the local
+//! GitHub and Cloudflare servers: apply on the default branch (one batch request, the zone
+//! changed, then the report on the merged PR with the fingerprint compared to the preview),
+//! plan elsewhere, dispatch `command: plan|apply`, and the deletion safety input.
+//! the contract in docs/action.md and docs/apply.md.
+
+use crate::support::cloudflare::Rec;
+use crate::support::github::merged_pull;
+use crate::support::harness::{REPO, Run, SHA, World, assert_no_tokens, payload, pr_payload};
+use serde_json::{Value, json};
+
+const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
+const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
+const EMB: &str = "embeddings-7f3kq2xz4a-uc.a.run.app";
+const APPLIED: &str = "<!-- edgeplan:applied sha=0123456789abcdef0123456789abcdef01234567 -->";
+
+fn seeded_world() -> World {
+    let w = World::for_action();
+    w.cf.add_record(
+        "example.com",
+        json!({"type": "CNAME", "name": "sentiment", "content": OLD, "proxied": true,
+               "comment": "edgeplan:default"}),
+    );
+    w.endpoints(&[("sentiment", NEW), ("embeddings", EMB)]);
+    w
+}
+
+/// A recorded push payload pointed at [`REPO`], branch `git_ref`, default branch `default`.
+fn push(file: &str, git_ref: &str, default: &str) -> Value {
+    let mut p = payload(file);
+    p["repository"]["full_name"] = REPO.into();
+    p["repository"]["default_branch"] = default.into();
+    p["ref"] = git_ref.into();
+    p["after"] = SHA.into();
+    p
+}
+
+fn dispatch(git_ref: &str, command: Option<&str>) -> Value {
+    let mut p = payload("workflow_dispatch.json");
+    p["repository"]["full_name"] = REPO.into();
+    p["repository"]["default_branch"] = "main".into();
+    p["ref"] = git_ref.into();
+    if let Some(c) = command {
+        p["inputs"]["command"] = c.into();
+    }
+    p
+}
+
+fn record<'a>(records: &'a [Rec], name: &str) -> Option<&'a Rec> {
+    records.iter().find(|r| r.name == name)
+}
+
+fn batches(w: &World) -> usize {
+    w.cf.requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/dns_records/batch"))
+        .count()
+}
+
+fn cf_writes(w: &World) -> usize {
+    w.cf.requests().iter().filter(|r| r.method != "GET").count()
+}
+
+fn fingerprint(ran: &Run) -> String {
+    let path = ran.output("plan-json").expect("plan-json");
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    v["fingerprint"].as_str().expect("fingerprint").to_string()
+}
+
+/// `text` with the `time` cell of the apply report's rows (`| 0.0 s |`) replaced by `[time]`.
+fn without_timings(text: &str) -> String {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_suffix(" s |") {
+            Some(rest) if line.starts_with("| ") => match rest.rfind("| ") {
+                Some(i) => format!("{}| [time] |", &rest[..i]),
+                None => line.to_string(),
+            },
+            _ => line.to_string(),
+        })
+        .collect();
+    lines.join("\n")
+}
+
+fn assert_applied(w: &World) {
+    let records = w.cf.records("example.com");
+    let s = record(&records, "sentiment.example.com").expect("sentiment");
+    assert_eq!(s.content, NEW);
+    let e = record(&records, "embeddings.example.com").expect("embeddings created");
+    assert_eq!(e.content, EMB);
+    assert!(e.proxied, "created proxied");
+    assert_eq!(e.comment.as_deref(), Some("edgeplan:default"));
+    assert_eq!(batches(w), 1, "one atomic batch: {:?}", w.cf.requests());
+}
+
+#[test]
+fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
+    let w = seeded_world();
+    let preview = w
+        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .run();
+    preview.assert_code(0);
+    let previewed = fingerprint(&preview);
+    assert_eq!(cf_writes(&w), 0);
+
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    let ran = w
+        .action("push", &push("push.main.json", "refs/heads/main", "main"))
+        .run();
+    ran.assert_code(0);
+    assert_applied(&w);
+    assert_eq!(fingerprint(&ran), previewed);
+    assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
+    assert!(
+        ran.stdout
+            .contains("applied: 1 created, 1 updated, 0 deleted"),
+        "{}",
+        ran.dump()
+    );
+    assert_eq!(w.gh().count("GET", &format!("/commits/{SHA}/pulls")), 1);
+
+    let comments = w.gh().comments(REPO, 2);
+    assert_eq!(comments.len(), 2, "the preview and the report");
+    let report = comments
+        .iter()
+        .find(|c| c.body.starts_with(APPLIED))
+        .unwrap_or_else(|| panic!("no apply report: {comments:#?}"));
+    let more = [(previewed.as_str(), "[fingerprint]")];
+    let snap = without_timings(&w.redact(&report.body, &more));
+    insta::assert_snapshot!("apply_report_comment", snap);
+    assert_eq!(
+        ran.output("comment-url"),
+        Some(format!(
+            "https://github.com/{REPO}/pull/2#issuecomment-{}",
+            report.id
+        ))
+    );
+    assert!(
+        ran.summary.contains("### edgeplan: apply"),
+        "{}",
+        ran.summary
+    );
+    assert!(ran.summary.contains(&previewed));
+
+    // A re-run of the job: nothing left to apply, the report is updated in place and says so.
+    let again = w
+        .action("push", &push("push.main.json", "refs/heads/main", "main"))
+        .run();
+    again.assert_code(0);
+    assert_eq!(batches(&w), 1, "nothing re-sent");
+    let comments = w.gh().comments(REPO, 2);
+    assert_eq!(comments.len(), 2);
+    let report = comments
+        .iter()
+        .find(|c| c.body.starts_with(APPLIED))
+        .expect("report");
+    assert!(report.body.contains("Nothing to apply"), "{}", report.body);
+    assert!(
+        !report.body.contains("matches the preview"),
+        "{}",
+        report.body
+    );
+    for r in [&preview, &ran, &again] {
+        assert_no_tokens(&w, r);
+    }
+}
+
+#[test]
+fn squash_merge_to_master_applies_when_master_is_the_default_branch() {
+    let w = seeded_world();
+    w.gh().add_pull(REPO, SHA, merged_pull(7, "master", SHA));
+    // Another PR that contains the commit but was merged elsewhere gets no report.
+    w.gh().add_pull(REPO, SHA, merged_pull(8, "release", SHA));
+    let ran = w
+        .action(
+            "push",
+            &push(
+                "push.master.squash-merge.json",
+                "refs/heads/master",
+                "master",
+            ),
+        )
+        .var("GITHUB_REF", "refs/heads/master")
+        .run();
+    ran.assert_code(0);
+    assert_applied(&w);
+    let report = w.gh().comments(REPO, 7);
+    assert_eq!(report.len(), 1);
+    assert!(report[0].body.starts_with(APPLIED));
+    assert!(
+        report[0].body.contains("No edgeplan preview"),
+        "{}",
+        report[0].body
+    );
+    assert!(w.gh().comments(REPO, 8).is_empty());
+    assert_no_tokens(&w, &ran);
+}
+
+#[test]
+fn a_direct_push_applies_and_reports_in_the_summary_only() {
+    let w = seeded_world();
+    let started = std::time::Instant::now();
+    let ran = w
+        .action("push", &push("push.main.json", "refs/heads/main", "main"))
+        .run();
+    ran.assert_code(0);
+    assert_applied(&w);
+    assert!(w.gh().all_comments().is_empty());
+    assert!(
+        ran.stdout.contains("merged no pull request"),
+        "{}",
+        ran.dump()
+    );
+    assert_eq!(
+        w.gh().count("GET", "/pulls"),
+        4,
+        "the lookup is retried while GitHub lags"
+    );
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "EDGEPLAN_GITHUB_RETRY_MS keeps it short"
+    );
+    assert_no_tokens(&w, &ran);
+}
+
+#[test]
+fn push_to_another_branch_plans_only() {
+    let w = seeded_world();
+    let ran = w
+        .action(
+            "push",
+            &push("push.new-branch.json", "refs/heads/feature", "main"),
+        )
+        .var("GITHUB_REF", "refs/heads/feature")
+        .run();
+    ran.assert_code(0);
+    assert_eq!(cf_writes(&w), 0);
+    assert!(
+        ran.stdout.contains("::notice::push to `feature`"),
+        "{}",
+        ran.dump()
+    );
+    assert!(ran.summary.contains("DNS preview"), "{}", ran.summary);
+    assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
+    assert!(w.gh().log().is_empty());
+
+    // Asking for apply there is refused.
+    let refused = w
+        .action(
+            "push",
+            &push("push.new-branch.json", "refs/heads/feature", "main"),
+        )
+        .command("apply")
+        .run();
+    refused.assert_code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("only runs on the default branch `main`"),
+        "{}",
+        refused.dump()
+    );
+    assert_eq!(cf_writes(&w), 0);
+    assert_no_tokens(&w, &ran);
+    assert_no_tokens(&w, &refused);
+}
+
+#[test]
+fn workflow_dispatch_plans_by_default_and_applies_on_request() {
+    let w = seeded_world();
+    for (payload, input) in [
+        (dispatch("refs/heads/main", None), ""),
+        (dispatch("refs/heads/main", Some("plan")), ""),
+        (dispatch("refs/heads/main", Some("apply")), "plan"),
+    ] {
+        let ran = w.action("workflow_dispatch", &payload).command(input).run();
+        ran.assert_code(0);
+        assert_eq!(cf_writes(&w), 0, "{}", ran.dump());
+        assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
+        assert_no_tokens(&w, &ran);
+    }
+    // Off the default branch, apply is refused.
+    let refused = w
+        .action(
+            "workflow_dispatch",
+            &dispatch("refs/heads/dev", Some("apply")),
+        )
+        .run();
+    refused.assert_code(1);
+    assert!(
+        refused.stderr.contains("apply is refused on `dev`"),
+        "{}",
+        refused.dump()
+    );
+    assert_eq!(cf_writes(&w), 0);
+
+    // The dispatch input, then the action input, each applies.
+    let ran = w
+        .action(
+            "workflow_dispatch",
+            &dispatch("refs/heads/main", Some("apply")),
+        )
+        .run();
+    ran.assert_code(0);
+    assert_applied(&w);
+    assert!(
+        w.gh().log().is_empty(),
+        "dispatch reports in the summary only"
+    );
+    assert!(ran.summary.contains("### edgeplan: apply"));
+    w.endpoints(&[("sentiment", OLD), ("embeddings", EMB)]);
+    let ran2 = w
+        .action("workflow_dispatch", &dispatch("refs/heads/main", None))
+        .command("apply")
+        .run();
+    ran2.assert_code(0);
+    assert_eq!(batches(&w), 2);
+    assert_eq!(
+        record(&w.cf.records("example.com"), "sentiment.example.com").map(|r| r.content.clone()),
+        Some(OLD.to_string())
+    );
+    assert_no_tokens(&w, &refused);
+    assert_no_tokens(&w, &ran);
+    assert_no_tokens(&w, &ran2);
+}
+
+#[test]
+fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
+    let w = World::for_action();
+    for name in ["a", "b", "c", "d"] {
+        w.cf.add_record(
+            "example.com",
+            json!({"type": "CNAME", "name": name, "content": format!("{name}.origin.example.net"),
+                   "proxied": true, "comment": "edgeplan:default"}),
+        );
+    }
+    w.write_manifest("version: 1\nzone: example.com\nendpoints: []\n");
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    let refused = w
+        .action("push", &push("push.main.json", "refs/heads/main", "main"))
+        .run();
+    refused.assert_code(1);
+    assert_eq!(cf_writes(&w), 0);
+    let report = w.gh().comments(REPO, 2);
+    assert_eq!(report.len(), 1);
+    let plan_file = refused.output("plan-json").expect("plan-json");
+    let fp = fingerprint(&refused);
+    let more = [
+        (plan_file.as_str(), "[plan-json]"),
+        (fp.as_str(), "[fingerprint]"),
+    ];
+    let snap = w.redact(
+        &format!("{}\n--- comment\n{}", refused.dump(), report[0].body),
+        &more,
+    );
+    insta::assert_snapshot!("too_many_deletes_refused_run", snap);
+    assert!(
+        !report[0].body.contains("matches the preview"),
+        "{}",
+        report[0].body
+    );
+
+    let allowed = w
+        .action("push", &push("push.main.json", "refs/heads/main", "main"))
+        .var("INPUT_ALLOW_DELETES", "true")
+        .run();
+    allowed.assert_code(0);
+    assert!(w.cf.records("example.com").is_empty());
+    assert_eq!(
+        w.gh().comments(REPO, 2).len(),
+        1,
+        "the report was updated in place"
+    );
+    assert_no_tokens(&w, &refused);
+    assert_no_tokens(&w, &allowed);
+}
+
+#[test]
+fn schedule_reports_drift_without_applying() {
+    let w = seeded_world();
+    let mut p = payload("push.main.json");
+    p["repository"]["full_name"] = REPO.into();
+    let ran = w
+        .action("schedule", &p)
+        .var("GITHUB_REF", "refs/heads/main")
+        .run();
+    ran.assert_code(0);
+    assert_eq!(cf_writes(&w), 0);
+    assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
+    assert!(ran.summary.contains("DNS preview"), "{}", ran.summary);
+    assert!(w.gh().log().is_empty());
+    assert_no_tokens(&w, &ran);
+}

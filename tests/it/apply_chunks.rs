@@ -1,0 +1,106 @@
+//! Chunking past the zone's batch limit (Free 200, paid 3,500), counted from the local
+//! Cloudflare's request log, and the report of which chunks landed when one fails.
+
+use crate::support::cloudflare::{Fault, Plan};
+use crate::support::harness::{World, list, posts};
+
+#[test]
+fn a_thousand_creates_on_a_free_zone_take_exactly_five_batch_requests() {
+    let w = World::free();
+    w.many(1000);
+    let run = w.apply().expect(0);
+    let batches = w.batches();
+    assert_eq!(batches.len(), 5, "1,000 / 200");
+    assert!(batches.iter().all(|b| posts(b).len() == 200));
+    assert!(w.single_writes().is_empty());
+    // Reads: the zone lookup, the listing before, the listing that verifies.
+    let gets = w.cf.requests().iter().filter(|r| r.method == "GET").count();
+    assert_eq!(gets, 3, "{:?}", w.cf.requests());
+    for k in 1..=5 {
+        assert!(
+            run.stderr.contains(&format!("applying chunk {k} of 5")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("800 of 1000 done"), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("1000 created, 0 updated, 0 deleted in 5 batch requests"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(w.records().len(), 1000);
+    w.assert_one_record_per_name();
+    assert_eq!(w.plan_code(), 0);
+}
+
+#[test]
+fn a_paid_zone_takes_a_thousand_creates_in_one_batch() {
+    let w = World::new(Plan::Pro);
+    w.many(1000);
+    w.apply().expect(0);
+    assert_eq!(w.batches().len(), 1);
+    assert_eq!(w.records().len(), 1000);
+}
+
+#[test]
+fn a_failure_in_chunk_three_of_five_says_which_chunks_landed_and_a_rerun_converges() {
+    let w = World::free();
+    w.many(1000);
+    w.cf.inject_at("POST", "/batch", 2, Fault::ServerErrorHtml);
+    let run = w.apply().expect(3);
+    assert!(
+        run.stderr.contains(
+            "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied \
+             (the zone was read again to check); chunks 4-5 were not sent"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("help: "), "{}", run.stderr);
+    assert_eq!(w.batches().len(), 3);
+    assert_eq!(
+        w.records().len(),
+        400,
+        "chunks 1-2 whole, nothing of chunk 3"
+    );
+
+    w.cf.clear_requests();
+    w.apply().expect(0);
+    assert_eq!(w.batches().len(), 3, "600 left: three chunks");
+    assert_eq!(w.records().len(), 1000);
+    w.assert_one_record_per_name();
+    assert_eq!(w.plan_code(), 0);
+}
+
+#[test]
+fn deletes_go_in_the_first_chunks() {
+    // Why: deletes free names and record quota before the creates need them.
+    let w = World::free();
+    w.many(300);
+    w.apply().expect(0);
+    // Keep ep-0000..ep-0049, drop 250 owned records, add 250 new endpoints.
+    let mut eps = String::new();
+    for i in 0..50 {
+        eps.push_str(&format!(
+            "  - name: ep-{i:04}\n    target: origin-{i}.models.example.net\n"
+        ));
+    }
+    for i in 0..250 {
+        eps.push_str(&format!(
+            "  - name: new-{i:04}\n    target: new-{i}.models.example.net\n"
+        ));
+    }
+    w.manifest(&eps);
+    w.cf.clear_requests();
+    w.run(&["apply", "--yes", "--allow-deletes"]).expect(0);
+    let batches = w.batches();
+    let shape: Vec<(usize, usize)> = batches
+        .iter()
+        .map(|b| (list(b, "deletes").len(), posts(b).len()))
+        .collect();
+    assert_eq!(shape, [(200, 0), (50, 150), (0, 100)], "{shape:?}");
+    assert_eq!(w.records().len(), 300);
+    assert_eq!(w.plan_code(), 0);
+}

@@ -1,0 +1,761 @@
+//! `scripts/install.sh` (the first step of `action.yml`) against a local release server: the
+//! asset chosen per RUNNER_OS/RUNNER_ARCH, the sha256 check refusing a tampered download, and
+//! the source fallback (a stub `cargo` on PATH records the call, and one real build shows that a
+//! hostile workspace cannot steer it), and where release assets are downloaded from.
+//!
+//! Unix only: the script runs under bash on every runner, Windows included, but these tests
+//! drive it with Unix tools (`chmod`, `tar`, `sh` scripts as fake binaries, `:` in PATH).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use crate::support::http::{Reply, Response, Server, handler};
+use sha2::{Digest, Sha256};
+
+const VERSION: &str = "9.9.9";
+
+struct Release {
+    server: Server,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+/// Serves `files` (path -> bytes) and 404 for anything else, logging the paths asked for.
+fn release_server(files: HashMap<String, Vec<u8>>) -> Release {
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let log = requests.clone();
+    let files = Arc::new(files);
+    let server = Server::start(
+        0,
+        handler(move |req| {
+            let files = files.clone();
+            let log = log.clone();
+            async move {
+                log.lock().expect("log").push(req.path.clone());
+                Reply::Send(match files.get(&req.path) {
+                    Some(bytes) => Response::new(200, "application/octet-stream", bytes.clone()),
+                    None => Response::new(404, "text/plain", "Not Found"),
+                })
+            }
+        }),
+    );
+    Release { server, requests }
+}
+
+/// A release archive holding a fake `edgeplan` that prints `marker`.
+fn archive(work: &Path, target: &str, zip: bool, marker: &str) -> Vec<u8> {
+    let dir = work.join(format!("pkg-{target}"));
+    let inner = dir.join(format!("edgeplan-{VERSION}-{target}"));
+    std::fs::create_dir_all(&inner).expect("mkdir");
+    let name = if zip { "edgeplan.exe" } else { "edgeplan" };
+    std::fs::write(inner.join(name), format!("#!/bin/sh\necho {marker}\n")).expect("bin");
+    let out = work.join(format!("{target}.archive"));
+    let status = if zip {
+        Command::new("zip")
+            .current_dir(&dir)
+            .args(["-q", "-r"])
+            .arg(&out)
+            .arg(".")
+            .status()
+    } else {
+        Command::new("tar")
+            .current_dir(&dir)
+            .arg("-czf")
+            .arg(&out)
+            .arg(".")
+            .status()
+    }
+    .expect("archiver");
+    assert!(status.success());
+    std::fs::read(out).expect("read archive")
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+struct Run {
+    out: Output,
+    output_file: String,
+}
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    fn installed(&self) -> Option<PathBuf> {
+        self.output_file
+            .lines()
+            .find_map(|l| l.strip_prefix("path="))
+            .map(PathBuf::from)
+    }
+}
+
+/// Runs the script as the action would, with `action` as GITHUB_ACTION_PATH.
+fn install(
+    action: &Path,
+    base: &str,
+    os: &str,
+    arch: &str,
+    cargo_stub: Option<(&Path, &Path)>,
+) -> Run {
+    let mut env = vec![("EDGEPLAN_DOWNLOAD_BASE", base.to_string())];
+    if let Some((_, log)) = cargo_stub {
+        env.push(("STUB_LOG", log.display().to_string()));
+    }
+    install_in(
+        action,
+        action,
+        os,
+        arch,
+        cargo_stub.map(|(dir, _)| dir),
+        &env,
+    )
+}
+
+/// Runs the script from the working directory `cwd` (the caller's workspace on a runner), with
+/// `action` as GITHUB_ACTION_PATH, a clean environment plus `env`, and `stub_dir` first on PATH.
+fn install_in(
+    action: &Path,
+    cwd: &Path,
+    os: &str,
+    arch: &str,
+    stub_dir: Option<&Path>,
+    env: &[(&str, String)],
+) -> Run {
+    let runner_temp = action.join("runner-temp");
+    std::fs::create_dir_all(&runner_temp).expect("temp");
+    let output = action.join("github-output");
+    let _ = std::fs::remove_file(&output);
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    if let Some(stub_dir) = stub_dir {
+        path = format!("{}:{path}", stub_dir.display());
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(script).current_dir(cwd).env_clear();
+    // rustup and cargo find their homes through HOME unless told: keep the real ones.
+    for var in ["RUSTUP_HOME", "CARGO_HOME"] {
+        if let Some(v) = real_home(var) {
+            cmd.env(var, v);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .env("PATH", path)
+        .env("HOME", action)
+        .env("RUNNER_OS", os)
+        .env("RUNNER_ARCH", arch)
+        .env("RUNNER_TEMP", &runner_temp)
+        .env("GITHUB_ACTION_PATH", action)
+        .env("GITHUB_OUTPUT", &output)
+        .output()
+        .expect("bash");
+    Run {
+        out,
+        output_file: std::fs::read_to_string(&output).unwrap_or_default(),
+    }
+}
+
+/// RUSTUP_HOME / CARGO_HOME as this test process sees them (set, or the default under HOME).
+fn real_home(var: &str) -> Option<PathBuf> {
+    if let Some(v) = std::env::var_os(var) {
+        return Some(PathBuf::from(v));
+    }
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
+    let dir = PathBuf::from(home).join(if var == "RUSTUP_HOME" {
+        ".rustup"
+    } else {
+        ".cargo"
+    });
+    dir.is_dir().then_some(dir)
+}
+
+/// An action checkout: Cargo.toml at VERSION and the given checksum lines.
+fn action_dir(checksum_lines: &[(String, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        format!("[package]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\n"),
+    )
+    .expect("toml");
+    std::fs::create_dir_all(dir.path().join("checksums")).expect("mkdir");
+    let text: String = checksum_lines
+        .iter()
+        .map(|(sum, asset)| format!("{sum}  {asset}\n"))
+        .collect();
+    std::fs::write(dir.path().join(format!("checksums/{VERSION}.sha256")), text).expect("sums");
+    dir
+}
+
+#[test]
+fn picks_the_asset_for_each_runner_and_verifies_it() {
+    let work = tempfile::tempdir().expect("work");
+    let cases = [
+        ("Linux", "X64", "x86_64-unknown-linux-musl", false),
+        ("Linux", "ARM64", "aarch64-unknown-linux-musl", false),
+        ("macOS", "X64", "x86_64-apple-darwin", false),
+        ("macOS", "ARM64", "aarch64-apple-darwin", false),
+        ("Windows", "X64", "x86_64-pc-windows-msvc", true),
+    ];
+    let mut files = HashMap::new();
+    let mut sums = Vec::new();
+    for (_, _, target, zip) in cases {
+        let bytes = archive(work.path(), target, zip, &format!("fake-{target}"));
+        let asset = format!(
+            "edgeplan-{VERSION}-{target}.{}",
+            if zip { "zip" } else { "tar.gz" }
+        );
+        sums.push((sha256(&bytes), asset.clone()));
+        files.insert(format!("/v{VERSION}/{asset}"), bytes);
+    }
+    let release = release_server(files);
+    let action = action_dir(&sums);
+    for (os, arch, target, _) in cases {
+        let run = install(action.path(), &release.server.url(), os, arch, None);
+        assert!(
+            run.out.status.success(),
+            "{os}/{arch}: {}{}",
+            run.stdout(),
+            String::from_utf8_lossy(&run.out.stderr)
+        );
+        let bin = run.installed().expect("path= output");
+        assert!(
+            bin.starts_with(action.path().join("runner-temp")),
+            "{bin:?}"
+        );
+        let printed = Command::new("sh").arg(&bin).output().expect("run fake");
+        assert_eq!(
+            String::from_utf8_lossy(&printed.stdout).trim(),
+            format!("fake-{target}"),
+            "{os}/{arch} got the wrong binary"
+        );
+        let last = release.requests.lock().expect("log").last().cloned();
+        assert!(last.is_some_and(|p| p.contains(target)), "{os}/{arch}");
+    }
+}
+
+#[test]
+fn windows_arm64_falls_back_to_the_x64_build() {
+    let work = tempfile::tempdir().expect("work");
+    let bytes = archive(work.path(), "x86_64-pc-windows-msvc", true, "x64-on-arm");
+    let asset = format!("edgeplan-{VERSION}-x86_64-pc-windows-msvc.zip");
+    let release = release_server(HashMap::from([(
+        format!("/v{VERSION}/{asset}"),
+        bytes.clone(),
+    )]));
+    let action = action_dir(&[(sha256(&bytes), asset)]);
+    let run = install(
+        action.path(),
+        &release.server.url(),
+        "Windows",
+        "ARM64",
+        None,
+    );
+    assert!(run.out.status.success(), "{}", run.stdout());
+    assert!(run.installed().is_some_and(|p| p.ends_with("edgeplan.exe")));
+}
+
+#[test]
+fn checksum_mismatch_is_refused() {
+    let work = tempfile::tempdir().expect("work");
+    let target = "x86_64-unknown-linux-musl";
+    let bytes = archive(work.path(), target, false, "tampered");
+    let asset = format!("edgeplan-{VERSION}-{target}.tar.gz");
+    let release = release_server(HashMap::from([(
+        format!("/v{VERSION}/{asset}"),
+        bytes.clone(),
+    )]));
+    let wrong = sha256(b"the build that was released");
+    let action = action_dir(&[(wrong.clone(), asset.clone())]);
+    let run = install(action.path(), &release.server.url(), "Linux", "X64", None);
+    assert_eq!(run.out.status.code(), Some(1), "{}", run.stdout());
+    let stdout = run.stdout();
+    assert!(stdout.contains("::error"), "{stdout}");
+    assert!(
+        stdout.contains("sha256 mismatch") && stdout.contains(&wrong),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&sha256(&bytes)),
+        "the actual digest is shown: {stdout}"
+    );
+    assert_eq!(run.installed(), None, "no path output");
+    let leftovers: Vec<_> = walk(&action.path().join("runner-temp"))
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "edgeplan"))
+        .collect();
+    assert!(leftovers.is_empty(), "nothing extracted: {leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// A `cargo` that records its arguments, working directory and RUSTUP_TOOLCHAIN, and produces
+/// the binary where cargo would.
+fn cargo_stub(dir: &Path) -> PathBuf {
+    let bin = dir.join("stub-bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let stub = bin.join("cargo");
+    std::fs::write(
+        &stub,
+        r#"#!/usr/bin/env bash
+set -eu
+printf '%s\n' "$@" > "$STUB_LOG"
+printf 'cwd=%s\n' "$PWD" > "$STUB_LOG.env"
+printf 'RUSTUP_TOOLCHAIN=%s\n' "${RUSTUP_TOOLCHAIN-<unset>}" >> "$STUB_LOG.env"
+target_dir=""
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--target-dir" ]; then target_dir=$2; fi
+  shift
+done
+mkdir -p "$target_dir/fallback"
+printf '#!/bin/sh\necho built-from-source\n' > "$target_dir/fallback/edgeplan"
+"#,
+    )
+    .expect("stub");
+    chmod_x(&stub);
+    bin
+}
+
+fn chmod_x(path: &Path) {
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(path)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+}
+
+fn fallback_run(
+    os: &str,
+    arch: &str,
+    sums: &[(String, String)],
+) -> (Run, Vec<String>, tempfile::TempDir, Release) {
+    let action = action_dir(sums);
+    let stub = cargo_stub(action.path());
+    let log = action.path().join("cargo-args");
+    let release = release_server(HashMap::new());
+    let run = install(
+        action.path(),
+        &release.server.url(),
+        os,
+        arch,
+        Some((&stub, &log)),
+    );
+    let args = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect();
+    (run, args, action, release)
+}
+
+#[test]
+fn no_asset_for_the_platform_builds_from_source() {
+    let (run, args, _action, release) = fallback_run("Linux", "X86", &[]);
+    assert!(run.out.status.success(), "{}", run.stdout());
+    assert_eq!(
+        args[..5],
+        ["build", "--profile", "fallback", "--locked", "--bin"]
+    );
+    let bin = run.installed().expect("path");
+    assert!(bin.ends_with("edgeplan-build/fallback/edgeplan"), "{bin:?}");
+    assert!(
+        run.stdout().contains("no prebuilt binary for Linux/X86"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        release.requests.lock().expect("log").is_empty(),
+        "nothing downloaded"
+    );
+}
+
+#[test]
+fn a_version_without_checksums_builds_from_source() {
+    let (run, args, _action, release) = fallback_run("Linux", "X64", &[]);
+    assert!(run.out.status.success(), "{}", run.stdout());
+    assert_eq!(args.first().map(String::as_str), Some("build"));
+    assert!(
+        run.stdout().contains("no committed sha256"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        release.requests.lock().expect("log").is_empty(),
+        "unverifiable download never attempted"
+    );
+}
+
+#[test]
+fn plain_http_download_base_is_refused_off_loopback() {
+    let target = "x86_64-unknown-linux-musl";
+    let action = action_dir(&[(
+        "a".repeat(64),
+        format!("edgeplan-{VERSION}-{target}.tar.gz"),
+    )]);
+    let run = install(
+        action.path(),
+        "http://example.com/releases",
+        "Linux",
+        "X64",
+        None,
+    );
+    assert_eq!(run.out.status.code(), Some(1));
+    assert!(
+        run.stdout().contains("must be an https:// URL"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn exported_bash_functions_are_refused() {
+    // An exported function runs inside every bash the script starts: refuse, as taiki-e does.
+    let action = action_dir(&[]);
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_ACTION_PATH", action.path())
+        .env("BASH_FUNC_curl%%", "() { echo pwned; }")
+        .output()
+        .expect("bash");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BASH_FUNC_"));
+}
+
+#[test]
+fn default_version_comes_from_the_package_table() {
+    // Without the `version` input the action installs the version of its own source.
+    let (run, _, _action, _release) = fallback_run("Linux", "X86", &[]);
+    assert!(
+        run.stdout()
+            .contains(&format!("building version {VERSION}")),
+        "{}",
+        run.stdout()
+    );
+}
+
+/// The channel of this repository's rust-toolchain.toml: a toolchain this machine has.
+fn own_channel() -> String {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rust-toolchain.toml"))
+        .expect("rust-toolchain.toml");
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("channel = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .expect("channel")
+}
+
+/// A workspace as a pull request could leave it: `.cargo/config.toml` names a `rustc-wrapper`,
+/// `rust-toolchain.toml` a toolchain by `path`; both leave `marker` when they run.
+fn hostile_workspace(root: &Path, marker: &Path) -> PathBuf {
+    let ws = root.join("workspace");
+    let faketc = ws.join("faketc/bin");
+    std::fs::create_dir_all(ws.join(".cargo")).expect("mkdir");
+    std::fs::create_dir_all(&faketc).expect("mkdir");
+    let evil = format!(
+        "#!/bin/sh\necho \"$0 ran in $PWD\" >> '{}'\nexit 1\n",
+        marker.display()
+    );
+    let wrapper = ws.join("evil-wrapper.sh");
+    std::fs::write(&wrapper, &evil).expect("wrapper");
+    chmod_x(&wrapper);
+    for tool in ["cargo", "rustc"] {
+        std::fs::write(faketc.join(tool), &evil).expect("fake tool");
+        chmod_x(&faketc.join(tool));
+    }
+    std::fs::write(
+        ws.join(".cargo/config.toml"),
+        format!("[build]\nrustc-wrapper = \"{}\"\n", wrapper.display()),
+    )
+    .expect("config");
+    std::fs::write(
+        ws.join("rust-toolchain.toml"),
+        format!("[toolchain]\npath = \"{}\"\n", ws.join("faketc").display()),
+    )
+    .expect("toolchain");
+    ws
+}
+
+/// An action checkout where GitHub's runners put one: `<root>/_actions/acme/edgeplan/v9`.
+fn checked_out_action(root: &Path) -> PathBuf {
+    let action = root.join("_actions/acme/edgeplan/v9");
+    std::fs::create_dir_all(action.join("src")).expect("mkdir");
+    std::fs::create_dir_all(action.join("checksums")).expect("mkdir");
+    std::fs::write(
+        action.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\nedition = \"2021\"\n\n\
+             [profile.fallback]\ninherits = \"release\"\n"
+        ),
+    )
+    .expect("toml");
+    std::fs::write(
+        action.join("Cargo.lock"),
+        format!("version = 4\n\n[[package]]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\n"),
+    )
+    .expect("lock");
+    std::fs::write(
+        action.join("src/main.rs"),
+        "fn main() { println!(\"the action's own build\"); }\n",
+    )
+    .expect("main");
+    std::fs::write(
+        action.join("rust-toolchain.toml"),
+        format!("[toolchain]\nchannel = \"{}\"\n", own_channel()),
+    )
+    .expect("toolchain");
+    action
+}
+
+#[test]
+fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
+    let root = tempfile::tempdir().expect("tmp");
+    let marker = root.path().join("marker");
+    let ws = hostile_workspace(root.path(), &marker);
+    let action = checked_out_action(root.path());
+    let stub = cargo_stub(root.path());
+    let log = root.path().join("cargo-args");
+    let run = install_in(
+        &action,
+        &ws,
+        "Linux",
+        "X64",
+        Some(&stub),
+        &[
+            ("STUB_LOG", log.display().to_string()),
+            ("GITHUB_WORKSPACE", ws.display().to_string()),
+        ],
+    );
+    assert!(run.out.status.success(), "{}", run.stdout());
+    let env = std::fs::read_to_string(root.path().join("cargo-args.env")).expect("stub ran");
+    assert_eq!(
+        env,
+        format!(
+            "cwd={}\nRUSTUP_TOOLCHAIN={}\n",
+            action.display(),
+            own_channel()
+        )
+    );
+    let args: Vec<String> = std::fs::read_to_string(&log)
+        .expect("args")
+        .lines()
+        .map(String::from)
+        .collect();
+    let target_dir = action
+        .join("runner-temp/edgeplan-build")
+        .display()
+        .to_string();
+    assert_eq!(
+        args,
+        [
+            "build",
+            "--profile",
+            "fallback",
+            "--locked",
+            "--bin",
+            "edgeplan",
+            "--target-dir",
+            target_dir.as_str()
+        ]
+    );
+    let stdout = run.stdout();
+    assert!(
+        stdout.contains(&format!(
+            "::notice title=edgeplan install::built edgeplan {VERSION} from source in "
+        )) && stdout.contains("a release asset is the production path"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(built from source, "),
+        "the path taken and its time: {stdout}"
+    );
+    assert!(!marker.exists(), "the workspace's tools ran");
+}
+
+/// The real cargo and rustup, on a one-file crate: the workspace's `rustc-wrapper` and toolchain
+/// `path` run when cargo is started from the workspace (the control), and never through the
+/// script.
+#[cfg(unix)]
+#[test]
+fn a_hostile_workspace_cannot_change_the_real_fallback_build() {
+    let root = tempfile::tempdir().expect("tmp");
+    let marker = root.path().join("marker");
+    let ws = hostile_workspace(root.path(), &marker);
+    let action = checked_out_action(root.path());
+
+    let run = install_in(
+        &action,
+        &ws,
+        "Linux",
+        "X86",
+        None,
+        &[("GITHUB_WORKSPACE", ws.display().to_string())],
+    );
+    assert!(
+        run.out.status.success(),
+        "{}{}",
+        run.stdout(),
+        String::from_utf8_lossy(&run.out.stderr)
+    );
+    let bin = run.installed().expect("path= output");
+    let printed = Command::new(&bin).output().expect("run the build");
+    assert_eq!(
+        String::from_utf8_lossy(&printed.stdout).trim(),
+        "the action's own build"
+    );
+    assert!(
+        !marker.exists(),
+        "the workspace's tools ran: {}",
+        std::fs::read_to_string(&marker).unwrap_or_default()
+    );
+
+    // Control: the same build started from the workspace runs the workspace's tools.
+    let mut control = Command::new("cargo");
+    control
+        .current_dir(&ws)
+        .args([
+            "build",
+            "--profile",
+            "fallback",
+            "--locked",
+            "--manifest-path",
+        ])
+        .arg(action.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(root.path().join("control-target"))
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("CARGO_BUILD_RUSTC_WRAPPER");
+    let _ = control.output().expect("cargo");
+    assert!(
+        marker.exists(),
+        "the control should show the workspace's files taking over the build"
+    );
+}
+
+#[test]
+fn the_download_base_is_the_repository_the_action_was_taken_from() {
+    let root = tempfile::tempdir().expect("tmp");
+    let action = checked_out_action(root.path());
+    let target = "x86_64-unknown-linux-musl";
+    let bytes = archive(root.path(), target, false, "from-acme");
+    let asset = format!("edgeplan-{VERSION}-{target}.tar.gz");
+    std::fs::write(
+        action.join(format!("checksums/{VERSION}.sha256")),
+        format!("{}  {asset}\n", sha256(&bytes)),
+    )
+    .expect("sums");
+    let release = release_server(HashMap::from([(
+        format!("/acme/edgeplan/releases/download/v{VERSION}/{asset}"),
+        bytes,
+    )]));
+    let run = install_in(
+        &action,
+        root.path(),
+        "Linux",
+        "X64",
+        None,
+        &[
+            ("GITHUB_SERVER_URL", release.server.url()),
+            ("GITHUB_REPOSITORY", "someone/else".to_string()),
+        ],
+    );
+    let stdout = run.stdout();
+    assert!(run.out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("(from the action's repository acme/edgeplan)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "(release asset edgeplan-9.9.9-x86_64-unknown-linux-musl.tar.gz, sha256 verified, "
+        ),
+        "{stdout}"
+    );
+    let bin = run.installed().expect("path");
+    let printed = Command::new("sh").arg(&bin).output().expect("run fake");
+    assert_eq!(String::from_utf8_lossy(&printed.stdout).trim(), "from-acme");
+}
+
+#[test]
+fn an_action_run_from_the_workspace_downloads_from_the_workspace_repository() {
+    let root = tempfile::tempdir().expect("tmp");
+    let action = action_dir(&[]);
+    let stub = cargo_stub(root.path());
+    let run = install_in(
+        action.path(),
+        action.path(),
+        "Linux",
+        "X64",
+        Some(&stub),
+        &[
+            ("STUB_LOG", root.path().join("log").display().to_string()),
+            ("GITHUB_WORKSPACE", action.path().display().to_string()),
+            ("GITHUB_REPOSITORY", "fork-owner/edgeplan".to_string()),
+        ],
+    );
+    let stdout = run.stdout();
+    assert!(run.out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "release assets: https://github.com/fork-owner/edgeplan/releases/download \
+             (from the workspace's repository fork-owner/edgeplan"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn elsewhere_the_download_base_falls_back_to_the_package_repository() {
+    let root = tempfile::tempdir().expect("tmp");
+    let action = action_dir(&[]);
+    let toml = action.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&toml).expect("toml");
+    std::fs::write(
+        &toml,
+        text.replace(
+            "version = ",
+            "repository = \"https://github.com/upstream/edgeplan\"\nversion = ",
+        ),
+    )
+    .expect("toml");
+    let stub = cargo_stub(root.path());
+    let run = install_in(
+        action.path(),
+        root.path(),
+        "Linux",
+        "X64",
+        Some(&stub),
+        &[("STUB_LOG", root.path().join("log").display().to_string())],
+    );
+    let stdout = run.stdout();
+    assert!(run.out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "release assets: https://github.com/upstream/edgeplan/releases/download \
+             (from the repository in the action's Cargo.toml)"
+        ),
+        "{stdout}"
+    );
+}

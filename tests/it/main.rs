@@ -1,0 +1,39 @@
+//! The integration tests, in one binary: one module per area, sharing the local Cloudflare,
+//! GitHub and origin servers of [`support`] and the harness that runs the real `edgeplan` binary
+//! against them ([`support::harness`]).
+//!
+//! Tests run in parallel threads of one process: none may change process-wide state (the
+//! environment, the current directory); children get their environment from the harness.
+
+mod support;
+
+mod action_canary;
+mod action_multi;
+mod action_pr;
+mod action_pr_edges;
+mod action_push;
+mod apply_chunks;
+mod apply_confirm;
+mod apply_faults;
+mod apply_happy;
+mod apply_health;
+mod apply_sandbox;
+mod cloudflare_bench_endpoints;
+mod cloudflare_client;
+mod cloudflare_faults;
+mod cloudflare_fixtures;
+mod cloudflare_rules;
+mod cloudflare_server;
+mod docs_reference;
+mod github_comment;
+mod health;
+#[cfg(unix)]
+mod install_script;
+mod manifest_corpus;
+mod manifest_mutations;
+mod manifest_schema;
+mod plan_props;
+mod plan_sandbox;
+mod rules_agree;
+mod self_contained;
+mod support_smoke;

@@ -1,0 +1,8 @@
+//! Local stand-ins for Cloudflare, GitHub and model origins, on 127.0.0.1 only, and the harness
+//! that runs the binary against them.
+
+pub mod cloudflare;
+pub mod github;
+pub mod harness;
+pub mod http;
+pub mod origin;
