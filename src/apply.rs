@@ -1,6 +1,6 @@
 //! Applying a zone's plan: atomic batches, re-plan on an unknown outcome, verify at the end.
 //!
-//! the contract in docs/apply.md. Every change of a zone goes into Cloudflare's batch endpoint, one
+//! docs/apply.md has the user's view. Every change of a zone goes into Cloudflare's batch endpoint, one
 //! transaction; a plan larger than the zone's batch limit is split into chunks, deletes first
 //! (see [`crate::plan::to_batches`]). Records are created proxied in the request that creates
 //! them, so an origin is never published unproxied.

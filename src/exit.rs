@@ -1,4 +1,4 @@
-//! Exit codes, the contract in README, Commands. One place maps outcomes to numbers.
+//! Exit codes (README, Exit codes). One place maps outcomes to numbers.
 
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
 //! `edgeplan apply`: plan against the live zone, check, confirm, apply each zone atomically,
-//! verify (the contract in README, Commands and docs/apply.md; docs/apply.md).
+//! verify (README, Commands, and docs/apply.md).
 //!
 //! The plan shown and confirmed is always computed from a fresh read of each zone, never loaded
 //! from a file, so what is applied is what the zone needs now. Confirmation follows the contract:

@@ -1,7 +1,7 @@
 //! `edgeplan action` on pull requests, run as the real binary against the local GitHub and
 //! Cloudflare servers: the sticky comment (one, found on any page, untouched when unchanged),
 //! validation failures reported on the PR and as annotations, apply refused, fork PRs, GHES, and
-//! the step outputs and summary. the contract in docs/action.md.
+//! the step outputs and summary, as docs/action.md describes them.
 
 use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN};
 use crate::support::harness::{CF_TOKEN, REPO, Run, World, assert_no_tokens, masked, pr_payload};

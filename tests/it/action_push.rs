@@ -2,7 +2,7 @@
 //! GitHub and Cloudflare servers: apply on the default branch (one batch request, the zone
 //! changed, then the report on the merged PR with the fingerprint compared to the preview),
 //! plan elsewhere, dispatch `command: plan|apply`, and the deletion safety input.
-//! the contract in docs/action.md and docs/apply.md.
+//! as docs/action.md and docs/apply.md describe them.
 
 use crate::support::cloudflare::Rec;
 use crate::support::github::merged_pull;
