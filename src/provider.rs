@@ -12,8 +12,8 @@ use std::future::Future;
 pub use crate::plan::{Batch, NewRecord};
 use crate::plan::{Record, Zone};
 
-/// The error a provider failure came from (a [`crate::cloudflare::Error`], a sandbox file's
-/// [`std::io::Error`]), kept for callers that match on it; see [`Error::cloudflare`].
+/// The error a provider failure came from (a Cloudflare client error, a sandbox file's
+/// [`std::io::Error`]), kept for callers that match on it (`cloudflare::cause` downcasts it).
 pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A provider failure, classified the way the exit codes need it (the contract in README, Commands).
@@ -61,11 +61,6 @@ impl Error {
         | Error::UnknownOutcome { source, .. }) = &mut self;
         *source = Some(cause.into());
         self
-    }
-
-    /// The Cloudflare error this failure was explained from, when it came from Cloudflare.
-    pub fn cloudflare(&self) -> Option<&crate::cloudflare::Error> {
-        std::error::Error::source(self)?.downcast_ref()
     }
 }
 

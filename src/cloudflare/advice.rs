@@ -288,7 +288,9 @@ mod tests {
         );
         assert!(matches!(err, provider::Error::Rejected { .. }), "{err:?}");
         assert_eq!(
-            err.cloudflare().and_then(Error::api).map(|f| f.code()),
+            crate::cloudflare::cause(&err)
+                .and_then(Error::api)
+                .map(|f| f.code()),
             Some(81058)
         );
         assert_eq!(
@@ -301,7 +303,7 @@ mod tests {
             source: None,
         }
         .with_source(std::io::Error::other("disk"));
-        assert!(io.cloudflare().is_none());
+        assert!(crate::cloudflare::cause(&io).is_none());
         assert_eq!(io.to_string(), "m");
     }
 }

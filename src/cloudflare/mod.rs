@@ -43,6 +43,11 @@ use wire::{Envelope, ResultInfo};
 /// The real API.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
+/// The Cloudflare error a provider failure was explained from, when it came from Cloudflare.
+pub fn cause(err: &crate::provider::Error) -> Option<&Error> {
+    std::error::Error::source(err)?.downcast_ref()
+}
+
 /// Timeouts, retries and concurrency. `Default` suits the real API; tests shorten them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientOptions {
