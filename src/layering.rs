@@ -47,7 +47,8 @@ fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let path = entry.path();
         let name = entry.file_name();
         // Test modules may reach anywhere.
-        if name == "tests" || name == "tests.rs" || name == "test_support.rs" {
+        let name = name.to_string_lossy();
+        if name == "tests" || name.ends_with("tests.rs") || name == "test_support.rs" {
             continue;
         }
         if path.is_dir() {

@@ -1,0 +1,174 @@
+//! Unit tests of `github::event`.
+
+use super::*;
+use std::collections::HashMap;
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/github/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn context(vars: &[(&str, &str)]) -> Result<Context, ContextError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Context::from_vars(|k| map.get(k).cloned())
+}
+
+fn event(event_name: &str, file: &str) -> Event {
+    let path = fixture(file);
+    context(&[
+        ("GITHUB_EVENT_NAME", event_name),
+        ("GITHUB_EVENT_PATH", &path),
+    ])
+    .unwrap_or_else(|e| panic!("{file}: {e}"))
+    .event
+}
+
+#[test]
+fn every_recorded_payload_parses() {
+    let dir = fixture("");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+        let name = file.split('.').next().unwrap_or("");
+        let ev = event(name, file);
+        assert_eq!(ev.name.as_str(), name, "{file}");
+        assert!(ev.default_branch.is_some(), "{file}: default branch");
+        if name == "pull_request" {
+            assert!(ev.pull_request.is_some(), "{file}: PR number");
+        }
+        count += 1;
+    }
+    assert_eq!(count, 12, "every fixture in {dir} was read");
+}
+
+#[test]
+fn pull_request_fields() {
+    let ev = event("pull_request", "pull_request.opened.json");
+    let pr = ev.pull_request.expect("pr");
+    assert_eq!(pr.number, 2);
+    assert!(!pr.from_fork);
+    assert_eq!(pr.base_ref.as_deref(), Some("master"));
+    assert_eq!(ev.default_branch.as_deref(), Some("master"));
+}
+
+#[test]
+fn fork_pull_request_is_detected() {
+    let ev = event("pull_request", "pull_request.opened.from-fork.json");
+    let pr = ev.pull_request.expect("pr");
+    assert_eq!(pr.number, 19621);
+    assert!(pr.from_fork);
+    assert_eq!(ev.default_branch.as_deref(), Some("main"));
+}
+
+#[test]
+fn push_to_default_branch_uses_the_payload_default_branch() {
+    let main = event("push", "push.main.json");
+    assert!(main.on_default_branch());
+    let master = event("push", "push.master.squash-merge.json");
+    assert_eq!(master.default_branch.as_deref(), Some("master"));
+    assert!(master.on_default_branch());
+}
+
+#[test]
+fn workflow_dispatch_without_command_input() {
+    let ev = event("workflow_dispatch", "workflow_dispatch.json");
+    assert_eq!(ev.dispatch_command, None);
+    assert_eq!(ev.git_ref.as_deref(), Some("refs/heads/master"));
+    assert!(ev.on_default_branch());
+}
+
+#[test]
+fn workflow_dispatch_command_input_is_read_and_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("event.json");
+    let write = |cmd: &str| {
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"inputs":{{"command":"{cmd}"}},"ref":"refs/heads/dev","repository":{{"default_branch":"main"}}}}"#
+            ),
+        )
+        .expect("write");
+    };
+    let p = path.to_string_lossy().to_string();
+    write("apply");
+    let ctx = context(&[
+        ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+        ("GITHUB_EVENT_PATH", &p),
+    ])
+    .expect("ctx");
+    assert_eq!(ctx.event.dispatch_command, Some(CommandInput::Apply));
+    assert!(!ctx.event.on_default_branch());
+    write("destroy");
+    let err = context(&[
+        ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+        ("GITHUB_EVENT_PATH", &p),
+    ])
+    .expect_err("bad command");
+    assert!(matches!(err, ContextError::BadCommand { .. }), "{err}");
+}
+
+#[test]
+fn bad_boolean_input_names_the_input() {
+    let err = context(&[("INPUT_ALLOW_DELETES", "yes")]).expect_err("yes");
+    assert!(err.to_string().contains("allow-deletes"), "{err}");
+}
+
+#[test]
+fn environment_defaults_and_tokens() {
+    let ctx = context(&[
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_REPOSITORY", "octo/hello"),
+        ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
+        ("GITHUB_RUN_ID", "42"),
+        ("GITHUB_TOKEN", "ghs_secret"),
+        ("CLOUDFLARE_API_TOKEN", ""),
+        ("INPUT_MANIFEST", "dns/a.yaml\n\n  dns/b.yaml  \n"),
+        ("INPUT_COMMAND", "plan"),
+    ])
+    .expect("ctx");
+    assert!(ctx.in_actions);
+    assert_eq!(ctx.api_url, "https://ghe.example.com/api/v3");
+    assert_eq!(
+        ctx.run_url().as_deref(),
+        Some("https://github.com/octo/hello/actions/runs/42")
+    );
+    assert_eq!(ctx.inputs.manifests, ["dns/a.yaml", "dns/b.yaml"]);
+    assert_eq!(ctx.inputs.command, CommandInput::Plan);
+    assert!(ctx.github_token.is_none(), "tokens come from run::Settings");
+
+    let bare = context(&[]).expect("bare");
+    assert_eq!(bare.api_url, DEFAULT_API_URL);
+    assert_eq!(bare.inputs, Inputs::default());
+    assert!(!bare.in_actions);
+    assert_eq!(bare.event.name, EventName::Other(String::new()));
+}
+
+#[test]
+fn unreadable_payload_is_reported_with_its_path() {
+    let err = context(&[("GITHUB_EVENT_PATH", "/nonexistent/event.json")]).expect_err("x");
+    assert!(err.to_string().contains("/nonexistent/event.json"), "{err}");
+}
+
+#[test]
+fn repo_parse() {
+    assert_eq!(
+        Repo::parse("o/r"),
+        Some(Repo {
+            owner: "o".into(),
+            name: "r".into()
+        })
+    );
+    assert_eq!(Repo::parse("o"), None);
+    assert_eq!(Repo::parse("/r"), None);
+    assert_eq!(Repo::parse("o/r/x"), None);
+}
