@@ -33,6 +33,26 @@ pub struct ZoneReport {
 }
 
 impl ZoneReport {
+    fn new(zone: &str) -> ZoneReport {
+        ZoneReport {
+            zone: zone.to_string(),
+            created: 0,
+            updated: 0,
+            deleted: 0,
+            batches: 0,
+            replans: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// Counts a batch that landed.
+    fn landed(&mut self, batch: &provider::Batch) {
+        self.batches += 1;
+        self.deleted += batch.deletes.len();
+        self.updated += batch.puts.len();
+        self.created += batch.posts.len();
+    }
+
     /// The one line `apply` (and the action's log) prints for a zone.
     pub fn line(&self, fingerprint: Option<&str>) -> String {
         let plan = fingerprint
@@ -78,15 +98,7 @@ pub async fn apply_zone<P: Provider>(
     progress: Progress<'_>,
 ) -> Result<ZoneReport, ApplyError> {
     let started = Instant::now();
-    let mut report = ZoneReport {
-        zone: zone.name.clone(),
-        created: 0,
-        updated: 0,
-        deleted: 0,
-        batches: 0,
-        replans: 0,
-        elapsed: Duration::ZERO,
-    };
+    let mut report = ZoneReport::new(&zone.name);
     let mut current = initial;
     'replan: loop {
         let batches = plan::to_batches(&current, zone.batch_limit);
@@ -108,10 +120,7 @@ pub async fn apply_zone<P: Provider>(
             }
             match provider.batch(zone, batch).await {
                 Ok(()) => {
-                    report.batches += 1;
-                    report.deleted += batch.deletes.len();
-                    report.updated += batch.puts.len();
-                    report.created += batch.posts.len();
+                    report.landed(batch);
                     done += batch.len();
                 }
                 Err(provider::Error::UnknownOutcome { message, .. })
@@ -160,7 +169,17 @@ pub async fn apply_zone<P: Provider>(
         break;
     }
 
-    // Verify: a fresh read must plan to nothing.
+    verify(provider, desired, zone).await?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// After applying: a fresh read of the zone must plan to nothing.
+async fn verify<P: Provider>(
+    provider: &P,
+    desired: &Desired,
+    zone: &Zone,
+) -> Result<(), ApplyError> {
     let after = replan(provider, desired, zone)
         .await
         .map_err(|error| ApplyError {
@@ -187,8 +206,7 @@ pub async fn apply_zone<P: Provider>(
             landed: "every chunk landed".into(),
         });
     }
-    report.elapsed = started.elapsed();
-    Ok(report)
+    Ok(())
 }
 
 /// Re-reads the zone and plans again.
