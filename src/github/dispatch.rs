@@ -79,50 +79,60 @@ pub fn decide(event: &Event, facts: Facts) -> Decision {
         }
         (command, _) => command,
     };
-    let summary_or = |report: Report| {
-        if facts.comment {
-            report
-        } else {
-            Report::SummaryOnly
-        }
-    };
-
     if event.name.is_pull_request() {
-        let pr = event.pull_request.as_ref();
-        if requested == CommandInput::Apply {
-            return Decision::Refuse {
-                reason: format!(
-                    "apply is refused on `{}`: a pull request only previews the change",
-                    event.name.as_str()
-                ),
-                help: "apply runs on push to the default branch after merge, or from workflow_dispatch on the default branch; remove `command: apply` from the pull request job".into(),
-            };
-        }
-        // A fork PR on `pull_request` has a read-only token: a comment would fail with 403.
-        let can_comment =
-            !(event.name == EventName::PullRequest && pr.is_some_and(|p| p.from_fork));
-        let report = match pr {
-            Some(p) if can_comment => summary_or(Report::StickyComment { pr: p.number }),
-            _ => Report::SummaryOnly,
-        };
-        if requested == CommandInput::Validate {
-            return run(Step::Validate, report, None);
-        }
-        if !facts.has_cloudflare_token {
-            let notice = if pr.is_some_and(|p| p.from_fork) {
-                FORK_NOTICE
-            } else {
-                NO_TOKEN_NOTICE
-            };
-            return run(Step::Validate, report, Some(notice.to_string()));
-        }
-        let notice = pr.is_none().then(|| {
-            "the event payload names no pull request, so the preview goes to the step summary only"
-                .to_string()
-        });
-        return run(Step::Plan, report, notice);
+        pull_request(event, &facts, requested)
+    } else {
+        branch(event, &facts, requested)
     }
+}
 
+/// The report, unless the `comment` input turned comments off.
+fn summary_or(facts: &Facts, report: Report) -> Report {
+    if facts.comment {
+        report
+    } else {
+        Report::SummaryOnly
+    }
+}
+
+/// `pull_request` and `pull_request_target`: preview only, never apply.
+fn pull_request(event: &Event, facts: &Facts, requested: CommandInput) -> Decision {
+    let pr = event.pull_request.as_ref();
+    if requested == CommandInput::Apply {
+        return Decision::Refuse {
+            reason: format!(
+                "apply is refused on `{}`: a pull request only previews the change",
+                event.name.as_str()
+            ),
+            help: "apply runs on push to the default branch after merge, or from workflow_dispatch on the default branch; remove `command: apply` from the pull request job".into(),
+        };
+    }
+    // A fork PR on `pull_request` has a read-only token: a comment would fail with 403.
+    let can_comment = !(event.name == EventName::PullRequest && pr.is_some_and(|p| p.from_fork));
+    let report = match pr {
+        Some(p) if can_comment => summary_or(facts, Report::StickyComment { pr: p.number }),
+        _ => Report::SummaryOnly,
+    };
+    if requested == CommandInput::Validate {
+        return run(Step::Validate, report, None);
+    }
+    if !facts.has_cloudflare_token {
+        let notice = if pr.is_some_and(|p| p.from_fork) {
+            FORK_NOTICE
+        } else {
+            NO_TOKEN_NOTICE
+        };
+        return run(Step::Validate, report, Some(notice.to_string()));
+    }
+    let notice = pr.is_none().then(|| {
+        "the event payload names no pull request, so the preview goes to the step summary only"
+            .to_string()
+    });
+    run(Step::Plan, report, notice)
+}
+
+/// Push, workflow_dispatch, schedule and anything else: apply only on the default branch.
+fn branch(event: &Event, facts: &Facts, requested: CommandInput) -> Decision {
     let on_default = event.on_default_branch();
     let branch = event
         .git_ref
@@ -158,7 +168,7 @@ pub fn decide(event: &Event, facts: Facts) -> Decision {
                 };
             }
             let report = if event.name == EventName::Push {
-                summary_or(Report::MergedPulls)
+                summary_or(facts, Report::MergedPulls)
             } else {
                 Report::SummaryOnly
             };
@@ -168,7 +178,9 @@ pub fn decide(event: &Event, facts: Facts) -> Decision {
     }
 
     match &event.name {
-        EventName::Push if on_default => run(Step::Apply, summary_or(Report::MergedPulls), None),
+        EventName::Push if on_default => {
+            run(Step::Apply, summary_or(facts, Report::MergedPulls), None)
+        }
         EventName::Push => run(
             Step::Plan,
             Report::SummaryOnly,
