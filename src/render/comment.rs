@@ -143,6 +143,14 @@ pub fn append_notice(body: &mut String, notice: Option<&str>) {
     }
 }
 
+/// The footer line linking the workflow run, when there is one (every body ends with it).
+pub fn run_link(run_url: Option<&str>) -> String {
+    match run_url {
+        Some(url) => format!("{RUN_LINK}{url})\n"),
+        None => String::new(),
+    }
+}
+
 /// One manifest in the offline validation result.
 pub struct Validated<'a> {
     /// The manifest path as the reader knows it (relative to the workspace).
@@ -166,8 +174,8 @@ pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
         );
     }
     body.push_str("\nOnly offline validation ran; no DNS preview was computed.\n");
-    if let Some(url) = run_url {
-        let _ = write!(body, "\n[Workflow run]({url})\n");
+    if run_url.is_some() {
+        let _ = write!(body, "\n{}", run_link(run_url));
     }
     body
 }
@@ -214,8 +222,8 @@ pub fn applied(
         }
     }
     let _ = writeln!(body, "Plan fingerprint: `{fingerprint}`");
-    if let Some(url) = run_url {
-        let _ = write!(body, "\n[Workflow run]({url})\n");
+    if run_url.is_some() {
+        let _ = write!(body, "\n{}", run_link(run_url));
     }
     body
 }

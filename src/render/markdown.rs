@@ -48,10 +48,7 @@ impl Context {
     }
 
     fn footer(&self) -> String {
-        match &self.run_url {
-            Some(url) => format!("[Workflow run]({url})\n"),
-            None => String::new(),
-        }
+        super::comment::run_link(self.run_url.as_deref())
     }
 }
 

@@ -138,8 +138,7 @@ pub async fn probe(outcome: &mut Outcome, options: &ProbeOptions) {
         .flat_map(|z| health::endpoints_to_probe(z.desired, z.plan))
         .collect();
     if !endpoints.is_empty() {
-        let probes = health::probe_all(&endpoints, options).await;
-        outcome.probes = probes;
+        outcome.probes = health::probe_all(&endpoints, options).await;
     }
 }
 

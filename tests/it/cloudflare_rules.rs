@@ -27,7 +27,8 @@ fn client(cf: &CloudflareServer) -> Client {
     .expect("client")
 }
 
-fn rec(kind: &str, name: &str, content: &str, proxied: bool, ttl: u32) -> NewRecord {
+/// A record to write (also the rules agreement table's).
+pub(crate) fn rec(kind: &str, name: &str, content: &str, proxied: bool, ttl: u32) -> NewRecord {
     NewRecord {
         name: name.into(),
         kind: kind.into(),

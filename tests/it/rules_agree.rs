@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use super::cloudflare_rules::rec;
 use crate::support::cloudflare::{CloudflareServer, Plan};
 use edgeplan::cloudflare::{Client, ClientOptions, Error as ApiError};
 use edgeplan::plan::{Record, Zone};
@@ -58,17 +59,6 @@ struct Row {
 }
 
 const CNAME_TXT: &str = "Cloudflare documents CNAME exclusivity with A, AAAA and CNAME (81053/81054) and is silent on other types; the sandbox refuses any other record at a CNAME's name, as RFC 1034 does";
-
-fn rec(kind: &str, name: &str, content: &str, proxied: bool, ttl: u32) -> NewRecord {
-    NewRecord {
-        name: name.into(),
-        kind: kind.into(),
-        content: content.into(),
-        proxied,
-        ttl,
-        comment: None,
-    }
-}
 
 fn cname(name: &str, target: &str) -> NewRecord {
     rec("CNAME", name, target, true, 1)
