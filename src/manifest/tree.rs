@@ -7,7 +7,8 @@
 //! only when, there is something to report.
 //!
 //! The builder is iterative (no recursion on input depth) and refuses what could hurt: nesting
-//! deeper than [`MAX_DEPTH`], and alias expansion past [`MAX_NODES`] (the "billion laughs" bomb).
+//! deeper than [`MAX_DEPTH`], and alias expansion past [`MAX_NODES`] nodes or [`MAX_BYTES`] bytes
+//! of text (the "billion laughs" bomb, and one long string repeated by many aliases).
 //! Aliases share the anchored node through `Rc`, so expansion costs nothing until it is counted.
 
 use std::collections::HashMap;
@@ -20,6 +21,27 @@ pub const MAX_DEPTH: usize = 64;
 /// Most nodes a document may hold once aliases are expanded. A 10,000-endpoint manifest with every
 /// key set is about 160,000 nodes; an alias bomb is billions.
 pub const MAX_NODES: usize = 2_000_000;
+/// Most bytes of scalar text a document may hold once aliases are expanded. A 10,000-endpoint
+/// manifest is about 1 MiB; an alias to a long string repeated many times is gigabytes.
+pub const MAX_BYTES: usize = 16 << 20;
+
+/// The expanded size of a subtree: nodes and bytes of scalar text, aliases counted each time.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Size {
+    const ONE: Size = Size { nodes: 1, bytes: 0 };
+
+    fn plus(self, other: Size) -> Size {
+        Size {
+            nodes: self.nodes.saturating_add(other.nodes),
+            bytes: self.bytes.saturating_add(other.bytes),
+        }
+    }
+}
 
 /// 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,8 +63,8 @@ impl Pos {
 pub struct Node {
     pub pos: Pos,
     pub kind: Kind,
-    /// Nodes in this subtree, aliases expanded; used for the expansion budget.
-    size: usize,
+    /// This subtree's size, aliases expanded; used for the expansion budget.
+    size: Size,
 }
 
 #[derive(Debug)]
@@ -209,23 +231,65 @@ enum Frame {
         pos: Pos,
         anchor: usize,
         items: Vec<Rc<Node>>,
-        size: usize,
+        size: Size,
     },
     Map {
         pos: Pos,
         anchor: usize,
         entries: Vec<(Rc<Node>, Rc<Node>)>,
         key: Option<Rc<Node>>,
-        size: usize,
+        size: Size,
     },
+}
+
+impl Frame {
+    /// The finished collection and its anchor (0 for none).
+    fn close(self) -> (Node, usize) {
+        match self {
+            Frame::Seq {
+                pos,
+                anchor,
+                items,
+                size,
+            } => (
+                Node {
+                    pos,
+                    kind: Kind::Seq(items),
+                    size,
+                },
+                anchor,
+            ),
+            Frame::Map {
+                pos,
+                anchor,
+                entries,
+                size,
+                ..
+            } => (
+                Node {
+                    pos,
+                    kind: Kind::Map(entries),
+                    size,
+                },
+                anchor,
+            ),
+        }
+    }
+}
+
+/// Builds the tree from the parser's events: open collections on a stack, anchors by id, and the
+/// running expanded size of the document.
+#[derive(Default)]
+struct Builder {
+    anchors: HashMap<usize, Rc<Node>>,
+    stack: Vec<Frame>,
+    root: Option<Rc<Node>>,
+    total: Size,
 }
 
 /// Parses `text` into one located document.
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
-    let mut anchors: HashMap<usize, Rc<Node>> = HashMap::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut root: Option<Rc<Node>> = None;
-    let mut total = 0usize;
+    let mut builder = Builder::default();
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let pos = Pos {
@@ -235,8 +299,23 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
             syntax(text, pos, e.info())
         })?;
         let pos = Pos::of(&span);
-        let node = match event {
-            Event::DocumentStart(_) if root.is_some() => {
+        if let Some((node, cost)) = builder.node(event, pos)? {
+            builder.attach(node, cost, pos)?;
+        }
+    }
+    Ok(match builder.root {
+        Some(node) => Document::Root(node),
+        None => Document::Empty,
+    })
+}
+
+impl Builder {
+    /// The node an event completes, if it completes one, and what it adds to the document's
+    /// expanded size: a scalar or an alias its whole size, a collection only itself (its children
+    /// were counted as they came).
+    fn node(&mut self, event: Event, pos: Pos) -> Result<Option<(Rc<Node>, Size)>, SyntaxError> {
+        let (node, anchor) = match event {
+            Event::DocumentStart(_) if self.root.is_some() => {
                 return Err(SyntaxError {
                     pos,
                     message:
@@ -246,143 +325,118 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
                 });
             }
             Event::Scalar(value, style, anchor, tag) => {
-                let node = Rc::new(Node {
-                    pos,
-                    kind: Kind::Scalar {
-                        value: value.into_owned(),
-                        plain: style == ScalarStyle::Plain,
-                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
-                    },
-                    size: 1,
-                });
-                if anchor > 0 {
-                    anchors.insert(anchor, Rc::clone(&node));
-                }
-                node
+                let size = Size {
+                    nodes: 1,
+                    bytes: value.len(),
+                };
+                let kind = Kind::Scalar {
+                    value: value.into_owned(),
+                    plain: style == ScalarStyle::Plain,
+                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                };
+                (Node { pos, kind, size }, anchor)
             }
             Event::Alias(id) => {
-                let Some(node) = anchors.get(&id) else {
-                    return Err(SyntaxError {
+                return match self.anchors.get(&id) {
+                    Some(node) => Ok(Some((Rc::clone(node), node.size))),
+                    None => Err(SyntaxError {
                         pos,
                         message: "this alias names an anchor that is not defined before it".into(),
                         help: Some(
                             "a value starting with `*` is an alias in YAML; quote it (`name: \"*.models\"`) if you meant a wildcard name"
                                 .into(),
                         ),
-                    });
+                    }),
                 };
-                Rc::clone(node)
             }
             Event::SequenceStart(anchor, _) => {
-                push(
-                    &mut stack,
+                let items = Vec::new();
+                let size = Size::ONE;
+                self.open(
                     pos,
-                    Frame::Seq {
-                        pos,
-                        anchor,
-                        items: Vec::new(),
-                        size: 1,
-                    },
-                )?;
-                continue;
-            }
-            Event::MappingStart(anchor, _) => {
-                let frame = Frame::Map {
-                    pos,
-                    anchor,
-                    entries: Vec::new(),
-                    key: None,
-                    size: 1,
-                };
-                push(&mut stack, pos, frame)?;
-                continue;
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = stack.pop() else { continue };
-                let (node, anchor) = match frame {
                     Frame::Seq {
                         pos,
                         anchor,
                         items,
                         size,
-                    } => (
-                        Node {
-                            pos,
-                            kind: Kind::Seq(items),
-                            size,
-                        },
-                        anchor,
-                    ),
+                    },
+                )?;
+                return Ok(None);
+            }
+            Event::MappingStart(anchor, _) => {
+                let (entries, key, size) = (Vec::new(), None, Size::ONE);
+                self.open(
+                    pos,
                     Frame::Map {
                         pos,
                         anchor,
                         entries,
+                        key,
                         size,
-                        ..
-                    } => (
-                        Node {
-                            pos,
-                            kind: Kind::Map(entries),
-                            size,
-                        },
-                        anchor,
-                    ),
-                };
-                let node = Rc::new(node);
-                if anchor > 0 {
-                    anchors.insert(anchor, Rc::clone(&node));
-                }
-                node
+                    },
+                )?;
+                return Ok(None);
             }
-            _ => continue,
+            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
+                Some(frame) => frame.close(),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
         };
-        // NOTE: budget by the expanded size, so an alias to a big anchor costs its size each time.
-        total = total.saturating_add(node.size);
-        if total > MAX_NODES {
+        let cost = match node.kind {
+            Kind::Scalar { .. } => node.size,
+            Kind::Seq(_) | Kind::Map(_) => Size::ONE,
+        };
+        let node = Rc::new(node);
+        if anchor > 0 {
+            self.anchors.insert(anchor, Rc::clone(&node));
+        }
+        Ok(Some((node, cost)))
+    }
+
+    fn open(&mut self, pos: Pos, frame: Frame) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(SyntaxError {
+                pos,
+                message: format!("values nested deeper than {MAX_DEPTH} levels; refused"),
+                help: Some("a manifest needs four levels at most".into()),
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Adds a finished node to the collection being built, counting its cost against the budget:
+    /// an alias to a big anchor costs its whole size each time it is used.
+    fn attach(&mut self, node: Rc<Node>, cost: Size, pos: Pos) -> Result<(), SyntaxError> {
+        self.total = self.total.plus(cost);
+        if self.total.nodes > MAX_NODES || self.total.bytes > MAX_BYTES {
             return Err(SyntaxError {
                 pos,
                 message: format!(
-                    "aliases expand this document past {MAX_NODES} values (an alias bomb?); refused"
+                    "aliases expand this document past {MAX_NODES} values or {} MiB of text (an alias bomb?); refused",
+                    MAX_BYTES >> 20
                 ),
                 help: Some("write the values out, or use fewer nested aliases".into()),
             });
         }
-        attach(&mut stack, &mut root, node);
-    }
-    Ok(match root {
-        Some(node) => Document::Root(node),
-        None => Document::Empty,
-    })
-}
-
-fn push(stack: &mut Vec<Frame>, pos: Pos, frame: Frame) -> Result<(), SyntaxError> {
-    if stack.len() >= MAX_DEPTH {
-        return Err(SyntaxError {
-            pos,
-            message: format!("values nested deeper than {MAX_DEPTH} levels; refused"),
-            help: Some("a manifest needs four levels at most".into()),
-        });
-    }
-    stack.push(frame);
-    Ok(())
-}
-
-fn attach(stack: &mut [Frame], root: &mut Option<Rc<Node>>, node: Rc<Node>) {
-    match stack.last_mut() {
-        None => *root = Some(node),
-        Some(Frame::Seq { items, size, .. }) => {
-            *size = size.saturating_add(node.size);
-            items.push(node);
-        }
-        Some(Frame::Map {
-            entries, key, size, ..
-        }) => {
-            *size = size.saturating_add(node.size);
-            match key.take() {
-                None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, size, .. }) => {
+                *size = size.plus(node.size);
+                items.push(node);
+            }
+            Some(Frame::Map {
+                entries, key, size, ..
+            }) => {
+                *size = size.plus(node.size);
+                match key.take() {
+                    None => *key = Some(node),
+                    Some(k) => entries.push((k, node)),
+                }
             }
         }
+        Ok(())
     }
 }
 
@@ -440,6 +494,19 @@ mod tests {
         let err = parse(&text).err().expect("refused");
         assert!(err.message.contains("alias"), "{}", err.message);
         assert!(started.elapsed().as_millis() < 500);
+    }
+
+    #[test]
+    fn one_long_string_behind_many_aliases_is_refused() {
+        // Few nodes, many bytes: 200 aliases of a 100,000-character string are 20 MB of text.
+        let mut text = format!("x: &x \"{}\"\nys:\n", "a".repeat(100_000));
+        text.push_str(&"  - *x\n".repeat(200));
+        let err = parse(&text).err().expect("refused");
+        assert!(err.message.contains("MiB of text"), "{}", err.message);
+        // The same with a few aliases is an ordinary document.
+        let mut text = format!("x: &x \"{}\"\nys:\n", "a".repeat(100_000));
+        text.push_str(&"  - *x\n".repeat(100));
+        assert!(parse(&text).is_ok());
     }
 
     #[test]
