@@ -66,7 +66,6 @@ fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<Str
 }
 
 fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
-    let before = issues.len();
     if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
         issue(
             issues,
@@ -80,93 +79,77 @@ fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Vec<Issue>) -> O
         return None;
     }
     match shape {
-        Shape::Map(fields) => return map(node, fields, path, issues),
-        Shape::Seq(item) => match &node.kind {
-            Kind::Seq(items) => {
-                let mut kept = Vec::with_capacity(items.len());
-                for (i, child) in items.iter().enumerate() {
-                    kept.extend(walk(child, item, &At::Index(path, i), issues));
-                }
-                // Children only change when they had problems: a clean list is shared as is.
-                return Some(if issues.len() == before {
-                    Rc::clone(node)
-                } else {
-                    node.rebuilt(Kind::Seq(kept))
-                });
-            }
-            _ => issue(
-                issues,
-                node.pos,
-                format!("{} must be a list, found {}", path.named(), node.describe()),
-                format!("write one `- name: ...` entry per line under `{path}:`, or `{path}: []`"),
-            ),
-        },
-        Shape::Str => {
-            if !matches!(node.kind, Kind::Scalar { .. }) || node.is_null() {
-                issue(
-                    issues,
-                    node.pos,
-                    format!(
-                        "{} must be a string, found {}",
-                        path.named(),
-                        node.describe()
-                    ),
-                    "write the value on the same line as the key",
-                );
-            }
-        }
-        Shape::Bool => {
-            if !matches!(&node.kind, Kind::Scalar { value, plain: true, .. } if matches!(core_type(value), Core::Bool(_)))
-            {
-                issue(
-                    issues,
-                    node.pos,
-                    format!(
-                        "{}: expected a boolean, found {}",
-                        path.named(),
-                        node.describe()
-                    ),
-                    "write true or false, without quotes",
-                );
-            }
-        }
-        Shape::Int => {
-            if !matches!(&node.kind, Kind::Scalar { value, plain: true, .. } if matches!(core_type(value), Core::Int(_)))
-            {
-                issue(
-                    issues,
-                    node.pos,
-                    format!(
-                        "{}: expected a whole number, found {}",
-                        path.named(),
-                        node.describe()
-                    ),
-                    "write a number without quotes, such as `version: 1`",
-                );
-            }
-        }
-        Shape::Ttl => {
-            let ok = match &node.kind {
-                Kind::Scalar { value, plain, .. } => {
-                    value == "auto" || (*plain && matches!(core_type(value), Core::Int(_)))
-                }
-                _ => false,
-            };
-            if !ok {
-                issue(
-                    issues,
-                    node.pos,
-                    format!(
-                        "{}: expected `auto` or a number of seconds, found {}",
-                        path.named(),
-                        node.describe()
-                    ),
-                    "write `ttl: auto`, or a number from 60 to 86400 without quotes on an unproxied endpoint",
-                );
-            }
+        Shape::Map(fields) => map(node, fields, path, issues),
+        Shape::Seq(item) => seq(node, item, path, issues),
+        scalar if fits(node, scalar) => Some(Rc::clone(node)),
+        scalar => {
+            let (message, help) = misfit(node, scalar, path);
+            issue(issues, node.pos, message, help);
+            None
         }
     }
-    (issues.len() == before).then(|| Rc::clone(node))
+}
+
+fn seq(node: &Rc<Node>, item: &Shape, path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+    let Kind::Seq(items) = &node.kind else {
+        issue(
+            issues,
+            node.pos,
+            format!("{} must be a list, found {}", path.named(), node.describe()),
+            format!("write one `- name: ...` entry per line under `{path}:`, or `{path}: []`"),
+        );
+        return None;
+    };
+    let before = issues.len();
+    let mut kept = Vec::with_capacity(items.len());
+    for (i, child) in items.iter().enumerate() {
+        kept.extend(walk(child, item, &At::Index(path, i), issues));
+    }
+    // Children only change when they had problems: a clean list is shared as is.
+    Some(if issues.len() == before {
+        Rc::clone(node)
+    } else {
+        node.rebuilt(Kind::Seq(kept))
+    })
+}
+
+/// Whether a value has the scalar shape its key wants.
+fn fits(node: &Node, shape: &Shape) -> bool {
+    let Kind::Scalar { value, plain, .. } = &node.kind else {
+        return false;
+    };
+    let core = if *plain { Some(core_type(value)) } else { None };
+    match shape {
+        Shape::Str => !node.is_null(),
+        Shape::Bool => matches!(core, Some(Core::Bool(_))),
+        Shape::Int => matches!(core, Some(Core::Int(_))),
+        Shape::Ttl => value == "auto" || matches!(core, Some(Core::Int(_))),
+        Shape::Map(_) | Shape::Seq(_) => false,
+    }
+}
+
+/// The message and the help for a value that does not fit its scalar shape (formatted only when
+/// there is something to report).
+fn misfit(node: &Node, shape: &Shape, path: &At) -> (String, &'static str) {
+    let (at, found) = (path.named(), node.describe());
+    match shape {
+        Shape::Bool => (
+            format!("{at}: expected a boolean, found {found}"),
+            "write true or false, without quotes",
+        ),
+        Shape::Int => (
+            format!("{at}: expected a whole number, found {found}"),
+            "write a number without quotes, such as `version: 1`",
+        ),
+        Shape::Ttl => (
+            format!("{at}: expected `auto` or a number of seconds, found {found}"),
+            "write `ttl: auto`, or a number from 60 to 86400 without quotes on an unproxied endpoint",
+        ),
+        Shape::Str | Shape::Map(_) | Shape::Seq(_) => (
+            format!("{at} must be a string, found {found}"),
+            "write the value on the same line as the key",
+        ),
+    }
 }
 
 fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
@@ -197,92 +180,25 @@ fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Vec<Issue>) -> O
     let mut kept = Vec::with_capacity(entries.len());
     let mut failed = false;
     for (key, value) in entries {
-        let Some(name) = scalar_key(key) else {
-            issue(
-                issues,
-                key.pos,
-                format!(
-                    "keys in {} must be plain words, found {}",
-                    path.named(),
-                    key.describe()
-                ),
-                format!("valid keys: {}", names(fields)),
-            );
+        let Some(name) = known_key(key, &seen, fields, path, issues) else {
             continue;
         };
-        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-            issue(
-                issues,
-                key.pos,
-                format!("duplicate key `{name}` (first at line {})", first.line),
-                "keep one of them",
-            );
+        seen.push((name, key.pos));
+        let Some(field) = fields.iter().find(|f| f.name == name) else {
+            continue;
+        };
+        // No value: an optional key keeps its default (as serde reads it); a required one is
+        // reported once, below.
+        if value.is_null() {
+            kept.push((Rc::clone(key), Rc::clone(value)));
             continue;
         }
-        seen.push((name, key.pos));
-        let child = At::Key(path, name);
-        match fields.iter().find(|f| f.name == name) {
-            Some(field) => {
-                // No value: an optional key keeps its default (as serde reads it); a required
-                // one is reported once, below.
-                if value.is_null() {
-                    kept.push((Rc::clone(key), Rc::clone(value)));
-                } else {
-                    match walk(value, field.shape, &child, issues) {
-                        Some(v) => kept.push((Rc::clone(key), v)),
-                        None => failed |= field.required(),
-                    }
-                }
-            }
-            None if name == "<<" => issue(
-                issues,
-                key.pos,
-                format!(
-                    "YAML merge keys (`<<`) are not supported in {}",
-                    path.named()
-                ),
-                "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
-            ),
-            None => {
-                let message = match nearest(name, fields) {
-                    Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),
-                    None => format!("unknown field `{name}` in {}", path.named()),
-                };
-                issue(
-                    issues,
-                    key.pos,
-                    message,
-                    format!("valid keys here: {}", names(fields)),
-                );
-            }
+        match walk(value, field.shape, &At::Key(path, name), issues) {
+            Some(v) => kept.push((Rc::clone(key), v)),
+            None => failed |= field.required(),
         }
     }
-    for field in fields.iter().filter(|f| f.required()) {
-        match seen.iter().find(|(n, _)| *n == field.name) {
-            None => {
-                failed = true;
-                issue(
-                    issues,
-                    node.pos,
-                    format!("missing required key `{}` in {}", field.name, path.named()),
-                    missing_help(field),
-                );
-            }
-            Some(_) => {
-                if let Some((_, v)) = node.get(field.name)
-                    && v.is_null()
-                {
-                    failed = true;
-                    issue(
-                        issues,
-                        v.pos,
-                        format!("`{}` has no value", At::Key(path, field.name)),
-                        missing_help(field),
-                    );
-                }
-            }
-        }
-    }
+    failed |= missing(node, fields, &seen, path, issues);
     if failed {
         None
     } else if issues.len() == before {
@@ -290,6 +206,98 @@ fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Vec<Issue>) -> O
     } else {
         Some(node.rebuilt(Kind::Map(kept)))
     }
+}
+
+/// The key's name when it is a plain word seen for the first time; reports it otherwise, and
+/// reports a name the table does not know (returning it, so that it counts as seen).
+fn known_key<'n>(
+    key: &'n Rc<Node>,
+    seen: &[(&str, Pos)],
+    fields: &[Key],
+    path: &At,
+    issues: &mut Vec<Issue>,
+) -> Option<&'n str> {
+    let Some(name) = scalar_key(key) else {
+        issue(
+            issues,
+            key.pos,
+            format!(
+                "keys in {} must be plain words, found {}",
+                path.named(),
+                key.describe()
+            ),
+            format!("valid keys: {}", names(fields)),
+        );
+        return None;
+    };
+    if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+        issue(
+            issues,
+            key.pos,
+            format!("duplicate key `{name}` (first at line {})", first.line),
+            "keep one of them",
+        );
+        return None;
+    }
+    if fields.iter().any(|f| f.name == name) {
+        return Some(name);
+    }
+    if name == "<<" {
+        issue(
+            issues,
+            key.pos,
+            format!(
+                "YAML merge keys (`<<`) are not supported in {}",
+                path.named()
+            ),
+            "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
+        );
+    } else {
+        let message = match nearest(name, fields) {
+            Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),
+            None => format!("unknown field `{name}` in {}", path.named()),
+        };
+        issue(
+            issues,
+            key.pos,
+            message,
+            format!("valid keys here: {}", names(fields)),
+        );
+    }
+    Some(name)
+}
+
+/// Reports each required key that is absent or has no value; true when there was one.
+fn missing(
+    node: &Node,
+    fields: &[Key],
+    seen: &[(&str, Pos)],
+    path: &At,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let mut failed = false;
+    for field in fields.iter().filter(|f| f.required()) {
+        if !seen.iter().any(|(n, _)| *n == field.name) {
+            failed = true;
+            issue(
+                issues,
+                node.pos,
+                format!("missing required key `{}` in {}", field.name, path.named()),
+                missing_help(field),
+            );
+        } else if let Some((_, v)) = node.get(field.name)
+            && v.is_null()
+        {
+            failed = true;
+            issue(
+                issues,
+                v.pos,
+                format!("`{}` has no value", At::Key(path, field.name)),
+                missing_help(field),
+            );
+        }
+    }
+    failed
 }
 
 fn missing_help(key: &Key) -> &'static str {
