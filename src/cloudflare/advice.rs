@@ -64,10 +64,6 @@ pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Erro
 
 fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
     let what = op.what();
-    let with = |message: String| match &detail {
-        Some(d) => format!("{}. {d}", message.trim_end_matches('.')),
-        None => message,
-    };
     let class = err.class();
     match err {
         Error::UnknownOutcome { method, path, kind } => provider::Error::UnknownOutcome {
@@ -82,80 +78,7 @@ fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error
             help: None,
             source: None,
         },
-        Error::Api(failure) => {
-            let summary = failure.summary();
-            match class {
-                Class::Permission => permission(failure, op, detail),
-                Class::Conflict => provider::Error::Rejected {
-                    message: with(format!("{what}: Cloudflare refused: {summary}")),
-                    help: Some(
-                        "a record already holds the name; run `edgeplan plan` again to see \
-                         the conflict, then remove that record or set `adopt: true` on the \
-                         endpoint"
-                            .to_string(),
-                    ),
-                    source: None,
-                },
-                Class::NotFound => match op {
-                    Op::ZoneById { id, .. } => provider::Error::Rejected {
-                        message: format!("{what}: no zone has id {id} ({summary})"),
-                        help: Some(
-                            "the zone_id in the manifest is stale or wrong; copy it from the \
-                             zone's Overview page or remove it to look the zone up by name"
-                                .to_string(),
-                        ),
-                        source: None,
-                    },
-                    _ => provider::Error::Rejected {
-                        message: with(format!("{what}: a record no longer exists ({summary})")),
-                        help: Some(
-                            "the zone changed since it was read; run the command again to \
-                             re-plan against what is there now"
-                                .to_string(),
-                        ),
-                        source: None,
-                    },
-                },
-                Class::BadIdentifier => provider::Error::Api {
-                    message: format!("{what}: an identifier is malformed ({summary})"),
-                    help: Some(match op {
-                        Op::ZoneById { .. } => "zone_id must be the zone's 32-character hex id \
-                            (from the zone's Overview page), not its name; or remove zone_id"
-                            .to_string(),
-                        _ => "this is a bug in edgeplan; please report it".to_string(),
-                    }),
-                    source: None,
-                },
-                Class::InvalidInput => provider::Error::Rejected {
-                    message: with(format!("{what}: Cloudflare rejected a record: {summary}")),
-                    help: Some(
-                        "`edgeplan validate` should have caught this; fix the endpoint and \
-                         please report the manifest so validation learns the rule"
-                            .to_string(),
-                    ),
-                    source: None,
-                },
-                Class::Quota => provider::Error::Rejected {
-                    message: with(format!("{what}: a Cloudflare quota was reached: {summary}")),
-                    help: Some(if failure.has_code(9300) {
-                        "record tags need a paid plan (at most 20 per record); remove the tags"
-                            .to_string()
-                    } else {
-                        "the zone holds as many records as its plan allows (Free 1,000 or \
-                         200, paid 3,500); delete unused records or upgrade the plan"
-                            .to_string()
-                    }),
-                    source: None,
-                },
-                Class::RateLimit => rate_limited(&what, None),
-                Class::Server => server(&what, failure.status, &summary),
-                Class::Other => provider::Error::Api {
-                    message: with(format!("{what}: Cloudflare refused: {summary}")),
-                    help: None,
-                    source: None,
-                },
-            }
-        }
+        Error::Api(failure) => api_failure(failure, class, op, detail),
         Error::RateLimited { retry_after, .. } => rate_limited(&what, *retry_after),
         Error::Http {
             status, snippet, ..
@@ -178,6 +101,91 @@ fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error
                  (EDGEPLAN_RETRY_BUDGET_MS) was used up"
                     .to_string(),
             ),
+            source: None,
+        },
+    }
+}
+
+/// The provider error for an error Cloudflare answered with, by its class.
+fn api_failure(
+    failure: &super::ApiFailure,
+    class: Class,
+    op: Op<'_>,
+    detail: Option<String>,
+) -> provider::Error {
+    let what = op.what();
+    let with = |message: String| match &detail {
+        Some(d) => format!("{}. {d}", message.trim_end_matches('.')),
+        None => message,
+    };
+    let summary = failure.summary();
+    match class {
+        Class::Permission => permission(failure, op, detail),
+        Class::Conflict => provider::Error::Rejected {
+            message: with(format!("{what}: Cloudflare refused: {summary}")),
+            help: Some(
+                "a record already holds the name; run `edgeplan plan` again to see \
+                 the conflict, then remove that record or set `adopt: true` on the \
+                 endpoint"
+                    .to_string(),
+            ),
+            source: None,
+        },
+        Class::NotFound => match op {
+            Op::ZoneById { id, .. } => provider::Error::Rejected {
+                message: format!("{what}: no zone has id {id} ({summary})"),
+                help: Some(
+                    "the zone_id in the manifest is stale or wrong; copy it from the \
+                     zone's Overview page or remove it to look the zone up by name"
+                        .to_string(),
+                ),
+                source: None,
+            },
+            _ => provider::Error::Rejected {
+                message: with(format!("{what}: a record no longer exists ({summary})")),
+                help: Some(
+                    "the zone changed since it was read; run the command again to \
+                     re-plan against what is there now"
+                        .to_string(),
+                ),
+                source: None,
+            },
+        },
+        Class::BadIdentifier => provider::Error::Api {
+            message: format!("{what}: an identifier is malformed ({summary})"),
+            help: Some(match op {
+                Op::ZoneById { .. } => "zone_id must be the zone's 32-character hex id \
+                    (from the zone's Overview page), not its name; or remove zone_id"
+                    .to_string(),
+                _ => "this is a bug in edgeplan; please report it".to_string(),
+            }),
+            source: None,
+        },
+        Class::InvalidInput => provider::Error::Rejected {
+            message: with(format!("{what}: Cloudflare rejected a record: {summary}")),
+            help: Some(
+                "`edgeplan validate` should have caught this; fix the endpoint and \
+                 please report the manifest so validation learns the rule"
+                    .to_string(),
+            ),
+            source: None,
+        },
+        Class::Quota => provider::Error::Rejected {
+            message: with(format!("{what}: a Cloudflare quota was reached: {summary}")),
+            help: Some(if failure.has_code(9300) {
+                "record tags need a paid plan (at most 20 per record); remove the tags".to_string()
+            } else {
+                "the zone holds as many records as its plan allows (Free 1,000 or \
+                 200, paid 3,500); delete unused records or upgrade the plan"
+                    .to_string()
+            }),
+            source: None,
+        },
+        Class::RateLimit => rate_limited(&what, None),
+        Class::Server => server(&what, failure.status, &summary),
+        Class::Other => provider::Error::Api {
+            message: with(format!("{what}: Cloudflare refused: {summary}")),
+            help: None,
             source: None,
         },
     }

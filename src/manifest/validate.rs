@@ -189,7 +189,33 @@ fn endpoint(
         );
     }
     let proxied = e.proxied.unwrap_or(default_proxied);
-    let ttl = match e.ttl {
+    let ttl = ttl(i, e, proxied, default_ttl, issues);
+    let comment = comment(i, e, owner, issues);
+    let health = e.health.as_deref().and_then(|h| match health(h) {
+        Ok(h) => Some(h),
+        Err((message, help)) => {
+            issues.at(ep(i, "health"), message, help);
+            None
+        }
+    });
+    if issues.0.len() > before {
+        return None;
+    }
+    Some(Endpoint {
+        name: name?,
+        target: target?,
+        proxied,
+        ttl,
+        comment,
+        adopt: e.adopt.unwrap_or(false),
+        health,
+        line,
+    })
+}
+
+/// The endpoint's TTL: 1 (automatic) when proxied or `auto`, else its own or the default.
+fn ttl(i: usize, e: &RawEndpoint, proxied: bool, default_ttl: u32, issues: &mut Issues) -> u32 {
+    match e.ttl {
         Some(RawTtl::Auto) => 1,
         Some(RawTtl::Seconds(n)) if proxied => {
             issues.at(
@@ -211,7 +237,12 @@ fn endpoint(
         // NOTE: a numeric defaults.ttl only applies where the endpoint is DNS-only.
         None if proxied => 1,
         None => default_ttl,
-    };
+    }
+}
+
+/// The endpoint's comment, when it has text: one line, and short enough to fit beside the
+/// ownership marker.
+fn comment(i: usize, e: &RawEndpoint, owner: &str, issues: &mut Issues) -> Option<String> {
     let comment = e
         .comment
         .as_deref()
@@ -239,26 +270,7 @@ fn endpoint(
             }
         }
     }
-    let health = e.health.as_deref().and_then(|h| match health(h) {
-        Ok(h) => Some(h),
-        Err((message, help)) => {
-            issues.at(ep(i, "health"), message, help);
-            None
-        }
-    });
-    if issues.0.len() > before {
-        return None;
-    }
-    Some(Endpoint {
-        name: name?,
-        target: target?,
-        proxied,
-        ttl,
-        comment,
-        adopt: e.adopt.unwrap_or(false),
-        health,
-        line,
-    })
+    comment
 }
 
 /// A path on the target (`/healthz`) or a full URL (`https://...`; `http://` only on loopback, for

@@ -89,117 +89,22 @@ fn position(records: &[Record], id: &str) -> Option<usize> {
     records.iter().position(|r| r.id == id)
 }
 
+/// Why Cloudflare refuses a record: its error code and message.
+type Refusal = (Option<u32>, String);
+
 /// Validates one record on its own and returns it as Cloudflare would store it.
 fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, Error> {
     let name = normalise::name(&new.name);
     let kind = new.kind.trim().to_ascii_uppercase();
-    let what = format!("{place} {kind} {name}");
-    let fail = |code: Option<u32>, msg: String| Err(refused(&what, code, msg));
-
-    if name != zone.name && !name.ends_with(&format!(".{}", zone.name)) {
-        return fail(
-            Some(1004),
-            format!("the name is not inside the zone {}", zone.name),
-        );
-    }
-    if name.len() > 253 || name.split('.').any(|l| l.is_empty() || l.len() > 63) {
-        return fail(
-            Some(1004),
-            "the name has an empty label, a label over 63 characters, or is over 253 characters"
-                .into(),
-        );
-    }
-    if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return fail(Some(1004), format!("`{}` is not a record type", new.kind));
-    }
-    let max = if kind == "TXT" { 2048 } else { 255 };
-    if new.content.is_empty() {
-        return fail(Some(9011), "the content is empty".into());
-    }
-    if new.content.len() > max {
-        return fail(
-            Some(9011),
-            format!(
-                "the content is {} bytes long; a {kind} record holds at most {max}",
-                new.content.len()
-            ),
-        );
-    }
-    let content = match kind.as_str() {
-        "A" if new.content.parse::<Ipv4Addr>().is_err() => {
-            return fail(
-                Some(9005),
-                format!("content `{}` is not an IPv4 address", new.content),
-            );
-        }
-        "AAAA" if new.content.parse::<Ipv6Addr>().is_err() => {
-            return fail(
-                Some(9006),
-                format!("content `{}` is not an IPv6 address", new.content),
-            );
-        }
-        "CNAME" => {
-            let target = normalise::name(&new.content);
-            if target.parse::<Ipv4Addr>().is_ok() || target.parse::<Ipv6Addr>().is_ok() {
-                return fail(
-                    Some(9007),
-                    "a CNAME's content must be a hostname, not an IP address".into(),
-                );
-            }
-            if target.is_empty()
-                || target.contains(|c: char| c.is_whitespace() || "/:@?#".contains(c))
-            {
-                return fail(
-                    Some(9007),
-                    format!("content `{}` is not a hostname", new.content),
-                );
-            }
-            if target == name {
-                return fail(Some(1004), "a CNAME cannot point at its own name".into());
-            }
-            target
-        }
-        _ => new.content.clone(),
-    };
-    if new.ttl != 1 && !(60..=86_400).contains(&new.ttl) {
-        return fail(
-            Some(9021),
-            format!(
-                "TTL {} must be between 60 and 86400 seconds, or 1 for Automatic",
-                new.ttl
-            ),
-        );
-    }
-    if new.proxied && !matches!(kind.as_str(), "A" | "AAAA" | "CNAME") {
-        return fail(
-            Some(9004),
-            format!("a {kind} record cannot be proxied; only A, AAAA and CNAME can"),
-        );
-    }
-    if new.proxied && !proxiable_address(&content) {
-        return fail(
-            Some(9041),
-            format!(
-                "content `{content}` is a private, loopback or unspecified address, which Cloudflare cannot proxy"
-            ),
-        );
-    }
-    let comment = normalise::comment(new.comment.as_deref());
-    if let Some(c) = &comment {
-        if c.contains(['\n', '\r']) {
-            return fail(Some(1004), "the comment contains a line break".into());
-        }
-        let len = c.chars().count();
-        if zone.comment_limit > 0 && len > zone.comment_limit {
-            return fail(
-                Some(1004),
-                format!(
-                    "the comment is {len} characters; this zone's plan allows {}",
-                    zone.comment_limit
-                ),
-            );
-        }
-    }
+    let checked = check_name(&name, &kind, new, zone)
+        .and_then(|()| check_content(&name, &kind, &new.content))
+        .and_then(|content| {
+            check_options(&kind, &content, new)?;
+            let comment = check_comment(new.comment.as_deref(), zone)?;
+            Ok((content, comment))
+        });
+    let (content, comment) =
+        checked.map_err(|(code, msg)| refused(&format!("{place} {kind} {name}"), code, msg))?;
     Ok(Record {
         id: id.to_owned(),
         name,
@@ -210,6 +115,122 @@ fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, 
         ttl: normalise::ttl(new.proxied, new.ttl),
         comment,
     })
+}
+
+/// The name inside the zone and well formed; the type a word.
+fn check_name(name: &str, kind: &str, new: &NewRecord, zone: &Zone) -> Result<(), Refusal> {
+    if name != zone.name && !name.ends_with(&format!(".{}", zone.name)) {
+        return Err((
+            Some(1004),
+            format!("the name is not inside the zone {}", zone.name),
+        ));
+    }
+    if name.len() > 253 || name.split('.').any(|l| l.is_empty() || l.len() > 63) {
+        return Err((
+            Some(1004),
+            "the name has an empty label, a label over 63 characters, or is over 253 characters"
+                .into(),
+        ));
+    }
+    if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err((Some(1004), format!("`{}` is not a record type", new.kind)));
+    }
+    Ok(())
+}
+
+/// The content for its type, as Cloudflare stores it (a CNAME's target normalised).
+fn check_content(name: &str, kind: &str, content: &str) -> Result<String, Refusal> {
+    let max = if kind == "TXT" { 2048 } else { 255 };
+    if content.is_empty() {
+        return Err((Some(9011), "the content is empty".into()));
+    }
+    if content.len() > max {
+        return Err((
+            Some(9011),
+            format!(
+                "the content is {} bytes long; a {kind} record holds at most {max}",
+                content.len()
+            ),
+        ));
+    }
+    match kind {
+        "A" if content.parse::<Ipv4Addr>().is_err() => Err((
+            Some(9005),
+            format!("content `{content}` is not an IPv4 address"),
+        )),
+        "AAAA" if content.parse::<Ipv6Addr>().is_err() => Err((
+            Some(9006),
+            format!("content `{content}` is not an IPv6 address"),
+        )),
+        "CNAME" => {
+            let target = normalise::name(content);
+            if target.parse::<Ipv4Addr>().is_ok() || target.parse::<Ipv6Addr>().is_ok() {
+                return Err((
+                    Some(9007),
+                    "a CNAME's content must be a hostname, not an IP address".into(),
+                ));
+            }
+            if target.is_empty()
+                || target.contains(|c: char| c.is_whitespace() || "/:@?#".contains(c))
+            {
+                return Err((Some(9007), format!("content `{content}` is not a hostname")));
+            }
+            if target == name {
+                return Err((Some(1004), "a CNAME cannot point at its own name".into()));
+            }
+            Ok(target)
+        }
+        _ => Ok(content.to_owned()),
+    }
+}
+
+/// The TTL in range; proxying only for the types and addresses Cloudflare can proxy.
+fn check_options(kind: &str, content: &str, new: &NewRecord) -> Result<(), Refusal> {
+    if new.ttl != 1 && !(60..=86_400).contains(&new.ttl) {
+        return Err((
+            Some(9021),
+            format!(
+                "TTL {} must be between 60 and 86400 seconds, or 1 for Automatic",
+                new.ttl
+            ),
+        ));
+    }
+    if new.proxied && !matches!(kind, "A" | "AAAA" | "CNAME") {
+        return Err((
+            Some(9004),
+            format!("a {kind} record cannot be proxied; only A, AAAA and CNAME can"),
+        ));
+    }
+    if new.proxied && !proxiable_address(content) {
+        return Err((
+            Some(9041),
+            format!(
+                "content `{content}` is a private, loopback or unspecified address, which Cloudflare cannot proxy"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The comment on one line and within the zone's limit; stored normalised.
+fn check_comment(comment: Option<&str>, zone: &Zone) -> Result<Option<String>, Refusal> {
+    let comment = normalise::comment(comment);
+    if let Some(c) = &comment {
+        if c.contains(['\n', '\r']) {
+            return Err((Some(1004), "the comment contains a line break".into()));
+        }
+        let len = c.chars().count();
+        if zone.comment_limit > 0 && len > zone.comment_limit {
+            return Err((
+                Some(1004),
+                format!(
+                    "the comment is {len} characters; this zone's plan allows {}",
+                    zone.comment_limit
+                ),
+            ));
+        }
+    }
+    Ok(comment)
 }
 
 /// Whether Cloudflare can proxy to this content: anything but an address it cannot reach from its
