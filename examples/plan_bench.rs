@@ -9,7 +9,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use edgeplan::plan::{Desired, Endpoint, Live, Plan, Record, Zone, diff, to_batches};
+use edgeplan::plan::{
+    Desired, Endpoint, Live, Plan, RecordData, RecordType, Stored, Zone, diff, to_batches,
+};
 use edgeplan::render::{json, markdown, text};
 
 fn main() {
@@ -79,14 +81,16 @@ fn inputs() -> (Desired, Live) {
         } else {
             format!("origin-{i}.example.net")
         };
-        records.push(Record {
+        records.push(Stored {
             id: format!("{i:032x}"),
             name: format!("model-{i}.example.com"),
-            kind: "CNAME".into(),
-            content,
-            proxied: true,
-            ttl: 1,
-            comment: Some(format!("edgeplan:ml-platform | model {i}")),
+            kind: RecordType::Cname,
+            data: RecordData {
+                content,
+                proxied: true,
+                ttl: 1,
+                comment: Some(format!("edgeplan:ml-platform | model {i}")),
+            },
         });
     }
     for i in 1_000..10_000 {
@@ -95,14 +99,16 @@ fn inputs() -> (Desired, Live) {
             1 => ("TXT", format!("verification-{i}")),
             _ => ("CNAME", format!("host-{i}.elsewhere.example.org")),
         };
-        records.push(Record {
+        records.push(Stored {
             id: format!("{i:032x}"),
             name: format!("svc-{i}.example.com"),
             kind: kind.into(),
-            content,
-            proxied: false,
-            ttl: 3600,
-            comment: (i % 5 == 0).then(|| "managed by hand".to_owned()),
+            data: RecordData {
+                content,
+                proxied: false,
+                ttl: 3600,
+                comment: (i % 5 == 0).then(|| "managed by hand".to_owned()),
+            },
         });
     }
     // Owned 0..750 stay wanted, 750..1000 go; 250 new names are added.

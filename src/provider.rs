@@ -9,8 +9,8 @@
 
 use std::future::Future;
 
-pub use crate::plan::{Batch, NewRecord};
-use crate::plan::{Record, Zone};
+use crate::plan::Zone;
+pub use crate::plan::{Batch, Record, Stored};
 
 /// The error a provider failure came from (a Cloudflare client error, a sandbox file's
 /// [`std::io::Error`]), kept for callers that match on it (`cloudflare::cause` downcasts it).
@@ -69,8 +69,8 @@ pub trait Provider {
     /// Finds the zone named `name`; with `id`, checks that the zone with that id is `name`.
     fn zone(&self, name: &str, id: Option<&str>) -> impl Future<Output = Result<Zone, Error>>;
 
-    /// Every record in the zone, normalised (see [`crate::plan::Record`]).
-    fn records(&self, zone: &Zone) -> impl Future<Output = Result<Vec<Record>, Error>>;
+    /// Every record in the zone, normalised (see [`crate::plan::normalise`]).
+    fn records(&self, zone: &Zone) -> impl Future<Output = Result<Vec<Stored>, Error>>;
 
     /// Applies one batch atomically. At most `zone.batch_limit` records.
     fn batch(&self, zone: &Zone, batch: &Batch) -> impl Future<Output = Result<(), Error>>;

@@ -12,8 +12,8 @@ use super::error::{Class, Error};
 use super::records::normalise;
 use super::zones::{Lookup, describe_candidates, to_plan_zone};
 use super::{Client, wire};
-use crate::plan::{Record, Zone};
-use crate::provider::{self, Batch, NewRecord, Provider};
+use crate::plan::{RecordType, Stored, Zone};
+use crate::provider::{self, Batch, Provider};
 
 impl Provider for Client {
     async fn zone(&self, name: &str, id: Option<&str>) -> Result<Zone, provider::Error> {
@@ -78,7 +78,7 @@ impl Provider for Client {
         }
     }
 
-    async fn records(&self, zone: &Zone) -> Result<Vec<Record>, provider::Error> {
+    async fn records(&self, zone: &Zone) -> Result<Vec<Stored>, provider::Error> {
         match self.list_records(&zone.id).await {
             Ok(records) => Ok(records.iter().map(normalise).collect()),
             Err(err) => Err(self.fail(err, Op::List { zone: &zone.name }, None).await),
@@ -140,35 +140,35 @@ impl Client {
 /// (81053/81054), or an identical record (81058). Deleted records and a put's own record do not
 /// count, mirroring the batch order (deletes first).
 fn holders(batch: &Batch, live: &[wire::Record]) -> Option<String> {
-    let writes: Vec<(Option<&str>, &NewRecord)> = batch
+    let writes: Vec<(Option<&str>, &str, &RecordType, &str)> = batch
         .puts
         .iter()
-        .map(|(id, r)| (Some(id.as_str()), r))
-        .chain(batch.posts.iter().map(|r| (None, r)))
+        .map(|p| (Some(p.id.as_str()), &*p.name, &p.kind, &*p.data.content))
+        .chain((batch.posts.iter()).map(|r| (None, &*r.name, &r.kind, &*r.data.content)))
         .collect();
     let mut found = Vec::new();
-    for (own, want) in writes {
-        let kind = want.kind.to_ascii_uppercase();
+    for (own, name, kind, content) in writes {
         for rec in live {
             if batch.deletes.contains(&rec.id) || own == Some(rec.id.as_str()) {
                 continue;
             }
             let have = normalise(rec);
-            if have.name != want.name.to_ascii_lowercase() {
+            if have.name != name.to_ascii_lowercase() {
                 continue;
             }
-            let exclusive = |k: &str| matches!(k, "A" | "AAAA" | "CNAME");
-            let clash = (kind == "CNAME" && exclusive(&have.kind))
-                || (exclusive(&kind) && have.kind == "CNAME")
-                || (have.kind == kind && have.content.eq_ignore_ascii_case(&want.content));
+            let cname = RecordType::Cname;
+            let clash = (*kind == cname && have.kind.proxiable())
+                || (kind.proxiable() && have.kind == cname)
+                || (have.kind == *kind && have.data.content.eq_ignore_ascii_case(content));
             if clash {
                 found.push(format!(
                     "{} is already held by the {} record {} (id {}, comment {})",
                     have.name,
                     have.kind,
-                    have.content,
+                    have.data.content,
                     have.id,
-                    have.comment
+                    have.data
+                        .comment
                         .as_deref()
                         .map_or("none".to_string(), |c| format!("\"{c}\""))
                 ));

@@ -20,7 +20,8 @@ use tokio::task::JoinSet;
 use super::wire::{self, BatchBody, IdOnly, RecordBody, ResultInfo};
 use super::{Client, Error};
 use crate::plan;
-use crate::provider::{Batch, NewRecord};
+use crate::plan::{Record, Stored};
+use crate::provider::Batch;
 
 /// Pages followed at most: 5,000 records a page makes this 10 million records.
 const MAX_PAGES: u64 = 2_000;
@@ -85,7 +86,7 @@ impl Client {
     pub async fn create_record(
         &self,
         zone_id: &str,
-        record: &NewRecord,
+        record: &Record,
     ) -> Result<wire::Record, Error> {
         let body = to_json(&body(None, record))?;
         let path = format!("/zones/{zone_id}/dns_records");
@@ -99,7 +100,7 @@ impl Client {
         &self,
         zone_id: &str,
         id: &str,
-        record: &NewRecord,
+        record: &Record,
     ) -> Result<wire::Record, Error> {
         let body = to_json(&body(None, record))?;
         let path = format!("/zones/{zone_id}/dns_records/{id}");
@@ -156,21 +157,21 @@ pub fn batch_body(batch: &Batch) -> BatchBody {
         puts: batch
             .puts
             .iter()
-            .map(|(id, r)| body(Some(id.clone()), r))
+            .map(|p| body(Some(p.id.clone()), &p.record()))
             .collect(),
         posts: batch.posts.iter().map(|r| body(None, r)).collect(),
     }
 }
 
-fn body(id: Option<String>, r: &NewRecord) -> RecordBody {
+fn body(id: Option<String>, r: &Record) -> RecordBody {
     RecordBody {
         id,
         kind: r.kind.clone(),
         name: r.name.clone(),
-        content: r.content.clone(),
-        proxied: r.proxied,
-        ttl: if r.proxied { 1 } else { r.ttl },
-        comment: r.comment.clone().unwrap_or_default(),
+        content: r.data.content.clone(),
+        proxied: r.data.proxied,
+        ttl: if r.data.proxied { 1 } else { r.data.ttl },
+        comment: r.data.comment.clone().unwrap_or_default(),
     }
 }
 
@@ -178,29 +179,19 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, Error> {
     serde_json::to_value(value).map_err(|e| Error::Config(format!("cannot encode request: {e}")))
 }
 
-/// A record as edgeplan compares it: names lower case without a trailing dot, CNAME content the
-/// same, a proxied record's TTL read as 1 (Cloudflare fixes it at automatic), an empty comment as
-/// none.
-pub fn normalise(record: &wire::Record) -> plan::Record {
-    let kind = record.kind.to_ascii_uppercase();
-    let content = if kind == "CNAME" {
-        host(&record.content)
-    } else {
-        record.content.clone()
-    };
-    plan::Record {
-        id: record.id.clone(),
-        name: host(&record.name),
-        content,
-        proxied: record.proxied,
-        ttl: if record.proxied { 1 } else { record.ttl },
-        comment: record.comment.clone().filter(|c| !c.is_empty()),
-        kind,
-    }
-}
-
-fn host(name: &str) -> String {
-    name.trim().trim_end_matches('.').to_ascii_lowercase()
+/// A record as edgeplan compares it (see [`plan::normalise`]).
+pub fn normalise(record: &wire::Record) -> Stored {
+    plan::normalise::stored(
+        &record.id,
+        &record.name,
+        &record.kind,
+        &plan::RecordData {
+            content: record.content.clone(),
+            proxied: record.proxied,
+            ttl: record.ttl,
+            comment: record.comment.clone(),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -232,17 +223,19 @@ mod tests {
 
     #[test]
     fn batch_body_sends_every_field_and_ttl_1_when_proxied() {
-        let rec = NewRecord {
+        let rec = Record {
             name: "api.example.com".into(),
-            kind: "CNAME".into(),
-            content: "origin.example.net".into(),
-            proxied: true,
-            ttl: 300,
-            comment: None,
+            kind: plan::RecordType::Cname,
+            data: plan::RecordData {
+                content: "origin.example.net".into(),
+                proxied: true,
+                ttl: 300,
+                comment: None,
+            },
         };
         let batch = Batch {
             deletes: vec!["d1".into()],
-            puts: vec![("p1".into(), rec.clone())],
+            puts: vec![Stored::new("p1".into(), rec.clone())],
             posts: vec![rec],
         };
         let json = serde_json::to_value(batch_body(&batch)).expect("serialises");

@@ -120,7 +120,7 @@ pub struct Record {
     pub id: String,
     pub name: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: crate::plan::RecordType,
     #[serde(default)]
     pub content: String,
     #[serde(default)]
@@ -162,7 +162,7 @@ pub struct RecordBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: crate::plan::RecordType,
     pub name: String,
     pub content: String,
     pub proxied: bool,

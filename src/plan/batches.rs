@@ -11,18 +11,7 @@
 use std::collections::HashMap;
 
 use super::diff::rank;
-use super::{Action, Change, RecordData, ZonePlan};
-
-/// A record to write: the body of a batch `post` or `put`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewRecord {
-    pub name: String,
-    pub kind: String,
-    pub content: String,
-    pub proxied: bool,
-    pub ttl: u32,
-    pub comment: Option<String>,
-}
+use super::{Action, Change, Record, RecordData, Stored, ZonePlan};
 
 /// One atomic set of writes to one zone. Cloudflare applies deletes, then patches, then puts,
 /// then posts; edgeplan uses no patches (a put carries the whole record, so nothing is left to
@@ -31,10 +20,10 @@ pub struct NewRecord {
 pub struct Batch {
     /// Record ids to delete.
     pub deletes: Vec<String>,
-    /// `(id, record)`: overwrite the record with that id.
-    pub puts: Vec<(String, NewRecord)>,
+    /// Overwrite the record with that id.
+    pub puts: Vec<Stored>,
     /// New records.
-    pub posts: Vec<NewRecord>,
+    pub posts: Vec<Record>,
 }
 
 impl Batch {
@@ -107,7 +96,9 @@ pub fn to_batches(plan: &ZonePlan, limit: usize) -> Vec<Batch> {
 fn add(batch: &mut Batch, c: &Change) {
     match (c.action, &c.id, &c.after) {
         (Action::Delete, Some(id), _) => batch.deletes.push(id.clone()),
-        (Action::Update, Some(id), Some(after)) => batch.puts.push((id.clone(), record(c, after))),
+        (Action::Update, Some(id), Some(after)) => {
+            batch.puts.push(Stored::new(id.clone(), record(c, after)))
+        }
         (Action::Create, _, Some(after)) => batch.posts.push(record(c, after)),
         // A change without its id or target cannot come out of `diff`; there is nothing to send.
         _ => {}
@@ -115,27 +106,25 @@ fn add(batch: &mut Batch, c: &Change) {
 }
 
 /// The whole record for a post or put: a put resets every field it omits, so nothing is left out.
-fn record(c: &Change, after: &RecordData) -> NewRecord {
-    NewRecord {
+fn record(c: &Change, after: &RecordData) -> Record {
+    Record {
         name: c.name.clone(),
         kind: c.kind.clone(),
-        content: after.content.clone(),
-        proxied: after.proxied,
-        ttl: after.ttl,
-        comment: after.comment.clone(),
+        data: after.clone(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::RecordType;
     use crate::plan::test_support::{change_delete, zone_plan};
 
     fn create(name: &str) -> Change {
         Change {
             action: Action::Create,
             name: name.into(),
-            kind: "CNAME".into(),
+            kind: RecordType::Cname,
             id: None,
             before: None,
             after: Some(RecordData {

@@ -14,18 +14,24 @@ use std::collections::{HashMap, HashSet};
 
 use super::normalise;
 use super::owner::{is_owned_by, owner_of};
-use super::{Action, Change, Conflict, Desired, Endpoint, Holder, Live, Record, ZonePlan};
+use super::{
+    Action, Change, Conflict, Desired, Endpoint, Holder, Live, RecordType, Stored, ZonePlan,
+};
 
 /// Computes what has to change in `live` so that it holds what `desired` asks for.
 ///
 /// Never touches a record that `desired.owner` does not own, except one an endpoint adopts.
 pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
     let owner = desired.owner.as_str();
-    let mut records: Vec<Record> = live.records.iter().map(normalise::record).collect();
+    let mut records: Vec<Stored> = live
+        .records
+        .iter()
+        .map(|s| normalise::stored(&s.id, &s.name, &s.kind, &s.data))
+        .collect();
     // Sorted so that every choice below (which record to keep, warning order) is deterministic
     // whatever order the provider listed the zone in.
     records.sort_by(|a, b| (&a.name, &a.kind, &a.id).cmp(&(&b.name, &b.kind, &b.id)));
-    let mut by_name: HashMap<&str, Vec<&Record>> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<&Stored>> = HashMap::new();
     for r in &records {
         by_name.entry(r.name.as_str()).or_default().push(r);
     }
@@ -51,7 +57,7 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
 
     let mut owned = 0;
     for r in &records {
-        if !is_owned_by(r.comment.as_deref(), owner) {
+        if !is_owned_by(r.data.comment.as_deref(), owner) {
             continue;
         }
         owned += 1;
@@ -100,26 +106,26 @@ impl Builder {
         &mut self,
         e: &Endpoint,
         fqdn: &str,
-        here: &[&Record],
+        here: &[&Stored],
         owner: &str,
         comment_limit: usize,
     ) {
         let want = normalise::wanted(e, owner);
         self.endpoint_warnings(e, fqdn, &want, comment_limit);
 
-        let mut mine: Vec<&Record> = Vec::new();
-        let mut adopt_cnames: Vec<&Record> = Vec::new();
-        let mut adopt_addresses: Vec<&Record> = Vec::new();
-        let mut blocking: Vec<(&Record, Holder)> = Vec::new();
+        let mut mine: Vec<&Stored> = Vec::new();
+        let mut adopt_cnames: Vec<&Stored> = Vec::new();
+        let mut adopt_addresses: Vec<&Stored> = Vec::new();
+        let mut blocking: Vec<(&Stored, Holder)> = Vec::new();
         for &r in here {
-            let comment = r.comment.as_deref();
+            let comment = r.data.comment.as_deref();
             if is_owned_by(comment, owner) {
                 mine.push(r);
             } else if let Some(other) = owner_of(comment) {
                 blocking.push((r, Holder::Owner(other.to_owned())));
-            } else if e.adopt && r.kind == "CNAME" {
+            } else if e.adopt && r.kind == RecordType::Cname {
                 adopt_cnames.push(r);
-            } else if e.adopt && (r.kind == "A" || r.kind == "AAAA") {
+            } else if e.adopt && matches!(r.kind, RecordType::A | RecordType::Aaaa) {
                 adopt_addresses.push(r);
             } else {
                 // NOTE: adopt never takes over TXT, MX and the like: they carry meaning (mail,
@@ -146,9 +152,9 @@ impl Builder {
         let keep = mine
             .iter()
             .copied()
-            .filter(|r| r.kind == "CNAME")
-            .find(|r| normalise::data(r) == want)
-            .or_else(|| mine.iter().copied().find(|r| r.kind == "CNAME"))
+            .filter(|r| r.kind == RecordType::Cname)
+            .find(|r| r.data == want)
+            .or_else(|| mine.iter().copied().find(|r| r.kind == RecordType::Cname))
             .or_else(|| adopt_cnames.first().copied());
 
         for &r in mine.iter().chain(&adopt_cnames) {
@@ -159,15 +165,15 @@ impl Builder {
         for &r in &adopt_addresses {
             self.warnings.push(format!(
                 "adopting {fqdn}: the unowned {} record {} (id {}) is deleted and the CNAME created in the same batch",
-                r.kind, r.content, r.id
+                r.kind, r.data.content, r.id
             ));
             self.delete(r);
         }
 
         match keep {
-            Some(k) if normalise::data(k) == want => self.unchanged += 1,
+            Some(k) if k.data == want => self.unchanged += 1,
             Some(k) => {
-                if !is_owned_by(k.comment.as_deref(), owner) {
+                if !is_owned_by(k.data.comment.as_deref(), owner) {
                     self.warnings.push(format!(
                         "adopting {fqdn}: the unowned CNAME record (id {}) is taken over and marked edgeplan:{owner}",
                         k.id
@@ -176,16 +182,16 @@ impl Builder {
                 self.changes.push(Change {
                     action: Action::Update,
                     name: fqdn.to_owned(),
-                    kind: "CNAME".into(),
+                    kind: RecordType::Cname,
                     id: Some(k.id.clone()),
-                    before: Some(normalise::data(k)),
+                    before: Some(k.data.clone()),
                     after: Some(want),
                 });
             }
             None => self.changes.push(Change {
                 action: Action::Create,
                 name: fqdn.to_owned(),
-                kind: "CNAME".into(),
+                kind: RecordType::Cname,
                 id: None,
                 before: None,
                 after: Some(want),
@@ -219,13 +225,13 @@ impl Builder {
         }
     }
 
-    fn delete(&mut self, r: &Record) {
+    fn delete(&mut self, r: &Stored) {
         self.changes.push(Change {
             action: Action::Delete,
             name: r.name.clone(),
             kind: r.kind.clone(),
             id: Some(r.id.clone()),
-            before: Some(normalise::data(r)),
+            before: Some(r.data.clone()),
             after: None,
         });
     }

@@ -13,6 +13,7 @@ mod batches;
 mod diff;
 pub mod normalise;
 pub mod owner;
+pub mod record;
 mod safety;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -20,8 +21,9 @@ pub(crate) mod test_support;
 mod tests;
 pub mod wire;
 
-pub use batches::{Batch, NewRecord, to_batches};
+pub use batches::{Batch, to_batches};
 pub use diff::diff;
+pub use record::{Record, RecordData, RecordType, Stored};
 pub use safety::{MassDelete, check_safety, owned_deletes};
 
 /// A validated manifest: what one owner wants in one zone.
@@ -80,34 +82,11 @@ pub struct Zone {
     pub comment_limit: usize,
 }
 
-/// One DNS record as the zone holds it, normalised: names and CNAME content lower case without a
-/// trailing dot, and a proxied record's TTL read as 1.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    pub id: String,
-    pub name: String,
-    /// `A`, `AAAA`, `CNAME`, `TXT`, ...
-    pub kind: String,
-    pub content: String,
-    pub proxied: bool,
-    pub ttl: u32,
-    pub comment: Option<String>,
-}
-
 /// The live side of a diff: a zone and every record in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Live {
     pub zone: Zone,
-    pub records: Vec<Record>,
-}
-
-/// The record fields a change shows before and after (the plan JSON's `before` and `after`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordData {
-    pub content: String,
-    pub proxied: bool,
-    pub ttl: u32,
-    pub comment: Option<String>,
+    pub records: Vec<Stored>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -124,7 +103,7 @@ pub struct Change {
     /// FQDN.
     pub name: String,
     /// Record type: `CNAME` for creates and updates; whatever is deleted for deletes.
-    pub kind: String,
+    pub kind: RecordType,
     /// The id of the existing record (update, delete); `None` for a create.
     pub id: Option<String>,
     pub before: Option<RecordData>,
@@ -148,7 +127,7 @@ pub struct Conflict {
     /// The manifest line of the endpoint.
     pub line: usize,
     /// The record in the way.
-    pub record: Record,
+    pub record: Stored,
     pub holder: Holder,
 }
 

@@ -6,7 +6,7 @@
 //! proxied endpoint with the stored 1 would be a perpetual diff, the classic bug of DNS-as-code
 //! tools, so both the desired and the live side go through the same functions here.
 
-use super::{Endpoint, Record, RecordData, owner};
+use super::{Endpoint, RecordData, RecordType, Stored, owner};
 
 /// A DNS name or CNAME target: trimmed, lower case, no trailing dot.
 pub fn name(raw: &str) -> String {
@@ -26,31 +26,22 @@ pub fn comment(raw: Option<&str>) -> Option<String> {
 
 /// A live record in normal form. Only hostname-valued content (CNAME) is lower-cased: TXT content
 /// is case-sensitive, and A/AAAA never differ by case in a way that matters to edgeplan.
-pub fn record(r: &Record) -> Record {
-    let kind = r.kind.trim().to_ascii_uppercase();
-    let content = if kind == "CNAME" {
-        name(&r.content)
+pub fn stored(id: &str, raw_name: &str, kind: &RecordType, data: &RecordData) -> Stored {
+    let content = if *kind == RecordType::Cname {
+        name(&data.content)
     } else {
-        r.content.clone()
+        data.content.clone()
     };
-    Record {
-        id: r.id.clone(),
-        name: name(&r.name),
-        content,
-        proxied: r.proxied,
-        ttl: ttl(r.proxied, r.ttl),
-        comment: comment(r.comment.as_deref()),
-        kind,
-    }
-}
-
-/// The record fields of a live record, for `before`.
-pub fn data(r: &Record) -> RecordData {
-    RecordData {
-        content: r.content.clone(),
-        proxied: r.proxied,
-        ttl: r.ttl,
-        comment: r.comment.clone(),
+    Stored {
+        id: id.to_owned(),
+        name: name(raw_name),
+        kind: kind.clone(),
+        data: RecordData {
+            content,
+            proxied: data.proxied,
+            ttl: ttl(data.proxied, data.ttl),
+            comment: comment(data.comment.as_deref()),
+        },
     }
 }
 
@@ -82,20 +73,20 @@ mod tests {
 
     #[test]
     fn txt_content_keeps_its_case_but_cname_content_does_not() {
-        let mut r = Record {
-            id: "1".into(),
-            name: "X.example.com.".into(),
-            kind: "txt".into(),
+        let mut data = RecordData {
             content: "Token=AbC".into(),
             proxied: false,
             ttl: 3600,
             comment: Some(String::new()),
         };
-        let n = record(&r);
-        assert_eq!((n.kind.as_str(), n.content.as_str()), ("TXT", "Token=AbC"));
-        assert_eq!(n.comment, None);
-        r.kind = "CNAME".into();
-        r.content = "Origin.Example.NET.".into();
-        assert_eq!(record(&r).content, "origin.example.net");
+        let n = stored("1", "X.example.com.", &"txt".into(), &data);
+        assert_eq!(
+            (n.name.as_str(), n.kind.as_str(), n.data.content.as_str()),
+            ("x.example.com", "TXT", "Token=AbC")
+        );
+        assert_eq!(n.data.comment, None);
+        data.content = "Origin.Example.NET.".into();
+        let n = stored("1", "x.example.com", &RecordType::Cname, &data);
+        assert_eq!(n.data.content, "origin.example.net");
     }
 }

@@ -90,7 +90,7 @@ impl Conflict {
         };
         format!(
             "{} (line {}) is held by {held}: {} {} (id {})",
-            self.name, self.line, r.kind, r.content, r.id
+            self.name, self.line, r.kind, r.data.content, r.id
         )
     }
 
@@ -100,7 +100,7 @@ impl Conflict {
             Holder::Owner(other) => format!(
                 "choose another name, or remove it from the manifest of owner `{other}` first"
             ),
-            Holder::Unowned if matches!(self.record.kind.as_str(), "A" | "AAAA" | "CNAME") => {
+            Holder::Unowned if self.record.kind.proxiable() => {
                 "set `adopt: true` on the endpoint to take the record over, or choose another name"
                     .to_owned()
             }

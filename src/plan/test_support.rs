@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{Action, Change, Desired, Endpoint, Live, Record, RecordData, Zone, ZonePlan};
+use super::{Action, Change, Desired, Endpoint, Live, RecordData, Stored, Zone, ZonePlan};
 
 pub fn zone() -> Zone {
     Zone {
@@ -67,19 +67,21 @@ pub fn desired(endpoints: Vec<Endpoint>) -> Desired {
     }
 }
 
-pub fn record(id: &str, name: &str, kind: &str, content: &str, comment: Option<&str>) -> Record {
-    Record {
+pub fn record(id: &str, name: &str, kind: &str, content: &str, comment: Option<&str>) -> Stored {
+    Stored {
         id: id.into(),
         name: name.into(),
         kind: kind.into(),
-        content: content.into(),
-        proxied: kind != "TXT",
-        ttl: 1,
-        comment: comment.map(str::to_owned),
+        data: RecordData {
+            content: content.into(),
+            proxied: kind != "TXT",
+            ttl: 1,
+            comment: comment.map(str::to_owned),
+        },
     }
 }
 
-pub fn live(records: Vec<Record>) -> Live {
+pub fn live(records: Vec<Stored>) -> Live {
     Live {
         zone: zone(),
         records,

@@ -54,7 +54,7 @@ fn case_trailing_dots_and_proxied_ttl_do_not_make_a_diff() {
         "ALB.example.net.",
         Some("edgeplan:ml"),
     );
-    r.ttl = 300;
+    r.data.ttl = 300;
     let mut e = endpoint("sentiment", "alb.example.net");
     e.ttl = 600;
     let p = diff(&desired(vec![e]), &live(vec![r]));
@@ -73,12 +73,12 @@ fn owned_records_edited_by_hand_are_put_back_keeping_their_id() {
         );
         let mut e = endpoint("sentiment", "alb.example.net");
         match edit {
-            "content" => r.content = "elsewhere.example.net".into(),
-            "proxied" => r.proxied = false,
+            "content" => r.data.content = "elsewhere.example.net".into(),
+            "proxied" => r.data.proxied = false,
             "ttl" => {
-                (r.proxied, r.ttl, e.proxied, e.ttl) = (false, 300, false, 600);
+                (r.data.proxied, r.data.ttl, e.proxied, e.ttl) = (false, 300, false, 600);
             }
-            _ => r.comment = Some("edgeplan:ml | edited in the dashboard".into()),
+            _ => r.data.comment = Some("edgeplan:ml | edited in the dashboard".into()),
         }
         let p = diff(&desired(vec![e]), &live(vec![r]));
         assert_eq!(

@@ -149,7 +149,7 @@ fn change(c: &Change) -> ChangeJson<'_> {
     ChangeJson {
         action: action_name(c.action),
         name: &c.name,
-        kind: &c.kind,
+        kind: c.kind.as_str(),
         id: c.id.as_deref(),
         before: c.before.as_ref().map(data),
         after: c.after.as_ref().map(data),
@@ -175,9 +175,9 @@ fn conflict(c: &Conflict) -> ConflictJson<'_> {
         },
         record: RecordJson {
             id: &c.record.id,
-            kind: &c.record.kind,
-            content: &c.record.content,
-            comment: c.record.comment.as_deref(),
+            kind: c.record.kind.as_str(),
+            content: &c.record.data.content,
+            comment: c.record.data.comment.as_deref(),
         },
         message: c.message(),
         help: c.help(),

@@ -82,8 +82,8 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
             "  {} {} is held by {holder} ({} {})",
             paint.on(RED, "! conflict"),
             inert(&c.name),
-            inert(&c.record.kind),
-            inert(&c.record.content)
+            inert(c.record.kind.as_str()),
+            inert(&c.record.data.content)
         );
     }
     for w in &z.warnings {

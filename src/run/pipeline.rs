@@ -121,7 +121,7 @@ fn origin_hints(zp: &mut ZonePlan) {
     for c in &zp.changes {
         let Some(after) = &c.after else { continue };
         let repointed = c.before.as_ref().is_none_or(|b| b.content != after.content);
-        if !repointed || c.kind != "CNAME" {
+        if !repointed || c.kind != plan::RecordType::Cname {
             continue;
         }
         if let Some(hint) = health::origin_hint(&after.content) {

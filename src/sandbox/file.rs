@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde::de::{MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::plan::{Record, normalise};
+use crate::plan::{RecordData, RecordType, Stored, normalise};
 use crate::provider::Error;
 
 /// A zone file as read: its shape, its records' JSON text and their parsed form.
@@ -25,7 +25,7 @@ pub struct ZoneFile {
     /// `None` for a bare array; else the top-level keys in file order (`result` among them).
     envelope: Option<Vec<(String, Box<RawValue>)>>,
     pub raw: Vec<Box<RawValue>>,
-    pub records: Vec<Record>,
+    pub records: Vec<Stored>,
     /// A `zone_id` carried by the records, if any.
     pub zone_id: Option<String>,
 }
@@ -35,7 +35,7 @@ struct WireRecord {
     id: String,
     name: String,
     #[serde(rename = "type")]
-    kind: String,
+    kind: RecordType,
     #[serde(default)]
     content: String,
     #[serde(default)]
@@ -131,15 +131,13 @@ impl ZoneFile {
             if zone_id.is_none() {
                 zone_id = w.zone_id.clone();
             }
-            records.push(normalise::record(&Record {
-                id: w.id,
-                name: w.name,
-                kind: w.kind,
+            let data = RecordData {
                 content: w.content,
                 proxied: w.proxied,
                 ttl: w.ttl,
                 comment: w.comment,
-            }));
+            };
+            records.push(normalise::stored(&w.id, &w.name, &w.kind, &data));
         }
         Ok(ZoneFile {
             path: path.to_path_buf(),

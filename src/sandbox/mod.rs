@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::plan::{Record, Zone, normalise};
+use crate::plan::{Stored, Zone, normalise};
 use crate::provider::{Batch, Error, Provider};
 use file::ZoneFile;
 pub use rules::{Applied, apply_to};
@@ -103,7 +103,7 @@ impl Provider for Sandbox {
         })
     }
 
-    async fn records(&self, zone: &Zone) -> Result<Vec<Record>, Error> {
+    async fn records(&self, zone: &Zone) -> Result<Vec<Stored>, Error> {
         Ok(self.read(&zone.name)?.records)
     }
 
@@ -132,7 +132,7 @@ impl Provider for Sandbox {
     }
 }
 
-fn stored<'a>(records: &'a [Record], id: &str) -> Option<&'a Record> {
+fn stored<'a>(records: &'a [Stored], id: &str) -> Option<&'a Stored> {
     records.iter().find(|r| r.id == id)
 }
 
@@ -140,7 +140,7 @@ fn stored<'a>(records: &'a [Record], id: &str) -> Option<&'a Record> {
 /// of `old` is kept.
 fn to_raw(
     old: &str,
-    stored: Option<&Record>,
+    stored: Option<&Stored>,
     now: &str,
     zone: &Zone,
 ) -> Result<Box<RawValue>, Error> {
@@ -149,24 +149,22 @@ fn to_raw(
         help: None,
         source: None,
     };
-    let r = stored.ok_or_else(|| internal("the applied record is missing"))?;
+    let stored = stored.ok_or_else(|| internal("the applied record is missing"))?;
+    let (r, data) = (stored, &stored.data);
     let mut obj: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(old).map_err(|_| internal("the old record is not an object"))?;
     let fresh = obj.is_empty();
     use serde_json::Value;
-    obj.insert("id".into(), Value::from(r.id.clone()));
+    obj.insert("id".into(), Value::from(stored.id.clone()));
     obj.insert("name".into(), Value::from(r.name.clone()));
-    obj.insert("type".into(), Value::from(r.kind.clone()));
-    obj.insert("content".into(), Value::from(r.content.clone()));
-    obj.insert(
-        "proxiable".into(),
-        Value::from(matches!(r.kind.as_str(), "A" | "AAAA" | "CNAME")),
-    );
-    obj.insert("proxied".into(), Value::from(r.proxied));
-    obj.insert("ttl".into(), Value::from(r.ttl));
+    obj.insert("type".into(), Value::from(r.kind.as_str()));
+    obj.insert("content".into(), Value::from(data.content.clone()));
+    obj.insert("proxiable".into(), Value::from(r.kind.proxiable()));
+    obj.insert("proxied".into(), Value::from(data.proxied));
+    obj.insert("ttl".into(), Value::from(data.ttl));
     obj.insert(
         "comment".into(),
-        r.comment.clone().map_or(Value::Null, Value::from),
+        data.comment.clone().map_or(Value::Null, Value::from),
     );
     if fresh {
         obj.insert("zone_id".into(), Value::from(zone.id.clone()));

@@ -18,8 +18,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::plan::{Record, Zone, normalise};
-use crate::provider::{Batch, Error, NewRecord};
+use crate::plan::{Record, RecordData, RecordType, Stored, Zone, normalise};
+use crate::provider::{Batch, Error};
 
 /// What a successful batch did, for writing the zone file back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct Applied {
 /// Applies `batch` to `records` as Cloudflare would, all or nothing: on error `records` is left
 /// exactly as it was. `next_id` gives the ids of created records.
 pub fn apply_to(
-    records: &mut Vec<Record>,
+    records: &mut Vec<Stored>,
     batch: &Batch,
     zone: &Zone,
     next_id: &mut dyn FnMut() -> String,
@@ -58,10 +58,10 @@ pub fn apply_to(
         work.remove(at);
         applied.deleted.push(id.clone());
     }
-    for (i, (id, new)) in batch.puts.iter().enumerate() {
-        let place = format!("puts[{i}]");
+    for (i, put) in batch.puts.iter().enumerate() {
+        let (place, id) = (format!("puts[{i}]"), &put.id);
         let at = position(&work, id).ok_or_else(|| unknown_id(&place, id))?;
-        let record = check(new, id, zone, &place)?;
+        let record = check(&put.record(), id, zone, &place)?;
         let old = work.remove(at);
         if let Err(e) = exclusive(&work, &record, &place) {
             work.insert(at, old);
@@ -85,7 +85,7 @@ pub fn apply_to(
     Ok(applied)
 }
 
-fn position(records: &[Record], id: &str) -> Option<usize> {
+fn position(records: &[Stored], id: &str) -> Option<usize> {
     records.iter().position(|r| r.id == id)
 }
 
@@ -93,32 +93,35 @@ fn position(records: &[Record], id: &str) -> Option<usize> {
 type Refusal = (Option<u32>, String);
 
 /// Validates one record on its own and returns it as Cloudflare would store it.
-fn check(new: &NewRecord, id: &str, zone: &Zone, place: &str) -> Result<Record, Error> {
+fn check(new: &Record, id: &str, zone: &Zone, place: &str) -> Result<Stored, Error> {
     let name = normalise::name(&new.name);
-    let kind = new.kind.trim().to_ascii_uppercase();
-    let checked = check_name(&name, &kind, new, zone)
-        .and_then(|()| check_content(&name, &kind, &new.content))
+    let kind = new.kind.as_str();
+    let new_data = &new.data;
+    let checked = check_name(&name, kind, zone)
+        .and_then(|()| check_content(&name, kind, &new_data.content))
         .and_then(|content| {
-            check_options(&kind, &content, new)?;
-            let comment = check_comment(new.comment.as_deref(), zone)?;
+            check_options(kind, &content, new_data)?;
+            let comment = check_comment(new_data.comment.as_deref(), zone)?;
             Ok((content, comment))
         });
     let (content, comment) =
         checked.map_err(|(code, msg)| refused(&format!("{place} {kind} {name}"), code, msg))?;
-    Ok(Record {
+    Ok(Stored {
         id: id.to_owned(),
         name,
-        kind,
-        content,
-        proxied: new.proxied,
-        // Proxied records are stored with automatic TTL whatever was sent.
-        ttl: normalise::ttl(new.proxied, new.ttl),
-        comment,
+        kind: new.kind.clone(),
+        data: RecordData {
+            content,
+            proxied: new_data.proxied,
+            // Proxied records are stored with automatic TTL whatever was sent.
+            ttl: normalise::ttl(new_data.proxied, new_data.ttl),
+            comment,
+        },
     })
 }
 
 /// The name inside the zone and well formed; the type a word.
-fn check_name(name: &str, kind: &str, new: &NewRecord, zone: &Zone) -> Result<(), Refusal> {
+fn check_name(name: &str, kind: &str, zone: &Zone) -> Result<(), Refusal> {
     if name != zone.name && !name.ends_with(&format!(".{}", zone.name)) {
         return Err((
             Some(1004),
@@ -133,7 +136,7 @@ fn check_name(name: &str, kind: &str, new: &NewRecord, zone: &Zone) -> Result<()
         ));
     }
     if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err((Some(1004), format!("`{}` is not a record type", new.kind)));
+        return Err((Some(1004), format!("`{kind}` is not a record type")));
     }
     Ok(())
 }
@@ -185,7 +188,7 @@ fn check_content(name: &str, kind: &str, content: &str) -> Result<String, Refusa
 }
 
 /// The TTL in range; proxying only for the types and addresses Cloudflare can proxy.
-fn check_options(kind: &str, content: &str, new: &NewRecord) -> Result<(), Refusal> {
+fn check_options(kind: &str, content: &str, new: &RecordData) -> Result<(), Refusal> {
     if new.ttl != 1 && !(60..=86_400).contains(&new.ttl) {
         return Err((
             Some(9021),
@@ -246,27 +249,27 @@ fn proxiable_address(content: &str) -> bool {
 }
 
 /// The rules between records at one name.
-fn exclusive(work: &[Record], new: &Record, place: &str) -> Result<(), Error> {
+fn exclusive(work: &[Stored], new: &Stored, place: &str) -> Result<(), Error> {
     let what = format!("{place} {} {}", new.kind, new.name);
     for r in work.iter().filter(|r| r.name == new.name) {
-        if new.kind == "CNAME" {
+        if new.kind == RecordType::Cname {
             return Err(refused(
                 &what,
                 Some(81053),
                 format!(
                     "a record with that host already exists ({} {}, id {}); a CNAME must be alone at its name",
-                    r.kind, r.content, r.id
+                    r.kind, r.data.content, r.id
                 ),
             ));
         }
-        if r.kind == "CNAME" {
+        if r.kind == RecordType::Cname {
             return Err(refused(
                 &what,
                 Some(81054),
                 format!("a CNAME record with that host already exists (id {})", r.id),
             ));
         }
-        if r.kind == new.kind && r.content == new.content {
+        if r.kind == new.kind && r.data.content == new.data.content {
             return Err(refused(
                 &what,
                 Some(81058),

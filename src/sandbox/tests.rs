@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::provider::NewRecord;
+use crate::plan::{Record, RecordData, Stored};
 
 const LISTING: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -17,15 +17,23 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-fn cname(name: &str, target: &str) -> NewRecord {
-    NewRecord {
+fn cname(name: &str, target: &str) -> Record {
+    Record {
         name: name.into(),
         kind: "CNAME".into(),
-        content: target.into(),
-        proxied: true,
-        ttl: 1,
-        comment: Some("edgeplan:ml".into()),
+        data: RecordData {
+            content: target.into(),
+            proxied: true,
+            ttl: 1,
+            comment: Some("edgeplan:ml".into()),
+        },
     }
+}
+
+/// `record` changed by `edit`.
+fn with(mut record: Record, edit: impl FnOnce(&mut Record)) -> Record {
+    edit(&mut record);
+    record
 }
 
 fn zone() -> Zone {
@@ -37,15 +45,17 @@ fn zone() -> Zone {
     }
 }
 
-fn rec(id: &str, name: &str, kind: &str, content: &str) -> Record {
-    Record {
+fn rec(id: &str, name: &str, kind: &str, content: &str) -> Stored {
+    Stored {
         id: id.into(),
         name: name.into(),
         kind: kind.into(),
-        content: content.into(),
-        proxied: false,
-        ttl: 300,
-        comment: None,
+        data: RecordData {
+            content: content.into(),
+            proxied: false,
+            ttl: 300,
+            comment: None,
+        },
     }
 }
 
@@ -58,7 +68,7 @@ fn counter() -> impl FnMut() -> String {
 }
 
 /// Applies `batch` to `records`; on refusal asserts nothing changed and returns the message.
-fn refusal(records: Vec<Record>, batch: Batch) -> String {
+fn refusal(records: Vec<Stored>, batch: Batch) -> String {
     let mut work = records.clone();
     let err = apply_to(&mut work, &batch, &zone(), &mut counter()).expect_err("refused");
     assert_eq!(work, records, "a refused batch must change nothing");
@@ -85,13 +95,10 @@ fn a_cname_beside_an_address_or_cname_is_refused_with_81053() {
 #[test]
 fn an_address_beside_a_cname_is_refused_with_81054() {
     let batch = Batch {
-        posts: vec![NewRecord {
-            kind: "A".into(),
-            content: "192.0.2.1".into(),
-            proxied: false,
-            ttl: 300,
-            ..cname("api.example.com", "")
-        }],
+        posts: vec![with(cname("api.example.com", "192.0.2.1"), |r| {
+            r.kind = "A".into();
+            (r.data.proxied, r.data.ttl) = (false, 300);
+        })],
         ..Batch::default()
     };
     let msg = refusal(
@@ -112,19 +119,17 @@ fn deletes_run_first_so_a_batch_can_replace_an_address_with_a_cname() {
     let applied = apply_to(&mut records, &batch, &zone(), &mut counter()).expect("accepted");
     assert_eq!(applied.posted, vec![format!("{:032x}", 1)]);
     assert_eq!(
-        (records[0].name.as_str(), records[0].content.as_str()),
+        (records[0].name.as_str(), records[0].data.content.as_str()),
         ("api.example.com", "t.example.net")
     );
 }
 
 #[test]
 fn identical_records_are_refused_with_81058() {
-    let txt = NewRecord {
-        kind: "TXT".into(),
-        content: "v".into(),
-        proxied: false,
-        ..cname("t.example.com", "")
-    };
+    let txt = with(cname("t.example.com", "v"), |r| {
+        r.kind = "TXT".into();
+        r.data.proxied = false;
+    });
     let msg = refusal(
         vec![rec("1", "t.example.com", "TXT", "v")],
         Batch {
@@ -137,46 +142,29 @@ fn identical_records_are_refused_with_81058() {
 
 #[test]
 fn record_level_rules_are_enforced() {
-    let cases: Vec<(NewRecord, &str)> = vec![
+    let a = || cname("a.example.com", "t.example.net");
+    let cases: Vec<(Record, &str)> = vec![
         (
-            NewRecord {
-                ttl: 30,
-                proxied: false,
-                ..cname("a.example.com", "t.example.net")
-            },
+            with(a(), |r| (r.data.ttl, r.data.proxied) = (30, false)),
             "9021",
         ),
         (
-            NewRecord {
-                ttl: 86_401,
-                proxied: false,
-                ..cname("a.example.com", "t.example.net")
-            },
+            with(a(), |r| (r.data.ttl, r.data.proxied) = (86_401, false)),
             "9021",
         ),
         (
-            NewRecord {
-                kind: "TXT".into(),
-                content: "v".into(),
-                ..cname("a.example.com", "")
-            },
+            with(cname("a.example.com", "v"), |r| r.kind = "TXT".into()),
             "9004",
         ),
         (cname("a.example.com", "192.0.2.7"), "9007"),
         (cname("a.example.com", "a.example.com"), "own name"),
         (cname("a.other.org", "t.example.net"), "not inside the zone"),
         (
-            NewRecord {
-                comment: Some("x".repeat(101)),
-                ..cname("a.example.com", "t.example.net")
-            },
+            with(a(), |r| r.data.comment = Some("x".repeat(101))),
             "101 characters",
         ),
         (
-            NewRecord {
-                comment: Some("a\nb".into()),
-                ..cname("a.example.com", "t.example.net")
-            },
+            with(a(), |r| r.data.comment = Some("a\nb".into())),
             "line break",
         ),
     ];
@@ -196,14 +184,13 @@ fn record_level_rules_are_enforced() {
 fn proxied_records_are_stored_with_automatic_ttl() {
     let mut records = vec![];
     let batch = Batch {
-        posts: vec![NewRecord {
-            ttl: 300,
-            ..cname("a.example.com", "t.example.net")
-        }],
+        posts: vec![with(cname("a.example.com", "t.example.net"), |r| {
+            r.data.ttl = 300
+        })],
         ..Batch::default()
     };
     apply_to(&mut records, &batch, &zone(), &mut counter()).expect("accepted");
-    assert_eq!(records[0].ttl, 1);
+    assert_eq!(records[0].data.ttl, 1);
 }
 
 #[test]
@@ -219,7 +206,10 @@ fn unknown_ids_and_oversized_batches_are_refused() {
     let msg = refusal(
         vec![],
         Batch {
-            puts: vec![("nope".into(), cname("a.example.com", "t.example.net"))],
+            puts: vec![Stored::new(
+                "nope".into(),
+                cname("a.example.com", "t.example.net"),
+            )],
             ..Batch::default()
         },
     );
@@ -257,12 +247,15 @@ fn a_later_failure_undoes_earlier_items_of_the_batch() {
 fn a_put_keeps_the_id_and_may_replace_itself_without_81053() {
     let mut records = vec![rec("1", "api.example.com", "CNAME", "x.example.net")];
     let batch = Batch {
-        puts: vec![("1".into(), cname("api.example.com", "t.example.net"))],
+        puts: vec![Stored::new(
+            "1".into(),
+            cname("api.example.com", "t.example.net"),
+        )],
         ..Batch::default()
     };
     apply_to(&mut records, &batch, &zone(), &mut counter()).expect("accepted");
     assert_eq!(
-        (records[0].id.as_str(), records[0].content.as_str()),
+        (records[0].id.as_str(), records[0].data.content.as_str()),
         ("1", "t.example.net")
     );
 }
@@ -327,7 +320,7 @@ fn a_real_listing_seeds_a_zone_and_untouched_records_keep_their_bytes() {
                 .chars()
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
     );
-    assert!(new.proxied && new.ttl == 1);
+    assert!(new.data.proxied && new.data.ttl == 1);
 }
 
 #[test]
@@ -359,7 +352,10 @@ fn a_put_keeps_unknown_fields_of_the_record() {
     let sb = Sandbox::new(dir.path());
     let zone = block_on(sb.zone("example.com", None)).expect("zone");
     let batch = Batch {
-        puts: vec![("1".into(), cname("api.example.com", "t.example.net"))],
+        puts: vec![Stored::new(
+            "1".into(),
+            cname("api.example.com", "t.example.net"),
+        )],
         ..Batch::default()
     };
     block_on(sb.batch(&zone, &batch)).expect("applied");

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use crate::support::cloudflare::{CloudflareServer, Plan, TOKEN, ZoneSpec};
 use edgeplan::cloudflare::{Client, ClientOptions};
-use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
+use edgeplan::provider::{Batch, Error as ProviderError, Provider, Stored};
+
+use crate::cloudflare_rules::cname;
 use edgeplan::retry::Policy;
 use edgeplan::secret::Secret;
 use serde_json::json;
@@ -24,17 +26,6 @@ fn fast() -> ClientOptions {
 
 fn client(cf: &CloudflareServer) -> Client {
     Client::new(&cf.url(), Secret::new(TOKEN), fast()).expect("client")
-}
-
-fn cname(name: &str, target: &str, comment: &str) -> NewRecord {
-    NewRecord {
-        name: name.into(),
-        kind: "CNAME".into(),
-        content: target.into(),
-        proxied: true,
-        ttl: 1,
-        comment: Some(comment.into()),
-    }
 }
 
 fn message(err: &ProviderError) -> String {
@@ -168,13 +159,13 @@ async fn listing_follows_clamped_pages_and_normalises() {
     assert!(reqs.iter().all(|r| r.query("per_page") == Some("5000")));
     let api = records.iter().find(|r| r.kind == "CNAME").expect("cname");
     assert_eq!(
-        (api.name.as_str(), api.content.as_str(), api.ttl),
+        (api.name.as_str(), api.data.content.as_str(), api.data.ttl),
         ("api.example.com", "origin.example.net", 1)
     );
-    assert_eq!(api.comment.as_deref(), Some("edgeplan:default"));
+    assert_eq!(api.data.comment.as_deref(), Some("edgeplan:default"));
     let txt = records.iter().find(|r| r.kind == "TXT").expect("txt");
     assert_eq!(
-        (txt.name.as_str(), txt.comment.as_ref()),
+        (txt.name.as_str(), txt.data.comment.as_ref()),
         ("example.com", None)
     );
     let mut ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
@@ -208,7 +199,7 @@ async fn batch_applies_deletes_puts_posts_atomically() {
     // Replacing the A with a CNAME at the same name works because deletes go first.
     let batch = Batch {
         deletes: vec![a.clone()],
-        puts: vec![(
+        puts: vec![Stored::new(
             old.clone(),
             cname("old.example.com", "y.example.net", "edgeplan:default"),
         )],
@@ -289,15 +280,11 @@ async fn single_record_writes_round_trip() {
     assert_eq!(rec.id.len(), 32);
     assert!(rec.proxied && rec.ttl == 1);
     let put = c
-        .put_record(
-            &zid,
-            &rec.id,
-            &NewRecord {
-                proxied: false,
-                ttl: 300,
-                ..cname("www.example.com", "p.example.net", "")
-            },
-        )
+        .put_record(&zid, &rec.id, &{
+            let mut r = cname("www.example.com", "p.example.net", "");
+            (r.data.proxied, r.data.ttl) = (false, 300);
+            r
+        })
         .await
         .expect("put");
     assert_eq!(

@@ -10,7 +10,9 @@ use crate::support::cloudflare::{CloudflareServer, Fault, Plan, Scope, TOKEN};
 use crate::support::harness::redact;
 use edgeplan::cloudflare::{Client, ClientOptions, Error};
 use edgeplan::plan::Zone;
-use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
+use edgeplan::provider::{Batch, Error as ProviderError, Provider};
+
+use crate::cloudflare_rules::cname;
 use edgeplan::retry::Policy;
 use edgeplan::secret::Secret;
 use serde_json::json;
@@ -54,14 +56,11 @@ fn setup() -> (CloudflareServer, Zone) {
 
 fn post() -> Batch {
     Batch {
-        posts: vec![NewRecord {
-            name: "api.example.com".into(),
-            kind: "CNAME".into(),
-            content: "origin.example.net".into(),
-            proxied: true,
-            ttl: 1,
-            comment: Some("edgeplan:default".into()),
-        }],
+        posts: vec![cname(
+            "api.example.com",
+            "origin.example.net",
+            "edgeplan:default",
+        )],
         ..Batch::default()
     }
 }

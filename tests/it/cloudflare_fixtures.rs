@@ -58,7 +58,7 @@ fn record_lists_2025_and_empty() {
     );
     let n = normalise(cname);
     assert_eq!(
-        (n.name.as_str(), n.content.as_str(), n.ttl),
+        (n.name.as_str(), n.data.content.as_str(), n.data.ttl),
         ("docs.byemike.org", "docs.example.com", 3600)
     );
 
@@ -101,7 +101,7 @@ fn legacy_record_shapes_2017_and_2018() {
     assert!(proxied.proxied);
     assert_eq!(proxied.zone_name.as_deref(), Some("example.com"));
     assert_eq!(proxied.tags, None);
-    assert_eq!(normalise(&proxied).ttl, 1);
+    assert_eq!(normalise(&proxied).data.ttl, 1);
 
     let page: Envelope<Vec<Record>> = envelope("octodns-2017-dns-records-page-1.json");
     let info = page.result_info.expect("result_info");

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::support::cloudflare::{CloudflareServer, Plan};
 use edgeplan::cloudflare::{ApiFailure, Class, Client, ClientOptions, Error};
-use edgeplan::provider::{Batch, Error as ProviderError, NewRecord, Provider};
+use edgeplan::plan::{Record, RecordData};
+use edgeplan::provider::{Batch, Error as ProviderError, Provider};
 use edgeplan::retry::Policy;
 use edgeplan::secret::Secret;
 use serde_json::json;
@@ -28,15 +29,24 @@ fn client(cf: &CloudflareServer) -> Client {
 }
 
 /// A record to write (also the rules agreement table's).
-pub(crate) fn rec(kind: &str, name: &str, content: &str, proxied: bool, ttl: u32) -> NewRecord {
-    NewRecord {
+pub(crate) fn rec(kind: &str, name: &str, content: &str, proxied: bool, ttl: u32) -> Record {
+    Record {
         name: name.into(),
         kind: kind.into(),
-        content: content.into(),
-        proxied,
-        ttl,
-        comment: None,
+        data: RecordData {
+            content: content.into(),
+            proxied,
+            ttl,
+            comment: None,
+        },
     }
+}
+
+/// A proxied CNAME with a comment (the record edgeplan writes).
+pub(crate) fn cname(name: &str, target: &str, comment: &str) -> Record {
+    let mut r = rec("CNAME", name, target, true, 1);
+    r.data.comment = Some(comment.into());
+    r
 }
 
 fn api(err: Error) -> ApiFailure {
@@ -47,7 +57,7 @@ fn api(err: Error) -> ApiFailure {
 }
 
 /// Posts `record` in a batch and returns the failure with its innermost code.
-async fn refuse(cf: &CloudflareServer, zone_id: &str, record: NewRecord) -> (ApiFailure, i64) {
+async fn refuse(cf: &CloudflareServer, zone_id: &str, record: Record) -> (ApiFailure, i64) {
     let before = cf.records("example.com");
     let batch = Batch {
         posts: vec![record],
@@ -119,16 +129,16 @@ async fn comments_are_limited_by_plan_and_refuse_line_breaks() {
     let free = cf.seed_zone("example.com", Plan::Free);
     let long = "x".repeat(101);
     let mut r = rec("CNAME", "a.example.com", "o.example.net", true, 1);
-    r.comment = Some(long.clone());
+    r.data.comment = Some(long.clone());
     let (failure, _) = refuse(&cf, &free, r.clone()).await;
     assert_eq!(failure.code(), 1004);
-    r.comment = Some("two\nlines".into());
+    r.data.comment = Some("two\nlines".into());
     let (failure, _) = refuse(&cf, &free, r.clone()).await;
     assert_eq!(failure.code(), 1004);
     // The same 101 characters fit a paid plan's 500.
     let pro = cf.seed_zone("example.org", Plan::Pro);
     r.name = "a.example.org".into();
-    r.comment = Some(long);
+    r.data.comment = Some(long);
     client(&cf)
         .create_record(&pro, &r)
         .await

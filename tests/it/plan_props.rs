@@ -5,8 +5,10 @@
 
 use std::path::PathBuf;
 
-use edgeplan::plan::{Action, Desired, Endpoint, Live, Record, Zone, diff, owner, to_batches};
-use edgeplan::provider::{Batch, NewRecord};
+use edgeplan::plan::{
+    Action, Desired, Endpoint, Live, Record, RecordData, Stored, Zone, diff, owner, to_batches,
+};
+use edgeplan::provider::Batch;
 use edgeplan::sandbox::apply_to;
 use proptest::prelude::*;
 
@@ -51,7 +53,7 @@ fn ids() -> impl FnMut() -> String {
 
 /// A random live zone that Cloudflare could hold: records are posted one by one through the
 /// sandbox's rules and those it refuses (a CNAME beside an A, ...) are dropped.
-fn live_zone() -> impl Strategy<Value = Vec<Record>> {
+fn live_zone() -> impl Strategy<Value = Vec<Stored>> {
     prop::collection::vec(
         (0..6usize, 0..4usize, 0..4usize, any::<bool>(), 0..8usize),
         0..14,
@@ -68,13 +70,15 @@ fn live_zone() -> impl Strategy<Value = Vec<Record>> {
                 _ => format!("txt-{c}"),
             };
             let proxied = proxied && kind != "TXT";
-            let post = NewRecord {
+            let post = Record {
                 name: name(n),
                 kind: kind.into(),
-                content,
-                proxied,
-                ttl: if proxied { 1 } else { 300 },
-                comment: COMMENTS[comment].map(str::to_owned),
+                data: RecordData {
+                    content,
+                    proxied,
+                    ttl: if proxied { 1 } else { 300 },
+                    comment: COMMENTS[comment].map(str::to_owned),
+                },
             };
             let batch = Batch {
                 posts: vec![post],
@@ -127,8 +131,8 @@ fn desired(endpoints: Vec<Endpoint>) -> Desired {
     }
 }
 
-fn owned(r: &Record) -> bool {
-    owner::is_owned_by(r.comment.as_deref(), OWNER)
+fn owned(r: &Stored) -> bool {
+    owner::is_owned_by(r.data.comment.as_deref(), OWNER)
 }
 
 proptest! {
@@ -146,8 +150,8 @@ proptest! {
             }
             let adopting = d.endpoints.iter().any(|e| e.adopt && e.name == r.name);
             prop_assert!(adopting, "touched a record it does not own: {r:?} by {c:?}");
-            prop_assert!(owner::owner_of(r.comment.as_deref()).is_none(), "touched another owner's record: {r:?}");
-            prop_assert!(matches!(r.kind.as_str(), "A" | "AAAA" | "CNAME"), "adopted a {}", r.kind);
+            prop_assert!(owner::owner_of(r.data.comment.as_deref()).is_none(), "touched another owner's record: {r:?}");
+            prop_assert!(r.kind.proxiable(), "adopted a {}", r.kind);
         }
         // A conflict blocks its name entirely: no change at a conflicting name.
         for conflict in &plan.conflicts {
@@ -179,7 +183,7 @@ proptest! {
         prop_assert!(again.conflicts.is_empty());
 
         // Records nobody asked to change are exactly as they were.
-        let adopted = |r: &Record| d.endpoints.iter().any(|e| e.adopt && e.name == r.name);
+        let adopted = |r: &Stored| d.endpoints.iter().any(|e| e.adopt && e.name == r.name);
         for r in records.iter().filter(|r| !owned(r) && !adopted(r)) {
             prop_assert!(live.contains(r), "an unowned record changed or vanished: {r:?}");
         }

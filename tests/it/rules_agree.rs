@@ -13,8 +13,8 @@ use std::time::Duration;
 use super::cloudflare_rules::rec;
 use crate::support::cloudflare::{CloudflareServer, Plan};
 use edgeplan::cloudflare::{Client, ClientOptions, Error as ApiError};
-use edgeplan::plan::{Record, Zone};
-use edgeplan::provider::{Batch, Error, NewRecord};
+use edgeplan::plan::{Record, Stored, Zone};
+use edgeplan::provider::{Batch, Error};
 use edgeplan::retry::Policy;
 use edgeplan::sandbox::apply_to;
 use edgeplan::secret::Secret;
@@ -60,32 +60,29 @@ struct Row {
 
 const CNAME_TXT: &str = "Cloudflare documents CNAME exclusivity with A, AAAA and CNAME (81053/81054) and is silent on other types; the sandbox refuses any other record at a CNAME's name, as RFC 1034 does";
 
-fn cname(name: &str, target: &str) -> NewRecord {
+fn cname(name: &str, target: &str) -> Record {
     rec("CNAME", name, target, true, 1)
 }
 
-fn commented(comment: &str) -> NewRecord {
-    NewRecord {
-        comment: Some(comment.into()),
-        ..cname("a.example.com", "o.example.net")
-    }
+fn commented(comment: &str) -> Record {
+    crate::cloudflare_rules::cname("a.example.com", "o.example.net", comment)
 }
 
-fn post(record: NewRecord) -> Batch {
+fn post(record: Record) -> Batch {
     Batch {
         posts: vec![record],
         ..Batch::default()
     }
 }
 
-fn put(id: &str, record: NewRecord) -> Batch {
+fn put(id: &str, record: Record) -> Batch {
     Batch {
-        puts: vec![(id.into(), record)],
+        puts: vec![Stored::new(id.into(), record)],
         ..Batch::default()
     }
 }
 
-fn delete_then_post(id: &str, record: NewRecord) -> Batch {
+fn delete_then_post(id: &str, record: Record) -> Batch {
     Batch {
         deletes: vec![id.into()],
         posts: vec![record],
@@ -198,18 +195,12 @@ fn sandbox(row: &Row) -> Outcome {
         batch_limit: row.plan.batch_limit(),
         comment_limit: row.plan.comment_limit(),
     };
-    let mut records: Vec<Record> = row
+    let mut records: Vec<Stored> = row
         .existing
         .iter()
         .enumerate()
-        .map(|(i, (kind, name, content))| Record {
-            id: format!("r{i}"),
-            name: (*name).into(),
-            kind: (*kind).into(),
-            content: (*content).into(),
-            proxied: false,
-            ttl: 1,
-            comment: None,
+        .map(|(i, (kind, name, content))| {
+            Stored::new(format!("r{i}"), rec(kind, name, content, false, 1))
         })
         .collect();
     let mut n = 0;

@@ -7,21 +7,16 @@ mod snapshots;
 
 use std::path::PathBuf;
 
-use crate::plan::{Desired, Endpoint, Live, Plan, Record, Zone, diff};
+use crate::plan::{Desired, Endpoint, Live, Plan, Stored, Zone, diff, test_support};
 
 pub(super) fn endpoint(name: &str, target: &str, line: usize) -> Endpoint {
     Endpoint {
-        name: format!("{name}.example.com"),
-        target: target.into(),
-        proxied: true,
-        ttl: 1,
-        comment: None,
-        adopt: false,
-        health: None,
         line,
+        ..test_support::endpoint(name, target)
     }
 }
 
+/// A record as the zone holds it; an unproxied one with a TTL of an hour.
 pub(super) fn record(
     id: &str,
     name: &str,
@@ -29,16 +24,11 @@ pub(super) fn record(
     content: &str,
     proxied: bool,
     comment: Option<&str>,
-) -> Record {
-    Record {
-        id: id.into(),
-        name: name.into(),
-        kind: kind.into(),
-        content: content.into(),
-        proxied,
-        ttl: if proxied { 1 } else { 3600 },
-        comment: comment.map(str::to_owned),
-    }
+) -> Stored {
+    let mut r = test_support::record(id, name, kind, content, comment);
+    r.data.proxied = proxied;
+    r.data.ttl = if proxied { 1 } else { 3600 };
+    r
 }
 
 /// The manifest of tests/fixtures/plan/edgeplan.yaml, by hand, and a zone where it means a
