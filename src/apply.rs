@@ -345,33 +345,59 @@ mod tests {
     #[test]
     fn landed_says_which_chunks_landed() {
         use Outcome::*;
-        assert_eq!(
-            landed(0, 1, Refused, 0),
-            "nothing was applied (the batch is one transaction)"
-        );
-        assert_eq!(
-            landed(0, 3, Refused, 0),
-            "no chunk of 3 landed; chunk 1 was refused and nothing of it was applied; chunks 2-3 were not sent"
-        );
-        assert_eq!(
-            landed(1, 4, Failed, 0),
-            "chunk 1 of 4 landed; chunk 2 failed; being one transaction it landed whole or not at all; chunks 3-4 were not sent"
-        );
-        assert_eq!(
-            landed(2, 3, Refused, 0),
-            "chunks 1-2 of 3 landed; chunk 3 was refused and nothing of it was applied"
-        );
-        assert_eq!(
-            landed(2, 5, NotApplied, 0),
-            "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied (the zone was read again to check); chunks 4-5 were not sent"
-        );
-        assert_eq!(
-            landed(1, 2, LandedAnyway, 0),
-            "chunks 1-2 of 2 landed; chunk 2 landed although the answer was an error (the zone was read again to check)"
-        );
-        assert_eq!(
-            landed(1, 3, Unknown, 2),
-            "2 batch request(s) landed before a re-plan; chunk 1 of 3 landed; whether chunk 2 landed is unknown (it is one transaction: whole or not at all); chunk 3 was not sent"
-        );
+        let cases = [
+            (
+                0,
+                1,
+                Refused,
+                0,
+                "nothing was applied (the batch is one transaction)",
+            ),
+            (
+                0,
+                3,
+                Refused,
+                0,
+                "no chunk of 3 landed; chunk 1 was refused and nothing of it was applied; chunks 2-3 were not sent",
+            ),
+            (
+                1,
+                4,
+                Failed,
+                0,
+                "chunk 1 of 4 landed; chunk 2 failed; being one transaction it landed whole or not at all; chunks 3-4 were not sent",
+            ),
+            (
+                2,
+                3,
+                Refused,
+                0,
+                "chunks 1-2 of 3 landed; chunk 3 was refused and nothing of it was applied",
+            ),
+            (
+                2,
+                5,
+                NotApplied,
+                0,
+                "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied (the zone was read again to check); chunks 4-5 were not sent",
+            ),
+            (
+                1,
+                2,
+                LandedAnyway,
+                0,
+                "chunks 1-2 of 2 landed; chunk 2 landed although the answer was an error (the zone was read again to check)",
+            ),
+            (
+                1,
+                3,
+                Unknown,
+                2,
+                "2 batch request(s) landed before a re-plan; chunk 1 of 3 landed; whether chunk 2 landed is unknown (it is one transaction: whole or not at all); chunk 3 was not sent",
+            ),
+        ];
+        for (done, total, outcome, earlier, want) in cases {
+            assert_eq!(landed(done, total, outcome, earlier), want);
+        }
     }
 }

@@ -231,15 +231,7 @@ impl Client {
     ) -> Result<IssueComment, Error> {
         let what = format!("create a comment on {repo}#{number}");
         let route = format!("/repos/{repo}/issues/{number}/comments");
-        let answer = self
-            .call(
-                Verb::Post,
-                &route,
-                Some(&serde_json::json!({ "body": body })),
-                &what,
-            )
-            .await?;
-        parse(&answer.body, &what)
+        self.send_body(Verb::Post, &route, body, &what).await
     }
 
     /// Replaces a comment's body with `PATCH`, as GitHub documents (octocrab's own
@@ -252,15 +244,20 @@ impl Client {
     ) -> Result<IssueComment, Error> {
         let what = format!("update comment {id} in {repo}");
         let route = format!("/repos/{repo}/issues/comments/{id}");
-        let answer = self
-            .call(
-                Verb::Patch,
-                &route,
-                Some(&serde_json::json!({ "body": body })),
-                &what,
-            )
-            .await?;
-        parse(&answer.body, &what)
+        self.send_body(Verb::Patch, &route, body, &what).await
+    }
+
+    /// Sends `{"body": body}` and reads the comment GitHub answers with.
+    async fn send_body(
+        &self,
+        verb: Verb,
+        route: &str,
+        body: &str,
+        what: &str,
+    ) -> Result<IssueComment, Error> {
+        let json = serde_json::json!({ "body": body });
+        let answer = self.call(verb, route, Some(&json), what).await?;
+        parse(&answer.body, what)
     }
 
     /// Deletes a comment; one already gone (404) counts as deleted.

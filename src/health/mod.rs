@@ -333,4 +333,4 @@ pub fn refusal(results: &[ProbeResult]) -> Option<Refusal> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

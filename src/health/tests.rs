@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::*;
 use crate::plan::{Change, Health, RecordData, Zone};
 
-fn result(outcome: Outcome, public: Option<Outcome>) -> ProbeResult {
+/// A probe of the sentiment endpoint (also the plan JSON tests').
+pub(crate) fn result(outcome: Outcome, public: Option<Outcome>) -> ProbeResult {
     ProbeResult {
         name: "sentiment.example.com".into(),
         target: "sentiment-abc-uc.a.run.app".into(),
@@ -21,7 +22,7 @@ fn result(outcome: Outcome, public: Option<Outcome>) -> ProbeResult {
     }
 }
 
-fn failed(reason: &str, status: Option<u16>) -> Outcome {
+pub(crate) fn failed(reason: &str, status: Option<u16>) -> Outcome {
     Outcome::Failed {
         reason: reason.into(),
         status,

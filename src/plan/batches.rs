@@ -53,12 +53,7 @@ pub fn to_batches(plan: &ZonePlan, limit: usize) -> Vec<Batch> {
     // Units: the changes at a name that holds a create go together; every other change alone.
     let mut units: Vec<Vec<&Change>> = Vec::new();
     let mut unit_of_name: HashMap<&str, usize> = HashMap::new();
-    let created: std::collections::HashSet<&str> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::Create)
-        .map(|c| c.name.as_str())
-        .collect();
+    let created = plan.created_names();
     for c in &plan.changes {
         if created.contains(c.name.as_str()) {
             if let Some(&u) = unit_of_name.get(c.name.as_str()) {

@@ -155,6 +155,15 @@ pub struct Plan {
 }
 
 impl ZonePlan {
+    /// The names the plan creates a record at.
+    pub fn created_names(&self) -> std::collections::HashSet<&str> {
+        self.changes
+            .iter()
+            .filter(|c| c.action == Action::Create)
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
     /// How many changes of one kind the plan holds.
     pub fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()

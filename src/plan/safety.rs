@@ -64,12 +64,7 @@ pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), MassDele
 /// whose name gets a create in the same plan (an owned `A` rewritten as a CNAME) replaces the
 /// record rather than removing the endpoint, so it does not count.
 pub fn owned_deletes(plan: &ZonePlan) -> usize {
-    let created: std::collections::HashSet<&str> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::Create)
-        .map(|c| c.name.as_str())
-        .collect();
+    let created = plan.created_names();
     plan.changes
         .iter()
         .filter(|c| c.action == Action::Delete && !created.contains(c.name.as_str()))

@@ -99,23 +99,7 @@ fn host_check(h: &HostCheck) -> HostCheckJson<'_> {
 mod tests {
     use super::*;
 
-    fn probe(outcome: Outcome, public_host: Option<HostCheck>) -> ProbeResult {
-        ProbeResult {
-            name: "sentiment.example.com".into(),
-            target: "sentiment-abc-uc.a.run.app".into(),
-            url: "https://sentiment-abc-uc.a.run.app/healthz".into(),
-            outcome,
-            latency_ms: 42,
-            public_host,
-        }
-    }
-
-    fn failed(reason: &str, status: Option<u16>) -> Outcome {
-        Outcome::Failed {
-            reason: reason.into(),
-            status,
-        }
-    }
+    use crate::health::tests::{failed, result as probe};
 
     fn health(probes: &[ProbeResult]) -> serde_json::Value {
         let text = render(&Plan::default(), probes);
@@ -127,10 +111,7 @@ mod tests {
     fn probe_results_in_the_plan_json() {
         let r = probe(
             Outcome::Healthy { status: 200 },
-            Some(HostCheck {
-                host: "sentiment.example.com".into(),
-                outcome: failed("HTTP 404", Some(404)),
-            }),
+            Some(failed("HTTP 404", Some(404))),
         );
         assert_eq!(
             health(&[r])[0],

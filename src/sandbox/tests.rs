@@ -45,18 +45,11 @@ fn zone() -> Zone {
     }
 }
 
+/// An unproxied record with a TTL of 300 and no comment.
 fn rec(id: &str, name: &str, kind: &str, content: &str) -> Stored {
-    Stored {
-        id: id.into(),
-        name: name.into(),
-        kind: kind.into(),
-        data: RecordData {
-            content: content.into(),
-            proxied: false,
-            ttl: 300,
-            comment: None,
-        },
-    }
+    let mut r = crate::plan::test_support::record(id, name, kind, content, None);
+    (r.data.proxied, r.data.ttl) = (false, 300);
+    r
 }
 
 fn counter() -> impl FnMut() -> String {
