@@ -81,20 +81,18 @@ pub struct Zone {
     pub permissions: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
 pub struct Account {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
 pub struct ZonePlan {
-    #[serde(default)]
     pub name: Option<String>,
     /// `free`, `pro`, `business`, `enterprise`.
-    #[serde(default)]
     pub legacy_id: Option<String>,
 }
 
@@ -186,25 +184,20 @@ pub struct BatchBody {
 
 /// The batch answer: the records as they are after each action.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
 pub struct BatchResult {
-    #[serde(default)]
     pub deletes: Vec<Record>,
-    #[serde(default)]
     pub patches: Vec<Record>,
-    #[serde(default)]
     pub puts: Vec<Record>,
-    #[serde(default)]
     pub posts: Vec<Record>,
 }
 
 /// `GET /user/tokens/verify`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
 pub struct TokenStatus {
-    #[serde(default)]
     pub id: Option<String>,
     /// `active`, `disabled` or `expired`.
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub expires_on: Option<String>,
 }
