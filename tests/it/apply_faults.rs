@@ -34,21 +34,9 @@ fn a_429_storm_is_waited_out_honouring_retry_after() {
     let unowned = w.unowned_json();
     // One on the zone lookup, two on the batch: a 429 was not processed, so even the write is
     // resent, after the server's Retry-After.
-    w.cf.inject(
-        Fault::RateLimit {
-            retry_after_secs: 1,
-        },
-        1,
-    );
+    w.cf.inject(Fault::rate_limit(1), 1);
     for _ in 0..2 {
-        w.cf.inject_at(
-            "POST",
-            "/batch",
-            0,
-            Fault::RateLimit {
-                retry_after_secs: 1,
-            },
-        );
+        w.cf.inject_at("POST", "/batch", 0, Fault::rate_limit(1));
     }
     let started = Instant::now();
     w.apply().expect(0);
@@ -67,14 +55,7 @@ fn a_429_storm_is_waited_out_honouring_retry_after() {
 fn a_retry_after_beyond_the_budget_fails_cleanly_and_a_rerun_converges() {
     let w = world();
     let before = w.state_json();
-    w.cf.inject_at(
-        "POST",
-        "/batch",
-        0,
-        Fault::RateLimit {
-            retry_after_secs: 60,
-        },
-    );
+    w.cf.inject_at("POST", "/batch", 0, Fault::rate_limit(60));
     let started = Instant::now();
     let run = w.apply().expect(3);
     assert!(
@@ -82,13 +63,8 @@ fn a_retry_after_beyond_the_budget_fails_cleanly_and_a_rerun_converges() {
         "waited in vain: {:?}",
         started.elapsed()
     );
-    assert!(run.stderr.contains("rate"), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("nothing was applied (the zone was read again to check)"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("rate");
+    run.assert_stderr_has("nothing was applied (the zone was read again to check)");
     assert_eq!(w.state_json(), before, "the zone is unchanged");
     w.apply().expect(0);
     assert_eq!(owned_names(&w.records()), WANTED);
@@ -130,12 +106,8 @@ fn a_batch_dropped_before_commit_is_re_planned_and_sent_again() {
     let w = world();
     w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
     let run = w.apply().expect(0);
-    assert!(run.stderr.contains("re-planning"), "{}", run.stderr);
-    assert!(
-        run.stdout.contains("re-planned 1 time(s)"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stderr_has("re-planning");
+    run.assert_stdout_has("re-planned 1 time(s)");
     let batches = w.batches();
     assert_eq!(batches.len(), 2, "the re-plan found nothing landed");
     assert_eq!(posts(&batches[1]).len(), 3);
@@ -150,11 +122,7 @@ fn a_batch_dropped_after_commit_is_not_sent_twice() {
     let w = world();
     w.cf.inject_at("POST", "/batch", 0, Fault::DropAfterWrite);
     let run = w.apply().expect(0);
-    assert!(
-        run.stdout.contains("re-planned 1 time(s)"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("re-planned 1 time(s)");
     assert_eq!(w.batches().len(), 1, "the write landed: nothing is resent");
     assert_eq!(owned_names(&w.records()), WANTED);
     w.assert_one_record_per_name();
@@ -213,7 +181,7 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
     // The re-run re-plans: now a plain conflict, refused before anything is sent.
     w.cf.clear_requests();
     let run = w.apply().expect(1);
-    assert!(run.stderr.contains("adopt: true"), "{}", run.stderr);
+    run.assert_stderr_has("adopt: true");
     assert!(w.batches().is_empty());
     // Adopting converges.
     w.manifest(&format!("{THREE}    adopt: true\n"));
@@ -230,16 +198,8 @@ fn a_cname_that_appears_between_plan_and_apply_is_a_conflict_and_nothing_is_sent
     let before = w.state_json();
     w.cf.clear_requests();
     let run = w.apply().expect(1);
-    assert!(
-        run.stderr.contains("sentiment.example.com"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("a record edgeplan does not own"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("sentiment.example.com");
+    run.assert_stderr_has("a record edgeplan does not own");
     assert!(w.batches().is_empty());
     assert_eq!(w.state_json(), before);
 }
@@ -253,11 +213,7 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
         "{THREE}  - name: llm\n    target: gpu-01.inference.example.net\n"
     ));
     let planned = w.run(&["plan", "--format", "json"]).expect(0);
-    assert!(
-        planned.stdout.contains("\"create\": 1"),
-        "{}",
-        planned.stdout
-    );
+    planned.assert_stdout_has("\"create\": 1");
     // ...then, by hand, one owned record is deleted and another repointed.
     let recs = w.records();
     let sentiment = recs
@@ -278,11 +234,7 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
     }
     w.cf.clear_requests();
     let run = w.apply().expect(0);
-    assert!(
-        run.stdout.contains("2 created, 1 updated, 0 deleted"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("2 created, 1 updated, 0 deleted");
     let batch = &w.batches()[0];
     assert_eq!(
         crate::support::harness::list(batch, "puts")[0]["id"],
@@ -300,7 +252,7 @@ fn a_read_only_token_exits_3_naming_zone_dns_edit() {
     w.token = "read-only".into();
     let before = w.state_json();
     let run = w.apply().expect(3);
-    assert!(run.stderr.contains("Zone:DNS:Edit"), "{}", run.stderr);
+    run.assert_stderr_has("Zone:DNS:Edit");
     assert!(
         !run.stderr.contains("read-only\n"),
         "token leaked: {}",
@@ -316,11 +268,7 @@ fn unknown_outcomes_without_end_give_up_after_three_re_plans_with_exit_3() {
         w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
     }
     let run = w.apply().expect(3);
-    assert!(
-        run.stderr.contains("whether the batch landed is unknown"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("whether the batch landed is unknown");
     assert_eq!(
         w.batches().len(),
         4,
