@@ -190,6 +190,15 @@ fn install_in(
     }
 }
 
+/// [`install_in`] for Linux/X64 with a [`cargo_stub`] in `root` first on PATH, logging to
+/// `root/cargo-args`, and `env`.
+fn stubbed_install_in(root: &Path, action: &Path, cwd: &Path, env: &[(&str, String)]) -> Run {
+    let stub = cargo_stub(root);
+    let mut env = env.to_vec();
+    env.push(("STUB_LOG", root.join("cargo-args").display().to_string()));
+    install_in(action, cwd, "Linux", "X64", Some(&stub), &env)
+}
+
 /// RUSTUP_HOME / CARGO_HOME as this test process sees them (set, or the default under HOME).
 fn real_home(var: &str) -> Option<PathBuf> {
     if let Some(v) = std::env::var_os(var) {
@@ -549,19 +558,13 @@ fn checked_out_action(root: &Path) -> PathBuf {
 #[test]
 fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
     let (root, marker, ws, action) = hostile_setup();
-    let stub = cargo_stub(root.path());
-    let log = root.path().join("cargo-args");
-    let run = install_in(
+    let run = stubbed_install_in(
+        root.path(),
         &action,
         &ws,
-        "Linux",
-        "X64",
-        Some(&stub),
-        &[
-            ("STUB_LOG", log.display().to_string()),
-            ("GITHUB_WORKSPACE", ws.display().to_string()),
-        ],
+        &[("GITHUB_WORKSPACE", ws.display().to_string())],
     );
+    let log = root.path().join("cargo-args");
     run.assert_code(0);
     let env = std::fs::read_to_string(root.path().join("cargo-args.env")).expect("stub ran");
     assert_eq!(
@@ -702,15 +705,11 @@ fn the_download_base_is_the_repository_the_action_was_taken_from() {
 fn an_action_run_from_the_workspace_downloads_from_the_workspace_repository() {
     let root = tempfile::tempdir().expect("tmp");
     let action = action_dir(&[]);
-    let stub = cargo_stub(root.path());
-    let run = install_in(
+    let run = stubbed_install_in(
+        root.path(),
         action.path(),
         action.path(),
-        "Linux",
-        "X64",
-        Some(&stub),
         &[
-            ("STUB_LOG", root.path().join("log").display().to_string()),
             ("GITHUB_WORKSPACE", action.path().display().to_string()),
             ("GITHUB_REPOSITORY", "fork-owner/edgeplan".to_string()),
         ],
@@ -736,15 +735,7 @@ fn elsewhere_the_download_base_falls_back_to_the_package_repository() {
         ),
     )
     .expect("toml");
-    let stub = cargo_stub(root.path());
-    let run = install_in(
-        action.path(),
-        root.path(),
-        "Linux",
-        "X64",
-        Some(&stub),
-        &[("STUB_LOG", root.path().join("log").display().to_string())],
-    );
+    let run = stubbed_install_in(root.path(), action.path(), root.path(), &[]);
     run.assert_code(0);
     run.assert_stdout_has(
         "release assets: https://github.com/upstream/edgeplan/releases/download \
