@@ -22,6 +22,16 @@ pub(crate) fn seeded_world() -> World {
     w
 }
 
+/// The manifest of a plan with one update: sentiment retargeted to [`NEW`], legacy kept.
+pub(crate) const ONE_UPDATE: &[(&str, &str)] = &[("sentiment", NEW), ("legacy", LEGACY)];
+
+/// [`seeded_world`] with the [`ONE_UPDATE`] manifest.
+pub(crate) fn one_update_world() -> World {
+    let w = seeded_world();
+    w.endpoints(ONE_UPDATE);
+    w
+}
+
 #[test]
 fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writes_nothing() {
     let w = seeded_world();
@@ -38,7 +48,7 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
     w.endpoints(&[("sentiment", NEW)]);
     let r1 = preview(&opened, "1");
     // Run 2: legacy kept after all.
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    w.endpoints(ONE_UPDATE);
     let r2 = preview(&sync, "2");
     // Run 3: a new endpoint too.
     w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY), ("embeddings", EMB)]);
@@ -103,7 +113,7 @@ fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
     let quote = w
         .gh()
         .seed_comment(REPO, 2, "mallory", "User", &format!("{MARKER}\nhi"));
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    w.endpoints(ONE_UPDATE);
 
     let ran = w.pull_request("pull_request.opened.json").run_checked(0);
 
@@ -181,7 +191,7 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     );
 
     // Fixed on the next push: the same comment now shows the plan.
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    w.endpoints(ONE_UPDATE);
     w.pull_request("pull_request.synchronize.json")
         .run_checked(0);
     let comments = w.gh().comments(REPO, 2);
@@ -268,8 +278,7 @@ fn github_enterprise_server_uses_the_api_v3_base() {
 
 #[test]
 fn outputs_and_summary_describe_the_plan() {
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let w = one_update_world();
     let ran = w.pull_request("pull_request.opened.json").run_checked(0);
     let outputs = ran.outputs();
     assert_eq!(
@@ -341,8 +350,7 @@ fn outputs_and_summary_describe_the_plan() {
 
 #[test]
 fn comment_false_writes_the_summary_only() {
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let w = one_update_world();
     let ran = w
         .pull_request("pull_request.opened.json")
         .var("INPUT_COMMENT", "false")

@@ -2,7 +2,7 @@
 //! comments from a race, conflicts, a bad input, no GitHub token. Run as the real binary against
 //! the local GitHub and Cloudflare servers (see `action_pr.rs` for the main flows).
 
-use super::action_pr::{LEGACY, MARKER, NEW, seeded_world};
+use super::action_pr::{LEGACY, MARKER, NEW, ONE_UPDATE, one_update_world, seeded_world};
 use crate::support::github::BOT_LOGIN;
 use crate::support::harness::{CF_TOKEN, REPO, World, masked, pr_payload};
 use serde_json::json;
@@ -48,7 +48,7 @@ fn duplicate_preview_comments_from_a_race_are_collapsed_into_one() {
     let newer = w
         .gh()
         .seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold B"));
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    w.endpoints(ONE_UPDATE);
     w.pull_request("pull_request.opened.json").run_checked(0);
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
@@ -74,8 +74,7 @@ fn a_bad_boolean_input_stops_with_a_usage_error_naming_it() {
 
 #[test]
 fn without_a_github_token_the_preview_goes_to_the_summary_with_a_notice() {
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let w = one_update_world();
     let ran = w
         .pull_request("pull_request.opened.json")
         .unset("GITHUB_TOKEN")
@@ -120,8 +119,7 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
 fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
     // A same-repository PR that runs without the repository's secrets (Dependabot PRs do): the
     // comment write gets 403, which its author cannot fix.
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let w = one_update_world();
     let pr = pr_payload("pull_request.opened.json");
     let ran = w
         .action("pull_request", &pr)
