@@ -124,8 +124,7 @@ fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
         .run_checked(1);
 
     w.pull_request("pull_request.opened.from-fork.json")
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
+        .without_secrets()
         .run_checked(0);
 
     w.write_manifest("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: https://x.example.net/\n");

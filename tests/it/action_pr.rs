@@ -227,8 +227,7 @@ fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
     let fork = pr_payload("pull_request.opened.from-fork.json");
     let ran = w
         .action("pull_request", &fork)
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", READ_TOKEN)
+        .without_secrets()
         .run_checked(0);
     ran.assert_summary_has("comes from a fork");
     ran.assert_summary_has("manifest valid");
@@ -249,8 +248,7 @@ fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
     );
     let bad = w
         .action("pull_request", &fork)
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", READ_TOKEN)
+        .without_secrets()
         .run()
         .expect(1);
     bad.assert_stdout_has("::error file=edgeplan.yaml,line=5");

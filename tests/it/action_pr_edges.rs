@@ -123,8 +123,7 @@ fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
     let pr = pr_payload("pull_request.opened.json");
     let ran = w
         .action("pull_request", &pr)
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
+        .without_secrets()
         .run_checked(0);
     ran.assert_stdout_has("::warning::the preview comment could not be written");
     ran.assert_summary_has("manifest valid");

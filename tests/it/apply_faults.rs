@@ -28,6 +28,19 @@ fn world() -> World {
     w
 }
 
+/// [`world`] with `fault` waiting for the first batch request.
+fn world_faulting_the_first_batch(fault: Fault) -> World {
+    let w = world();
+    w.cf.inject_at("POST", "/batch", 0, fault);
+    w
+}
+
+/// The zone holds the wanted records, each name once: nothing was created twice.
+fn assert_wanted(w: &World) {
+    assert_eq!(owned_names(&w.records()), WANTED);
+    w.assert_one_record_per_name();
+}
+
 #[test]
 fn a_429_storm_is_waited_out_honouring_retry_after() {
     let w = world();
@@ -53,9 +66,8 @@ fn a_429_storm_is_waited_out_honouring_retry_after() {
 
 #[test]
 fn a_retry_after_beyond_the_budget_fails_cleanly_and_a_rerun_converges() {
-    let w = world();
+    let w = world_faulting_the_first_batch(Fault::rate_limit(60));
     let before = w.state_json();
-    w.cf.inject_at("POST", "/batch", 0, Fault::rate_limit(60));
     let started = Instant::now();
     let run = w.apply().expect(3);
     assert!(
@@ -82,9 +94,8 @@ fn html_500s_on_reads_are_retried_and_the_apply_lands() {
 
 #[test]
 fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
-    let w = world();
+    let w = world_faulting_the_first_batch(Fault::ServerErrorHtml);
     let before = w.state_json();
-    w.cf.inject_at("POST", "/batch", 0, Fault::ServerErrorHtml);
     let run = w.apply().expect(3);
     // A 500 to a write may come from a proxy after the commit: never resent.
     assert_eq!(w.batches().len(), 1);
@@ -97,35 +108,30 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
     insta::assert_snapshot!("html_500_stderr", snap);
     assert_eq!(w.state_json(), before);
     w.apply().expect(0);
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
 }
 
 #[test]
 fn a_batch_dropped_before_commit_is_re_planned_and_sent_again() {
-    let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
+    let w = world_faulting_the_first_batch(Fault::DropBeforeWrite);
     let run = w.apply().expect(0);
     run.assert_stderr_has("re-planning");
     run.assert_stdout_has("re-planned 1 time(s)");
     let batches = w.batches();
     assert_eq!(batches.len(), 2, "the re-plan found nothing landed");
     assert_eq!(posts(&batches[1]).len(), 3);
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
 }
 
 #[test]
 fn a_batch_dropped_after_commit_is_not_sent_twice() {
     // Why: Cloudflare has no idempotency keys; resending a batch that landed would create every
     // record twice (or fail on 81058 half-way through a re-run).
-    let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::DropAfterWrite);
+    let w = world_faulting_the_first_batch(Fault::DropAfterWrite);
     let run = w.apply().expect(0);
     run.assert_stdout_has("re-planned 1 time(s)");
     assert_eq!(w.batches().len(), 1, "the write landed: nothing is resent");
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
     assert_eq!(w.records().len(), 4);
     assert_eq!(w.plan_code(), 0);
 }
@@ -146,13 +152,7 @@ fn a_chunk_dropped_after_commit_sends_only_what_is_still_missing() {
 fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
     // The batch stalls on the server; meanwhile someone creates an A record at one of its names.
     // Cloudflare refuses the whole batch (81053) and the message names the record and the rule.
-    let w = world();
-    w.cf.inject_at(
-        "POST",
-        "/batch",
-        0,
-        Fault::Stall(Duration::from_millis(1500)),
-    );
+    let w = world_faulting_the_first_batch(Fault::Stall(Duration::from_millis(1500)));
     let before = w.state_json();
     let (intruder, stderr) = std::thread::scope(|s| {
         let adder = s.spawn(|| {
@@ -186,8 +186,7 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
     // Adopting converges.
     w.manifest(&format!("{THREE}    adopt: true\n"));
     w.apply().expect(0);
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
 }
 
 #[test]

@@ -44,6 +44,14 @@ const MANIFEST: &str = "  - name: sentiment
     adopt: true
 ";
 
+/// [`seeded`] after a first apply of [`MANIFEST`].
+fn applied() -> World {
+    let w = seeded();
+    w.manifest(MANIFEST);
+    w.apply().expect(0);
+    w
+}
+
 #[test]
 fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
     let w = seeded();
@@ -109,9 +117,7 @@ fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
 
 #[test]
 fn a_second_apply_sends_no_batch() {
-    let w = seeded();
-    w.manifest(MANIFEST);
-    w.apply().expect(0);
+    let w = applied();
     let state = w.state_json();
     w.cf.clear_requests();
     let run = w.apply().expect(0);
@@ -160,9 +166,7 @@ fn a_dns_only_endpoint_is_created_with_its_ttl_and_proxied_ones_are_not_touched_
 
 #[test]
 fn deletes_of_owned_records_leave_unowned_ones_byte_identical() {
-    let w = seeded();
-    w.manifest(MANIFEST);
-    w.apply().expect(0);
+    let w = applied();
     let unowned = w.unowned_json();
     // Drop one endpoint: its record (owned) goes, nothing else moves.
     w.manifest(

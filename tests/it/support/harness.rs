@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::{Value, json};
 
 use super::cloudflare::{CloudflareServer, Logged, Plan, Rec, Scope, TOKEN};
-use super::github::{GitHub, WRITE_TOKEN};
+use super::github::{GitHub, READ_TOKEN, WRITE_TOKEN};
 
 /// A distinctive Cloudflare token: the canary assertions look for it in every output.
 pub const CF_TOKEN: &str = "cfcanary_Zq8x7Kd2Lm4Np6Rt0Wv";
@@ -401,6 +401,13 @@ impl Action<'_> {
     pub fn unset(mut self, key: &str) -> Self {
         self.vars.remove(key);
         self
+    }
+
+    /// The step as GitHub runs it without the repository's secrets (a pull request from a
+    /// fork, or Dependabot's): no Cloudflare token, and a `GITHUB_TOKEN` that may only read.
+    pub fn without_secrets(self) -> Self {
+        self.unset("CLOUDFLARE_API_TOKEN")
+            .var("GITHUB_TOKEN", READ_TOKEN)
     }
 
     pub fn command(self, command: &str) -> Self {
