@@ -17,29 +17,11 @@ use std::collections::BTreeMap;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use support::bench::{self, flag, number};
 use support::cloudflare::{CloudflareServer, Plan, TOKEN};
 
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    let i = args.iter().position(|a| a == name)?;
-    args.get(i + 1).map(String::as_str)
-}
-
-fn number(args: &[String], name: &str, default: u64) -> Result<u64, String> {
-    flag(args, name).map_or(Ok(default), |v| {
-        v.parse()
-            .map_err(|_| format!("{name}: `{v}` is not a number"))
-    })
-}
-
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(64)
-        }
-    }
+    bench::exit(run())
 }
 
 fn run() -> Result<bool, String> {

@@ -16,34 +16,18 @@ use edgeplan::cloudflare::{Client, ClientOptions};
 use edgeplan::provider::Provider;
 use edgeplan::secret::Secret;
 use serde_json::json;
+use support::bench::{self, number};
 use support::cloudflare::{CloudflareServer, Plan, TOKEN};
 
-fn flag(args: &[String], name: &str, default: u64) -> Result<u64, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(default),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| format!("{name} needs a number")),
-    }
-}
-
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(64)
-        }
-    }
+    bench::exit(run())
 }
 
 fn run() -> Result<bool, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let n = flag(&args, "--records", 10_000)? as usize;
-    let latency = flag(&args, "--latency-ms", 20)?;
-    let runs = flag(&args, "--runs", 5)?.max(1);
+    let n = number(&args, "--records", 10_000)? as usize;
+    let latency = number(&args, "--latency-ms", 20)?;
+    let runs = number(&args, "--runs", 5)?.max(1);
 
     let cf = CloudflareServer::start();
     cf.seed_zone("bench.example", Plan::Pro);

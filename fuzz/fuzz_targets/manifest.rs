@@ -4,28 +4,9 @@
 //! Run: `cargo +nightly fuzz run manifest -- -max_total_time=600` (seeds: tests/corpus).
 #![no_main]
 
-use std::path::Path;
+#[path = "../../tests/it/support/manifest_check.rs"]
+mod manifest_check;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Err(problems) = edgeplan::manifest::parse(Path::new("fuzz.yaml"), data) {
-        assert!(!problems.is_empty());
-        // YAML breaks lines at LF, CRLF and a lone CR alike (YAML 1.2, 5.4).
-        let lines = data
-            .iter()
-            .enumerate()
-            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && data.get(i + 1) != Some(&b'\n')))
-            .count()
-            + 1;
-        for p in &problems {
-            assert!(
-                p.line >= 1 && p.line <= lines + 1,
-                "line {} of {lines}: {}",
-                p.line,
-                p.message
-            );
-            assert!(p.col >= 1);
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| manifest_check::check(data));

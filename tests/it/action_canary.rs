@@ -10,9 +10,8 @@
 use crate::support::cloudflare::{Fault, Scope};
 use crate::support::github::merged_pull;
 use crate::support::harness::{
-    CF_TOKEN, GH_TOKEN, REPO, SHA, World, assert_no_tokens, masked, payload, pr_payload,
+    CF_TOKEN, GH_TOKEN, REPO, Run, SHA, World, assert_no_tokens, masked, pr_payload,
 };
-use serde_json::{Value, json};
 
 /// Tokens neither local server accepts: what comes back is an authentication error.
 const BAD_CF: &str = "cfcanary_rejected_Hh3Jk9Pq2Xw";
@@ -20,35 +19,20 @@ const BAD_GH: &str = "ghp_canary_rejected_Vb7Nm1Qs5Zt";
 
 fn world() -> World {
     let w = World::for_action();
-    w.cf.add_record(
-        "example.com",
-        json!({"type": "CNAME", "name": "sentiment", "content": "old.elb.amazonaws.com",
-               "proxied": true, "comment": "edgeplan:default"}),
-    );
+    w.owned("sentiment", "old.elb.amazonaws.com");
     w.endpoints(&[("sentiment", "new.elb.amazonaws.com")]);
     w
-}
-
-fn push_main() -> Value {
-    let mut p = payload("push.main.json");
-    p["repository"]["full_name"] = REPO.into();
-    p["after"] = SHA.into();
-    p
 }
 
 #[test]
 fn tokens_never_leak_in_the_successful_flows() {
     let w = world();
     let pr = pr_payload("pull_request.opened.json");
-    let preview = w.action("pull_request", &pr).run();
-    preview.assert_code(0);
+    let preview = w.action("pull_request", &pr).run_checked(0);
     assert_eq!(masked(&preview), [GH_TOKEN, CF_TOKEN]);
-    assert_no_tokens(&w, &preview);
 
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    let apply = w.action("push", &push_main()).run();
-    apply.assert_code(0);
-    assert_no_tokens(&w, &apply);
+    w.push_to_main().run_checked(0);
     // The comment bodies were checked against the server's stored state; make sure there were
     // some to check.
     assert_eq!(w.gh().comments(REPO, 2).len(), 2);
@@ -63,37 +47,18 @@ fn tokens_never_leak_when_the_apis_refuse_them() {
     let cf_refused = w
         .action("pull_request", &pr)
         .var("CLOUDFLARE_API_TOKEN", BAD_CF)
-        .run();
-    cf_refused.assert_code(3);
-    assert!(
-        cf_refused.stderr.contains("error:"),
-        "{}",
-        cf_refused.dump()
-    );
-    assert!(
-        cf_refused.summary.contains("### edgeplan: failed"),
-        "{}",
-        cf_refused.dump()
-    );
-    assert!(
-        cf_refused.stdout.contains("::error "),
-        "{}",
-        cf_refused.dump()
-    );
-    assert_no_tokens(&w, &cf_refused);
+        .run_checked(3);
+    cf_refused.assert_stderr_has("error:");
+    cf_refused.assert_summary_has("### edgeplan: failed");
+    cf_refused.assert_stdout_has("::error ");
 
     // A token that may read but not edit, on apply: the batch is refused with 403.
     w.cf.set_token(BAD_CF, Scope::read_only());
     let read_only = w
-        .action("push", &push_main())
+        .push_to_main()
         .var("CLOUDFLARE_API_TOKEN", BAD_CF)
-        .run();
-    read_only.assert_code(3);
-    assert!(
-        read_only.summary.contains("**Apply failed:**"),
-        "{}",
-        read_only.dump()
-    );
+        .run_checked(3);
+    read_only.assert_summary_has("**Apply failed:**");
     assert_eq!(
         read_only
             .summary
@@ -103,16 +68,13 @@ fn tokens_never_leak_when_the_apis_refuse_them() {
         "the failure is in the summary once\n{}",
         read_only.dump()
     );
-    assert_no_tokens(&w, &read_only);
 
     // GitHub does not know the token: 401 Bad credentials on the comment list.
     let gh_refused = w
         .action("pull_request", &pr)
         .var("GITHUB_TOKEN", BAD_GH)
-        .run();
-    gh_refused.assert_code(3);
-    assert!(gh_refused.stderr.contains("401"), "{}", gh_refused.dump());
-    assert_no_tokens(&w, &gh_refused);
+        .run_checked(3);
+    gh_refused.assert_stderr_has("401");
     // The token was sent only as the Authorization header.
     assert!(
         w.gh()
@@ -123,9 +85,7 @@ fn tokens_never_leak_when_the_apis_refuse_them() {
 
     // Cloudflare failing with 5xx until the retry budget is spent.
     w.cf.inject(Fault::BadGatewayEmpty, 1_000);
-    let down = w.action("pull_request", &pr).run();
-    down.assert_code(3);
-    assert_no_tokens(&w, &down);
+    w.action("pull_request", &pr).run_checked(3);
 }
 
 #[test]
@@ -138,8 +98,7 @@ fn malformed_tokens_are_masked_line_by_line_and_never_echoed() {
     let ran = w
         .action("pull_request", &pr)
         .var("GITHUB_TOKEN", two_lines)
-        .run();
-    ran.assert_code(3);
+        .run_checked(3);
     let masks = masked(&ran);
     assert!(
         masks.contains(&"ghp_canary_line_one_Kx2".to_string()),
@@ -149,8 +108,7 @@ fn malformed_tokens_are_masked_line_by_line_and_never_echoed() {
         masks.contains(&"ghp_canary_line_two_Lw3".to_string()),
         "{masks:?}"
     );
-    assert!(ran.stderr.contains("GitHub token"), "{}", ran.dump());
-    assert_no_tokens(&w, &ran);
+    ran.assert_stderr_has("GitHub token");
     assert!(
         w.gh().log().is_empty(),
         "nothing sent with a malformed token"
@@ -161,25 +119,16 @@ fn malformed_tokens_are_masked_line_by_line_and_never_echoed() {
 fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
     let w = world();
     let pr = pr_payload("pull_request.opened.json");
-    let refused = w.action("pull_request", &pr).command("apply").run();
-    refused.assert_code(1);
-    assert_no_tokens(&w, &refused);
+    w.action("pull_request", &pr)
+        .command("apply")
+        .run_checked(1);
 
-    let fork = w
-        .action(
-            "pull_request",
-            &pr_payload("pull_request.opened.from-fork.json"),
-        )
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
-        .run();
-    fork.assert_code(0);
-    assert_no_tokens(&w, &fork);
+    w.pull_request("pull_request.opened.from-fork.json")
+        .without_secrets()
+        .run_checked(0);
 
     w.write_manifest("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: https://x.example.net/\n");
-    let invalid = w.action("pull_request", &pr).run();
-    invalid.assert_code(1);
-    assert_no_tokens(&w, &invalid);
+    w.action("pull_request", &pr).run_checked(1);
     assert_eq!(w.gh().comments(REPO, 2).len(), 1);
 }
 
@@ -188,7 +137,7 @@ fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
 #[test]
 fn the_canary_check_catches_leaks() {
     let w = World::for_action();
-    let clean = crate::support::harness::Run {
+    let clean = Run {
         tokens: vec![GH_TOKEN.into(), CF_TOKEN.into()],
         code: 0,
         stdout: format!("::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\nplan\n"),
@@ -198,19 +147,19 @@ fn the_canary_check_catches_leaks() {
     };
     assert_no_tokens(&w, &clean);
     let leaks = [
-        crate::support::harness::Run {
+        Run {
             stdout: format!("{}oops {CF_TOKEN}\n", clean.stdout),
             ..clean.clone()
         },
-        crate::support::harness::Run {
+        Run {
             stderr: format!("error: bad token {GH_TOKEN}"),
             ..clean.clone()
         },
-        crate::support::harness::Run {
+        Run {
             summary: format!("token {CF_TOKEN}"),
             ..clean.clone()
         },
-        crate::support::harness::Run {
+        Run {
             stdout: format!("plan\n::add-mask::{GH_TOKEN}\n::add-mask::{CF_TOKEN}\n"),
             ..clean.clone()
         },

@@ -4,34 +4,28 @@
 
 use crate::support::cloudflare::Plan;
 use crate::support::github::merged_pull;
-use crate::support::harness::{REPO, SHA, World, assert_no_tokens, payload, pr_payload};
+use crate::support::harness::{REPO, SHA, World, payload};
 
 fn two_zones() -> World {
     let w = World::for_action();
     w.cf.seed_zone("example.org", Plan::Pro);
-    let dir = w.workspace().join("dns");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("com.yaml"),
+    w.write_in_workspace(
+        "dns/com.yaml",
         "version: 1\nzone: example.com\nowner: ml\nendpoints:\n  - name: sentiment\n    target: s.elb.amazonaws.com\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("org.yaml"),
+    );
+    w.write_in_workspace(
+        "dns/org.yaml",
         "version: 1\nzone: example.org\nowner: ml\nendpoints:\n  - name: rerank\n    target: r.lambda-url.eu-west-1.on.aws\n  - name: embed\n    target: e.a.run.app\n",
-    )
-    .expect("write");
+    );
     w
 }
 
 #[test]
 fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
     let w = two_zones();
-    let preview = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
+    w.pull_request("pull_request.opened.json")
         .var("INPUT_MANIFEST", "dns/*.yaml")
-        .run();
-    preview.assert_code(0);
+        .run_checked(0);
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
@@ -43,22 +37,14 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
         body.contains("| `example.org` | `ml` | 2 | 0 | 0 | 0 | 0 |"),
         "{body}"
     );
-    assert_no_tokens(&w, &preview);
 
     let mut push = payload("push.main.json");
     push["repository"]["full_name"] = REPO.into();
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    let ran = w
-        .action("push", &push)
+    w.action("push", &push)
         .var("INPUT_MANIFEST", "dns/com.yaml\ndns/org.yaml\n")
-        .run();
-    ran.assert_code(0);
-    let batches: Vec<String> =
-        w.cf.requests()
-            .iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with("/dns_records/batch"))
-            .map(|r| r.path.clone())
-            .collect();
+        .run_checked(0);
+    let batches: Vec<String> = w.batches().into_iter().map(|r| r.path).collect();
     assert_eq!(batches.len(), 2, "{batches:?}");
     assert_ne!(batches[0], batches[1], "one batch per zone");
     assert_eq!(w.cf.records("example.org").len(), 2);
@@ -74,29 +60,21 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
             .any(|c| c.body.contains("matches the preview")),
         "{report:#?}"
     );
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
 fn annotations_name_the_manifest_relative_to_the_workspace() {
     let w = two_zones();
-    std::fs::write(
-        w.workspace().join("dns/org.yaml"),
+    w.write_in_workspace(
+        "dns/org.yaml",
         "version: 1\nzone: example.org\nendpoints:\n  - name: rerank\n    target: rerank\n",
-    )
-    .expect("write");
-    let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .var("INPUT_MANIFEST", "dns/*.yaml")
-        .run();
-    ran.assert_code(1);
-    assert!(
-        ran.stdout.contains("::error file=dns/org.yaml,line=5,"),
-        "{}",
-        ran.dump()
     );
+    let ran = w
+        .pull_request("pull_request.opened.json")
+        .var("INPUT_MANIFEST", "dns/*.yaml")
+        .run_checked(1);
+    ran.assert_stdout_has("::error file=dns/org.yaml,line=5,");
     let body = &w.gh().comments(REPO, 2)[0].body;
     assert!(body.contains("dns/org.yaml:5:"), "{body}");
     assert!(w.cf.requests().is_empty());
-    assert_no_tokens(&w, &ran);
 }

@@ -4,40 +4,32 @@
 //! the step outputs and summary, as docs/action.md describes them.
 
 use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN};
-use crate::support::harness::{CF_TOKEN, REPO, Run, World, assert_no_tokens, masked, pr_payload};
+use crate::support::harness::{CF_TOKEN, REPO, World, masked, pr_payload};
 use serde_json::{Value, json};
 
-const MARKER: &str = "<!-- edgeplan:preview -->";
+pub(crate) const MARKER: &str = "<!-- edgeplan:preview -->";
 const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
-const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
-const LEGACY: &str = "legacy.inference.example.net";
+pub(crate) const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
+pub(crate) const LEGACY: &str = "legacy.inference.example.net";
 const EMB: &str = "embeddings-7f3kq2xz4a-uc.a.run.app";
 
-/// A zone holding two records edgeplan owns, so that plans can create, update and delete.
-fn seeded_world() -> World {
+/// A zone holding two records edgeplan owns, so that plans can create, update and delete (also
+/// the world of `action_pr_edges`).
+pub(crate) fn seeded_world() -> World {
     let w = World::for_action();
-    for (name, target) in [("sentiment", OLD), ("legacy", LEGACY)] {
-        w.cf.add_record(
-            "example.com",
-            json!({"type": "CNAME", "name": name, "content": target, "proxied": true,
-                   "comment": "edgeplan:default"}),
-        );
-    }
+    w.owned("sentiment", OLD);
+    w.owned("legacy", LEGACY);
     w
 }
 
-fn writes(w: &World) -> usize {
-    w.gh().log().iter().filter(|l| l.method != "GET").count()
-}
+/// The manifest of a plan with one update: sentiment retargeted to [`NEW`], legacy kept.
+pub(crate) const ONE_UPDATE: &[(&str, &str)] = &[("sentiment", NEW), ("legacy", LEGACY)];
 
-fn cf_writes(w: &World) -> usize {
-    w.cf.requests().iter().filter(|r| r.method != "GET").count()
-}
-
-fn plan_json(ran: &Run) -> Value {
-    let path = ran.output("plan-json").expect("plan-json output");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+/// [`seeded_world`] with the [`ONE_UPDATE`] manifest.
+pub(crate) fn one_update_world() -> World {
+    let w = seeded_world();
+    w.endpoints(ONE_UPDATE);
+    w
 }
 
 #[test]
@@ -45,28 +37,22 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
     let w = seeded_world();
     let opened = pr_payload("pull_request.opened.json");
     let sync = pr_payload("pull_request.synchronize.json");
+    // Workflow run `id` of the PR event `payload`, on the manifest as it is now.
+    let preview = |payload: &Value, id: &str| {
+        w.action("pull_request", payload)
+            .var("GITHUB_RUN_ID", id)
+            .run_checked(0)
+    };
 
     // Run 1: sentiment retargeted, legacy dropped.
     w.endpoints(&[("sentiment", NEW)]);
-    let r1 = w
-        .action("pull_request", &opened)
-        .var("GITHUB_RUN_ID", "1")
-        .run();
-    r1.assert_code(0);
+    let r1 = preview(&opened, "1");
     // Run 2: legacy kept after all.
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
-    let r2 = w
-        .action("pull_request", &sync)
-        .var("GITHUB_RUN_ID", "2")
-        .run();
-    r2.assert_code(0);
+    w.endpoints(ONE_UPDATE);
+    let r2 = preview(&sync, "2");
     // Run 3: a new endpoint too.
     w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY), ("embeddings", EMB)]);
-    let r3 = w
-        .action("pull_request", &sync)
-        .var("GITHUB_RUN_ID", "3")
-        .run();
-    r3.assert_code(0);
+    let r3 = preview(&sync, "3");
 
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1, "{comments:#?}");
@@ -83,45 +69,32 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
         assert_eq!(r.output("comment-url").as_deref(), Some(url.as_str()));
     }
     // Nothing was written to Cloudflare by a preview.
-    assert_eq!(cf_writes(&w), 0);
+    assert_eq!(w.cf_writes(), 0);
 
     // The content: marker first, the counts, the table, the fingerprint of the plan JSON.
     let body = &c.body;
     assert_eq!(body.lines().next(), Some(MARKER), "{body}");
     assert!(!body.contains("legacy.example.com"), "{body}");
-    let plan = plan_json(&r3);
-    let fp = plan["fingerprint"].as_str().expect("fingerprint");
+    let fp = r3.fingerprint();
     assert!(fp.starts_with("sha256:") && fp.len() == 7 + 64, "{fp}");
-    let more = [(fp, "[fingerprint]")];
+    let more = [(fp.as_str(), "[fingerprint]")];
     let snap = w.redact(body, &more);
     insta::assert_snapshot!("three_runs_comment", snap);
     // Run 1's plan was different: it deleted legacy.
-    assert!(
-        r1.summary.contains("| 0 | 1 | 1 | 0 | 0 |"),
-        "{}",
-        r1.summary
-    );
+    r1.assert_summary_has("| 0 | 1 | 1 | 0 | 0 |");
 
     // Run 4, a new workflow run on the same manifest and zone: no write at all, even though the
     // run link differs.
-    let before = writes(&w);
-    let r4 = w
-        .action("pull_request", &sync)
-        .var("GITHUB_RUN_ID", "4")
-        .run();
-    r4.assert_code(0);
+    let before = w.gh_writes();
+    let r4 = preview(&sync, "4");
     assert_eq!(
-        writes(&w),
+        w.gh_writes(),
         before,
         "an unchanged preview must not be re-sent"
     );
     assert_eq!(r4.output("comment-url").as_deref(), Some(url.as_str()));
     assert_eq!(w.gh().comments(REPO, 2)[0].body, *body);
-    assert!(r4.stdout.contains("unchanged"), "{}", r4.dump());
-
-    for r in [&r1, &r2, &r3, &r4] {
-        assert_no_tokens(&w, r);
-    }
+    r4.assert_stdout_has("unchanged");
 }
 
 #[test]
@@ -140,12 +113,9 @@ fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
     let quote = w
         .gh()
         .seed_comment(REPO, 2, "mallory", "User", &format!("{MARKER}\nhi"));
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    w.endpoints(ONE_UPDATE);
 
-    let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .run();
-    ran.assert_code(0);
+    let ran = w.pull_request("pull_request.opened.json").run_checked(0);
 
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 272, "no comment added or removed");
@@ -183,7 +153,6 @@ fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
         ran.output("comment-url")
             .is_some_and(|u| u.ends_with(&format!("#issuecomment-{old}")))
     );
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
@@ -192,10 +161,7 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     w.write_manifest(
         "version: 1\nzone: example.com\nendpoints:\n  - name: sentiment\n    target: x.elb.amazonaws.com\n    proxed: true\n",
     );
-    let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .run();
-    ran.assert_code(1);
+    let ran = w.pull_request("pull_request.opened.json").run_checked(1);
 
     let annotation = ran
         .stdout
@@ -207,7 +173,7 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
         "{annotation}"
     );
     assert!(annotation.contains("proxed"), "{annotation}");
-    assert!(ran.stderr.contains("edgeplan.yaml:6:"), "{}", ran.dump());
+    ran.assert_stderr_has("edgeplan.yaml:6:");
 
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
@@ -215,7 +181,7 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     assert_eq!(body.lines().next(), Some(MARKER));
     let snap = w.redact(body, &[]);
     insta::assert_snapshot!("invalid_manifest_comment", snap);
-    assert!(ran.summary.contains("did you mean"), "{}", ran.dump());
+    ran.assert_summary_has("did you mean");
     assert_eq!(ran.output("has-changes").as_deref(), Some("false"));
     assert!(ran.output("comment-url").is_some());
     assert_eq!(
@@ -225,16 +191,12 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     );
 
     // Fixed on the next push: the same comment now shows the plan.
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
-    let fixed = w
-        .action("pull_request", &pr_payload("pull_request.synchronize.json"))
-        .run();
-    fixed.assert_code(0);
+    w.endpoints(ONE_UPDATE);
+    w.pull_request("pull_request.synchronize.json")
+        .run_checked(0);
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     assert!(comments[0].body.contains("DNS preview"));
-    assert_no_tokens(&w, &ran);
-    assert_no_tokens(&w, &fixed);
 }
 
 #[test]
@@ -245,27 +207,17 @@ fn apply_on_a_pull_request_is_refused_without_touching_cloudflare() {
         let ran = w
             .action(event, &pr_payload("pull_request.opened.json"))
             .command("apply")
-            .run();
-        ran.assert_code(1);
+            .run_checked(1);
         let snap = w.redact(&ran.stderr, &[]);
         insta::assert_snapshot!(format!("refused_stderr_{event}"), snap);
-        assert!(
-            ran.summary.contains("### edgeplan: refused"),
-            "{}",
-            ran.dump()
-        );
-        assert!(
-            ran.stdout.contains(&format!(
-                "::error title=edgeplan::apply is refused on `{event}`"
-            )),
-            "{}",
-            ran.dump()
-        );
-        assert_no_tokens(&w, &ran);
+        ran.assert_summary_has("### edgeplan: refused");
+        ran.assert_stdout_has(&format!(
+            "::error title=edgeplan::apply is refused on `{event}`"
+        ));
     }
-    assert_eq!(cf_writes(&w), 0);
+    assert_eq!(w.cf_writes(), 0);
     assert_eq!(w.cf.records("example.com")[0].content, OLD);
-    assert_eq!(writes(&w), 0, "nothing posted to the PR");
+    assert_eq!(w.gh_writes(), 0, "nothing posted to the PR");
 }
 
 #[test]
@@ -275,22 +227,19 @@ fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
     let fork = pr_payload("pull_request.opened.from-fork.json");
     let ran = w
         .action("pull_request", &fork)
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", READ_TOKEN)
-        .run();
-    ran.assert_code(0);
-    assert!(ran.summary.contains("comes from a fork"), "{}", ran.dump());
-    assert!(ran.summary.contains("manifest valid"), "{}", ran.dump());
-    assert!(ran.stdout.contains("::notice::"), "{}", ran.dump());
+        .without_secrets()
+        .run_checked(0);
+    ran.assert_summary_has("comes from a fork");
+    ran.assert_summary_has("manifest valid");
+    ran.assert_stdout_has("::notice::");
     assert_eq!(
-        writes(&w),
+        w.gh_writes(),
         0,
         "a read-only token cannot comment; none attempted"
     );
     assert!(w.cf.requests().is_empty());
     assert_eq!(ran.output("has-changes").as_deref(), Some("false"));
     assert_eq!(masked(&ran), [READ_TOKEN]);
-    assert_no_tokens(&w, &ran);
 
     // An invalid manifest on a fork: the contributor can fix it, so the step fails, with
     // annotations and still no comment attempt.
@@ -299,17 +248,12 @@ fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
     );
     let bad = w
         .action("pull_request", &fork)
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", READ_TOKEN)
-        .run();
-    bad.assert_code(1);
-    assert!(
-        bad.stdout.contains("::error file=edgeplan.yaml,line=5"),
-        "{}",
-        bad.dump()
-    );
-    assert!(bad.summary.contains("comes from a fork"), "{}", bad.dump());
-    assert_eq!(writes(&w), 0);
+        .without_secrets()
+        .run()
+        .expect(1);
+    bad.assert_stdout_has("::error file=edgeplan.yaml,line=5");
+    bad.assert_summary_has("comes from a fork");
+    assert_eq!(w.gh_writes(), 0);
 }
 
 #[test]
@@ -318,8 +262,7 @@ fn github_enterprise_server_uses_the_api_v3_base() {
     w.endpoints(&[("sentiment", NEW)]);
     let mut payload = pr_payload("pull_request.opened.ghes-3.5.json");
     payload["repository"]["url"] = json!("https://ghes.example/api/v3/repos/octo-org/dns");
-    let ran = w.action("pull_request", &payload).run();
-    ran.assert_code(0);
+    w.action("pull_request", &payload).run_checked(0);
     assert!(w.gh().api_url().ends_with("/api/v3"));
     let log = w.gh().log();
     assert!(!log.is_empty());
@@ -329,24 +272,19 @@ fn github_enterprise_server_uses_the_api_v3_base() {
         log.iter().map(|l| &l.path).collect::<Vec<_>>()
     );
     assert_eq!(w.gh().comments(REPO, 2).len(), 1);
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
 fn outputs_and_summary_describe_the_plan() {
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
-    let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .run();
-    ran.assert_code(0);
+    let w = one_update_world();
+    let ran = w.pull_request("pull_request.opened.json").run_checked(0);
     let outputs = ran.outputs();
     assert_eq!(
         outputs.keys().collect::<Vec<_>>(),
         ["comment-url", "has-changes", "plan-json"]
     );
     assert_eq!(outputs["has-changes"], "true");
-    let plan = plan_json(&ran);
+    let plan = ran.plan_json();
     assert_eq!(plan["version"], 1);
     let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/plan.schema.json");
     let schema: Value =
@@ -393,35 +331,29 @@ fn outputs_and_summary_describe_the_plan() {
     // Masks first: the GitHub token, then the Cloudflare one.
     assert_eq!(masked(&ran), [crate::support::harness::GH_TOKEN, CF_TOKEN]);
     // The plan log is grouped.
-    assert!(ran.stdout.contains("::group::"), "{}", ran.stdout);
-    assert!(ran.stdout.contains("::endgroup::"), "{}", ran.stdout);
+    ran.assert_stdout_has("::group::");
+    ran.assert_stdout_has("::endgroup::");
 
     // Once the zone matches, has-changes is false.
     w.endpoints(&[("sentiment", OLD), ("legacy", LEGACY)]);
     let same = w
-        .action("pull_request", &pr_payload("pull_request.synchronize.json"))
-        .run();
-    same.assert_code(0);
+        .pull_request("pull_request.synchronize.json")
+        .run_checked(0);
     assert_eq!(same.output("has-changes").as_deref(), Some("false"));
-    assert_eq!(plan_json(&same)["zones"][0]["changes"], json!([]));
+    assert_eq!(same.plan_json()["zones"][0]["changes"], json!([]));
     // Two runs in one job (one RUNNER_TEMP) keep their own plan files.
     assert_ne!(same.output("plan-json"), ran.output("plan-json"));
-    assert_eq!(plan_json(&ran), plan);
-    assert_no_tokens(&w, &ran);
-    assert_no_tokens(&w, &same);
+    assert_eq!(ran.plan_json(), plan);
 }
 
 #[test]
 fn comment_false_writes_the_summary_only() {
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let w = one_update_world();
     let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .pull_request("pull_request.opened.json")
         .var("INPUT_COMMENT", "false")
-        .run();
-    ran.assert_code(0);
+        .run_checked(0);
     assert!(w.gh().log().is_empty(), "no GitHub call at all");
     assert!(ran.summary.contains("DNS preview"));
     assert_eq!(ran.output("comment-url"), None);
-    assert_no_tokens(&w, &ran);
 }

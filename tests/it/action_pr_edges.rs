@@ -2,39 +2,10 @@
 //! comments from a race, conflicts, a bad input, no GitHub token. Run as the real binary against
 //! the local GitHub and Cloudflare servers (see `action_pr.rs` for the main flows).
 
+use super::action_pr::{LEGACY, MARKER, NEW, ONE_UPDATE, one_update_world, seeded_world};
 use crate::support::github::BOT_LOGIN;
-use crate::support::harness::{CF_TOKEN, REPO, Run, World, assert_no_tokens, masked, pr_payload};
+use crate::support::harness::{CF_TOKEN, REPO, World, masked, pr_payload};
 use serde_json::json;
-
-const MARKER: &str = "<!-- edgeplan:preview -->";
-const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
-const LEGACY: &str = "legacy.inference.example.net";
-
-fn seeded_world() -> World {
-    let w = World::for_action();
-    for (name, target) in [
-        ("sentiment", "sentiment-old.us-east-1.elb.amazonaws.com"),
-        ("legacy", LEGACY),
-    ] {
-        w.cf.add_record(
-            "example.com",
-            json!({"type": "CNAME", "name": name, "content": target, "proxied": true,
-                   "comment": "edgeplan:default"}),
-        );
-    }
-    w
-}
-
-/// The `fingerprint` of the run's plan JSON.
-fn plan_fingerprint(ran: &Run) -> String {
-    let path = ran.output("plan-json").expect("plan-json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let plan: serde_json::Value = serde_json::from_str(&text).expect("plan JSON");
-    plan["fingerprint"]
-        .as_str()
-        .expect("fingerprint")
-        .to_string()
-}
 
 #[test]
 fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
@@ -50,10 +21,7 @@ fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     w.endpoints(&endpoints);
-    let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .run();
-    ran.assert_code(0);
+    let ran = w.pull_request("pull_request.opened.json").run_checked(0);
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1, "{}", ran.dump());
     let body = &comments[0].body;
@@ -69,7 +37,6 @@ fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
     assert!(ran.summary.len() > 65_536, "{}", ran.summary.len());
     assert!(ran.summary.contains("model-0699.example.com"));
     assert!(!body.contains("model-0699.example.com"));
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
@@ -81,11 +48,8 @@ fn duplicate_preview_comments_from_a_race_are_collapsed_into_one() {
     let newer = w
         .gh()
         .seed_comment(REPO, 2, BOT_LOGIN, "Bot", &format!("{MARKER}\nold B"));
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
-    let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .run();
-    ran.assert_code(0);
+    w.endpoints(ONE_UPDATE);
+    w.pull_request("pull_request.opened.json").run_checked(0);
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0].id, newer, "the newest is kept and updated");
@@ -94,41 +58,31 @@ fn duplicate_preview_comments_from_a_race_are_collapsed_into_one() {
         w.gh().count("DELETE", &format!("/issues/comments/{older}")),
         1
     );
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
 fn a_bad_boolean_input_stops_with_a_usage_error_naming_it() {
     let w = seeded_world();
     let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .pull_request("pull_request.opened.json")
         .var("INPUT_COMMENT", "yes")
-        .run();
-    ran.assert_code(64);
+        .run_checked(64);
     let snap = w.redact(&ran.dump(), &[]);
     insta::assert_snapshot!("bad_boolean_input_run", snap);
     assert!(w.gh().log().is_empty() && w.cf.requests().is_empty());
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
 fn without_a_github_token_the_preview_goes_to_the_summary_with_a_notice() {
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let w = one_update_world();
     let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .pull_request("pull_request.opened.json")
         .unset("GITHUB_TOKEN")
-        .run();
-    ran.assert_code(0);
-    assert!(
-        ran.stdout.contains("::notice::no GitHub token"),
-        "{}",
-        ran.dump()
-    );
+        .run_checked(0);
+    ran.assert_stdout_has("::notice::no GitHub token");
     assert!(ran.summary.contains("DNS preview"));
     assert!(w.gh().log().is_empty());
     assert_eq!(masked(&ran), [CF_TOKEN]);
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
@@ -144,22 +98,14 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
         ("legacy", LEGACY),
         ("api", "api-gw.execute-api.us-east-1.amazonaws.com"),
     ]);
-    let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .run();
-    ran.assert_code(1);
+    let ran = w.pull_request("pull_request.opened.json").run_checked(1);
     // The third endpoint starts on line 8 of the generated manifest.
-    assert!(
-        ran.stdout
-            .contains("::error file=edgeplan.yaml,line=8,col=1,title=edgeplan%3A conflict::"),
-        "{}",
-        ran.dump()
-    );
-    assert!(ran.stderr.contains("adopt: true"), "{}", ran.dump());
+    ran.assert_stdout_has("::error file=edgeplan.yaml,line=8,col=1,title=edgeplan%3A conflict::");
+    ran.assert_stderr_has("adopt: true");
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
-    let fp = plan_fingerprint(&ran);
+    let fp = ran.fingerprint();
     let more = [
         (api_id.as_str(), "[record-id]"),
         (fp.as_str(), "[fingerprint]"),
@@ -167,51 +113,31 @@ fn a_conflict_is_shown_on_the_pr_annotated_on_its_line_and_fails_the_step() {
     let snap = w.redact(body, &more);
     insta::assert_snapshot!("conflict_comment", snap);
     assert!(w.cf.requests().iter().all(|r| r.method == "GET"));
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
 fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
     // A same-repository PR that runs without the repository's secrets (Dependabot PRs do): the
     // comment write gets 403, which its author cannot fix.
-    let w = seeded_world();
-    w.endpoints(&[("sentiment", NEW), ("legacy", LEGACY)]);
+    let w = one_update_world();
     let pr = pr_payload("pull_request.opened.json");
     let ran = w
         .action("pull_request", &pr)
-        .unset("CLOUDFLARE_API_TOKEN")
-        .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
-        .run();
-    ran.assert_code(0);
-    assert!(
-        ran.stdout
-            .contains("::warning::the preview comment could not be written"),
-        "{}",
-        ran.dump()
-    );
-    assert!(ran.summary.contains("manifest valid"), "{}", ran.dump());
-    assert!(ran.summary.contains("read-only token"), "{}", ran.dump());
+        .without_secrets()
+        .run_checked(0);
+    ran.assert_stdout_has("::warning::the preview comment could not be written");
+    ran.assert_summary_has("manifest valid");
+    ran.assert_summary_has("read-only token");
     assert!(w.gh().comments(REPO, 2).is_empty());
-    assert_no_tokens(&w, &ran);
 
     // With a Cloudflare token the job is configured for previews: a read-only GitHub token is
     // then a missing `pull-requests: write`, and the step fails saying so.
     let misconfigured = w
         .action("pull_request", &pr)
         .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
-        .run();
-    misconfigured.assert_code(3);
-    assert!(
-        misconfigured.stderr.contains("403"),
-        "{}",
-        misconfigured.dump()
-    );
-    assert!(
-        misconfigured.stderr.contains("pull-requests: write"),
-        "{}",
-        misconfigured.dump()
-    );
-    assert_no_tokens(&w, &misconfigured);
+        .run_checked(3);
+    misconfigured.assert_stderr_has("403");
+    misconfigured.assert_stderr_has("pull-requests: write");
 }
 
 #[test]
@@ -229,11 +155,10 @@ fn a_sandbox_stands_in_for_cloudflare_in_the_action() {
     .expect("seed");
     w.endpoints(&[("sentiment", NEW)]);
     let ran = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
+        .pull_request("pull_request.opened.json")
         .unset("CLOUDFLARE_API_TOKEN")
         .var("EDGEPLAN_SANDBOX", &sandbox.to_string_lossy())
-        .run();
-    ran.assert_code(0);
+        .run_checked(0);
     assert!(w.cf.requests().is_empty(), "the sandbox, not Cloudflare");
     let body = &w.gh().comments(REPO, 2)[0].body;
     assert!(
@@ -245,5 +170,4 @@ fn a_sandbox_stands_in_for_cloudflare_in_the_action() {
         "no 'no token' notice: {}",
         ran.dump()
     );
-    assert_no_tokens(&w, &ran);
 }

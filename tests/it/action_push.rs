@@ -6,8 +6,8 @@
 
 use crate::support::cloudflare::Rec;
 use crate::support::github::merged_pull;
-use crate::support::harness::{REPO, Run, SHA, World, assert_no_tokens, payload, pr_payload};
-use serde_json::{Value, json};
+use crate::support::harness::{REPO, SHA, World, payload, push_payload};
+use serde_json::Value;
 
 const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
 const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
@@ -16,23 +16,9 @@ const APPLIED: &str = "<!-- edgeplan:applied sha=0123456789abcdef0123456789abcde
 
 fn seeded_world() -> World {
     let w = World::for_action();
-    w.cf.add_record(
-        "example.com",
-        json!({"type": "CNAME", "name": "sentiment", "content": OLD, "proxied": true,
-               "comment": "edgeplan:default"}),
-    );
+    w.owned("sentiment", OLD);
     w.endpoints(&[("sentiment", NEW), ("embeddings", EMB)]);
     w
-}
-
-/// A recorded push payload pointed at [`REPO`], branch `git_ref`, default branch `default`.
-fn push(file: &str, git_ref: &str, default: &str) -> Value {
-    let mut p = payload(file);
-    p["repository"]["full_name"] = REPO.into();
-    p["repository"]["default_branch"] = default.into();
-    p["ref"] = git_ref.into();
-    p["after"] = SHA.into();
-    p
 }
 
 fn dispatch(git_ref: &str, command: Option<&str>) -> Value {
@@ -48,24 +34,6 @@ fn dispatch(git_ref: &str, command: Option<&str>) -> Value {
 
 fn record<'a>(records: &'a [Rec], name: &str) -> Option<&'a Rec> {
     records.iter().find(|r| r.name == name)
-}
-
-fn batches(w: &World) -> usize {
-    w.cf.requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/dns_records/batch"))
-        .count()
-}
-
-fn cf_writes(w: &World) -> usize {
-    w.cf.requests().iter().filter(|r| r.method != "GET").count()
-}
-
-fn fingerprint(ran: &Run) -> String {
-    let path = ran.output("plan-json").expect("plan-json");
-    let v: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
-    v["fingerprint"].as_str().expect("fingerprint").to_string()
 }
 
 /// `text` with the `time` cell of the apply report's rows (`| 0.0 s |`) replaced by `[time]`.
@@ -91,33 +59,27 @@ fn assert_applied(w: &World) {
     assert_eq!(e.content, EMB);
     assert!(e.proxied, "created proxied");
     assert_eq!(e.comment.as_deref(), Some("edgeplan:default"));
-    assert_eq!(batches(w), 1, "one atomic batch: {:?}", w.cf.requests());
+    assert_eq!(
+        w.batches().len(),
+        1,
+        "one atomic batch: {:?}",
+        w.cf.requests()
+    );
 }
 
 #[test]
 fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
     let w = seeded_world();
-    let preview = w
-        .action("pull_request", &pr_payload("pull_request.opened.json"))
-        .run();
-    preview.assert_code(0);
-    let previewed = fingerprint(&preview);
-    assert_eq!(cf_writes(&w), 0);
+    let preview = w.pull_request("pull_request.opened.json").run_checked(0);
+    let previewed = preview.fingerprint();
+    assert_eq!(w.cf_writes(), 0);
 
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    let ran = w
-        .action("push", &push("push.main.json", "refs/heads/main", "main"))
-        .run();
-    ran.assert_code(0);
+    let ran = w.push_to_main().run_checked(0);
     assert_applied(&w);
-    assert_eq!(fingerprint(&ran), previewed);
+    assert_eq!(ran.fingerprint(), previewed);
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
-    assert!(
-        ran.stdout
-            .contains("applied: 1 created, 1 updated, 0 deleted"),
-        "{}",
-        ran.dump()
-    );
+    ran.assert_stdout_has("applied: 1 created, 1 updated, 0 deleted");
     assert_eq!(w.gh().count("GET", &format!("/commits/{SHA}/pulls")), 1);
 
     let comments = w.gh().comments(REPO, 2);
@@ -136,19 +98,12 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
             report.id
         ))
     );
-    assert!(
-        ran.summary.contains("### edgeplan: apply"),
-        "{}",
-        ran.summary
-    );
+    ran.assert_summary_has("### edgeplan: apply");
     assert!(ran.summary.contains(&previewed));
 
     // A re-run of the job: nothing left to apply, the report is updated in place and says so.
-    let again = w
-        .action("push", &push("push.main.json", "refs/heads/main", "main"))
-        .run();
-    again.assert_code(0);
-    assert_eq!(batches(&w), 1, "nothing re-sent");
+    w.push_to_main().run_checked(0);
+    assert_eq!(w.batches().len(), 1, "nothing re-sent");
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 2);
     let report = comments
@@ -161,9 +116,6 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         "{}",
         report.body
     );
-    for r in [&preview, &ran, &again] {
-        assert_no_tokens(&w, r);
-    }
 }
 
 #[test]
@@ -172,18 +124,16 @@ fn squash_merge_to_master_applies_when_master_is_the_default_branch() {
     w.gh().add_pull(REPO, SHA, merged_pull(7, "master", SHA));
     // Another PR that contains the commit but was merged elsewhere gets no report.
     w.gh().add_pull(REPO, SHA, merged_pull(8, "release", SHA));
-    let ran = w
-        .action(
-            "push",
-            &push(
-                "push.master.squash-merge.json",
-                "refs/heads/master",
-                "master",
-            ),
-        )
-        .var("GITHUB_REF", "refs/heads/master")
-        .run();
-    ran.assert_code(0);
+    w.action(
+        "push",
+        &push_payload(
+            "push.master.squash-merge.json",
+            "refs/heads/master",
+            "master",
+        ),
+    )
+    .var("GITHUB_REF", "refs/heads/master")
+    .run_checked(0);
     assert_applied(&w);
     let report = w.gh().comments(REPO, 7);
     assert_eq!(report.len(), 1);
@@ -194,24 +144,16 @@ fn squash_merge_to_master_applies_when_master_is_the_default_branch() {
         report[0].body
     );
     assert!(w.gh().comments(REPO, 8).is_empty());
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
 fn a_direct_push_applies_and_reports_in_the_summary_only() {
     let w = seeded_world();
     let started = std::time::Instant::now();
-    let ran = w
-        .action("push", &push("push.main.json", "refs/heads/main", "main"))
-        .run();
-    ran.assert_code(0);
+    let ran = w.push_to_main().run_checked(0);
     assert_applied(&w);
     assert!(w.gh().all_comments().is_empty());
-    assert!(
-        ran.stdout.contains("merged no pull request"),
-        "{}",
-        ran.dump()
-    );
+    ran.assert_stdout_has("merged no pull request");
     assert_eq!(
         w.gh().count("GET", "/pulls"),
         4,
@@ -221,49 +163,26 @@ fn a_direct_push_applies_and_reports_in_the_summary_only() {
         started.elapsed().as_secs() < 5,
         "EDGEPLAN_GITHUB_RETRY_MS keeps it short"
     );
-    assert_no_tokens(&w, &ran);
 }
 
 #[test]
 fn push_to_another_branch_plans_only() {
     let w = seeded_world();
+    let feature = push_payload("push.new-branch.json", "refs/heads/feature", "main");
     let ran = w
-        .action(
-            "push",
-            &push("push.new-branch.json", "refs/heads/feature", "main"),
-        )
+        .action("push", &feature)
         .var("GITHUB_REF", "refs/heads/feature")
-        .run();
-    ran.assert_code(0);
-    assert_eq!(cf_writes(&w), 0);
-    assert!(
-        ran.stdout.contains("::notice::push to `feature`"),
-        "{}",
-        ran.dump()
-    );
-    assert!(ran.summary.contains("DNS preview"), "{}", ran.summary);
+        .run_checked(0);
+    assert_eq!(w.cf_writes(), 0);
+    ran.assert_stdout_has("::notice::push to `feature`");
+    ran.assert_summary_has("DNS preview");
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
     assert!(w.gh().log().is_empty());
 
     // Asking for apply there is refused.
-    let refused = w
-        .action(
-            "push",
-            &push("push.new-branch.json", "refs/heads/feature", "main"),
-        )
-        .command("apply")
-        .run();
-    refused.assert_code(1);
-    assert!(
-        refused
-            .stderr
-            .contains("only runs on the default branch `main`"),
-        "{}",
-        refused.dump()
-    );
-    assert_eq!(cf_writes(&w), 0);
-    assert_no_tokens(&w, &ran);
-    assert_no_tokens(&w, &refused);
+    let refused = w.action("push", &feature).command("apply").run_checked(1);
+    refused.assert_stderr_has("only runs on the default branch `main`");
+    assert_eq!(w.cf_writes(), 0);
 }
 
 #[test]
@@ -274,11 +193,12 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
         (dispatch("refs/heads/main", Some("plan")), ""),
         (dispatch("refs/heads/main", Some("apply")), "plan"),
     ] {
-        let ran = w.action("workflow_dispatch", &payload).command(input).run();
-        ran.assert_code(0);
-        assert_eq!(cf_writes(&w), 0, "{}", ran.dump());
+        let ran = w
+            .action("workflow_dispatch", &payload)
+            .command(input)
+            .run_checked(0);
+        assert_eq!(w.cf_writes(), 0, "{}", ran.dump());
         assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
-        assert_no_tokens(&w, &ran);
     }
     // Off the default branch, apply is refused.
     let refused = w
@@ -286,14 +206,9 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
             "workflow_dispatch",
             &dispatch("refs/heads/dev", Some("apply")),
         )
-        .run();
-    refused.assert_code(1);
-    assert!(
-        refused.stderr.contains("apply is refused on `dev`"),
-        "{}",
-        refused.dump()
-    );
-    assert_eq!(cf_writes(&w), 0);
+        .run_checked(1);
+    refused.assert_stderr_has("apply is refused on `dev`");
+    assert_eq!(w.cf_writes(), 0);
 
     // The dispatch input, then the action input, each applies.
     let ran = w
@@ -301,8 +216,7 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
             "workflow_dispatch",
             &dispatch("refs/heads/main", Some("apply")),
         )
-        .run();
-    ran.assert_code(0);
+        .run_checked(0);
     assert_applied(&w);
     assert!(
         w.gh().log().is_empty(),
@@ -310,42 +224,30 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
     );
     assert!(ran.summary.contains("### edgeplan: apply"));
     w.endpoints(&[("sentiment", OLD), ("embeddings", EMB)]);
-    let ran2 = w
-        .action("workflow_dispatch", &dispatch("refs/heads/main", None))
+    w.action("workflow_dispatch", &dispatch("refs/heads/main", None))
         .command("apply")
-        .run();
-    ran2.assert_code(0);
-    assert_eq!(batches(&w), 2);
+        .run_checked(0);
+    assert_eq!(w.batches().len(), 2);
     assert_eq!(
         record(&w.cf.records("example.com"), "sentiment.example.com").map(|r| r.content.clone()),
         Some(OLD.to_string())
     );
-    assert_no_tokens(&w, &refused);
-    assert_no_tokens(&w, &ran);
-    assert_no_tokens(&w, &ran2);
 }
 
 #[test]
 fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
     let w = World::for_action();
     for name in ["a", "b", "c", "d"] {
-        w.cf.add_record(
-            "example.com",
-            json!({"type": "CNAME", "name": name, "content": format!("{name}.origin.example.net"),
-                   "proxied": true, "comment": "edgeplan:default"}),
-        );
+        w.owned(name, &format!("{name}.origin.example.net"));
     }
     w.write_manifest("version: 1\nzone: example.com\nendpoints: []\n");
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    let refused = w
-        .action("push", &push("push.main.json", "refs/heads/main", "main"))
-        .run();
-    refused.assert_code(1);
-    assert_eq!(cf_writes(&w), 0);
+    let refused = w.push_to_main().run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
     let report = w.gh().comments(REPO, 2);
     assert_eq!(report.len(), 1);
     let plan_file = refused.output("plan-json").expect("plan-json");
-    let fp = fingerprint(&refused);
+    let fp = refused.fingerprint();
     let more = [
         (plan_file.as_str(), "[plan-json]"),
         (fp.as_str(), "[fingerprint]"),
@@ -361,19 +263,15 @@ fn too_many_deletes_are_refused_unless_allow_deletes_is_set() {
         report[0].body
     );
 
-    let allowed = w
-        .action("push", &push("push.main.json", "refs/heads/main", "main"))
+    w.push_to_main()
         .var("INPUT_ALLOW_DELETES", "true")
-        .run();
-    allowed.assert_code(0);
+        .run_checked(0);
     assert!(w.cf.records("example.com").is_empty());
     assert_eq!(
         w.gh().comments(REPO, 2).len(),
         1,
         "the report was updated in place"
     );
-    assert_no_tokens(&w, &refused);
-    assert_no_tokens(&w, &allowed);
 }
 
 #[test]
@@ -384,11 +282,9 @@ fn schedule_reports_drift_without_applying() {
     let ran = w
         .action("schedule", &p)
         .var("GITHUB_REF", "refs/heads/main")
-        .run();
-    ran.assert_code(0);
-    assert_eq!(cf_writes(&w), 0);
+        .run_checked(0);
+    assert_eq!(w.cf_writes(), 0);
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
-    assert!(ran.summary.contains("DNS preview"), "{}", ran.summary);
+    ran.assert_summary_has("DNS preview");
     assert!(w.gh().log().is_empty());
-    assert_no_tokens(&w, &ran);
 }

@@ -17,19 +17,10 @@ fn a_thousand_creates_on_a_free_zone_take_exactly_five_batch_requests() {
     let gets = w.cf.requests().iter().filter(|r| r.method == "GET").count();
     assert_eq!(gets, 3, "{:?}", w.cf.requests());
     for k in 1..=5 {
-        assert!(
-            run.stderr.contains(&format!("applying chunk {k} of 5")),
-            "{}",
-            run.stderr
-        );
+        run.assert_stderr_has(&format!("applying chunk {k} of 5"));
     }
-    assert!(run.stderr.contains("800 of 1000 done"), "{}", run.stderr);
-    assert!(
-        run.stdout
-            .contains("1000 created, 0 updated, 0 deleted in 5 batch requests"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stderr_has("800 of 1000 done");
+    run.assert_stdout_has("1000 created, 0 updated, 0 deleted in 5 batch requests");
     assert_eq!(w.records().len(), 1000);
     w.assert_one_record_per_name();
     assert_eq!(w.plan_code(), 0);
@@ -50,15 +41,11 @@ fn a_failure_in_chunk_three_of_five_says_which_chunks_landed_and_a_rerun_converg
     w.many(1000);
     w.cf.inject_at("POST", "/batch", 2, Fault::ServerErrorHtml);
     let run = w.apply().expect(3);
-    assert!(
-        run.stderr.contains(
-            "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied \
-             (the zone was read again to check); chunks 4-5 were not sent"
-        ),
-        "{}",
-        run.stderr
+    run.assert_stderr_has(
+        "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied \
+             (the zone was read again to check); chunks 4-5 were not sent",
     );
-    assert!(run.stderr.contains("help: "), "{}", run.stderr);
+    run.assert_stderr_has("help: ");
     assert_eq!(w.batches().len(), 3);
     assert_eq!(
         w.records().len(),

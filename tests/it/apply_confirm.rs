@@ -18,11 +18,7 @@ fn off_a_terminal_without_yes_or_ci_apply_refuses_with_the_help() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("help: pass --yes (or set CI=true)"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("help: pass --yes (or set CI=true)");
     assert!(w.cf.requests().is_empty(), "nothing was even read");
     // CI=false is not CI.
     w.run_with(&["apply"], &[("CI", "false")]).expect(1);
@@ -44,8 +40,8 @@ fn a_conflict_exits_1_naming_the_record_and_sends_nothing() {
     w.manifest(ONE);
     let before = w.state_json();
     let run = w.apply().expect(1);
-    assert!(run.stderr.contains("api.example.com"), "{}", run.stderr);
-    assert!(run.stderr.contains(&id), "{}", run.stderr);
+    run.assert_stderr_has("api.example.com");
+    run.assert_stderr_has(&id);
     assert!(run.stderr.contains(":1: "), "file:line:col: {}", run.stderr);
     assert!(w.batches().is_empty());
     assert_eq!(w.state_json(), before);
@@ -61,12 +57,12 @@ fn too_many_deletes_are_refused_until_allow_deletes() {
     w.manifest("");
     let before = w.state_json();
     let run = w.apply().expect(1);
-    assert!(run.stderr.contains("--allow-deletes"), "{}", run.stderr);
+    run.assert_stderr_has("--allow-deletes");
     assert!(w.batches().is_empty());
     assert_eq!(w.state_json(), before);
 
     let run = w.run(&["apply", "--yes", "--allow-deletes"]).expect(0);
-    assert!(run.stdout.contains("4 deleted"), "{}", run.stdout);
+    run.assert_stdout_has("4 deleted");
     assert!(w.records().is_empty());
 }
 
@@ -91,7 +87,7 @@ fn an_invalid_manifest_exits_1_before_any_request() {
     let w = World::free();
     w.manifest("  - name: api\n    target: https://api-origin.example.net/v1\n");
     let run = w.apply().expect(1);
-    assert!(run.stderr.contains("edgeplan.yaml:"), "{}", run.stderr);
+    run.assert_stderr_has("edgeplan.yaml:");
     assert!(w.cf.requests().is_empty());
 }
 

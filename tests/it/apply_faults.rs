@@ -28,27 +28,28 @@ fn world() -> World {
     w
 }
 
+/// [`world`] with `fault` waiting for the first batch request.
+fn world_faulting_the_first_batch(fault: Fault) -> World {
+    let w = world();
+    w.cf.inject_at("POST", "/batch", 0, fault);
+    w
+}
+
+/// The zone holds the wanted records, each name once: nothing was created twice.
+fn assert_wanted(w: &World) {
+    assert_eq!(owned_names(&w.records()), WANTED);
+    w.assert_one_record_per_name();
+}
+
 #[test]
 fn a_429_storm_is_waited_out_honouring_retry_after() {
     let w = world();
     let unowned = w.unowned_json();
     // One on the zone lookup, two on the batch: a 429 was not processed, so even the write is
     // resent, after the server's Retry-After.
-    w.cf.inject(
-        Fault::RateLimit {
-            retry_after_secs: 1,
-        },
-        1,
-    );
+    w.cf.inject(Fault::rate_limit(1), 1);
     for _ in 0..2 {
-        w.cf.inject_at(
-            "POST",
-            "/batch",
-            0,
-            Fault::RateLimit {
-                retry_after_secs: 1,
-            },
-        );
+        w.cf.inject_at("POST", "/batch", 0, Fault::rate_limit(1));
     }
     let started = Instant::now();
     w.apply().expect(0);
@@ -65,16 +66,8 @@ fn a_429_storm_is_waited_out_honouring_retry_after() {
 
 #[test]
 fn a_retry_after_beyond_the_budget_fails_cleanly_and_a_rerun_converges() {
-    let w = world();
+    let w = world_faulting_the_first_batch(Fault::rate_limit(60));
     let before = w.state_json();
-    w.cf.inject_at(
-        "POST",
-        "/batch",
-        0,
-        Fault::RateLimit {
-            retry_after_secs: 60,
-        },
-    );
     let started = Instant::now();
     let run = w.apply().expect(3);
     assert!(
@@ -82,13 +75,8 @@ fn a_retry_after_beyond_the_budget_fails_cleanly_and_a_rerun_converges() {
         "waited in vain: {:?}",
         started.elapsed()
     );
-    assert!(run.stderr.contains("rate"), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("nothing was applied (the zone was read again to check)"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("rate");
+    run.assert_stderr_has("nothing was applied (the zone was read again to check)");
     assert_eq!(w.state_json(), before, "the zone is unchanged");
     w.apply().expect(0);
     assert_eq!(owned_names(&w.records()), WANTED);
@@ -106,9 +94,8 @@ fn html_500s_on_reads_are_retried_and_the_apply_lands() {
 
 #[test]
 fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
-    let w = world();
+    let w = world_faulting_the_first_batch(Fault::ServerErrorHtml);
     let before = w.state_json();
-    w.cf.inject_at("POST", "/batch", 0, Fault::ServerErrorHtml);
     let run = w.apply().expect(3);
     // A 500 to a write may come from a proxy after the commit: never resent.
     assert_eq!(w.batches().len(), 1);
@@ -121,43 +108,30 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
     insta::assert_snapshot!("html_500_stderr", snap);
     assert_eq!(w.state_json(), before);
     w.apply().expect(0);
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
 }
 
 #[test]
 fn a_batch_dropped_before_commit_is_re_planned_and_sent_again() {
-    let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
+    let w = world_faulting_the_first_batch(Fault::DropBeforeWrite);
     let run = w.apply().expect(0);
-    assert!(run.stderr.contains("re-planning"), "{}", run.stderr);
-    assert!(
-        run.stdout.contains("re-planned 1 time(s)"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stderr_has("re-planning");
+    run.assert_stdout_has("re-planned 1 time(s)");
     let batches = w.batches();
     assert_eq!(batches.len(), 2, "the re-plan found nothing landed");
     assert_eq!(posts(&batches[1]).len(), 3);
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
 }
 
 #[test]
 fn a_batch_dropped_after_commit_is_not_sent_twice() {
     // Why: Cloudflare has no idempotency keys; resending a batch that landed would create every
     // record twice (or fail on 81058 half-way through a re-run).
-    let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::DropAfterWrite);
+    let w = world_faulting_the_first_batch(Fault::DropAfterWrite);
     let run = w.apply().expect(0);
-    assert!(
-        run.stdout.contains("re-planned 1 time(s)"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("re-planned 1 time(s)");
     assert_eq!(w.batches().len(), 1, "the write landed: nothing is resent");
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
     assert_eq!(w.records().len(), 4);
     assert_eq!(w.plan_code(), 0);
 }
@@ -178,13 +152,7 @@ fn a_chunk_dropped_after_commit_sends_only_what_is_still_missing() {
 fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
     // The batch stalls on the server; meanwhile someone creates an A record at one of its names.
     // Cloudflare refuses the whole batch (81053) and the message names the record and the rule.
-    let w = world();
-    w.cf.inject_at(
-        "POST",
-        "/batch",
-        0,
-        Fault::Stall(Duration::from_millis(1500)),
-    );
+    let w = world_faulting_the_first_batch(Fault::Stall(Duration::from_millis(1500)));
     let before = w.state_json();
     let (intruder, stderr) = std::thread::scope(|s| {
         let adder = s.spawn(|| {
@@ -213,13 +181,12 @@ fn a_conflict_that_appears_during_the_apply_is_refused_whole_and_named() {
     // The re-run re-plans: now a plain conflict, refused before anything is sent.
     w.cf.clear_requests();
     let run = w.apply().expect(1);
-    assert!(run.stderr.contains("adopt: true"), "{}", run.stderr);
+    run.assert_stderr_has("adopt: true");
     assert!(w.batches().is_empty());
     // Adopting converges.
     w.manifest(&format!("{THREE}    adopt: true\n"));
     w.apply().expect(0);
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
+    assert_wanted(&w);
 }
 
 #[test]
@@ -230,16 +197,8 @@ fn a_cname_that_appears_between_plan_and_apply_is_a_conflict_and_nothing_is_sent
     let before = w.state_json();
     w.cf.clear_requests();
     let run = w.apply().expect(1);
-    assert!(
-        run.stderr.contains("sentiment.example.com"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("a record edgeplan does not own"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("sentiment.example.com");
+    run.assert_stderr_has("a record edgeplan does not own");
     assert!(w.batches().is_empty());
     assert_eq!(w.state_json(), before);
 }
@@ -253,11 +212,7 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
         "{THREE}  - name: llm\n    target: gpu-01.inference.example.net\n"
     ));
     let planned = w.run(&["plan", "--format", "json"]).expect(0);
-    assert!(
-        planned.stdout.contains("\"create\": 1"),
-        "{}",
-        planned.stdout
-    );
+    planned.assert_stdout_has("\"create\": 1");
     // ...then, by hand, one owned record is deleted and another repointed.
     let recs = w.records();
     let sentiment = recs
@@ -278,11 +233,7 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
     }
     w.cf.clear_requests();
     let run = w.apply().expect(0);
-    assert!(
-        run.stdout.contains("2 created, 1 updated, 0 deleted"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("2 created, 1 updated, 0 deleted");
     let batch = &w.batches()[0];
     assert_eq!(
         crate::support::harness::list(batch, "puts")[0]["id"],
@@ -300,7 +251,7 @@ fn a_read_only_token_exits_3_naming_zone_dns_edit() {
     w.token = "read-only".into();
     let before = w.state_json();
     let run = w.apply().expect(3);
-    assert!(run.stderr.contains("Zone:DNS:Edit"), "{}", run.stderr);
+    run.assert_stderr_has("Zone:DNS:Edit");
     assert!(
         !run.stderr.contains("read-only\n"),
         "token leaked: {}",
@@ -316,11 +267,7 @@ fn unknown_outcomes_without_end_give_up_after_three_re_plans_with_exit_3() {
         w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
     }
     let run = w.apply().expect(3);
-    assert!(
-        run.stderr.contains("whether the batch landed is unknown"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("whether the batch landed is unknown");
     assert_eq!(
         w.batches().len(),
         4,

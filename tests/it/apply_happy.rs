@@ -44,6 +44,14 @@ const MANIFEST: &str = "  - name: sentiment
     adopt: true
 ";
 
+/// [`seeded`] after a first apply of [`MANIFEST`].
+fn applied() -> World {
+    let w = seeded();
+    w.manifest(MANIFEST);
+    w.apply().expect(0);
+    w
+}
+
 #[test]
 fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
     let w = seeded();
@@ -61,17 +69,8 @@ fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
         .expect("seeded A");
 
     let run = w.apply().expect(0);
-    assert!(
-        run.stdout
-            .contains("2 created, 1 updated, 2 deleted in 1 batch request"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("applied plan sha256:"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("2 created, 1 updated, 2 deleted in 1 batch request");
+    run.assert_stdout_has("applied plan sha256:");
 
     // One batch holds everything, the adopted A's delete beside its CNAME's create.
     let batches = w.batches();
@@ -118,13 +117,11 @@ fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
 
 #[test]
 fn a_second_apply_sends_no_batch() {
-    let w = seeded();
-    w.manifest(MANIFEST);
-    w.apply().expect(0);
+    let w = applied();
     let state = w.state_json();
     w.cf.clear_requests();
     let run = w.apply().expect(0);
-    assert!(run.stdout.contains("Nothing to apply."), "{}", run.stdout);
+    run.assert_stdout_has("Nothing to apply.");
     assert!(w.batches().is_empty());
     assert!(w.single_writes().is_empty());
     assert_eq!(w.state_json(), state);
@@ -169,9 +166,7 @@ fn a_dns_only_endpoint_is_created_with_its_ttl_and_proxied_ones_are_not_touched_
 
 #[test]
 fn deletes_of_owned_records_leave_unowned_ones_byte_identical() {
-    let w = seeded();
-    w.manifest(MANIFEST);
-    w.apply().expect(0);
+    let w = applied();
     let unowned = w.unowned_json();
     // Drop one endpoint: its record (owned) goes, nothing else moves.
     w.manifest(
@@ -179,11 +174,7 @@ fn deletes_of_owned_records_leave_unowned_ones_byte_identical() {
     );
     w.cf.clear_requests();
     let run = w.apply().expect(0);
-    assert!(
-        run.stdout.contains("0 created, 0 updated, 1 deleted"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("0 created, 0 updated, 1 deleted");
     assert_eq!(w.batches().len(), 1);
     assert_eq!(
         owned_names(&w.records()),

@@ -19,13 +19,9 @@ fn apply_refuses_an_origin_whose_probe_fails_and_sends_nothing() {
     manifest_probing(&w, &origin);
 
     let run = w.apply().expect(1);
-    assert!(
-        run.stderr.contains("sentiment.example.com"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("503"), "{}", run.stderr);
-    assert!(run.stderr.contains("--skip-health"), "{}", run.stderr);
+    run.assert_stderr_has("sentiment.example.com");
+    run.assert_stderr_has("503");
+    run.assert_stderr_has("--skip-health");
     assert!(w.batches().is_empty(), "a refused apply must not write");
     assert_eq!(origin.requests().len(), 1, "one probe");
     assert!(

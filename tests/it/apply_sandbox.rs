@@ -24,9 +24,18 @@ fn run(dir: &Path, args: &[&str], manifest: &Path) -> Run {
     Run::from_output(out)
 }
 
+/// `plan --detailed-exitcode`, which must exit `code` (0: no changes, 2: changes).
+fn assert_plan(dir: &Path, manifest: &Path, code: i32) {
+    run(dir, &["plan", "--detailed-exitcode"], manifest).expect(code);
+}
+
+/// The zone file's bytes.
+fn zone_file(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("example.com.json")).expect("zone file")
+}
+
 fn zone(dir: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(dir.join("example.com.json")).expect("zone file");
-    let v: Value = serde_json::from_str(&text).expect("zone JSON");
+    let v: Value = serde_json::from_slice(&zone_file(dir)).expect("zone JSON");
     v.get("result")
         .unwrap_or(&v)
         .as_array()
@@ -54,16 +63,10 @@ fn the_example_applies_converges_and_leaves_unowned_records_alone() {
     let before = unowned(dir.path());
     assert_eq!(before.len(), 3, "MX, www, _dmarc");
 
-    run(dir.path(), &["plan", "--detailed-exitcode"], &manifest).expect(2);
+    assert_plan(dir.path(), &manifest, 2);
     let applied = run(dir.path(), &["apply", "--yes"], &manifest).expect(0);
-    assert!(
-        applied
-            .stdout
-            .contains("4 created, 1 updated, 2 deleted in 1 batch request"),
-        "{}",
-        applied.stdout
-    );
-    run(dir.path(), &["plan", "--detailed-exitcode"], &manifest).expect(0);
+    applied.assert_stdout_has("4 created, 1 updated, 2 deleted in 1 batch request");
+    assert_plan(dir.path(), &manifest, 0);
     assert_eq!(unowned(dir.path()), before);
 
     let recs = zone(dir.path());
@@ -75,15 +78,11 @@ fn the_example_applies_converges_and_leaves_unowned_records_alone() {
     assert_eq!(llm[0]["type"], "CNAME");
     assert_eq!(llm[0]["proxied"], true);
 
-    let file = std::fs::read(dir.path().join("example.com.json")).expect("zone file");
+    let file = zone_file(dir.path());
     let again = run(dir.path(), &["apply", "--yes"], &manifest).expect(0);
-    assert!(
-        again.stdout.contains("Nothing to apply."),
-        "{}",
-        again.stdout
-    );
+    again.assert_stdout_has("Nothing to apply.");
     assert_eq!(
-        std::fs::read(dir.path().join("example.com.json")).expect("zone file"),
+        zone_file(dir.path()),
         file,
         "a no-op apply does not rewrite the zone"
     );
@@ -92,13 +91,10 @@ fn the_example_applies_converges_and_leaves_unowned_records_alone() {
 #[test]
 fn sandbox_apply_needs_confirmation_off_a_terminal() {
     let dir = sandbox_copy();
-    let file = std::fs::read(dir.path().join("example.com.json")).expect("zone file");
+    let file = zone_file(dir.path());
     let refused = run(dir.path(), &["apply"], Path::new(MANIFEST)).expect(1);
-    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
-    assert_eq!(
-        std::fs::read(dir.path().join("example.com.json")).expect("zone file"),
-        file
-    );
+    refused.assert_stderr_has("--yes");
+    assert_eq!(zone_file(dir.path()), file);
 }
 
 #[test]
@@ -113,24 +109,9 @@ fn sandbox_chunks_past_the_free_limit_and_converges() {
     }
     std::fs::write(&manifest, text).expect("manifest");
     let applied = run(dir.path(), &["apply", "--yes"], &manifest).expect(0);
-    assert!(
-        applied.stderr.contains("applying chunk 3 of 3"),
-        "{}",
-        applied.stderr
-    );
-    assert!(
-        applied
-            .stdout
-            .contains("450 created, 0 updated, 0 deleted in 3 batch requests"),
-        "{}",
-        applied.stdout
-    );
-    run(dir.path(), &["plan", "--detailed-exitcode"], &manifest).expect(0);
+    applied.assert_stderr_has("applying chunk 3 of 3");
+    applied.assert_stdout_has("450 created, 0 updated, 0 deleted in 3 batch requests");
+    assert_plan(dir.path(), &manifest, 0);
     // The other owner's records were not touched either.
-    run(
-        dir.path(),
-        &["plan", "--detailed-exitcode"],
-        Path::new(MANIFEST),
-    )
-    .expect(2);
+    assert_plan(dir.path(), Path::new(MANIFEST), 2);
 }

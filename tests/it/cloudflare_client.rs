@@ -85,47 +85,31 @@ async fn zone_id_is_checked_against_the_zone_name() {
     let id = cf.seed_zone("example.com", Plan::Free);
     let c = client(&cf);
     assert_eq!(c.zone("example.com", Some(&id)).await.expect("zone").id, id);
-    let err = c
-        .zone("example.org", Some(&id))
-        .await
-        .expect_err("mismatch");
+    // The lookup of `name` by `id` fails: the error and its message.
+    let refused = async |name: &str, id: &str| {
+        let err = c.zone(name, Some(id)).await.expect_err(id);
+        let text = message(&err);
+        (err, text)
+    };
+    let (_, text) = refused("example.org", &id).await;
     assert!(
-        message(&err).contains("is the zone example.com, not example.org"),
-        "{}",
-        message(&err)
+        text.contains("is the zone example.com, not example.org"),
+        "{text}"
     );
     // Well-formed but unknown: the id is stale (exit 1).
-    let err = c
-        .zone("example.com", Some("0123456789abcdef0123456789abcdef"))
-        .await
-        .expect_err("stale");
-    assert!(
-        matches!(err, ProviderError::Rejected { .. }),
-        "{}",
-        message(&err)
-    );
+    let (err, text) = refused("example.com", "0123456789abcdef0123456789abcdef").await;
+    assert!(matches!(err, ProviderError::Rejected { .. }), "{text}");
     // Malformed: Cloudflare answers 7003 (exit 3) and the help says what a zone id looks like.
-    let err = c
-        .zone("example.com", Some("1234"))
-        .await
-        .expect_err("malformed");
+    let (err, text) = refused("example.com", "1234").await;
+    assert!(matches!(err, ProviderError::Api { .. }), "{text}");
     assert!(
-        matches!(err, ProviderError::Api { .. }),
-        "{}",
-        message(&err)
-    );
-    assert!(
-        message(&err).contains("7003") && message(&err).contains("32-character"),
-        "{}",
-        message(&err)
+        text.contains("7003") && text.contains("32-character"),
+        "{text}"
     );
     // A zone name used as id never reaches the API.
     let before = cf.requests().len();
-    let err = c
-        .zone("example.com", Some("example.com"))
-        .await
-        .expect_err("name as id");
-    assert!(message(&err).contains("malformed"), "{}", message(&err));
+    let (_, text) = refused("example.com", "example.com").await;
+    assert!(text.contains("malformed"), "{text}");
     assert_eq!(cf.requests().len(), before);
 }
 

@@ -65,6 +65,35 @@ fn post() -> Batch {
     }
 }
 
+/// Sends [`post`] into `fault` and asserts that the outcome is unknown; the server is returned
+/// for what it logged and stored.
+async fn batch_with_unknown_outcome(fault: Fault) -> (CloudflareServer, ProviderError) {
+    let (cf, zone) = setup();
+    cf.inject(fault, 1);
+    let err = client(&cf)
+        .batch(&zone, &post())
+        .await
+        .expect_err("no answer");
+    assert!(
+        matches!(err, ProviderError::UnknownOutcome { .. }),
+        "{err:?}"
+    );
+    (cf, err)
+}
+
+/// An error and its help, as a snapshot shows them: the zone id and the server's URL redacted.
+fn error_snapshot(cf: &CloudflareServer, zone: &Zone, text: &str, err: &ProviderError) -> String {
+    let url = cf.url();
+    let values = [
+        (zone.id.as_str(), "[zone-id]"),
+        (url.as_str(), "[cloudflare]"),
+    ];
+    redact(
+        &format!("{text}\nhelp: {}", err.help().unwrap_or("")),
+        &values,
+    )
+}
+
 fn batch_requests(cf: &CloudflareServer) -> usize {
     cf.requests()
         .iter()
@@ -75,12 +104,7 @@ fn batch_requests(cf: &CloudflareServer) -> usize {
 #[tokio::test]
 async fn rate_limit_429_waits_retry_after_then_succeeds() {
     let (cf, zone) = setup();
-    cf.inject(
-        Fault::RateLimit {
-            retry_after_secs: 1,
-        },
-        1,
-    );
+    cf.inject(Fault::rate_limit(1), 1);
     let started = Instant::now();
     let records = client(&cf).records(&zone).await.expect("records after 429");
     assert_eq!(records.len(), 1);
@@ -91,23 +115,13 @@ async fn rate_limit_429_waits_retry_after_then_succeeds() {
     );
     let reqs = cf.requests();
     assert_eq!(reqs.len(), 2);
-    assert_eq!(
-        reqs[0].fault,
-        Some(Fault::RateLimit {
-            retry_after_secs: 1
-        })
-    );
+    assert_eq!(reqs[0].fault, Some(Fault::rate_limit(1)));
 }
 
 #[tokio::test]
 async fn rate_limit_longer_than_the_budget_fails_at_once_with_advice() {
     let (cf, zone) = setup();
-    cf.inject(
-        Fault::RateLimit {
-            retry_after_secs: 300,
-        },
-        1,
-    );
+    cf.inject(Fault::rate_limit(300), 1);
     let started = Instant::now();
     let err = client(&cf)
         .records(&zone)
@@ -162,16 +176,7 @@ async fn stalled_read_times_out_and_is_retried() {
 
 #[tokio::test]
 async fn batch_dropped_after_commit_is_an_unknown_outcome_and_not_resent() {
-    let (cf, zone) = setup();
-    cf.inject(Fault::DropAfterWrite, 1);
-    let err = client(&cf)
-        .batch(&zone, &post())
-        .await
-        .expect_err("dropped");
-    assert!(
-        matches!(err, ProviderError::UnknownOutcome { .. }),
-        "{err:?}"
-    );
+    let (cf, err) = batch_with_unknown_outcome(Fault::DropAfterWrite).await;
     assert!(err.to_string().contains("not resent"), "{err}");
     assert_eq!(batch_requests(&cf), 1, "the batch went out exactly once");
     // It did land: the caller's re-read sees it.
@@ -184,32 +189,14 @@ async fn batch_dropped_after_commit_is_an_unknown_outcome_and_not_resent() {
 
 #[tokio::test]
 async fn batch_dropped_before_commit_is_also_unknown_and_changes_nothing() {
-    let (cf, zone) = setup();
-    cf.inject(Fault::DropBeforeWrite, 1);
-    let err = client(&cf)
-        .batch(&zone, &post())
-        .await
-        .expect_err("dropped");
-    assert!(
-        matches!(err, ProviderError::UnknownOutcome { .. }),
-        "{err:?}"
-    );
+    let (cf, _) = batch_with_unknown_outcome(Fault::DropBeforeWrite).await;
     assert_eq!(batch_requests(&cf), 1);
     assert_eq!(cf.records("example.com").len(), 1);
 }
 
 #[tokio::test]
 async fn batch_that_times_out_is_unknown_and_not_resent() {
-    let (cf, zone) = setup();
-    cf.inject(Fault::Stall(Duration::from_millis(1_200)), 1);
-    let err = client(&cf)
-        .batch(&zone, &post())
-        .await
-        .expect_err("timeout");
-    assert!(
-        matches!(err, ProviderError::UnknownOutcome { .. }),
-        "{err:?}"
-    );
+    let (cf, err) = batch_with_unknown_outcome(Fault::Stall(Duration::from_millis(1_200))).await;
     assert!(err.to_string().contains("timed out"), "{err}");
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(batch_requests(&cf), 1);
@@ -223,12 +210,7 @@ async fn batch_that_times_out_is_unknown_and_not_resent() {
 #[tokio::test]
 async fn batch_rate_limited_is_resent_because_it_was_not_processed() {
     let (cf, zone) = setup();
-    cf.inject(
-        Fault::RateLimit {
-            retry_after_secs: 0,
-        },
-        1,
-    );
+    cf.inject(Fault::rate_limit(0), 1);
     client(&cf)
         .batch(&zone, &post())
         .await
@@ -268,16 +250,7 @@ async fn read_only_token_plans_but_apply_gets_10000_with_advice() {
     c.records(&zone).await.expect("records");
     let err = c.batch(&zone, &post()).await.expect_err("no edit");
     assert!(matches!(err, ProviderError::Api { .. }), "{err:?}");
-    let text = err.to_string();
-    let url = cf.url();
-    let values = [
-        (zone.id.as_str(), "[zone-id]"),
-        (url.as_str(), "[cloudflare]"),
-    ];
-    let snap = redact(
-        &format!("{text}\nhelp: {}", err.help().unwrap_or("")),
-        &values,
-    );
+    let snap = error_snapshot(&cf, &zone, &err.to_string(), &err);
     insta::assert_snapshot!("read_only_token_batch_error", snap);
     assert!(
         !format!("{err:?}").contains("reader"),
@@ -346,17 +319,11 @@ async fn expired_and_unknown_and_malformed_tokens() {
         !text.contains("has spaces"),
         "the token never shows: {text}"
     );
-    let url = cf.url();
-    let values = [
-        (zone.id.as_str(), "[zone-id]"),
-        (url.as_str(), "[cloudflare]"),
-    ];
-    let snap = redact(
-        &format!(
-            "{expired_text}\n{unknown_text}\n{err}\nhelp: {}",
-            err.help().unwrap_or("")
-        ),
-        &values,
+    let snap = error_snapshot(
+        &cf,
+        &zone,
+        &format!("{expired_text}\n{unknown_text}\n{err}"),
+        &err,
     );
     insta::assert_snapshot!("expired_unknown_malformed_token_errors", snap);
 }
@@ -375,12 +342,7 @@ async fn no_credentials_is_9106() {
 #[tokio::test]
 async fn a_429_pauses_every_call_that_shares_the_client() {
     let (cf, zone) = setup();
-    cf.inject(
-        Fault::RateLimit {
-            retry_after_secs: 1,
-        },
-        1,
-    );
+    cf.inject(Fault::rate_limit(1), 1);
     let c = client(&cf);
     let started = Instant::now();
     let first = tokio::spawn({

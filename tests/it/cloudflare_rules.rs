@@ -11,7 +11,8 @@ use edgeplan::retry::Policy;
 use edgeplan::secret::Secret;
 use serde_json::json;
 
-fn client(cf: &CloudflareServer) -> Client {
+/// A client with a short retry budget (also the rules agreement table's).
+pub(crate) fn client(cf: &CloudflareServer) -> Client {
     let options = ClientOptions {
         retry: Policy {
             budget: Duration::from_secs(2),
@@ -54,6 +55,29 @@ fn api(err: Error) -> ApiFailure {
         Error::Api(f) => f,
         other => panic!("expected an API failure, got {other:?}"),
     }
+}
+
+/// A server with the Free zone `example.com` holding one A record `name`: the server, the zone's
+/// id and the record's.
+fn zone_with_an_a_record(name: &str) -> (CloudflareServer, String, String) {
+    let cf = CloudflareServer::start();
+    let z = cf.seed_zone("example.com", Plan::Free);
+    let id = cf.add_record(
+        "example.com",
+        json!({"type": "A", "name": name, "content": "192.0.2.1"}),
+    );
+    (cf, z, id)
+}
+
+/// Posts `record` in a batch through the provider, which must refuse it.
+async fn provider_refuses(cf: &CloudflareServer, record: Record) -> ProviderError {
+    let c = client(cf);
+    let zone = c.zone("example.com", None).await.expect("zone");
+    let batch = Batch {
+        posts: vec![record],
+        ..Batch::default()
+    };
+    c.batch(&zone, &batch).await.expect_err("refused")
 }
 
 /// Posts `record` in a batch and returns the failure with its innermost code.
@@ -147,12 +171,7 @@ async fn comments_are_limited_by_plan_and_refuse_line_breaks() {
 
 #[tokio::test]
 async fn conflicts_81053_81054_81058_name_the_record_holding_the_name() {
-    let cf = CloudflareServer::start();
-    let z = cf.seed_zone("example.com", Plan::Free);
-    let a = cf.add_record(
-        "example.com",
-        json!({"type": "A", "name": "api", "content": "192.0.2.1"}),
-    );
+    let (cf, z, a) = zone_with_an_a_record("api");
     cf.add_record("example.com", json!({"type": "CNAME", "name": "web", "content": "o.example.net", "comment": "edgeplan:other"}));
     cf.add_record(
         "example.com",
@@ -172,13 +191,11 @@ async fn conflicts_81053_81054_81058_name_the_record_holding_the_name() {
     assert_eq!((f.code(), f.class()), (81058, Class::Conflict));
 
     // Through the provider: exit 1, and the message names the holder.
-    let c = client(&cf);
-    let zone = c.zone("example.com", None).await.expect("zone");
-    let batch = Batch {
-        posts: vec![rec("CNAME", "api.example.com", "o.example.net", true, 1)],
-        ..Batch::default()
-    };
-    let err = c.batch(&zone, &batch).await.expect_err("conflict");
+    let err = provider_refuses(
+        &cf,
+        rec("CNAME", "api.example.com", "o.example.net", true, 1),
+    )
+    .await;
     let text = err.to_string();
     assert!(matches!(err, ProviderError::Rejected { .. }), "{text}");
     assert!(text.contains("81053"), "{text}");
@@ -193,12 +210,7 @@ async fn conflicts_81053_81054_81058_name_the_record_holding_the_name() {
 
 #[tokio::test]
 async fn batch_is_all_or_nothing_and_returns_the_first_error() {
-    let cf = CloudflareServer::start();
-    let z = cf.seed_zone("example.com", Plan::Free);
-    let keep = cf.add_record(
-        "example.com",
-        json!({"type": "A", "name": "keep", "content": "192.0.2.1"}),
-    );
+    let (cf, z, keep) = zone_with_an_a_record("keep");
     let before = cf.records("example.com");
     let batch = Batch {
         deletes: vec![keep],
@@ -250,32 +262,12 @@ async fn unknown_record_ids_give_81044_and_malformed_ones_7003() {
 
 #[tokio::test]
 async fn quotas_81045_and_tags_9300() {
-    let cf = CloudflareServer::start();
-    let z = cf.seed_zone("example.com", Plan::Free);
-    cf.add_record(
-        "example.com",
-        json!({"type": "A", "name": "one", "content": "192.0.2.1"}),
-    );
+    let (cf, z, _) = zone_with_an_a_record("one");
     cf.set_record_quota("example.com", 1);
-    let (f, _) = refuse(
-        &cf,
-        &z,
-        rec("CNAME", "two.example.com", "o.example.net", true, 1),
-    )
-    .await;
+    let two = rec("CNAME", "two.example.com", "o.example.net", true, 1);
+    let (f, _) = refuse(&cf, &z, two.clone()).await;
     assert_eq!((f.code(), f.class()), (81045, Class::Quota));
-    let c = client(&cf);
-    let zone = c.zone("example.com", None).await.expect("zone");
-    let err = c
-        .batch(
-            &zone,
-            &Batch {
-                posts: vec![rec("CNAME", "two.example.com", "o.example.net", true, 1)],
-                ..Batch::default()
-            },
-        )
-        .await
-        .expect_err("quota");
+    let err = provider_refuses(&cf, two).await;
     assert!(matches!(err, ProviderError::Rejected { .. }));
     assert!(err.help().is_some_and(|h| h.contains("record")), "{err:?}");
 

@@ -21,6 +21,13 @@ struct Release {
     requests: Arc<Mutex<Vec<String>>>,
 }
 
+impl Release {
+    /// The paths asked for so far, in order.
+    fn requested(&self) -> Vec<String> {
+        self.requests.lock().expect("log").clone()
+    }
+}
+
 /// Serves `files` (path -> bytes) and 404 for anything else, logging the paths asked for.
 fn release_server(files: HashMap<String, Vec<u8>>) -> Release {
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -86,6 +93,26 @@ struct Run {
 impl Run {
     fn stdout(&self) -> String {
         String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    /// Everything the script printed, for failure messages.
+    fn dump(&self) -> String {
+        format!(
+            "{}\n--- stderr\n{}",
+            self.stdout(),
+            String::from_utf8_lossy(&self.out.stderr)
+        )
+    }
+    fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.out.status.code(), Some(code), "{}", self.dump());
+        self
+    }
+    fn assert_stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout().contains(needle),
+            "{needle:?}\n{}",
+            self.dump()
+        );
+        self
     }
     fn installed(&self) -> Option<PathBuf> {
         self.output_file
@@ -163,6 +190,15 @@ fn install_in(
     }
 }
 
+/// [`install_in`] for Linux/X64 with a [`cargo_stub`] in `root` first on PATH, logging to
+/// `root/cargo-args`, and `env`.
+fn stubbed_install_in(root: &Path, action: &Path, cwd: &Path, env: &[(&str, String)]) -> Run {
+    let stub = cargo_stub(root);
+    let mut env = env.to_vec();
+    env.push(("STUB_LOG", root.join("cargo-args").display().to_string()));
+    install_in(action, cwd, "Linux", "X64", Some(&stub), &env)
+}
+
 /// RUSTUP_HOME / CARGO_HOME as this test process sees them (set, or the default under HOME).
 fn real_home(var: &str) -> Option<PathBuf> {
     if let Some(v) = std::env::var_os(var) {
@@ -236,7 +272,7 @@ fn picks_the_asset_for_each_runner_and_verifies_it() {
             format!("fake-{target}"),
             "{os}/{arch} got the wrong binary"
         );
-        let last = release.requests.lock().expect("log").last().cloned();
+        let last = release.requested().last().cloned();
         assert!(last.is_some_and(|p| p.contains(target)), "{os}/{arch}");
     }
 }
@@ -258,7 +294,7 @@ fn windows_arm64_falls_back_to_the_x64_build() {
         "ARM64",
         None,
     );
-    assert!(run.out.status.success(), "{}", run.stdout());
+    run.assert_code(0);
     assert!(run.installed().is_some_and(|p| p.ends_with("edgeplan.exe")));
 }
 
@@ -275,9 +311,9 @@ fn checksum_mismatch_is_refused() {
     let wrong = sha256(b"the build that was released");
     let action = action_dir(&[(wrong.clone(), asset.clone())]);
     let run = install(action.path(), &release.server.url(), "Linux", "X64", None);
-    assert_eq!(run.out.status.code(), Some(1), "{}", run.stdout());
+    run.assert_code(1);
     let stdout = run.stdout();
-    assert!(stdout.contains("::error"), "{stdout}");
+    run.assert_stdout_has("::error");
     assert!(
         stdout.contains("sha256 mismatch") && stdout.contains(&wrong),
         "{stdout}"
@@ -372,36 +408,25 @@ fn fallback_run(
 #[test]
 fn no_asset_for_the_platform_builds_from_source() {
     let (run, args, _action, release) = fallback_run("Linux", "X86", &[]);
-    assert!(run.out.status.success(), "{}", run.stdout());
+    run.assert_code(0);
     assert_eq!(
         args[..5],
         ["build", "--profile", "fallback", "--locked", "--bin"]
     );
     let bin = run.installed().expect("path");
     assert!(bin.ends_with("edgeplan-build/fallback/edgeplan"), "{bin:?}");
-    assert!(
-        run.stdout().contains("no prebuilt binary for Linux/X86"),
-        "{}",
-        run.stdout()
-    );
-    assert!(
-        release.requests.lock().expect("log").is_empty(),
-        "nothing downloaded"
-    );
+    run.assert_stdout_has("no prebuilt binary for Linux/X86");
+    assert!(release.requested().is_empty(), "nothing downloaded");
 }
 
 #[test]
 fn a_version_without_checksums_builds_from_source() {
     let (run, args, _action, release) = fallback_run("Linux", "X64", &[]);
-    assert!(run.out.status.success(), "{}", run.stdout());
+    run.assert_code(0);
     assert_eq!(args.first().map(String::as_str), Some("build"));
+    run.assert_stdout_has("no committed sha256");
     assert!(
-        run.stdout().contains("no committed sha256"),
-        "{}",
-        run.stdout()
-    );
-    assert!(
-        release.requests.lock().expect("log").is_empty(),
+        release.requested().is_empty(),
         "unverifiable download never attempted"
     );
 }
@@ -420,12 +445,8 @@ fn plain_http_download_base_is_refused_off_loopback() {
         "X64",
         None,
     );
-    assert_eq!(run.out.status.code(), Some(1));
-    assert!(
-        run.stdout().contains("must be an https:// URL"),
-        "{}",
-        run.stdout()
-    );
+    run.assert_code(1);
+    run.assert_stdout_has("must be an https:// URL");
 }
 
 #[test]
@@ -448,12 +469,7 @@ fn exported_bash_functions_are_refused() {
 fn default_version_comes_from_the_package_table() {
     // Without the `version` input the action installs the version of its own source.
     let (run, _, _action, _release) = fallback_run("Linux", "X86", &[]);
-    assert!(
-        run.stdout()
-            .contains(&format!("building version {VERSION}")),
-        "{}",
-        run.stdout()
-    );
+    run.assert_stdout_has(&format!("building version {VERSION}"));
 }
 
 /// The channel of this repository's rust-toolchain.toml: a toolchain this machine has.
@@ -497,57 +513,59 @@ fn hostile_workspace(root: &Path, marker: &Path) -> PathBuf {
     ws
 }
 
+/// A temporary root holding a [`hostile_workspace`] and a [`checked_out_action`]: the root, the
+/// marker the workspace's tools would leave, the workspace and the action.
+fn hostile_setup() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let root = tempfile::tempdir().expect("tmp");
+    let marker = root.path().join("marker");
+    let ws = hostile_workspace(root.path(), &marker);
+    let action = checked_out_action(root.path());
+    (root, marker, ws, action)
+}
+
 /// An action checkout where GitHub's runners put one: `<root>/_actions/acme/edgeplan/v9`.
 fn checked_out_action(root: &Path) -> PathBuf {
     let action = root.join("_actions/acme/edgeplan/v9");
     std::fs::create_dir_all(action.join("src")).expect("mkdir");
     std::fs::create_dir_all(action.join("checksums")).expect("mkdir");
-    std::fs::write(
-        action.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\nedition = \"2021\"\n\n\
-             [profile.fallback]\ninherits = \"release\"\n"
+    let files = [
+        (
+            "Cargo.toml",
+            format!(
+                "[package]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\nedition = \"2021\"\n\n\
+                 [profile.fallback]\ninherits = \"release\"\n"
+            ),
         ),
-    )
-    .expect("toml");
-    std::fs::write(
-        action.join("Cargo.lock"),
-        format!("version = 4\n\n[[package]]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\n"),
-    )
-    .expect("lock");
-    std::fs::write(
-        action.join("src/main.rs"),
-        "fn main() { println!(\"the action's own build\"); }\n",
-    )
-    .expect("main");
-    std::fs::write(
-        action.join("rust-toolchain.toml"),
-        format!("[toolchain]\nchannel = \"{}\"\n", own_channel()),
-    )
-    .expect("toolchain");
+        (
+            "Cargo.lock",
+            format!("version = 4\n\n[[package]]\nname = \"edgeplan\"\nversion = \"{VERSION}\"\n"),
+        ),
+        (
+            "src/main.rs",
+            "fn main() { println!(\"the action's own build\"); }\n".to_string(),
+        ),
+        (
+            "rust-toolchain.toml",
+            format!("[toolchain]\nchannel = \"{}\"\n", own_channel()),
+        ),
+    ];
+    for (file, text) in files {
+        std::fs::write(action.join(file), text).expect(file);
+    }
     action
 }
 
 #[test]
 fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
-    let root = tempfile::tempdir().expect("tmp");
-    let marker = root.path().join("marker");
-    let ws = hostile_workspace(root.path(), &marker);
-    let action = checked_out_action(root.path());
-    let stub = cargo_stub(root.path());
-    let log = root.path().join("cargo-args");
-    let run = install_in(
+    let (root, marker, ws, action) = hostile_setup();
+    let run = stubbed_install_in(
+        root.path(),
         &action,
         &ws,
-        "Linux",
-        "X64",
-        Some(&stub),
-        &[
-            ("STUB_LOG", log.display().to_string()),
-            ("GITHUB_WORKSPACE", ws.display().to_string()),
-        ],
+        &[("GITHUB_WORKSPACE", ws.display().to_string())],
     );
-    assert!(run.out.status.success(), "{}", run.stdout());
+    let log = root.path().join("cargo-args");
+    run.assert_code(0);
     let env = std::fs::read_to_string(root.path().join("cargo-args.env")).expect("stub ran");
     assert_eq!(
         env,
@@ -599,10 +617,7 @@ fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
 #[cfg(unix)]
 #[test]
 fn a_hostile_workspace_cannot_change_the_real_fallback_build() {
-    let root = tempfile::tempdir().expect("tmp");
-    let marker = root.path().join("marker");
-    let ws = hostile_workspace(root.path(), &marker);
-    let action = checked_out_action(root.path());
+    let (root, marker, ws, action) = hostile_setup();
 
     let run = install_in(
         &action,
@@ -612,12 +627,7 @@ fn a_hostile_workspace_cannot_change_the_real_fallback_build() {
         None,
         &[("GITHUB_WORKSPACE", ws.display().to_string())],
     );
-    assert!(
-        run.out.status.success(),
-        "{}{}",
-        run.stdout(),
-        String::from_utf8_lossy(&run.out.stderr)
-    );
+    run.assert_code(0);
     let bin = run.installed().expect("path= output");
     let printed = Command::new(&bin).output().expect("run the build");
     assert_eq!(
@@ -681,17 +691,10 @@ fn the_download_base_is_the_repository_the_action_was_taken_from() {
             ("GITHUB_REPOSITORY", "someone/else".to_string()),
         ],
     );
-    let stdout = run.stdout();
-    assert!(run.out.status.success(), "{stdout}");
-    assert!(
-        stdout.contains("(from the action's repository acme/edgeplan)"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(
-            "(release asset edgeplan-9.9.9-x86_64-unknown-linux-musl.tar.gz, sha256 verified, "
-        ),
-        "{stdout}"
+    run.assert_code(0);
+    run.assert_stdout_has("(from the action's repository acme/edgeplan)");
+    run.assert_stdout_has(
+        "(release asset edgeplan-9.9.9-x86_64-unknown-linux-musl.tar.gz, sha256 verified, ",
     );
     let bin = run.installed().expect("path");
     let printed = Command::new("sh").arg(&bin).output().expect("run fake");
@@ -702,27 +705,19 @@ fn the_download_base_is_the_repository_the_action_was_taken_from() {
 fn an_action_run_from_the_workspace_downloads_from_the_workspace_repository() {
     let root = tempfile::tempdir().expect("tmp");
     let action = action_dir(&[]);
-    let stub = cargo_stub(root.path());
-    let run = install_in(
+    let run = stubbed_install_in(
+        root.path(),
         action.path(),
         action.path(),
-        "Linux",
-        "X64",
-        Some(&stub),
         &[
-            ("STUB_LOG", root.path().join("log").display().to_string()),
             ("GITHUB_WORKSPACE", action.path().display().to_string()),
             ("GITHUB_REPOSITORY", "fork-owner/edgeplan".to_string()),
         ],
     );
-    let stdout = run.stdout();
-    assert!(run.out.status.success(), "{stdout}");
-    assert!(
-        stdout.contains(
-            "release assets: https://github.com/fork-owner/edgeplan/releases/download \
-             (from the workspace's repository fork-owner/edgeplan"
-        ),
-        "{stdout}"
+    run.assert_code(0);
+    run.assert_stdout_has(
+        "release assets: https://github.com/fork-owner/edgeplan/releases/download \
+         (from the workspace's repository fork-owner/edgeplan",
     );
 }
 
@@ -740,22 +735,10 @@ fn elsewhere_the_download_base_falls_back_to_the_package_repository() {
         ),
     )
     .expect("toml");
-    let stub = cargo_stub(root.path());
-    let run = install_in(
-        action.path(),
-        root.path(),
-        "Linux",
-        "X64",
-        Some(&stub),
-        &[("STUB_LOG", root.path().join("log").display().to_string())],
-    );
-    let stdout = run.stdout();
-    assert!(run.out.status.success(), "{stdout}");
-    assert!(
-        stdout.contains(
-            "release assets: https://github.com/upstream/edgeplan/releases/download \
-             (from the repository in the action's Cargo.toml)"
-        ),
-        "{stdout}"
+    let run = stubbed_install_in(root.path(), action.path(), root.path(), &[]);
+    run.assert_code(0);
+    run.assert_stdout_has(
+        "release assets: https://github.com/upstream/edgeplan/releases/download \
+             (from the repository in the action's Cargo.toml)",
     );
 }

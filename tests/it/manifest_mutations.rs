@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use crate::support::manifest_check::check;
+
 fn corpus() -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut files = Vec::new();
@@ -17,29 +19,6 @@ fn corpus() -> Vec<Vec<u8>> {
     }
     assert!(files.len() > 40);
     files
-}
-
-fn check(text: &[u8]) {
-    // YAML breaks lines at LF, CRLF and a lone CR alike (YAML 1.2, 5.4).
-    let lines = text
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n')))
-        .count()
-        + 1;
-    if let Err(problems) = edgeplan::manifest::parse(Path::new("m.yaml"), text) {
-        assert!(!problems.is_empty());
-        for p in problems {
-            assert!(
-                p.line >= 1 && p.line <= lines + 1 && p.col >= 1,
-                "{}:{} outside the text ({lines} lines): {}\n{}",
-                p.line,
-                p.col,
-                p.message,
-                String::from_utf8_lossy(text)
-            );
-        }
-    }
 }
 
 #[test]

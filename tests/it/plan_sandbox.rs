@@ -3,7 +3,7 @@
 //! a create, an update, a delete, an adoption, and leaves unmanaged records alone; applying the
 //! plan through the sandbox's provider and planning again gives an empty plan.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use edgeplan::plan::{Action, Desired, Endpoint, Live, Plan, check_safety, diff, to_batches};
 use edgeplan::provider::Provider;
@@ -89,18 +89,19 @@ async fn plan(sb: &Sandbox, d: &Desired) -> Plan {
     }
 }
 
-fn copy_seed(dir: &Path) -> PathBuf {
-    let path = dir.join("example.com.json");
+/// A sandbox on a fresh copy of the seed (kept while the directory lives), the zone file's path
+/// and the example manifest.
+fn seeded() -> (tempfile::TempDir, PathBuf, Sandbox, Desired) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("example.com.json");
     std::fs::copy(SEED, &path).expect("copy the seed");
-    path
+    let sb = Sandbox::new(dir.path());
+    (dir, path, sb, example_manifest())
 }
 
 #[test]
 fn the_seed_shows_every_kind_of_change_and_leaves_unmanaged_records_alone() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_seed(dir.path());
-    let sb = Sandbox::new(dir.path());
-    let d = example_manifest();
+    let (_dir, _, sb, d) = seeded();
     let p = block_on(plan(&sb, &d));
     let z = &p.zones[0];
     let got: Vec<(Action, &str, &str)> = z
@@ -135,11 +136,9 @@ fn the_seed_shows_every_kind_of_change_and_leaves_unmanaged_records_alone() {
 #[test]
 fn plan_apply_plan_again_is_empty_and_untouched_records_keep_their_bytes() {
     for limit in [200, 2] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = copy_seed(dir.path());
+        let (_dir, path, sb, d) = seeded();
         let before = std::fs::read_to_string(&path).expect("seed");
-        let sb = Sandbox::new(dir.path()).with_limits(limit, 100);
-        let d = example_manifest();
+        let sb = sb.with_limits(limit, 100);
         let p = block_on(plan(&sb, &d));
         let z = &p.zones[0];
         let batches = to_batches(z, z.zone.batch_limit);
@@ -174,10 +173,7 @@ fn plan_apply_plan_again_is_empty_and_untouched_records_keep_their_bytes() {
 
 #[test]
 fn the_same_zone_gives_byte_identical_json_across_runs() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_seed(dir.path());
-    let sb = Sandbox::new(dir.path());
-    let d = example_manifest();
+    let (_dir, _, sb, d) = seeded();
     let first = json::render(&block_on(plan(&sb, &d)), &[]);
     let second = json::render(&block_on(plan(&sb, &d)), &[]);
     assert_eq!(first, second);

@@ -8,16 +8,12 @@
 //! Codes: the local Cloudflare answers a validation refusal with 1004 and the cause chained
 //! (`9021` in `1004`); the sandbox names the cause, or only 1004 where it gives none.
 
-use std::time::Duration;
-
-use super::cloudflare_rules::rec;
+use super::cloudflare_rules::{client, rec};
 use crate::support::cloudflare::{CloudflareServer, Plan};
-use edgeplan::cloudflare::{Client, ClientOptions, Error as ApiError};
+use edgeplan::cloudflare::Error as ApiError;
 use edgeplan::plan::{Record, Stored, Zone};
 use edgeplan::provider::{Batch, Error};
-use edgeplan::retry::Policy;
 use edgeplan::sandbox::apply_to;
-use edgeplan::secret::Secret;
 use serde_json::json;
 
 use Plan::{Free, Pro};
@@ -229,21 +225,7 @@ async fn server(row: &Row) -> Outcome {
             json!({"id": format!("r{i}"), "type": kind, "name": name, "content": content}),
         );
     }
-    let options = ClientOptions {
-        retry: Policy {
-            budget: Duration::from_secs(2),
-            base: Duration::from_millis(10),
-            ..Policy::CLOUDFLARE
-        },
-        ..ClientOptions::default()
-    };
-    let client = Client::new(
-        &cf.url(),
-        Secret::new(crate::support::cloudflare::TOKEN),
-        options,
-    )
-    .expect("client");
-    match client.send_batch(&zone_id, &row.batch).await {
+    match client(&cf).send_batch(&zone_id, &row.batch).await {
         Ok(_) => Outcome::Accepted,
         Err(ApiError::Api(f)) => Outcome::Refused(Some(f.code()), f.innermost().map(|m| m.code)),
         Err(other) => panic!(

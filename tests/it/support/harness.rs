@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::{Value, json};
 
 use super::cloudflare::{CloudflareServer, Logged, Plan, Rec, Scope, TOKEN};
-use super::github::{GitHub, WRITE_TOKEN};
+use super::github::{GitHub, READ_TOKEN, WRITE_TOKEN};
 
 /// A distinctive Cloudflare token: the canary assertions look for it in every output.
 pub const CF_TOKEN: &str = "cfcanary_Zq8x7Kd2Lm4Np6Rt0Wv";
@@ -313,6 +313,53 @@ impl World {
     pub fn by_hand(&self, record: Value) -> String {
         self.cf.add_record(ZONE, record)
     }
+
+    /// Adds a proxied CNAME `name` -> `target` that edgeplan owns (`edgeplan:default`), as an
+    /// earlier apply would have left it; returns its id.
+    pub fn owned(&self, name: &str, target: &str) -> String {
+        self.by_hand(
+            json!({"type": "CNAME", "name": name, "content": target, "proxied": true,
+                            "comment": "edgeplan:default"}),
+        )
+    }
+
+    /// Writes `text` to `path` (relative to the workspace), creating the directories it needs.
+    pub fn write_in_workspace(&self, path: &str, text: &str) {
+        let path = self.workspace().join(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("mkdir");
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+
+    /// An `edgeplan action` step for a `pull_request` event with the recorded payload `file`,
+    /// adapted by [`pr_payload`].
+    pub fn pull_request(&self, file: &str) -> Action<'_> {
+        self.action("pull_request", &pr_payload(file))
+    }
+
+    /// An `edgeplan action` step for a push of [`SHA`] to `main`, the default branch, with the
+    /// recorded `push.main.json` (see [`push_payload`]).
+    pub fn push_to_main(&self) -> Action<'_> {
+        self.action(
+            "push",
+            &push_payload("push.main.json", "refs/heads/main", "main"),
+        )
+    }
+
+    /// Requests to Cloudflare other than reads (batches included).
+    pub fn cf_writes(&self) -> usize {
+        self.cf
+            .requests()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .count()
+    }
+
+    /// Requests to GitHub other than reads.
+    pub fn gh_writes(&self) -> usize {
+        self.gh().log().iter().filter(|l| l.method != "GET").count()
+    }
 }
 
 fn path_str(p: &Path) -> String {
@@ -356,8 +403,24 @@ impl Action<'_> {
         self
     }
 
+    /// The step as GitHub runs it without the repository's secrets (a pull request from a
+    /// fork, or Dependabot's): no Cloudflare token, and a `GITHUB_TOKEN` that may only read.
+    pub fn without_secrets(self) -> Self {
+        self.unset("CLOUDFLARE_API_TOKEN")
+            .var("GITHUB_TOKEN", READ_TOKEN)
+    }
+
     pub fn command(self, command: &str) -> Self {
         self.var("INPUT_COMMAND", command)
+    }
+
+    /// [`Action::run`], asserting that the step exits `code` and that no token leaked
+    /// ([`assert_no_tokens`]).
+    pub fn run_checked(self, code: i32) -> Run {
+        let world = self.world;
+        let ran = self.run().expect(code);
+        assert_no_tokens(world, &ran);
+        ran
     }
 
     pub fn run(self) -> Run {
@@ -428,6 +491,45 @@ impl Run {
         self.outputs().get(name).cloned()
     }
 
+    /// Asserts that stdout holds `needle`, showing everything the run printed when not.
+    pub fn assert_stdout_has(&self, needle: &str) -> &Self {
+        self.assert_has("stdout", &self.stdout, needle)
+    }
+
+    /// Asserts that stderr holds `needle`, showing everything the run printed when not.
+    pub fn assert_stderr_has(&self, needle: &str) -> &Self {
+        self.assert_has("stderr", &self.stderr, needle)
+    }
+
+    /// Asserts that the step summary holds `needle`, showing everything the run printed when not.
+    pub fn assert_summary_has(&self, needle: &str) -> &Self {
+        self.assert_has("the summary", &self.summary, needle)
+    }
+
+    fn assert_has(&self, what: &str, text: &str, needle: &str) -> &Self {
+        assert!(
+            text.contains(needle),
+            "{needle:?} not in {what}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Action runs: the plan JSON file named by the `plan-json` output.
+    pub fn plan_json(&self) -> Value {
+        let path = self.output("plan-json").expect("plan-json output");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+    }
+
+    /// Action runs: the `fingerprint` of [`Run::plan_json`].
+    pub fn fingerprint(&self) -> String {
+        self.plan_json()["fingerprint"]
+            .as_str()
+            .expect("fingerprint")
+            .to_string()
+    }
+
     /// Everything the run printed, for failure messages.
     pub fn dump(&self) -> String {
         format!(
@@ -445,6 +547,17 @@ pub fn payload(file: &str) -> Value {
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A recorded push payload pointed at [`REPO`]: branch `git_ref`, default branch `default`,
+/// head commit [`SHA`].
+pub fn push_payload(file: &str, git_ref: &str, default: &str) -> Value {
+    let mut p = payload(file);
+    p["repository"]["full_name"] = REPO.into();
+    p["repository"]["default_branch"] = default.into();
+    p["ref"] = git_ref.into();
+    p["after"] = SHA.into();
+    p
 }
 
 /// A pull request payload adapted to [`REPO`] (base and head repository, default branch `main`),

@@ -5,4 +5,5 @@ pub mod cloudflare;
 pub mod github;
 pub mod harness;
 pub mod http;
+pub mod manifest_check;
 pub mod origin;

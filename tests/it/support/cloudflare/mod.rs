@@ -175,6 +175,11 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// [`Fault::RateLimit`] asking to wait `retry_after_secs`.
+    pub fn rate_limit(retry_after_secs: u64) -> Fault {
+        Fault::RateLimit { retry_after_secs }
+    }
+
     fn applies_to(&self, method: &str) -> bool {
         match self {
             Fault::DropBeforeWrite | Fault::DropAfterWrite => method != "GET",

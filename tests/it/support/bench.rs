@@ -1,0 +1,32 @@
+//! What the benchmark examples share: their flags and their exit codes.
+
+use std::process::ExitCode;
+
+/// The value after the flag `name` in `args`, if the flag is there.
+pub fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1).map(String::as_str)
+}
+
+/// The number after the flag `name`, or `default` without the flag.
+pub fn number(args: &[String], name: &str, default: u64) -> Result<u64, String> {
+    if !args.iter().any(|a| a == name) {
+        return Ok(default);
+    }
+    let v = flag(args, name).ok_or_else(|| format!("{name} needs a number"))?;
+    v.parse()
+        .map_err(|_| format!("{name}: `{v}` is not a number"))
+}
+
+/// A benchmark's exit code: 0 when its goal was met, 1 when not, 64 when it could not run (the
+/// error is printed).
+pub fn exit(outcome: Result<bool, String>) -> ExitCode {
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(64)
+        }
+    }
+}
