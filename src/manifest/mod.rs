@@ -21,6 +21,7 @@ mod de;
 mod keys;
 mod names;
 mod raw;
+mod scalar;
 mod schema;
 mod shape;
 mod tree;
