@@ -12,6 +12,7 @@
 //! verify) and the commands only present its result; `manifest`, `plan` and `render` are pure.
 //! ARCHITECTURE.md has the module map.
 
+pub mod address;
 pub mod apply;
 pub mod cli;
 pub mod cloudflare;

@@ -12,8 +12,6 @@
 //! The manifest validator may call [`health_url`] too, so that a bad `health` is reported with its
 //! line before anything is probed.
 
-use std::net::IpAddr;
-
 use reqwest::Url;
 
 use crate::plan::Health;
@@ -91,13 +89,7 @@ fn full_url(raw: &str) -> Result<Url, HealthUrlError> {
 
 /// True for the hosts a plain-http probe may use: 127.0.0.0/8, `::1` and `localhost`.
 pub fn is_loopback(host: &str) -> bool {
-    let host = host.trim_end_matches('.');
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    // `Url::host_str` keeps the brackets of an IPv6 literal.
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    crate::address::is_loopback_host(host)
 }
 
 fn redact_userinfo(url: &Url) -> String {
