@@ -160,6 +160,47 @@ publish() {
   exit 0
 }
 
+# Checks a download base URL the way a URL parser reads it: `https://HOST[:PORT][/PATH]`, or
+# `http://` to loopback (127.0.0.1, localhost, [::1]) for tests; no user information before the
+# host (`http://localhost:@other-host` names other-host), no query, no fragment. Sets `proto` (what
+# curl may follow) on success, `base_problem` on failure.
+base_check() {
+  local url=$1 rest authority host
+  base_problem=""
+  case "$url" in
+    https://*) rest=${url#https://} proto='=https' ;;
+    http://*) rest=${url#http://} proto='=http,https' ;;
+    *)
+      base_problem="must be an https:// URL (got '$url')"
+      return 1
+      ;;
+  esac
+  authority=${rest%%/*}
+  if [[ "$authority" == *@* ]]; then
+    base_problem="must not carry user information (\`user@\` or \`user:password@\` before the host; got '$url')"
+    return 1
+  fi
+  if [[ "$url" == *[?#]* ]]; then
+    base_problem="must not carry a query or fragment (got '$url')"
+    return 1
+  fi
+  if [[ ! "$authority" =~ ^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$ ]]; then
+    base_problem="has no valid host[:port] (got '$url')"
+    return 1
+  fi
+  host=${BASH_REMATCH[1]}
+  if [[ "$proto" == '=http,https' ]]; then
+    case "$host" in
+      127.0.0.1 | localhost | "[::1]") ;;
+      *)
+        base_problem="must be an https:// URL: plain http is accepted only on loopback (got '$url')"
+        return 1
+        ;;
+    esac
+  fi
+  return 0
+}
+
 # Sets `base`, where the release assets of this action's repository are, and `base_from`, why:
 # printed, so a run says which repository it trusted. The committed sha256 is checked whatever
 # the base.
@@ -170,10 +211,8 @@ release_base() {
     return
   fi
   local server=${GITHUB_SERVER_URL:-https://github.com}
-  case "$server" in
-    https://* | http://127.0.0.1:* | http://localhost:*) ;; # plain http: loopback tests only
-    *) server=https://github.com ;;
-  esac
+  # Anything but a plain https URL (or http on loopback, for tests) is not trusted as a server.
+  base_check "$server" || server=https://github.com
   server=${server%/}
   local name_re='^[A-Za-z0-9_.-]+$'
   # GitHub's runners check an action out at <work>/_actions/<owner>/<repo>/<ref>
@@ -230,12 +269,7 @@ fi
 if [[ -z "$base" ]]; then
   build_from_source "no release repository is known for this copy of the action (set EDGEPLAN_DOWNLOAD_BASE)"
 fi
-proto='=https'
-case "$base" in
-  https://*) ;;
-  http://127.0.0.1:* | http://127.0.0.1/* | http://localhost:* | http://localhost/*) proto='=http,https' ;;
-  *) fail "EDGEPLAN_DOWNLOAD_BASE must be an https:// URL (got '$base')" ;;
-esac
+base_check "$base" || fail "the release download base $base_problem (from $base_from)"
 url="$base/v$version/$asset"
 
 dest="$temp/edgeplan-$version-$target"

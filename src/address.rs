@@ -51,8 +51,7 @@ fn classify_v4(ip: Ipv4Addr) -> Reach {
         Reach::Forbidden("a shared (carrier-grade NAT) address, 100.64/10")
     } else if ip.is_link_local() {
         Reach::Forbidden("a link-local address, 169.254/16 (cloud metadata lives there)")
-    } else if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || a == 0 || a >= 240
-    {
+    } else if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || a == 0 || a >= 240 {
         Reach::Forbidden("an unspecified, broadcast, multicast or reserved address")
     } else {
         Reach::Public
@@ -129,7 +128,13 @@ mod tests {
         ] {
             assert!(matches!(reach(bad), Reach::Forbidden(_)), "{bad}");
         }
-        for ok in ["1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1"] {
+        for ok in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1",
+        ] {
             assert_eq!(reach(ok), Reach::Public, "{ok}");
         }
         for lo in ["127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1"] {
@@ -141,7 +146,10 @@ mod tests {
     fn literals_in_every_spelling() {
         assert_eq!(literal("1.2.3.4."), Some("1.2.3.4".parse().expect("ip")));
         assert_eq!(literal("[::1]"), Some("::1".parse().expect("ip")));
-        assert_eq!(literal("2001:db8::1"), Some("2001:db8::1".parse().expect("ip")));
+        assert_eq!(
+            literal("2001:db8::1"),
+            Some("2001:db8::1".parse().expect("ip"))
+        );
         assert_eq!(literal("origin.example.net"), None);
         assert!(is_loopback_host("localhost"));
         assert!(is_loopback_host("127.0.0.2"));

@@ -450,6 +450,59 @@ fn plain_http_download_base_is_refused_off_loopback() {
 }
 
 #[test]
+fn a_download_base_with_user_information_or_a_disguised_host_is_refused() {
+    // Each base would reach the release server below (which serves the right asset) if the check
+    // read the URL the way a shell pattern does rather than the way curl does.
+    let root = tempfile::tempdir().expect("tmp");
+    let target = "x86_64-unknown-linux-musl";
+    let bytes = archive(root.path(), target, false, "served");
+    let asset = format!("edgeplan-{VERSION}-{target}.tar.gz");
+    let action = action_dir(&[(sha256(&bytes), asset.clone())]);
+    let release = release_server(HashMap::from([(format!("/r/v{VERSION}/{asset}"), bytes)]));
+    let addr = release
+        .server
+        .url()
+        .trim_start_matches("http://")
+        .to_string();
+    let cases = [
+        (
+            format!("http://localhost:@{addr}/r"),
+            "must not carry user information",
+        ),
+        (
+            format!("http://127.0.0.1@{addr}/r"),
+            "must not carry user information",
+        ),
+        (
+            format!("https://user:pw@{addr}/r"),
+            "must not carry user information",
+        ),
+        (format!("http://{addr}/r?x=/"), "must not carry a query"),
+        (
+            "http://localhost.example.com/r".to_string(),
+            "plain http is accepted only on loopback",
+        ),
+        ("ftp://127.0.0.1/r".to_string(), "must be an https:// URL"),
+    ];
+    for (base, why) in cases {
+        let run = install(action.path(), &base, "Linux", "X64", None);
+        run.assert_code(1);
+        run.assert_stdout_has(why);
+        assert!(run.installed().is_none(), "{base}: {}", run.dump());
+    }
+    assert!(release.requested().is_empty(), "{:?}", release.requested());
+    // The loopback base itself is fine.
+    let ok = install(
+        action.path(),
+        &format!("{}/r", release.server.url()),
+        "Linux",
+        "X64",
+        None,
+    );
+    ok.assert_code(0);
+}
+
+#[test]
 fn exported_bash_functions_are_refused() {
     // An exported function runs inside every bash the script starts: refuse, as taiki-e does.
     let action = action_dir(&[]);
