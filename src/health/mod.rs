@@ -21,9 +21,11 @@
 
 mod hint;
 mod probe;
+mod resolve;
 mod url;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +47,9 @@ pub struct ProbeOptions {
     /// Also probe with `Host: <endpoint name>` to find origins that reject the public name.
     /// Default true.
     pub public_host_check: bool,
+    /// `EDGEPLAN_RESOLVE`: names answered from this table instead of DNS (a test seam; the
+    /// address guard applies to these addresses too).
+    pub resolve: Vec<(String, SocketAddr)>,
 }
 
 impl Default for ProbeOptions {
@@ -53,6 +58,7 @@ impl Default for ProbeOptions {
             timeout: Duration::from_secs(5),
             concurrency: 8,
             public_host_check: true,
+            resolve: Vec::new(),
         }
     }
 }
@@ -60,7 +66,16 @@ impl Default for ProbeOptions {
 impl ProbeOptions {
     /// The defaults, with the timeout taken from `EDGEPLAN_HEALTH_TIMEOUT_MS` when it is set.
     pub fn from_env() -> Result<ProbeOptions, TimeoutEnvError> {
-        ProbeOptions::with_timeout_env(std::env::var(TIMEOUT_ENV).ok().as_deref())
+        let mut options =
+            ProbeOptions::with_timeout_env(std::env::var(TIMEOUT_ENV).ok().as_deref())?;
+        if let Ok(raw) = std::env::var(RESOLVE_ENV) {
+            options.resolve = parse_resolve(&raw).map_err(|value| TimeoutEnvError {
+                name: RESOLVE_ENV,
+                value,
+                expected: "NAME=IP:PORT[,NAME=IP:PORT...]",
+            })?;
+        }
+        Ok(options)
     }
 
     /// The defaults, with the timeout from `value` (the variable's content) when given.
@@ -71,7 +86,9 @@ impl ProbeOptions {
                 Ok(ms @ 1..=600_000) => options.timeout = Duration::from_millis(ms),
                 _ => {
                     return Err(TimeoutEnvError {
+                        name: TIMEOUT_ENV,
                         value: raw.to_string(),
+                        expected: "whole milliseconds between 1 and 600000, or unset it for the default 5000",
                     });
                 }
             }
@@ -80,14 +97,35 @@ impl ProbeOptions {
     }
 }
 
-/// [`TIMEOUT_ENV`] holds something that is not a timeout in milliseconds between 1 and 600000.
+/// A probe setting holds something it cannot mean: [`TIMEOUT_ENV`] not a timeout in milliseconds
+/// between 1 and 600000, or [`RESOLVE_ENV`] not a table of `NAME=IP:PORT`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{TIMEOUT_ENV}=`{value}` is not a timeout: set it to whole milliseconds between 1 and 600000, or unset it for the default 5000"
-)]
+#[error("{name}=`{value}` is not valid: set it to {expected}")]
 pub struct TimeoutEnvError {
-    /// The variable's content, as set.
+    pub name: &'static str,
+    /// The variable's content (or the entry that is wrong), as set.
     pub value: String,
+    pub expected: &'static str,
+}
+
+/// The test seam for name resolution (docs/health.md): `NAME=IP:PORT[,NAME=IP:PORT...]`.
+pub const RESOLVE_ENV: &str = "EDGEPLAN_RESOLVE";
+
+/// Reads `NAME=IP:PORT[,...]`; the entry that is wrong on failure.
+pub fn parse_resolve(raw: &str) -> Result<Vec<(String, SocketAddr)>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let (name, addr) = entry.split_once('=').ok_or_else(|| entry.to_string())?;
+            let addr = addr.trim().parse().map_err(|_| entry.to_string())?;
+            let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+            if name.is_empty() {
+                return Err(entry.to_string());
+            }
+            Ok((name, addr))
+        })
+        .collect()
 }
 
 /// What one probe found.
@@ -190,7 +228,7 @@ impl fmt::Display for ProbeResult {
 /// Spawns its probes as tokio tasks, so it must run inside a tokio runtime (as every command
 /// does). Worst case it takes `ceil(n / concurrency) * 2 * timeout`.
 pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<ProbeResult> {
-    let prober = Arc::new(probe::Prober::new(options.timeout));
+    let prober = Arc::new(probe::Prober::new(options.timeout, &options.resolve));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // Each result beside its endpoint's place among those with `health`, put back in that order

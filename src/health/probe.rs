@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, StatusCode, Url, header, redirect};
 
 use super::Outcome;
+use super::resolve::{Forbidden, Guarded, check_literal};
 
 pub(super) struct Prober {
     client: Result<Client, String>,
@@ -22,8 +23,9 @@ pub(super) struct Prober {
 }
 
 impl Prober {
-    pub(super) fn new(timeout: Duration) -> Prober {
+    pub(super) fn new(timeout: Duration, resolve: &[(String, std::net::SocketAddr)]) -> Prober {
         let client = Client::builder()
+            .dns_resolver(std::sync::Arc::new(Guarded::with_table(resolve)))
             .redirect(redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -52,6 +54,10 @@ impl Prober {
                 );
             }
         };
+        // A literal address never reaches the resolver: checked here.
+        if let Err(forbidden) = check_literal(url.host_str().unwrap_or_default()) {
+            return (refused(&forbidden), 0);
+        }
         let mut request = client.get(url.clone());
         if let Some(host) = host {
             request = request.header(header::HOST, host);
@@ -68,6 +74,13 @@ impl Prober {
             },
         };
         (outcome, latency_ms)
+    }
+}
+
+fn refused(forbidden: &Forbidden) -> Outcome {
+    Outcome::Failed {
+        reason: format!("not probed: {forbidden}"),
+        status: None,
     }
 }
 
@@ -94,6 +107,9 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
     let mut dns = false;
     let mut source = err.source();
     while let Some(cause) = source {
+        if let Some(forbidden) = cause.downcast_ref::<Forbidden>() {
+            return format!("not probed: {forbidden}");
+        }
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return format!("TLS error: {tls}");
         }

@@ -67,3 +67,90 @@ fn a_healthy_origin_is_applied_and_the_plan_shows_the_probe_outside_the_fingerpr
     assert_eq!(w.batches().len(), 1);
     assert_eq!(w.plan_code(), 0);
 }
+
+/// A name the manifest author controls resolves to a private or metadata address: the probe is
+/// not sent, the plan says why, and apply is refused. `EDGEPLAN_RESOLVE` stands in for DNS, and
+/// the local origin listens on the port a forbidden address would be asked on, so a probe that
+/// went through would be seen.
+#[test]
+fn probes_never_reach_private_link_local_or_metadata_addresses() {
+    let origin = Origin::start(Behaviour::Status(200));
+    let port = origin
+        .url("/")
+        .split(':')
+        .nth(2)
+        .expect("port")
+        .trim_end_matches('/')
+        .to_string();
+    for (answer, range) in [
+        (format!("10.0.0.7:{port}"), "a private address"),
+        (format!("169.254.169.254:{port}"), "link-local"),
+        (format!("168.63.129.16:{port}"), "cloud metadata"),
+        // Rebinding within one answer: one good address does not let the bad one through.
+        (
+            format!("127.0.0.1:{port},origin.internal.example=100.64.1.1:{port}"),
+            "shared",
+        ),
+    ] {
+        let w = World::free();
+        w.manifest(
+            "  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n",
+        );
+        let resolve = format!("origin.internal.example={answer}");
+        let run = w
+            .run_with(
+                &["plan", "--format", "json"],
+                &[("EDGEPLAN_RESOLVE", &resolve)],
+            )
+            .expect(0);
+        let health = plan_json(&run)["health"][0].clone();
+        let reason = health["outcome"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            reason.starts_with("not probed: origin.internal.example resolves to "),
+            "{answer}: {reason}"
+        );
+        assert!(reason.contains(range), "{answer}: {reason}");
+        let apply = w
+            .run_with(&["apply", "--yes"], &[("EDGEPLAN_RESOLVE", &resolve)])
+            .expect(1);
+        apply.assert_stderr_has("not probed");
+        assert!(w.batches().is_empty(), "a refused apply must not write");
+    }
+    assert!(
+        origin.requests().is_empty(),
+        "no probe reached the origin: {:?}",
+        origin.requests().len()
+    );
+}
+
+/// The seam resolves to loopback too, and the guard lets that through (the tests' origins live
+/// there): the probe connects to the address that was checked. The local origin speaks plain HTTP,
+/// so the https probe reaches it and fails its TLS handshake, which proves the connection was made.
+#[test]
+fn a_resolved_loopback_origin_is_connected_to() {
+    let origin = Origin::start(Behaviour::Status(200));
+    let w = World::free();
+    w.manifest("  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n");
+    let resolve = format!("origin.internal.example=127.0.0.1:{}", port(&origin));
+    let run = w
+        .run_with(
+            &["plan", "--format", "json"],
+            &[("EDGEPLAN_RESOLVE", &resolve)],
+        )
+        .expect(0);
+    let reason = plan_json(&run)["health"][0]["outcome"]["reason"].to_string();
+    assert!(reason.contains("tls handshake"), "{reason}");
+}
+
+fn port(origin: &Origin) -> String {
+    let url = origin.url("/");
+    let rest = url.rsplit_once(':').expect("a port").1;
+    rest.trim_end_matches('/').to_string()
+}
+
+fn plan_json(run: &crate::support::harness::Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).expect("plan JSON")
+}
