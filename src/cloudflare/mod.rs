@@ -255,7 +255,10 @@ impl Client {
     }
 }
 
-/// Reads a 2xx body: the envelope must say `success: true` and carry a `result`.
+/// Reads a 2xx body. A failure is an envelope that says `success: false` (or, without `success`,
+/// carries errors). A `result` the caller can do without (a write's echo, read as
+/// [`serde::de::IgnoredAny`] or an `Option`) may be missing or null: a landed write is never
+/// reported as a failure because of the shape of its answer.
 fn decode<T: DeserializeOwned>(
     method: &Method,
     path: &str,
@@ -273,7 +276,11 @@ fn decode<T: DeserializeOwned>(
             error::from_response(method.as_str(), path, status, bytes)
         }
     })?;
-    if !envelope.success {
+    let failed = match envelope.success {
+        Some(success) => !success,
+        None => !envelope.errors.is_empty(),
+    };
+    if failed {
         return Err(Error::Api(ApiFailure {
             status,
             method: method.to_string(),
@@ -283,11 +290,14 @@ fn decode<T: DeserializeOwned>(
     }
     match envelope.result {
         Some(result) => Ok((result, envelope.result_info)),
-        None => Err(Error::Decode {
-            method: method.to_string(),
-            path: path.to_string(),
-            detail: "`success` is true but `result` is missing".to_string(),
-        }),
+        None => match serde_json::from_value::<T>(serde_json::Value::Null) {
+            Ok(nothing) => Ok((nothing, envelope.result_info)),
+            Err(_) => Err(Error::Decode {
+                method: method.to_string(),
+                path: path.to_string(),
+                detail: "`success` is true but `result` is missing".to_string(),
+            }),
+        },
     }
 }
 
@@ -327,5 +337,46 @@ fn unknown_outcome(failure: Error) -> Error {
             method, path, kind, ..
         } => Error::UnknownOutcome { method, path, kind },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<T: DeserializeOwned>(body: &str) -> Result<T, Error> {
+        decode(
+            &Method::POST,
+            "/zones/z/dns_records/batch",
+            200,
+            body.as_bytes(),
+        )
+        .map(|(t, _)| t)
+    }
+
+    #[test]
+    fn a_landed_write_is_never_a_failure_because_of_the_shape_of_its_answer() {
+        use serde::de::IgnoredAny;
+        for body in [
+            r#"{"success":true,"errors":[],"messages":[],"result":{"posts":[{"id":"1"}]}}"#,
+            r#"{"success":true,"result":null}"#,
+            r#"{"success":true}"#,
+            r#"{"result":{"posts":[{"unexpected":[1,2,3]}],"deletes":"not even a list"}}"#,
+        ] {
+            assert!(read::<IgnoredAny>(body).is_ok(), "{body}");
+        }
+        let refused =
+            read::<IgnoredAny>(r#"{"success":false,"errors":[{"code":1004,"message":"x"}]}"#);
+        assert!(matches!(refused, Err(Error::Api(_))), "{refused:?}");
+        let refused =
+            read::<IgnoredAny>(r#"{"errors":[{"code":1004,"message":"x"}],"result":null}"#);
+        assert!(matches!(refused, Err(Error::Api(_))), "{refused:?}");
+        // A read still needs its result.
+        assert!(matches!(
+            read::<wire::Zone>(r#"{"success":true}"#),
+            Err(Error::Decode { .. })
+        ));
+        let deleted: wire::Deleted = read(r#"{"success":true,"result":{}}"#).expect("no id");
+        assert_eq!(deleted.id, None);
     }
 }

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct Envelope<T> {
     #[serde(default = "Option::default")]
     pub result: Option<T>,
+    /// Absent in some answers; a 2xx without it counts as success unless `errors` says otherwise.
     #[serde(default)]
-    pub success: bool,
+    pub success: Option<bool>,
     #[serde(default)]
     pub errors: Vec<ApiMessage>,
     #[serde(default)]
@@ -150,7 +151,9 @@ fn auto_ttl() -> u32 {
 /// `DELETE` answers with only the id.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Deleted {
-    pub id: String,
+    /// Optional in Cloudflare's own SDK schema; a 2xx is the proof, the id only an echo.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 /// The body of `POST /zones/{id}/dns_records` and of a batch `post` or `put` (puts add `id`).
@@ -180,16 +183,6 @@ pub struct BatchBody {
     pub deletes: Vec<IdOnly>,
     pub puts: Vec<RecordBody>,
     pub posts: Vec<RecordBody>,
-}
-
-/// The batch answer: the records as they are after each action.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
-pub struct BatchResult {
-    pub deletes: Vec<Record>,
-    pub patches: Vec<Record>,
-    pub puts: Vec<Record>,
-    pub posts: Vec<Record>,
 }
 
 /// `GET /user/tokens/verify`.

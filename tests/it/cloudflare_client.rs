@@ -278,7 +278,7 @@ async fn single_record_writes_round_trip() {
     assert_eq!(put.created_on, rec.created_on);
     assert_eq!(
         c.delete_record(&zid, &rec.id).await.expect("delete"),
-        rec.id
+        Some(rec.id)
     );
     assert!(cf.records("example.com").is_empty());
 }
