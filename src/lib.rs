@@ -28,6 +28,7 @@ pub mod run;
 pub mod sandbox;
 pub mod secret;
 pub mod time;
+pub mod tls;
 
 #[cfg(test)]
 mod layering;

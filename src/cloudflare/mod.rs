@@ -117,10 +117,12 @@ impl Client {
         auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(options.retry.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(options.retry.timeout.min(Duration::from_secs(10)));
+        let http = crate::tls::configure(builder)
+            .map_err(Error::Config)?
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Client {

@@ -24,7 +24,7 @@ pub(super) struct Prober {
 
 impl Prober {
     pub(super) fn new(timeout: Duration, resolve: &[(String, std::net::SocketAddr)]) -> Prober {
-        let client = Client::builder()
+        let builder = Client::builder()
             .dns_resolver(std::sync::Arc::new(Guarded::with_table(resolve)))
             .redirect(redirect::Policy::none())
             .timeout(timeout)
@@ -34,9 +34,11 @@ impl Prober {
                 "edgeplan/",
                 env!("CARGO_PKG_VERSION"),
                 " (origin health probe)"
-            ))
-            .build()
-            .map_err(|e| format!("could not start the HTTP client for probes: {e}"));
+            ));
+        let client = crate::tls::configure(builder).and_then(|b| {
+            b.build()
+                .map_err(|e| format!("could not start the HTTP client for probes: {e}"))
+        });
         Prober { client, timeout }
     }
 

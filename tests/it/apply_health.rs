@@ -154,3 +154,56 @@ fn port(origin: &Origin) -> String {
 fn plan_json(run: &crate::support::harness::Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout).expect("plan JSON")
 }
+
+/// Trust comes from the system store *and* `SSL_CERT_FILE`: an origin whose certificate is
+/// signed by an authority only that file holds (a TLS-inspecting proxy's, say) is probed
+/// successfully with it and fails as an unknown issuer without it. The name reaches the local
+/// origin through `EDGEPLAN_RESOLVE`; TLS is still verified for the name.
+#[test]
+fn probes_trust_the_authority_in_ssl_cert_file_as_well_as_the_system_store() {
+    use crate::support::tls::{TestCa, TlsOrigin};
+    let ca = TestCa::new();
+    let origin = TlsOrigin::start(&ca, &["origin.internal.example"], 200, &[]);
+    let w = World::free();
+    w.manifest("  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n");
+    let resolve = format!("origin.internal.example=127.0.0.1:{}", origin.port);
+    let ca_file = ca.write_pem(&w.runner_temp());
+    let ca_file = ca_file.display().to_string();
+
+    let trusted = w
+        .run_with(
+            &["plan", "--format", "json"],
+            &[("EDGEPLAN_RESOLVE", &resolve), ("SSL_CERT_FILE", &ca_file)],
+        )
+        .expect(0);
+    let probe = plan_json(&trusted)["health"][0].clone();
+    assert_eq!(probe["outcome"]["state"], "healthy", "{probe}");
+    let seen = origin.requests();
+    assert_eq!(seen[0].line, "GET /healthz HTTP/1.1");
+    assert_eq!(seen[0].header("host"), Some("origin.internal.example"));
+
+    let untrusted = w
+        .run_with(
+            &["plan", "--format", "json"],
+            &[("EDGEPLAN_RESOLVE", &resolve)],
+        )
+        .expect(0);
+    let reason = plan_json(&untrusted)["health"][0]["outcome"]["reason"].to_string();
+    assert!(reason.contains("UnknownIssuer"), "{reason}");
+
+    // A file that holds no certificate is refused by name, not ignored.
+    let bogus = w.runner_temp().join("bogus.pem");
+    std::fs::write(&bogus, "nothing here\n").expect("write");
+    let run = w.run_with(
+        &["plan", "--format", "json"],
+        &[
+            ("EDGEPLAN_RESOLVE", &resolve),
+            ("SSL_CERT_FILE", &bogus.display().to_string()),
+        ],
+    );
+    assert!(
+        run.stdout.contains("SSL_CERT_FILE=") || run.stderr.contains("SSL_CERT_FILE="),
+        "{}",
+        run.dump()
+    );
+}

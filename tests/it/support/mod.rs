@@ -7,3 +7,4 @@ pub mod harness;
 pub mod http;
 pub mod manifest_check;
 pub mod origin;
+pub mod tls;
