@@ -49,11 +49,23 @@ pub fn trust() -> Result<&'static Trust, String> {
 
 /// `builder` trusting [`trust`] on top of the built-in roots.
 pub fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, String> {
-    let trust = trust()?;
-    Ok(trust
-        .certificates
-        .iter()
-        .fold(builder, |b, c| b.add_root_certificate(c.clone())))
+    Ok(trust()?.apply(builder))
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trust")
+            .field("from_store", &self.from_store)
+            .field("from_file", &self.from_file)
+            .finish()
+    }
+}
+
+impl Trust {
+    /// `builder` trusting these authorities on top of the built-in roots.
+    pub fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        (self.certificates.iter()).fold(builder, |b, c| b.add_root_certificate(c.clone()))
+    }
 }
 
 /// Reads the system store and `cert_file`.
@@ -130,7 +142,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").expect("write");
-        let err = load(Some(&empty)).err().expect("refused");
+        let err = load(Some(&empty)).expect_err("refused");
         assert!(err.starts_with("SSL_CERT_FILE="), "{err}");
         assert!(err.contains("empty.pem"), "{err}");
         let missing = dir.path().join("missing.pem");

@@ -21,6 +21,7 @@
 
 mod hint;
 mod probe;
+pub mod public;
 mod resolve;
 mod url;
 
@@ -228,7 +229,7 @@ impl fmt::Display for ProbeResult {
 /// Spawns its probes as tokio tasks, so it must run inside a tokio runtime (as every command
 /// does). Worst case it takes `ceil(n / concurrency) * 2 * timeout`.
 pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<ProbeResult> {
-    let prober = Arc::new(probe::Prober::new(options.timeout, &options.resolve));
+    let prober = Arc::new(probe::Prober::new(options.timeout, &options.resolve, None));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // Each result beside its endpoint's place among those with `health`, put back in that order

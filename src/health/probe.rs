@@ -23,7 +23,12 @@ pub(super) struct Prober {
 }
 
 impl Prober {
-    pub(super) fn new(timeout: Duration, resolve: &[(String, std::net::SocketAddr)]) -> Prober {
+    /// A prober trusting `trust`, or the process's trust ([`crate::tls::trust`]) when `None`.
+    pub(super) fn new(
+        timeout: Duration,
+        resolve: &[(String, std::net::SocketAddr)],
+        trust: Option<&crate::tls::Trust>,
+    ) -> Prober {
         let builder = Client::builder()
             .dns_resolver(std::sync::Arc::new(Guarded::with_table(resolve)))
             .redirect(redirect::Policy::none())
@@ -35,7 +40,11 @@ impl Prober {
                 env!("CARGO_PKG_VERSION"),
                 " (origin health probe)"
             ));
-        let client = crate::tls::configure(builder).and_then(|b| {
+        let trusted = match trust {
+            Some(trust) => Ok(trust.apply(builder)),
+            None => crate::tls::configure(builder),
+        };
+        let client = trusted.and_then(|b| {
             b.build()
                 .map_err(|e| format!("could not start the HTTP client for probes: {e}"))
         });
@@ -44,21 +53,31 @@ impl Prober {
 
     /// GETs `url`, with `Host: host` when given, and returns the outcome and the time it took.
     pub(super) async fn probe(&self, url: &Url, host: Option<&str>) -> (Outcome, u64) {
+        let (answer, latency_ms) = self.fetch(url, host).await;
+        let outcome = match answer {
+            Ok(answer) => classify(answer.status),
+            Err(reason) => Outcome::Failed {
+                reason,
+                status: None,
+            },
+        };
+        (outcome, latency_ms)
+    }
+
+    /// GETs `url` (with `Host: host` when given): the answer's status and `cf-ray` header, or why
+    /// there was none; and the time it took. The body is never read.
+    pub(super) async fn fetch(
+        &self,
+        url: &Url,
+        host: Option<&str>,
+    ) -> (Result<Answer, String>, u64) {
         let client = match &self.client {
             Ok(c) => c,
-            Err(e) => {
-                return (
-                    Outcome::Failed {
-                        reason: e.clone(),
-                        status: None,
-                    },
-                    0,
-                );
-            }
+            Err(e) => return (Err(e.clone()), 0),
         };
         // A literal address never reaches the resolver: checked here.
         if let Err(forbidden) = check_literal(url.host_str().unwrap_or_default()) {
-            return (refused(&forbidden), 0);
+            return (Err(format!("not probed: {forbidden}")), 0);
         }
         let mut request = client.get(url.clone());
         if let Some(host) = host {
@@ -67,27 +86,29 @@ impl Prober {
         let started = Instant::now();
         let result = request.send().await;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        // The body is never read: the status line and headers answer the question.
-        let outcome = match result {
-            Ok(response) => classify(response.status()),
-            Err(err) => Outcome::Failed {
-                reason: describe(&err, self.timeout),
-                status: None,
-            },
+        let answer = match result {
+            Ok(response) => Ok(Answer {
+                status: response.status(),
+                cf_ray: response
+                    .headers()
+                    .get("cf-ray")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            }),
+            Err(err) => Err(describe(&err, self.timeout)),
         };
-        (outcome, latency_ms)
+        (answer, latency_ms)
     }
 }
 
-fn refused(forbidden: &Forbidden) -> Outcome {
-    Outcome::Failed {
-        reason: format!("not probed: {forbidden}"),
-        status: None,
-    }
+/// What came back: the status line and whether Cloudflare's edge answered (`cf-ray`).
+pub(super) struct Answer {
+    pub status: StatusCode,
+    pub cf_ray: Option<String>,
 }
 
 /// 2xx and 3xx are healthy: the origin is up and serving that name.
-fn classify(status: StatusCode) -> Outcome {
+pub(super) fn classify(status: StatusCode) -> Outcome {
     let code = status.as_u16();
     if status.is_success() || status.is_redirection() {
         Outcome::Healthy { status: code }

@@ -34,6 +34,7 @@ mod manifest_mutations;
 mod manifest_schema;
 mod plan_props;
 mod plan_sandbox;
+mod public_check;
 mod rules_agree;
 mod self_contained;
 mod support_smoke;

@@ -74,6 +74,17 @@ pub struct TlsOrigin {
 
 impl TlsOrigin {
     pub fn start(ca: &TestCa, names: &[&str], status: u16, headers: &[(&str, &str)]) -> TlsOrigin {
+        TlsOrigin::start_on(0, ca, names, status, headers)
+    }
+
+    /// The same on a given port (0: any free one).
+    pub fn start_on(
+        port: u16,
+        ca: &TestCa,
+        names: &[&str],
+        status: u16,
+        headers: &[(&str, &str)],
+    ) -> TlsOrigin {
         let (cert, key) = ca.leaf(names);
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -83,7 +94,7 @@ impl TlsOrigin {
             .with_single_cert(vec![cert], key)
             .expect("server config");
         let config = Arc::new(config);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
