@@ -68,10 +68,7 @@ fn is_fingerprint(s: &str) -> bool {
 
 /// The attributes of a preview marker line (`None` when `line` is not one), in order.
 fn preview_attributes(line: &str) -> Option<Vec<(&str, &str)>> {
-    let inner = line
-        .trim_end()
-        .strip_prefix(PREVIEW)?
-        .strip_suffix("-->")?;
+    let inner = line.trim_end().strip_prefix(PREVIEW)?.strip_suffix("-->")?;
     if !(inner.is_empty() || inner.starts_with(char::is_whitespace)) {
         return None; // `<!-- edgeplan:previewer -->` is another marker
     }
@@ -305,14 +302,24 @@ mod tests {
     fn fingerprint_is_read_from_the_marker_only() {
         let fp = format!("sha256:{}", "ab12".repeat(16));
         let marked = preview_marker(None, Some(&fp));
-        assert_eq!(marked, format!("<!-- edgeplan:preview fingerprint={fp} -->"));
-        let body = format!("{marked}\n**Fingerprint** `{fp}`\nlater sha256:{}", "cd".repeat(32));
+        assert_eq!(
+            marked,
+            format!("<!-- edgeplan:preview fingerprint={fp} -->")
+        );
+        let body = format!(
+            "{marked}\n**Fingerprint** `{fp}`\nlater sha256:{}",
+            "cd".repeat(32)
+        );
         assert_eq!(preview_fingerprint(&body), Some(fp.clone()));
         // A fingerprint in the body (a manifest path, a record) is never read.
         assert_eq!(preview_fingerprint(&format!("{MARKER}\n`{fp}`")), None);
         assert_eq!(preview_fingerprint(&format!("{fp}\n{marked}")), None);
         // Only a well-formed one is written or read.
-        for bad in ["sha256:abc", &format!("sha256:{}", "A".repeat(64)), &format!("sha256:{}", "a".repeat(65))] {
+        for bad in [
+            "sha256:abc",
+            &format!("sha256:{}", "A".repeat(64)),
+            &format!("sha256:{}", "a".repeat(65)),
+        ] {
             assert_eq!(preview_marker(None, Some(bad)), MARKER);
             let forged = format!("<!-- edgeplan:preview fingerprint={bad} -->\n");
             assert_eq!(preview_fingerprint(&forged), None);
@@ -365,7 +372,10 @@ mod tests {
         assert!(has_marker(&format!("{new}\nx"), MARKER));
         assert!(has_marker("<!-- edgeplan:preview -->\nx", &new));
         let a = marker(Some("a.yaml"));
-        assert!(has_marker(&format!("{}\n", preview_marker(Some("a.yaml"), Some(&fp))), &a));
+        assert!(has_marker(
+            &format!("{}\n", preview_marker(Some("a.yaml"), Some(&fp))),
+            &a
+        ));
         assert!(!has_marker(&format!("{new}\n"), &a));
         assert!(!has_marker("<!-- edgeplan:previewer -->\n", MARKER));
         assert!(!has_marker("<!-- edgeplan:preview\n-->", MARKER));

@@ -95,10 +95,18 @@ mod tests {
         assert_eq!(inert(" \t::x"), " \\t::x");
         assert_eq!(inert("  ::x"), "  \\::x");
         assert_eq!(inert("\u{feff}::x"), "\u{feff}\\::x");
-        assert_eq!(inert("say ##[warning]hi ###[x"), "say #\\#[warning]hi ##\\#[x");
+        assert_eq!(
+            inert("say ##[warning]hi ###[x"),
+            "say #\\#[warning]hi ##\\#[x"
+        );
         assert_eq!(inert("a\u{2028}b"), "a\\u{2028}b");
         // Harmless text is left as it is, `%0A` and `::` inside a line included.
-        for ok in ["2001:db8::1", "a%0A::set-output", "x.example.com", "#[x] ##x"] {
+        for ok in [
+            "2001:db8::1",
+            "a%0A::set-output",
+            "x.example.com",
+            "#[x] ##x",
+        ] {
             assert_eq!(inert(ok), ok);
             assert!(!is_command(ok));
         }

@@ -72,7 +72,7 @@ async fn apply_all<P: Provider>(
     }
     let fingerprint = outcome.fingerprint();
     pipeline::apply(provider, &mut outcome, &mut |event| match event {
-        Event::Progress(line) => eprintln!("{}", inert(&line)),
+        Event::Progress(line) => eprintln!("{}", inert(line)),
         Event::Applied(report) => println!("{}", inert(&report.line(Some(&fingerprint)))),
     })
     .await

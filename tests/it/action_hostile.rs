@@ -43,7 +43,11 @@ fn assert_inert(ran: &Run) {
             let own = stream == "stdout"
                 && ((i < masks && t.starts_with("::add-mask::"))
                     || OWN_COMMANDS.iter().any(|p| t.starts_with(p)));
-            assert!(own, "a workflow command on {stream}: {line:?}\n{}", ran.dump());
+            assert!(
+                own,
+                "a workflow command on {stream}: {line:?}\n{}",
+                ran.dump()
+            );
         }
     }
 }
@@ -73,8 +77,10 @@ fn a_hostile_manifest_is_inert_on_both_streams() {
 fn hostile_zone_records_are_inert_in_the_plan_log_conflicts_and_the_cli() {
     let w = World::for_action();
     // Deleted (owned, not in the manifest): its content is in the plan log.
-    w.by_hand(json!({"type": "CNAME", "name": "legacy", "content": format!("old.example.net{HOSTILE}"),
-                     "proxied": true, "comment": "edgeplan:default"}));
+    w.by_hand(
+        json!({"type": "CNAME", "name": "legacy", "content": format!("old.example.net{HOSTILE}"),
+                     "proxied": true, "comment": "edgeplan:default"}),
+    );
     // In the way of `sentiment`: a conflict quotes it on stderr and in annotations.
     w.by_hand(json!({"type": "TXT", "name": "sentiment", "content": HOSTILE}));
     w.endpoints(&[("sentiment", NEW)]);
@@ -86,10 +92,7 @@ fn hostile_zone_records_are_inert_in_the_plan_log_conflicts_and_the_cli() {
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
 
     for format in ["text", "markdown", "json"] {
-        let cli = w.run_with(
-            &["plan", "--format", format],
-            &[("GITHUB_ACTIONS", "true")],
-        );
+        let cli = w.run_with(&["plan", "--format", format], &[("GITHUB_ACTIONS", "true")]);
         cli.assert_code(1);
         assert_inert(&cli);
     }
@@ -135,7 +138,9 @@ fn a_hostile_manifest_path_renders_inert_and_cannot_forge_the_preview_fingerprin
     let name = format!("# Title `x` <img src=x onerror=alert(1)> @mallory {fake}.yaml");
     w.write_in_workspace(
         &name,
-        &format!("version: 1\nzone: example.com\nendpoints:\n  - name: sentiment\n    target: {NEW}\n"),
+        &format!(
+            "version: 1\nzone: example.com\nendpoints:\n  - name: sentiment\n    target: {NEW}\n"
+        ),
     );
     // A same-repository PR without a Cloudflare token: the "manifest valid" comment.
     let ran = w
@@ -166,7 +171,9 @@ fn a_hostile_manifest_path_renders_inert_and_cannot_forge_the_preview_fingerprin
         .find(|c| c.body.starts_with("<!-- edgeplan:applied"))
         .expect("apply report");
     assert!(
-        report.body.contains("No edgeplan preview with a plan fingerprint"),
+        report
+            .body
+            .contains("No edgeplan preview with a plan fingerprint"),
         "{}",
         report.body
     );
@@ -187,10 +194,18 @@ fn the_preview_fingerprint_is_in_the_marker_and_an_old_marker_is_still_updated()
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1, "{comments:#?}");
     assert_eq!(comments[0].id, old);
-    let first = comments[0].body.lines().next().unwrap_or_default().to_string();
+    let first = comments[0]
+        .body
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(
         first,
-        format!("<!-- edgeplan:preview fingerprint={} -->", ran.fingerprint())
+        format!(
+            "<!-- edgeplan:preview fingerprint={} -->",
+            ran.fingerprint()
+        )
     );
     // The apply report reads it from there.
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
@@ -237,7 +252,10 @@ fn other_bots_marker_comments_are_never_edited_or_deleted() {
 
     for (id, login) in [(dependabot, "dependabot[bot]"), (renovate, "renovate[bot]")] {
         let body = body_of(&w, id).unwrap_or_else(|| panic!("{login}'s comment deleted"));
-        assert!(body.ends_with(&format!("by {login}")), "{login} edited: {body}");
+        assert!(
+            body.ends_with(&format!("by {login}")),
+            "{login} edited: {body}"
+        );
     }
     let body = body_of(&w, mine).expect("edgeplan's own comment");
     assert!(body.contains("| 0 | 1 | 0 | 1 | 0 |"), "{body}");

@@ -19,10 +19,10 @@ use crate::github::event::{Context, Repo};
 use crate::github::{files, workflow};
 use crate::manifest::Problem;
 use crate::plan::Desired;
-use crate::render::{self, inert};
 use crate::render::comment as comment_body;
 use crate::render::comment::{append_notice, strip_marker};
 use crate::render::markdown::Context as MdContext;
+use crate::render::{self, inert};
 
 use super::super::Failure;
 use super::super::pipeline::Outcome;
@@ -72,15 +72,8 @@ impl Reporter<'_> {
         else {
             return Ok(());
         };
-        let upserted = comment::upsert(
-            client,
-            repo,
-            pr,
-            &comment::marker(None),
-            body,
-            &self.author,
-        )
-        .await;
+        let upserted =
+            comment::upsert(client, repo, pr, &comment::marker(None), body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the

@@ -303,7 +303,9 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
             Response::new(204, "application/json", "")
         }
         ("GET", ["user"]) => match &s.user {
-            Some(login) => Response::json(200, &json!({"login": login, "id": 583231, "type": "User"})),
+            Some(login) => {
+                Response::json(200, &json!({"login": login, "id": 583231, "type": "User"}))
+            }
             None => error(403, "Resource not accessible by integration"),
         },
         ("GET", ["repos", o, r, "commits", sha, "pulls"]) => {
