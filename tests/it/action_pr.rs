@@ -269,7 +269,8 @@ fn github_enterprise_server_uses_the_api_v3_base() {
     let log = w.gh().log();
     assert!(!log.is_empty());
     assert!(
-        log.iter().all(|l| l.path.starts_with("/api/v3/repos/")),
+        log.iter()
+            .all(|l| l.path.starts_with("/api/v3/repos/") || l.path == "/api/v3/user"),
         "{:?}",
         log.iter().map(|l| &l.path).collect::<Vec<_>>()
     );
