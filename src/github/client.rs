@@ -199,6 +199,24 @@ impl Client {
         &self.gate
     }
 
+    /// `GET /user`: the login the token acts as, for a personal token; `None` when GitHub
+    /// refuses the question (401, 403, 404), as it does for the workflow token and for GitHub
+    /// App installation tokens (403 "Resource not accessible by integration").
+    pub async fn token_login(&self) -> Result<Option<String>, Error> {
+        let what = "read the token's user (GET /user)";
+        match self.call(Verb::Get, "/user", None, what).await {
+            Ok(answer) => {
+                let user: User = parse(&answer.body, what)?;
+                Ok(Some(user.login).filter(|l| !l.is_empty()))
+            }
+            Err(Error::Api {
+                status: 401 | 403 | 404,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every comment on issue or PR `number`, all pages (`per_page=100`, `Link: rel="next"`).
     pub async fn list_issue_comments(
         &self,

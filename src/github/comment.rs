@@ -4,10 +4,11 @@
 //! The algorithm is the one in docs/action.md, after
 //! marocchino/sticky-pull-request-comment and tfcmt: list every page of the PR's comments
 //! (<https://docs.github.com/en/rest/issues/comments#list-issue-comments>), match the marker on the
-//! first line AND the author (`user.type == "Bot"`, since `GET /user` fails for the Actions
-//! token, or a configured login) so that a person quoting the marker is never overwritten; the
-//! newest match is updated with PATCH and older matches (a race, or a POST that was retried
-//! after its response was lost) are deleted; none means POST.
+//! first line AND the author: edgeplan's own identity ([`Author`]), never merely any bot, so that
+//! neither a person quoting the marker nor another bot (Renovate, Dependabot, another tool
+//! copying the marker) is ever overwritten or deleted; the newest match is updated with PATCH and
+//! older matches (a race, or a POST that was retried after its response was lost) are deleted;
+//! none means POST.
 //!
 //! GitHub rejects bodies over 65,536 characters with 422. The markdown renderer sizes the
 //! comment; `render::comment::clamp` is the last guard, so that the request can never fail for
@@ -21,19 +22,73 @@ use crate::render::comment::{clamp, with_marker};
 use super::client::{Client, Error, IssueComment};
 use super::event::Repo;
 
-/// Whose comments may be updated: any bot (the Actions token posts as `github-actions[bot]`),
-/// or also a given login (a personal or app token posting as a user).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The login the workflow token (`GITHUB_TOKEN`) posts as.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// How edgeplan knows its own login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The `comment-author` input (a GitHub App token's bot).
+    Input,
+    /// `GET /user` answered: a personal token.
+    Token,
+    /// Neither: the workflow token's `github-actions[bot]`.
+    Fallback,
+}
+
+/// edgeplan's own identity: the only author whose comments it edits or deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author {
-    pub login: Option<String>,
+    pub login: String,
+    pub source: Source,
+}
+
+impl Default for Author {
+    /// `github-actions[bot]`, the workflow token's login.
+    fn default() -> Self {
+        Author {
+            login: ACTIONS_BOT.to_string(),
+            source: Source::Fallback,
+        }
+    }
 }
 
 impl Author {
+    /// A login given by the `comment-author` input.
+    pub fn given(login: &str) -> Author {
+        Author {
+            login: login.trim().to_string(),
+            source: Source::Input,
+        }
+    }
+
+    /// The identity: `comment-author` when given; else the login `GET /user` answers with (a
+    /// personal token); else `github-actions[bot]` (GitHub answers 403 there for the workflow
+    /// token and for App tokens).
+    pub async fn resolve(client: &Client, input: Option<&str>) -> Result<Author, Error> {
+        if let Some(login) = input.map(str::trim).filter(|l| !l.is_empty()) {
+            return Ok(Author::given(login));
+        }
+        Ok(match client.token_login().await? {
+            Some(login) => Author {
+                login,
+                source: Source::Token,
+            },
+            None => Author::default(),
+        })
+    }
+
+    /// True when `comment` was written by this identity (logins compare as GitHub does,
+    /// ignoring ASCII case).
     pub fn matches(&self, comment: &IssueComment) -> bool {
-        let Some(user) = &comment.user else {
-            return false;
-        };
-        user.kind.as_deref() == Some("Bot") || self.login.as_deref() == Some(user.login.as_str())
+        comment
+            .user
+            .as_ref()
+            .is_some_and(|u| u.login.eq_ignore_ascii_case(&self.login))
+    }
+
+    pub fn is_fallback(&self) -> bool {
+        self.source == Source::Fallback
     }
 }
 
@@ -54,6 +109,8 @@ pub struct Sticky {
     pub outcome: Outcome,
     /// Older duplicates deleted.
     pub removed: usize,
+    /// Logins of other bots whose comments carry the marker: left alone.
+    pub other_bots: Vec<String>,
 }
 
 /// The comments on `pr` with `marker` on their first line and a matching author, newest first.
@@ -64,15 +121,34 @@ pub async fn find(
     marker: &str,
     author: &Author,
 ) -> Result<Vec<IssueComment>, Error> {
-    let mut mine: Vec<IssueComment> = client
+    Ok(find_all(client, repo, pr, marker, author).await?.0)
+}
+
+/// [`find`], and the logins of the other bots whose comments carry the marker.
+async fn find_all(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    marker: &str,
+    author: &Author,
+) -> Result<(Vec<IssueComment>, Vec<String>), Error> {
+    let (mut mine, others): (Vec<IssueComment>, Vec<IssueComment>) = client
         .list_issue_comments(repo, pr)
         .await?
         .into_iter()
-        .filter(|c| c.body.as_deref().is_some_and(|b| has_marker(b, marker)) && author.matches(c))
-        .collect();
+        .filter(|c| c.body.as_deref().is_some_and(|b| has_marker(b, marker)))
+        .partition(|c| author.matches(c));
     // Comment ids grow with time.
     mine.sort_by_key(|c| std::cmp::Reverse(c.id));
-    Ok(mine)
+    let mut bots: Vec<String> = others
+        .into_iter()
+        .filter_map(|c| c.user)
+        .filter(|u| u.kind.as_deref() == Some("Bot"))
+        .map(|u| u.login)
+        .collect();
+    bots.sort();
+    bots.dedup();
+    Ok((mine, bots))
 }
 
 /// Creates or updates the one comment on `pr` whose first line is `marker` and whose author
@@ -86,7 +162,7 @@ pub async fn upsert(
     author: &Author,
 ) -> Result<Sticky, Error> {
     let body = with_marker(marker, body);
-    let mine = find(client, repo, pr, marker, author).await?;
+    let (mine, other_bots) = find_all(client, repo, pr, marker, author).await?;
     let Some(newest) = mine.first().cloned() else {
         let created = client.create_comment(repo, pr, &body).await?;
         return Ok(Sticky {
@@ -94,6 +170,7 @@ pub async fn upsert(
             id: created.id,
             outcome: Outcome::Created,
             removed: 0,
+            other_bots,
         });
     };
     let (url, outcome) = if newest
@@ -121,6 +198,7 @@ pub async fn upsert(
         id: newest.id,
         outcome,
         removed,
+        other_bots,
     })
 }
 
@@ -150,14 +228,16 @@ mod tests {
     }
 
     #[test]
-    fn only_bots_or_the_configured_login_match() {
+    fn only_edgeplans_own_login_matches() {
         let bot = comment("github-actions[bot]", "Bot", MARKER);
         let person = comment("mallory", "User", MARKER);
+        let renovate = comment("renovate[bot]", "Bot", MARKER);
         assert!(Author::default().matches(&bot));
         assert!(!Author::default().matches(&person));
-        let me = Author {
-            login: Some("mallory".into()),
-        };
+        assert!(!Author::default().matches(&renovate));
+        let me = Author::given(" Mallory ");
         assert!(me.matches(&person));
+        assert!(!me.matches(&bot));
+        assert!(Author::given("renovate[bot]").matches(&renovate));
     }
 }

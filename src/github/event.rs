@@ -5,7 +5,8 @@
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/variables>, the payloads at
 //! <https://docs.github.com/en/webhooks/webhook-events-and-payloads>. A composite action gets no
 //! `INPUT_*` variables of its own, so `action.yml` maps every input to the names read here
-//! (`INPUT_MANIFEST`, `INPUT_COMMAND`, `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`).
+//! (`INPUT_MANIFEST`, `INPUT_COMMAND`, `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`,
+//! `INPUT_COMMENT_AUTHOR`).
 //!
 //! The payload model is deliberately small and tolerant: every field is optional and unknown keys
 //! are ignored, because the Actions copy of a payload differs from the webhook copy (a `push`
@@ -213,6 +214,9 @@ impl Context {
                 get("INPUT_ALLOW_DELETES").as_deref(),
                 false,
             )?,
+            comment_author: get("INPUT_COMMENT_AUTHOR")
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
         };
 
         Ok(Context {

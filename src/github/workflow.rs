@@ -94,11 +94,14 @@ impl Annotation {
         } else {
             format!(" {}", props.join(","))
         };
-        format!(
+        let line = format!(
             "::{}{props}::{}",
             self.level.command(),
             escape_data(&self.message)
-        )
+        );
+        // The message and properties quote manifests, records and API answers: no `##[` for
+        // the runner's legacy parser either (`render::inert`).
+        crate::render::inert::break_legacy(&line)
     }
 }
 
@@ -197,7 +200,11 @@ impl<W: Write> Commands<W> {
 
     /// Starts a collapsible log group; end it with [`Commands::end_group`].
     pub fn group(&mut self, title: &str) -> io::Result<()> {
-        writeln!(self.out, "::group::{}", escape_data(title))
+        writeln!(
+            self.out,
+            "{}",
+            crate::render::inert::break_legacy(&format!("::group::{}", escape_data(title)))
+        )
     }
 
     pub fn end_group(&mut self) -> io::Result<()> {
@@ -205,8 +212,9 @@ impl<W: Write> Commands<W> {
         self.out.flush()
     }
 
-    /// Plain log text inside a group.
+    /// Plain log text inside a group, every line guarded (`render::inert_lines`).
     pub fn write_log(&mut self, text: &str) -> io::Result<()> {
+        let text = crate::render::inert_lines(text);
         self.out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
             self.out.write_all(b"\n")?;

@@ -1,7 +1,15 @@
 //! The comment bodies the action posts and their hidden markers, built in one place: the sticky
-//! preview's marker (`<!-- edgeplan:preview -->`, with ` manifest=PATH` when several manifests
-//! are previewed separately), the apply report's marker, the size guard, and the bodies that are
-//! not a plan (the offline validation result, the apply report).
+//! preview's marker (`<!-- edgeplan:preview -->`, with attributes inside it: ` manifest=PATH`
+//! when several manifests are previewed separately, ` fingerprint=sha256:...` for a plan), the
+//! apply report's marker, the size guard, and the bodies that are not a plan (the offline
+//! validation result, the apply report).
+//!
+//! A comment is a preview when its first line starts with `<!-- edgeplan:preview` and ends with
+//! `-->`; which preview it is (its identity) is the `manifest` attribute, so a preview written
+//! before the fingerprint attribute existed is found and updated all the same. The plan
+//! fingerprint the apply report compares with is read from the marker only: no value in the
+//! body (a manifest path, a record) can forge it there, since the marker is edgeplan's own first
+//! line and every attribute value is escaped.
 //!
 //! GitHub rejects bodies over 65,536 characters with 422, counted in a unit that is disputed
 //! (UTF-16 code units in JavaScript tools); [`clamp`] cuts at a line boundary under 60,000
@@ -9,11 +17,15 @@
 
 use std::fmt::Write;
 
+use super::markdown::{code, escape};
 use crate::apply::ZoneReport;
 use crate::plan::Desired;
 
-/// The marker of the single-manifest preview comment.
+/// The marker of the single-manifest preview comment (without attributes).
 pub const MARKER: &str = "<!-- edgeplan:preview -->";
+
+/// What every preview marker starts with.
+const PREVIEW: &str = "<!-- edgeplan:preview";
 
 /// Characters allowed in a comment body: GitHub's limit is 65,536, counted in a unit that is
 /// disputed (UTF-16 code units in JavaScript tools), so edgeplan budgets below it in both.
@@ -26,30 +38,85 @@ const TRUNCATED: &str = "\n\n> **Truncated**: this comment reached GitHub's size
 /// when several manifests are previewed in separate comments. The path is escaped so that it can
 /// never close the HTML comment (`-->`) or break the line.
 pub fn marker(manifest: Option<&str>) -> String {
-    match manifest {
-        None => MARKER.to_string(),
-        Some(path) => {
-            let mut escaped = String::new();
-            for c in path.chars() {
-                match c {
-                    'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '/' => escaped.push(c),
-                    '-' if !escaped.ends_with('-') => escaped.push('-'),
-                    other => {
-                        let mut buf = [0u8; 4];
-                        for b in other.encode_utf8(&mut buf).bytes() {
-                            escaped.push_str(&format!("%{b:02X}"));
-                        }
-                    }
-                }
-            }
-            format!("<!-- edgeplan:preview manifest={escaped} -->")
-        }
-    }
+    preview_marker(manifest, None)
 }
 
-/// True when `body`'s first line is exactly `marker`.
+/// The marker line of a preview with its attributes: `manifest` (escaped as in [`marker`]) and
+/// the plan `fingerprint` (kept only when it is `sha256:` and 64 lowercase hex digits).
+pub fn preview_marker(manifest: Option<&str>, fingerprint: Option<&str>) -> String {
+    let mut attributes = String::new();
+    if let Some(path) = manifest {
+        attributes.push_str(" manifest=");
+        attributes.push_str(&escape_attribute(path));
+    }
+    if let Some(fp) = fingerprint.filter(|fp| is_fingerprint(fp)) {
+        attributes.push_str(" fingerprint=");
+        attributes.push_str(fp);
+    }
+    format!("{PREVIEW}{attributes} -->")
+}
+
+/// `sha256:` and 64 lowercase hex digits.
+fn is_fingerprint(s: &str) -> bool {
+    s.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// The attributes of a preview marker line (`None` when `line` is not one), in order.
+fn preview_attributes(line: &str) -> Option<Vec<(&str, &str)>> {
+    let inner = line.trim_end().strip_prefix(PREVIEW)?.strip_suffix("-->")?;
+    if !(inner.is_empty() || inner.starts_with(char::is_whitespace)) {
+        return None; // `<!-- edgeplan:previewer -->` is another marker
+    }
+    Some(
+        inner
+            .split_whitespace()
+            .map(|a| a.split_once('=').unwrap_or((a, "")))
+            .collect(),
+    )
+}
+
+/// The manifest attribute of a preview marker: which preview a comment is.
+fn preview_identity<'a>(attributes: &[(&str, &'a str)]) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|(k, _)| *k == "manifest")
+        .map(|(_, v)| *v)
+}
+
+fn escape_attribute(path: &str) -> String {
+    let mut escaped = String::new();
+    for c in path.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '/' => escaped.push(c),
+            '-' if !escaped.ends_with('-') => escaped.push('-'),
+            other => {
+                let mut buf = [0u8; 4];
+                for b in other.encode_utf8(&mut buf).bytes() {
+                    escaped.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    escaped
+}
+
+/// True when `body`'s first line is `marker`: for a preview marker, any preview marker with
+/// the same `manifest` attribute (the fingerprint and other attributes may differ, or be
+/// missing in a comment written by an older edgeplan); for any other marker, exactly it.
 pub fn has_marker(body: &str, marker: &str) -> bool {
-    body.lines().next().map(|l| l.trim_end()) == Some(marker)
+    let Some(first) = body.lines().next().map(str::trim_end) else {
+        return false;
+    };
+    match (preview_attributes(marker), preview_attributes(first)) {
+        (Some(want), Some(have)) => preview_identity(&want) == preview_identity(&have),
+        (Some(_), None) => false,
+        (None, _) => first == marker,
+    }
 }
 
 /// The body with `marker` as its first line (added when missing), clamped to size.
@@ -115,17 +182,15 @@ pub fn apply_marker(sha: &str) -> String {
     format!("<!-- edgeplan:applied sha={sha} -->")
 }
 
-/// The plan fingerprint (`sha256:<64 hex>`) a preview comment shows: its first occurrence.
-/// The apply report compares it with the fingerprint of what was applied.
+/// The plan fingerprint (`sha256:<64 hex>`) of a preview comment, read from its marker's
+/// `fingerprint` attribute only (never from the body, where a value could forge one). The apply
+/// report compares it with the fingerprint of what was applied.
 pub fn preview_fingerprint(body: &str) -> Option<String> {
-    body.match_indices("sha256:").find_map(|(i, _)| {
-        let hex = body.get(i + 7..i + 7 + 64)?;
-        let after = body[i + 7 + 64..].chars().next();
-        (hex.bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-            && !after.is_some_and(|c| c.is_ascii_hexdigit()))
-        .then(|| format!("sha256:{hex}"))
-    })
+    let first = body.lines().next()?;
+    preview_attributes(first)?
+        .into_iter()
+        .find(|(k, v)| *k == "fingerprint" && is_fingerprint(v))
+        .map(|(_, v)| v.to_string())
 }
 
 /// The body without its hidden first-line marker (the step summary needs no marker).
@@ -136,10 +201,11 @@ pub fn strip_marker(body: &str) -> &str {
     }
 }
 
-/// Appends a notice (a fork, a missing token) as a quoted note.
+/// Appends a notice (a fork, a missing token) as a quoted note; it can name a branch, so it is
+/// escaped like any value.
 pub fn append_notice(body: &mut String, notice: Option<&str>) {
     if let Some(n) = notice {
-        let _ = write!(body, "\n> **Note:** {n}\n");
+        let _ = write!(body, "\n> **Note:** {}\n", escape(n));
     }
 }
 
@@ -166,10 +232,10 @@ pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
     for m in manifests {
         let _ = writeln!(
             body,
-            "| `{}` | {} | {} | {} |",
-            m.path,
-            m.desired.zone,
-            m.desired.owner,
+            "| {} | {} | {} | {} |",
+            code(&m.path),
+            code(&m.desired.zone),
+            code(&m.desired.owner),
             m.desired.endpoints.len()
         );
     }
@@ -205,7 +271,7 @@ pub fn applied(
             let _ = writeln!(
                 body,
                 "| {} | {} | {} | {} | {} | {:.1} s |",
-                r.zone,
+                code(&r.zone),
                 r.created,
                 r.updated,
                 r.deleted,
@@ -216,9 +282,9 @@ pub fn applied(
         body.push_str("\nEach zone was re-read after applying: a fresh plan is empty.\n\n");
     }
     if let Some(f) = failure {
-        let _ = write!(body, "**Apply failed:** {}\n\n", f.message);
+        let _ = write!(body, "**Apply failed:** {}\n\n", escape(f.message));
         if let Some(h) = f.help {
-            let _ = write!(body, "{h}\n\n");
+            let _ = write!(body, "{}\n\n", escape(h));
         }
     }
     let _ = writeln!(body, "Plan fingerprint: `{fingerprint}`");
@@ -233,21 +299,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fingerprint_is_read_from_a_preview() {
+    fn fingerprint_is_read_from_the_marker_only() {
         let fp = format!("sha256:{}", "ab12".repeat(16));
+        let marked = preview_marker(None, Some(&fp));
+        assert_eq!(
+            marked,
+            format!("<!-- edgeplan:preview fingerprint={fp} -->")
+        );
         let body = format!(
-            "{MARKER}\n**Fingerprint** `{fp}`\nlater sha256:{}",
+            "{marked}\n**Fingerprint** `{fp}`\nlater sha256:{}",
             "cd".repeat(32)
         );
-        assert_eq!(preview_fingerprint(&body), Some(fp));
-        assert_eq!(preview_fingerprint("sha256:abc"), None);
+        assert_eq!(preview_fingerprint(&body), Some(fp.clone()));
+        // A fingerprint in the body (a manifest path, a record) is never read.
+        assert_eq!(preview_fingerprint(&format!("{MARKER}\n`{fp}`")), None);
+        assert_eq!(preview_fingerprint(&format!("{fp}\n{marked}")), None);
+        // Only a well-formed one is written or read.
+        for bad in [
+            "sha256:abc",
+            &format!("sha256:{}", "A".repeat(64)),
+            &format!("sha256:{}", "a".repeat(65)),
+        ] {
+            assert_eq!(preview_marker(None, Some(bad)), MARKER);
+            let forged = format!("<!-- edgeplan:preview fingerprint={bad} -->\n");
+            assert_eq!(preview_fingerprint(&forged), None);
+        }
         assert_eq!(
-            preview_fingerprint(&format!("sha256:{}", "A".repeat(64))),
-            None
-        );
-        assert_eq!(
-            preview_fingerprint(&format!("sha256:{}", "a".repeat(65))),
-            None
+            preview_marker(Some("dns/a.yaml"), Some(&fp)),
+            format!("<!-- edgeplan:preview manifest=dns/a.yaml fingerprint={fp} -->")
         );
         assert_eq!(
             apply_marker("abc123"),
@@ -279,13 +358,32 @@ mod tests {
     }
 
     #[test]
-    fn marker_matching_is_exact_on_the_first_line() {
+    fn marker_matching_is_on_the_first_line_by_manifest() {
         assert!(has_marker("<!-- edgeplan:preview -->\r\nbody", MARKER));
         assert!(!has_marker("quote:\n<!-- edgeplan:preview -->", MARKER));
         assert!(!has_marker(
             "<!-- edgeplan:preview manifest=a.yaml -->\n",
             MARKER
         ));
+        // The fingerprint (or any other attribute) does not change which preview it is, and an
+        // older marker without it is the same preview.
+        let fp = format!("sha256:{}", "0".repeat(64));
+        let new = preview_marker(None, Some(&fp));
+        assert!(has_marker(&format!("{new}\nx"), MARKER));
+        assert!(has_marker("<!-- edgeplan:preview -->\nx", &new));
+        let a = marker(Some("a.yaml"));
+        assert!(has_marker(
+            &format!("{}\n", preview_marker(Some("a.yaml"), Some(&fp))),
+            &a
+        ));
+        assert!(!has_marker(&format!("{new}\n"), &a));
+        assert!(!has_marker("<!-- edgeplan:previewer -->\n", MARKER));
+        assert!(!has_marker("<!-- edgeplan:preview\n-->", MARKER));
+        // Other markers match exactly.
+        let applied = apply_marker("abc");
+        assert!(has_marker(&format!("{applied}\n"), &applied));
+        assert!(!has_marker(&format!("{MARKER}\n"), &applied));
+        assert!(!has_marker(&format!("{applied}\n"), MARKER));
         assert_eq!(with_marker(MARKER, "hi"), "<!-- edgeplan:preview -->\nhi");
         assert_eq!(
             with_marker(MARKER, "<!-- edgeplan:preview -->\nhi"),

@@ -43,6 +43,12 @@ impl Context {
         super::comment::marker(self.manifest.as_deref())
     }
 
+    /// The hidden first line of a plan's comment: the fingerprint stands in the marker, the
+    /// one place no value can forge (the apply report reads it from there).
+    pub fn plan_marker(&self, fingerprint: &str) -> String {
+        super::comment::preview_marker(self.manifest.as_deref(), Some(fingerprint))
+    }
+
     fn budget(&self) -> usize {
         self.budget.unwrap_or(BUDGET)
     }
@@ -55,7 +61,7 @@ impl Context {
 /// The comment body for a plan.
 pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     let mut head = String::new();
-    let _ = writeln!(head, "{}", ctx.marker());
+    let _ = writeln!(head, "{}", ctx.plan_marker(&plan.fingerprint()));
     let _ = writeln!(head, "### edgeplan: DNS preview\n");
     if plan.zones.is_empty() {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.");
@@ -285,8 +291,9 @@ fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
     out
 }
 
-/// A code span, safe inside a table cell.
-fn code(s: &str) -> String {
+/// A code span, safe inside a table cell: a value shown literally (no mention, link or HTML
+/// is live inside one).
+pub fn code(s: &str) -> String {
     format!(
         "`{}`",
         s.replace('`', "'")
@@ -299,7 +306,7 @@ fn code(s: &str) -> String {
 /// `@`-mentions. A web address in the text becomes an autolink (`<https://...>`), whose content
 /// Markdown takes literally: escaping its characters instead would put the backslashes into the
 /// link (GitHub renders `https://x/\#y` as a link to `https://x/%5C#y`).
-fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev: Option<char> = None;
     let mut i = 0;

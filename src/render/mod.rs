@@ -5,9 +5,12 @@
 //! always gives byte-identical output and every format is snapshot-tested.
 
 pub mod comment;
+pub mod inert;
 pub mod json;
 pub mod markdown;
 pub mod text;
+
+pub use inert::{inert, inert_lines};
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use super::inert::{inert, inert_lines};
 use crate::health::ProbeResult;
 use crate::plan::{Action, Change, Holder, Plan, RecordData, ZonePlan};
 
@@ -43,7 +44,8 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], color: bool) -> String {
             }
         }
     }
-    out
+    // Every value above is already inert; this guards the assembled lines as well.
+    inert_lines(&out)
 }
 
 #[derive(Clone, Copy)]
@@ -63,9 +65,9 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
     let _ = writeln!(
         out,
         "{} (owner {}, {})",
-        paint.on(BOLD, &z.zone.name),
-        z.owner,
-        z.source.display()
+        paint.on(BOLD, &inert(&z.zone.name)),
+        inert(&z.owner),
+        inert(&z.source.display().to_string())
     );
     for c in &z.changes {
         let _ = writeln!(out, "  {}", change(c, paint));
@@ -75,7 +77,7 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
     for c in &z.conflicts {
         let holder = match &c.holder {
             Holder::Unowned => "a record nobody owns".to_owned(),
-            Holder::Owner(o) => format!("a record of owner `{o}`"),
+            Holder::Owner(o) => format!("a record of owner `{}`", inert(o)),
         };
         let _ = writeln!(
             out,
@@ -96,7 +98,7 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
 pub fn summary(z: &ZonePlan) -> String {
     let mut line = format!(
         "{}: {} to create, {} to update, {} to delete, {} unchanged",
-        z.zone.name,
+        inert(&z.zone.name),
         z.count(Action::Create),
         z.count(Action::Update),
         z.count(Action::Delete),
@@ -125,16 +127,9 @@ fn change(c: &Change, paint: Paint) -> String {
         (Some(before), Some(after)) => differences(before, after),
         (None, None) => String::new(),
     };
+    // Record content comes from the zone, where anyone with DNS access can write it.
     let rest = inert(&format!("{} {} {detail}", c.name, c.kind));
     format!("{} {rest}", paint.on(style, sign))
-}
-
-/// Record content comes from the zone, where anyone with DNS access can write it: control
-/// characters (an escape sequence could rewrite the terminal) are shown as `?`.
-fn inert(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 /// `target (proxied)` or `target (not proxied, ttl 300)`.
@@ -188,6 +183,6 @@ fn quoted(c: &Option<String>) -> String {
 mod tests {
     #[test]
     fn control_characters_from_the_zone_never_reach_the_terminal() {
-        assert_eq!(super::inert("a\x1b[2Jb\nc"), "a?[2Jb?c");
+        assert_eq!(super::inert("a\x1b[2Jb\nc"), "a\\u{1b}[2Jb\\nc");
     }
 }

@@ -17,15 +17,16 @@ use std::path::PathBuf;
 use crate::cli::{ActionArgs, ManifestArgs, TargetArgs};
 use crate::exit::Exit;
 use crate::github::client::Client;
+use crate::github::comment::Author;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
 use crate::github::event::Context;
 use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::plan::Desired;
 use crate::provider::Provider;
-use crate::render;
+use crate::render::{self, inert};
 
 use super::pipeline::{self, Event, Outcome};
-use super::plan::probe_options;
+use super::plan::{inert_failure, probe_options};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
@@ -54,7 +55,7 @@ pub async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure
             };
             let mut out = Outputs::new(env_path("GITHUB_OUTPUT"), env_path("GITHUB_STEP_SUMMARY"));
             report_failure(&mut cmds, &mut out, &f);
-            return Err(f);
+            return Err(inert_failure(f));
         }
     };
     let mut out = Outputs::new(ctx.output_path.clone(), ctx.summary_path.clone());
@@ -62,7 +63,8 @@ pub async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure
     if let Err(f) = &result {
         report_failure(&mut cmds, &mut out, f);
     }
-    result
+    // `run::main` prints the failure on stderr: inert there like everything else.
+    result.map_err(inert_failure)
 }
 
 /// A failure as a reviewer sees it without opening the log: one error annotation and a section
@@ -81,9 +83,13 @@ fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failu
         Exit::Usage => "bad input",
         _ => "failed",
     };
-    let mut summary = format!("### edgeplan: {heading}\n\n**Error:** {}\n", f.message);
+    // The message and help can quote an API answer or a record: Markdown-escaped, no mentions.
+    let mut summary = format!(
+        "### edgeplan: {heading}\n\n**Error:** {}\n",
+        render::markdown::escape(&f.message)
+    );
     if let Some(h) = &f.help {
-        summary.push_str(&format!("\n{h}\n"));
+        summary.push_str(&format!("\n{}\n", render::markdown::escape(h)));
     }
     if !out.failure_in_summary {
         out.summary(&summary);
@@ -124,11 +130,19 @@ async fn dispatch_and_run<W: Write>(
             "no GitHub token (the `github-token` input is empty), so the result is in the step summary only",
         );
     }
+    // Whose comments are edgeplan's: asked once, before any comment is read.
+    let author = match &github {
+        Some(client) => Author::resolve(client, ctx.inputs.comment_author.as_deref())
+            .await
+            .map_err(github_failure)?,
+        None => Author::default(),
+    };
     let reporter = Reporter {
         ctx,
         has_cloudflare_token,
         github: github.as_ref(),
         report,
+        author,
     };
 
     let args = ManifestArgs {
@@ -225,7 +239,7 @@ impl<P: Provider> Flow<'_, P> {
         let fingerprint = outcome.fingerprint();
         let unhealthy = outcome.origin_refusal();
         if let Some(r) = &unhealthy {
-            eprintln!("error: {}\n  help: {}", r.message, r.help);
+            eprintln!("error: {}\n  help: {}", inert(&r.message), inert(&r.help));
         }
         if self.annotate_blockers(cmds, &outcome) || unhealthy.is_some() {
             let bodies = Bodies::plan(self.ctx, &outcome, None);
@@ -239,8 +253,8 @@ impl<P: Provider> Flow<'_, P> {
         }
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
-            Event::Progress(line) => println!("{line}"),
-            Event::Applied(report) => println!("{}", report.line(None)),
+            Event::Progress(line) => println!("{}", inert(line)),
+            Event::Applied(report) => println!("{}", inert(&report.line(None))),
         })
         .await;
         let _ = cmds.end_group();
@@ -255,7 +269,7 @@ impl<P: Provider> Flow<'_, P> {
             (None, false) => Applied::NothingToApply,
         };
         if status != Applied::Failed {
-            println!("edgeplan: {}", status.log_line(&fingerprint));
+            println!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
         }
         let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint);
         out.summary(&body);
@@ -273,6 +287,8 @@ impl<P: Provider> Flow<'_, P> {
     /// Returns true when something blocks the plan.
     fn annotate_blockers<W: Write>(&self, cmds: &mut Commands<W>, outcome: &Outcome) -> bool {
         let mut annotations = Vec::new();
+        // The same on stderr, one line per message and help, each inert.
+        let mut log = Vec::new();
         for z in outcome.zones() {
             let file =
                 workflow::workspace_relative(&z.desired.source, self.ctx.workspace.as_deref());
@@ -285,6 +301,11 @@ impl<P: Provider> Flow<'_, P> {
                     title: Some("edgeplan: conflict".into()),
                     message: format!("{}\nhelp: {}", c.message(), c.help()),
                 });
+                log.push(format!(
+                    "error: {}\n  help: {}",
+                    inert(&c.message()),
+                    inert(&c.help())
+                ));
             }
             if let Some(why) = z.mass_delete {
                 annotations.push(Annotation {
@@ -298,11 +319,15 @@ impl<P: Provider> Flow<'_, P> {
                         z.plan.zone.name
                     ),
                 });
+                log.push(format!(
+                    "error: {}: {why}\n  help: if intended, set the action input `allow-deletes: true`",
+                    inert(&z.plan.zone.name)
+                ));
             }
         }
         let blocked = !annotations.is_empty();
-        for a in &annotations {
-            eprintln!("error: {}", a.message.replace('\n', "\n  "));
+        for line in &log {
+            eprintln!("{line}");
         }
         let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
         blocked

@@ -12,15 +12,19 @@ use crate::cli::ApplyArgs;
 use crate::exit::Exit;
 use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
-use crate::render;
+use crate::render::{self, inert};
 
 use super::pipeline::{self, Event};
-use super::plan::{color_for, probe_options, report_blockers};
+use super::plan::{color_for, inert_failure, probe_options, report_blockers};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
 pub async fn run(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
+    apply(args, settings).await.map_err(inert_failure)
+}
+
+async fn apply(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
     let interactive = std::io::stdin().is_terminal();
     if !args.yes && !interactive && !ci() {
         return Err(Failure::new(
@@ -68,8 +72,8 @@ async fn apply_all<P: Provider>(
     }
     let fingerprint = outcome.fingerprint();
     pipeline::apply(provider, &mut outcome, &mut |event| match event {
-        Event::Progress(line) => eprintln!("{line}"),
-        Event::Applied(report) => println!("{}", report.line(Some(&fingerprint))),
+        Event::Progress(line) => eprintln!("{}", inert(line)),
+        Event::Applied(report) => println!("{}", inert(&report.line(Some(&fingerprint)))),
     })
     .await
     .map_err(|f| {

@@ -119,20 +119,23 @@ pub fn report_problems(problems: &[Problem]) {
     }
 }
 
-/// Prints manifest problems as `error: FILE:LINE:COL: message` with `  help:` lines.
+/// Prints manifest problems as `error: FILE:LINE:COL: message` with `  help:` lines. The path,
+/// the message and the help quote the manifest, so each is made inert (`render::inert`): one
+/// line each, never a workflow command.
 pub fn print_problems(problems: &[Problem]) {
+    use crate::render::inert;
     let mut err = std::io::stderr().lock();
     for p in problems {
         let _ = writeln!(
             err,
             "error: {}:{}:{}: {}",
-            p.file.display(),
+            inert(&p.file.display().to_string()),
             p.line,
             p.col,
-            p.message
+            inert(&p.message)
         );
         if let Some(help) = &p.help {
-            let _ = writeln!(err, "  help: {help}");
+            let _ = writeln!(err, "  help: {}", inert(help));
         }
     }
     let n = problems.len();

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
 use crate::health;
-use crate::render;
+use crate::render::{self, inert, inert_lines};
 
 use super::pipeline::{self, Outcome};
 use super::settings::Settings;
@@ -13,6 +13,33 @@ use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
 pub async fn run(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
+    plan(args, settings).await.map_err(inert_failure)
+}
+
+/// The failure with its message and help made inert (`render::inert`): they quote manifests,
+/// zone records and API answers, and `run::main` prints them on stderr.
+pub fn inert_failure(f: Failure) -> Failure {
+    Failure {
+        exit: f.exit,
+        message: inert(&f.message),
+        help: f.help.as_deref().map(inert),
+    }
+}
+
+/// Text for stdout under GitHub Actions (`GITHUB_ACTIONS=true`): every line guarded
+/// (`render::inert_lines`); JSON keeps its values, with `##[` written `##\u005b` (the same
+/// string to a JSON reader).
+fn for_stdout(output: String, format: Format) -> String {
+    if !std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        return output;
+    }
+    match format {
+        Format::Json => output.replace("##[", "##\\u005b"),
+        Format::Text | Format::Markdown => inert_lines(&output),
+    }
+}
+
+async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
     let Some(manifests) = load_or_report(&args.manifests)? else {
         return Ok(Exit::Rejected);
     };
@@ -44,6 +71,7 @@ pub async fn run(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> 
             )
         })?,
         None => {
+            let output = for_stdout(output, args.format);
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(output.as_bytes());
             let _ = out.flush();
@@ -77,14 +105,14 @@ pub fn report_blockers(outcome: &Outcome) -> bool {
             let _ = writeln!(
                 err,
                 "error: {}:{}:1: {}",
-                z.desired.source.display(),
+                inert(&z.desired.source.display().to_string()),
                 c.line,
-                c.message()
+                inert(&c.message())
             );
-            let _ = writeln!(err, "  help: {}", c.help());
+            let _ = writeln!(err, "  help: {}", inert(&c.help()));
         }
         if let Some(why) = z.mass_delete {
-            let _ = writeln!(err, "error: {}: {why}", z.plan.zone.name);
+            let _ = writeln!(err, "error: {}: {why}", inert(&z.plan.zone.name));
             let _ = writeln!(
                 err,
                 "  help: check the manifest; if the deletes are intended, pass --allow-deletes"

@@ -73,9 +73,11 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
 
     // The content: marker first, the counts, the table, the fingerprint of the plan JSON.
     let body = &c.body;
-    assert_eq!(body.lines().next(), Some(MARKER), "{body}");
     assert!(!body.contains("legacy.example.com"), "{body}");
     let fp = r3.fingerprint();
+    // The marker carries the fingerprint, where the apply report reads it.
+    let marker = format!("<!-- edgeplan:preview fingerprint={fp} -->");
+    assert_eq!(body.lines().next(), Some(marker.as_str()), "{body}");
     assert!(fp.starts_with("sha256:") && fp.len() == 7 + 64, "{fp}");
     let more = [(fp.as_str(), "[fingerprint]")];
     let snap = w.redact(body, &more);
@@ -267,7 +269,8 @@ fn github_enterprise_server_uses_the_api_v3_base() {
     let log = w.gh().log();
     assert!(!log.is_empty());
     assert!(
-        log.iter().all(|l| l.path.starts_with("/api/v3/repos/")),
+        log.iter()
+            .all(|l| l.path.starts_with("/api/v3/repos/") || l.path == "/api/v3/user"),
         "{:?}",
         log.iter().map(|l| &l.path).collect::<Vec<_>>()
     );

@@ -78,7 +78,11 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
         body.len()
     );
     assert!(body.len() <= markdown::BUDGET);
-    assert!(body.starts_with("<!-- edgeplan:preview -->\n"));
+    let marker = format!(
+        "<!-- edgeplan:preview fingerprint={} -->\n",
+        plan.fingerprint()
+    );
+    assert!(body.starts_with(&marker));
     assert!(
         body.contains("| `example.com` | `ml-platform` | 5000 | 0 | 0 | 0 | 0 |"),
         "the counts are never cut"

@@ -36,7 +36,7 @@ fn markdown_for_a_realistic_plan() {
         ..Default::default()
     };
     insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &ctx), @r###"
-<!-- edgeplan:preview -->
+<!-- edgeplan:preview fingerprint=sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c -->
 ### edgeplan: DNS preview
 
 | zone | owner | create | update | delete | unchanged | conflicts |
@@ -87,7 +87,7 @@ fn markdown_for_a_conflict() {
         ..Default::default()
     };
     insta::assert_snapshot!(markdown::render(&plan, &[], &ctx), @r###"
-<!-- edgeplan:preview manifest=dns/models.yaml -->
+<!-- edgeplan:preview manifest=dns/models.yaml fingerprint=sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4 -->
 ### edgeplan: DNS preview
 
 | zone | owner | create | update | delete | unchanged | conflicts |

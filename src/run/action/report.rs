@@ -19,10 +19,10 @@ use crate::github::event::{Context, Repo};
 use crate::github::{files, workflow};
 use crate::manifest::Problem;
 use crate::plan::Desired;
-use crate::render;
 use crate::render::comment as comment_body;
 use crate::render::comment::{append_notice, strip_marker};
 use crate::render::markdown::Context as MdContext;
+use crate::render::{self, inert};
 
 use super::super::Failure;
 use super::super::pipeline::Outcome;
@@ -60,6 +60,8 @@ pub struct Reporter<'a> {
     pub has_cloudflare_token: bool,
     pub github: Option<&'a Client>,
     pub report: Report,
+    /// edgeplan's own login: the only author whose comments are edited or deleted.
+    pub author: Author,
 }
 
 impl Reporter<'_> {
@@ -70,15 +72,8 @@ impl Reporter<'_> {
         else {
             return Ok(());
         };
-        let upserted = comment::upsert(
-            client,
-            repo,
-            pr,
-            &comment::marker(None),
-            body,
-            &Author::default(),
-        )
-        .await;
+        let upserted =
+            comment::upsert(client, repo, pr, &comment::marker(None), body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the
@@ -92,7 +87,10 @@ impl Reporter<'_> {
                     "{}",
                     workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
                 );
-                out.summary(&format!("\n> **Note:** {message}\n"));
+                out.summary(&format!(
+                    "\n> **Note:** {}\n",
+                    render::markdown::escape(&message)
+                ));
                 return Ok(());
             }
             Err(e) => return Err(github_failure(e)),
@@ -102,7 +100,18 @@ impl Reporter<'_> {
             comment::Outcome::Updated => "updated",
             comment::Outcome::Unchanged => "unchanged, not re-sent",
         };
-        println!("edgeplan: preview comment {what}: {}", sticky.url);
+        println!("edgeplan: preview comment {what}: {}", inert(&sticky.url));
+        if self.author.is_fallback() && !sticky.other_bots.is_empty() {
+            let message = format!(
+                "a comment with edgeplan's preview marker by {} was left alone: edgeplan edits only its own comments, as `{}` (the workflow token); if edgeplan posts with a GitHub App token, set the `comment-author` input to that app's login (for example `my-app[bot]`)",
+                sticky.other_bots.join(", "),
+                self.author.login
+            );
+            println!(
+                "{}",
+                workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
+            );
+        }
         out.set("comment-url", &sticky.url);
         Ok(())
     }
@@ -131,11 +140,13 @@ impl Reporter<'_> {
             .map_err(github_failure)?;
         if pulls.is_empty() {
             println!(
-                "edgeplan: {sha} merged no pull request into `{default}` (a direct push); the step summary has the report"
+                "edgeplan: {} merged no pull request into `{}` (a direct push); the step summary has the report",
+                inert(sha),
+                inert(default)
             );
         }
         for pr in pulls {
-            let preview = preview_fingerprint(client, repo, pr.number).await;
+            let preview = preview_fingerprint(client, repo, pr.number, &self.author).await;
             let full = format!(
                 "{body}\n{}\n",
                 verdict(outcome, fingerprint, preview.as_deref())
@@ -146,11 +157,15 @@ impl Reporter<'_> {
                 pr.number,
                 &comment::apply_marker(sha),
                 &full,
-                &Author::default(),
+                &self.author,
             )
             .await
             .map_err(github_failure)?;
-            println!("edgeplan: apply report on #{}: {}", pr.number, sticky.url);
+            println!(
+                "edgeplan: apply report on #{}: {}",
+                pr.number,
+                inert(&sticky.url)
+            );
             out.set_once("comment-url", &sticky.url);
         }
         Ok(())
@@ -186,8 +201,14 @@ fn attempted(outcome: Applied) -> &'static str {
     }
 }
 
-async fn preview_fingerprint(client: &Client, repo: &Repo, pr: u64) -> Option<String> {
-    let found = comment::find(client, repo, pr, &comment::marker(None), &Author::default())
+/// The fingerprint in the marker of edgeplan's own preview on `pr` (never read from a body).
+async fn preview_fingerprint(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    author: &Author,
+) -> Option<String> {
+    let found = comment::find(client, repo, pr, &comment::marker(None), author)
         .await
         .ok()?;
     found
@@ -230,8 +251,9 @@ impl Outputs {
             && let Err(e) = files::set_output(path, name, value)
         {
             eprintln!(
-                "warning: cannot write output `{name}` to {}: {e}",
-                path.display()
+                "warning: cannot write output `{name}` to {}: {}",
+                inert(&path.display().to_string()),
+                inert(&e.to_string())
             );
         }
     }

@@ -1,6 +1,8 @@
 //! A local, stateful stand-in for the GitHub REST API parts edgeplan uses: issue comments
 //! (list with `per_page`/`page` and absolute `Link` headers, create, update by PATCH or POST,
-//! delete) and `GET /repos/{o}/{r}/commits/{sha}/pulls`.
+//! delete), `GET /repos/{o}/{r}/commits/{sha}/pulls` and `GET /user` (403 "Resource not
+//! accessible by integration", as for the workflow token, unless [`GitHub::token_user`] makes the
+//! tokens a person's: then 200 with that login, and comments are posted as that person).
 //!
 //! It answers like GitHub where edgeplan depends on it: JSON error bodies
 //! (`{"message": ...}`), 401 "Bad credentials" for an unknown token, 403 "Resource not accessible
@@ -52,6 +54,8 @@ struct State {
     log: Vec<Logged>,
     /// Injected answers for the next request with this method.
     fail_next: VecDeque<(String, u16, Value)>,
+    /// The person the tokens belong to (a personal token); `None`: the workflow token.
+    user: Option<String>,
 }
 
 /// A running local GitHub. Stops when dropped.
@@ -162,6 +166,12 @@ impl GitHub {
             .push_back((method.to_string(), status, body));
     }
 
+    /// The tokens act as the person `login` (personal tokens): `GET /user` answers 200 with it
+    /// and new comments are posted as that `User`.
+    pub fn token_user(&self, login: &str) {
+        self.lock().user = Some(login.to_string());
+    }
+
     pub fn log(&self) -> Vec<Logged> {
         self.lock().log.clone()
     }
@@ -250,13 +260,17 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
                 Err(resp) => return resp,
             };
             s.next_id += 1;
+            let (login, kind) = match &s.user {
+                Some(user) => (user.clone(), "User"),
+                None => (BOT_LOGIN.to_string(), "Bot"),
+            };
             let c = StoredComment {
                 id: s.next_id,
                 issue,
                 repo: format!("{o}/{r}"),
                 body,
-                login: BOT_LOGIN.into(),
-                kind: "Bot".into(),
+                login,
+                kind: kind.into(),
             };
             let out = comment_json(&c);
             s.comments.push(c);
@@ -288,6 +302,12 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
             }
             Response::new(204, "application/json", "")
         }
+        ("GET", ["user"]) => match &s.user {
+            Some(login) => {
+                Response::json(200, &json!({"login": login, "id": 583231, "type": "User"}))
+            }
+            None => error(403, "Resource not accessible by integration"),
+        },
         ("GET", ["repos", o, r, "commits", sha, "pulls"]) => {
             if s.pulls_empty_for > 0 {
                 s.pulls_empty_for -= 1;
