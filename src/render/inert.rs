@@ -85,6 +85,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn inert_is_idempotent_so_printers_may_apply_it_again() {
+        for hostile in [
+            "x\n::set-output name=a::b",
+            "  ::add-mask::x",
+            "a ##[warning]b",
+            "\u{1b}[2J",
+            "%0A::x",
+        ] {
+            let once = inert(hostile);
+            assert_eq!(inert(&once), once, "{hostile:?}");
+        }
+    }
+
+    #[test]
     fn values_never_break_a_line_or_start_a_command() {
         assert_eq!(inert("a\x1b[2Jb\nc"), "a\\u{1b}[2Jb\\nc");
         assert_eq!(

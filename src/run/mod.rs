@@ -113,9 +113,12 @@ impl From<provider::Error> for Failure {
 }
 
 pub fn print_failure(failure: &Failure) {
+    use crate::render::inert::inert;
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {}", failure.message);
+    // Messages may quote an API answer or a file's content: inert on every path (inert is
+    // idempotent, so a caller that already made them inert loses nothing).
+    let _ = writeln!(err, "error: {}", inert(&failure.message));
     if let Some(help) = &failure.help {
-        let _ = writeln!(err, "  help: {help}");
+        let _ = writeln!(err, "  help: {}", inert(help));
     }
 }
