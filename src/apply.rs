@@ -141,7 +141,10 @@ pub fn in_flight() -> (String, Option<String>) {
     const AGAIN: &str = "run apply again: it re-reads the zone and converges";
     let now = IN_FLIGHT.lock().ok().and_then(|n| n.clone());
     match now {
-        None => ("before any change was sent; nothing was changed".into(), None),
+        None => (
+            "before any change was sent; nothing was changed".into(),
+            None,
+        ),
         Some(InFlight::Sending(what)) => (
             format!("while {what} was sent: its outcome is unknown"),
             Some(AGAIN.into()),
@@ -348,7 +351,11 @@ pub async fn apply_zone<P: Provider>(
                             } else {
                                 "the zone, read again, changed meanwhile"
                             },
-                            if same { "it again" } else { "what is still missing" },
+                            if same {
+                                "it again"
+                            } else {
+                                "what is still missing"
+                            },
                             wait.as_secs_f64()
                         ));
                         tokio::time::sleep(wait).await;

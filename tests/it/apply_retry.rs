@@ -45,13 +45,18 @@ fn a_502_on_a_batch_that_did_not_land_is_sent_again_and_the_apply_succeeds() {
     w.cf.inject_at("POST", "/batch", 0, Fault::BadGatewayEmpty);
     let run = w.apply().expect(0);
     run.assert_stderr_has("HTTP 502");
-    run.assert_stderr_has("nothing of it landed (the zone was read again to check); sending it again");
+    run.assert_stderr_has(
+        "nothing of it landed (the zone was read again to check); sending it again",
+    );
     run.assert_stdout_has("3 created, 0 updated, 0 deleted in 1 batch request");
     run.assert_stdout_has("sent again 1 time(s)");
     let batches = w.batches();
     assert_eq!(batches.len(), 2, "the failed batch and its resend");
     assert_eq!(posts(&batches[1]).len(), 3);
-    assert_eq!(batches[0].body, batches[1].body, "the same batch, re-planned");
+    assert_eq!(
+        batches[0].body, batches[1].body,
+        "the same batch, re-planned"
+    );
     assert_eq!(w.records().len(), 4, "nothing created twice");
     assert_eq!(w.unowned_json(), unowned);
     assert_converged(&w);
@@ -75,10 +80,7 @@ fn a_persistent_500_on_the_batch_exits_3_within_the_retry_budget() {
     w.cf.inject_from("POST", "/batch", 0, Fault::ServerErrorHtml, 20);
     let started = Instant::now();
     let run = w
-        .run_with(
-            &["apply", "--yes"],
-            &[("EDGEPLAN_RETRY_BUDGET_MS", "1000")],
-        )
+        .run_with(&["apply", "--yes"], &[("EDGEPLAN_RETRY_BUDGET_MS", "1000")])
         .expect(3);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(10), "not bounded: {took:?}");
@@ -130,7 +132,12 @@ fn a_batch_refused_after_another_apply_made_part_of_the_change_sends_the_rest() 
     // The batch stalls on the server; meanwhile another apply (same owner) creates one of its
     // names. Ours is refused (81053); the re-plan leaves two creates, which are sent.
     let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::Stall(Duration::from_millis(1000)));
+    w.cf.inject_at(
+        "POST",
+        "/batch",
+        0,
+        Fault::Stall(Duration::from_millis(1000)),
+    );
     let run = std::thread::scope(|s| {
         s.spawn(|| {
             let deadline = Instant::now() + Duration::from_secs(10);

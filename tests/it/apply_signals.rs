@@ -73,12 +73,16 @@ fn sigterm_while_the_batch_is_in_flight_exits_143_saying_its_outcome_is_unknown(
 #[test]
 fn sigint_before_any_write_exits_130_saying_nothing_was_sent() {
     let w = world();
-    w.cf.inject_at("GET", "/dns_records", 0, Fault::Stall(Duration::from_secs(10)));
+    w.cf.inject_at(
+        "GET",
+        "/dns_records",
+        0,
+        Fault::Stall(Duration::from_secs(10)),
+    );
     let run = interrupt(
         &w,
         |w| {
-            w.cf
-                .requests()
+            w.cf.requests()
                 .iter()
                 .any(|r| r.path.ends_with("/dns_records"))
         },

@@ -54,7 +54,12 @@ fn finish(mut child: Child, deadline: Instant) -> Run {
 fn names_of(sandbox: &Path, owner: &str) -> Vec<String> {
     let text = std::fs::read_to_string(sandbox.join("example.com.json")).expect("zone file");
     let v: Value = serde_json::from_str(&text).expect("zone JSON");
-    let recs = v.get("result").unwrap_or(&v).as_array().cloned().unwrap_or_default();
+    let recs = v
+        .get("result")
+        .unwrap_or(&v)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut names: Vec<String> = recs
         .iter()
         .filter(|r| r["comment"].as_str() == Some(&format!("edgeplan:{owner}")))
@@ -92,7 +97,10 @@ fn two_owners_applying_at_once_to_one_sandbox_zone_lose_nothing() {
         let a = apply(sandbox, &alpha).spawn().expect("spawn alpha");
         let b = apply(sandbox, &beta).spawn().expect("spawn beta");
         let deadline = Instant::now() + Duration::from_secs(30);
-        let runs = [("alpha", finish(a, deadline)), ("beta", finish(b, deadline))];
+        let runs = [
+            ("alpha", finish(a, deadline)),
+            ("beta", finish(b, deadline)),
+        ];
         for (owner, run) in &runs {
             let have = names_of(sandbox, owner);
             if have != wanted(owner) {
@@ -143,5 +151,8 @@ fn temporary_files_of_dead_or_old_writers_are_removed_and_fresh_ones_kept() {
         assert!(!dead.exists(), "its writer is gone: removed");
     }
     assert!(fresh.exists(), "a live writer's fresh file is kept");
-    assert!(other_zone.exists(), "another zone's file is not this apply's business");
+    assert!(
+        other_zone.exists(),
+        "another zone's file is not this apply's business"
+    );
 }

@@ -535,7 +535,8 @@ async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
         }
         Some(Fault::DropBeforeWrite) => return Reply::Drop,
         Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
-        Some(Fault::DropAfterWrite | Fault::BadGatewayAfterWrite | Fault::SameWriteFirst) | None => {}
+        Some(Fault::DropAfterWrite | Fault::BadGatewayAfterWrite | Fault::SameWriteFirst)
+        | None => {}
     }
     let response = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
