@@ -438,20 +438,15 @@ pub async fn apply_zone<P: Provider>(
 /// Whether every write of `batch` is still one that `fresh` plans, unchanged: then sending it
 /// again would meet the same refusal.
 fn still_wanted(batch: &provider::Batch, fresh: &ZonePlan) -> bool {
-    let wanted = plan::to_batches(fresh, usize::MAX);
-    let has = |f: &dyn Fn(&provider::Batch) -> bool| wanted.iter().any(f);
-    batch
-        .deletes
-        .iter()
-        .all(|d| has(&|b: &provider::Batch| b.deletes.contains(d)))
-        && batch
-            .puts
-            .iter()
-            .all(|p| has(&|b: &provider::Batch| b.puts.contains(p)))
-        && batch
-            .posts
-            .iter()
-            .all(|p| has(&|b: &provider::Batch| b.posts.contains(p)))
+    let mut all = provider::Batch::default();
+    for b in plan::to_batches(fresh, usize::MAX) {
+        all.deletes.extend(b.deletes);
+        all.puts.extend(b.puts);
+        all.posts.extend(b.posts);
+    }
+    batch.deletes.iter().all(|d| all.deletes.contains(d))
+        && batch.puts.iter().all(|p| all.puts.contains(p))
+        && batch.posts.iter().all(|p| all.posts.contains(p))
 }
 
 /// After applying: a fresh read of the zone must plan to nothing.
