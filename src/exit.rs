@@ -14,6 +14,10 @@ pub enum Exit {
     Api = 3,
     /// Bad flags.
     Usage = 64,
+    /// Ended by SIGINT (128 + 2, as a shell reports it).
+    Interrupted = 130,
+    /// Ended by SIGTERM (128 + 15).
+    Terminated = 143,
 }
 
 impl From<Exit> for ExitCode {

@@ -8,6 +8,7 @@
 //! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>
 
 use std::future::Future;
+use std::time::Duration;
 
 use crate::plan::Zone;
 pub use crate::plan::{Batch, Record, Stored};
@@ -44,12 +45,23 @@ pub enum Error {
         message: String,
         source: Option<Source>,
     },
+    /// A write was answered with a server error (a 5xx, after the client's own retries), which
+    /// does not say whether it was processed: a proxy may answer so after the commit. The caller
+    /// reads the zone again to tell, and may send again what did not land. Exit code 3.
+    #[error("{message}")]
+    Server {
+        message: String,
+        help: Option<String>,
+        source: Option<Source>,
+    },
 }
 
 impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
-            Error::Rejected { help, .. } | Error::Api { help, .. } => help.as_deref(),
+            Error::Rejected { help, .. } | Error::Api { help, .. } | Error::Server { help, .. } => {
+                help.as_deref()
+            }
             Error::UnknownOutcome { .. } => None,
         }
     }
@@ -58,7 +70,8 @@ impl Error {
     pub fn with_source(mut self, cause: impl Into<Source>) -> Error {
         let (Error::Rejected { source, .. }
         | Error::Api { source, .. }
-        | Error::UnknownOutcome { source, .. }) = &mut self;
+        | Error::UnknownOutcome { source, .. }
+        | Error::Server { source, .. }) = &mut self;
         *source = Some(cause.into());
         self
     }
@@ -74,4 +87,10 @@ pub trait Provider {
 
     /// Applies one batch atomically. At most `zone.batch_limit` records.
     fn batch(&self, zone: &Zone, batch: &Batch) -> impl Future<Output = Result<(), Error>>;
+
+    /// How long an apply may keep sending a zone's batch again after failures that the zone,
+    /// read again, shows did not land (`EDGEPLAN_RETRY_BUDGET_MS` for Cloudflare).
+    fn retry_budget(&self) -> Duration {
+        Duration::from_secs(120)
+    }
 }

@@ -111,8 +111,25 @@ impl Provider for Client {
                 };
                 Err(explain(err, op, detail))
             }
+            // A 5xx to a write says nothing about whether it landed: the caller reads the zone.
+            Err(err) if err.class() == Class::Server => match explain(err, op, None) {
+                provider::Error::Api {
+                    message,
+                    help,
+                    source,
+                } => Err(provider::Error::Server {
+                    message,
+                    help,
+                    source,
+                }),
+                other => Err(other),
+            },
             Err(err) => Err(self.fail(err, op, None).await),
         }
+    }
+
+    fn retry_budget(&self) -> std::time::Duration {
+        self.options().retry.budget
     }
 }
 

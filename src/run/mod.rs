@@ -102,7 +102,9 @@ impl From<provider::Error> for Failure {
     fn from(err: provider::Error) -> Self {
         let exit = match &err {
             provider::Error::Rejected { .. } => Exit::Rejected,
-            provider::Error::Api { .. } | provider::Error::UnknownOutcome { .. } => Exit::Api,
+            provider::Error::Api { .. }
+            | provider::Error::UnknownOutcome { .. }
+            | provider::Error::Server { .. } => Exit::Api,
         };
         Failure {
             exit,

@@ -7,10 +7,18 @@
 //! edgeplan does not know (`settings`, `meta`, `tags`, timestamps) survive, and a record the batch
 //! does not touch is written back byte for byte. The file is replaced atomically (a temporary
 //! file in the same directory, then a rename), so a reader never sees half a zone.
+//!
+//! Two processes may apply to one zone at once. A batch holds an exclusive advisory lock
+//! (`flock`) on the sibling `.<zone>.json.lock` from its read to its rename, so neither
+//! overwrites what the other wrote; a read holds a shared one when that file exists. A writer
+//! killed half-way leaves `.<zone>.json.<PID>.<X>.tmp` behind; the next batch removes those
+//! whose process is gone or that are older than a minute.
 
 use std::fmt;
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::{MapAccess, Visitor};
@@ -209,6 +217,108 @@ impl ZoneFile {
             return Err(fail(e));
         }
         Ok(())
+    }
+}
+
+/// An advisory lock on a zone file's `.<zone>.json.lock`, held until dropped. The lock file
+/// holds nothing and stays: removing it would let two processes lock two different files.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+/// `DIR/.<zone>.json.lock` for `DIR/<zone>.json`.
+fn lock_path(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    dir.join(format!(".{}.lock", file_name(path)))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Locks `path` for a read-apply-write: waits while another process holds the lock.
+pub fn lock_exclusive(path: &Path) -> Result<Lock, Error> {
+    let lock = lock_path(path);
+    let fail = |e: std::io::Error| Error::Api {
+        message: format!(
+            "cannot lock the sandbox zone file {} (through {}): {e}",
+            path.display(),
+            lock.display()
+        ),
+        help: Some(format!(
+            "check that {} is writable",
+            path.parent().unwrap_or(Path::new(".")).display()
+        )),
+        source: Some(e.into()),
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .map_err(fail)?;
+    file.lock().map_err(fail)?;
+    Ok(Lock { _file: file })
+}
+
+/// Locks `path` for a read, so that it waits for a batch under way. Only when the lock file
+/// exists (a read creates nothing, and a read-only sandbox can still be planned): without it no
+/// batch ever ran, and the atomic rename keeps a reader from seeing half a file anyway.
+pub fn lock_shared(path: &Path) -> Option<Lock> {
+    let file = File::open(lock_path(path)).ok()?;
+    file.lock_shared().ok()?;
+    Some(Lock { _file: file })
+}
+
+/// How old a temporary file may be before it counts as left behind whoever wrote it.
+const STALE: Duration = Duration::from_secs(60);
+
+/// Removes the temporary files a killed writer of `path` left (`.<zone>.json.<PID>.<X>.tmp`):
+/// those whose process is gone, and any older than a minute. Best effort; called under
+/// [`lock_exclusive`], when no writer that takes the lock is half-way.
+pub fn remove_stale_temporaries(path: &Path) {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let prefix = format!(".{}.", file_name(path));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| rest.split_once('.'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if old || !alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` runs. Where that cannot be told (no `/proc`), it counts as running and
+/// only the age rule removes its files.
+fn alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    if cfg!(target_os = "linux") && proc.join("self").exists() {
+        proc.join(pid.to_string()).exists()
+    } else {
+        true
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! It is what "try it" runs against and what integration tests apply to. It enforces Cloudflare's
 //! batch rules ([`rules`]) so a plan that the sandbox accepts is one Cloudflare accepts, and it
-//! writes atomically ([`file`]). Limits default to the Free plan (200 records per batch, 100
-//! characters per comment), the strictest Cloudflare has.
+//! writes atomically, under a lock that lets two processes apply to one zone at once ([`file`]).
+//! Limits default to the Free plan (200 records per batch, 100 characters per comment), the
+//! strictest Cloudflare has.
 //! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>
 
 mod file;
@@ -52,7 +53,8 @@ impl Sandbox {
         self.dir.join(format!("{}.json", normalise::name(name)))
     }
 
-    fn read(&self, name: &str) -> Result<ZoneFile, Error> {
+    /// The zone file of `name`, checked to stay inside the directory.
+    fn checked_path(&self, name: &str) -> Result<(String, PathBuf), Error> {
         let name = normalise::name(name);
         // A zone name is a hostname; anything that could climb out of the directory is refused.
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
@@ -62,7 +64,15 @@ impl Sandbox {
                 source: None,
             });
         }
-        ZoneFile::read(&self.path(&name), &name)
+        let path = self.path(&name);
+        Ok((name, path))
+    }
+
+    /// Reads zone `name` under a shared lock, so that a batch under way is waited for.
+    fn read(&self, name: &str) -> Result<ZoneFile, Error> {
+        let (name, path) = self.checked_path(name)?;
+        let _lock = file::lock_shared(&path);
+        ZoneFile::read(&path, &name)
     }
 }
 
@@ -108,7 +118,16 @@ impl Provider for Sandbox {
     }
 
     async fn batch(&self, zone: &Zone, batch: &Batch) -> Result<(), Error> {
-        let file = self.read(&zone.name)?;
+        let (name, path) = self.checked_path(&zone.name)?;
+        if !path.is_file() {
+            // Says which file to create, and creates no lock file beside a zone that is not there.
+            ZoneFile::read(&path, &name)?;
+        }
+        // Held from the read to the rename: another process's batch waits, then reads what this
+        // one wrote, so neither overwrites the other's records.
+        let _lock = file::lock_exclusive(&path)?;
+        file::remove_stale_temporaries(&path);
+        let file = ZoneFile::read(&path, &name)?;
         let mut records = file.records.clone();
         let applied = apply_to(&mut records, batch, zone, &mut new_id)?;
         let now = crate::time::now_rfc3339();

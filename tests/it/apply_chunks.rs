@@ -39,14 +39,18 @@ fn a_paid_zone_takes_a_thousand_creates_in_one_batch() {
 fn a_failure_in_chunk_three_of_five_says_which_chunks_landed_and_a_rerun_converges() {
     let w = World::free();
     w.many(1000);
-    w.cf.inject_at("POST", "/batch", 2, Fault::ServerErrorHtml);
+    // Chunk 3 answered 500 every time it is sent (it is sent again while the zone, read again,
+    // shows nothing of it landed, within the retry budget).
+    w.cf.inject_from("POST", "/batch", 2, Fault::ServerErrorHtml, 20);
     let run = w.apply().expect(3);
     run.assert_stderr_has(
         "chunks 1-2 of 5 landed; chunk 3 failed and nothing of it was applied \
              (the zone was read again to check); chunks 4-5 were not sent",
     );
+    run.assert_stderr_has("chunk 3 of 5 was sent 4 times, each answered with a server error");
     run.assert_stderr_has("help: ");
-    assert_eq!(w.batches().len(), 3);
+    assert_eq!(w.batches().len(), 6, "chunks 1-2, then chunk 3 four times");
+    w.cf.state().aimed.clear();
     assert_eq!(
         w.records().len(),
         400,

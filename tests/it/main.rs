@@ -18,7 +18,10 @@ mod apply_confirm;
 mod apply_faults;
 mod apply_happy;
 mod apply_health;
+mod apply_retry;
 mod apply_sandbox;
+#[cfg(unix)]
+mod apply_signals;
 mod cloudflare_bench_endpoints;
 mod cloudflare_client;
 mod cloudflare_faults;
@@ -37,5 +40,6 @@ mod plan_props;
 mod plan_sandbox;
 mod public_check;
 mod rules_agree;
+mod sandbox_concurrent;
 mod self_contained;
 mod support_smoke;

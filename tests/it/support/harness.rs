@@ -150,6 +150,15 @@ impl World {
     }
 
     pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from_output(cmd.output().expect("run edgeplan"))
+    }
+
+    /// The command [`World::run`] runs, for a test that starts it and acts while it runs.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = edgeplan();
         cmd.args(args)
             .arg("-m")
@@ -161,10 +170,7 @@ impl World {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        Run::from_output(cmd.output().expect("run edgeplan"))
+        cmd
     }
 
     /// `apply --yes`.

@@ -5,8 +5,9 @@
 //! zone lookup with duplicate names, record listing with filters and clamped paging, single
 //! writes, the batch endpoint as one transaction, CNAME exclusivity, proxiable types, TTL and
 //! comment limits by plan, quotas and token scopes. Tests can read the request log, add latency,
-//! and inject a bounded number of faults: 429 with `Retry-After`, an HTML 500, an empty 502, a
-//! stall, and a connection dropped before or after a write was committed.
+//! and inject a bounded number of faults: 429 with `Retry-After`, an HTML 500, an empty 502 (also
+//! after a write was committed), a stall, a connection dropped before or after a write was
+//! committed, and the same write sent first by another client (the loser of a race).
 //! <https://developers.cloudflare.com/api/resources/dns/subresources/records/>
 //!
 //! ```ignore
@@ -172,6 +173,13 @@ pub enum Fault {
     DropBeforeWrite,
     /// Commit the write, then close the connection without answering.
     DropAfterWrite,
+    /// Commit the write, then answer 502 with an empty body, as a proxy whose upstream answered
+    /// too late would.
+    BadGatewayAfterWrite,
+    /// Another client sends this very write just before, as the winner of a race between two
+    /// applies of one manifest: the request is handled twice and the answer is the second's
+    /// (a batch then meets 81053 for a name already held, or 81044 for a record already gone).
+    SameWriteFirst,
 }
 
 impl Fault {
@@ -182,7 +190,10 @@ impl Fault {
 
     fn applies_to(&self, method: &str) -> bool {
         match self {
-            Fault::DropBeforeWrite | Fault::DropAfterWrite => method != "GET",
+            Fault::DropBeforeWrite
+            | Fault::DropAfterWrite
+            | Fault::BadGatewayAfterWrite
+            | Fault::SameWriteFirst => method != "GET",
             _ => true,
         }
     }
@@ -410,6 +421,14 @@ impl CloudflareServer {
         self.state().log.clear();
     }
 
+    /// [`CloudflareServer::inject_at`] `count` times over: `fault` hits that request and the
+    /// `count - 1` matching requests after it (a fault that persists).
+    pub fn inject_from(&self, method: &str, suffix: &str, skip: usize, fault: Fault, count: usize) {
+        for _ in 0..count {
+            self.inject_at(method, suffix, skip, fault.clone());
+        }
+    }
+
     /// Injects `fault` into the next `count` requests it applies to.
     pub fn inject(&self, fault: Fault, count: usize) {
         if count > 0 {
@@ -516,14 +535,22 @@ async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
         }
         Some(Fault::DropBeforeWrite) => return Reply::Drop,
         Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
-        Some(Fault::DropAfterWrite) | None => {}
+        Some(Fault::DropAfterWrite | Fault::BadGatewayAfterWrite | Fault::SameWriteFirst)
+        | None => {}
     }
     let response = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+        if fault == Some(Fault::SameWriteFirst) {
+            // The other client's request: committed, its answer goes to the other client.
+            let _ = routes::handle(&mut s, &req);
+        }
         routes::handle(&mut s, &req)
     };
-    if fault == Some(Fault::DropAfterWrite) {
-        return Reply::Drop;
+    match fault {
+        Some(Fault::DropAfterWrite) => Reply::Drop,
+        Some(Fault::BadGatewayAfterWrite) => {
+            Reply::Send(super::http::Response::new(502, "text/plain", ""))
+        }
+        _ => Reply::Send(response),
     }
-    Reply::Send(response)
 }
