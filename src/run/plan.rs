@@ -13,7 +13,7 @@ use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
 pub async fn run(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
-    let Some(manifests) = load_or_report(&args.manifests)? else {
+    let Some(manifests) = load_or_report(&args.manifests, settings)? else {
         return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target, settings)?;
