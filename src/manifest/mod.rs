@@ -39,9 +39,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use keys::{DefaultValue, Key, Presence, Shape, key_paths};
-pub use text::{EXCERPT_CHARS, excerpt};
 pub use names::{endpoint_name, target, zone};
 pub use schema::schema;
+pub use text::{EXCERPT_CHARS, excerpt};
 pub use tree::{Pos, SyntaxError};
 pub use validate::{COMMENT_LIMIT, valid_owner};
 

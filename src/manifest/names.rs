@@ -68,7 +68,9 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
     for (i, label) in host.split('.').enumerate() {
         if label.is_empty() {
             return Err(bad(
-                format!("{what} `{shown}` has an empty label (two dots in a row, or a leading dot)"),
+                format!(
+                    "{what} `{shown}` has an empty label (two dots in a row, or a leading dot)"
+                ),
                 "remove the extra dot",
             ));
         }
@@ -108,7 +110,9 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err(bad(
-                format!("{what} `{shown}` has a label that starts or ends with a hyphen: `{label}`"),
+                format!(
+                    "{what} `{shown}` has a label that starts or ends with a hyphen: `{label}`"
+                ),
                 "labels may contain hyphens, but not at their start or end",
             ));
         }

@@ -33,7 +33,11 @@ fn is_bidi(c: char) -> bool {
 /// Characters a message never prints raw: the refused ones, and the invisible or line-breaking
 /// ones a manifest may hold (zero-width characters, line and paragraph separators, a BOM).
 fn needs_escape(c: char) -> bool {
-    forbidden(c).is_some() || matches!(c, '\u{200b}'..='\u{200d}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+    forbidden(c).is_some()
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200d}' | '\u{2028}' | '\u{2029}' | '\u{feff}'
+        )
 }
 
 /// The first refused character of `s` and its 0-based character index, skipping line breaks when
@@ -102,8 +106,7 @@ pub fn quoted(s: &str) -> String {
 /// Text from elsewhere (a parser's message) made inert and cut at `max` characters.
 pub fn inert(s: &str, max: usize) -> String {
     let mut out = String::new();
-    let mut count = 0;
-    for c in s.chars() {
+    for (count, c) in s.chars().enumerate() {
         if count >= max {
             out.push('…');
             break;
@@ -113,7 +116,6 @@ pub fn inert(s: &str, max: usize) -> String {
         } else {
             out.push(c);
         }
-        count += 1;
     }
     out
 }
@@ -140,14 +142,20 @@ mod tests {
 
     #[test]
     fn the_refused_characters() {
-        for c in ['\t', '\n', '\u{0}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}'] {
+        for c in [
+            '\t', '\n', '\u{0}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202a}', '\u{202e}', '\u{2066}',
+            '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}',
+        ] {
             assert!(forbidden(c).is_some(), "{c:?}");
         }
         for c in ['a', ' ', 'é', '\u{200b}', '\u{2028}', '\u{feff}'] {
             assert!(forbidden(c).is_none(), "{c:?}");
         }
         assert_eq!(first_forbidden("a\nb", true), None);
-        assert_eq!(first_forbidden("a\nb\u{7}", true), Some((3, '\u{7}', "a control character")));
+        assert_eq!(
+            first_forbidden("a\nb\u{7}", true),
+            Some((3, '\u{7}', "a control character"))
+        );
         assert_eq!(code_point('\u{202e}'), "U+202E");
     }
 }

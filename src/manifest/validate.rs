@@ -209,13 +209,16 @@ fn endpoint(
     let proxied = e.proxied.unwrap_or(default_proxied);
     let ttl = ttl(i, e, proxied, default_ttl, issues);
     let comment = comment(i, e, owner, issues);
-    let health = e.health.as_deref().and_then(|h| match health(h, target.as_deref()) {
-        Ok(h) => Some(h),
-        Err((message, help)) => {
-            issues.at(ep(i, "health"), message, help);
-            None
-        }
-    });
+    let health = e
+        .health
+        .as_deref()
+        .and_then(|h| match health(h, target.as_deref()) {
+            Ok(h) => Some(h),
+            Err((message, help)) => {
+                issues.at(ep(i, "health"), message, help);
+                None
+            }
+        });
     if issues.len() > before {
         return None;
     }
@@ -411,14 +414,8 @@ mod tests {
     fn health_forms() {
         let at = |h: &str| health(h, Some("origin.example.net"));
         assert_eq!(at("/healthz"), Ok(Health::Path("/healthz".into())));
-        assert!(matches!(
-            at("https://x.run.app/ready"),
-            Ok(Health::Url(_))
-        ));
-        assert!(matches!(
-            at("http://127.0.0.1:8080/h"),
-            Ok(Health::Url(_))
-        ));
+        assert!(matches!(at("https://x.run.app/ready"), Ok(Health::Url(_))));
+        assert!(matches!(at("http://127.0.0.1:8080/h"), Ok(Health::Url(_))));
         assert!(at("http://x.run.app/ready").is_err());
         assert!(at("healthz").is_err());
         assert!(at("//x").is_err());

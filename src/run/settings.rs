@@ -95,6 +95,9 @@ mod tests {
             Some(PathBuf::from("/w"))
         );
         assert_eq!(with(&[("GITHUB_WORKSPACE", "/w")]), None);
-        assert_eq!(with(&[("GITHUB_ACTIONS", "true"), ("GITHUB_WORKSPACE", " ")]), None);
+        assert_eq!(
+            with(&[("GITHUB_ACTIONS", "true"), ("GITHUB_WORKSPACE", " ")]),
+            None
+        );
     }
 }
