@@ -255,18 +255,17 @@ fn file_kind(kind: &std::fs::FileType) -> &'static str {
     "not a file"
 }
 
-/// The [`Sources`] rule: a path whose resolved form differs from its written form went through
-/// a symbolic link, and must then lead inside `workspace` and outside its `.git`.
+/// The [`Sources`] rule: a manifest reached through a symbolic link must lead inside `workspace`
+/// and outside its `.git`.
 fn confine(path: &Path, workspace: &Path) -> Result<(), (String, &'static str)> {
     let cannot = |e: std::io::Error| (format!("cannot read the manifest: {e}"), CANNOT_READ);
-    let written = lexical_absolute(path).map_err(cannot)?;
-    let resolved = std::fs::canonicalize(path).map_err(cannot)?;
-    if resolved == written {
+    let written = absolute(path).map_err(cannot)?;
+    let workspace_written = absolute(workspace).map_err(cannot)?;
+    if !through_link(&written, &workspace_written) {
         return Ok(());
     }
-    let workspace = std::fs::canonicalize(workspace)
-        .or_else(|_| lexical_absolute(workspace))
-        .map_err(cannot)?;
+    let resolved = std::fs::canonicalize(path).map_err(cannot)?;
+    let workspace = std::fs::canonicalize(workspace).unwrap_or(workspace_written);
     let help = "commit the manifest itself rather than a link to it; a link may only lead to another file of the repository";
     match resolved.strip_prefix(&workspace) {
         Err(_) => Err((
@@ -281,26 +280,29 @@ fn confine(path: &Path, workspace: &Path) -> Result<(), (String, &'static str)> 
     }
 }
 
-/// `path` made absolute against the current directory, `.` and `..` folded without resolving
-/// links: the path as written.
-fn lexical_absolute(path: &Path) -> std::io::Result<PathBuf> {
-    use std::path::Component;
-    let joined = if path.is_absolute() {
+/// Whether the file or a directory on the way to it, as written, is a symbolic link. Links on the
+/// way to the workspace itself (macOS's `/var -> /private/var`, a workspace that is a link) are
+/// the machine's, not the repository's, and do not count. `..` is not folded: `dir/..` goes
+/// through `dir`, link or not.
+fn through_link(written: &Path, workspace: &Path) -> bool {
+    let mut prefix = PathBuf::new();
+    for component in written.components() {
+        prefix.push(component);
+        let link = std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.file_type().is_symlink());
+        if link && !workspace.starts_with(&prefix) {
+            return true;
+        }
+    }
+    false
+}
+
+/// `path` made absolute against the current directory, without resolving anything.
+fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    Ok(if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir()?.join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    Ok(out)
+    })
 }
 
 /// Parses and validates manifest text; `path` is only used to name the file in problems. At most
