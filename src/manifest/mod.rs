@@ -3,7 +3,10 @@
 //! The format is documented for users in `docs/manifest.md`.
 //! Loading runs in stages, each refusing what the next cannot handle:
 //!
-//! 1. [`load`] refuses files over 1 MiB and text that is not UTF-8 before parsing anything.
+//! 1. [`load`] refuses what is not a regular file (devices, FIFOs, directories) before opening
+//!    it, and, under GitHub Actions, a manifest that a symbolic link leads out of the workspace
+//!    ([`Sources`]); then files over 1 MiB, text that is not UTF-8, and control or bidirectional
+//!    characters anywhere in the text ([`text`]), before parsing anything.
 //! 2. [`tree`] parses the YAML into a small located tree (syntax errors, alias bombs and absurd
 //!    nesting stop here, quickly).
 //! 3. [`shape`] checks the tree's structure against the key table of [`keys`] (the JSON Schema of
@@ -12,6 +15,9 @@
 //! 4. serde reads the tree (see [`de`]) into the raw structs of [`raw`] (`deny_unknown_fields`), and
 //!    [`validate`] turns them into a [`Desired`] or a list of problems at symbolic paths, located
 //!    through the tree only then (zizmor's split: symbolic location first, concrete at the end).
+//!
+//! At most [`MAX_PROBLEMS`] problems are reported, then one line saying how many more there are,
+//! and a message quotes a value only as a short escaped excerpt ([`text::excerpt`]).
 //!
 //! Cloudflare's limits behind the rules: <https://developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/>,
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/> and
@@ -24,6 +30,7 @@ mod raw;
 mod scalar;
 mod schema;
 mod shape;
+mod text;
 mod tree;
 mod validate;
 
@@ -34,6 +41,7 @@ use std::path::{Path, PathBuf};
 pub use keys::{DefaultValue, Key, Presence, Shape, key_paths};
 pub use names::{endpoint_name, target, zone};
 pub use schema::schema;
+pub use text::{EXCERPT_CHARS, excerpt};
 pub use tree::{Pos, SyntaxError};
 pub use validate::{COMMENT_LIMIT, valid_owner};
 
@@ -43,6 +51,9 @@ use validate::Seg;
 
 /// Largest manifest accepted: far more than 10,000 endpoints, small enough to read at once.
 pub const MAX_BYTES: u64 = 1024 * 1024;
+
+/// Most problems reported for a run; the rest are counted in one line.
+pub const MAX_PROBLEMS: usize = 100;
 
 /// One thing wrong with a manifest, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,22 +81,95 @@ impl Problem {
 
 const START: Pos = Pos { line: 1, col: 1 };
 
-/// Reads, parses and validates one manifest file. All problems in the file are returned, sorted
-/// by line.
-pub fn load(path: &Path) -> Result<Desired, Vec<Problem>> {
-    let fail = |message: String, help: &str| {
-        Err(vec![Problem::new(path, START, message, Some(help.into()))])
-    };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return fail(
-                format!("cannot read the manifest: {e}"),
-                "check the path and its permissions",
-            );
+/// Problems to report: the first [`MAX_PROBLEMS`] by file and line, and how many more were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub shown: Vec<Problem>,
+    pub more: usize,
+}
+
+impl Problems {
+    fn one(problem: Problem) -> Problems {
+        Problems {
+            shown: vec![problem],
+            more: 0,
         }
+    }
+
+    /// Keeps the first [`MAX_PROBLEMS`] of `problems`, sorted by line; `more` were already left out.
+    fn capped(mut problems: Vec<Problem>, more: usize) -> Problems {
+        problems.sort_by_key(|p| (p.line, p.col));
+        let over = problems.len().saturating_sub(MAX_PROBLEMS);
+        problems.truncate(MAX_PROBLEMS);
+        Problems {
+            shown: problems,
+            more: more + over,
+        }
+    }
+
+    /// Adds the problems of the next file: files keep their order, the cap holds for all of them.
+    pub fn append(&mut self, other: Problems) {
+        let room = MAX_PROBLEMS.saturating_sub(self.shown.len());
+        let over = other.shown.len().saturating_sub(room);
+        self.shown.extend(other.shown.into_iter().take(room));
+        self.more += other.more + over;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty() && self.more == 0
+    }
+
+    /// The problems as printed: the shown ones, then `... and N more problems` (at the last one's
+    /// file and line) when some were left out.
+    pub fn into_list(self) -> Vec<Problem> {
+        let mut list = self.shown;
+        if self.more > 0
+            && let Some(last) = list.last()
+        {
+            let summary = Problem {
+                message: format!(
+                    "... and {} more problem{}",
+                    self.more,
+                    if self.more == 1 { "" } else { "s" }
+                ),
+                help: None,
+                ..last.clone()
+            };
+            list.push(summary);
+        }
+        list
+    }
+}
+
+/// Where manifests may come from, decided once by the caller from its settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sources {
+    /// Under GitHub Actions, `GITHUB_WORKSPACE`. A manifest reached through a symbolic link (its
+    /// own name or any directory on its path) must then resolve inside this directory and outside
+    /// its `.git`: a pull request can commit a link, and the runner's files (`~/.git-credentials`,
+    /// the checkout's `.git/config`) must not be read and echoed. A path that involves no link (a
+    /// file the workflow wrote under `RUNNER_TEMP`) is read wherever it is. `None`: links are
+    /// followed anywhere, as on a developer's machine.
+    pub confine_links_to: Option<PathBuf>,
+}
+
+/// Reads, parses and validates one manifest file. All problems in the file are returned, sorted
+/// by line, at most [`MAX_PROBLEMS`] of them.
+pub fn load(path: &Path, sources: &Sources) -> Result<Desired, Problems> {
+    let fail = |message: String, help: &str| {
+        Err(Problems::one(Problem::new(
+            path,
+            START,
+            message,
+            Some(help.into()),
+        )))
     };
-    // NOTE: read one byte past the limit instead of trusting metadata, which lies for pipes.
+    let file = match open(path, sources) {
+        Ok(f) => f,
+        Err((message, help)) => return fail(message, help),
+    };
+    // NOTE: read one byte past the limit instead of trusting metadata, which lies for special
+    // files; only regular files get here, but the read stays bounded whatever the file is.
     let mut bytes = Vec::new();
     if let Err(e) = file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
         return fail(
@@ -102,18 +186,139 @@ pub fn load(path: &Path) -> Result<Desired, Vec<Problem>> {
             "split it into one manifest per zone, or check that this is the right file",
         );
     }
-    parse(path, &bytes)
+    parse_capped(path, &bytes)
 }
 
-/// Parses and validates manifest text; `path` is only used to name the file in problems.
+const CANNOT_READ: &str = "check the path and its permissions";
+
+/// Opens the manifest after checking, without opening anything, that it is a regular file (a
+/// device or a FIFO would block or never end) and that [`Sources`] allows where it leads.
+fn open(path: &Path, sources: &Sources) -> Result<std::fs::File, (String, &'static str)> {
+    if let Some(workspace) = &sources.confine_links_to {
+        confine(path, workspace)?;
+    }
+    let cannot = |e: std::io::Error| (format!("cannot read the manifest: {e}"), CANNOT_READ);
+    // Follows links: what matters is what would be read.
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err((
+            format!(
+                "the manifest is not a regular file (it is {}); refused",
+                file_kind(&meta.file_type())
+            ),
+            "pass the YAML file itself: edgeplan never reads devices, pipes, sockets or directories",
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // The file opened must be the one checked (a swap in between is refused, not read).
+    let opened = file.metadata().map_err(cannot)?;
+    if !opened.is_file() || !same_file(&meta, &opened) {
+        return Err((
+            "the manifest changed while it was being opened; refused".into(),
+            "run again; nothing else should be writing the manifest",
+        ));
+    }
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
+}
+
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
+}
+
+/// The [`Sources`] rule: a manifest reached through a symbolic link must lead inside `workspace`
+/// and outside its `.git`.
+fn confine(path: &Path, workspace: &Path) -> Result<(), (String, &'static str)> {
+    let cannot = |e: std::io::Error| (format!("cannot read the manifest: {e}"), CANNOT_READ);
+    let written = absolute(path).map_err(cannot)?;
+    let workspace_written = absolute(workspace).map_err(cannot)?;
+    if !through_link(&written, &workspace_written) {
+        return Ok(());
+    }
+    let resolved = std::fs::canonicalize(path).map_err(cannot)?;
+    let workspace = std::fs::canonicalize(workspace).unwrap_or(workspace_written);
+    let help = "commit the manifest itself rather than a link to it; a link may only lead to another file of the repository";
+    match resolved.strip_prefix(&workspace) {
+        Err(_) => Err((
+            "the manifest is reached through a symbolic link that leads outside the workspace (GITHUB_WORKSPACE); refused, so that a pull request cannot make edgeplan read the runner's files".into(),
+            help,
+        )),
+        Ok(inside) if inside.components().any(|c| c.as_os_str() == ".git") => Err((
+            "the manifest is reached through a symbolic link into the checkout's `.git` directory; refused, because `.git` holds the checkout's credentials".into(),
+            help,
+        )),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Whether the file or a directory on the way to it, as written, is a symbolic link. Links on the
+/// way to the workspace itself (macOS's `/var -> /private/var`, a workspace that is a link) are
+/// the machine's, not the repository's, and do not count. `..` is not folded: `dir/..` goes
+/// through `dir`, link or not.
+fn through_link(written: &Path, workspace: &Path) -> bool {
+    let mut prefix = PathBuf::new();
+    for component in written.components() {
+        prefix.push(component);
+        let link = std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.file_type().is_symlink());
+        if link && !workspace.starts_with(&prefix) {
+            return true;
+        }
+    }
+    false
+}
+
+/// `path` made absolute against the current directory, without resolving anything.
+fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    Ok(if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    })
+}
+
+/// Parses and validates manifest text; `path` is only used to name the file in problems. At most
+/// [`MAX_PROBLEMS`] problems, then one saying how many more there are.
 pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
+    parse_capped(path, text).map_err(Problems::into_list)
+}
+
+fn parse_capped(path: &Path, text: &[u8]) -> Result<Desired, Problems> {
     let text = match std::str::from_utf8(text) {
         Ok(t) => t,
         Err(e) => {
             let before = &text[..e.valid_up_to()];
             let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
             let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-            return Err(vec![Problem::new(
+            return Err(Problems::one(Problem::new(
                 path,
                 Pos { line, col },
                 format!(
@@ -121,54 +326,115 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Desired, Vec<Problem>> {
                     e.valid_up_to()
                 ),
                 Some("save the file as UTF-8".into()),
-            )]);
+            )));
         }
     };
+    let (hidden, more) = hidden_characters(path, text);
+    if !hidden.is_empty() {
+        return Err(Problems::capped(hidden, more));
+    }
     let root = match tree::parse(text) {
         Ok(Document::Root(root)) => root,
         Ok(Document::Empty) => {
-            return Err(vec![Problem::new(
+            return Err(Problems::one(Problem::new(
                 path,
                 START,
                 "the manifest is empty",
                 Some("start with `version: 1`, `zone: example.com` and `endpoints:` (see examples/edgeplan.yaml)".into()),
-            )]);
+            )));
         }
-        Err(e) => return Err(vec![Problem::new(path, e.pos, e.message, e.help)]),
+        Err(e) => return Err(Problems::one(Problem::new(path, e.pos, e.message, e.help))),
     };
     let (structural, pruned) = shape::check(&root);
+    let mut more = structural.more;
     let mut problems: Vec<Problem> = structural
+        .shown
         .into_iter()
         .map(|i| Problem::new(path, i.pos, i.message, i.help))
         .collect();
     // Value rules run on what is structurally sound, so one run reports both kinds of problem.
     let Some(tree) = pruned else {
-        return Err(sorted(problems));
+        return Err(Problems::capped(problems, more));
     };
     let raw: raw::RawManifest = match de::from_node(&tree) {
         Ok(raw) => raw,
         Err(e) => {
             // The structural check should have caught it; serde's own located error is the net.
-            problems.push(Problem::new(path, e.pos.unwrap_or(START), e.message, None));
-            return Err(sorted(problems));
+            // Its message may quote a value whole: made inert and short.
+            let message = text::inert(&e.message, 2 * text::EXCERPT_CHARS);
+            problems.push(Problem::new(path, e.pos.unwrap_or(START), message, None));
+            return Err(Problems::capped(problems, more));
         }
     };
     // Pruned nodes keep their original positions, so locating in the pruned tree is exact.
     let lines = name_lines(&tree);
     match validate::validate(&raw, path, &lines) {
-        Ok(desired) if problems.is_empty() => Ok(desired),
-        Ok(_) => Err(sorted(problems)),
+        Ok(desired) if problems.is_empty() && more == 0 => Ok(desired),
+        Ok(_) => Err(Problems::capped(problems, more)),
         Err(issues) => {
+            more += issues.more;
             problems.extend(
                 issues
+                    .shown
                     .into_iter()
                     .map(|i| Problem::new(path, locate(&tree, &i.path, i.key), i.message, i.help)),
             );
-            Err(sorted(problems))
+            Err(Problems::capped(problems, more))
         }
     }
 }
 
+/// Control and bidirectional characters written raw anywhere in the text, YAML comments included
+/// (where a reviewer reads them but no rule would): the first [`MAX_PROBLEMS`], and how many more.
+/// Tabs and line breaks are the YAML syntax's business; in a value the structural check refuses
+/// them too.
+fn hidden_characters(path: &Path, text: &str) -> (Vec<Problem>, usize) {
+    let mut found = Vec::new();
+    let mut more = 0;
+    let mut pos = START;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => {
+                pos = Pos {
+                    line: pos.line + 1,
+                    col: 1,
+                };
+                continue;
+            }
+            // YAML breaks lines at CRLF and at a lone CR alike.
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    pos = Pos {
+                        line: pos.line + 1,
+                        col: 1,
+                    };
+                }
+                continue;
+            }
+            '\t' => {}
+            c => {
+                if let Some(what) = text::forbidden(c) {
+                    if found.len() < MAX_PROBLEMS {
+                        found.push(Problem::new(
+                            path,
+                            pos,
+                            format!(
+                                "the manifest holds {what} ({}) here; control and bidirectional characters are refused everywhere, comments included",
+                                text::code_point(c)
+                            ),
+                            Some("delete it: it is invisible or reorders the text around it, so the file does not read as what it is".into()),
+                        ));
+                    } else {
+                        more += 1;
+                    }
+                }
+            }
+        }
+        pos.col += 1;
+    }
+    (found, more)
+}
 /// Parses YAML text into JSON data, typed as the loader types it (the YAML 1.2 core schema for
 /// plain scalars, aliases expanded), without checking it against the manifest's shape: what a
 /// JSON Schema validator needs to check a manifest against [`schema`].
@@ -177,11 +443,6 @@ pub fn to_json(text: &str) -> Result<serde_json::Value, SyntaxError> {
         Document::Root(root) => Ok(root.to_json()),
         Document::Empty => Ok(serde_json::Value::Null),
     }
-}
-
-fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
-    problems.sort_by_key(|p| (p.line, p.col));
-    problems
 }
 
 /// The line of each endpoint's `name` key, in order.

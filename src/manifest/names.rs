@@ -7,7 +7,8 @@
 //! characters and names at most 253; only the first label of a proxied wildcard may be `*`
 //! (<https://developers.cloudflare.com/dns/manage-dns-records/reference/wildcard-dns-records/>).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use super::text::excerpt;
+use crate::address;
 
 /// What is wrong, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +37,10 @@ fn to_ascii(host: &str, what: &str) -> Result<String, Bad> {
     match idna::domain_to_ascii(rest) {
         Ok(ascii) => Ok(format!("{star}{ascii}")),
         Err(_) => Err(bad(
-            format!("{what} `{host}` is not a valid internationalised domain name"),
+            format!(
+                "{what} `{}` is not a valid internationalised domain name",
+                excerpt(host)
+            ),
             "check the spelling, or write the name in its Punycode form (`xn--...`)",
         )),
     }
@@ -51,10 +55,11 @@ enum Kind {
 
 /// Checks every label and the total length of an ASCII, lower-case name.
 fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
+    let shown = excerpt(host);
     if host.len() > 253 {
         return Err(bad(
             format!(
-                "{what} `{host}` is {} characters long; DNS allows 253 at most",
+                "{what} `{shown}` is {} characters long; DNS allows 253 at most",
                 host.len()
             ),
             "use a shorter name",
@@ -63,7 +68,9 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
     for (i, label) in host.split('.').enumerate() {
         if label.is_empty() {
             return Err(bad(
-                format!("{what} `{host}` has an empty label (two dots in a row, or a leading dot)"),
+                format!(
+                    "{what} `{shown}` has an empty label (two dots in a row, or a leading dot)"
+                ),
                 "remove the extra dot",
             ));
         }
@@ -72,7 +79,7 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
                 continue;
             }
             return Err(bad(
-                format!("{what} `{host}` has `*` where it is not allowed"),
+                format!("{what} `{shown}` has `*` where it is not allowed"),
                 if kind == Kind::Name {
                     "only the first label of a wildcard may be `*`, as in `*.models`"
                 } else {
@@ -83,7 +90,7 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
         if label.len() > 63 {
             return Err(bad(
                 format!(
-                    "{what} `{host}` has a label of {} characters; DNS allows 63 at most",
+                    "{what} `{shown}` has a label of {} characters; DNS allows 63 at most",
                     label.len()
                 ),
                 "shorten that label",
@@ -97,13 +104,15 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
                 || (underscore && *c == '_'))
         }) {
             return Err(bad(
-                format!("{what} `{host}` contains {c:?}, which is not allowed in a hostname"),
+                format!("{what} `{shown}` contains {c:?}, which is not allowed in a hostname"),
                 "use letters, digits and hyphens only, with dots between labels",
             ));
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err(bad(
-                format!("{what} `{host}` has a label that starts or ends with a hyphen: `{label}`"),
+                format!(
+                    "{what} `{shown}` has a label that starts or ends with a hyphen: `{label}`"
+                ),
                 "labels may contain hyphens, but not at their start or end",
             ));
         }
@@ -120,6 +129,7 @@ fn strip_dot(s: &str) -> (&str, bool) {
 
 /// The zone apex: at least two labels, no wildcard.
 pub fn zone(raw: &str) -> Result<String, Bad> {
+    let shown = excerpt(raw);
     let (s, _) = strip_dot(raw);
     if s.is_empty() {
         return Err(bad(
@@ -129,7 +139,7 @@ pub fn zone(raw: &str) -> Result<String, Bad> {
     }
     if s.contains("://") || s.contains('/') {
         return Err(bad(
-            format!("zone `{raw}` looks like a URL"),
+            format!("zone `{shown}` looks like a URL"),
             "write the bare domain, such as `example.com`",
         ));
     }
@@ -163,6 +173,7 @@ const GENERIC_TLDS: &[&str] = &[
 /// a mistyped FQDN outside the zone, because appending the zone would silently create
 /// `api.other.com.example.com`.
 pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
+    let shown = excerpt(raw);
     if raw == "@" {
         return Ok(zone.to_string());
     }
@@ -175,14 +186,14 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
     }
     if s.contains("://") || s.contains('/') {
         return Err(bad(
-            format!("name `{raw}` looks like a URL; a name is a hostname inside the zone"),
+            format!("name `{shown}` looks like a URL; a name is a hostname inside the zone"),
             "write the label only, such as `sentiment`",
         ));
     }
     let s = to_ascii(s, "name")?;
     let outside = || {
         bad(
-            format!("name `{raw}` is outside the zone {zone}"),
+            format!("name `{shown}` is outside the zone {zone}"),
             format!(
                 "use a label such as `api` or a name ending in `.{zone}`; each zone needs its own manifest"
             ),
@@ -206,6 +217,7 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
 
 /// A CNAME target: a hostname of two labels or more; never a URL, a port or an IP address.
 pub fn target(raw: &str) -> Result<String, Bad> {
+    let shown = excerpt(raw);
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(bad(
@@ -214,28 +226,31 @@ pub fn target(raw: &str) -> Result<String, Bad> {
         ));
     }
     if let Some((scheme, rest)) = trimmed.split_once("://") {
-        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or(rest);
+        let host = excerpt(rest.split(['/', ':', '?', '#']).next().unwrap_or(rest));
+        let scheme = excerpt(scheme);
         return Err(bad(
-            format!("target `{raw}` is a URL (`{scheme}://`); a CNAME points at a hostname"),
+            format!("target `{shown}` is a URL (`{scheme}://`); a CNAME points at a hostname"),
             format!("write `target: {host}`; put a health-check path in `health`"),
         ));
     }
-    let unbracketed = trimmed.trim_start_matches('[').trim_end_matches(']');
-    if trimmed.parse::<Ipv4Addr>().is_ok() || unbracketed.parse::<Ipv6Addr>().is_ok() {
+    // Every spelling of an address: `1.2.3.4.`, `[::1]`, `::1.` are no hostnames either.
+    if address::literal(trimmed).is_some() {
         return Err(bad(
-            format!("target `{raw}` is an IP address; a CNAME needs a hostname"),
+            format!("target `{shown}` is an IP address; a CNAME needs a hostname"),
             "point the target at the origin's DNS name (load balancer, Cloud Run or VM hostname); edgeplan manages CNAME records only",
         ));
     }
     if let Some((host, _)) = trimmed.split_once('/') {
+        let host = excerpt(host);
         return Err(bad(
-            format!("target `{raw}` has a path; a CNAME points at a hostname only"),
+            format!("target `{shown}` has a path; a CNAME points at a hostname only"),
             format!("write `target: {host}`; put a health-check path in `health`"),
         ));
     }
     if let Some((host, port)) = trimmed.rsplit_once(':') {
+        let (host, port) = (excerpt(host), excerpt(port));
         return Err(bad(
-            format!("target `{raw}` has a port (`:{port}`); a CNAME cannot carry a port"),
+            format!("target `{shown}` has a port (`:{port}`); a CNAME cannot carry a port"),
             format!(
                 "write `target: {host}`; Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)"
             ),
@@ -246,7 +261,10 @@ pub fn target(raw: &str) -> Result<String, Bad> {
     check(&host, Kind::Target, "target")?;
     if !host.contains('.') {
         return Err(bad(
-            format!("target `{host}` is a single label; a CNAME needs a fully qualified hostname"),
+            format!(
+                "target `{}` is a single label; a CNAME needs a fully qualified hostname",
+                excerpt(&host)
+            ),
             "write the full hostname, such as `gpu-01.internal.example.net`",
         ));
     }

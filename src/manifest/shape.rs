@@ -2,11 +2,16 @@
 //!
 //! [`check`] walks the tree and collects every structural problem in the file (unknown keys with
 //! the nearest valid one, duplicate keys, missing keys, wrong types naming the expected type),
-//! because serde would stop at the first.
+//! because serde would stop at the first (the first [`MAX_PROBLEMS`] of them, and a count of the
+//! rest: an alias can repeat one bad value a million times). Every scalar it accepts, keys
+//! included, holds no control or bidirectional character ([`super::text`]).
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::MAX_PROBLEMS;
 use super::keys::{Key, MANIFEST, Presence, Shape};
+use super::text::{code_point, excerpt, first_forbidden, quoted};
 use super::tree::{Core, Kind, Node, Pos, core_type};
 
 /// A structural problem, already located (the tree knows where everything is).
@@ -47,35 +52,84 @@ impl At<'_> {
     }
 }
 
+/// The problems found: the first [`MAX_PROBLEMS`] in document order, and how many more.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub shown: Vec<Issue>,
+    pub more: usize,
+}
+
+impl Found {
+    /// Problems found so far, counted or not: a walk compares it before and after a subtree.
+    fn len(&self) -> usize {
+        self.shown.len() + self.more
+    }
+}
+
 /// Checks the whole document against [`MANIFEST`]; returns every problem found, and the tree
 /// without the parts that have problems (unknown and duplicate keys, badly typed values, endpoints
 /// missing a required key), so that value rules can still run on the rest and report in the same
 /// run. `None` when a top-level requirement fails and nothing sensible is left to check.
-pub fn check(root: &Rc<Node>) -> (Vec<Issue>, Option<Rc<Node>>) {
-    let mut issues = Vec::new();
+pub fn check(root: &Rc<Node>) -> (Found, Option<Rc<Node>>) {
+    let mut issues = Found::default();
     let pruned = walk(root, &Shape::Map(MANIFEST), &At::Root, &mut issues);
     (issues, pruned)
 }
 
-fn issue(issues: &mut Vec<Issue>, pos: Pos, message: String, help: impl Into<String>) {
-    issues.push(Issue {
+/// Records a problem; its text is only formatted while it will be shown.
+fn issue<H: Into<String>>(issues: &mut Found, pos: Pos, text: impl FnOnce() -> (String, H)) {
+    if issues.shown.len() >= MAX_PROBLEMS {
+        issues.more += 1;
+        return;
+    }
+    let (message, help) = text();
+    issues.shown.push(Issue {
         pos,
         message,
         help: Some(help.into()),
     });
 }
 
-fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
-    if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
-        issue(
-            issues,
-            node.pos,
+/// Reports a scalar (a value or a key) holding a control or bidirectional character; true when
+/// it does. A comment's line breaks are left to the comment rule, which says more.
+fn hidden(node: &Node, what: &dyn Fn() -> String, comment: bool, issues: &mut Found) -> bool {
+    let Kind::Scalar { value, .. } = &node.kind else {
+        return false;
+    };
+    let Some((i, c, kind)) = first_forbidden(value, comment) else {
+        return false;
+    };
+    issue(issues, node.pos, || {
+        (
             format!(
-                "YAML tags such as `{tag}` are not supported in {}",
-                path.named()
+                "{} contains {kind} ({}) at character {}: {}",
+                what(),
+                code_point(c),
+                i + 1,
+                quoted(value)
             ),
-            "remove the tag and write the plain value",
-        );
+            "remove it: control and bidirectional characters are refused in every value and key, because they hide or reorder text, so what a reviewer reads would not be what edgeplan sends",
+        )
+    });
+    true
+}
+
+fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Found) -> Option<Rc<Node>> {
+    if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
+        issue(issues, node.pos, || {
+            (
+                format!(
+                    "YAML tags such as `{}` are not supported in {}",
+                    excerpt(tag),
+                    path.named()
+                ),
+                "remove the tag and write the plain value",
+            )
+        });
+        return None;
+    }
+    let comment = matches!(path, At::Key(_, "comment"));
+    if hidden(node, &|| path.named(), comment, issues) {
         return None;
     }
     match shape {
@@ -83,21 +137,20 @@ fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Vec<Issue>) -> O
         Shape::Seq(item) => seq(node, item, path, issues),
         scalar if fits(node, scalar) => Some(Rc::clone(node)),
         scalar => {
-            let (message, help) = misfit(node, scalar, path);
-            issue(issues, node.pos, message, help);
+            issue(issues, node.pos, || misfit(node, scalar, path));
             None
         }
     }
 }
 
-fn seq(node: &Rc<Node>, item: &Shape, path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+fn seq(node: &Rc<Node>, item: &Shape, path: &At, issues: &mut Found) -> Option<Rc<Node>> {
     let Kind::Seq(items) = &node.kind else {
-        issue(
-            issues,
-            node.pos,
-            format!("{} must be a list, found {}", path.named(), node.describe()),
-            format!("write one `- name: ...` entry per line under `{path}:`, or `{path}: []`"),
-        );
+        issue(issues, node.pos, || {
+            (
+                format!("{} must be a list, found {}", path.named(), node.describe()),
+                format!("write one `- name: ...` entry per line under `{path}:`, or `{path}: []`"),
+            )
+        });
         return None;
     };
     let before = issues.len();
@@ -152,38 +205,40 @@ fn misfit(node: &Node, shape: &Shape, path: &At) -> (String, &'static str) {
     }
 }
 
-fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Vec<Issue>) -> Option<Rc<Node>> {
+fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Found) -> Option<Rc<Node>> {
     let before = issues.len();
     let Kind::Map(entries) = &node.kind else {
-        let keys: Vec<&str> = fields
-            .iter()
-            .filter(|f| f.required())
-            .map(|f| f.name)
-            .collect();
-        issue(
-            issues,
-            node.pos,
-            format!(
-                "{} must be a mapping of `key: value` lines, found {}",
-                path.named(),
-                node.describe()
-            ),
-            if keys.is_empty() {
-                format!("valid keys: {}", names(fields))
-            } else {
-                format!("it needs at least: {}", keys.join(", "))
-            },
-        );
+        issue(issues, node.pos, || {
+            let keys: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.required())
+                .map(|f| f.name)
+                .collect();
+            (
+                format!(
+                    "{} must be a mapping of `key: value` lines, found {}",
+                    path.named(),
+                    node.describe()
+                ),
+                if keys.is_empty() {
+                    format!("valid keys: {}", names(fields))
+                } else {
+                    format!("it needs at least: {}", keys.join(", "))
+                },
+            )
+        });
         return None;
     };
-    let mut seen: Vec<(&str, Pos)> = Vec::new();
+    // Every key seen, with its position: a hash map, because a mapping may have a hundred
+    // thousand keys.
+    let mut seen: HashMap<&str, Pos> = HashMap::new();
     let mut kept = Vec::with_capacity(entries.len());
     let mut failed = false;
     for (key, value) in entries {
         let Some(name) = known_key(key, &seen, fields, path, issues) else {
             continue;
         };
-        seen.push((name, key.pos));
+        seen.insert(name, key.pos);
         let Some(field) = fields.iter().find(|f| f.name == name) else {
             continue;
         };
@@ -212,57 +267,62 @@ fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Vec<Issue>) -> O
 /// reports a name the table does not know (returning it, so that it counts as seen).
 fn known_key<'n>(
     key: &'n Rc<Node>,
-    seen: &[(&str, Pos)],
+    seen: &HashMap<&str, Pos>,
     fields: &[Key],
     path: &At,
-    issues: &mut Vec<Issue>,
+    issues: &mut Found,
 ) -> Option<&'n str> {
     let Some(name) = scalar_key(key) else {
-        issue(
-            issues,
-            key.pos,
-            format!(
-                "keys in {} must be plain words, found {}",
-                path.named(),
-                key.describe()
-            ),
-            format!("valid keys: {}", names(fields)),
-        );
+        issue(issues, key.pos, || {
+            (
+                format!(
+                    "keys in {} must be plain words, found {}",
+                    path.named(),
+                    key.describe()
+                ),
+                format!("valid keys: {}", names(fields)),
+            )
+        });
         return None;
     };
-    if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-        issue(
-            issues,
-            key.pos,
-            format!("duplicate key `{name}` (first at line {})", first.line),
-            "keep one of them",
-        );
+    let named = || format!("the key {} in {}", quoted(name), path.named());
+    if hidden(key, &named, false, issues) {
+        return None;
+    }
+    if let Some(first) = seen.get(name) {
+        issue(issues, key.pos, || {
+            (
+                format!(
+                    "duplicate key `{}` (first at line {})",
+                    excerpt(name),
+                    first.line
+                ),
+                "keep one of them",
+            )
+        });
         return None;
     }
     if fields.iter().any(|f| f.name == name) {
         return Some(name);
     }
     if name == "<<" {
-        issue(
-            issues,
-            key.pos,
-            format!(
-                "YAML merge keys (`<<`) are not supported in {}",
-                path.named()
-            ),
-            "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
-        );
+        issue(issues, key.pos, || {
+            (
+                format!(
+                    "YAML merge keys (`<<`) are not supported in {}",
+                    path.named()
+                ),
+                "write the keys out; `defaults:` holds the shared `proxied` and `ttl`",
+            )
+        });
     } else {
-        let message = match nearest(name, fields) {
-            Some(near) => format!("unknown field `{name}`, did you mean `{near}`?"),
-            None => format!("unknown field `{name}` in {}", path.named()),
-        };
-        issue(
-            issues,
-            key.pos,
-            message,
-            format!("valid keys here: {}", names(fields)),
-        );
+        issue(issues, key.pos, || {
+            let message = match nearest(name, fields) {
+                Some(near) => format!("unknown field `{}`, did you mean `{near}`?", excerpt(name)),
+                None => format!("unknown field `{}` in {}", excerpt(name), path.named()),
+            };
+            (message, format!("valid keys here: {}", names(fields)))
+        });
     }
     Some(name)
 }
@@ -271,30 +331,30 @@ fn known_key<'n>(
 fn missing(
     node: &Node,
     fields: &[Key],
-    seen: &[(&str, Pos)],
+    seen: &HashMap<&str, Pos>,
     path: &At,
-    issues: &mut Vec<Issue>,
+    issues: &mut Found,
 ) -> bool {
     let mut failed = false;
     for field in fields.iter().filter(|f| f.required()) {
-        if !seen.iter().any(|(n, _)| *n == field.name) {
+        if !seen.contains_key(field.name) {
             failed = true;
-            issue(
-                issues,
-                node.pos,
-                format!("missing required key `{}` in {}", field.name, path.named()),
-                missing_help(field),
-            );
+            issue(issues, node.pos, || {
+                (
+                    format!("missing required key `{}` in {}", field.name, path.named()),
+                    missing_help(field),
+                )
+            });
         } else if let Some((_, v)) = node.get(field.name)
             && v.is_null()
         {
             failed = true;
-            issue(
-                issues,
-                v.pos,
-                format!("`{}` has no value", At::Key(path, field.name)),
-                missing_help(field),
-            );
+            issue(issues, v.pos, || {
+                (
+                    format!("`{}` has no value", At::Key(path, field.name)),
+                    missing_help(field),
+                )
+            });
         }
     }
     failed
@@ -320,8 +380,12 @@ fn names(fields: &[Key]) -> String {
     fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
 }
 
-/// The valid key closest to a misspelt one, when it is close enough to be a typo.
+/// The valid key closest to a misspelt one, when it is close enough to be a typo. A long name is
+/// no typo of a short key (and would cost its length times each key's to compare).
 pub fn nearest(name: &str, fields: &[Key]) -> Option<&'static str> {
+    if name.len() > 64 {
+        return None;
+    }
     let lower = name.to_ascii_lowercase();
     fields
         .iter()

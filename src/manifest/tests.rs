@@ -205,3 +205,75 @@ fn structural_and_value_problems_are_reported_in_the_same_run() {
     let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
     assert_eq!(lines, vec![5, 6, 7, 10], "{p:#?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn links_are_confined_to_the_workspace_but_the_machines_own_links_do_not_count() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let base = tmp.path().join("base");
+    let (ws, temp, home) = (base.join("ws"), base.join("temp"), tmp.path().join("home"));
+    for d in [&ws, &temp, &home, &ws.join(".git")] {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    let valid = "version: 1\nzone: example.com\nendpoints: []\n";
+    for f in [
+        ws.join("real.yaml"),
+        temp.join("m.yaml"),
+        home.join("secret"),
+        ws.join(".git/config"),
+    ] {
+        std::fs::write(f, valid).expect("write");
+    }
+    symlink(home.join("secret"), ws.join("out.yaml")).expect("link");
+    symlink(&home, ws.join("homedir")).expect("link");
+    symlink(ws.join("real.yaml"), ws.join("in.yaml")).expect("link");
+    symlink(ws.join(".git/config"), ws.join("git.yaml")).expect("link");
+    // The machine's own link on the way to the workspace (macOS's /var -> /private/var).
+    let machine = tmp.path().join("machine");
+    symlink(&base, &machine).expect("link");
+
+    let sources = Sources {
+        confine_links_to: Some(machine.join("ws")),
+    };
+    let load_at = |p: PathBuf| {
+        load(&p, &sources)
+            .map(|_| ())
+            .map_err(|e| e.shown[0].message.clone())
+    };
+    let mws = machine.join("ws");
+    assert_eq!(load_at(mws.join("real.yaml")), Ok(()));
+    assert_eq!(load_at(mws.join("in.yaml")), Ok(()));
+    assert_eq!(
+        load_at(machine.join("temp/m.yaml")),
+        Ok(()),
+        "named directly"
+    );
+    for refused in [
+        mws.join("out.yaml"),
+        mws.join("homedir/secret"),
+        mws.join("homedir/../home/secret"),
+        mws.join("git.yaml"),
+    ] {
+        let err = load_at(refused.clone()).expect_err("refused");
+        assert!(
+            err.contains("symbolic link"),
+            "{}: {err}",
+            refused.display()
+        );
+    }
+    // Outside Actions links are followed.
+    assert!(load(&mws.join("out.yaml"), &Sources::default()).is_ok());
+}
+
+#[test]
+fn problems_are_capped_at_one_hundred_and_counted() {
+    let mut text = String::from("version: 1\nzone: example.com\nendpoints:\n");
+    for i in 0..250 {
+        text.push_str(&format!("  - name: a{i}\n    target: 10.0.0.{}\n", i % 250));
+    }
+    let p = problems(&text);
+    assert_eq!(p.len(), 101);
+    assert_eq!(p[100].2, "... and 150 more problems");
+    assert!(p[..100].windows(2).all(|w| w[0].0 <= w[1].0), "sorted");
+}

@@ -17,6 +17,7 @@ use std::rc::Rc;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 pub use super::scalar::{Core, core_type};
+use super::text::{excerpt, inert, quoted};
 
 /// Deepest nesting accepted; a manifest needs 4 levels.
 pub const MAX_DEPTH: usize = 64;
@@ -101,21 +102,21 @@ impl Node {
         }
     }
 
-    /// What a person would call this node's type, for "expected X, found Y" messages.
+    /// What a person would call this node's type, for "expected X, found Y" messages. A value
+    /// is quoted as a short escaped excerpt: it may be anything, of any length.
     pub fn describe(&self) -> String {
         match &self.kind {
             Kind::Seq(_) => "a list".into(),
             Kind::Map(_) => "a mapping".into(),
             Kind::Scalar { value, plain, .. } => {
                 if !plain {
-                    return format!("the string {value:?}");
+                    return format!("the string {}", quoted(value));
                 }
                 match core_type(value) {
                     Core::Null => "nothing (null)".into(),
                     Core::Bool(_) => format!("the boolean `{value}`"),
-                    Core::Int(_) => format!("the number `{value}`"),
-                    Core::Float => format!("the number `{value}`"),
-                    Core::Str => format!("the string {value:?}"),
+                    Core::Int(_) | Core::Float => format!("the number `{}`", excerpt(value)),
+                    Core::Str => format!("the string {}", quoted(value)),
                 }
             }
         }
@@ -408,7 +409,8 @@ fn syntax(text: &str, pos: Pos, info: &str) -> SyntaxError {
     };
     SyntaxError {
         pos,
-        message: format!("YAML syntax error: {info}"),
+        // The parser's words, made inert: it may quote a character of the text.
+        message: format!("YAML syntax error: {}", inert(info, 200)),
         help: Some(help.into()),
     }
 }

@@ -11,8 +11,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::MAX_PROBLEMS;
 use super::names;
 use super::raw::{RawEndpoint, RawManifest, RawTtl};
+use super::text::excerpt;
 use crate::plan::{Desired, Endpoint, Health};
 
 /// Longest record comment on Cloudflare's Free plan; edgeplan's marker must fit in it.
@@ -36,16 +38,29 @@ pub struct Issue {
     pub help: Option<String>,
 }
 
-struct Issues(Vec<Issue>);
+/// The problems found: the first [`MAX_PROBLEMS`], and how many more.
+#[derive(Debug, Default)]
+pub struct Issues {
+    pub shown: Vec<Issue>,
+    pub more: usize,
+}
 
 impl Issues {
     fn at(&mut self, path: Vec<Seg>, message: impl Into<String>, help: impl Into<String>) {
-        self.0.push(Issue {
+        if self.shown.len() >= MAX_PROBLEMS {
+            self.more += 1;
+            return;
+        }
+        self.shown.push(Issue {
             path,
             key: false,
             message: message.into(),
             help: Some(help.into()),
         });
+    }
+
+    fn len(&self) -> usize {
+        self.shown.len() + self.more
     }
 }
 
@@ -54,8 +69,8 @@ fn ep(i: usize, key: &'static str) -> Vec<Seg> {
 }
 
 /// Validates `raw` into a [`Desired`]; `lines[i]` is the line of endpoint `i`'s `name` key.
-pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Desired, Vec<Issue>> {
-    let mut issues = Issues(Vec::new());
+pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Desired, Issues> {
+    let mut issues = Issues::default();
     if raw.version != 1 {
         issues.at(
             vec![Seg::Key("version")],
@@ -81,7 +96,10 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
     {
         issues.at(
             vec![Seg::Key("zone_id")],
-            format!("zone_id `{id}` is not a Cloudflare zone ID (32 hexadecimal characters)"),
+            format!(
+                "zone_id `{}` is not a Cloudflare zone ID (32 hexadecimal characters)",
+                excerpt(id)
+            ),
             "copy the Zone ID from the zone's Overview page in the Cloudflare dashboard, or remove `zone_id` to look the zone up by name",
         );
     }
@@ -89,7 +107,7 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
     if !valid_owner(&owner) {
         issues.at(
             vec![Seg::Key("owner")],
-            format!("owner `{owner}` is not valid: 1 to 32 of a-z, 0-9, `_` and `-`, starting with a letter or digit"),
+            format!("owner `{}` is not valid: 1 to 32 of a-z, 0-9, `_` and `-`, starting with a letter or digit", excerpt(&owner)),
             "pick a short team name such as `ml-platform`; it becomes the record comment marker `edgeplan:<owner>`",
         );
     }
@@ -132,8 +150,8 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
     }
     duplicates(&endpoints, &mut issues);
     cycles(&endpoints, &mut issues);
-    if !issues.0.is_empty() {
-        return Err(issues.0);
+    if issues.len() > 0 {
+        return Err(issues);
     }
     Ok(Desired {
         source: source.to_path_buf(),
@@ -168,7 +186,7 @@ fn endpoint(
     line: usize,
     issues: &mut Issues,
 ) -> Option<Endpoint> {
-    let before = issues.0.len();
+    let before = issues.len();
     let name = if zone.is_empty() {
         None
     } else {
@@ -191,14 +209,17 @@ fn endpoint(
     let proxied = e.proxied.unwrap_or(default_proxied);
     let ttl = ttl(i, e, proxied, default_ttl, issues);
     let comment = comment(i, e, owner, issues);
-    let health = e.health.as_deref().and_then(|h| match health(h) {
-        Ok(h) => Some(h),
-        Err((message, help)) => {
-            issues.at(ep(i, "health"), message, help);
-            None
-        }
-    });
-    if issues.0.len() > before {
+    let health = e
+        .health
+        .as_deref()
+        .and_then(|h| match health(h, target.as_deref()) {
+            Ok(h) => Some(h),
+            Err((message, help)) => {
+                issues.at(ep(i, "health"), message, help);
+                None
+            }
+        });
+    if issues.len() > before {
         return None;
     }
     Some(Endpoint {
@@ -262,8 +283,9 @@ fn comment(i: usize, e: &RawEndpoint, owner: &str, issues: &mut Issues) -> Optio
                 issues.at(
                     ep(i, "comment"),
                     format!(
-                        "comment is {} characters; with the ownership marker `{marker}` the record comment would be {len}, over Cloudflare's limit of {COMMENT_LIMIT}",
-                        c.chars().count()
+                        "comment is {} characters; with the ownership marker `{}` the record comment would be {len}, over Cloudflare's limit of {COMMENT_LIMIT}",
+                        c.chars().count(),
+                        excerpt(&marker)
                     ),
                     format!("shorten the comment to {} characters at most", COMMENT_LIMIT.saturating_sub(marker.chars().count())),
                 );
@@ -273,51 +295,21 @@ fn comment(i: usize, e: &RawEndpoint, owner: &str, issues: &mut Issues) -> Optio
     comment
 }
 
-/// A path on the target (`/healthz`) or a full URL (`https://...`; `http://` only on loopback, for
-/// tests and local origins).
-fn health(raw: &str) -> Result<Health, (String, String)> {
+/// A path on the target (`/healthz`) or a full URL, judged by the prober's own rule
+/// ([`health::health_url`]: `http://` only on loopback, no credentials, no private, link-local or
+/// metadata address), so that what validates is what can be probed. A path is checked against the
+/// endpoint's target, or a stand-in when the target itself is refused.
+fn health(raw: &str, target: Option<&str>) -> Result<Health, (String, String)> {
     let help = "write a path such as `/healthz` (probed at https://<target>/healthz) or a full `https://` URL";
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err((
-            format!("health `{raw}` contains a space or control character"),
-            help.into(),
-        ));
-    }
-    if raw.starts_with('/') && !raw.starts_with("//") {
-        return Ok(Health::Path(raw.to_string()));
-    }
-    let lower = raw.to_ascii_lowercase();
-    let (rest, https) = if let Some(rest) = lower.strip_prefix("https://") {
-        (rest, true)
-    } else if let Some(rest) = lower.strip_prefix("http://") {
-        (rest, false)
+    let health = if raw.starts_with('/') && !raw.starts_with("//") {
+        Health::Path(raw.to_string())
     } else {
-        return Err((
-            format!("health `{raw}` is neither a path nor an https:// URL"),
-            help.into(),
-        ));
+        Health::Url(raw.to_string())
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = if authority.starts_with('[') {
-        authority
-            .split(']')
-            .next()
-            .map(|h| format!("{h}]"))
-            .unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or("").to_string()
-    };
-    if host.is_empty() || authority.contains('@') {
-        return Err((format!("health URL `{raw}` has no host"), help.into()));
+    match crate::health::health_url(target.unwrap_or("origin.invalid"), &health) {
+        Ok(_) => Ok(health),
+        Err(e) => Err((e.0, help.into())),
     }
-    let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
-    if !https && !loopback {
-        return Err((
-            format!("health URL `{raw}` uses plain http"),
-            "use https:// (plain http is only accepted for localhost)".into(),
-        ));
-    }
-    Ok(Health::Url(raw.to_string()))
 }
 
 /// Two endpoints with the same name after normalisation: reported at the second, naming both lines.
@@ -335,6 +327,9 @@ fn duplicates(endpoints: &[(usize, Endpoint)], issues: &mut Issues) {
         }
     }
 }
+
+/// Most names a cycle's message lists.
+const CYCLE_NAMES: usize = 8;
 
 /// CNAME chains that come back to where they started (`a -> b -> a`), reported once per cycle at
 /// the member that appears first in the manifest. Each endpoint has one target, so this is a walk
@@ -376,9 +371,19 @@ fn cycles(endpoints: &[(usize, Endpoint)], issues: &mut Issues) {
                     .chain(&cycle[..pos])
                     .map(|&k| endpoints[k].1.name.as_str())
                     .collect();
+                // A cycle through thousands of endpoints is named by its first few.
+                let shown = if names.len() > CYCLE_NAMES {
+                    format!(
+                        "{} -> ... ({} endpoints in all)",
+                        names[..CYCLE_NAMES].join(" -> "),
+                        names.len()
+                    )
+                } else {
+                    names.join(" -> ")
+                };
                 issues.at(
                     ep(endpoints[first].0, "target"),
-                    format!("CNAME cycle: {} -> {}", names.join(" -> "), names[0]),
+                    format!("CNAME cycle: {shown} -> {}", names[0]),
                     "point one of these endpoints at a real origin hostname",
                 );
             }
@@ -407,19 +412,18 @@ mod tests {
 
     #[test]
     fn health_forms() {
-        assert_eq!(health("/healthz"), Ok(Health::Path("/healthz".into())));
-        assert!(matches!(
-            health("https://x.run.app/ready"),
-            Ok(Health::Url(_))
-        ));
-        assert!(matches!(
-            health("http://127.0.0.1:8080/h"),
-            Ok(Health::Url(_))
-        ));
-        assert!(health("http://x.run.app/ready").is_err());
-        assert!(health("healthz").is_err());
-        assert!(health("//x").is_err());
-        assert!(health("/a b").is_err());
-        assert!(health("https:///x").is_err());
+        let at = |h: &str| health(h, Some("origin.example.net"));
+        assert_eq!(at("/healthz"), Ok(Health::Path("/healthz".into())));
+        assert!(matches!(at("https://x.run.app/ready"), Ok(Health::Url(_))));
+        assert!(matches!(at("http://127.0.0.1:8080/h"), Ok(Health::Url(_))));
+        assert!(at("http://x.run.app/ready").is_err());
+        assert!(at("healthz").is_err());
+        assert!(at("//x").is_err());
+        assert!(at("/a b").is_err());
+        assert!(at("https:///x").is_err());
+        // The prober's rule, not a look-alike: a private literal is refused, loopback is not.
+        assert!(at("https://10.0.0.1/h").is_err());
+        assert!(at("http://127.0.0.1.nip.io/h").is_err());
+        assert!(at("http://[::1]:9/h").is_ok());
     }
 }

@@ -148,7 +148,7 @@ async fn dispatch_and_run<W: Write>(
     let args = ManifestArgs {
         manifests: ctx.inputs.manifests.clone(),
     };
-    let manifests = match load_manifests(&args)? {
+    let manifests = match load_manifests(&args, settings)? {
         Ok(m) => m,
         Err(problems) => {
             print_problems(&problems);

@@ -33,7 +33,7 @@ async fn apply(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
         )
         .help("pass --yes (or set CI=true) to apply without a prompt"));
     }
-    let Some(manifests) = load_or_report(&args.manifests)? else {
+    let Some(manifests) = load_or_report(&args.manifests, settings)? else {
         return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target, settings)?;

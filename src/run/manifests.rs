@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use crate::cli::ManifestArgs;
 use crate::exit::Exit;
 use crate::github::workflow;
-use crate::manifest::{self, Problem};
+use crate::manifest::{self, Problem, Problems};
 use crate::plan::Desired;
 
 use super::Failure;
+use super::settings::Settings;
 
-pub fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
-    let Some(manifests) = load_or_report(args)? else {
+pub fn validate(args: &ManifestArgs, settings: &Settings) -> Result<Exit, Failure> {
+    let Some(manifests) = load_or_report(args, settings)? else {
         return Ok(Exit::Rejected);
     };
     let mut out = std::io::stdout().lock();
@@ -32,8 +33,11 @@ pub fn validate(args: &ManifestArgs) -> Result<Exit, Failure> {
 
 /// Loads and validates the manifests; when any has problems, reports them (stderr, and
 /// annotations under GitHub Actions) and returns `None`, on which a command exits 1.
-pub fn load_or_report(args: &ManifestArgs) -> Result<Option<Vec<Desired>>, Failure> {
-    Ok(match load_manifests(args)? {
+pub fn load_or_report(
+    args: &ManifestArgs,
+    settings: &Settings,
+) -> Result<Option<Vec<Desired>>, Failure> {
+    Ok(match load_manifests(args, settings)? {
         Ok(manifests) => Some(manifests),
         Err(problems) => {
             report_problems(&problems);
@@ -85,25 +89,32 @@ pub fn manifest_paths(args: &ManifestArgs) -> Result<Vec<PathBuf>, Failure> {
     Ok(paths)
 }
 
-/// Loads and validates every manifest; the inner `Err` holds every problem found, in file order
-/// and by line within a file.
-pub fn load_manifests(args: &ManifestArgs) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
+/// Loads and validates every manifest, from where `settings.sources` allows; the inner `Err` holds
+/// the problems found, in file order and by line within a file: the first
+/// [`manifest::MAX_PROBLEMS`] of all files together, then one saying how many more there are.
+pub fn load_manifests(
+    args: &ManifestArgs,
+    settings: &Settings,
+) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
     let paths = manifest_paths(args)?;
     let mut manifests = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     for path in &paths {
-        match manifest::load(path) {
+        match manifest::load(path, &settings.sources) {
             Ok(m) => manifests.push(m),
-            Err(mut p) => problems.append(&mut p),
+            Err(p) => problems.append(p),
         }
     }
     if problems.is_empty() {
-        problems = manifest::check_set(&manifests);
+        problems.append(Problems {
+            shown: manifest::check_set(&manifests),
+            more: 0,
+        });
     }
     Ok(if problems.is_empty() {
         Ok(manifests)
     } else {
-        Err(problems)
+        Err(problems.into_list())
     })
 }
 

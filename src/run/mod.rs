@@ -85,7 +85,7 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
-        Command::Validate(args) => validate(&args),
+        Command::Validate(args) => validate(&args, &Settings::from_env()),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&manifest::schema())
                 .map_err(|e| Failure::new(Exit::Api, e.to_string()))?;

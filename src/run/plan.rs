@@ -40,7 +40,7 @@ fn for_stdout(output: String, format: Format) -> String {
 }
 
 async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
-    let Some(manifests) = load_or_report(&args.manifests)? else {
+    let Some(manifests) = load_or_report(&args.manifests, settings)? else {
         return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target, settings)?;

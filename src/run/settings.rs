@@ -3,7 +3,10 @@
 //! string. (The action's own GitHub facts, `GITHUB_*` and `INPUT_*`, are read by
 //! `github::event::Context`, the GitHub edge.)
 
+use std::path::PathBuf;
+
 use crate::cloudflare::DEFAULT_BASE_URL;
+use crate::manifest::Sources;
 use crate::retry::RetrySettings;
 use crate::secret::Secret;
 
@@ -17,6 +20,10 @@ pub struct Settings {
     pub github_token: Option<Secret>,
     /// Timeouts and retry budgets of both API clients.
     pub retry: RetrySettings,
+    /// Where manifests may be read from: under GitHub Actions (`GITHUB_ACTIONS=true` with
+    /// `GITHUB_WORKSPACE` set) a manifest reached through a symbolic link must stay inside the
+    /// workspace.
+    pub sources: Sources,
 }
 
 impl Settings {
@@ -33,6 +40,11 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
             github_token: set("GITHUB_TOKEN").map(Secret::new),
             retry: RetrySettings::from_vars(&get),
+            sources: Sources {
+                confine_links_to: set("GITHUB_WORKSPACE")
+                    .filter(|_| get("GITHUB_ACTIONS").as_deref() == Some("true"))
+                    .map(PathBuf::from),
+            },
         }
     }
 
@@ -64,5 +76,28 @@ mod tests {
         assert_eq!(s.secrets().len(), 1);
         assert_eq!(s.cloudflare_base_url, DEFAULT_BASE_URL);
         assert!(!format!("{s:?}").contains("ghs_secret"));
+        assert_eq!(s.sources, Sources::default(), "not under Actions");
+    }
+
+    #[test]
+    fn under_actions_links_are_confined_to_the_workspace() {
+        let with = |vars: &'static [(&'static str, &'static str)]| {
+            Settings::from_vars(|name| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            })
+            .sources
+            .confine_links_to
+        };
+        assert_eq!(
+            with(&[("GITHUB_ACTIONS", "true"), ("GITHUB_WORKSPACE", "/w")]),
+            Some(PathBuf::from("/w"))
+        );
+        assert_eq!(with(&[("GITHUB_WORKSPACE", "/w")]), None);
+        assert_eq!(
+            with(&[("GITHUB_ACTIONS", "true"), ("GITHUB_WORKSPACE", " ")]),
+            None
+        );
     }
 }

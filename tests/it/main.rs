@@ -34,6 +34,8 @@ mod health;
 #[cfg(unix)]
 mod install_script;
 mod manifest_corpus;
+#[cfg(unix)]
+mod manifest_hardening;
 mod manifest_mutations;
 mod manifest_schema;
 mod plan_props;
