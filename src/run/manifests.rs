@@ -21,7 +21,7 @@ pub fn validate(args: &ManifestArgs, settings: &Settings) -> Result<Exit, Failur
         let _ = writeln!(
             out,
             "{}: valid: zone {}, owner {}, {} endpoint{}",
-            m.source.display(),
+            crate::render::inert::inert(&m.source.display().to_string()),
             m.zone,
             m.owner,
             m.endpoints.len(),
@@ -40,7 +40,7 @@ pub fn load_or_report(
     Ok(match load_manifests(args, settings)? {
         Ok(manifests) => Some(manifests),
         Err(problems) => {
-            report_problems(&problems);
+            report_problems(&problems, settings);
             None
         }
     })
@@ -120,11 +120,10 @@ pub fn load_manifests(
 
 /// Prints manifest problems on stderr and, under GitHub Actions (`GITHUB_ACTIONS=true`), also as
 /// `::error` annotations on their lines, paths relative to `GITHUB_WORKSPACE`.
-pub fn report_problems(problems: &[Problem]) {
+pub fn report_problems(problems: &[Problem], settings: &Settings) {
     print_problems(problems);
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        let workspace = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from);
-        let annotations = workflow::problem_annotations(problems, workspace.as_deref());
+    if settings.in_actions {
+        let annotations = workflow::problem_annotations(problems, settings.workspace.as_deref());
         let mut cmds = workflow::Commands::new(std::io::stdout());
         let _ = cmds.annotate(workflow::limit(annotations, 10));
     }
@@ -149,8 +148,14 @@ pub fn print_problems(problems: &[Problem]) {
             let _ = writeln!(err, "  help: {}", inert(help));
         }
     }
-    let n = problems.len();
-    if n > 1 {
+    // The cap's own line (`... and N more problems`) is not a problem.
+    let n = problems
+        .iter()
+        .filter(|p| !p.message.starts_with("... and "))
+        .count();
+    if n < problems.len() {
+        let _ = writeln!(err, "{n} problems shown");
+    } else if n > 1 {
         let _ = writeln!(err, "{n} problems found");
     }
 }

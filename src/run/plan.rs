@@ -29,8 +29,8 @@ pub fn inert_failure(f: Failure) -> Failure {
 /// Text for stdout under GitHub Actions (`GITHUB_ACTIONS=true`): every line guarded
 /// (`render::inert_lines`); JSON keeps its values, with `##[` written `##\u005b` (the same
 /// string to a JSON reader).
-fn for_stdout(output: String, format: Format) -> String {
-    if !std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+fn for_stdout(output: String, format: Format, in_actions: bool) -> String {
+    if !in_actions {
         return output;
     }
     match format {
@@ -71,7 +71,7 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
             )
         })?,
         None => {
-            let output = for_stdout(output, args.format);
+            let output = for_stdout(output, args.format, settings.in_actions);
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(output.as_bytes());
             let _ = out.flush();

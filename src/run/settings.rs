@@ -24,6 +24,10 @@ pub struct Settings {
     /// `GITHUB_WORKSPACE` set) a manifest reached through a symbolic link must stay inside the
     /// workspace.
     pub sources: Sources,
+    /// `GITHUB_ACTIONS=true`: the runner reads stdout and stderr for workflow commands.
+    pub in_actions: bool,
+    /// `GITHUB_WORKSPACE`: annotation paths are made relative to it.
+    pub workspace: Option<PathBuf>,
 }
 
 impl Settings {
@@ -40,6 +44,8 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
             github_token: set("GITHUB_TOKEN").map(Secret::new),
             retry: RetrySettings::from_vars(&get),
+            in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
+            workspace: set("GITHUB_WORKSPACE").map(PathBuf::from),
             sources: Sources {
                 confine_links_to: set("GITHUB_WORKSPACE")
                     .filter(|_| get("GITHUB_ACTIONS").as_deref() == Some("true"))
