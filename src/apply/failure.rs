@@ -1,0 +1,207 @@
+//! What a failed batch leads to, judged by reading the zone again (the module docs of
+//! [`super`] give the rules): re-plan, send again, carry on, or stop with what landed.
+
+use super::{
+    Applier, ApplyError, InFlight, MAX_REPLANS, Outcome, check, conflicts_since, in_flight_is,
+    landed, replan, still_wanted,
+};
+use crate::plan::{self, ZonePlan};
+use crate::provider::{self, Provider};
+
+/// One send of one chunk: which, of how many, after how many earlier batch requests.
+pub(super) struct Attempt<'b> {
+    pub k: usize,
+    pub total: usize,
+    /// Batch requests that landed before the current round's re-plan.
+    pub earlier: usize,
+    /// "the batch" or "chunk 2 of 3".
+    pub name: String,
+    pub batch: &'b provider::Batch,
+}
+
+/// What to do after a failure that did not end the apply.
+pub(super) enum Next {
+    /// Send the same batch again.
+    SendAgain,
+    /// Start a new round from this plan (of what the zone holds now).
+    Replan(ZonePlan),
+}
+
+impl<P: Provider> Applier<'_, P> {
+    /// Judges `error` on the attempt's batch, `pending` changes being left before it.
+    pub(super) async fn after_failure(
+        &mut self,
+        error: provider::Error,
+        at: &Attempt<'_>,
+        pending: usize,
+    ) -> Result<Next, ApplyError> {
+        in_flight_is(InFlight::Between(format!(
+            "while zone {} was read again after {} failed",
+            self.zone.name, at.name
+        )));
+        match error {
+            provider::Error::UnknownOutcome { message, .. }
+                if self.report.replans < MAX_REPLANS =>
+            {
+                self.unknown_outcome(&message, at).await
+            }
+            error @ provider::Error::Server { .. } => self.server_error(error, at, pending).await,
+            error @ provider::Error::Rejected { .. } => self.refused(error, at, pending).await,
+            error => {
+                let outcome = match error {
+                    provider::Error::Rejected { .. } => Outcome::Refused,
+                    provider::Error::Api { .. } | provider::Error::Server { .. } => {
+                        let (p, d, z) = (self.provider, self.desired, self.zone);
+                        check(p, d, z, pending, at.batch.len()).await
+                    }
+                    provider::Error::UnknownOutcome { .. } => Outcome::Unknown,
+                };
+                Err(self.stop(error, landed(at.k, at.total, outcome, at.earlier)))
+            }
+        }
+    }
+
+    fn stop(&self, error: provider::Error, landed: String) -> ApplyError {
+        ApplyError {
+            zone: self.zone.name.clone(),
+            error,
+            landed,
+        }
+    }
+
+    /// No answer came back: never resent; the zone is re-read and re-planned.
+    async fn unknown_outcome(
+        &mut self,
+        message: &str,
+        at: &Attempt<'_>,
+    ) -> Result<Next, ApplyError> {
+        self.report.replans += 1;
+        (self.progress)(&format!(
+            "{}: outcome of chunk {} of {} unknown ({message}); re-reading the zone and re-planning",
+            self.zone.name,
+            at.k + 1,
+            at.total
+        ));
+        let fresh = match replan(self.provider, self.desired, self.zone).await {
+            Ok(p) => p,
+            Err(error) => {
+                let landed = format!(
+                    "{}; the zone could not be read again to find out",
+                    landed(at.k, at.total, Outcome::Unknown, at.earlier)
+                );
+                return Err(self.stop(error, landed));
+            }
+        };
+        if !fresh.conflicts.is_empty() {
+            let after = "after an unknown outcome";
+            return Err(conflicts_since(self.zone, &fresh, at.earlier + at.k, after));
+        }
+        Ok(Next::Replan(fresh))
+    }
+
+    /// A 5xx: carried on when the batch landed anyway, sent again (within the budget) when a
+    /// fresh read shows it did not.
+    async fn server_error(
+        &mut self,
+        error: provider::Error,
+        at: &Attempt<'_>,
+        pending: usize,
+    ) -> Result<Next, ApplyError> {
+        self.server_errors += 1;
+        let Ok(fresh) = replan(self.provider, self.desired, self.zone).await else {
+            let landed = landed(at.k, at.total, Outcome::Failed, at.earlier);
+            return Err(self.stop(error, landed));
+        };
+        if !fresh.conflicts.is_empty() {
+            let after = "after a failed batch";
+            return Err(conflicts_since(self.zone, &fresh, at.earlier + at.k, after));
+        }
+        let (zone, name) = (&self.zone.name, &at.name);
+        if fresh.changes.len() + at.batch.len() == pending || fresh.changes.is_empty() {
+            // It landed: carry on from what the zone holds now.
+            self.report.landed(at.batch);
+            (self.progress)(&format!(
+                "{zone}: {name} landed although the answer was an error ({error}; the zone was read again to check)"
+            ));
+            return Ok(Next::Replan(fresh));
+        }
+        let not_landed = fresh.changes.len() == pending;
+        let Some(wait) = self.resends.next() else {
+            let outcome = if not_landed {
+                Outcome::NotApplied
+            } else {
+                Outcome::Failed
+            };
+            let n = self.server_errors;
+            let landed = format!(
+                "{}; {name} was sent {n} time{}, each answered with a server error, within the retry budget (EDGEPLAN_RETRY_BUDGET_MS)",
+                landed(at.k, at.total, outcome, at.earlier),
+                if n == 1 { "" } else { "s" },
+            );
+            return Err(self.stop(error, landed));
+        };
+        self.report.resent += 1;
+        in_flight_is(InFlight::Between(format!(
+            "while waiting to send {name} for zone {zone} again; nothing of it had landed"
+        )));
+        // Sent again as the fresh read plans it: the same batch when nothing else changed, else
+        // a new round from what the zone holds now.
+        let same =
+            not_landed && plan::to_batches(&fresh, self.zone.batch_limit).first() == Some(at.batch);
+        (self.progress)(&format!(
+            "{zone}: {name} failed ({error}); {}; sending {} in {:.1} s",
+            if not_landed {
+                "nothing of it landed (the zone was read again to check)"
+            } else {
+                "the zone, read again, changed meanwhile"
+            },
+            if same {
+                "it again"
+            } else {
+                "what is still missing"
+            },
+            wait.as_secs_f64()
+        ));
+        tokio::time::sleep(wait).await;
+        Ok(if same {
+            Next::SendAgain
+        } else {
+            Next::Replan(fresh)
+        })
+    }
+
+    /// A refusal: success when another apply already made the change, the rest sent when the
+    /// zone changed what the batch must do, else the refusal stands.
+    async fn refused(
+        &mut self,
+        error: provider::Error,
+        at: &Attempt<'_>,
+        pending: usize,
+    ) -> Result<Next, ApplyError> {
+        let refused = landed(at.k, at.total, Outcome::Refused, at.earlier);
+        let Ok(fresh) = replan(self.provider, self.desired, self.zone).await else {
+            return Err(self.stop(error, refused));
+        };
+        if !fresh.conflicts.is_empty() {
+            return Err(self.stop(error, refused));
+        }
+        let (zone, name) = (&self.zone.name, &at.name);
+        if fresh.changes.is_empty() {
+            self.report.already_held += pending;
+            (self.progress)(&format!(
+                "{zone}: {name} was refused ({error}); the zone was read again and already holds every change: another apply made them first"
+            ));
+            return Ok(Next::Replan(fresh));
+        }
+        // The same refusal again, unless the zone changed what the batch must do.
+        if still_wanted(at.batch, &fresh) || self.resends.next().is_none() {
+            return Err(self.stop(error, refused));
+        }
+        self.report.resent += 1;
+        self.report.already_held += pending.saturating_sub(fresh.changes.len());
+        (self.progress)(&format!(
+            "{zone}: {name} was refused ({error}); the zone changed meanwhile; sending what is still missing"
+        ));
+        Ok(Next::Replan(fresh))
+    }
+}
