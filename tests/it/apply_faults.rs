@@ -11,14 +11,15 @@ use serde_json::json;
 
 const THREE: &str = "  - name: sentiment\n    target: sentiment.elb.amazonaws.com\n  - name: embeddings\n    target: embeddings.a.run.app\n  - name: rerank\n    target: rerank.lambda-url.on.aws\n";
 
-const WANTED: [&str; 3] = [
+pub(crate) const WANTED: [&str; 3] = [
     "embeddings.example.com",
     "rerank.example.com",
     "sentiment.example.com",
 ];
 
-/// A zone holding one record nobody owns, and the three-endpoint manifest.
-fn world() -> World {
+/// A zone holding one record nobody owns, and the three-endpoint manifest (also the retry
+/// tests').
+pub(crate) fn world() -> World {
     let w = World::free();
     w.by_hand(
         json!({"type": "A", "name": "www", "content": "192.0.2.10", "proxied": true,

@@ -10,26 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::cloudflare::Fault;
 use crate::support::harness::{World, list, owned_names, posts};
-use serde_json::json;
 
-const THREE: &str = "  - name: sentiment\n    target: sentiment.elb.amazonaws.com\n  - name: embeddings\n    target: embeddings.a.run.app\n  - name: rerank\n    target: rerank.lambda-url.on.aws\n";
-
-const WANTED: [&str; 3] = [
-    "embeddings.example.com",
-    "rerank.example.com",
-    "sentiment.example.com",
-];
-
-/// A zone holding one record nobody owns, and the three-endpoint manifest.
-fn world() -> World {
-    let w = World::free();
-    w.by_hand(
-        json!({"type": "A", "name": "www", "content": "192.0.2.10", "proxied": true,
-        "comment": "managed by hand"}),
-    );
-    w.manifest(THREE);
-    w
-}
+use crate::apply_faults::{WANTED, world};
 
 /// The zone holds the wanted records, each name once, and plans to nothing.
 fn assert_converged(w: &World) {
