@@ -158,20 +158,21 @@ mod tests {
         let s = read(&[(RETRY_BUDGET_ENV, "3s")]);
         assert_eq!(
             s.cloudflare.map_err(|e| e.to_string()),
-            Err(
-                "EDGEPLAN_RETRY_BUDGET_MS=\"3s\" is not a number of milliseconds; unset it or give e.g. EDGEPLAN_RETRY_BUDGET_MS=5000"
-                    .to_string()
-            )
+            Err(malformed(RETRY_BUDGET_ENV, "3s", 5000))
         );
         assert_eq!(s.github, RetrySettings::default().github);
         let s = read(&[(GITHUB_RETRY_ENV, "-1")]);
         assert_eq!(
             s.github.map_err(|e| e.to_string()),
-            Err(
-                "EDGEPLAN_GITHUB_RETRY_MS=\"-1\" is not a number of milliseconds; unset it or give e.g. EDGEPLAN_GITHUB_RETRY_MS=500"
-                    .to_string()
-            )
+            Err(malformed(GITHUB_RETRY_ENV, "-1", 500))
         );
         assert_eq!(s.cloudflare, Ok(Policy::CLOUDFLARE));
+    }
+
+    /// The message for `name="value"`, suggesting `example`.
+    fn malformed(name: &str, value: &str, example: u64) -> String {
+        format!(
+            "{name}=\"{value}\" is not a number of milliseconds; unset it or give e.g. {name}={example}"
+        )
     }
 }

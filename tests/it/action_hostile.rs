@@ -164,12 +164,7 @@ fn a_hostile_manifest_path_renders_inert_and_cannot_forge_the_preview_fingerprin
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
     let pushed = w.push_to_main().var("INPUT_MANIFEST", &name).run_checked(0);
     assert_inert(&pushed);
-    let report = w
-        .gh()
-        .comments(REPO, 2)
-        .into_iter()
-        .find(|c| c.body.starts_with("<!-- edgeplan:applied"))
-        .expect("apply report");
+    let report = apply_report(&w);
     assert!(
         report
             .body
@@ -211,12 +206,7 @@ fn the_preview_fingerprint_is_in_the_marker_and_an_old_marker_is_still_updated()
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
     w.endpoints(ONE_UPDATE);
     w.push_to_main().run_checked(0);
-    let report = w
-        .gh()
-        .comments(REPO, 2)
-        .into_iter()
-        .find(|c| c.body.starts_with("<!-- edgeplan:applied"))
-        .expect("apply report");
+    let report = apply_report(&w);
     assert!(
         report.body.contains("matches the preview"),
         "{}",
@@ -308,4 +298,13 @@ fn the_comment_author_input_names_the_app_whose_comments_are_edgeplans() {
     // Given by the input: no need to ask GitHub, and no warning.
     assert_eq!(w.gh().count("GET", "/user"), 0);
     assert!(!ran.stdout.contains("::warning"), "{}", ran.dump());
+}
+
+/// The apply report edgeplan left on pull request 2.
+fn apply_report(w: &World) -> crate::support::github::StoredComment {
+    w.gh()
+        .comments(REPO, 2)
+        .into_iter()
+        .find(|c| c.body.starts_with("<!-- edgeplan:applied"))
+        .expect("apply report")
 }
