@@ -332,7 +332,7 @@ fn hostile_values_stay_text() {
         }];
         let ctx = markdown::Context {
             manifest: Some((*bad).to_owned()),
-            on_merge: Some((*bad).to_owned()),
+            commit: Some((*bad).to_owned()),
             ..Default::default()
         };
         check(&markdown::render(&plan, &probes, &ctx));
