@@ -102,8 +102,13 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
             &fallback
         }
     };
-    let _ = writeln!(head, "**{}**{}
-", verdict.headline, ctx.commit_note());
+    let _ = writeln!(
+        head,
+        "**{}**{}
+",
+        verdict.headline,
+        ctx.commit_note()
+    );
     let big = plan.zones.iter().any(|z| rows(z).len() > ROWS_OPEN);
     if big {
         let _ = writeln!(
@@ -118,7 +123,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     if !verdict.lines.is_empty() {
         head.push('\n');
     }
-    let _ = writeln!(head, "#### edgeplan DNS preview\n");
+    let _ = writeln!(head, "### edgeplan DNS preview\n");
     if plan.zones.is_empty() {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.\n");
     }
@@ -233,7 +238,13 @@ fn probe_table(head: &mut String, probes: &[ProbeResult]) {
         } else {
             format!("**failed**: {}", escape(&p.outcome.summary()))
         };
-        let _ = writeln!(head, "| {} | {} | {} |", code(&p.name), result, code(&p.url));
+        let _ = writeln!(
+            head,
+            "| {} | {} | {} |",
+            code(&p.name),
+            result,
+            code(&p.url)
+        );
     }
     for w in probes.iter().filter_map(|p| p.host_warning()) {
         let _ = writeln!(head, "\n> **Warning:** {}", prose(&w));
@@ -313,8 +324,7 @@ fn rows(z: &ZonePlan) -> Vec<Row<'_>> {
                 .before
                 .as_ref()
                 .is_some_and(|b| is_owned_by(b.comment.as_deref(), &z.owner))
-            && z
-                .changes
+            && z.changes
                 .iter()
                 .any(|o| o.action == Action::Create && o.name == c.name)
     };
@@ -476,7 +486,7 @@ fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
         // Room for the note and for closing a `<details>` left open by the cut.
         let room = ctx
             .budget()
-            .saturating_sub(out.len() + footer.len() + note.len() + "\n</details>\n\n".len() + 1);
+            .saturating_sub(out.len() + footer.len() + note.len() + 2 * "\n</details>\n".len() + 2);
         let mut used = 0;
         let mut open = 0usize;
         for line in &detail {
@@ -492,7 +502,8 @@ fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
             out.push_str(line);
             out.push('\n');
         }
-        if open > 0 {
+        // A cut inside a collapsed group leaves two blocks open (the group and its zone).
+        for _ in 0..open {
             out.push_str("\n</details>\n");
         }
         out.push_str(&note);

@@ -200,12 +200,9 @@ impl Verdict {
             for z in &self.zones {
                 for r in &z.refused {
                     why.push(match r {
-                        Reason::Conflicts(n) => format!(
-                            "{} conflict{} in {}",
-                            n,
-                            plural(*n),
-                            code(&z.zone)
-                        ),
+                        Reason::Conflicts(n) => {
+                            format!("{} conflict{} in {}", n, plural(*n), code(&z.zone))
+                        }
                         Reason::MassDelete(m) => format!(
                             "{} of {} owned records in {} would be deleted",
                             m.deletes,
@@ -215,7 +212,11 @@ impl Verdict {
                     });
                 }
             }
-            let verb = if drift { "would be refused" } else { "will be refused" };
+            let verb = if drift {
+                "would be refused"
+            } else {
+                "will be refused"
+            };
             format!("{next} {verb}: {}", why.join("; "))
         } else if total == 0 {
             if drift {
