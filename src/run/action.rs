@@ -25,7 +25,7 @@ use crate::plan::Desired;
 use crate::provider::Provider;
 use crate::render::{self, inert};
 
-use super::pipeline::{self, Event, Outcome};
+use super::pipeline::{self, Event, Origins, Outcome};
 use super::plan::{inert_failure, probe_options};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
@@ -172,9 +172,10 @@ async fn dispatch_and_run<W: Write>(
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
+            let origins = skip_health()?;
             let target = Target::from_args(&TargetArgs { sandbox }, settings)?;
             with_provider!(&target, p => {
-                let flow = Flow { ctx, provider: p, reporter: &reporter, notice: notice.as_deref() };
+                let flow = Flow { ctx, provider: p, reporter: &reporter, notice: notice.as_deref(), origins };
                 if step == Step::Plan {
                     flow.plan(manifests, cmds, out).await
                 } else {
@@ -185,12 +186,32 @@ async fn dispatch_and_run<W: Write>(
     }
 }
 
+/// The help for a failed origin check, as the Action can follow it.
+const ORIGIN_HELP: &str = "bring the origin up (or fix its `health` path in the manifest) and push again; to apply anyway, set the action input `skip-health: true` on the apply job";
+
+/// The `skip-health` input (`INPUT_SKIP_HEALTH`): whether the origin probes run.
+fn skip_health() -> Result<Origins, Failure> {
+    let value = std::env::var("INPUT_SKIP_HEALTH").ok();
+    match crate::github::inputs::parse_bool(
+        "skip-health",
+        "INPUT_SKIP_HEALTH",
+        value.as_deref(),
+        false,
+    ) {
+        Ok(true) => Ok(Origins::NotChecked),
+        Ok(false) => Ok(Origins::Checked),
+        Err(e) => Err(Failure::new(Exit::Usage, e.to_string()).help(e.help())),
+    }
+}
+
 /// The plan and apply steps, over either provider.
 struct Flow<'a, P> {
     ctx: &'a Context,
     provider: &'a P,
     reporter: &'a Reporter<'a>,
     notice: Option<&'a str>,
+    /// Whether the origin probes run (the `skip-health` input).
+    origins: Origins,
 }
 
 impl<P: Provider> Flow<'_, P> {
@@ -202,7 +223,9 @@ impl<P: Provider> Flow<'_, P> {
     ) -> Result<Outcome, Failure> {
         let allow_deletes = self.ctx.inputs.allow_deletes;
         let mut outcome = pipeline::plan(self.provider, manifests, allow_deletes).await?;
-        pipeline::probe(&mut outcome, &probe_options()?).await;
+        if self.origins == Origins::Checked {
+            pipeline::probe(&mut outcome, &probe_options()?).await;
+        }
         let _ = cmds.group("edgeplan plan");
         let _ = cmds.write_log(&render::text::render(&outcome.plan, &outcome.probes, false));
         let _ = cmds.end_group();
@@ -216,12 +239,22 @@ impl<P: Provider> Flow<'_, P> {
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
         let outcome = self.planned(manifests, cmds).await?;
-        let blocked = self.annotate_blockers(cmds, &outcome);
-        let bodies = Bodies::plan(self.ctx, &outcome, self.notice);
+        // One verdict, read by the comment, the summary and the exit code alike.
+        let verdict = outcome.verdict(self.origins);
+        self.annotate_blockers(cmds, &outcome);
+        if let Some(r) = &verdict.origin {
+            let help = ORIGIN_HELP;
+            eprintln!("error: {}\n  help: {help}", inert(&r.message));
+            let _ = cmds.annotate(vec![Annotation {
+                title: Some("edgeplan: origin check failed".into()),
+                ..Annotation::new(Level::Error, format!("{}\nhelp: {help}", r.message))
+            }]);
+        }
+        let bodies = Bodies::plan(self.ctx, &outcome, &verdict, self.notice);
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
         self.reporter.preview(&bodies.comment, out).await?;
-        Ok(if blocked {
+        Ok(if verdict.refused() {
             Exit::Rejected
         } else {
             Exit::Success
@@ -237,12 +270,12 @@ impl<P: Provider> Flow<'_, P> {
         let mut outcome = self.planned(manifests, cmds).await?;
         out.plan_outputs(&outcome);
         let fingerprint = outcome.fingerprint();
-        let unhealthy = outcome.origin_refusal();
-        if let Some(r) = &unhealthy {
-            eprintln!("error: {}\n  help: {}", inert(&r.message), inert(&r.help));
+        let verdict = outcome.verdict(self.origins);
+        if let Some(r) = &verdict.origin {
+            eprintln!("error: {}\n  help: {ORIGIN_HELP}", inert(&r.message));
         }
-        if self.annotate_blockers(cmds, &outcome) || unhealthy.is_some() {
-            let bodies = Bodies::plan(self.ctx, &outcome, None);
+        if self.annotate_blockers(cmds, &outcome) || verdict.refused() {
+            let bodies = Bodies::plan(self.ctx, &outcome, &verdict, None);
             let head = "### edgeplan: apply refused\n\nThe plan has conflicts, would delete too much, or points at an origin whose health check failed; nothing was applied.\n\n";
             out.summary(&format!("{head}{}", bodies.summary));
             let comment = format!("{head}{}", strip_marker(&bodies.comment));

@@ -82,6 +82,237 @@ impl Outcome {
     pub fn reports(&self) -> Vec<&ZoneReport> {
         self.zones().filter_map(|z| z.applied).collect()
     }
+
+    /// What merge would do with this outcome, computed once from all of it: every presenter
+    /// (comment, step summary, exit code) reads this. `origins` says whether the probes ran.
+    pub fn verdict(&self, origins: Origins) -> Verdict {
+        let zones = self
+            .zones()
+            .map(|z| {
+                let changes = z.plan.changes.len();
+                let mut refused = Vec::new();
+                if !z.plan.conflicts.is_empty() {
+                    refused.push(Reason::Conflicts(z.plan.conflicts.len()));
+                }
+                if let Some(m) = z.mass_delete {
+                    refused.push(Reason::MassDelete(m.clone()));
+                }
+                let chunks = if changes == 0 {
+                    0
+                } else {
+                    plan::to_batches(z.plan, z.plan.zone.batch_limit).len()
+                };
+                ZoneVerdict {
+                    zone: z.plan.zone.name.clone(),
+                    changes,
+                    chunks,
+                    limit: z.plan.zone.batch_limit,
+                    refused,
+                }
+            })
+            .collect();
+        let failed_origins = match origins {
+            Origins::Checked => self
+                .probes
+                .iter()
+                .filter(|p| !p.is_healthy())
+                .map(|p| p.name.clone())
+                .collect(),
+            Origins::NotChecked => Vec::new(),
+        };
+        Verdict {
+            zones,
+            origin: match origins {
+                Origins::Checked => self.origin_refusal(),
+                Origins::NotChecked => None,
+            },
+            failed_origins,
+            origins,
+        }
+    }
+}
+
+/// Whether the origin probes ran for this outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origins {
+    Checked,
+    /// Probes were off (`skip-health`, `--skip-health`): the verdict cannot promise an apply.
+    NotChecked,
+}
+
+/// Why merge would refuse a zone.
+#[derive(Debug, Clone)]
+pub enum Reason {
+    /// This many names are held by records edgeplan may not touch.
+    Conflicts(usize),
+    /// The safety limit on deletes (with the `allow-deletes` the run was given).
+    MassDelete(MassDelete),
+}
+
+/// What merge would do in one zone.
+#[derive(Debug, Clone)]
+pub struct ZoneVerdict {
+    pub zone: String,
+    pub changes: usize,
+    /// Batch requests the apply sends: 1 is one transaction, more are not atomic together.
+    pub chunks: usize,
+    /// The zone's batch limit (changes per request).
+    pub limit: usize,
+    /// Empty unless this zone alone would stop the merge's apply.
+    pub refused: Vec<Reason>,
+}
+
+/// What merge would do, computed once from the whole outcome ([`Outcome::verdict`]). Apply
+/// refuses the whole run (every zone) when any zone is refused or any origin failed its probe.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub zones: Vec<ZoneVerdict>,
+    /// Why apply will not point DNS at the origins, when a probe failed.
+    pub origin: Option<Refusal>,
+    /// The names whose origin failed its probe.
+    pub failed_origins: Vec<String>,
+    pub origins: Origins,
+}
+
+impl Verdict {
+    /// True when merge would refuse to apply anything: the preview then exits 1.
+    pub fn refused(&self) -> bool {
+        self.origin.is_some() || self.zones.iter().any(|z| !z.refused.is_empty())
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.zones.iter().any(|z| z.changes > 0)
+    }
+
+    /// The verdict in words: a headline, then one line per zone (and per refusal reason).
+    /// `code` formats a value (a code span in Markdown, the value itself in a terminal).
+    /// `drift` words it for a run that is not a pull request: what the next apply would do.
+    pub fn words(&self, code: &dyn Fn(&str) -> String, drift: bool) -> (String, Vec<String>) {
+        let total: usize = self.zones.iter().map(|z| z.changes).sum();
+        let next = if drift { "The next apply" } else { "Merge" };
+        let mut lines = Vec::new();
+        let headline = if self.refused() {
+            let mut why = Vec::new();
+            if !self.failed_origins.is_empty() {
+                let names: Vec<String> = self.failed_origins.iter().map(|n| code(n)).collect();
+                why.push(format!("origin check failed for {}", names.join(", ")));
+            }
+            for z in &self.zones {
+                for r in &z.refused {
+                    why.push(match r {
+                        Reason::Conflicts(n) => {
+                            format!("{} conflict{} in {}", n, plural(*n), code(&z.zone))
+                        }
+                        Reason::MassDelete(m) => format!(
+                            "{} of {} owned records in {} would be deleted",
+                            m.deletes,
+                            m.owned,
+                            code(&z.zone)
+                        ),
+                    });
+                }
+            }
+            let verb = if drift {
+                "would be refused"
+            } else {
+                "will be refused"
+            };
+            format!("{next} {verb}: {}", why.join("; "))
+        } else if total == 0 {
+            if drift {
+                "No drift: every zone matches the manifests.".to_string()
+            } else {
+                "Merge changes nothing: every zone already matches the manifests.".to_string()
+            }
+        } else {
+            let applies = if drift { "would apply" } else { "applies" };
+            let with_changes: Vec<&ZoneVerdict> =
+                self.zones.iter().filter(|z| z.changes > 0).collect();
+            let how = |z: &ZoneVerdict| {
+                if z.chunks <= 1 {
+                    "in one atomic batch".to_string()
+                } else {
+                    format!("in {} batches, not atomic", z.chunks)
+                }
+            };
+            let mut h = match with_changes.as_slice() {
+                [z] => format!(
+                    "{next} {applies} {} change{} to {} {}",
+                    z.changes,
+                    plural(z.changes),
+                    code(&z.zone),
+                    how(z)
+                ),
+                zs => format!(
+                    "{next} {applies} {total} changes to {} zones, one transaction per zone at most (never across zones)",
+                    zs.len()
+                ),
+            };
+            if self.origins == Origins::NotChecked {
+                h.push_str(", if the origins pass their checks (not checked here)");
+            }
+            h
+        };
+        for z in &self.zones {
+            if z.changes > 0 && z.refused.is_empty() && z.chunks > 1 {
+                lines.push(format!(
+                    "{}: {} changes go in {} batch requests (the zone takes at most {} per batch). Each batch is atomic, the whole is not: a failure part-way leaves the earlier batches applied; re-running the apply finishes the rest.",
+                    code(&z.zone),
+                    z.changes,
+                    z.chunks,
+                    z.limit
+                ));
+            } else if self.zones.len() > 1 && z.refused.is_empty() {
+                lines.push(if z.changes == 0 {
+                    format!("{}: no changes.", code(&z.zone))
+                } else {
+                    format!(
+                        "{}: {} change{} in one atomic batch.",
+                        code(&z.zone),
+                        z.changes,
+                        plural(z.changes)
+                    )
+                });
+            }
+            for r in &z.refused {
+                lines.push(match r {
+                    Reason::Conflicts(n) => format!(
+                        "{}: refused, {} name{} held by records edgeplan does not own (see the conflicts below).",
+                        code(&z.zone),
+                        n,
+                        plural(*n)
+                    ),
+                    Reason::MassDelete(m) => format!(
+                        "{}: refused, {} deletes of {} owned records exceed the safety limit of {}. This preview assumed {} as the apply job's input; if the deletes are intended, set the action input {} on the apply job.",
+                        code(&z.zone),
+                        m.deletes,
+                        m.owned,
+                        m.limit,
+                        code("allow-deletes: false"),
+                        code("allow-deletes: true")
+                    ),
+                });
+            }
+        }
+        if !self.failed_origins.is_empty() {
+            lines.push(format!(
+                "Apply refuses to point DNS at an origin whose health check fails: bring it up or fix its {} path in the manifest, or set the action input {} to apply anyway.",
+                code("health"),
+                code("skip-health: true")
+            ));
+        }
+        if self.origins == Origins::NotChecked && self.has_changes() {
+            lines.push(format!(
+                "Origins not checked (probes off): the apply job checks them before applying, unless it sets {}, and refuses an origin that fails.",
+                code("skip-health: true")
+            ));
+        }
+        (headline, lines)
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Reads each manifest's zone and plans it, in manifest order, then reviews the safety limit

@@ -332,7 +332,7 @@ fn hostile_values_stay_text() {
         }];
         let ctx = markdown::Context {
             manifest: Some((*bad).to_owned()),
-            on_merge: Some((*bad).to_owned()),
+            commit: Some((*bad).to_owned()),
             ..Default::default()
         };
         check(&markdown::render(&plan, &probes, &ctx));
@@ -371,7 +371,12 @@ fn validation_failures_render_cleanly() {
         &problems,
         &markdown::Context::default(),
     ));
-    assert!(hrefs(&html).contains(&"https://origin.example.net/x#y".to_owned()));
+    // edgeplan's own backtick spans are code spans: the value shows literally, never a link.
+    assert!(
+        html.contains("<code>https://origin.example.net/x#y</code>"),
+        "{html}"
+    );
+    assert!(html.contains("<code>proxed</code>"), "{html}");
 }
 
 #[test]

@@ -84,7 +84,7 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
     );
     assert!(body.starts_with(&marker));
     assert!(
-        body.contains("| `example.com` | `ml-platform` | 5000 | 0 | 0 | 0 | 0 |"),
+        body.contains("- `example.com`, owner `ml-platform`: 5000 to create, 0 unchanged"),
         "the counts are never cut"
     );
     assert!(

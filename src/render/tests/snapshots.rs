@@ -37,25 +37,22 @@ fn markdown_for_a_realistic_plan() {
     };
     insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &ctx), @r###"
 <!-- edgeplan:preview fingerprint=sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c -->
-### edgeplan: DNS preview
+**Merge applies 5 changes to `example.com` in one atomic batch**
 
-| zone | owner | create | update | delete | unchanged | conflicts |
-| --- | --- | ---: | ---: | ---: | ---: | ---: |
-| `example.com` | `ml-platform` | 2 | 1 | 2 | 1 | 0 |
+### edgeplan DNS preview
 
-**On merge:** edgeplan re-reads each zone, re-plans and applies these changes to Cloudflare in one atomic batch per zone.
+- `example.com`, owner `ml-platform`: 1 to create, 1 to update, 1 to delete, 1 to adopt, 1 unchanged
 
 Plan fingerprint: `sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c`
 
-<details open><summary>example.com: 5 changes</summary>
+<details open><summary>example.com: 4 changes</summary>
 
-| action | name | type | target before | target after | proxied before | proxied after | also changes |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-| delete | `ocr.example.com` | CNAME | `ocr-v1.ml-prod.example.net` |  | true |  |  |
-| delete | `vision.example.com` | A | `203.0.113.7` |  | false |  |  |
-| update | `summarize.example.com` | CNAME | `summarize-old-uc.a.run.app` | `summarize-abc123xyz-uc.a.run.app` | false | true | ttl |
-| create | `sentiment.example.com` | CNAME |  | `sentiment-prod-1234567890.us-east-1.elb.amazonaws.com` |  | true |  |
-| create | `vision.example.com` | CNAME |  | `gpu-vm-01.ml-prod.example.net` |  | true |  |
+| change | name | target | proxied |
+| --- | --- | --- | --- |
+| delete | `ocr.example.com` | `ocr-v1.ml-prod.example.net` -> removed | proxied |
+| update, ttl | `summarize.example.com` | `summarize-old-uc.a.run.app` -> `summarize-abc123xyz-uc.a.run.app` | DNS-only -> proxied |
+| create | `sentiment.example.com` | `sentiment-prod-1234567890.us-east-1.elb.amazonaws.com` | proxied |
+| adopt (A -> CNAME) | `vision.example.com` | `203.0.113.7` -> `gpu-vm-01.ml-prod.example.net` | DNS-only -> proxied |
 
 **Warnings:**
 
@@ -88,22 +85,20 @@ fn markdown_for_a_conflict() {
     };
     insta::assert_snapshot!(markdown::render(&plan, &[], &ctx), @r###"
 <!-- edgeplan:preview manifest=dns/models.yaml fingerprint=sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4 -->
-### edgeplan: DNS preview
+**Merge will be refused: 1 conflict with records edgeplan does not own**
 
-| zone | owner | create | update | delete | unchanged | conflicts |
-| --- | --- | ---: | ---: | ---: | ---: | ---: |
-| `example.com` | `ml-platform` | 0 | 0 | 0 | 0 | 1 |
+### edgeplan DNS preview
 
-**On merge:** nothing can be applied until the conflicts below are resolved.
+- `example.com`, owner `ml-platform`: 0 unchanged, **1 conflict**
 
 Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4`
 
 <details open><summary>example.com: 0 changes</summary>
 
-**Conflicts** (the plan cannot be applied):
+**Conflicts** (merge refuses the plan until they are resolved):
 
 - sentiment.example.com (line 8) is held by a record owned by edgeplan:search: CNAME old \| &lt;b&gt;x&lt;/b&gt; (id bb01)
-  - help: choose another name, or remove it from the manifest of owner \`search\` first
+  - help: choose another name, or remove it from the manifest of owner `search` first
 
 </details>
 "###);
@@ -129,15 +124,15 @@ fn markdown_for_manifest_problems() {
     ];
     insta::assert_snapshot!(markdown::render_problems(&problems, &markdown::Context::default()), @r###"
 <!-- edgeplan:preview -->
-### edgeplan: the manifest is invalid
+**Merge will be refused: the manifest is invalid (2 problems)**
 
-2 problems found; nothing was planned. Fix them and push again; `edgeplan validate` shows the same locally.
+Nothing was planned. Fix them and push again; `edgeplan validate` shows the same locally.
 
 <details open><summary>Problems</summary>
 
-- `edgeplan.yaml:7:5` unknown field \`proxed\`, did you mean \`proxied\`?
+- `edgeplan.yaml:7:5` unknown field `proxed`, did you mean `proxied`?
   - help: valid keys: name, target, comment, proxied, ttl, adopt, health
-- `edgeplan.yaml:9:13` target \`10.0.0.1\` is an IP address; a CNAME needs a hostname
+- `edgeplan.yaml:9:13` target `10.0.0.1` is an IP address; a CNAME needs a hostname
 
 </details>
 "###);

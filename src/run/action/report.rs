@@ -15,7 +15,7 @@ use crate::exit::Exit;
 use crate::github::client::Client;
 use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
-use crate::github::event::{Context, Repo};
+use crate::github::event::{Context, EventName, Repo};
 use crate::github::{files, workflow};
 use crate::manifest::Problem;
 use crate::plan::Desired;
@@ -25,7 +25,7 @@ use crate::render::markdown::Context as MdContext;
 use crate::render::{self, inert};
 
 use super::super::Failure;
-use super::super::pipeline::Outcome;
+use super::super::pipeline::{Outcome, Verdict};
 
 /// What the apply step did, for the report's last sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,9 +319,24 @@ impl Bodies {
         Bodies { comment, summary }
     }
 
-    pub fn plan(ctx: &Context, outcome: &Outcome, notice: Option<&str>) -> Bodies {
+    pub fn plan(
+        ctx: &Context,
+        outcome: &Outcome,
+        verdict: &Verdict,
+        notice: Option<&str>,
+    ) -> Bodies {
+        let drift = !matches!(
+            ctx.event.name,
+            EventName::PullRequest | EventName::PullRequestTarget
+        );
+        let (headline, lines) = verdict.words(&render::markdown::code, drift);
+        let words = render::markdown::Verdict { headline, lines };
         Bodies::new(ctx, notice, |md| {
-            render::markdown::render(&outcome.plan, &outcome.probes, md)
+            let md = MdContext {
+                verdict: Some(words.clone()),
+                ..md.clone()
+            };
+            render::markdown::render(&outcome.plan, &outcome.probes, &md)
         })
     }
 
@@ -335,6 +350,7 @@ impl Bodies {
 fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
     MdContext {
         run_url: ctx.run_url(),
+        commit: ctx.sha.clone(),
         budget,
         ..Default::default()
     }
