@@ -454,7 +454,7 @@ fn row(r: &Row<'_>) -> String {
 /// becomes a code span (its value literal), the rest is escaped like any value.
 pub fn prose(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return escape(s); // an unpaired backtick: no spans
     }
     parts

@@ -30,11 +30,11 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
     assert!(
-        body.contains("| `example.com` | `ml` | 1 | 0 | 0 | 0 | 0 |"),
+        body.contains("- `example.com`, owner `ml`: 1 to create, 0 unchanged"),
         "{body}"
     );
     assert!(
-        body.contains("| `example.org` | `ml` | 2 | 0 | 0 | 0 | 0 |"),
+        body.contains("- `example.org`, owner `ml`: 2 to create, 0 unchanged"),
         "{body}"
     );
 

@@ -83,7 +83,7 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
     let snap = w.redact(body, &more);
     insta::assert_snapshot!("three_runs_comment", snap);
     // Run 1's plan was different: it deleted legacy.
-    r1.assert_summary_has("| 0 | 1 | 1 | 0 | 0 |");
+    r1.assert_summary_has(": 1 to update, 1 to delete, 0 unchanged");
 
     // Run 4, a new workflow run on the same manifest and zone: no write at all, even though the
     // run link differs.
@@ -125,7 +125,7 @@ fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].id, old);
     assert!(
-        mine[0].body.contains("| 0 | 1 | 0 | 1 | 0 |"),
+        mine[0].body.contains(": 1 to update, 1 unchanged"),
         "{}",
         mine[0].body
     );
@@ -326,7 +326,7 @@ fn outputs_and_summary_describe_the_plan() {
     );
     // The summary is the preview without the hidden marker.
     assert!(!ran.summary.contains(MARKER), "{}", ran.summary);
-    assert!(ran.summary.contains("### edgeplan: DNS preview"));
+    assert!(ran.summary.contains("### edgeplan DNS preview"));
     assert!(
         ran.summary
             .contains(plan["fingerprint"].as_str().expect("fingerprint"))

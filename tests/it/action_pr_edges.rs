@@ -31,7 +31,7 @@ fn a_huge_plan_still_fits_in_one_comment_and_the_summary_has_all_of_it() {
         "{body}"
     );
     assert!(
-        body.contains("| 700 | 0 | 0 | 0 | 0 |"),
+        body.contains(": 700 to create, 0 unchanged"),
         "the counts are never cut"
     );
     assert!(body.contains("truncated"), "a note says the detail was cut");
@@ -165,7 +165,7 @@ fn a_sandbox_stands_in_for_cloudflare_in_the_action() {
     assert!(w.cf.requests().is_empty(), "the sandbox, not Cloudflare");
     let body = &w.gh().comments(REPO, 2)[0].body;
     assert!(
-        body.contains("| `example.com` | `default` | 0 | 1 | 0 | 0 | 0 |"),
+        body.contains("- `example.com`, owner `default`: 1 to update, 0 unchanged"),
         "{body}"
     );
     assert!(
