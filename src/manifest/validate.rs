@@ -18,7 +18,7 @@ use super::text::excerpt;
 use crate::plan::{Desired, Endpoint, Health};
 
 /// Longest record comment on Cloudflare's Free plan; edgeplan's marker must fit in it.
-pub const COMMENT_LIMIT: usize = 500;
+pub const COMMENT_LIMIT: usize = 100;
 pub const TTL_MIN: i64 = 60;
 pub const TTL_MAX: i64 = 86_400;
 
