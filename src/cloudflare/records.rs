@@ -7,8 +7,9 @@
 //! <https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/>).
 //! Pages are not a consistent snapshot, so records are de-duplicated by id.
 //!
-//! Writes send every field (`proxied`, `ttl`, `comment`): a PUT resets whatever it omits, and a
-//! proxied record is created proxied in the same request so its origin is never published.
+//! Writes send every managed field (`proxied`, `ttl`, `comment`), and a proxied record is created
+//! proxied in the same request so its origin is never published. Updates go as batch `patches`,
+//! which keep what they do not name (a person's `tags`, `settings`); a put would reset those.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -117,7 +118,8 @@ impl Client {
             .map(|(d, _)| d.id)
     }
 
-    /// `POST /zones/{id}/dns_records/batch`: deletes, then puts, then posts, in one transaction.
+    /// `POST /zones/{id}/dns_records/batch`: deletes, then patches, then puts, then posts, in one
+    /// transaction.
     /// A 2xx is the proof that it landed: the records echoed back are not read, so a change in
     /// their shape cannot turn a landed batch into a failure (apply verifies with a fresh read).
     pub async fn send_batch(&self, zone_id: &str, batch: &Batch) -> Result<(), Error> {
@@ -151,6 +153,11 @@ pub fn batch_body(batch: &Batch) -> BatchBody {
             .deletes
             .iter()
             .map(|id| IdOnly { id: id.clone() })
+            .collect(),
+        patches: batch
+            .patches
+            .iter()
+            .map(|p| body(Some(p.id.clone()), &p.record()))
             .collect(),
         puts: batch
             .puts
@@ -220,7 +227,7 @@ mod tests {
     }
 
     #[test]
-    fn batch_body_sends_every_field_and_ttl_1_when_proxied() {
+    fn batch_body_sends_every_managed_field_and_ttl_1_when_proxied() {
         let rec = Record {
             name: "api.example.com".into(),
             kind: plan::RecordType::Cname,
@@ -233,6 +240,7 @@ mod tests {
         };
         let batch = Batch {
             deletes: vec!["d1".into()],
+            patches: vec![Stored::new("u1".into(), rec.clone())],
             puts: vec![Stored::new("p1".into(), rec.clone())],
             posts: vec![rec],
         };
@@ -241,6 +249,8 @@ mod tests {
             json,
             serde_json::json!({
                 "deletes": [{"id": "d1"}],
+                "patches": [{"id": "u1", "type": "CNAME", "name": "api.example.com",
+                          "content": "origin.example.net", "proxied": true, "ttl": 1, "comment": ""}],
                 "puts": [{"id": "p1", "type": "CNAME", "name": "api.example.com",
                           "content": "origin.example.net", "proxied": true, "ttl": 1, "comment": ""}],
                 "posts": [{"type": "CNAME", "name": "api.example.com",

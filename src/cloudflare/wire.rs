@@ -156,8 +156,10 @@ pub struct Deleted {
     pub id: Option<String>,
 }
 
-/// The body of `POST /zones/{id}/dns_records` and of a batch `post` or `put` (puts add `id`).
-/// Every field is always sent: a PUT resets what it omits, so nothing is left to a default.
+/// The body of `POST /zones/{id}/dns_records` and of a batch `post`, `patch` or `put` (patches
+/// and puts add `id`). Every managed field is always sent. A patch sends these and nothing else,
+/// so the fields edgeplan does not manage (`tags`, `settings`, `priority`) keep their values; a
+/// put would reset them to their defaults, which is why plans send no puts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordBody {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -177,10 +179,12 @@ pub struct IdOnly {
     pub id: String,
 }
 
-/// `POST /zones/{id}/dns_records/batch`. edgeplan sends no patches.
+/// `POST /zones/{id}/dns_records/batch`. A plan's updates are `patches`; `puts` stays empty
+/// unless a caller asks for an overwrite.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BatchBody {
     pub deletes: Vec<IdOnly>,
+    pub patches: Vec<RecordBody>,
     pub puts: Vec<RecordBody>,
     pub posts: Vec<RecordBody>,
 }

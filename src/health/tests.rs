@@ -172,6 +172,8 @@ fn only_creates_and_repoints_of_endpoints_with_health_are_probed() {
             comment_limit: 100,
         },
         owner: "default".into(),
+        unmanaged: 0,
+        wanted: Default::default(),
         changes: vec![
             change(
                 Action::Create,

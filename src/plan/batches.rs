@@ -14,13 +14,18 @@ use super::diff::rank;
 use super::{Action, Change, Record, RecordData, Stored, ZonePlan};
 
 /// One atomic set of writes to one zone. Cloudflare applies deletes, then patches, then puts,
-/// then posts; edgeplan uses no patches (a put carries the whole record, so nothing is left to
-/// a default).
+/// then posts. A plan's updates are patches: they set only the fields edgeplan manages
+/// (content, proxied, ttl, comment; name and type unchanged) and keep the rest (a person's
+/// `tags`, `settings` such as `ipv4_only`). A put is an overwrite where every unspecified field
+/// takes its default (Cloudflare's API reference), so plans never send one; the providers still
+/// honour it, with those semantics.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Batch {
     /// Record ids to delete.
     pub deletes: Vec<String>,
-    /// Overwrite the record with that id.
+    /// Set the managed fields of the record with that id; every other field is kept.
+    pub patches: Vec<Stored>,
+    /// Overwrite the record with that id; every field not given takes its default.
     pub puts: Vec<Stored>,
     /// New records.
     pub posts: Vec<Record>,
@@ -28,7 +33,7 @@ pub struct Batch {
 
 impl Batch {
     pub fn len(&self) -> usize {
-        self.deletes.len() + self.puts.len() + self.posts.len()
+        self.deletes.len() + self.patches.len() + self.puts.len() + self.posts.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,16 +96,16 @@ pub fn to_batches(plan: &ZonePlan, limit: usize) -> Vec<Batch> {
 fn add(batch: &mut Batch, c: &Change) {
     match (c.action, &c.id, &c.after) {
         (Action::Delete, Some(id), _) => batch.deletes.push(id.clone()),
-        (Action::Update, Some(id), Some(after)) => {
-            batch.puts.push(Stored::new(id.clone(), record(c, after)))
-        }
+        (Action::Update, Some(id), Some(after)) => batch
+            .patches
+            .push(Stored::new(id.clone(), record(c, after))),
         (Action::Create, _, Some(after)) => batch.posts.push(record(c, after)),
         // A change without its id or target cannot come out of `diff`; there is nothing to send.
         _ => {}
     }
 }
 
-/// The whole record for a post or put: a put resets every field it omits, so nothing is left out.
+/// The record a post creates or a patch sets (its managed fields; the patch keeps the rest).
 fn record(c: &Change, after: &RecordData) -> Record {
     Record {
         name: c.name.clone(),

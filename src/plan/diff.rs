@@ -10,7 +10,7 @@
 //! A CNAME must be alone at its name, so any other record this owner holds there is deleted.
 //! Owned records at names nobody wants any more are deleted.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::normalise;
 use super::owner::{is_owned_by, owner_of};
@@ -41,6 +41,8 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
 
     let mut out = Builder::default();
     let mut wanted: HashSet<String> = HashSet::with_capacity(endpoints.len());
+    // The wanted names planned without a conflict.
+    let mut kept: BTreeSet<String> = BTreeSet::new();
     for e in endpoints {
         let fqdn = normalise::name(&e.name);
         if wanted.contains(&fqdn) {
@@ -51,7 +53,11 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
             continue;
         }
         let here = by_name.get(fqdn.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let conflicts = out.conflicts.len();
         out.endpoint(e, &fqdn, here, owner, live.zone.comment_limit);
+        if out.conflicts.len() == conflicts {
+            kept.insert(fqdn.clone());
+        }
         wanted.insert(fqdn);
     }
 
@@ -66,6 +72,13 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
         }
     }
 
+    let touched: HashSet<&str> = out.changes.iter().filter_map(|c| c.id.as_deref()).collect();
+    let unmanaged = records
+        .iter()
+        .filter(|r| !is_owned_by(r.data.comment.as_deref(), owner))
+        .filter(|r| !touched.contains(r.id.as_str()))
+        .count();
+
     out.changes.sort_by(|a, b| {
         (rank(a.action), &a.name, &a.kind, &a.id).cmp(&(rank(b.action), &b.name, &b.kind, &b.id))
     });
@@ -79,6 +92,8 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
         changes: out.changes,
         unchanged: out.unchanged,
         owned,
+        unmanaged,
+        wanted: kept,
         conflicts: out.conflicts,
         warnings: out.warnings,
     }

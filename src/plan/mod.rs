@@ -143,6 +143,13 @@ pub struct ZonePlan {
     pub unchanged: usize,
     /// Records this owner holds in the zone before the change.
     pub owned: usize,
+    /// Records in the zone this owner does not manage: not owned by it and not touched by this
+    /// plan (an adopted record is touched). What edgeplan leaves alone; outside the fingerprint.
+    pub unmanaged: usize,
+    /// The names the manifest's endpoints hold after the plan (those without a conflict). A
+    /// delete at one of them repairs the name (a duplicate, a record replaced by the CNAME)
+    /// rather than removing an endpoint, so the safety limit does not count it.
+    pub wanted: std::collections::BTreeSet<String>,
     pub conflicts: Vec<Conflict>,
     /// Advice that does not block the plan.
     pub warnings: Vec<String>,

@@ -61,13 +61,15 @@ pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), MassDele
 }
 
 /// The number of deletes of records this plan's owner holds, at names that go away. A delete
-/// whose name gets a create in the same plan (an owned `A` rewritten as a CNAME) replaces the
-/// record rather than removing the endpoint, so it does not count.
+/// whose name gets a create in the same plan (an owned `A` rewritten as a CNAME), or whose name
+/// the manifest still holds (the owner's duplicates at one name, left by a past race, cut down
+/// to one), repairs the name rather than removing an endpoint, so it does not count.
 pub fn owned_deletes(plan: &ZonePlan) -> usize {
     let created = plan.created_names();
     plan.changes
         .iter()
         .filter(|c| c.action == Action::Delete && !created.contains(c.name.as_str()))
+        .filter(|c| !plan.wanted.contains(&c.name))
         .filter(|c| {
             let comment = c.before.as_ref().and_then(|b| b.comment.as_deref());
             is_owned_by(comment, &plan.owner)
@@ -154,6 +156,25 @@ mod tests {
             create.id = None;
             p.changes.push(create);
         }
+        assert_eq!(owned_deletes(&p), 0);
+        assert!(check_safety(&p, false).is_ok());
+    }
+
+    /// Four records of the owner at one name the manifest keeps (a past race created them):
+    /// deleting three of them repairs the endpoint; nothing the manifest holds goes away.
+    #[test]
+    fn deleting_duplicates_at_a_kept_name_does_not_count() {
+        let mut p = zone_plan(4);
+        for i in 0..3 {
+            let mut dup = change_delete("api", Some("edgeplan:ml"));
+            dup.id = Some(format!("id-api-{i}"));
+            p.changes.push(dup);
+        }
+        assert!(
+            check_safety(&p, false).is_err(),
+            "counted without the kept name"
+        );
+        p.wanted.insert("api.example.com".into());
         assert_eq!(owned_deletes(&p), 0);
         assert!(check_safety(&p, false).is_ok());
     }

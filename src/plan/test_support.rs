@@ -21,6 +21,8 @@ pub fn zone_plan(owned: usize) -> ZonePlan {
         changes: Vec::new(),
         unchanged: 0,
         owned,
+        unmanaged: 0,
+        wanted: Default::default(),
         conflicts: Vec::new(),
         warnings: Vec::new(),
     }

@@ -4,7 +4,8 @@
 //! Types of their own, separate from the plan's, so that refactoring the internals never changes
 //! what scripts read. Field order is declaration order and zones and changes are sorted, so the
 //! same plan gives byte-identical JSON. The renderer (`render::json`) adds the `fingerprint` and
-//! the origin probes (`health`) around these zones; neither is part of the canonical form.
+//! the origin probes (`health`) around these zones; neither is part of the canonical form, and
+//! neither is a zone's `unmanaged` count (the canonical zones leave it out).
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -32,6 +33,11 @@ pub struct ZoneJson<'a> {
     changes: Vec<ChangeJson<'a>>,
     conflicts: Vec<ConflictJson<'a>>,
     warnings: &'a [String],
+    /// Records in the zone this owner does not manage (not owned, not touched by the plan). Not
+    /// part of the canonical form (absent there), so an unrelated edit elsewhere in the zone
+    /// leaves the fingerprint alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unmanaged: Option<usize>,
 }
 
 #[derive(Serialize, Clone)]
@@ -82,21 +88,26 @@ pub struct RecordJson<'a> {
     comment: Option<&'a str>,
 }
 
-/// The zones of the plan JSON, sorted by zone and owner.
+/// The zones of the plan JSON, sorted by zone and owner, with each zone's `unmanaged` count.
 pub fn zones(plan: &Plan) -> Vec<ZoneJson<'_>> {
-    let mut zones: Vec<&ZonePlan> = plan.zones.iter().collect();
-    zones.sort_by(|a, b| (&a.zone.name, &a.owner).cmp(&(&b.zone.name, &b.owner)));
-    zones.into_iter().map(zone).collect()
+    sorted(plan).map(|z| zone(z, true)).collect()
 }
 
-/// The canonical plan JSON: the plan JSON without `fingerprint` and `health`, keys sorted at
-/// every level, compact, non-ASCII left as UTF-8. What the fingerprint hashes; anyone can
-/// recompute it, e.g. `jq -cS 'del(.fingerprint, .health)' plan.json | tr -d '\n' | sha256sum`.
+fn sorted(plan: &Plan) -> impl Iterator<Item = &ZonePlan> {
+    let mut zones: Vec<&ZonePlan> = plan.zones.iter().collect();
+    zones.sort_by(|a, b| (&a.zone.name, &a.owner).cmp(&(&b.zone.name, &b.owner)));
+    zones.into_iter()
+}
+
+/// The canonical plan JSON: the plan JSON without `fingerprint`, `health` and each zone's
+/// `unmanaged`, keys sorted at every level, compact, non-ASCII left as UTF-8. What the
+/// fingerprint hashes; anyone can recompute it, e.g.
+/// `jq -cS 'del(.fingerprint, .health, .zones[].unmanaged)' plan.json | tr -d '\n' | sha256sum`.
 pub fn canonical(plan: &Plan) -> String {
     let doc = Canonical {
         version: VERSION,
         has_changes: plan.has_changes(),
-        zones: zones(plan),
+        zones: sorted(plan).map(|z| zone(z, false)).collect(),
     };
     // NOTE: serialising these plain structs cannot fail (no maps with non-string keys, no
     // custom serialisers), so `unwrap_or_default` never hides anything.
@@ -116,7 +127,7 @@ pub fn fingerprint(plan: &Plan) -> String {
     hex
 }
 
-fn zone(z: &ZonePlan) -> ZoneJson<'_> {
+fn zone(z: &ZonePlan, with_unmanaged: bool) -> ZoneJson<'_> {
     ZoneJson {
         zone: &z.zone.name,
         zone_id: &z.zone.id,
@@ -133,6 +144,7 @@ fn zone(z: &ZonePlan) -> ZoneJson<'_> {
         changes: z.changes.iter().map(change).collect(),
         conflicts: z.conflicts.iter().map(conflict).collect(),
         warnings: &z.warnings,
+        unmanaged: with_unmanaged.then_some(z.unmanaged),
     }
 }
 

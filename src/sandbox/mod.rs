@@ -137,7 +137,11 @@ impl Provider for Sandbox {
             if applied.deleted.contains(&r.id) {
                 continue;
             }
+            // The last write to an id decides (a record both patched and put ends overwritten).
             if applied.put.contains(&r.id) {
+                let reset = overwritten(old.get());
+                raw.push(to_raw(&reset, stored(&records, &r.id), &now, zone)?);
+            } else if applied.patched.contains(&r.id) {
                 raw.push(to_raw(old.get(), stored(&records, &r.id), &now, zone)?);
             } else {
                 // Untouched: the very bytes that were read.
@@ -155,8 +159,25 @@ fn stored<'a>(records: &'a [Stored], id: &str) -> Option<&'a Stored> {
     records.iter().find(|r| r.id == id)
 }
 
+/// What a put leaves of a record before its fields are set: Cloudflare documents a put as an
+/// overwrite where unspecified fields take their defaults, so only the record's identity (`id`,
+/// `zone_id`, `zone_name`, `created_on`) survives; `tags`, `settings`, `meta` and anything else are
+/// reset (to `[]` and `{}`). An unreadable record keeps nothing.
+fn overwritten(old: &str) -> String {
+    use serde_json::{Map, Value};
+    let obj: Map<String, Value> = serde_json::from_str(old).unwrap_or_default();
+    let mut out: Map<String, Value> = ["id", "zone_id", "zone_name", "created_on"]
+        .into_iter()
+        .filter_map(|k| obj.get(k).map(|v| (k.to_owned(), v.clone())))
+        .collect();
+    out.insert("settings".into(), Value::Object(Map::new()));
+    out.insert("meta".into(), Value::Object(Map::new()));
+    out.insert("tags".into(), Value::Array(Vec::new()));
+    serde_json::to_string(&out).unwrap_or_else(|_| "{}".into())
+}
+
 /// A record's JSON in Cloudflare's shape: the fields edgeplan manages are set, every other field
-/// of `old` is kept.
+/// of `old` is kept (a patch; a put passes `old` through [`overwritten`] first).
 fn to_raw(
     old: &str,
     stored: Option<&Stored>,

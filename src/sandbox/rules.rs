@@ -1,7 +1,7 @@
 //! Cloudflare's rules for a batch, applied to a list of records: what the sandbox enforces so
 //! that what it accepts, Cloudflare accepts (the contract in README, Commands).
 //!
-//! A batch runs deletes, then puts, then posts, in the given order within each list, as one
+//! A batch runs deletes, then patches, then puts, then posts, in the given order within each list, as one
 //! transaction: the first refusal discards everything
 //! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
 //! The checks and their codes are docs/cloudflare.md: CNAME exclusivity
@@ -25,7 +25,9 @@ use crate::provider::{Batch, Error};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
     pub deleted: Vec<String>,
-    /// Ids of the records overwritten by puts, in order.
+    /// Ids of the records patched (managed fields set, every other field kept), in order.
+    pub patched: Vec<String>,
+    /// Ids of the records overwritten by puts (every other field reset), in order.
     pub put: Vec<String>,
     /// Ids given to the posted records, in order.
     pub posted: Vec<String>,
@@ -58,17 +60,25 @@ pub fn apply_to(
         work.remove(at);
         applied.deleted.push(id.clone());
     }
-    for (i, put) in batch.puts.iter().enumerate() {
-        let (place, id) = (format!("puts[{i}]"), &put.id);
-        let at = position(&work, id).ok_or_else(|| unknown_id(&place, id))?;
-        let record = check(&put.record(), id, zone, &place)?;
-        let old = work.remove(at);
-        if let Err(e) = exclusive(&work, &record, &place) {
-            work.insert(at, old);
-            return Err(e);
+    // A patch and a put set the same managed fields; they differ only in what happens to the
+    // fields edgeplan does not model (kept by a patch, reset by a put), which the zone file's
+    // writer handles from `Applied`.
+    for (key, list) in [("patches", &batch.patches), ("puts", &batch.puts)] {
+        for (i, write) in list.iter().enumerate() {
+            let (place, id) = (format!("{key}[{i}]"), &write.id);
+            let at = position(&work, id).ok_or_else(|| unknown_id(&place, id))?;
+            let record = check(&write.record(), id, zone, &place)?;
+            let old = work.remove(at);
+            if let Err(e) = exclusive(&work, &record, &place) {
+                work.insert(at, old);
+                return Err(e);
+            }
+            work.insert(at, record);
+            match key {
+                "patches" => applied.patched.push(id.clone()),
+                _ => applied.put.push(id.clone()),
+            }
         }
-        work.insert(at, record);
-        applied.put.push(id.clone());
     }
     for (i, new) in batch.posts.iter().enumerate() {
         let place = format!("posts[{i}]");

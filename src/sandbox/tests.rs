@@ -343,30 +343,50 @@ fn a_refused_batch_leaves_the_file_byte_identical() {
     assert_eq!(names, [".example.com.json.lock", "example.com.json"]);
 }
 
-#[test]
-fn a_put_keeps_unknown_fields_of_the_record() {
+/// Applies one write to a record carrying a person's tags and settings; the record's JSON after.
+fn written(patch: bool) -> serde_json::Value {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = r#"[{"id": "1", "name": "api.example.com", "type": "CNAME", "content": "x.example.net", "ttl": 1, "proxied": true, "tags": ["team:ml"], "created_on": "2025-01-01T00:00:00Z"}]"#;
+    let text = r#"[{"id": "1", "name": "api.example.com", "type": "CNAME", "content": "x.example.net", "ttl": 1, "proxied": true, "tags": ["team:ml"], "settings": {"ipv4_only": true}, "created_on": "2025-01-01T00:00:00Z"}]"#;
     let path = seed(dir.path(), "example.com", text);
     let sb = Sandbox::new(dir.path());
     let zone = block_on(sb.zone("example.com", None)).expect("zone");
-    let batch = Batch {
-        puts: vec![Stored::new(
-            "1".into(),
-            cname("api.example.com", "t.example.net"),
-        )],
-        ..Batch::default()
+    let write = vec![Stored::new(
+        "1".into(),
+        cname("api.example.com", "t.example.net"),
+    )];
+    let batch = if patch {
+        Batch {
+            patches: write,
+            ..Batch::default()
+        }
+    } else {
+        Batch {
+            puts: write,
+            ..Batch::default()
+        }
     };
     block_on(sb.batch(&zone, &batch)).expect("applied");
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
-    let r = &value[0];
+    let r = value[0].clone();
     assert_eq!(
         (r["content"].as_str(), r["comment"].as_str()),
         (Some("t.example.net"), Some("edgeplan:ml"))
     );
-    assert_eq!(r["tags"][0], "team:ml");
     assert_eq!(r["created_on"], "2025-01-01T00:00:00Z");
+    r
+}
+
+/// Cloudflare: a patch changes only the fields it names; a put is an overwrite where every
+/// unspecified field takes its default, so the sandbox drops tags and settings on a put.
+#[test]
+fn a_patch_keeps_unknown_fields_and_a_put_resets_them() {
+    let patched = written(true);
+    assert_eq!(patched["tags"][0], "team:ml");
+    assert_eq!(patched["settings"]["ipv4_only"], true);
+    let put = written(false);
+    assert_eq!(put["tags"], serde_json::json!([]));
+    assert_eq!(put["settings"], serde_json::json!({}));
 }
 
 #[test]

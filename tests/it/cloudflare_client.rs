@@ -183,6 +183,7 @@ async fn batch_applies_deletes_puts_posts_atomically() {
     // Replacing the A with a CNAME at the same name works because deletes go first.
     let batch = Batch {
         deletes: vec![a.clone()],
+        patches: Vec::new(),
         puts: vec![Stored::new(
             old.clone(),
             cname("old.example.com", "y.example.net", "edgeplan:default"),

@@ -38,6 +38,7 @@ mod manifest_corpus;
 mod manifest_hardening;
 mod manifest_mutations;
 mod manifest_schema;
+mod plan_patches;
 mod plan_props;
 mod plan_sandbox;
 mod public_check;

@@ -78,6 +78,13 @@ fn put(id: &str, record: Record) -> Batch {
     }
 }
 
+fn patch(id: &str, record: Record) -> Batch {
+    Batch {
+        patches: vec![Stored::new(id.into(), record)],
+        ..Batch::default()
+    }
+}
+
 fn delete_then_post(id: &str, record: Record) -> Batch {
     Batch {
         deletes: vec![id.into()],
@@ -135,6 +142,13 @@ fn rows() -> Vec<Row> {
         row("the A deleted, then the CNAME posted, in one batch", Free, A, delete_then_post("r0", cname(a, o)), Accept),
         row("the A overwritten by the CNAME", Free, A, put("r0", cname(a, o)), Accept),
         row("the A overwritten by a CNAME while an AAAA stays", Free, A_AND_AAAA, put("r0", cname(a, o)), both(81053)),
+        // Patches (what a plan's updates are): the same rules as a put, on the merged record.
+        row("a CNAME patched in place", Free, CNAME, patch("r0", cname(a, o)), Accept),
+        row("the A patched into the CNAME", Free, A, patch("r0", cname(a, o)), Accept),
+        row("the A patched into a CNAME while an AAAA stays", Free, A_AND_AAAA, patch("r0", cname(a, o)), both(81053)),
+        row("a patch to an unknown id", Free, &[], patch("nope", cname(a, o)), both(81044)),
+        row("a patch with a 101-character comment on Free", Free, CNAME, patch("r0", commented(&"x".repeat(101))), Refuse { sandbox: Some(1004), server: 9101 }),
+        row("a patch with a TTL of 59", Free, CNAME, patch("r0", rec("CNAME", a, o, false, 59)), both(9021)),
         // Unknown ids.
         row("a put to an unknown id", Free, &[], put("nope", cname(a, o)), both(81044)),
         row("a delete of an unknown id", Free, &[], delete_then_post("nope", cname(a, o)), both(81044)),

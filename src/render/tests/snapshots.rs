@@ -233,7 +233,8 @@ fn json_for_a_realistic_plan() {
       "conflicts": [],
       "warnings": [
         "adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch"
-      ]
+      ],
+      "unmanaged": 2
     }
   ]
 }

@@ -97,6 +97,8 @@ pub struct Rec {
     pub ttl: u32,
     pub comment: Option<String>,
     pub tags: Vec<String>,
+    /// `settings` as written (`ipv4_only`, `ipv6_only`, `flatten_cname`); `{}` by default.
+    pub settings: serde_json::Map<String, serde_json::Value>,
     pub priority: Option<u64>,
     pub created_on: String,
     pub modified_on: String,
@@ -227,6 +229,9 @@ pub struct State {
     pub tokens: Vec<(String, Scope)>,
     /// Largest `per_page` honoured for records (clamped silently and echoed).
     pub max_per_page: usize,
+    /// Record listings leave `total_pages` out of `result_info`: the official schema lists only
+    /// `count`, `page`, `per_page` and `total_count`.
+    pub without_total_pages: bool,
     pub latency: Duration,
     pub faults: VecDeque<(Fault, usize)>,
     /// Faults aimed at one request: see [`CloudflareServer::inject_at`].
@@ -250,6 +255,7 @@ impl Default for State {
             zones: Vec::new(),
             tokens: vec![(TOKEN.to_string(), Scope::edit())],
             max_per_page: 5_000,
+            without_total_pages: false,
             latency: Duration::ZERO,
             faults: VecDeque::new(),
             aimed: Vec::new(),
@@ -451,6 +457,11 @@ impl CloudflareServer {
     #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
     pub fn set_latency(&self, ms: u64) {
         self.state().latency = Duration::from_millis(ms);
+    }
+
+    /// Record listings without `total_pages` (see [`State::without_total_pages`]).
+    pub fn omit_total_pages(&self) {
+        self.state().without_total_pages = true;
     }
 
     pub fn set_max_per_page(&self, max: usize) {

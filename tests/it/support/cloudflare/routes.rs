@@ -116,6 +116,7 @@ pub fn handle(state: &mut State, req: &Request) -> Response {
     }
     let method = req.method.as_str();
     let max_per_page = state.max_per_page;
+    let total_pages = !state.without_total_pages;
     match (method, segments.as_slice()) {
         ("GET", ["zones"]) => list_zones(state, &scope, req),
         (_, ["zones", id, rest @ ..]) => {
@@ -143,7 +144,7 @@ pub fn handle(state: &mut State, req: &Request) -> Response {
             let zone = &mut state.zones[zi];
             match (method, rest) {
                 ("GET", []) => ok(json::zone(zone, permissions(&scope))),
-                ("GET", ["dns_records"]) => list_records(zone, max_per_page, req),
+                ("GET", ["dns_records"]) => list_records(zone, max_per_page, total_pages, req),
                 ("POST", ["dns_records"]) => create(zone, req),
                 ("POST", ["dns_records", "batch"]) => batch(zone, req),
                 (_, ["dns_records", rid]) if !is_id(rid) => no_route(&path),
@@ -214,7 +215,7 @@ fn paged(items: Vec<Value>, page: usize, per_page: usize) -> Response {
         .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
         .collect();
-    ok_list(&slice, page, per_page, total)
+    ok_list(&slice, page, per_page, total, true)
 }
 
 fn list_zones(state: &State, scope: &Scope, req: &Request) -> Response {
@@ -307,7 +308,12 @@ impl Filter {
     }
 }
 
-fn list_records(zone: &ZoneState, max_per_page: usize, req: &Request) -> Response {
+fn list_records(
+    zone: &ZoneState,
+    max_per_page: usize,
+    total_pages: bool,
+    req: &Request,
+) -> Response {
     let filter = Filter::parse(req);
     let mut records: Vec<&Rec> = zone.records.iter().filter(|r| filter.matches(r)).collect();
     // 2025 listings are sorted by type, then name.
@@ -320,7 +326,7 @@ fn list_records(zone: &ZoneState, max_per_page: usize, req: &Request) -> Respons
         .take(per_page)
         .map(json::RecordOut::from)
         .collect();
-    ok_list(&items, page, per_page, total)
+    ok_list(&items, page, per_page, total, total_pages)
 }
 
 fn create(zone: &mut ZoneState, req: &Request) -> Response {

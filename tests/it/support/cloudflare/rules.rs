@@ -91,6 +91,8 @@ pub enum Mode {
 }
 
 /// Builds the record a write asks for, from the body and (for PUT and PATCH) the current record.
+/// Cloudflare's semantics: a PUT is an overwrite where every unspecified field takes its default
+/// (`tags` `[]`, `settings` `{}`, no comment); a PATCH changes only the fields it names.
 pub fn build(
     zone: &ZoneState,
     body: &Value,
@@ -198,6 +200,15 @@ pub fn build(
             ),
         ));
     }
+    // Patch merges: settings not named keep their value. Put and post: what is not sent takes
+    // its default, so a put drops a person's `ipv4_only` unless it carries it.
+    let mut settings = match base {
+        Some(b) if keep => b.settings.clone(),
+        _ => serde_json::Map::new(),
+    };
+    if let Some(given) = field("settings").and_then(Value::as_object) {
+        settings.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
     let priority = field("priority")
         .and_then(Value::as_u64)
         .or_else(|| base.filter(|_| keep).and_then(|b| b.priority));
@@ -211,6 +222,7 @@ pub fn build(
         ttl,
         comment,
         tags,
+        settings,
         priority,
         created_on: base.map_or_else(|| now.clone(), |b| b.created_on.clone()),
         modified_on: now,
