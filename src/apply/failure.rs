@@ -24,7 +24,7 @@ pub(super) enum Next {
     /// Send the same batch again.
     SendAgain,
     /// Start a new round from this plan (of what the zone holds now).
-    Replan(ZonePlan),
+    Replan(Box<ZonePlan>),
 }
 
 impl<P: Provider> Applier<'_, P> {
@@ -96,7 +96,7 @@ impl<P: Provider> Applier<'_, P> {
             let after = "after an unknown outcome";
             return Err(conflicts_since(self.zone, &fresh, at.earlier + at.k, after));
         }
-        Ok(Next::Replan(fresh))
+        Ok(Next::Replan(Box::new(fresh)))
     }
 
     /// A 5xx: carried on when the batch landed anyway, sent again (within the budget) when a
@@ -123,7 +123,7 @@ impl<P: Provider> Applier<'_, P> {
             (self.progress)(&format!(
                 "{zone}: {name} landed although the answer was an error ({error}; the zone was read again to check)"
             ));
-            return Ok(Next::Replan(fresh));
+            return Ok(Next::Replan(Box::new(fresh)));
         }
         let not_landed = fresh.changes.len() == pending;
         let Some(wait) = self.resends.next() else {
@@ -166,7 +166,7 @@ impl<P: Provider> Applier<'_, P> {
         Ok(if same {
             Next::SendAgain
         } else {
-            Next::Replan(fresh)
+            Next::Replan(Box::new(fresh))
         })
     }
 
@@ -191,7 +191,7 @@ impl<P: Provider> Applier<'_, P> {
             (self.progress)(&format!(
                 "{zone}: {name} was refused ({error}); the zone was read again and already holds every change: another apply made them first"
             ));
-            return Ok(Next::Replan(fresh));
+            return Ok(Next::Replan(Box::new(fresh)));
         }
         // The same refusal again, unless the zone changed what the batch must do.
         if still_wanted(at.batch, &fresh) || self.resends.next().is_none() {
@@ -202,6 +202,6 @@ impl<P: Provider> Applier<'_, P> {
         (self.progress)(&format!(
             "{zone}: {name} was refused ({error}); the zone changed meanwhile; sending what is still missing"
         ));
-        Ok(Next::Replan(fresh))
+        Ok(Next::Replan(Box::new(fresh)))
     }
 }

@@ -78,7 +78,7 @@ impl ZoneReport {
     fn landed(&mut self, batch: &provider::Batch) {
         self.batches += 1;
         self.deleted += batch.deletes.len();
-        self.updated += batch.puts.len();
+        self.updated += batch.patches.len() + batch.puts.len();
         self.created += batch.posts.len();
     }
 
@@ -258,7 +258,7 @@ pub async fn apply_zone<P: Provider>(
                     Err(error) => match run.after_failure(error, &at, records - done).await? {
                         Next::SendAgain => continue,
                         Next::Replan(fresh) => {
-                            current = fresh;
+                            current = *fresh;
                             continue 'replan;
                         }
                     },
@@ -319,10 +319,12 @@ fn still_wanted(batch: &provider::Batch, fresh: &ZonePlan) -> bool {
     let mut all = provider::Batch::default();
     for b in plan::to_batches(fresh, usize::MAX) {
         all.deletes.extend(b.deletes);
+        all.patches.extend(b.patches);
         all.puts.extend(b.puts);
         all.posts.extend(b.posts);
     }
     batch.deletes.iter().all(|d| all.deletes.contains(d))
+        && batch.patches.iter().all(|p| all.patches.contains(p))
         && batch.puts.iter().all(|p| all.puts.contains(p))
         && batch.posts.iter().all(|p| all.posts.contains(p))
 }

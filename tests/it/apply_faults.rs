@@ -241,7 +241,7 @@ fn a_record_changed_by_hand_between_plan_and_apply_is_re_planned_from_the_live_z
     run.assert_stdout_has("2 created, 1 updated, 0 deleted");
     let batch = &w.batches()[0];
     assert_eq!(
-        crate::support::harness::list(batch, "puts")[0]["id"],
+        crate::support::harness::list(batch, "patches")[0]["id"],
         json!(rerank.id)
     );
     assert_eq!(w.plan_code(), 0);

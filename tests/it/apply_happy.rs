@@ -87,7 +87,7 @@ fn creates_updates_deletes_and_adoption_land_in_one_batch_and_converge() {
         ["llm.example.com", "sentiment.example.com"],
         "{created:?}"
     );
-    assert_eq!(list(&batches[0], "puts").len(), 1);
+    assert_eq!(list(&batches[0], "patches").len(), 1);
 
     assert_eq!(
         owned_names(&w.records()),
