@@ -11,6 +11,7 @@ mod action_canary;
 mod action_hostile;
 mod action_multi;
 mod action_pr;
+mod action_pr_activity;
 mod action_pr_edges;
 mod action_push;
 mod apply_chunks;
@@ -36,6 +37,7 @@ mod install_script;
 mod manifest_corpus;
 #[cfg(unix)]
 mod manifest_hardening;
+mod manifest_hints;
 mod manifest_mutations;
 mod manifest_schema;
 mod plan_props;
