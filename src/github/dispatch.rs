@@ -331,7 +331,11 @@ mod tests {
                 ("ready_for_review", false),
                 ("converted_to_draft", false),
             ] {
-                for command in [CommandInput::Auto, CommandInput::Plan, CommandInput::Validate] {
+                for command in [
+                    CommandInput::Auto,
+                    CommandInput::Plan,
+                    CommandInput::Validate,
+                ] {
                     let d = decide(
                         &with_action(name.clone(), action, base_changed),
                         facts(command),

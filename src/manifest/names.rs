@@ -461,12 +461,15 @@ mod tests {
             }
         }
         assert_eq!(
-            suggested(&target("foo.run.app:8080/v1").unwrap_err().help, "target"),
+            suggested(
+                &target("foo.run.app:8080/v1").expect_err("refused").help,
+                "target"
+            ),
             Some("foo.run.app")
         );
         assert!(
             target("foo.run.app:8080/v1")
-                .unwrap_err()
+                .expect_err("refused")
                 .help
                 .contains("port 443"),
         );
@@ -482,7 +485,10 @@ mod tests {
             }
         }
         assert_eq!(
-            suggested(&zone("https://example.org").unwrap_err().help, "zone"),
+            suggested(
+                &zone("https://example.org").expect_err("refused").help,
+                "zone"
+            ),
             Some("example.org")
         );
     }

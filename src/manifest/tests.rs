@@ -287,10 +287,25 @@ fn a_missing_top_level_key_does_not_hide_the_value_problems() {
     );
     let messages: Vec<&str> = p.iter().map(|p| p.2.as_str()).collect();
     assert_eq!(p.len(), 4, "{p:#?}");
-    assert!(messages[0].contains("missing required key `endpoints`"), "{p:#?}");
-    assert!(messages.iter().any(|m| m.contains("zone `https://example.org` looks like a URL")));
-    assert!(messages.iter().any(|m| m.contains("owner `ML Team` is not valid")));
-    assert!(messages.iter().any(|m| m.contains("unknown field `endpoint`, did you mean `endpoints`?")));
+    assert!(
+        messages[0].contains("missing required key `endpoints`"),
+        "{p:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("zone `https://example.org` looks like a URL"))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("owner `ML Team` is not valid"))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown field `endpoint`, did you mean `endpoints`?"))
+    );
 }
 
 /// An endpoint missing a required key keeps its other keys checked.

@@ -364,7 +364,10 @@ mod tests {
                 .take_while(|l| l.starts_with("  warning:") || l.starts_with("           word"))
                 .collect();
             assert!(lines.len() > 1, "{out}");
-            assert!(lines.iter().all(|l| l.chars().count() <= width), "{width}: {out}");
+            assert!(
+                lines.iter().all(|l| l.chars().count() <= width),
+                "{width}: {out}"
+            );
             assert_eq!(lines.concat().matches("word").count(), 60, "{out}");
         }
         // A width too narrow to read is raised; `COLUMNS` parses or falls back to 100.
@@ -415,7 +418,10 @@ mod tests {
         // A zone whose 5 changes go 2 at a time: three requests, not atomic together.
         plan.zones[0].zone.batch_limit = 2;
         let p = prompt(&plan);
-        assert!(p.contains("example.com: the 5 changes go in 3 chunks of at most 2"), "{p}");
+        assert!(
+            p.contains("example.com: the 5 changes go in 3 chunks of at most 2"),
+            "{p}"
+        );
         assert!(p.contains("not together"), "{p}");
         let out = render(&plan, &[], false);
         assert!(

@@ -40,7 +40,11 @@ fn a_closed_pull_request_is_not_previewed_and_its_comment_is_left_alone() {
         }
         assert_eq!(w.gh_writes(), writes, "{event}: no comment write on closed");
         assert_eq!(w.gh().comments(REPO, 2), before, "{event}");
-        assert_eq!(w.cf.requests().len(), cf_requests, "{event}: the zone is not even read");
+        assert_eq!(
+            w.cf.requests().len(),
+            cf_requests,
+            "{event}: the zone is not even read"
+        );
     }
 }
 
@@ -54,7 +58,8 @@ fn edited_is_previewed_only_when_the_base_branch_changed() {
     ran.assert_summary_has("nothing to preview");
     assert_eq!(w.gh_writes(), 0, "{}", ran.dump());
 
-    payload["changes"] = serde_json::json!({"base": {"ref": {"from": "dev"}, "sha": {"from": "0123abc"}}});
+    payload["changes"] =
+        serde_json::json!({"base": {"ref": {"from": "dev"}, "sha": {"from": "0123abc"}}});
     let ran = w.action("pull_request", &payload).run_checked(0);
     assert_eq!(w.gh().comments(REPO, 2).len(), 1, "{}", ran.dump());
     assert!(ran.output("comment-url").is_some(), "{}", ran.dump());

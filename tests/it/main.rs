@@ -23,6 +23,7 @@ mod apply_retry;
 mod apply_sandbox;
 #[cfg(unix)]
 mod apply_signals;
+mod cli_terminal;
 mod cloudflare_bench_endpoints;
 mod cloudflare_client;
 mod cloudflare_faults;

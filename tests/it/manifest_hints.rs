@@ -54,10 +54,11 @@ fn manifest_with(key: &str, value: &str) -> String {
         ("target".to_string(), "origin.example.net".to_string()),
     ];
     let mut defaults = Vec::new();
-    let set = |list: &mut Vec<(String, String)>, k: &str| match list.iter_mut().find(|(n, _)| n == k) {
-        Some(entry) => entry.1 = value.to_string(),
-        None => list.push((k.to_string(), value.to_string())),
-    };
+    let set =
+        |list: &mut Vec<(String, String)>, k: &str| match list.iter_mut().find(|(n, _)| n == k) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => list.push((k.to_string(), value.to_string())),
+        };
     if let Some(k) = key.strip_prefix("defaults.") {
         set(&mut defaults, k);
     } else if TOP.contains(&key) {
@@ -101,13 +102,21 @@ fn every_value_a_corpus_message_suggests_validates() {
         let (_, stderr) = validate(&path);
         for (key, value) in suggestions(&stderr) {
             if suggested.insert((key.clone(), value.clone())) {
-                let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let file = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 from.push((key, value, file));
             }
         }
     }
     // The corpus holds hints of this kind; the test would prove nothing without them.
-    for needle in [("target", "foo.run.app"), ("zone", "example.com"), ("owner", "ml-team")] {
+    for needle in [
+        ("target", "foo.run.app"),
+        ("zone", "example.com"),
+        ("owner", "ml-team"),
+    ] {
         assert!(
             suggested.contains(&(needle.0.to_string(), needle.1.to_string())),
             "no corpus message suggests {needle:?}: {suggested:#?}"
@@ -121,7 +130,9 @@ fn every_value_a_corpus_message_suggests_validates() {
         std::fs::write(&path, &text).expect("write");
         let (code, stderr) = validate(&path);
         if code != 0 {
-            refused.push(format!("{file} suggests `{key}: {value}`, refused:\n{text}{stderr}"));
+            refused.push(format!(
+                "{file} suggests `{key}: {value}`, refused:\n{text}{stderr}"
+            ));
         }
     }
     assert!(refused.is_empty(), "{}", refused.join("\n"));
@@ -131,7 +142,10 @@ fn every_value_a_corpus_message_suggests_validates() {
 fn one_run_reports_the_typo_the_url_zone_and_the_bad_owner() {
     let (code, stderr) = validate(&Path::new(CORPUS).join("every_problem_at_once.yaml"));
     assert_eq!(code, 1, "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
     assert_eq!(errors.len(), 4, "{stderr}");
     for (line, needle) in [
         (2, "zone `https://example.org` looks like a URL"),
@@ -146,6 +160,9 @@ fn one_run_reports_the_typo_the_url_zone_and_the_bad_owner() {
             "line {line}: {needle}\n{stderr}"
         );
     }
-    assert!(stderr.contains("help: write `zone: example.org`"), "{stderr}");
+    assert!(
+        stderr.contains("help: write `zone: example.org`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("help: write `owner: ml-team`"), "{stderr}");
 }
