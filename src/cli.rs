@@ -30,17 +30,85 @@ pub struct Cli {
     pub command: Command,
 }
 
+const VALIDATE_HELP: &str = "\
+Offline: needs no token (CLOUDFLARE_API_TOKEN is not read).
+
+Exit codes: 0 every manifest is valid, 1 a manifest is invalid (every problem is listed, with
+file:line:col and a help line), 64 usage error.
+
+Example:
+  edgeplan validate -m edgeplan.yaml -m 'dns/*.yaml'";
+
+const PLAN_HELP: &str = "\
+Environment:
+  CLOUDFLARE_API_TOKEN   Zone:Zone:Read and Zone:DNS:Read; not needed with --sandbox
+  CLOUDFLARE_BASE_URL    API base, default https://api.cloudflare.com/client/v4
+  EDGEPLAN_SANDBOX       a sandbox directory, as --sandbox
+  COLUMNS                width the text output is wrapped to (default 100)
+
+Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 rejected (invalid
+manifest, conflict, too many deletes), 2 the plan has changes (--detailed-exitcode only), 3 an
+API failed, 64 usage error (or neither CLOUDFLARE_API_TOKEN nor --sandbox).
+
+Examples:
+  CLOUDFLARE_API_TOKEN=... edgeplan plan -m edgeplan.yaml
+  edgeplan plan --sandbox examples/sandbox -m examples/edgeplan.yaml --skip-health
+  edgeplan plan --format json --out plan.json --detailed-exitcode";
+
+const APPLY_HELP: &str = "\
+Environment:
+  CLOUDFLARE_API_TOKEN   Zone:Zone:Read, Zone:DNS:Read and Zone:DNS:Edit; not needed with --sandbox
+  CLOUDFLARE_BASE_URL    API base, default https://api.cloudflare.com/client/v4
+  EDGEPLAN_SANDBOX       a sandbox directory, as --sandbox
+  CI=true                confirm without a prompt, as --yes
+
+On a terminal apply shows the plan and its fingerprint and asks; only 'yes' goes ahead. A zone's
+changes go in one atomic batch, or in several chunks (not atomic together) past the zone's batch
+limit (200 on Free, 3,500 on paid plans); the prompt says which.
+
+Exit codes: 0 applied (or nothing to apply), 1 rejected (invalid manifest, conflict, too many
+deletes, failed origin check, not confirmed), 3 an API failed (stderr says which chunks landed),
+64 usage error (or neither CLOUDFLARE_API_TOKEN nor --sandbox), 130/143 interrupted.
+
+Examples:
+  CLOUDFLARE_API_TOKEN=... edgeplan apply -m edgeplan.yaml
+  edgeplan apply --sandbox /tmp/edgeplan-sandbox -m examples/edgeplan.yaml --skip-health --yes";
+
+const ACTION_HELP: &str = "\
+Reads the GitHub Actions environment (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, INPUT_*; see
+docs/action.md). CLOUDFLARE_API_TOKEN comes from the action's `cloudflare-api-token` input,
+GITHUB_TOKEN from `github-token`.
+
+Exit codes: 0 success (previewed, applied, nothing to do), 1 rejected (invalid manifest, conflict,
+too many deletes, apply refused for the event), 3 an API failed, 64 a bad input or payload.
+
+Example (in a workflow step):
+  - uses: edgeplan/edgeplan@<release commit sha>
+    with: { cloudflare-api-token: ${{ secrets.CF_DNS_READ_TOKEN }} }";
+
+const SCHEMA_HELP: &str = "\
+Offline: needs no token (CLOUDFLARE_API_TOKEN is not read). Exit codes: 0 printed, 64 usage error.
+
+Example:
+  edgeplan schema > edgeplan.schema.json";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and validate manifests, offline.
+    #[command(after_help = VALIDATE_HELP)]
     Validate(ManifestArgs),
     /// Show what would change in each zone.
+    #[command(after_help = PLAN_HELP)]
     Plan(PlanArgs),
-    /// Re-plan against the live zone and apply the changes atomically.
+    /// Re-plan against the live zone and apply the changes, one atomic batch per zone where the
+    /// zone's batch limit allows.
+    #[command(after_help = APPLY_HELP)]
     Apply(ApplyArgs),
     /// The GitHub Action entry point: plan on pull requests, apply on merge.
+    #[command(after_help = ACTION_HELP)]
     Action(ActionArgs),
     /// Print the manifest's JSON Schema.
+    #[command(after_help = SCHEMA_HELP)]
     Schema,
 }
 

@@ -43,6 +43,9 @@ pub enum Decision {
     },
     /// Not allowed for this event: print `reason`, exit 1 (the contract in README, Commands).
     Refuse { reason: String, help: String },
+    /// Nothing to do for this event (a pull request `closed`, `labeled`, ...): show `notice`,
+    /// exit 0, read nothing and write no comment.
+    Skip { notice: String },
 }
 
 /// The facts the table depends on, besides the event.
@@ -95,6 +98,18 @@ fn summary_or(facts: &Facts, report: Report) -> Report {
     }
 }
 
+/// The pull request activities that change what the PR proposes, and so get a preview:
+/// `opened`, `synchronize` (new commits), `reopened`, and `edited` only when the base branch
+/// changed (`changes.base`; a new title or body changes nothing the plan reads). A payload with no
+/// `action` at all (hand-made, or an old runner) is previewed, as before.
+fn previews(event: &Event) -> bool {
+    match event.action.as_deref() {
+        None | Some("opened" | "synchronize" | "reopened") => true,
+        Some("edited") => event.base_changed,
+        Some(_) => false,
+    }
+}
+
 /// `pull_request` and `pull_request_target`: preview only, never apply.
 fn pull_request(event: &Event, facts: &Facts, requested: CommandInput) -> Decision {
     let pr = event.pull_request.as_ref();
@@ -105,6 +120,27 @@ fn pull_request(event: &Event, facts: &Facts, requested: CommandInput) -> Decisi
                 event.name.as_str()
             ),
             help: "apply runs on push to the default branch after merge, or from workflow_dispatch on the default branch; remove `command: apply` from the pull request job".into(),
+        };
+    }
+    if !previews(event) {
+        // GitHub's activity names are lower-case words; anything else is not echoed.
+        let action = event
+            .action
+            .as_deref()
+            .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .unwrap_or("(unrecognised action)");
+        let what = if action == "edited" {
+            "`edited` without a new base branch".to_string()
+        } else {
+            format!("`{action}`")
+        };
+        // `closed` after a merge: the push to the default branch applies and reports; a preview
+        // now would re-plan against a zone being changed and could rewrite the sticky comment.
+        return Decision::Skip {
+            notice: format!(
+                "`{}` {what}: nothing to preview (edgeplan previews a pull request when it is opened, reopened, synchronized or its base branch changes); no comment written",
+                event.name.as_str()
+            ),
         };
     }
     // A fork PR on `pull_request` has a read-only token: a comment would fail with 403.
@@ -227,6 +263,8 @@ mod tests {
             default_branch: Some(default.into()),
             git_ref: Some(git_ref.into()),
             dispatch_command: None,
+            action: None,
+            base_changed: false,
         }
     }
 
@@ -254,7 +292,85 @@ mod tests {
         match d {
             Decision::Run { step, report, .. } => (*step, *report),
             Decision::Refuse { reason, .. } => panic!("refused: {reason}"),
+            Decision::Skip { notice } => panic!("skipped: {notice}"),
         }
+    }
+
+    fn with_action(name: EventName, action: &str, base_changed: bool) -> Event {
+        Event {
+            action: Some(action.into()),
+            base_changed,
+            ..pr_event(name, false)
+        }
+    }
+
+    #[test]
+    fn pull_requests_preview_only_when_the_proposed_change_can_differ() {
+        for name in [EventName::PullRequest, EventName::PullRequestTarget] {
+            for (action, base_changed) in [
+                ("opened", false),
+                ("synchronize", false),
+                ("reopened", false),
+                ("edited", true),
+            ] {
+                let d = decide(
+                    &with_action(name.clone(), action, base_changed),
+                    facts(CommandInput::Auto),
+                );
+                assert_eq!(
+                    step_report(&d),
+                    (Step::Plan, Report::StickyComment { pr: 7 }),
+                    "{action}"
+                );
+            }
+            for (action, base_changed) in [
+                ("closed", false),
+                ("edited", false),
+                ("labeled", false),
+                ("assigned", false),
+                ("ready_for_review", false),
+                ("converted_to_draft", false),
+            ] {
+                for command in [
+                    CommandInput::Auto,
+                    CommandInput::Plan,
+                    CommandInput::Validate,
+                ] {
+                    let d = decide(
+                        &with_action(name.clone(), action, base_changed),
+                        facts(command),
+                    );
+                    let Decision::Skip { notice } = d else {
+                        panic!("{action}: must skip, got {d:?}")
+                    };
+                    assert!(notice.contains(&format!("`{action}`")), "{notice}");
+                    assert!(notice.contains("no comment written"), "{notice}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn apply_on_a_closed_pull_request_is_still_refused() {
+        // `on: pull_request: types: [closed]` with `command: apply` is a mistake worth failing.
+        let d = decide(
+            &with_action(EventName::PullRequest, "closed", false),
+            facts(CommandInput::Apply),
+        );
+        assert!(matches!(d, Decision::Refuse { .. }), "{d:?}");
+    }
+
+    #[test]
+    fn an_odd_action_is_not_echoed() {
+        let d = decide(
+            &with_action(EventName::PullRequest, "x`\n::warning::y", false),
+            facts(CommandInput::Auto),
+        );
+        let Decision::Skip { notice } = d else {
+            panic!("{d:?}")
+        };
+        assert!(!notice.contains("::"), "{notice}");
+        assert!(notice.contains("(unrecognised action)"), "{notice}");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! The payload model is deliberately small and tolerant: every field is optional and unknown keys
 //! are ignored, because the Actions copy of a payload differs from the webhook copy (a `push`
 //! omits `added`/`removed`/`modified`) and recorded payloads carry extra keys. Only what the
-//! dispatch table needs is kept: PR number, fork flag, default branch, ref, dispatch inputs.
+//! dispatch table needs is kept: PR number, fork flag, default branch, ref, dispatch inputs, and
+//! a pull request event's `action` with whether `changes.base` says its base branch changed.
 
 use std::path::PathBuf;
 
@@ -88,6 +89,12 @@ pub struct Event {
     pub git_ref: Option<String>,
     /// `inputs.command` of a `workflow_dispatch` payload (always a string there).
     pub dispatch_command: Option<CommandInput>,
+    /// The payload's `action` (`opened`, `synchronize`, `closed`, ...): which activity of the
+    /// event this run is for. `None` when the payload has none (push, a local run).
+    pub action: Option<String>,
+    /// The payload's `changes.base` is present: an `edited` pull request got a new base branch,
+    /// so its proposed change (the diff against the base) is new.
+    pub base_changed: bool,
 }
 
 impl Event {
@@ -259,6 +266,11 @@ struct Payload {
     #[serde(rename = "ref")]
     git_ref: Option<String>,
     inputs: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Kept loose (any JSON): a payload is never refused for the shape of a field only read.
+    action: Option<serde_json::Value>,
+    /// `changes` of an `edited` pull request: which of title, body and base changed. Only the
+    /// presence of `base` is read (its `ref.from`/`sha.from` are the old base).
+    changes: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -329,6 +341,12 @@ impl Payload {
             default_branch: self.repository.and_then(|r| r.default_branch),
             git_ref: self.git_ref.or(env_ref),
             dispatch_command,
+            action: self.action.and_then(|a| a.as_str().map(String::from)),
+            base_changed: self
+                .changes
+                .as_ref()
+                .and_then(|c| c.get("base"))
+                .is_some_and(|b| !b.is_null()),
         })
     }
 }

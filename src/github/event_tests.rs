@@ -172,3 +172,44 @@ fn repo_parse() {
     assert_eq!(Repo::parse("/r"), None);
     assert_eq!(Repo::parse("o/r/x"), None);
 }
+
+#[test]
+fn pull_request_action_and_base_change_are_read() {
+    let ev = event("pull_request", "pull_request.closed.merged.json");
+    assert_eq!(ev.action.as_deref(), Some("closed"));
+    assert!(!ev.base_changed);
+    let ev = event("pull_request", "pull_request.synchronize.json");
+    assert_eq!(ev.action.as_deref(), Some("synchronize"));
+    let ev = event("push", "push.main.json");
+    assert_eq!(ev.action, None);
+
+    // `edited` with and without `changes.base` (the webhook docs' shape: `ref.from`, `sha.from`).
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("edited.json");
+    let read = |payload: serde_json::Value| {
+        std::fs::write(&path, payload.to_string()).expect("write");
+        let p = path.to_str().expect("utf-8").to_string();
+        context(&[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", &p),
+        ])
+        .expect("parses")
+        .event
+    };
+    let base = serde_json::json!({"ref": {"from": "main"}, "sha": {"from": "abc"}});
+    let ev = read(serde_json::json!({
+        "action": "edited", "number": 3, "pull_request": {"number": 3},
+        "changes": {"base": base},
+    }));
+    assert_eq!(ev.action.as_deref(), Some("edited"));
+    assert!(ev.base_changed);
+    let ev = read(serde_json::json!({
+        "action": "edited", "number": 3, "pull_request": {"number": 3},
+        "changes": {"title": {"from": "old"}},
+    }));
+    assert!(!ev.base_changed);
+    // Odd shapes are tolerated, never a refused payload.
+    let ev = read(serde_json::json!({"action": 5, "changes": "x"}));
+    assert_eq!(ev.action, None);
+    assert!(!ev.base_changed);
+}

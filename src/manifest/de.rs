@@ -182,12 +182,13 @@ mod tests {
     fn reads_the_raw_manifest_like_serde_yaml() {
         let m = raw("version: 1\nzone: example.com\nowner: ~\ndefaults: {ttl: auto}\nendpoints:\n  - name: 123\n    target: 'x.example.net'\n    proxied: True\n    ttl: 300\n")
             .expect("valid");
-        assert_eq!(m.version, 1);
+        assert_eq!(m.version, Some(1));
         assert_eq!(m.owner, None);
         assert_eq!(m.defaults.and_then(|d| d.ttl), Some(RawTtl::Auto));
-        assert_eq!(m.endpoints[0].name, "123");
-        assert_eq!(m.endpoints[0].proxied, Some(true));
-        assert_eq!(m.endpoints[0].ttl, Some(RawTtl::Seconds(300)));
+        let e = &m.endpoints.expect("endpoints")[0];
+        assert_eq!(e.name.as_deref(), Some("123"));
+        assert_eq!(e.proxied, Some(true));
+        assert_eq!(e.ttl, Some(RawTtl::Seconds(300)));
     }
 
     #[test]

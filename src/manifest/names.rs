@@ -138,10 +138,13 @@ pub fn zone(raw: &str) -> Result<String, Bad> {
         ));
     }
     if s.contains("://") || s.contains('/') {
-        return Err(bad(
-            format!("zone `{shown}` looks like a URL"),
-            "write the bare domain, such as `example.com`",
-        ));
+        let host = host_of(s.split_once("://").map_or(s, |(_, rest)| rest));
+        // Suggested only when it is a zone itself (and shown whole).
+        let help = match zone(host) {
+            Ok(z) if excerpt(&z) == z => format!("write `zone: {z}`"),
+            _ => "write the bare domain, such as `example.com`".into(),
+        };
+        return Err(bad(format!("zone `{shown}` looks like a URL"), help));
     }
     let zone = to_ascii(s, "zone")?;
     check(&zone, Kind::Zone, "zone")?;
@@ -215,6 +218,31 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
     Ok(fqdn)
 }
 
+/// The host part of `host:port/path?query#fragment` (after any `scheme://`): what a refused
+/// target or zone most likely meant.
+fn host_of(text: &str) -> &str {
+    let host = text.split(['/', '?', '#']).next().unwrap_or(text);
+    // `user@host` and `[v6]:port` are left whole: the check below refuses them as suggestions.
+    match host.rsplit_once(':') {
+        Some((h, port)) if !h.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// The help's first words for a refused target: `write \`target: HOST\`` when `candidate` is itself
+/// a valid target shown whole (a hint never suggests a value that is refused in turn), else a
+/// description of what to write.
+fn write_target(candidate: &str) -> String {
+    // NOTE: with none of these characters, `target` cannot come back here: no recursion.
+    if candidate.contains([':', '/', '?', '#', '@', '[', ']']) {
+        return "write the origin's hostname alone, with no scheme, port or path".into();
+    }
+    match target(candidate) {
+        Ok(host) if excerpt(&host) == host => format!("write `target: {host}`"),
+        _ => "write the origin's hostname alone, with no scheme, port or path".into(),
+    }
+}
+
 /// A CNAME target: a hostname of two labels or more; never a URL, a port or an IP address.
 pub fn target(raw: &str) -> Result<String, Bad> {
     let shown = excerpt(raw);
@@ -226,11 +254,13 @@ pub fn target(raw: &str) -> Result<String, Bad> {
         ));
     }
     if let Some((scheme, rest)) = trimmed.split_once("://") {
-        let host = excerpt(rest.split(['/', ':', '?', '#']).next().unwrap_or(rest));
         let scheme = excerpt(scheme);
         return Err(bad(
             format!("target `{shown}` is a URL (`{scheme}://`); a CNAME points at a hostname"),
-            format!("write `target: {host}`; put a health-check path in `health`"),
+            format!(
+                "{}; put a health-check path in `health`",
+                write_target(host_of(rest))
+            ),
         ));
     }
     // Every spelling of an address: `1.2.3.4.`, `[::1]`, `::1.` are no hostnames either.
@@ -240,19 +270,28 @@ pub fn target(raw: &str) -> Result<String, Bad> {
             "point the target at the origin's DNS name (load balancer, Cloud Run or VM hostname); edgeplan manages CNAME records only",
         ));
     }
-    if let Some((host, _)) = trimmed.split_once('/') {
-        let host = excerpt(host);
+    if trimmed.contains('/') {
+        let host = host_of(trimmed);
+        let port = if trimmed.split('/').next().is_some_and(|h| h.contains(':')) {
+            "; a CNAME cannot carry a port either: Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)"
+        } else {
+            ""
+        };
         return Err(bad(
             format!("target `{shown}` has a path; a CNAME points at a hostname only"),
-            format!("write `target: {host}`; put a health-check path in `health`"),
+            format!(
+                "{}; put a health-check path in `health`{port}",
+                write_target(host)
+            ),
         ));
     }
-    if let Some((host, port)) = trimmed.rsplit_once(':') {
-        let (host, port) = (excerpt(host), excerpt(port));
+    if let Some((_, port)) = trimmed.rsplit_once(':') {
+        let port = excerpt(port);
         return Err(bad(
             format!("target `{shown}` has a port (`:{port}`); a CNAME cannot carry a port"),
             format!(
-                "write `target: {host}`; Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)"
+                "{}; Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)",
+                write_target(host_of(trimmed))
             ),
         ));
     }
@@ -390,6 +429,67 @@ mod tests {
         assert_eq!(
             target("_svc.origin.example.net").as_deref(),
             Ok("_svc.origin.example.net")
+        );
+    }
+
+    /// The value a help suggests (`write \`target: X\``), if any.
+    fn suggested<'a>(help: &'a str, key: &str) -> Option<&'a str> {
+        let start = help.find(&format!("`{key}: "))? + key.len() + 3;
+        let len = help[start..].find('`')?;
+        Some(&help[start..start + len])
+    }
+
+    #[test]
+    fn a_suggested_target_or_zone_is_itself_valid() {
+        let targets = [
+            "foo.run.app:8080/v1",
+            "https://foo.run.app:8443/predict?x=1",
+            "https://user@foo.run.app/",
+            "foo.run.app:8080",
+            "Foo.Run.App/v1",
+            "localhost:8080",
+            "1.2.3.4:80",
+            "https://10.0.0.1/x",
+            "https://[::1]:8080/",
+            "foo.run.app:http",
+            "a..b/c",
+        ];
+        for raw in targets {
+            let bad = target(raw).expect_err(raw);
+            if let Some(value) = suggested(&bad.help, "target") {
+                assert!(target(value).is_ok(), "{raw}: suggests {value}: {bad:?}");
+            }
+        }
+        assert_eq!(
+            suggested(
+                &target("foo.run.app:8080/v1").expect_err("refused").help,
+                "target"
+            ),
+            Some("foo.run.app")
+        );
+        assert!(
+            target("foo.run.app:8080/v1")
+                .expect_err("refused")
+                .help
+                .contains("port 443"),
+        );
+        for raw in [
+            "https://example.org",
+            "https://Example.org:8443/x",
+            "http://localhost/",
+            "https://*.example.org/",
+        ] {
+            let bad = zone(raw).expect_err(raw);
+            if let Some(value) = suggested(&bad.help, "zone") {
+                assert!(zone(value).is_ok(), "{raw}: suggests {value}: {bad:?}");
+            }
+        }
+        assert_eq!(
+            suggested(
+                &zone("https://example.org").expect_err("refused").help,
+                "zone"
+            ),
+            Some("example.org")
         );
     }
 

@@ -9,15 +9,18 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Visitor};
 
+/// The required keys are `Option` too: the structural pass reports a missing or badly typed one
+/// and leaves it out, and validation still checks everything else in the same run (`None` there
+/// means "already reported", never a default).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawManifest {
-    pub version: i64,
-    pub zone: String,
+    pub version: Option<i64>,
+    pub zone: Option<String>,
     pub zone_id: Option<String>,
     pub owner: Option<String>,
     pub defaults: Option<RawDefaults>,
-    pub endpoints: Vec<RawEndpoint>,
+    pub endpoints: Option<Vec<RawEndpoint>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -30,8 +33,10 @@ pub struct RawDefaults {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEndpoint {
-    pub name: String,
-    pub target: String,
+    /// Required; `None` only when the structural pass already reported it.
+    pub name: Option<String>,
+    /// Required; `None` only when the structural pass already reported it.
+    pub target: Option<String>,
     pub comment: Option<String>,
     pub proxied: Option<bool>,
     pub ttl: Option<RawTtl>,

@@ -67,9 +67,10 @@ impl Found {
 }
 
 /// Checks the whole document against [`MANIFEST`]; returns every problem found, and the tree
-/// without the parts that have problems (unknown and duplicate keys, badly typed values, endpoints
-/// missing a required key), so that value rules can still run on the rest and report in the same
-/// run. `None` when a top-level requirement fails and nothing sensible is left to check.
+/// without the parts that have problems (unknown and duplicate keys, badly typed values), so that
+/// value rules can still run on the rest and report in the same run: a mapping missing a required
+/// key is kept without it (the raw structs read every key as optional). `None` when the document
+/// is not a mapping at all and nothing sensible is left to check.
 pub fn check(root: &Rc<Node>) -> (Found, Option<Rc<Node>>) {
     let mut issues = Found::default();
     let pruned = walk(root, &Shape::Map(MANIFEST), &At::Root, &mut issues);
@@ -233,7 +234,6 @@ fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Found) -> Option
     // thousand keys.
     let mut seen: HashMap<&str, Pos> = HashMap::new();
     let mut kept = Vec::with_capacity(entries.len());
-    let mut failed = false;
     for (key, value) in entries {
         let Some(name) = known_key(key, &seen, fields, path, issues) else {
             continue;
@@ -248,15 +248,14 @@ fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Found) -> Option
             kept.push((Rc::clone(key), Rc::clone(value)));
             continue;
         }
-        match walk(value, field.shape, &At::Key(path, name), issues) {
-            Some(v) => kept.push((Rc::clone(key), v)),
-            None => failed |= field.required(),
+        // A value with problems is left out, required or not: the value rules skip what is
+        // absent, which was reported here.
+        if let Some(v) = walk(value, field.shape, &At::Key(path, name), issues) {
+            kept.push((Rc::clone(key), v));
         }
     }
-    failed |= missing(node, fields, &seen, path, issues);
-    if failed {
-        None
-    } else if issues.len() == before {
+    missing(node, fields, &seen, path, issues);
+    if issues.len() == before {
         Some(Rc::clone(node))
     } else {
         Some(node.rebuilt(Kind::Map(kept)))
@@ -327,18 +326,10 @@ fn known_key<'n>(
     Some(name)
 }
 
-/// Reports each required key that is absent or has no value; true when there was one.
-fn missing(
-    node: &Node,
-    fields: &[Key],
-    seen: &HashMap<&str, Pos>,
-    path: &At,
-    issues: &mut Found,
-) -> bool {
-    let mut failed = false;
+/// Reports each required key that is absent or has no value.
+fn missing(node: &Node, fields: &[Key], seen: &HashMap<&str, Pos>, path: &At, issues: &mut Found) {
     for field in fields.iter().filter(|f| f.required()) {
         if !seen.contains_key(field.name) {
-            failed = true;
             issue(issues, node.pos, || {
                 (
                     format!("missing required key `{}` in {}", field.name, path.named()),
@@ -348,7 +339,6 @@ fn missing(
         } else if let Some((_, v)) = node.get(field.name)
             && v.is_null()
         {
-            failed = true;
             issue(issues, v.pos, || {
                 (
                     format!("`{}` has no value", At::Key(path, field.name)),
@@ -357,7 +347,6 @@ fn missing(
             });
         }
     }
-    failed
 }
 
 fn missing_help(key: &Key) -> &'static str {

@@ -277,3 +277,48 @@ fn problems_are_capped_at_one_hundred_and_counted() {
     assert_eq!(p[100].2, "... and 150 more problems");
     assert!(p[..100].windows(2).all(|w| w[0].0 <= w[1].0), "sorted");
 }
+
+/// Issue 15, point 8: a missing top-level key (here a typo of `endpoints`) no longer stops the
+/// value rules, so the URL zone and the bad owner are reported in the same run.
+#[test]
+fn a_missing_top_level_key_does_not_hide_the_value_problems() {
+    let p = problems(
+        "version: 1\nzone: https://example.org\nowner: ML Team\nendpoint:\n  - name: api\n    target: a.example.net\n",
+    );
+    let messages: Vec<&str> = p.iter().map(|p| p.2.as_str()).collect();
+    assert_eq!(p.len(), 4, "{p:#?}");
+    assert!(
+        messages[0].contains("missing required key `endpoints`"),
+        "{p:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("zone `https://example.org` looks like a URL"))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("owner `ML Team` is not valid"))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown field `endpoint`, did you mean `endpoints`?"))
+    );
+}
+
+/// An endpoint missing a required key keeps its other keys checked.
+#[test]
+fn an_endpoint_missing_its_name_still_has_its_values_checked() {
+    let p = problems(
+        "version: 1\nzone: example.com\nendpoints:\n  - target: https://x.run.app/p\n    ttl: 300\n  - name: b\n",
+    );
+    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
+    // Missing name (item at line 4), URL target (4), TTL on a proxied endpoint (5), missing
+    // target (6).
+    assert_eq!(lines, vec![4, 4, 5, 6], "{p:#?}");
+    // A `version` that is not a number, with no zone: the owner rule still runs.
+    let p = problems("version: one\nowner: A\nendpoints: []\n");
+    assert_eq!(p.len(), 3, "{p:#?}");
+}

@@ -71,19 +71,22 @@ fn ep(i: usize, key: &'static str) -> Vec<Seg> {
 /// Validates `raw` into a [`Desired`]; `lines[i]` is the line of endpoint `i`'s `name` key.
 pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Desired, Issues> {
     let mut issues = Issues::default();
-    if raw.version != 1 {
+    // A required key left out by the structural pass (already reported there): everything else
+    // is still checked, and the result is never a `Desired`.
+    let incomplete = raw.version.is_none() || raw.zone.is_none() || raw.endpoints.is_none();
+    if let Some(version) = raw.version
+        && version != 1
+    {
         issues.at(
             vec![Seg::Key("version")],
-            format!(
-                "unsupported manifest version {}: only version 1 exists",
-                raw.version
-            ),
+            format!("unsupported manifest version {version}: only version 1 exists"),
             "set `version: 1`",
         );
     }
-    let zone = match names::zone(&raw.zone) {
-        Ok(z) => z,
-        Err(bad) => {
+    let zone = match raw.zone.as_deref().map(names::zone) {
+        None => String::new(),
+        Some(Ok(z)) => z,
+        Some(Err(bad)) => {
             issues.at(vec![Seg::Key("zone")], bad.message, bad.help);
             // Names depend on the zone: checking them against a bad one would only add noise.
             // Everything else is still checked, to report as much as possible at once.
@@ -105,10 +108,14 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
     }
     let owner = raw.owner.clone().unwrap_or_else(|| "default".into());
     if !valid_owner(&owner) {
+        let pick = match owner_like(&owner) {
+            Some(o) => format!("write `owner: {o}`, or another short team name"),
+            None => "pick a short team name such as `ml-platform`".into(),
+        };
         issues.at(
             vec![Seg::Key("owner")],
             format!("owner `{}` is not valid: 1 to 32 of a-z, 0-9, `_` and `-`, starting with a letter or digit", excerpt(&owner)),
-            "pick a short team name such as `ml-platform`; it becomes the record comment marker `edgeplan:<owner>`",
+            format!("{pick}; it becomes the record comment marker `edgeplan:<owner>`"),
         );
     }
     let defaults = raw.defaults.as_ref();
@@ -132,8 +139,9 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
             default_ttl = n as u32;
         }
     }
-    let mut endpoints = Vec::with_capacity(raw.endpoints.len());
-    for (i, e) in raw.endpoints.iter().enumerate() {
+    let raw_endpoints = raw.endpoints.as_deref().unwrap_or_default();
+    let mut endpoints = Vec::with_capacity(raw_endpoints.len());
+    for (i, e) in raw_endpoints.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(0);
         if let Some(endpoint) = endpoint(
             i,
@@ -150,7 +158,7 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
     }
     duplicates(&endpoints, &mut issues);
     cycles(&endpoints, &mut issues);
-    if issues.len() > 0 {
+    if issues.len() > 0 || incomplete {
         return Err(issues);
     }
     Ok(Desired {
@@ -171,6 +179,22 @@ pub fn valid_owner(owner: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
+/// A valid owner close to a refused one (`ML Team` -> `ml-team`), to suggest; `None` when the
+/// nearest spelling is still refused, so that a hint never suggests a refused value.
+fn owner_like(owner: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in owner.trim().chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+            out.push(c);
+        } else if (c == '-' || c == ' ' || c == '.') && !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    (valid_owner(&out) && out != owner).then_some(out)
+}
+
 fn ttl_range(n: i64) -> String {
     format!("ttl {n} is out of range: Cloudflare accepts 60 to 86400 seconds, or `auto`")
 }
@@ -187,16 +211,17 @@ fn endpoint(
     issues: &mut Issues,
 ) -> Option<Endpoint> {
     let before = issues.len();
-    let name = if zone.is_empty() {
-        None
-    } else {
-        names::endpoint_name(&e.name, zone)
+    let name = match e.name.as_deref() {
+        Some(n) if !zone.is_empty() => names::endpoint_name(n, zone)
             .map_err(|bad| issues.at(ep(i, "name"), bad.message, bad.help))
-            .ok()
+            .ok(),
+        _ => None,
     };
-    let target = names::target(&e.target)
-        .map_err(|bad| issues.at(ep(i, "target"), bad.message, bad.help))
-        .ok();
+    let target = e.target.as_deref().and_then(|t| {
+        names::target(t)
+            .map_err(|bad| issues.at(ep(i, "target"), bad.message, bad.help))
+            .ok()
+    });
     if let (Some(n), Some(t)) = (&name, &target)
         && n == t
     {
@@ -408,6 +433,20 @@ mod tests {
         assert!(!valid_owner("ML"));
         assert!(!valid_owner(""));
         assert!(!valid_owner("a|b"));
+    }
+
+    #[test]
+    fn owner_suggestions_are_valid_owners() {
+        assert_eq!(owner_like("ML Team").as_deref(), Some("ml-team"));
+        assert_eq!(owner_like("-ml").as_deref(), Some("ml"));
+        assert_eq!(owner_like("Search.Infra").as_deref(), Some("search-infra"));
+        assert_eq!(owner_like(&"a".repeat(40)), None);
+        assert_eq!(owner_like("!!!"), None);
+        for o in ["ML Team", "-ml", "a b c", "Ünïcode team", "x--y  z"] {
+            if let Some(s) = owner_like(o) {
+                assert!(valid_owner(&s), "{o} -> {s}");
+            }
+        }
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The plan for a person at a terminal: one line per change, `+` create, `~` update, `-` delete,
-//! with before -> after for what changed, then conflicts, warnings and a summary line per zone.
+//! with before -> after for what changed, then conflicts, warnings (wrapped to the width, with
+//! their indent) and a summary line per zone; at the end, set apart, one `Plan:` line for the whole
+//! run (or `No changes.`) and the plan's fingerprint.
 //!
-//! Colour is the caller's decision (`color`): on a terminal unless `NO_COLOR` is set
-//! (<https://no-color.org/>); the renderer itself never looks at the environment, so output is a
-//! pure function of its arguments.
+//! Colour and width are the caller's decisions ([`Options`]): colour on a terminal unless
+//! `NO_COLOR` is set (<https://no-color.org/>), width from `COLUMNS` or [`DEFAULT_WIDTH`]; the
+//! renderer itself never looks at the environment, so output is a pure function of its arguments.
 
 use std::fmt::Write;
 
 use super::inert::{inert, inert_lines};
 use crate::health::ProbeResult;
-use crate::plan::{Action, Change, Holder, Plan, RecordData, ZonePlan};
+use crate::plan::{Action, Change, Holder, Plan, RecordData, ZonePlan, to_batches};
 
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
@@ -17,15 +19,59 @@ const YELLOW: &str = "\x1b[33m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
-/// Renders the whole plan; ANSI colour only when `color`.
+/// The width text is wrapped to when the caller knows no better (not a terminal, no `COLUMNS`).
+pub const DEFAULT_WIDTH: usize = 100;
+/// Narrower than this, wrapping would leave a word or two per line: this is used instead.
+const MIN_WIDTH: usize = 40;
+
+/// How to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// ANSI colour.
+    pub color: bool,
+    /// Columns to wrap warnings to.
+    pub width: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            color: false,
+            width: DEFAULT_WIDTH,
+        }
+    }
+}
+
+/// The terminal width from `COLUMNS` (what a shell exports), else [`DEFAULT_WIDTH`].
+pub fn width_from(columns: Option<&str>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+/// Renders the whole plan at [`DEFAULT_WIDTH`]; ANSI colour only when `color`.
 pub fn render(plan: &Plan, probes: &[ProbeResult], color: bool) -> String {
-    let paint = Paint(color);
+    render_with(
+        plan,
+        probes,
+        Options {
+            color,
+            ..Options::default()
+        },
+    )
+}
+
+/// Renders the whole plan.
+pub fn render_with(plan: &Plan, probes: &[ProbeResult], options: Options) -> String {
+    let paint = Paint(options.color);
+    let width = options.width.max(MIN_WIDTH);
     let mut out = String::new();
     for (i, z) in plan.zones.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        zone(&mut out, z, paint);
+        zone(&mut out, z, paint, width);
     }
     if plan.zones.is_empty() {
         out.push_str("no manifests, nothing to plan\n");
@@ -40,12 +86,112 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], color: bool) -> String {
             };
             let _ = writeln!(out, "  {mark} {}", inert(&p.to_string()));
             if let Some(w) = p.host_warning() {
-                let _ = writeln!(out, "  {} {}", paint.on(YELLOW, "warning:"), inert(&w));
+                warning(&mut out, &w, paint, width);
             }
         }
     }
+    if !plan.zones.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.on(BOLD, &total(plan)));
+        let _ = writeln!(out, "Fingerprint: {}", plan.fingerprint());
+    }
     // Every value above is already inert; this guards the assembled lines as well.
     inert_lines(&out)
+}
+
+/// The run's verdict, set apart like Terraform's: `Plan: 2 to create, 1 to update, 0 to delete.`
+/// over every zone, or `No changes.`; conflicts are named, since they stop the apply.
+pub fn total(plan: &Plan) -> String {
+    let count = |a: Action| plan.zones.iter().map(|z| z.count(a)).sum::<usize>();
+    let conflicts: usize = plan.zones.iter().map(|z| z.conflicts.len()).sum();
+    let mut line = if plan.has_changes() {
+        format!(
+            "Plan: {} to create, {} to update, {} to delete.",
+            count(Action::Create),
+            count(Action::Update),
+            count(Action::Delete)
+        )
+    } else {
+        "No changes. The zones match the manifests.".to_string()
+    };
+    if conflicts > 0 {
+        let _ = write!(
+            line,
+            " {conflicts} conflict{}: the plan cannot be applied.",
+            if conflicts == 1 { "" } else { "s" }
+        );
+    }
+    line
+}
+
+/// The zones whose changes go in several batch requests: (zone, changes, requests, limit). Each
+/// request is one transaction; together they are not.
+pub fn chunked(plan: &Plan) -> Vec<(&str, usize, usize, usize)> {
+    plan.zones
+        .iter()
+        .filter_map(|z| {
+            let n = to_batches(z, z.zone.batch_limit).len();
+            (n > 1).then_some((z.zone.name.as_str(), z.changes.len(), n, z.zone.batch_limit))
+        })
+        .collect()
+}
+
+/// The apply prompt: the change count, the fingerprint of the plan it applies, and, when a zone's
+/// changes go in several requests, that the apply is not atomic.
+pub fn prompt(plan: &Plan) -> String {
+    let n: usize = plan.zones.iter().map(|z| z.changes.len()).sum();
+    let mut text = format!(
+        "Apply plan {} ({n} change{})?",
+        plan.fingerprint(),
+        if n == 1 { "" } else { "s" }
+    );
+    for (zone, changes, requests, limit) in chunked(plan) {
+        let _ = write!(
+            text,
+            " {}: the {changes} changes go in {requests} chunks of at most {limit}, each atomic but not together (a failure part-way leaves the earlier chunks applied).",
+            inert(zone)
+        );
+    }
+    text.push_str(" Only 'yes' is accepted: ");
+    text
+}
+
+/// `  warning: text`, wrapped to `width` with continuation lines under the text.
+fn warning(out: &mut String, text: &str, paint: Paint, width: usize) {
+    const LABEL: &str = "warning: ";
+    let indent = 2 + LABEL.len();
+    let lines = wrap(&inert(text), width.saturating_sub(indent));
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "  {}{line}", paint.on(YELLOW, LABEL.trim_end()) + " ");
+        } else {
+            let _ = writeln!(out, "{:indent$}{line}", "");
+        }
+    }
+}
+
+/// Greedy word wrap to `width` characters; a word longer than the width stands on its own line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let w = word.chars().count();
+        if len > 0 && len + 1 + w > width {
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += w;
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 #[derive(Clone, Copy)]
@@ -61,7 +207,7 @@ impl Paint {
     }
 }
 
-fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
+fn zone(out: &mut String, z: &ZonePlan, paint: Paint, width: usize) {
     let _ = writeln!(
         out,
         "{} (owner {}, {})",
@@ -89,9 +235,18 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint) {
         );
     }
     for w in &z.warnings {
-        let _ = writeln!(out, "  {} {}", paint.on(YELLOW, "warning:"), inert(w));
+        warning(out, w, paint, width);
     }
     let _ = writeln!(out, "  {}", summary(z));
+    let requests = to_batches(z, z.zone.batch_limit).len();
+    if requests > 1 {
+        let _ = writeln!(
+            out,
+            "  {} changes go in {requests} batch requests of at most {} (the zone's limit): each is atomic, together they are not",
+            z.changes.len(),
+            z.zone.batch_limit
+        );
+    }
 }
 
 /// `example.com: 1 to create, 1 to update, 1 to delete, 4 unchanged`, plus conflicts if any.
@@ -181,8 +336,97 @@ fn quoted(c: &Option<String>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::render::tests::realistic_plan;
+
     #[test]
     fn control_characters_from_the_zone_never_reach_the_terminal() {
         assert_eq!(super::inert("a\x1b[2Jb\nc"), "a\\u{1b}[2Jb\\nc");
+    }
+
+    #[test]
+    fn warnings_wrap_to_the_width_under_their_text() {
+        let mut plan = realistic_plan();
+        let long = "word ".repeat(60);
+        plan.zones[0].warnings = vec![long.trim().to_string()];
+        for width in [60, 100, 140] {
+            let out = render_with(
+                &plan,
+                &[],
+                Options {
+                    color: false,
+                    width,
+                },
+            );
+            let lines: Vec<&str> = out
+                .lines()
+                .skip_while(|l| !l.starts_with("  warning: word"))
+                .take_while(|l| l.starts_with("  warning:") || l.starts_with("           word"))
+                .collect();
+            assert!(lines.len() > 1, "{out}");
+            assert!(
+                lines.iter().all(|l| l.chars().count() <= width),
+                "{width}: {out}"
+            );
+            assert_eq!(lines.concat().matches("word").count(), 60, "{out}");
+        }
+        // A width too narrow to read is raised; `COLUMNS` parses or falls back to 100.
+        assert_eq!(width_from(Some("132")), 132);
+        assert_eq!(width_from(Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(width_from(Some("0")), DEFAULT_WIDTH);
+        assert_eq!(width_from(None), DEFAULT_WIDTH);
+        assert_eq!(wrap("a verylongword b", 4), ["a", "verylongword", "b"]);
+    }
+
+    #[test]
+    fn the_summary_line_is_set_apart_with_the_fingerprint() {
+        let plan = realistic_plan();
+        let out = render(&plan, &[], false);
+        let fp = plan.fingerprint();
+        assert!(
+            out.ends_with(&format!(
+                "\n\nPlan: 2 to create, 1 to update, 2 to delete.\nFingerprint: {fp}\n"
+            )),
+            "{out}"
+        );
+        let coloured = render(&plan, &[], true);
+        assert!(coloured.contains("\x1b[1mPlan: 2 to create"), "{coloured}");
+    }
+
+    #[test]
+    fn no_changes_says_so() {
+        let mut plan = realistic_plan();
+        plan.zones[0].changes.clear();
+        let out = render(&plan, &[], false);
+        assert!(
+            out.contains("\n\nNo changes. The zones match the manifests.\nFingerprint: sha256:"),
+            "{out}"
+        );
+        assert!(!out.contains("Plan:"), "{out}");
+        assert!(!out.contains("batch requests"), "{out}");
+    }
+
+    #[test]
+    fn the_prompt_names_the_fingerprint_and_chunks() {
+        let mut plan = realistic_plan();
+        let fp = plan.fingerprint();
+        let p = prompt(&plan);
+        assert_eq!(
+            p,
+            format!("Apply plan {fp} (5 changes)? Only 'yes' is accepted: ")
+        );
+        // A zone whose 5 changes go 2 at a time: three requests, not atomic together.
+        plan.zones[0].zone.batch_limit = 2;
+        let p = prompt(&plan);
+        assert!(
+            p.contains("example.com: the 5 changes go in 3 chunks of at most 2"),
+            "{p}"
+        );
+        assert!(p.contains("not together"), "{p}");
+        let out = render(&plan, &[], false);
+        assert!(
+            out.contains("  5 changes go in 3 batch requests of at most 2 (the zone's limit)"),
+            "{out}"
+        );
     }
 }

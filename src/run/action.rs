@@ -112,6 +112,13 @@ async fn dispatch_and_run<W: Write>(
         Decision::Refuse { reason, help } => {
             return Err(Failure::new(Exit::Rejected, reason).help(help));
         }
+        Decision::Skip { notice } => {
+            let _ = cmds.notice(&notice);
+            // Our words and a GitHub activity name (`[a-z_]+`, else not echoed): plain Markdown.
+            out.summary(&format!("### edgeplan: nothing to do\n\n{notice}\n"));
+            out.set("has-changes", "false");
+            return Ok(Exit::Success);
+        }
         Decision::Run {
             step,
             report,

@@ -15,7 +15,7 @@ use crate::provider::Provider;
 use crate::render::{self, inert};
 
 use super::pipeline::{self, Event};
-use super::plan::{color_for, inert_failure, probe_options, report_blockers};
+use super::plan::{inert_failure, probe_options, report_blockers, text_options};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
@@ -52,7 +52,7 @@ async fn apply_all<P: Provider>(
     }
     {
         let mut out = std::io::stdout().lock();
-        let text = render::text::render(&outcome.plan, &outcome.probes, color_for(true));
+        let text = render::text::render_with(&outcome.plan, &outcome.probes, text_options(true));
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
@@ -88,9 +88,10 @@ fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// Asks on the terminal, naming the plan's fingerprint and any zone whose changes go in several
+/// non-atomic chunks ([`render::text::prompt`]).
 fn confirm(plan: &Plan) -> bool {
-    let n: usize = plan.zones.iter().map(|z| z.changes.len()).sum();
-    eprint!("Apply {n} change(s)? Only 'yes' is accepted: ");
+    eprint!("{}", render::text::prompt(plan));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {

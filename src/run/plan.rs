@@ -51,10 +51,10 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
     }
 
     let output = match args.format {
-        Format::Text => render::text::render(
+        Format::Text => render::text::render_with(
             &outcome.plan,
             &outcome.probes,
-            color_for(args.out.is_none()),
+            text_options(args.out.is_none()),
         ),
         Format::Markdown => render::markdown::render(
             &outcome.plan,
@@ -120,6 +120,14 @@ pub fn report_blockers(outcome: &Outcome) -> bool {
         }
     }
     outcome.blocked()
+}
+
+/// Colour as [`color_for`]; warnings wrapped to `COLUMNS`, else 100 columns.
+pub fn text_options(to_stdout: bool) -> render::text::Options {
+    render::text::Options {
+        color: color_for(to_stdout),
+        width: render::text::width_from(std::env::var("COLUMNS").ok().as_deref()),
+    }
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set.

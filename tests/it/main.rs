@@ -11,6 +11,7 @@ mod action_canary;
 mod action_hostile;
 mod action_multi;
 mod action_pr;
+mod action_pr_activity;
 mod action_pr_edges;
 mod action_push;
 mod apply_chunks;
@@ -22,6 +23,7 @@ mod apply_retry;
 mod apply_sandbox;
 #[cfg(unix)]
 mod apply_signals;
+mod cli_terminal;
 mod cloudflare_bench_endpoints;
 mod cloudflare_client;
 mod cloudflare_faults;
@@ -36,6 +38,7 @@ mod install_script;
 mod manifest_corpus;
 #[cfg(unix)]
 mod manifest_hardening;
+mod manifest_hints;
 mod manifest_mutations;
 mod manifest_schema;
 mod plan_patches;

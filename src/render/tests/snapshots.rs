@@ -16,8 +16,12 @@ example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
   ~ update summarize.example.com CNAME content summarize-old-uc.a.run.app -> summarize-abc123xyz-uc.a.run.app, proxied false -> true, ttl 3600 -> ttl auto
   + create sentiment.example.com CNAME -> sentiment-prod-1234567890.us-east-1.elb.amazonaws.com (proxied)
   + create vision.example.com CNAME -> gpu-vm-01.ml-prod.example.net (proxied)
-  warning: adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch
+  warning: adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and
+           the CNAME created in the same batch
   example.com: 2 to create, 1 to update, 2 to delete, 1 unchanged
+
+Plan: 2 to create, 1 to update, 2 to delete.
+Fingerprint: sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c
 "###);
 }
 
