@@ -203,6 +203,10 @@ fn counts(z: &ZonePlan) -> String {
         }
     }
     parts.push(format!("{} unchanged", z.unchanged));
+    if z.unmanaged > 0 {
+        let n = z.unmanaged;
+        parts.push(format!("{n} other record{} left alone", plural(n)));
+    }
     if !z.conflicts.is_empty() {
         parts.push(format!(
             "**{} conflict{}**",
@@ -210,8 +214,6 @@ fn counts(z: &ZonePlan) -> String {
             plural(z.conflicts.len())
         ));
     }
-    // TODO(issue 15, point 13): "N records left alone" goes here once `ZonePlan::unmanaged`
-    // exists (another branch adds it); nothing is computed here meanwhile.
     format!(
         "{}, owner {}: {}",
         code(&z.zone.name),

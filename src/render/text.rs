@@ -259,6 +259,14 @@ pub fn summary(z: &ZonePlan) -> String {
         z.count(Action::Delete),
         z.unchanged
     );
+    if z.unmanaged > 0 {
+        let n = z.unmanaged;
+        let _ = write!(
+            line,
+            ", {n} other record{} left alone",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     if !z.conflicts.is_empty() {
         let n = z.conflicts.len();
         let _ = write!(

@@ -18,7 +18,7 @@ example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
   + create vision.example.com CNAME -> gpu-vm-01.ml-prod.example.net (proxied)
   warning: adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and
            the CNAME created in the same batch
-  example.com: 2 to create, 1 to update, 2 to delete, 1 unchanged
+  example.com: 2 to create, 1 to update, 2 to delete, 1 unchanged, 2 other records left alone
 
 Plan: 2 to create, 1 to update, 2 to delete.
 Fingerprint: sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c
@@ -45,7 +45,7 @@ fn markdown_for_a_realistic_plan() {
 
 ### edgeplan DNS preview
 
-- `example.com`, owner `ml-platform`: 1 to create, 1 to update, 1 to delete, 1 to adopt, 1 unchanged
+- `example.com`, owner `ml-platform`: 1 to create, 1 to update, 1 to delete, 1 to adopt, 1 unchanged, 2 other records left alone
 
 Plan fingerprint: `sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c`
 
@@ -93,7 +93,7 @@ fn markdown_for_a_conflict() {
 
 ### edgeplan DNS preview
 
-- `example.com`, owner `ml-platform`: 0 unchanged, **1 conflict**
+- `example.com`, owner `ml-platform`: 0 unchanged, 1 other record left alone, **1 conflict**
 
 Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4`
 
