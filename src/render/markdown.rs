@@ -11,9 +11,12 @@
 use std::fmt::Write;
 
 use crate::health::ProbeResult;
-use crate::manifest::Problem;
 use crate::plan::owner::is_owned_by;
 use crate::plan::{Action, Change, Plan, RecordData, ZonePlan};
+
+use super::escape::html;
+pub use super::escape::{code, escape, prose};
+pub use super::problems::render_problems;
 
 /// The most bytes a comment may use. GitHub's limit is 65,536 characters; bytes are never fewer
 /// than characters, so staying under this many bytes keeps both counts safely under the limit.
@@ -73,7 +76,7 @@ impl Context {
     }
 
     /// ` (commit `abc1234`)`, or nothing.
-    fn commit_note(&self) -> String {
+    pub(super) fn commit_note(&self) -> String {
         match self.commit.as_deref().filter(|c| !c.is_empty()) {
             Some(c) => format!(" (commit {})", code(c.get(..12).unwrap_or(c))),
             None => String::new(),
@@ -183,7 +186,7 @@ fn plan_verdict(plan: &Plan) -> Verdict {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
@@ -251,41 +254,6 @@ fn probe_table(head: &mut String, probes: &[ProbeResult]) {
     for w in probes.iter().filter_map(|p| p.host_warning()) {
         let _ = writeln!(head, "\n> **Warning:** {}", prose(&w));
     }
-}
-
-/// The comment body for manifests that failed validation: every problem, located.
-pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
-    let mut head = String::new();
-    let _ = writeln!(head, "{}", ctx.marker());
-    let n = problems.len();
-    let _ = writeln!(
-        head,
-        "**Merge will be refused: the manifest is invalid ({n} problem{})**{}\n",
-        plural(n),
-        ctx.commit_note()
-    );
-    let _ = writeln!(
-        head,
-        "Nothing was planned. Fix {} and push again; `edgeplan validate` shows the same locally.",
-        if n == 1 { "it" } else { "them" }
-    );
-    let mut detail = vec![
-        "<details open><summary>Problems</summary>".to_owned(),
-        String::new(),
-    ];
-    for p in problems {
-        detail.push(format!(
-            "- {} {}",
-            code(&format!("{}:{}:{}", p.file.display(), p.line, p.col)),
-            prose(&p.message)
-        ));
-        if let Some(help) = &p.help {
-            detail.push(format!("  - help: {}", prose(help)));
-        }
-    }
-    detail.push(String::new());
-    detail.push("</details>".to_owned());
-    assemble(head, detail, ctx)
 }
 
 /// How a change reads for people: the plan JSON keeps create, update and delete; the comment
@@ -452,28 +420,8 @@ fn row(r: &Row<'_>) -> String {
     format!("| {change} | {} | {target} | {proxied} |", code(r.name))
 }
 
-/// edgeplan's own text (a help, a message) whose backtick spans are meant as code: each span
-/// becomes a code span (its value literal), the rest is escaped like any value.
-pub fn prose(s: &str) -> String {
-    let parts: Vec<&str> = s.split('`').collect();
-    if parts.len().is_multiple_of(2) {
-        return escape(s); // an unpaired backtick: no spans
-    }
-    parts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            if i % 2 == 1 && !p.is_empty() {
-                code(p)
-            } else {
-                escape(p)
-            }
-        })
-        .collect()
-}
-
 /// Joins head, detail and footer, cutting the detail at a line boundary to fit the budget.
-fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
+pub(super) fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
     let footer = ctx.footer();
     let note = format!("\n> **Note:** {TRUNCATED}.\n");
     let mut out = head;
@@ -518,100 +466,4 @@ fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
         out.push_str(&footer);
     }
     out
-}
-
-/// A code span, safe inside a table cell: a value shown literally (no mention, link or HTML
-/// is live inside one).
-pub fn code(s: &str) -> String {
-    format!(
-        "`{}`",
-        s.replace('`', "'")
-            .replace('|', "\\|")
-            .replace(['\n', '\r'], " ")
-    )
-}
-
-/// Text from a manifest or a zone, made inert: no HTML, no table breaks, no stray emphasis, no
-/// `@`-mentions. A web address in the text becomes an autolink (`<https://...>`), whose content
-/// Markdown takes literally: escaping its characters instead would put the backslashes into the
-/// link (GitHub renders `https://x/\#y` as a link to `https://x/%5C#y`).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut prev: Option<char> = None;
-    let mut i = 0;
-    while let Some(ch) = s[i..].chars().next() {
-        let boundary = prev.is_none_or(|p| !p.is_ascii_alphanumeric());
-        if boundary && let Some(len) = web_address(&s[i..]) {
-            out.push('<');
-            out.push_str(&s[i..i + len]);
-            out.push('>');
-            prev = s[..i + len].chars().next_back();
-            i += len;
-            continue;
-        }
-        // GitHub links a bare `www.` name by itself, with any escapes in it: an entity for the
-        // first `w` keeps it text.
-        if boundary
-            && s[i..]
-                .get(..4)
-                .is_some_and(|w| w.eq_ignore_ascii_case("www."))
-        {
-            out.push_str(&format!("&#{};", u32::from(ch)));
-            prev = Some(ch);
-            i += ch.len_utf8();
-            continue;
-        }
-        match ch {
-            '\n' | '\r' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            // A zero-width space after `@` keeps a name from notifying anyone, and an address
-            // from becoming a `mailto:` link.
-            '@' => out.push_str("@&#8203;"),
-            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '~' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            _ => out.push(ch),
-        }
-        prev = Some(ch);
-        i += ch.len_utf8();
-    }
-    out
-}
-
-/// The length of the `http://`, `https://` or `ftp://` address at the start of `s`, if there is
-/// one: a run of characters allowed in a URL, less trailing punctuation, that can stand inside
-/// `<...>` as a CommonMark autolink (no spaces, `<`, `>`, backslashes, backticks or `|`).
-fn web_address(s: &str) -> Option<usize> {
-    let scheme = ["https://", "http://", "ftp://"].into_iter().find(|p| {
-        s.get(..p.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(p))
-    })?;
-    let mut len = s
-        .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)))
-        .unwrap_or(s.len());
-    // Punctuation that ends a sentence, or closes a parenthesis opened before the address, is
-    // not part of it.
-    while len > scheme.len() {
-        let last = s.as_bytes()[len - 1];
-        let unbalanced_paren = last == b')' && {
-            let url = &s[..len];
-            url.matches(')').count() > url.matches('(').count()
-        };
-        if b".,:;!?'*".contains(&last) || unbalanced_paren {
-            len -= 1;
-        } else {
-            break;
-        }
-    }
-    (len > scheme.len()).then_some(len)
-}
-
-fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

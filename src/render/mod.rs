@@ -5,9 +5,11 @@
 //! always gives byte-identical output and every format is snapshot-tested.
 
 pub mod comment;
+mod escape;
 pub mod inert;
 pub mod json;
 pub mod markdown;
+mod problems;
 pub mod text;
 
 pub use inert::{inert, inert_lines};

@@ -188,10 +188,14 @@ impl Verdict {
     /// `code` formats a value (a code span in Markdown, the value itself in a terminal).
     /// `drift` words it for a run that is not a pull request: what the next apply would do.
     pub fn words(&self, code: &dyn Fn(&str) -> String, drift: bool) -> (String, Vec<String>) {
+        (self.headline(code, drift), self.detail(code))
+    }
+
+    /// The one line that says what merge (or the next apply) does.
+    fn headline(&self, code: &dyn Fn(&str) -> String, drift: bool) -> String {
         let total: usize = self.zones.iter().map(|z| z.changes).sum();
         let next = if drift { "The next apply" } else { "Merge" };
-        let mut lines = Vec::new();
-        let headline = if self.refused() {
+        if self.refused() {
             let mut why = Vec::new();
             if !self.failed_origins.is_empty() {
                 let names: Vec<String> = self.failed_origins.iter().map(|n| code(n)).collect();
@@ -252,7 +256,12 @@ impl Verdict {
                 h.push_str(", if the origins pass their checks (not checked here)");
             }
             h
-        };
+        }
+    }
+
+    /// The lines under the headline: per zone, and what to do about a refusal.
+    fn detail(&self, code: &dyn Fn(&str) -> String) -> Vec<String> {
+        let mut lines = Vec::new();
         for z in &self.zones {
             if z.changes > 0 && z.refused.is_empty() && z.chunks > 1 {
                 lines.push(format!(
@@ -307,7 +316,7 @@ impl Verdict {
                 code("skip-health: true")
             ));
         }
-        (headline, lines)
+        lines
     }
 }
 

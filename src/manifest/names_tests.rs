@@ -1,0 +1,190 @@
+//! Tests of [`super`].
+
+use super::*;
+
+enum Field {
+    Message,
+    Help,
+}
+
+/// Asserts that `result` is a refusal whose message (or help) contains `needle`.
+#[track_caller]
+fn refused<T: std::fmt::Debug>(result: Result<T, Bad>, needle: impl AsRef<str>, field: Field) {
+    let bad = result.expect_err("refused");
+    let text = match field {
+        Field::Message => &bad.message,
+        Field::Help => &bad.help,
+    };
+    assert!(
+        text.contains(needle.as_ref()),
+        "{text:?} lacks {:?}",
+        needle.as_ref()
+    );
+}
+
+#[test]
+fn names_are_made_fully_qualified_lower_case_without_trailing_dot() {
+    let z = "example.com";
+    assert_eq!(
+        endpoint_name("Sentiment", z).as_deref(),
+        Ok("sentiment.example.com")
+    );
+    assert_eq!(endpoint_name("@", z).as_deref(), Ok("example.com"));
+    assert_eq!(
+        endpoint_name("API.Example.COM.", z).as_deref(),
+        Ok("api.example.com")
+    );
+    assert_eq!(
+        endpoint_name("v2.api", z).as_deref(),
+        Ok("v2.api.example.com")
+    );
+    assert_eq!(
+        endpoint_name("*.models", z).as_deref(),
+        Ok("*.models.example.com")
+    );
+    assert_eq!(endpoint_name("*", z).as_deref(), Ok("*.example.com"));
+    assert_eq!(
+        endpoint_name("example.com", z).as_deref(),
+        Ok("example.com")
+    );
+}
+
+#[test]
+fn unicode_names_become_punycode() {
+    assert_eq!(
+        endpoint_name("Café", "example.com").as_deref(),
+        Ok("xn--caf-dma.example.com")
+    );
+    assert_eq!(
+        zone("Bücher.example.").as_deref(),
+        Ok("xn--bcher-kva.example")
+    );
+    assert_eq!(
+        target("Modèle.example.net.").as_deref(),
+        Ok("xn--modle-6ra.example.net")
+    );
+}
+
+#[test]
+fn names_outside_the_zone_are_refused() {
+    let z = "example.com";
+    refused(endpoint_name("api.other.com", z), "outside", Field::Message);
+    refused(
+        endpoint_name("api.other.org.", z),
+        "outside",
+        Field::Message,
+    );
+    refused(
+        endpoint_name("notexample.com", z),
+        "outside",
+        Field::Message,
+    );
+}
+
+#[test]
+fn label_rules() {
+    let z = "example.com";
+    refused(endpoint_name(&"a".repeat(64), z), "63", Field::Message);
+    assert!(endpoint_name(&"a".repeat(63), z).is_ok());
+    let long = vec!["a".repeat(60); 4].join(".");
+    refused(endpoint_name(&long, z), "253", Field::Message);
+    refused(endpoint_name("-api", z), "hyphen", Field::Message);
+    refused(endpoint_name("api-", z), "hyphen", Field::Message);
+    refused(endpoint_name("my_api", z), "'_'", Field::Message);
+    refused(endpoint_name("a b", z), "' '", Field::Message);
+    refused(endpoint_name("a..b", z), "empty label", Field::Message);
+    refused(endpoint_name("models.*", z), "*", Field::Message);
+    refused(endpoint_name("*x.models", z), "'*'", Field::Message);
+}
+
+#[test]
+fn target_rules() {
+    assert_eq!(
+        target("LB-1.elb.amazonaws.com.").as_deref(),
+        Ok("lb-1.elb.amazonaws.com")
+    );
+    refused(
+        target("https://x.run.app/"),
+        "target: x.run.app",
+        Field::Help,
+    );
+    refused(target("x.run.app/predict"), "path", Field::Message);
+    refused(target("x.run.app:8080"), "port", Field::Message);
+    refused(target("10.0.0.1"), "IP address", Field::Message);
+    refused(target("2001:db8::1"), "IP address", Field::Message);
+    refused(target("localhost"), "single label", Field::Message);
+    assert!(target("*.example.net").is_err());
+    assert_eq!(
+        target("_svc.origin.example.net").as_deref(),
+        Ok("_svc.origin.example.net")
+    );
+}
+
+/// The value a help suggests (`write \`target: X\``), if any.
+fn suggested<'a>(help: &'a str, key: &str) -> Option<&'a str> {
+    let start = help.find(&format!("`{key}: "))? + key.len() + 3;
+    let len = help[start..].find('`')?;
+    Some(&help[start..start + len])
+}
+
+#[test]
+fn a_suggested_target_or_zone_is_itself_valid() {
+    let targets = [
+        "foo.run.app:8080/v1",
+        "https://foo.run.app:8443/predict?x=1",
+        "https://user@foo.run.app/",
+        "foo.run.app:8080",
+        "Foo.Run.App/v1",
+        "localhost:8080",
+        "1.2.3.4:80",
+        "https://10.0.0.1/x",
+        "https://[::1]:8080/",
+        "foo.run.app:http",
+        "a..b/c",
+    ];
+    for raw in targets {
+        let bad = target(raw).expect_err(raw);
+        if let Some(value) = suggested(&bad.help, "target") {
+            assert!(target(value).is_ok(), "{raw}: suggests {value}: {bad:?}");
+        }
+    }
+    assert_eq!(
+        suggested(
+            &target("foo.run.app:8080/v1").expect_err("refused").help,
+            "target"
+        ),
+        Some("foo.run.app")
+    );
+    assert!(
+        target("foo.run.app:8080/v1")
+            .expect_err("refused")
+            .help
+            .contains("port 443"),
+    );
+    for raw in [
+        "https://example.org",
+        "https://Example.org:8443/x",
+        "http://localhost/",
+        "https://*.example.org/",
+    ] {
+        let bad = zone(raw).expect_err(raw);
+        if let Some(value) = suggested(&bad.help, "zone") {
+            assert!(zone(value).is_ok(), "{raw}: suggests {value}: {bad:?}");
+        }
+    }
+    assert_eq!(
+        suggested(
+            &zone("https://example.org").expect_err("refused").help,
+            "zone"
+        ),
+        Some("example.org")
+    );
+}
+
+#[test]
+fn zone_rules() {
+    assert_eq!(zone("Example.COM.").as_deref(), Ok("example.com"));
+    refused(zone("com"), "single label", Field::Message);
+    assert!(zone("https://example.com").is_err());
+    assert!(zone("*.example.com").is_err());
+}

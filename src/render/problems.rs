@@ -1,0 +1,43 @@
+//! The comment and summary body for a manifest that did not validate: every problem, on its
+//! line, with its help.
+
+use std::fmt::Write;
+
+use super::escape::{code, prose};
+use super::markdown::{Context, assemble, plural};
+use crate::manifest::Problem;
+
+/// The comment body for manifests that failed validation: every problem, located.
+pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
+    let mut head = String::new();
+    let _ = writeln!(head, "{}", ctx.marker());
+    let n = problems.len();
+    let _ = writeln!(
+        head,
+        "**Merge will be refused: the manifest is invalid ({n} problem{})**{}\n",
+        plural(n),
+        ctx.commit_note()
+    );
+    let _ = writeln!(
+        head,
+        "Nothing was planned. Fix {} and push again; `edgeplan validate` shows the same locally.",
+        if n == 1 { "it" } else { "them" }
+    );
+    let mut detail = vec![
+        "<details open><summary>Problems</summary>".to_owned(),
+        String::new(),
+    ];
+    for p in problems {
+        detail.push(format!(
+            "- {} {}",
+            code(&format!("{}:{}:{}", p.file.display(), p.line, p.col)),
+            prose(&p.message)
+        ));
+        if let Some(help) = &p.help {
+            detail.push(format!("  - help: {}", prose(help)));
+        }
+    }
+    detail.push(String::new());
+    detail.push("</details>".to_owned());
+    assemble(head, detail, ctx)
+}
