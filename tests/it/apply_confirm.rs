@@ -94,7 +94,7 @@ fn an_invalid_manifest_exits_1_before_any_request() {
 /// Runs `edgeplan apply` on a pseudo-terminal (util-linux `script`) and types `answer`.
 /// `None` when util-linux `script` is not there (macOS's BSD `script` takes other flags, Windows
 /// has none): the prompt cannot be reached off a terminal, and the tests skip.
-fn on_a_terminal(w: &World, answer: &str) -> Option<(i32, String)> {
+pub(crate) fn on_a_terminal(w: &World, answer: &str) -> Option<(i32, String)> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     if !cfg!(target_os = "linux") {

@@ -117,36 +117,12 @@ fn every_subcommand_help_names_the_token_the_exit_codes_and_an_example() {
     assert!(plan.contains("64 usage error"), "{plan}");
 }
 
-/// `edgeplan apply` on a pseudo-terminal (util-linux `script`), answering `no`; `None` where
-/// util-linux `script` is not available.
+/// The apply prompt's text on a terminal, answered "no" (exit 1); `None` where the terminal
+/// cannot be had (see `apply_confirm::on_a_terminal`).
 fn prompt_of(w: &World) -> Option<String> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    if !cfg!(target_os = "linux") {
-        return None;
-    }
-    let line = format!(
-        "{} apply -m {}",
-        env!("CARGO_BIN_EXE_edgeplan"),
-        w.manifest_path().display()
-    );
-    let mut child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CLOUDFLARE_API_TOKEN", &w.token)
-        .env("CLOUDFLARE_BASE_URL", w.cf.url())
-        .env("EDGEPLAN_RETRY_BUDGET_MS", "4000")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .ok()?;
-    child.stdin.take().map(|mut s| s.write_all(b"no\n"));
-    let out = child.wait_with_output().ok()?;
-    assert_eq!(out.status.code(), Some(1));
-    Some(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    let (code, text) = crate::apply_confirm::on_a_terminal(w, "no")?;
+    assert_eq!(code, 1, "{text}");
+    Some(text)
 }
 
 #[test]

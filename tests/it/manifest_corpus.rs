@@ -19,7 +19,8 @@ fn validate(path: &Path) -> (Output, Duration) {
     (output, started.elapsed())
 }
 
-fn files(dir: &str) -> Vec<PathBuf> {
+/// The corpus manifests in `dir` (`valid`, `invalid`), sorted.
+pub(crate) fn files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(CORPUS).join(dir))
         .expect("corpus dir")
         .map(|e| e.expect("entry").path())

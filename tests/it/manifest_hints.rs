@@ -85,13 +85,7 @@ fn manifest_with(key: &str, value: &str) -> String {
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(CORPUS)
-        .expect("corpus")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
+    crate::manifest_corpus::files("invalid")
 }
 
 #[test]
