@@ -144,10 +144,7 @@ fn pull_requests_never_apply() {
 
 #[test]
 fn fork_pull_request_validates_offline_with_a_notice_and_no_comment() {
-    let f = Facts {
-        has_cloudflare_token: false,
-        ..facts(CommandInput::Auto)
-    };
+    let f = without_token();
     let d = decide(&pr_event(EventName::PullRequest, true), f);
     assert_eq!(
         d,
@@ -161,10 +158,7 @@ fn fork_pull_request_validates_offline_with_a_notice_and_no_comment() {
 
 #[test]
 fn same_repo_pull_request_without_token_still_comments_validation() {
-    let f = Facts {
-        has_cloudflare_token: false,
-        ..facts(CommandInput::Auto)
-    };
+    let f = without_token();
     let d = decide(&pr_event(EventName::PullRequest, false), f);
     assert_eq!(
         step_report(&d),
@@ -322,4 +316,12 @@ fn unknown_default_branch_never_applies() {
         step_report(&decide(&e, facts(CommandInput::Auto))).0,
         Step::Plan
     );
+}
+
+/// Automatic command, no Cloudflare token (a fork, or a repository without the secret).
+fn without_token() -> Facts {
+    Facts {
+        has_cloudflare_token: false,
+        ..facts(CommandInput::Auto)
+    }
 }

@@ -142,12 +142,7 @@ fn a_suggested_target_or_zone_is_itself_valid() {
         "foo.run.app:http",
         "a..b/c",
     ];
-    for raw in targets {
-        let bad = target(raw).expect_err(raw);
-        if let Some(value) = suggested(&bad.help, "target") {
-            assert!(target(value).is_ok(), "{raw}: suggests {value}: {bad:?}");
-        }
-    }
+    suggestions_validate("target", &targets, target);
     assert_eq!(
         suggested(
             &target("foo.run.app:8080/v1").expect_err("refused").help,
@@ -161,17 +156,13 @@ fn a_suggested_target_or_zone_is_itself_valid() {
             .help
             .contains("port 443"),
     );
-    for raw in [
+    let zones = [
         "https://example.org",
         "https://Example.org:8443/x",
         "http://localhost/",
         "https://*.example.org/",
-    ] {
-        let bad = zone(raw).expect_err(raw);
-        if let Some(value) = suggested(&bad.help, "zone") {
-            assert!(zone(value).is_ok(), "{raw}: suggests {value}: {bad:?}");
-        }
-    }
+    ];
+    suggestions_validate("zone", &zones, zone);
     assert_eq!(
         suggested(
             &zone("https://example.org").expect_err("refused").help,
@@ -187,4 +178,15 @@ fn zone_rules() {
     refused(zone("com"), "single label", Field::Message);
     assert!(zone("https://example.com").is_err());
     assert!(zone("*.example.com").is_err());
+}
+
+/// Each of `raws` is refused by `check`, and the value its help suggests for `key` (if any)
+/// passes `check`.
+fn suggestions_validate(key: &str, raws: &[&str], check: fn(&str) -> Result<String, Bad>) {
+    for raw in raws {
+        let bad = check(raw).expect_err(raw);
+        if let Some(value) = suggested(&bad.help, key) {
+            assert!(check(value).is_ok(), "{raw}: suggests {value}: {bad:?}");
+        }
+    }
 }
