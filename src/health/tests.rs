@@ -174,6 +174,7 @@ fn only_creates_and_repoints_of_endpoints_with_health_are_probed() {
         owner: "default".into(),
         unmanaged: 0,
         wanted: Default::default(),
+        long_comments: Vec::new(),
         changes: vec![
             change(
                 Action::Create,

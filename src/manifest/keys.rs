@@ -136,7 +136,7 @@ pub const ENDPOINT: &[Key] = &[
         "comment",
         &Shape::Str,
         Optional(Absent),
-        "Shown in Cloudflare after the marker `edgeplan:<owner> | `; one line; marker plus comment at most 100 characters.",
+        "Shown in Cloudflare after the marker `edgeplan:<owner> | `; one line; marker plus comment at most 500 characters (100 on a Free zone, which the plan checks).",
         r#"{"pattern": "^[^\\r\\n]*$"}"#,
     ),
     key(

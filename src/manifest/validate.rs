@@ -17,8 +17,9 @@ use super::raw::{RawEndpoint, RawManifest, RawTtl};
 use super::text::excerpt;
 use crate::plan::{Desired, Endpoint, Health};
 
-/// Longest record comment on Cloudflare's Free plan; edgeplan's marker must fit in it.
-pub const COMMENT_LIMIT: usize = 100;
+/// Longest record comment any Cloudflare plan accepts (paid plans 500, Free 100); edgeplan's
+/// marker must fit in it. The zone's own limit is checked by the plan, which knows the zone.
+pub const COMMENT_LIMIT: usize = 500;
 pub const TTL_MIN: i64 = 60;
 pub const TTL_MAX: i64 = 86_400;
 
@@ -308,7 +309,7 @@ fn comment(i: usize, e: &RawEndpoint, owner: &str, issues: &mut Issues) -> Optio
                 issues.at(
                     ep(i, "comment"),
                     format!(
-                        "comment is {} characters; with the ownership marker `{}` the record comment would be {len}, over Cloudflare's limit of {COMMENT_LIMIT}",
+                        "comment is {} characters; with the ownership marker `{}` the record comment would be {len}, over the most any Cloudflare plan accepts ({COMMENT_LIMIT})",
                         c.chars().count(),
                         excerpt(&marker)
                     ),

@@ -95,6 +95,7 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
         unmanaged,
         wanted: kept,
         conflicts: out.conflicts,
+        long_comments: out.long_comments,
         warnings: out.warnings,
     }
 }
@@ -112,6 +113,7 @@ pub fn rank(action: Action) -> u8 {
 struct Builder {
     changes: Vec<Change>,
     conflicts: Vec<Conflict>,
+    long_comments: Vec<super::LongComment>,
     warnings: Vec<String>,
     unchanged: usize,
 }
@@ -232,11 +234,14 @@ impl Builder {
                 e.ttl
             ));
         }
-        let comment_len = want.comment.as_deref().map_or(0, |c| c.chars().count());
-        if comment_limit > 0 && comment_len > comment_limit {
-            self.warnings.push(format!(
-                "{fqdn}: the comment with its marker is {comment_len} characters; this zone accepts at most {comment_limit}, so Cloudflare will refuse it"
-            ));
+        let length = want.comment.as_deref().map_or(0, |c| c.chars().count());
+        if comment_limit > 0 && length > comment_limit {
+            self.long_comments.push(super::LongComment {
+                name: fqdn.to_owned(),
+                line: e.line,
+                length,
+                limit: comment_limit,
+            });
         }
     }
 

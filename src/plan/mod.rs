@@ -151,8 +151,40 @@ pub struct ZonePlan {
     /// rather than removing an endpoint, so the safety limit does not count it.
     pub wanted: std::collections::BTreeSet<String>,
     pub conflicts: Vec<Conflict>,
+    /// Endpoints whose record comment (marker included) is longer than this zone accepts:
+    /// Cloudflare would refuse the write, so the plan is refused with them.
+    pub long_comments: Vec<LongComment>,
     /// Advice that does not block the plan.
     pub warnings: Vec<String>,
+}
+
+/// An endpoint whose comment, with its ownership marker, is longer than its zone accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongComment {
+    /// The endpoint's FQDN.
+    pub name: String,
+    /// The manifest line of the endpoint.
+    pub line: usize,
+    /// Characters of the record comment, marker included.
+    pub length: usize,
+    /// The zone's limit (Free 100, paid 500).
+    pub limit: usize,
+}
+
+impl LongComment {
+    pub fn message(&self) -> String {
+        format!(
+            "{}: the record comment with its ownership marker is {} characters; this zone accepts at most {} (Free plans 100, paid 500), so Cloudflare would refuse it",
+            self.name, self.length, self.limit
+        )
+    }
+
+    pub fn help(&self) -> String {
+        format!(
+            "shorten the endpoint's comment by {} characters or more",
+            self.length - self.limit
+        )
+    }
 }
 
 /// The plan for every manifest given.
@@ -186,6 +218,11 @@ impl Plan {
     /// Whether any zone has a conflict (the plan must not be applied).
     pub fn has_conflicts(&self) -> bool {
         self.zones.iter().any(|z| !z.conflicts.is_empty())
+    }
+
+    /// Whether any zone holds a comment longer than it accepts (the plan must not be applied).
+    pub fn has_long_comments(&self) -> bool {
+        self.zones.iter().any(|z| !z.long_comments.is_empty())
     }
 
     /// `sha256:<hex>` of the canonical plan JSON (the plan JSON without its `fingerprint` field):

@@ -24,6 +24,7 @@ pub fn zone_plan(owned: usize) -> ZonePlan {
         unmanaged: 0,
         wanted: Default::default(),
         conflicts: Vec::new(),
+        long_comments: Vec::new(),
         warnings: Vec::new(),
     }
 }

@@ -156,6 +156,8 @@ fn plan_verdict(plan: &Plan) -> Verdict {
             "Merge will be refused: {conflicts} conflict{} with records edgeplan does not own",
             plural(conflicts)
         )
+    } else if plan.has_long_comments() {
+        "Merge will be refused: a comment is longer than its zone accepts".into()
     } else if !plan.has_changes() {
         "Merge changes nothing: every zone already matches the manifests.".into()
     } else {

@@ -347,6 +347,21 @@ impl<P: Provider> Flow<'_, P> {
                     inert(&c.help())
                 ));
             }
+            for l in &z.plan.long_comments {
+                annotations.push(Annotation {
+                    level: Level::Error,
+                    file: Some(file.clone()),
+                    line: Some(l.line),
+                    col: Some(1),
+                    title: Some("edgeplan: comment too long for the zone".into()),
+                    message: format!("{}\nhelp: {}", l.message(), l.help()),
+                });
+                log.push(format!(
+                    "error: {}\n  help: {}",
+                    inert(&l.message()),
+                    inert(&l.help())
+                ));
+            }
             if let Some(why) = z.mass_delete {
                 annotations.push(Annotation {
                     level: Level::Error,

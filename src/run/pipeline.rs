@@ -67,10 +67,14 @@ impl Outcome {
         self.plan.has_changes()
     }
 
-    /// Conflicts or a mass delete: the plan must not be applied.
+    /// Conflicts, comments too long for the zone, or a mass delete: the plan must not be
+    /// applied.
     pub fn blocked(&self) -> bool {
-        self.zones()
-            .any(|z| !z.plan.conflicts.is_empty() || z.mass_delete.is_some())
+        self.zones().any(|z| {
+            !z.plan.conflicts.is_empty()
+                || !z.plan.long_comments.is_empty()
+                || z.mass_delete.is_some()
+        })
     }
 
     /// Why apply will not point DNS at the origins, when a probe failed.
@@ -93,6 +97,9 @@ impl Outcome {
                 let mut refused = Vec::new();
                 if !z.plan.conflicts.is_empty() {
                     refused.push(Reason::Conflicts(z.plan.conflicts.len()));
+                }
+                if !z.plan.long_comments.is_empty() {
+                    refused.push(Reason::LongComments(z.plan.long_comments.len()));
                 }
                 if let Some(m) = z.mass_delete {
                     refused.push(Reason::MassDelete(m.clone()));
@@ -147,6 +154,8 @@ pub enum Reason {
     Conflicts(usize),
     /// The safety limit on deletes (with the `allow-deletes` the run was given).
     MassDelete(MassDelete),
+    /// This many endpoints have a comment longer than the zone accepts.
+    LongComments(usize),
 }
 
 /// What merge would do in one zone.
@@ -213,6 +222,9 @@ impl Verdict {
                             m.owned,
                             code(&z.zone)
                         ),
+                        Reason::LongComments(n) => {
+                            format!("{n} comment{} too long for {}", plural(*n), code(&z.zone))
+                        }
                     });
                 }
             }
@@ -287,6 +299,12 @@ impl Verdict {
                 lines.push(match r {
                     Reason::Conflicts(n) => format!(
                         "{}: refused, {} name{} held by records edgeplan does not own (see the conflicts below).",
+                        code(&z.zone),
+                        n,
+                        plural(*n)
+                    ),
+                    Reason::LongComments(n) => format!(
+                        "{}: refused, {} endpoint comment{} with the ownership marker longer than the zone accepts (Free plans 100 characters, paid 500): Cloudflare would refuse the write. Shorten them in the manifest.",
                         code(&z.zone),
                         n,
                         plural(*n)

@@ -97,7 +97,8 @@ pub fn verdict(outcome: &Outcome, detailed: bool) -> Exit {
     }
 }
 
-/// Prints conflicts and safety refusals on stderr; true when there was any.
+/// Prints conflicts, comments too long for their zone and safety refusals on stderr; true when
+/// there was any.
 pub fn report_blockers(outcome: &Outcome) -> bool {
     let mut err = std::io::stderr().lock();
     for z in outcome.zones() {
@@ -110,6 +111,16 @@ pub fn report_blockers(outcome: &Outcome) -> bool {
                 inert(&c.message())
             );
             let _ = writeln!(err, "  help: {}", inert(&c.help()));
+        }
+        for l in &z.plan.long_comments {
+            let _ = writeln!(
+                err,
+                "error: {}:{}:1: {}",
+                inert(&z.desired.source.display().to_string()),
+                l.line,
+                inert(&l.message())
+            );
+            let _ = writeln!(err, "  help: {}", inert(&l.help()));
         }
         if let Some(why) = z.mass_delete {
             let _ = writeln!(err, "error: {}: {why}", inert(&z.plan.zone.name));

@@ -41,6 +41,7 @@ mod manifest_hardening;
 mod manifest_hints;
 mod manifest_mutations;
 mod manifest_schema;
+mod plan_long_comments;
 mod plan_patches;
 mod plan_props;
 mod plan_sandbox;
