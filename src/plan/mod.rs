@@ -193,7 +193,35 @@ pub struct Plan {
     pub zones: Vec<ZonePlan>,
 }
 
+/// Something that refuses a zone's plan at a manifest line, as every presenter shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRefusal {
+    pub line: usize,
+    /// A short title (`conflict`, `comment too long for the zone`).
+    pub title: &'static str,
+    pub message: String,
+    pub help: String,
+}
+
 impl ZonePlan {
+    /// What refuses this plan at a manifest line: its conflicts, then its comments too long for
+    /// the zone.
+    pub fn line_refusals(&self) -> Vec<LineRefusal> {
+        let conflicts = self.conflicts.iter().map(|c| LineRefusal {
+            line: c.line,
+            title: "conflict",
+            message: c.message(),
+            help: c.help(),
+        });
+        let long = self.long_comments.iter().map(|l| LineRefusal {
+            line: l.line,
+            title: "comment too long for the zone",
+            message: l.message(),
+            help: l.help(),
+        });
+        conflicts.chain(long).collect()
+    }
+
     /// The names the plan creates a record at.
     pub fn created_names(&self) -> std::collections::HashSet<&str> {
         self.changes

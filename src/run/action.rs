@@ -332,34 +332,19 @@ impl<P: Provider> Flow<'_, P> {
         for z in outcome.zones() {
             let file =
                 workflow::workspace_relative(&z.desired.source, self.ctx.workspace.as_deref());
-            for c in &z.plan.conflicts {
+            for r in z.plan.line_refusals() {
                 annotations.push(Annotation {
                     level: Level::Error,
                     file: Some(file.clone()),
-                    line: Some(c.line),
+                    line: Some(r.line),
                     col: Some(1),
-                    title: Some("edgeplan: conflict".into()),
-                    message: format!("{}\nhelp: {}", c.message(), c.help()),
+                    title: Some(format!("edgeplan: {}", r.title)),
+                    message: format!("{}\nhelp: {}", r.message, r.help),
                 });
                 log.push(format!(
                     "error: {}\n  help: {}",
-                    inert(&c.message()),
-                    inert(&c.help())
-                ));
-            }
-            for l in &z.plan.long_comments {
-                annotations.push(Annotation {
-                    level: Level::Error,
-                    file: Some(file.clone()),
-                    line: Some(l.line),
-                    col: Some(1),
-                    title: Some("edgeplan: comment too long for the zone".into()),
-                    message: format!("{}\nhelp: {}", l.message(), l.help()),
-                });
-                log.push(format!(
-                    "error: {}\n  help: {}",
-                    inert(&l.message()),
-                    inert(&l.help())
+                    inert(&r.message),
+                    inert(&r.help)
                 ));
             }
             if let Some(why) = z.mass_delete {

@@ -102,25 +102,15 @@ pub fn verdict(outcome: &Outcome, detailed: bool) -> Exit {
 pub fn report_blockers(outcome: &Outcome) -> bool {
     let mut err = std::io::stderr().lock();
     for z in outcome.zones() {
-        for c in &z.plan.conflicts {
+        for r in z.plan.line_refusals() {
             let _ = writeln!(
                 err,
                 "error: {}:{}:1: {}",
                 inert(&z.desired.source.display().to_string()),
-                c.line,
-                inert(&c.message())
+                r.line,
+                inert(&r.message)
             );
-            let _ = writeln!(err, "  help: {}", inert(&c.help()));
-        }
-        for l in &z.plan.long_comments {
-            let _ = writeln!(
-                err,
-                "error: {}:{}:1: {}",
-                inert(&z.desired.source.display().to_string()),
-                l.line,
-                inert(&l.message())
-            );
-            let _ = writeln!(err, "  help: {}", inert(&l.help()));
+            let _ = writeln!(err, "  help: {}", inert(&r.help));
         }
         if let Some(why) = z.mass_delete {
             let _ = writeln!(err, "error: {}: {why}", inert(&z.plan.zone.name));
