@@ -150,9 +150,19 @@ mod tests {
     }
 
     #[test]
-    fn the_system_store_is_read_without_the_variable() {
-        let trust = load(None).expect("loads");
-        assert_eq!(trust.from_file, 0);
-        assert_eq!(trust.certificates.len(), trust.from_store);
+    fn the_file_adds_its_authority_to_the_store_once() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).expect("CA");
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("ca.pem");
+        // Twice in one file: counted once.
+        std::fs::write(&file, format!("{}{}", ca.pem(), ca.pem())).expect("write");
+        let store = load(None).expect("the store alone");
+        assert_eq!(store.from_file, 0);
+        let both = load(Some(&file)).expect("store and file");
+        assert_eq!((both.from_store, both.from_file), (store.from_store, 1));
+        assert_eq!(both.certificates.len(), store.certificates.len() + 1);
     }
 }

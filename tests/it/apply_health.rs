@@ -1,4 +1,4 @@
-//! Origin preflight wired into `plan` and `apply` (issue H): apply refuses to point a name at an
+//! Origin preflight wired into `plan` and `apply`: apply refuses to point a name at an
 //! origin whose probe fails, `--skip-health` overrides, and plan shows every probe (JSON `health`)
 //! without letting it change the fingerprint.
 
@@ -93,17 +93,9 @@ fn probes_never_reach_private_link_local_or_metadata_addresses() {
         ),
     ] {
         let w = World::free();
-        w.manifest(
-            "  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n",
-        );
+        w.manifest(INTERNAL);
         let resolve = format!("origin.internal.example={answer}");
-        let run = w
-            .run_with(
-                &["plan", "--format", "json"],
-                &[("EDGEPLAN_RESOLVE", &resolve)],
-            )
-            .expect(0);
-        let health = plan_json(&run)["health"][0].clone();
+        let health = first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)]);
         let reason = health["outcome"]["reason"]
             .as_str()
             .unwrap_or_default()
@@ -133,15 +125,10 @@ fn probes_never_reach_private_link_local_or_metadata_addresses() {
 fn a_resolved_loopback_origin_is_connected_to() {
     let origin = Origin::start(Behaviour::Status(200));
     let w = World::free();
-    w.manifest("  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n");
+    w.manifest(INTERNAL);
     let resolve = format!("origin.internal.example=127.0.0.1:{}", port(&origin));
-    let run = w
-        .run_with(
-            &["plan", "--format", "json"],
-            &[("EDGEPLAN_RESOLVE", &resolve)],
-        )
-        .expect(0);
-    let reason = plan_json(&run)["health"][0]["outcome"]["reason"].to_string();
+    let reason =
+        first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)])["outcome"]["reason"].to_string();
     assert!(reason.contains("tls handshake"), "{reason}");
 }
 
@@ -151,8 +138,15 @@ fn port(origin: &Origin) -> String {
     rest.trim_end_matches('/').to_string()
 }
 
-fn plan_json(run: &crate::support::harness::Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).expect("plan JSON")
+/// One endpoint whose origin is a name the tests answer through `EDGEPLAN_RESOLVE`.
+const INTERNAL: &str =
+    "  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n";
+
+/// `plan --format json` with `env` (exit 0), and the plan's first probe result.
+fn first_probe(w: &World, env: &[(&str, &str)]) -> serde_json::Value {
+    let run = w.run_with(&["plan", "--format", "json"], env).expect(0);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).expect("plan JSON");
+    plan["health"][0].clone()
 }
 
 /// Trust comes from the system store *and* `SSL_CERT_FILE`: an origin whose certificate is
@@ -165,30 +159,22 @@ fn probes_trust_the_authority_in_ssl_cert_file_as_well_as_the_system_store() {
     let ca = TestCa::new();
     let origin = TlsOrigin::start(&ca, &["origin.internal.example"], 200, &[]);
     let w = World::free();
-    w.manifest("  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n");
+    w.manifest(INTERNAL);
     let resolve = format!("origin.internal.example=127.0.0.1:{}", origin.port);
     let ca_file = ca.write_pem(&w.runner_temp());
     let ca_file = ca_file.display().to_string();
 
-    let trusted = w
-        .run_with(
-            &["plan", "--format", "json"],
-            &[("EDGEPLAN_RESOLVE", &resolve), ("SSL_CERT_FILE", &ca_file)],
-        )
-        .expect(0);
-    let probe = plan_json(&trusted)["health"][0].clone();
+    let probe = first_probe(
+        &w,
+        &[("EDGEPLAN_RESOLVE", &resolve), ("SSL_CERT_FILE", &ca_file)],
+    );
     assert_eq!(probe["outcome"]["state"], "healthy", "{probe}");
     let seen = origin.requests();
     assert_eq!(seen[0].line, "GET /healthz HTTP/1.1");
     assert_eq!(seen[0].header("host"), Some("origin.internal.example"));
 
-    let untrusted = w
-        .run_with(
-            &["plan", "--format", "json"],
-            &[("EDGEPLAN_RESOLVE", &resolve)],
-        )
-        .expect(0);
-    let reason = plan_json(&untrusted)["health"][0]["outcome"]["reason"].to_string();
+    let reason =
+        first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)])["outcome"]["reason"].to_string();
     assert!(reason.contains("UnknownIssuer"), "{reason}");
 
     // A file that holds no certificate is refused by name, not ignored.

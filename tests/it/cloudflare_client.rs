@@ -115,8 +115,19 @@ async fn zone_id_is_checked_against_the_zone_name() {
 
 #[tokio::test]
 async fn listing_follows_clamped_pages_and_normalises() {
+    // With `total_pages`, and without it (the official `result_info` schema lists only `count`,
+    // `page`, `per_page` and `total_count`): the page count then comes from `total_count`.
+    for omit_total_pages in [false, true] {
+        listing(omit_total_pages).await;
+    }
+}
+
+async fn listing(omit_total_pages: bool) {
     let cf = CloudflareServer::start();
     cf.set_max_per_page(3);
+    if omit_total_pages {
+        cf.omit_total_pages();
+    }
     let id = cf.seed_zone("example.com", Plan::Free);
     for i in 0..8 {
         cf.add_record(

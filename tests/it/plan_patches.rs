@@ -1,11 +1,9 @@
-//! Issue 15, points 3, 7 and 13, through the real binary against the local Cloudflare: updates go
-//! as batch patches and keep a person's `tags` and `settings`; repairing an owner's duplicates
-//! is not a mass delete; the zone pager needs no `total_pages`; the plan JSON counts the records
-//! edgeplan leaves alone, outside the fingerprint.
+//! Through the real binary against the local Cloudflare: updates go as batch patches and keep a
+//! person's `tags` and `settings`; repairing an owner's duplicates is not a mass delete; the plan
+//! JSON counts the records edgeplan leaves alone, outside the fingerprint.
 
-use crate::support::cloudflare::{CloudflareServer, Plan};
+use crate::support::cloudflare::Plan;
 use crate::support::harness::World;
-use edgeplan::provider::Provider;
 use serde_json::{Value, json};
 
 #[test]
@@ -98,25 +96,4 @@ fn unmanaged_counts_what_is_left_alone_outside_the_fingerprint() {
     let after = plan_json(&w);
     assert_eq!(after["zones"][0]["unmanaged"], json!(3), "{after}");
     assert_eq!(before["fingerprint"], after["fingerprint"]);
-}
-
-#[tokio::test]
-async fn the_pager_follows_total_count_when_total_pages_is_absent() {
-    let cf = CloudflareServer::start();
-    cf.set_max_per_page(3);
-    cf.omit_total_pages();
-    let id = cf.seed_zone("example.com", Plan::Free);
-    for i in 0..10 {
-        cf.add_record(
-            "example.com",
-            json!({"type": "A", "name": format!("h{i}"), "content": format!("192.0.2.{i}")}),
-        );
-    }
-    let c = crate::cloudflare_rules::client(&cf);
-    let zone = c.zone("example.com", Some(&id)).await.expect("zone");
-    cf.clear_requests();
-    let records = c.records(&zone).await.expect("records");
-    assert_eq!(records.len(), 10);
-    let reqs = cf.requests();
-    assert_eq!(reqs.len(), 4, "{reqs:?}");
 }
