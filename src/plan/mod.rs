@@ -243,11 +243,6 @@ impl Plan {
         self.zones.iter().any(|z| !z.changes.is_empty())
     }
 
-    /// Whether any zone has a conflict (the plan must not be applied).
-    pub fn has_conflicts(&self) -> bool {
-        self.zones.iter().any(|z| !z.conflicts.is_empty())
-    }
-
     /// Whether any zone holds a comment longer than it accepts (the plan must not be applied).
     pub fn has_long_comments(&self) -> bool {
         self.zones.iter().any(|z| !z.long_comments.is_empty())
