@@ -83,29 +83,21 @@ impl Client {
         self.call(Method::GET, path, &query, None).await
     }
 
-    /// `POST /zones/{id}/dns_records`: one record.
-    pub async fn create_record(
+    /// One record written on its own: `POST /zones/{id}/dns_records` creates it (`id` is
+    /// `None`); `PUT /zones/{id}/dns_records/{record}` overwrites the record `id` with every field
+    /// given.
+    pub async fn write_record(
         &self,
         zone_id: &str,
+        id: Option<&str>,
         record: &Record,
     ) -> Result<wire::Record, Error> {
         let body = to_json(&body(None, record))?;
-        let path = format!("/zones/{zone_id}/dns_records");
-        self.call(Method::POST, &path, &[], Some(&body))
-            .await
-            .map(|(r, _)| r)
-    }
-
-    /// `PUT /zones/{id}/dns_records/{record}`: overwrite a record with every field given.
-    pub async fn put_record(
-        &self,
-        zone_id: &str,
-        id: &str,
-        record: &Record,
-    ) -> Result<wire::Record, Error> {
-        let body = to_json(&body(None, record))?;
-        let path = format!("/zones/{zone_id}/dns_records/{id}");
-        self.call(Method::PUT, &path, &[], Some(&body))
+        let (method, path) = match id {
+            None => (Method::POST, format!("/zones/{zone_id}/dns_records")),
+            Some(id) => (Method::PUT, format!("/zones/{zone_id}/dns_records/{id}")),
+        };
+        self.call(method, &path, &[], Some(&body))
             .await
             .map(|(r, _)| r)
     }

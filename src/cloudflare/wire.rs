@@ -181,13 +181,7 @@ pub struct IdOnly {
 
 /// `POST /zones/{id}/dns_records/batch`. A plan's updates are `patches`; `puts` stays empty
 /// unless a caller asks for an overwrite.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BatchBody {
-    pub deletes: Vec<IdOnly>,
-    pub patches: Vec<RecordBody>,
-    pub puts: Vec<RecordBody>,
-    pub posts: Vec<RecordBody>,
-}
+pub type BatchBody = crate::plan::Writes<IdOnly, RecordBody, RecordBody>;
 
 /// `GET /user/tokens/verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]

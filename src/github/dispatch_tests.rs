@@ -191,21 +191,20 @@ fn comment_false_means_summary_only() {
     assert_eq!(step_report(&d), (Step::Apply, Report::SummaryOnly));
 }
 
+/// What a push of `git_ref` decides when `default` is the default branch.
+fn push(git_ref: &str, default: &str, command: CommandInput) -> Decision {
+    decide(&ev(EventName::Push, git_ref, default), facts(command))
+}
+
 #[test]
 fn push_to_default_branch_applies_then_comments_merged_prs() {
-    let d = decide(
-        &ev(EventName::Push, "refs/heads/trunk", "trunk"),
-        facts(CommandInput::Auto),
-    );
+    let d = push("refs/heads/trunk", "trunk", CommandInput::Auto);
     assert_eq!(step_report(&d), (Step::Apply, Report::MergedPulls));
 }
 
 #[test]
 fn push_elsewhere_plans_with_a_notice() {
-    let d = decide(
-        &ev(EventName::Push, "refs/heads/feature", "trunk"),
-        facts(CommandInput::Auto),
-    );
+    let d = push("refs/heads/feature", "trunk", CommandInput::Auto);
     let Decision::Run {
         step: Step::Plan,
         report: Report::SummaryOnly,
@@ -220,19 +219,13 @@ fn push_elsewhere_plans_with_a_notice() {
 #[test]
 fn push_to_main_when_the_default_is_master_does_not_apply() {
     // Never hard-code `main`: the payload's default branch decides.
-    let d = decide(
-        &ev(EventName::Push, "refs/heads/main", "master"),
-        facts(CommandInput::Auto),
-    );
+    let d = push("refs/heads/main", "master", CommandInput::Auto);
     assert_eq!(step_report(&d).0, Step::Plan);
 }
 
 #[test]
 fn explicit_apply_on_another_branch_is_refused() {
-    let d = decide(
-        &ev(EventName::Push, "refs/heads/feature", "trunk"),
-        facts(CommandInput::Apply),
-    );
+    let d = push("refs/heads/feature", "trunk", CommandInput::Apply);
     assert!(matches!(d, Decision::Refuse { .. }), "{d:?}");
 }
 

@@ -118,9 +118,20 @@ fn workflow_dispatch_command_input_is_read_and_checked() {
 }
 
 #[test]
-fn bad_boolean_input_names_the_input() {
-    let err = context(&[("INPUT_ALLOW_DELETES", "yes")]).expect_err("yes");
-    assert!(err.to_string().contains("allow-deletes"), "{err}");
+fn a_bad_input_or_an_unreadable_payload_is_named_in_the_error() {
+    // A boolean input that is not `true`/`false` names the input; a payload that cannot be read
+    // names its path.
+    for (var, value, named) in [
+        ("INPUT_ALLOW_DELETES", "yes", "allow-deletes"),
+        (
+            "GITHUB_EVENT_PATH",
+            "/nonexistent/event.json",
+            "/nonexistent/event.json",
+        ),
+    ] {
+        let err = context(&[(var, value)]).expect_err(var);
+        assert!(err.to_string().contains(named), "{var}: {err}");
+    }
 }
 
 #[test]
@@ -151,12 +162,6 @@ fn environment_defaults_and_tokens() {
     assert_eq!(bare.inputs, Inputs::default());
     assert!(!bare.in_actions);
     assert_eq!(bare.event.name, EventName::Other(String::new()));
-}
-
-#[test]
-fn unreadable_payload_is_reported_with_its_path() {
-    let err = context(&[("GITHUB_EVENT_PATH", "/nonexistent/event.json")]).expect_err("x");
-    assert!(err.to_string().contains("/nonexistent/event.json"), "{err}");
 }
 
 #[test]

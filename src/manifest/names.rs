@@ -127,17 +127,25 @@ fn strip_dot(s: &str) -> (&str, bool) {
     }
 }
 
+/// `key` given but empty: refused with `help`.
+fn not_empty(s: &str, key: &str, help: &str) -> Result<(), Bad> {
+    if s.is_empty() {
+        return Err(bad(format!("`{key}` is empty"), help));
+    }
+    Ok(())
+}
+
+/// A scheme or a path: someone wrote a URL where a hostname belongs.
+fn url_like(s: &str) -> bool {
+    s.contains("://") || s.contains('/')
+}
+
 /// The zone apex: at least two labels, no wildcard.
 pub fn zone(raw: &str) -> Result<String, Bad> {
     let shown = excerpt(raw);
     let (s, _) = strip_dot(raw);
-    if s.is_empty() {
-        return Err(bad(
-            "`zone` is empty",
-            "write the zone apex, such as `example.com`",
-        ));
-    }
-    if s.contains("://") || s.contains('/') {
+    not_empty(s, "zone", "write the zone apex, such as `example.com`")?;
+    if url_like(s) {
         let host = host_of(s.split_once("://").map_or(s, |(_, rest)| rest));
         // Suggested only when it is a zone itself (and shown whole).
         let help = match zone(host) {
@@ -181,13 +189,12 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
         return Ok(zone.to_string());
     }
     let (s, absolute) = strip_dot(raw);
-    if s.is_empty() {
-        return Err(bad(
-            "`name` is empty",
-            "write a label such as `sentiment`, or `\"@\"` for the zone apex",
-        ));
-    }
-    if s.contains("://") || s.contains('/') {
+    not_empty(
+        s,
+        "name",
+        "write a label such as `sentiment`, or `\"@\"` for the zone apex",
+    )?;
+    if url_like(s) {
         return Err(bad(
             format!("name `{shown}` looks like a URL; a name is a hostname inside the zone"),
             "write the label only, such as `sentiment`",
@@ -247,12 +254,11 @@ fn write_target(candidate: &str) -> String {
 pub fn target(raw: &str) -> Result<String, Bad> {
     let shown = excerpt(raw);
     let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(bad(
-            "`target` is empty",
-            "write the origin's hostname, such as `models.us-east-1.elb.amazonaws.com`",
-        ));
-    }
+    not_empty(
+        trimmed,
+        "target",
+        "write the origin's hostname, such as `models.us-east-1.elb.amazonaws.com`",
+    )?;
     if let Some((scheme, rest)) = trimmed.split_once("://") {
         let scheme = excerpt(scheme);
         return Err(bad(

@@ -20,6 +20,14 @@ fn problems(text: &str) -> Vec<(usize, usize, String)> {
     }
 }
 
+/// The problems of `text`, which must stand on exactly these lines (in order).
+fn problems_at(text: &str, lines: &[usize]) -> Vec<(usize, usize, String)> {
+    let p = problems(text);
+    let found: Vec<usize> = p.iter().map(|p| p.0).collect();
+    assert_eq!(found, lines, "{p:#?}");
+    p
+}
+
 #[test]
 fn a_valid_manifest_becomes_desired_with_defaults_applied() {
     let d = ok(
@@ -61,11 +69,10 @@ fn owner_defaults_to_default_and_endpoints_may_be_empty() {
 
 #[test]
 fn every_structural_problem_is_reported_in_one_run_sorted_by_line() {
-    let p = problems(
+    let p = problems_at(
         "version: 1\nzone: example.com\nfoo: 1\nendpoints:\n  - name: a\n    target: b.example.net\n    proxed: true\n  - name: c\n    target: d.example.net\n    ttl: \"300\"\n    adopt: yes\n",
+        &[3, 7, 10, 11],
     );
-    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
-    assert_eq!(lines, vec![3, 7, 10, 11], "{p:#?}");
     assert!(p[1].2.contains("did you mean `proxied`"));
     assert!(p[3].2.contains("expected a boolean"));
 }
@@ -188,22 +195,20 @@ fn to_json_types_values_as_the_loader_does() {
 
 #[test]
 fn a_bad_zone_is_reported_once_without_noise_from_the_names() {
-    let p = problems(
+    problems_at(
         "version: 1\nzone: https://example.com\nendpoints:\n  - name: api\n    target: a.example.net\n  - name: b\n    target: localhost\n",
+        &[2, 7],
     );
-    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
-    assert_eq!(lines, vec![2, 7], "{p:#?}");
 }
 
 #[test]
 fn structural_and_value_problems_are_reported_in_the_same_run() {
     // The unknown key drops out of the tree; the bad target of the same endpoint and the bad
     // TTL of a later one are still found, at their own lines.
-    let p = problems(
+    problems_at(
         "version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: 10.0.0.1\n    proxed: true\n  - target: x.example.net\n  - name: c\n    target: d.example.net\n    ttl: 300\n",
+        &[5, 6, 7, 10],
     );
-    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
-    assert_eq!(lines, vec![5, 6, 7, 10], "{p:#?}");
 }
 
 #[cfg(unix)]
@@ -311,13 +316,12 @@ fn a_missing_top_level_key_does_not_hide_the_value_problems() {
 /// An endpoint missing a required key keeps its other keys checked.
 #[test]
 fn an_endpoint_missing_its_name_still_has_its_values_checked() {
-    let p = problems(
-        "version: 1\nzone: example.com\nendpoints:\n  - target: https://x.run.app/p\n    ttl: 300\n  - name: b\n",
-    );
-    let lines: Vec<usize> = p.iter().map(|p| p.0).collect();
     // Missing name (item at line 4), URL target (4), TTL on a proxied endpoint (5), missing
     // target (6).
-    assert_eq!(lines, vec![4, 4, 5, 6], "{p:#?}");
+    problems_at(
+        "version: 1\nzone: example.com\nendpoints:\n  - target: https://x.run.app/p\n    ttl: 300\n  - name: b\n",
+        &[4, 4, 5, 6],
+    );
     // A `version` that is not a number, with no zone: the owner rule still runs.
     let p = problems("version: one\nowner: A\nendpoints: []\n");
     assert_eq!(p.len(), 3, "{p:#?}");

@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+
 use super::diff::rank;
 use super::{Action, Change, Record, RecordData, Stored, ZonePlan};
 
@@ -19,19 +21,35 @@ use super::{Action, Change, Record, RecordData, Stored, ZonePlan};
 /// `tags`, `settings` such as `ipv4_only`). A put is an overwrite where every unspecified field
 /// takes its default (Cloudflare's API reference), so plans never send one; the providers still
 /// honour it, with those semantics.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Batch {
-    /// Record ids to delete.
-    pub deletes: Vec<String>,
+pub type Batch = Writes<String, Stored, Record>;
+
+/// The four lists of a batch, in the order Cloudflare applies them. A [`Batch`] holds what to
+/// write; the Cloudflare client's wire body and the sandbox's record of what it did hold the same
+/// lists with other items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Writes<D, U, N> {
+    /// Records to delete (by id).
+    pub deletes: Vec<D>,
     /// Set the managed fields of the record with that id; every other field is kept.
-    pub patches: Vec<Stored>,
+    pub patches: Vec<U>,
     /// Overwrite the record with that id; every field not given takes its default.
-    pub puts: Vec<Stored>,
+    pub puts: Vec<U>,
     /// New records.
-    pub posts: Vec<Record>,
+    pub posts: Vec<N>,
 }
 
-impl Batch {
+impl<D, U, N> Default for Writes<D, U, N> {
+    fn default() -> Self {
+        Writes {
+            deletes: Vec::new(),
+            patches: Vec::new(),
+            puts: Vec::new(),
+            posts: Vec::new(),
+        }
+    }
+}
+
+impl<D, U, N> Writes<D, U, N> {
     pub fn len(&self) -> usize {
         self.deletes.len() + self.patches.len() + self.puts.len() + self.posts.len()
     }

@@ -21,7 +21,7 @@ pub(crate) mod test_support;
 mod tests;
 pub mod wire;
 
-pub use batches::{Batch, to_batches};
+pub use batches::{Batch, Writes, to_batches};
 pub use diff::diff;
 pub use record::{Record, RecordData, RecordType, Stored};
 pub use safety::{MassDelete, check_safety, owned_deletes};

@@ -134,21 +134,21 @@ impl Provider for Sandbox {
 
         let mut raw: Vec<Box<RawValue>> = Vec::with_capacity(records.len());
         for (old, r) in file.raw.iter().zip(&file.records) {
-            if applied.deleted.contains(&r.id) {
+            if applied.deletes.contains(&r.id) {
                 continue;
             }
             // The last write to an id decides (a record both patched and put ends overwritten).
-            if applied.put.contains(&r.id) {
+            if applied.puts.contains(&r.id) {
                 let reset = overwritten(old.get());
                 raw.push(to_raw(&reset, stored(&records, &r.id), &now, zone)?);
-            } else if applied.patched.contains(&r.id) {
+            } else if applied.patches.contains(&r.id) {
                 raw.push(to_raw(old.get(), stored(&records, &r.id), &now, zone)?);
             } else {
                 // Untouched: the very bytes that were read.
                 raw.push(old.clone());
             }
         }
-        for id in &applied.posted {
+        for id in &applied.posts {
             raw.push(to_raw("{}", stored(&records, id), &now, zone)?);
         }
         file.write(&file.render(&raw))

@@ -18,20 +18,13 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::plan::{Record, RecordData, RecordType, Stored, Zone, normalise};
+use crate::plan::{Record, RecordData, RecordType, Stored, Writes, Zone, normalise};
 use crate::provider::{Batch, Error};
 
-/// What a successful batch did, for writing the zone file back.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Applied {
-    pub deleted: Vec<String>,
-    /// Ids of the records patched (managed fields set, every other field kept), in order.
-    pub patched: Vec<String>,
-    /// Ids of the records overwritten by puts (every other field reset), in order.
-    pub put: Vec<String>,
-    /// Ids given to the posted records, in order.
-    pub posted: Vec<String>,
-}
+/// What a successful batch did, for writing the zone file back: the ids deleted, patched
+/// (managed fields set, every other field kept), overwritten by puts (every other field reset)
+/// and given to the posted records, each in order.
+pub type Applied = Writes<String, String, String>;
 
 /// Applies `batch` to `records` as Cloudflare would, all or nothing: on error `records` is left
 /// exactly as it was. `next_id` gives the ids of created records.
@@ -58,7 +51,7 @@ pub fn apply_to(
     for (i, id) in batch.deletes.iter().enumerate() {
         let at = position(&work, id).ok_or_else(|| unknown_id(&format!("deletes[{i}]"), id))?;
         work.remove(at);
-        applied.deleted.push(id.clone());
+        applied.deletes.push(id.clone());
     }
     // A patch and a put set the same managed fields; they differ only in what happens to the
     // fields edgeplan does not model (kept by a patch, reset by a put), which the zone file's
@@ -75,8 +68,8 @@ pub fn apply_to(
             }
             work.insert(at, record);
             match key {
-                "patches" => applied.patched.push(id.clone()),
-                _ => applied.put.push(id.clone()),
+                "patches" => applied.patches.push(id.clone()),
+                _ => applied.puts.push(id.clone()),
             }
         }
     }
@@ -89,7 +82,7 @@ pub fn apply_to(
         let record = check(new, &id, zone, &place)?;
         exclusive(&work, &record, &place)?;
         work.push(record);
-        applied.posted.push(id);
+        applied.posts.push(id);
     }
     *records = work;
     Ok(applied)

@@ -110,7 +110,7 @@ fn deletes_run_first_so_a_batch_can_replace_an_address_with_a_cname() {
         ..Batch::default()
     };
     let applied = apply_to(&mut records, &batch, &zone(), &mut counter()).expect("accepted");
-    assert_eq!(applied.posted, vec![format!("{:032x}", 1)]);
+    assert_eq!(applied.posts, vec![format!("{:032x}", 1)]);
     assert_eq!(
         (records[0].name.as_str(), records[0].data.content.as_str()),
         ("api.example.com", "t.example.net")

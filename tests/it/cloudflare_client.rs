@@ -267,8 +267,9 @@ async fn single_record_writes_round_trip() {
     let zid = cf.seed_zone("example.com", Plan::Free);
     let c = client(&cf);
     let rec = c
-        .create_record(
+        .write_record(
             &zid,
+            None,
             &cname("www.example.com", "o.example.net", "edgeplan:default"),
         )
         .await
@@ -276,7 +277,7 @@ async fn single_record_writes_round_trip() {
     assert_eq!(rec.id.len(), 32);
     assert!(rec.proxied && rec.ttl == 1);
     let put = c
-        .put_record(&zid, &rec.id, &{
+        .write_record(&zid, Some(&rec.id), &{
             let mut r = cname("www.example.com", "p.example.net", "");
             (r.data.proxied, r.data.ttl) = (false, 300);
             r

@@ -138,8 +138,9 @@ async fn proxied_records_are_stored_with_ttl_1() {
     let cf = CloudflareServer::start();
     let z = cf.seed_zone("example.com", Plan::Free);
     let r = client(&cf)
-        .create_record(
+        .write_record(
             &z,
+            None,
             &rec("CNAME", "a.example.com", "o.example.net", true, 300),
         )
         .await
@@ -164,7 +165,7 @@ async fn comments_are_limited_by_plan_and_refuse_line_breaks() {
     r.name = "a.example.org".into();
     r.data.comment = Some(long);
     client(&cf)
-        .create_record(&pro, &r)
+        .write_record(&pro, None, &r)
         .await
         .expect("fits on Pro");
 }

@@ -51,6 +51,13 @@ fn release_server(files: HashMap<String, Vec<u8>>) -> Release {
 }
 
 /// A release archive holding a fake `edgeplan` that prints `marker`.
+/// The x86-64 Linux release archive holding a binary that prints `marker`, and its asset name.
+fn linux_archive(work: &Path, marker: &str) -> (Vec<u8>, String) {
+    let target = "x86_64-unknown-linux-musl";
+    let bytes = archive(work, target, false, marker);
+    (bytes, format!("edgeplan-{VERSION}-{target}.tar.gz"))
+}
+
 fn archive(work: &Path, target: &str, zip: bool, marker: &str) -> Vec<u8> {
     let dir = work.join(format!("pkg-{target}"));
     let inner = dir.join(format!("edgeplan-{VERSION}-{target}"));
@@ -301,9 +308,7 @@ fn windows_arm64_falls_back_to_the_x64_build() {
 #[test]
 fn checksum_mismatch_is_refused() {
     let work = tempfile::tempdir().expect("work");
-    let target = "x86_64-unknown-linux-musl";
-    let bytes = archive(work.path(), target, false, "tampered");
-    let asset = format!("edgeplan-{VERSION}-{target}.tar.gz");
+    let (bytes, asset) = linux_archive(work.path(), "tampered");
     let release = release_server(HashMap::from([(
         format!("/v{VERSION}/{asset}"),
         bytes.clone(),
@@ -454,9 +459,7 @@ fn a_download_base_with_user_information_or_a_disguised_host_is_refused() {
     // Each base would reach the release server below (which serves the right asset) if the check
     // read the URL the way a shell pattern does rather than the way curl does.
     let root = tempfile::tempdir().expect("tmp");
-    let target = "x86_64-unknown-linux-musl";
-    let bytes = archive(root.path(), target, false, "served");
-    let asset = format!("edgeplan-{VERSION}-{target}.tar.gz");
+    let (bytes, asset) = linux_archive(root.path(), "served");
     let action = action_dir(&[(sha256(&bytes), asset.clone())]);
     let release = release_server(HashMap::from([(format!("/r/v{VERSION}/{asset}"), bytes)]));
     let addr = release
@@ -721,9 +724,7 @@ fn a_hostile_workspace_cannot_change_the_real_fallback_build() {
 fn the_download_base_is_the_repository_the_action_was_taken_from() {
     let root = tempfile::tempdir().expect("tmp");
     let action = checked_out_action(root.path());
-    let target = "x86_64-unknown-linux-musl";
-    let bytes = archive(root.path(), target, false, "from-acme");
-    let asset = format!("edgeplan-{VERSION}-{target}.tar.gz");
+    let (bytes, asset) = linux_archive(root.path(), "from-acme");
     std::fs::write(
         action.join(format!("checksums/{VERSION}.sha256")),
         format!("{}  {asset}\n", sha256(&bytes)),

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
 
-fn validate(path: &Path) -> (Output, Duration) {
+/// `edgeplan validate -m PATH` outside Actions, and how long it took.
+pub(crate) fn validate(path: &Path) -> (Output, Duration) {
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_edgeplan"))
         .args(["validate", "-m"])

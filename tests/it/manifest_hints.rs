@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/invalid");
 
@@ -16,12 +15,7 @@ const ENDPOINT: &[&str] = &[
 ];
 
 fn validate(path: &Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_edgeplan"))
-        .args(["validate", "-m"])
-        .arg(path)
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("run edgeplan");
+    let (out, _) = crate::manifest_corpus::validate(path);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
