@@ -53,18 +53,25 @@ enum Kind {
     Target,
 }
 
+/// DNS's length limits: `part` (a name or one of its labels) has `max` characters at most.
+fn at_most(
+    part: &str,
+    max: usize,
+    help: &str,
+    message: impl Fn(usize) -> String,
+) -> Result<(), Bad> {
+    if part.len() > max {
+        return Err(bad(message(part.len()), help));
+    }
+    Ok(())
+}
+
 /// Checks every label and the total length of an ASCII, lower-case name.
 fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
     let shown = excerpt(host);
-    if host.len() > 253 {
-        return Err(bad(
-            format!(
-                "{what} `{shown}` is {} characters long; DNS allows 253 at most",
-                host.len()
-            ),
-            "use a shorter name",
-        ));
-    }
+    at_most(host, 253, "use a shorter name", |len| {
+        format!("{what} `{shown}` is {len} characters long; DNS allows 253 at most")
+    })?;
     for (i, label) in host.split('.').enumerate() {
         if label.is_empty() {
             return Err(bad(
@@ -87,15 +94,9 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
                 },
             ));
         }
-        if label.len() > 63 {
-            return Err(bad(
-                format!(
-                    "{what} `{shown}` has a label of {} characters; DNS allows 63 at most",
-                    label.len()
-                ),
-                "shorten that label",
-            ));
-        }
+        at_most(label, 63, "shorten that label", |len| {
+            format!("{what} `{shown}` has a label of {len} characters; DNS allows 63 at most")
+        })?;
         let underscore = kind == Kind::Target;
         if let Some(c) = label.chars().find(|c| {
             !(c.is_ascii_lowercase()

@@ -24,29 +24,21 @@ fn refused<T: std::fmt::Debug>(result: Result<T, Bad>, needle: impl AsRef<str>, 
 
 #[test]
 fn names_are_made_fully_qualified_lower_case_without_trailing_dot() {
-    let z = "example.com";
-    assert_eq!(
-        endpoint_name("Sentiment", z).as_deref(),
-        Ok("sentiment.example.com")
-    );
-    assert_eq!(endpoint_name("@", z).as_deref(), Ok("example.com"));
-    assert_eq!(
-        endpoint_name("API.Example.COM.", z).as_deref(),
-        Ok("api.example.com")
-    );
-    assert_eq!(
-        endpoint_name("v2.api", z).as_deref(),
-        Ok("v2.api.example.com")
-    );
-    assert_eq!(
-        endpoint_name("*.models", z).as_deref(),
-        Ok("*.models.example.com")
-    );
-    assert_eq!(endpoint_name("*", z).as_deref(), Ok("*.example.com"));
-    assert_eq!(
-        endpoint_name("example.com", z).as_deref(),
-        Ok("example.com")
-    );
+    for (raw, fqdn) in [
+        ("Sentiment", "sentiment.example.com"),
+        ("@", "example.com"),
+        ("API.Example.COM.", "api.example.com"),
+        ("v2.api", "v2.api.example.com"),
+        ("*.models", "*.models.example.com"),
+        ("*", "*.example.com"),
+        ("example.com", "example.com"),
+    ] {
+        assert_eq!(
+            endpoint_name(raw, "example.com").as_deref(),
+            Ok(fqdn),
+            "{raw}"
+        );
+    }
 }
 
 #[test]

@@ -168,13 +168,19 @@ mod tests {
         assert!(to_batches(&zone_plan(0), 200).is_empty());
     }
 
-    #[test]
-    fn chunks_respect_the_limit_and_put_deletes_first() {
+    /// A plan that deletes `n` records the owner `ml` holds (`d0`, `d1`, ...).
+    fn with_owned_deletes(n: usize) -> ZonePlan {
         let mut p = zone_plan(10);
-        for i in 0..5 {
+        for i in 0..n {
             p.changes
                 .push(change_delete(&format!("d{i}"), Some("edgeplan:ml")));
         }
+        p
+    }
+
+    #[test]
+    fn chunks_respect_the_limit_and_put_deletes_first() {
+        let mut p = with_owned_deletes(5);
         for i in 0..5 {
             p.changes.push(create(&format!("c{i}.example.com")));
         }
@@ -188,11 +194,7 @@ mod tests {
     #[test]
     fn a_replaced_name_keeps_its_delete_and_create_in_one_chunk() {
         // Why: split apart, the name would resolve to nothing between two chunks.
-        let mut p = zone_plan(10);
-        for i in 0..3 {
-            p.changes
-                .push(change_delete(&format!("d{i}"), Some("edgeplan:ml")));
-        }
+        let mut p = with_owned_deletes(3);
         let mut adopted = change_delete("api", None);
         adopted.name = "api.example.com".into();
         p.changes.push(adopted);

@@ -10,6 +10,19 @@ fn actions(p: &ZonePlan) -> Vec<(Action, &str, &str)> {
         .collect()
 }
 
+/// A record at `api.example.com` that the owner `ml` holds.
+fn owned_api(id: &str, kind: &str, content: &str) -> Stored {
+    record(id, "api.example.com", kind, content, Some("edgeplan:ml"))
+}
+
+/// The plan for one endpoint, `api` → `t.example.net`, over `records`.
+fn api_plan(records: Vec<Stored>) -> ZonePlan {
+    diff(
+        &desired(vec![endpoint("api", "t.example.net")]),
+        &live(records),
+    )
+}
+
 #[test]
 fn a_wanted_name_with_nothing_there_is_created_with_the_marker() {
     let mut e = endpoint("sentiment", "ALB.Example.NET.");
@@ -123,10 +136,7 @@ fn owned_records_nobody_wants_are_deleted_and_others_left_alone() {
 fn an_unowned_record_of_any_type_at_a_wanted_name_is_a_conflict() {
     for kind in ["A", "AAAA", "CNAME", "TXT", "MX"] {
         let r = record("9", "api.example.com", kind, "v", Some("hand made"));
-        let p = diff(
-            &desired(vec![endpoint("api", "t.example.net")]),
-            &live(vec![r]),
-        );
+        let p = api_plan(vec![r]);
         assert!(p.changes.is_empty(), "{kind}");
         assert_eq!(p.conflicts.len(), 1, "{kind}");
         assert_eq!(p.conflicts[0].holder, Holder::Unowned);
@@ -211,25 +221,10 @@ fn adopt_never_takes_over_txt_or_mx() {
 
 #[test]
 fn a_stray_owned_record_beside_the_cname_is_deleted() {
-    let p = diff(
-        &desired(vec![endpoint("api", "t.example.net")]),
-        &live(vec![
-            record(
-                "c",
-                "api.example.com",
-                "CNAME",
-                "t.example.net",
-                Some("edgeplan:ml"),
-            ),
-            record(
-                "a",
-                "api.example.com",
-                "A",
-                "192.0.2.1",
-                Some("edgeplan:ml"),
-            ),
-        ]),
-    );
+    let p = api_plan(vec![
+        owned_api("c", "CNAME", "t.example.net"),
+        owned_api("a", "A", "192.0.2.1"),
+    ]);
     assert_eq!(actions(&p), vec![(Action::Delete, "api.example.com", "A")]);
     assert_eq!(p.unchanged, 1);
 }
@@ -237,16 +232,7 @@ fn a_stray_owned_record_beside_the_cname_is_deleted() {
 #[test]
 fn an_owned_address_at_a_wanted_name_is_replaced_not_retyped() {
     // Why: changing a record's type in place is undocumented; delete + create is one batch.
-    let p = diff(
-        &desired(vec![endpoint("api", "t.example.net")]),
-        &live(vec![record(
-            "a",
-            "api.example.com",
-            "A",
-            "192.0.2.1",
-            Some("edgeplan:ml"),
-        )]),
-    );
+    let p = api_plan(vec![owned_api("a", "A", "192.0.2.1")]);
     assert_eq!(
         actions(&p),
         vec![
@@ -258,25 +244,10 @@ fn an_owned_address_at_a_wanted_name_is_replaced_not_retyped() {
 
 #[test]
 fn two_owned_cnames_keep_the_matching_one() {
-    let p = diff(
-        &desired(vec![endpoint("api", "t.example.net")]),
-        &live(vec![
-            record(
-                "z",
-                "api.example.com",
-                "CNAME",
-                "t.example.net",
-                Some("edgeplan:ml"),
-            ),
-            record(
-                "b",
-                "api.example.com",
-                "CNAME",
-                "old.example.net",
-                Some("edgeplan:ml"),
-            ),
-        ]),
-    );
+    let p = api_plan(vec![
+        owned_api("z", "CNAME", "t.example.net"),
+        owned_api("b", "CNAME", "old.example.net"),
+    ]);
     assert_eq!(
         actions(&p),
         vec![(Action::Delete, "api.example.com", "CNAME")]
@@ -332,20 +303,8 @@ fn changes_are_sorted_deletes_updates_creates_then_by_name() {
 #[test]
 fn the_listing_order_of_the_zone_does_not_change_the_plan() {
     let records = vec![
-        record(
-            "c",
-            "api.example.com",
-            "CNAME",
-            "o.example.net",
-            Some("edgeplan:ml"),
-        ),
-        record(
-            "d",
-            "api.example.com",
-            "CNAME",
-            "p.example.net",
-            Some("edgeplan:ml"),
-        ),
+        owned_api("c", "CNAME", "o.example.net"),
+        owned_api("d", "CNAME", "p.example.net"),
         record(
             "e",
             "gone.example.com",

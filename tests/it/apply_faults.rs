@@ -32,7 +32,7 @@ pub(crate) fn world() -> World {
 /// [`world`] with `fault` waiting for the first batch request.
 fn world_faulting_the_first_batch(fault: Fault) -> World {
     let w = world();
-    w.cf.inject_at("POST", "/batch", 0, fault);
+    w.cf.fault_batch(0, fault);
     w
 }
 
@@ -50,7 +50,7 @@ fn a_429_storm_is_waited_out_honouring_retry_after() {
     // resent, after the server's Retry-After.
     w.cf.inject(Fault::rate_limit(1), 1);
     for _ in 0..2 {
-        w.cf.inject_at("POST", "/batch", 0, Fault::rate_limit(1));
+        w.cf.fault_batch(0, Fault::rate_limit(1));
     }
     let started = Instant::now();
     w.apply().expect(0);
@@ -145,7 +145,7 @@ fn a_batch_dropped_after_commit_is_not_sent_twice() {
 fn a_chunk_dropped_after_commit_sends_only_what_is_still_missing() {
     let w = World::free();
     w.many(450); // 3 chunks of 200, 200, 50 on Free
-    w.cf.inject_at("POST", "/batch", 1, Fault::DropAfterWrite);
+    w.cf.fault_batch(1, Fault::DropAfterWrite);
     w.apply().expect(0);
     let sizes: Vec<usize> = w.batches().iter().map(|b| posts(b).len()).collect();
     assert_eq!(sizes, [200, 200, 50], "chunk 2 landed and was not resent");
@@ -269,7 +269,7 @@ fn a_read_only_token_exits_3_naming_zone_dns_edit() {
 fn unknown_outcomes_without_end_give_up_after_three_re_plans_with_exit_3() {
     let w = world();
     for _ in 0..4 {
-        w.cf.inject_at("POST", "/batch", 0, Fault::DropBeforeWrite);
+        w.cf.fault_batch(0, Fault::DropBeforeWrite);
     }
     let run = w.apply().expect(3);
     run.assert_stderr_has("whether the batch landed is unknown");

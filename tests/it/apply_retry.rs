@@ -24,7 +24,7 @@ fn assert_converged(w: &World) {
 fn a_502_on_a_batch_that_did_not_land_is_sent_again_and_the_apply_succeeds() {
     let w = world();
     let unowned = w.unowned_json();
-    w.cf.inject_at("POST", "/batch", 0, Fault::BadGatewayEmpty);
+    w.cf.fault_batch(0, Fault::BadGatewayEmpty);
     let run = w.apply().expect(0);
     run.assert_stderr_has("HTTP 502");
     run.assert_stderr_has(
@@ -47,7 +47,7 @@ fn a_502_on_a_batch_that_did_not_land_is_sent_again_and_the_apply_succeeds() {
 #[test]
 fn a_502_on_a_batch_that_landed_is_not_sent_again() {
     let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::BadGatewayAfterWrite);
+    w.cf.fault_batch(0, Fault::BadGatewayAfterWrite);
     let run = w.apply().expect(0);
     run.assert_stderr_has("landed although the answer was an error");
     assert_eq!(w.batches().len(), 1, "it landed: nothing is resent");
@@ -83,7 +83,7 @@ fn a_persistent_500_on_the_batch_exits_3_within_the_retry_budget() {
 fn a_batch_refused_because_another_apply_made_the_same_change_first_succeeds() {
     // Two applies of one manifest at once: the other one's batch lands first, ours meets 81053.
     let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::SameWriteFirst);
+    w.cf.fault_batch(0, Fault::SameWriteFirst);
     let run = w.apply().expect(0);
     run.assert_stderr_has("81053");
     run.assert_stderr_has("already holds every change");
@@ -99,7 +99,7 @@ fn a_batch_refused_because_another_apply_made_the_same_change_first_succeeds() {
 fn a_delete_refused_with_81044_because_another_apply_deleted_it_first_succeeds() {
     let w = world();
     w.owned("retired", "old-model.example.net");
-    w.cf.inject_at("POST", "/batch", 0, Fault::SameWriteFirst);
+    w.cf.fault_batch(0, Fault::SameWriteFirst);
     let run = w.apply().expect(0);
     run.assert_stderr_has("81044");
     run.assert_stdout_has("the zone already held 4 change(s)");
@@ -114,12 +114,7 @@ fn a_batch_refused_after_another_apply_made_part_of_the_change_sends_the_rest() 
     // The batch stalls on the server; meanwhile another apply (same owner) creates one of its
     // names. Ours is refused (81053); the re-plan leaves two creates, which are sent.
     let w = world();
-    w.cf.inject_at(
-        "POST",
-        "/batch",
-        0,
-        Fault::Stall(Duration::from_millis(1000)),
-    );
+    w.cf.fault_batch(0, Fault::Stall(Duration::from_millis(1000)));
     let run = std::thread::scope(|s| {
         s.spawn(|| {
             let deadline = Instant::now() + Duration::from_secs(10);

@@ -54,7 +54,7 @@ fn world() -> World {
 #[test]
 fn sigterm_while_the_batch_is_in_flight_exits_143_saying_its_outcome_is_unknown() {
     let w = world();
-    w.cf.inject_at("POST", "/batch", 0, Fault::Stall(Duration::from_secs(3)));
+    w.cf.fault_batch(0, Fault::Stall(Duration::from_secs(3)));
     let run = interrupt(&w, |w| !w.batches().is_empty(), "TERM");
     run.assert_code(143);
     run.assert_stderr_has(

@@ -26,20 +26,21 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
+/// The value of the first pair named `key` (query pairs, headers with lower-case names).
+pub fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        first(&self.headers, &name.to_ascii_lowercase())
     }
 
     pub fn query(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        first(&self.query, key)
     }
 
     pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {

@@ -59,10 +59,7 @@ pub struct SeenRequest {
 
 impl SeenRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        super::http::first(&self.headers, name)
     }
 }
 

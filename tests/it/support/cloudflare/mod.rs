@@ -215,10 +215,7 @@ pub struct Logged {
 
 impl Logged {
     pub fn query(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        super::http::first(&self.query, key)
     }
 }
 
@@ -452,6 +449,11 @@ impl CloudflareServer {
             skip,
             fault,
         });
+    }
+
+    /// Injects `fault` into batch request number `skip` (counting from 0).
+    pub fn fault_batch(&self, skip: usize, fault: Fault) {
+        self.inject_at("POST", "/batch", skip, fault);
     }
 
     #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
