@@ -240,6 +240,15 @@ fn host_of(text: &str) -> &str {
 /// The help's first words for a refused target: `write \`target: HOST\`` when `candidate` is itself
 /// a valid target shown whole (a hint never suggests a value that is refused in turn), else a
 /// description of what to write.
+const PATH_ADVICE: &str = "put a health-check path in `health`";
+const PORT_ADVICE: &str =
+    "Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)";
+
+/// A target refused for what surrounds its hostname: the fix names the hostname, then `advice`.
+fn fix_target(message: String, host: &str, advice: &str) -> Bad {
+    bad(message, format!("{}; {advice}", write_target(host)))
+}
+
 fn write_target(candidate: &str) -> String {
     // NOTE: with none of these characters, `target` cannot come back here: no recursion.
     if candidate.contains([':', '/', '?', '#', '@', '[', ']']) {
@@ -262,12 +271,10 @@ pub fn target(raw: &str) -> Result<String, Bad> {
     )?;
     if let Some((scheme, rest)) = trimmed.split_once("://") {
         let scheme = excerpt(scheme);
-        return Err(bad(
+        return Err(fix_target(
             format!("target `{shown}` is a URL (`{scheme}://`); a CNAME points at a hostname"),
-            format!(
-                "{}; put a health-check path in `health`",
-                write_target(host_of(rest))
-            ),
+            host_of(rest),
+            PATH_ADVICE,
         ));
     }
     // Every spelling of an address: `1.2.3.4.`, `[::1]`, `::1.` are no hostnames either.
@@ -279,27 +286,23 @@ pub fn target(raw: &str) -> Result<String, Bad> {
     }
     if trimmed.contains('/') {
         let host = host_of(trimmed);
-        let port = if trimmed.split('/').next().is_some_and(|h| h.contains(':')) {
-            "; a CNAME cannot carry a port either: Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)"
+        let advice = if trimmed.split('/').next().is_some_and(|h| h.contains(':')) {
+            format!("{PATH_ADVICE}; a CNAME cannot carry a port either: {PORT_ADVICE}")
         } else {
-            ""
+            PATH_ADVICE.to_owned()
         };
-        return Err(bad(
+        return Err(fix_target(
             format!("target `{shown}` has a path; a CNAME points at a hostname only"),
-            format!(
-                "{}; put a health-check path in `health`{port}",
-                write_target(host)
-            ),
+            host,
+            &advice,
         ));
     }
     if let Some((_, port)) = trimmed.rsplit_once(':') {
         let port = excerpt(port);
-        return Err(bad(
+        return Err(fix_target(
             format!("target `{shown}` has a port (`:{port}`); a CNAME cannot carry a port"),
-            format!(
-                "{}; Cloudflare proxies HTTPS to the origin on port 443 (use an Origin Rule to change the port)",
-                write_target(host_of(trimmed))
-            ),
+            host_of(trimmed),
+            PORT_ADVICE,
         ));
     }
     let (s, _) = strip_dot(trimmed);

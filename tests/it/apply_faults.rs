@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::cloudflare::{Fault, Scope};
-use crate::support::harness::{World, owned_names, posts};
+use crate::support::harness::{Run, World, owned_names, posts};
 use serde_json::json;
 
 const THREE: &str = "  - name: sentiment\n    target: sentiment.elb.amazonaws.com\n  - name: embeddings\n    target: embeddings.a.run.app\n  - name: rerank\n    target: rerank.lambda-url.on.aws\n";
@@ -30,10 +30,17 @@ pub(crate) fn world() -> World {
 }
 
 /// [`world`] with `fault` waiting for the first batch request.
-fn world_faulting_the_first_batch(fault: Fault) -> World {
+pub(crate) fn world_faulting_the_first_batch(fault: Fault) -> World {
     let w = world();
     w.cf.fault_batch(0, fault);
     w
+}
+
+/// An apply that meets `fault` on its first batch and still succeeds (exit 0).
+pub(crate) fn applied_despite(fault: Fault) -> (World, Run) {
+    let w = world_faulting_the_first_batch(fault);
+    let run = w.apply().expect(0);
+    (w, run)
 }
 
 /// The zone holds the wanted records, each name once: nothing was created twice.
@@ -118,8 +125,7 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
 
 #[test]
 fn a_batch_dropped_before_commit_is_re_planned_and_sent_again() {
-    let w = world_faulting_the_first_batch(Fault::DropBeforeWrite);
-    let run = w.apply().expect(0);
+    let (w, run) = applied_despite(Fault::DropBeforeWrite);
     run.assert_stderr_has("re-planning");
     run.assert_stdout_has("re-planned 1 time(s)");
     let batches = w.batches();
@@ -132,8 +138,7 @@ fn a_batch_dropped_before_commit_is_re_planned_and_sent_again() {
 fn a_batch_dropped_after_commit_is_not_sent_twice() {
     // Why: Cloudflare has no idempotency keys; resending a batch that landed would create every
     // record twice (or fail on 81058 half-way through a re-run).
-    let w = world_faulting_the_first_batch(Fault::DropAfterWrite);
-    let run = w.apply().expect(0);
+    let (w, run) = applied_despite(Fault::DropAfterWrite);
     run.assert_stdout_has("re-planned 1 time(s)");
     assert_eq!(w.batches().len(), 1, "the write landed: nothing is resent");
     assert_wanted(&w);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::support::cloudflare::Fault;
 use crate::support::harness::{World, list, owned_names, posts};
 
-use crate::apply_faults::{WANTED, world};
+use crate::apply_faults::{WANTED, applied_despite, world, world_faulting_the_first_batch};
 
 /// The zone holds the wanted records, each name once, and plans to nothing.
 fn assert_converged(w: &World) {
@@ -46,9 +46,7 @@ fn a_502_on_a_batch_that_did_not_land_is_sent_again_and_the_apply_succeeds() {
 
 #[test]
 fn a_502_on_a_batch_that_landed_is_not_sent_again() {
-    let w = world();
-    w.cf.fault_batch(0, Fault::BadGatewayAfterWrite);
-    let run = w.apply().expect(0);
+    let (w, run) = applied_despite(Fault::BadGatewayAfterWrite);
     run.assert_stderr_has("landed although the answer was an error");
     assert_eq!(w.batches().len(), 1, "it landed: nothing is resent");
     assert_eq!(w.records().len(), 4);
@@ -82,9 +80,7 @@ fn a_persistent_500_on_the_batch_exits_3_within_the_retry_budget() {
 #[test]
 fn a_batch_refused_because_another_apply_made_the_same_change_first_succeeds() {
     // Two applies of one manifest at once: the other one's batch lands first, ours meets 81053.
-    let w = world();
-    w.cf.fault_batch(0, Fault::SameWriteFirst);
-    let run = w.apply().expect(0);
+    let (w, run) = applied_despite(Fault::SameWriteFirst);
     run.assert_stderr_has("81053");
     run.assert_stderr_has("already holds every change");
     run.assert_stdout_has("0 created, 0 updated, 0 deleted in 0 batch requests");
@@ -113,8 +109,7 @@ fn a_delete_refused_with_81044_because_another_apply_deleted_it_first_succeeds()
 fn a_batch_refused_after_another_apply_made_part_of_the_change_sends_the_rest() {
     // The batch stalls on the server; meanwhile another apply (same owner) creates one of its
     // names. Ours is refused (81053); the re-plan leaves two creates, which are sent.
-    let w = world();
-    w.cf.fault_batch(0, Fault::Stall(Duration::from_millis(1000)));
+    let w = world_faulting_the_first_batch(Fault::Stall(Duration::from_millis(1000)));
     let run = std::thread::scope(|s| {
         s.spawn(|| {
             let deadline = Instant::now() + Duration::from_secs(10);
