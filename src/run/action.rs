@@ -181,12 +181,7 @@ async fn dispatch_and_run<W: Write>(
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
-            // The pull request's author would choose what the runner requests: off unless asked.
-            let origins = if remote_ctx.is_some() && !ctx.inputs.fork_probes {
-                Origins::NotChecked
-            } else {
-                skip_health()?
-            };
+            let origins = origins(ctx, remote_ctx.is_some())?;
             let target = Target::from_args(&TargetArgs { sandbox }, settings)?;
             with_provider!(&target, p => {
                 let flow = Flow { ctx, provider: p, reporter: &reporter, notice: notice.as_deref(), origins };
@@ -225,6 +220,16 @@ async fn read_manifests(
 
 /// The help for a failed origin check, as the Action can follow it.
 const ORIGIN_HELP: &str = "bring the origin up (or fix its `health` path in the manifest) and push again; to apply anyway, set the action input `skip-health: true` on the apply job";
+
+/// Whether the origin probes run: on a manifest read from a pull request's commit
+/// (`pull_request_target`) only with `fork-probes: true`, since its author would choose what the
+/// runner requests; else unless `skip-health`.
+fn origins(ctx: &Context, from_pull_request: bool) -> Result<Origins, Failure> {
+    if from_pull_request && !ctx.inputs.fork_probes {
+        return Ok(Origins::NotChecked);
+    }
+    skip_health()
+}
 
 /// The `skip-health` input (`INPUT_SKIP_HEALTH`): whether the origin probes run.
 fn skip_health() -> Result<Origins, Failure> {

@@ -174,15 +174,5 @@ async fn load(
             Err(BlobError::Api(e)) => return Err(github_failure(e)),
         }
     }
-    if problems.is_empty() {
-        problems.append(Problems {
-            shown: manifest::check_set(&manifests),
-            more: 0,
-        });
-    }
-    Ok(if problems.is_empty() {
-        Ok(manifests)
-    } else {
-        Err(problems.into_list())
-    })
+    Ok(super::manifests::checked_set(manifests, problems))
 }
