@@ -25,6 +25,7 @@ fn a_closed_pull_request_is_not_previewed_and_its_comment_is_left_alone() {
         assert_eq!(before.len(), 1, "{}", opened.dump());
         let writes = w.gh_writes();
         let cf_requests = w.cf.requests().len();
+        let git_reads = w.gh().count("GET", "/git/");
 
         // The zone moves on (the push is applying), then the `closed` run comes in.
         w.endpoints(&[("sentiment", "elsewhere.example.net")]);
@@ -46,6 +47,11 @@ fn a_closed_pull_request_is_not_previewed_and_its_comment_is_left_alone() {
             assert_eq!(ran.output("comment-url"), None, "{}", ran.dump());
         }
         assert_eq!(w.gh_writes(), writes, "{event}: no comment write on closed");
+        assert_eq!(
+            w.gh().count("GET", "/git/"),
+            git_reads,
+            "{event}: no manifest read on closed"
+        );
         assert_eq!(w.gh().comments(REPO, 2), before, "{event}");
         assert_eq!(
             w.cf.requests().len(),
