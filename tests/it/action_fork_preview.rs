@@ -196,6 +196,9 @@ fn what_cannot_be_read_is_refused_by_name_in_the_comment() {
             body.contains(&format!("head commit `{}", &head[..12])),
             "{body}"
         );
+        if name == "link" {
+            insta::assert_snapshot!("fork_link_refused_comment", w.redact(&body, &[]));
+        }
     }
     // The big blob was refused from the tree's size: never fetched.
     assert_eq!(w.gh().count("GET", "/git/blobs/"), 0);
