@@ -326,6 +326,16 @@ impl Client {
         Ok(Vec::new())
     }
 
+    /// `GET route` read as `T`, retried like every read: the git data of [`super::tree`].
+    pub(super) async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        what: &str,
+    ) -> Result<T, Error> {
+        let answer = self.call(Verb::Get, route, None, what).await?;
+        parse(&answer.body, what)
+    }
+
     /// Turns an absolute `Link` URL into a route on the same base; a link to another host is
     /// refused rather than sent the token.
     fn relative(&self, link: &str, what: &str) -> Result<String, Error> {

@@ -20,6 +20,7 @@ fn pr_event(name: EventName, fork: bool) -> Event {
         pull_request: Some(PullRequest {
             number: 7,
             head_sha: Some("h".into()),
+            merge_commit_sha: None,
             base_ref: Some("trunk".into()),
             from_fork: fork,
         }),

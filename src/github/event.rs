@@ -72,6 +72,8 @@ pub struct PullRequest {
     pub number: u64,
     /// The PR's head commit (`GITHUB_SHA` is the test merge commit on `pull_request`).
     pub head_sha: Option<String>,
+    /// `pull_request.merge_commit_sha`: the test merge commit, when GitHub had computed it.
+    pub merge_commit_sha: Option<String>,
     /// The branch the PR targets.
     pub base_ref: Option<String>,
     /// The head lives in another repository: secrets are withheld and the token is read-only.
@@ -154,6 +156,9 @@ pub struct Context {
     /// The token for the GitHub API: not read here but handed over from the settings
     /// (`run::Settings`, where every token is read once), `None` until then.
     pub github_token: Option<Secret>,
+    /// One Markdown line saying where the manifests were read from, when not the workspace
+    /// (under `pull_request_target`, a commit through the API); set once they are read.
+    pub manifest_source: Option<String>,
     /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
     pub output_path: Option<PathBuf>,
     pub summary_path: Option<PathBuf>,
@@ -221,6 +226,12 @@ impl Context {
                 get("INPUT_ALLOW_DELETES").as_deref(),
                 false,
             )?,
+            fork_probes: parse_bool(
+                "fork-probes",
+                "INPUT_FORK_PROBES",
+                get("INPUT_FORK_PROBES").as_deref(),
+                false,
+            )?,
             comment_author: get("INPUT_COMMENT_AUTHOR")
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty()),
@@ -243,6 +254,7 @@ impl Context {
             run_id: get("GITHUB_RUN_ID"),
             workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
             github_token: None,
+            manifest_source: None,
             output_path: get("GITHUB_OUTPUT").map(PathBuf::from),
             summary_path: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
         })
@@ -276,6 +288,7 @@ struct Payload {
 #[derive(Debug, Deserialize)]
 struct PullRequestPayload {
     number: Option<u64>,
+    merge_commit_sha: Option<String>,
     head: Option<BranchPayload>,
     base: Option<BranchPayload>,
 }
@@ -319,6 +332,7 @@ impl Payload {
             Some(PullRequest {
                 number,
                 head_sha: pr.head.as_ref().and_then(|h| h.sha.clone()),
+                merge_commit_sha: pr.merge_commit_sha.clone(),
                 base_ref: pr.base.as_ref().and_then(|b| b.git_ref.clone()),
                 from_fork,
             })

@@ -61,6 +61,23 @@ fn pull_request_fields() {
 }
 
 #[test]
+fn the_test_merge_commit_is_read_when_github_had_computed_it() {
+    // What a pull_request_target preview reads first; null until GitHub has tried the merge.
+    let ev = event("pull_request", "pull_request.synchronize.app-capture.json");
+    let pr = ev.pull_request.expect("pr");
+    assert_eq!(
+        pr.merge_commit_sha.as_deref(),
+        Some("d392f60e8ace6bd6965807ff3adf8578b90ee9aa")
+    );
+    let ev = event("pull_request", "pull_request.opened.json");
+    assert_eq!(ev.pull_request.expect("pr").merge_commit_sha, None);
+    let probes = |v: &str| context(&[("INPUT_FORK_PROBES", v)]).map(|c| c.inputs.fork_probes);
+    assert_eq!(probes(""), Ok(false), "off by default");
+    assert_eq!(probes("true"), Ok(true));
+    assert!(probes("yes").is_err());
+}
+
+#[test]
 fn fork_pull_request_is_detected() {
     let ev = event("pull_request", "pull_request.opened.from-fork.json");
     let pr = ev.pull_request.expect("pr");

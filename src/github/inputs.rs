@@ -1,5 +1,5 @@
 //! The action's inputs as `action.yml` passes them: `INPUT_MANIFEST`, `INPUT_COMMAND`,
-//! `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`, `INPUT_COMMENT_AUTHOR` (composite actions get no automatic `INPUT_*`
+//! `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`, `INPUT_FORK_PROBES`, `INPUT_COMMENT_AUTHOR` (composite actions get no automatic `INPUT_*`
 //! variables, see <https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#inputs>).
 //!
 //! Booleans follow `@actions/core` `getBooleanInput` (the YAML 1.2 core schema): exactly
@@ -38,6 +38,9 @@ pub struct Inputs {
     pub comment: bool,
     /// `INPUT_ALLOW_DELETES`: lift the deletion safety limit, default false.
     pub allow_deletes: bool,
+    /// `INPUT_FORK_PROBES`: probe origins under `pull_request_target` too, default false (the
+    /// pull request's author would choose what the runner requests).
+    pub fork_probes: bool,
     /// `INPUT_COMMENT_AUTHOR`: the login edgeplan's comments are written by (a GitHub App
     /// token's bot); `None` when empty: then `GET /user`, else `github-actions[bot]`.
     pub comment_author: Option<String>,
@@ -50,6 +53,7 @@ impl Default for Inputs {
             command: CommandInput::Auto,
             comment: true,
             allow_deletes: false,
+            fork_probes: false,
             comment_author: None,
         }
     }

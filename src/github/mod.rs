@@ -7,6 +7,7 @@
 //! Behaviour follows <https://docs.github.com/en/actions> as summarised in
 //! docs/action.md.
 
+pub mod base64;
 pub mod client;
 pub mod comment;
 pub mod dispatch;
@@ -14,4 +15,6 @@ pub mod error;
 pub mod event;
 pub mod files;
 pub mod inputs;
+pub mod paths;
+pub mod tree;
 pub mod workflow;

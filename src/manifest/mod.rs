@@ -31,18 +31,19 @@ mod raw;
 mod scalar;
 mod schema;
 mod shape;
+mod source;
 mod text;
 mod tree;
 mod validate;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use file::Sources;
 pub use keys::{DefaultValue, Key, Presence, Shape, key_paths};
 pub use names::{endpoint_name, target, zone};
 pub use schema::schema;
+pub use source::{load_bytes, too_large};
 pub use text::{EXCERPT_CHARS, excerpt};
 pub use tree::{Pos, SyntaxError};
 pub use validate::{COMMENT_LIMIT, valid_owner};
@@ -159,25 +160,10 @@ pub fn load(path: &Path, sources: &Sources) -> Result<Desired, Problems> {
         Ok(f) => f,
         Err((message, help)) => return fail(message, help),
     };
-    // NOTE: read one byte past the limit instead of trusting metadata, which lies for special
-    // files; only regular files get here, but the read stays bounded whatever the file is.
-    let mut bytes = Vec::new();
-    if let Err(e) = file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
-        return fail(
-            format!("cannot read the manifest: {e}"),
-            "check the path and its permissions",
-        );
+    match source::read_bounded(file) {
+        Ok(bytes) => parse_capped(path, &bytes),
+        Err((message, help)) => fail(message, help),
     }
-    if bytes.len() as u64 > MAX_BYTES {
-        return fail(
-            format!(
-                "the manifest is larger than {} KiB; refused",
-                MAX_BYTES / 1024
-            ),
-            "split it into one manifest per zone, or check that this is the right file",
-        );
-    }
-    parse_capped(path, &bytes)
 }
 
 /// Parses and validates manifest text; `path` is only used to name the file in problems. At most

@@ -35,6 +35,9 @@ pub struct Context {
     pub run_url: Option<String>,
     /// The commit the plan was computed from (`GITHUB_SHA`; on a pull request, the test merge).
     pub commit: Option<String>,
+    /// One Markdown line under the verdict saying where the manifests were read from, when not
+    /// from the workspace (a commit read through the GitHub API).
+    pub source: Option<String>,
     /// What merge (or the next apply) would do, as the pipeline decided it; without one, the
     /// comment says what the plan alone shows.
     pub verdict: Option<Verdict>,
@@ -112,6 +115,9 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
         verdict.headline,
         ctx.commit_note()
     );
+    if let Some(line) = &ctx.source {
+        let _ = writeln!(head, "{line}\n");
+    }
     let big = plan.zones.iter().any(|z| rows(z).len() > ROWS_OPEN);
     if big {
         let _ = writeln!(

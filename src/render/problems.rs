@@ -18,6 +18,9 @@ pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
         plural(n),
         ctx.commit_note()
     );
+    if let Some(line) = &ctx.source {
+        let _ = writeln!(head, "{line}\n");
+    }
     let _ = writeln!(
         head,
         "Nothing was planned. Fix {} and push again; `edgeplan validate` shows the same locally.",

@@ -19,8 +19,9 @@ use crate::exit::Exit;
 use crate::github::client::Client;
 use crate::github::comment::Author;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
-use crate::github::event::Context;
+use crate::github::event::{Context, EventName};
 use crate::github::workflow::{self, Annotation, Commands, Level};
+use crate::manifest::Problem;
 use crate::plan::Desired;
 use crate::provider::Provider;
 use crate::render::{self, inert};
@@ -31,7 +32,8 @@ use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
-use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure};
+pub(super) use report::github_failure;
+use report::{Applied, Bodies, Outputs, Reporter, applied_body};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -144,6 +146,8 @@ async fn dispatch_and_run<W: Write>(
             .map_err(github_failure)?,
         None => Author::default(),
     };
+    let (remote_ctx, loaded) = read_manifests(ctx, github.as_ref(), settings).await?;
+    let ctx = remote_ctx.as_ref().unwrap_or(ctx);
     let reporter = Reporter {
         ctx,
         has_cloudflare_token,
@@ -152,10 +156,7 @@ async fn dispatch_and_run<W: Write>(
         author,
     };
 
-    let args = ManifestArgs {
-        manifests: ctx.inputs.manifests.clone(),
-    };
-    let manifests = match load_manifests(&args, settings)? {
+    let manifests = match loaded {
         Ok(m) => m,
         Err(problems) => {
             print_problems(&problems);
@@ -172,6 +173,7 @@ async fn dispatch_and_run<W: Write>(
     match step {
         Step::Validate => {
             let mut body = report::validated_body(ctx, &manifests);
+            append_notice(&mut body, ctx.manifest_source.as_deref());
             append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
@@ -179,7 +181,7 @@ async fn dispatch_and_run<W: Write>(
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
-            let origins = skip_health()?;
+            let origins = origins(ctx, remote_ctx.is_some())?;
             let target = Target::from_args(&TargetArgs { sandbox }, settings)?;
             with_provider!(&target, p => {
                 let flow = Flow { ctx, provider: p, reporter: &reporter, notice: notice.as_deref(), origins };
@@ -193,8 +195,41 @@ async fn dispatch_and_run<W: Write>(
     }
 }
 
+/// The manifests: from the workspace, or under `pull_request_target` from the pull request's
+/// commit through the API ([`super::remote`]); then also the context the report uses, naming
+/// that commit (not `GITHUB_SHA`, the base branch's) and where the manifests came from.
+async fn read_manifests(
+    ctx: &Context,
+    github: Option<&Client>,
+    settings: &Settings,
+) -> Result<(Option<Context>, Result<Vec<Desired>, Vec<Problem>>), Failure> {
+    if ctx.event.name != EventName::PullRequestTarget {
+        let args = ManifestArgs {
+            manifests: ctx.inputs.manifests.clone(),
+        };
+        return Ok((None, load_manifests(&args, settings)?));
+    }
+    let read = super::remote::read(ctx, github, ctx.inputs.fork_probes).await?;
+    let remote = Context {
+        sha: Some(read.commit),
+        manifest_source: Some(read.line),
+        ..ctx.clone()
+    };
+    Ok((Some(remote), read.manifests))
+}
+
 /// The help for a failed origin check, as the Action can follow it.
 const ORIGIN_HELP: &str = "bring the origin up (or fix its `health` path in the manifest) and push again; to apply anyway, set the action input `skip-health: true` on the apply job";
+
+/// Whether the origin probes run: on a manifest read from a pull request's commit
+/// (`pull_request_target`) only with `fork-probes: true`, since its author would choose what the
+/// runner requests; else unless `skip-health`.
+fn origins(ctx: &Context, from_pull_request: bool) -> Result<Origins, Failure> {
+    if from_pull_request && !ctx.inputs.fork_probes {
+        return Ok(Origins::NotChecked);
+    }
+    skip_health()
+}
 
 /// The `skip-health` input (`INPUT_SKIP_HEALTH`): whether the origin probes run.
 fn skip_health() -> Result<Origins, Failure> {

@@ -105,17 +105,26 @@ pub fn load_manifests(
             Err(p) => problems.append(p),
         }
     }
+    Ok(checked_set(manifests, problems))
+}
+
+/// The manifests, when neither they nor their set ([`manifest::check_set`], checked only when
+/// each is valid) have a problem; else the problems, as printed.
+pub(super) fn checked_set(
+    manifests: Vec<Desired>,
+    mut problems: Problems,
+) -> Result<Vec<Desired>, Vec<Problem>> {
     if problems.is_empty() {
         problems.append(Problems {
             shown: manifest::check_set(&manifests),
             more: 0,
         });
     }
-    Ok(if problems.is_empty() {
+    if problems.is_empty() {
         Ok(manifests)
     } else {
         Err(problems.into_list())
-    })
+    }
 }
 
 /// Prints manifest problems on stderr and, under GitHub Actions (`GITHUB_ACTIONS=true`), also as

@@ -8,6 +8,7 @@ mod apply;
 mod manifests;
 mod pipeline;
 mod plan;
+mod remote;
 mod settings;
 mod target;
 

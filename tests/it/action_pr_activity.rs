@@ -4,20 +4,28 @@
 //! the step prints a notice and exits 0, reading nothing and writing no comment.
 
 use crate::action_pr::one_update_world;
+use crate::support::github_git::GitFile;
 use crate::support::harness::{REPO, pr_payload};
 
 #[test]
 fn a_closed_pull_request_is_not_previewed_and_its_comment_is_left_alone() {
     for event in ["pull_request", "pull_request_target"] {
         let w = one_update_world();
-        // The preview the PR showed while open.
-        let opened = w
-            .action(event, &pr_payload("pull_request.opened.json"))
-            .run_checked(0);
+        // The preview the PR showed while open (under pull_request_target read from the PR's
+        // head commit through the API, so the local GitHub serves the manifest there).
+        let payload = pr_payload("pull_request.opened.json");
+        let manifest = std::fs::read(w.manifest_path()).expect("manifest");
+        let head = payload["pull_request"]["head"]["sha"]
+            .as_str()
+            .expect("head sha");
+        w.gh()
+            .commit(head, &[("edgeplan.yaml", GitFile::Blob(manifest))]);
+        let opened = w.action(event, &payload).run_checked(0);
         let before = w.gh().comments(REPO, 2);
         assert_eq!(before.len(), 1, "{}", opened.dump());
         let writes = w.gh_writes();
         let cf_requests = w.cf.requests().len();
+        let git_reads = w.gh().count("GET", "/git/");
 
         // The zone moves on (the push is applying), then the `closed` run comes in.
         w.endpoints(&[("sentiment", "elsewhere.example.net")]);
@@ -39,6 +47,11 @@ fn a_closed_pull_request_is_not_previewed_and_its_comment_is_left_alone() {
             assert_eq!(ran.output("comment-url"), None, "{}", ran.dump());
         }
         assert_eq!(w.gh_writes(), writes, "{event}: no comment write on closed");
+        assert_eq!(
+            w.gh().count("GET", "/git/"),
+            git_reads,
+            "{event}: no manifest read on closed"
+        );
         assert_eq!(w.gh().comments(REPO, 2), before, "{event}");
         assert_eq!(
             w.cf.requests().len(),

@@ -8,6 +8,7 @@
 mod support;
 
 mod action_canary;
+mod action_fork_preview;
 mod action_hostile;
 mod action_multi;
 mod action_pr;

@@ -351,6 +351,7 @@ fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
     MdContext {
         run_url: ctx.run_url(),
         commit: ctx.sha.clone(),
+        source: ctx.manifest_source.clone(),
         budget,
         ..Default::default()
     }

@@ -2,7 +2,8 @@
 //! (list with `per_page`/`page` and absolute `Link` headers, create, update by PATCH or POST,
 //! delete), `GET /repos/{o}/{r}/commits/{sha}/pulls` and `GET /user` (403 "Resource not
 //! accessible by integration", as for the workflow token, unless [`GitHub::token_user`] makes the
-//! tokens a person's: then 200 with that login, and comments are posted as that person).
+//! tokens a person's: then 200 with that login, and comments are posted as that person), and the
+//! git trees and blobs of commits a test adds ([`GitHub::commit`], `github_git.rs`).
 //!
 //! It answers like GitHub where edgeplan depends on it: JSON error bodies
 //! (`{"message": ...}`), 401 "Bad credentials" for an unknown token, 403 "Resource not accessible
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Value, json};
 
+use super::github_git::{GitFile, Store};
 use super::http::{Reply, Request, Response, Server, handler};
 
 pub const WRITE_TOKEN: &str = "ghs_test_write_token_7f3a";
@@ -56,6 +58,8 @@ struct State {
     fail_next: VecDeque<(String, u16, Value)>,
     /// The person the tokens belong to (a personal token); `None`: the workflow token.
     user: Option<String>,
+    /// Commits served by the git trees and blobs endpoints.
+    git: Store,
 }
 
 /// A running local GitHub. Stops when dropped.
@@ -170,6 +174,16 @@ impl GitHub {
     /// and new comments are posted as that `User`.
     pub fn token_user(&self, login: &str) {
         self.lock().user = Some(login.to_string());
+    }
+
+    /// Adds commit `sha` with `files` to what the git trees and blobs endpoints serve.
+    pub fn commit(&self, sha: &str, files: &[(&str, GitFile)]) {
+        self.lock().git.commit(sha, files);
+    }
+
+    /// Recursive tree listings longer than `n` entries come back `truncated`.
+    pub fn truncate_trees_over(&self, n: usize) {
+        self.lock().git.truncate_over = n;
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -302,6 +316,7 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
             }
             Response::new(204, "application/json", "")
         }
+        ("GET", ["repos", o, r, "git", rest @ ..]) => s.git.serve(&format!("{o}/{r}"), rest, req),
         ("GET", ["user"]) => match &s.user {
             Some(login) => {
                 Response::json(200, &json!({"login": login, "id": 583231, "type": "User"}))

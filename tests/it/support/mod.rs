@@ -3,6 +3,7 @@
 
 pub mod cloudflare;
 pub mod github;
+pub mod github_git;
 pub mod harness;
 pub mod http;
 pub mod manifest_check;

@@ -1,0 +1,178 @@
+//! `pull_request_target`: the manifests of the pull request's commit, read through the GitHub
+//! API of the base repository and never from the workspace (docs/action.md, "Previews for
+//! pull requests from forks").
+//!
+//! The commit is the one merge would produce: the test merge commit
+//! (`pull_request.merge_commit_sha`) when the event names one and the API serves it, else the
+//! head commit, and the comment says which. The `manifest` input is resolved against that
+//! commit's tree ([`crate::github::paths`]); each regular blob it names is fetched
+//! ([`crate::github::tree`]) and given to the same loader as a file ([`manifest::load_bytes`]).
+//! Nothing is written to disk and nothing from the pull request is run. What a reviewer can
+//! fix (a missing path, a link, a file too large) is a manifest problem, shown in the sticky
+//! comment like any other; what the API does is a failure with its exit code.
+
+use std::path::Path;
+
+use crate::exit::Exit;
+use crate::github::client::Client;
+use crate::github::event::Context;
+use crate::github::paths::{self, Pick, Wanted};
+use crate::github::tree::{self, BlobError};
+use crate::manifest::{self, Problem, Problems};
+use crate::plan::Desired;
+use crate::render::markdown::code;
+
+use super::Failure;
+use super::action::github_failure;
+
+/// The manifests of a pull request's commit, and where they were read from.
+pub struct Read {
+    /// The commit read: the test merge commit or the head commit.
+    pub commit: String,
+    /// One Markdown line for the comment saying so.
+    pub line: String,
+    /// The valid manifests, or every problem found (the comment shows them).
+    pub manifests: Result<Vec<Desired>, Vec<Problem>>,
+}
+
+const HELP_TOKEN: &str = "under pull_request_target edgeplan reads the manifests through the GitHub API: leave the `github-token` input at its default (`${{ github.token }}`) and give the job `permissions: contents: read`";
+
+/// Reads the manifests the `manifest` input names from the pull request's commit. `probes`
+/// says whether origin probes run, for the comment's line.
+pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Result<Read, Failure> {
+    let usage = |message: String, help: &str| Failure::new(Exit::Usage, message).help(help);
+    let Some(client) = client else {
+        return Err(usage(
+            "the `github-token` input is empty, so the pull request's manifests cannot be read"
+                .into(),
+            HELP_TOKEN,
+        ));
+    };
+    let Some(repo) = ctx.repository.as_ref() else {
+        return Err(usage(
+            "GITHUB_REPOSITORY is not set, so the pull request's manifests cannot be read".into(),
+            "GITHUB_REPOSITORY is set by the Actions runner; outside Actions set it to owner/name",
+        ));
+    };
+    let wanted = ctx
+        .inputs
+        .manifests
+        .iter()
+        .map(|line| Wanted::parse(line))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| {
+            usage(
+                m,
+                "set the `manifest` input to paths or globs from the repository root, one per line",
+            )
+        })?;
+    let pr = ctx.event.pull_request.as_ref();
+    let hex = |s: &&String| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let merge = pr.and_then(|p| p.merge_commit_sha.as_ref()).filter(hex);
+    let Some(head) = pr.and_then(|p| p.head_sha.as_ref()).filter(hex) else {
+        return Err(usage(
+            "the event payload names no pull request head commit, so there is nothing to read"
+                .into(),
+            "run the fork preview on `pull_request_target` events only",
+        ));
+    };
+
+    let mut line = String::new();
+    let mut root = None;
+    if let Some(merge) = merge {
+        match tree::tree(client, repo, merge, true).await {
+            Ok(t) => {
+                line = format!(
+                    "Read through the GitHub API from the pull request's test merge commit {} (what merge would produce), not from the workspace.",
+                    code(merge)
+                );
+                root = Some((merge.clone(), t));
+            }
+            Err(e) if matches!(e.status(), Some(404 | 422)) => {
+                line = format!(
+                    "GitHub did not serve the test merge commit {}. ",
+                    code(merge)
+                );
+            }
+            Err(e) => return Err(github_failure(e)),
+        }
+    }
+    let (commit, root) = match root {
+        Some(found) => found,
+        None => match tree::tree(client, repo, head, true).await {
+            Ok(t) => {
+                line.push_str(&format!(
+                    "Read through the GitHub API from the pull request's head commit {}, not from the workspace; if the base branch has moved since, merge can differ from this preview.",
+                    code(head)
+                ));
+                (head.clone(), t)
+            }
+            Err(e) if matches!(e.status(), Some(404 | 422)) => {
+                return Err(Failure::new(
+                    Exit::Rejected,
+                    format!("the pull request's commit {head} is not in {repo} any more ({e})"),
+                )
+                .help("the pull request was force-pushed or closed since this run started: the run for its new head previews it; re-run this job only if none started. A private repository answers 404 too when the job lacks `permissions: contents: read`"));
+            }
+            Err(e) => return Err(github_failure(e)),
+        },
+    };
+    if !probes {
+        line.push_str(" Origin probes were off (`fork-probes: false`).");
+    }
+    let entries = tree::entries(client, repo, &commit, root, &wanted)
+        .await
+        .map_err(github_failure)?;
+    let manifests = load(client, repo, &paths::select(&wanted, &entries, &commit)).await?;
+    Ok(Read {
+        commit,
+        line,
+        manifests,
+    })
+}
+
+/// Fetches and validates every picked blob; refusals become problems at the file's first line.
+async fn load(
+    client: &Client,
+    repo: &crate::github::event::Repo,
+    picks: &[Pick],
+) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
+    let problem = |path: &str, message: String, help: &str| Problems {
+        shown: vec![Problem {
+            file: Path::new(path).to_path_buf(),
+            line: 1,
+            col: 1,
+            message,
+            help: Some(help.to_string()),
+        }],
+        more: 0,
+    };
+    let mut manifests = Vec::new();
+    let mut problems = Problems::default();
+    for pick in picks {
+        let entry = match pick {
+            Pick::Refuse {
+                path,
+                message,
+                help,
+            } => {
+                problems.append(problem(path, message.clone(), help));
+                continue;
+            }
+            Pick::Read(entry) => entry,
+        };
+        match tree::blob(client, repo, &entry.sha).await {
+            Ok(bytes) => match manifest::load_bytes(Path::new(&entry.path), &bytes) {
+                Ok(m) => manifests.push(m),
+                Err(p) => problems.append(p),
+            },
+            Err(BlobError::Refused(message)) => problems.append(problem(
+                &entry.path,
+                message,
+                "keep each manifest under 1 MiB; split it into one manifest per zone",
+            )),
+            Err(BlobError::Api(e)) => return Err(github_failure(e)),
+        }
+    }
+    Ok(super::manifests::checked_set(manifests, problems))
+}
