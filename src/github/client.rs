@@ -28,10 +28,11 @@
 
 use std::time::Duration;
 
-use http::header::{HeaderMap, HeaderName, USER_AGENT};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Uri};
-use octocrab::Octocrab;
-use octocrab::service::middleware::retry::RetryConfig;
+use octocrab::service::middleware::auth_header::AuthHeaderLayer;
+use octocrab::service::middleware::base_uri::BaseUriLayer;
+use octocrab::{AuthState, Octocrab, OctocrabBuilder};
 use serde::Deserialize;
 
 pub use super::error::Error;
@@ -103,6 +104,46 @@ impl Verb {
     }
 }
 
+/// octocrab over edgeplan's reqwest client ([`super::transport`]): the base URI, the token on
+/// requests to the API's host only, no retries of its own (edgeplan's policy applies).
+fn octocrab(
+    base: &Uri,
+    token: &str,
+    retry: &Policy,
+    trust: Option<&crate::tls::Trust>,
+) -> Result<Octocrab, Error> {
+    let config =
+        |e: &dyn std::fmt::Display| Error::Config(format!("cannot build the HTTP client: {e}"));
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        HeaderName::from_static("x-github-api-version"),
+        HeaderValue::from_static("2022-11-28"),
+    );
+    let builder = reqwest::Client::builder()
+        .default_headers(headers)
+        .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(retry.timeout.min(Duration::from_secs(10)))
+        .read_timeout(retry.timeout);
+    let builder = match trust {
+        Some(trust) => trust.apply(builder),
+        None => builder,
+    };
+    let client = builder.build().map_err(|e| config(&e))?;
+    let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| config(&e))?;
+    auth.set_sensitive(true);
+    OctocrabBuilder::new_empty()
+        .with_service(super::transport::Transport { client })
+        .with_layer(&BaseUriLayer::new(base.clone()))
+        .with_layer(&AuthHeaderLayer::new(
+            Some(auth),
+            base.clone(),
+            base.clone(),
+        ))
+        .with_auth(AuthState::None)
+        .build()
+        .map_err(|e| config(&e))
+}
+
 /// A response, whatever its status.
 struct Answer {
     status: u16,
@@ -127,8 +168,20 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for `api_url` (`GITHUB_API_URL`) authenticating with `token`, retrying per
-    /// `retry` and looking up merged pull requests per `pulls`.
+    /// `retry` and looking up merged pull requests per `pulls`; it trusts the built-in roots.
     pub fn new(api_url: &str, token: &Secret, retry: Policy, pulls: Poll) -> Result<Client, Error> {
+        Client::trusting(api_url, token, retry, pulls, None)
+    }
+
+    /// [`Client::new`], trusting `trust` (the system store and `SSL_CERT_FILE`,
+    /// `run::Settings::trust`) on top of the built-in roots.
+    pub fn trusting(
+        api_url: &str,
+        token: &Secret,
+        retry: Policy,
+        pulls: Poll,
+        trust: Option<&crate::tls::Trust>,
+    ) -> Result<Client, Error> {
         let base: Uri = api_url
             .trim_end_matches('/')
             .parse()
@@ -147,22 +200,7 @@ impl Client {
                     .into(),
             ));
         }
-        let octo = Octocrab::builder()
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(retry.timeout.min(Duration::from_secs(10))))
-            .set_read_timeout(Some(retry.timeout))
-            .add_header(
-                USER_AGENT,
-                format!("edgeplan/{}", env!("CARGO_PKG_VERSION")),
-            )
-            .add_header(
-                HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".to_string(),
-            )
-            .personal_token(value.to_string())
-            .base_uri(base.clone())
-            .and_then(|b| b.build())
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let octo = octocrab(&base, value, &retry, trust)?;
         Ok(Client {
             octo,
             base,
@@ -178,12 +216,13 @@ impl Client {
     pub fn from_context(
         ctx: &Context,
         settings: &Result<(Policy, Poll), Malformed>,
+        trust: Option<&crate::tls::Trust>,
     ) -> Result<Option<Client>, Error> {
         ctx.github_token
             .as_ref()
             .map(|token| {
                 let (retry, pulls) = settings.clone().map_err(|e| Error::Config(e.to_string()))?;
-                Client::new(&ctx.api_url, token, retry, pulls)
+                Client::trusting(&ctx.api_url, token, retry, pulls, trust)
             })
             .transpose()
     }

@@ -14,4 +14,5 @@ pub mod error;
 pub mod event;
 pub mod files;
 pub mod inputs;
+mod transport;
 pub mod workflow;

@@ -8,6 +8,7 @@ mod apply;
 mod manifests;
 mod pipeline;
 mod plan;
+mod public;
 mod settings;
 mod target;
 

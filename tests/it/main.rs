@@ -19,6 +19,7 @@ mod apply_confirm;
 mod apply_faults;
 mod apply_happy;
 mod apply_health;
+mod apply_public;
 mod apply_retry;
 mod apply_sandbox;
 #[cfg(unix)]
