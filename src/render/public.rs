@@ -47,8 +47,8 @@ pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
         return String::new();
     }
     let mut out = format!(
-        "\n#### Public check\n\n{}\n\n| endpoint | status | through Cloudflare | cf-ray | latency | attempts | result |\n|---|---:|---|---|---:|---:|---|\n",
-        escape(&headline(results, stakes))
+        "#### Public check\n\n{}\n\n| endpoint | status | through Cloudflare | cf-ray | latency | attempts | result |\n|---|---:|---|---|---:|---:|---|\n",
+        escape(&capitalised(&headline(results, stakes)))
     );
     for r in results {
         let status = status(&r.outcome).map_or("-".to_string(), |s| s.to_string());
@@ -66,6 +66,25 @@ pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
         ));
     }
     out
+}
+
+/// `body` (the apply report) with `section` before its closing `[Workflow run](...)` link, or at
+/// its end when it has none.
+pub fn insert(body: &mut String, section: &str) {
+    if section.is_empty() {
+        return;
+    }
+    match body.rfind("\n[Workflow run](") {
+        Some(i) => body.insert_str(i + 1, &format!("{section}\n")),
+        None => body.push_str(&format!("\n{section}")),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or(String::new(), |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The `public-health` output: one object per endpoint checked.

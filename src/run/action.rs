@@ -363,7 +363,7 @@ impl<P: Provider> Flow<'_, P> {
             let _ = cmds.annotate(workflow::limit(warnings, ANNOTATIONS_PER_LEVEL));
         }
         out.set("public-health", &render::public::json(&results));
-        body.push_str(&render::public::markdown(&results, check.stakes()));
+        render::public::insert(body, &render::public::markdown(&results, check.stakes()));
         Ok(public::failure(&results, check))
     }
 

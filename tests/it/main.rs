@@ -13,6 +13,7 @@ mod action_multi;
 mod action_pr;
 mod action_pr_activity;
 mod action_pr_edges;
+mod action_public;
 mod action_push;
 mod apply_chunks;
 mod apply_confirm;
@@ -25,6 +26,7 @@ mod apply_sandbox;
 #[cfg(unix)]
 mod apply_signals;
 mod cli_terminal;
+mod client_trust;
 mod cloudflare_bench_endpoints;
 mod cloudflare_client;
 mod cloudflare_faults;
