@@ -61,10 +61,16 @@ Environment:
   CLOUDFLARE_BASE_URL    API base, default https://api.cloudflare.com/client/v4
   EDGEPLAN_SANDBOX       a sandbox directory, as --sandbox
   CI=true                confirm without a prompt, as --yes
+  SSL_CERT_FILE          extra certificate authorities to trust (a TLS-inspecting proxy's)
 
 On a terminal apply shows the plan and its fingerprint and asks; only 'yes' goes ahead. A zone's
 changes go in one atomic batch, or in several chunks (not atomic together) past the zone's batch
 limit (200 on Free, 3,500 on paid plans); the prompt says which.
+
+After applying, each created or repointed endpoint with `health` is requested at its public name
+(https://NAME/PATH) until it answers or --public-check-timeout runs out, and the output says
+whether Cloudflare served it (cf-ray) and what a 52x means. A failure warns (--public-check warn),
+exits 1 with the DNS applied (fail), or is not checked (off).
 
 Exit codes: 0 applied (or nothing to apply), 1 rejected (invalid manifest, conflict, too many
 deletes, failed origin check, not confirmed, or with --public-check fail a failed public check

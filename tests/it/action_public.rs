@@ -164,3 +164,23 @@ fn a_warning_by_default_and_a_bad_input_stops_the_step_before_any_write() {
     assert!(w.batches().is_empty(), "nothing written");
     assert!(edge.requests().is_empty());
 }
+
+/// docs/action.md shows the report with the public check as the snapshot above holds it.
+#[test]
+fn docs_show_the_snapshotted_report() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let snap = std::fs::read_to_string(format!(
+        "{root}/tests/it/snapshots/it__action_public__apply_report_with_public_check.snap"
+    ))
+    .expect("snapshot");
+    let body = snap
+        .splitn(3, "---\n")
+        .nth(2)
+        .expect("snapshot body")
+        .trim_end();
+    let docs = std::fs::read_to_string(format!("{root}/docs/action.md")).expect("docs");
+    assert!(
+        docs.contains(body),
+        "docs/action.md does not show the snapshot's body:\n{body}"
+    );
+}

@@ -259,3 +259,48 @@ fn attempts(stdout: &str) -> u32 {
         .expect("attempts");
     words[at - 1].parse().expect("a count")
 }
+
+/// What the check adds to an apply in the healthy case: the whole process timed with the check
+/// on and off, interleaved, each from an empty zone, median of 25 (figures in docs/apply.md,
+/// Performance), and the check's own request as it reports it.
+/// Run by hand: `cargo test --test it measure_the_public_check -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn measure_the_public_check() {
+    const RUNS: usize = 25;
+    let (mut on, mut off, mut request) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        for check in ["warn", "off"] {
+            let s = setup(&["sentiment"]);
+            let edge = s.edge("sentiment.example.com", 200);
+            let started = Instant::now();
+            let run = s
+                .apply(
+                    &["--public-check", check],
+                    &[("sentiment.example.com", edge.port)],
+                )
+                .expect(0);
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            if check == "off" {
+                off.push(ms);
+                continue;
+            }
+            on.push(ms);
+            let reported = run
+                .stdout
+                .split("HTTP 200 in ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next().and_then(|n| n.parse::<f64>().ok()));
+            request.push(reported.expect("a latency"));
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[RUNS / 2], v[0], v[RUNS - 1])
+    };
+    let (on, off, request) = (median(&mut on), median(&mut off), median(&mut request));
+    println!(
+        "apply, 1 endpoint, healthy, {RUNS} runs: check on median {:.0} ms (min {:.0}, max {:.0}); off median {:.0} ms (min {:.0}, max {:.0}); the check's request median {:.0} ms (min {:.0}, max {:.0})",
+        on.0, on.1, on.2, off.0, off.1, off.2, request.0, request.1, request.2
+    );
+}
