@@ -15,7 +15,8 @@
 //!
 //! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
 //!
-//! NOTE: octocrab is the transport only (base URI, authentication, timeouts, redirects); every
+//! NOTE: octocrab is the transport only (base URI, authentication), over edgeplan's own reqwest
+//! client (timeouts, redirects, and the trust of [`crate::tls`]: `transport.rs`); every
 //! call goes through its raw `_get`/`_post`/`_patch`/`_delete`, decided call by call:
 //! - its typed calls (`issues().list_comments()`, `create_comment`, `commits/{sha}/pulls`) turn a
 //!   failure into an error without the response headers, so `Retry-After` and
@@ -26,13 +27,9 @@
 //!   missing one (a GHES proxy, a test server) would fail to parse where [`IssueComment`] and
 //!   [`PullSummary`] read it today. They would add no check that edgeplan needs.
 
-use std::time::Duration;
-
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::HeaderMap;
 use http::{Method, Uri};
-use octocrab::service::middleware::auth_header::AuthHeaderLayer;
-use octocrab::service::middleware::base_uri::BaseUriLayer;
-use octocrab::{AuthState, Octocrab, OctocrabBuilder};
+use octocrab::Octocrab;
 use serde::Deserialize;
 
 pub use super::error::Error;
@@ -104,46 +101,6 @@ impl Verb {
     }
 }
 
-/// octocrab over edgeplan's reqwest client ([`super::transport`]): the base URI, the token on
-/// requests to the API's host only, no retries of its own (edgeplan's policy applies).
-fn octocrab(
-    base: &Uri,
-    token: &str,
-    retry: &Policy,
-    trust: Option<&crate::tls::Trust>,
-) -> Result<Octocrab, Error> {
-    let config =
-        |e: &dyn std::fmt::Display| Error::Config(format!("cannot build the HTTP client: {e}"));
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        HeaderName::from_static("x-github-api-version"),
-        HeaderValue::from_static("2022-11-28"),
-    );
-    let builder = reqwest::Client::builder()
-        .default_headers(headers)
-        .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(retry.timeout.min(Duration::from_secs(10)))
-        .read_timeout(retry.timeout);
-    let builder = match trust {
-        Some(trust) => trust.apply(builder),
-        None => builder,
-    };
-    let client = builder.build().map_err(|e| config(&e))?;
-    let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| config(&e))?;
-    auth.set_sensitive(true);
-    OctocrabBuilder::new_empty()
-        .with_service(super::transport::Transport { client })
-        .with_layer(&BaseUriLayer::new(base.clone()))
-        .with_layer(&AuthHeaderLayer::new(
-            Some(auth),
-            base.clone(),
-            base.clone(),
-        ))
-        .with_auth(AuthState::None)
-        .build()
-        .map_err(|e| config(&e))
-}
-
 /// A response, whatever its status.
 struct Answer {
     status: u16,
@@ -200,7 +157,7 @@ impl Client {
                     .into(),
             ));
         }
-        let octo = octocrab(&base, value, &retry, trust)?;
+        let octo = super::transport::octocrab(&base, value, &retry, trust)?;
         Ok(Client {
             octo,
             base,

@@ -14,13 +14,61 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::{Request, Response};
-use octocrab::OctoBody;
+use std::time::Duration;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::{Request, Response, Uri};
+use octocrab::service::middleware::auth_header::AuthHeaderLayer;
+use octocrab::service::middleware::base_uri::BaseUriLayer;
+use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
+
+use super::error::Error;
+use crate::retry::Policy;
+
+/// octocrab over edgeplan's reqwest client ([`super::transport`]): the base URI, the token on
+/// requests to the API's host only, no retries of its own (edgeplan's policy applies).
+pub(super) fn octocrab(
+    base: &Uri,
+    token: &str,
+    retry: &Policy,
+    trust: Option<&crate::tls::Trust>,
+) -> Result<Octocrab, Error> {
+    let config =
+        |e: &dyn std::fmt::Display| Error::Config(format!("cannot build the HTTP client: {e}"));
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        HeaderName::from_static("x-github-api-version"),
+        HeaderValue::from_static("2022-11-28"),
+    );
+    let builder = reqwest::Client::builder()
+        .default_headers(headers)
+        .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(retry.timeout.min(Duration::from_secs(10)))
+        .read_timeout(retry.timeout);
+    let builder = match trust {
+        Some(trust) => trust.apply(builder),
+        None => builder,
+    };
+    let client = builder.build().map_err(|e| config(&e))?;
+    let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| config(&e))?;
+    auth.set_sensitive(true);
+    OctocrabBuilder::new_empty()
+        .with_service(Transport { client })
+        .with_layer(&BaseUriLayer::new(base.clone()))
+        .with_layer(&AuthHeaderLayer::new(
+            Some(auth),
+            base.clone(),
+            base.clone(),
+        ))
+        .with_auth(AuthState::None)
+        .build()
+        .map_err(|e| config(&e))
+}
 
 /// A [`tower_service::Service`] sending octocrab's requests with a reqwest client.
 #[derive(Clone)]
-pub(super) struct Transport {
-    pub(super) client: reqwest::Client,
+struct Transport {
+    client: reqwest::Client,
 }
 
 type Sent = Pin<Box<dyn Future<Output = Result<Response<reqwest::Body>, reqwest::Error>> + Send>>;

@@ -78,7 +78,7 @@ impl ProbeOptions {
     ) -> Result<ProbeOptions, TimeoutEnvError> {
         let mut options = ProbeOptions::with_timeout_env(timeout)?;
         if let Some(raw) = resolve {
-            options.resolve = parse_resolve(&raw).map_err(|value| TimeoutEnvError {
+            options.resolve = parse_resolve(raw).map_err(|value| TimeoutEnvError {
                 name: RESOLVE_ENV,
                 value,
                 expected: "NAME=IP:PORT[,NAME=IP:PORT...]",

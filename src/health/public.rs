@@ -218,6 +218,8 @@ async fn check_one(
 /// A failed request in words, with what it usually means this soon after an apply.
 fn not_yet(reason: &str) -> String {
     if reason.starts_with("DNS lookup failed") {
+        // The prober words it for an origin; here the name is the public one.
+        let reason = reason.replace("the origin's hostname", "the public name");
         format!("{reason} (the new name is not visible to this runner's resolver yet)")
     } else {
         reason.to_string()

@@ -169,14 +169,75 @@ fn detail(r: &PublicResult) -> String {
         1 => "1 attempt".to_string(),
         n => format!("{n} attempts"),
     };
-    let via = match (&r.cf_ray, r.via_cloudflare) {
-        (Some(ray), _) => format!("through Cloudflare (cf-ray {ray})"),
-        _ => "not through Cloudflare (no cf-ray header)".to_string(),
+    let via = match &r.cf_ray {
+        Some(ray) => format!("through Cloudflare (cf-ray {ray})"),
+        None => "not through Cloudflare (no cf-ray header)".to_string(),
     };
     match &r.outcome {
         Outcome::Healthy { status } => {
             format!("HTTP {status} in {} ms, {via}, {attempts}", r.latency_ms)
         }
         Outcome::Failed { reason, .. } => format!("{reason} ({attempts})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(outcome: Outcome, cf_ray: Option<&str>) -> PublicResult {
+        PublicResult {
+            name: "a.example.com".into(),
+            url: "https://a.example.com/h|x".into(),
+            outcome,
+            latency_ms: 12,
+            via_cloudflare: cf_ray.is_some(),
+            cf_ray: cf_ray.map(str::to_string),
+            attempts: 2,
+        }
+    }
+
+    #[test]
+    fn hostile_answers_stay_inert_in_every_format() {
+        // A `cf-ray` and a reason as an answer at the public name could send them.
+        let evil = "x\n::error::owned @team <img src=x>";
+        let results = [
+            result(Outcome::Healthy { status: 200 }, Some(evil)),
+            result(
+                Outcome::Failed {
+                    reason: format!("TLS error: {evil}"),
+                    status: None,
+                },
+                None,
+            ),
+        ];
+        let text = text(&results, Stakes::Warn);
+        assert!(
+            text.lines().all(|l| !l.trim_start().starts_with("::")),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 3, "one line per endpoint: {text}");
+        let md = markdown(&results, Stakes::Fail);
+        // In a code span a value is literal; in prose HTML and mentions are escaped.
+        assert!(
+            md.contains("| `x ::error::owned @team <img src=x>` |"),
+            "{md}"
+        );
+        assert!(md.contains("@&#8203;team &lt;img src=x&gt; |"), "{md}");
+        assert!(md.contains("`https://a.example.com/h\\|x`"), "{md}");
+        assert!(md.contains("1 of 2 failed (the step fails"), "{md}");
+        let json: serde_json::Value = serde_json::from_str(&json(&results)).expect("JSON");
+        assert_eq!(json[0]["cf_ray"], evil);
+        assert_eq!(json[1]["status"], serde_json::Value::Null);
+        assert_eq!(json[1]["ok"], false);
+    }
+
+    #[test]
+    fn nothing_checked_renders_nothing_and_the_section_goes_before_the_run_link() {
+        assert_eq!(text(&[], Stakes::Warn), "");
+        assert_eq!(markdown(&[], Stakes::Warn), "");
+        let mut body = "report\n\n[Workflow run](u)\n".to_string();
+        insert(&mut body, "#### Public check\n");
+        assert_eq!(body, "report\n\n#### Public check\n\n[Workflow run](u)\n");
     }
 }

@@ -80,9 +80,7 @@ fn a_healthy_name_through_the_edge_is_reported_and_no_credential_reaches_it() {
     run.assert_stdout_has(
         "Public check: the endpoint answers at its public name through Cloudflare.",
     );
-    run.assert_stdout_has(&format!(
-        "ok   https://sentiment.example.com/healthz  HTTP 200 in "
-    ));
+    run.assert_stdout_has("ok   https://sentiment.example.com/healthz  HTTP 200 in ");
     run.assert_stdout_has(&format!("through Cloudflare (cf-ray {RAY}), 1 attempt"));
     assert_eq!(s.w.batches().len(), 1);
 
