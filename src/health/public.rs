@@ -330,6 +330,20 @@ mod tests {
     }
 
     #[test]
+    fn a_name_not_resolving_yet_is_said_to_be_the_public_one() {
+        let words = not_yet("DNS lookup failed: no A or AAAA record for the origin's hostname");
+        assert!(
+            words.contains("no A or AAAA record for the public name"),
+            "{words}"
+        );
+        assert!(
+            words.contains("not visible to this runner's resolver yet"),
+            "{words}"
+        );
+        assert_eq!(not_yet("connection refused"), "connection refused");
+    }
+
+    #[test]
     fn the_edge_codes_are_explained() {
         assert!(meaning(522, true).contains("timed out"));
         assert!(meaning(524, true).contains("100 s"));
