@@ -168,7 +168,16 @@ async fn check_one(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (answer, latency_ms) = prober.fetch(&target.url, None).await;
+        // No attempt runs past the check's bound, whatever the per-request timeout.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (answer, latency_ms) =
+            match tokio::time::timeout(left, prober.fetch(&target.url, None)).await {
+                Ok(fetched) => fetched,
+                Err(_) => (
+                    Err("no answer before the public check's time ran out".to_string()),
+                    u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
+                ),
+            };
         let (outcome, cf_ray, settled) = match answer {
             Ok(answer) => {
                 let status = answer.status.as_u16();

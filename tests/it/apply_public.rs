@@ -189,7 +189,10 @@ fn a_name_not_reachable_at_first_is_retried_until_it_answers() {
 
 #[test]
 fn the_whole_check_is_bounded_in_time() {
-    let s = setup(&["never", "nowhere"]);
+    let s = setup(&["never", "nowhere", "silent"]);
+    // Accepts connections and never answers (not even the TLS handshake).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent_port = silent.local_addr().expect("addr").port();
     let started = Instant::now();
     let run = s
         .apply(
@@ -197,16 +200,19 @@ fn the_whole_check_is_bounded_in_time() {
             &[
                 ("never.example.com", closed_port()),
                 ("nowhere.example.com", closed_port()),
+                ("silent.example.com", silent_port),
             ],
         )
         .expect(0);
     let elapsed = started.elapsed();
+    drop(silent);
+    run.assert_stderr_has("warning: public check: https://silent.example.com/healthz: ");
     run.assert_stderr_has(
         "warning: public check: https://never.example.com/healthz: connection refused",
     );
-    run.assert_stdout_has("Public check: 2 of 2 failed");
+    run.assert_stdout_has("Public check: 3 of 3 failed");
     assert!(attempts(&run.stdout) > 1, "retried: {}", run.dump());
-    // Two names, one bound of 2 s for both (room left for the apply and a slow machine).
+    // Three names, one bound of 2 s for all (room left for the apply and a slow machine).
     assert!(elapsed < Duration::from_secs(8), "bounded: {elapsed:?}");
 }
 
