@@ -61,13 +61,20 @@ Environment:
   CLOUDFLARE_BASE_URL    API base, default https://api.cloudflare.com/client/v4
   EDGEPLAN_SANDBOX       a sandbox directory, as --sandbox
   CI=true                confirm without a prompt, as --yes
+  SSL_CERT_FILE          extra certificate authorities to trust (a TLS-inspecting proxy's)
 
 On a terminal apply shows the plan and its fingerprint and asks; only 'yes' goes ahead. A zone's
 changes go in one atomic batch, or in several chunks (not atomic together) past the zone's batch
 limit (200 on Free, 3,500 on paid plans); the prompt says which.
 
+After applying, each created or repointed endpoint with `health` is requested at its public name
+(https://NAME/PATH) until it answers or --public-check-timeout runs out, and the output says
+whether Cloudflare served it (cf-ray) and what a 52x means. A failure warns (--public-check warn),
+exits 1 with the DNS applied (fail), or is not checked (off).
+
 Exit codes: 0 applied (or nothing to apply), 1 rejected (invalid manifest, conflict, too many
-deletes, failed origin check, not confirmed), 3 an API failed (stderr says which chunks landed),
+deletes, failed origin check, not confirmed, or with --public-check fail a failed public check
+after the DNS was applied), 3 an API failed (stderr says which chunks landed),
 64 usage error (or neither CLOUDFLARE_API_TOKEN nor --sandbox), 130/143 interrupted.
 
 Examples:
@@ -195,4 +202,24 @@ pub struct ApplyArgs {
     /// Apply even when an origin's health probe fails.
     #[arg(long)]
     pub skip_health: bool,
+    /// After applying, request each created or repointed endpoint's `health` at its public name:
+    /// `warn` reports a failure and exits as the apply did, `fail` exits 1 on a failure, `off`
+    /// skips the check.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = PublicCheck::Warn)]
+    pub public_check: PublicCheck,
+    /// The public check's bound in seconds, for all endpoints and retries together.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub public_check_timeout: u64,
+}
+
+/// What the public check after apply does with a failure (docs/apply.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PublicCheck {
+    /// Report it; the exit code is the apply's.
+    Warn,
+    /// Report it and exit 1 (the DNS change stays applied).
+    Fail,
+    /// Do not check.
+    Off,
 }

@@ -4,12 +4,12 @@
 //! Behind a TLS-inspecting proxy the proxy's authority is in the system store (or in a file the
 //! workflow points `SSL_CERT_FILE` at); with built-in roots alone every request fails with
 //! `invalid peer certificate: UnknownIssuer`. `rustls-native-certs` reads `SSL_CERT_FILE`
-//! *instead of* the store, so the two are loaded separately here. The set is read once per process
-//! (it is the machine's, like the store itself) and every client is built from it.
+//! *instead of* the store, so the two are loaded separately here. The set is loaded once per run
+//! by `run::Settings::trust` (which reads `SSL_CERT_FILE`) and handed to every client: the
+//! Cloudflare and GitHub API clients, the origin probes and the public check.
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use rustls::pki_types::CertificateDer;
 
@@ -36,22 +36,6 @@ pub struct Trust {
     pub from_file: usize,
 }
 
-/// The process's trust, loaded on first use. An `SSL_CERT_FILE` that is set but cannot be read or
-/// holds no certificate is an error: a proxy's authority silently missing would fail later and
-/// less clearly.
-pub fn trust() -> Result<&'static Trust, String> {
-    static TRUST: OnceLock<Result<Trust, String>> = OnceLock::new();
-    TRUST
-        .get_or_init(|| load(std::env::var_os(CERT_FILE_ENV).as_deref().map(Path::new)))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
-/// `builder` trusting [`trust`] on top of the built-in roots.
-pub fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, String> {
-    Ok(trust()?.apply(builder))
-}
-
 impl std::fmt::Debug for Trust {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Trust")
@@ -61,6 +45,16 @@ impl std::fmt::Debug for Trust {
     }
 }
 
+/// NOTE: identity, not content: two loads of the same files are different values. Settings hold
+/// one `Arc<Trust>` per run, so options that carry it compare equal exactly when they share it.
+impl PartialEq for Trust {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Trust {}
+
 impl Trust {
     /// `builder` trusting these authorities on top of the built-in roots.
     pub fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
@@ -68,7 +62,9 @@ impl Trust {
     }
 }
 
-/// Reads the system store and `cert_file`.
+/// Reads the system store and `cert_file` (the value of `SSL_CERT_FILE`, when set). A file that
+/// is given but cannot be read or holds no certificate is an error: a proxy's authority silently
+/// missing would fail later and less clearly.
 pub fn load(cert_file: Option<&Path>) -> Result<Trust, String> {
     let mut seen = HashSet::new();
     let mut certificates = Vec::new();

@@ -57,6 +57,9 @@ pub struct ClientOptions {
     pub concurrency: usize,
     /// Records asked for per page (the server may give fewer).
     pub per_page: u32,
+    /// Authorities trusted besides the built-in roots (`run::Settings::trust`); `None`: the
+    /// built-in roots only.
+    pub trust: Option<Arc<crate::tls::Trust>>,
 }
 
 impl Default for ClientOptions {
@@ -65,6 +68,7 @@ impl Default for ClientOptions {
             retry: Policy::CLOUDFLARE,
             concurrency: 4,
             per_page: 5000,
+            trust: None,
         }
     }
 }
@@ -121,8 +125,11 @@ impl Client {
             .default_headers(headers)
             .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(options.retry.timeout.min(Duration::from_secs(10)));
-        let http = crate::tls::configure(builder)
-            .map_err(Error::Config)?
+        let builder = match &options.trust {
+            Some(trust) => trust.apply(builder),
+            None => builder,
+        };
+        let http = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Client {

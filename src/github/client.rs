@@ -15,7 +15,8 @@
 //!
 //! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
 //!
-//! NOTE: octocrab is the transport only (base URI, authentication, timeouts, redirects); every
+//! NOTE: octocrab is the transport only (base URI, authentication), over edgeplan's own reqwest
+//! client (timeouts, redirects, and the trust of [`crate::tls`]: `transport.rs`); every
 //! call goes through its raw `_get`/`_post`/`_patch`/`_delete`, decided call by call:
 //! - its typed calls (`issues().list_comments()`, `create_comment`, `commits/{sha}/pulls`) turn a
 //!   failure into an error without the response headers, so `Retry-After` and
@@ -26,12 +27,9 @@
 //!   missing one (a GHES proxy, a test server) would fail to parse where [`IssueComment`] and
 //!   [`PullSummary`] read it today. They would add no check that edgeplan needs.
 
-use std::time::Duration;
-
-use http::header::{HeaderMap, HeaderName, USER_AGENT};
+use http::header::HeaderMap;
 use http::{Method, Uri};
 use octocrab::Octocrab;
-use octocrab::service::middleware::retry::RetryConfig;
 use serde::Deserialize;
 
 pub use super::error::Error;
@@ -127,8 +125,20 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for `api_url` (`GITHUB_API_URL`) authenticating with `token`, retrying per
-    /// `retry` and looking up merged pull requests per `pulls`.
+    /// `retry` and looking up merged pull requests per `pulls`; it trusts the built-in roots.
     pub fn new(api_url: &str, token: &Secret, retry: Policy, pulls: Poll) -> Result<Client, Error> {
+        Client::trusting(api_url, token, retry, pulls, None)
+    }
+
+    /// [`Client::new`], trusting `trust` (the system store and `SSL_CERT_FILE`,
+    /// `run::Settings::trust`) on top of the built-in roots.
+    pub fn trusting(
+        api_url: &str,
+        token: &Secret,
+        retry: Policy,
+        pulls: Poll,
+        trust: Option<&crate::tls::Trust>,
+    ) -> Result<Client, Error> {
         let base: Uri = api_url
             .trim_end_matches('/')
             .parse()
@@ -147,22 +157,7 @@ impl Client {
                     .into(),
             ));
         }
-        let octo = Octocrab::builder()
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(retry.timeout.min(Duration::from_secs(10))))
-            .set_read_timeout(Some(retry.timeout))
-            .add_header(
-                USER_AGENT,
-                format!("edgeplan/{}", env!("CARGO_PKG_VERSION")),
-            )
-            .add_header(
-                HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".to_string(),
-            )
-            .personal_token(value.to_string())
-            .base_uri(base.clone())
-            .and_then(|b| b.build())
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let octo = super::transport::octocrab(&base, value, &retry, trust)?;
         Ok(Client {
             octo,
             base,
@@ -178,12 +173,13 @@ impl Client {
     pub fn from_context(
         ctx: &Context,
         settings: &Result<(Policy, Poll), Malformed>,
+        trust: Option<&crate::tls::Trust>,
     ) -> Result<Option<Client>, Error> {
         ctx.github_token
             .as_ref()
             .map(|token| {
                 let (retry, pulls) = settings.clone().map_err(|e| Error::Config(e.to_string()))?;
-                Client::new(&ctx.api_url, token, retry, pulls)
+                Client::trusting(&ctx.api_url, token, retry, pulls, trust)
             })
             .transpose()
     }

@@ -48,10 +48,10 @@ fn a_malformed_retry_setting_fails_only_when_a_client_is_made() {
         example: 500,
     });
     ctx.github_token = None;
-    assert!(matches!(Client::from_context(&ctx, &bad), Ok(None)));
+    assert!(matches!(Client::from_context(&ctx, &bad, None), Ok(None)));
     ctx.github_token = Some(Secret::new("t"));
     assert!(matches!(
-        Client::from_context(&ctx, &bad),
+        Client::from_context(&ctx, &bad, None),
         Err(Error::Config(m)) if m.contains("EDGEPLAN_GITHUB_RETRY_MS")
     ));
 }

@@ -17,4 +17,5 @@ pub mod files;
 pub mod inputs;
 pub mod paths;
 pub mod tree;
+mod transport;
 pub mod workflow;

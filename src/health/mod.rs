@@ -51,6 +51,9 @@ pub struct ProbeOptions {
     /// `EDGEPLAN_RESOLVE`: names answered from this table instead of DNS (a test seam; the
     /// address guard applies to these addresses too).
     pub resolve: Vec<(String, SocketAddr)>,
+    /// The authorities trusted besides the built-in roots (`run::Settings::trust`: the system
+    /// store and `SSL_CERT_FILE`); `None`: the built-in roots only.
+    pub trust: Option<Arc<crate::tls::Trust>>,
 }
 
 impl Default for ProbeOptions {
@@ -60,17 +63,22 @@ impl Default for ProbeOptions {
             concurrency: 8,
             public_host_check: true,
             resolve: Vec::new(),
+            trust: None,
         }
     }
 }
 
 impl ProbeOptions {
-    /// The defaults, with the timeout taken from `EDGEPLAN_HEALTH_TIMEOUT_MS` when it is set.
-    pub fn from_env() -> Result<ProbeOptions, TimeoutEnvError> {
-        let mut options =
-            ProbeOptions::with_timeout_env(std::env::var(TIMEOUT_ENV).ok().as_deref())?;
-        if let Ok(raw) = std::env::var(RESOLVE_ENV) {
-            options.resolve = parse_resolve(&raw).map_err(|value| TimeoutEnvError {
+    /// The defaults, with the timeout from `timeout` (the content of `EDGEPLAN_HEALTH_TIMEOUT_MS`)
+    /// and the resolve table from `resolve` (`EDGEPLAN_RESOLVE`) when they are set. The caller
+    /// reads the environment (`run::Settings`).
+    pub fn from_values(
+        timeout: Option<&str>,
+        resolve: Option<&str>,
+    ) -> Result<ProbeOptions, TimeoutEnvError> {
+        let mut options = ProbeOptions::with_timeout_env(timeout)?;
+        if let Some(raw) = resolve {
+            options.resolve = parse_resolve(raw).map_err(|value| TimeoutEnvError {
                 name: RESOLVE_ENV,
                 value,
                 expected: "NAME=IP:PORT[,NAME=IP:PORT...]",
@@ -229,7 +237,11 @@ impl fmt::Display for ProbeResult {
 /// Spawns its probes as tokio tasks, so it must run inside a tokio runtime (as every command
 /// does). Worst case it takes `ceil(n / concurrency) * 2 * timeout`.
 pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<ProbeResult> {
-    let prober = Arc::new(probe::Prober::new(options.timeout, &options.resolve, None));
+    let prober = Arc::new(probe::Prober::new(
+        options.timeout,
+        &options.resolve,
+        options.trust.as_deref(),
+    ));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // Each result beside its endpoint's place among those with `health`, put back in that order

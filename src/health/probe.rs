@@ -23,7 +23,7 @@ pub(super) struct Prober {
 }
 
 impl Prober {
-    /// A prober trusting `trust`, or the process's trust ([`crate::tls::trust`]) when `None`.
+    /// A prober trusting `trust` on top of the built-in roots (only those when `None`).
     pub(super) fn new(
         timeout: Duration,
         resolve: &[(String, std::net::SocketAddr)],
@@ -40,14 +40,13 @@ impl Prober {
                 env!("CARGO_PKG_VERSION"),
                 " (origin health probe)"
             ));
-        let trusted = match trust {
-            Some(trust) => Ok(trust.apply(builder)),
-            None => crate::tls::configure(builder),
+        let builder = match trust {
+            Some(trust) => trust.apply(builder),
+            None => builder,
         };
-        let client = trusted.and_then(|b| {
-            b.build()
-                .map_err(|e| format!("could not start the HTTP client for probes: {e}"))
-        });
+        let client = builder
+            .build()
+            .map_err(|e| format!("could not start the HTTP client for probes: {e}"));
         Prober { client, timeout }
     }
 

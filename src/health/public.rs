@@ -168,7 +168,16 @@ async fn check_one(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (answer, latency_ms) = prober.fetch(&target.url, None).await;
+        // No attempt runs past the check's bound, whatever the per-request timeout.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (answer, latency_ms) =
+            match tokio::time::timeout(left, prober.fetch(&target.url, None)).await {
+                Ok(fetched) => fetched,
+                Err(_) => (
+                    Err("no answer before the public check's time ran out".to_string()),
+                    u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
+                ),
+            };
         let (outcome, cf_ray, settled) = match answer {
             Ok(answer) => {
                 let status = answer.status.as_u16();
@@ -218,6 +227,8 @@ async fn check_one(
 /// A failed request in words, with what it usually means this soon after an apply.
 fn not_yet(reason: &str) -> String {
     if reason.starts_with("DNS lookup failed") {
+        // The prober words it for an origin; here the name is the public one.
+        let reason = reason.replace("the origin's hostname", "the public name");
         format!("{reason} (the new name is not visible to this runner's resolver yet)")
     } else {
         reason.to_string()
@@ -325,6 +336,20 @@ mod tests {
                 "https://proxied.example.com/healthz?deep=1",
             ]
         );
+    }
+
+    #[test]
+    fn a_name_not_resolving_yet_is_said_to_be_the_public_one() {
+        let words = not_yet("DNS lookup failed: no A or AAAA record for the origin's hostname");
+        assert!(
+            words.contains("no A or AAAA record for the public name"),
+            "{words}"
+        );
+        assert!(
+            words.contains("not visible to this runner's resolver yet"),
+            "{words}"
+        );
+        assert_eq!(not_yet("connection refused"), "connection refused");
     }
 
     #[test]

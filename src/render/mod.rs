@@ -10,6 +10,7 @@ pub mod inert;
 pub mod json;
 pub mod markdown;
 mod problems;
+pub mod public;
 pub mod text;
 
 pub use inert::{inert, inert_lines};

@@ -27,7 +27,8 @@ use crate::provider::Provider;
 use crate::render::{self, inert};
 
 use super::pipeline::{self, Event, Origins, Outcome};
-use super::plan::{inert_failure, probe_options};
+use super::plan::inert_failure;
+use super::public::{self, PublicCheck};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
@@ -132,7 +133,8 @@ async fn dispatch_and_run<W: Write>(
     }
     let github = match report {
         Report::SummaryOnly => None,
-        _ => Client::from_context(ctx, &settings.retry.github).map_err(github_failure)?,
+        _ => Client::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
+            .map_err(github_failure)?,
     };
     if report != Report::SummaryOnly && github.is_none() {
         let _ = cmds.notice(
@@ -182,9 +184,10 @@ async fn dispatch_and_run<W: Write>(
         }
         Step::Plan | Step::Apply => {
             let origins = origins(ctx, remote_ctx.is_some())?;
+            let in_sandbox = sandbox.is_some();
             let target = Target::from_args(&TargetArgs { sandbox }, settings)?;
             with_provider!(&target, p => {
-                let flow = Flow { ctx, provider: p, reporter: &reporter, notice: notice.as_deref(), origins };
+                let flow = Flow { ctx, settings, sandbox: in_sandbox, provider: p, reporter: &reporter, notice: notice.as_deref(), origins };
                 if step == Step::Plan {
                     flow.plan(manifests, cmds, out).await
                 } else {
@@ -249,6 +252,9 @@ fn skip_health() -> Result<Origins, Failure> {
 /// The plan and apply steps, over either provider.
 struct Flow<'a, P> {
     ctx: &'a Context,
+    settings: &'a Settings,
+    /// The target is the sandbox: nothing is published, so there is no public check.
+    sandbox: bool,
     provider: &'a P,
     reporter: &'a Reporter<'a>,
     notice: Option<&'a str>,
@@ -266,7 +272,7 @@ impl<P: Provider> Flow<'_, P> {
         let allow_deletes = self.ctx.inputs.allow_deletes;
         let mut outcome = pipeline::plan(self.provider, manifests, allow_deletes).await?;
         if self.origins == Origins::Checked {
-            pipeline::probe(&mut outcome, &probe_options()?).await;
+            pipeline::probe(&mut outcome, &self.settings.probe_options()?).await;
         }
         let _ = cmds.group("edgeplan plan");
         let _ = cmds.write_log(&render::text::render(&outcome.plan, &outcome.probes, false));
@@ -309,6 +315,8 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
+        let (mode, timeout) = &self.settings.public_check_inputs;
+        let check = PublicCheck::from_inputs(mode.as_deref(), timeout.as_deref())?;
         let mut outcome = self.planned(manifests, cmds).await?;
         out.plan_outputs(&outcome);
         let fingerprint = outcome.fingerprint();
@@ -346,7 +354,14 @@ impl<P: Provider> Flow<'_, P> {
         if status != Applied::Failed {
             println!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
         }
-        let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint);
+        let mut body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint);
+        let failure = match failure {
+            Some(f) => Some(f),
+            None => {
+                self.public_check(&outcome, &check, cmds, out, &mut body)
+                    .await?
+            }
+        };
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
         self.reporter
@@ -356,6 +371,35 @@ impl<P: Provider> Flow<'_, P> {
             Some(f) => Err(f),
             None => Ok(Exit::Success),
         }
+    }
+
+    /// The public check after a successful apply: the log, a warning per failed endpoint, the
+    /// `public-health` output and a section of the report (`body`). With `public-check: fail`
+    /// and a failed endpoint, the failure the step ends with.
+    async fn public_check<W: Write>(
+        &self,
+        outcome: &Outcome,
+        check: &PublicCheck,
+        cmds: &mut Commands<W>,
+        out: &mut Outputs,
+        body: &mut String,
+    ) -> Result<Option<Failure>, Failure> {
+        let Some(results) = public::run(outcome, check, self.settings, self.sandbox).await? else {
+            return Ok(None);
+        };
+        print!("{}", render::public::text(&results, check.stakes()));
+        if check.mode == crate::cli::PublicCheck::Warn {
+            let warnings = (render::public::failed(&results).into_iter())
+                .map(|r| Annotation {
+                    title: Some("edgeplan: public check".into()),
+                    ..Annotation::new(Level::Warning, public::warning(r))
+                })
+                .collect();
+            let _ = cmds.annotate(workflow::limit(warnings, ANNOTATIONS_PER_LEVEL));
+        }
+        out.set("public-health", &render::public::json(&results));
+        render::public::insert(body, &render::public::markdown(&results, check.stakes()));
+        Ok(public::failure(&results, check))
     }
 
     /// Conflicts as error annotations on the endpoint's line; safety refusals as errors.

@@ -15,7 +15,8 @@ use crate::provider::Provider;
 use crate::render::{self, inert};
 
 use super::pipeline::{self, Event};
-use super::plan::{inert_failure, probe_options, report_blockers, text_options};
+use super::plan::{inert_failure, report_blockers, text_options};
+use super::public::{self, PublicCheck};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
@@ -37,18 +38,34 @@ async fn apply(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
         return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target, settings)?;
-    with_provider!(&target, p => apply_all(p, manifests, args, interactive).await)
+    let sandbox = matches!(target, Target::Sandbox(_));
+    let run = Run {
+        args,
+        settings,
+        interactive,
+        sandbox,
+    };
+    with_provider!(&target, p => apply_all(p, manifests, &run).await)
+}
+
+/// One apply's flags and settings.
+struct Run<'a> {
+    args: &'a ApplyArgs,
+    settings: &'a Settings,
+    interactive: bool,
+    /// The target is the sandbox: nothing is published, so there is no public check.
+    sandbox: bool,
 }
 
 async fn apply_all<P: Provider>(
     provider: &P,
     manifests: Vec<Desired>,
-    args: &ApplyArgs,
-    interactive: bool,
+    run: &Run<'_>,
 ) -> Result<Exit, Failure> {
+    let (args, settings, interactive) = (run.args, run.settings, run.interactive);
     let mut outcome = pipeline::plan(provider, manifests, args.allow_deletes).await?;
     if !args.skip_health {
-        pipeline::probe(&mut outcome, &probe_options()?).await;
+        pipeline::probe(&mut outcome, &settings.probe_options()?).await;
     }
     {
         let mut out = std::io::stdout().lock();
@@ -81,6 +98,10 @@ async fn apply_all<P: Provider>(
             "fix the cause and run apply again: it re-reads the zone and applies only what is missing",
         )
     })?;
+    let check = PublicCheck::from_args(args);
+    if let Some(results) = public::run(&outcome, &check, settings, run.sandbox).await? {
+        public::print(&results, &check)?;
+    }
     Ok(Exit::Success)
 }
 

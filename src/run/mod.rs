@@ -9,6 +9,7 @@ mod manifests;
 mod pipeline;
 mod plan;
 mod remote;
+mod public;
 mod settings;
 mod target;
 

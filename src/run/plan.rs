@@ -4,7 +4,6 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
-use crate::health;
 use crate::render::{self, inert, inert_lines};
 
 use super::pipeline::{self, Outcome};
@@ -47,7 +46,7 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
     let mut outcome =
         with_provider!(&target, p => pipeline::plan(p, manifests, args.allow_deletes).await)?;
     if !args.skip_health {
-        pipeline::probe(&mut outcome, &probe_options()?).await;
+        pipeline::probe(&mut outcome, &settings.probe_options()?).await;
     }
 
     let output = match args.format {
@@ -78,11 +77,6 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
         }
     }
     Ok(verdict(&outcome, args.detailed_exitcode))
-}
-
-/// The probe settings (timeouts from the environment); a bad value is a usage error.
-pub fn probe_options() -> Result<health::ProbeOptions, Failure> {
-    health::ProbeOptions::from_env().map_err(|e| Failure::new(Exit::Usage, e.to_string()))
 }
 
 /// Prints what blocks the plan (conflicts, safety refusals) and picks the exit code.

@@ -4,11 +4,15 @@
 //! `github::event::Context`, the GitHub edge.)
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use crate::cloudflare::DEFAULT_BASE_URL;
+use crate::exit::Exit;
+use crate::health::{ProbeOptions, RESOLVE_ENV, TIMEOUT_ENV, TimeoutEnvError};
 use crate::manifest::Sources;
 use crate::retry::RetrySettings;
 use crate::secret::Secret;
+use crate::tls::{CERT_FILE_ENV, Trust};
 
 #[derive(Debug)]
 pub struct Settings {
@@ -28,6 +32,17 @@ pub struct Settings {
     pub in_actions: bool,
     /// `GITHUB_WORKSPACE`: annotation paths are made relative to it.
     pub workspace: Option<PathBuf>,
+    /// `EDGEPLAN_HEALTH_TIMEOUT_MS` and `EDGEPLAN_RESOLVE` (a test seam), read into the options of
+    /// the origin probes and the public check; a malformed value is kept as the error to report
+    /// when a command needs them.
+    pub probes: Result<ProbeOptions, TimeoutEnvError>,
+    /// `SSL_CERT_FILE`: authorities every HTTPS client trusts besides the system store.
+    pub cert_file: Option<PathBuf>,
+    /// The Action's inputs `public-check` and `public-check-timeout` (`INPUT_PUBLIC_CHECK`,
+    /// `INPUT_PUBLIC_CHECK_TIMEOUT`), as set; read by `run::public::PublicCheck::from_inputs`.
+    pub public_check_inputs: (Option<String>, Option<String>),
+    /// The trust loaded from the store and `cert_file`, once, when a client first needs it.
+    trust: OnceLock<Result<Arc<Trust>, String>>,
 }
 
 impl Settings {
@@ -51,7 +66,37 @@ impl Settings {
                     .filter(|_| get("GITHUB_ACTIONS").as_deref() == Some("true"))
                     .map(PathBuf::from),
             },
+            probes: ProbeOptions::from_values(
+                get(TIMEOUT_ENV).as_deref(),
+                get(RESOLVE_ENV).as_deref(),
+            ),
+            cert_file: set(CERT_FILE_ENV).map(PathBuf::from),
+            public_check_inputs: (get("INPUT_PUBLIC_CHECK"), get("INPUT_PUBLIC_CHECK_TIMEOUT")),
+            trust: OnceLock::new(),
         }
+    }
+
+    /// The authorities every HTTPS client trusts on top of the built-in roots: the system store
+    /// and `SSL_CERT_FILE`, loaded on first use. A file that cannot be used is a usage error.
+    pub fn trust(&self) -> Result<Arc<Trust>, super::Failure> {
+        self.trust
+            .get_or_init(|| crate::tls::load(self.cert_file.as_deref()).map(Arc::new))
+            .clone()
+            .map_err(|message| {
+                super::Failure::new(Exit::Usage, message).help(
+                    "point SSL_CERT_FILE at a PEM file of certificate authorities (in the Action, set it in the step's env), or unset it",
+                )
+            })
+    }
+
+    /// The origin probes' options, with this run's trust; a malformed setting is a usage error.
+    pub fn probe_options(&self) -> Result<ProbeOptions, super::Failure> {
+        let mut options = self
+            .probes
+            .clone()
+            .map_err(|e| super::Failure::new(Exit::Usage, e.to_string()))?;
+        options.trust = Some(self.trust()?);
+        Ok(options)
     }
 
     /// Every token held, for `::add-mask::` before anything else is printed.

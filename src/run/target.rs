@@ -30,6 +30,7 @@ impl Target {
                  or try edgeplan locally with --sandbox DIR (or EDGEPLAN_SANDBOX=DIR)",
             ));
         };
+        let trust = settings.trust()?;
         settings
             .retry
             .cloudflare
@@ -38,6 +39,7 @@ impl Target {
             .and_then(|retry| {
                 let options = ClientOptions {
                     retry,
+                    trust: Some(trust),
                     ..ClientOptions::default()
                 };
                 Client::new(&settings.cloudflare_base_url, token.clone(), options)

@@ -36,7 +36,10 @@ fn skip_health_applies_without_probing() {
     let origin = Origin::start(Behaviour::Status(503));
     manifest_probing(&w, &origin);
 
-    w.run(&["apply", "--yes", "--skip-health"]).expect(0);
+    // `--skip-health` is about the origin before apply; the public check after it has its own
+    // switch (off here: the public name is not served in this test).
+    w.run(&["apply", "--yes", "--skip-health", "--public-check", "off"])
+        .expect(0);
     assert_eq!(w.batches().len(), 1);
     assert!(origin.requests().is_empty(), "--skip-health sends no probe");
 }
@@ -63,7 +66,9 @@ fn a_healthy_origin_is_applied_and_the_plan_shows_the_probe_outside_the_fingerpr
         "probes (and their latency) stay out of the fingerprint"
     );
 
-    w.apply().expect(0);
+    // The public check after apply has its own tests (apply_public.rs); off here.
+    w.run(&["apply", "--yes", "--public-check", "off"])
+        .expect(0);
     assert_eq!(w.batches().len(), 1);
     assert_eq!(w.plan_code(), 0);
 }

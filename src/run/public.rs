@@ -1,0 +1,207 @@
+//! The public check after apply, for `edgeplan apply` and the Action's apply: which endpoints to
+//! check (from the applied plan), with what bound and trust, and what a failure does to the exit
+//! code. The check itself is `health::public`; its presentation `render::public`.
+//!
+//! A failure is a warning by default: the DNS change is applied and correct, and a new proxied
+//! name can take minutes to answer everywhere. `fail` turns a failure into exit 1 for teams that
+//! want a red check; `off` skips the check. `skip-health` is about the origin probes before
+//! apply and does not change the public check (docs/apply.md).
+
+use std::time::Duration;
+
+use crate::cli::{ApplyArgs, PublicCheck as Mode};
+use crate::exit::Exit;
+use crate::health::public::{self, PublicOptions, PublicResult, PublicTarget};
+use crate::render::inert;
+use crate::render::public::Stakes;
+
+use super::Failure;
+use super::pipeline::Outcome;
+use super::settings::Settings;
+
+/// The longest bound a user may set, in seconds.
+const MAX_TOTAL_SECS: u64 = 3600;
+
+/// How the public check runs: its mode and its bound for all endpoints and retries together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicCheck {
+    pub mode: Mode,
+    pub total: Duration,
+}
+
+impl PublicCheck {
+    /// From `--public-check` and `--public-check-timeout`.
+    pub fn from_args(args: &ApplyArgs) -> PublicCheck {
+        PublicCheck {
+            mode: args.public_check,
+            total: Duration::from_secs(args.public_check_timeout),
+        }
+    }
+
+    /// From the Action's inputs `public-check` and `public-check-timeout` (as read into
+    /// [`Settings`]); empty means the default. A bad value is a usage error naming the input.
+    pub fn from_inputs(mode: Option<&str>, timeout: Option<&str>) -> Result<PublicCheck, Failure> {
+        let mode = match mode
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "" | "warn" => Mode::Warn,
+            "fail" => Mode::Fail,
+            "off" => Mode::Off,
+            other => {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!(
+                        "the input `public-check` is `{other}`, which is not warn, fail or off"
+                    ),
+                )
+                .help("set the action input `public-check` to warn (the default), fail or off"));
+            }
+        };
+        let total = match timeout.map(str::trim).unwrap_or_default() {
+            "" => public::DEFAULT_TOTAL,
+            raw => match raw.parse::<u64>() {
+                Ok(secs @ 1..=MAX_TOTAL_SECS) => Duration::from_secs(secs),
+                _ => {
+                    return Err(Failure::new(
+                        Exit::Usage,
+                        format!("the input `public-check-timeout` is `{raw}`, which is not a number of seconds between 1 and {MAX_TOTAL_SECS}"),
+                    )
+                    .help("set the action input `public-check-timeout` to whole seconds, for example 120 (the default)"));
+                }
+            },
+        };
+        Ok(PublicCheck { mode, total })
+    }
+
+    pub fn stakes(&self) -> Stakes {
+        if self.mode == Mode::Fail {
+            Stakes::Fail
+        } else {
+            Stakes::Warn
+        }
+    }
+}
+
+/// The endpoints the apply in `outcome` made newly reachable: created, repointed, or switched
+/// from DNS-only to proxied, with a `health`, in the zones that were applied.
+pub fn targets(outcome: &Outcome) -> Vec<PublicTarget> {
+    outcome
+        .zones()
+        .filter(|z| z.applied.is_some())
+        .flat_map(|z| public::targets(z.plan, z.desired))
+        .collect()
+}
+
+/// Runs the check: `None` when it is off, or when nothing reached the internet (the sandbox).
+pub async fn run(
+    outcome: &Outcome,
+    check: &PublicCheck,
+    settings: &Settings,
+    sandbox: bool,
+) -> Result<Option<Vec<PublicResult>>, Failure> {
+    if check.mode == Mode::Off {
+        return Ok(None);
+    }
+    let targets = targets(outcome);
+    if sandbox {
+        if !targets.is_empty() {
+            eprintln!(
+                "note: no public check: the sandbox publishes nothing, so {} endpoint(s) have no public name to request",
+                targets.len()
+            );
+        }
+        return Ok(None);
+    }
+    if targets.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let probes = settings.probe_options()?;
+    let options = PublicOptions {
+        total: check.total,
+        per_request: check.total.min(PublicOptions::default().per_request),
+        resolve: probes.resolve,
+        trust: probes.trust,
+        ..PublicOptions::default()
+    };
+    eprintln!(
+        "Checking {} endpoint(s) at their public names (at most {} s)...",
+        targets.len(),
+        check.total.as_secs()
+    );
+    Ok(Some(public::check_all(&targets, &options).await))
+}
+
+/// `edgeplan apply`'s report: the results on stdout, a warning per failed endpoint on stderr,
+/// and with `--public-check fail` the failure to exit with.
+pub fn print(results: &[PublicResult], check: &PublicCheck) -> Result<(), Failure> {
+    print!("{}", crate::render::public::text(results, check.stakes()));
+    if check.mode == Mode::Warn {
+        for r in crate::render::public::failed(results) {
+            eprintln!("warning: public check: {}", inert(&warning(r)));
+        }
+    }
+    failure(results, check).map_or(Ok(()), Err)
+}
+
+/// One failed endpoint in a line: its URL and why.
+pub fn warning(r: &PublicResult) -> String {
+    match &r.outcome {
+        crate::health::Outcome::Failed { reason, .. } => format!("{}: {reason}", r.url),
+        crate::health::Outcome::Healthy { status } => format!("{}: HTTP {status}", r.url),
+    }
+}
+
+/// With `public-check: fail`, the failure the step exits with when an endpoint failed.
+pub fn failure(results: &[PublicResult], check: &PublicCheck) -> Option<Failure> {
+    let failed = crate::render::public::failed(results);
+    if check.mode != Mode::Fail || failed.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = failed.iter().map(|r| r.url.as_str()).collect();
+    Some(
+        Failure::new(
+            Exit::Rejected,
+            format!(
+                "the public check failed for {}; the DNS change is applied and stays",
+                names.join(", ")
+            ),
+        )
+        .help(
+            "fix what the reason names (the origin, its TLS, the zone's SSL mode) and run the apply again, which checks again; or report this as a warning with --public-check warn (the action input `public-check: warn`)",
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inputs_default_to_a_warning_within_two_minutes_and_refuse_nonsense() {
+        let default = PublicCheck::from_inputs(None, Some("")).expect("default");
+        assert_eq!(default.mode, Mode::Warn);
+        assert_eq!(default.total, Duration::from_secs(120));
+        let set = PublicCheck::from_inputs(Some("FAIL"), Some(" 30 ")).expect("set");
+        assert_eq!((set.mode, set.total), (Mode::Fail, Duration::from_secs(30)));
+        assert_eq!(
+            PublicCheck::from_inputs(Some("off"), None)
+                .expect("off")
+                .mode,
+            Mode::Off
+        );
+        let bad = PublicCheck::from_inputs(Some("strict"), None).expect_err("refused");
+        assert_eq!(bad.exit, Exit::Usage);
+        assert!(bad.message.contains("`public-check`"), "{}", bad.message);
+        for t in ["0", "-5", "2m", "3601"] {
+            let bad = PublicCheck::from_inputs(None, Some(t)).expect_err(t);
+            assert!(
+                bad.message.contains("public-check-timeout"),
+                "{}",
+                bad.message
+            );
+        }
+    }
+}
