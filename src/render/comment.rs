@@ -253,24 +253,32 @@ pub struct Stopped<'a> {
 }
 
 /// The apply report (step summary, and the merged pull request's comment under its own
-/// marker): a row per zone applied, the failure if any, and the plan fingerprint.
+/// marker): what was applied per zone (a row each, four columns), the failure if any with its
+/// fix, the names changed (collapsed), and the plan fingerprint. On the pull request the report
+/// is led by whether it matches the preview ([`lead_with`]).
 pub fn applied(
     reports: &[&ZoneReport],
+    names: &[(&str, &str)],
     has_changes: bool,
     failure: Option<Stopped<'_>>,
     fingerprint: &str,
     run_url: Option<&str>,
 ) -> String {
     let mut body = String::from("### edgeplan: apply\n\n");
-    if !has_changes {
+    if let Some(f) = &failure {
+        let _ = write!(body, "**Apply failed:** {}\n\n", escape(f.message));
+        if let Some(h) = f.help {
+            let _ = write!(body, "help: {}\n\n", super::escape::prose(h));
+        }
+    } else if !has_changes {
         body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
     }
     if !reports.is_empty() {
-        body.push_str("| zone | created | updated | deleted | batches | time |\n|---|---:|---:|---:|---:|---:|\n");
+        body.push_str("| zone | changes | batches | time |\n|---|---|---:|---:|\n");
         for r in reports {
             let _ = writeln!(
                 body,
-                "| {} | {} | {} | {} | {} | {:.1} s |",
+                "| {} | {} created, {} updated, {} deleted | {} | {:.1} s |",
                 code(&r.zone),
                 r.created,
                 r.updated,
@@ -281,17 +289,62 @@ pub fn applied(
         }
         body.push_str("\nEach zone was re-read after applying: a fresh plan is empty.\n\n");
     }
-    if let Some(f) = failure {
-        let _ = write!(body, "**Apply failed:** {}\n\n", escape(f.message));
-        if let Some(h) = f.help {
-            let _ = write!(body, "{}\n\n", escape(h));
+    if !names.is_empty() {
+        let n = names.len();
+        let _ = write!(
+            body,
+            "<details><summary>{n} name{} changed</summary>\n\n",
+            if n == 1 { "" } else { "s" }
+        );
+        for (action, name) in names {
+            let _ = writeln!(body, "- {action} {}", code(name));
         }
+        body.push_str("\n</details>\n\n");
     }
     let _ = writeln!(body, "Plan fingerprint: `{fingerprint}`");
     if run_url.is_some() {
         let _ = write!(body, "\n{}", run_link(run_url));
     }
     body
+}
+
+/// `body` with `line` as its first paragraph after its `### ` title (or first of all when it
+/// has none): the apply report leads with whether it matches the preview.
+pub fn lead_with(body: &str, line: &str) -> String {
+    match body.split_once('\n') {
+        Some((title, rest)) if title.starts_with("### ") => {
+            format!("{title}\n\n{line}\n{}", rest)
+        }
+        _ => format!("{line}\n\n{body}"),
+    }
+}
+
+/// The start of the line an apply adds to the preview it applied.
+const APPLIED_NOTE: &str = "> **Applied**";
+
+/// The preview comment `body` after an apply: the line after its marker says it was applied on
+/// merge, at which commit and by which run (a link). Idempotent: an earlier such line is
+/// replaced, so re-running the apply job never stacks them; the body is returned unchanged when
+/// it already says exactly this.
+pub fn mark_applied(body: &str, sha: &str, run_url: Option<&str>) -> String {
+    let (first, rest) = body.split_once('\n').unwrap_or((body, ""));
+    let rest = match rest.split_once('\n') {
+        Some((line, after)) if line.starts_with(APPLIED_NOTE) => after.trim_start_matches('\n'),
+        _ if rest.starts_with(APPLIED_NOTE) => "",
+        _ => rest,
+    };
+    let sha: String = sha
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    let by = match run_url {
+        Some(url) => format!(" by [this workflow run]({url})"),
+        None => String::new(),
+    };
+    format!(
+        "{first}\n{APPLIED_NOTE} on merge (commit `{sha}`){by}; the preview below is what was planned.\n\n{rest}"
+    )
 }
 
 #[cfg(test)]
@@ -342,6 +395,40 @@ mod tests {
         assert!(same_content(&a, &b));
         assert!(!same_content(&a, &b.replace("plan A", "plan B")));
         assert!(!same_content(&a, &format!("{a}more\n")));
+    }
+
+    #[test]
+    fn marking_a_preview_applied_is_idempotent_and_keeps_the_marker() {
+        let preview = format!("{MARKER}\n**Merge applies 1 change**\n\nrest\n");
+        let run = Some("https://github.com/o/r/actions/runs/7");
+        let once = mark_applied(&preview, "0123456789abcdef", run);
+        assert!(once.starts_with(&format!("{MARKER}\n> **Applied** on merge (commit `0123456789ab`) by [this workflow run](https://github.com/o/r/actions/runs/7)")), "{once}");
+        assert!(
+            once.ends_with("**Merge applies 1 change**\n\nrest\n"),
+            "{once}"
+        );
+        assert_eq!(mark_applied(&once, "0123456789abcdef", run), once);
+        // A later run replaces the line instead of adding one.
+        let again = mark_applied(
+            &once,
+            "fedcba",
+            Some("https://github.com/o/r/actions/runs/8"),
+        );
+        assert_eq!(again.matches(APPLIED_NOTE).count(), 1, "{again}");
+        assert!(
+            again.contains("runs/8") && !again.contains("runs/7"),
+            "{again}"
+        );
+        assert!(has_marker(&again, MARKER));
+    }
+
+    #[test]
+    fn the_apply_report_leads_with_the_match() {
+        assert_eq!(
+            lead_with("### t\n\nbody\n", "match"),
+            "### t\n\nmatch\n\nbody\n"
+        );
+        assert_eq!(lead_with("body\n", "match"), "match\n\nbody\n");
     }
 
     #[test]

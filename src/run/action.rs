@@ -282,12 +282,10 @@ impl<P: Provider> Flow<'_, P> {
             eprintln!("error: {}\n  help: {ORIGIN_HELP}", inert(&r.message));
         }
         if self.annotate_blockers(cmds, &outcome) || verdict.refused() {
-            let bodies = Bodies::plan(self.ctx, &outcome, &verdict, None);
-            let head = "### edgeplan: apply refused\n\nThe plan has conflicts, would delete too much, or points at an origin whose health check failed; nothing was applied.\n\n";
-            out.summary(&format!("{head}{}", bodies.summary));
-            let comment = format!("{head}{}", strip_marker(&bodies.comment));
+            let bodies = Bodies::refused(self.ctx, &outcome, &verdict);
+            out.summary(&bodies.summary);
             self.reporter
-                .applied(&comment, &fingerprint, Applied::Refused, out)
+                .applied(&bodies.comment, &fingerprint, Applied::Refused, out)
                 .await?;
             return Ok(Exit::Rejected);
         }

@@ -187,3 +187,41 @@ fn docs_manifest_has_a_row_for_exactly_every_key() {
     });
     check("docs/manifest.md", &rows);
 }
+
+/// The comment docs/action.md shows is the one `action_pr::three_runs_…` snapshots: line for line,
+/// where a documented line ending in `…` stands for any snapshot line that starts the same.
+#[test]
+fn docs_action_shows_the_snapshotted_comment() {
+    let doc = read("docs/action.md");
+    let block = doc
+        .split("```markdown\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("a markdown block in docs/action.md");
+    let snap = read("tests/it/snapshots/it__action_pr__three_runs_comment.snap");
+    let body: Vec<String> = snap
+        .splitn(3, "---\n")
+        .nth(2)
+        .expect("a snapshot body")
+        .replace("[fingerprint]", "sha256:…")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let shown: Vec<&str> = block.lines().collect();
+    assert_eq!(
+        shown.len(),
+        body.len(),
+        "docs:\n{block}\nsnapshot:\n{}",
+        body.join("\n")
+    );
+    for (d, s) in shown.iter().zip(&body) {
+        let same = match d.strip_suffix('…') {
+            Some(prefix) => s.starts_with(prefix),
+            None => d == s,
+        };
+        assert!(
+            same,
+            "docs/action.md shows\n  {d}\nwhere the snapshot has\n  {s}"
+        );
+    }
+}

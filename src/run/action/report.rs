@@ -12,13 +12,13 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::exit::Exit;
-use crate::github::client::Client;
+use crate::github::client::{Client, IssueComment};
 use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::{files, workflow};
 use crate::manifest::Problem;
-use crate::plan::Desired;
+use crate::plan::{Action, Desired};
 use crate::render::comment as comment_body;
 use crate::render::comment::{append_notice, strip_marker};
 use crate::render::markdown::Context as MdContext;
@@ -146,10 +146,14 @@ impl Reporter<'_> {
             );
         }
         for pr in pulls {
-            let preview = preview_fingerprint(client, repo, pr.number, &self.author).await;
-            let full = format!(
-                "{body}\n{}\n",
-                verdict(outcome, fingerprint, preview.as_deref())
+            let preview = own_preview(client, repo, pr.number, &self.author).await;
+            let preview_fp = preview
+                .as_ref()
+                .and_then(|c| c.body.as_deref())
+                .and_then(comment::preview_fingerprint);
+            let full = comment_body::lead_with(
+                body,
+                &verdict(outcome, fingerprint, preview_fp.as_deref()),
             );
             let sticky = comment::upsert(
                 client,
@@ -167,18 +171,54 @@ impl Reporter<'_> {
                 inert(&sticky.url)
             );
             out.set_once("comment-url", &sticky.url);
+            if outcome == Applied::Changed
+                && let Some(p) = &preview
+            {
+                self.mark_preview_applied(client, repo, p, sha).await?;
+            }
         }
         Ok(())
     }
 }
 
-/// The report's last sentence: whether what was applied is what the preview showed.
+impl Reporter<'_> {
+    /// Edits edgeplan's own preview on the merged pull request to say it was applied, at which
+    /// commit and by which run; not re-sent when it already says so (a re-run).
+    async fn mark_preview_applied(
+        &self,
+        client: &Client,
+        repo: &Repo,
+        preview: &IssueComment,
+        sha: &str,
+    ) -> Result<(), Failure> {
+        let Some(old) = preview.body.as_deref() else {
+            return Ok(());
+        };
+        let new = comment_body::mark_applied(old, sha, self.ctx.run_url().as_deref());
+        if new != old {
+            client
+                .update_comment(repo, preview.id, &comment_body::clamp(&new))
+                .await
+                .map_err(github_failure)?;
+            println!("edgeplan: the preview comment now says it was applied");
+        }
+        Ok(())
+    }
+}
+
+/// The report's first sentence: whether what was applied is what the preview showed.
 fn verdict(outcome: Applied, fingerprint: &str, preview: Option<&str>) -> String {
     match (outcome, preview) {
         (Applied::NothingToApply, _) => format!(
             "Nothing was applied by this run: the zones already matched the manifests (plan `{fingerprint}`), so the change was applied earlier or by hand."
         ),
-        (Applied::Refused, _) => "Nothing was applied.".to_string(),
+        (Applied::Refused, Some(p)) if p == fingerprint => format!(
+            "Nothing was applied; the refused plan `{fingerprint}` is the one this pull request's preview showed."
+        ),
+        (Applied::Refused, Some(p)) => format!(
+            "Nothing was applied; the refused plan `{fingerprint}` differs from the last preview on this pull request (`{p}`)."
+        ),
+        (Applied::Refused, None) => "Nothing was applied; no edgeplan preview with a plan fingerprint was found on this pull request to compare with.".to_string(),
         (Applied::Changed | Applied::Failed, Some(p)) if p == fingerprint => format!(
             "The {} plan `{fingerprint}` matches the preview this pull request showed.",
             attempted(outcome)
@@ -201,20 +241,18 @@ fn attempted(outcome: Applied) -> &'static str {
     }
 }
 
-/// The fingerprint in the marker of edgeplan's own preview on `pr` (never read from a body).
-async fn preview_fingerprint(
+/// edgeplan's own preview comment on `pr` (the author rules of `github::comment`), if any.
+async fn own_preview(
     client: &Client,
     repo: &Repo,
     pr: u64,
     author: &Author,
-) -> Option<String> {
-    let found = comment::find(client, repo, pr, &comment::marker(None), author)
+) -> Option<IssueComment> {
+    comment::find(client, repo, pr, &comment::marker(None), author)
         .await
-        .ok()?;
-    found
-        .first()
-        .and_then(|c| c.body.as_deref())
-        .and_then(comment::preview_fingerprint)
+        .ok()?
+        .into_iter()
+        .next()
 }
 
 /// The step's output and summary files (absent outside Actions: then nothing is written).
@@ -334,10 +372,33 @@ impl Bodies {
         Bodies::new(ctx, notice, |md| {
             let md = MdContext {
                 verdict: Some(words.clone()),
+                drift,
                 ..md.clone()
             };
             render::markdown::render(&outcome.plan, &outcome.probes, &md)
         })
+    }
+
+    /// The report of an apply that was refused: the reasons first, each with its fix as the
+    /// Action can follow it, then the plan that was refused.
+    pub fn refused(ctx: &Context, outcome: &Outcome, verdict: &Verdict) -> Bodies {
+        let (_, lines) = verdict.words(&render::markdown::code, false);
+        let headline = format!(
+            "Apply refused, nothing was applied: {}",
+            verdict.reasons(&render::markdown::code)
+        );
+        let words = render::markdown::Verdict { headline, lines };
+        let mut bodies = Bodies::new(ctx, None, |md| {
+            let md = MdContext {
+                verdict: Some(words.clone()),
+                ..md.clone()
+            };
+            render::markdown::render(&outcome.plan, &outcome.probes, &md)
+        });
+        let head = "### edgeplan: apply refused\n\n";
+        bodies.summary = format!("{head}{}", bodies.summary);
+        bodies.comment = format!("{head}{}", strip_marker(&bodies.comment));
+        bodies
     }
 
     pub fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
@@ -351,9 +412,21 @@ fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
     MdContext {
         run_url: ctx.run_url(),
         commit: ctx.sha.clone(),
+        blob_url: blob_url(ctx),
+        workspace: ctx.workspace.clone(),
         budget,
         ..Default::default()
     }
+}
+
+/// `{server}/{owner}/{repo}/blob/{sha}`: where the files the run read are shown at its commit.
+fn blob_url(ctx: &Context) -> Option<String> {
+    let repo = ctx.repository.as_ref()?;
+    let sha = ctx
+        .sha
+        .as_deref()
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    Some(format!("{}/{repo}/blob/{sha}", ctx.server_url))
 }
 
 pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
@@ -373,8 +446,22 @@ pub fn applied_body(
     failure: Option<&Failure>,
     fingerprint: &str,
 ) -> String {
+    let names: Vec<(&str, &str)> = outcome
+        .zones()
+        .filter(|z| z.applied.is_some())
+        .flat_map(|z| z.plan.changes.iter())
+        .map(|c| {
+            let action = match c.action {
+                Action::Create => "create",
+                Action::Update => "update",
+                Action::Delete => "delete",
+            };
+            (action, c.name.as_str())
+        })
+        .collect();
     comment_body::applied(
         &outcome.reports(),
+        &names,
         outcome.has_changes(),
         failure.map(|f| comment_body::Stopped {
             message: &f.message,
