@@ -83,13 +83,14 @@ fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failu
         Exit::Usage => "bad input",
         _ => "failed",
     };
-    // The message and help can quote an API answer or a record: Markdown-escaped, no mentions.
+    // The message and help can quote an API answer or a record: escaped, no mentions, and the
+    // backtick spans edgeplan writes around values are code spans (`render::markdown::prose`).
     let mut summary = format!(
         "### edgeplan: {heading}\n\n**Error:** {}\n",
-        render::markdown::escape(&f.message)
+        render::markdown::prose(&f.message)
     );
     if let Some(h) = &f.help {
-        summary.push_str(&format!("\n{}\n", render::markdown::escape(h)));
+        summary.push_str(&format!("\nhelp: {}\n", render::markdown::prose(h)));
     }
     if !out.failure_in_summary {
         out.summary(&summary);

@@ -6,7 +6,9 @@
 //! (`support::github::rendered_link_problem`): no broken link, no literal backslash escape, no
 //! table row over 5 columns.
 
-use crate::action_pr::{ONE_UPDATE, seeded_world};
+use crate::action_pr::{MARKER, ONE_UPDATE, seeded_world};
+use crate::apply_health::manifest_probing;
+use crate::support::github::{BOT_LOGIN, merged_pull};
 use crate::support::harness::{REPO, SHA, World};
 use crate::support::origin::{Behaviour, Origin};
 
@@ -32,19 +34,11 @@ fn no_changes_comment_says_merge_changes_nothing() {
     insta::assert_snapshot!("no_changes_comment", body);
 }
 
-/// A manifest whose one endpoint names a `health` check on `origin`.
-fn probing(w: &World, origin: &Origin) {
-    w.manifest(&format!(
-        "  - name: sentiment\n    target: sentiment-prod.models.example.net\n    health: {}\n",
-        origin.url("/healthz")
-    ));
-}
-
 #[test]
 fn a_merge_refused_by_a_failed_origin_fails_the_preview_and_skip_health_lifts_it() {
     let w = World::for_action();
     let origin = Origin::start(Behaviour::Status(503));
-    probing(&w, &origin);
+    manifest_probing(&w, &origin);
     let ran = w.pull_request("pull_request.opened.json").run_checked(1);
     ran.assert_stderr_has("skip-health: true");
     assert_eq!(w.cf_writes(), 0);
@@ -121,4 +115,36 @@ fn a_conflict_links_its_manifest_line_at_the_commit_the_preview_read() {
         "[`edgeplan.yaml:8`](https://github.com/{REPO}/blob/{SHA}/edgeplan.yaml#L8) conflict:"
     );
     assert!(body.contains(&link), "{body}");
+}
+
+#[test]
+fn after_an_apply_only_edgeplans_own_preview_is_marked_applied() {
+    let w = seeded_world();
+    w.endpoints(ONE_UPDATE);
+    // A person quoting the marker, then edgeplan's own preview.
+    let quote = w
+        .gh()
+        .seed_comment(REPO, 2, "mallory", "User", &format!("{MARKER}\nlooks good"));
+    w.pull_request("pull_request.opened.json").run_checked(0);
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.push_to_main().run_checked(0);
+    let comments = w.gh().comments(REPO, 2);
+    let person = comments.iter().find(|c| c.id == quote).expect("the quote");
+    assert_eq!(person.body, format!("{MARKER}\nlooks good"));
+    assert_eq!(
+        w.gh().count("PATCH", &format!("/issues/comments/{quote}")),
+        0
+    );
+    let own = comments
+        .iter()
+        .find(|c| c.login == BOT_LOGIN && c.body.starts_with("<!-- edgeplan:preview"))
+        .expect("edgeplan's preview");
+    assert!(
+        own.body
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("> **Applied** on merge")),
+        "{}",
+        own.body
+    );
 }

@@ -276,14 +276,7 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
     check(&markdown::render(&Plan::default(), &[], &ctx));
     // Conflicts.
     let mut conflicted = l.clone();
-    conflicted.records.push(record(
-        "cc01",
-        "sentiment.example.com",
-        "TXT",
-        "v=spf1 -all",
-        false,
-        None,
-    ));
+    conflicted.records.push(spf_at_sentiment());
     check(&markdown::render(&plan_of(&d, &conflicted), &[], &ctx));
     // Truncated.
     let mut many = d.clone();
@@ -305,19 +298,24 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
     check(&body);
 }
 
-#[test]
-fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
-    let (mut d, mut l) = realistic();
-    d.endpoints.truncate(1);
-    d.source = PathBuf::from("/ws/dns/my models (prod)]#x.yaml");
-    l.records.push(record(
+/// A TXT record nobody owns at `sentiment.example.com`: a conflict for the realistic manifest.
+fn spf_at_sentiment() -> crate::plan::Stored {
+    record(
         "cc01",
         "sentiment.example.com",
         "TXT",
         "v=spf1 -all",
         false,
         None,
-    ));
+    )
+}
+
+#[test]
+fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
+    let (mut d, mut l) = realistic();
+    d.endpoints.truncate(1);
+    d.source = PathBuf::from("/ws/dns/my models (prod)]#x.yaml");
+    l.records.push(spf_at_sentiment());
     let sha = "0123456789abcdef0123456789abcdef01234567";
     let ctx = markdown::Context {
         blob_url: Some(format!("https://github.com/acme/models/blob/{sha}")),
