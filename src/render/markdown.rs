@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::health::ProbeResult;
 use crate::plan::Plan;
 
-use super::changes::{counts, rows, zone_detail};
+use super::changes::{ORIGINS_DOCS, counts, rows, zone_detail};
 pub use super::escape::{code, escape, prose};
 pub use super::problems::render_problems;
 
@@ -206,8 +206,21 @@ fn probe_table(head: &mut String, probes: &[ProbeResult]) {
             code(&p.url)
         );
     }
-    for w in probes.iter().filter_map(|p| p.host_warning()) {
-        let _ = writeln!(head, "\n> **Warning:** {}", prose(&w));
+    // One line each, one link to docs/origins.md (which links Cloudflare's Origin Rules); what
+    // to do collapsed under it.
+    for p in probes.iter().filter(|p| p.host_warning().is_some()) {
+        let Some(check) = &p.public_host else {
+            continue;
+        };
+        let _ = writeln!(
+            head,
+            "\n- **Warning:** {} answers {} for its own host but {} for the public name ([origins]({ORIGINS_DOCS}))\n  <details><summary>what to do</summary>configure {} as a custom domain on the origin's platform, or add a Cloudflare Origin Rule that rewrites the Host header to {}.</details>",
+            code(&p.target),
+            escape(&p.outcome.summary()),
+            escape(&check.outcome.summary()),
+            super::escape::html(&check.host),
+            super::escape::html(&p.target)
+        );
     }
 }
 

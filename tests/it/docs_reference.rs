@@ -225,3 +225,55 @@ fn docs_action_shows_the_snapshotted_comment() {
         );
     }
 }
+
+/// README's "Try it" shows what the first `plan` of the example prints, line for line (a line
+/// ending in `…` stands for any line that starts the same, the rest of a wrapped warning left out),
+/// and what the plan after the apply says.
+#[test]
+fn readme_try_it_shows_what_plan_prints() {
+    let readme = read("README.md");
+    let section = readme.split("## Try it").nth(1).expect("a Try it section");
+    let block = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the plan's output in Try it");
+    let sandbox = crate::support::harness::sandbox_copy();
+    let run = |args: &[&str]| {
+        let out = crate::support::harness::edgeplan()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("COLUMNS", "100")
+            .arg(args[0])
+            .arg("--sandbox")
+            .arg(sandbox.path())
+            .args(["-m", "examples/edgeplan.yaml", "--skip-health"])
+            .args(&args[1..])
+            .output()
+            .expect("run edgeplan");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let printed = run(&["plan"]);
+    // The printed lines that are not the rest of a wrapped warning.
+    let shown: Vec<&str> = printed
+        .lines()
+        .filter(|l| !l.starts_with("           "))
+        .collect();
+    let documented: Vec<&str> = block.lines().collect();
+    assert_eq!(
+        documented.len(),
+        shown.len(),
+        "README:\n{block}\nprinted:\n{printed}"
+    );
+    for (d, p) in documented.iter().zip(&shown) {
+        let same = match d.strip_suffix('…') {
+            Some(prefix) => p.starts_with(prefix.trim_end()),
+            None => d == p,
+        };
+        assert!(same, "README shows\n  {d}\nwhere plan prints\n  {p}");
+    }
+    run(&["apply", "--yes"]);
+    let after = run(&["plan"]);
+    let last = "No changes. The zones match the manifests.";
+    assert!(after.contains(last) && section.contains(last), "{after}");
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use comrak::{Options, markdown_to_html};
 
 use super::{endpoint, realistic, realistic_plan, record};
-use crate::health::{HostCheck, ORIGIN_RULE_DOCS, Outcome, ProbeResult, origin_hint};
+use crate::health::{HostCheck, Outcome, ProbeResult, origin_hint};
 use crate::manifest::Problem;
 use crate::plan::{Desired, Live, Plan, diff};
 use crate::render::changes::ORIGINS_DOCS;
@@ -254,7 +254,12 @@ fn a_host_header_warning_from_a_probe_links_correctly() {
         &probes,
         &markdown::Context::default(),
     ));
-    assert!(hrefs(&html).iter().any(|h| h == ORIGIN_RULE_DOCS), "{html}");
+    // One line with one link, to docs/origins.md; what to do collapsed under it.
+    assert_eq!(hrefs(&html), vec![ORIGINS_DOCS.to_owned()], "{html}");
+    assert!(
+        html.contains("<details><summary>what to do</summary>configure sentiment.example.com as a custom domain"),
+        "{html}"
+    );
 }
 
 #[test]
