@@ -188,56 +188,56 @@ fn docs_manifest_has_a_row_for_exactly_every_key() {
     check("docs/manifest.md", &rows);
 }
 
-/// The comment docs/action.md shows is the one `action_pr::three_runs_…` snapshots: line for line,
-/// where a documented line ending in `…` stands for any snapshot line that starts the same.
-#[test]
-fn docs_action_shows_the_snapshotted_comment() {
-    let doc = read("docs/action.md");
-    let block = doc
-        .split("```markdown\n")
+/// The first fenced block of `lang` in `text`.
+fn fenced<'a>(text: &'a str, lang: &str) -> &'a str {
+    text.split(&format!("```{lang}\n"))
         .nth(1)
         .and_then(|rest| rest.split("\n```").next())
-        .expect("a markdown block in docs/action.md");
-    let snap = read("tests/it/snapshots/it__action_pr__three_runs_comment.snap");
-    let body: Vec<String> = snap
-        .splitn(3, "---\n")
-        .nth(2)
-        .expect("a snapshot body")
-        .replace("[fingerprint]", "sha256:…")
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    let shown: Vec<&str> = block.lines().collect();
+        .unwrap_or_else(|| panic!("no ```{lang} block"))
+}
+
+/// `documented` (a block of a doc) is `actual` line for line, where a documented line ending in
+/// `…` stands for any line that starts the same.
+fn assert_shown(what: &str, documented: &str, actual: &[&str]) {
+    let shown: Vec<&str> = documented.lines().collect();
     assert_eq!(
         shown.len(),
-        body.len(),
-        "docs:\n{block}\nsnapshot:\n{}",
-        body.join("\n")
+        actual.len(),
+        "{what}:\n{documented}\nactual:\n{}",
+        actual.join("\n")
     );
-    for (d, s) in shown.iter().zip(&body) {
+    for (d, a) in shown.iter().zip(actual) {
         let same = match d.strip_suffix('…') {
-            Some(prefix) => s.starts_with(prefix),
-            None => d == s,
+            Some(prefix) => a.starts_with(prefix.trim_end()),
+            None => d == a,
         };
-        assert!(
-            same,
-            "docs/action.md shows\n  {d}\nwhere the snapshot has\n  {s}"
-        );
+        assert!(same, "{what} shows\n  {d}\nwhere it is\n  {a}");
     }
 }
 
-/// README's "Try it" shows what the first `plan` of the example prints, line for line (a line
-/// ending in `…` stands for any line that starts the same, the rest of a wrapped warning left out),
-/// and what the plan after the apply says.
+/// The comment docs/action.md shows is the one `action_pr::three_runs_…` snapshots.
+#[test]
+fn docs_action_shows_the_snapshotted_comment() {
+    let snap = read("tests/it/snapshots/it__action_pr__three_runs_comment.snap");
+    let body = snap
+        .splitn(3, "---\n")
+        .nth(2)
+        .expect("a snapshot body")
+        .replace("[fingerprint]", "sha256:…");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_shown(
+        "docs/action.md",
+        fenced(&read("docs/action.md"), "markdown"),
+        &lines,
+    );
+}
+
+/// README's "Try it" shows what the first `plan` of the example prints (a wrapped warning's
+/// other lines left out), and what the plan after the apply says.
 #[test]
 fn readme_try_it_shows_what_plan_prints() {
     let readme = read("README.md");
     let section = readme.split("## Try it").nth(1).expect("a Try it section");
-    let block = section
-        .split("```text\n")
-        .nth(1)
-        .and_then(|rest| rest.split("\n```").next())
-        .expect("the plan's output in Try it");
     let sandbox = crate::support::harness::sandbox_copy();
     let run = |args: &[&str]| {
         let out = crate::support::harness::edgeplan()
@@ -254,24 +254,11 @@ fn readme_try_it_shows_what_plan_prints() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let printed = run(&["plan"]);
-    // The printed lines that are not the rest of a wrapped warning.
-    let shown: Vec<&str> = printed
+    let lines: Vec<&str> = printed
         .lines()
         .filter(|l| !l.starts_with("           "))
         .collect();
-    let documented: Vec<&str> = block.lines().collect();
-    assert_eq!(
-        documented.len(),
-        shown.len(),
-        "README:\n{block}\nprinted:\n{printed}"
-    );
-    for (d, p) in documented.iter().zip(&shown) {
-        let same = match d.strip_suffix('…') {
-            Some(prefix) => p.starts_with(prefix.trim_end()),
-            None => d == p,
-        };
-        assert!(same, "README shows\n  {d}\nwhere plan prints\n  {p}");
-    }
+    assert_shown("README's Try it", fenced(section, "text"), &lines);
     run(&["apply", "--yes"]);
     let after = run(&["plan"]);
     let last = "No changes. The zones match the manifests.";
