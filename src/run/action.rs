@@ -9,6 +9,7 @@
 //! Workflow commands per
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands>.
 
+mod bodies;
 mod report;
 
 use std::io::Write;
@@ -31,7 +32,8 @@ use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
-use report::{Applied, Bodies, Outputs, Reporter, applied_body, github_failure};
+use bodies::{Bodies, applied_body};
+use report::{Applied, Outputs, Reporter, github_failure};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -172,7 +174,7 @@ async fn dispatch_and_run<W: Write>(
 
     match step {
         Step::Validate => {
-            let mut body = report::validated_body(ctx, &manifests);
+            let mut body = bodies::validated_body(ctx, &manifests);
             append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
