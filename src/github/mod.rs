@@ -16,6 +16,6 @@ pub mod event;
 pub mod files;
 pub mod inputs;
 pub mod paths;
-pub mod tree;
 mod transport;
+pub mod tree;
 pub mod workflow;

@@ -147,6 +147,9 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
                 std::io::ErrorKind::TimedOut => {
                     return format!("timed out after {} ms", timeout.as_millis());
                 }
+                std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {
+                    return "no network route to the origin (unreachable from this runner)".into();
+                }
                 _ => {}
             }
         }
@@ -157,6 +160,7 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
         innermost = text;
         source = cause.source();
     }
+    let innermost = readable(&innermost);
     if dns {
         // The resolver's own text is a debug dump (`proto error: no records found for Query {
         // name: Name("host."), ... }`); the name and "no address" is what a person needs.
@@ -170,6 +174,36 @@ fn describe(err: &reqwest::Error, timeout: Duration) -> String {
     } else {
         format!("request failed: {innermost}")
     }
+}
+
+/// A cause's text without the layers of its wrappers: `proto error: io error: Network is
+/// unreachable (os error 101)` reads `network is unreachable`.
+fn readable(text: &str) -> String {
+    let mut t = text.trim();
+    for layer in [
+        "proto error: ",
+        "io error: ",
+        "error sending request: ",
+        "client error: ",
+    ] {
+        while let Some(rest) = t.strip_prefix(layer) {
+            t = rest.trim_start();
+        }
+    }
+    if let Some(i) = t.rfind(" (os error ")
+        && t.ends_with(')')
+    {
+        t = &t[..i];
+    }
+    let mut out = t.to_string();
+    if let Some(first) = out.get(..1)
+        && out
+            .get(1..2)
+            .is_some_and(|c| c.chars().all(char::is_lowercase))
+    {
+        out.replace_range(..1, &first.to_ascii_lowercase());
+    }
+    out
 }
 
 /// The rustls error that tokio-rustls wraps in an `io::Error` (which the connector wraps in
@@ -187,6 +221,20 @@ fn tls_inside(io: &std::io::Error) -> Option<&rustls::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_probe_error_reads_without_its_wrappers() {
+        assert_eq!(
+            readable("proto error: io error: Network is unreachable (os error 101)"),
+            "network is unreachable"
+        );
+        assert_eq!(
+            readable("io error: Connection refused (os error 111)"),
+            "connection refused"
+        );
+        assert_eq!(readable("HTTP/2 GOAWAY"), "HTTP/2 GOAWAY");
+        assert_eq!(readable("no records found"), "no records found");
+    }
 
     #[test]
     fn two_and_three_hundreds_are_healthy_everything_else_fails_with_its_code() {

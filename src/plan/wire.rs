@@ -32,6 +32,11 @@ pub struct ZoneJson<'a> {
     summary: Summary,
     changes: Vec<ChangeJson<'a>>,
     conflicts: Vec<ConflictJson<'a>>,
+    /// Endpoint comments longer than this zone accepts (with the ownership marker): each one
+    /// refuses the plan at its manifest line. Part of the canonical form (the manifest and the
+    /// zone decide it), absent when empty, so plans without one keep their fingerprint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    long_comments: Vec<LongCommentJson<'a>>,
     warnings: &'a [String],
     /// Records in the zone this owner does not manage (not owned, not touched by the plan). Not
     /// part of the canonical form (absent there), so an unrelated edit elsewhere in the zone
@@ -75,6 +80,18 @@ pub struct ConflictJson<'a> {
     /// `null` for a record nobody owns, else the other owner's name.
     owner: Option<&'a str>,
     record: RecordJson<'a>,
+    message: String,
+    help: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct LongCommentJson<'a> {
+    name: &'a str,
+    line: usize,
+    /// Characters in the record comment edgeplan would write (marker included).
+    length: usize,
+    /// The most this zone accepts.
+    limit: usize,
     message: String,
     help: String,
 }
@@ -143,6 +160,18 @@ fn zone(z: &ZonePlan, with_unmanaged: bool) -> ZoneJson<'_> {
         },
         changes: z.changes.iter().map(change).collect(),
         conflicts: z.conflicts.iter().map(conflict).collect(),
+        long_comments: z
+            .long_comments
+            .iter()
+            .map(|l| LongCommentJson {
+                name: &l.name,
+                line: l.line,
+                length: l.length,
+                limit: l.limit,
+                message: l.message(),
+                help: l.help(),
+            })
+            .collect(),
         warnings: &z.warnings,
         unmanaged: with_unmanaged.then_some(z.unmanaged),
     }

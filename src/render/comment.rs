@@ -253,24 +253,32 @@ pub struct Stopped<'a> {
 }
 
 /// The apply report (step summary, and the merged pull request's comment under its own
-/// marker): a row per zone applied, the failure if any, and the plan fingerprint.
+/// marker): what was applied per zone (a row each, four columns), the failure if any with its
+/// fix, the names changed (collapsed), and the plan fingerprint. On the pull request the report
+/// is led by whether it matches the preview ([`lead_with`]).
 pub fn applied(
     reports: &[&ZoneReport],
+    names: &[(&str, &str)],
     has_changes: bool,
     failure: Option<Stopped<'_>>,
     fingerprint: &str,
     run_url: Option<&str>,
 ) -> String {
     let mut body = String::from("### edgeplan: apply\n\n");
-    if !has_changes {
+    if let Some(f) = &failure {
+        let _ = write!(body, "**Apply failed:** {}\n\n", escape(f.message));
+        if let Some(h) = f.help {
+            let _ = write!(body, "help: {}\n\n", super::escape::prose(h));
+        }
+    } else if !has_changes {
         body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
     }
     if !reports.is_empty() {
-        body.push_str("| zone | created | updated | deleted | batches | time |\n|---|---:|---:|---:|---:|---:|\n");
+        body.push_str("| zone | changes | batches | time |\n|---|---|---:|---:|\n");
         for r in reports {
             let _ = writeln!(
                 body,
-                "| {} | {} | {} | {} | {} | {:.1} s |",
+                "| {} | {} created, {} updated, {} deleted | {} | {:.1} s |",
                 code(&r.zone),
                 r.created,
                 r.updated,
@@ -281,11 +289,17 @@ pub fn applied(
         }
         body.push_str("\nEach zone was re-read after applying: a fresh plan is empty.\n\n");
     }
-    if let Some(f) = failure {
-        let _ = write!(body, "**Apply failed:** {}\n\n", escape(f.message));
-        if let Some(h) = f.help {
-            let _ = write!(body, "{}\n\n", escape(h));
+    if !names.is_empty() {
+        let n = names.len();
+        let _ = write!(
+            body,
+            "<details><summary>{n} name{} changed</summary>\n\n",
+            if n == 1 { "" } else { "s" }
+        );
+        for (action, name) in names {
+            let _ = writeln!(body, "- {action} {}", code(name));
         }
+        body.push_str("\n</details>\n\n");
     }
     let _ = writeln!(body, "Plan fingerprint: `{fingerprint}`");
     if run_url.is_some() {
@@ -294,128 +308,45 @@ pub fn applied(
     body
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprint_is_read_from_the_marker_only() {
-        let fp = format!("sha256:{}", "ab12".repeat(16));
-        let marked = preview_marker(None, Some(&fp));
-        assert_eq!(
-            marked,
-            format!("<!-- edgeplan:preview fingerprint={fp} -->")
-        );
-        let body = format!(
-            "{marked}\n**Fingerprint** `{fp}`\nlater sha256:{}",
-            "cd".repeat(32)
-        );
-        assert_eq!(preview_fingerprint(&body), Some(fp.clone()));
-        // A fingerprint in the body (a manifest path, a record) is never read.
-        assert_eq!(preview_fingerprint(&format!("{MARKER}\n`{fp}`")), None);
-        assert_eq!(preview_fingerprint(&format!("{fp}\n{marked}")), None);
-        // Only a well-formed one is written or read.
-        for bad in [
-            "sha256:abc",
-            &format!("sha256:{}", "A".repeat(64)),
-            &format!("sha256:{}", "a".repeat(65)),
-        ] {
-            assert_eq!(preview_marker(None, Some(bad)), MARKER);
-            let forged = format!("<!-- edgeplan:preview fingerprint={bad} -->\n");
-            assert_eq!(preview_fingerprint(&forged), None);
+/// `body` with `line` as its first paragraph after its `### ` title (or first of all when it
+/// has none): the apply report leads with whether it matches the preview.
+pub fn lead_with(body: &str, line: &str) -> String {
+    match body.split_once('\n') {
+        Some((title, rest)) if title.starts_with("### ") => {
+            format!("{title}\n\n{line}\n{}", rest)
         }
-        assert_eq!(
-            preview_marker(Some("dns/a.yaml"), Some(&fp)),
-            format!("<!-- edgeplan:preview manifest=dns/a.yaml fingerprint={fp} -->")
-        );
-        assert_eq!(
-            apply_marker("abc123"),
-            "<!-- edgeplan:applied sha=abc123 -->"
-        );
-    }
-
-    #[test]
-    fn a_new_run_link_alone_is_not_a_change() {
-        let a =
-            format!("{MARKER}\nplan A\n\n[Workflow run](https://github.com/o/r/actions/runs/1)\n");
-        let b = a.replace("runs/1", "runs/2");
-        assert!(same_content(&a, &b));
-        assert!(!same_content(&a, &b.replace("plan A", "plan B")));
-        assert!(!same_content(&a, &format!("{a}more\n")));
-    }
-
-    #[test]
-    fn markers() {
-        assert_eq!(marker(None), "<!-- edgeplan:preview -->");
-        assert_eq!(
-            marker(Some("dns/prod.yaml")),
-            "<!-- edgeplan:preview manifest=dns/prod.yaml -->"
-        );
-        // `-->` inside a path must not close the HTML comment early.
-        let m = marker(Some("a-->b c"));
-        assert_eq!(m, "<!-- edgeplan:preview manifest=a-%2D%3Eb%20c -->");
-        assert_eq!(m.matches("-->").count(), 1);
-    }
-
-    #[test]
-    fn marker_matching_is_on_the_first_line_by_manifest() {
-        assert!(has_marker("<!-- edgeplan:preview -->\r\nbody", MARKER));
-        assert!(!has_marker("quote:\n<!-- edgeplan:preview -->", MARKER));
-        assert!(!has_marker(
-            "<!-- edgeplan:preview manifest=a.yaml -->\n",
-            MARKER
-        ));
-        // The fingerprint (or any other attribute) does not change which preview it is, and an
-        // older marker without it is the same preview.
-        let fp = format!("sha256:{}", "0".repeat(64));
-        let new = preview_marker(None, Some(&fp));
-        assert!(has_marker(&format!("{new}\nx"), MARKER));
-        assert!(has_marker("<!-- edgeplan:preview -->\nx", &new));
-        let a = marker(Some("a.yaml"));
-        assert!(has_marker(
-            &format!("{}\n", preview_marker(Some("a.yaml"), Some(&fp))),
-            &a
-        ));
-        assert!(!has_marker(&format!("{new}\n"), &a));
-        assert!(!has_marker("<!-- edgeplan:previewer -->\n", MARKER));
-        assert!(!has_marker("<!-- edgeplan:preview\n-->", MARKER));
-        // Other markers match exactly.
-        let applied = apply_marker("abc");
-        assert!(has_marker(&format!("{applied}\n"), &applied));
-        assert!(!has_marker(&format!("{MARKER}\n"), &applied));
-        assert!(!has_marker(&format!("{applied}\n"), MARKER));
-        assert_eq!(with_marker(MARKER, "hi"), "<!-- edgeplan:preview -->\nhi");
-        assert_eq!(
-            with_marker(MARKER, "<!-- edgeplan:preview -->\nhi"),
-            "<!-- edgeplan:preview -->\nhi"
-        );
-    }
-
-    #[test]
-    fn clamp_cuts_at_a_line_and_keeps_the_marker() {
-        let line = "| create | a.example.com | x.elb.amazonaws.com | proxied |\n";
-        let big = format!("{MARKER}\n{}", line.repeat(5_000));
-        let out = clamp(&big);
-        assert!(out.starts_with(MARKER));
-        assert!(out.chars().count() <= MAX_CHARS && out.len() <= MAX_BYTES);
-        assert!(out.ends_with(TRUNCATED));
-        assert!(out[..out.len() - TRUNCATED.len()].ends_with(line));
-        // Multi-byte text is limited by bytes before characters.
-        let wide = format!("{MARKER}\n{}", "é\n".repeat(40_000));
-        let out = clamp(&wide);
-        assert!(out.len() <= MAX_BYTES, "{}", out.len());
-        // One huge line is cut on a character boundary.
-        let one = "ü".repeat(70_000);
-        assert!(clamp(&one).len() <= MAX_BYTES);
-        assert_eq!(clamp("small"), "small");
-    }
-
-    #[test]
-    fn strip_marker_only_strips_an_html_comment_line() {
-        assert_eq!(
-            strip_marker("<!-- edgeplan:preview -->\n### x\n"),
-            "### x\n"
-        );
-        assert_eq!(strip_marker("### x\n<!-- y -->\n"), "### x\n<!-- y -->\n");
+        _ => format!("{line}\n\n{body}"),
     }
 }
+
+/// The start of the line an apply adds to the preview it applied.
+const APPLIED_NOTE: &str = "> **Applied**";
+
+/// The preview comment `body` after an apply: the line after its marker says it was applied on
+/// merge, at which commit and by which run (a link). Idempotent: an earlier such line is
+/// replaced, so re-running the apply job never stacks them; the body is returned unchanged when
+/// it already says exactly this.
+pub fn mark_applied(body: &str, sha: &str, run_url: Option<&str>) -> String {
+    let (first, rest) = body.split_once('\n').unwrap_or((body, ""));
+    let rest = match rest.split_once('\n') {
+        Some((line, after)) if line.starts_with(APPLIED_NOTE) => after.trim_start_matches('\n'),
+        _ if rest.starts_with(APPLIED_NOTE) => "",
+        _ => rest,
+    };
+    let sha: String = sha
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    let by = match run_url {
+        Some(url) => format!(" by [this workflow run]({url})"),
+        None => String::new(),
+    };
+    format!(
+        "{first}\n{APPLIED_NOTE} on merge (commit `{sha}`){by}; the preview below is what was planned.\n\n{rest}"
+    )
+}
+
+#[cfg(test)]
+#[path = "comment_tests.rs"]
+mod tests;

@@ -111,8 +111,13 @@ fn web_address(s: &str) -> Option<usize> {
     (len > scheme.len()).then_some(len)
 }
 
+/// Text inside an HTML element (`<summary>`, `<details>`), where Markdown is not read: entities
+/// for `&`, `<` and `>`, a zero-width space after `@` so that no name notifies anyone, and line
+/// breaks as spaces (a blank line would end the HTML and let Markdown read the rest).
 pub(super) fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.replace(['\n', '\r'], " ")
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('@', "@&#8203;")
 }

@@ -10,11 +10,12 @@
 
 use std::fmt::Write;
 
-use crate::health::ProbeResult;
-use crate::plan::owner::is_owned_by;
-use crate::plan::{Action, Change, Plan, RecordData, ZonePlan};
+use std::path::{Path, PathBuf};
 
-use super::escape::html;
+use crate::health::ProbeResult;
+use crate::plan::Plan;
+
+use super::changes::{ORIGINS_DOCS, counts, rows, zone_detail};
 pub use super::escape::{code, escape, prose};
 pub use super::problems::render_problems;
 
@@ -38,11 +39,19 @@ pub struct Context {
     /// One Markdown line under the verdict saying where the manifests were read from, when not
     /// from the workspace (a commit read through the GitHub API).
     pub source: Option<String>,
+    /// Where files are shown at that commit (`{server}/{owner}/{repo}/blob/{sha}`): manifest
+    /// lines link there. Without it, `file:line` is plain code.
+    pub blob_url: Option<String>,
+    /// The workspace the manifests were read from: paths in links are relative to it.
+    pub workspace: Option<PathBuf>,
     /// What merge (or the next apply) would do, as the pipeline decided it; without one, the
     /// comment says what the plan alone shows.
     pub verdict: Option<Verdict>,
     /// Byte budget; `None` means [`BUDGET`]. Tests lower it.
     pub budget: Option<usize>,
+    /// A drift report (a schedule, a dispatched plan, a push to another branch): nothing is
+    /// being merged, so the comment speaks of the next apply.
+    pub drift: bool,
 }
 
 /// The verdict in words, already Markdown (values in code spans, text escaped by its author,
@@ -86,6 +95,29 @@ impl Context {
         }
     }
 
+    /// `` `file:line` ``, linked to the file at the commit the preview read when
+    /// [`Context::blob_url`] is known: `{blob_url}/{path}#L{line}`, the path percent-encoded
+    /// (a path is a value from the repository: nothing in it may end the link or add markup).
+    pub(super) fn file_link(&self, source: &Path, line: usize, col: Option<usize>) -> String {
+        let relative = self
+            .workspace
+            .as_deref()
+            .and_then(|ws| source.strip_prefix(ws).ok())
+            .unwrap_or(source);
+        let path = relative.to_string_lossy().replace('\\', "/");
+        let path = path.strip_prefix("./").unwrap_or(&path);
+        let text = match col {
+            Some(col) => code(&format!("{path}:{line}:{col}")),
+            None => code(&format!("{path}:{line}")),
+        };
+        match self.blob_url.as_deref() {
+            Some(base) if !path.starts_with('/') && !path.split('/').any(|s| s == "..") => {
+                format!("[{text}]({base}/{}#L{line})", percent_encode_path(path))
+            }
+            _ => text,
+        }
+    }
+
     /// Where the whole plan is: the job summary of this run.
     fn summary_link(&self) -> String {
         match &self.run_url {
@@ -100,21 +132,13 @@ impl Context {
 pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "{}", ctx.plan_marker(&plan.fingerprint()));
-    let fallback;
-    let verdict = match &ctx.verdict {
-        Some(v) => v,
-        None => {
-            fallback = plan_verdict(plan);
-            &fallback
-        }
-    };
-    let _ = writeln!(
-        head,
-        "**{}**{}
-",
-        verdict.headline,
-        ctx.commit_note()
-    );
+    // The verdict's words come from one place (`run::pipeline::Verdict::words`); without one
+    // the comment presents the plan alone.
+    let none = Verdict::default();
+    let verdict = ctx.verdict.as_ref().unwrap_or(&none);
+    if !verdict.headline.is_empty() {
+        let _ = writeln!(head, "**{}**{}\n", verdict.headline, ctx.commit_note());
+    }
     if let Some(line) = &ctx.source {
         let _ = writeln!(head, "{line}\n");
     }
@@ -132,7 +156,12 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     if !verdict.lines.is_empty() {
         head.push('\n');
     }
-    let _ = writeln!(head, "### edgeplan DNS preview\n");
+    let title = if ctx.drift {
+        "edgeplan drift report"
+    } else {
+        "edgeplan DNS preview"
+    };
+    let _ = writeln!(head, "### {title}\n");
     if plan.zones.is_empty() {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.\n");
     }
@@ -148,89 +177,13 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
         .iter()
         .filter(|z| !z.changes.is_empty() || !z.conflicts.is_empty() || !z.warnings.is_empty())
     {
-        zone_detail(&mut detail, z);
+        zone_detail(&mut detail, z, ctx);
     }
     assemble(head, detail, ctx)
 }
 
-/// What the plan alone says merge would do (without the safety limit or origin probes, which
-/// the pipeline's verdict adds): used when the caller gives no verdict (`plan --format markdown`).
-fn plan_verdict(plan: &Plan) -> Verdict {
-    let conflicts: usize = plan.zones.iter().map(|z| z.conflicts.len()).sum();
-    let headline = if conflicts > 0 {
-        format!(
-            "Merge will be refused: {conflicts} conflict{} with records edgeplan does not own",
-            plural(conflicts)
-        )
-    } else if plan.has_long_comments() {
-        "Merge will be refused: a comment is longer than its zone accepts".into()
-    } else if !plan.has_changes() {
-        "Merge changes nothing: every zone already matches the manifests.".into()
-    } else {
-        let parts: Vec<String> = plan
-            .zones
-            .iter()
-            .filter(|z| !z.changes.is_empty())
-            .map(|z| {
-                let chunks = crate::plan::to_batches(z, z.zone.batch_limit).len();
-                format!(
-                    "{} change{} to {} {}",
-                    z.changes.len(),
-                    plural(z.changes.len()),
-                    code(&z.zone.name),
-                    if chunks <= 1 {
-                        "in one atomic batch".to_string()
-                    } else {
-                        format!("in {chunks} batches, not atomic")
-                    }
-                )
-            })
-            .collect();
-        format!("Merge applies {}", parts.join("; "))
-    };
-    Verdict {
-        headline,
-        lines: Vec::new(),
-    }
-}
-
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// One zone's counts, one line: `example.com`, owner `ml-platform`: 2 to create, ...
-fn counts(z: &ZonePlan) -> String {
-    let rows = rows(z);
-    let n = |k: Kind| rows.iter().filter(|r| r.kind == k).count();
-    let mut parts = Vec::new();
-    for (k, label) in [
-        (Kind::Create, "to create"),
-        (Kind::Update, "to update"),
-        (Kind::Delete, "to delete"),
-        (Kind::Adopt, "to adopt"),
-    ] {
-        if n(k) > 0 {
-            parts.push(format!("{} {label}", n(k)));
-        }
-    }
-    parts.push(format!("{} unchanged", z.unchanged));
-    if z.unmanaged > 0 {
-        let n = z.unmanaged;
-        parts.push(format!("{n} other record{} left alone", plural(n)));
-    }
-    if !z.conflicts.is_empty() {
-        parts.push(format!(
-            "**{} conflict{}**",
-            z.conflicts.len(),
-            plural(z.conflicts.len())
-        ));
-    }
-    format!(
-        "{}, owner {}: {}",
-        code(&z.zone.name),
-        code(&z.owner),
-        parts.join(", ")
-    )
 }
 
 /// The origin checks: a short table, part of the head because apply refuses a failed origin.
@@ -259,173 +212,36 @@ fn probe_table(head: &mut String, probes: &[ProbeResult]) {
             code(&p.url)
         );
     }
-    for w in probes.iter().filter_map(|p| p.host_warning()) {
-        let _ = writeln!(head, "\n> **Warning:** {}", prose(&w));
-    }
-}
-
-/// How a change reads for people: the plan JSON keeps create, update and delete; the comment
-/// shows an adoption (an unowned record deleted and the CNAME created at its name) as one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Create,
-    Update,
-    Adopt,
-    Delete,
-}
-
-impl Kind {
-    fn label(self) -> &'static str {
-        match self {
-            Kind::Create => "create",
-            Kind::Update => "update",
-            Kind::Adopt => "adopt",
-            Kind::Delete => "delete",
-        }
-    }
-}
-
-struct Row<'a> {
-    kind: Kind,
-    name: &'a str,
-    before: Option<&'a RecordData>,
-    after: Option<&'a RecordData>,
-    /// The record type, when it changes (an adopted `A` becomes a `CNAME`) or is not a CNAME.
-    kinds: String,
-}
-
-/// The rows of a zone's table, in plan order; an adoption's delete and create are one row.
-fn rows(z: &ZonePlan) -> Vec<Row<'_>> {
-    let adopted = |c: &Change| {
-        c.action == Action::Delete
-            && !c
-                .before
-                .as_ref()
-                .is_some_and(|b| is_owned_by(b.comment.as_deref(), &z.owner))
-            && z.changes
-                .iter()
-                .any(|o| o.action == Action::Create && o.name == c.name)
-    };
-    let mut out = Vec::new();
-    for c in &z.changes {
-        if adopted(c) {
-            continue; // shown with its create
-        }
-        let taken = (c.action == Action::Create)
-            .then(|| z.changes.iter().find(|o| o.name == c.name && adopted(o)))
-            .flatten();
-        let kinds = match taken {
-            Some(t) if t.kind != c.kind => format!("{} -> {}", t.kind, c.kind),
-            _ if c.kind != crate::plan::RecordType::Cname => c.kind.to_string(),
-            _ => String::new(),
+    // One line each, one link to docs/origins.md (which links Cloudflare's Origin Rules); what
+    // to do collapsed under it.
+    for p in probes.iter().filter(|p| p.host_warning().is_some()) {
+        let Some(check) = &p.public_host else {
+            continue;
         };
-        out.push(Row {
-            kind: match (c.action, taken) {
-                (Action::Create, Some(_)) => Kind::Adopt,
-                (Action::Create, None) => Kind::Create,
-                (Action::Update, _) => Kind::Update,
-                (Action::Delete, _) => Kind::Delete,
-            },
-            name: &c.name,
-            before: taken.map_or(c.before.as_ref(), |t| t.before.as_ref()),
-            after: c.after.as_ref(),
-            kinds,
-        });
+        let _ = writeln!(
+            head,
+            "\n- **Warning:** {} answers {} for its own host but {} for the public name ([origins]({ORIGINS_DOCS}))\n  <details><summary>what to do</summary>configure {} as a custom domain on the origin's platform, or add a Cloudflare Origin Rule that rewrites the Host header to {}.</details>",
+            code(&p.target),
+            escape(&p.outcome.summary()),
+            escape(&check.outcome.summary()),
+            super::escape::html(&check.host),
+            super::escape::html(&p.target)
+        );
+    }
+}
+
+/// `path` with every byte outside `A-Z a-z 0-9 - . _ ~ /` percent-encoded, for a link.
+fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
     }
     out
-}
-
-fn zone_detail(out: &mut Vec<String>, z: &ZonePlan) {
-    let rows = rows(z);
-    out.push(format!(
-        "<details open><summary>{}: {} change{}</summary>",
-        html(&z.zone.name),
-        rows.len(),
-        plural(rows.len())
-    ));
-    out.push(String::new());
-    if !z.conflicts.is_empty() {
-        out.push("**Conflicts** (merge refuses the plan until they are resolved):".into());
-        out.push(String::new());
-        for c in &z.conflicts {
-            out.push(format!("- {}", prose(&c.message())));
-            out.push(format!("  - help: {}", prose(&c.help())));
-        }
-        out.push(String::new());
-    }
-    const HEADER: [&str; 2] = [
-        "| change | name | target | proxied |",
-        "| --- | --- | --- | --- |",
-    ];
-    if rows.len() > ROWS_OPEN {
-        for kind in [Kind::Create, Kind::Update, Kind::Adopt, Kind::Delete] {
-            let group: Vec<&Row<'_>> = rows.iter().filter(|r| r.kind == kind).collect();
-            if group.is_empty() {
-                continue;
-            }
-            out.push(format!(
-                "<details><summary>{} {}</summary>",
-                group.len(),
-                kind.label()
-            ));
-            out.push(String::new());
-            out.extend(HEADER.map(String::from));
-            out.extend(group.iter().map(|r| row(r)));
-            out.push(String::new());
-            out.push("</details>".into());
-            out.push(String::new());
-        }
-    } else if !rows.is_empty() {
-        out.extend(HEADER.map(String::from));
-        out.extend(rows.iter().map(row));
-        out.push(String::new());
-    }
-    if !z.warnings.is_empty() {
-        out.push("**Warnings:**".into());
-        out.push(String::new());
-        for w in &z.warnings {
-            out.push(format!("- {}", prose(w)));
-        }
-        out.push(String::new());
-    }
-    out.push("</details>".into());
-    out.push(String::new());
-}
-
-/// One row: the change, the name, old -> new target, proxied or DNS-only (old -> new).
-fn row(r: &Row<'_>) -> String {
-    let word = |d: &RecordData| if d.proxied { "proxied" } else { "DNS-only" };
-    let target = match (r.before, r.after) {
-        (Some(b), Some(a)) if b.content == a.content => code(&a.content),
-        (Some(b), Some(a)) => format!("{} -> {}", code(&b.content), code(&a.content)),
-        (Some(b), None) => format!("{} -> removed", code(&b.content)),
-        (None, Some(a)) => code(&a.content),
-        (None, None) => String::new(),
-    };
-    let proxied = match (r.before, r.after) {
-        (Some(b), Some(a)) if b.proxied != a.proxied => format!("{} -> {}", word(b), word(a)),
-        (_, Some(d)) | (Some(d), None) => word(d).to_string(),
-        (None, None) => String::new(),
-    };
-    let mut change = r.kind.label().to_string();
-    if !r.kinds.is_empty() {
-        change.push_str(&format!(" ({})", r.kinds));
-    }
-    if let (Some(b), Some(a)) = (r.before, r.after)
-        && r.kind == Kind::Update
-    {
-        let mut also = Vec::new();
-        if b.ttl != a.ttl {
-            also.push("ttl");
-        }
-        if b.comment != a.comment {
-            also.push("comment");
-        }
-        if !also.is_empty() {
-            change.push_str(&format!(", {}", also.join(", ")));
-        }
-    }
-    format!("| {change} | {} | {target} | {proxied} |", code(r.name))
 }
 
 /// Joins head, detail and footer, cutting the detail at a line boundary to fit the budget.
@@ -435,6 +251,15 @@ pub(super) fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> Stri
     let mut out = head;
     out.push('\n');
     let full: usize = detail.iter().map(|l| l.len() + 1).sum();
+    let top = format!(
+        "> **Note:** this comment is truncated; {} holds the whole plan.\n\n",
+        ctx.summary_link()
+    );
+    if out.len() + full + footer.len() > ctx.budget() {
+        // Said at the top too, where a reader starts: after the marker and the verdict line.
+        let at = out.find("\n\n").map_or(0, |i| i + 2);
+        out.insert_str(at, &top);
+    }
     if out.len() + full + footer.len() <= ctx.budget() {
         for line in &detail {
             out.push_str(line);

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::escape::{code, prose};
+use super::escape::prose;
 use super::markdown::{Context, assemble, plural};
 use crate::manifest::Problem;
 
@@ -33,7 +33,7 @@ pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
     for p in problems {
         detail.push(format!(
             "- {} {}",
-            code(&format!("{}:{}:{}", p.file.display(), p.line, p.col)),
+            ctx.file_link(&p.file, p.line, Some(p.col)),
             prose(&p.message)
         ));
         if let Some(help) = &p.help {

@@ -46,23 +46,28 @@ pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
     if results.is_empty() {
         return String::new();
     }
+    // Four columns, so the table fits a pull request comment; latency and attempts go with the
+    // result.
     let mut out = format!(
-        "#### Public check\n\n{}\n\n| endpoint | status | through Cloudflare | cf-ray | latency | attempts | result |\n|---|---:|---|---|---:|---:|---|\n",
+        "#### Public check\n\n{}\n\n| endpoint | status | through Cloudflare | result |\n|---|---:|---|---|\n",
         escape(&capitalised(&headline(results, stakes)))
     );
     for r in results {
         let status = status(&r.outcome).map_or("-".to_string(), |s| s.to_string());
-        let ray = r.cf_ray.as_deref().map_or("-".to_string(), code);
+        let via = match (&r.cf_ray, r.via_cloudflare) {
+            (Some(ray), true) => format!("yes, cf-ray {}", code(ray)),
+            (_, true) => "yes".to_string(),
+            (_, false) => "no".to_string(),
+        };
         let result = match &r.outcome {
             Outcome::Healthy { .. } => "ok".to_string(),
             Outcome::Failed { reason, .. } => escape(reason),
         };
         out.push_str(&format!(
-            "| {} | {status} | {} | {ray} | {} ms | {} | {result} |\n",
+            "| {} | {status} | {via} | {result} ({} ms, {}) |\n",
             code(&r.url),
-            if r.via_cloudflare { "yes" } else { "no" },
             r.latency_ms,
-            r.attempts,
+            attempts(r.attempts),
         ));
     }
     out
@@ -163,12 +168,17 @@ fn status(outcome: &Outcome) -> Option<u16> {
     }
 }
 
-/// `HTTP 200 in 35 ms, through Cloudflare (cf-ray ...)`, or the reason it failed.
-fn detail(r: &PublicResult) -> String {
-    let attempts = match r.attempts {
+/// `1 attempt`, `3 attempts`.
+fn attempts(n: u32) -> String {
+    match n {
         1 => "1 attempt".to_string(),
         n => format!("{n} attempts"),
-    };
+    }
+}
+
+/// `HTTP 200 in 35 ms, through Cloudflare (cf-ray ...)`, or the reason it failed.
+fn detail(r: &PublicResult) -> String {
+    let attempts = attempts(r.attempts);
     let via = match &r.cf_ray {
         Some(ray) => format!("through Cloudflare (cf-ray {ray})"),
         None => "not through Cloudflare (no cf-ray header)".to_string(),
@@ -220,10 +230,10 @@ mod tests {
         let md = markdown(&results, Stakes::Fail);
         // In a code span a value is literal; in prose HTML and mentions are escaped.
         assert!(
-            md.contains("| `x ::error::owned @team <img src=x>` |"),
+            md.contains("| yes, cf-ray `x ::error::owned @team <img src=x>` |"),
             "{md}"
         );
-        assert!(md.contains("@&#8203;team &lt;img src=x&gt; |"), "{md}");
+        assert!(md.contains("@&#8203;team &lt;img src=x&gt; ("), "{md}");
         assert!(md.contains("`https://a.example.com/h\\|x`"), "{md}");
         assert!(md.contains("1 of 2 failed (the step fails"), "{md}");
         let json: serde_json::Value = serde_json::from_str(&json(&results)).expect("JSON");

@@ -9,6 +9,7 @@
 //! Workflow commands per
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands>.
 
+mod bodies;
 mod report;
 
 use std::io::Write;
@@ -33,8 +34,9 @@ use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
+use bodies::{Bodies, applied_body};
 pub(super) use report::github_failure;
-use report::{Applied, Bodies, Outputs, Reporter, applied_body};
+use report::{Applied, Outputs, Reporter};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -86,13 +88,14 @@ fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failu
         Exit::Usage => "bad input",
         _ => "failed",
     };
-    // The message and help can quote an API answer or a record: Markdown-escaped, no mentions.
+    // The message and help can quote an API answer or a record: escaped, no mentions, and the
+    // backtick spans edgeplan writes around values are code spans (`render::markdown::prose`).
     let mut summary = format!(
         "### edgeplan: {heading}\n\n**Error:** {}\n",
-        render::markdown::escape(&f.message)
+        render::markdown::prose(&f.message)
     );
     if let Some(h) = &f.help {
-        summary.push_str(&format!("\n{}\n", render::markdown::escape(h)));
+        summary.push_str(&format!("\nhelp: {}\n", render::markdown::prose(h)));
     }
     if !out.failure_in_summary {
         out.summary(&summary);
@@ -174,7 +177,7 @@ async fn dispatch_and_run<W: Write>(
 
     match step {
         Step::Validate => {
-            let mut body = report::validated_body(ctx, &manifests);
+            let mut body = bodies::validated_body(ctx, &manifests);
             append_notice(&mut body, ctx.manifest_source.as_deref());
             append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
@@ -325,12 +328,10 @@ impl<P: Provider> Flow<'_, P> {
             eprintln!("error: {}\n  help: {ORIGIN_HELP}", inert(&r.message));
         }
         if self.annotate_blockers(cmds, &outcome) || verdict.refused() {
-            let bodies = Bodies::plan(self.ctx, &outcome, &verdict, None);
-            let head = "### edgeplan: apply refused\n\nThe plan has conflicts, would delete too much, or points at an origin whose health check failed; nothing was applied.\n\n";
-            out.summary(&format!("{head}{}", bodies.summary));
-            let comment = format!("{head}{}", strip_marker(&bodies.comment));
+            let bodies = Bodies::refused(self.ctx, &outcome, &verdict);
+            out.summary(&bodies.summary);
             self.reporter
-                .applied(&comment, &fingerprint, Applied::Refused, out)
+                .applied(&bodies.comment, &fingerprint, Applied::Refused, out)
                 .await?;
             return Ok(Exit::Rejected);
         }

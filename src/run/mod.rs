@@ -8,8 +8,8 @@ mod apply;
 mod manifests;
 mod pipeline;
 mod plan;
-mod remote;
 mod public;
+mod remote;
 mod settings;
 mod target;
 

@@ -205,35 +205,13 @@ impl Verdict {
         let total: usize = self.zones.iter().map(|z| z.changes).sum();
         let next = if drift { "The next apply" } else { "Merge" };
         if self.refused() {
-            let mut why = Vec::new();
-            if !self.failed_origins.is_empty() {
-                let names: Vec<String> = self.failed_origins.iter().map(|n| code(n)).collect();
-                why.push(format!("origin check failed for {}", names.join(", ")));
-            }
-            for z in &self.zones {
-                for r in &z.refused {
-                    why.push(match r {
-                        Reason::Conflicts(n) => {
-                            format!("{} conflict{} in {}", n, plural(*n), code(&z.zone))
-                        }
-                        Reason::MassDelete(m) => format!(
-                            "{} of {} owned records in {} would be deleted",
-                            m.deletes,
-                            m.owned,
-                            code(&z.zone)
-                        ),
-                        Reason::LongComments(n) => {
-                            format!("{n} comment{} too long for {}", plural(*n), code(&z.zone))
-                        }
-                    });
-                }
-            }
+            let why = self.reasons(code);
             let verb = if drift {
                 "would be refused"
             } else {
                 "will be refused"
             };
-            format!("{next} {verb}: {}", why.join("; "))
+            format!("{next} {verb}: {why}")
         } else if total == 0 {
             if drift {
                 "No drift: every zone matches the manifests.".to_string()
@@ -241,7 +219,6 @@ impl Verdict {
                 "Merge changes nothing: every zone already matches the manifests.".to_string()
             }
         } else {
-            let applies = if drift { "would apply" } else { "applies" };
             let with_changes: Vec<&ZoneVerdict> =
                 self.zones.iter().filter(|z| z.changes > 0).collect();
             let how = |z: &ZoneVerdict| {
@@ -252,15 +229,26 @@ impl Verdict {
                 }
             };
             let mut h = match with_changes.as_slice() {
+                [z] if drift => format!(
+                    "Drift: {total} record{} from the manifests; the next apply would make {total} change{} to {} {}",
+                    if total == 1 { " differs" } else { "s differ" },
+                    plural(total),
+                    code(&z.zone),
+                    how(z)
+                ),
+                zs if drift => format!(
+                    "Drift: {total} records differ from the manifests in {} zones; the next apply would make one transaction per zone at most (never across zones)",
+                    zs.len()
+                ),
                 [z] => format!(
-                    "{next} {applies} {} change{} to {} {}",
+                    "Merge applies {} change{} to {} {}",
                     z.changes,
                     plural(z.changes),
                     code(&z.zone),
                     how(z)
                 ),
                 zs => format!(
-                    "{next} {applies} {total} changes to {} zones, one transaction per zone at most (never across zones)",
+                    "Merge applies {total} changes to {} zones, one transaction per zone at most (never across zones)",
                     zs.len()
                 ),
             };
@@ -269,6 +257,35 @@ impl Verdict {
             }
             h
         }
+    }
+
+    /// Why merge (or an apply) is refused, in one clause: failed origins, then each zone's
+    /// reasons (empty when nothing refuses it).
+    pub fn reasons(&self, code: &dyn Fn(&str) -> String) -> String {
+        let mut why = Vec::new();
+        if !self.failed_origins.is_empty() {
+            let names: Vec<String> = self.failed_origins.iter().map(|n| code(n)).collect();
+            why.push(format!("origin check failed for {}", names.join(", ")));
+        }
+        for z in &self.zones {
+            for r in &z.refused {
+                why.push(match r {
+                    Reason::Conflicts(n) => {
+                        format!("{} conflict{} in {}", n, plural(*n), code(&z.zone))
+                    }
+                    Reason::MassDelete(m) => format!(
+                        "{} of {} owned records in {} would be deleted",
+                        m.deletes,
+                        m.owned,
+                        code(&z.zone)
+                    ),
+                    Reason::LongComments(n) => {
+                        format!("{n} comment{} too long for {}", plural(*n), code(&z.zone))
+                    }
+                });
+            }
+        }
+        why.join("; ")
     }
 
     /// The lines under the headline: per zone, and what to do about a refusal.

@@ -55,11 +55,22 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
             &outcome.probes,
             text_options(args.out.is_none()),
         ),
-        Format::Markdown => render::markdown::render(
-            &outcome.plan,
-            &outcome.probes,
-            &render::markdown::Context::default(),
-        ),
+        Format::Markdown => {
+            // The comment body, with the verdict in the words every presenter uses.
+            let origins = if args.skip_health {
+                pipeline::Origins::NotChecked
+            } else {
+                pipeline::Origins::Checked
+            };
+            let (headline, lines) = outcome
+                .verdict(origins)
+                .words(&render::markdown::code, false);
+            let ctx = render::markdown::Context {
+                verdict: Some(render::markdown::Verdict { headline, lines }),
+                ..Default::default()
+            };
+            render::markdown::render(&outcome.plan, &outcome.probes, &ctx)
+        }
         Format::Json => render::json::render(&outcome.plan, &outcome.probes),
     };
     match &args.out {

@@ -37,6 +37,23 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
         body.contains("- `example.org`, owner `ml`: 2 to create, 0 unchanged"),
         "{body}"
     );
+    // The verdict first, with the commit, then one line per zone: one transaction per zone,
+    // never across zones.
+    assert_eq!(
+        body.lines().nth(1),
+        Some(
+            "**Merge applies 3 changes to 2 zones, one transaction per zone at most (never across zones)** (commit `0123456789ab`)"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("- `example.com`: 1 change in one atomic batch."),
+        "{body}"
+    );
+    assert!(
+        body.contains("- `example.org`: 2 changes in one atomic batch."),
+        "{body}"
+    );
 
     let mut push = payload("push.main.json");
     push["repository"]["full_name"] = REPO.into();

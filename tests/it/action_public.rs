@@ -49,25 +49,29 @@ fn report(w: &World) -> String {
         .clone()
 }
 
-/// `| 12 ms |` and `| 0.0 s |` cells replaced, for a snapshot.
+/// Every duration (`12 ms`, `0.0 s`) replaced by `[time]`, for a snapshot.
 fn without_timings(text: &str) -> String {
     text.lines()
         .map(|line| {
-            line.split(" | ")
-                .map(|cell| {
-                    let t = cell.trim_end_matches(" |");
-                    let timed = (t.ends_with(" ms") || t.ends_with(" s"))
-                        && t.split(' ')
-                            .next()
-                            .is_some_and(|n| n.parse::<f64>().is_ok());
-                    match (timed, cell.ends_with(" |")) {
-                        (true, true) => "[time] |".to_string(),
-                        (true, false) => "[time]".to_string(),
-                        _ => cell.to_string(),
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" | ")
+            let words: Vec<&str> = line.split(' ').collect();
+            let mut out: Vec<String> = Vec::new();
+            let mut i = 0;
+            while i < words.len() {
+                let unit = words
+                    .get(i + 1)
+                    .map(|u| u.trim_end_matches([',', ')', '|']));
+                let number = words[i].trim_start_matches('(');
+                if number.parse::<f64>().is_ok() && matches!(unit, Some("ms" | "s")) {
+                    let open = &words[i][..words[i].len() - number.len()];
+                    let rest = &words[i + 1][unit.map_or(0, str::len)..];
+                    out.push(format!("{open}[time]{rest}"));
+                    i += 2;
+                } else {
+                    out.push(words[i].to_string());
+                    i += 1;
+                }
+            }
+            out.join(" ")
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -96,7 +100,7 @@ fn push_reports_the_public_check_in_the_log_output_summary_and_merged_pr() {
     assert!(row["latency_ms"].is_u64());
     ran.assert_summary_has("#### Public check");
     ran.assert_summary_has(&format!(
-        "| `https://sentiment.example.com/healthz` | 200 | yes | `{RAY}` |"
+        "| `https://sentiment.example.com/healthz` | 200 | yes, cf-ray `{RAY}` | ok ("
     ));
     // The request carried no token of either kind.
     for seen in edge.requests() {

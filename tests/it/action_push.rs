@@ -100,6 +100,29 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
     );
     ran.assert_summary_has("### edgeplan: apply");
     assert!(ran.summary.contains(&previewed));
+    // The report leads with the comparison, then lists the names applied (collapsed).
+    let lead = report.body.lines().nth(3).unwrap_or_default();
+    assert!(lead.contains("matches the preview"), "{}", report.body);
+
+    // The preview says it was applied, and by which run; it is still edgeplan's preview.
+    let preview_comment = comments
+        .iter()
+        .find(|c| c.body.starts_with("<!-- edgeplan:preview"))
+        .expect("preview");
+    let note = format!(
+        "> **Applied** on merge (commit `{}`) by [this workflow run](https://github.com/{REPO}/actions/runs/4242); the preview below is what was planned.",
+        &SHA[..12]
+    );
+    assert_eq!(
+        preview_comment.body.lines().nth(1),
+        Some(note.as_str()),
+        "{}",
+        preview_comment.body
+    );
+    let preview_patches = w
+        .gh()
+        .count("PATCH", &format!("/issues/comments/{}", preview_comment.id));
+    assert_eq!(preview_patches, 1);
 
     // A re-run of the job: nothing left to apply, the report is updated in place and says so.
     w.push_to_main().run_checked(0);
@@ -111,6 +134,13 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         .find(|c| c.body.starts_with(APPLIED))
         .expect("report");
     assert!(report.body.contains("Nothing to apply"), "{}", report.body);
+    // Nothing was applied by the re-run: the preview is not edited again.
+    assert_eq!(
+        w.gh()
+            .count("PATCH", &format!("/issues/comments/{}", preview_comment.id)),
+        preview_patches
+    );
+    assert_eq!(preview_comment.body.matches("**Applied**").count(), 1);
     assert!(
         !report.body.contains("matches the preview"),
         "{}",
@@ -175,8 +205,8 @@ fn push_to_another_branch_plans_only() {
         .run_checked(0);
     assert_eq!(w.cf_writes(), 0);
     ran.assert_stdout_has("::notice::push to `feature`");
-    ran.assert_summary_has("DNS preview");
-    assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
+    // A drift report: what drifted and what the next apply would do, never "merge".
+    crate::action_drift::assert_drift_report(&ran, "push", 2);
     assert!(w.gh().log().is_empty());
 
     // Asking for apply there is refused.
@@ -285,6 +315,6 @@ fn schedule_reports_drift_without_applying() {
         .run_checked(0);
     assert_eq!(w.cf_writes(), 0);
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
-    ran.assert_summary_has("DNS preview");
+    ran.assert_summary_has("drift report");
     assert!(w.gh().log().is_empty());
 }

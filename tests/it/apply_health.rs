@@ -5,7 +5,8 @@
 use crate::support::harness::World;
 use crate::support::origin::{Behaviour, Origin};
 
-fn manifest_probing(w: &World, origin: &Origin) {
+/// A manifest whose one endpoint names a `health` check on `origin`.
+pub(crate) fn manifest_probing(w: &World, origin: &Origin) {
     w.manifest(&format!(
         "  - name: sentiment\n    target: sentiment-prod.models.example.net\n    health: {}\n",
         origin.url("/healthz")

@@ -187,3 +187,80 @@ fn docs_manifest_has_a_row_for_exactly_every_key() {
     });
     check("docs/manifest.md", &rows);
 }
+
+/// The first fenced block of `lang` in `text`.
+fn fenced<'a>(text: &'a str, lang: &str) -> &'a str {
+    text.split(&format!("```{lang}\n"))
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .unwrap_or_else(|| panic!("no ```{lang} block"))
+}
+
+/// `documented` (a block of a doc) is `actual` line for line, where a documented line ending in
+/// `…` stands for any line that starts the same.
+fn assert_shown(what: &str, documented: &str, actual: &[&str]) {
+    let shown: Vec<&str> = documented.lines().collect();
+    assert_eq!(
+        shown.len(),
+        actual.len(),
+        "{what}:\n{documented}\nactual:\n{}",
+        actual.join("\n")
+    );
+    for (d, a) in shown.iter().zip(actual) {
+        let same = match d.strip_suffix('…') {
+            Some(prefix) => a.starts_with(prefix.trim_end()),
+            None => d == a,
+        };
+        assert!(same, "{what} shows\n  {d}\nwhere it is\n  {a}");
+    }
+}
+
+/// The comment docs/action.md shows is the one `action_pr::three_runs_…` snapshots.
+#[test]
+fn docs_action_shows_the_snapshotted_comment() {
+    let snap = read("tests/it/snapshots/it__action_pr__three_runs_comment.snap");
+    let body = snap
+        .splitn(3, "---\n")
+        .nth(2)
+        .expect("a snapshot body")
+        .replace("[fingerprint]", "sha256:…");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_shown(
+        "docs/action.md",
+        fenced(&read("docs/action.md"), "markdown"),
+        &lines,
+    );
+}
+
+/// README's "Try it" shows what the first `plan` of the example prints (a wrapped warning's
+/// other lines left out), and what the plan after the apply says.
+#[test]
+fn readme_try_it_shows_what_plan_prints() {
+    let readme = read("README.md");
+    let section = readme.split("## Try it").nth(1).expect("a Try it section");
+    let sandbox = crate::support::harness::sandbox_copy();
+    let run = |args: &[&str]| {
+        let out = crate::support::harness::edgeplan()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("COLUMNS", "100")
+            .arg(args[0])
+            .arg("--sandbox")
+            .arg(sandbox.path())
+            .args(["-m", "examples/edgeplan.yaml", "--skip-health"])
+            .args(&args[1..])
+            .output()
+            .expect("run edgeplan");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let printed = run(&["plan"]);
+    let lines: Vec<&str> = printed
+        .lines()
+        .filter(|l| !l.starts_with("           "))
+        .collect();
+    assert_shown("README's Try it", fenced(section, "text"), &lines);
+    run(&["apply", "--yes"]);
+    let after = run(&["plan"]);
+    let last = "No changes. The zones match the manifests.";
+    assert!(after.contains(last) && section.contains(last), "{after}");
+}

@@ -330,3 +330,21 @@ fn the_server_refuses_a_comment_whose_links_github_would_break() {
         None
     );
 }
+
+#[test]
+fn the_server_refuses_a_comment_that_github_would_show_badly() {
+    use crate::support::github::rendered_link_problem as problem;
+    // A double escape shows its backslash: `\\_` renders as `\_`.
+    let shown = problem("owner ml\\\\_team").expect("a literal backslash");
+    assert!(shown.contains("literal backslash"), "{shown}");
+    // Inside a code span a backslash is the value's own.
+    assert_eq!(problem("`C:\\models\\x`"), None);
+    // A link that did not render, or that goes nowhere on GitHub.
+    assert!(problem("[file](a b)").is_some_and(|p| p.contains("did not render")));
+    assert!(problem("[file](edgeplan.yaml#L3)").is_some_and(|p| p.contains("goes nowhere")));
+    // A table wider than a PR comment.
+    let wide = "| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 | 6 |\n";
+    assert!(problem(wide).is_some_and(|p| p.contains("wider than 5 columns")));
+    let fits = "| a | b | c | d | e |\n|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 |\n";
+    assert_eq!(problem(fits), None);
+}

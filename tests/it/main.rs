@@ -8,6 +8,8 @@
 mod support;
 
 mod action_canary;
+mod action_comments;
+mod action_drift;
 mod action_fork_preview;
 mod action_hostile;
 mod action_multi;

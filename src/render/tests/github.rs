@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use comrak::{Options, markdown_to_html};
 
 use super::{endpoint, realistic, realistic_plan, record};
-use crate::health::{HostCheck, ORIGIN_RULE_DOCS, Outcome, ProbeResult, origin_hint};
+use crate::health::{HostCheck, Outcome, ProbeResult, origin_hint};
 use crate::manifest::Problem;
 use crate::plan::{Desired, Live, Plan, diff};
+use crate::render::changes::ORIGINS_DOCS;
 use crate::render::markdown;
 
 /// The HTML GitHub makes of a comment body, before its sanitiser (which only removes things).
@@ -181,7 +182,7 @@ const HOSTILE: &[&str] = &[
 ];
 
 #[test]
-fn every_platform_hint_links_to_the_host_header_docs_correctly() {
+fn every_platform_warning_is_one_line_with_one_link_to_the_origins_docs() {
     let (mut d, mut l) = realistic();
     let targets = [
         "summarize-abc123xyz-uc.a.run.app",
@@ -199,22 +200,36 @@ fn every_platform_hint_links_to_the_host_header_docs_correctly() {
     l.records.clear();
     let plan = plan_of(&d, &l);
     assert_eq!(plan.zones[0].warnings.len(), targets.len());
-    let html = check(&markdown::render(&plan, &[], &markdown::Context::default()));
+    let md = markdown::render(&plan, &[], &markdown::Context::default());
+    let html = check(&md);
     let links = hrefs(&html);
-    let to_rules = links.iter().filter(|h| *h == ORIGIN_RULE_DOCS).count();
     assert_eq!(
-        to_rules,
-        targets.len(),
-        "one working link to {ORIGIN_RULE_DOCS} per hint: {links:#?}"
+        links,
+        vec![ORIGINS_DOCS.to_owned(); targets.len()],
+        "one link per warning, to docs/origins.md"
     );
     for t in targets {
-        let docs = origin_hint(t).expect("a hint").docs;
-        assert!(links.iter().any(|h| h == docs), "{docs}: {links:#?}");
+        let hint = origin_hint(t).expect("a hint");
+        let line = md
+            .lines()
+            .find(|l| l.starts_with("- ") && l.contains(t))
+            .unwrap_or_else(|| panic!("no warning line for {t}:\n{md}"));
+        assert!(line.contains(hint.platform), "{line}");
+        // The detail (what happens, what to do) is collapsed under it.
+        let next = md
+            .lines()
+            .skip_while(|l| *l != line)
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            next.trim_start().starts_with("<details><summary>"),
+            "{next}"
+        );
+        assert!(
+            next.contains(&crate::render::escape::html(hint.fix)),
+            "{next}"
+        );
     }
-    // The link text is the address itself, so what a reader sees is where the link goes.
-    assert!(html.contains(&format!(
-        "<a href=\"{ORIGIN_RULE_DOCS}\">{ORIGIN_RULE_DOCS}</a>"
-    )));
 }
 
 #[test]
@@ -239,7 +254,12 @@ fn a_host_header_warning_from_a_probe_links_correctly() {
         &probes,
         &markdown::Context::default(),
     ));
-    assert!(hrefs(&html).iter().any(|h| h == ORIGIN_RULE_DOCS), "{html}");
+    // One line with one link, to docs/origins.md; what to do collapsed under it.
+    assert_eq!(hrefs(&html), vec![ORIGINS_DOCS.to_owned()], "{html}");
+    assert!(
+        html.contains("<details><summary>what to do</summary>configure sentiment.example.com as a custom domain"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -261,14 +281,7 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
     check(&markdown::render(&Plan::default(), &[], &ctx));
     // Conflicts.
     let mut conflicted = l.clone();
-    conflicted.records.push(record(
-        "cc01",
-        "sentiment.example.com",
-        "TXT",
-        "v=spf1 -all",
-        false,
-        None,
-    ));
+    conflicted.records.push(spf_at_sentiment());
     check(&markdown::render(&plan_of(&d, &conflicted), &[], &ctx));
     // Truncated.
     let mut many = d.clone();
@@ -281,7 +294,55 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
     };
     let body = markdown::render(&plan_of(&many, &l), &[], &small);
     assert!(body.contains(markdown::TRUNCATED));
+    // Said at the top too, right under the verdict, with the link to the whole plan.
+    let top = body.lines().take(4).collect::<Vec<_>>().join("\n");
+    assert!(
+        top.contains("> **Note:** this comment is truncated; the [job summary](https://github.com/acme/models/actions/runs/42) holds the whole plan."),
+        "{top}"
+    );
     check(&body);
+}
+
+/// A TXT record nobody owns at `sentiment.example.com`: a conflict for the realistic manifest.
+fn spf_at_sentiment() -> crate::plan::Stored {
+    record(
+        "cc01",
+        "sentiment.example.com",
+        "TXT",
+        "v=spf1 -all",
+        false,
+        None,
+    )
+}
+
+#[test]
+fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
+    let (mut d, mut l) = realistic();
+    d.endpoints.truncate(1);
+    d.source = PathBuf::from("/ws/dns/my models (prod)]#x.yaml");
+    l.records.push(spf_at_sentiment());
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let ctx = markdown::Context {
+        blob_url: Some(format!("https://github.com/acme/models/blob/{sha}")),
+        workspace: Some(PathBuf::from("/ws")),
+        ..Default::default()
+    };
+    let html = check(&markdown::render(&plan_of(&d, &l), &[], &ctx));
+    let want = format!(
+        "https://github.com/acme/models/blob/{sha}/dns/my%20models%20%28prod%29%5D%23x.yaml#L8"
+    );
+    assert_eq!(hrefs(&html), vec![want], "{html}");
+    assert!(
+        html.contains("<code>dns/my models (prod)]#x.yaml:8</code>"),
+        "{html}"
+    );
+    // A path outside the workspace is shown, never linked.
+    let outside = markdown::Context {
+        workspace: Some(PathBuf::from("/elsewhere")),
+        ..ctx
+    };
+    let html = check(&markdown::render(&plan_of(&d, &l), &[], &outside));
+    assert!(hrefs(&html).is_empty(), "{html}");
 }
 
 #[test]

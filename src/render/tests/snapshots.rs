@@ -41,8 +41,6 @@ fn markdown_for_a_realistic_plan() {
     };
     insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &ctx), @r###"
 <!-- edgeplan:preview fingerprint=sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c -->
-**Merge applies 5 changes to `example.com` in one atomic batch**
-
 ### edgeplan DNS preview
 
 - `example.com`, owner `ml-platform`: 1 to create, 1 to update, 1 to delete, 1 to adopt, 1 unchanged, 2 other records left alone
@@ -89,8 +87,6 @@ fn markdown_for_a_conflict() {
     };
     insta::assert_snapshot!(markdown::render(&plan, &[], &ctx), @r###"
 <!-- edgeplan:preview manifest=dns/models.yaml fingerprint=sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4 -->
-**Merge will be refused: 1 conflict with records edgeplan does not own**
-
 ### edgeplan DNS preview
 
 - `example.com`, owner `ml-platform`: 0 unchanged, 1 other record left alone, **1 conflict**
@@ -99,9 +95,9 @@ Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c
 
 <details open><summary>example.com: 0 changes</summary>
 
-**Conflicts** (merge refuses the plan until they are resolved):
+**Refused** (merge refuses the plan until these are resolved):
 
-- sentiment.example.com (line 8) is held by a record owned by edgeplan:search: CNAME old \| &lt;b&gt;x&lt;/b&gt; (id bb01)
+- `tests/fixtures/plan/edgeplan.yaml:8` conflict: sentiment.example.com (line 8) is held by a record owned by edgeplan:search: CNAME old \| &lt;b&gt;x&lt;/b&gt; (id bb01)
   - help: choose another name, or remove it from the manifest of owner `search` first
 
 </details>

@@ -12,20 +12,16 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::exit::Exit;
-use crate::github::client::Client;
+use crate::github::client::{Client, IssueComment};
 use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
-use crate::github::event::{Context, EventName, Repo};
+use crate::github::event::{Context, Repo};
 use crate::github::{files, workflow};
-use crate::manifest::Problem;
-use crate::plan::Desired;
 use crate::render::comment as comment_body;
-use crate::render::comment::{append_notice, strip_marker};
-use crate::render::markdown::Context as MdContext;
 use crate::render::{self, inert};
 
 use super::super::Failure;
-use super::super::pipeline::{Outcome, Verdict};
+use super::super::pipeline::Outcome;
 
 /// What the apply step did, for the report's last sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,10 +142,14 @@ impl Reporter<'_> {
             );
         }
         for pr in pulls {
-            let preview = preview_fingerprint(client, repo, pr.number, &self.author).await;
-            let full = format!(
-                "{body}\n{}\n",
-                verdict(outcome, fingerprint, preview.as_deref())
+            let preview = own_preview(client, repo, pr.number, &self.author).await;
+            let preview_fp = preview
+                .as_ref()
+                .and_then(|c| c.body.as_deref())
+                .and_then(comment::preview_fingerprint);
+            let full = comment_body::lead_with(
+                body,
+                &verdict(outcome, fingerprint, preview_fp.as_deref()),
             );
             let sticky = comment::upsert(
                 client,
@@ -167,18 +167,54 @@ impl Reporter<'_> {
                 inert(&sticky.url)
             );
             out.set_once("comment-url", &sticky.url);
+            if outcome == Applied::Changed
+                && let Some(p) = &preview
+            {
+                self.mark_preview_applied(client, repo, p, sha).await?;
+            }
         }
         Ok(())
     }
 }
 
-/// The report's last sentence: whether what was applied is what the preview showed.
+impl Reporter<'_> {
+    /// Edits edgeplan's own preview on the merged pull request to say it was applied, at which
+    /// commit and by which run; not re-sent when it already says so (a re-run).
+    async fn mark_preview_applied(
+        &self,
+        client: &Client,
+        repo: &Repo,
+        preview: &IssueComment,
+        sha: &str,
+    ) -> Result<(), Failure> {
+        let Some(old) = preview.body.as_deref() else {
+            return Ok(());
+        };
+        let new = comment_body::mark_applied(old, sha, self.ctx.run_url().as_deref());
+        if new != old {
+            client
+                .update_comment(repo, preview.id, &comment_body::clamp(&new))
+                .await
+                .map_err(github_failure)?;
+            println!("edgeplan: the preview comment now says it was applied");
+        }
+        Ok(())
+    }
+}
+
+/// The report's first sentence: whether what was applied is what the preview showed.
 fn verdict(outcome: Applied, fingerprint: &str, preview: Option<&str>) -> String {
     match (outcome, preview) {
         (Applied::NothingToApply, _) => format!(
             "Nothing was applied by this run: the zones already matched the manifests (plan `{fingerprint}`), so the change was applied earlier or by hand."
         ),
-        (Applied::Refused, _) => "Nothing was applied.".to_string(),
+        (Applied::Refused, Some(p)) if p == fingerprint => format!(
+            "Nothing was applied; the refused plan `{fingerprint}` is the one this pull request's preview showed."
+        ),
+        (Applied::Refused, Some(p)) => format!(
+            "Nothing was applied; the refused plan `{fingerprint}` differs from the last preview on this pull request (`{p}`)."
+        ),
+        (Applied::Refused, None) => "Nothing was applied; no edgeplan preview with a plan fingerprint was found on this pull request to compare with.".to_string(),
         (Applied::Changed | Applied::Failed, Some(p)) if p == fingerprint => format!(
             "The {} plan `{fingerprint}` matches the preview this pull request showed.",
             attempted(outcome)
@@ -201,20 +237,18 @@ fn attempted(outcome: Applied) -> &'static str {
     }
 }
 
-/// The fingerprint in the marker of edgeplan's own preview on `pr` (never read from a body).
-async fn preview_fingerprint(
+/// edgeplan's own preview comment on `pr` (the author rules of `github::comment`), if any.
+async fn own_preview(
     client: &Client,
     repo: &Repo,
     pr: u64,
     author: &Author,
-) -> Option<String> {
-    let found = comment::find(client, repo, pr, &comment::marker(None), author)
+) -> Option<IssueComment> {
+    comment::find(client, repo, pr, &comment::marker(None), author)
         .await
-        .ok()?;
-    found
-        .first()
-        .and_then(|c| c.body.as_deref())
-        .and_then(comment::preview_fingerprint)
+        .ok()?
+        .into_iter()
+        .next()
 }
 
 /// The step's output and summary files (absent outside Actions: then nothing is written).
@@ -297,93 +331,6 @@ impl Outputs {
             ),
         }
     }
-}
-
-/// A result rendered twice: for the PR comment, under GitHub's comment size limit, and for the
-/// step summary, under the summary's much larger budget, so that the comment's "truncated; the
-/// full plan is in the job summary" is true.
-pub struct Bodies {
-    /// With the hidden marker first.
-    pub comment: String,
-    /// Without the marker.
-    pub summary: String,
-}
-
-impl Bodies {
-    fn new(ctx: &Context, notice: Option<&str>, render: impl Fn(&MdContext) -> String) -> Bodies {
-        let mut comment = render(&markdown_context(ctx, None));
-        append_notice(&mut comment, notice);
-        let mut summary =
-            strip_marker(&render(&markdown_context(ctx, Some(files::SUMMARY_BUDGET)))).to_string();
-        append_notice(&mut summary, notice);
-        Bodies { comment, summary }
-    }
-
-    pub fn plan(
-        ctx: &Context,
-        outcome: &Outcome,
-        verdict: &Verdict,
-        notice: Option<&str>,
-    ) -> Bodies {
-        let drift = !matches!(
-            ctx.event.name,
-            EventName::PullRequest | EventName::PullRequestTarget
-        );
-        let (headline, lines) = verdict.words(&render::markdown::code, drift);
-        let words = render::markdown::Verdict { headline, lines };
-        Bodies::new(ctx, notice, |md| {
-            let md = MdContext {
-                verdict: Some(words.clone()),
-                ..md.clone()
-            };
-            render::markdown::render(&outcome.plan, &outcome.probes, &md)
-        })
-    }
-
-    pub fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
-        Bodies::new(ctx, notice, |md| {
-            render::markdown::render_problems(problems, md)
-        })
-    }
-}
-
-fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
-    MdContext {
-        run_url: ctx.run_url(),
-        commit: ctx.sha.clone(),
-        source: ctx.manifest_source.clone(),
-        budget,
-        ..Default::default()
-    }
-}
-
-pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
-    let rows: Vec<comment_body::Validated<'_>> = manifests
-        .iter()
-        .map(|desired| comment_body::Validated {
-            path: workflow::workspace_relative(&desired.source, ctx.workspace.as_deref()),
-            desired,
-        })
-        .collect();
-    comment_body::validated(&rows, ctx.run_url().as_deref())
-}
-
-pub fn applied_body(
-    ctx: &Context,
-    outcome: &Outcome,
-    failure: Option<&Failure>,
-    fingerprint: &str,
-) -> String {
-    comment_body::applied(
-        &outcome.reports(),
-        outcome.has_changes(),
-        failure.map(|f| comment_body::Stopped {
-            message: &f.message,
-            help: f.help.as_deref(),
-        }),
-        fingerprint,
-        ctx.run_url().as_deref(),
-    )
 }
 
 pub fn github_failure(e: crate::github::error::Error) -> Failure {

@@ -386,8 +386,10 @@ pub fn hrefs(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// What is wrong with the links of `body` once rendered, if anything: a link whose address holds
-/// a backslash (an escape that leaked into it), or a mention of Cloudflare's Host header
+/// What is wrong with `body` once rendered as GitHub does, if anything: a link whose address
+/// holds a backslash (an escape that leaked into it) or is not a web address, a link that did not
+/// render (`](` left in the text), a literal backslash escape in the text (a double escape), a
+/// table row over 5 columns (wider than a PR comment), or a mention of Cloudflare's Host header
 /// documentation without a working link to it. Every comment body posted to this server is
 /// checked, so every comment of every action test is.
 pub fn rendered_link_problem(body: &str) -> Option<String> {
@@ -399,6 +401,35 @@ pub fn rendered_link_problem(body: &str) -> Option<String> {
     {
         return Some(format!("has a link with a backslash: {bad}"));
     }
+    if let Some(bad) = links
+        .iter()
+        .find(|h| !(h.starts_with("https://") || h.starts_with("http://127.0.0.1")))
+    {
+        return Some(format!("has a link that goes nowhere on GitHub: {bad}"));
+    }
+    let text = text_outside_code(&html);
+    if text.contains("](") {
+        return Some(format!("has a link that did not render: {text}"));
+    }
+    if let Some(i) = text.find('\\').filter(|&i| {
+        text[i + 1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_punctuation())
+    }) {
+        return Some(format!(
+            "shows a literal backslash escape: {}",
+            text.get(i.saturating_sub(30)..(i + 30).min(text.len()))
+                .unwrap_or(&text)
+        ));
+    }
+    if let Some(row) = html
+        .split("<tr>")
+        .skip(1)
+        .find(|row| row.matches("<td").count() + row.matches("<th").count() > 5)
+    {
+        return Some(format!("has a table row wider than 5 columns: {row}"));
+    }
     let docs_path = "developers.cloudflare.com/rules/origin-rules/features/";
     if body.contains(docs_path) && !links.iter().any(|h| h == HOST_HEADER_DOCS) {
         return Some(format!(
@@ -406,6 +437,30 @@ pub fn rendered_link_problem(body: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// The text of `html` outside tags and outside `<code>` (where a backslash is a value's own).
+fn text_outside_code(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = 0usize;
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        if in_code == 0 {
+            out.push_str(&rest[..start]);
+        }
+        let end = rest[start..]
+            .find('>')
+            .map_or(rest.len(), |e| start + e + 1);
+        let tag = &rest[start..end];
+        if tag.starts_with("<code") {
+            in_code += 1;
+        } else if tag.starts_with("</code") {
+            in_code = in_code.saturating_sub(1);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn comment_json(c: &StoredComment) -> Value {
