@@ -5,27 +5,15 @@
 
 use std::path::PathBuf;
 
-use comrak::{Options, markdown_to_html};
 
+pub(super) use super::gfm::{hrefs, render_like_github};
+use super::gfm::text_outside;
 use super::{endpoint, realistic, realistic_plan, record};
 use crate::health::{HostCheck, Outcome, ProbeResult, origin_hint};
 use crate::manifest::Problem;
 use crate::plan::{Desired, Live, Plan, diff};
 use crate::render::changes::ORIGINS_DOCS;
 use crate::render::markdown;
-
-/// The HTML GitHub makes of a comment body, before its sanitiser (which only removes things).
-pub(super) fn render_like_github(md: &str) -> String {
-    let mut options = Options::default();
-    options.extension.table = true;
-    options.extension.strikethrough = true;
-    options.extension.autolink = true;
-    options.extension.tasklist = true;
-    options.extension.footnotes = true;
-    // The comment uses `<details>` and `<summary>`, which GitHub keeps.
-    options.render.r#unsafe = true;
-    markdown_to_html(md, &options)
-}
 
 /// The elements a comment may contain; anything else came from a value that was not escaped.
 const ALLOWED: &[&str] = &[
@@ -72,41 +60,6 @@ fn tags(html: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The `href` of every link in `html`.
-pub(super) fn hrefs(html: &str) -> Vec<String> {
-    tags(html)
-        .into_iter()
-        .filter(|(name, tag)| name == "a" && !tag.starts_with("</"))
-        .map(|(_, tag)| {
-            let start = tag.find("href=\"").expect("a link has an href") + 6;
-            let len = tag[start..].find('"').expect("a closed href");
-            tag[start..start + len].to_owned()
-        })
-        .collect()
-}
-
-/// The text outside code spans and links, where GitHub looks for `@`-mentions.
-fn prose(html: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0usize;
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        if depth == 0 {
-            out.push_str(&rest[..start]);
-        }
-        let end = rest[start..].find('>').expect("a closed tag") + start;
-        let tag = &rest[start..=end];
-        if tag.starts_with("<code") || tag.starts_with("<a ") {
-            depth += 1;
-        } else if tag == "</code>" || tag == "</a>" {
-            depth = depth.saturating_sub(1);
-        }
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Renders `md` as GitHub does and checks it; returns the HTML for further checks.
 pub(super) fn check(md: &str) -> String {
     let html = render_like_github(md);
@@ -126,7 +79,7 @@ pub(super) fn check(md: &str) -> String {
             "an element a value brought in: {tag}\n--- markdown:\n{md}\n--- html:\n{html}"
         );
     }
-    let text = prose(&html);
+    let text = text_outside(&html, &["code", "a"]);
     let mention = text.char_indices().any(|(i, c)| {
         c == '@'
             && text[i + 1..]

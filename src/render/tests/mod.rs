@@ -116,4 +116,6 @@ pub(super) fn realistic_plan() -> Plan {
         zones: vec![diff(&d, &l)],
     }
 }
+#[path = "../../../tests/it/support/gfm.rs"]
+mod gfm;
 mod github;

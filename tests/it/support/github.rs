@@ -365,26 +365,8 @@ fn body_of(req: &Request) -> Result<String, Response> {
 pub const HOST_HEADER_DOCS: &str =
     "https://developers.cloudflare.com/rules/origin-rules/features/#host-header";
 
-/// The HTML GitHub makes of a comment body (cmark-gfm with the GitHub Flavored Markdown
-/// extensions, here through `comrak`), before its sanitiser.
-pub fn render_like_github(body: &str) -> String {
-    let mut options = comrak::Options::default();
-    options.extension.table = true;
-    options.extension.strikethrough = true;
-    options.extension.autolink = true;
-    options.extension.tasklist = true;
-    options.extension.footnotes = true;
-    options.render.r#unsafe = true;
-    comrak::markdown_to_html(body, &options)
-}
-
-/// Every `href` in `html`.
-pub fn hrefs(html: &str) -> Vec<String> {
-    html.split("<a href=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
-        .collect()
-}
+pub use super::gfm::render_like_github;
+use super::gfm::{hrefs, text_outside};
 
 /// What is wrong with `body` once rendered as GitHub does, if anything: a link whose address
 /// holds a backslash (an escape that leaked into it) or is not a web address, a link that did not
@@ -407,7 +389,7 @@ pub fn rendered_link_problem(body: &str) -> Option<String> {
     {
         return Some(format!("has a link that goes nowhere on GitHub: {bad}"));
     }
-    let text = text_outside_code(&html);
+    let text = text_outside(&html, &["code"]);
     if text.contains("](") {
         return Some(format!("has a link that did not render: {text}"));
     }
@@ -437,30 +419,6 @@ pub fn rendered_link_problem(body: &str) -> Option<String> {
         ));
     }
     None
-}
-
-/// The text of `html` outside tags and outside `<code>` (where a backslash is a value's own).
-fn text_outside_code(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_code = 0usize;
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        if in_code == 0 {
-            out.push_str(&rest[..start]);
-        }
-        let end = rest[start..]
-            .find('>')
-            .map_or(rest.len(), |e| start + e + 1);
-        let tag = &rest[start..end];
-        if tag.starts_with("<code") {
-            in_code += 1;
-        } else if tag.starts_with("</code") {
-            in_code = in_code.saturating_sub(1);
-        }
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn comment_json(c: &StoredComment) -> Value {

@@ -2,6 +2,7 @@
 //! that runs the binary against them.
 
 pub mod cloudflare;
+pub mod gfm;
 pub mod github;
 pub mod github_git;
 pub mod harness;
