@@ -15,6 +15,13 @@ fn owned_api(id: &str, kind: &str, content: &str) -> Stored {
     record(id, "api.example.com", kind, content, Some("edgeplan:ml"))
 }
 
+/// The plan for one endpoint, `api` → `t.example.net` with `adopt: true`, over `records`.
+fn adopting(records: Vec<Stored>) -> ZonePlan {
+    let mut e = endpoint("api", "t.example.net");
+    e.adopt = true;
+    diff(&desired(vec![e]), &live(records))
+}
+
 /// The plan for one endpoint, `api` → `t.example.net`, over `records`.
 fn api_plan(records: Vec<Stored>) -> ZonePlan {
     diff(
@@ -146,16 +153,13 @@ fn an_unowned_record_of_any_type_at_a_wanted_name_is_a_conflict() {
 
 #[test]
 fn another_owner_is_always_a_conflict_even_with_adopt() {
-    let mut e = endpoint("api", "t.example.net");
-    e.adopt = true;
-    let r = record(
+    let p = adopting(vec![record(
         "9",
         "api.example.com",
         "CNAME",
         "x.example.net",
         Some("edgeplan:search | theirs"),
-    );
-    let p = diff(&desired(vec![e]), &live(vec![r]));
+    )]);
     assert!(p.changes.is_empty());
     assert_eq!(p.conflicts[0].holder, Holder::Owner("search".into()));
     assert!(p.conflicts[0].help().contains("search"));
@@ -163,10 +167,13 @@ fn another_owner_is_always_a_conflict_even_with_adopt() {
 
 #[test]
 fn adopting_an_unowned_cname_updates_it_in_place() {
-    let mut e = endpoint("api", "t.example.net");
-    e.adopt = true;
-    let r = record("9", "api.example.com", "CNAME", "old.example.net", None);
-    let p = diff(&desired(vec![e]), &live(vec![r]));
+    let p = adopting(vec![record(
+        "9",
+        "api.example.com",
+        "CNAME",
+        "old.example.net",
+        None,
+    )]);
     assert_eq!(
         actions(&p),
         vec![(Action::Update, "api.example.com", "CNAME")]
@@ -188,15 +195,10 @@ fn adopting_an_unowned_cname_updates_it_in_place() {
 
 #[test]
 fn adopting_addresses_deletes_them_and_creates_the_cname() {
-    let mut e = endpoint("api", "t.example.net");
-    e.adopt = true;
-    let p = diff(
-        &desired(vec![e]),
-        &live(vec![
-            record("a1", "api.example.com", "A", "192.0.2.1", None),
-            record("a2", "api.example.com", "AAAA", "2001:db8::1", None),
-        ]),
-    );
+    let p = adopting(vec![
+        record("a1", "api.example.com", "A", "192.0.2.1", None),
+        record("a2", "api.example.com", "AAAA", "2001:db8::1", None),
+    ]);
     assert_eq!(
         actions(&p),
         vec![
@@ -211,10 +213,13 @@ fn adopting_addresses_deletes_them_and_creates_the_cname() {
 
 #[test]
 fn adopt_never_takes_over_txt_or_mx() {
-    let mut e = endpoint("api", "t.example.net");
-    e.adopt = true;
-    let r = record("t", "api.example.com", "TXT", "v=spf1 -all", None);
-    let p = diff(&desired(vec![e]), &live(vec![r]));
+    let p = adopting(vec![record(
+        "t",
+        "api.example.com",
+        "TXT",
+        "v=spf1 -all",
+        None,
+    )]);
     assert!(p.changes.is_empty());
     assert!(p.conflicts[0].help().contains("TXT"));
 }

@@ -17,6 +17,7 @@
 
 use std::fmt::Write;
 
+use super::escape::table;
 use super::markdown::{code, escape};
 use crate::apply::ZoneReport;
 use crate::plan::Desired;
@@ -228,17 +229,17 @@ pub struct Validated<'a> {
 /// fork): every manifest with its zone, owner and endpoint count.
 pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
     let mut body = format!("{}\n### edgeplan: manifest valid\n\n", marker(None));
-    body.push_str("| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n");
-    for m in manifests {
-        let _ = writeln!(
-            body,
-            "| {} | {} | {} | {} |",
-            code(&m.path),
-            code(&m.desired.zone),
-            code(&m.desired.owner),
-            m.desired.endpoints.len()
-        );
-    }
+    body.push_str(&table(
+        "| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n",
+        manifests.iter().map(|m| {
+            vec![
+                code(&m.path),
+                code(&m.desired.zone),
+                code(&m.desired.owner),
+                m.desired.endpoints.len().to_string(),
+            ]
+        }),
+    ));
     body.push_str("\nOnly offline validation ran; no DNS preview was computed.\n");
     if run_url.is_some() {
         let _ = write!(body, "\n{}", run_link(run_url));
@@ -274,19 +275,20 @@ pub fn applied(
         body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
     }
     if !reports.is_empty() {
-        body.push_str("| zone | changes | batches | time |\n|---|---|---:|---:|\n");
-        for r in reports {
-            let _ = writeln!(
-                body,
-                "| {} | {} created, {} updated, {} deleted | {} | {:.1} s |",
-                code(&r.zone),
-                r.created,
-                r.updated,
-                r.deleted,
-                r.batches,
-                r.elapsed.as_secs_f64()
-            );
-        }
+        body.push_str(&table(
+            "| zone | changes | batches | time |\n|---|---|---:|---:|\n",
+            reports.iter().map(|r| {
+                vec![
+                    code(&r.zone),
+                    format!(
+                        "{} created, {} updated, {} deleted",
+                        r.created, r.updated, r.deleted
+                    ),
+                    r.batches.to_string(),
+                    format!("{:.1} s", r.elapsed.as_secs_f64()),
+                ]
+            }),
+        ));
         body.push_str("\nEach zone was re-read after applying: a fresh plan is empty.\n\n");
     }
     if !names.is_empty() {

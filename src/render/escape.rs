@@ -3,6 +3,18 @@
 
 /// edgeplan's own text (a help, a message) whose backtick spans are meant as code: each span
 /// becomes a code span (its value literal), the rest is escaped like any value.
+/// A Markdown table: `head` (its header and delimiter rows, each ending in a newline), then one
+/// row per item of `rows`, whose cells are Markdown already.
+pub fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = head.to_string();
+    for cells in rows {
+        out.push_str("| ");
+        out.push_str(&cells.join(" | "));
+        out.push_str(" |\n");
+    }
+    out
+}
+
 pub fn prose(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len().is_multiple_of(2) {

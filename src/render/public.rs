@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::escape::{code, escape};
+use super::escape::{code, escape, table};
 use super::inert::inert;
 use crate::health::Outcome;
 use crate::health::public::PublicResult;
@@ -48,12 +48,7 @@ pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
     }
     // Four columns, so the table fits a pull request comment; latency and attempts go with the
     // result.
-    let mut out = format!(
-        "#### Public check\n\n{}\n\n| endpoint | status | through Cloudflare | result |\n|---|---:|---|---|\n",
-        escape(&capitalised(&headline(results, stakes)))
-    );
-    for r in results {
-        let status = status(&r.outcome).map_or("-".to_string(), |s| s.to_string());
+    let rows = results.iter().map(|r| {
         let via = match (&r.cf_ray, r.via_cloudflare) {
             (Some(ray), true) => format!("yes, cf-ray {}", code(ray)),
             (_, true) => "yes".to_string(),
@@ -63,14 +58,21 @@ pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
             Outcome::Healthy { .. } => "ok".to_string(),
             Outcome::Failed { reason, .. } => escape(reason),
         };
-        out.push_str(&format!(
-            "| {} | {status} | {via} | {result} ({} ms, {}) |\n",
+        vec![
             code(&r.url),
-            r.latency_ms,
-            attempts(r.attempts),
-        ));
-    }
-    out
+            status(&r.outcome).map_or("-".to_string(), |s| s.to_string()),
+            via,
+            format!("{result} ({} ms, {})", r.latency_ms, attempts(r.attempts)),
+        ]
+    });
+    format!(
+        "#### Public check\n\n{}\n\n{}",
+        escape(&capitalised(&headline(results, stakes))),
+        table(
+            "| endpoint | status | through Cloudflare | result |\n|---|---:|---|---|\n",
+            rows
+        )
+    )
 }
 
 /// `body` (the apply report) with `section` before its closing `[Workflow run](...)` link, or at

@@ -262,6 +262,17 @@ fn other_bots_marker_comments_are_never_edited_or_deleted() {
     assert_inert(&ran);
 }
 
+/// The comment `mine` holds the new preview; `other`'s (another identity's) is untouched.
+fn assert_only_edited(w: &World, ran: &Run, mine: u64, other: u64) {
+    assert!(
+        body_of(w, other).is_some_and(|b| b.ends_with(&format!("by {BOT_LOGIN}"))),
+        "{}",
+        ran.dump()
+    );
+    let body = body_of(w, mine).expect("edgeplan's own comment");
+    assert!(body.contains(": 1 to update, 1 unchanged"), "{body}");
+}
+
 #[test]
 fn a_personal_token_edits_only_its_owners_comments() {
     let w = one_update_world();
@@ -269,13 +280,7 @@ fn a_personal_token_edits_only_its_owners_comments() {
     let bot = preview_by(&w, BOT_LOGIN, "Bot");
     let mine = preview_by(&w, "octo-human", "User");
     let ran = w.pull_request("pull_request.opened.json").run_checked(0);
-    assert!(
-        body_of(&w, bot).is_some_and(|b| b.ends_with(&format!("by {BOT_LOGIN}"))),
-        "{}",
-        ran.dump()
-    );
-    let body = body_of(&w, mine).expect("the token owner's comment");
-    assert!(body.contains(": 1 to update, 1 unchanged"), "{body}");
+    assert_only_edited(&w, &ran, mine, bot);
     assert!(!ran.stdout.contains("comment-author"), "{}", ran.dump());
 }
 
@@ -288,13 +293,7 @@ fn the_comment_author_input_names_the_app_whose_comments_are_edgeplans() {
         .pull_request("pull_request.opened.json")
         .var("INPUT_COMMENT_AUTHOR", "edgeplan-app[bot]")
         .run_checked(0);
-    assert!(
-        body_of(&w, actions).is_some_and(|b| b.ends_with(&format!("by {BOT_LOGIN}"))),
-        "{}",
-        ran.dump()
-    );
-    let body = body_of(&w, app).expect("the app's comment");
-    assert!(body.contains(": 1 to update, 1 unchanged"), "{body}");
+    assert_only_edited(&w, &ran, app, actions);
     // Given by the input: no need to ask GitHub, and no warning.
     assert_eq!(w.gh().count("GET", "/user"), 0);
     assert!(!ran.stdout.contains("::warning"), "{}", ran.dump());

@@ -5,9 +5,8 @@
 
 use std::path::PathBuf;
 
-
-pub(super) use super::gfm::{hrefs, render_like_github};
 use super::gfm::text_outside;
+pub(super) use super::gfm::{hrefs, render_like_github};
 use super::{endpoint, realistic, realistic_plan, record};
 use crate::health::{HostCheck, Outcome, ProbeResult, origin_hint};
 use crate::manifest::Problem;
