@@ -52,6 +52,9 @@ pub struct Context {
     /// A drift report (a schedule, a dispatched plan, a push to another branch): nothing is
     /// being merged, so the comment speaks of the next apply.
     pub drift: bool,
+    /// The plan's heading, when it is neither a preview nor a drift report (the plan an apply
+    /// refused).
+    pub title: Option<&'static str>,
 }
 
 /// The verdict in words, already Markdown (values in code spans, text escaped by its author,
@@ -156,10 +159,10 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     if !verdict.lines.is_empty() {
         head.push('\n');
     }
-    let title = if ctx.drift {
-        "edgeplan drift report"
-    } else {
-        "edgeplan DNS preview"
+    let title = match (ctx.title, ctx.drift) {
+        (Some(title), _) => title,
+        (None, true) => "edgeplan drift report",
+        (None, false) => "edgeplan DNS preview",
     };
     let _ = writeln!(head, "### {title}\n");
     if plan.zones.is_empty() {

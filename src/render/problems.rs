@@ -21,9 +21,16 @@ pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
     if let Some(line) = &ctx.source {
         let _ = writeln!(head, "{line}\n");
     }
+    // Read through the API, a problem may be the file itself (a link, a missing path), which a
+    // local `edgeplan validate` would not show the same way.
+    let local = if ctx.source.is_some() {
+        ""
+    } else {
+        "; `edgeplan validate` shows the same locally"
+    };
     let _ = writeln!(
         head,
-        "Nothing was planned. Fix {} and push again; `edgeplan validate` shows the same locally.",
+        "Nothing was planned. Fix {} and push again{local}.",
         if n == 1 { "it" } else { "them" }
     );
     let mut detail = vec![

@@ -197,7 +197,13 @@ impl Verdict {
     /// `code` formats a value (a code span in Markdown, the value itself in a terminal).
     /// `drift` words it for a run that is not a pull request: what the next apply would do.
     pub fn words(&self, code: &dyn Fn(&str) -> String, drift: bool) -> (String, Vec<String>) {
-        (self.headline(code, drift), self.detail(code))
+        (self.headline(code, drift), self.detail(code, true))
+    }
+
+    /// The detail lines as an apply that was refused says them (about its own inputs, not
+    /// assumed ones).
+    pub fn refusal_lines(&self, code: &dyn Fn(&str) -> String) -> Vec<String> {
+        self.detail(code, false)
     }
 
     /// The one line that says what merge (or the next apply) does.
@@ -289,7 +295,7 @@ impl Verdict {
     }
 
     /// The lines under the headline: per zone, and what to do about a refusal.
-    fn detail(&self, code: &dyn Fn(&str) -> String) -> Vec<String> {
+    fn detail(&self, code: &dyn Fn(&str) -> String, preview: bool) -> Vec<String> {
         let mut lines = Vec::new();
         for z in &self.zones {
             if z.changes > 0 && z.refused.is_empty() && z.chunks > 1 {
@@ -327,13 +333,18 @@ impl Verdict {
                         plural(*n)
                     ),
                     Reason::MassDelete(m) => format!(
-                        "{}: refused, {} deletes of {} owned records exceed the safety limit of {}. This preview assumed {} as the apply job's input; if the deletes are intended, set the action input {} on the apply job.",
+                        "{}: refused, {} deletes of {} owned records exceed the safety limit of {}. {}; if the deletes are intended, set the action input {} on the apply job{}.",
                         code(&z.zone),
                         m.deletes,
                         m.owned,
                         m.limit,
-                        code("allow-deletes: false"),
-                        code("allow-deletes: true")
+                        if preview {
+                            format!("This preview assumed {} as the apply job's input", code("allow-deletes: false"))
+                        } else {
+                            format!("This apply ran with {}", code("allow-deletes: false"))
+                        },
+                        code("allow-deletes: true"),
+                        if preview { "" } else { " and run it again" }
                     ),
                 });
             }

@@ -59,7 +59,7 @@ impl Bodies {
     /// The report of an apply that was refused: the reasons first, each with its fix as the
     /// Action can follow it, then the plan that was refused.
     pub fn refused(ctx: &Context, outcome: &Outcome, verdict: &Verdict) -> Bodies {
-        let (_, lines) = verdict.words(&render::markdown::code, false);
+        let lines = verdict.refusal_lines(&render::markdown::code);
         let headline = format!(
             "Apply refused, nothing was applied: {}",
             verdict.reasons(&render::markdown::code)
@@ -68,6 +68,7 @@ impl Bodies {
         let mut bodies = Bodies::new(ctx, None, |md| {
             let md = MdContext {
                 verdict: Some(words.clone()),
+                title: Some("The plan that was refused"),
                 ..md.clone()
             };
             render::markdown::render(&outcome.plan, &outcome.probes, &md)
