@@ -37,9 +37,11 @@ pub enum Wanted {
 pub enum Pick {
     /// A regular blob to fetch.
     Read(Entry),
-    /// Not read: `path` (or the glob) and why, with advice.
+    /// Not read: `path` (or the glob) and why, with advice. `found` is false when the commit
+    /// has no such file (the path is the input's text, not a file to point at).
     Refuse {
         path: String,
+        found: bool,
         message: String,
         help: &'static str,
     },
@@ -137,6 +139,7 @@ pub fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Vec<Pick> {
             };
             picks.push(Pick::Refuse {
                 path: w.text().to_string(),
+                found: false,
                 message,
                 help: "check the `manifest` input: it names files by their path from the repository root, as they are in the pull request's commit",
             });
@@ -153,6 +156,7 @@ pub fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Vec<Pick> {
 fn pick(e: &Entry) -> Pick {
     let refuse = |message: String, help: &'static str| Pick::Refuse {
         path: e.path.clone(),
+        found: true,
         message,
         help,
     };

@@ -1,4 +1,5 @@
-//! A commit's files read through the GitHub REST API, never from disk: the tree of a commit
+//! A commit's files read through the GitHub REST API, never from disk: a commit's parents
+//! (`GET /repos/{o}/{r}/git/commits/{sha}`), the tree of a commit
 //! (`GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`,
 //! <https://docs.github.com/en/rest/git/trees#get-a-tree>) and one blob
 //! (`GET /repos/{o}/{r}/git/blobs/{sha}`, <https://docs.github.com/en/rest/git/blobs#get-a-blob>).
@@ -49,6 +50,28 @@ pub struct Blob {
     pub encoding: String,
     #[serde(default)]
     pub size: Option<u64>,
+}
+
+/// `GET .../git/commits/{sha}`, the fields edgeplan reads
+/// (<https://docs.github.com/en/rest/git/commits#get-a-commit-object>).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Commit {
+    #[serde(default)]
+    pub parents: Vec<Parent>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Parent {
+    pub sha: String,
+}
+
+/// The commit object `sha` (its parents say whether a test merge commit is of the current head).
+pub async fn commit(client: &Client, repo: &Repo, sha: &str) -> Result<Commit, Error> {
+    let sha = object_id(sha)?;
+    let what = format!("read commit {sha} in {repo}");
+    client
+        .get_json(&format!("/repos/{repo}/git/commits/{sha}"), &what)
+        .await
 }
 
 /// A git object id as GitHub writes it (hex), so that it can go into a route as is.

@@ -122,8 +122,8 @@ pub fn problem_annotations(problems: &[Problem], workspace: Option<&Path>) -> Ve
         .map(|p| Annotation {
             level: Level::Error,
             file: Some(workspace_relative(&p.file, workspace)),
-            line: Some(p.line),
-            col: Some(p.col),
+            line: (p.line > 0).then_some(p.line),
+            col: (p.line > 0).then_some(p.col),
             title: Some("edgeplan".into()),
             message: match &p.help {
                 Some(help) => format!("{}\nhelp: {help}", p.message),

@@ -63,7 +63,7 @@ pub const MAX_PROBLEMS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub file: PathBuf,
-    /// 1-based.
+    /// 1-based; 0 when the problem has no place in a file (a path that names no file).
     pub line: usize,
     /// 1-based, in characters.
     pub col: usize,
@@ -72,6 +72,14 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// `file:line:col`, or the path alone when the problem has no place in it (line 0).
+    pub fn location(&self) -> String {
+        match self.line {
+            0 => self.file.display().to_string(),
+            line => format!("{}:{line}:{}", self.file.display(), self.col),
+        }
+    }
+
     fn new(file: &Path, pos: Pos, message: impl Into<String>, help: Option<String>) -> Problem {
         Problem {
             file: file.to_path_buf(),

@@ -110,6 +110,8 @@ impl Context {
         let path = relative.to_string_lossy().replace('\\', "/");
         let path = path.strip_prefix("./").unwrap_or(&path);
         let text = match col {
+            // No place in a file (a path that names none): no link either.
+            _ if line == 0 => return code(path),
             Some(col) => code(&format!("{path}:{line}:{col}")),
             None => code(&format!("{path}:{line}")),
         };

@@ -178,7 +178,10 @@ async fn dispatch_and_run<W: Write>(
     match step {
         Step::Validate => {
             let mut body = bodies::validated_body(ctx, &manifests);
-            append_notice(&mut body, ctx.manifest_source.as_deref());
+            // The source line is Markdown already (its values in code spans).
+            if let Some(line) = &ctx.manifest_source {
+                body.push_str(&format!("\n{line}\n"));
+            }
             append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");

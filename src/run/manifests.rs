@@ -147,10 +147,8 @@ pub fn print_problems(problems: &[Problem]) {
     for p in problems {
         let _ = writeln!(
             err,
-            "error: {}:{}:{}: {}",
-            inert(&p.file.display().to_string()),
-            p.line,
-            p.col,
+            "error: {}: {}",
+            inert(&p.location()),
             inert(&p.message)
         );
         if let Some(help) = &p.help {

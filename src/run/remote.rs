@@ -3,8 +3,10 @@
 //! pull requests from forks").
 //!
 //! The commit is the one merge would produce: the test merge commit
-//! (`pull_request.merge_commit_sha`) when the event names one and the API serves it, else the
-//! head commit, and the comment says which. The `manifest` input is resolved against that
+//! (`pull_request.merge_commit_sha`) when the event names one, the API serves it and the pull
+//! request's head is one of its parents (GitHub computes it after the event is sent, so the
+//! payload of a push can name the merge of the previous head), else the head commit, and the
+//! comment says which. The `manifest` input is resolved against that
 //! commit's tree ([`crate::github::paths`]); each regular blob it names is fetched
 //! ([`crate::github::tree`]) and given to the same loader as a file ([`manifest::load_bytes`]).
 //! Nothing is written to disk and nothing from the pull request is run. What a reviewer can
@@ -80,13 +82,25 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
     let mut line = String::new();
     let mut root = None;
     if let Some(merge) = merge {
-        match tree::tree(client, repo, merge, true).await {
-            Ok(t) => {
+        // GitHub computes the test merge commit after the event is sent: the payload of a push
+        // can still name the merge of the previous head. It is used only when the head is one of
+        // its parents.
+        match tree::commit(client, repo, merge).await {
+            Ok(c) if c.parents.iter().any(|p| p.sha == *head) => {
+                let t = tree::tree(client, repo, merge, true)
+                    .await
+                    .map_err(github_failure)?;
                 line = format!(
                     "Read through the GitHub API from the pull request's test merge commit {} (what merge would produce), not from the workspace.",
                     code(merge)
                 );
                 root = Some((merge.clone(), t));
+            }
+            Ok(_) => {
+                line = format!(
+                    "The test merge commit {} in the event is of an earlier push (the head is not one of its parents). ",
+                    code(merge)
+                );
             }
             Err(e) if matches!(e.status(), Some(404 | 422)) => {
                 line = format!(
@@ -123,11 +137,55 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
     let entries = tree::entries(client, repo, &commit, root, &wanted)
         .await
         .map_err(github_failure)?;
-    let manifests = load(client, repo, &paths::select(&wanted, &entries, &commit)).await?;
+    let input = ctx.inputs.manifests.join(", ");
+    let picks = paths::select(&wanted, &entries, &commit);
+    let manifests = load(client, repo, &picks, &input).await?;
     Ok(Read {
         commit,
         line,
         manifests,
+    })
+}
+
+/// Most manifests one preview reads through the API, and most bytes in all: a pull request
+/// chooses what a glob matches, and each file costs a request on the repository's token.
+pub const MAX_FILES: usize = 50;
+pub const MAX_TOTAL_BYTES: u64 = 16 * 1024 * 1024;
+
+/// One problem at `path`: at its first line when the commit has the file, else without a place.
+fn problem(path: &str, found: bool, message: String, help: &str) -> Problems {
+    Problems {
+        shown: vec![Problem {
+            file: Path::new(path).to_path_buf(),
+            line: usize::from(found),
+            col: 1,
+            message,
+            help: Some(help.to_string()),
+        }],
+        more: 0,
+    }
+}
+
+/// Refuses, before anything is fetched, a set of files larger than one preview reads.
+fn too_many(picks: &[Pick], wanted: &str) -> Option<Problems> {
+    let read: Vec<&paths::Entry> = picks
+        .iter()
+        .filter_map(|p| match p {
+            Pick::Read(e) => Some(e),
+            Pick::Refuse { .. } => None,
+        })
+        .collect();
+    let bytes: u64 = read.iter().filter_map(|e| e.size).sum();
+    (read.len() > MAX_FILES || bytes > MAX_TOTAL_BYTES).then(|| {
+        problem(
+            wanted,
+            false,
+            format!(
+                "the `manifest` input matches {} files ({bytes} bytes) in the pull request's commit; a preview reads at most {MAX_FILES} files and {MAX_TOTAL_BYTES} bytes through the API",
+                read.len()
+            ),
+            "narrow the `manifest` input's globs to the manifests, or shard the previews by manifest (docs/action.md)",
+        )
     })
 }
 
@@ -136,27 +194,22 @@ async fn load(
     client: &Client,
     repo: &crate::github::event::Repo,
     picks: &[Pick],
+    wanted: &str,
 ) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
-    let problem = |path: &str, message: String, help: &str| Problems {
-        shown: vec![Problem {
-            file: Path::new(path).to_path_buf(),
-            line: 1,
-            col: 1,
-            message,
-            help: Some(help.to_string()),
-        }],
-        more: 0,
-    };
+    if let Some(refused) = too_many(picks, wanted) {
+        return Ok(Err(refused.shown));
+    }
     let mut manifests = Vec::new();
     let mut problems = Problems::default();
     for pick in picks {
         let entry = match pick {
             Pick::Refuse {
                 path,
+                found,
                 message,
                 help,
             } => {
-                problems.append(problem(path, message.clone(), help));
+                problems.append(problem(path, *found, message.clone(), help));
                 continue;
             }
             Pick::Read(entry) => entry,
@@ -168,6 +221,7 @@ async fn load(
             },
             Err(BlobError::Refused(message)) => problems.append(problem(
                 &entry.path,
+                true,
                 message,
                 "keep each manifest under 1 MiB; split it into one manifest per zone",
             )),

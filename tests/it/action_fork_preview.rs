@@ -17,6 +17,8 @@ use crate::support::origin::{Behaviour, Origin};
 const PR: u64 = 19621;
 const HEAD: &str = "39f787c8132f9ccc956ed465c0af8bc33f641404";
 const MERGE: &str = "5a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+/// The base branch's commit, the test merge commit's first parent.
+const BASE: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
 
 /// The recorded fork payload aimed at the local servers, with `head` and the test merge commit.
 fn fork_payload(head: &str, merge: Option<&str>) -> Value {
@@ -76,6 +78,7 @@ fn a_fork_is_previewed_from_its_merge_commit_and_never_from_the_workspace() {
             ("README.md", GitFile::Blob(b"hi".to_vec())),
         ],
     );
+    w.gh().parents(MERGE, &[BASE, HEAD]);
     let before = listing(&w.workspace());
 
     let ran = w
@@ -99,8 +102,8 @@ fn a_fork_is_previewed_from_its_merge_commit_and_never_from_the_workspace() {
         "the workspace was read: {body}"
     );
     assert_eq!(w.cf_writes(), 0);
-    // What one manifest costs: who edgeplan is, the merge commit's tree, one blob, the comments
-    // (one page), and the comment itself.
+    // What one manifest costs: who edgeplan is, the merge commit (are its parents the head?),
+    // its tree, one blob, the comments (one page), and the comment itself.
     let log: Vec<String> = w
         .gh()
         .log()
@@ -108,12 +111,93 @@ fn a_fork_is_previewed_from_its_merge_commit_and_never_from_the_workspace() {
         .map(|l| format!("{} {}", l.method, l.path))
         .collect();
     let tree = format!("GET /repos/{REPO}/git/trees/{MERGE}");
-    assert_eq!(log.len(), 5, "{log:#?}");
+    assert_eq!(log.len(), 6, "{log:#?}");
+    assert_eq!(
+        w.gh().count("GET", &format!("/git/commits/{MERGE}")),
+        1,
+        "{log:#?}"
+    );
     assert_eq!(log.iter().filter(|l| **l == tree).count(), 1, "{log:#?}");
     assert_eq!(w.gh().count("GET", "/git/blobs/"), 1, "{log:#?}");
     let fp = ran.fingerprint();
     let snap = w.redact(&body, &[(fp.as_str(), "[fingerprint]")]);
     insta::assert_snapshot!("fork_preview_comment", snap);
+}
+
+#[test]
+fn a_glob_matching_more_files_than_a_preview_reads_is_refused_before_any_fetch() {
+    let w = World::for_action();
+    let files: Vec<(String, GitFile)> = (0..51)
+        .map(|i| {
+            (
+                format!("dns/z{i:02}.yaml"),
+                GitFile::Blob(manifest(&[(&format!("n{i}"), "o.example.net")], "")),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, GitFile)> = files.iter().map(|(p, f)| (p.as_str(), f.clone())).collect();
+    w.gh().commit(HEAD, &refs);
+    let ran = w
+        .action("pull_request_target", &fork_payload(HEAD, None))
+        .var("INPUT_MANIFEST", "dns/*.yaml")
+        .run_checked(1);
+    ran.assert_stderr_has("matches 51 files");
+    let body = comment_body(&w);
+    assert!(body.contains("a preview reads at most 50 files"), "{body}");
+    assert_eq!(w.gh().count("GET", "/git/blobs/"), 0, "nothing fetched");
+}
+
+#[test]
+fn without_the_cloudflare_token_the_commit_read_is_still_validated_and_said() {
+    let w = World::for_action();
+    w.gh().commit(
+        HEAD,
+        &[(
+            "edgeplan.yaml",
+            GitFile::Blob(manifest(&[("sentiment", "s.example.net")], "")),
+        )],
+    );
+    let ran = w
+        .action("pull_request_target", &fork_payload(HEAD, None))
+        .without_secrets()
+        .run_checked(0);
+    // A fork's run without secrets writes no comment: the summary says it all.
+    let body = ran.summary.clone();
+    assert!(body.contains("manifest valid"), "{body}");
+    // The line is Markdown already: its commit is a code span, not escaped backticks.
+    assert!(body.contains(&format!("head commit `{HEAD}`")), "{body}");
+    assert!(!body.contains("\\`"), "{body}");
+}
+
+#[test]
+fn a_test_merge_commit_of_an_earlier_push_is_not_read() {
+    // GitHub computes the test merge commit after the event: a push's payload can still name the
+    // merge of the previous head, which GitHub serves. Its parents give it away.
+    let w = World::for_action();
+    let earlier = "1111111111111111111111111111111111111111";
+    w.gh().commit(
+        MERGE,
+        &[(
+            "edgeplan.yaml",
+            GitFile::Blob(manifest(&[("sentiment", "earlier.example.net")], "")),
+        )],
+    );
+    w.gh().parents(MERGE, &[BASE, earlier]);
+    w.gh().commit(
+        HEAD,
+        &[(
+            "edgeplan.yaml",
+            GitFile::Blob(manifest(&[("sentiment", "latest.example.net")], "")),
+        )],
+    );
+    w.action("pull_request_target", &fork_payload(HEAD, Some(MERGE)))
+        .run_checked(0);
+    let body = comment_body(&w);
+    assert!(body.contains("latest.example.net"), "{body}");
+    assert!(!body.contains("earlier.example.net"), "{body}");
+    assert!(body.contains("is of an earlier push"), "{body}");
+    assert!(body.contains(&format!("head commit `{HEAD}`")), "{body}");
+    assert_eq!(w.gh().count("GET", &format!("/git/trees/{MERGE}")), 0);
 }
 
 #[test]
@@ -198,6 +282,12 @@ fn what_cannot_be_read_is_refused_by_name_in_the_comment() {
         );
         if name == "link" {
             insta::assert_snapshot!("fork_link_refused_comment", w.redact(&body, &[]));
+        }
+        if name == "elsewhere" {
+            // A path the commit does not have: named, never linked (the link would be a 404).
+            assert!(body.contains("- `edgeplan.yaml` "), "{body}");
+            assert!(!body.contains("/blob/"), "{body}");
+            ran.assert_stderr_has("error: edgeplan.yaml: edgeplan.yaml: no such file");
         }
     }
     // The big blob was refused from the tree's size: never fetched.

@@ -181,6 +181,11 @@ impl GitHub {
         self.lock().git.commit(sha, files);
     }
 
+    /// Gives commit `sha` its parents (a test merge commit: the base, then the head).
+    pub fn parents(&self, sha: &str, parents: &[&str]) {
+        self.lock().git.parents(sha, parents);
+    }
+
     /// Recursive tree listings longer than `n` entries come back `truncated`.
     pub fn truncate_trees_over(&self, n: usize) {
         self.lock().git.truncate_over = n;

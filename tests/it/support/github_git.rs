@@ -32,6 +32,8 @@ pub enum GitFile {
 pub struct Store {
     /// commit id -> path -> file.
     commits: HashMap<String, BTreeMap<String, GitFile>>,
+    /// commit id -> its parents (none unless a test says).
+    parents: HashMap<String, Vec<String>>,
     /// tree id -> (commit, directory path, "" for the root).
     trees: HashMap<String, (String, String)>,
     /// blob id -> content.
@@ -44,6 +46,7 @@ impl Default for Store {
     fn default() -> Self {
         Store {
             commits: HashMap::new(),
+            parents: HashMap::new(),
             trees: HashMap::new(),
             blobs: HashMap::new(),
             truncate_over: 100_000,
@@ -89,6 +92,14 @@ impl Store {
         self.commits.insert(sha.to_string(), map);
     }
 
+    /// Gives commit `sha` its parents (a test merge commit: the base, then the head).
+    pub fn parents(&mut self, sha: &str, parents: &[&str]) {
+        self.parents.insert(
+            sha.to_string(),
+            parents.iter().map(|p| p.to_string()).collect(),
+        );
+    }
+
     /// Answers `rest`, the path after `/repos/{o}/{r}/git/`.
     pub fn serve(&self, repo: &str, rest: &[&str], req: &Request) -> Response {
         match rest {
@@ -102,6 +113,26 @@ impl Store {
                 };
                 let recursive = req.query("recursive").is_some();
                 self.tree(repo, sha, &commit, &dir, recursive)
+            }
+            ["commits", sha] if self.commits.contains_key(*sha) => {
+                let parents: Vec<Value> = self
+                    .parents
+                    .get(*sha)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| json!({"sha": p, "url": format!("https://api.github.com/repos/{repo}/git/commits/{p}")}))
+                    .collect();
+                Response::json(
+                    200,
+                    &json!({
+                        "sha": sha,
+                        "node_id": format!("C_{sha}"),
+                        "url": format!("https://api.github.com/repos/{repo}/git/commits/{sha}"),
+                        "tree": {"sha": sha, "url": format!("https://api.github.com/repos/{repo}/git/trees/{sha}")},
+                        "message": "Merge into base",
+                        "parents": parents,
+                    }),
+                )
             }
             ["blobs", sha] => match self.blobs.get(*sha) {
                 Some(bytes) => Response::json(
