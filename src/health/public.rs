@@ -101,6 +101,10 @@ pub fn targets(plan: &ZonePlan, desired: &Desired) -> Vec<PublicTarget> {
         let Some(health) = &endpoint.health else {
             continue;
         };
+        // A wildcard is no one name to request (and no TLS server name): not checked.
+        if change.name.starts_with("*.") {
+            continue;
+        }
         if let Some(url) = public_url(&change.name, health) {
             out.push(PublicTarget {
                 name: change.name.clone(),
@@ -141,10 +145,9 @@ pub async fn check_all(targets: &[PublicTarget], options: &PublicOptions) -> Vec
     for (index, target) in targets.iter().cloned().enumerate() {
         let (prober, permits, first_wait) = (prober.clone(), permits.clone(), options.first_wait);
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.ok();
             (
                 index,
-                check_one(&prober, target, deadline, first_wait).await,
+                check_one(&prober, &permits, target, deadline, first_wait).await,
             )
         });
     }
@@ -158,8 +161,11 @@ pub async fn check_all(targets: &[PublicTarget], options: &PublicOptions) -> Vec
     done.into_iter().map(|(_, result)| result).collect()
 }
 
+/// One target's attempts. A permit is held for each request, not across the waits between
+/// them, so a name that keeps failing does not keep the others from their turn.
 async fn check_one(
     prober: &Prober,
+    permits: &tokio::sync::Semaphore,
     target: PublicTarget,
     deadline: Instant,
     first_wait: Duration,
@@ -169,6 +175,7 @@ async fn check_one(
     loop {
         attempts += 1;
         // No attempt runs past the check's bound, whatever the per-request timeout.
+        let permit = permits.acquire().await.ok();
         let left = deadline.saturating_duration_since(Instant::now());
         let (answer, latency_ms) =
             match tokio::time::timeout(left, prober.fetch(&target.url, None)).await {
@@ -178,6 +185,7 @@ async fn check_one(
                     u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
                 ),
             };
+        drop(permit);
         let (outcome, cf_ray, settled) = match answer {
             Ok(answer) => {
                 let status = answer.status.as_u16();
@@ -296,7 +304,7 @@ mod tests {
     #[test]
     fn created_repointed_and_newly_proxied_names_are_checked_and_nothing_else() {
         let mut endpoints = Vec::new();
-        for label in ["new", "moved", "proxied", "comment", "bare"] {
+        for label in ["new", "moved", "proxied", "comment", "bare", "*.models"] {
             let mut e = endpoint(label, "o.example.net");
             if label != "bare" {
                 e.health = Some(Health::Url("https://o.example.net/healthz?deep=1".into()));
@@ -322,6 +330,8 @@ mod tests {
             ),
             change(Action::Update, "comment", Some(o()), Some(o())),
             change(Action::Create, "bare", None, Some(o())),
+            // A wildcard is no one name to request.
+            change(Action::Create, "*.models", None, Some(o())),
             change(Action::Delete, "gone", Some(o()), None),
         ];
         let found: Vec<String> = targets(&plan, &d)

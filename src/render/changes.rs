@@ -205,7 +205,12 @@ fn refusals(out: &mut Vec<String>, z: &ZonePlan, ctx: &Context) {
     if refusals.is_empty() {
         return;
     }
-    let who = if ctx.drift { "apply" } else { "merge" };
+    // A drift report and the report of a refused apply (its own title) speak of apply.
+    let who = if ctx.drift || ctx.title.is_some() {
+        "apply"
+    } else {
+        "merge"
+    };
     out.push(format!(
         "**Refused** ({who} refuses the plan until these are resolved):"
     ));

@@ -247,6 +247,9 @@ pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
     body
 }
 
+/// The names an apply report lists; past this many it counts the rest.
+const NAMES_LISTED: usize = 100;
+
 /// What stopped an apply, as the report shows it.
 pub struct Stopped<'a> {
     pub message: &'a str,
@@ -298,8 +301,17 @@ pub fn applied(
             "<details><summary>{n} name{} changed</summary>\n\n",
             if n == 1 { "" } else { "s" }
         );
-        for (action, name) in names {
+        // A bounded list, so that what follows (the public check, the fingerprint, the run
+        // link) stays inside the comment's size limit.
+        for (action, name) in names.iter().take(NAMES_LISTED) {
             let _ = writeln!(body, "- {action} {}", code(name));
+        }
+        if n > NAMES_LISTED {
+            let _ = writeln!(
+                body,
+                "- ... and {} more (the plan JSON of the run lists every change)",
+                n - NAMES_LISTED
+            );
         }
         body.push_str("\n</details>\n\n");
     }

@@ -1,8 +1,6 @@
 //! Markdown escaping for values in the PR comment and the step summary: code spans, prose with
 //! web addresses as autolinks and `@`-mentions neutralised, HTML made inert.
 
-/// edgeplan's own text (a help, a message) whose backtick spans are meant as code: each span
-/// becomes a code span (its value literal), the rest is escaped like any value.
 /// A Markdown table: `head` (its header and delimiter rows, each ending in a newline), then one
 /// row per item of `rows`, whose cells are Markdown already.
 pub fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
@@ -15,6 +13,8 @@ pub fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String 
     out
 }
 
+/// edgeplan's own text (a help, a message) whose backtick spans are meant as code: each span
+/// becomes a code span (its value literal), the rest is escaped like any value.
 pub fn prose(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len().is_multiple_of(2) {

@@ -323,6 +323,7 @@ impl<P: Provider> Flow<'_, P> {
     ) -> Result<Exit, Failure> {
         let (mode, timeout) = &self.settings.public_check_inputs;
         let check = PublicCheck::from_inputs(mode.as_deref(), timeout.as_deref())?;
+        check.ready(self.settings)?;
         let mut outcome = self.planned(manifests, cmds).await?;
         out.plan_outputs(&outcome);
         let fingerprint = outcome.fingerprint();

@@ -63,6 +63,8 @@ async fn apply_all<P: Provider>(
     run: &Run<'_>,
 ) -> Result<Exit, Failure> {
     let (args, settings, interactive) = (run.args, run.settings, run.interactive);
+    let check = PublicCheck::from_args(args);
+    check.ready(settings)?;
     let mut outcome = pipeline::plan(provider, manifests, args.allow_deletes).await?;
     if !args.skip_health {
         pipeline::probe(&mut outcome, &settings.probe_options()?).await;
@@ -98,7 +100,6 @@ async fn apply_all<P: Provider>(
             "fix the cause and run apply again: it re-reads the zone and applies only what is missing",
         )
     })?;
-    let check = PublicCheck::from_args(args);
     if let Some(results) = public::run(&outcome, &check, settings, run.sandbox).await? {
         public::print(&results, &check)?;
     }

@@ -357,10 +357,17 @@ impl Verdict {
             ));
         }
         if self.origins == Origins::NotChecked && self.has_changes() {
-            lines.push(format!(
-                "Origins not checked (probes off): the apply job checks them before applying, unless it sets {}, and refuses an origin that fails.",
-                code("skip-health: true")
-            ));
+            lines.push(if preview {
+                format!(
+                    "Origins not checked (probes off): the apply job checks them before applying, unless it sets {}, and refuses an origin that fails.",
+                    code("skip-health: true")
+                )
+            } else {
+                format!(
+                    "Origins not checked: this apply ran with {}.",
+                    code("skip-health: true")
+                )
+            });
         }
         lines
     }

@@ -30,6 +30,15 @@ pub struct PublicCheck {
 }
 
 impl PublicCheck {
+    /// Checks, before anything is applied, that the check can run with these settings (its
+    /// resolver and trust come from them): a bad value stops the run while nothing is written.
+    pub fn ready(&self, settings: &Settings) -> Result<(), Failure> {
+        if self.mode != Mode::Off {
+            settings.probe_options()?;
+        }
+        Ok(())
+    }
+
     /// From `--public-check` and `--public-check-timeout`.
     pub fn from_args(args: &ApplyArgs) -> PublicCheck {
         PublicCheck {

@@ -308,3 +308,24 @@ fn measure_the_public_check() {
         on.0, on.1, on.2, off.0, off.1, off.2, request.0, request.1, request.2
     );
 }
+
+#[test]
+fn a_setting_the_check_cannot_use_stops_the_apply_before_anything_is_written() {
+    // The origin probes are skipped, so only the public check reads the resolver table: a bad
+    // one is found before the apply, not after the DNS changed.
+    let s = setup(&["sentiment"]);
+    let run =
+        s.w.run_with(
+            &["apply", "--yes", "--skip-health"],
+            &[("EDGEPLAN_RESOLVE", "not a table")],
+        )
+        .expect(64);
+    run.assert_stderr_has("EDGEPLAN_RESOLVE");
+    assert!(s.w.batches().is_empty(), "nothing was written");
+    // With the check off, the same setting does not matter.
+    s.w.run_with(
+        &["apply", "--yes", "--skip-health", "--public-check", "off"],
+        &[("EDGEPLAN_RESOLVE", "not a table")],
+    )
+    .expect(0);
+}
