@@ -12,9 +12,17 @@ pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "{}", ctx.marker());
     let n = problems.len();
+    // Read through the API, some problems are the preview's own (a link it does not follow, a
+    // path it does not find), which the apply on the default branch may not meet: it promises
+    // nothing about merge.
+    let verdict = if ctx.source.is_some() {
+        "The preview could not use the manifests of this commit"
+    } else {
+        "Merge will be refused: the manifest is invalid"
+    };
     let _ = writeln!(
         head,
-        "**Merge will be refused: the manifest is invalid ({n} problem{})**{}\n",
+        "**{verdict} ({n} problem{})**{}\n",
         plural(n),
         ctx.commit_note()
     );

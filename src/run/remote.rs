@@ -136,7 +136,12 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
     }
     let entries = tree::entries(client, repo, &commit, root, &wanted)
         .await
-        .map_err(github_failure)?;
+        .map_err(|e| match e {
+            // Not the API failing: the input's globs reach too much of a large tree.
+            crate::github::client::Error::Config(message) => Failure::new(Exit::Rejected, message)
+                .help("name the manifests' directories in the `manifest` input (`dns/*.yaml`, not `**/*.yaml`)"),
+            e => github_failure(e),
+        })?;
     let input = ctx.inputs.manifests.join(", ");
     let picks = paths::select(&wanted, &entries, &commit);
     let manifests = load(client, repo, &picks, &input).await?;
