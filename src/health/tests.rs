@@ -163,6 +163,7 @@ fn only_creates_and_repoints_of_endpoints_with_health_are_probed() {
             endpoint("nohealth.example.com", None),
         ],
     };
+    let origin = |comment| data("origin.example.net", comment);
     let plan = ZonePlan {
         source: desired.source.clone(),
         zone: Zone {
@@ -176,36 +177,26 @@ fn only_creates_and_repoints_of_endpoints_with_health_are_probed() {
         wanted: Default::default(),
         long_comments: Vec::new(),
         changes: vec![
-            change(
-                Action::Create,
-                "new.example.com",
-                None,
-                Some(data("origin.example.net", "a")),
-            ),
+            change(Action::Create, "new.example.com", None, Some(origin("a"))),
             change(
                 Action::Update,
                 "moved.example.com",
                 Some(data("old.example.net", "a")),
-                Some(data("origin.example.net", "a")),
+                Some(origin("a")),
             ),
             change(
                 Action::Update,
                 "renamed-comment.example.com",
-                Some(data("origin.example.net", "a")),
-                Some(data("origin.example.net", "b")),
+                Some(origin("a")),
+                Some(origin("b")),
             ),
             change(
                 Action::Create,
                 "nohealth.example.com",
                 None,
-                Some(data("origin.example.net", "a")),
+                Some(origin("a")),
             ),
-            change(
-                Action::Delete,
-                "gone.example.com",
-                Some(data("x.example.net", "a")),
-                None,
-            ),
+            change(Action::Delete, "gone.example.com", Some(origin("a")), None),
         ],
         unchanged: 1,
         owned: 4,
