@@ -48,6 +48,12 @@ pub struct ProbeOptions {
     /// Also probe with `Host: <endpoint name>` to find origins that reject the public name.
     /// Default true.
     pub public_host_check: bool,
+    pub reach: Reach,
+}
+
+/// How requests reach a name, for the origin probes and the public check alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
     /// `EDGEPLAN_RESOLVE`: names answered from this table instead of DNS (a test seam; the
     /// address guard applies to these addresses too).
     pub resolve: Vec<(String, SocketAddr)>,
@@ -62,8 +68,7 @@ impl Default for ProbeOptions {
             timeout: Duration::from_secs(5),
             concurrency: 8,
             public_host_check: true,
-            resolve: Vec::new(),
-            trust: None,
+            reach: Reach::default(),
         }
     }
 }
@@ -78,7 +83,7 @@ impl ProbeOptions {
     ) -> Result<ProbeOptions, TimeoutEnvError> {
         let mut options = ProbeOptions::with_timeout_env(timeout)?;
         if let Some(raw) = resolve {
-            options.resolve = parse_resolve(raw).map_err(|value| TimeoutEnvError {
+            options.reach.resolve = parse_resolve(raw).map_err(|value| TimeoutEnvError {
                 name: RESOLVE_ENV,
                 value,
                 expected: "NAME=IP:PORT[,NAME=IP:PORT...]",
@@ -237,11 +242,7 @@ impl fmt::Display for ProbeResult {
 /// Spawns its probes as tokio tasks, so it must run inside a tokio runtime (as every command
 /// does). Worst case it takes `ceil(n / concurrency) * 2 * timeout`.
 pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<ProbeResult> {
-    let prober = Arc::new(probe::Prober::new(
-        options.timeout,
-        &options.resolve,
-        options.trust.as_deref(),
-    ));
+    let prober = Arc::new(probe::Prober::new(options.timeout, &options.reach));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // Each result beside its endpoint's place among those with `health`, put back in that order

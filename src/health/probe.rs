@@ -23,14 +23,11 @@ pub(super) struct Prober {
 }
 
 impl Prober {
-    /// A prober trusting `trust` on top of the built-in roots (only those when `None`).
-    pub(super) fn new(
-        timeout: Duration,
-        resolve: &[(String, std::net::SocketAddr)],
-        trust: Option<&crate::tls::Trust>,
-    ) -> Prober {
+    /// A prober resolving and trusting as `reach` says (the built-in roots only when it names
+    /// no trust).
+    pub(super) fn new(timeout: Duration, reach: &super::Reach) -> Prober {
         let builder = Client::builder()
-            .dns_resolver(std::sync::Arc::new(Guarded::with_table(resolve)))
+            .dns_resolver(std::sync::Arc::new(Guarded::with_table(&reach.resolve)))
             .redirect(redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -40,7 +37,7 @@ impl Prober {
                 env!("CARGO_PKG_VERSION"),
                 " (origin health probe)"
             ));
-        let builder = match trust {
+        let builder = match &reach.trust {
             Some(trust) => trust.apply(builder),
             None => builder,
         };

@@ -11,14 +11,13 @@
 //! Cloudflare's own 5xx codes and limits: docs/origins.md,
 //! <https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/>.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
 
 use super::probe::Prober;
-use super::{Outcome, health_url};
+use super::{Outcome, Reach, health_url};
 use crate::plan::{Action, Desired, Health, ZonePlan};
 
 /// How long the whole check may take, all endpoints and retries together, by default.
@@ -42,10 +41,7 @@ pub struct PublicOptions {
     /// The first wait between attempts; doubled each time, at most 10 s.
     pub first_wait: Duration,
     pub concurrency: usize,
-    /// Names answered without DNS (`EDGEPLAN_RESOLVE`).
-    pub resolve: Vec<(String, SocketAddr)>,
-    /// Trust other than the process's (built-in roots, system store, `SSL_CERT_FILE`).
-    pub trust: Option<Arc<crate::tls::Trust>>,
+    pub reach: Reach,
 }
 
 impl Default for PublicOptions {
@@ -55,8 +51,7 @@ impl Default for PublicOptions {
             per_request: Duration::from_secs(10),
             first_wait: Duration::from_secs(1),
             concurrency: 8,
-            resolve: Vec::new(),
-            trust: None,
+            reach: Reach::default(),
         }
     }
 }
@@ -134,11 +129,7 @@ fn public_url(name: &str, health: &Health) -> Option<Url> {
 /// Checks every target, at most `options.concurrency` at a time, each retried until it answers
 /// 2xx/3xx, answers with a status retrying cannot change, or the total runs out.
 pub async fn check_all(targets: &[PublicTarget], options: &PublicOptions) -> Vec<PublicResult> {
-    let prober = Arc::new(Prober::new(
-        options.per_request,
-        &options.resolve,
-        options.trust.as_deref(),
-    ));
+    let prober = Arc::new(Prober::new(options.per_request, &options.reach));
     let deadline = Instant::now() + options.total;
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();

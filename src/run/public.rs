@@ -131,8 +131,7 @@ pub async fn run(
     let options = PublicOptions {
         total: check.total,
         per_request: check.total.min(PublicOptions::default().per_request),
-        resolve: probes.resolve,
-        trust: probes.trust,
+        reach: probes.reach,
         ..PublicOptions::default()
     };
     eprintln!(

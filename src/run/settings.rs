@@ -95,7 +95,7 @@ impl Settings {
             .probes
             .clone()
             .map_err(|e| super::Failure::new(Exit::Usage, e.to_string()))?;
-        options.trust = Some(self.trust()?);
+        options.reach.trust = Some(self.trust()?);
         Ok(options)
     }
 

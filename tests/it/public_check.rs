@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::support::tls::{TestCa, TlsOrigin};
-use edgeplan::health::Outcome;
 use edgeplan::health::public::{PublicOptions, PublicTarget, check_all};
+use edgeplan::health::{Outcome, Reach};
 
 const RAY: &str = "8f1c2d3e4a5b6c7d-FRA";
 
@@ -26,11 +26,13 @@ fn options(ca: &TestCa, resolve: &[(&str, u16)], total_ms: u64) -> PublicOptions
         total: Duration::from_millis(total_ms),
         per_request: Duration::from_secs(2),
         first_wait: Duration::from_millis(100),
-        resolve: resolve
-            .iter()
-            .map(|(n, port)| (n.to_string(), ([127, 0, 0, 1], *port).into()))
-            .collect(),
-        trust: Some(Arc::new(trust)),
+        reach: Reach {
+            resolve: resolve
+                .iter()
+                .map(|(n, port)| (n.to_string(), ([127, 0, 0, 1], *port).into()))
+                .collect(),
+            trust: Some(Arc::new(trust)),
+        },
         ..PublicOptions::default()
     }
 }
