@@ -1,0 +1,190 @@
+//! Many zones in one run: read and applied a few at a time against one token, with one rate
+//! limit between them. The output is the one a zone-by-zone run gives; a 429 on one zone pauses
+//! every zone; a zone that fails to apply does not stop the others. Run as the real binary
+//! against the local Cloudflare.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support::cloudflare::{Fault, Logged, Plan};
+use crate::support::harness::{Run, World, edgeplan};
+
+/// `n` zones `zNN.example` (Pro), each with a manifest `dns/zNN.yaml` of `endpoints(i)` endpoints;
+/// returns their ids in manifest order.
+fn zones(w: &World, n: usize, endpoints: impl Fn(usize) -> usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let name = format!("z{i:02}.example");
+            let id = w.cf.seed_zone(&name, Plan::Pro);
+            let mut text = format!("version: 1\nzone: {name}\nendpoints:\n");
+            for e in 0..endpoints(i) {
+                text.push_str(&format!(
+                    "  - name: ep-{e}\n    target: o-{e}.{name}.origin.net\n"
+                ));
+            }
+            w.write_in_workspace(&format!("dns/z{i:02}.yaml"), &text);
+            id
+        })
+        .collect()
+}
+
+/// `edgeplan ARGS -m <each manifest>` against the local Cloudflare, like [`World::run`].
+fn run(w: &World, args: &[&str], manifests: &[String]) -> Run {
+    let mut cmd: Command = edgeplan();
+    cmd.args(args);
+    for m in manifests {
+        cmd.arg("-m").arg(w.workspace().join(m));
+    }
+    cmd.env("CLOUDFLARE_API_TOKEN", &w.token)
+        .env("CLOUDFLARE_BASE_URL", w.cf.url())
+        .env("EDGEPLAN_HTTP_TIMEOUT_MS", "2000")
+        .env("EDGEPLAN_RETRY_BUDGET_MS", "4000")
+        .env("CI", "true");
+    Run::from_output(cmd.output().expect("run edgeplan"))
+}
+
+fn manifests(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("dns/z{i:02}.yaml")).collect()
+}
+
+fn zone_lookups(log: &[Logged]) -> (usize, usize) {
+    let zones = log.iter().filter(|r| r.path == "/zones");
+    let named = zones.clone().filter(|r| r.query("name").is_some()).count();
+    (zones.count() - named, named)
+}
+
+/// Zones are read together, and answers come back in any order: the plan JSON must still be the
+/// one a run of each manifest alone gives, zone by zone in manifest order.
+#[test]
+fn many_zones_plan_together_as_each_alone_would_in_manifest_order() {
+    let w = World::free();
+    // Sizes that finish out of order: the later zones are the smaller ones.
+    zones(&w, 12, |i| 12 - i);
+    w.cf.set_latency(5);
+    let all = manifests(12);
+    w.cf.clear_requests();
+    let together = run(&w, &["plan", "--format", "json"], &all).expect(0);
+    let log = w.cf.requests();
+    let json: serde_json::Value = serde_json::from_str(&together.stdout).expect("plan JSON");
+    let mut alone = Vec::new();
+    for m in &all {
+        let one = run(&w, &["plan", "--format", "json"], std::slice::from_ref(m)).expect(0);
+        let one: serde_json::Value = serde_json::from_str(&one.stdout).expect("plan JSON");
+        alone.extend(one["zones"].as_array().expect("zones").iter().cloned());
+    }
+    assert_eq!(json["zones"], serde_json::Value::Array(alone));
+    let names: Vec<&str> = (json["zones"].as_array().expect("zones").iter())
+        .map(|z| z["zone"].as_str().expect("zone"))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "sorted by zone, as the manifests are");
+    // Twelve lookups became one listing of the token's zones (13 zones: one page).
+    assert_eq!(zone_lookups(&log), (1, 0), "{log:?}");
+    assert_eq!(
+        log.len(),
+        1 + 12,
+        "one listing, one page of records per zone"
+    );
+    // And the same run gives the same bytes.
+    let again = run(&w, &["plan", "--format", "json"], &all).expect(0);
+    assert_eq!(again.stdout, together.stdout);
+}
+
+/// Two manifests: a lookup each costs no more than a listing, so no listing is made.
+#[test]
+fn two_zones_are_looked_up_by_name() {
+    let w = World::free();
+    zones(&w, 2, |_| 1);
+    w.cf.clear_requests();
+    run(&w, &["plan", "--format", "json"], &manifests(2)).expect(0);
+    assert_eq!(zone_lookups(&w.cf.requests()), (0, 2));
+}
+
+/// Cloudflare's rate limit is per token: a 429 with `Retry-After` met by one zone's read must
+/// hold every zone's requests for that long, then every zone finishes.
+#[test]
+fn a_429_on_one_zone_pauses_every_zone_and_all_finish() {
+    let w = World::free();
+    let ids = zones(&w, 24, |_| 2);
+    w.cf.set_latency(50);
+    let records = format!("/zones/{}/dns_records", ids[0]);
+    w.cf.inject_at("GET", &records, 0, Fault::rate_limit(1));
+    w.cf.clear_requests();
+    let out = run(&w, &["plan", "--format", "json"], &manifests(24)).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("plan JSON");
+    let zones = json["zones"].as_array().expect("zones");
+    assert_eq!(zones.len(), 24);
+    assert!(zones.iter().all(|z| z["summary"]["create"] == 2), "{json}");
+    let log = w.cf.requests();
+    let limited = log
+        .iter()
+        .find(|r| r.fault.is_some())
+        .expect("the 429 was served")
+        .at;
+    // The 429 is answered 50 ms after it arrived; requests already on their way may land just
+    // after. From then until Retry-After has passed, nothing may arrive.
+    let quiet = (limited + Duration::from_millis(200))..(limited + Duration::from_millis(950));
+    let during: Vec<&Logged> = log.iter().filter(|r| quiet.contains(&r.at)).collect();
+    assert!(during.is_empty(), "requests during the pause: {during:?}");
+    let after = log
+        .iter()
+        .filter(|r| r.at >= limited + Duration::from_millis(950))
+        .count();
+    assert!(
+        after >= 24 - 8,
+        "the zones not yet read waited: {after} requests after the pause"
+    );
+    assert_eq!(log.iter().filter(|r| r.path == records).count(), 2);
+}
+
+/// Once writing, one zone's API failure does not stop the others (DESIGN section 6): they land
+/// and say so, the failed zone says what it landed, the exit code is 3, and a second apply
+/// converges.
+#[test]
+fn one_zone_failing_to_apply_does_not_stop_the_others() {
+    let w = World::free();
+    let ids = zones(&w, 6, |_| 3);
+    let all = manifests(6);
+    let batch = format!("/zones/{}/dns_records/batch", ids[2]);
+    w.cf.inject_from("POST", &batch, 0, Fault::ServerErrorHtml, 20);
+    let failed = run(&w, &["apply", "--yes"], &all).expect(3);
+    w.cf.state().aimed.clear();
+    for i in [0, 1, 3, 4, 5] {
+        let name = format!("z{i:02}.example");
+        assert_eq!(w.cf.records(&name).len(), 3, "{name} landed");
+        assert!(
+            failed.stdout.contains(&format!("{name}:")) || failed.stdout.contains(&name),
+            "{name} reported: {}",
+            failed.stdout
+        );
+    }
+    assert!(w.cf.records("z02.example").is_empty());
+    assert!(failed.stderr.contains("z02.example"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("no chunk landed") || failed.stderr.contains("landed"),
+        "what landed is said: {}",
+        failed.stderr
+    );
+    let again = run(&w, &["apply", "--yes"], &all).expect(0);
+    assert!(again.stdout.contains("z02.example"), "{}", again.stdout);
+    assert_eq!(w.cf.records("z02.example").len(), 3);
+    run(&w, &["plan", "--detailed-exitcode"], &all).expect(0);
+}
+
+/// Apply of many zones: one batch per zone, every zone converged.
+#[test]
+fn many_zones_apply_in_one_batch_each() {
+    let w = World::free();
+    zones(&w, 20, |_| 60);
+    let all = manifests(20);
+    w.cf.clear_requests();
+    run(&w, &["apply", "--yes"], &all).expect(0);
+    let batches = w.batches();
+    assert_eq!(batches.len(), 20);
+    let mut paths: Vec<&str> = batches.iter().map(|b| b.path.as_str()).collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 20, "one batch per zone");
+    run(&w, &["plan", "--detailed-exitcode"], &all).expect(0);
+}
