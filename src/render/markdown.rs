@@ -130,8 +130,12 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     if plan.zones.is_empty() {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.\n");
     }
-    for z in &plan.zones {
-        let _ = writeln!(head, "- {}\n", counts(z));
+    if super::zones::many(plan) {
+        head.push_str(&super::zones::table(plan));
+    } else {
+        for z in &plan.zones {
+            let _ = writeln!(head, "- {}\n", counts(z));
+        }
     }
     let _ = writeln!(head, "Plan fingerprint: `{}`", plan.fingerprint());
     probe_table(&mut head, probes);
@@ -142,7 +146,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
         .iter()
         .filter(|z| !z.changes.is_empty() || !z.conflicts.is_empty() || !z.warnings.is_empty())
     {
-        zone_detail(&mut detail, z);
+        zone_detail(&mut detail, z, !super::zones::many(plan));
     }
     assemble(head, detail, ctx)
 }
@@ -329,10 +333,11 @@ fn rows(z: &ZonePlan) -> Vec<Row<'_>> {
     out
 }
 
-fn zone_detail(out: &mut Vec<String>, z: &ZonePlan) {
+fn zone_detail(out: &mut Vec<String>, z: &ZonePlan, open: bool) {
     let rows = rows(z);
     out.push(format!(
-        "<details open><summary>{}: {} change{}</summary>",
+        "<details{}><summary>{}: {} change{}</summary>",
+        if open { " open" } else { "" },
         html(&z.zone.name),
         rows.len(),
         plural(rows.len())

@@ -11,6 +11,7 @@ pub mod json;
 pub mod markdown;
 mod problems;
 pub mod text;
+pub mod zones;
 
 pub use inert::{inert, inert_lines};
 

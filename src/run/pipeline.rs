@@ -289,7 +289,10 @@ impl Verdict {
                     z.chunks,
                     z.limit
                 ));
-            } else if self.zones.len() > 1 && z.refused.is_empty() {
+            } else if (2..crate::render::zones::MANY).contains(&self.zones.len())
+                && z.refused.is_empty()
+            {
+                // From MANY zones on, the comment's table says this per zone.
                 lines.push(if z.changes == 0 {
                     format!("{}: no changes.", code(&z.zone))
                 } else {

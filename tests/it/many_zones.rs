@@ -188,3 +188,150 @@ fn many_zones_apply_in_one_batch_each() {
     assert_eq!(paths.len(), 20, "one batch per zone");
     run(&w, &["plan", "--detailed-exitcode"], &all).expect(0);
 }
+
+/// `edgeplan list --format json` is the `strategy.matrix` of a workflow (`fromJSON`): one entry
+/// per manifest, paths relative to the workspace the next job checks out, offline.
+#[test]
+fn list_gives_the_matrix_of_manifests_and_zones() {
+    let w = World::free();
+    zones(&w, 3, |_| 1);
+    w.write_in_workspace(
+        "dns/team/models.yaml",
+        "version: 1\nzone: example.com\nowner: ml\nendpoints: []\n",
+    );
+    let list = |format: &str| {
+        let out = edgeplan()
+            .current_dir(w.workspace())
+            .args(["list", "-m", "dns/**/*.yaml", "--format", format])
+            .env("GITHUB_WORKSPACE", w.workspace())
+            .output()
+            .expect("run edgeplan");
+        Run::from_output(out).expect(0)
+    };
+    let json = list("json");
+    assert_eq!(json.stdout.lines().count(), 1, "one line for GITHUB_OUTPUT");
+    let matrix: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(
+        matrix,
+        serde_json::json!({"include": [
+            {"manifest": "dns/team/models.yaml", "zone": "example.com", "owner": "ml"},
+            {"manifest": "dns/z00.yaml", "zone": "z00.example", "owner": "default"},
+            {"manifest": "dns/z01.yaml", "zone": "z01.example", "owner": "default"},
+            {"manifest": "dns/z02.yaml", "zone": "z02.example", "owner": "default"},
+        ]})
+    );
+    let text = list("text");
+    assert_eq!(
+        text.stdout,
+        "dns/team/models.yaml\tzone example.com\towner ml\n\
+         dns/z00.yaml\tzone z00.example\towner default\n\
+         dns/z01.yaml\tzone z01.example\towner default\n\
+         dns/z02.yaml\tzone z02.example\towner default\n"
+    );
+    assert!(w.cf.requests().is_empty(), "offline");
+    // An invalid manifest is reported as validate reports it, and nothing is listed.
+    w.write_in_workspace(
+        "dns/z01.yaml",
+        "version: 1\nzone: z01.example\nendpoints: [}\n",
+    );
+    let out = edgeplan()
+        .current_dir(w.workspace())
+        .args(["list", "-m", "dns/*.yaml", "--format", "json"])
+        .output()
+        .expect("run edgeplan");
+    let bad = Run::from_output(out).expect(1);
+    assert!(bad.stdout.is_empty(), "{}", bad.stdout);
+    assert!(bad.stderr.contains("dns/z01.yaml:3"), "{}", bad.stderr);
+}
+
+/// A matrix job per manifest keeps its own sticky comment: `separate-comment: true` puts the
+/// manifest input in the marker, so the jobs of one pull request never overwrite each other,
+/// and each job's next run updates its own comment.
+#[test]
+fn each_matrix_job_keeps_its_own_sticky_comment() {
+    let w = World::for_action();
+    for zone in ["a.example", "b.example"] {
+        w.cf.seed_zone(zone, Plan::Pro);
+        w.write_in_workspace(
+            &format!("dns/{zone}.yaml"),
+            &format!(
+                "version: 1\nzone: {zone}\nendpoints:\n  - name: m\n    target: m.origin.net\n"
+            ),
+        );
+    }
+    let preview = |manifest: &str| {
+        w.pull_request("pull_request.opened.json")
+            .var("INPUT_MANIFEST", manifest)
+            .var("INPUT_SEPARATE_COMMENT", "true")
+            .run_checked(0);
+    };
+    preview("dns/a.example.yaml");
+    preview("dns/b.example.yaml");
+    preview("dns/a.example.yaml");
+    let comments = w.gh().comments(crate::support::harness::REPO, 2);
+    let firsts: Vec<&str> = comments
+        .iter()
+        .map(|c| c.body.lines().next().unwrap_or(""))
+        .collect();
+    assert_eq!(comments.len(), 2, "{firsts:?}");
+    assert!(firsts[0].starts_with("<!-- edgeplan:preview manifest=dns/a.example.yaml "));
+    assert!(firsts[1].starts_with("<!-- edgeplan:preview manifest=dns/b.example.yaml "));
+    assert!(comments[1].body.contains("b.example"));
+    assert!(!comments[1].body.contains("a.example"));
+}
+
+/// `sha256:<64 hex>` replaced by `[fingerprint]` (zone ids are random, so the fingerprint is).
+fn without_fingerprints(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("sha256:") {
+        out.push_str(&rest[..at]);
+        out.push_str("[fingerprint]");
+        rest = rest.get(at + "sha256:".len() + 64..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A hundred zones of sixty creates each (6,000 changes) in one preview: a table of every zone
+/// first (the head, never cut), each zone's detail collapsed after it, and the whole under
+/// GitHub's 65,536 characters; the step summary holds the rest.
+#[test]
+fn a_hundred_zone_preview_is_one_comment_under_the_limit_with_a_table_first() {
+    let w = World::for_action();
+    for i in 0..100 {
+        let zone = format!("m{i:03}.example");
+        w.cf.seed_zone(&zone, Plan::Pro);
+        let mut text = format!("version: 1\nzone: {zone}\nendpoints:\n");
+        for e in 0..60 {
+            text.push_str(&format!(
+                "  - name: model-{e:02}\n    target: model-{e:02}.origin.net\n"
+            ));
+        }
+        w.write_in_workspace(&format!("dns/m{i:03}.yaml"), &text);
+    }
+    let run = w
+        .pull_request("pull_request.opened.json")
+        .var("INPUT_MANIFEST", "dns/*.yaml")
+        .run_checked(0);
+    let comments = w.gh().comments(crate::support::harness::REPO, 2);
+    assert_eq!(comments.len(), 1);
+    let body = &comments[0].body;
+    assert!(
+        body.chars().count() < 65_536,
+        "{} characters",
+        body.chars().count()
+    );
+    assert_eq!(body.matches("\n| `m0").count(), 100, "a row per zone");
+    assert!(
+        !body.contains("<details open>"),
+        "every zone's detail is collapsed"
+    );
+    assert!(body.contains("<details><summary>m000.example: 60 changes</summary>"));
+    let head_end = body.find("Plan fingerprint").expect("fingerprint line");
+    insta::assert_snapshot!(
+        "hundred_zone_comment_head",
+        without_fingerprints(&body[..head_end])
+    );
+    run.assert_summary_has("m099.example: 60 changes");
+}

@@ -72,8 +72,9 @@ impl Reporter<'_> {
         else {
             return Ok(());
         };
-        let upserted =
-            comment::upsert(client, repo, pr, &comment::marker(None), body, &self.author).await;
+        // One comment per manifest input when asked (a matrix job each), else one per PR.
+        let marker = comment::marker(self.ctx.inputs.comment_key().as_deref());
+        let upserted = comment::upsert(client, repo, pr, &marker, body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the
@@ -146,7 +147,9 @@ impl Reporter<'_> {
             );
         }
         for pr in pulls {
-            let preview = preview_fingerprint(client, repo, pr.number, &self.author).await;
+            let key = self.ctx.inputs.comment_key();
+            let preview =
+                preview_fingerprint(client, repo, pr.number, key.as_deref(), &self.author).await;
             let full = format!(
                 "{body}\n{}\n",
                 verdict(outcome, fingerprint, preview.as_deref())
@@ -155,7 +158,7 @@ impl Reporter<'_> {
                 client,
                 repo,
                 pr.number,
-                &comment::apply_marker(sha),
+                &render::comment::apply_marker_for(sha, key.as_deref()),
                 &full,
                 &self.author,
             )
@@ -206,9 +209,10 @@ async fn preview_fingerprint(
     client: &Client,
     repo: &Repo,
     pr: u64,
+    key: Option<&str>,
     author: &Author,
 ) -> Option<String> {
-    let found = comment::find(client, repo, pr, &comment::marker(None), author)
+    let found = comment::find(client, repo, pr, &comment::marker(key), author)
         .await
         .ok()?;
     found
@@ -349,6 +353,7 @@ impl Bodies {
 
 fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
     MdContext {
+        manifest: ctx.inputs.comment_key(),
         run_url: ctx.run_url(),
         commit: ctx.sha.clone(),
         budget,
