@@ -7,7 +7,7 @@
 
 mod apply;
 
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 
 pub use apply::{Event, apply};
 
@@ -369,7 +369,7 @@ pub async fn plan<P: Provider>(
 
 /// [`plan`] with `in_flight` zones read at once (1: one after the other). The outcome is in
 /// manifest order whatever the bound, and the first failure in manifest order is the one
-/// returned, as a sequential read would.
+/// returned, as a sequential read would (every zone is read first).
 pub async fn plan_with<P: Provider>(
     provider: &P,
     manifests: Vec<Desired>,
@@ -381,11 +381,18 @@ pub async fn plan_with<P: Provider>(
         .map(|d| d.zone.as_str())
         .collect();
     provider.expect_zones(&lookups).await;
-    let lives: Vec<Live> = stream::iter(&manifests)
-        .map(|desired| read_zone(provider, desired))
-        .buffered(in_flight.max(1))
-        .try_collect()
-        .await?;
+    // Unordered, so that a zone held up (a 429, a slow page) does not hold the next ones back;
+    // put back in manifest order before anything reads them.
+    let mut read: Vec<(usize, Result<Live, provider::Error>)> = stream::iter(manifests.iter())
+        .enumerate()
+        .map(|(i, desired)| async move { (i, read_zone(provider, desired).await) })
+        .buffer_unordered(in_flight.max(1))
+        .collect()
+        .await;
+    read.sort_by_key(|(i, _)| *i);
+    let lives = (read.into_iter())
+        .map(|(_, live)| live)
+        .collect::<Result<Vec<Live>, _>>()?;
     let mut zones = Vec::with_capacity(manifests.len());
     let mut facts = Vec::with_capacity(manifests.len());
     for (desired, live) in manifests.into_iter().zip(lives) {

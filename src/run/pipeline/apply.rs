@@ -39,26 +39,35 @@ pub async fn apply<P: Provider>(
         .map(|(i, (zp, f))| (i, f.desired.clone(), zp.clone()))
         .collect();
     let on_ref = &on;
-    let mut applying = stream::iter(jobs)
-        .map(|(i, desired, zp)| async move {
-            // Progress lines are told as they come; zones run together, so each line names its
-            // zone (the apply stage's lines do).
+    let mut applying = stream::iter(jobs.into_iter().enumerate())
+        .map(|(k, (i, desired, zp))| async move {
+            // Progress lines are told as they come; zones run together, and each line names
+            // its zone.
             let mut progress = |line: &str| (on_ref.borrow_mut())(Event::Progress(line));
             let zone = zp.zone.clone();
-            (
-                i,
-                apply::apply_zone(provider, &desired, &zone, zp, &mut progress).await,
-            )
+            let result = apply::apply_zone(provider, &desired, &zone, zp, &mut progress).await;
+            (k, i, result)
         })
-        .buffered(ZONES_IN_FLIGHT);
+        .buffer_unordered(ZONES_IN_FLIGHT);
+    // Zones finish in any order; they are told and kept in manifest order, each as soon as
+    // every zone before it is done.
+    let mut done: Vec<Option<(usize, Result<ZoneReport, ApplyError>)>> = Vec::new();
+    let mut next = 0;
     let mut failed = Vec::new();
-    while let Some((i, result)) = applying.next().await {
-        match result {
-            Ok(report) => {
-                (on.borrow_mut())(Event::Applied(&report));
-                outcome.facts[i].applied = Some(report);
+    while let Some((k, i, result)) = applying.next().await {
+        if done.len() <= k {
+            done.resize_with(k + 1, || None);
+        }
+        done[k] = Some((i, result));
+        while let Some((i, result)) = done.get_mut(next).and_then(Option::take) {
+            next += 1;
+            match result {
+                Ok(report) => {
+                    (on.borrow_mut())(Event::Applied(&report));
+                    outcome.facts[i].applied = Some(report);
+                }
+                Err(e) => failed.push(e),
             }
-            Err(e) => failed.push(e),
         }
     }
     if failed.is_empty() {
