@@ -7,7 +7,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::support::cloudflare::{Fault, Logged, Plan};
-use crate::support::harness::{Run, World, edgeplan};
+use crate::support::github::merged_pull;
+use crate::support::harness::{REPO, Run, SHA, World, edgeplan};
 
 /// `n` zones `zNN.example` (Pro), each with a manifest `dns/zNN.yaml` of `endpoints(i)` endpoints;
 /// returns their ids in manifest order.
@@ -268,7 +269,7 @@ fn each_matrix_job_keeps_its_own_sticky_comment() {
     preview("dns/a.example.yaml");
     preview("dns/b.example.yaml");
     preview("dns/a.example.yaml");
-    let comments = w.gh().comments(crate::support::harness::REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     let firsts: Vec<&str> = comments
         .iter()
         .map(|c| c.body.lines().next().unwrap_or(""))
@@ -278,6 +279,30 @@ fn each_matrix_job_keeps_its_own_sticky_comment() {
     assert!(firsts[1].starts_with("<!-- edgeplan:preview manifest=dns/b.example.yaml "));
     assert!(comments[1].body.contains("b.example"));
     assert!(!comments[1].body.contains("a.example"));
+
+    // On merge, each job's report is its own too, and compared with its own preview.
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    for manifest in ["dns/a.example.yaml", "dns/b.example.yaml"] {
+        w.push_to_main()
+            .var("INPUT_MANIFEST", manifest)
+            .var("INPUT_SEPARATE_COMMENT", "true")
+            .run_checked(0);
+    }
+    let reports: Vec<String> = (w.gh().comments(REPO, 2).into_iter())
+        .map(|c| c.body)
+        .filter(|b| b.starts_with("<!-- edgeplan:applied"))
+        .collect();
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    assert!(reports[0].starts_with(&format!(
+        "<!-- edgeplan:applied sha={SHA} manifest=dns/a.example.yaml -->"
+    )));
+    assert!(reports[1].starts_with(&format!(
+        "<!-- edgeplan:applied sha={SHA} manifest=dns/b.example.yaml -->"
+    )));
+    assert!(
+        reports.iter().all(|r| r.contains("matches the preview")),
+        "{reports:#?}"
+    );
 }
 
 /// `sha256:<64 hex>` replaced by `[fingerprint]` (zone ids are random, so the fingerprint is).
@@ -314,7 +339,7 @@ fn a_hundred_zone_preview_is_one_comment_under_the_limit_with_a_table_first() {
         .pull_request("pull_request.opened.json")
         .var("INPUT_MANIFEST", "dns/*.yaml")
         .run_checked(0);
-    let comments = w.gh().comments(crate::support::harness::REPO, 2);
+    let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
     assert!(
