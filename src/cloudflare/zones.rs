@@ -24,7 +24,7 @@ const PAID_COMMENT_LIMIT: usize = 500;
 const MAX_ZONE_PAGES: u64 = 20;
 
 /// From this many name lookups on, edgeplan first asks for one page of the token's zones: when
-/// every zone fits in fewer pages than there are lookups, the listing replaces them. Below it
+/// every zone fits in no more pages than there are lookups, the listing replaces them. Below it
 /// one lookup each costs at most as much (docs/apply.md, Several zones).
 pub const LIST_FROM: usize = 3;
 
