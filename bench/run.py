@@ -119,12 +119,16 @@ def one_run(args, tool, op, scenario, latency):
                                  f"{proxied} proxied CNAMEs; expected {size} and {managed}")
     finally:
         server.stop()
-    rss_kb = 0
+    return {"wall": wall, "requests": requests, "rss_kb": peak_rss_kb(timefile)}
+
+
+def peak_rss_kb(timefile):
+    """"Maximum resident set size" from `/usr/bin/time -v`'s report, in KiB."""
     with open(timefile) as f:
         for line in f:
             if "Maximum resident set size" in line:
-                rss_kb = int(line.rsplit(":", 1)[1])
-    return {"wall": wall, "requests": requests, "rss_kb": rss_kb}
+                return int(line.rsplit(":", 1)[1])
+    return 0
 
 
 def cell(args, op, scenario, latency):
@@ -219,14 +223,18 @@ def main():
                 cells.append(cell(args, op, scenario, latency))
                 with open(os.path.join(args.out, "results.json"), "w") as f:
                     json.dump({"info": info, "cells": cells}, f, indent=1)
+    finish(args.out, info, cells, table(cells))
+
+
+def finish(out, info, cells, text):
+    """Notes the load after the runs; writes results.json and table.md into `out`, prints."""
     info["load_after"] = loadavg()
     info["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-    text = table(cells) + (f"\nload average (1, 5, 15 min): {info['load_before']} before, "
-                           f"{info['load_after']} after; {info['started']} to "
-                           f"{info['finished']}\n")
-    with open(os.path.join(args.out, "results.json"), "w") as f:
+    text += (f"\nload average (1, 5, 15 min): {info['load_before']} before, "
+             f"{info['load_after']} after; {info['started']} to {info['finished']}\n")
+    with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"info": info, "cells": cells}, f, indent=1)
-    with open(os.path.join(args.out, "table.md"), "w") as f:
+    with open(os.path.join(out, "table.md"), "w") as f:
         f.write(text)
     print(text)
 

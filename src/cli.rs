@@ -13,6 +13,7 @@ Examples:
   edgeplan plan --format json --out plan.json --detailed-exitcode
   edgeplan apply --yes                           # needs CLOUDFLARE_API_TOKEN (Zone:DNS:Edit)
   edgeplan schema > edgeplan.schema.json
+  edgeplan list -m 'dns/*.yaml' --format json    # manifests and zones, for a CI matrix
 
 Exit codes: 0 success, 1 rejected (invalid, conflict, refused), 2 plan has changes
 (--detailed-exitcode), 3 API failure, 64 usage error.";
@@ -93,6 +94,18 @@ Example (in a workflow step):
   - uses: edgeplan/edgeplan@<release commit sha>
     with: { cloudflare-api-token: ${{ secrets.CF_DNS_READ_TOKEN }} }";
 
+const LIST_HELP: &str = "\
+Offline: needs no token. Every manifest is validated first (problems are reported as by validate).
+--format json prints one line, {\"include\": [{\"manifest\": PATH, \"zone\": ZONE, \"owner\": OWNER}, ...]},
+in manifest order, for a GitHub Actions matrix: `strategy: {matrix: ${{ fromJSON(...) }}}`
+(docs/action.md, Many zones).
+
+Exit codes: 0 listed, 1 a manifest is invalid, 64 usage error.
+
+Examples:
+  edgeplan list -m 'dns/*.yaml'
+  echo \"matrix=$(edgeplan list -m 'dns/*.yaml' --format json)\" >> \"$GITHUB_OUTPUT\"";
+
 const SCHEMA_HELP: &str = "\
 Offline: needs no token (CLOUDFLARE_API_TOKEN is not read). Exit codes: 0 printed, 64 usage error.
 
@@ -117,6 +130,24 @@ pub enum Command {
     /// Print the manifest's JSON Schema.
     #[command(after_help = SCHEMA_HELP)]
     Schema,
+    /// List the manifests and their zones, offline (for a CI matrix).
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+    /// Output format: a line per manifest, or `{"include": [...]}` for `strategy.matrix`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

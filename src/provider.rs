@@ -82,6 +82,14 @@ pub trait Provider {
     /// Finds the zone named `name`; with `id`, checks that the zone with that id is `name`.
     fn zone(&self, name: &str, id: Option<&str>) -> impl Future<Output = Result<Zone, Error>>;
 
+    /// Told, before the zones are read, the names about to be looked up (manifests without
+    /// `zone_id`), so that a provider can find them all at once. The default does nothing: each
+    /// [`Provider::zone`] call looks its name up.
+    fn expect_zones(&self, names: &[&str]) -> impl Future<Output = ()> {
+        let _ = names;
+        std::future::ready(())
+    }
+
     /// Every record in the zone, normalised (see [`crate::plan::normalise`]).
     fn records(&self, zone: &Zone) -> impl Future<Output = Result<Vec<Stored>, Error>>;
 

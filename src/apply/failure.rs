@@ -35,10 +35,13 @@ impl<P: Provider> Applier<'_, P> {
         at: &Attempt<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
-        in_flight_is(InFlight::Between(format!(
-            "while zone {} was read again after {} failed",
-            self.zone.name, at.name
-        )));
+        in_flight_is(
+            &self.zone.name,
+            InFlight::Between(format!(
+                "while zone {} was read again after {} failed",
+                self.zone.name, at.name
+            )),
+        );
         match error {
             provider::Error::UnknownOutcome { message, .. }
                 if self.report.replans < MAX_REPLANS =>
@@ -141,9 +144,12 @@ impl<P: Provider> Applier<'_, P> {
             return Err(self.stop(error, landed));
         };
         self.report.resent += 1;
-        in_flight_is(InFlight::Between(format!(
-            "while waiting to send {name} for zone {zone} again; nothing of it had landed"
-        )));
+        in_flight_is(
+            zone,
+            InFlight::Between(format!(
+                "while waiting to send {name} for zone {zone} again; nothing of it had landed"
+            )),
+        );
         // Sent again as the fresh read plans it: the same batch when nothing else changed, else
         // a new round from what the zone holds now.
         let same =

@@ -20,6 +20,7 @@
 //!
 //! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -124,9 +125,10 @@ pub struct ApplyError {
 /// Progress lines (chunk k of n) go here; the command sends them to stderr.
 pub type Progress<'a> = &'a mut dyn FnMut(&str);
 
-/// What this process is doing to a zone right now, for the message printed when SIGINT or
-/// SIGTERM ends it (the binary's `main` handles them). `None`: no change was sent yet.
-static IN_FLIGHT: Mutex<Option<InFlight>> = Mutex::new(None);
+/// What this process is doing to each zone right now, for the message printed when SIGINT or
+/// SIGTERM ends it (the binary's `main` handles them); zones are applied several at a time.
+/// Empty: no change was sent yet.
+static IN_FLIGHT: Mutex<BTreeMap<String, InFlight>> = Mutex::new(BTreeMap::new());
 
 #[derive(Debug, Clone)]
 enum InFlight {
@@ -136,27 +138,44 @@ enum InFlight {
     Between(String),
 }
 
-fn in_flight_is(state: InFlight) {
+fn in_flight_is(zone: &str, state: InFlight) {
     if let Ok(mut now) = IN_FLIGHT.lock() {
-        *now = Some(state);
+        now.insert(zone.to_string(), state);
     }
 }
 
 /// What was in flight, for `interrupted by SIGTERM <this>`, and what to do about it.
 pub fn in_flight() -> (String, Option<String>) {
     const AGAIN: &str = "run apply again: it re-reads the zone and converges";
-    let now = IN_FLIGHT.lock().ok().and_then(|n| n.clone());
-    match now {
-        None => (
+    let now: Vec<InFlight> = (IN_FLIGHT.lock().ok())
+        .map(|n| n.values().cloned().collect())
+        .unwrap_or_default();
+    if now.is_empty() {
+        return (
             "before any change was sent; nothing was changed".into(),
             None,
-        ),
-        Some(InFlight::Sending(what)) => (
-            format!("while {what} was sent: its outcome is unknown"),
-            Some(AGAIN.into()),
-        ),
-        Some(InFlight::Between(what)) => (what, Some(AGAIN.into())),
+        );
     }
+    let mut sending = Vec::new();
+    let mut parts = Vec::new();
+    for state in now {
+        match state {
+            InFlight::Sending(what) => sending.push(what),
+            InFlight::Between(what) => parts.push(what),
+        }
+    }
+    if !sending.is_empty() {
+        parts.insert(
+            0,
+            format!(
+                "while {} {} sent: {} outcome is unknown",
+                sending.join(" and "),
+                if sending.len() == 1 { "was" } else { "were" },
+                if sending.len() == 1 { "its" } else { "their" }
+            ),
+        );
+    }
+    (parts.join("; "), Some(AGAIN.into()))
 }
 
 /// "the batch" or "chunk 2 of 3", for messages.
@@ -268,15 +287,18 @@ pub async fn apply_zone<P: Provider>(
         break;
     }
 
-    in_flight_is(InFlight::Between(format!(
-        "while zone {} was read to verify it, after its changes landed",
-        zone.name
-    )));
+    in_flight_is(
+        &zone.name,
+        InFlight::Between(format!(
+            "while zone {} was read to verify it, after its changes landed",
+            zone.name
+        )),
+    );
     verify(provider, desired, zone).await?;
-    in_flight_is(InFlight::Between(format!(
-        "after zone {} was applied and verified",
-        zone.name
-    )));
+    in_flight_is(
+        &zone.name,
+        InFlight::Between(format!("after zone {} was applied and verified", zone.name)),
+    );
     run.report.elapsed = started.elapsed();
     Ok(run.report)
 }
@@ -297,18 +319,24 @@ impl<P: Provider> Applier<'_, P> {
     /// Sends the attempt's batch once; counts it when it lands.
     async fn send(&mut self, at: &Attempt<'_>) -> Result<(), provider::Error> {
         let zone = &self.zone.name;
-        in_flight_is(InFlight::Sending(format!("{} for zone {zone}", at.name)));
+        in_flight_is(
+            zone,
+            InFlight::Sending(format!("{} for zone {zone}", at.name)),
+        );
         self.provider.batch(self.zone, at.batch).await?;
         self.report.landed(at.batch);
-        in_flight_is(InFlight::Between(format!(
-            "after {} for zone {zone} landed{}",
-            at.name,
-            if at.k + 1 < at.total {
-                "; the chunks after it were not sent"
-            } else {
-                ""
-            }
-        )));
+        in_flight_is(
+            zone,
+            InFlight::Between(format!(
+                "after {} for zone {zone} landed{}",
+                at.name,
+                if at.k + 1 < at.total {
+                    "; the chunks after it were not sent"
+                } else {
+                    ""
+                }
+            )),
+        );
         Ok(())
     }
 }

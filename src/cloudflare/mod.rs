@@ -25,7 +25,8 @@ mod records;
 pub mod wire;
 pub mod zones;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -42,6 +43,11 @@ use wire::{Envelope, ResultInfo};
 
 /// The real API.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// Cloudflare's limit per token: 1,200 requests per five minutes
+/// (<https://developers.cloudflare.com/fundamentals/api/reference/limits/>). A client paces its
+/// own requests to stay inside it ([`RateGate::paced`]).
+pub const CLOUDFLARE_RATE: (usize, Duration) = (1_200, Duration::from_secs(300));
 
 /// The Cloudflare error a provider failure was explained from, when it came from Cloudflare.
 pub fn cause(err: &crate::provider::Error) -> Option<&Error> {
@@ -84,6 +90,8 @@ struct Inner {
     base: String,
     options: ClientOptions,
     gate: RateGate,
+    /// The token's zones, once listed ([`Client::remember_zones`]), by lower-case name.
+    listed: Mutex<Option<BTreeMap<String, Vec<wire::Zone>>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -137,7 +145,8 @@ impl Client {
                 http,
                 base,
                 options,
-                gate: RateGate::new(),
+                gate: RateGate::paced(CLOUDFLARE_RATE.0, CLOUDFLARE_RATE.1),
+                listed: Mutex::new(None),
             }),
         })
     }
@@ -151,8 +160,41 @@ impl Client {
                 base: inner.base.clone(),
                 options: inner.options.clone(),
                 gate,
+                listed: Mutex::new(None),
             }),
         }
+    }
+
+    /// Keeps the token's zones (a [`Client::list_zones`] answer) for the lookups that follow.
+    pub fn remember_zones(&self, zones: Vec<wire::Zone>) {
+        let mut by_name: BTreeMap<String, Vec<wire::Zone>> = BTreeMap::new();
+        for z in zones {
+            by_name
+                .entry(z.name.to_ascii_lowercase())
+                .or_default()
+                .push(z);
+        }
+        *self
+            .inner
+            .listed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(by_name);
+    }
+
+    /// The listed zones named `name`, when the token's zones were listed.
+    fn listed(&self, name: &str) -> Option<Vec<wire::Zone>> {
+        let listed = self
+            .inner
+            .listed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let by_name = listed.as_ref()?;
+        Some(
+            by_name
+                .get(&name.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or_default(),
+        )
     }
 
     /// The pause shared by this client and its clones.
@@ -187,6 +229,7 @@ impl Client {
         let mut budget = policy.start();
         loop {
             gate.wait(budget.room()).await;
+            gate.pace().await;
             let mut request = self
                 .inner
                 .http

@@ -78,6 +78,18 @@ impl Provider for Client {
         }
     }
 
+    /// Lists the token's zones once when that replaces the lookups by name (see
+    /// [`super::zones::LIST_FROM`]). A listing that fails costs only its request: each zone is
+    /// then looked up by name, and that lookup's failure is explained for its zone.
+    async fn expect_zones(&self, names: &[&str]) {
+        if names.len() < super::zones::LIST_FROM {
+            return;
+        }
+        if let Ok(Some(zones)) = self.list_zones(names.len()).await {
+            self.remember_zones(zones);
+        }
+    }
+
     async fn records(&self, zone: &Zone) -> Result<Vec<Stored>, provider::Error> {
         match self.list_records(&zone.id).await {
             Ok(records) => Ok(records.iter().map(normalise).collect()),

@@ -57,7 +57,7 @@ impl ApiMessage {
 }
 
 /// Paging information of a list answer. Every field optional: old and new shapes differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 pub struct ResultInfo {
     pub page: Option<u64>,
     pub per_page: Option<u64>,

@@ -6,6 +6,7 @@
 //! zone only when exactly one `active` zone has the name; anything else is an error that lists
 //! the candidates so the user can pin one with `zone_id` (docs/cloudflare.md).
 
+use futures_util::{StreamExt, TryStreamExt, stream};
 use reqwest::Method;
 
 use super::wire::{self, ResultInfo};
@@ -21,6 +22,17 @@ const PAID_COMMENT_LIMIT: usize = 500;
 
 /// Zone pages followed at most; a name matches a handful of zones, never thousands.
 const MAX_ZONE_PAGES: u64 = 20;
+
+/// From this many name lookups on, edgeplan first asks for one page of the token's zones: when
+/// every zone fits in no more pages than there are lookups, the listing replaces them. Below it
+/// one lookup each costs at most as much (docs/apply.md, Several zones).
+pub const LIST_FROM: usize = 3;
+
+/// Pages of a listing followed at most (10,000 zones); past that, lookups by name.
+const MAX_LIST_PAGES: u64 = 200;
+
+/// Zones per page of a listing: the most `GET /zones` documents.
+const LIST_PER_PAGE: u64 = 50;
 
 /// What a name lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,10 +76,47 @@ impl Client {
             .map(|(zone, _)| zone)
     }
 
-    /// Finds the one active zone named `name` (case-insensitive).
+    /// Finds the one active zone named `name` (case-insensitive): in the token's zones when
+    /// they were listed ([`Client::list_zones`]), else with a lookup by name.
     pub async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
+        if let Some(zones) = self.listed(name) {
+            return Ok(choose(name, zones));
+        }
         let zones = self.zones_named(name).await?;
         Ok(choose(name, zones))
+    }
+
+    /// Every zone the token can see, when that takes at most `lookups` requests: the first page
+    /// says how many there are. `None` when it would take more, or when the pages did not add up
+    /// to the count the server gave (a zone added meanwhile): the names are then looked up one
+    /// by one.
+    pub async fn list_zones(&self, lookups: usize) -> Result<Option<Vec<wire::Zone>>, Error> {
+        let (mut zones, info) = self.zone_page(1).await?;
+        let info = info.unwrap_or_default();
+        let Some(pages) = info.total_pages else {
+            // Without paging, only a short first page is known to be all of it.
+            return Ok((zones.len() < LIST_PER_PAGE as usize).then_some(zones));
+        };
+        if pages > lookups as u64 || pages > MAX_LIST_PAGES {
+            return Ok(None);
+        }
+        let rest: Vec<Vec<wire::Zone>> = stream::iter(2..=pages)
+            .map(|page| async move { self.zone_page(page).await.map(|(z, _)| z) })
+            .buffered(self.options().concurrency.max(1))
+            .try_collect()
+            .await?;
+        zones.extend(rest.into_iter().flatten());
+        let complete = info.total_count.is_none_or(|n| n == zones.len() as u64);
+        Ok(complete.then_some(zones))
+    }
+
+    /// One page of `GET /zones`, every zone the token can see.
+    async fn zone_page(&self, page: u64) -> Result<(Vec<wire::Zone>, Option<ResultInfo>), Error> {
+        let query = [
+            ("page", page.to_string()),
+            ("per_page", LIST_PER_PAGE.to_string()),
+        ];
+        self.call(Method::GET, "/zones", &query, None).await
     }
 }
 

@@ -232,6 +232,12 @@ impl Context {
                 get("INPUT_FORK_PROBES").as_deref(),
                 false,
             )?,
+            separate_comment: parse_bool(
+                "separate-comment",
+                "INPUT_SEPARATE_COMMENT",
+                get("INPUT_SEPARATE_COMMENT").as_deref(),
+                false,
+            )?,
             comment_author: get("INPUT_COMMENT_AUTHOR")
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty()),

@@ -44,6 +44,18 @@ pub struct Inputs {
     /// `INPUT_COMMENT_AUTHOR`: the login edgeplan's comments are written by (a GitHub App
     /// token's bot); `None` when empty: then `GET /user`, else `github-actions[bot]`.
     pub comment_author: Option<String>,
+    /// `INPUT_SEPARATE_COMMENT`: this job's preview is its own sticky comment, told apart by
+    /// `manifest=<the manifest input>` in its marker (one comment per job of a matrix), default
+    /// false (one comment for every edgeplan job of the pull request).
+    pub separate_comment: bool,
+}
+
+impl Inputs {
+    /// The `manifest=` attribute of the preview marker: the manifest input, when this job's
+    /// preview is a comment of its own.
+    pub fn comment_key(&self) -> Option<String> {
+        self.separate_comment.then(|| self.manifests.join(" "))
+    }
 }
 
 impl Default for Inputs {
@@ -55,6 +67,7 @@ impl Default for Inputs {
             allow_deletes: false,
             fork_probes: false,
             comment_author: None,
+            separate_comment: false,
         }
     }
 }

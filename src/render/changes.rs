@@ -156,10 +156,12 @@ fn row(r: &Row<'_>) -> String {
 }
 
 /// One zone's detail block: refusals at manifest lines, the table, warnings.
-pub(super) fn zone_detail(out: &mut Vec<String>, z: &ZonePlan, ctx: &Context) {
+/// One zone's changes, refusals and warnings; `open` unless many zones share the comment.
+pub(super) fn zone_detail(out: &mut Vec<String>, z: &ZonePlan, ctx: &Context, open: bool) {
     let rows = rows(z);
     out.push(format!(
-        "<details open><summary>{}: {} change{}</summary>",
+        "<details{}><summary>{}: {} change{}</summary>",
+        if open { " open" } else { "" },
         html(&z.zone.name),
         rows.len(),
         plural(rows.len())

@@ -183,6 +183,20 @@ pub fn apply_marker(sha: &str) -> String {
     format!("<!-- edgeplan:applied sha={sha} -->")
 }
 
+/// [`apply_marker`] for the job of one manifest input (a matrix of jobs, each with its own
+/// comments): `<!-- edgeplan:applied sha=SHA manifest=PATH -->`, the path escaped as in [`marker`].
+pub fn apply_marker_for(sha: &str, manifest: Option<&str>) -> String {
+    let plain = apply_marker(sha);
+    match manifest {
+        Some(path) => format!(
+            "{} manifest={} -->",
+            plain.trim_end_matches(" -->"),
+            escape_attribute(path)
+        ),
+        None => plain,
+    }
+}
+
 /// The plan fingerprint (`sha256:<64 hex>`) of a preview comment, read from its marker's
 /// `fingerprint` attribute only (never from the body, where a value could forge one). The apply
 /// report compares it with the fingerprint of what was applied.

@@ -170,8 +170,12 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     if plan.zones.is_empty() {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.\n");
     }
-    for z in &plan.zones {
-        let _ = writeln!(head, "- {}\n", counts(z));
+    if super::zones::many(plan) {
+        head.push_str(&super::zones::table(plan));
+    } else {
+        for z in &plan.zones {
+            let _ = writeln!(head, "- {}\n", counts(z));
+        }
     }
     let _ = writeln!(head, "Plan fingerprint: `{}`", plan.fingerprint());
     probe_table(&mut head, probes);
@@ -182,7 +186,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
         .iter()
         .filter(|z| !z.changes.is_empty() || !z.conflicts.is_empty() || !z.warnings.is_empty())
     {
-        zone_detail(&mut detail, z, ctx);
+        zone_detail(&mut detail, z, ctx, !super::zones::many(plan));
     }
     assemble(head, detail, ctx)
 }

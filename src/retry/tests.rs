@@ -210,3 +210,40 @@ async fn a_pause_beyond_the_room_left_is_not_waited_for() {
     gate.pause(Duration::MAX);
     assert_eq!(gate.remaining(), Duration::from_secs(86_400));
 }
+
+/// Cloudflare allows 1,200 requests per five minutes per token: a long run must slow down
+/// before it meets 429s, and must not slow down before it needs to.
+#[tokio::test(start_paused = true)]
+async fn a_paced_gate_lets_the_limit_through_at_once_and_holds_the_next_until_the_window_moves() {
+    let gate = RateGate::paced(3, Duration::from_secs(300));
+    let started = Instant::now();
+    for _ in 0..3 {
+        gate.pace().await;
+    }
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "within the limit: no wait"
+    );
+    tokio::time::sleep(Duration::from_secs(100)).await;
+    gate.pace().await;
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(300),
+        "the fourth waits until the first is 300 s old"
+    );
+    // Clones share the count: the window holds the one sent at 300 s, so two more go at once
+    // and the next waits for the window to move again.
+    let other = gate.clone();
+    other.pace().await;
+    other.pace().await;
+    assert_eq!(started.elapsed(), Duration::from_secs(300));
+    other.pace().await;
+    assert_eq!(started.elapsed(), Duration::from_secs(600));
+    // A gate that does not pace never waits.
+    let open = RateGate::new();
+    for _ in 0..10 {
+        open.pace().await;
+    }
+    assert_eq!(started.elapsed(), Duration::from_secs(600));
+}

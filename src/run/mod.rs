@@ -5,6 +5,7 @@
 
 mod action;
 mod apply;
+mod list;
 mod manifests;
 mod pipeline;
 mod plan;
@@ -94,6 +95,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             println!("{schema}");
             Ok(Exit::Success)
         }
+        Command::List(args) => list::run(&args, &Settings::from_env()),
         Command::Plan(args) => plan::run(&args, &Settings::from_env()).await,
         Command::Apply(args) => apply::run(&args, &Settings::from_env()).await,
         Command::Action(args) => action::run(&args, &Settings::from_env()).await,

@@ -47,6 +47,7 @@ mod manifest_hardening;
 mod manifest_hints;
 mod manifest_mutations;
 mod manifest_schema;
+mod many_zones;
 mod plan_long_comments;
 mod plan_patches;
 mod plan_props;

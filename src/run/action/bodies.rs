@@ -88,6 +88,7 @@ impl Bodies {
 
 fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
     MdContext {
+        manifest: ctx.inputs.comment_key(),
         run_url: ctx.run_url(),
         commit: ctx.sha.clone(),
         blob_url: blob_url(ctx),

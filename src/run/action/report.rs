@@ -68,8 +68,9 @@ impl Reporter<'_> {
         else {
             return Ok(());
         };
-        let upserted =
-            comment::upsert(client, repo, pr, &comment::marker(None), body, &self.author).await;
+        // One comment per manifest input when asked (a matrix job each), else one per PR.
+        let marker = comment::marker(self.ctx.inputs.comment_key().as_deref());
+        let upserted = comment::upsert(client, repo, pr, &marker, body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the
@@ -142,7 +143,8 @@ impl Reporter<'_> {
             );
         }
         for pr in pulls {
-            let preview = own_preview(client, repo, pr.number, &self.author).await;
+            let key = self.ctx.inputs.comment_key();
+            let preview = own_preview(client, repo, pr.number, key.as_deref(), &self.author).await;
             let preview_fp = preview
                 .as_ref()
                 .and_then(|c| c.body.as_deref())
@@ -155,7 +157,7 @@ impl Reporter<'_> {
                 client,
                 repo,
                 pr.number,
-                &comment::apply_marker(sha),
+                &render::comment::apply_marker_for(sha, key.as_deref()),
                 &full,
                 &self.author,
             )
@@ -242,9 +244,10 @@ async fn own_preview(
     client: &Client,
     repo: &Repo,
     pr: u64,
+    key: Option<&str>,
     author: &Author,
 ) -> Option<IssueComment> {
-    comment::find(client, repo, pr, &comment::marker(None), author)
+    comment::find(client, repo, pr, &comment::marker(key), author)
         .await
         .ok()?
         .into_iter()

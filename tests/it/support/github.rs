@@ -410,10 +410,19 @@ pub fn rendered_link_problem(body: &str) -> Option<String> {
                 .unwrap_or(&text)
         ));
     }
+    // A row ends at `</tr>`; a cell opens with `<td` or `<th` then `>` or a space (not
+    // `<thead>`).
+    let cells = |row: &str| {
+        ["<td>", "<td ", "<th>", "<th "]
+            .iter()
+            .map(|open| row.matches(open).count())
+            .sum::<usize>()
+    };
     if let Some(row) = html
         .split("<tr>")
         .skip(1)
-        .find(|row| row.matches("<td").count() + row.matches("<th").count() > 5)
+        .map(|row| row.split("</tr>").next().unwrap_or(row))
+        .find(|row| cells(row) > 5)
     {
         return Some(format!("has a table row wider than 5 columns: {row}"));
     }

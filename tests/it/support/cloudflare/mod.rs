@@ -211,6 +211,8 @@ pub struct Logged {
     pub body: Option<Value>,
     /// The fault injected into this request, if any.
     pub fault: Option<Fault>,
+    /// When the server received it (before any latency it adds).
+    pub at: std::time::Instant,
 }
 
 impl Logged {
@@ -524,6 +526,7 @@ async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
             query: req.query.clone(),
             body: req.json().ok(),
             fault: fault.clone(),
+            at: std::time::Instant::now(),
         });
         (s.latency, fault)
     };

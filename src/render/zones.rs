@@ -1,0 +1,142 @@
+//! The summary table of a comment for many zones: one row per zone (zone, owner, what merge does
+//! there, counts), before any zone's detail, which is then collapsed.
+//!
+//! A repository with a manifest per zone previews dozens to hundreds of zones in one comment;
+//! a list of per-zone lines and every zone's detail open makes the verdict of one zone hard to
+//! find, and GitHub cuts a comment at 65,536 characters
+//! (<https://docs.github.com/en/rest/issues/comments#create-an-issue-comment>). The table is part
+//! of the comment's head, which is never cut: about a hundred bytes a zone, so a hundred zones
+//! take about a sixth of the budget, and the detail after it is cut to fit, with a note.
+
+use crate::plan::{self, Action, Plan, ZonePlan};
+
+use super::escape::code;
+
+/// From this many zones, the comment shows the table instead of a line per zone, and collapses
+/// every zone's detail.
+pub const MANY: usize = 10;
+
+/// True when `plan` is previewed with the table.
+pub fn many(plan: &Plan) -> bool {
+    plan.zones.len() >= MANY
+}
+
+/// The table, Markdown, ending with a blank line. Five columns at most, so it fits a pull
+/// request comment: the counts of changes share one cell.
+pub fn table(plan: &Plan) -> String {
+    let rows = plan.zones.iter().map(|z| {
+        let n = |a: Action| z.changes.iter().filter(|c| c.action == a).count();
+        let counts: Vec<String> = [
+            (n(Action::Create), "to create"),
+            (n(Action::Update), "to update"),
+            (n(Action::Delete), "to delete"),
+        ]
+        .into_iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, what)| format!("{count} {what}"))
+        .collect();
+        vec![
+            code(&z.zone.name),
+            code(&z.owner),
+            verdict(z),
+            if counts.is_empty() {
+                "none".to_string()
+            } else {
+                counts.join(", ")
+            },
+            z.unchanged.to_string(),
+        ]
+    });
+    let mut out = super::escape::table(
+        "| zone | owner | on merge | changes | unchanged |\n| --- | --- | --- | --- | ---: |\n",
+        rows,
+    );
+    out.push('\n');
+    out
+}
+
+/// What merge does in this zone, from its plan: refused (conflicts, comments too long, over the
+/// safety limit on deletes unless `allow-deletes` is set), nothing, or how many batches.
+fn verdict(z: &ZonePlan) -> String {
+    let mut refused = Vec::new();
+    if !z.conflicts.is_empty() {
+        let n = z.conflicts.len();
+        refused.push(format!("{n} conflict{}", if n == 1 { "" } else { "s" }));
+    }
+    if !z.long_comments.is_empty() {
+        refused.push("comments too long".to_string());
+    }
+    if !refused.is_empty() {
+        return format!("**refused**: {}", refused.join(", "));
+    }
+    if z.changes.is_empty() {
+        return "no changes".into();
+    }
+    let mut words = match plan::to_batches(z, z.zone.batch_limit).len() {
+        1 => "one atomic batch".to_string(),
+        n => format!("{n} batches, not atomic"),
+    };
+    if plan::check_safety(z, false).is_err() {
+        words.push_str(", over the delete limit (needs `allow-deletes`)");
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Desired, Endpoint, Live, Zone};
+
+    fn zone_plan(name: &str, endpoints: usize) -> ZonePlan {
+        let desired = Desired {
+            source: format!("dns/{name}.yaml").into(),
+            zone: name.into(),
+            zone_id: None,
+            owner: "default".into(),
+            endpoints: (0..endpoints)
+                .map(|i| Endpoint {
+                    name: format!("m{i}.{name}"),
+                    target: format!("o{i}.origin.net"),
+                    proxied: true,
+                    ttl: 1,
+                    comment: None,
+                    adopt: false,
+                    health: None,
+                    line: i + 5,
+                })
+                .collect(),
+        };
+        let zone = Zone {
+            id: format!("id-{name}"),
+            name: name.into(),
+            batch_limit: 200,
+            comment_limit: 100,
+        };
+        plan::diff(
+            &desired,
+            &Live {
+                zone,
+                records: Vec::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn one_row_per_zone_with_its_verdict_and_counts() {
+        let plan = Plan {
+            zones: vec![
+                zone_plan("a.example", 2),
+                zone_plan("b.example", 0),
+                zone_plan("c.example", 201),
+            ],
+        };
+        assert_eq!(
+            table(&plan),
+            "| zone | owner | on merge | changes | unchanged |\n\
+             | --- | --- | --- | --- | ---: |\n\
+             | `a.example` | `default` | one atomic batch | 2 to create | 0 |\n\
+             | `b.example` | `default` | no changes | none | 0 |\n\
+             | `c.example` | `default` | 2 batches, not atomic | 201 to create | 0 |\n\n"
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! `edgeplan list`: the manifests and their zones, offline, for a CI matrix (DESIGN section 3).
+//!
+//! `--format json` is one line, `{"include": [{"manifest", "zone", "owner"}, ...]}`: what GitHub
+//! Actions takes as `strategy.matrix` through `fromJSON`, so a workflow can run one job per
+//! manifest, each with its own sticky comment and a concurrency group per zone
+//! (docs/action.md, Many zones;
+//! <https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow>).
+//! Paths are relative to `GITHUB_WORKSPACE` when it is set, as the next job's checkout sees them.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{ListArgs, ListFormat};
+use crate::exit::Exit;
+use crate::github::workflow::workspace_relative;
+use crate::plan::Desired;
+use crate::render::inert::inert;
+
+use super::settings::Settings;
+use super::{Failure, load_or_report};
+
+/// The JSON wire type: a matrix `include` list (more fields may be added).
+#[derive(Debug, Serialize)]
+struct Matrix<'a> {
+    include: Vec<Entry<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Entry<'a> {
+    manifest: String,
+    zone: &'a str,
+    owner: &'a str,
+}
+
+pub fn run(args: &ListArgs, settings: &Settings) -> Result<Exit, Failure> {
+    let Some(manifests) = load_or_report(&args.manifests, settings)? else {
+        return Ok(Exit::Rejected);
+    };
+    let text = render(&manifests, settings, args.format);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    Ok(Exit::Success)
+}
+
+/// The listing in `format`, manifests in the order they were given.
+fn render(manifests: &[Desired], settings: &Settings, format: ListFormat) -> String {
+    let include: Vec<Entry<'_>> = manifests
+        .iter()
+        .map(|d| Entry {
+            manifest: workspace_relative(&d.source, settings.workspace.as_deref()),
+            zone: &d.zone,
+            owner: &d.owner,
+        })
+        .collect();
+    match format {
+        ListFormat::Json => {
+            // One line: `echo "matrix=..." >> "$GITHUB_OUTPUT"` takes it as it is.
+            let json = serde_json::to_string(&Matrix { include }).unwrap_or_default();
+            format!("{json}\n")
+        }
+        ListFormat::Text => include
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}\tzone {}\towner {}\n",
+                    inert(&e.manifest),
+                    inert(e.zone),
+                    inert(e.owner)
+                )
+            })
+            .collect(),
+    }
+}
