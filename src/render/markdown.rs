@@ -65,6 +65,8 @@ pub struct Verdict {
     pub headline: String,
     /// Detail: per zone, per refusal reason, and the fix.
     pub lines: Vec<String>,
+    /// What merge does in each zone, in plan order: a cell of the table of many zones.
+    pub zones: Vec<String>,
 }
 
 /// Past this many rows, a zone's changes are grouped by action and collapsed.
@@ -171,7 +173,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.\n");
     }
     if super::zones::many(plan) {
-        head.push_str(&super::zones::table(plan));
+        head.push_str(&super::zones::table(plan, &verdict.zones));
     } else {
         for z in &plan.zones {
             let _ = writeln!(head, "- {}\n", counts(z));

@@ -8,7 +8,7 @@
 //! of the comment's head, which is never cut: about a hundred bytes a zone, so a hundred zones
 //! take about a sixth of the budget, and the detail after it is cut to fit, with a note.
 
-use crate::plan::{self, Action, Plan, ZonePlan};
+use crate::plan::{Action, Plan};
 
 use super::escape::code;
 
@@ -23,8 +23,10 @@ pub fn many(plan: &Plan) -> bool {
 
 /// The table, Markdown, ending with a blank line. Five columns at most, so it fits a pull
 /// request comment: the counts of changes share one cell.
-pub fn table(plan: &Plan) -> String {
-    let rows = plan.zones.iter().map(|z| {
+/// `verdicts` holds what merge does in each zone, as the pipeline decided it
+/// (`run::pipeline::Verdict::zone_words`), in plan order.
+pub fn table(plan: &Plan, verdicts: &[String]) -> String {
+    let rows = plan.zones.iter().enumerate().map(|(i, z)| {
         let n = |a: Action| z.changes.iter().filter(|c| c.action == a).count();
         let counts: Vec<String> = [
             (n(Action::Create), "to create"),
@@ -38,7 +40,7 @@ pub fn table(plan: &Plan) -> String {
         vec![
             code(&z.zone.name),
             code(&z.owner),
-            verdict(z),
+            verdicts.get(i).cloned().unwrap_or_else(|| "-".into()),
             if counts.is_empty() {
                 "none".to_string()
             } else {
@@ -55,37 +57,10 @@ pub fn table(plan: &Plan) -> String {
     out
 }
 
-/// What merge does in this zone, from its plan: refused (conflicts, comments too long, over the
-/// safety limit on deletes unless `allow-deletes` is set), nothing, or how many batches.
-fn verdict(z: &ZonePlan) -> String {
-    let mut refused = Vec::new();
-    if !z.conflicts.is_empty() {
-        let n = z.conflicts.len();
-        refused.push(format!("{n} conflict{}", if n == 1 { "" } else { "s" }));
-    }
-    if !z.long_comments.is_empty() {
-        refused.push("comments too long".to_string());
-    }
-    if !refused.is_empty() {
-        return format!("**refused**: {}", refused.join(", "));
-    }
-    if z.changes.is_empty() {
-        return "no changes".into();
-    }
-    let mut words = match plan::to_batches(z, z.zone.batch_limit).len() {
-        1 => "one atomic batch".to_string(),
-        n => format!("{n} batches, not atomic"),
-    };
-    if plan::check_safety(z, false).is_err() {
-        words.push_str(", over the delete limit (needs `allow-deletes`)");
-    }
-    words
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Desired, Endpoint, Live, Zone};
+    use crate::plan::{self, Desired, Endpoint, Live, Zone, ZonePlan};
 
     fn zone_plan(name: &str, endpoints: usize) -> ZonePlan {
         let desired = Desired {
@@ -131,7 +106,14 @@ mod tests {
             ],
         };
         assert_eq!(
-            table(&plan),
+            table(
+                &plan,
+                &[
+                    "one atomic batch".into(),
+                    "no changes".into(),
+                    "2 batches, not atomic".into()
+                ]
+            ),
             "| zone | owner | on merge | changes | unchanged |\n\
              | --- | --- | --- | --- | ---: |\n\
              | `a.example` | `default` | one atomic batch | 2 to create | 0 |\n\

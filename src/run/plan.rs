@@ -62,11 +62,15 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
             } else {
                 pipeline::Origins::Checked
             };
-            let (headline, lines) = outcome
-                .verdict(origins)
-                .words(&render::markdown::code, false);
+            let verdict = outcome.verdict(origins);
+            let (headline, lines) = verdict.words(&render::markdown::code, false);
+            let zones = verdict.zone_words(&render::markdown::code);
             let ctx = render::markdown::Context {
-                verdict: Some(render::markdown::Verdict { headline, lines }),
+                verdict: Some(render::markdown::Verdict {
+                    headline,
+                    lines,
+                    zones,
+                }),
                 ..Default::default()
             };
             render::markdown::render(&outcome.plan, &outcome.probes, &ctx)

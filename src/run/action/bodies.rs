@@ -45,7 +45,12 @@ impl Bodies {
             EventName::PullRequest | EventName::PullRequestTarget
         );
         let (headline, lines) = verdict.words(&render::markdown::code, drift);
-        let words = render::markdown::Verdict { headline, lines };
+        let zones = verdict.zone_words(&render::markdown::code);
+        let words = render::markdown::Verdict {
+            headline,
+            lines,
+            zones,
+        };
         Bodies::new(ctx, notice, |md| {
             let md = MdContext {
                 verdict: Some(words.clone()),
@@ -64,7 +69,11 @@ impl Bodies {
             "Apply refused, nothing was applied: {}",
             verdict.reasons(&render::markdown::code)
         );
-        let words = render::markdown::Verdict { headline, lines };
+        let words = render::markdown::Verdict {
+            headline,
+            lines,
+            zones: verdict.zone_words(&render::markdown::code),
+        };
         let mut bodies = Bodies::new(ctx, None, |md| {
             let md = MdContext {
                 verdict: Some(words.clone()),
