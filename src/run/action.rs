@@ -13,7 +13,6 @@ mod bodies;
 mod report;
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use crate::cli::{ActionArgs, ManifestArgs, TargetArgs};
 use crate::exit::Exit;
@@ -53,17 +52,17 @@ pub async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure
         }
         Err(e) => {
             let f = Failure::new(Exit::Usage, e.to_string()).help(e.help());
-            let env_path = |name: &str| {
-                std::env::var_os(name)
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            };
-            let mut out = Outputs::new(env_path("GITHUB_OUTPUT"), env_path("GITHUB_STEP_SUMMARY"));
+            let (output, summary) = settings.runner_files.clone();
+            let mut out = Outputs::new(output, summary, settings.runner_temp.clone());
             report_failure(&mut cmds, &mut out, &f);
             return Err(inert_failure(f));
         }
     };
-    let mut out = Outputs::new(ctx.output_path.clone(), ctx.summary_path.clone());
+    let mut out = Outputs::new(
+        ctx.output_path.clone(),
+        ctx.summary_path.clone(),
+        settings.runner_temp.clone(),
+    );
     let result = dispatch_and_run(&ctx, &args.target, settings, &mut cmds, &mut out).await;
     if let Err(f) = &result {
         report_failure(&mut cmds, &mut out, f);
@@ -189,7 +188,7 @@ async fn dispatch_and_run<W: Write>(
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
-            let origins = origins(ctx, remote_ctx.is_some())?;
+            let origins = origins(ctx, settings, remote_ctx.is_some())?;
             let in_sandbox = sandbox.is_some();
             let target = Target::from_args(&TargetArgs { sandbox }, settings)?;
             with_provider!(&target, p => {
@@ -233,20 +232,23 @@ const ORIGIN_HELP: &str = "bring the origin up (or fix its `health` path in the 
 /// Whether the origin probes run: on a manifest read from a pull request's commit
 /// (`pull_request_target`) only with `fork-probes: true`, since its author would choose what the
 /// runner requests; else unless `skip-health`.
-fn origins(ctx: &Context, from_pull_request: bool) -> Result<Origins, Failure> {
+fn origins(
+    ctx: &Context,
+    settings: &Settings,
+    from_pull_request: bool,
+) -> Result<Origins, Failure> {
     if from_pull_request && !ctx.inputs.fork_probes {
         return Ok(Origins::NotChecked);
     }
-    skip_health()
+    skip_health(settings)
 }
 
 /// The `skip-health` input (`INPUT_SKIP_HEALTH`): whether the origin probes run.
-fn skip_health() -> Result<Origins, Failure> {
-    let value = std::env::var("INPUT_SKIP_HEALTH").ok();
+fn skip_health(settings: &Settings) -> Result<Origins, Failure> {
     match crate::github::inputs::parse_bool(
         "skip-health",
         "INPUT_SKIP_HEALTH",
-        value.as_deref(),
+        settings.skip_health_input.as_deref(),
         false,
     ) {
         Ok(true) => Ok(Origins::NotChecked),

@@ -27,7 +27,7 @@ pub async fn run(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure>
 
 async fn apply(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
     let interactive = std::io::stdin().is_terminal();
-    if !args.yes && !interactive && !ci() {
+    if !args.yes && !interactive && !settings.ci {
         return Err(Failure::new(
             Exit::Rejected,
             "apply needs confirmation, and standard input is not a terminal",
@@ -71,7 +71,8 @@ async fn apply_all<P: Provider>(
     }
     {
         let mut out = std::io::stdout().lock();
-        let text = render::text::render_with(&outcome.plan, &outcome.probes, text_options(true));
+        let text =
+            render::text::render_with(&outcome.plan, &outcome.probes, text_options(true, settings));
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
@@ -85,7 +86,7 @@ async fn apply_all<P: Provider>(
         println!("Nothing to apply.");
         return Ok(Exit::Success);
     }
-    if !args.yes && interactive && !ci() && !confirm(&outcome.plan) {
+    if !args.yes && interactive && !settings.ci && !confirm(&outcome.plan) {
         eprintln!("Apply cancelled; nothing was changed.");
         return Ok(Exit::Rejected);
     }
@@ -104,10 +105,6 @@ async fn apply_all<P: Provider>(
         public::print(&results, &check)?;
     }
     Ok(Exit::Success)
-}
-
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// Asks on the terminal, naming the plan's fingerprint and any zone whose changes go in several

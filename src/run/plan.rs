@@ -53,7 +53,7 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
         Format::Text => render::text::render_with(
             &outcome.plan,
             &outcome.probes,
-            text_options(args.out.is_none()),
+            text_options(args.out.is_none(), settings),
         ),
         Format::Markdown => {
             // The comment body, with the verdict in the words every presenter uses.
@@ -132,17 +132,11 @@ pub fn report_blockers(outcome: &Outcome) -> bool {
     outcome.blocked()
 }
 
-/// Colour as [`color_for`]; warnings wrapped to `COLUMNS`, else 100 columns.
-pub fn text_options(to_stdout: bool) -> render::text::Options {
+/// Colour only on a terminal, and never with `NO_COLOR` set; warnings wrapped to `COLUMNS`,
+/// else 100 columns.
+pub fn text_options(to_stdout: bool, settings: &Settings) -> render::text::Options {
     render::text::Options {
-        color: color_for(to_stdout),
-        width: render::text::width_from(std::env::var("COLUMNS").ok().as_deref()),
+        color: to_stdout && std::io::stdout().is_terminal() && !settings.no_color,
+        width: render::text::width_from(settings.columns.as_deref()),
     }
-}
-
-/// Colour only on a terminal, and never with `NO_COLOR` set.
-pub fn color_for(to_stdout: bool) -> bool {
-    to_stdout
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -41,6 +41,19 @@ pub struct Settings {
     /// The Action's inputs `public-check` and `public-check-timeout` (`INPUT_PUBLIC_CHECK`,
     /// `INPUT_PUBLIC_CHECK_TIMEOUT`), as set; read by `run::public::PublicCheck::from_inputs`.
     pub public_check_inputs: (Option<String>, Option<String>),
+    /// `CI=true`: `apply` runs without a prompt off a terminal.
+    pub ci: bool,
+    /// `COLUMNS`: the terminal width warnings are wrapped to.
+    pub columns: Option<String>,
+    /// `NO_COLOR` set and not empty: never colour.
+    pub no_color: bool,
+    /// `RUNNER_TEMP`: where the Action writes its plan JSON (else the system's temp directory).
+    pub runner_temp: Option<PathBuf>,
+    /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, for reporting a failure before the Action's
+    /// context could be read.
+    pub runner_files: (Option<PathBuf>, Option<PathBuf>),
+    /// The Action's input `skip-health` (`INPUT_SKIP_HEALTH`), as set.
+    pub skip_health_input: Option<String>,
     /// The trust loaded from the store and `cert_file`, once, when a client first needs it.
     trust: OnceLock<Result<Arc<Trust>, String>>,
 }
@@ -72,6 +85,15 @@ impl Settings {
             ),
             cert_file: set(CERT_FILE_ENV).map(PathBuf::from),
             public_check_inputs: (get("INPUT_PUBLIC_CHECK"), get("INPUT_PUBLIC_CHECK_TIMEOUT")),
+            ci: get("CI").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            columns: get("COLUMNS"),
+            no_color: get("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            runner_temp: set("RUNNER_TEMP").map(PathBuf::from),
+            runner_files: (
+                set("GITHUB_OUTPUT").map(PathBuf::from),
+                set("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            ),
+            skip_health_input: get("INPUT_SKIP_HEALTH"),
             trust: OnceLock::new(),
         }
     }

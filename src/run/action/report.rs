@@ -266,11 +266,13 @@ pub struct Outputs {
 
 impl Outputs {
     /// Writes to the `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, when given.
-    pub fn new(output: Option<PathBuf>, summary: Option<PathBuf>) -> Outputs {
-        let dir = std::env::var_os("RUNNER_TEMP")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
+    /// The plan JSON goes into `runner_temp` (`RUNNER_TEMP`), else the system's temp directory.
+    pub fn new(
+        output: Option<PathBuf>,
+        summary: Option<PathBuf>,
+        runner_temp: Option<PathBuf>,
+    ) -> Outputs {
+        let dir = runner_temp.unwrap_or_else(std::env::temp_dir);
         Outputs {
             output,
             summary,
