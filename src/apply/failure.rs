@@ -2,8 +2,8 @@
 //! [`super`] give the rules): re-plan, send again, carry on, or stop with what landed.
 
 use super::{
-    Applier, ApplyError, InFlight, MAX_REPLANS, Outcome, check, conflicts_since, in_flight_is,
-    landed, replan, still_wanted,
+    Applier, ApplyError, InFlight, MAX_REPLANS, Outcome, check, conflicts_since, flight,
+    in_flight_is, landed, replan, still_wanted,
 };
 use crate::plan::{self, ZonePlan};
 use crate::provider::{self, Provider};
@@ -36,7 +36,7 @@ impl<P: Provider> Applier<'_, P> {
         pending: usize,
     ) -> Result<Next, ApplyError> {
         in_flight_is(
-            &self.zone.name,
+            &flight(self.zone, self.desired),
             InFlight::Between(format!(
                 "while zone {} was read again after {} failed",
                 self.zone.name, at.name
@@ -145,7 +145,7 @@ impl<P: Provider> Applier<'_, P> {
         };
         self.report.resent += 1;
         in_flight_is(
-            zone,
+            &flight(self.zone, self.desired),
             InFlight::Between(format!(
                 "while waiting to send {name} for zone {zone} again; nothing of it had landed"
             )),

@@ -138,9 +138,14 @@ enum InFlight {
     Between(String),
 }
 
-fn in_flight_is(zone: &str, state: InFlight) {
+/// The key of one manifest's apply in [`IN_FLIGHT`]: two manifests (owners) may share a zone.
+fn flight(zone: &Zone, desired: &Desired) -> String {
+    format!("{} {}", zone.name, desired.source.display())
+}
+
+fn in_flight_is(key: &str, state: InFlight) {
     if let Ok(mut now) = IN_FLIGHT.lock() {
-        now.insert(zone.to_string(), state);
+        now.insert(key.to_string(), state);
     }
 }
 
@@ -231,6 +236,25 @@ pub async fn apply_zone<P: Provider>(
     initial: ZonePlan,
     progress: Progress<'_>,
 ) -> Result<ZoneReport, ApplyError> {
+    let result = converge(provider, desired, zone, initial, progress).await;
+    if let Err(e) = &result {
+        // Done with this zone: a signal now must not report it as work in progress.
+        in_flight_is(
+            &flight(zone, desired),
+            InFlight::Between(format!("after zone {} failed: {}", zone.name, e.landed)),
+        );
+    }
+    result
+}
+
+/// [`apply_zone`] until it converges or fails.
+async fn converge<P: Provider>(
+    provider: &P,
+    desired: &Desired,
+    zone: &Zone,
+    initial: ZonePlan,
+    progress: Progress<'_>,
+) -> Result<ZoneReport, ApplyError> {
     let started = Instant::now();
     let mut run = Applier {
         provider,
@@ -288,7 +312,7 @@ pub async fn apply_zone<P: Provider>(
     }
 
     in_flight_is(
-        &zone.name,
+        &flight(zone, desired),
         InFlight::Between(format!(
             "while zone {} was read to verify it, after its changes landed",
             zone.name
@@ -296,7 +320,7 @@ pub async fn apply_zone<P: Provider>(
     );
     verify(provider, desired, zone).await?;
     in_flight_is(
-        &zone.name,
+        &flight(zone, desired),
         InFlight::Between(format!("after zone {} was applied and verified", zone.name)),
     );
     run.report.elapsed = started.elapsed();
@@ -319,14 +343,15 @@ impl<P: Provider> Applier<'_, P> {
     /// Sends the attempt's batch once; counts it when it lands.
     async fn send(&mut self, at: &Attempt<'_>) -> Result<(), provider::Error> {
         let zone = &self.zone.name;
+        let key = flight(self.zone, self.desired);
         in_flight_is(
-            zone,
+            &key,
             InFlight::Sending(format!("{} for zone {zone}", at.name)),
         );
         self.provider.batch(self.zone, at.batch).await?;
         self.report.landed(at.batch);
         in_flight_is(
-            zone,
+            &key,
             InFlight::Between(format!(
                 "after {} for zone {zone} landed{}",
                 at.name,

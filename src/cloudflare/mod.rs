@@ -169,10 +169,11 @@ impl Client {
     pub fn remember_zones(&self, zones: Vec<wire::Zone>) {
         let mut by_name: BTreeMap<String, Vec<wire::Zone>> = BTreeMap::new();
         for z in zones {
-            by_name
-                .entry(z.name.to_ascii_lowercase())
-                .or_default()
-                .push(z);
+            let same_name = by_name.entry(z.name.to_ascii_lowercase()).or_default();
+            // Pages read while a zone was added can hold one zone twice.
+            if !same_name.iter().any(|known| known.id == z.id) {
+                same_name.push(z);
+            }
         }
         *self
             .inner
@@ -228,8 +229,12 @@ impl Client {
         let url = format!("{}{}", self.inner.base, path);
         let mut budget = policy.start();
         loop {
-            gate.wait(budget.room()).await;
+            // The pace first, then the pause: a request that waited for a slot still meets a
+            // pause a 429 set meanwhile. The pacing wait is not held against the retry budget.
+            let pacing = std::time::Instant::now();
             gate.pace().await;
+            budget.exclude(pacing.elapsed());
+            gate.wait(budget.room()).await;
             let mut request = self
                 .inner
                 .http

@@ -77,10 +77,14 @@ impl Client {
     }
 
     /// Finds the one active zone named `name` (case-insensitive): in the token's zones when
-    /// they were listed ([`Client::list_zones`]), else with a lookup by name.
+    /// they were listed ([`Client::list_zones`]) and it is there, else with a lookup by name.
     pub async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
-        if let Some(zones) = self.listed(name) {
-            return Ok(choose(name, zones));
+        // The listing is trusted only for what it found: a zone it lacks (a page that shifted
+        // while it was read, a server that sent fewer per page) is looked up by name.
+        if let Some(zones) = self.listed(name)
+            && let found @ Lookup::Found(_) = choose(name, zones)
+        {
+            return Ok(found);
         }
         let zones = self.zones_named(name).await?;
         Ok(choose(name, zones))

@@ -210,6 +210,12 @@ impl Budget {
     }
 
     /// The longest this call could wait now: what is left of the budget, at most `max_wait`.
+    /// Leaves `waited` out of the time spent: a wait for the pace of the token's requests is not
+    /// the call's own trouble, so it does not use up the budget for retries.
+    pub fn exclude(&mut self, waited: Duration) {
+        self.started = self.started.checked_add(waited).unwrap_or(self.started);
+    }
+
     pub fn room(&self) -> Duration {
         self.policy
             .budget

@@ -247,3 +247,19 @@ async fn a_paced_gate_lets_the_limit_through_at_once_and_holds_the_next_until_th
     }
     assert_eq!(started.elapsed(), Duration::from_secs(600));
 }
+
+#[test]
+fn a_wait_for_the_pace_is_not_held_against_the_retry_budget() {
+    let policy = Policy {
+        budget: Duration::from_millis(200),
+        ..Policy::CLOUDFLARE
+    };
+    let mut spent = policy.start();
+    let mut paced = policy.start();
+    std::thread::sleep(Duration::from_millis(250));
+    paced.exclude(Duration::from_millis(250));
+    assert_eq!(spent.room(), Duration::ZERO);
+    assert!(!spent.allow(Duration::from_millis(10)));
+    assert!(paced.room() > Duration::ZERO);
+    assert!(paced.allow(Duration::from_millis(10)));
+}
