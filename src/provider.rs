@@ -66,6 +66,27 @@ impl Error {
         }
     }
 
+    /// The failure to report when several reads failed at once: an API failure before a
+    /// refusal (exit 3 wins over 1, as for an apply across zones), the first in order among
+    /// equals, its message saying how many others failed.
+    pub fn worst(errors: Vec<Error>) -> Option<Error> {
+        let others = errors.len().saturating_sub(1);
+        let api = |e: &Error| !matches!(e, Error::Rejected { .. });
+        let at = errors.iter().position(api).unwrap_or(0);
+        let mut worst = errors.into_iter().nth(at)?;
+        if others > 0 {
+            let (Error::Rejected { message, .. }
+            | Error::Api { message, .. }
+            | Error::UnknownOutcome { message, .. }
+            | Error::Server { message, .. }) = &mut worst;
+            message.push_str(&format!(
+                " (and {others} other zone{} could not be read)",
+                if others == 1 { "" } else { "s" }
+            ));
+        }
+        Some(worst)
+    }
+
     /// The same failure, carrying the error it was explained from.
     pub fn with_source(mut self, cause: impl Into<Source>) -> Error {
         let (Error::Rejected { source, .. }
@@ -100,5 +121,39 @@ pub trait Provider {
     /// read again, shows did not land (`EDGEPLAN_RETRY_BUDGET_MS` for Cloudflare).
     fn retry_budget(&self) -> Duration {
         Duration::from_secs(120)
+    }
+}
+
+#[cfg(test)]
+mod worst_tests {
+    use super::*;
+
+    fn rejected(m: &str) -> Error {
+        Error::Rejected {
+            message: m.into(),
+            help: None,
+            source: None,
+        }
+    }
+
+    #[test]
+    fn an_api_failure_outranks_a_refusal_and_the_others_are_counted() {
+        let api = Error::Api {
+            message: "zone z050: HTTP 503".into(),
+            help: None,
+            source: None,
+        };
+        let worst =
+            Error::worst(vec![rejected("zone z002: not found"), api, rejected("x")]).expect("one");
+        assert!(matches!(worst, Error::Api { .. }), "{worst}");
+        assert_eq!(
+            worst.to_string(),
+            "zone z050: HTTP 503 (and 2 other zones could not be read)"
+        );
+        assert_eq!(
+            Error::worst(vec![rejected("only")]).map(|e| e.to_string()),
+            Some("only".to_string())
+        );
+        assert!(Error::worst(Vec::new()).is_none());
     }
 }

@@ -362,13 +362,12 @@ impl<P: Provider> Flow<'_, P> {
             println!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
         }
         let mut body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint);
-        let failure = match failure {
-            Some(f) => Some(f),
-            None => {
-                self.public_check(&outcome, &check, cmds, out, &mut body)
-                    .await?
-            }
-        };
+        // The zones that landed are public now, whatever another zone met; an apply failure
+        // stays the one reported.
+        let checked = self
+            .public_check(&outcome, &check, cmds, out, &mut body)
+            .await?;
+        let failure = failure.or(checked);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
         self.reporter

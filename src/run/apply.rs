@@ -91,7 +91,7 @@ async fn apply_all<P: Provider>(
         return Ok(Exit::Rejected);
     }
     let fingerprint = outcome.fingerprint();
-    pipeline::apply(provider, &mut outcome, &mut |event| match event {
+    let applied = pipeline::apply(provider, &mut outcome, &mut |event| match event {
         Event::Progress(line) => eprintln!("{}", inert(line)),
         Event::Applied(report) => println!("{}", inert(&report.line(Some(&fingerprint)))),
     })
@@ -100,11 +100,14 @@ async fn apply_all<P: Provider>(
         f.into_failure(
             "fix the cause and run apply again: it re-reads the zone and applies only what is missing",
         )
-    })?;
-    if let Some(results) = public::run(&outcome, &check, settings, run.sandbox).await? {
-        public::print(&results, &check)?;
-    }
-    Ok(Exit::Success)
+    });
+    // The zones that landed are public now, whatever another zone met: they are checked, and
+    // an apply failure still decides the exit code.
+    let checked = match public::run(&outcome, &check, settings, run.sandbox).await? {
+        Some(results) => public::print(&results, &check),
+        None => Ok(()),
+    };
+    applied.and(checked).map(|()| Exit::Success)
 }
 
 /// Asks on the terminal, naming the plan's fingerprint and any zone whose changes go in several

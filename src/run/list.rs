@@ -37,6 +37,20 @@ pub fn run(args: &ListArgs, settings: &Settings) -> Result<Exit, Failure> {
     let Some(manifests) = load_or_report(&args.manifests, settings)? else {
         return Ok(Exit::Rejected);
     };
+    // A path with a line break would become two lines of the next job's `manifest` input.
+    if let Some(d) = manifests
+        .iter()
+        .find(|d| d.source.to_string_lossy().chars().any(char::is_control))
+    {
+        return Err(Failure::new(
+            Exit::Rejected,
+            format!(
+                "{}: a manifest path with a control character cannot go into a matrix",
+                inert(&d.source.display().to_string())
+            ),
+        )
+        .help("rename the file"));
+    }
     let text = render(&manifests, settings, args.format);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());

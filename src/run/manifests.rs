@@ -1,7 +1,7 @@
 //! Manifests on the command line: expand `-m` globs, load and validate, print problems.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::ManifestArgs;
 use crate::exit::Exit;
@@ -50,7 +50,9 @@ pub fn load_or_report(
 pub fn manifest_paths(args: &ManifestArgs) -> Result<Vec<PathBuf>, Failure> {
     let mut paths: Vec<PathBuf> = Vec::new();
     for pattern in &args.manifests {
-        let is_glob = pattern.contains(['*', '?', '[']);
+        // A file that exists by this very name is that file, whatever its characters (the
+        // paths `edgeplan list` gives a matrix come back here as they are).
+        let is_glob = pattern.contains(['*', '?', '[']) && !Path::new(pattern).is_file();
         if !is_glob {
             let path = PathBuf::from(pattern);
             if !path.exists() {

@@ -186,9 +186,14 @@ pub async fn plan_with<P: Provider>(
         .collect()
         .await;
     read.sort_by_key(|(i, _)| *i);
-    let lives = (read.into_iter())
-        .map(|(_, live)| live)
-        .collect::<Result<Vec<Live>, _>>()?;
+    let (lives, failed): (Vec<_>, Vec<_>) =
+        read.into_iter().map(|(_, r)| r).partition(Result::is_ok);
+    if let Some(worst) =
+        provider::Error::worst(failed.into_iter().filter_map(Result::err).collect())
+    {
+        return Err(worst);
+    }
+    let lives: Vec<Live> = lives.into_iter().filter_map(Result::ok).collect();
     let mut zones = Vec::with_capacity(manifests.len());
     let mut facts = Vec::with_capacity(manifests.len());
     for (desired, live) in manifests.into_iter().zip(lives) {

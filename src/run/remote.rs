@@ -79,6 +79,36 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
         ));
     };
 
+    let (commit, root, mut line) = which_commit(client, repo, merge, head).await?;
+    if !probes {
+        line.push_str(" Origin probes were off (`fork-probes: false`).");
+    }
+    let entries = tree::entries(client, repo, &commit, root, &wanted)
+        .await
+        .map_err(|e| match e {
+            // Not the API failing: the input's globs reach too much of a large tree.
+            crate::github::client::Error::Config(message) => Failure::new(Exit::Rejected, message)
+                .help("name the manifests' directories in the `manifest` input (`dns/*.yaml`, not `**/*.yaml`)"),
+            e => github_failure(e),
+        })?;
+    let input = ctx.inputs.manifests.join(", ");
+    let picks = paths::select(&wanted, &entries, &commit);
+    let manifests = load(client, repo, &picks, &input).await?;
+    Ok(Read {
+        commit,
+        line,
+        manifests,
+    })
+}
+
+/// The commit a preview reads: the test merge commit when it is of the current head and served,
+/// else the head; its recursive tree; and the comment's line saying which.
+async fn which_commit(
+    client: &Client,
+    repo: &crate::github::event::Repo,
+    merge: Option<&String>,
+    head: &String,
+) -> Result<(String, tree::Tree, String), Failure> {
     let mut line = String::new();
     let mut root = None;
     if let Some(merge) = merge {
@@ -131,25 +161,7 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
             Err(e) => return Err(github_failure(e)),
         },
     };
-    if !probes {
-        line.push_str(" Origin probes were off (`fork-probes: false`).");
-    }
-    let entries = tree::entries(client, repo, &commit, root, &wanted)
-        .await
-        .map_err(|e| match e {
-            // Not the API failing: the input's globs reach too much of a large tree.
-            crate::github::client::Error::Config(message) => Failure::new(Exit::Rejected, message)
-                .help("name the manifests' directories in the `manifest` input (`dns/*.yaml`, not `**/*.yaml`)"),
-            e => github_failure(e),
-        })?;
-    let input = ctx.inputs.manifests.join(", ");
-    let picks = paths::select(&wanted, &entries, &commit);
-    let manifests = load(client, repo, &picks, &input).await?;
-    Ok(Read {
-        commit,
-        line,
-        manifests,
-    })
+    Ok((commit, root, line))
 }
 
 /// Most manifests one preview reads through the API, and most bytes in all: a pull request

@@ -264,6 +264,40 @@ fn list_gives_the_matrix_of_manifests_and_zones() {
     assert!(bad.stderr.contains("dns/z01.yaml:3"), "{}", bad.stderr);
 }
 
+#[test]
+fn a_listed_path_comes_back_as_that_file_and_a_line_break_never_reaches_the_matrix() {
+    let w = World::free();
+    let manifest = "version: 1\nzone: example.com\nendpoints: []\n";
+    // A name with glob characters, listed then given back as the next job's `manifest`: it is
+    // that one file, not a pattern that also matches `dns/a.yaml`.
+    w.write_in_workspace("dns/[a].yaml", manifest);
+    w.write_in_workspace(
+        "dns/a.yaml",
+        "version: 1\nzone: other.example\nendpoints: []\n",
+    );
+    let run = |args: &[&str]| {
+        let out = edgeplan()
+            .current_dir(w.workspace())
+            .args(args)
+            .output()
+            .expect("run edgeplan");
+        Run::from_output(out)
+    };
+    let listed = run(&["list", "-m", "dns/[a].yaml", "--format", "text"]).expect(0);
+    assert_eq!(
+        listed.stdout,
+        "dns/[a].yaml\tzone example.com\towner default\n"
+    );
+    w.write_in_workspace("dns/two\nlines.yaml", manifest);
+    let refused = run(&["list", "-m", "dns/two*", "--format", "json"]).expect(1);
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("control character"),
+        "{}",
+        refused.stderr
+    );
+}
+
 /// A matrix job per manifest keeps its own sticky comment: `separate-comment: true` puts the
 /// manifest input in the marker, so the jobs of one pull request never overwrite each other,
 /// and each job's next run updates its own comment.
