@@ -236,7 +236,16 @@ pub async fn apply_zone<P: Provider>(
     initial: ZonePlan,
     progress: Progress<'_>,
 ) -> Result<ZoneReport, ApplyError> {
-    let result = converge(provider, desired, zone, initial, progress).await;
+    let run = Applier {
+        provider,
+        desired,
+        zone,
+        report: ZoneReport::new(&zone.name),
+        resends: Resends::new(provider.retry_budget()),
+        server_errors: 0,
+        progress,
+    };
+    let result = converge(run, initial).await;
     if let Err(e) = &result {
         // Done with this zone: a signal now must not report it as work in progress.
         in_flight_is(
@@ -249,22 +258,11 @@ pub async fn apply_zone<P: Provider>(
 
 /// [`apply_zone`] until it converges or fails.
 async fn converge<P: Provider>(
-    provider: &P,
-    desired: &Desired,
-    zone: &Zone,
+    mut run: Applier<'_, P>,
     initial: ZonePlan,
-    progress: Progress<'_>,
 ) -> Result<ZoneReport, ApplyError> {
+    let (provider, desired, zone) = (run.provider, run.desired, run.zone);
     let started = Instant::now();
-    let mut run = Applier {
-        provider,
-        desired,
-        zone,
-        report: ZoneReport::new(&zone.name),
-        resends: Resends::new(provider.retry_budget()),
-        server_errors: 0,
-        progress,
-    };
     let mut current = initial;
     'replan: loop {
         let batches = plan::to_batches(&current, zone.batch_limit);
