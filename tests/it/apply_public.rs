@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::support::cloudflare::{Fault, Plan};
 use crate::support::harness::{Run, World};
 use crate::support::origin::{Behaviour, Origin};
 use crate::support::tls::{TestCa, TlsOrigin};
@@ -328,4 +329,35 @@ fn a_setting_the_check_cannot_use_stops_the_apply_before_anything_is_written() {
         &[("EDGEPLAN_RESOLVE", "not a table")],
     )
     .expect(0);
+}
+
+#[test]
+fn the_zones_that_landed_are_checked_even_when_another_zone_failed() {
+    let s = setup(&["sentiment"]);
+    let edge = s.edge("sentiment.example.com", 200);
+    // A second manifest, for a zone whose batches all fail: it does not stop the first zone,
+    // and the first zone's new name is public, so it is checked.
+    let other = s.w.cf.seed_zone("other.example", Plan::Free);
+    s.w.write_in_workspace(
+        "other.yaml",
+        "version: 1\nzone: other.example\nendpoints:\n  - name: api\n    target: api-origin.example.net\n",
+    );
+    let batch = format!("/zones/{other}/dns_records/batch");
+    s.w.cf
+        .inject_from("POST", &batch, 0, Fault::ServerErrorHtml, 20);
+    let other_manifest = s.w.workspace().join("other.yaml").display().to_string();
+    let run = s
+        .apply(
+            &["-m", &other_manifest],
+            &[("sentiment.example.com", edge.port)],
+        )
+        .expect(3);
+    run.assert_stdout_has("https://sentiment.example.com/healthz");
+    run.assert_stdout_has("cf-ray");
+    assert!(run.stderr.contains("other.example"), "{}", run.stderr);
+    assert_eq!(
+        edge.requests().len(),
+        1,
+        "the landed zone's name was requested"
+    );
 }

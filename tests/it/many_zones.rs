@@ -121,6 +121,25 @@ fn a_listing_longer_than_the_lookups_stops_after_its_first_page() {
     assert_eq!(listing.and_then(|r| r.query("page")), Some("1"));
 }
 
+/// A listing that lacks a zone (added while the pages were read) is not the last word: that
+/// zone is looked up by name.
+#[test]
+fn a_zone_the_listing_lacks_is_looked_up_by_name() {
+    let w = World::free();
+    zones(&w, 3, |_| 1);
+    w.cf.unlist("z01.example");
+    w.cf.clear_requests();
+    let out = run(&w, &["plan", "--format", "json"], &manifests(3)).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("plan JSON");
+    assert_eq!(json["zones"][1]["zone"], "z01.example", "{json}");
+    let log = w.cf.requests();
+    assert_eq!(
+        zone_lookups(&log),
+        (1, 1),
+        "one listing, one lookup: {log:?}"
+    );
+}
+
 /// Cloudflare's rate limit is per token: a 429 with `Retry-After` met by one zone's read must
 /// hold every zone's requests for that long, then every zone finishes.
 #[test]

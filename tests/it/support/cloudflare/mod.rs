@@ -231,6 +231,9 @@ pub struct State {
     /// Record listings leave `total_pages` out of `result_info`: the official schema lists only
     /// `count`, `page`, `per_page` and `total_count`.
     pub without_total_pages: bool,
+    /// Zones a listing of every zone leaves out (found by name all the same): a zone added
+    /// while the pages were read, or a page that shifted.
+    pub unlisted: Vec<String>,
     pub latency: Duration,
     pub faults: VecDeque<(Fault, usize)>,
     /// Faults aimed at one request: see [`CloudflareServer::inject_at`].
@@ -255,6 +258,7 @@ impl Default for State {
             tokens: vec![(TOKEN.to_string(), Scope::edit())],
             max_per_page: 5_000,
             without_total_pages: false,
+            unlisted: Vec::new(),
             latency: Duration::ZERO,
             faults: VecDeque::new(),
             aimed: Vec::new(),
@@ -451,6 +455,11 @@ impl CloudflareServer {
             skip,
             fault,
         });
+    }
+
+    /// Leaves the zone `name` out of every listing of all zones; a lookup by name finds it.
+    pub fn unlist(&self, name: &str) {
+        self.state().unlisted.push(name.to_string());
     }
 
     /// Injects `fault` into batch request number `skip` (counting from 0).

@@ -229,6 +229,7 @@ fn list_zones(state: &State, scope: &Scope, req: &Request) -> Response {
         .filter(|z| in_scope(scope, z))
         .filter(|z| eq("name", &z.name) && eq("status", &z.status))
         .filter(|z| eq("account.id", &z.account_id) && eq("account.name", &z.account_name))
+        .filter(|z| req.query("name").is_some() || !state.unlisted.contains(&z.name))
         .map(|z| json::zone(z, permissions(scope)))
         .collect();
     // The schema says at most 50, yet per_page=100 was accepted and echoed in 2025.
