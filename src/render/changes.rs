@@ -207,12 +207,7 @@ fn refusals(out: &mut Vec<String>, z: &ZonePlan, ctx: &Context) {
     if refusals.is_empty() {
         return;
     }
-    // A drift report and the report of a refused apply (its own title) speak of apply.
-    let who = if ctx.drift || ctx.title.is_some() {
-        "apply"
-    } else {
-        "merge"
-    };
+    let who = ctx.kind.refuser();
     out.push(format!(
         "**Refused** ({who} refuses the plan until these are resolved):"
     ));

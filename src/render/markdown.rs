@@ -49,12 +49,39 @@ pub struct Context {
     pub verdict: Option<Verdict>,
     /// Byte budget; `None` means [`BUDGET`]. Tests lower it.
     pub budget: Option<usize>,
+    /// What the body is for; it decides the heading and whether it speaks of merge or apply.
+    pub kind: Kind,
+}
+
+/// What a plan body is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// A pull request's preview: it speaks of merge.
+    #[default]
+    Preview,
     /// A drift report (a schedule, a dispatched plan, a push to another branch): nothing is
-    /// being merged, so the comment speaks of the next apply.
-    pub drift: bool,
-    /// The plan's heading, when it is neither a preview nor a drift report (the plan an apply
-    /// refused).
-    pub title: Option<&'static str>,
+    /// being merged, so it speaks of the next apply.
+    Drift,
+    /// The plan an apply refused, under the apply report.
+    Refused,
+}
+
+impl Kind {
+    fn title(self) -> &'static str {
+        match self {
+            Kind::Preview => "edgeplan DNS preview",
+            Kind::Drift => "edgeplan drift report",
+            Kind::Refused => "The plan that was refused",
+        }
+    }
+
+    /// Who refuses the plan over a refusal at a manifest line.
+    pub(super) fn refuser(self) -> &'static str {
+        match self {
+            Kind::Preview => "merge",
+            Kind::Drift | Kind::Refused => "apply",
+        }
+    }
 }
 
 /// The verdict in words, already Markdown (values in code spans, text escaped by its author,
@@ -163,12 +190,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
     if !verdict.lines.is_empty() {
         head.push('\n');
     }
-    let title = match (ctx.title, ctx.drift) {
-        (Some(title), _) => title,
-        (None, true) => "edgeplan drift report",
-        (None, false) => "edgeplan DNS preview",
-    };
-    let _ = writeln!(head, "### {title}\n");
+    let _ = writeln!(head, "### {}\n", ctx.kind.title());
     if plan.zones.is_empty() {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.\n");
     }

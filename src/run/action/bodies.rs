@@ -54,7 +54,11 @@ impl Bodies {
         Bodies::new(ctx, notice, |md| {
             let md = MdContext {
                 verdict: Some(words.clone()),
-                drift,
+                kind: if drift {
+                    render::markdown::Kind::Drift
+                } else {
+                    render::markdown::Kind::Preview
+                },
                 ..md.clone()
             };
             render::markdown::render(&outcome.plan, &outcome.probes, &md)
@@ -77,7 +81,7 @@ impl Bodies {
         let mut bodies = Bodies::new(ctx, None, |md| {
             let md = MdContext {
                 verdict: Some(words.clone()),
-                title: Some("The plan that was refused"),
+                kind: render::markdown::Kind::Refused,
                 ..md.clone()
             };
             render::markdown::render(&outcome.plan, &outcome.probes, &md)
