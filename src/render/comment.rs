@@ -273,13 +273,15 @@ pub struct Stopped<'a> {
 /// The apply report (step summary, and the merged pull request's comment under its own
 /// marker): what was applied per zone (a row each, four columns), the failure if any with its
 /// fix, the names changed (collapsed), and the plan fingerprint. On the pull request the report
-/// is led by whether it matches the preview ([`lead_with`]).
+/// is led by whether it matches the preview ([`lead_with`]). `public_check` (Markdown, maybe
+/// empty) goes after the fingerprint, before the run link.
 pub fn applied(
     reports: &[&ZoneReport],
     names: &[(&str, &str)],
     has_changes: bool,
     failure: Option<Stopped<'_>>,
     fingerprint: &str,
+    public_check: &str,
     run_url: Option<&str>,
 ) -> String {
     let mut body = String::from("### edgeplan: apply\n\n");
@@ -330,6 +332,9 @@ pub fn applied(
         body.push_str("\n</details>\n\n");
     }
     let _ = writeln!(body, "Plan fingerprint: `{fingerprint}`");
+    if !public_check.is_empty() {
+        let _ = write!(body, "\n{public_check}");
+    }
     if run_url.is_some() {
         let _ = write!(body, "\n{}", run_link(run_url));
     }

@@ -161,7 +161,7 @@ fn a_large_apply_report_lists_a_bounded_number_of_names_and_keeps_its_fingerprin
     let names: Vec<String> = (0..1500).map(|i| format!("n{i}.example.com")).collect();
     let pairs: Vec<(&str, &str)> = names.iter().map(|n| ("create", n.as_str())).collect();
     let fp = format!("sha256:{}", "ab".repeat(32));
-    let body = applied(&[], &pairs, true, None, &fp, Some("https://x.test/run"));
+    let body = applied(&[], &pairs, true, None, &fp, "", Some("https://x.test/run"));
     assert!(body.contains("1500 names changed"), "{body}");
     assert_eq!(body.matches("- create ").count(), NAMES_LISTED);
     assert!(body.contains("... and 1400 more"), "{body}");

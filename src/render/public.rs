@@ -75,18 +75,6 @@ pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
     )
 }
 
-/// `body` (the apply report) with `section` before its closing `[Workflow run](...)` link, or at
-/// its end when it has none.
-pub fn insert(body: &mut String, section: &str) {
-    if section.is_empty() {
-        return;
-    }
-    match body.rfind("\n[Workflow run](") {
-        Some(i) => body.insert_str(i + 1, &format!("{section}\n")),
-        None => body.push_str(&format!("\n{section}")),
-    }
-}
-
 fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map_or(String::new(), |first| {
@@ -248,8 +236,20 @@ mod tests {
     fn nothing_checked_renders_nothing_and_the_section_goes_before_the_run_link() {
         assert_eq!(text(&[], Stakes::Warn), "");
         assert_eq!(markdown(&[], Stakes::Warn), "");
-        let mut body = "report\n\n[Workflow run](u)\n".to_string();
-        insert(&mut body, "#### Public check\n");
-        assert_eq!(body, "report\n\n#### Public check\n\n[Workflow run](u)\n");
+        let body = crate::render::comment::applied(
+            &[],
+            &[],
+            false,
+            None,
+            "sha256:f",
+            "#### Public check\n",
+            Some("u"),
+        );
+        assert!(
+            body.ends_with(
+                "Plan fingerprint: `sha256:f`\n\n#### Public check\n\n[Workflow run](u)\n"
+            ),
+            "{body}"
+        );
     }
 }

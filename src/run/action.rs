@@ -361,12 +361,10 @@ impl<P: Provider> Flow<'_, P> {
         if status != Applied::Failed {
             println!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
         }
-        let mut body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint);
         // The zones that landed are public now, whatever another zone met; an apply failure
         // stays the one reported.
-        let checked = self
-            .public_check(&outcome, &check, cmds, out, &mut body)
-            .await?;
+        let (section, checked) = self.public_check(&outcome, &check, cmds, out).await?;
+        let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint, &section);
         let failure = failure.or(checked);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
@@ -388,10 +386,9 @@ impl<P: Provider> Flow<'_, P> {
         check: &PublicCheck,
         cmds: &mut Commands<W>,
         out: &mut Outputs,
-        body: &mut String,
-    ) -> Result<Option<Failure>, Failure> {
+    ) -> Result<(String, Option<Failure>), Failure> {
         let Some(results) = public::run(outcome, check, self.settings, self.sandbox).await? else {
-            return Ok(None);
+            return Ok((String::new(), None));
         };
         print!("{}", render::public::text(&results, check.stakes()));
         if check.mode == crate::cli::PublicCheck::Warn {
@@ -404,8 +401,10 @@ impl<P: Provider> Flow<'_, P> {
             let _ = cmds.annotate(workflow::limit(warnings, ANNOTATIONS_PER_LEVEL));
         }
         out.set("public-health", &render::public::json(&results));
-        render::public::insert(body, &render::public::markdown(&results, check.stakes()));
-        Ok(public::failure(&results, check))
+        Ok((
+            render::public::markdown(&results, check.stakes()),
+            public::failure(&results, check),
+        ))
     }
 
     /// Conflicts as error annotations on the endpoint's line; safety refusals as errors.

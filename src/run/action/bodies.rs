@@ -138,6 +138,7 @@ pub fn applied_body(
     outcome: &Outcome,
     failure: Option<&Failure>,
     fingerprint: &str,
+    public_check: &str,
 ) -> String {
     let names: Vec<(&str, &str)> = outcome
         .zones()
@@ -161,6 +162,7 @@ pub fn applied_body(
             help: f.help.as_deref(),
         }),
         fingerprint,
+        public_check,
         ctx.run_url().as_deref(),
     )
 }
