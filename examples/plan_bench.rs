@@ -1,6 +1,8 @@
 //! Benchmark of the pure plan (issue C's target: under 50 ms for a 10,000-record zone and a
-//! 1,000-endpoint manifest, no network). Not a timed test: run it in a release build,
-//! `bench/plan.sh` or `cargo run --release --example plan_bench`, and read the figures.
+//! 1,000-endpoint manifest, no network), and of the comment for a huge plan (24,000 creates and
+//! one update: the Markdown must take under a second and keep the update's name). Not a timed
+//! test: run it in a release build, `bench/plan.sh` or
+//! `cargo run --release --example plan_bench`, and read the figures.
 //!
 //! The zone: 10,000 records, 1,000 of them owned CNAMEs (half matching, a quarter edited by hand,
 //! a quarter no longer wanted), the rest unowned A, TXT and CNAME records. The manifest: 1,000
@@ -9,6 +11,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use edgeplan::plan::verdict::Verdict;
 use edgeplan::plan::{
     Desired, Endpoint, Live, Plan, RecordData, RecordType, Stored, Zone, diff, to_batches,
 };
@@ -43,9 +46,11 @@ fn main() {
         t
     };
     let batches = time(&|| to_batches(&plan.zones[0], 200).len());
-    let as_json = time(&|| json::render(&plan, &[]).len());
-    let as_text = time(&|| text::render(&plan, &[], false).len());
-    let as_markdown = time(&|| markdown::render(&plan, &[], &markdown::Context::default()).len());
+    let verdict = Verdict::of_plan(&plan);
+    let as_json = time(&|| json::render(&plan, &[], &verdict).len());
+    let as_text = time(&|| text::render(&plan, &[], &verdict, false).len());
+    let md = markdown::Context::default();
+    let as_markdown = time(&|| markdown::render(&plan, &[], &verdict, &md).len());
     diffs.sort();
 
     println!(
@@ -66,6 +71,81 @@ fn main() {
             ms(t[0]),
             ms(t[t.len() - 1])
         );
+    }
+    huge();
+}
+
+/// 24,000 creates and one update in one zone: the comment (Markdown) and the text, timed; the
+/// update's name must be in the comment.
+fn huge() {
+    let mut endpoints: Vec<Endpoint> = (0..24_000)
+        .map(|i| endpoint(&format!("new-{i:05}.example.com"), &format!("o{i}.example.net"), i + 2))
+        .collect();
+    endpoints.push(endpoint("repointed.example.com", "new-target.example.net", 1));
+    let desired = Desired {
+        source: PathBuf::from("edgeplan.yaml"),
+        zone: "example.com".into(),
+        zone_id: None,
+        owner: "ml-platform".into(),
+        endpoints,
+    };
+    let live = Live {
+        zone: Zone {
+            id: "023e105f4ecef8ad9ca31a8372d0c353".into(),
+            name: "example.com".into(),
+            batch_limit: 3_500,
+            comment_limit: 100,
+        },
+        records: vec![Stored {
+            id: "r1".into(),
+            name: "repointed.example.com".into(),
+            kind: RecordType::Cname,
+            data: RecordData {
+                content: "old-target.example.net".into(),
+                proxied: true,
+                ttl: 1,
+                comment: Some("edgeplan:ml-platform".into()),
+            },
+        }],
+    };
+    let plan = Plan {
+        zones: vec![diff(&desired, &live)],
+    };
+    let verdict = Verdict::of_plan(&plan);
+    let md = markdown::Context::default();
+    let once = |f: &dyn Fn() -> String| {
+        let mut t: Vec<(Duration, usize)> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                let out = std::hint::black_box(f());
+                (start.elapsed(), out.len())
+            })
+            .collect();
+        t.sort();
+        t[t.len() / 2]
+    };
+    let body = markdown::render(&plan, &[], &verdict, &md);
+    assert!(
+        body.contains("`repointed.example.com`"),
+        "the update's name is cut from the comment"
+    );
+    let (m, m_len) = once(&|| markdown::render(&plan, &[], &verdict, &md));
+    let (t, t_len) = once(&|| text::render(&plan, &[], &verdict, false));
+    println!("huge plan: 24,000 creates + 1 update in one zone");
+    println!("  markdown: median {:>8.2} ms ({m_len} bytes, the update's name kept; 5 runs)", ms(m));
+    println!("      text: median {:>8.2} ms ({t_len} bytes; 5 runs)", ms(t));
+}
+
+fn endpoint(name: &str, target: &str, line: usize) -> Endpoint {
+    Endpoint {
+        name: name.into(),
+        target: target.into(),
+        proxied: true,
+        ttl: 1,
+        comment: None,
+        adopt: false,
+        health: None,
+        line,
     }
 }
 

@@ -19,6 +19,7 @@ mod safety;
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
+pub mod verdict;
 pub mod wire;
 
 pub use batches::{Batch, Writes, to_batches};

@@ -1,145 +1,100 @@
-//! The zone part of the comment: the counts line, the table of changes (four columns, adoption
-//! as one row, grouped by change and collapsed past [`ROWS_OPEN`] rows), what refuses the plan at
-//! a manifest line (linked to the file at the commit the preview read), and warnings (one line
-//! each, the detail collapsed, one link to docs/origins.md).
+//! The zone part of the comment: the counts line, the table of changes (four columns, an
+//! adoption as one row, the old target under the new one, proxied or DNS-only as a mark), what
+//! refuses the plan at a manifest line (linked to the file at the commit the preview read), and
+//! warnings (one line each, the detail collapsed, one link to docs/origins.md). Past
+//! [`ROWS_OPEN`] edits in a zone, only the creates are collapsed, after everything else: deletes,
+//! adoptions, updates and proxy switches are never collapsed and are cut last.
 
 use crate::health::origin_hint;
-use crate::plan::owner::is_owned_by;
-use crate::plan::{Action, Change, RecordData, ZonePlan};
+use crate::plan::verdict::{Counts, Edit, EditKind, Reason, ZoneVerdict, edits};
+use crate::plan::{Plan, RecordData, RecordType, ZonePlan};
 
 use super::escape::{code, html, prose};
 use super::markdown::{Context, ROWS_OPEN, plural};
+use super::verdict::label;
 
 /// Where docs/origins.md is published: the one link a warning about an origin carries.
 pub const ORIGINS_DOCS: &str = "https://github.com/edgeplan/edgeplan/blob/main/docs/origins.md";
 
 /// One zone's counts, one line: `example.com`, owner `ml-platform`: 2 to create, ...
-pub(super) fn counts(z: &ZonePlan) -> String {
-    let rows = rows(z);
-    let n = |k: Kind| rows.iter().filter(|r| r.kind == k).count();
+pub(super) fn counts(z: &ZoneVerdict) -> String {
     let mut parts = Vec::new();
-    for (k, label) in [
-        (Kind::Create, "to create"),
-        (Kind::Update, "to update"),
-        (Kind::Delete, "to delete"),
-        (Kind::Adopt, "to adopt"),
-    ] {
-        if n(k) > 0 {
-            parts.push(format!("{} {label}", n(k)));
-        }
+    if z.has_changes() {
+        parts.push(super::verdict::counts(&z.counts));
     }
     parts.push(format!("{} unchanged", z.unchanged));
-    if z.unmanaged > 0 {
-        let n = z.unmanaged;
+    if z.left_alone > 0 {
+        let n = z.left_alone;
         parts.push(format!("{n} other record{} left alone", plural(n)));
     }
-    if !z.conflicts.is_empty() {
-        parts.push(format!(
-            "**{} conflict{}**",
-            z.conflicts.len(),
-            plural(z.conflicts.len())
-        ));
+    for r in &z.refused {
+        if let Reason::Conflicts(c) = r {
+            parts.push(format!("**{} conflict{}**", c.len(), plural(c.len())));
+        }
     }
     format!(
         "{}, owner {}: {}",
-        code(&z.zone.name),
+        code(&z.zone),
         code(&z.owner),
         parts.join(", ")
     )
 }
 
-/// How a change reads for people: the plan JSON keeps create, update and delete; the comment
-/// shows an adoption (an unowned record deleted and the CNAME created at its name) as one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Kind {
-    Create,
-    Update,
-    Adopt,
-    Delete,
+/// True for the edits a reviewer must see: deletes, adoptions, updates and proxy switches. They
+/// are never collapsed, and are cut last.
+fn risky(e: &Edit<'_>) -> bool {
+    e.kind != EditKind::Create || e.proxy_switch()
 }
 
-impl Kind {
-    fn label(self) -> &'static str {
-        match self {
-            Kind::Create => "create",
-            Kind::Update => "update",
-            Kind::Adopt => "adopt",
-            Kind::Delete => "delete",
-        }
-    }
+/// The note under the one-line outcome when a zone's creates are collapsed: `None` when none is.
+pub(super) fn collapsed(plan: &Plan) -> Option<String> {
+    let creates: usize = (plan.zones.iter())
+        .map(|z| edits(z))
+        .filter(|e| e.len() > ROWS_OPEN)
+        .map(|e| e.iter().filter(|e| !risky(e)).count())
+        .sum();
+    (creates > 0).then(|| {
+        format!(
+            "{creates} create{} collapsed below, after the deletes, adoptions and updates, which are listed in full",
+            plural(creates)
+        )
+    })
 }
 
-pub(super) struct Row<'a> {
-    pub(super) kind: Kind,
-    name: &'a str,
-    before: Option<&'a RecordData>,
-    after: Option<&'a RecordData>,
-    /// The record type, when it changes (an adopted `A` becomes a `CNAME`) or is not a CNAME.
-    kinds: String,
+const PROXIED: &str = "\u{25cf}";
+const DNS_ONLY: &str = "\u{25cb}";
+
+/// The legend under a table of changes.
+fn legend() -> String {
+    format!("{PROXIED} proxied, {DNS_ONLY} DNS-only")
 }
 
-/// The rows of a zone's table, in plan order; an adoption's delete and create are one row.
-pub(super) fn rows(z: &ZonePlan) -> Vec<Row<'_>> {
-    let adopted = |c: &Change| {
-        c.action == Action::Delete
-            && !c
-                .before
-                .as_ref()
-                .is_some_and(|b| is_owned_by(b.comment.as_deref(), &z.owner))
-            && z.changes
-                .iter()
-                .any(|o| o.action == Action::Create && o.name == c.name)
-    };
-    let mut out = Vec::new();
-    for c in &z.changes {
-        if adopted(c) {
-            continue; // shown with its create
-        }
-        let taken = (c.action == Action::Create)
-            .then(|| z.changes.iter().find(|o| o.name == c.name && adopted(o)))
-            .flatten();
-        let kinds = match taken {
-            Some(t) if t.kind != c.kind => format!("{} -> {}", t.kind, c.kind),
-            _ if c.kind != crate::plan::RecordType::Cname => c.kind.to_string(),
-            _ => String::new(),
-        };
-        out.push(Row {
-            kind: match (c.action, taken) {
-                (Action::Create, Some(_)) => Kind::Adopt,
-                (Action::Create, None) => Kind::Create,
-                (Action::Update, _) => Kind::Update,
-                (Action::Delete, _) => Kind::Delete,
-            },
-            name: &c.name,
-            before: taken.map_or(c.before.as_ref(), |t| t.before.as_ref()),
-            after: c.after.as_ref(),
-            kinds,
-        });
-    }
-    out
-}
-
-/// One row: the change, the name, old -> new target, proxied or DNS-only (old -> new).
-fn row(r: &Row<'_>) -> String {
-    let word = |d: &RecordData| if d.proxied { "proxied" } else { "DNS-only" };
-    let target = match (r.before, r.after) {
+/// One row: the change, the name, the target (the old one under the new), proxied or DNS-only
+/// as a mark (old -> new).
+fn row(e: &Edit<'_>) -> String {
+    let mark = |d: &RecordData| if d.proxied { PROXIED } else { DNS_ONLY };
+    let (before, after) = (e.before(), e.after());
+    let target = match (before, after) {
         (Some(b), Some(a)) if b.content == a.content => code(&a.content),
-        (Some(b), Some(a)) => format!("{} -> {}", code(&b.content), code(&a.content)),
-        (Some(b), None) => format!("{} -> removed", code(&b.content)),
+        (Some(b), Some(a)) => format!("{}<br>was {}", code(&a.content), code(&b.content)),
+        (Some(b), None) => format!("removed<br>was {}", code(&b.content)),
         (None, Some(a)) => code(&a.content),
         (None, None) => String::new(),
     };
-    let proxied = match (r.before, r.after) {
-        (Some(b), Some(a)) if b.proxied != a.proxied => format!("{} -> {}", word(b), word(a)),
-        (_, Some(d)) | (Some(d), None) => word(d).to_string(),
+    let proxied = match (before, after) {
+        (Some(b), Some(a)) if b.proxied != a.proxied => format!("{} -> {}", mark(b), mark(a)),
+        (_, Some(d)) | (Some(d), None) => mark(d).to_string(),
         (None, None) => String::new(),
     };
-    let mut change = r.kind.label().to_string();
-    if !r.kinds.is_empty() {
-        change.push_str(&format!(" ({})", r.kinds));
+    let mut change = label(e.kind).to_string();
+    let from = e.replaces.unwrap_or(e.change);
+    if from.kind != e.change.kind {
+        change.push_str(&format!(" ({} -> {})", from.kind, e.change.kind));
+    } else if e.change.kind != RecordType::Cname {
+        change.push_str(&format!(" ({})", e.change.kind));
     }
-    if let (Some(b), Some(a)) = (r.before, r.after)
-        && r.kind == Kind::Update
+    if let (Some(b), Some(a)) = (before, after)
+        && e.replaces.is_none()
     {
         let mut also = Vec::new();
         if b.ttl != a.ttl {
@@ -152,52 +107,60 @@ fn row(r: &Row<'_>) -> String {
             change.push_str(&format!(", {}", also.join(", ")));
         }
     }
-    format!("| {change} | {} | {target} | {proxied} |", code(r.name))
+    format!("| {change} | {} | {target} | {proxied} |", code(e.name()))
 }
 
-/// One zone's detail block: refusals at manifest lines, the table, warnings.
-/// One zone's changes, refusals and warnings; `open` unless many zones share the comment.
-pub(super) fn zone_detail(out: &mut Vec<String>, z: &ZonePlan, ctx: &Context, open: bool) {
-    let rows = rows(z);
+const HEADER: [&str; 2] = [
+    "| change | name | target | proxied |",
+    "| --- | --- | --- | --- |",
+];
+
+/// One zone's detail: refusals at manifest lines, the table of changes, warnings; `open` unless
+/// many zones share the comment. Past [`ROWS_OPEN`] edits, the creates go to `later` (cut
+/// first, collapsed), and everything else stays here.
+pub(super) fn zone_detail(
+    out: &mut Vec<String>,
+    later: &mut Vec<String>,
+    z: &ZonePlan,
+    ctx: &Context,
+    open: bool,
+) {
+    let edits = edits(z);
+    let big = edits.len() > ROWS_OPEN;
+    let (shown, creates): (Vec<&Edit<'_>>, Vec<&Edit<'_>>) =
+        edits.iter().partition(|e| !big || risky(e));
     out.push(format!(
-        "<details{}><summary>{}: {} change{}</summary>",
+        "<details{}><summary>{}: {}</summary>",
         if open { " open" } else { "" },
         html(&z.zone.name),
-        rows.len(),
-        plural(rows.len())
+        super::verdict::counts(&Counts::of(&edits))
     ));
     out.push(String::new());
     refusals(out, z, ctx);
-    const HEADER: [&str; 2] = [
-        "| change | name | target | proxied |",
-        "| --- | --- | --- | --- |",
-    ];
-    if rows.len() > ROWS_OPEN {
-        for kind in [Kind::Create, Kind::Update, Kind::Adopt, Kind::Delete] {
-            let group: Vec<&Row<'_>> = rows.iter().filter(|r| r.kind == kind).collect();
-            if group.is_empty() {
-                continue;
-            }
-            out.push(format!(
-                "<details><summary>{} {}</summary>",
-                group.len(),
-                kind.label()
-            ));
-            out.push(String::new());
-            out.extend(HEADER.map(String::from));
-            out.extend(group.iter().map(|r| row(r)));
-            out.push(String::new());
-            out.push("</details>".into());
-            out.push(String::new());
-        }
-    } else if !rows.is_empty() {
+    if !shown.is_empty() {
         out.extend(HEADER.map(String::from));
-        out.extend(rows.iter().map(row));
+        out.extend(shown.iter().map(|e| row(e)));
+        out.push(String::new());
+        out.push(legend());
         out.push(String::new());
     }
     warnings(out, z);
     out.push("</details>".into());
     out.push(String::new());
+    if !creates.is_empty() {
+        later.push(format!(
+            "<details><summary>{}: {} create{}</summary>",
+            html(&z.zone.name),
+            creates.len(),
+            plural(creates.len())
+        ));
+        later.push(String::new());
+        later.extend(HEADER.map(String::from));
+        later.extend(creates.iter().map(|e| row(e)));
+        later.push(String::new());
+        later.push("</details>".into());
+        later.push(String::new());
+    }
 }
 
 /// What refuses the plan at a manifest line (conflicts, comments too long for the zone), each

@@ -19,8 +19,8 @@ use std::fmt::Write;
 
 use super::escape::table;
 use super::markdown::{code, escape};
-use crate::apply::ZoneReport;
 use crate::plan::Desired;
+use crate::plan::verdict::{Counts, EditKind};
 
 /// The marker of the single-manifest preview comment (without attributes).
 pub const MARKER: &str = "<!-- edgeplan:preview -->";
@@ -216,11 +216,12 @@ pub fn strip_marker(body: &str) -> &str {
     }
 }
 
-/// Appends a notice (a fork, a missing token) as a quoted note; it can name a branch, so it is
-/// escaped like any value.
+/// Appends a notice (a fork, a missing token) as a quoted note. It is edgeplan's own text whose
+/// backtick spans are code (an input's name), and it can name a branch, so it goes through
+/// [`super::escape::prose`]: values escaped, spans as code, never literal backticks.
 pub fn append_notice(body: &mut String, notice: Option<&str>) {
     if let Some(n) = notice {
-        let _ = write!(body, "\n> **Note:** {}\n", escape(n));
+        let _ = write!(body, "\n> **Note:** {}\n", super::escape::prose(n));
     }
 }
 
@@ -242,7 +243,13 @@ pub struct Validated<'a> {
 /// The preview body when only offline validation ran (no Cloudflare token, by choice or on a
 /// fork): every manifest with its zone, owner and endpoint count.
 pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
-    let mut body = format!("{}\n### edgeplan: manifest valid\n\n", marker(None));
+    let n = manifests.len();
+    let mut body = format!(
+        "{}\n**The manifest{} {} valid; only offline validation ran, so no DNS preview was computed.**\n\n",
+        marker(None),
+        plural(n),
+        if n == 1 { "is" } else { "are" }
+    );
     body.push_str(&table(
         "| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n",
         manifests.iter().map(|m| {
@@ -254,7 +261,6 @@ pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
             ]
         }),
     ));
-    body.push_str("\nOnly offline validation ran; no DNS preview was computed.\n");
     if run_url.is_some() {
         let _ = write!(body, "\n{}", run_link(run_url));
     }
@@ -270,41 +276,66 @@ pub struct Stopped<'a> {
     pub help: Option<&'a str>,
 }
 
+/// One zone an apply wrote to, as the report shows it.
+pub struct AppliedZone<'a> {
+    pub zone: &'a str,
+    /// The edits applied (an adoption once), from the run's verdict.
+    pub counts: Counts,
+    /// Batch requests that landed.
+    pub batches: usize,
+    pub elapsed: std::time::Duration,
+}
+
 /// The apply report (step summary, and the merged pull request's comment under its own
-/// marker): what was applied per zone (a row each, four columns), the failure if any with its
-/// fix, the names changed (collapsed), and the plan fingerprint. On the pull request the report
-/// is led by whether it matches the preview ([`lead_with`]). `public_check` (Markdown, maybe
-/// empty) goes after the fingerprint, before the run link.
+/// marker). It opens with the one-line outcome; then what was applied per zone (a row each,
+/// four columns), the failure if any with its fix, each name changed once (collapsed), the
+/// public check's section (Markdown, maybe empty), and the plan fingerprint once, at the end.
+/// On the pull request the second paragraph says whether it matches the preview
+/// ([`lead_with`]).
 pub fn applied(
-    reports: &[&ZoneReport],
-    names: &[(&str, &str)],
+    zones: &[AppliedZone<'_>],
+    names: &[(EditKind, &str)],
     has_changes: bool,
     failure: Option<Stopped<'_>>,
     fingerprint: &str,
     public_check: &str,
     run_url: Option<&str>,
 ) -> String {
-    let mut body = String::from("### edgeplan: apply\n\n");
+    let mut total = Counts::default();
+    for z in zones {
+        total.add(&z.counts);
+    }
+    let n = total.total();
+    let applied = format!(
+        "{n} change{} to {} zone{} ({})",
+        plural(n),
+        zones.len(),
+        plural(zones.len()),
+        super::verdict::counts(&total)
+    );
+    let mut body = match &failure {
+        Some(_) if zones.is_empty() => "**Apply failed: nothing was applied.**\n\n".to_string(),
+        Some(_) => format!("**Apply failed part-way: {applied} landed, the rest did not.**\n\n"),
+        None if !has_changes => {
+            "**Nothing to apply: every zone already matches the manifests.**\n\n".to_string()
+        }
+        None => format!("**Applied {applied}.**\n\n"),
+    };
     if let Some(f) = &failure {
-        let _ = write!(body, "**Apply failed:** {}\n\n", escape(f.message));
+        let _ = write!(body, "**Error:** {}\n\n", escape(f.message));
         if let Some(h) = f.help {
             let _ = write!(body, "help: {}\n\n", super::escape::prose(h));
         }
-    } else if !has_changes {
-        body.push_str("Nothing to apply: every zone already matches the manifests.\n\n");
     }
-    if !reports.is_empty() {
+    if !zones.is_empty() {
         body.push_str(&table(
             "| zone | changes | batches | time |\n|---|---|---:|---:|\n",
-            reports.iter().map(|r| {
+            zones.iter().map(|z| {
                 vec![
-                    code(&r.zone),
-                    format!(
-                        "{} created, {} updated, {} deleted",
-                        r.created, r.updated, r.deleted
-                    ),
-                    r.batches.to_string(),
-                    format!("{:.1} s", r.elapsed.as_secs_f64()),
+                    code(z.zone),
+                    super::verdict::counts(&z.counts),
+                    z.batches.to_string(),
+                    format!("{:.1} s", z.elapsed.as_secs_f64()),
                 ]
             }),
         ));
@@ -315,12 +346,12 @@ pub fn applied(
         let _ = write!(
             body,
             "<details><summary>{n} name{} changed</summary>\n\n",
-            if n == 1 { "" } else { "s" }
+            plural(n)
         );
         // A bounded list, so that what follows (the public check, the fingerprint, the run
         // link) stays inside the comment's size limit.
-        for (action, name) in names.iter().take(NAMES_LISTED) {
-            let _ = writeln!(body, "- {action} {}", code(name));
+        for (kind, name) in names.iter().take(NAMES_LISTED) {
+            let _ = writeln!(body, "- {} {}", super::verdict::label(*kind), code(name));
         }
         if n > NAMES_LISTED {
             let _ = writeln!(
@@ -331,19 +362,29 @@ pub fn applied(
         }
         body.push_str("\n</details>\n\n");
     }
-    let _ = writeln!(body, "Plan fingerprint: `{fingerprint}`");
     if !public_check.is_empty() {
-        let _ = write!(body, "\n{public_check}");
+        let _ = writeln!(body, "{public_check}");
     }
+    let _ = writeln!(body, "Plan fingerprint: `{fingerprint}`");
     if run_url.is_some() {
         let _ = write!(body, "\n{}", run_link(run_url));
     }
     body
 }
 
-/// `body` with `line` as its first paragraph after its `### ` title (or first of all when it
-/// has none): the apply report leads with whether it matches the preview.
+fn plural(n: usize) -> &'static str {
+    super::verdict::plural(n)
+}
+
+/// `body` with `line` as its second paragraph, right after the one-line outcome it opens with
+/// (or after its `### ` title, or first of all): the apply report says there whether it
+/// matches the preview.
 pub fn lead_with(body: &str, line: &str) -> String {
+    if body.starts_with("**")
+        && let Some((first, rest)) = body.split_once("\n\n")
+    {
+        return format!("{first}\n\n{line}\n\n{rest}");
+    }
     match body.split_once('\n') {
         Some((title, rest)) if title.starts_with("### ") => {
             format!("{title}\n\n{line}\n{}", rest)

@@ -159,7 +159,10 @@ fn strip_marker_only_strips_an_html_comment_line() {
 #[test]
 fn a_large_apply_report_lists_a_bounded_number_of_names_and_keeps_its_fingerprint() {
     let names: Vec<String> = (0..1500).map(|i| format!("n{i}.example.com")).collect();
-    let pairs: Vec<(&str, &str)> = names.iter().map(|n| ("create", n.as_str())).collect();
+    let pairs: Vec<(crate::plan::verdict::EditKind, &str)> = names
+        .iter()
+        .map(|n| (crate::plan::verdict::EditKind::Create, n.as_str()))
+        .collect();
     let fp = format!("sha256:{}", "ab".repeat(32));
     let body = applied(&[], &pairs, true, None, &fp, "", Some("https://x.test/run"));
     assert!(body.contains("1500 names changed"), "{body}");

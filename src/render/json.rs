@@ -1,12 +1,14 @@
 //! The plan JSON, version 1 (documented in docs/plan-json.md, schema in
 //! docs/plan.schema.json): the plan's wire form ([`crate::plan::wire`]) with its fingerprint,
-//! and beside it the origin probes of this run (`health`), which are not part of the
-//! fingerprint: latency differs from one run to the next.
+//! and beside it the origin probes of this run (`health`) and the verdict (`verdict`: refused or
+//! not, why, and the counts of edits), which are not part of the fingerprint: latency differs
+//! from one run to the next, and the verdict depends on the run's flags.
 
 use serde::Serialize;
 
 use crate::health::{HostCheck, Outcome, ProbeResult};
 use crate::plan::Plan;
+use crate::plan::verdict::{Counts, Origins, Reason, Verdict};
 use crate::plan::wire::{self, ZoneJson};
 
 pub use crate::plan::wire::{VERSION, action_name, canonical};
@@ -19,6 +21,79 @@ struct PlanJson<'a> {
     zones: Vec<ZoneJson<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     health: Vec<ProbeJson<'a>>,
+    /// Whether the plan may be applied, and why not; the counts of edits (an adoption once).
+    /// Beside the plan, not in its fingerprint.
+    verdict: VerdictJson<'a>,
+}
+
+#[derive(Serialize)]
+struct VerdictJson<'a> {
+    refused: bool,
+    origins_checked: bool,
+    changes: CountsJson,
+    zones: Vec<ZoneVerdictJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct CountsJson {
+    create: usize,
+    update: usize,
+    adopt: usize,
+    delete: usize,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct ZoneVerdictJson<'a> {
+    zone: &'a str,
+    owner: &'a str,
+    changes: CountsJson,
+    batches: usize,
+    refused: Vec<ReasonJson<'a>>,
+}
+
+/// One reason to refuse: its kind and the names it refuses.
+#[derive(Serialize)]
+struct ReasonJson<'a> {
+    reason: &'static str,
+    names: Vec<&'a str>,
+}
+
+fn counts(n: &Counts) -> CountsJson {
+    CountsJson {
+        create: n.create,
+        update: n.update,
+        adopt: n.adopt,
+        delete: n.delete,
+        total: n.total(),
+    }
+}
+
+fn verdict(v: &Verdict) -> VerdictJson<'_> {
+    VerdictJson {
+        refused: v.refused(),
+        origins_checked: v.origins == Origins::Checked,
+        changes: counts(&v.counts()),
+        zones: (v.zones.iter())
+            .map(|z| ZoneVerdictJson {
+                zone: &z.zone,
+                owner: &z.owner,
+                changes: counts(&z.counts),
+                batches: z.batches,
+                refused: (z.refused.iter())
+                    .map(|r| ReasonJson {
+                        reason: match r {
+                            Reason::Conflicts(_) => "conflicts",
+                            Reason::LongComments(_) => "long_comments",
+                            Reason::MassDelete(_) => "mass_delete",
+                            Reason::FailedOrigins(_) => "failed_origins",
+                        },
+                        names: r.names(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 /// One origin probe, as the plan JSON's `health` array shows it.
@@ -52,15 +127,16 @@ struct HostCheckJson<'a> {
     outcome: OutcomeJson<'a>,
 }
 
-/// The plan JSON as written by `plan --format json`: pretty, with its fingerprint and the
-/// origin probes, newline-ended.
-pub fn render(plan: &Plan, probes: &[ProbeResult]) -> String {
+/// The plan JSON as written by `plan --format json`: pretty, with its fingerprint, the
+/// origin probes and the verdict, newline-ended.
+pub fn render(plan: &Plan, probes: &[ProbeResult], v: &Verdict) -> String {
     let doc = PlanJson {
         version: VERSION,
         fingerprint: plan.fingerprint(),
         has_changes: plan.has_changes(),
         zones: wire::zones(plan),
         health: probes.iter().map(probe).collect(),
+        verdict: verdict(v),
     };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
@@ -102,7 +178,7 @@ mod tests {
     use crate::health::tests::{failed, result as probe};
 
     fn health(probes: &[ProbeResult]) -> serde_json::Value {
-        let text = render(&Plan::default(), probes);
+        let text = render(&Plan::default(), probes, &Verdict::of_plan(&Plan::default()));
         let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
         doc["health"].clone()
     }

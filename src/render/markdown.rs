@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 
 use crate::health::ProbeResult;
 use crate::plan::Plan;
+use crate::plan::verdict::Verdict;
 
-use super::changes::{ORIGINS_DOCS, counts, rows, zone_detail};
+use super::changes::{ORIGINS_DOCS, counts, zone_detail};
 pub use super::escape::{code, escape, prose};
 pub use super::problems::render_problems;
 
@@ -44,9 +45,6 @@ pub struct Context {
     pub blob_url: Option<String>,
     /// The workspace the manifests were read from: paths in links are relative to it.
     pub workspace: Option<PathBuf>,
-    /// What merge (or the next apply) would do, as the pipeline decided it; without one, the
-    /// comment says what the plan alone shows.
-    pub verdict: Option<Verdict>,
     /// Byte budget; `None` means [`BUDGET`]. Tests lower it.
     pub budget: Option<usize>,
     /// What the body is for; it decides the heading and whether it speaks of merge or apply.
@@ -64,6 +62,8 @@ pub enum Kind {
     Drift,
     /// The plan an apply refused, under the apply report.
     Refused,
+    /// `edgeplan plan` at the command line: it speaks of the next apply, and of flags.
+    Plan,
 }
 
 impl Kind {
@@ -72,6 +72,7 @@ impl Kind {
             Kind::Preview => "edgeplan DNS preview",
             Kind::Drift => "edgeplan drift report",
             Kind::Refused => "The plan that was refused",
+            Kind::Plan => "edgeplan plan",
         }
     }
 
@@ -79,21 +80,9 @@ impl Kind {
     pub(super) fn refuser(self) -> &'static str {
         match self {
             Kind::Preview => "merge",
-            Kind::Drift | Kind::Refused => "apply",
+            Kind::Drift | Kind::Refused | Kind::Plan => "apply",
         }
     }
-}
-
-/// The verdict in words, already Markdown (values in code spans, text escaped by its author,
-/// `run::pipeline::Verdict::words`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Verdict {
-    /// One line: what merge does, or why it will be refused.
-    pub headline: String,
-    /// Detail: per zone, per refusal reason, and the fix.
-    pub lines: Vec<String>,
-    /// What merge does in each zone, in plan order: a cell of the table of many zones.
-    pub zones: Vec<String>,
 }
 
 /// Past this many rows, a zone's changes are grouped by action and collapsed.
@@ -161,63 +150,106 @@ impl Context {
     }
 }
 
-/// The comment body for a plan: the verdict first, then per zone its counts, a table of changes
-/// (grouped and collapsed past [`ROWS_OPEN`] rows), conflicts and warnings; the fingerprint.
-pub fn render(plan: &Plan, probes: &[ProbeResult], ctx: &Context) -> String {
+/// The comment body for a plan: the one-line outcome first (inside a `> [!CAUTION]` alert with
+/// the refused names, the safe fix and the override when anything refuses the apply), then per
+/// zone its counts, a table of changes, conflicts and warnings; the fingerprint once, at the end.
+/// The verdict is the pipeline's (`run::pipeline`), worded by [`super::verdict`].
+pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, ctx: &Context) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "{}", ctx.plan_marker(&plan.fingerprint()));
-    // The verdict's words come from one place (`run::pipeline::Verdict::words`); without one
-    // the comment presents the plan alone.
-    let none = Verdict::default();
-    let verdict = ctx.verdict.as_ref().unwrap_or(&none);
-    if !verdict.headline.is_empty() {
-        let _ = writeln!(head, "**{}**{}\n", verdict.headline, ctx.commit_note());
+    let headline = super::verdict::headline(verdict, ctx.kind, &code);
+    if verdict.refused() {
+        alert(&mut head, verdict, &headline, ctx);
+    } else {
+        let _ = writeln!(head, "**{headline}**{}\n", ctx.commit_note());
     }
     if let Some(line) = &ctx.source {
         let _ = writeln!(head, "{line}\n");
     }
-    let big = plan.zones.iter().any(|z| rows(z).len() > ROWS_OPEN);
-    if big {
-        let _ = writeln!(
-            head,
-            "> **Note:** over {ROWS_OPEN} changes in a zone: they are grouped by change and collapsed below; {} holds the whole plan.\n",
-            ctx.summary_link()
-        );
+    let cut = super::changes::collapsed(plan);
+    if let Some(note) = cut {
+        let _ = writeln!(head, "> **Note:** {note}; {} holds the whole plan.\n", ctx.summary_link());
     }
-    for line in &verdict.lines {
+    let notes = super::verdict::notes(verdict, ctx.kind, &code);
+    for line in &notes {
         let _ = writeln!(head, "- {line}");
     }
-    if !verdict.lines.is_empty() {
+    if !notes.is_empty() {
         head.push('\n');
     }
     let _ = writeln!(head, "### {}\n", ctx.kind.title());
     if plan.zones.is_empty() {
         let _ = writeln!(head, "No manifests were given; there is nothing to plan.\n");
     }
-    if super::zones::many(plan) {
-        head.push_str(&super::zones::table(plan, &verdict.zones));
+    let many = super::zones::many(verdict);
+    if many {
+        head.push_str(&super::zones::table(verdict));
     } else {
-        for z in &plan.zones {
+        for z in &verdict.zones {
             let _ = writeln!(head, "- {}\n", counts(z));
         }
     }
-    let _ = writeln!(head, "Plan fingerprint: `{}`", plan.fingerprint());
     probe_table(&mut head, probes);
 
     let mut detail = Vec::new();
+    let mut creates = Vec::new();
     for z in plan
         .zones
         .iter()
         .filter(|z| !z.changes.is_empty() || !z.conflicts.is_empty() || !z.warnings.is_empty())
     {
-        zone_detail(&mut detail, z, ctx, !super::zones::many(plan));
+        zone_detail(&mut detail, &mut creates, z, ctx, !many);
     }
-    assemble(head, detail, ctx)
+    let footer = format!("Plan fingerprint: `{}`\n", plan.fingerprint());
+    // Deletes, adoptions and updates come before every collapsed create, so the budget cuts
+    // creates first; when even they do not fit, the first line says how many there are.
+    let risky = verdict.counts().total() - verdict.counts().create;
+    let needed = head.len() + detail.iter().map(|l| l.len() + 1).sum::<usize>() + footer.len();
+    if risky > 0 && needed + 200 > ctx.budget() {
+        // At the end of the one-line outcome's line.
+        let at = (head.find("**")).and_then(|i| head[i..].find('\n').map(|e| i + e));
+        if let Some(at) = at {
+            head.insert_str(
+                at,
+                &format!(
+                    " (the list of its {risky} deletes, adoptions and updates is cut below; {} has them all)",
+                    ctx.summary_link()
+                ),
+            );
+        }
+    }
+    detail.extend(creates);
+    assemble(head, detail, &footer, ctx)
 }
 
-pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+/// The refusal, at the top: a GitHub alert holding the one-line outcome, the refused names, the
+/// safe fix, then the override (<https://docs.github.com/en/get-started/writing-on-github/getting-started-with-writing-and-formatting-on-github/basic-writing-and-formatting-syntax#alerts>).
+fn alert(head: &mut String, verdict: &Verdict, headline: &str, ctx: &Context) {
+    let words = super::verdict::refusal(verdict, ctx.kind, &code);
+    let _ = writeln!(head, "> [!CAUTION]");
+    let _ = writeln!(head, "> **{headline}**{}", ctx.commit_note());
+    if !words.names.is_empty() {
+        let _ = writeln!(head, ">\n> Refused:");
+        for n in &words.names {
+            let _ = writeln!(head, "> - {n}");
+        }
+    }
+    if !words.fixes.is_empty() {
+        let _ = writeln!(head, ">\n> To fix:");
+        for f in &words.fixes {
+            let _ = writeln!(head, "> - {f}");
+        }
+    }
+    if !words.overrides.is_empty() {
+        let _ = writeln!(head, ">\n> To override:");
+        for o in &words.overrides {
+            let _ = writeln!(head, "> - {o}");
+        }
+    }
+    head.push('\n');
 }
+
+pub(super) use super::verdict::plural;
 
 /// The origin checks: a short table, part of the head because apply refuses a failed origin.
 /// No latency: it changes every run, and the sticky comment is re-sent only when its content does.
@@ -278,8 +310,12 @@ fn percent_encode_path(path: &str) -> String {
 }
 
 /// Joins head, detail and footer, cutting the detail at a line boundary to fit the budget.
-pub(super) fn assemble(head: String, detail: Vec<String>, ctx: &Context) -> String {
-    let footer = ctx.footer();
+pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Context) -> String {
+    let footer = format!(
+        "{end}{}{}",
+        if end.is_empty() || ctx.run_url.is_none() { "" } else { "\n" },
+        ctx.footer()
+    );
     let note = format!("\n> **Note:** {TRUNCATED}.\n");
     let mut out = head;
     out.push('\n');

@@ -13,6 +13,7 @@ pub mod markdown;
 mod problems;
 pub mod public;
 pub mod text;
+pub mod verdict;
 pub mod zones;
 
 pub use inert::{inert, inert_lines};

@@ -57,5 +57,5 @@ pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
     }
     detail.push(String::new());
     detail.push("</details>".to_owned());
-    assemble(head, detail, ctx)
+    assemble(head, detail, "", ctx)
 }

@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 use super::inert::{inert, inert_lines};
 use crate::health::ProbeResult;
+use crate::plan::verdict::{Counts, Verdict, edits};
 use crate::plan::{Action, Change, Holder, Plan, RecordData, ZonePlan, to_batches};
 
 const RED: &str = "\x1b[31m";
@@ -51,10 +52,11 @@ pub fn width_from(columns: Option<&str>) -> usize {
 }
 
 /// Renders the whole plan at [`DEFAULT_WIDTH`]; ANSI colour only when `color`.
-pub fn render(plan: &Plan, probes: &[ProbeResult], color: bool) -> String {
+pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, color: bool) -> String {
     render_with(
         plan,
         probes,
+        verdict,
         Options {
             color,
             ..Options::default()
@@ -62,8 +64,14 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], color: bool) -> String {
     )
 }
 
-/// Renders the whole plan.
-pub fn render_with(plan: &Plan, probes: &[ProbeResult], options: Options) -> String {
+/// Renders the whole plan, ending with the verdict (the pipeline's, worded by
+/// [`super::verdict`]) and the fingerprint.
+pub fn render_with(
+    plan: &Plan,
+    probes: &[ProbeResult],
+    verdict: &Verdict,
+    options: Options,
+) -> String {
     let paint = Paint(options.color);
     let width = options.width.max(MIN_WIDTH);
     let mut out = String::new();
@@ -91,7 +99,7 @@ pub fn render_with(plan: &Plan, probes: &[ProbeResult], options: Options) -> Str
         }
     }
     if !plan.zones.is_empty() {
-        let _ = writeln!(out, "\n{}", paint.on(BOLD, &total(plan)));
+        let _ = writeln!(out, "\n{}", paint.on(BOLD, &total(verdict)));
         let _ = writeln!(out, "Fingerprint: {}", plan.fingerprint());
     }
     // Every value above is already inert; this guards the assembled lines as well.
@@ -99,26 +107,28 @@ pub fn render_with(plan: &Plan, probes: &[ProbeResult], options: Options) -> Str
 }
 
 /// The run's verdict, set apart like Terraform's: `Plan: 2 to create, 1 to update, 0 to delete.`
-/// over every zone, or `No changes.`; conflicts are named, since they stop the apply.
-pub fn total(plan: &Plan) -> String {
-    let count = |a: Action| plan.zones.iter().map(|z| z.count(a)).sum::<usize>();
-    let conflicts: usize = plan.zones.iter().map(|z| z.conflicts.len()).sum();
-    let mut line = if plan.has_changes() {
+/// over every zone (an adoption is one change, `to adopt`), or `No changes.`; then, when anything
+/// refuses the apply, the one-line outcome that says why.
+pub fn total(verdict: &Verdict) -> String {
+    let n = verdict.counts();
+    let mut line = if verdict.has_changes() {
+        let adopt = if n.adopt > 0 {
+            format!(" {} to adopt,", n.adopt)
+        } else {
+            String::new()
+        };
         format!(
-            "Plan: {} to create, {} to update, {} to delete.",
-            count(Action::Create),
-            count(Action::Update),
-            count(Action::Delete)
+            "Plan: {} to create, {} to update,{adopt} {} to delete.",
+            n.create, n.update, n.delete
         )
+    } else if verdict.refused() {
+        "Plan: no changes besides what is refused.".to_string()
     } else {
         "No changes. The zones match the manifests.".to_string()
     };
-    if conflicts > 0 {
-        let _ = write!(
-            line,
-            " {conflicts} conflict{}: the plan cannot be applied.",
-            if conflicts == 1 { "" } else { "s" }
-        );
+    if verdict.refused() {
+        let why = super::verdict::headline(verdict, super::markdown::Kind::Plan, &|v| inert(v));
+        let _ = write!(line, "\n{why}.");
     }
     line
 }
@@ -250,13 +260,20 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint, width: usize) {
 }
 
 /// `example.com: 1 to create, 1 to update, 1 to delete, 4 unchanged`, plus conflicts if any.
+/// An adoption counts once (`1 to adopt`), as everywhere ([`crate::plan::verdict::edits`]).
 pub fn summary(z: &ZonePlan) -> String {
+    let n = Counts::of(&edits(z));
+    let adopt = if n.adopt > 0 {
+        format!(" {} to adopt,", n.adopt)
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "{}: {} to create, {} to update, {} to delete, {} unchanged",
+        "{}: {} to create, {} to update,{adopt} {} to delete, {} unchanged",
         inert(&z.zone.name),
-        z.count(Action::Create),
-        z.count(Action::Update),
-        z.count(Action::Delete),
+        n.create,
+        n.update,
+        n.delete,
         z.unchanged
     );
     if z.unmanaged > 0 {
@@ -361,6 +378,7 @@ mod tests {
             let out = render_with(
                 &plan,
                 &[],
+                &Verdict::of_plan(&plan),
                 Options {
                     color: false,
                     width,
@@ -389,7 +407,7 @@ mod tests {
     #[test]
     fn the_summary_line_is_set_apart_with_the_fingerprint() {
         let plan = realistic_plan();
-        let out = render(&plan, &[], false);
+        let out = render(&plan, &[], &Verdict::of_plan(&plan), false);
         let fp = plan.fingerprint();
         assert!(
             out.ends_with(&format!(
@@ -397,7 +415,7 @@ mod tests {
             )),
             "{out}"
         );
-        let coloured = render(&plan, &[], true);
+        let coloured = render(&plan, &[], &Verdict::of_plan(&plan), true);
         assert!(coloured.contains("\x1b[1mPlan: 2 to create"), "{coloured}");
     }
 
@@ -405,7 +423,7 @@ mod tests {
     fn no_changes_says_so() {
         let mut plan = realistic_plan();
         plan.zones[0].changes.clear();
-        let out = render(&plan, &[], false);
+        let out = render(&plan, &[], &Verdict::of_plan(&plan), false);
         assert!(
             out.contains("\n\nNo changes. The zones match the manifests.\nFingerprint: sha256:"),
             "{out}"
@@ -431,7 +449,7 @@ mod tests {
             "{p}"
         );
         assert!(p.contains("not together"), "{p}");
-        let out = render(&plan, &[], false);
+        let out = render(&plan, &[], &Verdict::of_plan(&plan), false);
         assert!(
             out.contains("  5 changes go in 3 batch requests of at most 2 (the zone's limit)"),
             "{out}"

@@ -8,7 +8,7 @@
 //! of the comment's head, which is never cut: about a hundred bytes a zone, so a hundred zones
 //! take about a sixth of the budget, and the detail after it is cut to fit, with a note.
 
-use crate::plan::{Action, Plan};
+use crate::plan::verdict::Verdict;
 
 use super::escape::code;
 
@@ -16,35 +16,25 @@ use super::escape::code;
 /// every zone's detail.
 pub const MANY: usize = 10;
 
-/// True when `plan` is previewed with the table.
-pub fn many(plan: &Plan) -> bool {
-    plan.zones.len() >= MANY
+/// True when the run is previewed with the table.
+pub fn many(verdict: &Verdict) -> bool {
+    verdict.zones.len() >= MANY
 }
 
 /// The table, Markdown, ending with a blank line. Five columns at most, so it fits a pull
-/// request comment: the counts of changes share one cell.
-/// `verdicts` holds what merge does in each zone, as the pipeline decided it
-/// (`run::pipeline::Verdict::zone_words`), in plan order.
-pub fn table(plan: &Plan, verdicts: &[String]) -> String {
-    let rows = plan.zones.iter().enumerate().map(|(i, z)| {
-        let n = |a: Action| z.changes.iter().filter(|c| c.action == a).count();
-        let counts: Vec<String> = [
-            (n(Action::Create), "to create"),
-            (n(Action::Update), "to update"),
-            (n(Action::Delete), "to delete"),
-        ]
-        .into_iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, what)| format!("{count} {what}"))
-        .collect();
+/// request comment: the counts of changes share one cell. Each row is one zone's verdict (its
+/// counts and what the apply does there, `render::verdict::zone_cell`), read from the zone.
+pub fn table(verdict: &Verdict) -> String {
+    let rows = verdict.zones.iter().map(|z| {
+        let counts = super::verdict::counts(&z.counts);
         vec![
-            code(&z.zone.name),
+            code(&z.zone),
             code(&z.owner),
-            verdicts.get(i).cloned().unwrap_or_else(|| "-".into()),
-            if counts.is_empty() {
-                "none".to_string()
+            super::verdict::zone_cell(verdict, z, &code),
+            if z.has_changes() {
+                counts
             } else {
-                counts.join(", ")
+                "none".to_string()
             },
             z.unchanged.to_string(),
         ]
@@ -98,7 +88,7 @@ mod tests {
 
     #[test]
     fn one_row_per_zone_with_its_verdict_and_counts() {
-        let plan = Plan {
+        let plan = crate::plan::Plan {
             zones: vec![
                 zone_plan("a.example", 2),
                 zone_plan("b.example", 0),
@@ -106,14 +96,7 @@ mod tests {
             ],
         };
         assert_eq!(
-            table(
-                &plan,
-                &[
-                    "one atomic batch".into(),
-                    "no changes".into(),
-                    "2 batches, not atomic".into()
-                ]
-            ),
+            table(&Verdict::of_plan(&plan)),
             "| zone | owner | on merge | changes | unchanged |\n\
              | --- | --- | --- | --- | ---: |\n\
              | `a.example` | `default` | one atomic batch | 2 to create | 0 |\n\

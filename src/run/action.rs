@@ -226,9 +226,6 @@ async fn read_manifests(
     Ok((Some(remote), read.manifests))
 }
 
-/// The help for a failed origin check, as the Action can follow it.
-const ORIGIN_HELP: &str = "bring the origin up (or fix its `health` path in the manifest) and push again; to apply anyway, set the action input `skip-health: true` on the apply job";
-
 /// Whether the origin probes run: on a manifest read from a pull request's commit
 /// (`pull_request_target`) only with `fork-probes: true`, since its author would choose what the
 /// runner requests; else unless `skip-health`.
@@ -277,13 +274,22 @@ impl<P: Provider> Flow<'_, P> {
         manifests: Vec<Desired>,
         cmds: &mut Commands<W>,
     ) -> Result<Outcome, Failure> {
-        let allow_deletes = self.ctx.inputs.allow_deletes;
-        let mut outcome = pipeline::plan(self.provider, manifests, allow_deletes).await?;
-        if self.origins == Origins::Checked {
-            pipeline::probe(&mut outcome, &self.settings.probe_options()?).await;
-        }
+        let options = match self.origins {
+            Origins::Checked => Some(self.settings.probe_options()?),
+            Origins::NotChecked => None,
+        };
+        let review = pipeline::Review {
+            allow_deletes: self.ctx.inputs.allow_deletes,
+            probes: options.as_ref(),
+        };
+        let outcome = pipeline::plan(self.provider, manifests, review).await?;
         let _ = cmds.group("edgeplan plan");
-        let _ = cmds.write_log(&render::text::render(&outcome.plan, &outcome.probes, false));
+        let _ = cmds.write_log(&render::text::render(
+            &outcome.plan,
+            &outcome.probes,
+            outcome.verdict(),
+            false,
+        ));
         let _ = cmds.end_group();
         Ok(outcome)
     }
@@ -295,26 +301,14 @@ impl<P: Provider> Flow<'_, P> {
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
         let outcome = self.planned(manifests, cmds).await?;
-        // One verdict, read by the comment, the summary and the exit code alike.
-        let verdict = outcome.verdict(self.origins);
-        self.annotate_blockers(cmds, &outcome);
-        if let Some(r) = &verdict.origin {
-            let help = ORIGIN_HELP;
-            eprintln!("error: {}\n  help: {help}", inert(&r.message));
-            let _ = cmds.annotate(vec![Annotation {
-                title: Some("edgeplan: origin check failed".into()),
-                ..Annotation::new(Level::Error, format!("{}\nhelp: {help}", r.message))
-            }]);
-        }
-        let bodies = Bodies::plan(self.ctx, &outcome, &verdict, self.notice);
+        // One verdict, read by the annotations, the comment, the summary and the exit code.
+        let verdict = outcome.verdict();
+        self.annotate_blockers(cmds, verdict);
+        let bodies = Bodies::plan(self.ctx, &outcome, self.notice);
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
         self.reporter.preview(&bodies.comment, out).await?;
-        Ok(if verdict.refused() {
-            Exit::Rejected
-        } else {
-            Exit::Success
-        })
+        Ok(pipeline::exit(verdict, false))
     }
 
     async fn apply<W: Write>(
@@ -329,12 +323,9 @@ impl<P: Provider> Flow<'_, P> {
         let mut outcome = self.planned(manifests, cmds).await?;
         out.plan_outputs(&outcome);
         let fingerprint = outcome.fingerprint();
-        let verdict = outcome.verdict(self.origins);
-        if let Some(r) = &verdict.origin {
-            eprintln!("error: {}\n  help: {ORIGIN_HELP}", inert(&r.message));
-        }
-        if self.annotate_blockers(cmds, &outcome) || verdict.refused() {
-            let bodies = Bodies::refused(self.ctx, &outcome, &verdict);
+        self.annotate_blockers(cmds, outcome.verdict());
+        if outcome.verdict().refused() {
+            let bodies = Bodies::refused(self.ctx, &outcome);
             out.summary(&bodies.summary);
             self.reporter
                 .applied(&bodies.comment, &fingerprint, Applied::Refused, out)
@@ -407,53 +398,28 @@ impl<P: Provider> Flow<'_, P> {
         ))
     }
 
-    /// Conflicts as error annotations on the endpoint's line; safety refusals as errors.
-    /// Returns true when something blocks the plan.
-    fn annotate_blockers<W: Write>(&self, cmds: &mut Commands<W>, outcome: &Outcome) -> bool {
+    /// Every reason the verdict refuses the apply: an error annotation each (a conflict or a
+    /// comment on its manifest line), and the same on stderr, each line inert. The words are
+    /// `render::verdict::problems`, with the Action's inputs as the overrides.
+    fn annotate_blockers<W: Write>(&self, cmds: &mut Commands<W>, verdict: &pipeline::Verdict) {
         let mut annotations = Vec::new();
-        // The same on stderr, one line per message and help, each inert.
-        let mut log = Vec::new();
-        for z in outcome.zones() {
-            let file =
-                workflow::workspace_relative(&z.desired.source, self.ctx.workspace.as_deref());
-            for r in z.plan.line_refusals() {
-                annotations.push(Annotation {
-                    level: Level::Error,
-                    file: Some(file.clone()),
-                    line: Some(r.line),
-                    col: Some(1),
-                    title: Some(format!("edgeplan: {}", r.title)),
-                    message: format!("{}\nhelp: {}", r.message, r.help),
-                });
-                log.push(format!(
-                    "error: {}\n  help: {}",
-                    inert(&r.message),
-                    inert(&r.help)
-                ));
-            }
-            if let Some(why) = z.mass_delete {
-                annotations.push(Annotation {
-                    level: Level::Error,
-                    file: Some(file.clone()),
-                    line: None,
-                    col: None,
-                    title: Some("edgeplan: too many deletes".into()),
-                    message: format!(
-                        "{}: {why}\nhelp: if intended, set the action input `allow-deletes: true`",
-                        z.plan.zone.name
-                    ),
-                });
-                log.push(format!(
-                    "error: {}: {why}\n  help: if intended, set the action input `allow-deletes: true`",
-                    inert(&z.plan.zone.name)
-                ));
-            }
-        }
-        let blocked = !annotations.is_empty();
-        for line in &log {
-            eprintln!("{line}");
+        for p in render::verdict::problems(verdict, render::verdict::Front::Action) {
+            let file = (p.file.as_deref())
+                .map(|f| workflow::workspace_relative(f, self.ctx.workspace.as_deref()));
+            eprintln!(
+                "error: {}\n  help: {}",
+                render::inert_lines(&p.message).trim_end(),
+                inert(&p.help)
+            );
+            annotations.push(Annotation {
+                level: Level::Error,
+                col: p.line.map(|_| 1),
+                line: p.line,
+                file,
+                title: Some(format!("edgeplan: {}", p.title)),
+                message: format!("{}\nhelp: {}", p.message, p.help),
+            });
         }
         let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
-        blocked
     }
 }

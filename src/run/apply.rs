@@ -15,7 +15,7 @@ use crate::provider::Provider;
 use crate::render::{self, inert};
 
 use super::pipeline::{self, Event};
-use super::plan::{inert_failure, report_blockers, text_options};
+use super::plan::{inert_failure, report_refusal, text_options};
 use super::public::{self, PublicCheck};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
@@ -65,22 +65,30 @@ async fn apply_all<P: Provider>(
     let (args, settings, interactive) = (run.args, run.settings, run.interactive);
     let check = PublicCheck::from_args(args);
     check.ready(settings)?;
-    let mut outcome = pipeline::plan(provider, manifests, args.allow_deletes).await?;
-    if !args.skip_health {
-        pipeline::probe(&mut outcome, &settings.probe_options()?).await;
-    }
+    let options = match args.skip_health {
+        true => None,
+        false => Some(settings.probe_options()?),
+    };
+    let review = pipeline::Review {
+        allow_deletes: args.allow_deletes,
+        probes: options.as_ref(),
+    };
+    let mut outcome = pipeline::plan(provider, manifests, review).await?;
     {
         let mut out = std::io::stdout().lock();
-        let text =
-            render::text::render_with(&outcome.plan, &outcome.probes, text_options(true, settings));
+        let text = render::text::render_with(
+            &outcome.plan,
+            &outcome.probes,
+            outcome.verdict(),
+            text_options(true, settings),
+        );
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
-    if report_blockers(&outcome) {
+    // The one verdict: every reason is printed, and any refuses the whole apply.
+    report_refusal(outcome.verdict());
+    if outcome.verdict().refused() {
         return Ok(Exit::Rejected);
-    }
-    if let Some(refusal) = outcome.origin_refusal() {
-        return Err(Failure::new(Exit::Rejected, refusal.message).help(refusal.help));
     }
     if !outcome.has_changes() {
         println!("Nothing to apply.");

@@ -11,10 +11,12 @@ mod verdict;
 use futures_util::{StreamExt, stream};
 
 pub use apply::{Event, apply};
-pub use verdict::{Origins, Reason, Verdict, ZoneVerdict};
+pub use verdict::exit;
+
+pub use crate::plan::verdict::{Origins, Verdict, ZoneVerdict};
 
 use crate::apply::ZoneReport;
-use crate::health::{self, ProbeOptions, ProbeResult, Refusal};
+use crate::health::{self, ProbeOptions, ProbeResult};
 use crate::plan::{self, Desired, Live, MassDelete, Plan, ZonePlan};
 use crate::provider::{self, Provider};
 
@@ -29,6 +31,9 @@ pub struct Outcome {
     /// Origin probes of the created or repointed endpoints that name a `health` check, in
     /// manifest order. Beside the plan, not in it: they are not part of its fingerprint.
     pub probes: Vec<ProbeResult>,
+    /// Whether the run may be applied, and why not: decided once, by [`plan`], from the plan,
+    /// the safety limit and the probes. Every presenter reads it.
+    verdict: Verdict,
 }
 
 /// What the run knows about one zone besides its plan.
@@ -41,27 +46,28 @@ struct Facts {
     applied: Option<ZoneReport>,
 }
 
-/// One zone of an [`Outcome`]: the manifest, its plan, and what was decided and done.
+/// One zone of an [`Outcome`]: the manifest, its plan, its verdict, and what was done.
 #[derive(Debug, Clone, Copy)]
 pub struct Zone<'a> {
     pub desired: &'a Desired,
     pub plan: &'a ZonePlan,
-    /// Why the safety limit refuses this zone's deletes, when it does.
-    pub mass_delete: Option<&'a MassDelete>,
+    /// What refuses this zone, and its counts.
+    pub verdict: &'a ZoneVerdict,
     pub applied: Option<&'a ZoneReport>,
 }
 
 impl Outcome {
-    /// The zones in manifest order, each manifest beside its plan.
+    /// The zones in manifest order, each manifest beside its plan and its verdict.
     pub fn zones(&self) -> impl Iterator<Item = Zone<'_>> {
         self.plan
             .zones
             .iter()
             .zip(&self.facts)
-            .map(|(plan, f)| Zone {
+            .zip(&self.verdict.zones)
+            .map(|((plan, f), verdict)| Zone {
                 desired: &f.desired,
                 plan,
-                mass_delete: f.mass_delete.as_ref(),
+                verdict,
                 applied: f.applied.as_ref(),
             })
     }
@@ -75,75 +81,10 @@ impl Outcome {
         self.plan.has_changes()
     }
 
-    /// Conflicts, comments too long for the zone, or a mass delete: the plan must not be
-    /// applied.
-    pub fn blocked(&self) -> bool {
-        self.zones().any(|z| {
-            !z.plan.conflicts.is_empty()
-                || !z.plan.long_comments.is_empty()
-                || z.mass_delete.is_some()
-        })
-    }
-
-    /// Why apply will not point DNS at the origins, when a probe failed.
-    pub fn origin_refusal(&self) -> Option<Refusal> {
-        health::refusal(&self.probes)
-    }
-
-    /// What applying did, zone by zone, for the zones it wrote to.
-    pub fn reports(&self) -> Vec<&ZoneReport> {
-        self.zones().filter_map(|z| z.applied).collect()
-    }
-
-    /// What merge would do with this outcome, computed once from all of it: every presenter
-    /// (comment, step summary, exit code) reads this. `origins` says whether the probes ran.
-    pub fn verdict(&self, origins: Origins) -> Verdict {
-        let zones = self
-            .zones()
-            .map(|z| {
-                let changes = z.plan.changes.len();
-                let mut refused = Vec::new();
-                if !z.plan.conflicts.is_empty() {
-                    refused.push(Reason::Conflicts(z.plan.conflicts.len()));
-                }
-                if !z.plan.long_comments.is_empty() {
-                    refused.push(Reason::LongComments(z.plan.long_comments.len()));
-                }
-                if let Some(m) = z.mass_delete {
-                    refused.push(Reason::MassDelete(m.clone()));
-                }
-                let chunks = if changes == 0 {
-                    0
-                } else {
-                    plan::to_batches(z.plan, z.plan.zone.batch_limit).len()
-                };
-                ZoneVerdict {
-                    zone: z.plan.zone.name.clone(),
-                    changes,
-                    chunks,
-                    limit: z.plan.zone.batch_limit,
-                    refused,
-                }
-            })
-            .collect();
-        let failed_origins = match origins {
-            Origins::Checked => self
-                .probes
-                .iter()
-                .filter(|p| !p.is_healthy())
-                .map(|p| p.name.clone())
-                .collect(),
-            Origins::NotChecked => Vec::new(),
-        };
-        Verdict {
-            zones,
-            origin: match origins {
-                Origins::Checked => self.origin_refusal(),
-                Origins::NotChecked => None,
-            },
-            failed_origins,
-            origins,
-        }
+    /// Whether the run may be applied, with every reason it may not (computed once, in
+    /// [`plan`]).
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
     }
 }
 
@@ -152,15 +93,25 @@ impl Outcome {
 /// eight turn a hundred zones at 20 ms a round trip into about thirteen rounds (docs/apply.md).
 pub const ZONES_IN_FLIGHT: usize = 8;
 
-/// Reads each manifest's zone and plans it, [`ZONES_IN_FLIGHT`] zones at a time, then reviews the
-/// safety limit (`allow_deletes` lifts it). Targets on platforms known to refuse a foreign `Host`
-/// header get a warning (see docs/origins.md).
+/// What the review weighs besides the plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Review<'a> {
+    /// Lifts the safety limit on deletes.
+    pub allow_deletes: bool,
+    /// Probe the origins with these options; `None`: the probes are off, and the verdict says
+    /// the origins were not checked.
+    pub probes: Option<&'a ProbeOptions>,
+}
+
+/// Reads each manifest's zone and plans it, [`ZONES_IN_FLIGHT`] zones at a time, probes the
+/// origins, then reviews every reason to refuse: the one [`Verdict`] of the run. Targets on
+/// platforms known to refuse a foreign `Host` header get a warning (see docs/origins.md).
 pub async fn plan<P: Provider>(
     provider: &P,
     manifests: Vec<Desired>,
-    allow_deletes: bool,
+    review: Review<'_>,
 ) -> Result<Outcome, provider::Error> {
-    plan_with(provider, manifests, allow_deletes, ZONES_IN_FLIGHT).await
+    plan_with(provider, manifests, review, ZONES_IN_FLIGHT).await
 }
 
 /// [`plan`] with `in_flight` zones read at once (1: one after the other). The outcome is in
@@ -169,7 +120,7 @@ pub async fn plan<P: Provider>(
 pub async fn plan_with<P: Provider>(
     provider: &P,
     manifests: Vec<Desired>,
-    allow_deletes: bool,
+    review: Review<'_>,
     in_flight: usize,
 ) -> Result<Outcome, provider::Error> {
     let lookups: Vec<&str> = (manifests.iter())
@@ -200,16 +151,28 @@ pub async fn plan_with<P: Provider>(
         let mut zp = plan::diff(&desired, &live);
         origin_hints(&mut zp);
         facts.push(Facts {
-            mass_delete: plan::check_safety(&zp, allow_deletes).err(),
+            mass_delete: plan::check_safety(&zp, review.allow_deletes).err(),
             desired,
             applied: None,
         });
         zones.push(zp);
     }
+    let plan = Plan { zones };
+    let probes = match review.probes {
+        Some(options) => probe(&plan, &facts, options).await,
+        None => Vec::new(),
+    };
+    let origins = if review.probes.is_some() {
+        Origins::Checked
+    } else {
+        Origins::NotChecked
+    };
+    let verdict = verdict::review(&plan, (facts.iter()).map(|f| f.mass_delete.as_ref()), &probes, origins);
     Ok(Outcome {
-        plan: Plan { zones },
+        plan,
         facts,
-        probes: Vec::new(),
+        probes,
+        verdict,
     })
 }
 
@@ -239,12 +202,13 @@ fn origin_hints(zp: &mut ZonePlan) {
 }
 
 /// Probes the origins of created or repointed endpoints that name a `health` check.
-pub async fn probe(outcome: &mut Outcome, options: &ProbeOptions) {
-    let endpoints: Vec<&plan::Endpoint> = outcome
-        .zones()
-        .flat_map(|z| health::endpoints_to_probe(z.desired, z.plan))
+async fn probe(plan: &Plan, facts: &[Facts], options: &ProbeOptions) -> Vec<ProbeResult> {
+    let endpoints: Vec<&plan::Endpoint> = (plan.zones.iter())
+        .zip(facts)
+        .flat_map(|(zp, f)| health::endpoints_to_probe(&f.desired, zp))
         .collect();
-    if !endpoints.is_empty() {
-        outcome.probes = health::probe_all(&endpoints, options).await;
+    if endpoints.is_empty() {
+        return Vec::new();
     }
+    health::probe_all(&endpoints, options).await
 }

@@ -4,9 +4,10 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
+use crate::render::verdict::Front;
 use crate::render::{self, inert, inert_lines};
 
-use super::pipeline::{self, Outcome};
+use super::pipeline::{self, Verdict};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
@@ -43,39 +44,32 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
         return Ok(Exit::Rejected);
     };
     let target = Target::from_args(&args.target, settings)?;
-    let mut outcome =
-        with_provider!(&target, p => pipeline::plan(p, manifests, args.allow_deletes).await)?;
-    if !args.skip_health {
-        pipeline::probe(&mut outcome, &settings.probe_options()?).await;
-    }
+    let options = match args.skip_health {
+        true => None,
+        false => Some(settings.probe_options()?),
+    };
+    let review = pipeline::Review {
+        allow_deletes: args.allow_deletes,
+        probes: options.as_ref(),
+    };
+    let outcome = with_provider!(&target, p => pipeline::plan(p, manifests, review).await)?;
+    let verdict = outcome.verdict();
 
     let output = match args.format {
         Format::Text => render::text::render_with(
             &outcome.plan,
             &outcome.probes,
+            verdict,
             text_options(args.out.is_none(), settings),
         ),
-        Format::Markdown => {
-            // The comment body, with the verdict in the words every presenter uses.
-            let origins = if args.skip_health {
-                pipeline::Origins::NotChecked
-            } else {
-                pipeline::Origins::Checked
-            };
-            let verdict = outcome.verdict(origins);
-            let (headline, lines) = verdict.words(&render::markdown::code, false);
-            let zones = verdict.zone_words(&render::markdown::code);
-            let ctx = render::markdown::Context {
-                verdict: Some(render::markdown::Verdict {
-                    headline,
-                    lines,
-                    zones,
-                }),
-                ..Default::default()
-            };
-            render::markdown::render(&outcome.plan, &outcome.probes, &ctx)
-        }
-        Format::Json => render::json::render(&outcome.plan, &outcome.probes),
+        // The comment body, as the Action's preview writes it.
+        Format::Markdown => render::markdown::render(
+            &outcome.plan,
+            &outcome.probes,
+            verdict,
+            &render::markdown::Context::default(),
+        ),
+        Format::Json => render::json::render(&outcome.plan, &outcome.probes, verdict),
     };
     match &args.out {
         Some(path) => std::fs::write(path, &output).map_err(|e| {
@@ -91,45 +85,24 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
             let _ = out.flush();
         }
     }
-    Ok(verdict(&outcome, args.detailed_exitcode))
+    report_refusal(verdict);
+    Ok(pipeline::exit(verdict, args.detailed_exitcode))
 }
 
-/// Prints what blocks the plan (conflicts, safety refusals) and picks the exit code.
-pub fn verdict(outcome: &Outcome, detailed: bool) -> Exit {
-    if report_blockers(outcome) {
-        return Exit::Rejected;
-    }
-    if detailed && outcome.has_changes() {
-        Exit::Changes
-    } else {
-        Exit::Success
-    }
-}
-
-/// Prints conflicts, comments too long for their zone and safety refusals on stderr; true when
-/// there was any.
-pub fn report_blockers(outcome: &Outcome) -> bool {
+/// Prints every reason the apply is refused on stderr, each with its help (the command line's
+/// flags), every line inert.
+pub fn report_refusal(verdict: &Verdict) {
     let mut err = std::io::stderr().lock();
-    for z in outcome.zones() {
-        for r in z.plan.line_refusals() {
-            let _ = writeln!(
-                err,
-                "error: {}:{}:1: {}",
-                inert(&z.desired.source.display().to_string()),
-                r.line,
-                inert(&r.message)
-            );
-            let _ = writeln!(err, "  help: {}", inert(&r.help));
-        }
-        if let Some(why) = z.mass_delete {
-            let _ = writeln!(err, "error: {}: {why}", inert(&z.plan.zone.name));
-            let _ = writeln!(
-                err,
-                "  help: check the manifest; if the deletes are intended, pass --allow-deletes"
-            );
-        }
+    let problems = render::verdict::problems(verdict, Front::Cli);
+    for p in &problems {
+        let at = match (&p.file, p.line) {
+            (Some(f), Some(line)) => format!("{}:{line}:1: ", f.display()),
+            (Some(f), None) => format!("{}: ", f.display()),
+            (None, _) => String::new(),
+        };
+        let _ = writeln!(err, "error: {}{}", inert(&at), inert_lines(&p.message).trim_end());
+        let _ = writeln!(err, "  help: {}", inert(&p.help));
     }
-    outcome.blocked()
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set; warnings wrapped to `COLUMNS`,

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use edgeplan::plan::verdict::Verdict;
 use edgeplan::plan::{Action, Desired, Endpoint, Live, Plan, check_safety, diff, to_batches};
 use edgeplan::provider::Provider;
 use edgeplan::render::{json, text};
@@ -124,7 +125,7 @@ fn the_seed_shows_every_kind_of_change_and_leaves_unmanaged_records_alone() {
     assert_eq!((z.unchanged, z.owned), (1, 3));
     assert!(z.conflicts.is_empty());
     assert!(check_safety(z, false).is_ok());
-    let shown = text::render(&p, &[], false);
+    let shown = text::render(&p, &[], &Verdict::of_plan(&p), false);
     for untouched in ["www.example.com", "_dmarc", "mail.example.com"] {
         assert!(
             !shown.contains(untouched),
@@ -147,7 +148,7 @@ fn plan_apply_plan_again_is_empty_and_untouched_records_keep_their_bytes() {
             block_on(sb.batch(&z.zone, batch)).expect("the sandbox accepts the plan's batches");
         }
         let again = block_on(plan(&sb, &d));
-        assert!(!again.has_changes(), "{}", text::render(&again, &[], false));
+        assert!(!again.has_changes(), "{}", text::render(&again, &[], &Verdict::of_plan(&again), false));
 
         let after = std::fs::read_to_string(&path).expect("zone file");
         let seed: Vec<Box<serde_json::value::RawValue>> =
@@ -174,7 +175,8 @@ fn plan_apply_plan_again_is_empty_and_untouched_records_keep_their_bytes() {
 #[test]
 fn the_same_zone_gives_byte_identical_json_across_runs() {
     let (_dir, _, sb, d) = seeded();
-    let first = json::render(&block_on(plan(&sb, &d)), &[]);
-    let second = json::render(&block_on(plan(&sb, &d)), &[]);
+    let (a, b) = (block_on(plan(&sb, &d)), block_on(plan(&sb, &d)));
+    let first = json::render(&a, &[], &Verdict::of_plan(&a));
+    let second = json::render(&b, &[], &Verdict::of_plan(&b));
     assert_eq!(first, second);
 }

@@ -3,6 +3,7 @@
 use sha2::Digest;
 
 use super::{endpoint, realistic, realistic_plan, record};
+use crate::plan::verdict::Verdict;
 use crate::plan::{Plan, diff};
 use crate::render::{json, markdown, text};
 
@@ -18,14 +19,14 @@ fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
     };
     let ctx = markdown::Context::default();
     assert_eq!(
-        text::render(&first, &[], true),
-        text::render(&second, &[], true)
+        text::render(&first, &[], &Verdict::of_plan(&first), true),
+        text::render(&second, &[], &Verdict::of_plan(&second), true)
     );
     assert_eq!(
-        markdown::render(&first, &[], &ctx),
-        markdown::render(&second, &[], &ctx)
+        markdown::render(&first, &[], &Verdict::of_plan(&first), &ctx),
+        markdown::render(&second, &[], &Verdict::of_plan(&second), &ctx)
     );
-    assert_eq!(json::render(&first, &[]), json::render(&second, &[]));
+    assert_eq!(json::render(&first, &[], &Verdict::of_plan(&first)), json::render(&second, &[], &Verdict::of_plan(&second)));
     assert_eq!(first.fingerprint(), second.fingerprint());
 }
 
@@ -34,7 +35,7 @@ fn the_fingerprint_is_the_hash_of_the_json_without_its_fingerprint() {
     // Why: anyone must be able to check a fingerprint from the JSON alone.
     let plan = realistic_plan();
     let mut value: serde_json::Value =
-        serde_json::from_str(&json::render(&plan, &[])).expect("JSON");
+        serde_json::from_str(&json::render(&plan, &[], &Verdict::of_plan(&plan))).expect("JSON");
     let shown = value["fingerprint"]
         .as_str()
         .expect("fingerprint")
@@ -75,7 +76,7 @@ fn huge(n: usize) -> Plan {
 #[test]
 fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
     let plan = huge(5000);
-    let body = markdown::render(&plan, &[], &markdown::Context::default());
+    let body = markdown::render(&plan, &[], &Verdict::of_plan(&plan), &markdown::Context::default());
     assert!(
         body.len() < 65_536 && body.chars().count() < 65_536,
         "{} bytes",
@@ -110,7 +111,7 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
 
 #[test]
 fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
-    let body = markdown::render(&realistic_plan(), &[], &markdown::Context::default());
+    let body = markdown::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan()), &markdown::Context::default());
     assert!(!body.contains(markdown::TRUNCATED));
     // 3-byte characters: a character budget alone would overshoot the byte count.
     let (mut d, mut l) = realistic();
@@ -129,7 +130,7 @@ fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
         budget: Some(20_000),
         ..Default::default()
     };
-    let body = markdown::render(&plan, &[], &ctx);
+    let body = markdown::render(&plan, &[], &Verdict::of_plan(&plan), &ctx);
     assert!(body.len() <= 20_000, "{}", body.len());
 }
 
@@ -156,7 +157,7 @@ fn the_plan_json_validates_against_the_documented_schema() {
     };
     for plan in [realistic_plan(), conflicted, huge(3), Plan::default()] {
         let value: serde_json::Value =
-            serde_json::from_str(&json::render(&plan, &[])).expect("JSON");
+            serde_json::from_str(&json::render(&plan, &[], &Verdict::of_plan(&plan))).expect("JSON");
         let errors: Vec<String> = validator
             .iter_errors(&value)
             .map(|e| e.to_string())

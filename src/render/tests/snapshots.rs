@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use super::{realistic, realistic_plan, record};
 use crate::manifest::Problem;
+use crate::plan::verdict::Verdict;
 use crate::plan::{Plan, diff};
 use crate::render::{json, markdown, text};
 
 #[test]
 fn text_for_a_realistic_plan() {
-    insta::assert_snapshot!(text::render(&realistic_plan(), &[], false), @r###"
+    insta::assert_snapshot!(text::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan()), false), @r###"
 example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
   - delete ocr.example.com CNAME ocr-v1.ml-prod.example.net (proxied)
   - delete vision.example.com A 203.0.113.7 (not proxied, ttl 3600)
@@ -28,8 +29,8 @@ Fingerprint: sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f66396
 #[test]
 fn text_is_coloured_only_when_asked() {
     let plan = realistic_plan();
-    assert!(!text::render(&plan, &[], false).contains('\x1b'));
-    let coloured = text::render(&plan, &[], true);
+    assert!(!text::render(&plan, &[], &Verdict::of_plan(&plan), false).contains('\x1b'));
+    let coloured = text::render(&plan, &[], &Verdict::of_plan(&plan), true);
     assert!(coloured.contains("\x1b[32m+ create\x1b[0m"), "{coloured}");
 }
 
@@ -39,7 +40,7 @@ fn markdown_for_a_realistic_plan() {
         run_url: Some("https://github.com/acme/models/actions/runs/42".into()),
         ..Default::default()
     };
-    insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &ctx), @r###"
+    insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan()), &ctx), @r###"
 <!-- edgeplan:preview fingerprint=sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c -->
 ### edgeplan DNS preview
 
@@ -85,7 +86,7 @@ fn markdown_for_a_conflict() {
         manifest: Some("dns/models.yaml".into()),
         ..Default::default()
     };
-    insta::assert_snapshot!(markdown::render(&plan, &[], &ctx), @r###"
+    insta::assert_snapshot!(markdown::render(&plan, &[], &Verdict::of_plan(&plan), &ctx), @r###"
 <!-- edgeplan:preview manifest=dns/models.yaml fingerprint=sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4 -->
 ### edgeplan DNS preview
 
@@ -140,7 +141,7 @@ Nothing was planned. Fix them and push again; `edgeplan validate` shows the same
 
 #[test]
 fn json_for_a_realistic_plan() {
-    insta::assert_snapshot!(json::render(&realistic_plan(), &[]), @r###"
+    insta::assert_snapshot!(json::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan())), @r###"
 {
   "version": 1,
   "fingerprint": "sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c",

@@ -5,14 +5,15 @@
 use crate::github::event::{Context, EventName};
 use crate::github::{files, workflow};
 use crate::manifest::Problem;
-use crate::plan::{Action, Desired};
+use crate::plan::Desired;
+use crate::plan::verdict::{EditKind, edits};
 use crate::render;
 use crate::render::comment as comment_body;
 use crate::render::comment::{append_notice, strip_marker};
 use crate::render::markdown::Context as MdContext;
 
 use super::super::Failure;
-use super::super::pipeline::{Outcome, Verdict};
+use super::super::pipeline::Outcome;
 
 /// A result rendered twice: for the PR comment, under GitHub's comment size limit, and for the
 /// step summary, under the summary's much larger budget, so that the comment's "truncated; the
@@ -34,61 +35,34 @@ impl Bodies {
         Bodies { comment, summary }
     }
 
-    pub fn plan(
-        ctx: &Context,
-        outcome: &Outcome,
-        verdict: &Verdict,
-        notice: Option<&str>,
-    ) -> Bodies {
-        let drift = !matches!(
+    /// The preview (a pull request) or the drift report (any other event): the verdict, worded
+    /// by `render::verdict`, over the plan.
+    pub fn plan(ctx: &Context, outcome: &Outcome, notice: Option<&str>) -> Bodies {
+        let kind = if matches!(
             ctx.event.name,
             EventName::PullRequest | EventName::PullRequestTarget
-        );
-        let (headline, lines) = verdict.words(&render::markdown::code, drift);
-        let zones = verdict.zone_words(&render::markdown::code);
-        let words = render::markdown::Verdict {
-            headline,
-            lines,
-            zones,
+        ) {
+            render::markdown::Kind::Preview
+        } else {
+            render::markdown::Kind::Drift
         };
         Bodies::new(ctx, notice, |md| {
-            let md = MdContext {
-                verdict: Some(words.clone()),
-                kind: if drift {
-                    render::markdown::Kind::Drift
-                } else {
-                    render::markdown::Kind::Preview
-                },
-                ..md.clone()
-            };
-            render::markdown::render(&outcome.plan, &outcome.probes, &md)
+            let md = MdContext { kind, ..md.clone() };
+            render::markdown::render(&outcome.plan, &outcome.probes, outcome.verdict(), &md)
         })
     }
 
-    /// The report of an apply that was refused: the reasons first, each with its fix as the
-    /// Action can follow it, then the plan that was refused.
-    pub fn refused(ctx: &Context, outcome: &Outcome, verdict: &Verdict) -> Bodies {
-        let lines = verdict.refusal_lines(&render::markdown::code);
-        let headline = format!(
-            "Apply refused, nothing was applied: {}",
-            verdict.reasons(&render::markdown::code)
-        );
-        let words = render::markdown::Verdict {
-            headline,
-            lines,
-            zones: verdict.zone_words(&render::markdown::code),
-        };
+    /// The report of an apply that was refused: it opens with the refusal (the names, the safe
+    /// fix, then the override, as the Action can follow them), then the plan that was refused.
+    pub fn refused(ctx: &Context, outcome: &Outcome) -> Bodies {
         let mut bodies = Bodies::new(ctx, None, |md| {
             let md = MdContext {
-                verdict: Some(words.clone()),
                 kind: render::markdown::Kind::Refused,
                 ..md.clone()
             };
-            render::markdown::render(&outcome.plan, &outcome.probes, &md)
+            render::markdown::render(&outcome.plan, &outcome.probes, outcome.verdict(), &md)
         });
-        let head = "### edgeplan: apply refused\n\n";
-        bodies.summary = format!("{head}{}", bodies.summary);
-        bodies.comment = format!("{head}{}", strip_marker(&bodies.comment));
+        bodies.comment = strip_marker(&bodies.comment).to_string();
         bodies
     }
 
@@ -140,21 +114,25 @@ pub fn applied_body(
     fingerprint: &str,
     public_check: &str,
 ) -> String {
-    let names: Vec<(&str, &str)> = outcome
-        .zones()
-        .filter(|z| z.applied.is_some())
-        .flat_map(|z| z.plan.changes.iter())
-        .map(|c| {
-            let action = match c.action {
-                Action::Create => "create",
-                Action::Update => "update",
-                Action::Delete => "delete",
-            };
-            (action, c.name.as_str())
+    let applied: Vec<_> = outcome.zones().filter(|z| z.applied.is_some()).collect();
+    // Each name once: an adoption's delete and create are one edit.
+    let names: Vec<(EditKind, &str)> = (applied.iter())
+        .flat_map(|z| edits(z.plan))
+        .map(|e| (e.kind, e.name()))
+        .collect();
+    let zones: Vec<comment_body::AppliedZone<'_>> = (applied.iter())
+        .filter_map(|z| {
+            let report = z.applied?;
+            Some(comment_body::AppliedZone {
+                zone: &report.zone,
+                counts: z.verdict.counts,
+                batches: report.batches,
+                elapsed: report.elapsed,
+            })
         })
         .collect();
     comment_body::applied(
-        &outcome.reports(),
+        &zones,
         &names,
         outcome.has_changes(),
         failure.map(|f| comment_body::Stopped {

@@ -324,7 +324,7 @@ impl Outputs {
                 "false"
             },
         );
-        let json = render::json::render(&outcome.plan, &outcome.probes);
+        let json = render::json::render(&outcome.plan, &outcome.probes, outcome.verdict());
         match std::fs::write(&self.plan_json, json) {
             Ok(()) => {
                 let path = self.plan_json.to_string_lossy().into_owned();

@@ -1,0 +1,506 @@
+//! The verdict in words: the one-line outcome every body opens with, the refusal (the names it
+//! refuses, the safe fix, then the override), each zone's cell in the table of many zones, and
+//! the errors a terminal or a runner shows. The verdict itself is data
+//! ([`crate::plan::verdict`], decided once by the pipeline); every presenter words it here, so
+//! the comment, the step summary, the terminal and the annotations say the same thing.
+//!
+//! Values go through `code`: a code span in Markdown ([`super::escape::code`]), the value made
+//! inert on a terminal ([`super::inert`]).
+
+use std::path::PathBuf;
+
+use crate::plan::verdict::{Counts, EditKind, Origins, Reason, Verdict, ZoneVerdict};
+
+use super::markdown::Kind;
+
+/// Formats a value: a code span in Markdown, the inert value in text.
+pub type Code<'a> = &'a dyn Fn(&str) -> String;
+
+/// Who reads the advice: the command line (flags) or the Action (inputs of the apply job).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Front {
+    Cli,
+    Action,
+}
+
+impl Kind {
+    /// Whose apply the words speak of.
+    fn front(self) -> Front {
+        match self {
+            Kind::Plan => Front::Cli,
+            Kind::Preview | Kind::Drift | Kind::Refused => Front::Action,
+        }
+    }
+}
+
+pub(super) fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The words for an edit kind: `create`, `update`, `adopt`, `delete`.
+pub fn label(kind: EditKind) -> &'static str {
+    match kind {
+        EditKind::Create => "create",
+        EditKind::Update => "update",
+        EditKind::Adopt => "adopt",
+        EditKind::Delete => "delete",
+    }
+}
+
+/// `1 to create, 2 to delete` (the kinds present, deletes and adoptions first), or `no changes`.
+pub fn counts(n: &Counts) -> String {
+    let parts: Vec<String> = EditKind::ALL
+        .into_iter()
+        .filter(|k| n.get(*k) > 0)
+        .map(|k| format!("{} to {}", n.get(k), label(k)))
+        .collect();
+    if parts.is_empty() {
+        "no changes".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The one line every body opens with: what merge (or the apply) does, or why it is refused.
+pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
+    if v.refused() {
+        let why = reasons(v, code);
+        return match kind {
+            Kind::Preview => format!("Merge will be refused: {why}"),
+            Kind::Drift => format!("The next apply would be refused: {why}"),
+            Kind::Plan => format!("Apply would be refused: {why}"),
+            Kind::Refused => format!("Apply refused, nothing was applied: {why}"),
+        };
+    }
+    let total = v.counts().total();
+    if total == 0 {
+        return match kind {
+            Kind::Preview => "Merge changes nothing: every zone already matches the manifests.",
+            Kind::Drift => "No drift: every zone matches the manifests.",
+            Kind::Plan | Kind::Refused => "No changes: every zone matches the manifests.",
+        }
+        .into();
+    }
+    let with_changes: Vec<&ZoneVerdict> = v.zones.iter().filter(|z| z.has_changes()).collect();
+    let how = |z: &ZoneVerdict| {
+        if z.batches <= 1 {
+            "in one atomic batch".to_string()
+        } else {
+            format!("in {} batches, not atomic", z.batches)
+        }
+    };
+    let what = counts(&v.counts());
+    let mut h = match (kind, with_changes.as_slice()) {
+        (Kind::Drift, [z]) => format!(
+            "Drift: the next apply would make {total} change{} to {} {} ({what})",
+            plural(total),
+            code(&z.zone),
+            how(z)
+        ),
+        (Kind::Drift, zs) => format!(
+            "Drift: the next apply would make {total} changes in {} zones, one transaction per zone at most ({what})",
+            zs.len()
+        ),
+        (Kind::Preview, [z]) => format!(
+            "Merge applies {total} change{} to {} {} ({what})",
+            plural(total),
+            code(&z.zone),
+            how(z)
+        ),
+        (Kind::Preview, zs) => format!(
+            "Merge applies {total} changes to {} zones, one transaction per zone at most ({what})",
+            zs.len()
+        ),
+        (_, [z]) => format!(
+            "Apply would make {total} change{} to {} {} ({what})",
+            plural(total),
+            code(&z.zone),
+            how(z)
+        ),
+        (_, zs) => format!(
+            "Apply would make {total} changes to {} zones, one transaction per zone at most ({what})",
+            zs.len()
+        ),
+    };
+    if v.origins == Origins::NotChecked {
+        h.push_str(", if the origins pass their checks (not checked here)");
+    }
+    h
+}
+
+/// Why the apply is refused, in one clause: each reason with its zone.
+pub fn reasons(v: &Verdict, code: Code<'_>) -> String {
+    let why: Vec<String> = v
+        .reasons()
+        .map(|(z, r)| {
+            let zone = z.map(|z| code(&z.zone)).unwrap_or_default();
+            match r {
+                Reason::Conflicts(c) => {
+                    format!("{} conflict{} in {zone}", c.len(), plural(c.len()))
+                }
+                Reason::LongComments(l) => format!(
+                    "{} comment{} too long for {zone}",
+                    l.len(),
+                    plural(l.len())
+                ),
+                Reason::MassDelete(m) => format!(
+                    "{} of {} owned records in {zone} would be deleted (the limit is {})",
+                    m.deletes, m.owned, m.limit
+                ),
+                Reason::FailedOrigins(o) => {
+                    let names: Vec<String> = o.iter().map(|o| code(&o.name)).collect();
+                    format!("origin check failed for {}", names.join(", "))
+                }
+            }
+        })
+        .collect();
+    why.join("; ")
+}
+
+/// A refusal as a reviewer acts on it: the refused names, then the safe fix for each reason,
+/// then the overrides. Empty when nothing refuses.
+pub struct Refusal {
+    /// `name (why)` lines, each name once.
+    pub names: Vec<String>,
+    /// What to do that keeps the zone safe (restore, revert, fix the origin).
+    pub fixes: Vec<String>,
+    /// How to apply anyway, where there is a way.
+    pub overrides: Vec<String>,
+}
+
+/// The refusal of `v`, worded for `kind`.
+pub fn refusal(v: &Verdict, kind: Kind, code: Code<'_>) -> Refusal {
+    let front = kind.front();
+    let mut out = Refusal {
+        names: Vec::new(),
+        fixes: Vec::new(),
+        overrides: Vec::new(),
+    };
+    let apply = match kind {
+        Kind::Preview => "the merge's apply",
+        Kind::Drift | Kind::Plan => "the next apply",
+        Kind::Refused => "this apply",
+    };
+    for (z, r) in v.reasons() {
+        let zone = z.map(|z| code(&z.zone)).unwrap_or_default();
+        let why = match r {
+            Reason::Conflicts(_) => "held by a record edgeplan may not touch",
+            Reason::LongComments(_) => "comment too long for the zone",
+            Reason::MassDelete(_) => "",
+            Reason::FailedOrigins(_) => "origin check failed",
+        };
+        for name in r.names() {
+            out.names.push(format!("{} ({why})", code(name)));
+        }
+        match r {
+            Reason::Conflicts(c) => out.fixes.push(format!(
+                "{zone}: resolve the {} conflict{} at the manifest line{} named below: choose another name, set {} on an endpoint to take over an unowned record, or free the name in its owner's manifest.",
+                c.len(),
+                plural(c.len()),
+                plural(c.len()),
+                code("adopt: true")
+            )),
+            Reason::LongComments(l) => out.fixes.push(format!(
+                "{zone}: shorten the {} endpoint comment{} named below; with the ownership marker the zone accepts at most {} characters (Free plans 100, paid 500).",
+                l.len(),
+                plural(l.len()),
+                l.first().map_or(0, |l| l.limit)
+            )),
+            Reason::MassDelete(m) => {
+                out.names.push(format!(
+                    "{zone}: {} deletes of the {} records owner {} holds, over the safety limit of {}",
+                    m.deletes,
+                    m.owned,
+                    code(&m.owner),
+                    m.limit
+                ));
+                out.fixes.push(format!(
+                    "{zone}: restore the endpoints in {} (or revert the change that removed them).",
+                    code(&m.manifest.display().to_string())
+                ));
+                out.overrides.push(match (front, kind) {
+                    (Front::Cli, _) => format!(
+                        "If the deletes are intended, pass {} to {apply}.",
+                        code("--allow-deletes")
+                    ),
+                    (Front::Action, Kind::Refused) => format!(
+                        "If the deletes are intended, set the action input {} on the apply job and run it again (this apply ran with {}).",
+                        code("allow-deletes: true"),
+                        code("allow-deletes: false")
+                    ),
+                    (Front::Action, _) => format!(
+                        "If the deletes are intended, set the action input {} on the apply job (this preview assumed {}).",
+                        code("allow-deletes: true"),
+                        code("allow-deletes: false")
+                    ),
+                });
+            }
+            Reason::FailedOrigins(_) => {
+                out.fixes.push(format!(
+                    "Bring the origin up, or fix its {} path in the manifest, then run the check again.",
+                    code("health")
+                ));
+                out.overrides.push(match front {
+                    Front::Cli => format!(
+                        "To point DNS at it anyway, pass {} to {apply}.",
+                        code("--skip-health")
+                    ),
+                    Front::Action => format!(
+                        "To point DNS at it anyway, set the action input {} on the apply job.",
+                        code("skip-health: true")
+                    ),
+                });
+            }
+        }
+    }
+    out.fixes.dedup();
+    out.overrides.dedup();
+    out
+}
+
+/// The notes under the one-line outcome when nothing refuses: zones whose changes go in
+/// several batches, each zone of a few (the table of many says it per zone), and origins not
+/// checked.
+pub fn notes(v: &Verdict, kind: Kind, code: Code<'_>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if v.refused() {
+        return lines;
+    }
+    let few = (2..super::zones::MANY).contains(&v.zones.len());
+    for z in &v.zones {
+        if z.batches > 1 {
+            lines.push(format!(
+                "{}: {} changes go in {} batch requests (the zone takes at most {} per batch). Each batch is atomic, the whole is not: a failure part-way leaves the earlier batches applied; running the apply again finishes the rest.",
+                code(&z.zone),
+                z.counts.total(),
+                z.batches,
+                z.batch_limit
+            ));
+        } else if few {
+            lines.push(if z.has_changes() {
+                format!(
+                    "{}: {} change{} in one atomic batch.",
+                    code(&z.zone),
+                    z.counts.total(),
+                    plural(z.counts.total())
+                )
+            } else {
+                format!("{}: no changes.", code(&z.zone))
+            });
+        }
+    }
+    if v.origins == Origins::NotChecked && v.has_changes() && kind != Kind::Plan {
+        lines.push(match kind {
+            Kind::Refused => format!(
+                "Origins not checked: this apply ran with {}.",
+                code("skip-health: true")
+            ),
+            _ => format!(
+                "Origins not checked (probes off): the apply job checks them before applying, unless it sets {}, and refuses an origin that fails.",
+                code("skip-health: true")
+            ),
+        });
+    }
+    lines
+}
+
+/// What the apply does in one zone, a cell of the table of many zones. When anything refuses
+/// the run, nothing is applied anywhere, and the other zones say so.
+pub fn zone_cell(v: &Verdict, z: &ZoneVerdict, code: Code<'_>) -> String {
+    if !z.refused.is_empty() {
+        let why: Vec<String> = z
+            .refused
+            .iter()
+            .map(|r| match r {
+                Reason::Conflicts(c) => format!("{} conflict{}", c.len(), plural(c.len())),
+                Reason::LongComments(l) => {
+                    format!("{} comment{} too long", l.len(), plural(l.len()))
+                }
+                Reason::MassDelete(m) => format!(
+                    "{} deletes over the limit of {} ({})",
+                    m.deletes,
+                    m.limit,
+                    code("allow-deletes: false")
+                ),
+                Reason::FailedOrigins(o) => {
+                    format!("{} origin{} failed", o.len(), plural(o.len()))
+                }
+            })
+            .collect();
+        format!("**refused**: {}", why.join(", "))
+    } else if v.refused() {
+        if z.has_changes() {
+            "nothing: the apply is refused".into()
+        } else {
+            "no changes".into()
+        }
+    } else if !z.has_changes() {
+        "no changes".into()
+    } else if z.batches <= 1 {
+        "one atomic batch".into()
+    } else {
+        format!("{} batches, not atomic", z.batches)
+    }
+}
+
+/// One error a terminal or a runner shows for a refusal: where, what, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The manifest the reason belongs to (none for a reason of the whole run).
+    pub file: Option<PathBuf>,
+    /// Its line, when the reason is at one.
+    pub line: Option<usize>,
+    /// A short title (`conflict`, `too many deletes`).
+    pub title: String,
+    pub message: String,
+    pub help: String,
+}
+
+/// Every reason of `v` as errors, one per conflict or comment (at its line), one per other
+/// reason; `front` decides how the help names the override.
+pub fn problems(v: &Verdict, front: Front) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (z, r) in v.reasons() {
+        let file = z.map(|z| z.source.clone());
+        match r {
+            Reason::Conflicts(c) => out.extend(c.iter().map(|c| Problem {
+                file: file.clone(),
+                line: Some(c.line),
+                title: "conflict".into(),
+                message: c.message(),
+                help: c.help(),
+            })),
+            Reason::LongComments(l) => out.extend(l.iter().map(|l| Problem {
+                file: file.clone(),
+                line: Some(l.line),
+                title: "comment too long for the zone".into(),
+                message: l.message(),
+                help: l.help(),
+            })),
+            Reason::MassDelete(m) => out.push(Problem {
+                file,
+                line: None,
+                title: "too many deletes".into(),
+                message: format!(
+                    "{}: refusing to delete {} of the {} records owned by {} (more than max(2, 25%), the limit is {})",
+                    m.zone, m.deletes, m.owned, m.owner, m.limit
+                ),
+                help: match front {
+                    Front::Cli => "restore the endpoints in the manifest (or revert the change); if the deletes are intended, pass --allow-deletes".into(),
+                    Front::Action => "restore the endpoints in the manifest (or revert the change); if the deletes are intended, set the action input `allow-deletes: true` on the apply job".into(),
+                },
+            }),
+            Reason::FailedOrigins(o) => {
+                let lines: Vec<String> = o
+                    .iter()
+                    .map(|o| format!("  {}: {} ({})", o.name, o.why, o.url))
+                    .collect();
+                out.push(Problem {
+                    file,
+                    line: None,
+                    title: "origin check failed".into(),
+                    message: format!(
+                        "{} origin{} failed the health probe; not pointing DNS at {}:\n{}",
+                        o.len(),
+                        plural(o.len()),
+                        if o.len() == 1 { "it" } else { "them" },
+                        lines.join("\n")
+                    ),
+                    help: match front {
+                        Front::Cli => "bring the origin up (or fix its `health` in the manifest) and run again, or pass --skip-health to apply anyway".into(),
+                        Front::Action => "bring the origin up (or fix its `health` path in the manifest) and push again; to apply anyway, set the action input `skip-health: true` on the apply job".into(),
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::MassDelete;
+    use crate::plan::verdict::Counts;
+
+    fn zone(name: &str, create: usize, batches: usize, refused: Vec<Reason>) -> ZoneVerdict {
+        ZoneVerdict {
+            zone: name.into(),
+            owner: "ml".into(),
+            source: "edgeplan.yaml".into(),
+            counts: Counts {
+                create,
+                ..Counts::default()
+            },
+            unchanged: 0,
+            left_alone: 0,
+            batches,
+            batch_limit: 200,
+            refused,
+        }
+    }
+
+    fn mass_delete() -> Reason {
+        Reason::MassDelete(MassDelete {
+            deletes: 4,
+            owned: 4,
+            limit: 2,
+            owner: "ml".into(),
+            zone: "d.example".into(),
+            manifest: "edgeplan.yaml".into(),
+        })
+    }
+
+    #[test]
+    fn each_zone_cell_says_what_the_apply_does_there() {
+        let code = |s: &str| format!("`{s}`");
+        let fine = Verdict {
+            zones: vec![
+                zone("a.example", 3, 1, vec![]),
+                zone("b.example", 0, 0, vec![]),
+                zone("c.example", 450, 3, vec![]),
+            ],
+            refused: vec![],
+            origins: Origins::Checked,
+        };
+        let cells: Vec<String> = (fine.zones.iter())
+            .map(|z| zone_cell(&fine, z, &code))
+            .collect();
+        assert_eq!(
+            cells,
+            ["one atomic batch", "no changes", "3 batches, not atomic"]
+        );
+        // One zone refused: nothing is applied anywhere, and no row says otherwise.
+        let mut refused = fine.clone();
+        refused.zones.push(zone("d.example", 4, 1, vec![mass_delete()]));
+        let cells: Vec<String> = (refused.zones.iter())
+            .map(|z| zone_cell(&refused, z, &code))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "nothing: the apply is refused",
+                "no changes",
+                "nothing: the apply is refused",
+                "**refused**: 4 deletes over the limit of 2 (`allow-deletes: false`)",
+            ]
+        );
+        assert!(
+            !cells.iter().any(|c| c.contains("atomic")),
+            "{cells:?}"
+        );
+        assert_eq!(
+            headline(&refused, Kind::Preview, &code),
+            "Merge will be refused: 4 of 4 owned records in `d.example` would be deleted (the limit is 2)"
+        );
+        let words = refusal(&refused, Kind::Preview, &code);
+        assert!(words.fixes[0].contains("restore the endpoints"), "{:?}", words.fixes);
+        assert!(
+            words.overrides[0].contains("`allow-deletes: true`"),
+            "{:?}",
+            words.overrides
+        );
+        let cli = refusal(&refused, Kind::Plan, &code);
+        assert!(cli.overrides[0].contains("`--allow-deletes`"), "{:?}", cli.overrides);
+    }
+}
