@@ -79,9 +79,19 @@ fn main() {
 /// update's name must be in the comment.
 fn huge() {
     let mut endpoints: Vec<Endpoint> = (0..24_000)
-        .map(|i| endpoint(&format!("new-{i:05}.example.com"), &format!("o{i}.example.net"), i + 2))
+        .map(|i| {
+            endpoint(
+                &format!("new-{i:05}.example.com"),
+                &format!("o{i}.example.net"),
+                i + 2,
+            )
+        })
         .collect();
-    endpoints.push(endpoint("repointed.example.com", "new-target.example.net", 1));
+    endpoints.push(endpoint(
+        "repointed.example.com",
+        "new-target.example.net",
+        1,
+    ));
     let desired = Desired {
         source: PathBuf::from("edgeplan.yaml"),
         zone: "example.com".into(),
@@ -132,8 +142,14 @@ fn huge() {
     let (m, m_len) = once(&|| markdown::render(&plan, &[], &verdict, &md));
     let (t, t_len) = once(&|| text::render(&plan, &[], &verdict, false));
     println!("huge plan: 24,000 creates + 1 update in one zone");
-    println!("  markdown: median {:>8.2} ms ({m_len} bytes, the update's name kept; 5 runs)", ms(m));
-    println!("      text: median {:>8.2} ms ({t_len} bytes; 5 runs)", ms(t));
+    println!(
+        "  markdown: median {:>8.2} ms ({m_len} bytes, the update's name kept; 5 runs)",
+        ms(m)
+    );
+    println!(
+        "      text: median {:>8.2} ms ({t_len} bytes; 5 runs)",
+        ms(t)
+    );
 }
 
 fn endpoint(name: &str, target: &str, line: usize) -> Endpoint {

@@ -367,8 +367,8 @@ fn zone_verdict(r: Reviewed<'_>) -> ZoneVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::test_support::{desired, endpoint, live, record};
     use crate::plan::diff;
+    use crate::plan::test_support::{desired, endpoint, live, record};
 
     #[test]
     fn an_adoption_is_one_edit_and_counts_once() {
@@ -401,7 +401,10 @@ mod tests {
             ]
         );
         let adopted = edits(&z)[3];
-        assert_eq!(adopted.before().map(|b| b.content.as_str()), Some("192.0.2.1"));
+        assert_eq!(
+            adopted.before().map(|b| b.content.as_str()),
+            Some("192.0.2.1")
+        );
         let v = Verdict::of_plan(&Plan { zones: vec![z] });
         assert_eq!(
             v.counts(),
@@ -426,7 +429,10 @@ mod tests {
             None,
         )]);
         let z = diff(&d, &l);
-        let ok = diff(&desired(vec![endpoint("www", "w.example.net")]), &live(vec![]));
+        let ok = diff(
+            &desired(vec![endpoint("www", "w.example.net")]),
+            &live(vec![]),
+        );
         let v = Verdict::new(
             [
                 Reviewed {

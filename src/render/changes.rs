@@ -6,7 +6,7 @@
 //! adoptions, updates and proxy switches are never collapsed and are cut last.
 
 use crate::health::origin_hint;
-use crate::plan::verdict::{Counts, Edit, EditKind, Reason, ZoneVerdict, edits};
+use crate::plan::verdict::{Edit, EditKind, Reason, ZoneVerdict, edits};
 use crate::plan::{Plan, RecordData, RecordType, ZonePlan};
 
 use super::escape::{code, html, prose};
@@ -16,10 +16,11 @@ use super::verdict::label;
 /// Where docs/origins.md is published: the one link a warning about an origin carries.
 pub const ORIGINS_DOCS: &str = "https://github.com/edgeplan/edgeplan/blob/main/docs/origins.md";
 
-/// One zone's counts, one line: `example.com`, owner `ml-platform`: 2 to create, ...
-pub(super) fn counts(z: &ZoneVerdict) -> String {
+/// One zone's counts, one line: `example.com`, owner `ml-platform`: 2 to create, ...; without
+/// the changes when `changes` is false (the one-line outcome of a single zone has them).
+pub(super) fn counts(z: &ZoneVerdict, changes: bool) -> String {
     let mut parts = Vec::new();
-    if z.has_changes() {
+    if z.has_changes() && changes {
         parts.push(super::verdict::counts(&z.counts));
     }
     parts.push(format!("{} unchanged", z.unchanged));
@@ -55,7 +56,7 @@ pub(super) fn collapsed(plan: &Plan) -> Option<String> {
         .sum();
     (creates > 0).then(|| {
         format!(
-            "{creates} create{} collapsed below, after the deletes, adoptions and updates, which are listed in full",
+            "{creates} create{} collapsed below, after the deletes, adoptions and updates, which are never collapsed",
             plural(creates)
         )
     })
@@ -130,10 +131,10 @@ pub(super) fn zone_detail(
     let (shown, creates): (Vec<&Edit<'_>>, Vec<&Edit<'_>>) =
         edits.iter().partition(|e| !big || risky(e));
     out.push(format!(
-        "<details{}><summary>{}: {}</summary>",
+        "<details{}><summary>{}, owner {}</summary>",
         if open { " open" } else { "" },
         html(&z.zone.name),
-        super::verdict::counts(&Counts::of(&edits))
+        html(&z.owner)
     ));
     out.push(String::new());
     refusals(out, z, ctx);

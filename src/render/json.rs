@@ -178,7 +178,11 @@ mod tests {
     use crate::health::tests::{failed, result as probe};
 
     fn health(probes: &[ProbeResult]) -> serde_json::Value {
-        let text = render(&Plan::default(), probes, &Verdict::of_plan(&Plan::default()));
+        let text = render(
+            &Plan::default(),
+            probes,
+            &Verdict::of_plan(&Plan::default()),
+        );
         let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
         doc["health"].clone()
     }

@@ -168,7 +168,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, ctx: &Cont
     }
     let cut = super::changes::collapsed(plan);
     if let Some(note) = cut {
-        let _ = writeln!(head, "> **Note:** {note}; {} holds the whole plan.\n", ctx.summary_link());
+        let _ = writeln!(head, "> **Note:** {note}.\n");
     }
     let notes = super::verdict::notes(verdict, ctx.kind, &code);
     for line in &notes {
@@ -185,11 +185,17 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, ctx: &Cont
     if many {
         head.push_str(&super::zones::table(verdict));
     } else {
+        // One zone: its changes are counted in the one-line outcome already.
+        let changes = verdict.zones.len() > 1 || verdict.refused();
         for z in &verdict.zones {
-            let _ = writeln!(head, "- {}\n", counts(z));
+            let _ = writeln!(head, "- {}\n", counts(z, changes));
         }
     }
     probe_table(&mut head, probes);
+    // One blank line before the detail (`assemble` adds it).
+    while head.ends_with("\n\n") {
+        head.pop();
+    }
 
     let mut detail = Vec::new();
     let mut creates = Vec::new();
@@ -313,7 +319,11 @@ fn percent_encode_path(path: &str) -> String {
 pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Context) -> String {
     let footer = format!(
         "{end}{}{}",
-        if end.is_empty() || ctx.run_url.is_none() { "" } else { "\n" },
+        if end.is_empty() || ctx.run_url.is_none() {
+            ""
+        } else {
+            "\n"
+        },
         ctx.footer()
     );
     let note = format!("\n> **Note:** {TRUNCATED}.\n");

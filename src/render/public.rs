@@ -247,7 +247,7 @@ mod tests {
         );
         assert!(
             body.ends_with(
-                "Plan fingerprint: `sha256:f`\n\n#### Public check\n\n[Workflow run](u)\n"
+                "#### Public check\n\nPlan fingerprint: `sha256:f`\n\n[Workflow run](u)\n"
             ),
             "{body}"
         );

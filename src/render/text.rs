@@ -411,12 +411,12 @@ mod tests {
         let fp = plan.fingerprint();
         assert!(
             out.ends_with(&format!(
-                "\n\nPlan: 2 to create, 1 to update, 2 to delete.\nFingerprint: {fp}\n"
+                "\n\nPlan: 1 to create, 1 to update, 1 to adopt, 1 to delete.\nFingerprint: {fp}\n"
             )),
             "{out}"
         );
         let coloured = render(&plan, &[], &Verdict::of_plan(&plan), true);
-        assert!(coloured.contains("\x1b[1mPlan: 2 to create"), "{coloured}");
+        assert!(coloured.contains("\x1b[1mPlan: 1 to create"), "{coloured}");
     }
 
     #[test]

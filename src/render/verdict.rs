@@ -138,11 +138,9 @@ pub fn reasons(v: &Verdict, code: Code<'_>) -> String {
                 Reason::Conflicts(c) => {
                     format!("{} conflict{} in {zone}", c.len(), plural(c.len()))
                 }
-                Reason::LongComments(l) => format!(
-                    "{} comment{} too long for {zone}",
-                    l.len(),
-                    plural(l.len())
-                ),
+                Reason::LongComments(l) => {
+                    format!("{} comment{} too long for {zone}", l.len(), plural(l.len()))
+                }
                 Reason::MassDelete(m) => format!(
                     "{} of {} owned records in {zone} would be deleted (the limit is {})",
                     m.deletes, m.owned, m.limit
@@ -472,7 +470,9 @@ mod tests {
         );
         // One zone refused: nothing is applied anywhere, and no row says otherwise.
         let mut refused = fine.clone();
-        refused.zones.push(zone("d.example", 4, 1, vec![mass_delete()]));
+        refused
+            .zones
+            .push(zone("d.example", 4, 1, vec![mass_delete()]));
         let cells: Vec<String> = (refused.zones.iter())
             .map(|z| zone_cell(&refused, z, &code))
             .collect();
@@ -485,22 +485,27 @@ mod tests {
                 "**refused**: 4 deletes over the limit of 2 (`allow-deletes: false`)",
             ]
         );
-        assert!(
-            !cells.iter().any(|c| c.contains("atomic")),
-            "{cells:?}"
-        );
+        assert!(!cells.iter().any(|c| c.contains("atomic")), "{cells:?}");
         assert_eq!(
             headline(&refused, Kind::Preview, &code),
             "Merge will be refused: 4 of 4 owned records in `d.example` would be deleted (the limit is 2)"
         );
         let words = refusal(&refused, Kind::Preview, &code);
-        assert!(words.fixes[0].contains("restore the endpoints"), "{:?}", words.fixes);
+        assert!(
+            words.fixes[0].contains("restore the endpoints"),
+            "{:?}",
+            words.fixes
+        );
         assert!(
             words.overrides[0].contains("`allow-deletes: true`"),
             "{:?}",
             words.overrides
         );
         let cli = refusal(&refused, Kind::Plan, &code);
-        assert!(cli.overrides[0].contains("`--allow-deletes`"), "{:?}", cli.overrides);
+        assert!(
+            cli.overrides[0].contains("`--allow-deletes`"),
+            "{:?}",
+            cli.overrides
+        );
     }
 }

@@ -167,7 +167,12 @@ pub async fn plan_with<P: Provider>(
     } else {
         Origins::NotChecked
     };
-    let verdict = verdict::review(&plan, (facts.iter()).map(|f| f.mass_delete.as_ref()), &probes, origins);
+    let verdict = verdict::review(
+        &plan,
+        (facts.iter()).map(|f| f.mass_delete.as_ref()),
+        &probes,
+        origins,
+    );
     Ok(Outcome {
         plan,
         facts,

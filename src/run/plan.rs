@@ -100,7 +100,12 @@ pub fn report_refusal(verdict: &Verdict) {
             (Some(f), None) => format!("{}: ", f.display()),
             (None, _) => String::new(),
         };
-        let _ = writeln!(err, "error: {}{}", inert(&at), inert_lines(&p.message).trim_end());
+        let _ = writeln!(
+            err,
+            "error: {}{}",
+            inert(&at),
+            inert_lines(&p.message).trim_end()
+        );
         let _ = writeln!(err, "  help: {}", inert(&p.help));
     }
 }

@@ -148,7 +148,11 @@ fn plan_apply_plan_again_is_empty_and_untouched_records_keep_their_bytes() {
             block_on(sb.batch(&z.zone, batch)).expect("the sandbox accepts the plan's batches");
         }
         let again = block_on(plan(&sb, &d));
-        assert!(!again.has_changes(), "{}", text::render(&again, &[], &Verdict::of_plan(&again), false));
+        assert!(
+            !again.has_changes(),
+            "{}",
+            text::render(&again, &[], &Verdict::of_plan(&again), false)
+        );
 
         let after = std::fs::read_to_string(&path).expect("zone file");
         let seed: Vec<Box<serde_json::value::RawValue>> =

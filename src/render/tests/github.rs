@@ -19,8 +19,10 @@ use crate::render::markdown;
 const ALLOWED: &[&str] = &[
     "a",
     "blockquote",
+    "br",
     "code",
     "details",
+    "div",
     "h3",
     "li",
     "p",
@@ -153,7 +155,12 @@ fn every_platform_warning_is_one_line_with_one_link_to_the_origins_docs() {
     l.records.clear();
     let plan = plan_of(&d, &l);
     assert_eq!(plan.zones[0].warnings.len(), targets.len());
-    let md = markdown::render(&plan, &[], &Verdict::of_plan(&plan), &markdown::Context::default());
+    let md = markdown::render(
+        &plan,
+        &[],
+        &Verdict::of_plan(&plan),
+        &markdown::Context::default(),
+    );
     let html = check(&md);
     let links = hrefs(&html);
     assert_eq!(
@@ -224,19 +231,39 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
         ..Default::default()
     };
     let (d, l) = realistic();
-    let html = check(&markdown::render(&plan_of(&d, &l), &[], &Verdict::of_plan(&plan_of(&d, &l)), &ctx));
+    let html = check(&markdown::render(
+        &plan_of(&d, &l),
+        &[],
+        &Verdict::of_plan(&plan_of(&d, &l)),
+        &ctx,
+    ));
     assert!(hrefs(&html).contains(&"https://github.com/acme/models/actions/runs/42".to_owned()));
     // Nothing to do.
     let mut same = l.clone();
     same.records.clear();
     let mut nothing = d.clone();
     nothing.endpoints.clear();
-    check(&markdown::render(&plan_of(&nothing, &same), &[], &Verdict::of_plan(&plan_of(&nothing, &same)), &ctx));
-    check(&markdown::render(&Plan::default(), &[], &Verdict::of_plan(&Plan::default()), &ctx));
+    check(&markdown::render(
+        &plan_of(&nothing, &same),
+        &[],
+        &Verdict::of_plan(&plan_of(&nothing, &same)),
+        &ctx,
+    ));
+    check(&markdown::render(
+        &Plan::default(),
+        &[],
+        &Verdict::of_plan(&Plan::default()),
+        &ctx,
+    ));
     // Conflicts.
     let mut conflicted = l.clone();
     conflicted.records.push(spf_at_sentiment());
-    check(&markdown::render(&plan_of(&d, &conflicted), &[], &Verdict::of_plan(&plan_of(&d, &conflicted)), &ctx));
+    check(&markdown::render(
+        &plan_of(&d, &conflicted),
+        &[],
+        &Verdict::of_plan(&plan_of(&d, &conflicted)),
+        &ctx,
+    ));
     // Truncated.
     let mut many = d.clone();
     many.endpoints = (0..2000)
@@ -246,7 +273,12 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
         budget: Some(20_000),
         ..ctx.clone()
     };
-    let body = markdown::render(&plan_of(&many, &l), &[], &Verdict::of_plan(&plan_of(&many, &l)), &small);
+    let body = markdown::render(
+        &plan_of(&many, &l),
+        &[],
+        &Verdict::of_plan(&plan_of(&many, &l)),
+        &small,
+    );
     assert!(body.contains(markdown::TRUNCATED));
     // Said at the top too, right under the verdict, with the link to the whole plan.
     let top = body.lines().take(4).collect::<Vec<_>>().join("\n");
@@ -281,7 +313,12 @@ fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
         workspace: Some(PathBuf::from("/ws")),
         ..Default::default()
     };
-    let html = check(&markdown::render(&plan_of(&d, &l), &[], &Verdict::of_plan(&plan_of(&d, &l)), &ctx));
+    let html = check(&markdown::render(
+        &plan_of(&d, &l),
+        &[],
+        &Verdict::of_plan(&plan_of(&d, &l)),
+        &ctx,
+    ));
     let want = format!(
         "https://github.com/acme/models/blob/{sha}/dns/my%20models%20%28prod%29%5D%23x.yaml#L8"
     );
@@ -295,7 +332,12 @@ fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
         workspace: Some(PathBuf::from("/elsewhere")),
         ..ctx
     };
-    let html = check(&markdown::render(&plan_of(&d, &l), &[], &Verdict::of_plan(&plan_of(&d, &l)), &outside));
+    let html = check(&markdown::render(
+        &plan_of(&d, &l),
+        &[],
+        &Verdict::of_plan(&plan_of(&d, &l)),
+        &outside,
+    ));
     assert!(hrefs(&html).is_empty(), "{html}");
 }
 
@@ -350,7 +392,12 @@ fn hostile_values_stay_text() {
             commit: Some((*bad).to_owned()),
             ..Default::default()
         };
-        check(&markdown::render(&plan, &probes, &Verdict::of_plan(&plan), &ctx));
+        check(&markdown::render(
+            &plan,
+            &probes,
+            &Verdict::of_plan(&plan),
+            &ctx,
+        ));
         let problems = [Problem {
             file: PathBuf::from(*bad),
             line: 3,

@@ -26,7 +26,10 @@ fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
         markdown::render(&first, &[], &Verdict::of_plan(&first), &ctx),
         markdown::render(&second, &[], &Verdict::of_plan(&second), &ctx)
     );
-    assert_eq!(json::render(&first, &[], &Verdict::of_plan(&first)), json::render(&second, &[], &Verdict::of_plan(&second)));
+    assert_eq!(
+        json::render(&first, &[], &Verdict::of_plan(&first)),
+        json::render(&second, &[], &Verdict::of_plan(&second))
+    );
     assert_eq!(first.fingerprint(), second.fingerprint());
 }
 
@@ -41,6 +44,8 @@ fn the_fingerprint_is_the_hash_of_the_json_without_its_fingerprint() {
         .expect("fingerprint")
         .to_owned();
     value.as_object_mut().expect("object").remove("fingerprint");
+    // The verdict depends on the run's flags and probes, not on the plan alone.
+    value.as_object_mut().expect("object").remove("verdict");
     // Outside the fingerprint too: what edgeplan leaves alone in the zone.
     for zone in value["zones"].as_array_mut().expect("zones") {
         zone.as_object_mut().expect("zone").remove("unmanaged");
@@ -76,7 +81,12 @@ fn huge(n: usize) -> Plan {
 #[test]
 fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
     let plan = huge(5000);
-    let body = markdown::render(&plan, &[], &Verdict::of_plan(&plan), &markdown::Context::default());
+    let body = markdown::render(
+        &plan,
+        &[],
+        &Verdict::of_plan(&plan),
+        &markdown::Context::default(),
+    );
     assert!(
         body.len() < 65_536 && body.chars().count() < 65_536,
         "{} bytes",
@@ -89,8 +99,9 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
     );
     assert!(body.starts_with(&marker));
     assert!(
-        body.contains("- `example.com`, owner `ml-platform`: 5000 to create, 0 unchanged"),
-        "the counts are never cut"
+        body.lines().nth(1).is_some_and(|l| l
+            .starts_with("**Merge applies 5000 changes to `example.com` in 25 batches, not atomic (5000 to create)")),
+        "the counts are never cut, and open the comment: {}", &body[..400]
     );
     assert!(
         body.contains(&plan.fingerprint()),
@@ -111,7 +122,12 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
 
 #[test]
 fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
-    let body = markdown::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan()), &markdown::Context::default());
+    let body = markdown::render(
+        &realistic_plan(),
+        &[],
+        &Verdict::of_plan(&realistic_plan()),
+        &markdown::Context::default(),
+    );
     assert!(!body.contains(markdown::TRUNCATED));
     // 3-byte characters: a character budget alone would overshoot the byte count.
     let (mut d, mut l) = realistic();
@@ -157,7 +173,8 @@ fn the_plan_json_validates_against_the_documented_schema() {
     };
     for plan in [realistic_plan(), conflicted, huge(3), Plan::default()] {
         let value: serde_json::Value =
-            serde_json::from_str(&json::render(&plan, &[], &Verdict::of_plan(&plan))).expect("JSON");
+            serde_json::from_str(&json::render(&plan, &[], &Verdict::of_plan(&plan)))
+                .expect("JSON");
         let errors: Vec<String> = validator
             .iter_errors(&value)
             .map(|e| e.to_string())

@@ -19,9 +19,9 @@ example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
   + create vision.example.com CNAME -> gpu-vm-01.ml-prod.example.net (proxied)
   warning: adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and
            the CNAME created in the same batch
-  example.com: 2 to create, 1 to update, 2 to delete, 1 unchanged, 2 other records left alone
+  example.com: 1 to create, 1 to update, 1 to adopt, 1 to delete, 1 unchanged, 2 other records left alone
 
-Plan: 2 to create, 1 to update, 2 to delete.
+Plan: 1 to create, 1 to update, 1 to adopt, 1 to delete.
 Fingerprint: sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c
 "###);
 }
@@ -42,26 +42,30 @@ fn markdown_for_a_realistic_plan() {
     };
     insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan()), &ctx), @r###"
 <!-- edgeplan:preview fingerprint=sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c -->
+**Merge applies 4 changes to `example.com` in one atomic batch (1 to delete, 1 to adopt, 1 to update, 1 to create)**
+
 ### edgeplan DNS preview
 
-- `example.com`, owner `ml-platform`: 1 to create, 1 to update, 1 to delete, 1 to adopt, 1 unchanged, 2 other records left alone
+- `example.com`, owner `ml-platform`: 1 unchanged, 2 other records left alone
 
-Plan fingerprint: `sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c`
-
-<details open><summary>example.com: 4 changes</summary>
+<details open><summary>example.com, owner ml-platform</summary>
 
 | change | name | target | proxied |
 | --- | --- | --- | --- |
-| delete | `ocr.example.com` | `ocr-v1.ml-prod.example.net` -> removed | proxied |
-| update, ttl | `summarize.example.com` | `summarize-old-uc.a.run.app` -> `summarize-abc123xyz-uc.a.run.app` | DNS-only -> proxied |
-| create | `sentiment.example.com` | `sentiment-prod-1234567890.us-east-1.elb.amazonaws.com` | proxied |
-| adopt (A -> CNAME) | `vision.example.com` | `203.0.113.7` -> `gpu-vm-01.ml-prod.example.net` | DNS-only -> proxied |
+| delete | `ocr.example.com` | removed<br>was `ocr-v1.ml-prod.example.net` | ● |
+| update, ttl | `summarize.example.com` | `summarize-abc123xyz-uc.a.run.app`<br>was `summarize-old-uc.a.run.app` | ○ -> ● |
+| create | `sentiment.example.com` | `sentiment-prod-1234567890.us-east-1.elb.amazonaws.com` | ● |
+| adopt (A -> CNAME) | `vision.example.com` | `gpu-vm-01.ml-prod.example.net`<br>was `203.0.113.7` | ○ -> ● |
+
+● proxied, ○ DNS-only
 
 **Warnings:**
 
 - adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch
 
 </details>
+
+Plan fingerprint: `sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c`
 
 [Workflow run](https://github.com/acme/models/actions/runs/42)
 "###);
@@ -88,13 +92,20 @@ fn markdown_for_a_conflict() {
     };
     insta::assert_snapshot!(markdown::render(&plan, &[], &Verdict::of_plan(&plan), &ctx), @r###"
 <!-- edgeplan:preview manifest=dns/models.yaml fingerprint=sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4 -->
+> [!CAUTION]
+> **Merge will be refused: 1 conflict in `example.com`**
+>
+> Refused:
+> - `sentiment.example.com` (held by a record edgeplan may not touch)
+>
+> To fix:
+> - `example.com`: resolve the 1 conflict at the manifest line named below: choose another name, set `adopt: true` on an endpoint to take over an unowned record, or free the name in its owner's manifest.
+
 ### edgeplan DNS preview
 
 - `example.com`, owner `ml-platform`: 0 unchanged, 1 other record left alone, **1 conflict**
 
-Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4`
-
-<details open><summary>example.com: 0 changes</summary>
+<details open><summary>example.com, owner ml-platform</summary>
 
 **Refused** (merge refuses the plan until these are resolved):
 
@@ -102,6 +113,8 @@ Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c
   - help: choose another name, or remove it from the manifest of owner `search` first
 
 </details>
+
+Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4`
 "###);
 }
 
@@ -237,7 +250,33 @@ fn json_for_a_realistic_plan() {
       ],
       "unmanaged": 2
     }
-  ]
+  ],
+  "verdict": {
+    "refused": false,
+    "origins_checked": true,
+    "changes": {
+      "create": 1,
+      "update": 1,
+      "adopt": 1,
+      "delete": 1,
+      "total": 4
+    },
+    "zones": [
+      {
+        "zone": "example.com",
+        "owner": "ml-platform",
+        "changes": {
+          "create": 1,
+          "update": 1,
+          "adopt": 1,
+          "delete": 1,
+          "total": 4
+        },
+        "batches": 1,
+        "refused": []
+      }
+    ]
+  }
 }
 "###);
 }

@@ -33,14 +33,13 @@ pub fn review<'a>(
             });
         }
     }
-    let reviewed = (plan.zones.iter())
-        .zip(mass_deletes)
-        .zip(failed)
-        .map(|((plan, mass_delete), failed_origins)| Reviewed {
+    let reviewed = (plan.zones.iter()).zip(mass_deletes).zip(failed).map(
+        |((plan, mass_delete), failed_origins)| Reviewed {
             plan,
             mass_delete,
             failed_origins,
-        });
+        },
+    );
     Verdict::new(reviewed, origins)
 }
 
@@ -85,11 +84,13 @@ mod tests {
     #[test]
     fn the_exit_code_follows_the_contract_table() {
         let plan = Plan {
-            zones: vec![diff(&desired(vec![endpoint("a", "a.example.net")]), &live(vec![]))],
+            zones: vec![diff(
+                &desired(vec![endpoint("a", "a.example.net")]),
+                &live(vec![]),
+            )],
         };
-        let review_with = |probes: &[ProbeResult]| {
-            review(&plan, [None].into_iter(), probes, Origins::Checked)
-        };
+        let review_with =
+            |probes: &[ProbeResult]| review(&plan, [None].into_iter(), probes, Origins::Checked);
         let healthy = review_with(&[probe("a.example.com", true)]);
         assert_eq!(exit(&healthy, false), Exit::Success);
         assert_eq!(exit(&healthy, true), Exit::Changes);

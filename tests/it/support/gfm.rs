@@ -11,6 +11,8 @@ pub fn render_like_github(body: &str) -> String {
     options.extension.autolink = true;
     options.extension.tasklist = true;
     options.extension.footnotes = true;
+    // `> [!CAUTION]` and the other alerts, as GitHub renders them.
+    options.extension.alerts = true;
     // Comments use `<details>` and `<summary>`, which GitHub keeps.
     options.render.r#unsafe = true;
     comrak::markdown_to_html(body, &options)
