@@ -181,8 +181,8 @@ impl Builder {
         }
         for &r in &adopt_addresses {
             self.warnings.push(format!(
-                "adopting {fqdn}: the unowned {} record {} (id {}) is deleted and the CNAME created in the same batch",
-                r.kind, r.data.content, r.id
+                "adopting {fqdn}: the unowned {} record {} is deleted and the CNAME created in the same batch",
+                r.kind, r.data.content
             ));
             self.delete(r);
         }
@@ -192,8 +192,8 @@ impl Builder {
             Some(k) => {
                 if !is_owned_by(k.data.comment.as_deref(), owner) {
                     self.warnings.push(format!(
-                        "adopting {fqdn}: the unowned CNAME record (id {}) is taken over and marked edgeplan:{owner}",
-                        k.id
+                        "adopting {fqdn}: the unowned CNAME record {} is taken over and marked edgeplan:{owner}",
+                        k.data.content
                     ));
                 }
                 self.changes.push(Change {

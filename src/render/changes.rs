@@ -16,11 +16,10 @@ use super::verdict::label;
 /// Where docs/origins.md is published: the one link a warning about an origin carries.
 pub const ORIGINS_DOCS: &str = "https://github.com/edgeplan/edgeplan/blob/main/docs/origins.md";
 
-/// One zone's counts, one line: `example.com`, owner `ml-platform`: 2 to create, ...; without
-/// the changes when `changes` is false (the one-line outcome of a single zone has them).
-pub(super) fn counts(z: &ZoneVerdict, changes: bool) -> String {
+/// One zone's counts, one line: `example.com`, owner `ml-platform`: 2 to create, ...
+pub(super) fn counts(z: &ZoneVerdict) -> String {
     let mut parts = Vec::new();
-    if z.has_changes() && changes {
+    if z.has_changes() {
         parts.push(super::verdict::counts(&z.counts));
     }
     parts.push(format!("{} unchanged", z.unchanged));
@@ -130,24 +129,27 @@ pub(super) fn zone_detail(
     let big = edits.len() > ROWS_OPEN;
     let (shown, creates): (Vec<&Edit<'_>>, Vec<&Edit<'_>>) =
         edits.iter().partition(|e| !big || risky(e));
-    out.push(format!(
-        "<details{}><summary>{}, owner {}</summary>",
-        if open { " open" } else { "" },
-        html(&z.zone.name),
-        html(&z.owner)
-    ));
-    out.push(String::new());
-    refusals(out, z, ctx);
-    if !shown.is_empty() {
-        out.extend(HEADER.map(String::from));
-        out.extend(shown.iter().map(|e| row(e)));
+    let refused = !z.conflicts.is_empty() || !z.long_comments.is_empty();
+    if !shown.is_empty() || refused || !z.warnings.is_empty() {
+        out.push(format!(
+            "<details{}><summary>{}, owner {}</summary>",
+            if open { " open" } else { "" },
+            html(&z.zone.name),
+            html(&z.owner)
+        ));
         out.push(String::new());
-        out.push(legend());
+        refusals(out, z, ctx);
+        if !shown.is_empty() {
+            out.extend(HEADER.map(String::from));
+            out.extend(shown.iter().map(|e| row(e)));
+            out.push(String::new());
+            out.push(legend());
+            out.push(String::new());
+        }
+        warnings(out, z);
+        out.push("</details>".into());
         out.push(String::new());
     }
-    warnings(out, z);
-    out.push("</details>".into());
-    out.push(String::new());
     if !creates.is_empty() {
         later.push(format!(
             "<details><summary>{}: {} create{}</summary>",

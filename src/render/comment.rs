@@ -245,10 +245,9 @@ pub struct Validated<'a> {
 pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
     let n = manifests.len();
     let mut body = format!(
-        "{}\n**The manifest{} {} valid; only offline validation ran, so no DNS preview was computed.**\n\n",
+        "{}\n**edgeplan: manifest valid ({n} file{}); only offline validation ran, so no DNS preview was computed.**\n\n",
         marker(None),
         plural(n),
-        if n == 1 { "is" } else { "are" }
     );
     body.push_str(&table(
         "| manifest | zone | owner | endpoints |\n|---|---|---|---:|\n",
@@ -314,19 +313,21 @@ pub fn applied(
         super::verdict::counts(&total)
     );
     let mut body = match &failure {
-        Some(_) if zones.is_empty() => "**Apply failed: nothing was applied.**\n\n".to_string(),
-        Some(_) => format!("**Apply failed part-way: {applied} landed, the rest did not.**\n\n"),
+        Some(f) if zones.is_empty() => format!("**Apply failed:** {}\n\n", escape(f.message)),
+        Some(f) => format!(
+            "**Apply failed part-way:** {applied} landed; then {}\n\n",
+            escape(f.message)
+        ),
         None if !has_changes => {
             "**Nothing to apply: every zone already matches the manifests.**\n\n".to_string()
         }
         None => format!("**Applied {applied}.**\n\n"),
     };
-    if let Some(f) = &failure {
-        let _ = write!(body, "**Error:** {}\n\n", escape(f.message));
-        if let Some(h) = f.help {
-            let _ = write!(body, "help: {}\n\n", super::escape::prose(h));
-        }
+    if let Some(h) = failure.as_ref().and_then(|f| f.help) {
+        let _ = write!(body, "help: {}\n\n", super::escape::prose(h));
     }
+    // The section's title in the step summary, under the outcome.
+    body.push_str("### edgeplan: apply\n\n");
     if !zones.is_empty() {
         body.push_str(&table(
             "| zone | changes | batches | time |\n|---|---|---:|---:|\n",
@@ -377,10 +378,10 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// `body` with `line` as its second paragraph, right after the one-line outcome it opens with
-/// (or after its `### ` title, or first of all): the apply report says there whether it
-/// matches the preview.
+/// (bold, or the alert of a refusal; else after its `### ` title, or first of all): the apply
+/// report says there whether it matches the preview.
 pub fn lead_with(body: &str, line: &str) -> String {
-    if body.starts_with("**")
+    if (body.starts_with("**") || body.starts_with("> [!"))
         && let Some((first, rest)) = body.split_once("\n\n")
     {
         return format!("{first}\n\n{line}\n\n{rest}");
@@ -410,7 +411,7 @@ pub fn mark_applied(body: &str, sha: &str, run_url: Option<&str>) -> String {
     let sha: String = sha
         .chars()
         .filter(char::is_ascii_alphanumeric)
-        .take(12)
+        .take(7)
         .collect();
     let by = match run_url {
         Some(url) => format!(" by [this workflow run]({url})"),

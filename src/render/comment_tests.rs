@@ -52,7 +52,7 @@ fn marking_a_preview_applied_is_idempotent_and_keeps_the_marker() {
     let preview = format!("{MARKER}\n**Merge applies 1 change**\n\nrest\n");
     let run = Some("https://github.com/o/r/actions/runs/7");
     let once = mark_applied(&preview, "0123456789abcdef", run);
-    assert!(once.starts_with(&format!("{MARKER}\n> **Applied** on merge (commit `0123456789ab`) by [this workflow run](https://github.com/o/r/actions/runs/7)")), "{once}");
+    assert!(once.starts_with(&format!("{MARKER}\n> **Applied** on merge (commit `0123456`) by [this workflow run](https://github.com/o/r/actions/runs/7)")), "{once}");
     assert!(
         once.ends_with("**Merge applies 1 change**\n\nrest\n"),
         "{once}"

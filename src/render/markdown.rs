@@ -108,10 +108,10 @@ impl Context {
         super::comment::run_link(self.run_url.as_deref())
     }
 
-    /// ` (commit `abc1234`)`, or nothing.
+    /// ` (commit `abc1234`)`, or nothing: the short hash, as GitHub shows a commit.
     pub(super) fn commit_note(&self) -> String {
         match self.commit.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => format!(" (commit {})", code(c.get(..12).unwrap_or(c))),
+            Some(c) => format!(" (commit {})", code(short_sha(c))),
             None => String::new(),
         }
     }
@@ -185,10 +185,8 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, ctx: &Cont
     if many {
         head.push_str(&super::zones::table(verdict));
     } else {
-        // One zone: its changes are counted in the one-line outcome already.
-        let changes = verdict.zones.len() > 1 || verdict.refused();
         for z in &verdict.zones {
-            let _ = writeln!(head, "- {}\n", counts(z, changes));
+            let _ = writeln!(head, "- {}\n", counts(z));
         }
     }
     probe_table(&mut head, probes);
@@ -263,9 +261,12 @@ fn probe_table(head: &mut String, probes: &[ProbeResult]) {
     if probes.is_empty() {
         return;
     }
+    if !head.ends_with("\n\n") {
+        head.push('\n');
+    }
     let _ = writeln!(
         head,
-        "\n**Origin checks** (apply refuses an origin whose check fails):\n"
+        "**Origin checks** (apply refuses an origin whose check fails):\n"
     );
     let _ = writeln!(head, "| name | origin check | url |");
     let _ = writeln!(head, "| --- | --- | --- |");
@@ -299,6 +300,11 @@ fn probe_table(head: &mut String, probes: &[ProbeResult]) {
             super::escape::html(&p.target)
         );
     }
+}
+
+/// A commit's short hash as GitHub shows it: its first 7 characters.
+pub fn short_sha(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
 }
 
 /// `path` with every byte outside `A-Z a-z 0-9 - . _ ~ /` percent-encoded, for a link.

@@ -92,13 +92,14 @@ pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
     let what = counts(&v.counts());
     let mut h = match (kind, with_changes.as_slice()) {
         (Kind::Drift, [z]) => format!(
-            "Drift: the next apply would make {total} change{} to {} {} ({what})",
+            "Drift: {total} record{} from the manifests; the next apply would make {total} change{} to {} {} ({what})",
+            if total == 1 { " differs" } else { "s differ" },
             plural(total),
             code(&z.zone),
             how(z)
         ),
         (Kind::Drift, zs) => format!(
-            "Drift: the next apply would make {total} changes in {} zones, one transaction per zone at most ({what})",
+            "Drift: {total} records differ from the manifests in {} zones; the next apply would make one transaction per zone at most ({what})",
             zs.len()
         ),
         (Kind::Preview, [z]) => format!(
@@ -108,7 +109,7 @@ pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
             how(z)
         ),
         (Kind::Preview, zs) => format!(
-            "Merge applies {total} changes to {} zones, one transaction per zone at most ({what})",
+            "Merge applies {total} changes to {} zones, one transaction per zone at most, never across zones ({what})",
             zs.len()
         ),
         (_, [z]) => format!(
@@ -118,7 +119,7 @@ pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
             how(z)
         ),
         (_, zs) => format!(
-            "Apply would make {total} changes to {} zones, one transaction per zone at most ({what})",
+            "Apply would make {total} changes to {} zones, one transaction per zone at most, never across zones ({what})",
             zs.len()
         ),
     };

@@ -85,16 +85,18 @@ fn three_hundred_changes_on_a_free_zone_are_grouped_collapsed_and_not_atomic() {
     let fp = ran.fingerprint();
     let body = comment(&w, &[(fp.as_str(), "[fingerprint]")]);
     assert!(
-        body.contains("**Merge applies 300 changes to `example.com` in 2 batches, not atomic**"),
+        body.contains(
+            "**Merge applies 300 changes to `example.com` in 2 batches, not atomic (300 to create)**"
+        ),
         "{body}"
     );
-    let run = format!("https://github.com/{REPO}/actions/runs/4242");
+    // Nothing is cut: only the creates are collapsed, and the comment says so at the top.
     assert!(
-        body.contains(&format!("the [job summary]({run}) holds the whole plan")),
+        body.contains("> **Note:** 300 creates collapsed below"),
         "{body}"
     );
     assert!(
-        body.contains("<details><summary>300 create</summary>"),
+        body.contains("<details><summary>example.com: 300 creates</summary>"),
         "{body}"
     );
     insta::assert_snapshot!("three_hundred_changes_comment", body);

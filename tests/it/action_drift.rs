@@ -28,16 +28,20 @@ pub(crate) fn assert_drift_report(ran: &Run, event: &str, n: usize) {
     let s = &ran.summary;
     assert!(!s.contains("Merge") && !s.contains("merge"), "{event}: {s}");
     assert!(s.contains("### edgeplan drift report"), "{event}: {s}");
+    // The one-line outcome names what the apply would do (here: updates).
     let headline = if n == 1 {
-        "**Drift: 1 record differs from the manifests; the next apply would make 1 change to `example.com` in one atomic batch**".to_string()
+        "**Drift: 1 record differs from the manifests; the next apply would make 1 change to `example.com` in one atomic batch (1 to update)**".to_string()
     } else {
         format!(
-            "**Drift: {n} records differ from the manifests; the next apply would make {n} changes to `example.com` in one atomic batch**"
+            "**Drift: {n} records differ from the manifests; the next apply would make {n} changes to `example.com` in one atomic batch ("
         )
     };
     assert!(s.contains(&headline), "{event}: {s}");
-    // What drifted: the record, from what it is to what the manifest says.
-    assert!(s.contains(&format!("`{OLD}` -> `{NEW}`")), "{event}: {s}");
+    // What drifted: the record, the manifest's target over the one the zone holds.
+    assert!(
+        s.contains(&format!("`{NEW}`<br>was `{OLD}`")),
+        "{event}: {s}"
+    );
     assert_eq!(ran.output("has-changes").as_deref(), Some("true"));
 }
 

@@ -42,7 +42,7 @@ fn several_manifests_share_one_comment_and_apply_one_batch_per_zone() {
     assert_eq!(
         body.lines().nth(1),
         Some(
-            "**Merge applies 3 changes to 2 zones, one transaction per zone at most (never across zones)** (commit `0123456789ab`)"
+            "**Merge applies 3 changes to 2 zones, one transaction per zone at most, never across zones (3 to create)** (commit `0123456`)"
         ),
         "{body}"
     );

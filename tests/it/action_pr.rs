@@ -83,7 +83,7 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
     let snap = w.redact(body, &more);
     insta::assert_snapshot!("three_runs_comment", snap);
     // Run 1's plan was different: it deleted legacy.
-    r1.assert_summary_has(": 1 to update, 1 to delete, 0 unchanged");
+    r1.assert_summary_has(": 1 to delete, 1 to update, 0 unchanged");
 
     // Run 4, a new workflow run on the same manifest and zone: no write at all, even though the
     // run link differs.

@@ -111,7 +111,7 @@ fn push_to_main_applies_then_reports_on_the_merged_pr_matching_the_preview() {
         .expect("preview");
     let note = format!(
         "> **Applied** on merge (commit `{}`) by [this workflow run](https://github.com/{REPO}/actions/runs/4242); the preview below is what was planned.",
-        &SHA[..12]
+        &SHA[..7]
     );
     assert_eq!(
         preview_comment.body.lines().nth(1),

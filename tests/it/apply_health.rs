@@ -29,6 +29,34 @@ fn apply_refuses_an_origin_whose_probe_fails_and_sends_nothing() {
         origin.requests()[0].header("authorization").is_none(),
         "probes never carry a token"
     );
+    // `plan` refuses like the apply it previews: exit 1 in every format, the words in each.
+    for format in ["text", "markdown", "json"] {
+        let plan = w.run(&["plan", "--format", format]).expect(1);
+        plan.assert_stderr_has("--skip-health");
+        match format {
+            "markdown" => assert!(
+                plan.stdout
+                    .contains("Merge will be refused: origin check failed"),
+                "{}",
+                plan.dump()
+            ),
+            "json" => assert!(
+                plan.stdout.contains("\"failed_origins\""),
+                "{}",
+                plan.dump()
+            ),
+            _ => assert!(
+                plan.stdout
+                    .contains("Apply would be refused: origin check failed"),
+                "{}",
+                plan.dump()
+            ),
+        }
+    }
+    // Under --detailed-exitcode too: 2 only when nothing refuses.
+    w.run(&["plan", "--detailed-exitcode"]).expect(1);
+    w.run(&["plan", "--detailed-exitcode", "--skip-health"])
+        .expect(2);
 }
 
 #[test]
@@ -101,7 +129,7 @@ fn probes_never_reach_private_link_local_or_metadata_addresses() {
         let w = World::free();
         w.manifest(INTERNAL);
         let resolve = format!("origin.internal.example={answer}");
-        let health = first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)]);
+        let health = first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)], 1);
         let reason = health["outcome"]["reason"]
             .as_str()
             .unwrap_or_default()
@@ -134,7 +162,7 @@ fn a_resolved_loopback_origin_is_connected_to() {
     w.manifest(INTERNAL);
     let resolve = format!("origin.internal.example=127.0.0.1:{}", port(&origin));
     let reason =
-        first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)])["outcome"]["reason"].to_string();
+        first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)], 1)["outcome"]["reason"].to_string();
     assert!(reason.contains("tls handshake"), "{reason}");
 }
 
@@ -148,9 +176,11 @@ fn port(origin: &Origin) -> String {
 const INTERNAL: &str =
     "  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n";
 
-/// `plan --format json` with `env` (exit 0), and the plan's first probe result.
-fn first_probe(w: &World, env: &[(&str, &str)]) -> serde_json::Value {
-    let run = w.run_with(&["plan", "--format", "json"], env).expect(0);
+/// `plan --format json` with `env`, and the plan's first probe result. A failed probe refuses
+/// the apply, so `plan` exits 1 (it exited 0 before, a bug: the Action's preview exited 1 for the
+/// same plan); a healthy one exits 0.
+fn first_probe(w: &World, env: &[(&str, &str)], code: i32) -> serde_json::Value {
+    let run = w.run_with(&["plan", "--format", "json"], env).expect(code);
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).expect("plan JSON");
     plan["health"][0].clone()
 }
@@ -173,6 +203,7 @@ fn probes_trust_the_authority_in_ssl_cert_file_as_well_as_the_system_store() {
     let probe = first_probe(
         &w,
         &[("EDGEPLAN_RESOLVE", &resolve), ("SSL_CERT_FILE", &ca_file)],
+        0,
     );
     assert_eq!(probe["outcome"]["state"], "healthy", "{probe}");
     let seen = origin.requests();
@@ -180,7 +211,7 @@ fn probes_trust_the_authority_in_ssl_cert_file_as_well_as_the_system_store() {
     assert_eq!(seen[0].header("host"), Some("origin.internal.example"));
 
     let reason =
-        first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)])["outcome"]["reason"].to_string();
+        first_probe(&w, &[("EDGEPLAN_RESOLVE", &resolve)], 1)["outcome"]["reason"].to_string();
     assert!(reason.contains("UnknownIssuer"), "{reason}");
 
     // A file that holds no certificate is refused by name, not ignored.

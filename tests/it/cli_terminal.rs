@@ -69,7 +69,7 @@ fn plan_text_wraps_warnings_sets_the_summary_apart_and_shows_the_fingerprint() {
         );
         assert!(
             text.ends_with(&format!(
-                "\n\nPlan: 4 to create, 1 to update, 2 to delete.\nFingerprint: {fp}\n"
+                "\n\nPlan: 3 to create, 1 to update, 1 to adopt, 1 to delete.\nFingerprint: {fp}\n"
             )),
             "{text}"
         );

@@ -427,11 +427,13 @@ fn a_hundred_zone_preview_is_one_comment_under_the_limit_with_a_table_first() {
         !body.contains("<details open>"),
         "every zone's detail is collapsed"
     );
-    assert!(body.contains("<details><summary>m000.example: 60 changes</summary>"));
-    let head_end = body.find("Plan fingerprint").expect("fingerprint line");
+    // Only the creates, collapsed: a zone without anything else has no other block.
+    assert!(body.contains("<details><summary>m000.example: 60 creates</summary>"));
+    assert!(!body.contains("<summary>m000.example, owner"), "{body}");
+    let head_end = body.find("<details").expect("the detail");
     insta::assert_snapshot!(
         "hundred_zone_comment_head",
         without_fingerprints(&body[..head_end])
     );
-    run.assert_summary_has("m099.example: 60 changes");
+    run.assert_summary_has("m099.example: 60 creates");
 }

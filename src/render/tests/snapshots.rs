@@ -17,12 +17,12 @@ example.com (owner ml-platform, tests/fixtures/plan/edgeplan.yaml)
   ~ update summarize.example.com CNAME content summarize-old-uc.a.run.app -> summarize-abc123xyz-uc.a.run.app, proxied false -> true, ttl 3600 -> ttl auto
   + create sentiment.example.com CNAME -> sentiment-prod-1234567890.us-east-1.elb.amazonaws.com (proxied)
   + create vision.example.com CNAME -> gpu-vm-01.ml-prod.example.net (proxied)
-  warning: adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and
-           the CNAME created in the same batch
+  warning: adopting vision.example.com: the unowned A record 203.0.113.7 is deleted and the CNAME
+           created in the same batch
   example.com: 1 to create, 1 to update, 1 to adopt, 1 to delete, 1 unchanged, 2 other records left alone
 
 Plan: 1 to create, 1 to update, 1 to adopt, 1 to delete.
-Fingerprint: sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c
+Fingerprint: sha256:1a637f34ef4bcf99a94dbd3196ae1d7c7696fa3b7edf9a60e619e4b540f6b88f
 "###);
 }
 
@@ -41,12 +41,12 @@ fn markdown_for_a_realistic_plan() {
         ..Default::default()
     };
     insta::assert_snapshot!(markdown::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan()), &ctx), @r###"
-<!-- edgeplan:preview fingerprint=sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c -->
+<!-- edgeplan:preview fingerprint=sha256:1a637f34ef4bcf99a94dbd3196ae1d7c7696fa3b7edf9a60e619e4b540f6b88f -->
 **Merge applies 4 changes to `example.com` in one atomic batch (1 to delete, 1 to adopt, 1 to update, 1 to create)**
 
 ### edgeplan DNS preview
 
-- `example.com`, owner `ml-platform`: 1 unchanged, 2 other records left alone
+- `example.com`, owner `ml-platform`: 1 to delete, 1 to adopt, 1 to update, 1 to create, 1 unchanged, 2 other records left alone
 
 <details open><summary>example.com, owner ml-platform</summary>
 
@@ -61,11 +61,11 @@ fn markdown_for_a_realistic_plan() {
 
 **Warnings:**
 
-- adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch
+- adopting vision.example.com: the unowned A record 203.0.113.7 is deleted and the CNAME created in the same batch
 
 </details>
 
-Plan fingerprint: `sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c`
+Plan fingerprint: `sha256:1a637f34ef4bcf99a94dbd3196ae1d7c7696fa3b7edf9a60e619e4b540f6b88f`
 
 [Workflow run](https://github.com/acme/models/actions/runs/42)
 "###);
@@ -157,7 +157,7 @@ fn json_for_a_realistic_plan() {
     insta::assert_snapshot!(json::render(&realistic_plan(), &[], &Verdict::of_plan(&realistic_plan())), @r###"
 {
   "version": 1,
-  "fingerprint": "sha256:6430bf8b7126840d055b0d13e05c97531722256fdf931ab113dff3f663969f7c",
+  "fingerprint": "sha256:1a637f34ef4bcf99a94dbd3196ae1d7c7696fa3b7edf9a60e619e4b540f6b88f",
   "has_changes": true,
   "zones": [
     {
@@ -246,7 +246,7 @@ fn json_for_a_realistic_plan() {
       ],
       "conflicts": [],
       "warnings": [
-        "adopting vision.example.com: the unowned A record 203.0.113.7 (id aa06) is deleted and the CNAME created in the same batch"
+        "adopting vision.example.com: the unowned A record 203.0.113.7 is deleted and the CNAME created in the same batch"
       ],
       "unmanaged": 2
     }
