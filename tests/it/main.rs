@@ -57,3 +57,4 @@ mod rules_agree;
 mod sandbox_concurrent;
 mod self_contained;
 mod support_smoke;
+mod verdict;

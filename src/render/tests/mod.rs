@@ -2,6 +2,7 @@
 //! and the properties of the output ([`properties`]): the comment size cap, determinism, the
 //! fingerprint and the JSON Schema.
 
+mod bodies;
 mod properties;
 mod snapshots;
 

@@ -442,10 +442,16 @@ impl Action<'_> {
             .filter(|v| !v.trim().is_empty())
             .cloned()
             .collect();
+        let summary = std::fs::read_to_string(&self.summary).unwrap_or_default();
+        // The step summary is rendered by GitHub like a comment: the same check as every
+        // comment the local GitHub receives.
+        if let Some(problem) = super::github::rendered_link_problem(&summary) {
+            panic!("the step summary as GitHub renders it {problem}\n--- summary\n{summary}");
+        }
         Run {
             tokens,
             output_file: std::fs::read_to_string(&self.output).unwrap_or_default(),
-            summary: std::fs::read_to_string(&self.summary).unwrap_or_default(),
+            summary,
             ..Run::from_output(out)
         }
     }
