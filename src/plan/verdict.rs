@@ -253,7 +253,7 @@ pub struct ZoneVerdict {
     /// The zone's batch limit (changes per request).
     pub batch_limit: usize,
     /// What refuses this zone; empty when nothing does.
-    pub refused: Vec<Reason>,
+    pub reasons: Vec<Reason>,
 }
 
 impl ZoneVerdict {
@@ -277,7 +277,7 @@ pub struct Verdict {
     pub zones: Vec<ZoneVerdict>,
     /// Reasons that belong to the run, not to one zone. Empty today: the Action's own reasons
     /// (see [`Reason`]) go here.
-    pub refused: Vec<Reason>,
+    pub run_reasons: Vec<Reason>,
     pub origins: Origins,
 }
 
@@ -287,7 +287,7 @@ impl Verdict {
         let zones = zones.into_iter().map(zone_verdict).collect();
         Verdict {
             zones,
-            refused: Vec::new(),
+            run_reasons: Vec::new(),
             origins,
         }
     }
@@ -307,13 +307,13 @@ impl Verdict {
 
     /// True when the apply would write nothing because something refuses it.
     pub fn refused(&self) -> bool {
-        !self.refused.is_empty() || self.zones.iter().any(|z| !z.refused.is_empty())
+        !self.run_reasons.is_empty() || self.zones.iter().any(|z| !z.reasons.is_empty())
     }
 
     /// Every reason, the zone's beside each (`None`: the run's own), run-wide first.
     pub fn reasons(&self) -> impl Iterator<Item = (Option<&ZoneVerdict>, &Reason)> {
-        let run = self.refused.iter().map(|r| (None, r));
-        let zones = (self.zones.iter()).flat_map(|z| z.refused.iter().map(move |r| (Some(z), r)));
+        let run = self.run_reasons.iter().map(|r| (None, r));
+        let zones = (self.zones.iter()).flat_map(|z| z.reasons.iter().map(move |r| (Some(z), r)));
         run.chain(zones)
     }
 
@@ -333,18 +333,18 @@ impl Verdict {
 
 fn zone_verdict(r: Reviewed<'_>) -> ZoneVerdict {
     let z = r.plan;
-    let mut refused = Vec::new();
+    let mut reasons = Vec::new();
     if !z.conflicts.is_empty() {
-        refused.push(Reason::Conflicts(z.conflicts.clone()));
+        reasons.push(Reason::Conflicts(z.conflicts.clone()));
     }
     if !z.long_comments.is_empty() {
-        refused.push(Reason::LongComments(z.long_comments.clone()));
+        reasons.push(Reason::LongComments(z.long_comments.clone()));
     }
     if let Some(m) = r.mass_delete {
-        refused.push(Reason::MassDelete(m.clone()));
+        reasons.push(Reason::MassDelete(m.clone()));
     }
     if !r.failed_origins.is_empty() {
-        refused.push(Reason::FailedOrigins(r.failed_origins));
+        reasons.push(Reason::FailedOrigins(r.failed_origins));
     }
     let batches = if z.changes.is_empty() {
         0
@@ -360,7 +360,7 @@ fn zone_verdict(r: Reviewed<'_>) -> ZoneVerdict {
         left_alone: z.unmanaged,
         batches,
         batch_limit: z.zone.batch_limit,
-        refused,
+        reasons,
     }
 }
 

@@ -27,7 +27,7 @@ pub(super) fn counts(z: &ZoneVerdict) -> String {
         let n = z.left_alone;
         parts.push(format!("{n} other record{} left alone", plural(n)));
     }
-    for r in &z.refused {
+    for r in &z.reasons {
         if let Reason::Conflicts(c) = r {
             parts.push(format!("**{} conflict{}**", c.len(), plural(c.len())));
         }
@@ -49,7 +49,7 @@ fn risky(e: &Edit<'_>) -> bool {
 /// The note under the one-line outcome when a zone's creates are collapsed: `None` when none is.
 pub(super) fn collapsed(plan: &Plan) -> Option<String> {
     let creates: usize = (plan.zones.iter())
-        .map(|z| edits(z))
+        .map(edits)
         .filter(|e| e.len() > ROWS_OPEN)
         .map(|e| e.iter().filter(|e| !risky(e)).count())
         .sum();

@@ -80,7 +80,7 @@ fn verdict(v: &Verdict) -> VerdictJson<'_> {
                 owner: &z.owner,
                 changes: counts(&z.counts),
                 batches: z.batches,
-                refused: (z.refused.iter())
+                refused: (z.reasons.iter())
                     .map(|r| ReasonJson {
                         reason: match r {
                             Reason::Conflicts(_) => "conflicts",

@@ -229,7 +229,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, ctx: &Cont
 /// The refusal, at the top: a GitHub alert holding the one-line outcome, the refused names, the
 /// safe fix, then the override (<https://docs.github.com/en/get-started/writing-on-github/getting-started-with-writing-and-formatting-on-github/basic-writing-and-formatting-syntax#alerts>).
 fn alert(head: &mut String, verdict: &Verdict, headline: &str, ctx: &Context) {
-    let words = super::verdict::refusal(verdict, ctx.kind, &code);
+    let words = super::verdict::alert(verdict, ctx.kind, &code);
     let _ = writeln!(head, "> [!CAUTION]");
     let _ = writeln!(head, "> **{headline}**{}", ctx.commit_note());
     if !words.names.is_empty() {

@@ -156,9 +156,9 @@ pub fn reasons(v: &Verdict, code: Code<'_>) -> String {
     why.join("; ")
 }
 
-/// A refusal as a reviewer acts on it: the refused names, then the safe fix for each reason,
-/// then the overrides. Empty when nothing refuses.
-pub struct Refusal {
+/// The words of the refusal alert, as a reviewer acts on it: the refused names, then the safe
+/// fix for each reason, then the overrides. Empty when nothing refuses.
+pub struct Alert {
     /// `name (why)` lines, each name once.
     pub names: Vec<String>,
     /// What to do that keeps the zone safe (restore, revert, fix the origin).
@@ -167,10 +167,10 @@ pub struct Refusal {
     pub overrides: Vec<String>,
 }
 
-/// The refusal of `v`, worded for `kind`.
-pub fn refusal(v: &Verdict, kind: Kind, code: Code<'_>) -> Refusal {
+/// The alert's words for `v`, worded for `kind`.
+pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
     let front = kind.front();
-    let mut out = Refusal {
+    let mut out = Alert {
         names: Vec::new(),
         fixes: Vec::new(),
         overrides: Vec::new(),
@@ -306,9 +306,9 @@ pub fn notes(v: &Verdict, kind: Kind, code: Code<'_>) -> Vec<String> {
 /// What the apply does in one zone, a cell of the table of many zones. When anything refuses
 /// the run, nothing is applied anywhere, and the other zones say so.
 pub fn zone_cell(v: &Verdict, z: &ZoneVerdict, code: Code<'_>) -> String {
-    if !z.refused.is_empty() {
+    if !z.reasons.is_empty() {
         let why: Vec<String> = z
-            .refused
+            .reasons
             .iter()
             .map(|r| match r {
                 Reason::Conflicts(c) => format!("{} conflict{}", c.len(), plural(c.len())),
@@ -342,9 +342,9 @@ pub fn zone_cell(v: &Verdict, z: &ZoneVerdict, code: Code<'_>) -> String {
     }
 }
 
-/// One error a terminal or a runner shows for a refusal: where, what, and what to do.
+/// One error a terminal or a runner shows for a reason to refuse: where, what, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct Blocker {
     /// The manifest the reason belongs to (none for a reason of the whole run).
     pub file: Option<PathBuf>,
     /// Its line, when the reason is at one.
@@ -357,26 +357,26 @@ pub struct Problem {
 
 /// Every reason of `v` as errors, one per conflict or comment (at its line), one per other
 /// reason; `front` decides how the help names the override.
-pub fn problems(v: &Verdict, front: Front) -> Vec<Problem> {
+pub fn blockers(v: &Verdict, front: Front) -> Vec<Blocker> {
     let mut out = Vec::new();
     for (z, r) in v.reasons() {
         let file = z.map(|z| z.source.clone());
         match r {
-            Reason::Conflicts(c) => out.extend(c.iter().map(|c| Problem {
+            Reason::Conflicts(c) => out.extend(c.iter().map(|c| Blocker {
                 file: file.clone(),
                 line: Some(c.line),
                 title: "conflict".into(),
                 message: c.message(),
                 help: c.help(),
             })),
-            Reason::LongComments(l) => out.extend(l.iter().map(|l| Problem {
+            Reason::LongComments(l) => out.extend(l.iter().map(|l| Blocker {
                 file: file.clone(),
                 line: Some(l.line),
                 title: "comment too long for the zone".into(),
                 message: l.message(),
                 help: l.help(),
             })),
-            Reason::MassDelete(m) => out.push(Problem {
+            Reason::MassDelete(m) => out.push(Blocker {
                 file,
                 line: None,
                 title: "too many deletes".into(),
@@ -394,7 +394,7 @@ pub fn problems(v: &Verdict, front: Front) -> Vec<Problem> {
                     .iter()
                     .map(|o| format!("  {}: {} ({})", o.name, o.why, o.url))
                     .collect();
-                out.push(Problem {
+                out.push(Blocker {
                     file,
                     line: None,
                     title: "origin check failed".into(),
@@ -422,7 +422,7 @@ mod tests {
     use crate::plan::MassDelete;
     use crate::plan::verdict::Counts;
 
-    fn zone(name: &str, create: usize, batches: usize, refused: Vec<Reason>) -> ZoneVerdict {
+    fn zone(name: &str, create: usize, batches: usize, reasons: Vec<Reason>) -> ZoneVerdict {
         ZoneVerdict {
             zone: name.into(),
             owner: "ml".into(),
@@ -435,7 +435,7 @@ mod tests {
             left_alone: 0,
             batches,
             batch_limit: 200,
-            refused,
+            reasons,
         }
     }
 
@@ -459,7 +459,7 @@ mod tests {
                 zone("b.example", 0, 0, vec![]),
                 zone("c.example", 450, 3, vec![]),
             ],
-            refused: vec![],
+            run_reasons: vec![],
             origins: Origins::Checked,
         };
         let cells: Vec<String> = (fine.zones.iter())
@@ -491,7 +491,7 @@ mod tests {
             headline(&refused, Kind::Preview, &code),
             "Merge will be refused: 4 of 4 owned records in `d.example` would be deleted (the limit is 2)"
         );
-        let words = refusal(&refused, Kind::Preview, &code);
+        let words = alert(&refused, Kind::Preview, &code);
         assert!(
             words.fixes[0].contains("restore the endpoints"),
             "{:?}",
@@ -502,7 +502,7 @@ mod tests {
             "{:?}",
             words.overrides
         );
-        let cli = refusal(&refused, Kind::Plan, &code);
+        let cli = alert(&refused, Kind::Plan, &code);
         assert!(
             cli.overrides[0].contains("`--allow-deletes`"),
             "{:?}",

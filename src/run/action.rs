@@ -400,10 +400,10 @@ impl<P: Provider> Flow<'_, P> {
 
     /// Every reason the verdict refuses the apply: an error annotation each (a conflict or a
     /// comment on its manifest line), and the same on stderr, each line inert. The words are
-    /// `render::verdict::problems`, with the Action's inputs as the overrides.
+    /// `render::verdict::blockers`, with the Action's inputs as the overrides.
     fn annotate_blockers<W: Write>(&self, cmds: &mut Commands<W>, verdict: &pipeline::Verdict) {
         let mut annotations = Vec::new();
-        for p in render::verdict::problems(verdict, render::verdict::Front::Action) {
+        for p in render::verdict::blockers(verdict, render::verdict::Front::Action) {
             let file = (p.file.as_deref())
                 .map(|f| workflow::workspace_relative(f, self.ctx.workspace.as_deref()));
             eprintln!(

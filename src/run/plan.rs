@@ -93,8 +93,8 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
 /// flags), every line inert.
 pub fn report_refusal(verdict: &Verdict) {
     let mut err = std::io::stderr().lock();
-    let problems = render::verdict::problems(verdict, Front::Cli);
-    for p in &problems {
+    let blockers = render::verdict::blockers(verdict, Front::Cli);
+    for p in &blockers {
         let at = match (&p.file, p.line) {
             (Some(f), Some(line)) => format!("{}:{line}:1: ", f.display()),
             (Some(f), None) => format!("{}: ", f.display()),

@@ -97,7 +97,7 @@ mod tests {
         // A failed origin is a plan-level refusal: 1, also under --detailed-exitcode.
         let failed = review_with(&[probe("a.example.com", false)]);
         assert!(matches!(
-            failed.zones[0].refused.as_slice(),
+            failed.zones[0].reasons.as_slice(),
             [Reason::FailedOrigins(o)] if o[0].name == "a.example.com" && o[0].why == "HTTP 503"
         ));
         assert_eq!(exit(&failed, false), Exit::Rejected);
