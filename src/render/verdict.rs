@@ -69,7 +69,7 @@ pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
             Kind::Preview => format!("Merge will be refused: {why}"),
             Kind::Drift => format!("The next apply would be refused: {why}"),
             Kind::Plan => format!("Apply would be refused: {why}"),
-            Kind::Refused => format!("Apply refused, nothing was applied: {why}"),
+            Kind::Refused => format!("Apply refused: {why}"),
         };
     }
     let total = v.counts().total();

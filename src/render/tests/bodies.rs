@@ -287,3 +287,27 @@ fn a_refusal_is_an_alert_at_the_top_with_names_then_the_safe_fix_then_the_overri
     assert!(at("> To override:") < at("### edgeplan DNS preview"));
     insta::assert_snapshot!("refusal_alert", md);
 }
+
+#[test]
+fn when_even_the_deletes_are_cut_the_first_line_says_how_many_and_that_the_list_is_cut() {
+    let records: Vec<Stored> = (0..3_000)
+        .map(|i| owned(&format!("d{i}"), &format!("gone-{i:04}.example.com"), "x.example.net"))
+        .collect();
+    let zp = diff(
+        &desired("example.com", Vec::new()),
+        &Live {
+            zone: zone("example.com", 3_500),
+            records,
+        },
+    );
+    let plan = Plan { zones: vec![zp] };
+    let md = body(&plan, &Verdict::of_plan(&plan), &ctx());
+    assert!(md.len() <= markdown::BUDGET, "{} bytes", md.len());
+    let first = md.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.starts_with("**Merge applies 3000 changes to `example.com` in one atomic batch (3000 to delete)** (commit `0123456`) (the list of its 3000 deletes, adoptions and updates is cut below;"),
+        "{first}"
+    );
+    assert!(md.contains("`gone-0000.example.com`") && !md.contains("`gone-2999.example.com`"));
+    check(&md);
+}
