@@ -351,38 +351,5 @@ pub fn endpoints_to_probe<'a>(desired: &'a Desired, plan: &ZonePlan) -> Vec<&'a 
         .collect()
 }
 
-/// Why `apply` will not go ahead: every failed probe, with its reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub message: String,
-    pub help: String,
-}
-
-/// `None` when every probe is healthy; otherwise what `apply` prints before exiting 1.
-pub fn refusal(results: &[ProbeResult]) -> Option<Refusal> {
-    let failed: Vec<&ProbeResult> = results.iter().filter(|r| !r.is_healthy()).collect();
-    if failed.is_empty() {
-        return None;
-    }
-    let lines: Vec<String> = failed
-        .iter()
-        .map(|r| format!("  {}: {} ({})", r.name, r.outcome.summary(), r.url))
-        .collect();
-    let noun = if failed.len() == 1 {
-        "origin"
-    } else {
-        "origins"
-    };
-    Some(Refusal {
-        message: format!(
-            "{} {noun} failed the health probe; not pointing DNS at {}:\n{}",
-            failed.len(),
-            if failed.len() == 1 { "it" } else { "them" },
-            lines.join("\n")
-        ),
-        help: "bring the origin up (or fix its `health` in the manifest) and run apply again, or pass --skip-health to apply anyway".into(),
-    })
-}
-
 #[cfg(test)]
 pub(crate) mod tests;

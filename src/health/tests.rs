@@ -96,20 +96,6 @@ fn display_shows_status_latency_and_url() {
     );
 }
 
-#[test]
-fn refusal_names_every_failed_origin_and_the_way_out() {
-    let ok = result(Outcome::Healthy { status: 200 }, None);
-    assert_eq!(refusal(std::slice::from_ref(&ok)), None);
-    let mut bad = result(failed("HTTP 503", Some(503)), None);
-    bad.name = "embed.example.com".into();
-    let r = refusal(&[ok, bad]).expect("refused");
-    assert_eq!(
-        r.message,
-        "1 origin failed the health probe; not pointing DNS at it:\n  embed.example.com: HTTP 503 (https://sentiment-abc-uc.a.run.app/healthz)"
-    );
-    assert!(r.help.contains("--skip-health"), "{}", r.help);
-}
-
 fn endpoint(name: &str, health: Option<&str>) -> Endpoint {
     Endpoint {
         name: name.into(),

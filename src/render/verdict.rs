@@ -509,4 +509,32 @@ mod tests {
             cli.overrides
         );
     }
+
+    #[test]
+    fn a_failed_origin_is_one_blocker_naming_every_origin_and_the_way_out() {
+        use crate::plan::verdict::FailedOrigin;
+        let failed = Reason::FailedOrigins(vec![FailedOrigin {
+            name: "embed.example.com".into(),
+            url: "https://sentiment-abc-uc.a.run.app/healthz".into(),
+            why: "HTTP 503".into(),
+        }]);
+        let v = Verdict {
+            zones: vec![zone("example.com", 1, 1, vec![failed])],
+            run_reasons: vec![],
+            origins: Origins::Checked,
+        };
+        let [cli] = blockers(&v, Front::Cli).try_into().expect("one blocker");
+        assert_eq!(
+            cli.message,
+            "1 origin failed the health probe; not pointing DNS at it:\n  embed.example.com: HTTP 503 (https://sentiment-abc-uc.a.run.app/healthz)"
+        );
+        assert!(cli.help.contains("--skip-health"), "{}", cli.help);
+        let [action] = blockers(&v, Front::Action).try_into().expect("one blocker");
+        assert!(
+            action.help.contains("`skip-health: true`"),
+            "{}",
+            action.help
+        );
+        assert_eq!(action.file, Some(PathBuf::from("edgeplan.yaml")));
+    }
 }

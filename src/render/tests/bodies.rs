@@ -291,7 +291,13 @@ fn a_refusal_is_an_alert_at_the_top_with_names_then_the_safe_fix_then_the_overri
 #[test]
 fn when_even_the_deletes_are_cut_the_first_line_says_how_many_and_that_the_list_is_cut() {
     let records: Vec<Stored> = (0..3_000)
-        .map(|i| owned(&format!("d{i}"), &format!("gone-{i:04}.example.com"), "x.example.net"))
+        .map(|i| {
+            owned(
+                &format!("d{i}"),
+                &format!("gone-{i:04}.example.com"),
+                "x.example.net",
+            )
+        })
         .collect();
     let zp = diff(
         &desired("example.com", Vec::new()),
