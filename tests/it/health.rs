@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::origin::{Behaviour, Origin, closed_port, not_tls};
-use edgeplan::health::{Outcome, ProbeOptions, probe_all, refusal};
+use edgeplan::health::{Outcome, ProbeOptions, probe_all};
 use edgeplan::plan::{Endpoint, Health};
 
 /// An endpoint whose origin is the loopback test server behind `url`.
@@ -44,7 +44,7 @@ async fn a_healthy_origin_reports_status_and_latency() {
             .starts_with("sentiment.example.com: healthy, HTTP 200 in "),
         "{r}"
     );
-    assert_eq!(refusal(&results), None);
+    assert!(results.iter().all(|r| r.is_healthy()));
     let requests = origin.requests();
     assert!(
         requests
@@ -69,12 +69,8 @@ async fn a_503_origin_fails_and_apply_is_refused() {
         results[0].public_host, None,
         "a down origin is not asked twice"
     );
-    let refused = refusal(&results).expect("apply refused");
-    assert!(
-        refused.message.contains("sentiment.example.com: HTTP 503"),
-        "{}",
-        refused.message
-    );
+    // What apply then refuses, and how it says so, is the verdict's (tests/it/apply_health.rs).
+    assert!(!results[0].is_healthy());
 }
 
 #[tokio::test]
