@@ -3,10 +3,14 @@
 //! The first line is the hidden marker `<!-- edgeplan:preview -->` by which the action finds its
 //! own sticky comment again. GitHub refuses comment bodies over 65,536 characters
 //! (<https://docs.github.com/en/rest/issues/comments#create-an-issue-comment>, the `body` limit),
-//! so the comment is
-//! built in two parts: a head (marker, counts per zone, what happens on merge, the fingerprint)
-//! that is never cut, and the detail (tables, conflicts, warnings) inside `<details>` that is cut
-//! at a line boundary to fit a conservative budget, with a note pointing at the job summary.
+//! so the comment is built in three parts: a head that is never cut (the marker, the one-line
+//! outcome, in a `> [!CAUTION]` alert with the safe fix and the override when anything refuses
+//! the apply, the counts per zone or the table of many zones, the origin checks), the detail
+//! (tables, conflicts, warnings) inside `<details>`, cut at a line boundary to fit a
+//! conservative budget with a note pointing at the job summary, and an end that is never cut
+//! (the fingerprint, once, and the run link). In the detail, every zone's deletes, adoptions,
+//! updates and proxy switches come before any zone's collapsed creates, so creates are cut first.
+//! The words of the verdict are [`super::verdict`]'s; this module lays them out.
 
 use std::fmt::Write;
 
