@@ -15,7 +15,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::normalise;
 use super::owner::{is_owned_by, owner_of};
 use super::{
-    Action, Change, Conflict, Desired, Endpoint, Holder, Live, RecordType, Stored, ZonePlan,
+    Action, Change, Conflict, Desired, Endpoint, Holder, Live, RecordType, Stored, Warning,
+    ZonePlan,
 };
 
 /// Computes what has to change in `live` so that it holds what `desired` asks for.
@@ -46,10 +47,10 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
     for e in endpoints {
         let fqdn = normalise::name(&e.name);
         if wanted.contains(&fqdn) {
-            out.warnings.push(format!(
-                "{fqdn} is listed more than once (again on line {}); only the first entry is planned",
-                e.line
-            ));
+            out.warnings.push(Warning::Duplicate {
+                name: fqdn,
+                line: e.line,
+            });
             continue;
         }
         let here = by_name.get(fqdn.as_str()).map(Vec::as_slice).unwrap_or(&[]);
@@ -114,7 +115,7 @@ struct Builder {
     changes: Vec<Change>,
     conflicts: Vec<Conflict>,
     long_comments: Vec<super::LongComment>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     unchanged: usize,
 }
 
@@ -180,10 +181,11 @@ impl Builder {
             }
         }
         for &r in &adopt_addresses {
-            self.warnings.push(format!(
-                "adopting {fqdn}: the unowned {} record {} is deleted and the CNAME created in the same batch",
-                r.kind, r.data.content
-            ));
+            self.warnings.push(Warning::Replaces {
+                name: fqdn.to_owned(),
+                kind: r.kind.clone(),
+                content: r.data.content.clone(),
+            });
             self.delete(r);
         }
 
@@ -191,10 +193,11 @@ impl Builder {
             Some(k) if k.data == want => self.unchanged += 1,
             Some(k) => {
                 if !is_owned_by(k.data.comment.as_deref(), owner) {
-                    self.warnings.push(format!(
-                        "adopting {fqdn}: the unowned CNAME record {} is taken over and marked edgeplan:{owner}",
-                        k.data.content
-                    ));
+                    self.warnings.push(Warning::TakesOver {
+                        name: fqdn.to_owned(),
+                        content: k.data.content.clone(),
+                        owner: owner.to_owned(),
+                    });
                 }
                 self.changes.push(Change {
                     action: Action::Update,
@@ -224,15 +227,15 @@ impl Builder {
         comment_limit: usize,
     ) {
         if !e.proxied {
-            self.warnings.push(format!(
-                "{fqdn} is not proxied: its origin {} is published in DNS and reachable directly",
-                want.content
-            ));
+            self.warnings.push(Warning::NotProxied {
+                name: fqdn.to_owned(),
+                target: want.content.clone(),
+            });
         } else if e.ttl > 1 {
-            self.warnings.push(format!(
-                "{fqdn}: ttl {} is ignored; proxied records always use automatic TTL",
-                e.ttl
-            ));
+            self.warnings.push(Warning::TtlIgnored {
+                name: fqdn.to_owned(),
+                ttl: e.ttl,
+            });
         }
         let length = want.comment.as_deref().map_or(0, |c| c.chars().count());
         if comment_limit > 0 && length > comment_limit {

@@ -20,12 +20,14 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 pub mod verdict;
+mod warning;
 pub mod wire;
 
 pub use batches::{Batch, Writes, to_batches};
 pub use diff::diff;
 pub use record::{Record, RecordData, RecordType, Stored};
 pub use safety::{MassDelete, check_safety, owned_deletes};
+pub use warning::Warning;
 
 /// A validated manifest: what one owner wants in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +158,7 @@ pub struct ZonePlan {
     /// Cloudflare would refuse the write, so the plan is refused with them.
     pub long_comments: Vec<LongComment>,
     /// Advice that does not block the plan.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// An endpoint whose comment, with its ownership marker, is longer than its zone accepts.

@@ -189,7 +189,7 @@ fn adopting_an_unowned_cname_updates_it_in_place() {
     assert!(
         p.warnings
             .iter()
-            .any(|w| w.contains("adopting api.example.com"))
+            .any(|w| w.to_string().contains("adopting api.example.com"))
     );
 }
 
@@ -334,9 +334,13 @@ fn warnings_name_unproxied_endpoints_and_ignored_ttls() {
     assert!(
         p.warnings
             .iter()
-            .any(|w| w.contains("open.example.com is not proxied"))
+            .any(|w| w.to_string().contains("open.example.com is not proxied"))
     );
-    assert!(p.warnings.iter().any(|w| w.contains("ttl 600 is ignored")));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.to_string().contains("ttl 600 is ignored"))
+    );
     let created = p
         .changes
         .iter()

@@ -37,7 +37,7 @@ pub struct ZoneJson<'a> {
     /// zone decide it), absent when empty, so plans without one keep their fingerprint.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     long_comments: Vec<LongCommentJson<'a>>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
     /// Records in the zone this owner does not manage (not owned, not touched by the plan). Not
     /// part of the canonical form (absent there), so an unrelated edit elsewhere in the zone
     /// leaves the fingerprint alone.
@@ -172,7 +172,7 @@ fn zone(z: &ZonePlan, with_unmanaged: bool) -> ZoneJson<'_> {
                 help: l.help(),
             })
             .collect(),
-        warnings: &z.warnings,
+        warnings: z.warnings.iter().map(ToString::to_string).collect(),
         unmanaged: with_unmanaged.then_some(z.unmanaged),
     }
 }

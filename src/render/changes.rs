@@ -7,9 +7,9 @@
 
 use crate::health::origin_hint;
 use crate::plan::verdict::{Edit, EditKind, Reason, ZoneVerdict, edits};
-use crate::plan::{Plan, RecordData, RecordType, ZonePlan};
+use crate::plan::{Plan, RecordData, RecordType, Warning, ZonePlan};
 
-use super::escape::{code, html, prose};
+use super::escape::{code, escape, html, prose};
 use super::markdown::{Context, ROWS_OPEN, plural};
 use super::verdict::label;
 
@@ -190,8 +190,9 @@ fn refusals(out: &mut Vec<String>, z: &ZonePlan, ctx: &Context) {
     out.push(String::new());
 }
 
-/// Warnings, one line each. A warning about an origin's platform (`name -> target: hint`) names
-/// the platform with one link to docs/origins.md, and keeps what to do in a collapsed detail.
+/// Warnings, one line each, names and targets as code spans. A warning about an origin's
+/// platform names the platform with one link to docs/origins.md, and keeps what to do in a
+/// collapsed detail.
 fn warnings(out: &mut Vec<String>, z: &ZonePlan) {
     if z.warnings.is_empty() {
         return;
@@ -199,31 +200,57 @@ fn warnings(out: &mut Vec<String>, z: &ZonePlan) {
     out.push("**Warnings:**".into());
     out.push(String::new());
     for w in &z.warnings {
-        match platform_warning(w) {
-            Some((name, target, hint)) => {
-                out.push(format!(
-                    "- {} -> {}: {} may not answer for the public name ([origins]({ORIGINS_DOCS}))",
-                    code(name),
-                    code(target),
-                    prose(hint.platform),
-                ));
-                out.push(format!(
-                    "  <details><summary>what to do</summary>{} {}</details>",
-                    html(hint.behaviour),
-                    html(hint.fix)
-                ));
-            }
-            None => out.push(format!("- {}", prose(w))),
+        match w {
+            Warning::Platform { name, target, .. } => match origin_hint(target) {
+                Some(hint) => {
+                    out.push(format!(
+                        "- {} -> {}: {} may not answer for the public name ([origins]({ORIGINS_DOCS}))",
+                        code(name),
+                        code(target),
+                        prose(hint.platform),
+                    ));
+                    out.push(format!(
+                        "  <details><summary>what to do</summary>{} {}</details>",
+                        html(hint.behaviour),
+                        html(hint.fix)
+                    ));
+                }
+                None => out.push(format!("- {}", escape(&w.to_string()))),
+            },
+            Warning::Duplicate { name, line } => out.push(format!(
+                "- {} is listed more than once (again on line {line}); only the first entry is planned",
+                code(name)
+            )),
+            Warning::Replaces {
+                name,
+                kind,
+                content,
+            } => out.push(format!(
+                "- adopting {}: the unowned {} record {} is deleted and the CNAME created in the same batch",
+                code(name),
+                code(kind.as_str()),
+                code(content)
+            )),
+            Warning::TakesOver {
+                name,
+                content,
+                owner,
+            } => out.push(format!(
+                "- adopting {}: the unowned CNAME record {} is taken over and marked {}",
+                code(name),
+                code(content),
+                code(&format!("edgeplan:{owner}"))
+            )),
+            Warning::NotProxied { name, target } => out.push(format!(
+                "- {} is not proxied: its origin {} is published in DNS and reachable directly",
+                code(name),
+                code(target)
+            )),
+            Warning::TtlIgnored { name, ttl } => out.push(format!(
+                "- {}: ttl {ttl} is ignored; proxied records always use automatic TTL",
+                code(name)
+            )),
         }
     }
     out.push(String::new());
-}
-
-/// A platform warning (`name -> target: hint`, as the pipeline writes it) split into its name,
-/// target and hint; `None` for any other warning.
-fn platform_warning(w: &str) -> Option<(&str, &str, crate::health::OriginHint)> {
-    let (name, rest) = w.split_once(" -> ")?;
-    let (target, text) = rest.split_once(": ")?;
-    let hint = origin_hint(target)?;
-    (text == hint.to_string()).then_some((name, target, hint))
 }

@@ -245,7 +245,7 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint, width: usize) {
         );
     }
     for w in &z.warnings {
-        warning(out, w, paint, width);
+        warning(out, &w.to_string(), paint, width);
     }
     let _ = writeln!(out, "  {}", summary(z));
     let requests = to_batches(z, z.zone.batch_limit).len();
@@ -373,7 +373,10 @@ mod tests {
     fn warnings_wrap_to_the_width_under_their_text() {
         let mut plan = realistic_plan();
         let long = "word ".repeat(60);
-        plan.zones[0].warnings = vec![long.trim().to_string()];
+        plan.zones[0].warnings = vec![crate::plan::Warning::Duplicate {
+            name: long.trim().to_string(),
+            line: 1,
+        }];
         for width in [60, 100, 140] {
             let out = render_with(
                 &plan,

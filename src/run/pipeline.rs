@@ -200,8 +200,11 @@ fn origin_hints(zp: &mut ZonePlan) {
             continue;
         }
         if let Some(hint) = health::origin_hint(&after.content) {
-            zp.warnings
-                .push(format!("{} -> {}: {hint}", c.name, after.content));
+            zp.warnings.push(plan::Warning::Platform {
+                name: c.name.clone(),
+                target: after.content.clone(),
+                hint: hint.to_string(),
+            });
         }
     }
 }

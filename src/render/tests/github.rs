@@ -11,7 +11,7 @@ use super::{endpoint, realistic, realistic_plan, record};
 use crate::health::{HostCheck, Outcome, ProbeResult, origin_hint};
 use crate::manifest::Problem;
 use crate::plan::verdict::Verdict;
-use crate::plan::{Desired, Live, Plan, diff};
+use crate::plan::{Desired, Live, Plan, Warning, diff};
 use crate::render::changes::ORIGINS_DOCS;
 use crate::render::markdown;
 
@@ -103,13 +103,17 @@ pub(super) fn check(md: &str) -> String {
 /// The warning `edgeplan plan` adds for a target on a platform that routes on the Host header.
 fn with_hints(mut plan: Plan) -> Plan {
     for zp in &mut plan.zones {
-        let hints: Vec<String> = zp
+        let hints: Vec<Warning> = zp
             .changes
             .iter()
             .filter_map(|c| {
                 let after = c.after.as_ref()?;
                 let hint = origin_hint(&after.content)?;
-                Some(format!("{} -> {}: {hint}", c.name, after.content))
+                Some(Warning::Platform {
+                    name: c.name.clone(),
+                    target: after.content.clone(),
+                    hint: hint.to_string(),
+                })
             })
             .collect();
         zp.warnings.extend(hints);
@@ -372,7 +376,32 @@ fn hostile_values_stay_text() {
             Some(&format!("edgeplan:{bad}")),
         ));
         let mut plan = plan_of(&d, &l);
-        plan.zones[0].warnings.push((*bad).to_owned());
+        // Every warning that carries a value, with the value hostile.
+        plan.zones[0].warnings.extend([
+            Warning::Duplicate {
+                name: (*bad).to_owned(),
+                line: 3,
+            },
+            Warning::Replaces {
+                name: (*bad).to_owned(),
+                kind: (*bad).into(),
+                content: (*bad).to_owned(),
+            },
+            Warning::TakesOver {
+                name: (*bad).to_owned(),
+                content: (*bad).to_owned(),
+                owner: (*bad).to_owned(),
+            },
+            Warning::NotProxied {
+                name: (*bad).to_owned(),
+                target: (*bad).to_owned(),
+            },
+            Warning::Platform {
+                name: (*bad).to_owned(),
+                target: (*bad).to_owned(),
+                hint: (*bad).to_owned(),
+            },
+        ]);
         let probes = vec![ProbeResult {
             name: (*bad).to_owned(),
             target: (*bad).to_owned(),

@@ -61,7 +61,7 @@ fn markdown_for_a_realistic_plan() {
 
 **Warnings:**
 
-- adopting vision.example.com: the unowned A record 203.0.113.7 is deleted and the CNAME created in the same batch
+- adopting `vision.example.com`: the unowned `A` record `203.0.113.7` is deleted and the CNAME created in the same batch
 
 </details>
 
