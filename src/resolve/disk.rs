@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::walk::{self, Kind, Node, Outcome, Side};
 use super::wanted::Wanted;
 
-/// Resolves `wanted` against the directory `base` (the current directory: `.`).
+/// Resolves `wanted` against the directory `base` (the current directory: the empty path).
 pub fn resolve(wanted: &Wanted, base: &Path) -> Outcome {
     let root = if wanted.root.is_empty() {
         base.to_path_buf()
@@ -28,6 +28,9 @@ pub fn resolve(wanted: &Wanted, base: &Path) -> Outcome {
         } else {
             root.join(dir)
         };
+        if path.as_os_str().is_empty() {
+            return list(Path::new("."));
+        }
         list(&path)
     })
 }
@@ -95,7 +98,10 @@ mod tests {
         assert_eq!(out.refused.len(), 1, "{out:?}");
         assert_eq!(out.refused[0].path, "dns/l.yaml");
         assert_eq!(out.notices.len(), 1, "{out:?}");
-        assert!(out.notices[0].contains("`dns/x` is a symbolic link"), "{out:?}");
+        assert!(
+            out.notices[0].contains("`dns/x` is a symbolic link"),
+            "{out:?}"
+        );
         // Named directly, the link is followed (the loader confines where it leads).
         let out = resolve(&parse("dns/x/x/a.yaml"), root);
         assert_eq!(out.files, ["dns/x/x/a.yaml"]);
@@ -122,7 +128,10 @@ mod tests {
         std::fs::write(tmp.path().join("Edgeplan.yaml"), "x").expect("w");
         let out = resolve(&parse("edgeplan.yaml"), tmp.path());
         assert!(out.files.is_empty());
-        assert!(out.refused[0].message.contains("`Edgeplan.yaml`"), "{out:?}");
+        assert!(
+            out.refused[0].message.contains("`Edgeplan.yaml`"),
+            "{out:?}"
+        );
         assert!(!out.refused[0].found);
     }
 }

@@ -94,10 +94,12 @@ impl Outcome {
 }
 
 const LINK_HELP: &str = "name the manifest itself: a pattern never reads a symbolic link (a link named directly is read on disk, never through the API)";
-const NOT_FILE_HELP: &str = "a manifest is a regular file; narrow the pattern so it matches only manifests";
+const NOT_FILE_HELP: &str =
+    "a manifest is a regular file; narrow the pattern so it matches only manifests";
 const API_LINK_HELP: &str = "commit the manifest itself: under pull_request_target edgeplan reads only regular files of the pull request's commit, and follows no link";
 const MISSING_HELP: &str = "check the path; names compare byte-exact, case included";
-const LARGE_HELP: &str = "name the manifests' directory in the pattern (`dns/*.yaml`, not `**/*.yaml`)";
+const LARGE_HELP: &str =
+    "name the manifests' directory in the pattern (`dns/*.yaml`, not `**/*.yaml`)";
 
 /// Resolves `wanted`. `list(dir)` gives the entries of `dir`, a `/`-joined path from the walk's
 /// root (`""` for the root itself); a directory that does not exist lists as empty; `Err` is a
@@ -143,10 +145,19 @@ where
             let near = entries
                 .iter()
                 .find(|e| e.name.to_lowercase() == name.to_lowercase())
-                .map(|e| format!(" (the directory has `{}`: names compare byte-exact)", e.name))
+                .map(|e| {
+                    format!(
+                        " (the directory has `{}`: names compare byte-exact)",
+                        e.name
+                    )
+                })
                 .unwrap_or_default();
             let message = if wanted.is_pattern() {
-                format!("no manifest matches `{}`: `{}` does not exist{near}", wanted.text, full(&path))
+                format!(
+                    "no manifest matches `{}`: `{}` does not exist{near}",
+                    wanted.text,
+                    full(&path)
+                )
             } else {
                 format!("{}: no such file{near}", wanted.text)
             };
@@ -182,7 +193,11 @@ where
                 return refuse(
                     wanted.text.clone(),
                     false,
-                    format!("{}: no such file: `{}` is not a directory", wanted.text, full(&path)),
+                    format!(
+                        "{}: no such file: `{}` is not a directory",
+                        wanted.text,
+                        full(&path)
+                    ),
                     MISSING_HELP,
                 );
             }
@@ -237,7 +252,11 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
                     Err(e) => {
                         let path = (self.full)(&dir);
                         return whole(Refusal {
-                            message: format!("`{}` searches `{path}`, which {}", self.wanted.text, cannot_list(&e)),
+                            message: format!(
+                                "`{}` searches `{path}`, which {}",
+                                self.wanted.text,
+                                cannot_list(&e)
+                            ),
                             path,
                             found: true,
                             help: MISSING_HELP,
@@ -256,14 +275,19 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
                 todo.push((dir.clone(), i + 1));
             }
             let entries = self.listed.get(&dir).cloned().unwrap_or_default();
-            for node in entries.iter().filter(|e| e.name != ".git" && part.matches(&e.name)) {
+            for node in entries
+                .iter()
+                .filter(|e| e.name != ".git" && part.matches(&e.name))
+            {
                 let path = join(&dir, &node.name);
                 match (node.kind, last) {
                     (Kind::File, true) => {
                         self.files.insert(path);
                     }
                     (Kind::Link, true) => self.refuse(path, "is a symbolic link", LINK_HELP),
-                    (Kind::Other, true) => self.refuse(path, "is not a regular file", NOT_FILE_HELP),
+                    (Kind::Other, true) => {
+                        self.refuse(path, "is not a regular file", NOT_FILE_HELP)
+                    }
                     (Kind::Dir | Kind::Submodule, true) => {}
                     (Kind::Dir, false) => {
                         let next = if matches!(part, Part::Any) { i } else { i + 1 };
@@ -317,7 +341,10 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
     }
 
     fn too_large(self, why: &str) -> Outcome {
-        let message = format!("the pattern `{}` searches too much: {why}; refused", self.wanted.text);
+        let message = format!(
+            "the pattern `{}` searches too much: {why}; refused",
+            self.wanted.text
+        );
         let path = self.wanted.text.clone();
         whole(Refusal {
             path,
@@ -326,7 +353,6 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
             help: LARGE_HELP,
         })
     }
-
 }
 
 /// A value refused whole: no file of it is read.

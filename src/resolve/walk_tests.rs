@@ -11,9 +11,15 @@ fn tree(rows: &[(&str, Kind)]) -> BTreeMap<String, Vec<Node>> {
         let parts: Vec<&str> = path.split('/').collect();
         for i in 0..parts.len() {
             let parent = parts[..i].join("/");
-            let kind = if i + 1 == parts.len() { *kind } else { Kind::Dir };
+            let kind = if i + 1 == parts.len() {
+                *kind
+            } else {
+                Kind::Dir
+            };
             if seen.insert(parts[..=i].join("/")) {
-                dirs.entry(parent).or_default().push(Node::new(parts[i], kind));
+                dirs.entry(parent)
+                    .or_default()
+                    .push(Node::new(parts[i], kind));
             }
         }
     }
@@ -28,7 +34,10 @@ fn run(rows: &[(&str, Kind)], value: &str, side: Side) -> Outcome {
         calls += 1;
         Ok(dirs.get(dir).cloned().unwrap_or_default())
     });
-    assert!(calls <= dirs.len() + wanted.literal.len(), "each directory listed once");
+    assert!(
+        calls <= dirs.len() + wanted.literal.len(),
+        "each directory listed once"
+    );
     out
 }
 
@@ -51,51 +60,91 @@ fn star_stays_in_its_directory_and_doublestar_crosses_them() {
         ("dns/deep/notes.txt", File),
         ("edgeplan.yaml", File),
     ];
-    assert_eq!(paths(&run(&rows, "dns/*.yaml", Side::Api)), ["dns/a.yaml", "dns/b.yaml"]);
+    assert_eq!(
+        paths(&run(&rows, "dns/*.yaml", Side::Api)),
+        ["dns/a.yaml", "dns/b.yaml"]
+    );
     assert_eq!(
         paths(&run(&rows, "dns/**/*.yaml", Side::Disk)),
         ["dns/a.yaml", "dns/b.yaml", "dns/deep/c.yaml"]
     );
-    assert_eq!(paths(&run(&rows, "**/c.yaml", Side::Disk)), ["dns/deep/c.yaml"]);
+    assert_eq!(
+        paths(&run(&rows, "**/c.yaml", Side::Disk)),
+        ["dns/deep/c.yaml"]
+    );
     assert_eq!(paths(&run(&rows, "dns/**", Side::Disk)).len(), 4);
     assert!(run(&rows, "*.yml", Side::Disk).is_empty());
 }
 
 #[test]
 fn sorting_is_bytewise_on_the_joined_path() {
-    let rows = [("dns/b.yaml", File), ("dns/B.yaml", File), ("dns/a-b/x.yaml", File), ("dns/a.yaml", File), ("dns/a/x.yaml", File)];
+    let rows = [
+        ("dns/b.yaml", File),
+        ("dns/B.yaml", File),
+        ("dns/a-b/x.yaml", File),
+        ("dns/a.yaml", File),
+        ("dns/a/x.yaml", File),
+    ];
     assert_eq!(
         paths(&run(&rows, "dns/**/*.yaml", Side::Api)),
-        ["dns/B.yaml", "dns/a-b/x.yaml", "dns/a.yaml", "dns/a/x.yaml", "dns/b.yaml"]
+        [
+            "dns/B.yaml",
+            "dns/a-b/x.yaml",
+            "dns/a.yaml",
+            "dns/a/x.yaml",
+            "dns/b.yaml"
+        ]
     );
 }
 
 #[test]
 fn a_pattern_refuses_a_link_it_matches_and_names_one_it_does_not_enter() {
-    let rows = [("dns/a.yaml", File), ("dns/team", Link), ("dns/l.yaml", Link), ("dns/fifo.yaml", Other)];
+    let rows = [
+        ("dns/a.yaml", File),
+        ("dns/team", Link),
+        ("dns/l.yaml", Link),
+        ("dns/fifo.yaml", Other),
+    ];
     for side in [Side::Disk, Side::Api] {
         let out = run(&rows, "dns/**/*.yaml", side);
         assert_eq!(paths(&out), ["dns/a.yaml"]);
         assert_eq!(refused(&out), ["dns/fifo.yaml", "dns/l.yaml"]);
         assert!(out.refused[1].message.contains("symbolic link"), "{out:?}");
         assert_eq!(out.notices.len(), 1, "{out:?}");
-        assert!(out.notices[0].starts_with("`dns/team` is a symbolic link"), "{out:?}");
+        assert!(
+            out.notices[0].starts_with("`dns/team` is a symbolic link"),
+            "{out:?}"
+        );
     }
 }
 
 #[test]
 fn a_file_named_like_the_pattern_does_not_switch_it_off() {
     let rows = [("dns/*.yaml", File), ("dns/a.yaml", File)];
-    assert_eq!(paths(&run(&rows, "dns/*.yaml", Side::Disk)), ["dns/*.yaml", "dns/a.yaml"]);
-    assert_eq!(paths(&run(&rows, "dns/[*].yaml", Side::Disk)), ["dns/*.yaml"]);
+    assert_eq!(
+        paths(&run(&rows, "dns/*.yaml", Side::Disk)),
+        ["dns/*.yaml", "dns/a.yaml"]
+    );
+    assert_eq!(
+        paths(&run(&rows, "dns/[*].yaml", Side::Disk)),
+        ["dns/*.yaml"]
+    );
 }
 
 #[test]
 fn git_and_submodules_are_never_searched() {
-    let rows = [(".git/x.yaml", File), ("vendored", Submodule), ("a/.git", File), ("a/b.yaml", File)];
+    let rows = [
+        (".git/x.yaml", File),
+        ("vendored", Submodule),
+        ("a/.git", File),
+        ("a/b.yaml", File),
+    ];
     let out = run(&rows, "**/*.yaml", Side::Disk);
     assert_eq!(paths(&out), ["a/b.yaml"]);
-    assert!(out.notices[0].contains("`vendored` is a submodule"), "{out:?}");
+    assert!(
+        out.notices[0].contains("`vendored` is a submodule"),
+        "{out:?}"
+    );
     assert!(run(&rows, "*/x.yaml", Side::Api).is_empty());
 }
 
@@ -104,13 +153,29 @@ fn a_link_named_directly_is_followed_on_disk_and_refused_through_the_api() {
     let rows = [("dns/team", Link), ("edgeplan.yaml", Link)];
     let disk = run(&rows, "dns/team/a.yaml", Side::Disk);
     // The in-memory link lists nothing; on disk the listing goes through it.
-    assert!(disk.refused.iter().all(|r| !r.message.contains("symbolic link")), "{disk:?}");
+    assert!(
+        disk.refused
+            .iter()
+            .all(|r| !r.message.contains("symbolic link")),
+        "{disk:?}"
+    );
     let api = run(&rows, "dns/team/a.yaml", Side::Api);
     assert_eq!(refused(&api), ["dns/team"]);
-    assert!(api.refused[0].message.contains("the symbolic link `dns/team`"), "{api:?}");
+    assert!(
+        api.refused[0]
+            .message
+            .contains("the symbolic link `dns/team`"),
+        "{api:?}"
+    );
     // A literal link is handed to the caller on both sides (the API side refuses it by kind).
-    assert_eq!(paths(&run(&rows, "edgeplan.yaml", Side::Api)), ["edgeplan.yaml"]);
-    assert_eq!(refused(&run(&rows, "dns/team/*.yaml", Side::Api)), ["dns/team"]);
+    assert_eq!(
+        paths(&run(&rows, "edgeplan.yaml", Side::Api)),
+        ["edgeplan.yaml"]
+    );
+    assert_eq!(
+        refused(&run(&rows, "dns/team/*.yaml", Side::Api)),
+        ["dns/team"]
+    );
 }
 
 #[test]
@@ -120,7 +185,10 @@ fn literal_names_compare_byte_exact() {
         let out = run(&rows, value, Side::Disk);
         assert!(out.files.is_empty(), "{value}: {out:?}");
         assert!(!out.refused[0].found, "{value}");
-        assert!(out.refused[0].message.contains("byte-exact"), "{value}: {out:?}");
+        assert!(
+            out.refused[0].message.contains("byte-exact"),
+            "{value}: {out:?}"
+        );
     }
 }
 
@@ -131,13 +199,18 @@ fn walks_are_bounded() {
     let out = run(&[(&deep, File)], "**/*.yaml", Side::Api);
     assert!(out.files.is_empty());
     assert!(out.refused[0].message.contains("deeper than"), "{out:?}");
-    let wide: Vec<(String, Kind)> = (0..MAX_LISTED + 1).map(|i| (format!("w/{i}.txt"), File)).collect();
+    let wide: Vec<(String, Kind)> = (0..MAX_LISTED + 1)
+        .map(|i| (format!("w/{i}.txt"), File))
+        .collect();
     let rows: Vec<(&str, Kind)> = wide.iter().map(|(p, k)| (p.as_str(), *k)).collect();
     let out = run(&rows, "w/*.yaml", Side::Disk);
     assert!(out.refused[0].message.contains("more than"), "{out:?}");
     // `**/**` visits each directory once per part, not once per path to it.
     let rows = [("a/b/c/d/e/f.yaml", File)];
-    assert_eq!(paths(&run(&rows, "**/**/**/*.yaml", Side::Disk)), ["a/b/c/d/e/f.yaml"]);
+    assert_eq!(
+        paths(&run(&rows, "**/**/**/*.yaml", Side::Disk)),
+        ["a/b/c/d/e/f.yaml"]
+    );
 }
 
 #[test]
@@ -149,6 +222,8 @@ fn paths_outside_keep_their_root() {
     });
     assert_eq!(out.files, ["../x/a.yaml"]);
     let wanted = Wanted::parse("/etc/edgeplan.yaml").expect("parse");
-    let out = walk(&wanted, Side::Disk, |_| Ok(vec![Node::new("edgeplan.yaml", File)]));
+    let out = walk(&wanted, Side::Disk, |_| {
+        Ok(vec![Node::new("edgeplan.yaml", File)])
+    });
     assert_eq!(out.files, ["/etc/edgeplan.yaml"]);
 }

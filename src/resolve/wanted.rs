@@ -187,7 +187,11 @@ pub fn escape(path: &str) -> String {
 
 /// A short, escaped excerpt of a value for a message (it may be anything, of any length).
 fn crate_excerpt(value: &str) -> String {
-    let mut out: String = value.chars().take(80).flat_map(char::escape_debug).collect();
+    let mut out: String = value
+        .chars()
+        .take(80)
+        .flat_map(char::escape_debug)
+        .collect();
     if value.chars().count() > 80 {
         out.push('…');
     }
@@ -204,7 +208,12 @@ mod tests {
 
     #[test]
     fn dots_doubled_and_trailing_slashes_are_one_path() {
-        for v in ["edgeplan.yaml", "./edgeplan.yaml", ".//edgeplan.yaml", "././edgeplan.yaml"] {
+        for v in [
+            "edgeplan.yaml",
+            "./edgeplan.yaml",
+            ".//edgeplan.yaml",
+            "././edgeplan.yaml",
+        ] {
             assert_eq!(parse(v).text, "edgeplan.yaml", "{v}");
         }
         assert_eq!(parse("a//b.yaml").literal, ["a", "b.yaml"]);
@@ -224,7 +233,9 @@ mod tests {
         let w = parse("dns/a].yaml");
         assert!(!w.is_pattern(), "`]` alone is a name");
         let w = parse("zones/**/x/edgeplan.yaml");
-        assert!(matches!(w.rest.as_slice(), [Part::Any, Part::Exact(x), Part::Exact(e)] if x == "x" && e == "edgeplan.yaml"));
+        assert!(
+            matches!(w.rest.as_slice(), [Part::Any, Part::Exact(x), Part::Exact(e)] if x == "x" && e == "edgeplan.yaml")
+        );
         let w = parse("dns/**");
         assert!(matches!(w.rest.as_slice(), [Part::Any, Part::Glob(_)]));
         assert!(Wanted::parse("dns/a**.yaml").is_err());
@@ -235,7 +246,10 @@ mod tests {
     fn absolute_and_dotdot_paths_are_outside() {
         let w = parse("/etc/x.yaml");
         assert!(w.outside);
-        assert_eq!((w.root.as_str(), w.literal.as_slice()), ("/etc", &["x.yaml".to_string()][..]));
+        assert_eq!(
+            (w.root.as_str(), w.literal.as_slice()),
+            ("/etc", &["x.yaml".to_string()][..])
+        );
         let w = parse("../other/*.yaml");
         assert!(w.outside);
         assert_eq!(w.root, "../other");
@@ -248,7 +262,12 @@ mod tests {
 
     #[test]
     fn escaped_paths_round_trip_as_patterns() {
-        for name in ["dns/[a].yaml", "dns/*.yaml", "we?rd/x]y.yaml", "plain/a.yaml"] {
+        for name in [
+            "dns/[a].yaml",
+            "dns/*.yaml",
+            "we?rd/x]y.yaml",
+            "plain/a.yaml",
+        ] {
             let w = parse(&escape(name));
             let parts: Vec<&str> = name.split('/').collect();
             let all: Vec<Part> = w
