@@ -154,7 +154,7 @@ where
                 .unwrap_or_default();
             let message = if wanted.is_pattern() {
                 format!(
-                    "no manifest matches `{}`: `{}` does not exist{near}",
+                    "{}: no manifest matches: `{}` does not exist{near}",
                     wanted.text,
                     full(&path)
                 )

@@ -69,7 +69,7 @@ pub fn manifest_paths(args: &ManifestArgs) -> Result<Resolved, Failure> {
         if found.is_empty() {
             return Err(Failure::new(
                 Exit::Rejected,
-                format!("no manifest matches `{}`", wanted.text),
+                format!("{}: no manifest matches this pattern", wanted.text),
             )
             .help("check the pattern; quote it so the shell does not expand it first"));
         }

@@ -53,6 +53,7 @@ mod plan_patches;
 mod plan_props;
 mod plan_sandbox;
 mod public_check;
+mod resolver_table;
 mod rules_agree;
 mod sandbox_concurrent;
 mod self_contained;
