@@ -114,14 +114,13 @@ where
         ("/", rel) => format!("/{rel}"),
         (root, rel) => format!("{root}/{rel}"),
     };
-    let refuse = |path: String, found: bool, message: String, help: &'static str| Outcome {
-        refused: vec![Refusal {
+    let refuse = |path: String, found: bool, message: String, help: &'static str| {
+        whole(Refusal {
             path,
             found,
             message,
             help,
-        }],
-        ..Outcome::default()
+        })
     };
     if wanted.literal.is_empty() && wanted.rest.is_empty() {
         // A bare root (`-m /`): the loader says what it is.

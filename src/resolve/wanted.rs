@@ -73,7 +73,12 @@ impl Wanted {
             ));
         }
         let text = join(absolute, &parts);
-        let outside = absolute || parts.iter().any(|p| p == "..");
+        // On Windows a drive (`C:`) starts an absolute path as `/` does elsewhere.
+        let drive = cfg!(windows)
+            && parts.first().is_some_and(|p| {
+                p.len() == 2 && p.ends_with(':') && p.as_bytes()[0].is_ascii_alphabetic()
+            });
+        let outside = absolute || drive || parts.iter().any(|p| p == "..");
         let first = parts.iter().position(|p| p.contains(PATTERN_CHARS));
         let Some(first) = first else {
             // One path.

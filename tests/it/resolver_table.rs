@@ -338,26 +338,35 @@ fn bounded(mut cmd: Command) -> Run {
     }
 }
 
+/// What one side did: the files it read, in order (`None` when it refused), and the run.
+struct Read {
+    files: Option<Vec<String>>,
+    ran: Run,
+}
+
 /// The disk side: `edgeplan validate -m VALUE` in the row's directory; the files it read, in
 /// order, or the run when it refused.
-fn disk(dir: &Path, value: &str) -> Result<(Vec<String>, Run), Run> {
+fn disk(dir: &Path, value: &str) -> Read {
     let mut cmd = edgeplan();
     cmd.current_dir(dir).args(["validate", "-m", value]);
     let ran = bounded(cmd);
     if ran.code != 0 {
-        return Err(ran);
+        return Read { files: None, ran };
     }
     let files = ran
         .stdout
         .lines()
         .filter_map(|l| l.split_once(": valid: ").map(|(p, _)| p.to_string()))
         .collect();
-    Ok((files, ran))
+    Read {
+        files: Some(files),
+        ran,
+    }
 }
 
 /// The API side: a `pull_request_target` preview of commit `head` with the `manifest` input
 /// VALUE; the manifests of its plan, in the order read, or the run when it refused.
-fn api(w: &World, head: &str, value: &str) -> Result<(Vec<String>, Run), Run> {
+fn api(w: &World, head: &str, value: &str) -> Read {
     let mut payload = pr_payload("pull_request.opened.from-fork.json");
     payload["pull_request"]["head"]["sha"] = head.into();
     payload["pull_request"]["merge_commit_sha"] = Value::Null;
@@ -368,7 +377,7 @@ fn api(w: &World, head: &str, value: &str) -> Result<(Vec<String>, Run), Run> {
         .run();
     assert!(started.elapsed() < BOUND, "{value}: {}", ran.dump());
     if ran.code != 0 {
-        return Err(ran);
+        return Read { files: None, ran };
     }
     // The plan's zones in the order they were read (the plan JSON sorts them by owner).
     let files = ran
@@ -381,22 +390,22 @@ fn api(w: &World, head: &str, value: &str) -> Result<(Vec<String>, Run), Run> {
                 .map(|(_, p)| p.to_string())
         })
         .collect();
-    Ok((files, ran))
+    Read {
+        files: Some(files),
+        ran,
+    }
 }
 
-fn assert_refused(
-    side: &str,
-    what: &str,
-    got: &Result<(Vec<String>, Run), Run>,
-    path: &str,
-    needle: &str,
-) {
+fn assert_refused(side: &str, what: &str, got: &Read, path: &str, needle: &str) {
     let ran = match got {
-        Ok((files, ran)) => panic!(
+        Read {
+            files: Some(files),
+            ran,
+        } => panic!(
             "{what}: {side} read {files:?} instead of refusing:\n{}",
             ran.dump()
         ),
-        Err(ran) => ran,
+        Read { files: None, ran } => ran,
     };
     assert_eq!(ran.code, 1, "{what}: {side}\n{}", ran.dump());
     let line = ran
@@ -412,18 +421,16 @@ fn assert_refused(
     assert!(!ran.stderr.contains("panicked"), "{}", ran.dump());
 }
 
-fn assert_files(
-    side: &str,
-    what: &str,
-    got: &Result<(Vec<String>, Run), Run>,
-    want: &[&str],
-) -> String {
+fn assert_files(side: &str, what: &str, got: &Read, want: &[&str]) -> String {
     match got {
-        Ok((files, ran)) => {
+        Read {
+            files: Some(files),
+            ran,
+        } => {
             assert_eq!(files, want, "{what}: {side}\n{}", ran.dump());
             ran.stderr.clone()
         }
-        Err(ran) => panic!("{what}: {side} refused:\n{}", ran.dump()),
+        Read { files: None, ran } => panic!("{what}: {side} refused:\n{}", ran.dump()),
     }
 }
 
@@ -454,7 +461,7 @@ fn disk_and_api_find_the_same_manifests_or_refuse_the_same_path() {
                 }
                 Want::DiskOnly(files, needle) => {
                     assert_files("disk", &what, &on_disk, files);
-                    let Err(ran) = &through_api else {
+                    let Read { files: None, ran } = &through_api else {
                         panic!("{what}: the API read what it must refuse");
                     };
                     assert_eq!(ran.code, 1, "{what}\n{}", ran.dump());
