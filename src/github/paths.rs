@@ -266,4 +266,59 @@ mod tests {
         }
         assert_eq!(parse("a//b.yaml").expect("a//b").text, "a/b.yaml");
     }
+
+    #[test]
+    fn the_commit_is_walked_as_the_disk_is() {
+        let entries = vec![
+            entry("dns", "040000", "tree", None),
+            entry("dns/a.yaml", "100644", "blob", Some(40)),
+            entry("dns/team", "120000", "blob", Some(14)),
+            entry("dns/mod", "160000", "commit", None),
+            entry("dns/*.yaml", "100644", "blob", Some(40)),
+            entry("vendor", "040000", "tree", None),
+            entry("vendor/x.yaml", "100644", "blob", Some(40)),
+        ];
+        // A pattern: not into the link or the submodule (both named in notices), and a file
+        // named like the pattern is one more match, not the pattern switched off.
+        let found = super::select(&wanted(&["dns/**/*.yaml"]), &entries, "abc");
+        assert_eq!(read_paths(&found.picks), ["dns/*.yaml", "dns/a.yaml"]);
+        assert_eq!(found.notices.len(), 2, "{found:?}");
+        assert!(
+            found.notices[0].starts_with("`dns/mod` is a submodule"),
+            "{found:?}"
+        );
+        assert!(
+            found.notices[1].starts_with("`dns/team` is a symbolic link"),
+            "{found:?}"
+        );
+        // A path through the link is refused by the link's name.
+        match select(&wanted(&["dns/team/x.yaml"]), &entries, "abc").as_slice() {
+            [
+                Pick::Refuse {
+                    path,
+                    found: true,
+                    message,
+                    ..
+                },
+            ] => {
+                assert_eq!(path, "dns/team");
+                assert!(message.contains("symbolic link"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Byte-exact names, and the commit named when a path is missing.
+        match select(&wanted(&["DNS/a.yaml"]), &entries, "abc").as_slice() {
+            [
+                Pick::Refuse {
+                    found: false,
+                    message,
+                    ..
+                },
+            ] => {
+                assert!(message.contains("no such file in commit abc"), "{message}");
+                assert!(message.contains("`dns`"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
