@@ -379,7 +379,7 @@ fn assert_files(side: &str, what: &str, got: &Read, want: &[&str]) -> String {
             ran,
         } => {
             assert_eq!(files, want, "{what}: {side}\n{}", ran.dump());
-            ran.stderr.clone()
+            format!("{}{}", ran.stderr, ran.stdout)
         }
         Read { files: None, ran } => panic!("{what}: {side} refused:\n{}", ran.dump()),
     }
@@ -404,6 +404,9 @@ fn disk_and_api_find_the_same_manifests_or_refuse_the_same_path() {
                     if let Some(notice) = notice {
                         assert!(a.contains(notice), "{what}: disk notice: {a}");
                         assert!(b.contains(notice), "{what}: API notice: {b}");
+                        // The Action also prints it for the run's page.
+                        let annotation = format!("::notice::{notice}");
+                        assert!(b.contains(&annotation), "{what}: API annotation: {b}");
                     }
                 }
                 Want::Refused(path, needle) => {
