@@ -458,3 +458,32 @@ fn one_manifest_spelled_three_ways_has_one_fingerprint() {
         assert_eq!(fingerprint(other), plain, "{other}");
     }
 }
+
+/// The Action reading the workspace (a same-repository pull request) is the disk side: the
+/// directory link the fork preview does not search is not searched here either, and both the log
+/// and the run's page name it (found on main: the apply followed it into another team's files).
+#[cfg(unix)]
+#[test]
+fn the_action_on_the_workspace_names_the_directory_link_it_does_not_search() {
+    let w = World::for_action();
+    write_disk(
+        &w.workspace(),
+        &[
+            E::File("vendor/team/x.yaml"),
+            E::File("dns/a.yaml"),
+            E::Link("dns/team", "../vendor/team"),
+        ],
+    );
+    let ran = w
+        .pull_request("pull_request.opened.json")
+        .var("INPUT_MANIFEST", "dns/**/*.yaml")
+        .run_checked(0);
+    ran.assert_stdout_has("example.com (owner o1, dns/a.yaml)");
+    assert!(
+        !ran.stdout.contains("vendor") && !ran.stdout.contains("dns/team/x.yaml"),
+        "{}",
+        ran.dump()
+    );
+    ran.assert_stdout_has("::notice::`dns/team` is a symbolic link");
+    ran.assert_stderr_has("notice: `dns/team` is a symbolic link");
+}
