@@ -9,8 +9,9 @@
 //!   `edgeplan.yaml` when the API would not). A link or a submodule named on the way is
 //!   "named directly": followed on disk ([`Side::Disk`]; the loader confines where it leads),
 //!   refused through the API ([`Side::Api`]).
-//! - a pattern never descends into a link, a submodule or `.git`; the link or submodule it
-//!   passes is named in a notice. A match that is a link, or not a regular file, is refused by
+//! - a pattern never descends into a link, a submodule or `.git`, not even one its literal
+//!   directory (`team` in `dns/team/*.yaml`) names; the link or submodule it passes is named in
+//!   a notice. A match that is a link, or not a regular file, is refused by
 //!   name, on both sides alike (the API cannot see what a link points at, so neither does the
 //!   disk side).
 //! - every walk is bounded: links are never followed while matching (no loops), each directory is
@@ -163,6 +164,19 @@ where
             return refuse(wanted.text.clone(), false, message, MISSING_HELP);
         };
         match (node.kind, side) {
+            (Kind::Link | Kind::Submodule, _) if wanted.is_pattern() => {
+                // A pattern's directory reached through a link or a submodule: not searched,
+                // on either side; named, and nothing matches.
+                let what = if node.kind == Kind::Link {
+                    "a symbolic link"
+                } else {
+                    "a submodule"
+                };
+                return Outcome {
+                    notices: vec![not_searched(&full(&path), what, &wanted.text)],
+                    ..Outcome::default()
+                };
+            }
             (Kind::Link | Kind::Submodule, Side::Api) if !last => {
                 let what = if node.kind == Kind::Link {
                     "the symbolic link"
@@ -332,10 +346,7 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
 
     fn notice(&mut self, rel: String, what: &str) {
         let path = (self.full)(&rel);
-        let text = format!(
-            "`{path}` is {what}: the pattern `{}` does not search it (name a manifest inside it directly to read it)",
-            self.wanted.text
-        );
+        let text = not_searched(&path, what, &self.wanted.text);
         self.notices.insert(path, text);
     }
 
@@ -368,6 +379,13 @@ fn join(dir: &str, name: &str) -> String {
     } else {
         format!("{dir}/{name}")
     }
+}
+
+/// The notice for a link or a submodule a pattern does not enter.
+fn not_searched(path: &str, what: &str, pattern: &str) -> String {
+    format!(
+        "`{path}` is {what}: the pattern `{pattern}` does not search it (name a manifest inside it directly to read it)"
+    )
 }
 
 fn cannot_list(e: &str) -> String {

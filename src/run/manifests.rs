@@ -49,23 +49,23 @@ pub fn load_or_report(
 }
 
 /// What the `-m` values name on disk ([`crate::resolve`]): the files, in the order of the
-/// values, each value's files sorted, each file once; the files refused by name; the links and
-/// submodules a pattern did not search.
+/// values, each value's files sorted, each file once; and the files refused by name.
 #[derive(Debug, Default)]
 pub struct Resolved {
     pub paths: Vec<PathBuf>,
     pub refused: Vec<Problem>,
-    pub notices: Vec<String>,
 }
 
-/// Resolves the `-m` values against the current directory. A value that names nothing (a
-/// missing path, a pattern without a match) or is not a valid pattern fails the command.
-pub fn manifest_paths(args: &ManifestArgs) -> Result<Resolved, Failure> {
+/// Resolves the `-m` values against the current directory, printing the links and submodules a
+/// pattern did not search as notices ([`print_notices`]). A value that names nothing (a missing
+/// path, a pattern without a match) or is not a valid pattern fails the command.
+pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved, Failure> {
     let mut out = Resolved::default();
     for value in &args.manifests {
         let wanted = resolve::Wanted::parse(value)
             .map_err(|e| Failure::new(Exit::Usage, e).help(PATTERN_HELP))?;
         let found = resolve::disk::resolve(&wanted, Path::new(""));
+        print_notices(&found.notices, in_actions);
         if found.is_empty() {
             return Err(Failure::new(
                 Exit::Rejected,
@@ -91,7 +91,6 @@ pub fn manifest_paths(args: &ManifestArgs) -> Result<Resolved, Failure> {
                 out.paths.push(path);
             }
         }
-        out.notices.extend(found.notices);
     }
     Ok(out)
 }
@@ -122,8 +121,7 @@ pub fn load_manifests(
     args: &ManifestArgs,
     settings: &Settings,
 ) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
-    let resolved = manifest_paths(args)?;
-    print_notices(&resolved.notices, settings.in_actions);
+    let resolved = manifest_paths(args, settings.in_actions)?;
     let mut manifests = Vec::new();
     let mut problems = Problems::default();
     if !resolved.refused.is_empty() {

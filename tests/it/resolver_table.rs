@@ -205,10 +205,11 @@ fn link_rows() -> Vec<Row> {
                     DiskOnly(&["dns/team/x.yaml"], "symbolic link"),
                     None,
                 ),
+                // A pattern's own directory through a link is not searched either, on both sides.
                 (
                     "dns/team/*.yaml",
-                    DiskOnly(&["dns/team/x.yaml"], "symbolic link"),
-                    None,
+                    Refused("dns/team/*.yaml", "match"),
+                    Some("`dns/team` is a symbolic link"),
                 ),
                 (
                     "edgeplan.yaml",
@@ -412,6 +413,15 @@ fn disk_and_api_find_the_same_manifests_or_refuse_the_same_path() {
                 Want::Refused(path, needle) => {
                     assert_refused("disk", &what, &on_disk, path, needle);
                     assert_refused("API", &what, &through_api, path, needle);
+                    if let Some(notice) = notice {
+                        for (side, read) in [("disk", &on_disk), ("API", &through_api)] {
+                            assert!(
+                                read.ran.stderr.contains(notice),
+                                "{what}: {side} notice: {}",
+                                read.ran.dump()
+                            );
+                        }
+                    }
                 }
                 Want::DiskOnly(files, needle) => {
                     assert_files("disk", &what, &on_disk, files);
