@@ -61,6 +61,7 @@ pub struct Resolved {
 /// path, a pattern without a match) or is not a valid pattern fails the command.
 pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved, Failure> {
     let mut out = Resolved::default();
+    let mut seen = std::collections::HashSet::new();
     for value in &args.manifests {
         let wanted = resolve::Wanted::parse(value)
             .map_err(|e| Failure::new(Exit::Usage, e).help(PATTERN_HELP))?;
@@ -86,9 +87,9 @@ pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved,
                 help: Some(refusal.help.to_string()),
             });
         }
-        for path in found.files.into_iter().map(PathBuf::from) {
-            if !out.paths.contains(&path) {
-                out.paths.push(path);
+        for path in found.files {
+            if seen.insert(path.clone()) {
+                out.paths.push(PathBuf::from(path));
             }
         }
     }
