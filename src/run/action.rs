@@ -10,6 +10,7 @@
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands>.
 
 mod bodies;
+mod gate;
 mod report;
 
 use std::io::Write;
@@ -20,6 +21,7 @@ use crate::github::client::Client;
 use crate::github::comment::Author;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
 use crate::github::event::{Context, EventName};
+use crate::github::marker::PlanState;
 use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::manifest::Problem;
 use crate::plan::Desired;
@@ -169,7 +171,8 @@ async fn dispatch_and_run<W: Write>(
             let bodies = Bodies::problems(ctx, &problems, notice.as_deref());
             out.summary(&bodies.summary);
             out.set("has-changes", "false");
-            reporter.preview(&bodies.comment, out).await?;
+            let marker = gate::preview_marker(ctx, None, PlanState::Invalid);
+            reporter.preview(&bodies.comment, &marker, out).await?;
             return Ok(Exit::Rejected);
         }
     };
@@ -184,7 +187,8 @@ async fn dispatch_and_run<W: Write>(
             append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
-            reporter.preview(&body, out).await?;
+            let marker = gate::preview_marker(ctx, None, PlanState::None);
+            reporter.preview(&body, &marker, out).await?;
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
@@ -309,7 +313,8 @@ impl<P: Provider> Flow<'_, P> {
         let bodies = Bodies::plan(self.ctx, &outcome, &verdict, self.notice);
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
-        self.reporter.preview(&bodies.comment, out).await?;
+        let marker = gate::preview_marker(self.ctx, Some(&outcome), PlanState::Ok);
+        self.reporter.preview(&bodies.comment, &marker, out).await?;
         Ok(if verdict.refused() {
             Exit::Rejected
         } else {

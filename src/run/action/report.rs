@@ -16,6 +16,7 @@ use crate::github::client::{Client, IssueComment};
 use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
 use crate::github::event::{Context, Repo};
+use crate::github::marker::Preview;
 use crate::github::{files, workflow};
 use crate::render::comment as comment_body;
 use crate::render::{self, inert};
@@ -61,16 +62,23 @@ pub struct Reporter<'a> {
 }
 
 impl Reporter<'_> {
-    /// The sticky preview comment (pull requests).
-    pub async fn preview(&self, body: &str, out: &mut Outputs) -> Result<(), Failure> {
+    /// The sticky preview comment (pull requests), its first line `marker` (what the apply gate
+    /// reads: `run::action::gate`), in place of the renderer's.
+    pub async fn preview(
+        &self,
+        body: &str,
+        marker: &Preview,
+        out: &mut Outputs,
+    ) -> Result<(), Failure> {
         let (Report::StickyComment { pr }, Some(client), Some(repo)) =
             (self.report, self.github, self.ctx.repository.as_ref())
         else {
             return Ok(());
         };
         // One comment per manifest input when asked (a matrix job each), else one per PR.
-        let marker = comment::marker(self.ctx.inputs.comment_key().as_deref());
-        let upserted = comment::upsert(client, repo, pr, &marker, body, &self.author).await;
+        let marker = marker.line();
+        let body = format!("{marker}\n{}", without_preview_marker(body));
+        let upserted = comment::upsert(client, repo, pr, &marker, &body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the
@@ -236,6 +244,15 @@ fn attempted(outcome: Applied) -> &'static str {
         "attempted"
     } else {
         "applied"
+    }
+}
+
+/// `body` without its first line when that is a preview marker (the renderer's).
+fn without_preview_marker(body: &str) -> &str {
+    match body.split_once('\n') {
+        Some((first, rest)) if Preview::parse(first).is_some() => rest,
+        None if Preview::parse(body).is_some() => "",
+        _ => body,
     }
 }
 
