@@ -252,7 +252,8 @@ mod tests {
     #[test]
     fn what_merge_writes_or_what_blocks_it_changes_the_digest() {
         let base = pair(&reviewed()).digest;
-        let variants: Vec<(&str, Box<dyn Fn(&mut ZonePlan)>)> = vec![
+        type Variant = (&'static str, Box<dyn Fn(&mut ZonePlan)>);
+        let variants: Vec<Variant> = vec![
             (
                 "target",
                 Box::new(|z| {

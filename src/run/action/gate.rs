@@ -40,6 +40,9 @@ use super::report::github_failure;
 /// the default 2 s (`EDGEPLAN_GITHUB_RETRY_MS` sets the delay; the tests set it low).
 pub const LOOKUPS: u32 = 16;
 
+/// The apply report's lead when the gate compared and passed.
+pub const MATCHED: &str = "The plan matches the preview this pull request showed: each zone's `reviewed=` digest is the one reviewed.";
+
 /// Whether this run's apply is gated: a push apply (always to the default branch: the dispatch
 /// table refuses any other) under `reviewed-plan: match|require`.
 pub fn gated(ctx: &Context) -> bool {
@@ -83,6 +86,8 @@ pub fn remaining_pairs(outcome: &Outcome) -> Vec<Pair> {
 
 /// [`remaining_pairs`] as `reviewed=`-spelled attributes for the deployment's payload:
 /// `remaining=<zone>/<owner>:sha256:<hex>`.
+// NOTE: for the deployment's payload (`stale::finish`), so that `comment: false` loses nothing.
+#[allow(dead_code)]
 pub fn remaining(outcome: &Outcome) -> Vec<String> {
     remaining_pairs(outcome)
         .iter()
@@ -140,8 +145,13 @@ pub struct Refused {
 pub enum Checked {
     /// Not compared: the gate is off, the event is not a push, or nothing is to be written.
     NotGated,
-    /// Compared and equal (or nothing to compare with under `match`): `note` says which.
-    Passed { merge: Merge, note: String },
+    /// Compared and equal (`compared`), or nothing to compare with under `match`: `note` says
+    /// which.
+    Passed {
+        merge: Merge,
+        note: String,
+        compared: bool,
+    },
     /// Nothing may be written.
     Refused { merge: Merge, refused: Refused },
 }
@@ -185,7 +195,11 @@ pub async fn check(
                 "{} merged no pull request (a direct push): there is no reviewed plan to compare with, so it applies as planned (`reviewed-plan: require` refuses this)",
                 inert(short(sha))
             );
-            Checked::Passed { merge, note }
+            Checked::Passed {
+                merge,
+                note,
+                compared: false,
+            }
         };
         return Ok(checked);
     };
@@ -198,10 +212,12 @@ pub async fn check(
         .filter(|z| !z.changes.is_empty())
         .map(|z| marker::marked(&plan::review::pair(z)))
         .collect();
+    let compared = !found.own.is_empty();
     Ok(match decide(&found, &pairs, mode) {
         Ok(note) => Checked::Passed {
             merge,
             note: format!("#{pr}: {note}"),
+            compared,
         },
         Err(reasons) => Checked::Refused {
             refused: Refused {
@@ -244,7 +260,7 @@ async fn find_merge(
         }
         if attempt == 1 {
             eprintln!(
-                "edgeplan: GitHub lists no pull request merged as {} yet; asking again every {:.1} s for at most {:.0} s (a direct push waits this long)",
+                "edgeplan: GitHub lists no pull request merged as {} yet; asking again every {:.2} s for at most {:.1} s (a direct push waits this long)",
                 inert(short(sha)),
                 delay.as_secs_f64(),
                 (delay * (LOOKUPS - 1)).as_secs_f64()

@@ -49,7 +49,7 @@ fn equal_pairs_pass_and_any_difference_refuses() {
     let f = found(vec![preview(&[a.clone(), b.clone()])]);
     assert!(decide(&f, &[a.clone(), b.clone()], MATCH).is_ok());
     // A pair whose new plan is empty is not asked about.
-    assert!(decide(&f, &[a.clone()], MATCH).is_ok());
+    assert!(decide(&f, std::slice::from_ref(&a), MATCH).is_ok());
     let b2 = pair("b.com", '3');
     assert_eq!(
         decide(&f, &[a.clone(), b2.clone()], MATCH),
@@ -74,9 +74,9 @@ fn equal_pairs_pass_and_any_difference_refuses() {
 fn previews_of_several_keys_are_read_together() {
     let a = pair("a.com", '1');
     let b = pair("b.com", '2');
-    let mut one = preview(&[a.clone()]);
+    let mut one = preview(std::slice::from_ref(&a));
     one.manifest = Some("dns/a.yaml".into());
-    let mut two = preview(&[b.clone()]);
+    let mut two = preview(std::slice::from_ref(&b));
     two.manifest = Some("dns/b.yaml".into());
     assert!(
         decide(
@@ -100,20 +100,20 @@ fn invalid_previews_other_versions_and_unreadable_markers_refuse() {
     let a = pair("a.com", '1');
     let invalid = Preview::new(None, PlanState::Invalid);
     let r = decide(
-        &found(vec![invalid, preview(&[a.clone()])]),
-        &[a.clone()],
+        &found(vec![invalid, preview(std::slice::from_ref(&a))]),
+        std::slice::from_ref(&a),
         MATCH,
     );
     assert_eq!(r, Err(vec![Mismatch::PreviewInvalid]));
-    let mut later = preview(&[a.clone()]);
+    let mut later = preview(std::slice::from_ref(&a));
     later.version = Some(2);
-    let r = decide(&found(vec![later]), &[a.clone()], MATCH);
+    let r = decide(&found(vec![later]), std::slice::from_ref(&a), MATCH);
     assert!(
         matches!(r.as_ref().map_err(Vec::as_slice), Err([Mismatch::Versions { found }, Mismatch::Missing { .. }]) if found == "2"),
         "{r:?}"
     );
     let legacy = Preview::default();
-    let r = decide(&found(vec![legacy]), &[a.clone()], MATCH);
+    let r = decide(&found(vec![legacy]), std::slice::from_ref(&a), MATCH);
     assert!(
         matches!(r.as_ref().map_err(Vec::as_slice), Err([Mismatch::Versions { found }, ..]) if found == "none"),
         "{r:?}"
@@ -136,9 +136,13 @@ fn invalid_previews_other_versions_and_unreadable_markers_refuse() {
 #[test]
 fn no_preview_applies_under_match_only_and_another_identity_refuses() {
     let a = pair("a.com", '1');
-    assert!(decide(&Found::default(), &[a.clone()], MATCH).is_ok());
+    assert!(decide(&Found::default(), std::slice::from_ref(&a), MATCH).is_ok());
     assert_eq!(
-        decide(&Found::default(), &[a.clone()], ReviewedPlan::Require),
+        decide(
+            &Found::default(),
+            std::slice::from_ref(&a),
+            ReviewedPlan::Require
+        ),
         Err(vec![Mismatch::NoPreview { direct: false }])
     );
     let f = Found {
@@ -157,8 +161,8 @@ fn no_preview_applies_under_match_only_and_another_identity_refuses() {
 fn a_rerun_passes_pairs_equal_to_what_remained() {
     let a = pair("a.com", '1');
     let left = pair("a.com", '5');
-    let mut f = found(vec![preview(&[a.clone()])]);
-    assert!(decide(&f, &[left.clone()], MATCH).is_err());
+    let mut f = found(vec![preview(std::slice::from_ref(&a))]);
+    assert!(decide(&f, std::slice::from_ref(&left), MATCH).is_err());
     f.remaining
         .entry("a.com/default".into())
         .or_default()

@@ -16,8 +16,9 @@ use crate::github::client::{Client, IssueComment};
 use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
 use crate::github::event::{Context, Repo};
-use crate::github::marker::Preview;
+use crate::github::marker::{self, Preview};
 use crate::github::{files, workflow};
+use crate::plan::{Pair, REVIEW_VERSION};
 use crate::render::comment as comment_body;
 use crate::render::{self, inert};
 
@@ -130,6 +131,20 @@ impl Reporter<'_> {
         outcome: Applied,
         out: &mut Outputs,
     ) -> Result<(), Failure> {
+        self.applied_with(body, fingerprint, outcome, &Gated::default(), out)
+            .await
+    }
+
+    /// [`Reporter::applied`] after the apply gate (`run::action::gate`): on the pull requests
+    /// it found, led by its words, with what remains to apply in the report's marker.
+    pub async fn applied_with(
+        &self,
+        body: &str,
+        fingerprint: &str,
+        outcome: Applied,
+        gated: &Gated<'_>,
+        out: &mut Outputs,
+    ) -> Result<(), Failure> {
         let (Report::MergedPulls, Some(client), Some(repo), Some(sha)) = (
             self.report,
             self.github,
@@ -139,10 +154,13 @@ impl Reporter<'_> {
             return Ok(());
         };
         let default = self.ctx.event.default_branch.as_deref().unwrap_or_default();
-        let pulls = client
-            .pulls_for_commit(repo, sha, default)
-            .await
-            .map_err(github_failure)?;
+        let pulls = match gated.merge {
+            Some(merge) => merge.pulls.clone(),
+            None => client
+                .pulls_for_commit(repo, sha, default)
+                .await
+                .map_err(github_failure)?,
+        };
         if pulls.is_empty() {
             println!(
                 "edgeplan: {} merged no pull request into `{}` (a direct push); the step summary has the report",
@@ -150,27 +168,36 @@ impl Reporter<'_> {
                 inert(default)
             );
         }
+        let key = self.ctx.inputs.comment_key();
+        let marker = marker::Applied {
+            sha: sha.to_string(),
+            manifest: key.as_deref().map(marker::escape_key),
+            version: Some(REVIEW_VERSION),
+            remaining: gated.remaining.to_vec(),
+        };
+        let line = marker.line();
+        let same_report = |b: &str| matches!(marker::Applied::parse(b), Some(Ok(a)) if a.sha == marker.sha && a.manifest == marker.manifest);
         for pr in pulls {
-            let key = self.ctx.inputs.comment_key();
-            let preview = own_preview(client, repo, pr.number, key.as_deref(), &self.author).await;
+            let preview = own_preview(client, repo, pr.number, key.as_deref(), &self.author)
+                .await
+                .map_err(github_failure)?;
             let preview_fp = preview
                 .as_ref()
                 .and_then(|c| c.body.as_deref())
                 .and_then(comment::preview_fingerprint);
-            let full = comment_body::lead_with(
-                body,
-                &verdict(outcome, fingerprint, preview_fp.as_deref()),
-            );
-            let sticky = comment::upsert(
-                client,
-                repo,
-                pr.number,
-                &render::comment::apply_marker_for(sha, key.as_deref()),
-                &full,
-                &self.author,
-            )
-            .await
-            .map_err(github_failure)?;
+            let full = match gated.lead {
+                Some(Lead::Own) => body.to_string(),
+                Some(Lead::Line(l)) => comment_body::lead_with(body, l),
+                None => comment_body::lead_with(
+                    body,
+                    &verdict(outcome, fingerprint, preview_fp.as_deref()),
+                ),
+            };
+            let full = format!("{line}\n{}", comment_body::strip_marker(&full));
+            let sticky =
+                comment::upsert_by(client, repo, pr.number, &same_report, &full, &self.author)
+                    .await
+                    .map_err(github_failure)?;
             println!(
                 "edgeplan: apply report on #{}: {}",
                 pr.number,
@@ -185,6 +212,26 @@ impl Reporter<'_> {
         }
         Ok(())
     }
+}
+
+/// What the apply gate hands the report.
+#[derive(Debug, Default)]
+pub struct Gated<'a> {
+    /// The pull requests it found (then they are not looked up again).
+    pub merge: Option<&'a super::gate::Merge>,
+    /// What the report leads with instead of the fingerprint comparison.
+    pub lead: Option<Lead<'a>>,
+    /// The pairs that did not all land, as the marker writes them (`remaining=`).
+    pub remaining: &'a [Pair],
+}
+
+/// The report's lead.
+#[derive(Debug, Clone, Copy)]
+pub enum Lead<'a> {
+    /// The body leads with its own words (the gate's refusal).
+    Own,
+    /// This line.
+    Line(&'a str),
 }
 
 impl Reporter<'_> {
@@ -256,19 +303,21 @@ fn without_preview_marker(body: &str) -> &str {
     }
 }
 
-/// edgeplan's own preview comment on `pr` (the author rules of `github::comment`), if any.
+/// edgeplan's own preview comment on `pr` (the author rules of `github::comment`), if any; an
+/// API failure is one, never "no preview".
 async fn own_preview(
     client: &Client,
     repo: &Repo,
     pr: u64,
     key: Option<&str>,
     author: &Author,
-) -> Option<IssueComment> {
-    comment::find(client, repo, pr, &comment::marker(key), author)
-        .await
-        .ok()?
-        .into_iter()
-        .next()
+) -> Result<Option<IssueComment>, crate::github::error::Error> {
+    Ok(
+        comment::find(client, repo, pr, &comment::marker(key), author)
+            .await?
+            .into_iter()
+            .next(),
+    )
 }
 
 /// The step's output and summary files (absent outside Actions: then nothing is written).
