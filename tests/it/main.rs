@@ -11,6 +11,7 @@ mod action_canary;
 mod action_comments;
 mod action_drift;
 mod action_fork_preview;
+mod action_gate;
 mod action_hostile;
 mod action_multi;
 mod action_pr;
