@@ -22,6 +22,7 @@ mod action_push;
 mod apply_chunks;
 mod apply_confirm;
 mod apply_faults;
+mod apply_gated_replan;
 mod apply_happy;
 mod apply_health;
 mod apply_public;
