@@ -77,7 +77,7 @@ impl Reporter<'_> {
             return Ok(());
         };
         // One comment per manifest input when asked (a matrix job each), else one per PR.
-        let marker = marker.line();
+        let marker = bounded(marker);
         let body = format!("{marker}\n{}", without_preview_marker(body));
         let upserted = comment::upsert(client, repo, pr, &marker, &body, &self.author).await;
         let sticky = match upserted {
@@ -294,6 +294,32 @@ fn attempted(outcome: Applied) -> &'static str {
     }
 }
 
+/// The most bytes a preview's marker line may take (about 300 zones' digests): the comment's
+/// size guard keeps the first line whole only up to GitHub's limit.
+const MARKER_BYTES: usize = 30_000;
+
+/// `marker`'s line; past [`MARKER_BYTES`] without its digests (an apply then finds none for its
+/// pairs and refuses: fail closed), said as a warning.
+fn bounded(marker: &Preview) -> String {
+    let line = marker.line();
+    if line.len() <= MARKER_BYTES {
+        return line;
+    }
+    let message = format!(
+        "the preview names {} (zone, owner) pairs, too many for its hidden marker: their digests are left out, so a push apply of this pull request is refused (split the manifests over several jobs with `separate-comment: true`, or apply with `workflow_dispatch`)",
+        marker.reviewed.len()
+    );
+    println!(
+        "{}",
+        workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
+    );
+    Preview {
+        reviewed: Vec::new(),
+        ..marker.clone()
+    }
+    .line()
+}
+
 /// `body` without its first line when that is a preview marker (the renderer's).
 fn without_preview_marker(body: &str) -> &str {
     match body.split_once('\n') {
@@ -427,5 +453,31 @@ mod tests {
             assert!(v.contains("Nothing was applied"), "{o:?}: {v}");
         }
         assert!(verdict(Applied::Changed, fp, None).contains("No edgeplan preview"));
+    }
+
+    /// A marker too long for the comment keeps its identity and loses its digests (an apply then
+    /// refuses), never a marker cut in the middle.
+    #[test]
+    fn a_marker_of_too_many_pairs_leaves_the_digests_out() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let pair = |i: usize| Pair {
+            zone: format!("zone-{i:04}.example"),
+            owner: "default".into(),
+            digest: digest.clone(),
+        };
+        let few = Preview {
+            reviewed: (0..10).map(pair).collect(),
+            ..Preview::new(Some("dns/*.yaml"), crate::github::marker::PlanState::Ok)
+        };
+        assert_eq!(bounded(&few), few.line());
+        let many = Preview {
+            reviewed: (0..400).map(pair).collect(),
+            ..few.clone()
+        };
+        let line = bounded(&many);
+        assert!(line.len() <= MARKER_BYTES, "{}", line.len());
+        let back = Preview::parse(&line).expect("a preview").expect("readable");
+        assert!(back.reviewed.is_empty());
+        assert_eq!(back.manifest, few.manifest);
     }
 }
