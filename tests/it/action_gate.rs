@@ -206,6 +206,18 @@ fn an_api_failure_while_looking_is_exit_3_and_writes_nothing() {
     assert_eq!(w.gh_writes(), writes, "no report either");
     ran.assert_stderr_has("list pull requests for commit");
     assert_eq!(sentiment(&w), OLD);
+
+    // The same when the pull request's comments cannot be listed.
+    w.gh().fail_next_at(
+        "GET",
+        "/issues/2/comments",
+        403,
+        json!({"message": "Resource not accessible by integration"}),
+    );
+    let ran = w.push_to_main().run_checked(3);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(w.gh_writes(), writes);
+    ran.assert_stderr_has("list comments on octo-org/dns#2 (page 1): HTTP 403");
 }
 
 /// A partial failure records what is left (`remaining=`) in the report's marker; a re-run of the
