@@ -439,10 +439,10 @@ impl<P: Provider> Flow<'_, P> {
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
         let since = match (self.reporter.github, self.ctx.repository.as_ref()) {
-            (Some(client), Some(repo)) => {
+            (Some(client), Some(repo)) if refused.preview_url.is_some() => {
                 gate_report::since(client, repo, self.ctx, outcome, refused).await
             }
-            _ => gate_report::Since::Unknown("no GitHub token".into()),
+            _ => gate_report::Since::Unknown("no preview of edgeplan's own to compare".into()),
         };
         let body = gate_report::body(self.ctx, outcome, refused, &since);
         let f = gate_report::failure(refused);

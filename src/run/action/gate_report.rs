@@ -155,6 +155,25 @@ pub fn failure(refused: &Refused) -> Failure {
     .help(if other { IDENTITY } else { FORWARD })
 }
 
+/// Whether the manifest files changed since the preview, in a sentence.
+fn since_words(since: &Since, merge: &str) -> String {
+    match since {
+        Since::Same => format!(
+            "The manifest files are the same at the preview's commit and at {}: the zone changed since the preview (another apply, or an edit in Cloudflare), or the preview is of another edgeplan.",
+            code(merge)
+        ),
+        Since::Changed(paths) => format!(
+            "The manifest files changed between the preview's commit and {}: {}.",
+            code(merge),
+            paths.iter().map(|p| code(p)).collect::<Vec<_>>().join(", ")
+        ),
+        Since::Unknown(why) => format!(
+            "Whether the manifest files changed since the preview is unknown: {}.",
+            render::markdown::escape(why)
+        ),
+    }
+}
+
 /// The apply report of a refusal (without its marker; the reporter adds it).
 pub fn body(ctx: &Context, outcome: &Outcome, refused: &Refused, since: &Since) -> String {
     let mut b = String::from("### edgeplan: apply refused\n\n");
@@ -181,25 +200,10 @@ pub fn body(ctx: &Context, outcome: &Outcome, refused: &Refused, since: &Since) 
         _ => {}
     }
     let merge = ctx.sha.as_deref().map(short).unwrap_or("the merge");
-    let _ = writeln!(
-        b,
-        "{}\n",
-        match since {
-            Since::Same => format!(
-                "The manifest files are the same at the preview's commit and at {}: the zone changed since the preview (another apply, or an edit in Cloudflare), or the preview is of another edgeplan.",
-                code(merge)
-            ),
-            Since::Changed(paths) => format!(
-                "The manifest files changed between the preview's commit and {}: {}.",
-                code(merge),
-                paths.iter().map(|p| code(p)).collect::<Vec<_>>().join(", ")
-            ),
-            Since::Unknown(why) => format!(
-                "Whether the manifest files changed since the preview is unknown: {}.",
-                render::markdown::escape(why)
-            ),
-        }
-    );
+    // Without a preview of edgeplan's own there is nothing to say what changed since.
+    if refused.preview_url.is_some() {
+        let _ = writeln!(b, "{}\n", since_words(since, merge));
+    }
     let other = (refused.reasons.iter()).any(|r| matches!(r, Mismatch::OtherIdentity { .. }));
     let _ = writeln!(
         b,
