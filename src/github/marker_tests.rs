@@ -188,3 +188,19 @@ fn the_apply_report_marker_carries_what_remains() {
     ));
     assert_eq!(Applied::parse("<!-- edgeplan:preview -->"), None);
 }
+
+proptest::proptest! {
+    /// Whatever a manifest names (never empty: validation refuses that), the marker stays one
+    /// line, one HTML comment, and reads back.
+    #[test]
+    fn any_names_round_trip_inside_one_comment(zone in "\\PC{1,40}", owner in ".{1,20}", key in ".{1,40}") {
+        let p = Preview {
+            reviewed: vec![pair(&zone, &owner, 'e')],
+            ..Preview::new(Some(&key), PlanState::Ok)
+        };
+        let line = p.line();
+        proptest::prop_assert!(!line.contains('\n') && !line.contains('\r'));
+        proptest::prop_assert!(!line[4..line.len() - 3].contains("--"), "{}", line);
+        proptest::prop_assert_eq!(Preview::parse(&line), Some(Ok(p)));
+    }
+}
