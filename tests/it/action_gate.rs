@@ -386,3 +386,46 @@ fn matrix_previews_compare_pair_by_pair_with_one_apply_job() {
     w.push_to_main().var("INPUT_MANIFEST", both).run_checked(0);
     assert_eq!(w.records().len(), 2);
 }
+
+/// GitHub lists the merged pull request a few seconds after the push: the gate keeps asking
+/// (said on stderr) and compares with that pull request's preview, never calling it a direct
+/// push early.
+#[test]
+fn the_lookup_waits_for_github_to_list_the_merged_pull_request() {
+    let w = world(NEW);
+    preview(&w);
+    w.write_manifest(&manifest_text(EVIL));
+    merged(&w);
+    w.gh().pulls_empty_for(5);
+    let ran = w.push_to_main().run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(w.gh().count("GET", "/pulls"), 6);
+    ran.assert_stderr_has("GitHub lists no pull request merged as 0123456789ab yet");
+    ran.assert_stderr_has("`example.com/default`: the plan differs");
+}
+
+/// Only the pull request whose merge commit is the push is compared; another one that contains
+/// the commit gets the report and nothing of its previews is read as reviewed.
+#[test]
+fn only_the_pull_request_the_push_merged_is_compared() {
+    let w = world(NEW);
+    preview(&w);
+    merged(&w);
+    let other = format!(
+        "<!-- edgeplan:preview v=1 reviewed=example.com/default:sha256:{} plan=ok -->\nan older plan",
+        "0".repeat(64)
+    );
+    w.gh().seed_comment(REPO, 9, BOT_LOGIN, "Bot", &other);
+    w.gh().add_pull(
+        REPO,
+        SHA,
+        merged_pull(9, "main", "fedcba9876543210fedcba9876543210fedcba98"),
+    );
+    w.push_to_main().run_checked(0);
+    assert_eq!(sentiment(&w), NEW);
+    let reports: Vec<StoredComment> = (w.gh().comments(REPO, 9).into_iter())
+        .filter(|c| c.body.starts_with("<!-- edgeplan:applied"))
+        .collect();
+    assert_eq!(reports.len(), 1, "#9 gets the report too");
+    assert!(w.gh().count("GET", "/issues/9/comments") > 0);
+}
