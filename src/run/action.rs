@@ -445,11 +445,8 @@ impl<P: Provider> Flow<'_, P> {
             _ => gate_report::Since::Unknown("no preview of edgeplan's own to compare".into()),
         };
         let body = gate_report::body(self.ctx, outcome, refused, &since);
+        // The error and its help are printed once, by `run::main`, and annotated by `run`.
         let f = gate_report::failure(refused);
-        eprintln!("error: {}", inert(&f.message));
-        if let Some(h) = &f.help {
-            eprintln!("  help: {}", inert(h));
-        }
         out.summary(&body);
         out.failure_in_summary = true;
         let report = report::Gated {

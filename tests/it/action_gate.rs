@@ -108,6 +108,20 @@ fn a_plan_that_differs_from_the_preview_writes_nothing_and_says_the_way_forward(
     ran.assert_stderr_has("apply refused, nothing was written: the plan is not the reviewed one");
     ran.assert_stderr_has("`example.com/default`: the plan differs from the one reviewed");
     ran.assert_stderr_has("help: if the new plan is what should happen");
+    assert_eq!(
+        ran.stderr
+            .matches("apply refused, nothing was written")
+            .count(),
+        1,
+        "said once: {}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout
+            .contains("::error title=edgeplan::apply refused, nothing was written"),
+        "{}",
+        ran.stdout
+    );
     let body = report(&w).body;
     assert!(
         body.starts_with(&format!("<!-- edgeplan:applied sha={SHA} -->\n")),
