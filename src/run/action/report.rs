@@ -5,8 +5,11 @@
 //! The merged pull requests come from `GET /repos/{o}/{r}/commits/{sha}/pulls`
 //! (<https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit>);
 //! the report compares the applied plan's fingerprint with the one the PR's preview showed, so a
-//! reviewer sees whether what landed is what they approved. Outputs and summary formats are in
-//! `github::files`.
+//! reviewer sees whether what landed is what they approved; after the apply gate
+//! (`super::gate`) it reuses the pull requests the gate found and leads with its words, and its
+//! marker (`github::marker::Applied`) records what a failed apply left (`remaining=`). The
+//! preview's marker is `github::marker::Preview`, in place of the renderer's first line. Outputs
+//! and summary formats are in `github::files`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
