@@ -411,6 +411,12 @@ impl<P: Provider> Flow<'_, P> {
             Some(_) => self.remaining(&outcome).await,
             None => Vec::new(),
         };
+        for attribute in gate::attributes(&remaining) {
+            println!(
+                "edgeplan: left for a re-run of this commit: {}",
+                inert(&attribute)
+            );
+        }
         let failure = failure.or(checked);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();

@@ -244,7 +244,10 @@ fn a_rerun_after_a_partial_failure_passes_what_remained() {
     merged(&w);
     // Chunk 2 of 2 is answered 500 every time it is sent.
     w.cf.inject_from("POST", "/batch", 1, Fault::ServerErrorHtml, 20);
-    w.push_to_main().run_checked(3);
+    let failed = w.push_to_main().run_checked(3);
+    failed.assert_stdout_has(
+        "edgeplan: left for a re-run of this commit: remaining=example.com/default:sha256:",
+    );
     w.cf.state().aimed.clear();
     assert_eq!(w.records().len(), 200, "chunk 1 landed");
     let first = report(&w).body;

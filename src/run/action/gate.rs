@@ -89,7 +89,12 @@ pub fn remaining_pairs(outcome: &Outcome) -> Vec<Pair> {
 // NOTE: for the deployment's payload (`stale::finish`), so that `comment: false` loses nothing.
 #[allow(dead_code)]
 pub fn remaining(outcome: &Outcome) -> Vec<String> {
-    remaining_pairs(outcome)
+    attributes(&remaining_pairs(outcome))
+}
+
+/// `remaining=<zone>/<owner>:sha256:<hex>` for each pair (as the marker writes them).
+pub fn attributes(pairs: &[Pair]) -> Vec<String> {
+    pairs
         .iter()
         .map(|p| format!("remaining={}/{}:{}", p.zone, p.owner, p.digest))
         .collect()
