@@ -285,6 +285,23 @@ impl Client {
         }
     }
 
+    /// `GET /repos/{o}/{r}/commits/{sha}/pulls`, asked once: every pull request GitHub lists
+    /// for the commit, merged or not (the apply gate polls it itself, `run::action::gate`).
+    pub async fn commit_pulls(&self, repo: &Repo, sha: &str) -> Result<Vec<PullSummary>, Error> {
+        if sha.is_empty() || !sha.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::Config(format!("`{sha}` is not a commit SHA")));
+        }
+        let what = format!("list pull requests for commit {sha} in {repo}");
+        let route = format!("/repos/{repo}/commits/{sha}/pulls?per_page=100");
+        let answer = self.call(Verb::Get, &route, None, &what).await?;
+        parse(&answer.body, &what)
+    }
+
+    /// How far apart merged pull requests are looked up (`EDGEPLAN_GITHUB_RETRY_MS`).
+    pub fn pulls_poll(&self) -> Poll {
+        self.pulls
+    }
+
     /// The merged pull requests into `default_branch` that introduced `sha`, the one whose
     /// `merge_commit_sha` is `sha` first. The list can lag the push, so an empty answer is
     /// retried briefly; empty in the end means a direct push.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod files;
 pub mod inputs;
+pub mod marker;
 pub mod paths;
 mod transport;
 pub mod tree;

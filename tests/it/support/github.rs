@@ -56,6 +56,8 @@ struct State {
     log: Vec<Logged>,
     /// Injected answers for the next request with this method.
     fail_next: VecDeque<(String, u16, Value)>,
+    /// Injected answers for the next request with this method whose path contains a fragment.
+    fail_at: VecDeque<(String, String, u16, Value)>,
     /// The person the tokens belong to (a personal token); `None`: the workflow token.
     user: Option<String>,
     /// Commits served by the git trees and blobs endpoints.
@@ -170,6 +172,13 @@ impl GitHub {
             .push_back((method.to_string(), status, body));
     }
 
+    /// The next request with `method` whose path contains `fragment` gets `status` and `body`.
+    pub fn fail_next_at(&self, method: &str, fragment: &str, status: u16, body: Value) {
+        self.lock()
+            .fail_at
+            .push_back((method.to_string(), fragment.to_string(), status, body));
+    }
+
     /// The tokens act as the person `login` (personal tokens): `GET /user` answers 200 with it
     /// and new comments are posted as that `User`.
     pub fn token_user(&self, login: &str) {
@@ -254,6 +263,12 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
     };
     if let Some(i) = s.fail_next.iter().position(|(m, _, _)| *m == req.method)
         && let Some((_, status, body)) = s.fail_next.remove(i)
+    {
+        return Response::json(status, &body);
+    }
+    if let Some(i) =
+        (s.fail_at.iter()).position(|(m, f, _, _)| *m == req.method && path.contains(f.as_str()))
+        && let Some((_, _, status, body)) = s.fail_at.remove(i)
     {
         return Response::json(status, &body);
     }
