@@ -11,6 +11,7 @@
 
 mod bodies;
 mod report;
+mod stale;
 
 use std::io::Write;
 
@@ -35,7 +36,7 @@ use super::{Failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
 use bodies::{Bodies, applied_body};
 pub(super) use report::github_failure;
-use report::{Applied, Outputs, Reporter};
+use report::{Applied, Outputs, Previewed, Reporter};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -133,8 +134,9 @@ async fn dispatch_and_run<W: Write>(
     if let Some(n) = &notice {
         let _ = cmds.notice(n);
     }
+    // An apply is recorded as a deployment (`stale`) whatever the report.
     let github = match report {
-        Report::SummaryOnly => None,
+        Report::SummaryOnly if step != Step::Apply => None,
         _ => Client::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
             .map_err(github_failure)?,
     };
@@ -169,7 +171,9 @@ async fn dispatch_and_run<W: Write>(
             let bodies = Bodies::problems(ctx, &problems, notice.as_deref());
             out.summary(&bodies.summary);
             out.set("has-changes", "false");
-            reporter.preview(&bodies.comment, out).await?;
+            if reporter.preview(&bodies.comment, out).await? == Previewed::Superseded {
+                return Ok(Exit::Success);
+            }
             return Ok(Exit::Rejected);
         }
     };
@@ -184,7 +188,7 @@ async fn dispatch_and_run<W: Write>(
             append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
-            reporter.preview(&body, out).await?;
+            let _ = reporter.preview(&body, out).await?;
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
@@ -309,7 +313,9 @@ impl<P: Provider> Flow<'_, P> {
         let bodies = Bodies::plan(self.ctx, &outcome, &verdict, self.notice);
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
-        self.reporter.preview(&bodies.comment, out).await?;
+        if self.reporter.preview(&bodies.comment, out).await? == Previewed::Superseded {
+            return Ok(Exit::Success);
+        }
         Ok(if verdict.refused() {
             Exit::Rejected
         } else {
@@ -341,6 +347,7 @@ impl<P: Provider> Flow<'_, P> {
                 .await?;
             return Ok(Exit::Rejected);
         }
+        let record = stale::begin(self.ctx, self.reporter.github, &self.reporter.author).await?;
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
             Event::Progress(line) => println!("{}", inert(line)),
@@ -348,6 +355,8 @@ impl<P: Provider> Flow<'_, P> {
         })
         .await;
         let _ = cmds.end_group();
+        let ok = applied.is_ok();
+        let recorded = stale::finish(self.ctx, self.reporter.github, record, ok, &[]).await;
         let failure = applied.err().map(|f| {
             f.into_failure(
                 "fix the cause and re-run the job: apply re-reads the zone and applies only what is missing",
@@ -365,7 +374,7 @@ impl<P: Provider> Flow<'_, P> {
         // stays the one reported.
         let (section, checked) = self.public_check(&outcome, &check, cmds, out).await?;
         let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint, &section);
-        let failure = failure.or(checked);
+        let failure = failure.or(recorded.err()).or(checked);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
         self.reporter

@@ -60,17 +60,41 @@ pub struct Reporter<'a> {
     pub author: Author,
 }
 
+/// Whether the preview went out (or had nowhere to go), or the pull request moved on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Previewed {
+    Done,
+    /// Closed, merged, or a newer head since the event: nothing was written (exit 0).
+    Superseded,
+}
+
 impl Reporter<'_> {
     /// The sticky preview comment (pull requests).
-    pub async fn preview(&self, body: &str, out: &mut Outputs) -> Result<(), Failure> {
+    pub async fn preview(&self, body: &str, out: &mut Outputs) -> Result<Previewed, Failure> {
         let (Report::StickyComment { pr }, Some(client), Some(repo)) =
             (self.report, self.github, self.ctx.repository.as_ref())
         else {
-            return Ok(());
+            return Ok(Previewed::Done);
         };
         // One comment per manifest input when asked (a matrix job each), else one per PR.
         let marker = comment::marker(self.ctx.inputs.comment_key().as_deref());
-        let upserted = comment::upsert(client, repo, pr, &marker, body, &self.author).await;
+        // The pull request as it is now: a run for an older head or a closed PR writes nothing.
+        let head = self.ctx.event.pull_request.as_ref();
+        let head = head.and_then(|p| p.head_sha.as_deref());
+        match super::stale::still_current(client, repo, pr, head).await? {
+            super::stale::Current::No { why } => {
+                super::stale::superseded(&why, out);
+                return Ok(Previewed::Superseded);
+            }
+            super::stale::Current::Yes { merge_commit_sha } => {
+                if let Some(m) = merge_commit_sha {
+                    println!(
+                        "edgeplan: pull request #{pr} is current; its test merge commit is {m}"
+                    );
+                }
+            }
+        }
+        let upserted = super::stale::upsert(client, repo, pr, &marker, body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the
@@ -88,7 +112,7 @@ impl Reporter<'_> {
                     "\n> **Note:** {}\n",
                     render::markdown::escape(&message)
                 ));
-                return Ok(());
+                return Ok(Previewed::Done);
             }
             Err(e) => return Err(github_failure(e)),
         };
@@ -110,7 +134,7 @@ impl Reporter<'_> {
             );
         }
         out.set("comment-url", &sticky.url);
-        Ok(())
+        Ok(Previewed::Done)
     }
 
     /// The apply report on each PR the pushed commit merged, one per commit (re-runs update it).
