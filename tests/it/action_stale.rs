@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::support::cloudflare::Rec;
+use crate::support::cloudflare::{Fault, Rec};
 use crate::support::github::BOT_LOGIN;
 use crate::support::harness::{REPO, Run, World, payload, push_payload};
 
@@ -417,4 +417,31 @@ fn the_deployment_request_is_edgeplans_own_task_and_environment() {
         .collect();
     assert_eq!(statuses.len(), 2);
     assert!(statuses[0].contains("in_progress") && statuses[1].contains("\"success\""));
+}
+
+#[test]
+fn a_failed_apply_is_recorded_as_failure_and_its_rerun_applies() {
+    let w = world();
+    push(&w, C1, FIRST).assert_code(0);
+    // Cloudflare fails every batch of C2's run.
+    w.cf.inject_from("POST", "/batch", 0, Fault::ServerErrorHtml, 50);
+    let ran = push(&w, C2, SECOND);
+    ran.assert_code(3);
+    assert_eq!(target(&w), FIRST);
+    assert_eq!(
+        recorded(&w).last(),
+        Some(&(C2.to_string(), vec!["in_progress".into(), "failure".into()]))
+    );
+    // A failed apply is not the last applied commit; the re-run of C2, ahead of C1, applies.
+    w.cf.state().aimed.clear();
+    let ran = push(&w, C2, SECOND);
+    ran.assert_code(0);
+    ran.assert_stdout_has(&format!(
+        "commit {C2} is ahead of the last applied commit {C1}"
+    ));
+    assert_eq!(target(&w), SECOND);
+    assert_eq!(
+        recorded(&w).last(),
+        Some(&(C2.to_string(), vec!["in_progress".into(), "success".into()]))
+    );
 }
