@@ -445,3 +445,137 @@ fn a_failed_apply_is_recorded_as_failure_and_its_rerun_applies() {
         Some(&(C2.to_string(), vec!["in_progress".into(), "success".into()]))
     );
 }
+
+mod record {
+    //! `github::deployments` against the local GitHub, through the library: what the
+    //! reviewed-plan gate reads back, and the walk over pages.
+
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::{BOT_LOGIN, C1, C2, ENV, REPO, TASK};
+    use crate::support::github::{GitHub, WRITE_TOKEN};
+    use edgeplan::github::client::Client;
+    use edgeplan::github::comment::Author;
+    use edgeplan::github::deployments::{self, State};
+    use edgeplan::github::event::Repo;
+    use edgeplan::retry::{Policy, Poll};
+    use edgeplan::secret::Secret;
+
+    fn client(gh: &GitHub) -> Client {
+        let retry = Policy {
+            max_retries: 1,
+            base: Duration::from_millis(5),
+            max_wait: Duration::from_secs(1),
+            ..Policy::GITHUB
+        };
+        let pulls = Poll {
+            attempts: 1,
+            delay: Duration::from_millis(5),
+        };
+        Client::new(&gh.api_url(), &Secret::new(WRITE_TOKEN), retry, pulls).expect("client")
+    }
+
+    fn repo() -> Repo {
+        Repo::parse(REPO).expect("repo")
+    }
+
+    #[tokio::test]
+    async fn remaining_digests_are_read_back_for_their_commit_until_it_is_applied() {
+        let gh = GitHub::start();
+        let (c, repo, me) = (client(&gh), repo(), Author::default());
+        let d = deployments::create(&c, &repo, C1, ENV, &json!({}))
+            .await
+            .expect("create");
+        for state in [State::InProgress, State::Failure] {
+            deployments::set_status(&c, &repo, d.id, state, "x", None)
+                .await
+                .expect("status");
+        }
+        let pairs = vec!["reviewed=example.com/default:sha256:00ff".to_string()];
+        deployments::record_remaining(&c, &repo, &d, &pairs, None)
+            .await
+            .expect("record");
+        let read = |sha: &'static str| {
+            let (c, repo, me) = (&c, &repo, &me);
+            async move {
+                deployments::remaining(c, repo, ENV, me, sha)
+                    .await
+                    .expect("remaining")
+            }
+        };
+        assert_eq!(read(C1).await, Some(pairs.clone()));
+        assert_eq!(read(C2).await, None, "another commit has none");
+        // Another identity's record of C1 is not read.
+        gh.deploys()
+            .seed(REPO, C1, TASK, ENV, "mallory", &["failure"]);
+        assert_eq!(read(C1).await, Some(pairs));
+        // Once C1 is applied, nothing remains.
+        let again = deployments::create(&c, &repo, C1, ENV, &json!({}))
+            .await
+            .expect("create");
+        deployments::set_status(&c, &repo, again.id, State::Success, "x", None)
+            .await
+            .expect("status");
+        assert_eq!(read(C1).await, None);
+        assert_eq!(
+            deployments::last_success(&c, &repo, ENV, &me)
+                .await
+                .expect("last")
+                .map(|d| d.id),
+            Some(again.id)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_success_is_found_past_pages_of_other_deployments_and_never_guessed() {
+        let gh = GitHub::start();
+        let (c, repo, me) = (client(&gh), repo(), Author::default());
+        let deploys = gh.deploys();
+        let ours = deploys.seed(REPO, C1, TASK, ENV, BOT_LOGIN, &["in_progress", "success"]);
+        for _ in 0..150 {
+            deploys.seed(REPO, C2, TASK, ENV, "mallory", &["success"]);
+        }
+        for _ in 0..3 {
+            deploys.seed(REPO, C2, TASK, ENV, BOT_LOGIN, &["in_progress", "failure"]);
+        }
+        let last = deployments::last_success(&c, &repo, ENV, &me)
+            .await
+            .expect("last")
+            .expect("found");
+        assert_eq!((last.id, last.sha.as_str()), (ours, C1));
+        assert_eq!(
+            gh.count("GET", "/deployments?"),
+            0,
+            "the query is not in the path"
+        );
+        let pages = gh
+            .log()
+            .iter()
+            .filter(|l| l.path.ends_with("/deployments"))
+            .count();
+        assert_eq!(pages, 2, "154 deployments, 100 a page");
+        // Only our own deployments' statuses were read: three failures, then the success.
+        assert_eq!(gh.count("GET", "/statuses"), 4);
+
+        // Fifty of edgeplan's own without a success: an error, not "nothing applied".
+        for _ in 0..50 {
+            deploys.seed(REPO, C2, TASK, ENV, BOT_LOGIN, &["in_progress", "failure"]);
+        }
+        let err = deployments::last_success(&c, &repo, ENV, &me)
+            .await
+            .expect_err("too many failures");
+        assert!(
+            err.to_string().contains("have no `success` status"),
+            "{err}"
+        );
+        // An empty environment: nothing applied yet.
+        assert_eq!(
+            deployments::last_success(&c, &repo, "edgeplan/other.yaml", &me)
+                .await
+                .expect("last"),
+            None
+        );
+    }
+}
