@@ -208,6 +208,25 @@ fn a_force_pushed_branch_is_refused_on_push_and_applied_by_dispatching_its_curre
 }
 
 #[test]
+fn a_commit_github_cannot_compare_counts_as_diverged() {
+    let w = world();
+    push(&w, C1, FIRST).assert_code(0);
+    // main was force-pushed to an unrelated history, and the applied commit is gone: GitHub
+    // answers 404 to the comparison.
+    const E1: &str = "e111111111111111111111111111111111111111";
+    w.gh().deploys().branch("main", E1);
+    let writes = w.cf_writes();
+    let ran = push(&w, E1, SECOND);
+    ran.assert_code(1);
+    assert_eq!(w.cf_writes(), writes, "{}", ran.dump());
+    ran.assert_stdout_has(&format!("GitHub cannot compare {C1}...{E1}"));
+    ran.assert_stderr_has("have diverged");
+    // The way forward still works: dispatch the branch's current head.
+    dispatch(&w, E1, SECOND).assert_code(0);
+    assert_eq!(target(&w), SECOND);
+}
+
+#[test]
 fn a_refused_deployment_is_exit_3_with_nothing_written() {
     let w = world();
     w.gh().deploys().fail("create", 403, 1);

@@ -5,7 +5,8 @@
 //! commit is compared with the last one applied in the same environment (the newest `success`
 //! deployment of edgeplan's own identity): `ahead` (a newer commit, whatever else was merged
 //! meanwhile) and `identical` (a re-run) pass; `behind` and `diverged` are an older commit and
-//! nothing is written (exit 1, both commits named). One exception, a person's explicit
+//! nothing is written (exit 1, both commits named). Two commits GitHub cannot compare (404: the
+//! applied one is gone after a force-push, or no common history) count as `diverged`. One exception, a person's explicit
 //! decision: a `workflow_dispatch` run of the default branch's current head passes whatever the
 //! comparison says, so after a force-push of the default branch (every push is then
 //! `diverged`) dispatching `command: apply` applies the branch as it now is; a re-run of that
@@ -85,9 +86,24 @@ pub async fn begin(
         .await
         .map_err(github_failure)?;
     if let Some(last) = &last {
-        let status = deployments::compare(client, &repo, &last.sha, &sha)
-            .await
-            .map_err(github_failure)?;
+        let status = match deployments::compare(client, &repo, &last.sha, &sha).await {
+            Ok(status) => status,
+            // GitHub cannot compare them (the applied commit is gone after a force-push, or they
+            // share no history): descent is not proven, so the commit counts as diverged.
+            Err(Error::Api {
+                status: 404,
+                message,
+                ..
+            }) => {
+                println!(
+                    "edgeplan: GitHub cannot compare {}...{sha} ({}); counted as diverged",
+                    inert(shown(&last.sha)),
+                    inert(&message)
+                );
+                Status::Diverged
+            }
+            Err(e) => return Err(github_failure(e)),
+        };
         println!(
             "edgeplan: commit {sha} is {} the last applied commit {} in `{environment}` (deployment {})",
             match status {
