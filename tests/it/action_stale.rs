@@ -436,6 +436,19 @@ fn the_deployment_request_is_edgeplans_own_task_and_environment() {
         .collect();
     assert_eq!(statuses.len(), 2);
     assert!(statuses[0].contains("in_progress") && statuses[1].contains("\"success\""));
+
+    // What the record costs: the first apply lists (empty), creates, sets two statuses; a
+    // later one also reads the last success's statuses and compares.
+    let cost = |w: &World| {
+        let log = w.gh().log();
+        let record = |l: &&crate::support::github::Logged| {
+            l.path.contains("/deployments") || l.path.contains("/compare/")
+        };
+        log.iter().filter(record).count()
+    };
+    assert_eq!(cost(&w), 4, "{:#?}", w.gh().log());
+    push(&w, C2, SECOND).assert_code(0);
+    assert_eq!(cost(&w), 4 + 6, "{:#?}", w.gh().log());
 }
 
 #[test]
