@@ -79,20 +79,8 @@ impl Reporter<'_> {
         // One comment per manifest input when asked (a matrix job each), else one per PR.
         let marker = comment::marker(self.ctx.inputs.comment_key().as_deref());
         // The pull request as it is now: a run for an older head or a closed PR writes nothing.
-        let head = self.ctx.event.pull_request.as_ref();
-        let head = head.and_then(|p| p.head_sha.as_deref());
-        match super::stale::still_current(client, repo, pr, head).await? {
-            super::stale::Current::No { why } => {
-                super::stale::superseded(&why, out);
-                return Ok(Previewed::Superseded);
-            }
-            super::stale::Current::Yes { merge_commit_sha } => {
-                if let Some(m) = merge_commit_sha {
-                    println!(
-                        "edgeplan: pull request #{pr} is current; its test merge commit is {m}"
-                    );
-                }
-            }
+        if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
+            return Ok(Previewed::Superseded);
         }
         let upserted = super::stale::upsert(client, repo, pr, &marker, body, &self.author).await;
         let sticky = match upserted {

@@ -316,6 +316,32 @@ pub async fn still_current(
     }
 }
 
+/// [`still_current`] for the event's pull request, reported: `true` when the preview may be
+/// written (the log names the current test merge commit); `false` after a notice and a line in
+/// the step summary saying why nothing is written.
+pub async fn may_write(
+    ctx: &Context,
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    out: &mut Outputs,
+) -> Result<bool, Failure> {
+    let head = ctx.event.pull_request.as_ref();
+    let head = head.and_then(|p| p.head_sha.as_deref());
+    match still_current(client, repo, pr, head).await? {
+        Current::No { why } => {
+            superseded(&why, out);
+            Ok(false)
+        }
+        Current::Yes { merge_commit_sha } => {
+            if let Some(m) = merge_commit_sha {
+                println!("edgeplan: pull request #{pr} is current; its test merge commit is {m}");
+            }
+            Ok(true)
+        }
+    }
+}
+
 /// Reports a superseded preview: a notice, and the step summary says why nothing was written.
 pub fn superseded(why: &str, out: &mut Outputs) {
     let message = format!(
