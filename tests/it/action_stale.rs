@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use crate::support::cloudflare::{Fault, Rec};
-use crate::support::github::BOT_LOGIN;
+use crate::support::github::{BOT_LOGIN, rendered_link_problem};
 use crate::support::harness::{REPO, Run, World, payload, push_payload};
 
 const ENV: &str = "edgeplan/edgeplan.yaml";
@@ -108,6 +108,7 @@ fn a_rerun_of_an_older_push_after_a_newer_one_writes_nothing_and_names_both_comm
     );
     let deployments_written = w.gh().count("POST", "/deployments");
     assert_eq!(deployments_written, 6, "two deployments, two statuses each");
+    assert_eq!(rendered_link_problem(&ran.summary), None, "{}", ran.summary);
     let snap = w.redact(&ran.summary, &[]);
     insta::assert_snapshot!("stale_commit_summary", snap);
 }
@@ -307,6 +308,7 @@ fn a_preview_of_a_head_that_moved_on_writes_no_comment_and_exits_0() {
         head()
     ));
     ran.assert_summary_has("no comment was written");
+    assert_eq!(rendered_link_problem(&ran.summary), None, "{}", ran.summary);
     // The summary still has the preview itself.
     ran.assert_summary_has("sentiment.example.com");
     assert_eq!(ran.output("comment-url"), None);
