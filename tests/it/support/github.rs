@@ -2,8 +2,10 @@
 //! (list with `per_page`/`page` and absolute `Link` headers, create, update by PATCH or POST,
 //! delete), `GET /repos/{o}/{r}/commits/{sha}/pulls` and `GET /user` (403 "Resource not
 //! accessible by integration", as for the workflow token, unless [`GitHub::token_user`] makes the
-//! tokens a person's: then 200 with that login, and comments are posted as that person), and the
-//! git trees and blobs of commits a test adds ([`GitHub::commit`], `github_git.rs`).
+//! tokens a person's: then 200 with that login, and comments are posted as that person), the
+//! git trees and blobs of commits a test adds ([`GitHub::commit`], `github_git.rs`), and
+//! deployments, comparisons, branches and pull requests as they are now ([`GitHub::deploys`],
+//! `github_deploy.rs`).
 //!
 //! It answers like GitHub where edgeplan depends on it: JSON error bodies
 //! (`{"message": ...}`), 401 "Bad credentials" for an unknown token, 403 "Resource not accessible
