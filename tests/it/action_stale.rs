@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::support::cloudflare::{Fault, Rec};
 use crate::support::github::{BOT_LOGIN, rendered_link_problem};
-use crate::support::harness::{REPO, Run, World, payload, push_payload};
+use crate::support::harness::{REPO, Run, World, assert_no_tokens, payload, push_payload};
 
 const ENV: &str = "edgeplan/edgeplan.yaml";
 const TASK: &str = "edgeplan-apply";
@@ -39,7 +39,9 @@ fn push(w: &World, sha: &str, target: &str) -> Run {
     w.endpoints(&[("sentiment", target)]);
     let mut p = push_payload("push.main.json", "refs/heads/main", "main");
     p["after"] = sha.into();
-    w.action("push", &p).var("GITHUB_SHA", sha).run()
+    let ran = w.action("push", &p).var("GITHUB_SHA", sha).run();
+    assert_no_tokens(w, &ran);
+    ran
 }
 
 fn dispatch(w: &World, sha: &str, target: &str) -> Run {
@@ -49,9 +51,12 @@ fn dispatch(w: &World, sha: &str, target: &str) -> Run {
     p["repository"]["default_branch"] = "main".into();
     p["ref"] = "refs/heads/main".into();
     p["inputs"]["command"] = "apply".into();
-    w.action("workflow_dispatch", &p)
+    let ran = w
+        .action("workflow_dispatch", &p)
         .var("GITHUB_SHA", sha)
-        .run()
+        .run();
+    assert_no_tokens(w, &ran);
+    ran
 }
 
 fn target(w: &World) -> String {
@@ -284,7 +289,9 @@ fn without_a_github_token_the_apply_is_not_recorded_and_says_so() {
 /// A preview of pull request 2 at the recorded payload's head.
 fn preview(w: &World) -> Run {
     w.endpoints(&[("sentiment", SECOND)]);
-    w.pull_request("pull_request.opened.json").run()
+    let ran = w.pull_request("pull_request.opened.json").run();
+    assert_no_tokens(w, &ran);
+    ran
 }
 
 fn head() -> String {
