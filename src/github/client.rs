@@ -349,6 +349,33 @@ impl Client {
         parse(&answer.body, what)
     }
 
+    /// `POST route` with a JSON `body`, read as `T`; sent once like every POST (the deployments
+    /// of [`super::deployments`]).
+    pub(super) async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<T, Error> {
+        let answer = self.call(Verb::Post, route, Some(body), what).await?;
+        parse(&answer.body, what)
+    }
+
+    /// `GET route` read as `T`, with the route of the next page (`Link: rel="next"`), if any.
+    pub(super) async fn get_page<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        what: &str,
+    ) -> Result<(T, Option<String>), Error> {
+        let answer = self.call(Verb::Get, route, None, what).await?;
+        let items = parse(&answer.body, what)?;
+        let next = match next_link(&answer.headers) {
+            Some(link) => Some(self.relative(&link, what)?),
+            None => None,
+        };
+        Ok((items, next))
+    }
+
     /// Turns an absolute `Link` URL into a route on the same base; a link to another host is
     /// refused rather than sent the token.
     fn relative(&self, link: &str, what: &str) -> Result<String, Error> {

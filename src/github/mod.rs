@@ -10,6 +10,7 @@
 pub mod base64;
 pub mod client;
 pub mod comment;
+pub mod deployments;
 pub mod dispatch;
 pub mod error;
 pub mod event;

@@ -13,6 +13,7 @@ mod bodies;
 mod gate;
 mod gate_report;
 mod report;
+mod stale;
 
 use std::io::Write;
 
@@ -38,7 +39,7 @@ use super::{Failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
 use bodies::{Bodies, applied_body};
 pub(super) use report::github_failure;
-use report::{Applied, Outputs, Reporter};
+use report::{Applied, Outputs, Previewed, Reporter};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -137,10 +138,11 @@ async fn dispatch_and_run<W: Write>(
         let _ = cmds.notice(n);
     }
     // A gated push apply reads the merged pull request's previews even when it writes no
-    // comment (`comment: false`), and cannot go without a token.
+    // comment (`comment: false`), and cannot go without a token; every apply is recorded as a
+    // deployment (`stale`) whatever the report.
     let gated = step == Step::Apply && gate::gated(ctx);
     let github = match report {
-        Report::SummaryOnly if !gated => None,
+        Report::SummaryOnly if step != Step::Apply => None,
         _ => Client::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
             .map_err(github_failure)?,
     };
@@ -179,7 +181,9 @@ async fn dispatch_and_run<W: Write>(
             out.summary(&bodies.summary);
             out.set("has-changes", "false");
             let marker = gate::preview_marker(ctx, None, PlanState::Invalid);
-            reporter.preview(&bodies.comment, &marker, out).await?;
+            if reporter.preview(&bodies.comment, &marker, out).await? == Previewed::Superseded {
+                return Ok(Exit::Success);
+            }
             return Ok(Exit::Rejected);
         }
     };
@@ -195,7 +199,7 @@ async fn dispatch_and_run<W: Write>(
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
             let marker = gate::preview_marker(ctx, None, PlanState::None);
-            reporter.preview(&body, &marker, out).await?;
+            let _ = reporter.preview(&body, &marker, out).await?;
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
@@ -321,7 +325,9 @@ impl<P: Provider> Flow<'_, P> {
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
         let marker = gate::preview_marker(self.ctx, Some(&outcome), PlanState::Ok);
-        self.reporter.preview(&bodies.comment, &marker, out).await?;
+        if self.reporter.preview(&bodies.comment, &marker, out).await? == Previewed::Superseded {
+            return Ok(Exit::Success);
+        }
         Ok(if verdict.refused() {
             Exit::Rejected
         } else {
@@ -381,6 +387,7 @@ impl<P: Provider> Flow<'_, P> {
             }
             gate::Checked::NotGated => (None, None),
         };
+        let record = stale::begin(self.ctx, self.reporter.github, &self.reporter.author).await?;
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
             Event::Progress(line) => println!("{}", inert(line)),
@@ -401,12 +408,9 @@ impl<P: Provider> Flow<'_, P> {
         if status != Applied::Failed {
             println!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
         }
-        // The zones that landed are public now, whatever another zone met; an apply failure
-        // stays the one reported.
-        let (section, checked) = self.public_check(&outcome, &check, cmds, out).await?;
-        let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint, &section);
         // What a re-run of this commit may still apply (`remaining=`): read again, else the
-        // plan that was sent.
+        // plan that was sent. Recorded before the public check and the report, so the
+        // deployment's status is set whatever they meet.
         let remaining = match &failure {
             Some(_) => self.remaining(&outcome).await,
             None => Vec::new(),
@@ -417,7 +421,19 @@ impl<P: Provider> Flow<'_, P> {
                 inert(&attribute)
             );
         }
-        let failure = failure.or(checked);
+        let recorded = stale::finish(
+            self.ctx,
+            self.reporter.github,
+            record,
+            failure.is_none(),
+            &gate::attributes(&remaining),
+        )
+        .await;
+        // The zones that landed are public now, whatever another zone met; an apply failure
+        // stays the one reported.
+        let (section, checked) = self.public_check(&outcome, &check, cmds, out).await?;
+        let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint, &section);
+        let failure = failure.or(recorded.err()).or(checked);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
         let report = report::Gated {

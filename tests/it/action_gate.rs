@@ -315,6 +315,31 @@ fn a_push_apply_without_a_github_token_is_a_usage_error_unless_the_gate_is_off()
     assert_eq!(sentiment(&w), NEW);
 }
 
+/// Under `comment: false` no apply report holds `remaining=`: the deployment's payload does, and
+/// the re-run of the commit passes through it ("re-run the job" loses nothing).
+#[test]
+fn a_rerun_after_a_partial_failure_without_comments_reads_the_deployment() {
+    let w = World::for_action();
+    w.many(300);
+    preview(&w);
+    merged(&w);
+    w.cf.inject_from("POST", "/batch", 1, Fault::ServerErrorHtml, 20);
+    let writes = w.gh().count("POST", "/issues/");
+    w.push_to_main()
+        .var("INPUT_COMMENT", "false")
+        .run_checked(3);
+    w.cf.state().aimed.clear();
+    assert_eq!(w.records().len(), 200, "chunk 1 landed");
+    assert_eq!(w.gh().count("POST", "/issues/"), writes, "no report written");
+    let rerun = w
+        .push_to_main()
+        .var("INPUT_COMMENT", "false")
+        .run_checked(0);
+    rerun.assert_stdout_has("reviewed plan: #2");
+    assert_eq!(w.records().len(), 300);
+    w.assert_one_record_per_name();
+}
+
 /// `comment: false` stops comment writes only: the gate still reads, and refuses.
 #[test]
 fn comment_false_still_reads_the_previews() {
@@ -416,7 +441,9 @@ fn the_lookup_waits_for_github_to_list_the_merged_pull_request() {
     w.gh().pulls_empty_for(5);
     let ran = w.push_to_main().run_checked(1);
     assert_eq!(w.cf_writes(), 0);
-    assert_eq!(w.gh().count("GET", "/pulls"), 6);
+    // Six lookups of `commits/{sha}/pulls`; the preview's own re-read (`pulls/{n}`) aside.
+    let lookups = w.gh().count("GET", "/pulls") - w.gh().count("GET", "/pulls/");
+    assert_eq!(lookups, 6);
     ran.assert_stderr_has("GitHub lists no pull request merged as 0123456789ab yet");
     ran.assert_stderr_has("`example.com/default`: the plan differs");
 }

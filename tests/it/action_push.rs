@@ -252,10 +252,17 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
         )
         .run_checked(0);
     assert_applied(&w);
-    assert!(
-        w.gh().log().is_empty(),
-        "dispatch reports in the summary only"
+    // Dispatch reports in the summary only; the apply is recorded as a deployment.
+    assert_eq!(w.gh().count("POST", "/issues/"), 0, "no comment");
+    assert_eq!(
+        w.gh().count("POST", "/deployments"),
+        3,
+        "{:#?}",
+        w.gh().log()
     );
+    let recorded = w.gh().deploys().deployments();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].states, ["in_progress", "success"]);
     assert!(ran.summary.contains("### edgeplan: apply"));
     w.endpoints(&[("sentiment", OLD), ("embeddings", EMB)]);
     w.action("workflow_dispatch", &dispatch("refs/heads/main", None))

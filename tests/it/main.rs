@@ -19,6 +19,7 @@ mod action_pr_activity;
 mod action_pr_edges;
 mod action_public;
 mod action_push;
+mod action_stale;
 mod apply_chunks;
 mod apply_confirm;
 mod apply_faults;

@@ -212,13 +212,25 @@ pub async fn check(
         .list_issue_comments(repo, pr)
         .await
         .map_err(github_failure)?;
-    let found = Found::read(&comments, author, ctx.inputs.comment_author.as_deref(), sha);
+    let mut found = Found::read(&comments, author, ctx.inputs.comment_author.as_deref(), sha);
     let pairs: Vec<Pair> = (outcome.plan.zones.iter())
         .filter(|z| !z.changes.is_empty())
         .map(|z| marker::marked(&plan::review::pair(z)))
         .collect();
     let compared = !found.own.is_empty();
-    Ok(match decide(&found, &pairs, mode) {
+    let mut decided = decide(&found, &pairs, mode);
+    if decided.is_err() {
+        // Under `comment: false` a partial failure left its `remaining=` only in the
+        // deployment's payload: read it before refusing (a passing apply never asks).
+        let environment = crate::github::deployments::environment(&ctx.inputs.manifests);
+        let left = crate::github::deployments::remaining(client, repo, &environment, author, sha)
+            .await
+            .map_err(github_failure)?;
+        if add_remaining(&mut found, left.unwrap_or_default()) {
+            decided = decide(&found, &pairs, mode);
+        }
+    }
+    Ok(match decided {
         Ok(note) => Checked::Passed {
             merge,
             note: format!("#{pr}: {note}"),
@@ -371,6 +383,22 @@ fn recognised(c: &IssueComment, comment_author: Option<&str>) -> bool {
             || comment_author.is_some_and(|a| u.login.eq_ignore_ascii_case(a.trim()))
             || u.kind.as_deref() == Some("Bot")
     })
+}
+
+/// Adds `remaining=<zone>/<owner>:sha256:<hex>` attributes (a deployment's payload) to what
+/// the apply reports held; true when one was added.
+fn add_remaining(found: &mut Found, attributes: Vec<String>) -> bool {
+    let mut added = false;
+    for a in attributes {
+        let Some((pair, hex)) =
+            (a.strip_prefix("remaining=")).and_then(|r| r.rsplit_once(":sha256:"))
+        else {
+            continue;
+        };
+        added |=
+            (found.remaining.entry(pair.to_string()).or_default()).insert(format!("sha256:{hex}"));
+    }
+    added
 }
 
 fn key(p: &Pair) -> String {

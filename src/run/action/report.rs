@@ -65,6 +65,14 @@ pub struct Reporter<'a> {
     pub author: Author,
 }
 
+/// Whether the preview went out (or had nowhere to go), or the pull request moved on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Previewed {
+    Done,
+    /// Closed, merged, or a newer head since the event: nothing was written (exit 0).
+    Superseded,
+}
+
 impl Reporter<'_> {
     /// The sticky preview comment (pull requests), its first line `marker` (what the apply gate
     /// reads: `run::action::gate`), in place of the renderer's.
@@ -73,16 +81,20 @@ impl Reporter<'_> {
         body: &str,
         marker: &Preview,
         out: &mut Outputs,
-    ) -> Result<(), Failure> {
+    ) -> Result<Previewed, Failure> {
         let (Report::StickyComment { pr }, Some(client), Some(repo)) =
             (self.report, self.github, self.ctx.repository.as_ref())
         else {
-            return Ok(());
+            return Ok(Previewed::Done);
         };
         // One comment per manifest input when asked (a matrix job each), else one per PR.
         let marker = bounded(marker);
         let body = format!("{marker}\n{}", without_preview_marker(body));
-        let upserted = comment::upsert(client, repo, pr, &marker, &body, &self.author).await;
+        // The pull request as it is now: a run for an older head or a closed PR writes nothing.
+        if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
+            return Ok(Previewed::Superseded);
+        }
+        let upserted = super::stale::upsert(client, repo, pr, &marker, &body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the
@@ -100,7 +112,7 @@ impl Reporter<'_> {
                     "\n> **Note:** {}\n",
                     render::markdown::escape(&message)
                 ));
-                return Ok(());
+                return Ok(Previewed::Done);
             }
             Err(e) => return Err(github_failure(e)),
         };
@@ -122,7 +134,7 @@ impl Reporter<'_> {
             );
         }
         out.set("comment-url", &sticky.url);
-        Ok(())
+        Ok(Previewed::Done)
     }
 
     /// The apply report on each PR the pushed commit merged, one per commit (re-runs update it).

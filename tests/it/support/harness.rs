@@ -189,6 +189,8 @@ impl World {
         let n = self.runs.fetch_add(1, Ordering::SeqCst);
         let event_path = self.tmp.path().join(format!("events/{n}.json"));
         std::fs::write(&event_path, payload.to_string()).expect("write payload");
+        // The local GitHub answers `GET pulls/{n}` with the head this payload names.
+        self.gh().deploys().saw_event(payload);
         let output = self.tmp.path().join(format!("steps/{n}.output"));
         let summary = self.tmp.path().join(format!("steps/{n}.summary"));
         std::fs::write(&output, "").expect("output file");
