@@ -152,7 +152,8 @@ pub enum ListFormat {
 
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
-    /// Manifest file or glob; may repeat.
+    /// Manifest path, or a pattern when it holds `*`, `?` or `[` (`**` crosses directories; a
+    /// pattern never follows a symbolic link); may repeat.
     #[arg(
         short = 'm',
         long = "manifest",

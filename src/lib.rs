@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod plan;
 pub mod provider;
 pub mod render;
+pub mod resolve;
 pub mod retry;
 pub mod run;
 pub mod sandbox;

@@ -263,6 +263,8 @@ async fn converge<P: Provider>(
 ) -> Result<ZoneReport, ApplyError> {
     let (provider, desired, zone) = (run.provider, run.desired, run.zone);
     let started = Instant::now();
+    // What was checked before writing (reviewed, confirmed): a re-plan may send only these.
+    let gated = initial.changes.clone();
     let mut current = initial;
     'replan: loop {
         let batches = plan::to_batches(&current, zone.batch_limit);
@@ -299,6 +301,9 @@ async fn converge<P: Provider>(
                     Err(error) => match run.after_failure(error, &at, records - done).await? {
                         Next::SendAgain => continue,
                         Next::Replan(fresh) => {
+                            if let Some(e) = outside(&gated, &fresh, zone, run.report.batches) {
+                                return Err(e);
+                            }
                             current = *fresh;
                             continue 'replan;
                         }
@@ -362,6 +367,42 @@ impl<P: Provider> Applier<'_, P> {
         );
         Ok(())
     }
+}
+
+/// A re-plan inside one apply (after an unknown outcome, a server error or a refused batch) may
+/// send only changes of the plan that was checked before writing (`gated`: the plan the Action
+/// compared with the reviewed preview, or the one a person confirmed): anything else means the
+/// zone changed while applying, and the zone stops there (exit 3) rather than write what nobody
+/// saw (DESIGN section 6).
+fn outside(
+    gated: &[plan::Change],
+    fresh: &ZonePlan,
+    zone: &Zone,
+    landed: usize,
+) -> Option<ApplyError> {
+    let new: Vec<&str> = (fresh.changes.iter())
+        .filter(|c| !gated.contains(c))
+        .map(|c| c.name.as_str())
+        .collect();
+    if new.is_empty() {
+        return None;
+    }
+    Some(ApplyError {
+        zone: zone.name.clone(),
+        error: provider::Error::Api {
+            message: format!(
+                "the zone changed while applying: read again after a batch failed, {} now plans {} change(s) that were not in the plan checked before writing ({}); they were not sent",
+                zone.name,
+                new.len(),
+                new.join(", ")
+            ),
+            help: Some(
+                "someone else is changing the zone: run `edgeplan plan` to see what differs, then apply again deliberately (under the Action: `workflow_dispatch` with `command: apply`, or a new pull request)".into(),
+            ),
+            source: None,
+        },
+        landed: format!("{landed} batch request(s) landed before the re-plan"),
+    })
 }
 
 /// Whether every write of `batch` is still one that `fresh` plans, unchanged: then sending it

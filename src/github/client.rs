@@ -285,6 +285,23 @@ impl Client {
         }
     }
 
+    /// `GET /repos/{o}/{r}/commits/{sha}/pulls`, asked once: every pull request GitHub lists
+    /// for the commit, merged or not (the apply gate polls it itself, `run::action::gate`).
+    pub async fn commit_pulls(&self, repo: &Repo, sha: &str) -> Result<Vec<PullSummary>, Error> {
+        if sha.is_empty() || !sha.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::Config(format!("`{sha}` is not a commit SHA")));
+        }
+        let what = format!("list pull requests for commit {sha} in {repo}");
+        let route = format!("/repos/{repo}/commits/{sha}/pulls?per_page=100");
+        let answer = self.call(Verb::Get, &route, None, &what).await?;
+        parse(&answer.body, &what)
+    }
+
+    /// How far apart merged pull requests are looked up (`EDGEPLAN_GITHUB_RETRY_MS`).
+    pub fn pulls_poll(&self) -> Poll {
+        self.pulls
+    }
+
     /// The merged pull requests into `default_branch` that introduced `sha`, the one whose
     /// `merge_commit_sha` is `sha` first. The list can lag the push, so an empty answer is
     /// retried briefly; empty in the end means a direct push.
@@ -330,6 +347,33 @@ impl Client {
     ) -> Result<T, Error> {
         let answer = self.call(Verb::Get, route, None, what).await?;
         parse(&answer.body, what)
+    }
+
+    /// `POST route` with a JSON `body`, read as `T`; sent once like every POST (the deployments
+    /// of [`super::deployments`]).
+    pub(super) async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<T, Error> {
+        let answer = self.call(Verb::Post, route, Some(body), what).await?;
+        parse(&answer.body, what)
+    }
+
+    /// `GET route` read as `T`, with the route of the next page (`Link: rel="next"`), if any.
+    pub(super) async fn get_page<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        what: &str,
+    ) -> Result<(T, Option<String>), Error> {
+        let answer = self.call(Verb::Get, route, None, what).await?;
+        let items = parse(&answer.body, what)?;
+        let next = match next_link(&answer.headers) {
+            Some(link) => Some(self.relative(&link, what)?),
+            None => None,
+        };
+        Ok((items, next))
     }
 
     /// Turns an absolute `Link` URL into a route on the same base; a link to another host is

@@ -132,11 +132,23 @@ async fn find_all(
     marker: &str,
     author: &Author,
 ) -> Result<(Vec<IssueComment>, Vec<String>), Error> {
+    find_by(client, repo, pr, &|b: &str| has_marker(b, marker), author).await
+}
+
+/// The comments on `pr` whose body `is_it` recognises, by `author` (newest first), and the
+/// logins of the other bots whose comments it recognises.
+async fn find_by(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    is_it: &dyn Fn(&str) -> bool,
+    author: &Author,
+) -> Result<(Vec<IssueComment>, Vec<String>), Error> {
     let (mut mine, others): (Vec<IssueComment>, Vec<IssueComment>) = client
         .list_issue_comments(repo, pr)
         .await?
         .into_iter()
-        .filter(|c| c.body.as_deref().is_some_and(|b| has_marker(b, marker)))
+        .filter(|c| c.body.as_deref().is_some_and(is_it))
         .partition(|c| author.matches(c));
     // Comment ids grow with time.
     mine.sort_by_key(|c| std::cmp::Reverse(c.id));
@@ -163,8 +175,36 @@ pub async fn upsert(
 ) -> Result<Sticky, Error> {
     let body = with_marker(marker, body);
     let (mine, other_bots) = find_all(client, repo, pr, marker, author).await?;
+    write_sticky(client, repo, pr, mine, other_bots, &body).await
+}
+
+/// Creates or updates the one comment on `pr` by `author` that `is_it` recognises, with `body`
+/// (its marker line already first; clamped to size): the apply report, whose marker line
+/// changes with what remains to apply while it stays the report of one commit.
+pub async fn upsert_by(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    is_it: &dyn Fn(&str) -> bool,
+    body: &str,
+    author: &Author,
+) -> Result<Sticky, Error> {
+    let body = clamp(body);
+    let (mine, other_bots) = find_by(client, repo, pr, is_it, author).await?;
+    write_sticky(client, repo, pr, mine, other_bots, &body).await
+}
+
+/// Posts `body`, or updates the newest of `mine` and deletes the older ones.
+async fn write_sticky(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    mine: Vec<IssueComment>,
+    other_bots: Vec<String>,
+    body: &str,
+) -> Result<Sticky, Error> {
     let Some(newest) = mine.first().cloned() else {
-        let created = client.create_comment(repo, pr, &body).await?;
+        let created = client.create_comment(repo, pr, body).await?;
         return Ok(Sticky {
             url: created.html_url,
             id: created.id,
@@ -176,11 +216,11 @@ pub async fn upsert(
     let (url, outcome) = if newest
         .body
         .as_deref()
-        .is_some_and(|old| same_content(old, &body))
+        .is_some_and(|old| same_content(old, body))
     {
         (newest.html_url.clone(), Outcome::Unchanged)
     } else {
-        let updated = client.update_comment(repo, newest.id, &body).await?;
+        let updated = client.update_comment(repo, newest.id, body).await?;
         let url = if updated.html_url.is_empty() {
             newest.html_url.clone()
         } else {

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::secret::Secret;
 
-pub use super::inputs::{CommandInput, ContextError, Inputs, parse_bool};
+pub use super::inputs::{CommandInput, ContextError, Inputs, ReviewedPlan, parse_bool};
 
 /// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -207,7 +207,15 @@ impl Context {
                     value: command_raw.clone().unwrap_or_default(),
                 }
             })?;
+        let reviewed_raw = get("INPUT_REVIEWED_PLAN");
+        let reviewed_plan =
+            ReviewedPlan::parse(reviewed_raw.as_deref().unwrap_or("")).ok_or_else(|| {
+                ContextError::BadReviewedPlan {
+                    value: crate::manifest::excerpt(reviewed_raw.as_deref().unwrap_or("")),
+                }
+            })?;
         let inputs = Inputs {
+            reviewed_plan,
             manifests: if manifests.is_empty() {
                 Inputs::default().manifests
             } else {

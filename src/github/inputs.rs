@@ -1,5 +1,5 @@
 //! The action's inputs as `action.yml` passes them: `INPUT_MANIFEST`, `INPUT_COMMAND`,
-//! `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`, `INPUT_FORK_PROBES`, `INPUT_COMMENT_AUTHOR` (composite actions get no automatic `INPUT_*`
+//! `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`, `INPUT_FORK_PROBES`, `INPUT_COMMENT_AUTHOR`, `INPUT_REVIEWED_PLAN` (composite actions get no automatic `INPUT_*`
 //! variables, see <https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#inputs>).
 //!
 //! Booleans follow `@actions/core` `getBooleanInput` (the YAML 1.2 core schema): exactly
@@ -27,6 +27,30 @@ impl CommandInput {
     }
 }
 
+/// The `reviewed-plan` input: whether a push apply must be the plan its pull request's preview
+/// showed (DESIGN section 6, "The reviewed plan, or nothing").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewedPlan {
+    /// Compare with the merged pull request's preview before writing; a direct push, or a pull
+    /// request without a preview, applies and says so. The default.
+    Match,
+    /// As `Match`, and a direct push or a pull request without a preview is refused too.
+    Require,
+    /// Apply without comparing; the report says afterwards whether the preview differed.
+    Off,
+}
+
+impl ReviewedPlan {
+    pub fn parse(value: &str) -> Option<ReviewedPlan> {
+        match value.trim() {
+            "" | "match" => Some(ReviewedPlan::Match),
+            "require" => Some(ReviewedPlan::Require),
+            "off" => Some(ReviewedPlan::Off),
+            _ => None,
+        }
+    }
+}
+
 /// The action's inputs, from the variables `action.yml` maps them to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inputs {
@@ -48,6 +72,8 @@ pub struct Inputs {
     /// `manifest=<the manifest input>` in its marker (one comment per job of a matrix), default
     /// false (one comment for every edgeplan job of the pull request).
     pub separate_comment: bool,
+    /// `INPUT_REVIEWED_PLAN`: match|require|off, default match.
+    pub reviewed_plan: ReviewedPlan,
 }
 
 impl Inputs {
@@ -68,6 +94,7 @@ impl Default for Inputs {
             fork_probes: false,
             comment_author: None,
             separate_comment: false,
+            reviewed_plan: ReviewedPlan::Match,
         }
     }
 }
@@ -84,6 +111,10 @@ pub enum ContextError {
     },
     #[error("input `command` ({source_name}) is `{value}`; expected auto, validate, plan or apply")]
     BadCommand { source_name: String, value: String },
+    #[error(
+        "input `reviewed-plan` (INPUT_REVIEWED_PLAN) is `{value}`; expected match, require or off"
+    )]
+    BadReviewedPlan { value: String },
     #[error("cannot read the event payload {path}: {detail}")]
     Payload { path: String, detail: String },
 }
@@ -96,6 +127,9 @@ impl ContextError {
             }
             ContextError::BadCommand { .. } => {
                 "set `command:` in the workflow to auto (the default), validate, plan or apply"
+            }
+            ContextError::BadReviewedPlan { .. } => {
+                "set `reviewed-plan:` in the workflow to match (the default), require or off"
             }
             ContextError::Payload { .. } => {
                 "GITHUB_EVENT_PATH is written by the Actions runner; outside Actions unset it or point it at a JSON payload"
@@ -154,5 +188,12 @@ mod tests {
         assert_eq!(CommandInput::parse(""), Some(CommandInput::Auto));
         assert_eq!(CommandInput::parse(" apply "), Some(CommandInput::Apply));
         assert_eq!(CommandInput::parse("Apply"), None);
+        assert_eq!(ReviewedPlan::parse(""), Some(ReviewedPlan::Match));
+        assert_eq!(
+            ReviewedPlan::parse(" require "),
+            Some(ReviewedPlan::Require)
+        );
+        assert_eq!(ReviewedPlan::parse("off"), Some(ReviewedPlan::Off));
+        assert_eq!(ReviewedPlan::parse("Off"), None);
     }
 }

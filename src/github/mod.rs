@@ -10,11 +10,13 @@
 pub mod base64;
 pub mod client;
 pub mod comment;
+pub mod deployments;
 pub mod dispatch;
 pub mod error;
 pub mod event;
 pub mod files;
 pub mod inputs;
+pub mod marker;
 pub mod paths;
 mod transport;
 pub mod tree;

@@ -1,16 +1,21 @@
 //! Which files of a commit the `manifest` input names, decided from the commit's tree alone (as
 //! `git/trees` lists it), for previews read through the API under `pull_request_target`.
 //!
-//! Paths and globs mean what they mean on disk (`glob` crate syntax; `*` stays within one
-//! directory, `**` crosses them), relative to the repository root. Only regular files (modes
-//! 100644 and 100755) are read: a symbolic link (120000) or a submodule (160000, type `commit`)
-//! is refused by name, because the PR's author chooses what a link points at; a file over
+//! The rule is the disk's, decided by the same code ([`crate::resolve`]): the tree's entries
+//! become directory listings for the one walker, so a pattern matches the same files here as in
+//! a checkout of the commit, and refuses the same ones by name. Only regular files (modes 100644
+//! and 100755) are read: a symbolic link (120000) or a submodule (160000, type `commit`) is
+//! refused by name, because the PR's author chooses what a link points at; a file over
 //! [`crate::manifest::MAX_BYTES`] is refused from the size the tree gives, before anything is
-//! fetched. Git modes per <https://git-scm.com/docs/git-fast-import#_filemodify>.
+//! fetched. Paths outside the repository (absolute, `..`) are refused: they name no file of the
+//! commit. Git modes per <https://git-scm.com/docs/git-fast-import#_filemodify>.
 
-use glob::{MatchOptions, Pattern};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::manifest::MAX_BYTES;
+use crate::resolve::{self, Kind, Node, Side};
+
+pub use crate::resolve::Wanted;
 
 /// One entry of a commit's tree, its path from the repository root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,11 +30,17 @@ pub struct Entry {
     pub size: Option<u64>,
 }
 
-/// One line of the `manifest` input.
-#[derive(Debug, Clone)]
-pub enum Wanted {
-    Path(String),
-    Glob(String, Pattern),
+impl Entry {
+    /// What the walker sees: the kind alone, never what a link points at.
+    fn node_kind(&self) -> Kind {
+        match (self.kind.as_str(), self.mode.as_str()) {
+            ("blob", "100644" | "100755") => Kind::File,
+            ("blob", "120000") => Kind::Link,
+            ("tree", _) => Kind::Dir,
+            ("commit", _) => Kind::Submodule,
+            _ => Kind::Other,
+        }
+    }
 }
 
 /// What to do with what one input line names.
@@ -47,111 +58,82 @@ pub enum Pick {
     },
 }
 
-const MATCH: MatchOptions = MatchOptions {
-    case_sensitive: true,
-    require_literal_separator: true,
-    require_literal_leading_dot: false,
-};
+/// What the input names in a commit: what to read or refuse, in input order, and the links and
+/// submodules its patterns did not search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub picks: Vec<Pick>,
+    pub notices: Vec<String>,
+}
 
-impl Wanted {
-    /// One input line as a path from the repository root; `Err` when it cannot name a file of
-    /// the repository (absolute, `..`, empty) or is not a valid glob.
-    pub fn parse(line: &str) -> Result<Wanted, String> {
-        let mut text = line.trim();
-        while let Some(rest) = text.strip_prefix("./") {
-            text = rest;
-        }
-        if text.is_empty() || text.starts_with('/') || text.contains('\\') {
-            return Err(format!(
-                "`{line}` is not a path inside the repository: under pull_request_target manifests are read from the pull request's commit, by their path from the repository root"
-            ));
-        }
-        if text
-            .split('/')
-            .any(|c| c == ".." || c == "." || c.is_empty())
-        {
-            return Err(format!(
-                "`{line}` holds `..`, `.` or an empty part: write the path from the repository root"
-            ));
-        }
-        if !text.contains(['*', '?', '[']) {
-            return Ok(Wanted::Path(text.to_string()));
-        }
-        Pattern::new(text)
-            .map(|p| Wanted::Glob(text.to_string(), p))
-            .map_err(|e| format!("bad manifest pattern `{line}`: {e}"))
+/// One input line as a path from the repository root; `Err` when it cannot name a file of the
+/// repository (absolute, `..`, empty) or is not a valid pattern.
+pub fn parse(line: &str) -> Result<Wanted, String> {
+    let wanted = Wanted::parse(line.trim())?;
+    if wanted.outside {
+        return Err(format!(
+            "`{}` is not a path inside the repository: under pull_request_target manifests are read from the pull request's commit, by their path from the repository root (absolute and `..` paths are read on disk only)",
+            crate::manifest::excerpt(line)
+        ));
     }
-
-    pub fn text(&self) -> &str {
-        match self {
-            Wanted::Path(p) | Wanted::Glob(p, _) => p,
-        }
-    }
-
-    fn matches(&self, path: &str) -> bool {
-        match self {
-            Wanted::Path(p) => p == path,
-            Wanted::Glob(_, pattern) => pattern.matches_with(path, MATCH),
-        }
-    }
-
-    /// Whether something this line names can lie under the directory `dir`: which subtrees a
-    /// truncated tree listing must be walked into.
-    pub fn may_be_under(&self, dir: &str) -> bool {
-        match self {
-            Wanted::Path(p) => p.starts_with(&format!("{dir}/")),
-            Wanted::Glob(text, _) => {
-                let parts: Vec<&str> = text.split('/').collect();
-                let dirs: Vec<&str> = dir.split('/').collect();
-                for (i, d) in dirs.iter().enumerate() {
-                    match parts.get(i) {
-                        Some(&"**") => return true,
-                        Some(part) => {
-                            if !Pattern::new(part).is_ok_and(|p| p.matches_with(d, MATCH)) {
-                                return false;
-                            }
-                        }
-                        None => return false,
-                    }
-                }
-                parts.len() > dirs.len()
-            }
-        }
-    }
+    Ok(wanted)
 }
 
 /// What each input line names in a commit whose tree is `entries`, in input order, each file
 /// once; `commit` names the commit in messages.
-pub fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Vec<Pick> {
-    let mut picks: Vec<Pick> = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
+pub fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Selection {
+    let by_path: HashMap<&str, &Entry> = entries.iter().map(|e| (e.path.as_str(), e)).collect();
+    let mut dirs: BTreeMap<&str, Vec<Node>> = BTreeMap::new();
+    for e in entries {
+        let (dir, name) = e.path.rsplit_once('/').unwrap_or(("", &e.path));
+        dirs.entry(dir)
+            .or_default()
+            .push(Node::new(name, e.node_kind()));
+    }
+    let mut out = Selection::default();
+    let mut seen = BTreeSet::new();
     for w in wanted {
-        let mut found: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| w.matches(&e.path))
-            .filter(|e| matches!(w, Wanted::Path(_)) || e.kind != "tree")
-            .collect();
-        found.sort_by(|a, b| a.path.cmp(&b.path));
+        let found = resolve::walk::walk(w, Side::Api, |dir| {
+            Ok(dirs.get(dir).cloned().unwrap_or_default())
+        });
         if found.is_empty() {
-            let message = match w {
-                Wanted::Path(p) => format!("{p}: no such file in commit {commit}"),
-                Wanted::Glob(g, _) => format!("no file in commit {commit} matches `{g}`"),
-            };
-            picks.push(Pick::Refuse {
-                path: w.text().to_string(),
+            out.picks.push(Pick::Refuse {
+                path: w.text.clone(),
                 found: false,
-                message,
-                help: "check the `manifest` input: it names files by their path from the repository root, as they are in the pull request's commit",
+                message: format!("no file in commit {commit} matches `{}`", w.text),
+                help: HELP_MISSING,
             });
         }
-        for e in found {
-            if seen.insert(e.path.clone()) {
-                picks.push(pick(e));
+        for r in found.refused {
+            let message = if r.found || w.is_pattern() {
+                r.message
+            } else {
+                r.message.replacen(
+                    "no such file",
+                    &format!("no such file in commit {commit}"),
+                    1,
+                )
+            };
+            out.picks.push(Pick::Refuse {
+                path: r.path,
+                found: r.found,
+                message,
+                help: if r.found { r.help } else { HELP_MISSING },
+            });
+        }
+        for path in found.files {
+            if let Some(e) = by_path.get(path.as_str())
+                && seen.insert(path.clone())
+            {
+                out.picks.push(pick(e));
             }
         }
+        out.notices.extend(found.notices);
     }
-    picks
+    out
 }
+
+const HELP_MISSING: &str = "check the `manifest` input: it names files by their path from the repository root, as they are in the pull request's commit";
 
 fn pick(e: &Entry) -> Pick {
     let refuse = |message: String, help: &'static str| Pick::Refuse {
@@ -217,7 +199,11 @@ mod tests {
     }
 
     fn wanted(lines: &[&str]) -> Vec<Wanted> {
-        lines.iter().map(|l| Wanted::parse(l).expect(l)).collect()
+        lines.iter().map(|l| parse(l).expect(l)).collect()
+    }
+
+    fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Vec<Pick> {
+        super::select(wanted, entries, commit).picks
     }
 
     fn read_paths(picks: &[Pick]) -> Vec<&str> {
@@ -266,30 +252,73 @@ mod tests {
 
     #[test]
     fn only_paths_inside_the_repository_are_accepted() {
-        for bad in [
-            "/etc/passwd",
-            "../x.yaml",
-            "a/../b.yaml",
-            "",
-            "a//b.yaml",
-            "a\\b.yaml",
-        ] {
-            assert!(Wanted::parse(bad).is_err(), "{bad}");
+        for bad in ["/etc/passwd", "../x.yaml", "a/../b.yaml", "", "./"] {
+            assert!(parse(bad).is_err(), "{bad}");
         }
-        assert!(matches!(Wanted::parse("./x.yaml"), Ok(Wanted::Path(p)) if p == "x.yaml"));
+        // Normalised as on disk: one path, one spelling.
+        for same in ["./x.yaml", "x.yaml", ".//x.yaml", " x.yaml "] {
+            let w = parse(same).expect(same);
+            assert_eq!(
+                (w.text.as_str(), w.is_pattern()),
+                ("x.yaml", false),
+                "{same}"
+            );
+        }
+        assert_eq!(parse("a//b.yaml").expect("a//b").text, "a/b.yaml");
     }
 
     #[test]
-    fn truncated_trees_are_walked_only_where_a_match_can_be() {
-        let w = wanted(&["dns/*.yaml"]);
-        assert!(w[0].may_be_under("dns"));
-        assert!(!w[0].may_be_under("dns/deep"));
-        assert!(!w[0].may_be_under("other"));
-        let w = wanted(&["zones/**/x.yaml"]);
-        assert!(w[0].may_be_under("zones/a/b/c"));
-        assert!(!w[0].may_be_under("docs"));
-        let w = wanted(&["a/b/c.yaml"]);
-        assert!(w[0].may_be_under("a") && w[0].may_be_under("a/b"));
-        assert!(!w[0].may_be_under("a/b/c.yaml") && !w[0].may_be_under("ab"));
+    fn the_commit_is_walked_as_the_disk_is() {
+        let entries = vec![
+            entry("dns", "040000", "tree", None),
+            entry("dns/a.yaml", "100644", "blob", Some(40)),
+            entry("dns/team", "120000", "blob", Some(14)),
+            entry("dns/mod", "160000", "commit", None),
+            entry("dns/*.yaml", "100644", "blob", Some(40)),
+            entry("vendor", "040000", "tree", None),
+            entry("vendor/x.yaml", "100644", "blob", Some(40)),
+        ];
+        // A pattern: not into the link or the submodule (both named in notices), and a file
+        // named like the pattern is one more match, not the pattern switched off.
+        let found = super::select(&wanted(&["dns/**/*.yaml"]), &entries, "abc");
+        assert_eq!(read_paths(&found.picks), ["dns/*.yaml", "dns/a.yaml"]);
+        assert_eq!(found.notices.len(), 2, "{found:?}");
+        assert!(
+            found.notices[0].starts_with("`dns/mod` is a submodule"),
+            "{found:?}"
+        );
+        assert!(
+            found.notices[1].starts_with("`dns/team` is a symbolic link"),
+            "{found:?}"
+        );
+        // A path through the link is refused by the link's name.
+        match select(&wanted(&["dns/team/x.yaml"]), &entries, "abc").as_slice() {
+            [
+                Pick::Refuse {
+                    path,
+                    found: true,
+                    message,
+                    ..
+                },
+            ] => {
+                assert_eq!(path, "dns/team");
+                assert!(message.contains("symbolic link"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Byte-exact names, and the commit named when a path is missing.
+        match select(&wanted(&["DNS/a.yaml"]), &entries, "abc").as_slice() {
+            [
+                Pick::Refuse {
+                    found: false,
+                    message,
+                    ..
+                },
+            ] => {
+                assert!(message.contains("no such file in commit abc"), "{message}");
+                assert!(message.contains("`dns`"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

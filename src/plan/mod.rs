@@ -14,6 +14,7 @@ mod diff;
 pub mod normalise;
 pub mod owner;
 pub mod record;
+pub mod review;
 mod safety;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -26,6 +27,7 @@ pub mod wire;
 pub use batches::{Batch, Writes, to_batches};
 pub use diff::diff;
 pub use record::{Record, RecordData, RecordType, Stored};
+pub use review::{Pair, REVIEW_VERSION};
 pub use safety::{MassDelete, check_safety, owned_deletes};
 pub use warning::Warning;
 

@@ -10,7 +10,10 @@
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands>.
 
 mod bodies;
+mod gate;
+mod gate_report;
 mod report;
+mod stale;
 
 use std::io::Write;
 
@@ -20,6 +23,7 @@ use crate::github::client::Client;
 use crate::github::comment::Author;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
 use crate::github::event::{Context, EventName};
+use crate::github::marker::PlanState;
 use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::manifest::Problem;
 use crate::plan::Desired;
@@ -35,7 +39,7 @@ use super::{Failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
 use bodies::{Bodies, applied_body};
 pub(super) use report::github_failure;
-use report::{Applied, Outputs, Reporter};
+use report::{Applied, Outputs, Previewed, Reporter};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -133,11 +137,18 @@ async fn dispatch_and_run<W: Write>(
     if let Some(n) = &notice {
         let _ = cmds.notice(n);
     }
+    // A gated push apply reads the merged pull request's previews even when it writes no
+    // comment (`comment: false`), and cannot go without a token; every apply is recorded as a
+    // deployment (`stale`) whatever the report.
+    let gated = step == Step::Apply && gate::gated(ctx);
     let github = match report {
-        Report::SummaryOnly => None,
+        Report::SummaryOnly if step != Step::Apply => None,
         _ => Client::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
             .map_err(github_failure)?,
     };
+    if gated && github.is_none() {
+        return Err(gate::no_token());
+    }
     if report != Report::SummaryOnly && github.is_none() {
         let _ = cmds.notice(
             "no GitHub token (the `github-token` input is empty), so the result is in the step summary only",
@@ -169,7 +180,10 @@ async fn dispatch_and_run<W: Write>(
             let bodies = Bodies::problems(ctx, &problems, notice.as_deref());
             out.summary(&bodies.summary);
             out.set("has-changes", "false");
-            reporter.preview(&bodies.comment, out).await?;
+            let marker = gate::preview_marker(ctx, None, PlanState::Invalid);
+            if reporter.preview(&bodies.comment, &marker, out).await? == Previewed::Superseded {
+                return Ok(Exit::Success);
+            }
             return Ok(Exit::Rejected);
         }
     };
@@ -184,7 +198,8 @@ async fn dispatch_and_run<W: Write>(
             append_notice(&mut body, notice.as_deref());
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
-            reporter.preview(&body, out).await?;
+            let marker = gate::preview_marker(ctx, None, PlanState::None);
+            let _ = reporter.preview(&body, &marker, out).await?;
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
@@ -307,7 +322,10 @@ impl<P: Provider> Flow<'_, P> {
         let bodies = Bodies::plan(self.ctx, &outcome, self.notice);
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
-        self.reporter.preview(&bodies.comment, out).await?;
+        let marker = gate::preview_marker(self.ctx, Some(&outcome), PlanState::Ok);
+        if self.reporter.preview(&bodies.comment, &marker, out).await? == Previewed::Superseded {
+            return Ok(Exit::Success);
+        }
         Ok(pipeline::exit(verdict, false))
     }
 
@@ -332,6 +350,35 @@ impl<P: Provider> Flow<'_, P> {
                 .await?;
             return Ok(Exit::Rejected);
         }
+        // The reviewed plan, or nothing: compared before anything is written.
+        let gate = gate::check(
+            self.ctx,
+            self.reporter.github,
+            &self.reporter.author,
+            &outcome,
+        )
+        .await?;
+        let (merge, lead) = match gate {
+            gate::Checked::Refused { merge, refused } => {
+                return self
+                    .refused_by_gate(&outcome, &merge, &refused, &fingerprint, out)
+                    .await;
+            }
+            gate::Checked::Passed {
+                merge,
+                note,
+                compared,
+            } => {
+                println!("edgeplan: reviewed plan: {}", inert(&note));
+                if !compared {
+                    let _ = cmds.notice(&format!("reviewed plan: {note}"));
+                }
+                let lead = compared.then(|| gate::MATCHED.to_string());
+                (Some(merge), lead)
+            }
+            gate::Checked::NotGated => (None, None),
+        };
+        let record = stale::begin(self.ctx, self.reporter.github, &self.reporter.author).await?;
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
             Event::Progress(line) => println!("{}", inert(line)),
@@ -352,19 +399,101 @@ impl<P: Provider> Flow<'_, P> {
         if status != Applied::Failed {
             println!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
         }
+        // What a re-run of this commit may still apply (`remaining=`): read again, else the
+        // plan that was sent. Recorded before the public check and the report, so the
+        // deployment's status is set whatever they meet.
+        let remaining = match &failure {
+            Some(_) => self.remaining(&outcome).await,
+            None => Vec::new(),
+        };
+        for attribute in gate::attributes(&remaining) {
+            println!(
+                "edgeplan: left for a re-run of this commit: {}",
+                inert(&attribute)
+            );
+        }
+        let recorded = stale::finish(
+            self.ctx,
+            self.reporter.github,
+            record,
+            failure.is_none(),
+            &gate::attributes(&remaining),
+        )
+        .await;
         // The zones that landed are public now, whatever another zone met; an apply failure
         // stays the one reported.
         let (section, checked) = self.public_check(&outcome, &check, cmds, out).await?;
         let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint, &section);
-        let failure = failure.or(checked);
+        let failure = failure.or(recorded.err()).or(checked);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
+        let report = report::Gated {
+            merge: merge.as_ref(),
+            lead: lead.as_deref().map(report::Lead::Line),
+            remaining: &remaining,
+        };
         self.reporter
-            .applied(&body, &fingerprint, status, out)
+            .applied_with(&body, &fingerprint, status, &report, out)
             .await?;
         match failure {
             Some(f) => Err(f),
             None => Ok(Exit::Success),
+        }
+    }
+
+    /// A refusal of the gate: nothing was written; the apply report on the merged pull
+    /// request (never a preview marker) says why and the way forward; exit 1.
+    async fn refused_by_gate(
+        &self,
+        outcome: &Outcome,
+        merge: &gate::Merge,
+        refused: &gate::Refused,
+        fingerprint: &str,
+        out: &mut Outputs,
+    ) -> Result<Exit, Failure> {
+        let since = match (self.reporter.github, self.ctx.repository.as_ref()) {
+            (Some(client), Some(repo)) if refused.preview_url.is_some() => {
+                gate_report::since(client, repo, self.ctx, outcome, refused).await
+            }
+            _ => gate_report::Since::Unknown("no preview of edgeplan's own to compare".into()),
+        };
+        let body = gate_report::body(self.ctx, outcome, refused, &since);
+        // The error and its help are printed once, by `run::main`, and annotated by `run`.
+        let f = gate_report::failure(refused);
+        out.summary(&body);
+        out.failure_in_summary = true;
+        let report = report::Gated {
+            merge: Some(merge),
+            lead: Some(report::Lead::Own),
+            remaining: &[],
+        };
+        self.reporter
+            .applied_with(&body, fingerprint, Applied::Refused, &report, out)
+            .await?;
+        Err(f)
+    }
+
+    /// The pairs a failed apply left, from a fresh read of the zones that did not all land;
+    /// when that read fails too, the plans that were sent (a re-run that finds less to do is
+    /// then refused, and `workflow_dispatch` is the way forward).
+    async fn remaining(&self, outcome: &Outcome) -> Vec<crate::plan::Pair> {
+        let failed: Vec<Desired> = (outcome.zones())
+            .filter(|z| z.applied.is_none() && !z.plan.changes.is_empty())
+            .map(|z| z.desired.clone())
+            .collect();
+        let review = pipeline::Review {
+            allow_deletes: self.ctx.inputs.allow_deletes,
+            probes: None,
+        };
+        match pipeline::plan(self.provider, failed, review).await {
+            Ok(fresh) => gate::remaining_pairs(&fresh),
+            Err(e) => {
+                eprintln!(
+                    "warning: the zones could not be read again to record what remains to apply ({}); the report records the plans that were sent",
+                    inert(&e.to_string())
+                );
+                gate::remaining_pairs(outcome)
+            }
         }
     }
 

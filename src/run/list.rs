@@ -5,7 +5,10 @@
 //! manifest, each with its own sticky comment and a concurrency group per zone
 //! (docs/action.md, Many zones;
 //! <https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow>).
-//! Paths are relative to `GITHUB_WORKSPACE` when it is set, as the next job's checkout sees them.
+//! Paths are relative to `GITHUB_WORKSPACE` when it is set, as the next job's checkout sees them,
+//! and written as patterns that match exactly them ([`crate::resolve::escape`]: `dns/[a].yaml`
+//! is listed as `dns/[[]a[]].yaml`), so that a listed path given back with `-m` or as the
+//! `manifest` input names that one file: a value with `*`, `?` or `[` is always a pattern.
 
 use std::io::Write;
 
@@ -16,6 +19,7 @@ use crate::exit::Exit;
 use crate::github::workflow::workspace_relative;
 use crate::plan::Desired;
 use crate::render::inert::inert;
+use crate::resolve::escape;
 
 use super::settings::Settings;
 use super::{Failure, load_or_report};
@@ -63,7 +67,10 @@ fn render(manifests: &[Desired], settings: &Settings, format: ListFormat) -> Str
     let include: Vec<Entry<'_>> = manifests
         .iter()
         .map(|d| Entry {
-            manifest: workspace_relative(&d.source, settings.workspace.as_deref()),
+            manifest: escape(&workspace_relative(
+                &d.source,
+                settings.workspace.as_deref(),
+            )),
             zone: &d.zone,
             owner: &d.owner,
         })

@@ -1,4 +1,5 @@
-//! Manifests on the command line: expand `-m` globs, load and validate, print problems.
+//! Manifests on the command line: resolve the `-m` values ([`crate::resolve`], the same rule as
+//! for a commit read through the API), load and validate, print problems.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use crate::exit::Exit;
 use crate::github::workflow;
 use crate::manifest::{self, Problem, Problems};
 use crate::plan::Desired;
+use crate::resolve;
 
 use super::Failure;
 use super::settings::Settings;
@@ -46,49 +48,71 @@ pub fn load_or_report(
     })
 }
 
-/// Expands the `-m` arguments (globs allowed) into files, in order, without duplicates.
-pub fn manifest_paths(args: &ManifestArgs) -> Result<Vec<PathBuf>, Failure> {
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for pattern in &args.manifests {
-        // A file that exists by this very name is that file, whatever its characters (the
-        // paths `edgeplan list` gives a matrix come back here as they are).
-        let is_glob = pattern.contains(['*', '?', '[']) && !Path::new(pattern).is_file();
-        if !is_glob {
-            let path = PathBuf::from(pattern);
-            if !path.exists() {
-                return Err(Failure::new(Exit::Rejected, format!("{pattern}: no such file")).help(
-                    "pass the manifest with -m PATH (default edgeplan.yaml in the current directory)",
-                ));
-            }
-            if !paths.contains(&path) {
-                paths.push(path);
-            }
-            continue;
-        }
-        let matches = glob::glob(pattern).map_err(|e| {
-            Failure::new(
-                Exit::Usage,
-                format!("bad manifest pattern `{pattern}`: {e}"),
-            )
-        })?;
-        let mut found: Vec<PathBuf> = matches
-            .filter_map(Result::ok)
-            .filter(|p| p.is_file())
-            .collect();
-        found.sort();
+/// What the `-m` values name on disk ([`crate::resolve`]): the files, in the order of the
+/// values, each value's files sorted, each file once; and the files refused by name.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub paths: Vec<PathBuf>,
+    pub refused: Vec<Problem>,
+}
+
+/// Resolves the `-m` values against the current directory, printing the links and submodules a
+/// pattern did not search as notices ([`print_notices`]). A value that names nothing (a missing
+/// path, a pattern without a match) or is not a valid pattern fails the command.
+pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved, Failure> {
+    let mut out = Resolved::default();
+    let mut seen = std::collections::HashSet::new();
+    for value in &args.manifests {
+        let wanted = resolve::Wanted::parse(value)
+            .map_err(|e| Failure::new(Exit::Usage, e).help(PATTERN_HELP))?;
+        let found = resolve::disk::resolve(&wanted, Path::new(""));
+        print_notices(&found.notices, in_actions);
         if found.is_empty() {
-            return Err(
-                Failure::new(Exit::Rejected, format!("no manifest matches `{pattern}`"))
-                    .help("check the pattern; quote it so the shell does not expand it first"),
-            );
+            return Err(Failure::new(
+                Exit::Rejected,
+                format!("{}: no manifest matches this pattern", wanted.text),
+            )
+            .help("check the pattern; quote it so the shell does not expand it first"));
         }
-        for path in found {
-            if !paths.contains(&path) {
-                paths.push(path);
+        for refusal in found.refused {
+            if !refusal.found {
+                // The value names nothing: the command cannot go on.
+                return Err(Failure::new(Exit::Rejected, refusal.message).help(MISSING_HELP));
+            }
+            out.refused.push(Problem {
+                file: PathBuf::from(&refusal.path),
+                line: 0,
+                col: 0,
+                message: refusal.message,
+                help: Some(refusal.help.to_string()),
+            });
+        }
+        for path in found.files {
+            if seen.insert(path.clone()) {
+                out.paths.push(PathBuf::from(path));
             }
         }
     }
-    Ok(paths)
+    Ok(out)
+}
+
+const PATTERN_HELP: &str = "a value with `*`, `?` or `[` is a pattern (`*` within a directory, `**` across them); write `[*]`, `[?]`, `[[]` for the character itself";
+const MISSING_HELP: &str =
+    "pass the manifest with -m PATH (default edgeplan.yaml in the current directory)";
+
+/// Prints each notice on stderr and, under GitHub Actions, as a `::notice::` too. Notices quote
+/// file names, so each is made inert.
+pub fn print_notices(notices: &[String], in_actions: bool) {
+    let mut err = std::io::stderr().lock();
+    for n in notices {
+        let _ = writeln!(err, "notice: {}", crate::render::inert::inert(n));
+    }
+    if in_actions {
+        let mut cmds = workflow::Commands::new(std::io::stdout());
+        for n in notices {
+            let _ = cmds.notice(n);
+        }
+    }
 }
 
 /// Loads and validates every manifest, from where `settings.sources` allows; the inner `Err` holds
@@ -98,10 +122,14 @@ pub fn load_manifests(
     args: &ManifestArgs,
     settings: &Settings,
 ) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
-    let paths = manifest_paths(args)?;
+    let resolved = manifest_paths(args, settings.in_actions)?;
     let mut manifests = Vec::new();
     let mut problems = Problems::default();
-    for path in &paths {
+    if !resolved.refused.is_empty() {
+        // Never a partial set: a refused file refuses the run.
+        return Ok(Err(resolved.refused));
+    }
+    for path in &resolved.paths {
         match manifest::load(path, &settings.sources) {
             Ok(m) => manifests.push(m),
             Err(p) => problems.append(p),

@@ -7,7 +7,7 @@
 //! request's head is one of its parents (GitHub computes it after the event is sent, so the
 //! payload of a push can name the merge of the previous head), else the head commit, and the
 //! comment says which. The `manifest` input is resolved against that
-//! commit's tree ([`crate::github::paths`]); each regular blob it names is fetched
+//! commit's tree ([`crate::github::paths`], by the same walker as the disk, [`crate::resolve`]); each regular blob it names is fetched
 //! ([`crate::github::tree`]) and given to the same loader as a file ([`manifest::load_bytes`]).
 //! Nothing is written to disk and nothing from the pull request is run. What a reviewer can
 //! fix (a missing path, a link, a file too large) is a manifest problem, shown in the sticky
@@ -18,7 +18,7 @@ use std::path::Path;
 use crate::exit::Exit;
 use crate::github::client::Client;
 use crate::github::event::Context;
-use crate::github::paths::{self, Pick, Wanted};
+use crate::github::paths::{self, Pick};
 use crate::github::tree::{self, BlobError};
 use crate::manifest::{self, Problem, Problems};
 use crate::plan::Desired;
@@ -60,7 +60,7 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
         .inputs
         .manifests
         .iter()
-        .map(|line| Wanted::parse(line))
+        .map(|line| paths::parse(line))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|m| {
             usage(
@@ -92,8 +92,10 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
             e => github_failure(e),
         })?;
     let input = ctx.inputs.manifests.join(", ");
-    let picks = paths::select(&wanted, &entries, &commit);
-    let manifests = load(client, repo, &picks, &input).await?;
+    let selection = paths::select(&wanted, &entries, &commit);
+    // The links and submodules a pattern did not search, as on disk.
+    super::manifests::print_notices(&selection.notices, true);
+    let manifests = load(client, repo, &selection.picks, &input).await?;
     Ok(Read {
         commit,
         line,

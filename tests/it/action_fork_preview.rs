@@ -103,7 +103,9 @@ fn a_fork_is_previewed_from_its_merge_commit_and_never_from_the_workspace() {
     );
     assert_eq!(w.cf_writes(), 0);
     // What one manifest costs: who edgeplan is, the merge commit (are its parents the head?),
-    // its tree, one blob, the comments (one page), and the comment itself.
+    // its tree, one blob, the pull request as it is now (still open at this head?), the
+    // comments (one page), the comment itself, and the comments again (did a racing run post
+    // one too?).
     let log: Vec<String> = w
         .gh()
         .log()
@@ -111,7 +113,8 @@ fn a_fork_is_previewed_from_its_merge_commit_and_never_from_the_workspace() {
         .map(|l| format!("{} {}", l.method, l.path))
         .collect();
     let tree = format!("GET /repos/{REPO}/git/trees/{MERGE}");
-    assert_eq!(log.len(), 6, "{log:#?}");
+    assert_eq!(log.len(), 8, "{log:#?}");
+    assert_eq!(w.gh().count("GET", "/pulls/"), 1, "{log:#?}");
     assert_eq!(
         w.gh().count("GET", &format!("/git/commits/{MERGE}")),
         1,

@@ -153,7 +153,9 @@ fn a_hostile_manifest_path_renders_inert_and_cannot_forge_the_preview_fingerprin
     assert_eq!(comments.len(), 1, "{}", ran.dump());
     let body = &comments[0].body;
     assert!(body.contains("manifest valid"), "{body}");
-    assert_eq!(body.lines().next(), Some(MARKER), "{body}");
+    // Offline validation only: a preview that counts as none for the apply gate.
+    let validated = format!("<!-- edgeplan:preview commit={SHA} plan=none -->");
+    assert_eq!(body.lines().next(), Some(validated.as_str()), "{body}");
     for markdown in [body.as_str(), ran.summary.as_str()] {
         let html = render_like_github(markdown);
         assert_no_live_markup(&html, "@mallory");
@@ -195,12 +197,20 @@ fn the_preview_fingerprint_is_in_the_marker_and_an_old_marker_is_still_updated()
         .next()
         .unwrap_or_default()
         .to_string();
+    // The fingerprint, then what the apply gate reads: the digest of the one (zone, owner)
+    // pair, the commit read, and that it is a plan.
+    let head = format!(
+        "<!-- edgeplan:preview fingerprint={} v=1 reviewed=example.com/default:sha256:",
+        ran.fingerprint()
+    );
+    assert!(first.starts_with(&head), "{first}");
+    assert!(
+        first.ends_with(&format!(" commit={SHA} plan=ok -->")),
+        "{first}"
+    );
     assert_eq!(
-        first,
-        format!(
-            "<!-- edgeplan:preview fingerprint={} -->",
-            ran.fingerprint()
-        )
+        first.len(),
+        head.len() + 64 + format!(" commit={SHA} plan=ok -->").len()
     );
     // The apply report reads it from there.
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));

@@ -4,7 +4,7 @@
 //! the step outputs and summary, as docs/action.md describes them.
 
 use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN};
-use crate::support::harness::{CF_TOKEN, REPO, World, masked, pr_payload};
+use crate::support::harness::{CF_TOKEN, REPO, SHA, World, masked, pr_payload};
 use serde_json::{Value, json};
 
 pub(crate) const MARKER: &str = "<!-- edgeplan:preview -->";
@@ -76,8 +76,14 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
     assert!(!body.contains("legacy.example.com"), "{body}");
     let fp = r3.fingerprint();
     // The marker carries the fingerprint, where the apply report reads it.
-    let marker = format!("<!-- edgeplan:preview fingerprint={fp} -->");
-    assert_eq!(body.lines().next(), Some(marker.as_str()), "{body}");
+    let marker = format!(
+        "<!-- edgeplan:preview fingerprint={fp} v=1 reviewed=example.com/default:[digest] commit={SHA} plan=ok -->"
+    );
+    let first = body
+        .lines()
+        .next()
+        .map(crate::support::harness::redact_digests);
+    assert_eq!(first.as_deref(), Some(marker.as_str()), "{body}");
     assert!(fp.starts_with("sha256:") && fp.len() == 7 + 64, "{fp}");
     let more = [(fp.as_str(), "[fingerprint]")];
     let snap = w.redact(body, &more);
@@ -180,7 +186,8 @@ fn an_invalid_manifest_is_commented_and_annotated_and_fails_the_step() {
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1);
     let body = &comments[0].body;
-    assert_eq!(body.lines().next(), Some(MARKER));
+    let invalid = format!("<!-- edgeplan:preview commit={SHA} plan=invalid -->");
+    assert_eq!(body.lines().next(), Some(invalid.as_str()));
     let snap = w.redact(body, &[]);
     insta::assert_snapshot!("invalid_manifest_comment", snap);
     ran.assert_summary_has("did you mean");

@@ -184,11 +184,15 @@ fn a_direct_push_applies_and_reports_in_the_summary_only() {
     assert_applied(&w);
     assert!(w.gh().all_comments().is_empty());
     ran.assert_stdout_has("merged no pull request");
+    // The reviewed-plan gate looks for the merged pull request up to 30 s (16 lookups, 2 s
+    // apart by default) before it calls the push direct; the report reuses what it found.
     assert_eq!(
         w.gh().count("GET", "/pulls"),
-        4,
+        16,
         "the lookup is retried while GitHub lags"
     );
+    ran.assert_stderr_has("asking again every 0.02 s for at most 0.3 s");
+    ran.assert_stdout_has("a direct push");
     assert!(
         started.elapsed().as_secs() < 5,
         "EDGEPLAN_GITHUB_RETRY_MS keeps it short"
@@ -248,10 +252,17 @@ fn workflow_dispatch_plans_by_default_and_applies_on_request() {
         )
         .run_checked(0);
     assert_applied(&w);
-    assert!(
-        w.gh().log().is_empty(),
-        "dispatch reports in the summary only"
+    // Dispatch reports in the summary only; the apply is recorded as a deployment.
+    assert_eq!(w.gh().count("POST", "/issues/"), 0, "no comment");
+    assert_eq!(
+        w.gh().count("POST", "/deployments"),
+        3,
+        "{:#?}",
+        w.gh().log()
     );
+    let recorded = w.gh().deploys().deployments();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].states, ["in_progress", "success"]);
     assert!(ran.summary.contains("### edgeplan: apply"));
     w.endpoints(&[("sentiment", OLD), ("embeddings", EMB)]);
     w.action("workflow_dispatch", &dispatch("refs/heads/main", None))

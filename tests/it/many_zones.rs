@@ -287,8 +287,8 @@ fn list_gives_the_matrix_of_manifests_and_zones() {
 fn a_listed_path_comes_back_as_that_file_and_a_line_break_never_reaches_the_matrix() {
     let w = World::free();
     let manifest = "version: 1\nzone: example.com\nendpoints: []\n";
-    // A name with glob characters, listed then given back as the next job's `manifest`: it is
-    // that one file, not a pattern that also matches `dns/a.yaml`.
+    // A name with pattern characters is listed escaped as a pattern, and given back as the next
+    // job's `manifest` it is that one file, not a pattern that also matches `dns/a.yaml`.
     w.write_in_workspace("dns/[a].yaml", manifest);
     w.write_in_workspace(
         "dns/a.yaml",
@@ -302,10 +302,22 @@ fn a_listed_path_comes_back_as_that_file_and_a_line_break_never_reaches_the_matr
             .expect("run edgeplan");
         Run::from_output(out)
     };
-    let listed = run(&["list", "-m", "dns/[a].yaml", "--format", "text"]).expect(0);
+    let listed = run(&["list", "-m", "dns/*.yaml", "--format", "text"]).expect(0);
     assert_eq!(
         listed.stdout,
-        "dns/[a].yaml\tzone example.com\towner default\n"
+        "dns/[[]a[]].yaml\tzone example.com\towner default\n\
+         dns/a.yaml\tzone other.example\towner default\n"
+    );
+    let again = run(&["list", "-m", "dns/[[]a[]].yaml", "--format", "text"]).expect(0);
+    assert_eq!(
+        again.stdout,
+        "dns/[[]a[]].yaml\tzone example.com\towner default\n"
+    );
+    // Unescaped, `[a]` is a pattern (DESIGN section 1), never first tried as a file name.
+    let pattern = run(&["list", "-m", "dns/[a].yaml", "--format", "text"]).expect(0);
+    assert_eq!(
+        pattern.stdout,
+        "dns/a.yaml\tzone other.example\towner default\n"
     );
     w.write_in_workspace("dns/two\nlines.yaml", manifest);
     let refused = run(&["list", "-m", "dns/two*", "--format", "json"]).expect(1);

@@ -5,8 +5,11 @@
 //! The merged pull requests come from `GET /repos/{o}/{r}/commits/{sha}/pulls`
 //! (<https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit>);
 //! the report compares the applied plan's fingerprint with the one the PR's preview showed, so a
-//! reviewer sees whether what landed is what they approved. Outputs and summary formats are in
-//! `github::files`.
+//! reviewer sees whether what landed is what they approved; after the apply gate
+//! (`super::gate`) it reuses the pull requests the gate found and leads with its words, and its
+//! marker (`github::marker::Applied`) records what a failed apply left (`remaining=`). The
+//! preview's marker is `github::marker::Preview`, in place of the renderer's first line. Outputs
+//! and summary formats are in `github::files`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -16,7 +19,9 @@ use crate::github::client::{Client, IssueComment};
 use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
 use crate::github::event::{Context, Repo};
+use crate::github::marker::{self, Preview};
 use crate::github::{files, workflow};
+use crate::plan::{Pair, REVIEW_VERSION};
 use crate::render::comment as comment_body;
 use crate::render::{self, inert};
 
@@ -60,17 +65,36 @@ pub struct Reporter<'a> {
     pub author: Author,
 }
 
+/// Whether the preview went out (or had nowhere to go), or the pull request moved on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Previewed {
+    Done,
+    /// Closed, merged, or a newer head since the event: nothing was written (exit 0).
+    Superseded,
+}
+
 impl Reporter<'_> {
-    /// The sticky preview comment (pull requests).
-    pub async fn preview(&self, body: &str, out: &mut Outputs) -> Result<(), Failure> {
+    /// The sticky preview comment (pull requests), its first line `marker` (what the apply gate
+    /// reads: `run::action::gate`), in place of the renderer's.
+    pub async fn preview(
+        &self,
+        body: &str,
+        marker: &Preview,
+        out: &mut Outputs,
+    ) -> Result<Previewed, Failure> {
         let (Report::StickyComment { pr }, Some(client), Some(repo)) =
             (self.report, self.github, self.ctx.repository.as_ref())
         else {
-            return Ok(());
+            return Ok(Previewed::Done);
         };
         // One comment per manifest input when asked (a matrix job each), else one per PR.
-        let marker = comment::marker(self.ctx.inputs.comment_key().as_deref());
-        let upserted = comment::upsert(client, repo, pr, &marker, body, &self.author).await;
+        let marker = bounded(marker);
+        let body = format!("{marker}\n{}", without_preview_marker(body));
+        // The pull request as it is now: a run for an older head or a closed PR writes nothing.
+        if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
+            return Ok(Previewed::Superseded);
+        }
+        let upserted = super::stale::upsert(client, repo, pr, &marker, &body, &self.author).await;
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the
@@ -88,7 +112,7 @@ impl Reporter<'_> {
                     "\n> **Note:** {}\n",
                     render::markdown::escape(&message)
                 ));
-                return Ok(());
+                return Ok(Previewed::Done);
             }
             Err(e) => return Err(github_failure(e)),
         };
@@ -110,7 +134,7 @@ impl Reporter<'_> {
             );
         }
         out.set("comment-url", &sticky.url);
-        Ok(())
+        Ok(Previewed::Done)
     }
 
     /// The apply report on each PR the pushed commit merged, one per commit (re-runs update it).
@@ -122,6 +146,20 @@ impl Reporter<'_> {
         outcome: Applied,
         out: &mut Outputs,
     ) -> Result<(), Failure> {
+        self.applied_with(body, fingerprint, outcome, &Gated::default(), out)
+            .await
+    }
+
+    /// [`Reporter::applied`] after the apply gate (`run::action::gate`): on the pull requests
+    /// it found, led by its words, with what remains to apply in the report's marker.
+    pub async fn applied_with(
+        &self,
+        body: &str,
+        fingerprint: &str,
+        outcome: Applied,
+        gated: &Gated<'_>,
+        out: &mut Outputs,
+    ) -> Result<(), Failure> {
         let (Report::MergedPulls, Some(client), Some(repo), Some(sha)) = (
             self.report,
             self.github,
@@ -131,10 +169,13 @@ impl Reporter<'_> {
             return Ok(());
         };
         let default = self.ctx.event.default_branch.as_deref().unwrap_or_default();
-        let pulls = client
-            .pulls_for_commit(repo, sha, default)
-            .await
-            .map_err(github_failure)?;
+        let pulls = match gated.merge {
+            Some(merge) => merge.pulls.clone(),
+            None => client
+                .pulls_for_commit(repo, sha, default)
+                .await
+                .map_err(github_failure)?,
+        };
         if pulls.is_empty() {
             println!(
                 "edgeplan: {} merged no pull request into `{}` (a direct push); the step summary has the report",
@@ -142,27 +183,36 @@ impl Reporter<'_> {
                 inert(default)
             );
         }
+        let key = self.ctx.inputs.comment_key();
+        let marker = marker::Applied {
+            sha: sha.to_string(),
+            manifest: key.as_deref().map(marker::escape_key),
+            version: Some(REVIEW_VERSION),
+            remaining: gated.remaining.to_vec(),
+        };
+        let line = marker.line();
+        let same_report = |b: &str| matches!(marker::Applied::parse(b), Some(Ok(a)) if a.sha == marker.sha && a.manifest == marker.manifest);
         for pr in pulls {
-            let key = self.ctx.inputs.comment_key();
-            let preview = own_preview(client, repo, pr.number, key.as_deref(), &self.author).await;
+            let preview = own_preview(client, repo, pr.number, key.as_deref(), &self.author)
+                .await
+                .map_err(github_failure)?;
             let preview_fp = preview
                 .as_ref()
                 .and_then(|c| c.body.as_deref())
                 .and_then(comment::preview_fingerprint);
-            let full = comment_body::lead_with(
-                body,
-                &verdict(outcome, fingerprint, preview_fp.as_deref()),
-            );
-            let sticky = comment::upsert(
-                client,
-                repo,
-                pr.number,
-                &render::comment::apply_marker_for(sha, key.as_deref()),
-                &full,
-                &self.author,
-            )
-            .await
-            .map_err(github_failure)?;
+            let full = match gated.lead {
+                Some(Lead::Own) => body.to_string(),
+                Some(Lead::Line(l)) => comment_body::lead_with(body, l),
+                None => comment_body::lead_with(
+                    body,
+                    &verdict(outcome, fingerprint, preview_fp.as_deref()),
+                ),
+            };
+            let full = format!("{line}\n{}", comment_body::strip_marker(&full));
+            let sticky =
+                comment::upsert_by(client, repo, pr.number, &same_report, &full, &self.author)
+                    .await
+                    .map_err(github_failure)?;
             println!(
                 "edgeplan: apply report on #{}: {}",
                 pr.number,
@@ -177,6 +227,26 @@ impl Reporter<'_> {
         }
         Ok(())
     }
+}
+
+/// What the apply gate hands the report.
+#[derive(Debug, Default)]
+pub struct Gated<'a> {
+    /// The pull requests it found (then they are not looked up again).
+    pub merge: Option<&'a super::gate::Merge>,
+    /// What the report leads with instead of the fingerprint comparison.
+    pub lead: Option<Lead<'a>>,
+    /// The pairs that did not all land, as the marker writes them (`remaining=`).
+    pub remaining: &'a [Pair],
+}
+
+/// The report's lead.
+#[derive(Debug, Clone, Copy)]
+pub enum Lead<'a> {
+    /// The body leads with its own words (the gate's refusal).
+    Own,
+    /// This line.
+    Line(&'a str),
 }
 
 impl Reporter<'_> {
@@ -239,19 +309,56 @@ fn attempted(outcome: Applied) -> &'static str {
     }
 }
 
-/// edgeplan's own preview comment on `pr` (the author rules of `github::comment`), if any.
+/// The most bytes a preview's marker line may take (about 300 zones' digests): the comment's
+/// size guard keeps the first line whole only up to GitHub's limit.
+const MARKER_BYTES: usize = 30_000;
+
+/// `marker`'s line; past [`MARKER_BYTES`] without its digests (an apply then finds none for its
+/// pairs and refuses: fail closed), said as a warning.
+fn bounded(marker: &Preview) -> String {
+    let line = marker.line();
+    if line.len() <= MARKER_BYTES {
+        return line;
+    }
+    let message = format!(
+        "the preview names {} (zone, owner) pairs, too many for its hidden marker: their digests are left out, so a push apply of this pull request is refused (split the manifests over several jobs with `separate-comment: true`, or apply with `workflow_dispatch`)",
+        marker.reviewed.len()
+    );
+    println!(
+        "{}",
+        workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
+    );
+    Preview {
+        reviewed: Vec::new(),
+        ..marker.clone()
+    }
+    .line()
+}
+
+/// `body` without its first line when that is a preview marker (the renderer's).
+fn without_preview_marker(body: &str) -> &str {
+    match body.split_once('\n') {
+        Some((first, rest)) if Preview::parse(first).is_some() => rest,
+        None if Preview::parse(body).is_some() => "",
+        _ => body,
+    }
+}
+
+/// edgeplan's own preview comment on `pr` (the author rules of `github::comment`), if any; an
+/// API failure is one, never "no preview".
 async fn own_preview(
     client: &Client,
     repo: &Repo,
     pr: u64,
     key: Option<&str>,
     author: &Author,
-) -> Option<IssueComment> {
-    comment::find(client, repo, pr, &comment::marker(key), author)
-        .await
-        .ok()?
-        .into_iter()
-        .next()
+) -> Result<Option<IssueComment>, crate::github::error::Error> {
+    Ok(
+        comment::find(client, repo, pr, &comment::marker(key), author)
+            .await?
+            .into_iter()
+            .next(),
+    )
 }
 
 /// The step's output and summary files (absent outside Actions: then nothing is written).
@@ -361,5 +468,31 @@ mod tests {
             assert!(v.contains("Nothing was applied"), "{o:?}: {v}");
         }
         assert!(verdict(Applied::Changed, fp, None).contains("No edgeplan preview"));
+    }
+
+    /// A marker too long for the comment keeps its identity and loses its digests (an apply then
+    /// refuses), never a marker cut in the middle.
+    #[test]
+    fn a_marker_of_too_many_pairs_leaves_the_digests_out() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let pair = |i: usize| Pair {
+            zone: format!("zone-{i:04}.example"),
+            owner: "default".into(),
+            digest: digest.clone(),
+        };
+        let few = Preview {
+            reviewed: (0..10).map(pair).collect(),
+            ..Preview::new(Some("dns/*.yaml"), crate::github::marker::PlanState::Ok)
+        };
+        assert_eq!(bounded(&few), few.line());
+        let many = Preview {
+            reviewed: (0..400).map(pair).collect(),
+            ..few.clone()
+        };
+        let line = bounded(&many);
+        assert!(line.len() <= MARKER_BYTES, "{}", line.len());
+        let back = Preview::parse(&line).expect("a preview").expect("readable");
+        assert!(back.reviewed.is_empty());
+        assert_eq!(back.manifest, few.manifest);
     }
 }

@@ -2,8 +2,10 @@
 //! (list with `per_page`/`page` and absolute `Link` headers, create, update by PATCH or POST,
 //! delete), `GET /repos/{o}/{r}/commits/{sha}/pulls` and `GET /user` (403 "Resource not
 //! accessible by integration", as for the workflow token, unless [`GitHub::token_user`] makes the
-//! tokens a person's: then 200 with that login, and comments are posted as that person), and the
-//! git trees and blobs of commits a test adds ([`GitHub::commit`], `github_git.rs`).
+//! tokens a person's: then 200 with that login, and comments are posted as that person), the
+//! git trees and blobs of commits a test adds ([`GitHub::commit`], `github_git.rs`), and
+//! deployments, comparisons, branches and pull requests as they are now ([`GitHub::deploys`],
+//! `github_deploy.rs`).
 //!
 //! It answers like GitHub where edgeplan depends on it: JSON error bodies
 //! (`{"message": ...}`), 401 "Bad credentials" for an unknown token, 403 "Resource not accessible
@@ -16,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Value, json};
 
+use super::github_deploy::Deploy;
 use super::github_git::{GitFile, Store};
 use super::http::{Reply, Request, Response, Server, handler};
 
@@ -56,10 +59,16 @@ struct State {
     log: Vec<Logged>,
     /// Injected answers for the next request with this method.
     fail_next: VecDeque<(String, u16, Value)>,
+    /// Injected answers for the next request with this method whose path contains a fragment.
+    fail_at: VecDeque<(String, String, u16, Value)>,
     /// The person the tokens belong to (a personal token); `None`: the workflow token.
     user: Option<String>,
     /// Commits served by the git trees and blobs endpoints.
     git: Store,
+    /// Deployments, comparisons and pull requests as they are now (`github_deploy.rs`).
+    deploy: Deploy,
+    /// Comments that land just before the next comment is created (another run's, racing).
+    race: Vec<StoredComment>,
 }
 
 /// A running local GitHub. Stops when dropped.
@@ -170,6 +179,13 @@ impl GitHub {
             .push_back((method.to_string(), status, body));
     }
 
+    /// The next request with `method` whose path contains `fragment` gets `status` and `body`.
+    pub fn fail_next_at(&self, method: &str, fragment: &str, status: u16, body: Value) {
+        self.lock()
+            .fail_at
+            .push_back((method.to_string(), fragment.to_string(), status, body));
+    }
+
     /// The tokens act as the person `login` (personal tokens): `GET /user` answers 200 with it
     /// and new comments are posted as that `User`.
     pub fn token_user(&self, login: &str) {
@@ -183,7 +199,27 @@ impl GitHub {
 
     /// Gives commit `sha` its parents (a test merge commit: the base, then the head).
     pub fn parents(&self, sha: &str, parents: &[&str]) {
-        self.lock().git.parents(sha, parents);
+        let mut s = self.lock();
+        s.git.parents(sha, parents);
+        s.deploy.history(sha, parents);
+    }
+
+    /// Deployments, comparisons and pull requests as they are now (`github_deploy.rs`).
+    pub fn deploys(&self) -> Deploy {
+        self.lock().deploy.clone()
+    }
+
+    /// Just before the next comment is created, a comment as `login` with `body` lands on
+    /// `issue` (another run racing this one); returns nothing, the id is assigned then.
+    pub fn race_next_create(&self, repo: &str, issue: u64, login: &str, kind: &str, body: &str) {
+        self.lock().race.push(StoredComment {
+            id: 0,
+            issue,
+            repo: repo.into(),
+            body: body.into(),
+            login: login.into(),
+            kind: kind.into(),
+        });
     }
 
     /// Recursive tree listings longer than `n` entries come back `truncated`.
@@ -257,6 +293,12 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
     {
         return Response::json(status, &body);
     }
+    if let Some(i) =
+        (s.fail_at.iter()).position(|(m, f, _, _)| *m == req.method && path.contains(f.as_str()))
+        && let Some((_, _, status, body)) = s.fail_at.remove(i)
+    {
+        return Response::json(status, &body);
+    }
     let is_write = req.method != "GET";
     if is_write && !writable {
         return error(403, "Resource not accessible by integration");
@@ -278,6 +320,11 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
                 Ok(b) => b,
                 Err(resp) => return resp,
             };
+            for mut early in std::mem::take(&mut s.race) {
+                s.next_id += 1;
+                early.id = s.next_id;
+                s.comments.push(early);
+            }
             s.next_id += 1;
             let (login, kind) = match &s.user {
                 Some(user) => (user.clone(), "User"),
@@ -339,6 +386,12 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
                 .cloned()
                 .unwrap_or_default();
             Response::json(200, &Value::Array(list))
+        }
+        (_, ["repos", o, r, rest @ ..]) if Deploy::serves(rest) => {
+            let login = s.user.clone().unwrap_or_else(|| BOT_LOGIN.to_string());
+            let base = format!("http://{host}{prefix}{path}");
+            s.deploy
+                .serve(&format!("{o}/{r}"), rest, req, &login, &base)
         }
         _ => error(404, "Not Found"),
     }

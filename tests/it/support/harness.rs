@@ -189,6 +189,8 @@ impl World {
         let n = self.runs.fetch_add(1, Ordering::SeqCst);
         let event_path = self.tmp.path().join(format!("events/{n}.json"));
         std::fs::write(&event_path, payload.to_string()).expect("write payload");
+        // The local GitHub answers `GET pulls/{n}` with the head this payload names.
+        self.gh().deploys().saw_event(payload);
         let output = self.tmp.path().join(format!("steps/{n}.output"));
         let summary = self.tmp.path().join(format!("steps/{n}.summary"));
         std::fs::write(&output, "").expect("output file");
@@ -312,7 +314,7 @@ impl World {
             .iter()
             .map(|(v, p)| (v.as_str(), p.as_str()))
             .collect();
-        redact(text, &values)
+        redact_digests(&redact(text, &values))
     }
 
     /// Adds a record by hand (no API rules), as someone using the dashboard would.
@@ -370,6 +372,32 @@ impl World {
 
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
+}
+
+/// `text` with the digests of the markers' `reviewed=` and `remaining=` pairs replaced by
+/// `[digest]`: they hash record ids, which the local Cloudflare makes at random.
+pub fn redact_digests(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(":sha256:") {
+        let (head, tail) = rest.split_at(i);
+        let attribute = head
+            .rsplit(' ')
+            .next()
+            .is_some_and(|a| a.starts_with("reviewed=") || a.starts_with("remaining="));
+        let hex = &tail[8..];
+        let n = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(head);
+        if attribute && n == 64 {
+            out.push_str(":[digest]");
+            rest = &hex[64..];
+        } else {
+            out.push_str(":sha256:");
+            rest = hex;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` with each `(value, placeholder)` replaced, in order; empty values are skipped.

@@ -4,6 +4,7 @@
 pub mod cloudflare;
 pub mod gfm;
 pub mod github;
+pub mod github_deploy;
 pub mod github_git;
 pub mod harness;
 pub mod http;

@@ -1,0 +1,463 @@
+//! Stale commits never apply; stale previews never overwrite (DESIGN section 6).
+//!
+//! Apply side ([`begin`], [`finish`]): every apply (push and `workflow_dispatch`) is a GitHub
+//! deployment edgeplan creates itself (`github::deployments`). Before anything is written, the
+//! commit is compared with the last one applied in the same environment (the newest `success`
+//! deployment of edgeplan's own identity): `ahead` (a newer commit, whatever else was merged
+//! meanwhile) and `identical` (a re-run) pass; `behind` and `diverged` are an older commit and
+//! nothing is written (exit 1, both commits named). Two commits GitHub cannot compare (404: the
+//! applied one is gone after a force-push, or no common history) count as `diverged`. One exception, a person's explicit
+//! decision: a `workflow_dispatch` run of the default branch's current head passes whatever the
+//! comparison says, so after a force-push of the default branch (every push is then
+//! `diverged`) dispatching `command: apply` applies the branch as it now is; a re-run of that
+//! dispatch run once the branch moved on is refused like any older commit. Then the deployment
+//! is created and set `in_progress` (a refusal is exit 3, nothing written), and after the apply
+//! `success` or `failure`, with the `remaining=` digests of a partial failure recorded.
+//! Without a GitHub token nothing can be recorded or compared: the check is skipped with a
+//! warning (a push apply without a token under the reviewed-plan gate is refused before this).
+//!
+//! Preview side ([`still_current`], [`upsert`]): just before the comment is written the pull
+//! request is read again; a pull request no longer open, or whose head is no longer the event's,
+//! gets no comment from this run (exit 0, a notice, and the step summary says why). Two runs at
+//! once leave one comment: after creating its comment a run lists again and keeps the oldest of
+//! its own identity's previews with that marker, deleting the other own ones (never another
+//! author's) and updating the kept one to its body when needed.
+
+use serde_json::json;
+
+use crate::exit::Exit;
+use crate::github::client::{Client, Error, IssueComment};
+use crate::github::comment::{Author, Outcome, Sticky};
+use crate::github::deployments::{self, Deployment, State, Status};
+use crate::github::event::{Context, EventName, Repo};
+use crate::github::workflow::{Annotation, Level};
+use crate::render::comment::{has_marker, same_content, with_marker};
+use crate::render::inert;
+use crate::render::markdown::escape;
+
+use super::super::Failure;
+use super::report::{Outputs, github_failure};
+
+/// An apply recorded as a deployment, to be finished after writing.
+#[derive(Debug)]
+pub struct Record {
+    pub deployment: Deployment,
+    repo: Repo,
+}
+
+/// `sha` if it reads as a commit id, else a placeholder: API answers are shown inert.
+fn shown(sha: &str) -> &str {
+    if !sha.is_empty() && sha.len() <= 64 && sha.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        sha
+    } else {
+        "(unreadable commit)"
+    }
+}
+
+/// The check before an apply writes anything: compares this run's commit with the last one
+/// applied in its environment and, when it may apply, records the apply as an `in_progress`
+/// deployment. `Ok(None)`: no GitHub token, nothing recorded (a warning says so).
+pub async fn begin(
+    ctx: &Context,
+    github: Option<&Client>,
+    author: &Author,
+) -> Result<Option<Record>, Failure> {
+    let Some(client) = github else {
+        let message = "no GitHub token: this apply is not recorded as a deployment and not compared with the last applied commit, so a re-run of an older run could put an older manifest back; give the apply job a `github-token` with `deployments: write`";
+        println!("{}", Annotation::new(Level::Warning, message).command());
+        return Ok(None);
+    };
+    let Some(repo) = ctx.repository.clone() else {
+        return Err(Failure::new(
+            Exit::Usage,
+            "GITHUB_REPOSITORY is not set, so the apply cannot be recorded as a deployment",
+        )
+        .help("run edgeplan action under GitHub Actions, or set GITHUB_REPOSITORY to owner/name"));
+    };
+    let Some(sha) = ctx.sha.clone().filter(|s| shown(s) == s) else {
+        return Err(Failure::new(
+            Exit::Usage,
+            "GITHUB_SHA is not set to a commit, so the apply cannot be compared with the last applied commit",
+        )
+        .help("run edgeplan action under GitHub Actions, or set GITHUB_SHA to the commit applied"));
+    };
+    let environment = deployments::environment(&ctx.inputs.manifests);
+    let last = deployments::last_success(client, &repo, &environment, author)
+        .await
+        .map_err(github_failure)?;
+    if let Some(last) = &last {
+        let status = match deployments::compare(client, &repo, &last.sha, &sha).await {
+            Ok(status) => status,
+            // GitHub cannot compare them (the applied commit is gone after a force-push, or they
+            // share no history): descent is not proven, so the commit counts as diverged.
+            Err(Error::Api {
+                status: 404,
+                message,
+                ..
+            }) => {
+                println!(
+                    "edgeplan: GitHub cannot compare {}...{sha} ({}); counted as diverged",
+                    inert(shown(&last.sha)),
+                    inert(&message)
+                );
+                Status::Diverged
+            }
+            Err(e) => return Err(github_failure(e)),
+        };
+        println!(
+            "edgeplan: commit {sha} is {} the last applied commit {} in `{environment}` (deployment {})",
+            match status {
+                Status::Ahead => "ahead of",
+                Status::Behind => "behind",
+                Status::Diverged => "diverged from",
+                Status::Identical => "identical to",
+            },
+            inert(shown(&last.sha)),
+            last.id
+        );
+        if matches!(status, Status::Behind | Status::Diverged) {
+            refuse_unless_current_head(ctx, client, &repo, &sha, last, status, &environment)
+                .await?;
+        }
+    } else {
+        println!(
+            "edgeplan: nothing was applied in `{environment}` before; commit {sha} is the first"
+        );
+    }
+    let payload = json!({"edgeplan": {
+        "version": 1,
+        "event": ctx.event.name.as_str(),
+        "manifest": ctx.inputs.manifests,
+        "run": ctx.run_url(),
+        "last": last.as_ref().map(|d| d.sha.clone()),
+    }});
+    let deployment = deployments::create(client, &repo, &sha, &environment, &payload)
+        .await
+        .map_err(github_failure)?;
+    let run_url = ctx.run_url();
+    deployments::set_status(
+        client,
+        &repo,
+        deployment.id,
+        State::InProgress,
+        "edgeplan is applying this commit",
+        run_url.as_deref(),
+    )
+    .await
+    .map_err(github_failure)?;
+    println!(
+        "edgeplan: recorded as deployment {} of {sha} in `{environment}` (in_progress)",
+        deployment.id
+    );
+    Ok(Some(Record { deployment, repo }))
+}
+
+/// A `behind` or `diverged` commit: refused, unless this is a `workflow_dispatch` run of the
+/// default branch's current head (a person applying the branch as it is now).
+async fn refuse_unless_current_head(
+    ctx: &Context,
+    client: &Client,
+    repo: &Repo,
+    sha: &str,
+    last: &Deployment,
+    status: Status,
+    environment: &str,
+) -> Result<(), Failure> {
+    let dispatch = ctx.event.name == EventName::WorkflowDispatch;
+    if dispatch && let Some(branch) = ctx.event.default_branch.as_deref() {
+        let head = deployments::branch_head(client, repo, branch)
+            .await
+            .map_err(github_failure)?;
+        if head.eq_ignore_ascii_case(sha) {
+            println!(
+                "edgeplan: {sha} is the current head of `{}`, dispatched by hand: applied although it is {} the last applied commit",
+                inert(branch),
+                status.as_str()
+            );
+            return Ok(());
+        }
+    }
+    let last_sha = shown(&last.sha);
+    let message = match status {
+        Status::Diverged => format!(
+            "stale commit: {sha} and {last_sha}, the last commit applied to `{environment}` (deployment {}), have diverged: this commit is not a descendant of what was applied; nothing was written",
+            last.id
+        ),
+        _ => format!(
+            "stale commit: {sha} is older than {last_sha}, the last commit applied to `{environment}` (deployment {}); nothing was written",
+            last.id
+        ),
+    };
+    let help = match (dispatch, status) {
+        (true, _) => "workflow_dispatch applies the default branch's current head only, and this run's commit no longer is: dispatch the workflow again".to_string(),
+        (false, Status::Diverged) => "if the default branch was force-pushed, apply it as it is now by running the workflow from workflow_dispatch with `command: apply` on the default branch (a person's decision); re-running this run does not help".to_string(),
+        (false, _) => "a newer commit was applied after this run started, and re-running this run cannot apply its older commit; workflow_dispatch applies only the default branch's current head, not this commit: to go back to this state, revert on the default branch".to_string(),
+    };
+    Err(Failure::new(Exit::Rejected, message).help(help))
+}
+
+/// After the apply: the deployment's status, `success` when everything was written (`ok`),
+/// else `failure`, and then the `remaining=` digests of the pairs that did not fully land
+/// (given by the reviewed-plan gate; empty when it knows none).
+pub async fn finish(
+    ctx: &Context,
+    github: Option<&Client>,
+    record: Option<Record>,
+    ok: bool,
+    remaining: &[String],
+) -> Result<(), Failure> {
+    let (Some(client), Some(Record { deployment, repo })) = (github, record) else {
+        return Ok(());
+    };
+    let run_url = ctx.run_url();
+    let (state, description) = if ok {
+        (State::Success, "edgeplan applied this commit")
+    } else {
+        (State::Failure, "edgeplan's apply of this commit failed")
+    };
+    let recorded = async {
+        deployments::set_status(
+            client,
+            &repo,
+            deployment.id,
+            state,
+            description,
+            run_url.as_deref(),
+        )
+        .await?;
+        if !ok && !remaining.is_empty() {
+            deployments::record_remaining(
+                client,
+                &repo,
+                &deployment,
+                remaining,
+                run_url.as_deref(),
+            )
+            .await?;
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    match recorded {
+        Ok(()) => {
+            println!(
+                "edgeplan: deployment {} set to {}",
+                deployment.id,
+                state.as_str()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let mut f = github_failure(e);
+            f.help = Some(format!(
+                "the DNS change was {} but its deployment {} could not be finished, so a later run may not see this commit as applied; re-run the job: a re-run of this commit records it",
+                if ok { "applied" } else { "attempted" },
+                deployment.id
+            ));
+            Err(f)
+        }
+    }
+}
+
+/// Whether a preview may still be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Current {
+    /// The pull request is open at the event's head; `merge_commit_sha` is GitHub's current
+    /// test merge commit (under `pull_request_target`, what merge would produce), when computed.
+    Yes { merge_commit_sha: Option<String> },
+    /// Superseded: why, in words (for the notice and the step summary).
+    No { why: String },
+}
+
+/// Reads pull request `pr` just before its preview is written: open, with `head.sha` equal to
+/// the event's `pull_request.head.sha`. A payload naming no head cannot be told current: no.
+pub async fn still_current(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    event_head: Option<&str>,
+) -> Result<Current, Failure> {
+    let now = deployments::pull(client, repo, pr)
+        .await
+        .map_err(github_failure)?;
+    if now.state != "open" {
+        let state = if now.merged == Some(true) {
+            "merged"
+        } else if !now.state.is_empty() && now.state.bytes().all(|b| b.is_ascii_lowercase()) {
+            now.state.as_str()
+        } else {
+            "no longer open"
+        };
+        return Ok(Current::No {
+            why: format!("pull request #{pr} is {state} now, so this run's preview is out of date"),
+        });
+    }
+    let Some(head) = event_head else {
+        return Ok(Current::No {
+            why: format!(
+                "the event names no head commit of pull request #{pr}, so this run cannot tell that it previews the current one"
+            ),
+        });
+    };
+    match now.head {
+        Some(h) if h.sha.eq_ignore_ascii_case(head) => Ok(Current::Yes {
+            merge_commit_sha: now.merge_commit_sha.filter(|m| shown(m) == m.as_str()),
+        }),
+        Some(h) => Ok(Current::No {
+            why: format!(
+                "pull request #{pr} moved on to commit {} after this run started (it previewed {})",
+                shown(&h.sha),
+                shown(head)
+            ),
+        }),
+        None => Ok(Current::No {
+            why: format!("GitHub names no head commit for pull request #{pr}"),
+        }),
+    }
+}
+
+/// [`still_current`] for the event's pull request, reported: `true` when the preview may be
+/// written (the log names the current test merge commit); `false` after a notice and a line in
+/// the step summary saying why nothing is written.
+pub async fn may_write(
+    ctx: &Context,
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    out: &mut Outputs,
+) -> Result<bool, Failure> {
+    let head = ctx.event.pull_request.as_ref();
+    let head = head.and_then(|p| p.head_sha.as_deref());
+    match still_current(client, repo, pr, head).await? {
+        Current::No { why } => {
+            superseded(&why, out);
+            Ok(false)
+        }
+        Current::Yes { merge_commit_sha } => {
+            if let Some(m) = merge_commit_sha {
+                println!("edgeplan: pull request #{pr} is current; its test merge commit is {m}");
+            }
+            Ok(true)
+        }
+    }
+}
+
+/// Reports a superseded preview: a notice, and the step summary says why nothing was written.
+pub fn superseded(why: &str, out: &mut Outputs) {
+    let message = format!(
+        "{why}; no comment was written (the run for the pull request's current state writes it)"
+    );
+    println!(
+        "{}",
+        Annotation::new(Level::Notice, message.as_str()).command()
+    );
+    out.summary(&format!("\n> **Note:** {}\n", escape(&message)));
+}
+
+/// edgeplan's own comments on `pr` whose first line is `marker` (its identity), oldest first,
+/// and the logins of the other bots whose comments carry it (left alone).
+async fn own(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    marker: &str,
+    author: &Author,
+) -> Result<(Vec<IssueComment>, Vec<String>), Error> {
+    let (mut mine, others): (Vec<IssueComment>, Vec<IssueComment>) = client
+        .list_issue_comments(repo, pr)
+        .await?
+        .into_iter()
+        .filter(|c| c.body.as_deref().is_some_and(|b| has_marker(b, marker)))
+        .partition(|c| author.matches(c));
+    // Comment ids grow with time.
+    mine.sort_by_key(|c| c.id);
+    let mut bots: Vec<String> = others
+        .into_iter()
+        .filter_map(|c| c.user)
+        .filter(|u| u.kind.as_deref() == Some("Bot"))
+        .map(|u| u.login)
+        .collect();
+    bots.sort();
+    bots.dedup();
+    Ok((mine, bots))
+}
+
+/// The preview's sticky comment, one per marker identity even when runs race: the oldest of
+/// edgeplan's own comments with the marker is kept (every run agrees on it) and updated when its
+/// content differs; the other own ones are deleted; none: one is created, then the comments are
+/// listed again and the same rule applied, so two runs that both created one leave one.
+/// Comments by any other author are never touched (`github::comment` rules).
+pub async fn upsert(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    marker: &str,
+    body: &str,
+    author: &Author,
+) -> Result<Sticky, Error> {
+    let body = with_marker(marker, body);
+    let (mine, other_bots) = own(client, repo, pr, marker, author).await?;
+    let (mine, created) = if mine.is_empty() {
+        let created = client.create_comment(repo, pr, &body).await?;
+        let (mut again, _) = own(client, repo, pr, marker, author).await?;
+        if !again.iter().any(|c| c.id == created.id) {
+            again.push(created.clone());
+            again.sort_by_key(|c| c.id);
+        }
+        (again, Some(created.id))
+    } else {
+        (mine, None)
+    };
+    let Some(kept) = mine.first().cloned() else {
+        return Err(Error::Config(format!(
+            "the preview comment on {repo}#{pr} vanished while it was written"
+        )));
+    };
+    let (url, outcome) = if created == Some(kept.id) {
+        (kept.html_url.clone(), Outcome::Created)
+    } else if kept
+        .body
+        .as_deref()
+        .is_some_and(|old| same_content(old, &body))
+    {
+        (kept.html_url.clone(), Outcome::Unchanged)
+    } else {
+        let updated = client.update_comment(repo, kept.id, &body).await?;
+        let url = if updated.html_url.is_empty() {
+            kept.html_url.clone()
+        } else {
+            updated.html_url
+        };
+        (url, Outcome::Updated)
+    };
+    let mut removed = 0;
+    for extra in &mine[1..] {
+        client.delete_comment(repo, extra.id).await?;
+        removed += 1;
+    }
+    if removed > 0 {
+        println!(
+            "edgeplan: kept the oldest preview comment ({}) and deleted {removed} duplicate(s) of edgeplan's own",
+            kept.id
+        );
+    }
+    Ok(Sticky {
+        url,
+        id: kept.id,
+        outcome,
+        removed,
+        other_bots,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_commit_ids_are_shown() {
+        assert_eq!(shown("0123abcd"), "0123abcd");
+        assert_eq!(shown("::warning::x"), "(unreadable commit)");
+        assert_eq!(shown(""), "(unreadable commit)");
+    }
+}

@@ -1,0 +1,93 @@
+//! Inside one apply, a re-plan (after an unknown outcome or a refused batch) may send only
+//! changes that were in the plan checked before writing; a zone that changed meanwhile stops
+//! with exit 3, "the zone changed while applying" (DESIGN section 6). Run as the real binary
+//! against the local Cloudflare: the batch's connection is dropped, and while the zone is read
+//! again someone deletes a record by hand.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::support::cloudflare::Fault;
+use crate::support::harness::{Run, World};
+
+const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
+const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
+const EMB: &str = "embeddings-7f3kq2xz4a-uc.a.run.app";
+
+fn world() -> World {
+    let w = World::free();
+    w.owned("sentiment", OLD);
+    w.endpoints(&[("sentiment", NEW), ("embeddings", EMB)]);
+    w
+}
+
+/// The names the zone holds.
+fn names(w: &World) -> Vec<String> {
+    let mut n: Vec<String> = w.records().into_iter().map(|r| r.name).collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn a_replan_that_finds_a_change_nobody_checked_stops_the_zone() {
+    let w = world();
+    // The batch's connection closes before it is acted on (outcome unknown); the read that
+    // follows waits, and meanwhile the record the plan updates is deleted by hand: the fresh plan
+    // would create it, which is not what was checked.
+    w.cf.fault_batch(0, Fault::DropBeforeWrite);
+    w.cf.inject_at(
+        "GET",
+        "/dns_records",
+        1,
+        Fault::Stall(Duration::from_millis(800)),
+    );
+    let child = w
+        .command(&["apply", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start edgeplan");
+    let started = Instant::now();
+    while !w
+        .cf
+        .requests()
+        .iter()
+        .any(|r| r.fault == Some(Fault::Stall(Duration::from_millis(800))))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            w.cf.requests()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    {
+        let mut s = w.cf.state();
+        let zone = s
+            .zones
+            .iter_mut()
+            .find(|z| z.name == "example.com")
+            .expect("zone");
+        zone.records.retain(|r| r.name != "sentiment.example.com");
+    }
+    let run = Run::from_output(child.wait_with_output().expect("wait")).expect(3);
+    run.assert_stderr_has("the zone changed while applying");
+    run.assert_stderr_has("sentiment.example.com");
+    assert_eq!(w.batches().len(), 1, "nothing sent after the re-plan");
+    assert!(names(&w).is_empty(), "{:?}", names(&w));
+}
+
+/// The control: the same unknown outcome without anyone touching the zone re-plans to what was
+/// checked and converges.
+#[test]
+fn a_replan_within_the_checked_plan_converges() {
+    let w = world();
+    w.cf.fault_batch(0, Fault::DropBeforeWrite);
+    let run = w.apply().expect(0);
+    run.assert_stdout_has("re-planned 1 time(s) after an unknown outcome");
+    assert_eq!(w.batches().len(), 2);
+    assert_eq!(
+        names(&w),
+        vec!["embeddings.example.com", "sentiment.example.com"]
+    );
+}
