@@ -9,6 +9,7 @@
 //! fix.
 
 use super::event::{CommandInput, Context, Event, EventName};
+use crate::plan::verdict::EventRule;
 
 /// The work to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +42,9 @@ pub enum Decision {
         /// Shown as a `::notice::` and in the step summary.
         notice: Option<String>,
     },
-    /// Not allowed for this event: print `reason`, exit 1 (the contract in README, Commands).
-    Refuse { reason: String, help: String },
+    /// Not allowed for this event: the run's verdict refuses it, exit 1 (the contract in README,
+    /// Commands); `render::verdict` words it.
+    Refuse(EventRule),
     /// Nothing to do for this event (a pull request `closed`, `labeled`, ...): show `notice`,
     /// exit 0, read nothing and write no comment.
     Skip { notice: String },
@@ -114,13 +116,9 @@ fn previews(event: &Event) -> bool {
 fn pull_request(event: &Event, facts: &Facts, requested: CommandInput) -> Decision {
     let pr = event.pull_request.as_ref();
     if requested == CommandInput::Apply {
-        return Decision::Refuse {
-            reason: format!(
-                "apply is refused on `{}`: a pull request only previews the change",
-                event.name.as_str()
-            ),
-            help: "apply runs on push to the default branch after merge, or from workflow_dispatch on the default branch; remove `command: apply` from the pull request job".into(),
-        };
+        return Decision::Refuse(EventRule::PullRequest {
+            event: event.name.as_str().into(),
+        });
     }
     if !previews(event) {
         // GitHub's activity names are lower-case words; anything else is not echoed.
@@ -183,25 +181,15 @@ fn branch(event: &Event, facts: &Facts, requested: CommandInput) -> Decision {
         CommandInput::Apply => {
             let allowed = matches!(event.name, EventName::Push | EventName::WorkflowDispatch);
             if !allowed {
-                return Decision::Refuse {
-                    reason: format!(
-                        "apply is refused on `{}`: it only runs on push or workflow_dispatch",
-                        event.name.as_str()
-                    ),
-                    help:
-                        "run apply from a push to the default branch or a workflow_dispatch on it"
-                            .into(),
-                };
+                return Decision::Refuse(EventRule::Event {
+                    event: event.name.as_str().into(),
+                });
             }
             if !on_default {
-                return Decision::Refuse {
-                    reason: format!(
-                        "apply is refused on `{branch}`: it only runs on the default branch `{default}`"
-                    ),
-                    help: format!(
-                        "merge the change into `{default}`, or dispatch the workflow on `{default}`"
-                    ),
-                };
+                return Decision::Refuse(EventRule::Branch {
+                    branch: branch.to_string(),
+                    default: default.to_string(),
+                });
             }
             let report = if event.name == EventName::Push {
                 summary_or(facts, Report::MergedPulls)

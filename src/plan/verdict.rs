@@ -34,12 +34,67 @@ pub struct FailedOrigin {
     pub why: String,
 }
 
+/// Why the plan about to be applied is not the reviewed one (the apply gate of a push,
+/// `run::action::gate`; DESIGN section 6, "The reviewed plan, or nothing"). Pairs are spelled
+/// `<zone>/<owner>`, digests `sha256:<hex>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mismatch {
+    /// The pair's new plan is not the one reviewed.
+    Differs {
+        pair: String,
+        reviewed: String,
+        planned: String,
+    },
+    /// An own preview shows a manifest with problems (`plan=invalid`).
+    PreviewInvalid,
+    /// The own previews hold no digest for a pair that has changes.
+    Missing { pair: String },
+    /// An own preview's digests are of another version (or of an edgeplan before the gate).
+    Versions { found: String },
+    /// Two own previews hold different digests for the pair.
+    Disagree { pair: String },
+    /// No own preview, but one by another identity edgeplan may be writing as.
+    OtherIdentity { logins: Vec<String> },
+    /// `reviewed-plan: require` and there is no preview to compare with (`direct`: the push
+    /// merged no pull request).
+    NoPreview { direct: bool },
+    /// An own preview's marker cannot be read.
+    Unreadable { why: String },
+}
+
+/// A commit older than the last one applied in its environment, or diverged from it
+/// (`run::action::stale`; DESIGN section 6, "Stale commits never apply").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleCommit {
+    /// This run's commit.
+    pub sha: String,
+    /// The last commit applied.
+    pub last: String,
+    /// The deployment environment (`edgeplan/<manifest input>`).
+    pub environment: String,
+    /// The deployment that applied `last`.
+    pub deployment: u64,
+    /// Diverged (not a descendant), rather than behind.
+    pub diverged: bool,
+    /// A `workflow_dispatch` run (whose commit is no longer the default branch's head).
+    pub dispatch: bool,
+}
+
+/// An apply the event table does not allow (DESIGN section 5): decided before anything is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventRule {
+    /// `command: apply` on a pull request event, which only previews.
+    PullRequest { event: String },
+    /// `command: apply` on an event other than `push` and `workflow_dispatch`.
+    Event { event: String },
+    /// An apply of a branch other than the default one.
+    Branch { branch: String, default: String },
+}
+
 /// Why an apply is refused. Every reason stops the whole apply (DESIGN section 6: refusals are
-/// decided for all zones before anything is written).
-///
-/// NOTE: the reasons only the Action decides (the plan differs from the reviewed one, a stale
-/// commit, the event's rule) join this enum as variants of their own; [`Reason::plan_level`]
-/// then says `false` for them, and each presenter's `match` words them.
+/// decided for all zones before anything is written). The plan-level reasons belong to a zone
+/// ([`ZoneVerdict::reasons`]); the Action's own (the plan is not the reviewed one, a stale
+/// commit, the event's rule) to the run ([`Verdict::run_reasons`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     /// Names the manifest wants are held by records edgeplan may not touch.
@@ -50,6 +105,16 @@ pub enum Reason {
     MassDelete(MassDelete),
     /// Origins of created or repointed names whose probe failed.
     FailedOrigins(Vec<FailedOrigin>),
+    /// The plan is not the one the merged pull request's preview showed (`pull`: that pull
+    /// request, when there is one).
+    NotReviewed {
+        pull: Option<u64>,
+        mismatches: Vec<Mismatch>,
+    },
+    /// The commit is older than, or diverged from, the last one applied.
+    StaleCommit(StaleCommit),
+    /// The event or branch does not apply.
+    EventRule(EventRule),
 }
 
 impl Reason {
@@ -61,6 +126,7 @@ impl Reason {
             | Reason::LongComments(_)
             | Reason::MassDelete(_)
             | Reason::FailedOrigins(_) => true,
+            Reason::NotReviewed { .. } | Reason::StaleCommit(_) | Reason::EventRule(_) => false,
         }
     }
 
@@ -70,8 +136,11 @@ impl Reason {
         let mut names: Vec<&str> = match self {
             Reason::Conflicts(c) => c.iter().map(|c| c.name.as_str()).collect(),
             Reason::LongComments(l) => l.iter().map(|l| l.name.as_str()).collect(),
-            Reason::MassDelete(_) => Vec::new(),
             Reason::FailedOrigins(o) => o.iter().map(|o| o.name.as_str()).collect(),
+            Reason::MassDelete(_)
+            | Reason::NotReviewed { .. }
+            | Reason::StaleCommit(_)
+            | Reason::EventRule(_) => Vec::new(),
         };
         names.sort_unstable();
         names.dedup();
@@ -275,8 +344,7 @@ pub struct Reviewed<'a> {
 pub struct Verdict {
     /// In plan (manifest) order.
     pub zones: Vec<ZoneVerdict>,
-    /// Reasons that belong to the run, not to one zone. Empty today: the Action's own reasons
-    /// (see [`Reason`]) go here.
+    /// Reasons that belong to the run, not to one zone: the Action's own (see [`Reason`]).
     pub run_reasons: Vec<Reason>,
     pub origins: Origins,
 }
@@ -290,6 +358,23 @@ impl Verdict {
             run_reasons: Vec::new(),
             origins,
         }
+    }
+
+    /// The verdict of a run refused before anything was planned (the event's rule).
+    pub fn refusing(reason: Reason) -> Verdict {
+        Verdict {
+            zones: Vec::new(),
+            run_reasons: vec![reason],
+            origins: Origins::Checked,
+        }
+    }
+
+    /// Adds a reason of the whole run, decided by the Action once the plan is known (the plan
+    /// is not the reviewed one, a stale commit). A plan-level reason is never added this way:
+    /// [`Verdict::new`] decides those.
+    pub fn refuse(&mut self, reason: Reason) {
+        debug_assert!(!reason.plan_level(), "{reason:?}");
+        self.run_reasons.push(reason);
     }
 
     /// The verdict on a plan alone: no safety limit reviewed, no origin failed (tests, and tools

@@ -87,6 +87,9 @@ fn verdict(v: &Verdict) -> VerdictJson<'_> {
                             Reason::LongComments(_) => "long_comments",
                             Reason::MassDelete(_) => "mass_delete",
                             Reason::FailedOrigins(_) => "failed_origins",
+                            Reason::NotReviewed { .. } => "not_reviewed",
+                            Reason::StaleCommit(_) => "stale_commit",
+                            Reason::EventRule(_) => "event_rule",
                         },
                         names: r.names(),
                     })

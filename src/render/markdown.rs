@@ -230,6 +230,16 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, ctx: &Cont
     assemble(head, detail, &footer, ctx)
 }
 
+/// A refusal decided before there was a plan to show (the event's rule): the alert alone, then
+/// the run link.
+pub fn refusal(verdict: &Verdict, ctx: &Context) -> String {
+    let mut b = String::new();
+    let headline = super::verdict::headline(verdict, ctx.kind, &code);
+    alert(&mut b, verdict, &headline, ctx);
+    b.push_str(&ctx.footer());
+    b
+}
+
 /// The refusal, at the top: a GitHub alert holding the one-line outcome, the refused names, the
 /// safe fix, then the override (<https://docs.github.com/en/get-started/writing-on-github/getting-started-with-writing-and-formatting-on-github/basic-writing-and-formatting-syntax#alerts>).
 fn alert(head: &mut String, verdict: &Verdict, headline: &str, ctx: &Context) {

@@ -9,7 +9,9 @@
 
 use std::path::PathBuf;
 
-use crate::plan::verdict::{Counts, EditKind, Origins, Reason, Verdict, ZoneVerdict};
+use crate::plan::verdict::{
+    Counts, EditKind, EventRule, Mismatch, Origins, Reason, StaleCommit, Verdict, ZoneVerdict,
+};
 
 use super::markdown::Kind;
 
@@ -69,7 +71,7 @@ pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
             Kind::Preview => format!("Merge will be refused: {why}"),
             Kind::Drift => format!("The next apply would be refused: {why}"),
             Kind::Plan => format!("Apply would be refused: {why}"),
-            Kind::Refused => format!("Apply refused: {why}"),
+            Kind::Refused => format!("Apply refused, nothing was applied: {why}"),
         };
     }
     let total = v.counts().total();
@@ -150,10 +152,160 @@ pub fn reasons(v: &Verdict, code: Code<'_>) -> String {
                     let names: Vec<String> = o.iter().map(|o| code(&o.name)).collect();
                     format!("origin check failed for {}", names.join(", "))
                 }
+                Reason::NotReviewed { pull, .. } => match pull {
+                    Some(n) => format!("the plan is not the one reviewed on #{n}"),
+                    None => "the plan is not a reviewed one".into(),
+                },
+                Reason::StaleCommit(s) => stale_clause(s, code),
+                Reason::EventRule(r) => event_clause(r, code),
             }
         })
         .collect();
     why.join("; ")
+}
+
+/// The stale commit in one clause, both commits in full (they are what to compare).
+fn stale_clause(s: &StaleCommit, code: Code<'_>) -> String {
+    let how = if s.diverged {
+        "has diverged from"
+    } else {
+        "is older than"
+    };
+    format!(
+        "stale commit: {} {how} {}, the last commit applied to {}",
+        code(&s.sha),
+        code(&s.last),
+        code(&s.environment)
+    )
+}
+
+fn event_clause(r: &EventRule, code: Code<'_>) -> String {
+    match r {
+        EventRule::PullRequest { event } => {
+            format!(
+                "apply does not run on {}: a pull request only previews",
+                code(event)
+            )
+        }
+        EventRule::Event { event } => format!(
+            "apply runs only on {} or {}, not on {}",
+            code("push"),
+            code("workflow_dispatch"),
+            code(event)
+        ),
+        EventRule::Branch { branch, default } => format!(
+            "apply runs only on the default branch {}, not on {}",
+            code(default),
+            code(branch)
+        ),
+    }
+}
+
+/// One sentence for a way the plan is not the reviewed one; `code` puts values in code spans
+/// (Markdown) or backticks (text).
+pub fn mismatch(m: &Mismatch, code: Code<'_>) -> String {
+    match m {
+        Mismatch::Differs {
+            pair,
+            reviewed,
+            planned,
+        } => format!(
+            "{}: the plan differs from the one reviewed (reviewed {}, now {})",
+            code(pair),
+            code(digest_short(reviewed)),
+            code(digest_short(planned))
+        ),
+        Mismatch::PreviewInvalid => format!(
+            "the pull request's preview shows a manifest with problems ({}), so no plan of it was reviewed",
+            code("plan=invalid")
+        ),
+        Mismatch::Missing { pair } => format!(
+            "{}: this change is in no preview on the pull request",
+            code(pair)
+        ),
+        Mismatch::Versions { found } => format!(
+            "the preview's digests are of another version ({}; this edgeplan compares {}): it was written by another edgeplan",
+            code(&format!("v={found}")),
+            code(&format!("v={}", crate::plan::REVIEW_VERSION))
+        ),
+        Mismatch::Disagree { pair } => format!(
+            "{}: two previews on the pull request show different plans",
+            code(pair)
+        ),
+        Mismatch::OtherIdentity { logins } => format!(
+            "the only previews on the pull request are by {}, not by the identity this apply runs as",
+            logins
+                .iter()
+                .map(|l| code(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Mismatch::NoPreview { direct: true } => format!(
+            "this push merged no pull request, and {} applies only a reviewed plan",
+            code("reviewed-plan: require")
+        ),
+        Mismatch::NoPreview { direct: false } => format!(
+            "the pull request has no edgeplan preview, and {} applies only a reviewed plan",
+            code("reviewed-plan: require")
+        ),
+        Mismatch::Unreadable { why } => format!(
+            "a preview's marker cannot be read ({}), so what it reviewed is not known",
+            code(why)
+        ),
+    }
+}
+
+/// `sha256:` and the first 12 hex digits: enough to tell two digests apart in a sentence.
+fn digest_short(d: &str) -> &str {
+    d.get(..19).unwrap_or(d)
+}
+
+/// The deliberate ways forward from a plan that is not the reviewed one.
+pub const FORWARD: &str = "if the new plan is what should happen, apply it deliberately: run the workflow by hand on the default branch (`workflow_dispatch` with `command: apply`, which is not compared with a preview), or open a new pull request, whose preview shows this plan, and merge it";
+
+/// The help naming `comment-author`, when the previews are another identity's.
+pub const IDENTITY: &str = "if edgeplan previews as that identity (a GitHub App token), set the apply job's `comment-author` input to its login, for example `my-app[bot]`";
+
+/// The help of a plan that is not the reviewed one.
+fn not_reviewed_help(mismatches: &[Mismatch]) -> &'static str {
+    if (mismatches.iter()).any(|m| matches!(m, Mismatch::OtherIdentity { .. })) {
+        IDENTITY
+    } else {
+        FORWARD
+    }
+}
+
+/// The help of a stale commit: what can and cannot apply it.
+fn stale_help(s: &StaleCommit) -> &'static str {
+    match (s.dispatch, s.diverged) {
+        (true, _) => {
+            "workflow_dispatch applies the default branch's current head only, and this run's commit no longer is: dispatch the workflow again"
+        }
+        (false, true) => {
+            "if the default branch was force-pushed, apply it as it is now by running the workflow from workflow_dispatch with `command: apply` on the default branch (a person's decision); re-running this run does not help"
+        }
+        (false, false) => {
+            "a newer commit was applied after this run started, and re-running this run cannot apply its older commit; workflow_dispatch applies only the default branch's current head, not this commit: to go back to this state, revert on the default branch"
+        }
+    }
+}
+
+/// The error and help of an event rule, as the log and the annotation say them.
+fn event_words(r: &EventRule) -> (String, String) {
+    match r {
+        EventRule::PullRequest { event } => (
+            format!("apply is refused on `{event}`: a pull request only previews the change"),
+            "apply runs on push to the default branch after merge, or from workflow_dispatch on the default branch; remove `command: apply` from the pull request job".into(),
+        ),
+        EventRule::Event { event } => (
+            format!("apply is refused on `{event}`: it only runs on push or workflow_dispatch"),
+            "run apply from a push to the default branch or a workflow_dispatch on it".into(),
+        ),
+        EventRule::Branch { branch, default } => (
+            format!("apply is refused on `{branch}`: it only runs on the default branch `{default}`"),
+            format!("merge the change into `{default}`, or dispatch the workflow on `{default}`"),
+        ),
+    }
 }
 
 /// The words of the refusal alert, as a reviewer acts on it: the refused names, then the safe
@@ -185,8 +337,11 @@ pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
         let why = match r {
             Reason::Conflicts(_) => "held by a record edgeplan may not touch",
             Reason::LongComments(_) => "comment too long for the zone",
-            Reason::MassDelete(_) => "",
             Reason::FailedOrigins(_) => "origin check failed",
+            Reason::MassDelete(_)
+            | Reason::NotReviewed { .. }
+            | Reason::StaleCommit(_)
+            | Reason::EventRule(_) => "",
         };
         for name in r.names() {
             out.names.push(format!("{} ({why})", code(name)));
@@ -250,6 +405,58 @@ pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
                     ),
                 });
             }
+            Reason::NotReviewed { mismatches, .. } => {
+                out.names.extend(mismatches.iter().map(|m| mismatch(m, code)));
+                if not_reviewed_help(mismatches) == IDENTITY {
+                    out.fixes.push(format!(
+                        "If edgeplan previews as that identity (a GitHub App token), set the apply job's {} input to its login, for example {}.",
+                        code("comment-author"),
+                        code("my-app[bot]")
+                    ));
+                } else {
+                    out.fixes.push(
+                        "Open a new pull request, whose preview shows this plan, and merge it."
+                            .into(),
+                    );
+                    out.overrides.push(format!(
+                        "If the new plan is what should happen, run the workflow by hand on the default branch ({} with {}), which is not compared with a preview.",
+                        code("workflow_dispatch"),
+                        code("command: apply")
+                    ));
+                }
+            }
+            Reason::StaleCommit(s) => {
+                let dispatch = code("workflow_dispatch");
+                match (s.dispatch, s.diverged) {
+                    (true, _) => out.fixes.push(format!(
+                        "This run's commit is no longer the default branch's head, and {dispatch} applies only the head: dispatch the workflow again."
+                    )),
+                    (false, true) => out.overrides.push(format!(
+                        "If the default branch was force-pushed, apply it as it is now: run the workflow by hand on the default branch ({dispatch} with {}), a person's decision. Re-running this run does not help.",
+                        code("command: apply")
+                    )),
+                    (false, false) => out.fixes.push(
+                        "A newer commit was applied after this run started, and re-running this run cannot apply its older commit. To go back to this state, revert on the default branch."
+                            .into(),
+                    ),
+                }
+            }
+            Reason::EventRule(r) => out.fixes.push(match r {
+                EventRule::PullRequest { .. } => format!(
+                    "Apply runs on a push to the default branch after merge, or from {} on it: remove {} from the pull request job.",
+                    code("workflow_dispatch"),
+                    code("command: apply")
+                ),
+                EventRule::Event { .. } => format!(
+                    "Run apply from a push to the default branch, or from {} on it.",
+                    code("workflow_dispatch")
+                ),
+                EventRule::Branch { default, .. } => format!(
+                    "Merge the change into {}, or dispatch the workflow on {}.",
+                    code(default),
+                    code(default)
+                ),
+            }),
         }
     }
     out.fixes.dedup();
@@ -323,6 +530,10 @@ pub fn zone_cell(v: &Verdict, z: &ZoneVerdict, code: Code<'_>) -> String {
                 ),
                 Reason::FailedOrigins(o) => {
                     format!("{} origin{} failed", o.len(), plural(o.len()))
+                }
+                // Reasons of the whole run, never of one zone.
+                Reason::NotReviewed { .. } | Reason::StaleCommit(_) | Reason::EventRule(_) => {
+                    "refused for the run".into()
                 }
             })
             .collect();
@@ -409,6 +620,50 @@ pub fn blockers(v: &Verdict, front: Front) -> Vec<Blocker> {
                         Front::Cli => "bring the origin up (or fix its `health` in the manifest) and run again, or pass --skip-health to apply anyway".into(),
                         Front::Action => "bring the origin up (or fix its `health` path in the manifest) and push again; to apply anyway, set the action input `skip-health: true` on the apply job".into(),
                     },
+                });
+            }
+            Reason::NotReviewed { mismatches, .. } => {
+                let plain = |s: &str| format!("`{s}`");
+                let why: Vec<String> = mismatches.iter().map(|m| mismatch(m, &plain)).collect();
+                out.push(Blocker {
+                    file,
+                    line: None,
+                    title: "not the reviewed plan".into(),
+                    message: format!(
+                        "apply refused, nothing was written: the plan is not the reviewed one: {}",
+                        why.join("; ")
+                    ),
+                    help: not_reviewed_help(mismatches).into(),
+                });
+            }
+            Reason::StaleCommit(s) => {
+                let message = if s.diverged {
+                    format!(
+                        "stale commit: {} and {}, the last commit applied to `{}` (deployment {}), have diverged: this commit is not a descendant of what was applied; nothing was written",
+                        s.sha, s.last, s.environment, s.deployment
+                    )
+                } else {
+                    format!(
+                        "stale commit: {} is older than {}, the last commit applied to `{}` (deployment {}); nothing was written",
+                        s.sha, s.last, s.environment, s.deployment
+                    )
+                };
+                out.push(Blocker {
+                    file,
+                    line: None,
+                    title: "stale commit".into(),
+                    message,
+                    help: stale_help(s).into(),
+                });
+            }
+            Reason::EventRule(r) => {
+                let (message, help) = event_words(r);
+                out.push(Blocker {
+                    file,
+                    line: None,
+                    title: "apply not run for this event".into(),
+                    message,
+                    help,
                 });
             }
         }
@@ -536,5 +791,83 @@ mod tests {
             action.help
         );
         assert_eq!(action.file, Some(PathBuf::from("edgeplan.yaml")));
+    }
+
+    /// The Action's own reasons are worded once here: the one-line outcome names both commits
+    /// of a stale one, the error and help the log prints are the stale check's, and a refused
+    /// event has no plan but still a fix.
+    #[test]
+    fn the_actions_own_reasons_are_worded_for_every_presenter() {
+        use crate::plan::verdict::{EventRule, Mismatch, StaleCommit};
+        let code = |s: &str| format!("`{s}`");
+        let mut v = Verdict {
+            zones: vec![zone("example.com", 1, 1, vec![])],
+            run_reasons: vec![],
+            origins: Origins::Checked,
+        };
+        v.refuse(Reason::StaleCommit(StaleCommit {
+            sha: "c111".into(),
+            last: "c222".into(),
+            environment: "edgeplan/edgeplan.yaml".into(),
+            deployment: 7002,
+            diverged: false,
+            dispatch: false,
+        }));
+        assert_eq!(
+            headline(&v, Kind::Refused, &code),
+            "Apply refused, nothing was applied: stale commit: `c111` is older than `c222`, the last commit applied to `edgeplan/edgeplan.yaml`"
+        );
+        assert_eq!(
+            zone_cell(&v, &v.zones[0], &code),
+            "nothing: the apply is refused"
+        );
+        let [b] = blockers(&v, Front::Action).try_into().expect("one blocker");
+        assert_eq!(
+            b.message,
+            "stale commit: c111 is older than c222, the last commit applied to `edgeplan/edgeplan.yaml` (deployment 7002); nothing was written"
+        );
+        assert!(
+            b.help.starts_with("a newer commit was applied"),
+            "{}",
+            b.help
+        );
+        assert_eq!(b.file, None);
+
+        let gate = Verdict::refusing(Reason::NotReviewed {
+            pull: Some(2),
+            mismatches: vec![Mismatch::OtherIdentity {
+                logins: vec!["github-actions[bot]".into()],
+            }],
+        });
+        let words = alert(&gate, Kind::Refused, &code);
+        assert_eq!(
+            words.names,
+            [
+                "the only previews on the pull request are by `github-actions[bot]`, not by the identity this apply runs as"
+            ]
+        );
+        assert!(
+            words.fixes[0].contains("`comment-author`"),
+            "{:?}",
+            words.fixes
+        );
+        assert!(words.overrides.is_empty(), "{:?}", words.overrides);
+        let [b] = blockers(&gate, Front::Action)
+            .try_into()
+            .expect("one blocker");
+        assert_eq!(b.help, IDENTITY);
+
+        let event = Verdict::refusing(Reason::EventRule(EventRule::Branch {
+            branch: "dev".into(),
+            default: "main".into(),
+        }));
+        assert_eq!(
+            headline(&event, Kind::Refused, &code),
+            "Apply refused, nothing was applied: apply runs only on the default branch `main`, not on `dev`"
+        );
+        assert_eq!(
+            alert(&event, Kind::Refused, &code).fixes,
+            ["Merge the change into `main`, or dispatch the workflow on `main`."]
+        );
     }
 }

@@ -27,6 +27,7 @@ use crate::github::marker::PlanState;
 use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::manifest::Problem;
 use crate::plan::Desired;
+use crate::plan::verdict::{Reason, Verdict};
 use crate::provider::Provider;
 use crate::render::{self, inert};
 
@@ -118,8 +119,13 @@ async fn dispatch_and_run<W: Write>(
     // A sandbox stands in for Cloudflare: with one, a token is not what the preview lacks.
     let facts = Facts::from_context(ctx, has_cloudflare_token || sandbox.is_some());
     let (step, report, notice) = match dispatch::decide(&ctx.event, facts) {
-        Decision::Refuse { reason, help } => {
-            return Err(Failure::new(Exit::Rejected, reason).help(help));
+        Decision::Refuse(rule) => {
+            // Refused before anything is read: the run's verdict holds only the event's rule.
+            let verdict = Verdict::refusing(Reason::EventRule(rule));
+            annotate_blockers(cmds, &verdict, ctx.workspace.as_deref());
+            out.summary(&bodies::refusal(ctx, &verdict));
+            out.set("has-changes", "false");
+            return Ok(pipeline::exit(&verdict, false));
         }
         Decision::Skip { notice } => {
             let _ = cmds.notice(&notice);
@@ -318,7 +324,7 @@ impl<P: Provider> Flow<'_, P> {
         let outcome = self.planned(manifests, cmds).await?;
         // One verdict, read by the annotations, the comment, the summary and the exit code.
         let verdict = outcome.verdict();
-        self.annotate_blockers(cmds, verdict);
+        annotate_blockers(cmds, verdict, self.ctx.workspace.as_deref());
         let bodies = Bodies::plan(self.ctx, &outcome, self.notice);
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
@@ -341,7 +347,7 @@ impl<P: Provider> Flow<'_, P> {
         let mut outcome = self.planned(manifests, cmds).await?;
         out.plan_outputs(&outcome);
         let fingerprint = outcome.fingerprint();
-        self.annotate_blockers(cmds, outcome.verdict());
+        annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
         if outcome.verdict().refused() {
             let bodies = Bodies::refused(self.ctx, &outcome);
             out.summary(&bodies.summary);
@@ -360,8 +366,12 @@ impl<P: Provider> Flow<'_, P> {
         .await?;
         let (merge, lead) = match gate {
             gate::Checked::Refused { merge, refused } => {
+                outcome.refuse(Reason::NotReviewed {
+                    pull: refused.pull,
+                    mismatches: refused.reasons.clone(),
+                });
                 return self
-                    .refused_by_gate(&outcome, &merge, &refused, &fingerprint, out)
+                    .refused_by_gate(&outcome, &merge, &refused, &fingerprint, cmds, out)
                     .await;
             }
             gate::Checked::Passed {
@@ -378,7 +388,18 @@ impl<P: Provider> Flow<'_, P> {
             }
             gate::Checked::NotGated => (None, None),
         };
-        let record = stale::begin(self.ctx, self.reporter.github, &self.reporter.author).await?;
+        let record =
+            match stale::begin(self.ctx, self.reporter.github, &self.reporter.author).await? {
+                stale::Begun::Recorded(record) => record,
+                // Nothing written, and no report on the pull request: its apply report stays the
+                // one of the run that applied this commit (or of the newer one).
+                stale::Begun::Stale(stale) => {
+                    outcome.refuse(Reason::StaleCommit(stale));
+                    annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
+                    out.summary(&Bodies::refused(self.ctx, &outcome).summary);
+                    return Ok(pipeline::exit(outcome.verdict(), false));
+                }
+            };
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
             Event::Progress(line) => println!("{}", inert(line)),
@@ -441,16 +462,19 @@ impl<P: Provider> Flow<'_, P> {
         }
     }
 
-    /// A refusal of the gate: nothing was written; the apply report on the merged pull
-    /// request (never a preview marker) says why and the way forward; exit 1.
-    async fn refused_by_gate(
+    /// A refusal of the gate (already in the outcome's verdict): nothing was written; the
+    /// errors and annotations, and the apply report on the merged pull request (never a preview
+    /// marker) saying why and the way forward; exit 1.
+    async fn refused_by_gate<W: Write>(
         &self,
         outcome: &Outcome,
         merge: &gate::Merge,
         refused: &gate::Refused,
         fingerprint: &str,
+        cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
+        annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
         let since = match (self.reporter.github, self.ctx.repository.as_ref()) {
             (Some(client), Some(repo)) if refused.preview_url.is_some() => {
                 gate_report::since(client, repo, self.ctx, outcome, refused).await
@@ -458,10 +482,7 @@ impl<P: Provider> Flow<'_, P> {
             _ => gate_report::Since::Unknown("no preview of edgeplan's own to compare".into()),
         };
         let body = gate_report::body(self.ctx, outcome, refused, &since);
-        // The error and its help are printed once, by `run::main`, and annotated by `run`.
-        let f = gate_report::failure(refused);
         out.summary(&body);
-        out.failure_in_summary = true;
         let report = report::Gated {
             merge: Some(merge),
             lead: Some(report::Lead::Own),
@@ -470,7 +491,7 @@ impl<P: Provider> Flow<'_, P> {
         self.reporter
             .applied_with(&body, fingerprint, Applied::Refused, &report, out)
             .await?;
-        Err(f)
+        Ok(pipeline::exit(outcome.verdict(), false))
     }
 
     /// The pairs a failed apply left, from a fresh read of the zones that did not all land;
@@ -526,29 +547,32 @@ impl<P: Provider> Flow<'_, P> {
             public::failure(&results, check),
         ))
     }
+}
 
-    /// Every reason the verdict refuses the apply: an error annotation each (a conflict or a
-    /// comment on its manifest line), and the same on stderr, each line inert. The words are
-    /// `render::verdict::blockers`, with the Action's inputs as the overrides.
-    fn annotate_blockers<W: Write>(&self, cmds: &mut Commands<W>, verdict: &pipeline::Verdict) {
-        let mut annotations = Vec::new();
-        for p in render::verdict::blockers(verdict, render::verdict::Front::Action) {
-            let file = (p.file.as_deref())
-                .map(|f| workflow::workspace_relative(f, self.ctx.workspace.as_deref()));
-            eprintln!(
-                "error: {}\n  help: {}",
-                render::inert_lines(&p.message).trim_end(),
-                inert(&p.help)
-            );
-            annotations.push(Annotation {
-                level: Level::Error,
-                col: p.line.map(|_| 1),
-                line: p.line,
-                file,
-                title: Some(format!("edgeplan: {}", p.title)),
-                message: format!("{}\nhelp: {}", p.message, p.help),
-            });
-        }
-        let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
+/// Every reason the verdict refuses the apply: an error annotation each (a conflict or a
+/// comment on its manifest line), and the same on stderr, each line inert. The words are
+/// `render::verdict::blockers`, with the Action's inputs as the overrides.
+fn annotate_blockers<W: Write>(
+    cmds: &mut Commands<W>,
+    verdict: &Verdict,
+    workspace: Option<&std::path::Path>,
+) {
+    let mut annotations = Vec::new();
+    for p in render::verdict::blockers(verdict, render::verdict::Front::Action) {
+        let file = (p.file.as_deref()).map(|f| workflow::workspace_relative(f, workspace));
+        eprintln!(
+            "error: {}\n  help: {}",
+            render::inert_lines(&p.message).trim_end(),
+            inert(&p.help)
+        );
+        annotations.push(Annotation {
+            level: Level::Error,
+            col: p.line.map(|_| 1),
+            line: p.line,
+            file,
+            title: Some(format!("edgeplan: {}", p.title)),
+            message: format!("{}\nhelp: {}", p.message, p.help),
+        });
     }
+    let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
 }

@@ -86,6 +86,13 @@ impl Outcome {
     pub fn verdict(&self) -> &Verdict {
         &self.verdict
     }
+
+    /// Refuses the whole run for a reason the Action decides once the plan is known (the plan
+    /// is not the reviewed one, a stale commit): the verdict every presenter and the exit code
+    /// then read. Nothing is applied after this.
+    pub fn refuse(&mut self, reason: crate::plan::verdict::Reason) {
+        self.verdict.refuse(reason);
+    }
 }
 
 /// Zones read, or applied, at once. Cloudflare's rate limit is per token (1,200 requests per

@@ -117,8 +117,9 @@ fn a_plan_that_differs_from_the_preview_writes_nothing_and_says_the_way_forward(
         ran.stderr
     );
     assert!(
-        ran.stdout
-            .contains("::error title=edgeplan::apply refused, nothing was written"),
+        ran.stdout.contains(
+            "::error title=edgeplan%3A not the reviewed plan::apply refused, nothing was written"
+        ),
         "{}",
         ran.stdout
     );
@@ -147,7 +148,9 @@ fn a_plan_that_differs_from_the_preview_writes_nothing_and_says_the_way_forward(
         ],
     ));
     insta::assert_snapshot!("gate_refused_report", snap);
-    ran.assert_summary_has("### edgeplan: apply refused");
+    ran.assert_summary_has(
+        "> **Apply refused, nothing was applied: the plan is not the one reviewed on #2**",
+    );
 
     // A re-run of the job reads the same previews: refused again, still nothing written.
     w.push_to_main().run_checked(1);

@@ -219,9 +219,11 @@ fn apply_on_a_pull_request_is_refused_without_touching_cloudflare() {
             .run_checked(1);
         let snap = w.redact(&ran.stderr, &[]);
         insta::assert_snapshot!(format!("refused_stderr_{event}"), snap);
-        ran.assert_summary_has("### edgeplan: refused");
+        ran.assert_summary_has(&format!(
+            "> **Apply refused, nothing was applied: apply does not run on `{event}`"
+        ));
         ran.assert_stdout_has(&format!(
-            "::error title=edgeplan::apply is refused on `{event}`"
+            "::error title=edgeplan%3A apply not run for this event::apply is refused on `{event}`"
         ));
     }
     assert_eq!(w.cf_writes(), 0);

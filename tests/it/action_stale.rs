@@ -99,7 +99,7 @@ fn a_rerun_of_an_older_push_after_a_newer_one_writes_nothing_and_names_both_comm
     }
     ran.assert_stderr_has("help: a newer commit was applied");
     ran.assert_stderr_has("workflow_dispatch applies only the default branch's current head");
-    ran.assert_summary_has("### edgeplan: refused");
+    ran.assert_summary_has("> **Apply refused, nothing was applied: stale commit:");
     // Refused before the deployment: the record still says C2 was the last applied.
     assert_eq!(
         recorded(&w),
@@ -114,7 +114,8 @@ fn a_rerun_of_an_older_push_after_a_newer_one_writes_nothing_and_names_both_comm
     let deployments_written = w.gh().count("POST", "/deployments");
     assert_eq!(deployments_written, 6, "two deployments, two statuses each");
     assert_eq!(rendered_link_problem(&ran.summary), None, "{}", ran.summary);
-    let snap = w.redact(&ran.summary, &[]);
+    let fp = ran.fingerprint();
+    let snap = w.redact(&ran.summary, &[(&fp, "[fingerprint]")]);
     insta::assert_snapshot!("stale_commit_summary", snap);
 }
 

@@ -6,7 +6,7 @@ use crate::github::event::{Context, EventName};
 use crate::github::{files, workflow};
 use crate::manifest::Problem;
 use crate::plan::Desired;
-use crate::plan::verdict::{EditKind, edits};
+use crate::plan::verdict::{EditKind, Verdict, edits};
 use crate::render;
 use crate::render::comment as comment_body;
 use crate::render::comment::{append_notice, strip_marker};
@@ -71,6 +71,16 @@ impl Bodies {
             render::markdown::render_problems(problems, md)
         })
     }
+}
+
+/// The step summary of a run refused before anything was planned (the event's rule): the
+/// refusal alert alone.
+pub fn refusal(ctx: &Context, verdict: &Verdict) -> String {
+    let md = MdContext {
+        kind: render::markdown::Kind::Refused,
+        ..markdown_context(ctx, None)
+    };
+    render::markdown::refusal(verdict, &md)
 }
 
 fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {

@@ -109,30 +109,9 @@ pub struct Merge {
     pub merged: Option<u64>,
 }
 
-/// Why the gate refuses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mismatch {
-    /// The pair's new plan is not the one reviewed.
-    Differs {
-        pair: String,
-        reviewed: String,
-        planned: String,
-    },
-    /// An own preview shows a manifest with problems (`plan=invalid`).
-    PreviewInvalid,
-    /// The own previews hold no digest for a pair that has changes.
-    Missing { pair: String },
-    /// An own preview's digests are of another version (or of an edgeplan before the gate).
-    Versions { found: String },
-    /// Two own previews hold different digests for the pair.
-    Disagree { pair: String },
-    /// No own preview, but one by another identity edgeplan may be writing as.
-    OtherIdentity { logins: Vec<String> },
-    /// `reviewed-plan: require` and there is no preview to compare with.
-    NoPreview { direct: bool },
-    /// An own preview's marker cannot be read.
-    Unreadable { why: String },
-}
+/// Why the gate refuses: data of the run's verdict (`Reason::NotReviewed`), worded by
+/// `render::verdict`.
+pub use crate::plan::verdict::Mismatch;
 
 /// A refusal and what the report needs to point the way forward.
 #[derive(Debug, Clone, PartialEq, Eq)]

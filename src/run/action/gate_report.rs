@@ -12,16 +12,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::exit::Exit;
 use crate::github::client::Client;
 use crate::github::event::{Context, Repo};
 use crate::github::{tree, workflow};
 use crate::render;
-use crate::render::markdown::{Context as MdContext, Kind, code};
+use crate::render::markdown::{Context as MdContext, Kind, code, short_sha};
 
-use super::super::Failure;
 use super::super::pipeline::Outcome;
-use super::gate::{Mismatch, Refused, short};
+use super::gate::{Refused, short};
 
 /// Whether the manifest files changed since the preview.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,79 +80,6 @@ pub async fn since(
     }
 }
 
-/// One sentence per reason; `code` puts values in code spans (Markdown) or backticks (text).
-pub fn reasons(refused: &Refused, code: &dyn Fn(&str) -> String) -> Vec<String> {
-    refused
-        .reasons
-        .iter()
-        .map(|r| match r {
-            Mismatch::Differs {
-                pair,
-                reviewed,
-                planned,
-            } => format!(
-                "{}: the plan differs from the one reviewed (reviewed {}, now {})",
-                code(pair),
-                code(digest_short(reviewed)),
-                code(digest_short(planned))
-            ),
-            Mismatch::PreviewInvalid => "the pull request's preview shows a manifest with problems (`plan=invalid`), so no plan of it was reviewed".into(),
-            Mismatch::Missing { pair } => format!(
-                "{}: this change is in no preview on the pull request",
-                code(pair)
-            ),
-            Mismatch::Versions { found } => format!(
-                "the preview's digests are of another version ({}; this edgeplan compares {}): it was written by another edgeplan",
-                code(&format!("v={found}")),
-                code(&format!("v={}", crate::plan::REVIEW_VERSION))
-            ),
-            Mismatch::Disagree { pair } => format!(
-                "{}: two previews on the pull request show different plans",
-                code(pair)
-            ),
-            Mismatch::OtherIdentity { logins } => format!(
-                "the only previews on the pull request are by {}, not by the identity this apply runs as",
-                logins.iter().map(|l| code(l)).collect::<Vec<_>>().join(", ")
-            ),
-            Mismatch::NoPreview { direct: true } => {
-                "this push merged no pull request, and `reviewed-plan: require` applies only a reviewed plan".into()
-            }
-            Mismatch::NoPreview { direct: false } => {
-                "the pull request has no edgeplan preview, and `reviewed-plan: require` applies only a reviewed plan".into()
-            }
-            Mismatch::Unreadable { why } => format!(
-                "a preview's marker cannot be read ({}), so what it reviewed is not known",
-                code(why)
-            ),
-        })
-        .collect()
-}
-
-fn digest_short(d: &str) -> &str {
-    d.get(..19).unwrap_or(d)
-}
-
-/// The deliberate ways forward, as the Action can follow them.
-const FORWARD: &str = "if the new plan is what should happen, apply it deliberately: run the workflow by hand on the default branch (`workflow_dispatch` with `command: apply`, which is not compared with a preview), or open a new pull request, whose preview shows this plan, and merge it";
-
-/// The help naming `comment-author`, when the previews are another identity's.
-const IDENTITY: &str = "if edgeplan previews as that identity (a GitHub App token), set the apply job's `comment-author` input to its login, for example `my-app[bot]`";
-
-/// The error the step ends with (exit 1).
-pub fn failure(refused: &Refused) -> Failure {
-    let plain = |s: &str| format!("`{s}`");
-    let reasons = reasons(refused, &plain);
-    let other = (refused.reasons.iter()).any(|r| matches!(r, Mismatch::OtherIdentity { .. }));
-    Failure::new(
-        Exit::Rejected,
-        format!(
-            "apply refused, nothing was written: the plan is not the reviewed one: {}",
-            reasons.join("; ")
-        ),
-    )
-    .help(if other { IDENTITY } else { FORWARD })
-}
-
 /// Whether the manifest files changed since the preview, in a sentence.
 fn since_words(since: &Since, merge: &str) -> String {
     match since {
@@ -174,53 +99,41 @@ fn since_words(since: &Since, merge: &str) -> String {
     }
 }
 
-/// The apply report of a refusal (without its marker; the reporter adds it).
+/// The apply report of a refusal (without its marker; the reporter adds it): the refusal alert
+/// of the run's verdict (which holds the gate's reasons, worded by `render::verdict`), then the
+/// reviewed preview and what changed since, then the plan that was refused.
 pub fn body(ctx: &Context, outcome: &Outcome, refused: &Refused, since: &Since) -> String {
-    let mut b = String::from("### edgeplan: apply refused\n\n");
-    let on = match refused.pull {
-        Some(n) => format!(" on #{n}"),
-        None => String::new(),
-    };
-    let _ = writeln!(
-        b,
-        "> [!CAUTION]\n> **Apply refused, nothing was applied: the plan is not the one reviewed{on}.**\n"
-    );
-    for r in reasons(refused, &code) {
-        let _ = writeln!(b, "- {r}");
-    }
-    b.push('\n');
+    let mut facts = String::new();
     match (&refused.preview_url, &refused.preview_commit) {
         (Some(url), commit) if url.starts_with("https://") => {
-            let _ = write!(b, "The reviewed preview: [the preview comment]({url})");
+            let _ = write!(facts, "The reviewed preview: [the preview comment]({url})");
             if let Some(c) = commit {
-                let _ = write!(b, ", computed at commit {}", code(short(c)));
+                let _ = write!(facts, ", computed at commit {}", code(short_sha(c)));
             }
-            b.push_str(".\n\n");
+            facts.push_str(".\n\n");
         }
         _ => {}
     }
-    let merge = ctx.sha.as_deref().map(short).unwrap_or("the merge");
+    let merge = ctx.sha.as_deref().map(short_sha).unwrap_or("the merge");
     // Without a preview of edgeplan's own there is nothing to say what changed since.
     if refused.preview_url.is_some() {
-        let _ = writeln!(b, "{}\n", since_words(since, merge));
+        let _ = writeln!(facts, "{}\n", since_words(since, merge));
     }
-    let other = (refused.reasons.iter()).any(|r| matches!(r, Mismatch::OtherIdentity { .. }));
-    let _ = writeln!(
-        b,
-        "**The way forward:** {}.\n",
-        render::markdown::prose(if other { IDENTITY } else { FORWARD })
-    );
     let md = MdContext {
         manifest: ctx.inputs.comment_key(),
         run_url: ctx.run_url(),
         commit: ctx.sha.clone(),
         workspace: ctx.workspace.clone(),
         kind: Kind::Refused,
-        budget: Some(render::markdown::BUDGET.saturating_sub(b.len() + 2_000)),
+        budget: Some(render::markdown::BUDGET.saturating_sub(facts.len() + 2_000)),
         ..MdContext::default()
     };
     let plan = render::markdown::render(&outcome.plan, &outcome.probes, outcome.verdict(), &md);
     // The renderer's first line is a preview marker: never in an apply report.
-    b.push_str(render::comment::strip_marker(&plan));
-    b
+    let plan = render::comment::strip_marker(&plan);
+    // The facts go under the alert, before the plan's heading.
+    match plan.find("\n### ") {
+        Some(at) => format!("{}{facts}{}", &plan[..=at], &plan[at + 1..]),
+        None => format!("{plan}\n{facts}"),
+    }
 }

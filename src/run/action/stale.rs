@@ -31,6 +31,7 @@ use crate::github::comment::{Author, Outcome, Sticky};
 use crate::github::deployments::{self, Deployment, State, Status};
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::workflow::{Annotation, Level};
+use crate::plan::verdict::StaleCommit;
 use crate::render::comment::{has_marker, same_content, with_marker};
 use crate::render::inert;
 use crate::render::markdown::escape;
@@ -54,18 +55,28 @@ fn shown(sha: &str) -> &str {
     }
 }
 
+/// What the check before writing decided.
+#[derive(Debug)]
+pub enum Begun {
+    /// The apply may write: recorded as an `in_progress` deployment (`None`: no GitHub token,
+    /// nothing recorded, a warning says so).
+    Recorded(Option<Record>),
+    /// An older commit: nothing may be written (a reason of the run's verdict).
+    Stale(StaleCommit),
+}
+
 /// The check before an apply writes anything: compares this run's commit with the last one
 /// applied in its environment and, when it may apply, records the apply as an `in_progress`
-/// deployment. `Ok(None)`: no GitHub token, nothing recorded (a warning says so).
+/// deployment.
 pub async fn begin(
     ctx: &Context,
     github: Option<&Client>,
     author: &Author,
-) -> Result<Option<Record>, Failure> {
+) -> Result<Begun, Failure> {
     let Some(client) = github else {
         let message = "no GitHub token: this apply is not recorded as a deployment and not compared with the last applied commit, so a re-run of an older run could put an older manifest back; give the apply job a `github-token` with `deployments: write`";
         println!("{}", Annotation::new(Level::Warning, message).command());
-        return Ok(None);
+        return Ok(Begun::Recorded(None));
     };
     let Some(repo) = ctx.repository.clone() else {
         return Err(Failure::new(
@@ -115,9 +126,12 @@ pub async fn begin(
             inert(shown(&last.sha)),
             last.id
         );
-        if matches!(status, Status::Behind | Status::Diverged) {
-            refuse_unless_current_head(ctx, client, &repo, &sha, last, status, &environment)
-                .await?;
+        if matches!(status, Status::Behind | Status::Diverged)
+            && let Some(stale) =
+                refuse_unless_current_head(ctx, client, &repo, &sha, last, status, &environment)
+                    .await?
+        {
+            return Ok(Begun::Stale(stale));
         }
     } else {
         println!(
@@ -149,11 +163,12 @@ pub async fn begin(
         "edgeplan: recorded as deployment {} of {sha} in `{environment}` (in_progress)",
         deployment.id
     );
-    Ok(Some(Record { deployment, repo }))
+    Ok(Begun::Recorded(Some(Record { deployment, repo })))
 }
 
-/// A `behind` or `diverged` commit: refused, unless this is a `workflow_dispatch` run of the
-/// default branch's current head (a person applying the branch as it is now).
+/// A `behind` or `diverged` commit: refused (`Some`, worded by `render::verdict`), unless this
+/// is a `workflow_dispatch` run of the default branch's current head (a person applying the
+/// branch as it is now).
 async fn refuse_unless_current_head(
     ctx: &Context,
     client: &Client,
@@ -162,7 +177,7 @@ async fn refuse_unless_current_head(
     last: &Deployment,
     status: Status,
     environment: &str,
-) -> Result<(), Failure> {
+) -> Result<Option<StaleCommit>, Failure> {
     let dispatch = ctx.event.name == EventName::WorkflowDispatch;
     if dispatch && let Some(branch) = ctx.event.default_branch.as_deref() {
         let head = deployments::branch_head(client, repo, branch)
@@ -174,26 +189,17 @@ async fn refuse_unless_current_head(
                 inert(branch),
                 status.as_str()
             );
-            return Ok(());
+            return Ok(None);
         }
     }
-    let last_sha = shown(&last.sha);
-    let message = match status {
-        Status::Diverged => format!(
-            "stale commit: {sha} and {last_sha}, the last commit applied to `{environment}` (deployment {}), have diverged: this commit is not a descendant of what was applied; nothing was written",
-            last.id
-        ),
-        _ => format!(
-            "stale commit: {sha} is older than {last_sha}, the last commit applied to `{environment}` (deployment {}); nothing was written",
-            last.id
-        ),
-    };
-    let help = match (dispatch, status) {
-        (true, _) => "workflow_dispatch applies the default branch's current head only, and this run's commit no longer is: dispatch the workflow again".to_string(),
-        (false, Status::Diverged) => "if the default branch was force-pushed, apply it as it is now by running the workflow from workflow_dispatch with `command: apply` on the default branch (a person's decision); re-running this run does not help".to_string(),
-        (false, _) => "a newer commit was applied after this run started, and re-running this run cannot apply its older commit; workflow_dispatch applies only the default branch's current head, not this commit: to go back to this state, revert on the default branch".to_string(),
-    };
-    Err(Failure::new(Exit::Rejected, message).help(help))
+    Ok(Some(StaleCommit {
+        sha: sha.to_string(),
+        last: shown(&last.sha).to_string(),
+        environment: environment.to_string(),
+        deployment: last.id,
+        diverged: status == Status::Diverged,
+        dispatch,
+    }))
 }
 
 /// After the apply: the deployment's status, `success` when everything was written (`ok`),

@@ -113,4 +113,52 @@ mod tests {
         assert!(!v.has_changes());
         assert_eq!(exit(&v, true), Exit::Rejected);
     }
+
+    /// The Action's own reasons (the plan is not the reviewed one, a stale commit, the event's
+    /// rule) are reasons of the run: not plan-level, and the same exit 1 as any refusal.
+    #[test]
+    fn the_actions_own_reasons_refuse_the_run_and_exit_1() {
+        use crate::plan::verdict::{EventRule, Mismatch, StaleCommit, Verdict};
+        let plan = Plan {
+            zones: vec![diff(
+                &desired(vec![endpoint("a", "a.example.net")]),
+                &live(vec![]),
+            )],
+        };
+        let fine = review(&plan, [None].into_iter(), &[], Origins::Checked);
+        assert_eq!(exit(&fine, true), Exit::Changes);
+        let reasons = [
+            Reason::NotReviewed {
+                pull: Some(2),
+                mismatches: vec![Mismatch::PreviewInvalid],
+            },
+            Reason::StaleCommit(StaleCommit {
+                sha: "c1".into(),
+                last: "c2".into(),
+                environment: "edgeplan/edgeplan.yaml".into(),
+                deployment: 7,
+                diverged: false,
+                dispatch: false,
+            }),
+            Reason::EventRule(EventRule::Event {
+                event: "schedule".into(),
+            }),
+        ];
+        for r in reasons {
+            assert!(!r.plan_level(), "{r:?}");
+            assert!(r.names().is_empty(), "{r:?}");
+            let mut v = fine.clone();
+            v.refuse(r.clone());
+            assert!(v.refused());
+            assert!(
+                v.zones[0].reasons.is_empty(),
+                "a reason of the run, not of a zone"
+            );
+            assert_eq!(exit(&v, false), Exit::Rejected);
+            assert_eq!(exit(&v, true), Exit::Rejected);
+            let before = Verdict::refusing(r);
+            assert!(before.refused() && before.zones.is_empty());
+            assert_eq!(exit(&before, true), Exit::Rejected);
+        }
+    }
 }
