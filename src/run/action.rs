@@ -87,17 +87,23 @@ fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failu
         title: Some("edgeplan".into()),
         ..Annotation::new(Level::Error, message)
     }]);
-    let heading = match f.exit {
-        Exit::Rejected => "refused",
-        Exit::Usage => "bad input",
-        _ => "failed",
+    let outcome = match f.exit {
+        Exit::Rejected => "edgeplan refused",
+        Exit::Usage => "edgeplan stopped on bad input",
+        _ => "edgeplan failed",
     };
-    // The message and help can quote an API answer or a record: escaped, no mentions, and the
-    // backtick spans edgeplan writes around values are code spans (`render::markdown::prose`).
+    // The one-line outcome first, as every body opens: the message's first line in bold, any
+    // further lines under it. The message and help can quote an API answer or a record:
+    // escaped, no mentions, and the backtick spans edgeplan writes around values are code spans
+    // (`render::markdown::prose`).
+    let (first, rest) = f.message.split_once('\n').unwrap_or((&f.message, ""));
     let mut summary = format!(
-        "### edgeplan: {heading}\n\n**Error:** {}\n",
-        render::markdown::prose(&f.message)
+        "**{outcome}: {}**\n",
+        render::markdown::prose(first.trim_end())
     );
+    if !rest.trim().is_empty() {
+        summary.push_str(&format!("\n{}\n", render::markdown::prose(rest.trim_end())));
+    }
     if let Some(h) = &f.help {
         summary.push_str(&format!("\nhelp: {}\n", render::markdown::prose(h)));
     }

@@ -49,7 +49,7 @@ fn tokens_never_leak_when_the_apis_refuse_them() {
         .var("CLOUDFLARE_API_TOKEN", BAD_CF)
         .run_checked(3);
     cf_refused.assert_stderr_has("error:");
-    cf_refused.assert_summary_has("### edgeplan: failed");
+    cf_refused.assert_summary_has("**edgeplan failed: ");
     cf_refused.assert_stdout_has("::error ");
 
     // A token that may read but not edit, on apply: the batch is refused with 403.

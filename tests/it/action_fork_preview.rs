@@ -335,7 +335,7 @@ fn a_force_pushed_commit_is_a_clear_refusal_and_leaves_the_comment_alone() {
         "error: the pull request's commit {HEAD} is not in {REPO} any more"
     ));
     ran.assert_stderr_has("help: the pull request was force-pushed");
-    ran.assert_summary_has("### edgeplan: refused");
+    ran.assert_summary_has("**edgeplan refused: the pull request's commit");
     assert!(
         w.gh().comments(REPO, PR).is_empty(),
         "a newer run owns the comment"

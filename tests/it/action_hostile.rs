@@ -113,7 +113,11 @@ fn a_hostile_api_answer_is_inert_on_stderr_in_annotations_and_in_the_summary() {
     let ran = w.pull_request("pull_request.opened.json").run_checked(3);
     assert_inert(&ran);
     let html = render_like_github(&ran.summary);
-    assert!(ran.summary.contains("edgeplan: failed"), "{}", ran.dump());
+    assert!(
+        ran.summary.contains("**edgeplan failed: "),
+        "{}",
+        ran.dump()
+    );
     assert_no_live_markup(&html, "@octo-org/admins");
 }
 

@@ -19,7 +19,7 @@ use crate::render;
 use crate::render::markdown::{Context as MdContext, Kind, code, short_sha};
 
 use super::super::pipeline::Outcome;
-use super::gate::{Refused, short};
+use super::gate::Refused;
 
 /// Whether the manifest files changed since the preview.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,13 +58,13 @@ pub async fn since(
             Ok(_) => {
                 return Since::Unknown(format!(
                     "the tree of commit {} is too large to list at once",
-                    short(sha)
+                    short_sha(sha)
                 ));
             }
             Err(e) => {
                 return Since::Unknown(format!(
                     "GitHub does not serve the files of commit {} ({e})",
-                    short(sha)
+                    short_sha(sha)
                 ));
             }
         }

@@ -28,7 +28,7 @@ use crate::render::{self, inert};
 use super::super::Failure;
 use super::super::pipeline::Outcome;
 
-/// What the apply step did, for the report's last sentence.
+/// What the apply step did, for the sentence under the report's one-line outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
     /// Changes were sent and verified.
@@ -205,7 +205,7 @@ impl Reporter<'_> {
                 Some(Lead::Line(l)) => comment_body::lead_with(body, l),
                 None => comment_body::lead_with(
                     body,
-                    &verdict(outcome, fingerprint, preview_fp.as_deref()),
+                    &compared(outcome, fingerprint, preview_fp.as_deref()),
                 ),
             };
             let full = format!("{line}\n{}", comment_body::strip_marker(&full));
@@ -274,25 +274,28 @@ impl Reporter<'_> {
     }
 }
 
-/// The report's first sentence: whether what was applied is what the preview showed.
-fn verdict(outcome: Applied, fingerprint: &str, preview: Option<&str>) -> String {
+/// The sentence under the report's one-line outcome: whether what was applied (or refused) is
+/// what the preview showed. The outcome line says what happened and the body ends with the plan's
+/// fingerprint, so neither is repeated here; the preview's fingerprint is named only when it
+/// differs.
+fn compared(outcome: Applied, fingerprint: &str, preview: Option<&str>) -> String {
     match (outcome, preview) {
-        (Applied::NothingToApply, _) => format!(
-            "Nothing was applied by this run: the zones already matched the manifests (plan `{fingerprint}`), so the change was applied earlier or by hand."
-        ),
-        (Applied::Refused, Some(p)) if p == fingerprint => format!(
-            "Nothing was applied; the refused plan `{fingerprint}` is the one this pull request's preview showed."
-        ),
+        (Applied::NothingToApply, _) => {
+            "The change was applied earlier (a re-run, or another run) or by hand; this run sent nothing.".to_string()
+        }
+        (Applied::Refused, Some(p)) if p == fingerprint => {
+            "The refused plan is the one this pull request's preview showed.".to_string()
+        }
         (Applied::Refused, Some(p)) => format!(
-            "Nothing was applied; the refused plan `{fingerprint}` differs from the last preview on this pull request (`{p}`)."
+            "The refused plan differs from the last preview on this pull request (`{p}`)."
         ),
-        (Applied::Refused, None) => "Nothing was applied; no edgeplan preview with a plan fingerprint was found on this pull request to compare with.".to_string(),
+        (Applied::Refused, None) => "No edgeplan preview with a plan fingerprint was found on this pull request to compare the refused plan with.".to_string(),
         (Applied::Changed | Applied::Failed, Some(p)) if p == fingerprint => format!(
-            "The {} plan `{fingerprint}` matches the preview this pull request showed.",
+            "The {} plan matches the preview this pull request showed.",
             attempted(outcome)
         ),
         (Applied::Changed | Applied::Failed, Some(p)) => format!(
-            "The {} plan `{fingerprint}` differs from the last preview on this pull request (`{p}`): the zone or the manifest changed after the preview. The live zone was re-read and re-planned before applying.",
+            "The {} plan differs from the last preview on this pull request (`{p}`): the zone or the manifest changed after the preview. The live zone was re-read and re-planned before applying.",
             attempted(outcome)
         ),
         (Applied::Changed | Applied::Failed, None) => {
@@ -457,17 +460,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_verdict_only_claims_a_match_for_what_was_applied() {
+    fn the_comparison_only_claims_a_match_for_what_was_applied_and_says_each_thing_once() {
         let fp = "sha256:aa";
-        assert!(verdict(Applied::Changed, fp, Some(fp)).contains("matches"));
-        assert!(verdict(Applied::Changed, fp, Some("sha256:bb")).contains("differs"));
-        assert!(verdict(Applied::Failed, fp, Some(fp)).contains("attempted plan"));
+        assert!(compared(Applied::Changed, fp, Some(fp)).contains("matches"));
+        assert!(compared(Applied::Changed, fp, Some("sha256:bb")).contains("differs"));
+        assert!(compared(Applied::Failed, fp, Some(fp)).contains("attempted plan"));
         for o in [Applied::NothingToApply, Applied::Refused] {
-            let v = verdict(o, fp, Some(fp));
+            let v = compared(o, fp, Some(fp));
             assert!(!v.contains("matches"), "{o:?}: {v}");
-            assert!(v.contains("Nothing was applied"), "{o:?}: {v}");
         }
-        assert!(verdict(Applied::Changed, fp, None).contains("No edgeplan preview"));
+        assert!(compared(Applied::Changed, fp, None).contains("No edgeplan preview"));
+        // The outcome line says whether anything was applied, the body ends with the
+        // fingerprint: neither is said again here.
+        for o in [
+            Applied::Changed,
+            Applied::NothingToApply,
+            Applied::Refused,
+            Applied::Failed,
+        ] {
+            for preview in [Some(fp), Some("sha256:bb"), None] {
+                let v = compared(o, fp, preview);
+                assert!(!v.contains(fp), "{o:?}: {v}");
+                assert!(
+                    !v.to_lowercase().contains("nothing was applied"),
+                    "{o:?}: {v}"
+                );
+            }
+        }
     }
 
     /// A marker too long for the comment keeps its identity and loses its digests (an apply then
