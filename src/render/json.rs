@@ -32,6 +32,10 @@ struct VerdictJson<'a> {
     origins_checked: bool,
     changes: CountsJson,
     zones: Vec<ZoneVerdictJson<'a>>,
+    /// Reasons of the whole run, which only the Action decides (never in `edgeplan plan`'s
+    /// JSON): the plan is not the reviewed one, a stale commit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    run_refused: Vec<ReasonJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -80,22 +84,25 @@ fn verdict(v: &Verdict) -> VerdictJson<'_> {
                 owner: &z.owner,
                 changes: counts(&z.counts),
                 batches: z.batches,
-                refused: (z.reasons.iter())
-                    .map(|r| ReasonJson {
-                        reason: match r {
-                            Reason::Conflicts(_) => "conflicts",
-                            Reason::LongComments(_) => "long_comments",
-                            Reason::MassDelete(_) => "mass_delete",
-                            Reason::FailedOrigins(_) => "failed_origins",
-                            Reason::NotReviewed { .. } => "not_reviewed",
-                            Reason::StaleCommit(_) => "stale_commit",
-                            Reason::EventRule(_) => "event_rule",
-                        },
-                        names: r.names(),
-                    })
-                    .collect(),
+                refused: z.reasons.iter().map(reason).collect(),
             })
             .collect(),
+        run_refused: v.run_reasons.iter().map(reason).collect(),
+    }
+}
+
+fn reason(r: &Reason) -> ReasonJson<'_> {
+    ReasonJson {
+        reason: match r {
+            Reason::Conflicts(_) => "conflicts",
+            Reason::LongComments(_) => "long_comments",
+            Reason::MassDelete(_) => "mass_delete",
+            Reason::FailedOrigins(_) => "failed_origins",
+            Reason::NotReviewed { .. } => "not_reviewed",
+            Reason::StaleCommit(_) => "stale_commit",
+            Reason::EventRule(_) => "event_rule",
+        },
+        names: r.names(),
     }
 }
 

@@ -376,6 +376,7 @@ impl<P: Provider> Flow<'_, P> {
                     pull: refused.pull,
                     mismatches: refused.reasons.clone(),
                 });
+                out.refresh_plan_json(&outcome);
                 return self
                     .refused_by_gate(&outcome, &merge, &refused, &fingerprint, cmds, out)
                     .await;
@@ -401,6 +402,7 @@ impl<P: Provider> Flow<'_, P> {
                 // one of the run that applied this commit (or of the newer one).
                 stale::Begun::Stale(stale) => {
                     outcome.refuse(Reason::StaleCommit(stale));
+                    out.refresh_plan_json(&outcome);
                     annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
                     out.summary(&Bodies::refused(self.ctx, &outcome).summary);
                     return Ok(pipeline::exit(outcome.verdict(), false));

@@ -151,6 +151,26 @@ fn a_plan_that_differs_from_the_preview_writes_nothing_and_says_the_way_forward(
     ran.assert_summary_has(
         "> **Apply refused, nothing was applied: the plan is not the one reviewed on #2**",
     );
+    // The plan-json output reads the same verdict: refused, for a reason of the run.
+    let verdict = &ran.plan_json()["verdict"];
+    assert_eq!(verdict["refused"], true, "{verdict}");
+    assert_eq!(
+        verdict["run_refused"][0]["reason"], "not_reviewed",
+        "{verdict}"
+    );
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/plan.schema.json"
+        ))
+        .expect("plan schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = (validator.iter_errors(&ran.plan_json()))
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "plan-json breaks its schema: {errors:?}");
 
     // A re-run of the job reads the same previews: refused again, still nothing written.
     w.push_to_main().run_checked(1);

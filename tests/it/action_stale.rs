@@ -100,6 +100,12 @@ fn a_rerun_of_an_older_push_after_a_newer_one_writes_nothing_and_names_both_comm
     ran.assert_stderr_has("help: a newer commit was applied");
     ran.assert_stderr_has("workflow_dispatch applies only the default branch's current head");
     ran.assert_summary_has("> **Apply refused, nothing was applied: stale commit:");
+    let verdict = &ran.plan_json()["verdict"];
+    assert_eq!(verdict["refused"], true, "{verdict}");
+    assert_eq!(
+        verdict["run_refused"][0]["reason"], "stale_commit",
+        "{verdict}"
+    );
     // Refused before the deployment: the record still says C2 was the last applied.
     assert_eq!(
         recorded(&w),

@@ -434,16 +434,29 @@ impl Outputs {
                 "false"
             },
         );
+        if self.write_plan_json(outcome) {
+            let path = self.plan_json.to_string_lossy().into_owned();
+            self.set("plan-json", &path);
+        }
+    }
+
+    /// Writes the plan JSON file again after the verdict gained a reason of the run (the
+    /// outputs are set once, by [`Outputs::plan_outputs`]).
+    pub fn refresh_plan_json(&self, outcome: &Outcome) {
+        self.write_plan_json(outcome);
+    }
+
+    fn write_plan_json(&self, outcome: &Outcome) -> bool {
         let json = render::json::render(&outcome.plan, &outcome.probes, outcome.verdict());
         match std::fs::write(&self.plan_json, json) {
-            Ok(()) => {
-                let path = self.plan_json.to_string_lossy().into_owned();
-                self.set("plan-json", &path);
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!(
+                    "warning: cannot write the plan JSON to {}: {e}",
+                    self.plan_json.display()
+                );
+                false
             }
-            Err(e) => eprintln!(
-                "warning: cannot write the plan JSON to {}: {e}",
-                self.plan_json.display()
-            ),
         }
     }
 }
