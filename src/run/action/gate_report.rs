@@ -1,13 +1,15 @@
-//! The words of the apply gate's refusal (`gate::Refused`): the apply report on the merged pull
-//! request (under the apply report's marker, never a preview's: a preview marker would let a
-//! re-run pass), the step summary, and the error the step ends with.
+//! The apply report of the gate's refusal (`gate::Refused`), on the merged pull request (under
+//! the apply report's marker, never a preview's: a preview marker would let a re-run pass) and
+//! in the step summary. The refusal itself is a reason of the run's verdict
+//! (`Reason::NotReviewed`), worded by `render::verdict` like every other: the report opens with
+//! its alert (why, per pair; the safe fix, a new pull request; the override, `workflow_dispatch`
+//! with `command: apply`), and the errors and annotations are the verdict's.
 //!
-//! The report says why nothing was written, links the reviewed preview, says whether the
-//! manifest files changed between the commit the preview read (`commit=` in its marker) and the
-//! merge (their blobs compared through `GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`,
+//! Under the alert, the facts only the gate knows: a link to the reviewed preview, and whether
+//! the manifest files changed between the commit the preview read (`commit=` in its marker) and
+//! the merge (their blobs compared through `GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`,
 //! <https://docs.github.com/en/rest/git/trees#get-a-tree>; "unknown" when GitHub does not serve
-//! one, as for a test merge commit it has dropped), and the deliberate ways forward:
-//! `workflow_dispatch` with `command: apply`, or a new pull request. Then the new plan.
+//! one, as for a test merge commit it has dropped). Then the new plan.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
