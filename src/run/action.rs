@@ -360,7 +360,7 @@ impl<P: Provider> Flow<'_, P> {
             self.reporter
                 .applied(&bodies.comment, &fingerprint, Applied::Refused, out)
                 .await?;
-            return Ok(Exit::Rejected);
+            return Ok(pipeline::exit(outcome.verdict(), false));
         }
         // The reviewed plan, or nothing: compared before anything is written.
         let gate = gate::check(
