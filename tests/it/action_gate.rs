@@ -330,7 +330,11 @@ fn a_rerun_after_a_partial_failure_without_comments_reads_the_deployment() {
         .run_checked(3);
     w.cf.state().aimed.clear();
     assert_eq!(w.records().len(), 200, "chunk 1 landed");
-    assert_eq!(w.gh().count("POST", "/issues/"), writes, "no report written");
+    assert_eq!(
+        w.gh().count("POST", "/issues/"),
+        writes,
+        "no report written"
+    );
     let rerun = w
         .push_to_main()
         .var("INPUT_COMMENT", "false")
