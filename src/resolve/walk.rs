@@ -99,7 +99,7 @@ const NOT_FILE_HELP: &str =
     "a manifest is a regular file; narrow the pattern so it matches only manifests";
 const API_LINK_HELP: &str = "commit the manifest itself: under pull_request_target edgeplan reads only regular files of the pull request's commit, and follows no link";
 const MISSING_HELP: &str = "check the path; names compare byte-exact, case included";
-const LARGE_HELP: &str =
+pub const LARGE_HELP: &str =
     "name the manifests' directory in the pattern (`dns/*.yaml`, not `**/*.yaml`)";
 
 /// Resolves `wanted`. `list(dir)` gives the entries of `dir`, a `/`-joined path from the walk's

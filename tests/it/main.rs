@@ -14,6 +14,7 @@ mod action_fork_preview;
 mod action_gate;
 mod action_hostile;
 mod action_multi;
+mod action_names_nothing;
 mod action_pr;
 mod action_pr_activity;
 mod action_pr_edges;
