@@ -41,6 +41,7 @@ mod cloudflare_fixtures;
 mod cloudflare_rules;
 mod cloudflare_server;
 mod docs_reference;
+mod docs_trust;
 mod github_comment;
 mod health;
 #[cfg(unix)]
