@@ -10,7 +10,8 @@
 //! post a comment twice; it is switched off (`RetryConfig::None`). The policy of
 //! [`crate::retry`] applies instead: reads and idempotent writes (PATCH, DELETE) back off
 //! exponentially with jitter, honouring `Retry-After`; a POST is sent once, and a duplicate from a
-//! lost response is repaired by the next sticky-comment upsert. A rate limit pauses every call
+//! lost response is repaired by the next sticky-comment upsert; the one POST that is safe to repeat
+//! (adding a deployment status) is retried like a read. A rate limit pauses every call
 //! through the client's [`RateGate`].
 //!
 //! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
@@ -361,6 +362,28 @@ impl Client {
         parse(&answer.body, what)
     }
 
+    /// `POST route` with a JSON `body`, read as `T`, retried like a read: only for a POST that is
+    /// safe to repeat (adding a deployment status: a second one of the same state changes nothing
+    /// that edgeplan or GitHub reads), so that a 502 after the DNS changed does not leave the
+    /// deployment `in_progress`.
+    pub(super) async fn post_json_repeatable<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<T, Error> {
+        let answer = self
+            .call_as(
+                Verb::Post,
+                retry::Idempotency::Read,
+                route,
+                Some(body),
+                what,
+            )
+            .await?;
+        parse(&answer.body, what)
+    }
+
     /// `GET route` read as `T`, with the route of the next page (`Link: rel="next"`), if any.
     pub(super) async fn get_page<T: serde::de::DeserializeOwned>(
         &self,
@@ -410,6 +433,18 @@ impl Client {
         what: &str,
     ) -> Result<Answer, Error> {
         let kind = Api::GitHub.idempotency(&verb.method());
+        self.call_as(verb, kind, route, body, what).await
+    }
+
+    /// [`Client::call`] with the request's idempotency given.
+    async fn call_as(
+        &self,
+        verb: Verb,
+        kind: retry::Idempotency,
+        route: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Result<Answer, Error> {
         let mut budget = self.retry.start();
         loop {
             self.gate.wait(budget.room()).await;

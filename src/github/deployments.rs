@@ -38,12 +38,9 @@ pub const ENVIRONMENT_PREFIX: &str = "edgeplan/";
 /// Longest environment name written (GitHub allows 255 characters).
 const MAX_ENVIRONMENT: usize = 200;
 
-/// Pages of deployments read at most when looking for the last success.
-const MAX_PAGES: usize = 10;
-
-/// Deployments of edgeplan's own whose statuses are read at most when looking for the last
-/// success: past that many failures in a row, the answer is an error, never a guess.
-const MAX_INSPECTED: usize = 50;
+/// Pages of deployments (100 each) read at most when looking for the last success: past them
+/// the answer is an error that says how to clear the way, never a guess.
+pub const MAX_PAGES: usize = 10;
 
 /// The environment of the applies of one `manifest` input (its lines joined by a space, as
 /// for the preview marker's `manifest=` key): `edgeplan/<input>` when the input is made of
@@ -243,8 +240,10 @@ pub async fn set_status(
         body["log_url"] = url.into();
     }
     let route = format!("/repos/{repo}/deployments/{id}/statuses");
+    // Adding a status is safe to repeat: retried within the client's bounds (a status POST lost
+    // to a 502 would leave the deployment `in_progress` after the DNS changed).
     client
-        .post_json::<Value>(&route, &body, &what)
+        .post_json_repeatable::<Value>(&route, &body, &what)
         .await
         .map_err(needs_write)?;
     Ok(())
@@ -252,33 +251,23 @@ pub async fn set_status(
 
 /// The newest deployment of [`TASK`] in `environment` created by `author` that has a `success`
 /// status (GitHub adds `inactive` to older successes; they still count as applied), newest
-/// first over every page. `None`: nothing was ever applied there. More than 50 of edgeplan's
-/// own deployments without a success is an error.
+/// first over every page, at most [`MAX_PAGES`] of 100. `None`: nothing was ever applied there.
+/// Past the bound without a success (a long run of failed or cancelled applies, or another
+/// identity's deployments in the environment) it is an [`Error::Bound`] whose help says which
+/// deployments to delete (docs/action.md, "Too many deployments without a success").
 pub async fn last_success(
     client: &Client,
     repo: &Repo,
     environment: &str,
     author: &Author,
 ) -> Result<Option<Deployment>, Error> {
-    let mut inspected = 0;
-    let found = walk(client, repo, environment, author, None, |d, states| {
-        inspected += 1;
+    walk(client, repo, environment, author, None, |d, states| {
         if states.iter().any(|s| s == "success") {
             return Walk::Found(d);
         }
-        if inspected >= MAX_INSPECTED {
-            return Walk::Stop;
-        }
         Walk::Next
     })
-    .await?;
-    match found {
-        Some(Walk::Found(d)) => Ok(Some(d)),
-        Some(_) => Err(Error::Config(format!(
-            "the newest {MAX_INSPECTED} of edgeplan's deployments in `{environment}` ({repo}) have no `success` status; stopped looking for the last applied commit"
-        ))),
-        None => Ok(None),
-    }
+    .await
 }
 
 /// The `remaining=` digests recorded for `sha` in `environment` by `author` after an apply
@@ -293,20 +282,15 @@ pub async fn remaining(
     sha: &str,
 ) -> Result<Option<Vec<String>>, Error> {
     let sha = commit(sha)?;
-    let mut seen = 0;
     let found = walk(client, repo, environment, author, Some(sha), |d, states| {
-        seen += 1;
         let finished = states.iter().any(|s| s == "success" || s == "failure");
         if finished {
             return Walk::Found(d);
         }
-        if seen >= MAX_INSPECTED {
-            return Walk::Stop;
-        }
         Walk::Next
     })
     .await?;
-    let Some(Walk::Found(d)) = found else {
+    let Some(d) = found else {
         return Ok(None);
     };
     Ok(d.payload
@@ -352,13 +336,12 @@ pub async fn record_remaining(
 /// What a visitor of [`walk`] says.
 enum Walk {
     Next,
-    Stop,
     Found(Deployment),
 }
 
 /// Visits edgeplan's own deployments of [`TASK`] in `environment` (of commit `sha` when given),
-/// newest first, with the states of each one's statuses, until `visit` stops. `None` when the
-/// list ended first.
+/// newest first, with the states of each one's statuses, until `visit` finds one. `None` when
+/// the list ended first; [`Error::Bound`] past [`MAX_PAGES`] pages.
 async fn walk(
     client: &Client,
     repo: &Repo,
@@ -366,7 +349,7 @@ async fn walk(
     author: &Author,
     sha: Option<&str>,
     mut visit: impl FnMut(Deployment, Vec<String>) -> Walk,
-) -> Result<Option<Walk>, Error> {
+) -> Result<Option<Deployment>, Error> {
     // The environment is spelled from [a-z0-9._/-] only (`environment`): safe in a query.
     let mut route = format!(
         "/repos/{repo}/deployments?task={TASK}&environment={}&per_page=100",
@@ -391,9 +374,8 @@ async fn walk(
             let route = format!("/repos/{repo}/deployments/{}/statuses?per_page=100", d.id);
             let statuses: Vec<StatusEntry> = client.get_json(&route, &what).await?;
             let states = statuses.into_iter().map(|s| s.state).collect();
-            match visit(d, states) {
-                Walk::Next => {}
-                other => return Ok(Some(other)),
+            if let Walk::Found(d) = visit(d, states) {
+                return Ok(Some(d));
             }
         }
         match next {
@@ -401,9 +383,25 @@ async fn walk(
             None => return Ok(None),
         }
     }
-    Err(Error::Config(format!(
-        "more than {MAX_PAGES} pages of deployments in `{environment}` ({repo}); stopped following `Link: rel=\"next\"`"
-    )))
+    Err(too_many(repo, environment))
+}
+
+/// The error past [`MAX_PAGES`] pages, with the way out a person can follow.
+fn too_many(repo: &Repo, environment: &str) -> Error {
+    let list = format!(
+        "gh api 'repos/{repo}/deployments?task={TASK}&environment={}&per_page=100' --paginate",
+        query_value(environment)
+    );
+    Error::Bound {
+        what: format!("look for the last applied commit in `{environment}` ({repo})"),
+        detail: format!(
+            "the newest {} deployments of `{TASK}` there hold no `success` of edgeplan's own; stopped looking ({MAX_PAGES} pages of 100), so no commit can be compared with it",
+            MAX_PAGES * 100
+        ),
+        help: format!(
+            "GitHub keeps every deployment, and each failed or cancelled apply adds one or two. Delete the `{TASK}` deployments of `{environment}` that are newer than its last success, keeping that one (list them: `{list}`; for each id: `gh api -X POST repos/{repo}/deployments/ID/statuses -f state=inactive`, then `gh api -X DELETE repos/{repo}/deployments/ID`; a token with `deployments: write`), then re-run the job. If no success is left, the next apply is compared with nothing: run it from the commit you mean to apply (docs/action.md, \"Too many deployments without a success\")"
+        ),
+    }
 }
 
 /// Percent-encodes what a query value may not hold as is.

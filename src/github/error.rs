@@ -27,12 +27,21 @@ pub enum Error {
     },
     #[error("GitHub API: {0}")]
     Config(String),
+    /// A walk over GitHub's records reached its bound before an answer: what a person can do
+    /// to let the next run find one is in `help`.
+    #[error("GitHub API: {what}: {detail}")]
+    Bound {
+        what: String,
+        detail: String,
+        help: String,
+    },
 }
 
 impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
             Error::Api { help, .. } | Error::Transport { help, .. } => help.as_deref(),
+            Error::Bound { help, .. } => Some(help),
             Error::Config(_) => Some(
                 "check GITHUB_API_URL (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server) and the github-token input",
             ),

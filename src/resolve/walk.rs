@@ -10,8 +10,8 @@
 //!   "named directly": followed on disk ([`Side::Disk`]; the loader confines where it leads),
 //!   refused through the API ([`Side::Api`]).
 //! - a pattern never descends into a link, a submodule or `.git`, not even one its literal
-//!   directory (`team` in `dns/team/*.yaml`) names; the link or submodule it passes is named in
-//!   a notice. A match that is a link, or not a regular file, is refused by
+//!   directory (`team` in `dns/team/*.yaml`, `.git` in `.git/*.yaml`) names; the link, submodule
+//!   or `.git` it passes is named in a notice. A match that is a link, or not a regular file, is refused by
 //!   name, on both sides alike (the API cannot see what a link points at, so neither does the
 //!   disk side).
 //! - every walk is bounded: links are never followed while matching (no loops), each directory is
@@ -99,7 +99,7 @@ const NOT_FILE_HELP: &str =
     "a manifest is a regular file; narrow the pattern so it matches only manifests";
 const API_LINK_HELP: &str = "commit the manifest itself: under pull_request_target edgeplan reads only regular files of the pull request's commit, and follows no link";
 const MISSING_HELP: &str = "check the path; names compare byte-exact, case included";
-const LARGE_HELP: &str =
+pub const LARGE_HELP: &str =
     "name the manifests' directory in the pattern (`dns/*.yaml`, not `**/*.yaml`)";
 
 /// Resolves `wanted`. `list(dir)` gives the entries of `dir`, a `/`-joined path from the walk's
@@ -127,6 +127,23 @@ where
         // A bare root (`-m /`): the loader says what it is.
         return Outcome {
             files: vec![wanted.text.clone()],
+            ..Outcome::default()
+        };
+    }
+
+    // A pattern never enters `.git`, not even one its literal directory names (`.git/*.yaml`,
+    // `x/.git/**`): decided from the value alone, before any listing, so that the disk (where
+    // `.git` exists) and the API (whose trees never hold it) say the same thing.
+    if wanted.is_pattern()
+        && let Some(at) = wanted.literal.iter().position(|name| name == ".git")
+    {
+        let path = wanted.literal[..=at].join("/");
+        return Outcome {
+            notices: vec![format!(
+                "`{}` is git's own directory: the pattern `{}` never searches it",
+                full(&path),
+                wanted.text
+            )],
             ..Outcome::default()
         };
     }

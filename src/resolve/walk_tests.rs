@@ -232,3 +232,27 @@ fn paths_outside_keep_their_root() {
     });
     assert_eq!(out.files, ["/etc/edgeplan.yaml"]);
 }
+
+#[test]
+fn a_pattern_through_git_in_its_literal_part_is_not_searched_on_either_side() {
+    // On disk `.git` is there; through the API it never is: both give a notice and no match.
+    let disk = [
+        (".git/x.yaml", File),
+        ("x/.git/y.yaml", File),
+        ("z.yaml", File),
+    ];
+    for value in [".git/*.yaml", "x/.git/**", ".git/**/*.yaml"] {
+        for (side, rows) in [
+            (Side::Disk, &disk[..]),
+            (Side::Api, &[("z.yaml", File)][..]),
+        ] {
+            let out = run(rows, value, side);
+            assert!(out.is_empty(), "{value} {side:?}: {out:?}");
+            assert_eq!(out.notices.len(), 1, "{value} {side:?}: {out:?}");
+            assert!(
+                out.notices[0].contains("is git's own directory"),
+                "{value} {side:?}: {out:?}"
+            );
+        }
+    }
+}

@@ -57,8 +57,11 @@ pub struct Resolved {
 }
 
 /// Resolves the `-m` values against the current directory, printing the links and submodules a
-/// pattern did not search as notices ([`print_notices`]). A value that names nothing (a missing
-/// path, a pattern without a match) or is not a valid pattern fails the command.
+/// pattern did not search as notices ([`print_notices`]). A value that is not a valid pattern
+/// fails the command (usage); a value that names nothing (a missing path, a pattern without a
+/// match) or searches too much is a problem named by the value, as a file refused by name is, and
+/// as the API side reports the same cases ([`super::remote`]): the command exits 1 and the Action
+/// shows them in the preview (`plan=invalid`).
 pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved, Failure> {
     let mut out = Resolved::default();
     let mut seen = std::collections::HashSet::new();
@@ -68,16 +71,25 @@ pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved,
         let found = resolve::disk::resolve(&wanted, Path::new(""));
         print_notices(&found.notices, in_actions);
         if found.is_empty() {
-            return Err(Failure::new(
-                Exit::Rejected,
-                format!("{}: no manifest matches this pattern", wanted.text),
-            )
-            .help("check the pattern; quote it so the shell does not expand it first"));
+            out.refused.push(named(
+                &wanted.text,
+                "no manifest matches this pattern".into(),
+                NO_MATCH_HELP,
+            ));
         }
         for refusal in found.refused {
             if !refusal.found {
-                // The value names nothing: the command cannot go on.
-                return Err(Failure::new(Exit::Rejected, refusal.message).help(MISSING_HELP));
+                // The value names nothing: a problem of the value, with its own help.
+                let help = if refusal.help == resolve::walk::LARGE_HELP {
+                    refusal.help
+                } else if wanted.is_pattern() {
+                    NO_MATCH_HELP
+                } else {
+                    MISSING_HELP
+                };
+                out.refused
+                    .push(named(&refusal.path, refusal.message, help));
+                continue;
             }
             out.refused.push(Problem {
                 file: PathBuf::from(&refusal.path),
@@ -96,9 +108,26 @@ pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved,
     Ok(out)
 }
 
+/// A problem of the value `path` itself (no line): its message without a leading `path: `,
+/// which the printed location already says.
+fn named(path: &str, message: String, help: &str) -> Problem {
+    let message = message
+        .strip_prefix(&format!("{path}: "))
+        .map(str::to_string)
+        .unwrap_or(message);
+    Problem {
+        file: PathBuf::from(path),
+        line: 0,
+        col: 0,
+        message,
+        help: Some(help.to_string()),
+    }
+}
+
 const PATTERN_HELP: &str = "a value with `*`, `?` or `[` is a pattern (`*` within a directory, `**` across them); write `[*]`, `[?]`, `[[]` for the character itself";
 const MISSING_HELP: &str =
     "pass the manifest with -m PATH (default edgeplan.yaml in the current directory)";
+const NO_MATCH_HELP: &str = "check the pattern; quote it so the shell does not expand it first";
 
 /// Prints each notice on stderr and, under GitHub Actions, as a `::notice::` too. Notices quote
 /// file names, so each is made inert.

@@ -83,15 +83,21 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
     if !probes {
         line.push_str(" Origin probes were off (`fork-probes: false`).");
     }
-    let entries = tree::entries(client, repo, &commit, root, &wanted)
-        .await
-        .map_err(|e| match e {
-            // Not the API failing: the input's globs reach too much of a large tree.
-            crate::github::client::Error::Config(message) => Failure::new(Exit::Rejected, message)
-                .help("name the manifests' directories in the `manifest` input (`dns/*.yaml`, not `**/*.yaml`)"),
-            e => github_failure(e),
-        })?;
     let input = ctx.inputs.manifests.join(", ");
+    let entries = match tree::entries(client, repo, &commit, root, &wanted).await {
+        Ok(entries) => entries,
+        // Not the API failing: the input's globs reach too much of a large tree. A manifest
+        // problem, as a walk too large on disk is: the preview says so (`plan=invalid`).
+        Err(crate::github::client::Error::Config(message)) => {
+            let help = crate::resolve::walk::LARGE_HELP;
+            return Ok(Read {
+                commit,
+                line,
+                manifests: Err(problem(&input, false, message, help).shown),
+            });
+        }
+        Err(e) => return Err(github_failure(e)),
+    };
     let selection = paths::select(&wanted, &entries, &commit);
     // The links and submodules a pattern did not search, as on disk.
     super::manifests::print_notices(&selection.notices, true);

@@ -14,6 +14,7 @@ mod action_fork_preview;
 mod action_gate;
 mod action_hostile;
 mod action_multi;
+mod action_names_nothing;
 mod action_pr;
 mod action_pr_activity;
 mod action_pr_edges;
@@ -40,6 +41,7 @@ mod cloudflare_fixtures;
 mod cloudflare_rules;
 mod cloudflare_server;
 mod docs_reference;
+mod docs_trust;
 mod github_comment;
 mod health;
 #[cfg(unix)]

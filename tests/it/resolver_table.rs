@@ -113,6 +113,42 @@ fn rows() -> Vec<Row> {
             ],
         },
         Row {
+            name: "a pattern whose literal part goes through .git does not enter it",
+            tree: vec![
+                InGit(".git/x.yaml"),
+                InGit("x/.git/y.yaml"),
+                Submodule("vendored", "y.yaml"),
+                File("z.yaml"),
+            ],
+            values: vec![
+                (
+                    ".git/*.yaml",
+                    Refused(".git/*.yaml", "match"),
+                    Some("`.git` is git's own directory"),
+                ),
+                (
+                    ".git/**",
+                    Refused(".git/**", "match"),
+                    Some("`.git` is git's own directory"),
+                ),
+                (
+                    "x/.git/**",
+                    Refused("x/.git/**", "match"),
+                    Some("`x/.git` is git's own directory"),
+                ),
+                (
+                    "vendored/.git/*",
+                    Refused("vendored/.git/*", "match"),
+                    Some("`vendored/.git` is git's own directory"),
+                ),
+                (
+                    "vendored/*.yaml",
+                    Refused("vendored/*.yaml", "match"),
+                    Some("`vendored` is a submodule"),
+                ),
+            ],
+        },
+        Row {
             name: "a name compares byte-exact",
             tree: vec![File("Edgeplan.yaml")],
             values: vec![

@@ -156,6 +156,11 @@ impl Deploy {
         id
     }
 
+    /// Deletes the deployments `ids` (as `DELETE /repos/{o}/{r}/deployments/{id}` does).
+    pub fn remove(&self, ids: &[u64]) {
+        self.lock().deployments.retain(|d| !ids.contains(&d.id));
+    }
+
     /// Every deployment, oldest first.
     pub fn deployments(&self) -> Vec<StoredDeployment> {
         self.lock().deployments.clone()
