@@ -515,7 +515,16 @@ impl<P: Provider> Flow<'_, P> {
             probes: None,
         };
         match pipeline::plan(self.provider, failed, review).await {
-            Ok(fresh) => gate::remaining_pairs(&fresh),
+            Ok(fresh) => {
+                let (kept, unchecked) = gate::remaining_within(outcome, &fresh);
+                for pair in unchecked {
+                    eprintln!(
+                        "warning: {} now plans changes that were not in the plan checked before writing: a re-run of this commit is refused for it (apply it deliberately: `workflow_dispatch` with `command: apply`)",
+                        inert(&pair)
+                    );
+                }
+                kept
+            }
             Err(e) => {
                 eprintln!(
                     "warning: the zones could not be read again to record what remains to apply ({}); the report records the plans that were sent",

@@ -8,6 +8,7 @@ use crate::support::github::{BOT_LOGIN, StoredComment, merged_pull};
 use crate::support::github_git::GitFile;
 use crate::support::harness::{REPO, SHA, World, payload};
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
 const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
@@ -336,6 +337,52 @@ fn a_push_apply_without_a_github_token_is_a_usage_error_unless_the_gate_is_off()
         .var("INPUT_REVIEWED_PLAN", "off")
         .run_checked(0);
     assert_eq!(sentiment(&w), NEW);
+}
+
+/// A zone changed while applying (a record deleted by hand during the re-read after an unknown
+/// outcome): the apply stops (exit 3) and the pair is not recorded as `remaining=`, so a re-run
+/// of the commit is refused instead of writing the change nobody checked.
+#[test]
+fn a_change_nobody_checked_is_not_left_for_a_rerun() {
+    let w = world(NEW);
+    preview(&w);
+    merged(&w);
+    let stall = Fault::Stall(Duration::from_millis(800));
+    w.cf.fault_batch(0, Fault::DropBeforeWrite);
+    w.cf.inject_at("GET", "/dns_records", 1, stall.clone());
+    let ran = w
+        .push_to_main()
+        .run_meanwhile(|| {
+            let started = Instant::now();
+            while !w
+                .cf
+                .requests()
+                .iter()
+                .any(|r| r.fault.as_ref() == Some(&stall))
+            {
+                assert!(started.elapsed() < Duration::from_secs(10), "no re-read");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let mut s = w.cf.state();
+            let zone = (s.zones.iter_mut())
+                .find(|z| z.name == "example.com")
+                .expect("zone");
+            zone.records.retain(|r| r.name != "sentiment.example.com");
+        })
+        .expect(3);
+    ran.assert_stderr_has("the zone changed while applying");
+    ran.assert_stderr_has("a re-run of this commit is refused for it");
+    let marker = report(&w)
+        .body
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!marker.contains("remaining="), "{marker}");
+    w.cf.state().aimed.clear();
+    let writes = w.cf_writes();
+    w.push_to_main().run_checked(1);
+    assert_eq!(w.cf_writes(), writes, "the re-run wrote nothing");
 }
 
 /// Under `comment: false` no apply report holds `remaining=`: the deployment's payload does, and

@@ -84,6 +84,31 @@ pub fn remaining_pairs(outcome: &Outcome) -> Vec<Pair> {
         .collect()
 }
 
+/// The pairs of `fresh` (the failed zones read again after a partial failure) that a re-run of
+/// this commit may pass: only those whose every change was in this run's gated plan of the same
+/// (zone, owner). A change nobody checked (the zone changed while applying) leaves its pair out,
+/// so the re-run is refused and a person decides (`workflow_dispatch`), instead of `remaining=`
+/// turning it into a reviewed change. The pairs left out come back for the log.
+pub fn remaining_within(gated: &Outcome, fresh: &Outcome) -> (Vec<Pair>, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut unchecked = Vec::new();
+    for z in fresh.zones().filter(|z| !z.plan.changes.is_empty()) {
+        let checked = gated.zones().find(|g| {
+            g.applied.is_none()
+                && g.plan.zone.name == z.plan.zone.name
+                && g.plan.owner == z.plan.owner
+        });
+        let within =
+            checked.is_some_and(|g| (z.plan.changes.iter()).all(|c| g.plan.changes.contains(c)));
+        if within {
+            kept.push(marker::marked(&plan::review::pair(z.plan)));
+        } else {
+            unchecked.push(format!("{}/{}", z.plan.zone.name, z.plan.owner));
+        }
+    }
+    (kept, unchecked)
+}
+
 /// [`remaining_pairs`] as `reviewed=`-spelled attributes for the deployment's payload:
 /// `remaining=<zone>/<owner>:sha256:<hex>`.
 // NOTE: for the deployment's payload (`stale::finish`), so that `comment: false` loses nothing.

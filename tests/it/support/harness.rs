@@ -458,12 +458,23 @@ impl Action<'_> {
     }
 
     pub fn run(self) -> Run {
-        let out = edgeplan()
+        self.run_meanwhile(|| {})
+    }
+
+    /// [`Action::run`], calling `meanwhile` while the step runs (someone changing the zone
+    /// during an apply).
+    pub fn run_meanwhile(self, meanwhile: impl FnOnce()) -> Run {
+        let child = edgeplan()
             .arg("action")
             .envs(&self.vars)
             .current_dir(self.world.workspace())
-            .output()
-            .expect("run edgeplan");
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start edgeplan");
+        meanwhile();
+        let out = child.wait_with_output().expect("run edgeplan");
         let tokens = ["GITHUB_TOKEN", "CLOUDFLARE_API_TOKEN"]
             .iter()
             .filter_map(|k| self.vars.get(*k))
