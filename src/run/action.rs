@@ -408,6 +408,13 @@ impl<P: Provider> Flow<'_, P> {
                     return Ok(pipeline::exit(outcome.verdict(), false));
                 }
             };
+        // The checks above talk to GitHub (up to 30 s waiting for the merged pull request): a
+        // zone changed meanwhile would be overwritten by a batch that carries no precondition.
+        // Read again and write only if every pair is still the one checked.
+        if let Some(changed) = self.changed_while_checked(&outcome).await {
+            let _ = stale::finish(self.ctx, self.reporter.github, record, false, &[]).await;
+            return Err(changed);
+        }
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
             Event::Progress(line) => println!("{}", inert(line)),
@@ -535,7 +542,53 @@ impl<P: Provider> Flow<'_, P> {
         }
     }
 
-    /// The public check after a successful apply: the log, a warning per failed endpoint, the
+    /// `Some` (exit 3, nothing written) when a zone with changes no longer plans exactly what
+    /// was checked before writing, read again after the checks, or cannot be read again.
+    async fn changed_while_checked(&self, outcome: &Outcome) -> Option<Failure> {
+        let with_changes: Vec<Desired> = (outcome.zones())
+            .filter(|z| !z.plan.changes.is_empty())
+            .map(|z| z.desired.clone())
+            .collect();
+        if with_changes.is_empty() || self.reporter.github.is_none() {
+            return None;
+        }
+        let review = pipeline::Review {
+            allow_deletes: self.ctx.inputs.allow_deletes,
+            probes: None,
+        };
+        let fresh = match pipeline::plan(self.provider, with_changes, review).await {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                return Some(Failure::from(e).help(
+                    "nothing was written: the zones could not be read again just before writing; re-run the job",
+                ));
+            }
+        };
+        let checked: Vec<crate::plan::Pair> = (outcome.plan.zones.iter())
+            .filter(|z| !z.changes.is_empty())
+            .map(crate::plan::review::pair)
+            .collect();
+        let changed: Vec<String> = (fresh.plan.zones.iter())
+            .map(crate::plan::review::pair)
+            .filter(|p| !checked.contains(p))
+            .map(|p| format!("{}/{}", p.zone, p.owner))
+            .collect();
+        if changed.is_empty() {
+            return None;
+        }
+        Some(
+            Failure::new(
+                Exit::Api,
+                format!(
+                    "the zone changed while the apply was checked: {} no longer plans what was checked before writing; nothing was written",
+                    changed.join(", ")
+                ),
+            )
+            .help("someone else is changing the zone: run `edgeplan plan` to see what differs, then re-run the job (the gate compares the new plan with the reviewed one)"),
+        )
+    }
+
+    /// The public check after a successful apply    /// The public check after a successful apply: the log, a warning per failed endpoint, the
     /// `public-health` output and a section of the report (`body`). With `public-check: fail`
     /// and a failed endpoint, the failure the step ends with.
     async fn public_check<W: Write>(

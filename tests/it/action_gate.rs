@@ -349,7 +349,9 @@ fn a_change_nobody_checked_is_not_left_for_a_rerun() {
     merged(&w);
     let stall = Fault::Stall(Duration::from_millis(800));
     w.cf.fault_batch(0, Fault::DropBeforeWrite);
-    w.cf.inject_at("GET", "/dns_records", 1, stall.clone());
+    // The third read of the records: the plan, the read just before writing, then the re-read
+    // after the unknown outcome.
+    w.cf.inject_at("GET", "/dns_records", 2, stall.clone());
     let ran = w
         .push_to_main()
         .run_meanwhile(|| {
@@ -383,6 +385,39 @@ fn a_change_nobody_checked_is_not_left_for_a_rerun() {
     let writes = w.cf_writes();
     w.push_to_main().run_checked(1);
     assert_eq!(w.cf_writes(), writes, "the re-run wrote nothing");
+}
+
+/// The record the reviewed plan repoints is changed by hand while the gate waits for GitHub to
+/// list the merged pull request: the zones are read again just before writing, and nothing is
+/// written over the change (exit 3).
+#[test]
+fn a_zone_changed_while_the_gate_waited_is_not_overwritten() {
+    let w = world(NEW);
+    preview(&w);
+    merged(&w);
+    w.gh().pulls_empty_for(3);
+    let ran = w
+        .push_to_main()
+        .run_meanwhile(|| {
+            let started = Instant::now();
+            while w.gh().count("GET", "/commits/") == 0 {
+                assert!(started.elapsed() < Duration::from_secs(10), "no lookup");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let mut s = w.cf.state();
+            let zone = (s.zones.iter_mut())
+                .find(|z| z.name == "example.com")
+                .expect("zone");
+            for r in zone.records.iter_mut() {
+                if r.name == "sentiment.example.com" {
+                    r.content = EVIL.to_string();
+                }
+            }
+        })
+        .expect(3);
+    ran.assert_stderr_has("the zone changed while the apply was checked");
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(sentiment(&w), EVIL);
 }
 
 /// Under `comment: false` no apply report holds `remaining=`: the deployment's payload does, and
