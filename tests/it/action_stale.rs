@@ -333,6 +333,24 @@ fn a_preview_of_a_head_that_moved_on_writes_no_comment_and_exits_0() {
     assert_eq!(w.gh().comments(REPO, 2).len(), 1);
 }
 
+/// A push lands while the preview lists the pull request's comments (after the run read the
+/// pull request once): the pull request is read again right before the write, so the older
+/// head's plan does not replace the preview.
+#[test]
+fn a_push_while_the_comments_are_listed_writes_nothing_over_the_preview() {
+    let w = world();
+    preview(&w).assert_code(0);
+    let before = w.gh().comments(REPO, 2);
+    assert_eq!(before.len(), 1);
+    // The zone changed since: this run's body differs from the preview.
+    w.owned("other", "elsewhere.example.net");
+    w.gh().push_while_listing(2, D2);
+    let ran = preview(&w);
+    ran.assert_code(0);
+    ran.assert_stdout_has(&format!("pull request #2 moved on to commit {D2}"));
+    assert_eq!(w.gh().comments(REPO, 2), before, "{}", ran.dump());
+}
+
 #[test]
 fn a_preview_of_a_closed_or_merged_pull_request_leaves_the_comment_alone() {
     let w = world();

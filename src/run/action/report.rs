@@ -90,11 +90,18 @@ impl Reporter<'_> {
         // One comment per manifest input when asked (a matrix job each), else one per PR.
         let marker = bounded(marker);
         let body = format!("{marker}\n{}", without_preview_marker(body));
-        // The pull request as it is now: a run for an older head or a closed PR writes nothing.
-        if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
-            return Ok(Previewed::Superseded);
-        }
-        let upserted = super::stale::upsert(client, repo, pr, &marker, &body, &self.author).await;
+        let upserted = match super::stale::list(client, repo, pr, &marker, &self.author).await {
+            Ok(listed) => {
+                // The pull request as it is now, read after the listing and right before the
+                // write: a run for an older head or a closed PR writes nothing.
+                if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
+                    return Ok(Previewed::Superseded);
+                }
+                super::stale::upsert_listed(client, repo, pr, &marker, &body, &self.author, listed)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         let sticky = match upserted {
             Ok(sticky) => sticky,
             // NOTE: no Cloudflare token and a token that may not write: a run without the

@@ -16,7 +16,7 @@
 //! Without a GitHub token nothing can be recorded or compared: the check is skipped with a
 //! warning (a push apply without a token under the reviewed-plan gate is refused before this).
 //!
-//! Preview side ([`still_current`], [`upsert`]): just before the comment is written the pull
+//! Preview side ([`still_current`], [`list`], [`upsert_listed`]): just before the comment is written the pull
 //! request is read again; a pull request no longer open, or whose head is no longer the event's,
 //! gets no comment from this run (exit 0, a notice, and the step summary says why). Two runs at
 //! once leave one comment: after creating its comment a run lists again and keeps the oldest of
@@ -388,21 +388,42 @@ async fn own(
     Ok((mine, bots))
 }
 
-/// The preview's sticky comment, one per marker identity even when runs race: the oldest of
+/// edgeplan's own comments with the marker, as [`list`] found them, and the other bots'.
+pub struct Listed {
+    mine: Vec<IssueComment>,
+    other_bots: Vec<String>,
+}
+
+/// Every page of the pull request's comments read, so that the
+/// caller can read the pull request again right before the write ([`may_write`]) and the
+/// window in which a newer head can be overwritten is one request, not the whole listing.
+pub async fn list(
+    client: &Client,
+    repo: &Repo,
+    pr: u64,
+    marker: &str,
+    author: &Author,
+) -> Result<Listed, Error> {
+    let (mine, other_bots) = own(client, repo, pr, marker, author).await?;
+    Ok(Listed { mine, other_bots })
+}
+
+/// The write, from what [`list`] found: the preview's sticky comment, one per marker identity even when runs race: the oldest of
 /// edgeplan's own comments with the marker is kept (every run agrees on it) and updated when its
 /// content differs; the other own ones are deleted; none: one is created, then the comments are
 /// listed again and the same rule applied, so two runs that both created one leave one.
 /// Comments by any other author are never touched (`github::comment` rules).
-pub async fn upsert(
+pub async fn upsert_listed(
     client: &Client,
     repo: &Repo,
     pr: u64,
     marker: &str,
     body: &str,
     author: &Author,
+    listed: Listed,
 ) -> Result<Sticky, Error> {
     let body = with_marker(marker, body);
-    let (mine, other_bots) = own(client, repo, pr, marker, author).await?;
+    let Listed { mine, other_bots } = listed;
     let (mine, created) = if mine.is_empty() {
         let created = client.create_comment(repo, pr, &body).await?;
         let (mut again, _) = own(client, repo, pr, marker, author).await?;

@@ -69,6 +69,9 @@ struct State {
     deploy: Deploy,
     /// Comments that land just before the next comment is created (another run's, racing).
     race: Vec<StoredComment>,
+    /// A push to a pull request's branch that lands while its comments are next listed:
+    /// (pull request, new head).
+    push_on_list: Option<(u64, String)>,
 }
 
 /// A running local GitHub. Stops when dropped.
@@ -222,6 +225,12 @@ impl GitHub {
         });
     }
 
+    /// Pull request `pr` moves to `head` while its comments are next listed (a push racing a
+    /// preview that has already read the pull request once).
+    pub fn push_while_listing(&self, pr: u64, head: &str) {
+        self.lock().push_on_list = Some((pr, head.into()));
+    }
+
     /// Recursive tree listings longer than `n` entries come back `truncated`.
     pub fn truncate_trees_over(&self, n: usize) {
         self.lock().git.truncate_over = n;
@@ -310,6 +319,9 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
             let Ok(issue) = n.parse::<u64>() else {
                 return error(404, "Not Found");
             };
+            if let Some((pr, head)) = s.push_on_list.take_if(|(pr, _)| *pr == issue) {
+                s.deploy.set_pull(pr, "open", &head);
+            }
             list(s, &format!("{o}/{r}"), issue, req, &host, prefix, path)
         }
         ("POST", ["repos", o, r, "issues", n, "comments"]) => {
