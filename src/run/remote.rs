@@ -79,6 +79,25 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
         ));
     };
 
+    // The payload's test merge commit can be of an earlier push: the pull request as it is now
+    // names the current one when its head is still the event's (DESIGN section 6).
+    let now = match pr {
+        Some(p) => Some(
+            crate::github::deployments::pull(client, repo, p.number)
+                .await
+                .map_err(github_failure)?,
+        ),
+        None => None,
+    };
+    let current = now
+        .filter(|n| {
+            n.head
+                .as_ref()
+                .is_some_and(|h| h.sha.eq_ignore_ascii_case(head))
+        })
+        .and_then(|n| n.merge_commit_sha)
+        .filter(|m| hex(&m));
+    let merge = current.as_ref().or(merge);
     let (commit, root, mut line) = which_commit(client, repo, merge, head).await?;
     if !probes {
         line.push_str(" Origin probes were off (`fork-probes: false`).");

@@ -102,10 +102,10 @@ fn a_fork_is_previewed_from_its_merge_commit_and_never_from_the_workspace() {
         "the workspace was read: {body}"
     );
     assert_eq!(w.cf_writes(), 0);
-    // What one manifest costs: who edgeplan is, the merge commit (are its parents the head?),
-    // its tree, one blob, the pull request as it is now (still open at this head?), the
-    // comments (one page), the comment itself, and the comments again (did a racing run post
-    // one too?).
+    // What one manifest costs: who edgeplan is, the pull request as it is now (its current test
+    // merge commit), the merge commit (are its parents the head?), its tree, one blob, the
+    // comments (one page), the pull request again (still open at this head, right before the
+    // write?), the comment itself, and the comments again (did a racing run post one too?).
     let log: Vec<String> = w
         .gh()
         .log()
@@ -113,8 +113,8 @@ fn a_fork_is_previewed_from_its_merge_commit_and_never_from_the_workspace() {
         .map(|l| format!("{} {}", l.method, l.path))
         .collect();
     let tree = format!("GET /repos/{REPO}/git/trees/{MERGE}");
-    assert_eq!(log.len(), 8, "{log:#?}");
-    assert_eq!(w.gh().count("GET", "/pulls/"), 1, "{log:#?}");
+    assert_eq!(log.len(), 9, "{log:#?}");
+    assert_eq!(w.gh().count("GET", "/pulls/"), 2, "{log:#?}");
     assert_eq!(
         w.gh().count("GET", &format!("/git/commits/{MERGE}")),
         1,
@@ -200,6 +200,39 @@ fn a_test_merge_commit_of_an_earlier_push_is_not_read() {
     assert!(!body.contains("earlier.example.net"), "{body}");
     assert!(body.contains("is of an earlier push"), "{body}");
     assert!(body.contains(&format!("head commit `{HEAD}`")), "{body}");
+    assert_eq!(w.gh().count("GET", &format!("/git/trees/{MERGE}")), 0);
+}
+
+/// The payload names the test merge commit of an earlier push, but GitHub has computed the
+/// current one since: the pull request as it is now names it, and it is what the preview reads.
+#[test]
+fn the_current_test_merge_commit_is_read_when_the_payloads_is_of_an_earlier_push() {
+    let w = World::for_action();
+    let earlier = "1111111111111111111111111111111111111111";
+    let current = "2222222222222222222222222222222222222222";
+    w.gh().commit(
+        MERGE,
+        &[(
+            "edgeplan.yaml",
+            GitFile::Blob(manifest(&[("sentiment", "earlier.example.net")], "")),
+        )],
+    );
+    w.gh().parents(MERGE, &[BASE, earlier]);
+    w.gh().commit(
+        current,
+        &[(
+            "edgeplan.yaml",
+            GitFile::Blob(manifest(&[("sentiment", "merged.example.net")], "")),
+        )],
+    );
+    w.gh().parents(current, &[BASE, HEAD]);
+    let payload = fork_payload(HEAD, Some(MERGE));
+    let number = payload["number"].as_u64().expect("number");
+    w.gh().deploys().set_merge_commit(number, HEAD, current);
+    w.action("pull_request_target", &payload).run_checked(0);
+    let body = comment_body(&w);
+    assert!(body.contains("merged.example.net"), "{body}");
+    assert!(!body.contains("earlier.example.net"), "{body}");
     assert_eq!(w.gh().count("GET", &format!("/git/trees/{MERGE}")), 0);
 }
 

@@ -90,6 +90,15 @@ impl Deploy {
         );
     }
 
+    /// Pull request `number` is open at `head` and GitHub has since computed `merge` as its test
+    /// merge commit (the event's payload may still name an earlier one).
+    pub fn set_merge_commit(&self, number: u64, head: &str, merge: &str) {
+        self.set_pull(number, "open", head);
+        if let Some(p) = self.lock().pulls.get_mut(&number) {
+            p.merge_commit_sha = Some(merge.into());
+        }
+    }
+
     /// The harness calls this with every event payload: a pull request it names is open at the
     /// payload's head, unless a test said otherwise with [`Deploy::set_pull`].
     pub fn saw_event(&self, payload: &Value) {
