@@ -42,20 +42,19 @@ const MAX_ENVIRONMENT: usize = 200;
 /// the answer is an error that says how to clear the way, never a guess.
 pub const MAX_PAGES: usize = 10;
 
-/// The environment of the applies of one `manifest` input (its lines joined by a space, as
-/// for the preview marker's `manifest=` key): `edgeplan/<input>` when the input is made of
-/// lower-case ASCII letters, digits, `.`, `/` and `-` only (`edgeplan/edgeplan.yaml`,
-/// `edgeplan/dns/a.example.yaml`); else those characters kept (capitals lowered), every other
-/// one written `_`, and `_` with the first 12 hex digits of the input's SHA-256 appended
-/// (`edgeplan/dns/_.yaml_3f2a...`). A name holds `_` only in the second form, so two inputs
-/// never share an environment, and GitHub's case-insensitive environment names cannot merge two
-/// of them. Names stay under 200 characters.
+/// The environment of the applies of one `manifest` input: `edgeplan/<manifest input>` (DESIGN
+/// section 6), the input's lines joined by a space as for the preview marker's `manifest=` key,
+/// as typed (`edgeplan/edgeplan.yaml`, `edgeplan/dns/*.yaml`). Only an input that cannot be a
+/// name (empty, a control character, longer than [`MAX_ENVIRONMENT`] with the prefix) is spelled
+/// otherwise: each control character written `_`, cut to fit, and `_` with the first 12 hex
+/// digits of the input's SHA-256 appended. GitHub ignores case in environment names, so inputs
+/// that differ only in case share one record: an apply is then compared with the other's too,
+/// which can refuse more, never less.
 pub fn environment(manifests: &[String]) -> String {
     let key = manifests.join(" ");
-    let kept = |c: char| matches!(c, 'a'..='z' | '0'..='9' | '.' | '/' | '-');
     if !key.is_empty()
-        && key.chars().all(kept)
-        && key.len() + ENVIRONMENT_PREFIX.len() <= MAX_ENVIRONMENT
+        && !key.chars().any(char::is_control)
+        && ENVIRONMENT_PREFIX.len() + key.chars().count() <= MAX_ENVIRONMENT
     {
         return format!("{ENVIRONMENT_PREFIX}{key}");
     }
@@ -67,8 +66,7 @@ pub fn environment(manifests: &[String]) -> String {
     let room = MAX_ENVIRONMENT - ENVIRONMENT_PREFIX.len() - digest.len() - 1;
     let readable: String = key
         .chars()
-        .map(|c| c.to_ascii_lowercase())
-        .map(|c| if kept(c) { c } else { '_' })
+        .map(|c| if c.is_control() { '_' } else { c })
         .take(room)
         .collect();
     format!("{ENVIRONMENT_PREFIX}{readable}_{digest}")
@@ -350,7 +348,7 @@ async fn walk(
     sha: Option<&str>,
     mut visit: impl FnMut(Deployment, Vec<String>) -> Walk,
 ) -> Result<Option<Deployment>, Error> {
-    // The environment is spelled from [a-z0-9._/-] only (`environment`): safe in a query.
+    // The environment is the manifest input as typed: percent-encoded for the query.
     let mut route = format!(
         "/repos/{repo}/deployments?task={TASK}&environment={}&per_page=100",
         query_value(environment)
@@ -485,36 +483,24 @@ mod tests {
     }
 
     #[test]
-    fn plain_inputs_are_their_own_environment() {
+    fn the_input_as_typed_is_the_environment() {
         assert_eq!(env(&["edgeplan.yaml"]), "edgeplan/edgeplan.yaml");
         assert_eq!(env(&["dns/a.example.yaml"]), "edgeplan/dns/a.example.yaml");
+        assert_eq!(env(&["dns/*.yaml"]), "edgeplan/dns/*.yaml");
+        // Two lines joined as the preview key does: the same as one line with a space.
+        assert_eq!(env(&["a.yaml", "b.yaml"]), "edgeplan/a.yaml b.yaml");
     }
 
     #[test]
-    fn other_inputs_get_a_digest_and_never_meet_a_plain_one() {
-        let glob = env(&["dns/*.yaml"]);
-        assert!(glob.starts_with("edgeplan/dns/_.yaml_"), "{glob}");
-        assert_eq!(glob.len(), "edgeplan/dns/_.yaml_".len() + 12);
-        // Capitals, spaces and underscores all take the digest: no two inputs share a name,
-        // whatever GitHub's case-insensitive environment names make of them.
-        let names = [
-            env(&["Edgeplan.yaml"]),
-            env(&["edgeplan.yaml"]),
-            env(&["dns/a_b.yaml"]),
-            env(&["dns/a-b.yaml"]),
-            env(&["a.yaml", "b.yaml"]),
-            env(&["dns/?.yaml"]),
-        ];
-        for (i, a) in names.iter().enumerate() {
-            for b in &names[i + 1..] {
-                assert!(!a.eq_ignore_ascii_case(b), "{a} and {b}");
-            }
-        }
-        // Two lines joined as the preview key does: the same as one line with a space.
-        assert_eq!(names[4], env(&["a.yaml b.yaml"]));
+    fn an_input_that_cannot_be_a_name_gets_a_digest() {
+        let tab = env(&["dns/a\tb.yaml"]);
+        assert!(tab.starts_with("edgeplan/dns/a_b.yaml_"), "{tab}");
+        assert_eq!(tab.len(), "edgeplan/dns/a_b.yaml_".len() + 12);
+        assert_ne!(tab, env(&["dns/a\rb.yaml"]));
         let long = env(&[&"a".repeat(400)]);
         assert!(long.len() <= MAX_ENVIRONMENT, "{}", long.len());
-        assert!(long.bytes().all(|b| b.is_ascii_graphic()));
+        assert_ne!(long, env(&[&"a".repeat(401)]));
+        assert!(env(&[]).starts_with("edgeplan/_"));
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub async fn begin(
             Err(e) => return Err(github_failure(e)),
         };
         println!(
-            "edgeplan: commit {sha} is {} the last applied commit {} in `{environment}` (deployment {})",
+            "edgeplan: commit {sha} is {} the last applied commit {} in `{}` (deployment {})",
             match status {
                 Status::Ahead => "ahead of",
                 Status::Behind => "behind",
@@ -124,6 +124,7 @@ pub async fn begin(
                 Status::Identical => "identical to",
             },
             inert(shown(&last.sha)),
+            inert(&environment),
             last.id
         );
         if matches!(status, Status::Behind | Status::Diverged)
@@ -135,7 +136,8 @@ pub async fn begin(
         }
     } else {
         println!(
-            "edgeplan: nothing was applied in `{environment}` before; commit {sha} is the first"
+            "edgeplan: nothing was applied in `{}` before; commit {sha} is the first",
+            inert(&environment)
         );
     }
     let payload = json!({"edgeplan": {
@@ -160,8 +162,9 @@ pub async fn begin(
     .await
     .map_err(github_failure)?;
     println!(
-        "edgeplan: recorded as deployment {} of {sha} in `{environment}` (in_progress)",
-        deployment.id
+        "edgeplan: recorded as deployment {} of {sha} in `{}` (in_progress)",
+        deployment.id,
+        inert(&environment)
     );
     Ok(Begun::Recorded(Some(Record { deployment, repo })))
 }
