@@ -125,7 +125,7 @@ pub async fn find(
 }
 
 /// [`find`], and the logins of the other bots whose comments carry the marker.
-async fn find_all(
+pub async fn find_all(
     client: &Client,
     repo: &Repo,
     pr: u64,
@@ -203,7 +203,7 @@ async fn write_sticky(
     other_bots: Vec<String>,
     body: &str,
 ) -> Result<Sticky, Error> {
-    let Some(newest) = mine.first().cloned() else {
+    if mine.is_empty() {
         let created = client.create_comment(repo, pr, body).await?;
         return Ok(Sticky {
             url: created.html_url,
@@ -212,32 +212,51 @@ async fn write_sticky(
             removed: 0,
             other_bots,
         });
+    }
+    keep_one(client, repo, &mine, body, None, other_bots).await
+}
+
+/// Keeps the first of `mine` (which must not be empty) with `body`: left alone when it is the
+/// comment this run just `created` or already says it, else updated; every other one of `mine`
+/// is deleted.
+pub async fn keep_one(
+    client: &Client,
+    repo: &Repo,
+    mine: &[IssueComment],
+    body: &str,
+    created: Option<u64>,
+    other_bots: Vec<String>,
+) -> Result<Sticky, Error> {
+    let Some((kept, extras)) = mine.split_first() else {
+        return Err(Error::Config(format!(
+            "the comment on {repo} vanished while it was written"
+        )));
     };
-    let (url, outcome) = if newest
+    let (url, outcome) = if created == Some(kept.id) {
+        (kept.html_url.clone(), Outcome::Created)
+    } else if kept
         .body
         .as_deref()
         .is_some_and(|old| same_content(old, body))
     {
-        (newest.html_url.clone(), Outcome::Unchanged)
+        (kept.html_url.clone(), Outcome::Unchanged)
     } else {
-        let updated = client.update_comment(repo, newest.id, body).await?;
+        let updated = client.update_comment(repo, kept.id, body).await?;
         let url = if updated.html_url.is_empty() {
-            newest.html_url.clone()
+            kept.html_url.clone()
         } else {
             updated.html_url
         };
         (url, Outcome::Updated)
     };
-    let mut removed = 0;
-    for extra in &mine[1..] {
+    for extra in extras {
         client.delete_comment(repo, extra.id).await?;
-        removed += 1;
     }
     Ok(Sticky {
         url,
-        id: newest.id,
+        id: kept.id,
         outcome,
-        removed,
+        removed: extras.len(),
         other_bots,
     })
 }

@@ -341,21 +341,7 @@ pub fn escape_key(value: &str) -> String {
 }
 
 fn escape_with(value: &str, keep_slash: bool) -> String {
-    let mut escaped = String::new();
-    for c in value.chars() {
-        match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' => escaped.push(c),
-            '/' if keep_slash => escaped.push(c),
-            '-' if !escaped.ends_with('-') => escaped.push('-'),
-            other => {
-                let mut buf = [0u8; 4];
-                for b in other.encode_utf8(&mut buf).bytes() {
-                    escaped.push_str(&format!("%{b:02X}"));
-                }
-            }
-        }
-    }
-    escaped
+    crate::render::comment::escape_attribute_with(value, keep_slash)
 }
 
 /// A value already escaped, checked again before it is written (a struct built by hand).

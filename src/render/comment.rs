@@ -90,10 +90,18 @@ fn preview_identity<'a>(attributes: &[(&str, &'a str)]) -> Option<&'a str> {
 }
 
 fn escape_attribute(path: &str) -> String {
+    escape_attribute_with(path, true)
+}
+
+/// A marker attribute's value: ASCII letters, digits, `.`, `_` (and `/` when `keep_slash`) as
+/// they are, one `-` at a time (never `--`, which would end the HTML comment), every other byte
+/// percent-encoded. The one escaping of every marker (`github::marker` too).
+pub fn escape_attribute_with(value: &str, keep_slash: bool) -> String {
     let mut escaped = String::new();
-    for c in path.chars() {
+    for c in value.chars() {
         match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '/' => escaped.push(c),
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' => escaped.push(c),
+            '/' if keep_slash => escaped.push(c),
             '-' if !escaped.ends_with('-') => escaped.push('-'),
             other => {
                 let mut buf = [0u8; 4];

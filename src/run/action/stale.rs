@@ -27,12 +27,12 @@ use serde_json::json;
 
 use crate::exit::Exit;
 use crate::github::client::{Client, Error, IssueComment};
-use crate::github::comment::{Author, Outcome, Sticky};
+use crate::github::comment::{self, Author, Sticky};
 use crate::github::deployments::{self, Deployment, State, Status};
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::workflow::{Annotation, Level};
 use crate::plan::verdict::StaleCommit;
-use crate::render::comment::{has_marker, same_content, with_marker};
+use crate::render::comment::with_marker;
 use crate::render::inert;
 use crate::render::markdown::escape;
 
@@ -372,22 +372,8 @@ async fn own(
     marker: &str,
     author: &Author,
 ) -> Result<(Vec<IssueComment>, Vec<String>), Error> {
-    let (mut mine, others): (Vec<IssueComment>, Vec<IssueComment>) = client
-        .list_issue_comments(repo, pr)
-        .await?
-        .into_iter()
-        .filter(|c| c.body.as_deref().is_some_and(|b| has_marker(b, marker)))
-        .partition(|c| author.matches(c));
-    // Comment ids grow with time.
-    mine.sort_by_key(|c| c.id);
-    let mut bots: Vec<String> = others
-        .into_iter()
-        .filter_map(|c| c.user)
-        .filter(|u| u.kind.as_deref() == Some("Bot"))
-        .map(|u| u.login)
-        .collect();
-    bots.sort();
-    bots.dedup();
+    let (mut mine, bots) = comment::find_all(client, repo, pr, marker, author).await?;
+    mine.reverse();
     Ok((mine, bots))
 }
 
@@ -438,46 +424,14 @@ pub async fn upsert_listed(
     } else {
         (mine, None)
     };
-    let Some(kept) = mine.first().cloned() else {
-        return Err(Error::Config(format!(
-            "the preview comment on {repo}#{pr} vanished while it was written"
-        )));
-    };
-    let (url, outcome) = if created == Some(kept.id) {
-        (kept.html_url.clone(), Outcome::Created)
-    } else if kept
-        .body
-        .as_deref()
-        .is_some_and(|old| same_content(old, &body))
-    {
-        (kept.html_url.clone(), Outcome::Unchanged)
-    } else {
-        let updated = client.update_comment(repo, kept.id, &body).await?;
-        let url = if updated.html_url.is_empty() {
-            kept.html_url.clone()
-        } else {
-            updated.html_url
-        };
-        (url, Outcome::Updated)
-    };
-    let mut removed = 0;
-    for extra in &mine[1..] {
-        client.delete_comment(repo, extra.id).await?;
-        removed += 1;
-    }
-    if removed > 0 {
+    let sticky = comment::keep_one(client, repo, &mine, &body, created, other_bots).await?;
+    if sticky.removed > 0 {
         println!(
-            "edgeplan: kept the oldest preview comment ({}) and deleted {removed} duplicate(s) of edgeplan's own",
-            kept.id
+            "edgeplan: kept the oldest preview comment ({}) and deleted {} duplicate(s) of edgeplan's own",
+            sticky.id, sticky.removed
         );
     }
-    Ok(Sticky {
-        url,
-        id: kept.id,
-        outcome,
-        removed,
-        other_bots,
-    })
+    Ok(sticky)
 }
 
 #[cfg(test)]
