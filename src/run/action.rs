@@ -395,19 +395,25 @@ impl<P: Provider> Flow<'_, P> {
             }
             gate::Checked::NotGated => (None, None),
         };
-        let record =
-            match stale::begin(self.ctx, self.reporter.github, &self.reporter.author).await? {
-                stale::Begun::Recorded(record) => record,
-                // Nothing written, and no report on the pull request: its apply report stays the
-                // one of the run that applied this commit (or of the newer one).
-                stale::Begun::Stale(stale) => {
-                    outcome.refuse(Reason::StaleCommit(stale));
-                    out.refresh_plan_json(&outcome);
-                    annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
-                    out.summary(&Bodies::refused(self.ctx, &outcome).summary);
-                    return Ok(pipeline::exit(outcome.verdict(), false));
-                }
-            };
+        // A plan empty everywhere writes nothing: nothing to record and nothing to look up
+        // (a re-run after success exits 0 whatever the branch did since).
+        let begun = if outcome.has_changes() {
+            stale::begin(self.ctx, self.reporter.github, &self.reporter.author).await?
+        } else {
+            stale::Begun::Recorded(None)
+        };
+        let record = match begun {
+            stale::Begun::Recorded(record) => record,
+            // Nothing written, and no report on the pull request: its apply report stays the
+            // one of the run that applied this commit (or of the newer one).
+            stale::Begun::Stale(stale) => {
+                outcome.refuse(Reason::StaleCommit(stale));
+                out.refresh_plan_json(&outcome);
+                annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
+                out.summary(&Bodies::refused(self.ctx, &outcome).summary);
+                return Ok(pipeline::exit(outcome.verdict(), false));
+            }
+        };
         // The checks above talk to GitHub (up to 30 s waiting for the merged pull request): a
         // zone changed meanwhile would be overwritten by a batch that carries no precondition.
         // Read again and write only if every pair is still the one checked.
