@@ -10,6 +10,9 @@
 //!
 //! Flags: `--bin PATH` (required), `--endpoints N` (1000), `--latency-ms MS` (20), `--runs N` (5).
 
+// Tests and examples may print; shipped code prints only through src/output.rs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[path = "../tests/it/support/standalone.rs"]
 mod support;
 

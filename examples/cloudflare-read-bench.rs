@@ -6,6 +6,9 @@
 //! Run it with `bench/cloudflare-read.sh` (release build); flags: `--records N`, `--latency-ms MS`,
 //! `--runs N`.
 
+// Tests and examples may print; shipped code prints only through src/output.rs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[path = "../tests/it/support/standalone.rs"]
 mod support;
 

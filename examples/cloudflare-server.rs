@@ -13,6 +13,9 @@
 //! record quota (as Cloudflare does for large Enterprise zones). `GET /__stats` (no token) answers
 //! the number of requests served so far; `GET /__stats?reset=1` also resets the count.
 
+// Tests and examples may print; shipped code prints only through src/output.rs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[path = "../tests/it/support/standalone.rs"]
 mod support;
 

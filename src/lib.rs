@@ -12,6 +12,10 @@
 //! verify) and the commands only present its result; `manifest`, `plan` and `render` are pure.
 //! ARCHITECTURE.md has the module map.
 
+// First, so its print macros (`out!`, `outln!`, `err!`, `errln!`) are in scope everywhere.
+#[macro_use]
+pub mod output;
+
 pub mod address;
 pub mod apply;
 pub mod cli;

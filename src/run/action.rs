@@ -46,7 +46,7 @@ use report::{Applied, Outputs, Previewed, Reporter};
 const ANNOTATIONS_PER_LEVEL: usize = 10;
 
 pub async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure> {
-    let mut cmds = Commands::new(std::io::stdout());
+    let mut cmds = Commands::new(crate::output::Stdout);
     // NOTE: masks go out before anything else, even before the context is read (a bad input
     // stops the run there), so that no later line can show a token.
     let _ = cmds.mask(&settings.secrets());
@@ -386,7 +386,7 @@ impl<P: Provider> Flow<'_, P> {
                 note,
                 compared,
             } => {
-                println!("edgeplan: reviewed plan: {}", inert(&note));
+                outln!("edgeplan: reviewed plan: {}", inert(&note));
                 if !compared {
                     let _ = cmds.notice(&format!("reviewed plan: {note}"));
                 }
@@ -423,8 +423,8 @@ impl<P: Provider> Flow<'_, P> {
         }
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
-            Event::Progress(line) => println!("{}", inert(line)),
-            Event::Applied(report) => println!("{}", inert(&report.line(None))),
+            Event::Progress(line) => outln!("{}", inert(line)),
+            Event::Applied(report) => outln!("{}", inert(&report.line(None))),
         })
         .await;
         let _ = cmds.end_group();
@@ -439,7 +439,7 @@ impl<P: Provider> Flow<'_, P> {
             (None, false) => Applied::NothingToApply,
         };
         if status != Applied::Failed {
-            println!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
+            outln!("edgeplan: {}", inert(&status.log_line(&fingerprint)));
         }
         // What a re-run of this commit may still apply (`remaining=`): read again, else the
         // plan that was sent. Recorded before the public check and the report, so the
@@ -449,7 +449,7 @@ impl<P: Provider> Flow<'_, P> {
             None => Vec::new(),
         };
         for attribute in gate::attributes(&remaining) {
-            println!(
+            outln!(
                 "edgeplan: left for a re-run of this commit: {}",
                 inert(&attribute)
             );
@@ -531,7 +531,7 @@ impl<P: Provider> Flow<'_, P> {
             Ok(fresh) => {
                 let (kept, unchecked) = gate::remaining_within(outcome, &fresh);
                 for pair in unchecked {
-                    eprintln!(
+                    errln!(
                         "warning: {} now plans changes that were not in the plan checked before writing: a re-run of this commit is refused for it (apply it deliberately: `workflow_dispatch` with `command: apply`)",
                         inert(&pair)
                     );
@@ -539,7 +539,7 @@ impl<P: Provider> Flow<'_, P> {
                 kept
             }
             Err(e) => {
-                eprintln!(
+                errln!(
                     "warning: the zones could not be read again to record what remains to apply ({}); the report records the plans that were sent",
                     inert(&e.to_string())
                 );
@@ -607,7 +607,7 @@ impl<P: Provider> Flow<'_, P> {
         let Some(results) = public::run(outcome, check, self.settings, self.sandbox).await? else {
             return Ok((String::new(), None));
         };
-        print!("{}", render::public::text(&results, check.stakes()));
+        out!("{}", render::public::text(&results, check.stakes()));
         if check.mode == crate::cli::PublicCheck::Warn {
             let warnings = (render::public::failed(&results).into_iter())
                 .map(|r| Annotation {
@@ -636,7 +636,7 @@ fn annotate_blockers<W: Write>(
     let mut annotations = Vec::new();
     for p in render::verdict::blockers(verdict, render::verdict::Front::Action) {
         let file = (p.file.as_deref()).map(|f| workflow::workspace_relative(f, workspace));
-        eprintln!(
+        errln!(
             "error: {}\n  help: {}",
             render::inert_lines(&p.message).trim_end(),
             inert(&p.help)

@@ -91,17 +91,17 @@ async fn apply_all<P: Provider>(
         return Ok(Exit::Rejected);
     }
     if !outcome.has_changes() {
-        println!("Nothing to apply.");
+        outln!("Nothing to apply.");
         return Ok(Exit::Success);
     }
     if !args.yes && interactive && !settings.ci && !confirm(&outcome.plan) {
-        eprintln!("Apply cancelled; nothing was changed.");
+        errln!("Apply cancelled; nothing was changed.");
         return Ok(Exit::Rejected);
     }
     let fingerprint = outcome.fingerprint();
     let applied = pipeline::apply(provider, &mut outcome, &mut |event| match event {
-        Event::Progress(line) => eprintln!("{}", inert(line)),
-        Event::Applied(report) => println!("{}", inert(&report.line(Some(&fingerprint)))),
+        Event::Progress(line) => errln!("{}", inert(line)),
+        Event::Applied(report) => outln!("{}", inert(&report.line(Some(&fingerprint)))),
     })
     .await
     .map_err(|f| {
@@ -121,7 +121,7 @@ async fn apply_all<P: Provider>(
 /// Asks on the terminal, naming the plan's fingerprint and any zone whose changes go in several
 /// non-atomic chunks ([`render::text::prompt`]).
 fn confirm(plan: &Plan) -> bool {
-    eprint!("{}", render::text::prompt(plan));
+    err!("{}", render::text::prompt(plan));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {

@@ -137,7 +137,7 @@ pub fn print_notices(notices: &[String], in_actions: bool) {
         let _ = writeln!(err, "notice: {}", crate::render::inert::inert(n));
     }
     if in_actions {
-        let mut cmds = workflow::Commands::new(std::io::stdout());
+        let mut cmds = workflow::Commands::new(crate::output::Stdout);
         for n in notices {
             let _ = cmds.notice(n);
         }
@@ -192,7 +192,7 @@ pub fn report_problems(problems: &[Problem], settings: &Settings) {
     print_problems(problems);
     if settings.in_actions {
         let annotations = workflow::problem_annotations(problems, settings.workspace.as_deref());
-        let mut cmds = workflow::Commands::new(std::io::stdout());
+        let mut cmds = workflow::Commands::new(crate::output::Stdout);
         let _ = cmds.annotate(workflow::limit(annotations, 10));
     }
 }

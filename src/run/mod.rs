@@ -72,7 +72,7 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
     {
         Ok(rt) => rt,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            errln!("error: cannot start the async runtime: {err}");
             return Exit::Api;
         }
     };
@@ -92,7 +92,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&manifest::schema())
                 .map_err(|e| Failure::new(Exit::Api, e.to_string()))?;
-            println!("{schema}");
+            outln!("{schema}");
             Ok(Exit::Success)
         }
         Command::List(args) => list::run(&args, &Settings::from_env()),

@@ -117,7 +117,7 @@ pub async fn run(
     let targets = targets(outcome);
     if sandbox {
         if !targets.is_empty() {
-            eprintln!(
+            errln!(
                 "note: no public check: the sandbox publishes nothing, so {} endpoint(s) have no public name to request",
                 targets.len()
             );
@@ -134,7 +134,7 @@ pub async fn run(
         reach: probes.reach,
         ..PublicOptions::default()
     };
-    eprintln!(
+    errln!(
         "Checking {} endpoint(s) at their public names (at most {} s)...",
         targets.len(),
         check.total.as_secs()
@@ -145,10 +145,10 @@ pub async fn run(
 /// `edgeplan apply`'s report: the results on stdout, a warning per failed endpoint on stderr,
 /// and with `--public-check fail` the failure to exit with.
 pub fn print(results: &[PublicResult], check: &PublicCheck) -> Result<(), Failure> {
-    print!("{}", crate::render::public::text(results, check.stakes()));
+    out!("{}", crate::render::public::text(results, check.stakes()));
     if check.mode == Mode::Warn {
         for r in crate::render::public::failed(results) {
-            eprintln!("warning: public check: {}", inert(&warning(r)));
+            errln!("warning: public check: {}", inert(&warning(r)));
         }
     }
     failure(results, check).map_or(Ok(()), Err)

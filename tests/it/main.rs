@@ -5,6 +5,9 @@
 //! Tests run in parallel threads of one process: none may change process-wide state (the
 //! environment, the current directory); children get their environment from the harness.
 
+// Tests and examples may print; shipped code prints only through src/output.rs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod support;
 
 mod action_canary;
@@ -34,6 +37,8 @@ mod apply_sandbox;
 mod apply_signals;
 mod cli_terminal;
 mod client_trust;
+#[cfg(unix)]
+mod closed_pipes;
 mod cloudflare_bench_endpoints;
 mod cloudflare_client;
 mod cloudflare_faults;

@@ -280,7 +280,7 @@ async fn find_merge(
             break;
         }
         if attempt == 1 {
-            eprintln!(
+            errln!(
                 "edgeplan: GitHub lists no pull request merged as {} yet; asking again every {:.2} s for at most {:.1} s (a direct push waits this long)",
                 inert(short(sha)),
                 delay.as_secs_f64(),

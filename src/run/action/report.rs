@@ -111,7 +111,7 @@ impl Reporter<'_> {
                 let message = format!(
                     "the preview comment could not be written ({e}); this run has no secrets and a read-only token, so the result is in the step summary only"
                 );
-                println!(
+                outln!(
                     "{}",
                     workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
                 );
@@ -128,14 +128,14 @@ impl Reporter<'_> {
             comment::Outcome::Updated => "updated",
             comment::Outcome::Unchanged => "unchanged, not re-sent",
         };
-        println!("edgeplan: preview comment {what}: {}", inert(&sticky.url));
+        outln!("edgeplan: preview comment {what}: {}", inert(&sticky.url));
         if self.author.is_fallback() && !sticky.other_bots.is_empty() {
             let message = format!(
                 "a comment with edgeplan's preview marker by {} was left alone: edgeplan edits only its own comments, as `{}` (the workflow token); if edgeplan posts with a GitHub App token, set the `comment-author` input to that app's login (for example `my-app[bot]`)",
                 sticky.other_bots.join(", "),
                 self.author.login
             );
-            println!(
+            outln!(
                 "{}",
                 workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
             );
@@ -184,7 +184,7 @@ impl Reporter<'_> {
                 .map_err(github_failure)?,
         };
         if pulls.is_empty() {
-            println!(
+            outln!(
                 "edgeplan: {} merged no pull request into `{}` (a direct push); the step summary has the report",
                 inert(sha),
                 inert(default)
@@ -220,7 +220,7 @@ impl Reporter<'_> {
                 comment::upsert_by(client, repo, pr.number, &same_report, &full, &self.author)
                     .await
                     .map_err(github_failure)?;
-            println!(
+            outln!(
                 "edgeplan: apply report on #{}: {}",
                 pr.number,
                 inert(&sticky.url)
@@ -275,7 +275,7 @@ impl Reporter<'_> {
                 .update_comment(repo, preview.id, &comment_body::clamp(&new))
                 .await
                 .map_err(github_failure)?;
-            println!("edgeplan: the preview comment now says it was applied");
+            outln!("edgeplan: the preview comment now says it was applied");
         }
         Ok(())
     }
@@ -334,7 +334,7 @@ fn bounded(marker: &Preview) -> String {
         "the preview names {} (zone, owner) pairs, too many for its hidden marker: their digests are left out, so a push apply of this pull request is refused (split the manifests over several jobs with `separate-comment: true`, or apply with `workflow_dispatch`)",
         marker.reviewed.len()
     );
-    println!(
+    outln!(
         "{}",
         workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
     );
@@ -406,7 +406,7 @@ impl Outputs {
         if let Some(path) = &self.output
             && let Err(e) = files::set_output(path, name, value)
         {
-            eprintln!(
+            errln!(
                 "warning: cannot write output `{name}` to {}: {}",
                 inert(&path.display().to_string()),
                 inert(&e.to_string())
@@ -425,7 +425,7 @@ impl Outputs {
         if let Some(path) = &self.summary
             && let Err(e) = files::append_summary(path, markdown)
         {
-            eprintln!(
+            errln!(
                 "warning: cannot write the step summary {}: {e}",
                 path.display()
             );
@@ -458,7 +458,7 @@ impl Outputs {
         match std::fs::write(&self.plan_json, json) {
             Ok(()) => true,
             Err(e) => {
-                eprintln!(
+                errln!(
                     "warning: cannot write the plan JSON to {}: {e}",
                     self.plan_json.display()
                 );

@@ -75,7 +75,7 @@ pub async fn begin(
 ) -> Result<Begun, Failure> {
     let Some(client) = github else {
         let message = "no GitHub token: this apply is not recorded as a deployment and not compared with the last applied commit, so a re-run of an older run could put an older manifest back; give the apply job a `github-token` with `deployments: write`";
-        println!("{}", Annotation::new(Level::Warning, message).command());
+        outln!("{}", Annotation::new(Level::Warning, message).command());
         return Ok(Begun::Recorded(None));
     };
     let Some(repo) = ctx.repository.clone() else {
@@ -106,7 +106,7 @@ pub async fn begin(
                 message,
                 ..
             }) => {
-                println!(
+                outln!(
                     "edgeplan: GitHub cannot compare {}...{sha} ({}); counted as diverged",
                     inert(shown(&last.sha)),
                     inert(&message)
@@ -115,7 +115,7 @@ pub async fn begin(
             }
             Err(e) => return Err(github_failure(e)),
         };
-        println!(
+        outln!(
             "edgeplan: commit {sha} is {} the last applied commit {} in `{}` (deployment {})",
             match status {
                 Status::Ahead => "ahead of",
@@ -135,7 +135,7 @@ pub async fn begin(
             return Ok(Begun::Stale(stale));
         }
     } else {
-        println!(
+        outln!(
             "edgeplan: nothing was applied in `{}` before; commit {sha} is the first",
             inert(&environment)
         );
@@ -161,7 +161,7 @@ pub async fn begin(
     )
     .await
     .map_err(github_failure)?;
-    println!(
+    outln!(
         "edgeplan: recorded as deployment {} of {sha} in `{}` (in_progress)",
         deployment.id,
         inert(&environment)
@@ -187,7 +187,7 @@ async fn refuse_unless_current_head(
             .await
             .map_err(github_failure)?;
         if head.eq_ignore_ascii_case(sha) {
-            println!(
+            outln!(
                 "edgeplan: {sha} is the current head of `{}`, dispatched by hand: applied although it is {} the last applied commit",
                 inert(branch),
                 status.as_str()
@@ -249,7 +249,7 @@ pub async fn finish(
     .await;
     match recorded {
         Ok(()) => {
-            println!(
+            outln!(
                 "edgeplan: deployment {} set to {}",
                 deployment.id,
                 state.as_str()
@@ -344,7 +344,7 @@ pub async fn may_write(
         }
         Current::Yes { merge_commit_sha } => {
             if let Some(m) = merge_commit_sha {
-                println!("edgeplan: pull request #{pr} is current; its test merge commit is {m}");
+                outln!("edgeplan: pull request #{pr} is current; its test merge commit is {m}");
             }
             Ok(true)
         }
@@ -356,7 +356,7 @@ pub fn superseded(why: &str, out: &mut Outputs) {
     let message = format!(
         "{why}; no comment was written (the run for the pull request's current state writes it)"
     );
-    println!(
+    outln!(
         "{}",
         Annotation::new(Level::Notice, message.as_str()).command()
     );
@@ -426,9 +426,10 @@ pub async fn upsert_listed(
     };
     let sticky = comment::keep_one(client, repo, &mine, &body, created, other_bots).await?;
     if sticky.removed > 0 {
-        println!(
+        outln!(
             "edgeplan: kept the oldest preview comment ({}) and deleted {} duplicate(s) of edgeplan's own",
-            sticky.id, sticky.removed
+            sticky.id,
+            sticky.removed
         );
     }
     Ok(sticky)

@@ -1,0 +1,118 @@
+//! A closed stdout or stderr never cuts a command short (DESIGN section 3, README, Exit codes): no
+//! panic, an apply finishes every zone it would have finished and its exit code says how the
+//! apply went; `schema` exits 0. Ctrl-C at the confirmation prompt exits 130, nothing applied.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+use crate::support::harness::edgeplan;
+
+const ZONES: usize = 6;
+
+/// A sandbox of six empty zones and one manifest per zone, each with `endpoints` endpoints (`api`
+/// and `e1`, `e2`, ...): more than the sandbox's 200 records per batch go in chunks, each told on
+/// stderr.
+fn six_zones(endpoints: usize) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = dir.path().join("sandbox");
+    std::fs::create_dir(&sandbox).expect("sandbox dir");
+    let mut manifests = Vec::new();
+    for i in 0..ZONES {
+        std::fs::write(sandbox.join(format!("z{i}.example.json")), "[]").expect("zone file");
+        let m = dir.path().join(format!("z{i}.yaml"));
+        let mut text = format!(
+            "version: 1\nzone: z{i}.example\nowner: team\nendpoints:\n  \
+             - name: api\n    target: api-origin.example.net\n"
+        );
+        for e in 1..endpoints {
+            text += &format!("  - name: e{e}\n    target: api-origin.example.net\n");
+        }
+        std::fs::write(&m, text).expect("manifest");
+        manifests.push(m);
+    }
+    (dir, manifests)
+}
+
+/// `edgeplan apply --yes` on the six zones, stdout and stderr piped.
+fn spawn_apply(dir: &Path, manifests: &[PathBuf]) -> Child {
+    let mut cmd = edgeplan();
+    cmd.args(["apply", "--yes", "--skip-health", "--sandbox"])
+        .arg(dir.join("sandbox"));
+    for m in manifests {
+        cmd.arg("-m").arg(m);
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run edgeplan")
+}
+
+/// The zones whose file holds the manifest's record.
+fn applied(dir: &Path) -> Vec<usize> {
+    (0..ZONES)
+        .filter(|i| {
+            let path = dir.join("sandbox").join(format!("z{i}.example.json"));
+            let text = std::fs::read_to_string(path).expect("zone file");
+            text.contains(&format!("api.z{i}.example"))
+        })
+        .collect()
+}
+
+fn read_all(mut r: impl Read) -> String {
+    let mut s = String::new();
+    let _ = r.read_to_string(&mut s);
+    s
+}
+
+#[test]
+fn an_apply_whose_stdout_closes_applies_every_zone_and_exits_0() {
+    let (dir, manifests) = six_zones(1);
+    let mut child = spawn_apply(dir.path(), &manifests);
+    // The reader is gone before the apply writes its first line.
+    drop(child.stdout.take());
+    let stderr = read_all(child.stderr.take().expect("stderr"));
+    let status = child.wait().expect("wait");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        applied(dir.path()),
+        (0..ZONES).collect::<Vec<_>>(),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_apply_whose_stderr_closes_applies_every_zone_and_exits_0() {
+    // Two chunks a zone: the progress lines go to the closed stderr.
+    let (dir, manifests) = six_zones(201);
+    let mut child = spawn_apply(dir.path(), &manifests);
+    drop(child.stderr.take());
+    let stdout = read_all(child.stdout.take().expect("stdout"));
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        applied(dir.path()),
+        (0..ZONES).collect::<Vec<_>>(),
+        "{stdout}"
+    );
+    // Stdout still says what was applied, every zone.
+    assert_eq!(stdout.matches("201 created").count(), ZONES, "{stdout}");
+}
+
+#[test]
+fn schema_with_its_reader_gone_exits_0_without_a_panic() {
+    let mut child = edgeplan()
+        .arg("schema")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run edgeplan");
+    drop(child.stdout.take());
+    let stderr = read_all(child.stderr.take().expect("stderr"));
+    let status = child.wait().expect("wait");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}
