@@ -1,7 +1,8 @@
 //! The `edgeplan` binary: parse the command line, run, exit with the documented code (README, Exit codes).
 //!
 //! SIGINT and SIGTERM do not end it silently: it says on stderr what was in flight (a batch whose
-//! outcome is now unknown, or nothing sent yet) and exits 130 or 143 (docs/apply.md).
+//! outcome is now unknown, nothing sent yet, or the confirmation prompt: nothing applied) and
+//! exits 130 or 143 (docs/apply.md).
 
 use std::process::ExitCode;
 
@@ -52,7 +53,13 @@ mod signals {
                         }
                     })
                     .await;
-                    let (what, help) = edgeplan::apply::in_flight();
+                    let (what, help) = match edgeplan::run::at_prompt() {
+                        true => (
+                            "at the confirmation prompt; nothing was applied".to_string(),
+                            None,
+                        ),
+                        false => edgeplan::apply::in_flight(),
+                    };
                     let mut err = std::io::stderr().lock();
                     let _ = writeln!(err, "error: interrupted by {name} {what}");
                     if let Some(help) = help {

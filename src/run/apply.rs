@@ -7,6 +7,7 @@
 //! script that forgot the flag fails loudly instead of hanging on a prompt nobody sees.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ApplyArgs;
 use crate::exit::Exit;
@@ -124,8 +125,20 @@ fn confirm(plan: &Plan) -> bool {
     err!("{}", render::text::prompt(plan));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+    AT_PROMPT.store(true, Ordering::SeqCst);
+    let read = std::io::stdin().lock().read_line(&mut answer);
+    AT_PROMPT.store(false, Ordering::SeqCst);
+    if read.is_err() {
         return false;
     }
     answer.trim() == "yes"
+}
+
+/// Set while apply waits for the answer at the confirmation prompt.
+static AT_PROMPT: AtomicBool = AtomicBool::new(false);
+
+/// Whether apply is waiting at the confirmation prompt: a signal now (Ctrl-C) ends it with nothing
+/// applied, exit 130 (`main`'s signal handler says so).
+pub fn at_prompt() -> bool {
+    AT_PROMPT.load(Ordering::SeqCst)
 }

@@ -14,6 +14,8 @@ mod remote;
 mod settings;
 mod target;
 
+pub use apply::at_prompt;
+
 use std::ffi::OsString;
 use std::io::Write;
 

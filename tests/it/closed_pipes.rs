@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
-use crate::support::harness::edgeplan;
+use crate::support::harness::{World, edgeplan};
 
 const ZONES: usize = 6;
 
@@ -115,4 +115,79 @@ fn schema_with_its_reader_gone_exits_0_without_a_panic() {
     let status = child.wait().expect("wait");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.code(), Some(0), "{stderr}");
+}
+
+/// Runs `edgeplan apply` on a pseudo-terminal (util-linux `script`, as `apply_confirm` does) and
+/// types Ctrl-C once the prompt is shown. `None` where util-linux `script` is not there.
+fn ctrl_c_at_the_prompt(w: &World) -> Option<(i32, String)> {
+    use std::io::Write;
+    use std::process::Command;
+    use std::sync::mpsc;
+    use std::time::Duration;
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let line = format!(
+        "{} apply -m {}",
+        env!("CARGO_BIN_EXE_edgeplan"),
+        w.manifest_path().display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CLOUDFLARE_API_TOKEN", &w.token)
+        .env("CLOUDFLARE_BASE_URL", w.cf.url())
+        .env("EDGEPLAN_RETRY_BUDGET_MS", "4000")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            if tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut text = Vec::new();
+    let mut stdin = child.stdin.take()?;
+    let mut typed = false;
+    // Bounded: the prompt comes within seconds, and the run ends soon after Ctrl-C.
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(20)) {
+        text.extend_from_slice(&chunk);
+        if !typed && String::from_utf8_lossy(&text).contains("Only 'yes' is accepted: ") {
+            // Let the read start, then type Ctrl-C.
+            std::thread::sleep(Duration::from_millis(200));
+            stdin.write_all(b"\x03").ok()?;
+            stdin.flush().ok()?;
+            typed = true;
+        }
+    }
+    drop(stdin);
+    let _ = child.kill();
+    let status = child.wait().ok()?;
+    Some((
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&text).into_owned(),
+    ))
+}
+
+#[test]
+fn ctrl_c_at_the_confirmation_prompt_exits_130_and_applies_nothing() {
+    let w = World::free();
+    w.manifest("  - name: api\n    target: api-origin.example.net\n");
+    let Some((code, text)) = ctrl_c_at_the_prompt(&w) else {
+        eprintln!("skipped: util-linux `script` is not available here");
+        return;
+    };
+    assert_eq!(code, 130, "{text}");
+    assert!(text.contains("nothing was applied"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(w.batches().is_empty());
 }
