@@ -243,8 +243,9 @@ fn rate_limited(what: &str, retry_after: Option<std::time::Duration>) -> provide
     provider::Error::Api {
         message: format!("{what}: Cloudflare is rate limiting this token (HTTP 429){wait}"),
         help: Some(
-            "Cloudflare allows 1,200 requests per 5 minutes per token and blocks all calls for \
-             5 minutes beyond it; run again later, or raise EDGEPLAN_RETRY_BUDGET_MS to wait"
+            "Cloudflare allows 1,200 requests per 5 minutes per user for a user token (every \
+             token, key and dashboard session of that user together; per token for an \
+             account-owned token) and blocks all calls for 5 minutes beyond it; run again later, or raise EDGEPLAN_RETRY_BUDGET_MS to wait"
                 .to_string(),
         ),
         source: None,
