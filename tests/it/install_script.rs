@@ -720,8 +720,7 @@ fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
         "{stdout}"
     );
     assert!(
-        stdout.contains(&format!("(built from source, "))
-            && stdout.contains(&format!("): {STUB_SAYS}\n")),
+        stdout.contains("(built from source, ") && stdout.contains(&format!("): {STUB_SAYS}\n")),
         "the path taken, its time and what the binary says: {stdout}"
     );
     assert!(
