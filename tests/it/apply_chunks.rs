@@ -112,6 +112,12 @@ fn a_zone_answered_without_its_plan_gets_free_limits_and_says_so() {
     let run = w.apply().expect(0);
     run.assert_stderr_has(warning);
     assert_eq!(
+        run.stderr.matches("did not say the zone's plan").count(),
+        1,
+        "once per zone: {}",
+        run.dump()
+    );
+    assert_eq!(
         w.batches().len(),
         2,
         "300 at the Free limit of 200: {}",
