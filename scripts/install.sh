@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # awk programs run through `command -p`, which shellcheck reads as text
 # Installs the edgeplan binary for this runner and writes `path=<binary>` to $GITHUB_OUTPUT.
 #
 # 1. Pick the release asset for RUNNER_OS / RUNNER_ARCH (table in docs/install.md).
@@ -13,10 +14,35 @@
 #    .cargo/config.toml or rust-toolchain.toml) can change that build; what the workflow author
 #    sets (environment variables, ~/.cargo/config.toml) is trusted. The built binary is not cached.
 #
+#    A build installs the version of this action's source only: an explicit version that differs
+#    from the source's Cargo.toml is refused, since building would install something else.
+# 5. Log the first line of `edgeplan --version` of what was installed.
+#
 # Environment: EDGEPLAN_VERSION (empty: the version in Cargo.toml), RUNNER_OS, RUNNER_ARCH,
 # RUNNER_TEMP, GITHUB_ACTION_PATH, GITHUB_WORKSPACE, GITHUB_REPOSITORY, GITHUB_SERVER_URL,
 # GITHUB_OUTPUT; EDGEPLAN_DOWNLOAD_BASE overrides the release download base URL (plain http is
 # accepted only on loopback, for tests).
+#
+# action.yml starts this script as `/bin/bash --noprofile --norc` with BASH_ENV empty, so no
+# startup file runs first. Exported shell functions (BASH_FUNC_*) are imported all the same, and
+# one named like a command (`env`, `sha256sum`, `command`) would run in its place: the first lines
+# below remove every function using only special builtins, which POSIX mode finds before
+# functions, and refuse to go on if there were any. Tools are then called through `command -p`
+# (the system's standard PATH); only cargo, and curl or powershell where the standard PATH has
+# none (Git Bash on Windows), come from PATH. The threat model is SECURITY.md's: a step that can
+# set this job's environment already runs code in the job.
+set -o posix
+[[ -o posix ]] || : "${edgeplan_refuses:?a shell function named set is exported into the environment; refusing to run}"
+unset -f declare
+edgeplan_functions=$(declare -F)
+edgeplan_functions=${edgeplan_functions//declare -fx /}
+edgeplan_functions=${edgeplan_functions//declare -f /}
+set -f
+# shellcheck disable=SC2086 # one function name a line
+unset -f $edgeplan_functions
+set +f
+[[ -z "$(declare -F)" ]] || : "${edgeplan_refuses:?shell functions exported into the environment could not be removed; refusing to run}"
+set +o posix
 set -euo pipefail
 
 escape_data() {
@@ -34,31 +60,42 @@ warn() {
   printf '::warning title=edgeplan install::%s\n' "$(escape_data "$*")"
 }
 
-# Exported shell functions are a code-injection path into every bash this script starts.
-if env | grep '^BASH_FUNC_' >/dev/null; then
-  fail "refusing to run with exported bash functions (BASH_FUNC_*) in the environment"
+# Exported shell functions are a code-injection path into this script and every bash it starts.
+if [[ -n "$edgeplan_functions" ]]; then
+  fail "refusing to run with exported bash functions (BASH_FUNC_*) in the environment: ${edgeplan_functions//$'\n'/, }"
 fi
+
+# Prints the path of a tool of the system's standard PATH, else (curl, powershell on Windows) of
+# PATH; fails when there is none.
+tool() {
+  command -p -v "$1" || command -v "$1"
+}
 
 started=$SECONDS
-action_path=${GITHUB_ACTION_PATH:-$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)}
+action_path=${GITHUB_ACTION_PATH:-$(cd -- "$(command -p dirname -- "${BASH_SOURCE[0]}")/.." && pwd)}
 temp=${RUNNER_TEMP:-}
 if [[ -z "$temp" ]]; then
-  temp=$(mktemp -d)
+  temp=$(command -p mktemp -d)
 fi
 
+# The version of this action's source: the first `version = "..."` of its Cargo.toml's [package]
+# table; what a build from source installs.
+source_version=""
+if [[ -f "$action_path/Cargo.toml" ]]; then
+  source_version=$(command -p sed -n '/^\[package\]/,/^\[/s/^version = "\([^"]*\)".*/\1/p' "$action_path/Cargo.toml")
+  source_version=${source_version%%$'\n'*}
+fi
 version=${EDGEPLAN_VERSION:-}
 version=${version#v}
 if [[ -z "$version" ]]; then
-  # The first `version = "..."` of the [package] table.
-  version=$(sed -n '/^\[package\]/,/^\[/s/^version = "\([^"]*\)".*/\1/p' "$action_path/Cargo.toml")
-  version=${version%%$'\n'*}
+  version=$source_version
 fi
 if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([.+-][0-9A-Za-z.+-]+)?$ ]]; then
   fail "version '$version' is not a release version like 1.2.3; set the 'version' input or leave it empty"
 fi
 
-os=${RUNNER_OS:-$(uname -s)}
-arch=${RUNNER_ARCH:-$(uname -m)}
+os=${RUNNER_OS:-$(command -p uname -s)}
+arch=${RUNNER_ARCH:-$(command -p uname -m)}
 target=""
 ext="tar.gz"
 case "$os" in
@@ -89,7 +126,7 @@ asset=""
 lookup() {
   # Prints the sha256 committed for asset $1, or nothing.
   [[ -f "$checksums" ]] || return 0
-  awk -v a="$1" '$2 == a || $2 == "*" a { print $1; exit }' "$checksums"
+  command -p awk -v a="$1" '$2 == a || $2 == "*" a { print $1; exit }' "$checksums"
 }
 if [[ -n "$target" ]]; then
   asset="edgeplan-$version-$target.$ext"
@@ -114,11 +151,17 @@ elapsed() {
 own_toolchain() {
   local file="$action_path/rust-toolchain.toml"
   [[ -f "$file" ]] || return 0
-  sed -n 's/^[[:space:]]*channel[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$file" | head -n 1
+  command -p sed -n 's/^[[:space:]]*channel[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$file" | command -p head -n 1
 }
 
 build_from_source() {
   local why=$1
+  # A build installs the action's own source, whatever version was asked for: refuse rather than
+  # install another version under the requested one's name.
+  if [[ "$version" != "$source_version" ]]; then
+    local have=${source_version:-unknown}
+    fail "$why, and this action's source is version $have, not $version: building it would install version $have under the name $version. Leave the 'version' input empty to build this action's source, or use the action at the release of $version"
+  fi
   echo "edgeplan: $why; building version $version from the action's source"
   command -v cargo >/dev/null 2>&1 ||
     fail "$why, and cargo is not installed to build from source: install a Rust toolchain before this step (for example with rustup), or use a runner with a published binary (docs/install.md)"
@@ -147,16 +190,27 @@ build_from_source() {
   local bin="$target_dir/fallback/edgeplan"
   [[ -f "$bin.exe" ]] && bin="$bin.exe"
   [[ -f "$bin" ]] || fail "cargo build finished but $bin is missing"
-  printf '::notice title=edgeplan install::built edgeplan %s from source in %s (%s); a release asset is the production path, see docs/install.md\n' \
-    "$version" "$(elapsed)" "$(escape_data "$why")"
+  says "$bin"
+  printf '::notice title=edgeplan install::built from source in %s (%s); its --version says %s; a release asset is the production path, see docs/install.md\n' \
+    "$(elapsed)" "$(escape_data "$why")" "$(escape_data "$said")"
   publish "$bin" "built from source"
 }
 
+# Sets `said` to the first line of `$1 --version`, control characters dropped; fails when the
+# binary does not run.
+says() {
+  local out
+  out=$("$1" --version 2>&1) || fail "the installed $1 does not run: \`--version\` failed: ${out%%$'\n'*}"
+  said=${out%%$'\n'*}
+  said=${said//[[:cntrl:]]/}
+}
+
 publish() {
+  [[ -n "${said:-}" ]] || says "$1"
   if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
     printf 'path=%s\n' "$1" >>"$GITHUB_OUTPUT"
   fi
-  echo "edgeplan: installed $1 ($2, $(elapsed))"
+  echo "edgeplan: installed $1 ($2, $(elapsed)): $said"
   exit 0
 }
 
@@ -240,7 +294,7 @@ release_base() {
   fi
   # Anything else (a copy outside both): the repository named in the action's Cargo.toml.
   local repository
-  repository=$(sed -n '/^\[package\]/,/^\[/s/^repository = "\(https:\/\/[^"]*\)".*/\1/p' "$action_path/Cargo.toml" | head -n 1)
+  repository=$(command -p sed -n '/^\[package\]/,/^\[/s/^repository = "\(https:\/\/[^"]*\)".*/\1/p' "$action_path/Cargo.toml" | command -p head -n 1)
   if [[ -n "$repository" ]]; then
     base_from="the repository in the action's Cargo.toml"
     base="${repository%/}/releases/download"
@@ -273,39 +327,41 @@ base_check "$base" || fail "the release download base $base_problem (from $base_
 url="$base/v$version/$asset"
 
 dest="$temp/edgeplan-$version-$target"
-rm -rf -- "$dest"
-mkdir -p -- "$dest"
+command -p rm -rf -- "$dest"
+command -p mkdir -p -- "$dest"
 archive="$dest/$asset"
 echo "edgeplan: downloading $url"
-if ! curl --proto "$proto" --tlsv1.2 -fsSL --retry 5 --retry-connrefused --connect-timeout 20 -o "$archive" "$url"; then
+curl=$(tool curl) || fail "curl is not installed"
+if ! "$curl" --proto "$proto" --tlsv1.2 -fsSL --retry 5 --retry-connrefused --connect-timeout 20 -o "$archive" "$url"; then
   warn "download of $url failed; building from source instead"
-  rm -rf -- "$dest"
+  command -p rm -rf -- "$dest"
   build_from_source "the release asset could not be downloaded"
 fi
 
-if command -v sha256sum >/dev/null 2>&1; then
-  actual=$(sha256sum "$archive" | awk '{print $1}')
+if command -p -v sha256sum >/dev/null 2>&1; then
+  actual=$(command -p sha256sum "$archive" | command -p awk '{print $1}')
 else
-  actual=$(shasum -a 256 "$archive" | awk '{print $1}')
+  actual=$(command -p shasum -a 256 "$archive" | command -p awk '{print $1}')
 fi
 if [[ "$actual" != "$expected" ]]; then
-  rm -rf -- "$dest"
+  command -p rm -rf -- "$dest"
   fail "sha256 mismatch for $asset: expected $expected (checksums/$version.sha256), got $actual; the download was discarded"
 fi
 
 case "$ext" in
-  tar.gz) tar -xzf "$archive" -C "$dest" ;;
+  tar.gz) command -p tar -xzf "$archive" -C "$dest" ;;
   zip)
-    if command -v unzip >/dev/null 2>&1; then
-      unzip -q -o "$archive" -d "$dest"
+    if command -p -v unzip >/dev/null 2>&1; then
+      command -p unzip -q -o "$archive" -d "$dest"
     else
-      powershell -NoProfile -Command "Expand-Archive -Force -LiteralPath '$archive' -DestinationPath '$dest'"
+      powershell=$(tool powershell) || fail "neither unzip nor powershell is installed to extract $asset"
+      "$powershell" -NoProfile -Command "Expand-Archive -Force -LiteralPath '$archive' -DestinationPath '$dest'"
     fi
     ;;
 esac
-rm -f -- "$archive"
+command -p rm -f -- "$archive"
 
-bin=$(find "$dest" -maxdepth 2 -type f \( -name edgeplan -o -name edgeplan.exe \) -print -quit)
+bin=$(command -p find "$dest" -maxdepth 2 -type f \( -name edgeplan -o -name edgeplan.exe \) -print -quit)
 [[ -n "$bin" ]] || fail "$asset holds no edgeplan binary"
-chmod +x "$bin"
+command -p chmod +x "$bin"
 publish "$bin" "release asset $asset, sha256 verified"

@@ -213,6 +213,20 @@ fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -
             format!("{what}: Cloudflare says the token is invalid ({summary})"),
             format!("the token may be revoked or mistyped; create a new one at {TOKENS_PAGE}"),
         )
+    } else if failure.has_code(9109) {
+        // 9109 "Unauthorized to access requested resource" answers a token without the
+        // permission group and an invalid access token alike.
+        (
+            format!(
+                "{what}: the token is invalid, or lacks Zone:Read/DNS:Read on {zone} ({summary})"
+            ),
+            format!(
+                "check that CLOUDFLARE_API_TOKEN holds the whole token and that it is active, \
+                 then edit it at {TOKENS_PAGE}: plan needs Zone:Zone:Read and Zone:DNS:Read, \
+                 apply also Zone:DNS:Edit, each for zone {zone} (the \"Edit zone DNS\" template \
+                 lacks Zone:Zone:Read)"
+            ),
+        )
     } else {
         (
             format!(
@@ -243,8 +257,9 @@ fn rate_limited(what: &str, retry_after: Option<std::time::Duration>) -> provide
     provider::Error::Api {
         message: format!("{what}: Cloudflare is rate limiting this token (HTTP 429){wait}"),
         help: Some(
-            "Cloudflare allows 1,200 requests per 5 minutes per token and blocks all calls for \
-             5 minutes beyond it; run again later, or raise EDGEPLAN_RETRY_BUDGET_MS to wait"
+            "Cloudflare allows 1,200 requests per 5 minutes per user for a user token (every \
+             token, key and dashboard session of that user together; per token for an \
+             account-owned token) and blocks all calls for 5 minutes beyond it; run again later, or raise EDGEPLAN_RETRY_BUDGET_MS to wait"
                 .to_string(),
         ),
         source: None,
@@ -313,5 +328,43 @@ mod tests {
         .with_source(std::io::Error::other("disk"));
         assert!(crate::cloudflare::cause(&io).is_none());
         assert_eq!(io.to_string(), "m");
+    }
+
+    /// 9109 answers a token without the permission and an invalid access token alike: the
+    /// advice says both.
+    #[test]
+    fn code_9109_says_invalid_or_lacking_zone_and_dns_read() {
+        let failure = ApiFailure {
+            status: 403,
+            method: "GET".into(),
+            path: "/zones".into(),
+            errors: vec![ApiMessage {
+                code: 9109,
+                message: "Unauthorized to access requested resource".into(),
+                error_chain: Vec::new(),
+            }],
+        };
+        let err = explain(
+            Error::Api(failure),
+            Op::FindZone {
+                name: "example.com",
+            },
+            None,
+        );
+        assert_eq!(
+            err.to_string(),
+            "looking up zone example.com: the token is invalid, or lacks Zone:Read/DNS:Read on \
+             example.com (9109 Unauthorized to access requested resource)"
+        );
+        let provider::Error::Api {
+            help: Some(help), ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert!(
+            help.contains("active") && help.contains("Zone:Zone:Read"),
+            "{help}"
+        );
     }
 }

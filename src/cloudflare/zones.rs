@@ -141,8 +141,19 @@ pub fn choose(name: &str, zones: Vec<wire::Zone>) -> Lookup {
     }
 }
 
-/// The domain zone with the limits its plan allows.
+/// The domain zone with the limits its plan allows. Cloudflare's schema marks the zone's `plan`
+/// deprecated; a zone answered without it gets the Free limits, and a warning on stderr says so
+/// ([`plan_unknown_warning`]).
 pub fn to_plan_zone(zone: &wire::Zone) -> plan::Zone {
+    if let Some(warning) = plan_unknown_warning(zone) {
+        use std::io::Write as _;
+        // Best effort: a closed stderr must not stop a plan or an apply.
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {}",
+            crate::render::inert(&warning)
+        );
+    }
     let free = zone.is_free();
     plan::Zone {
         id: zone.id.clone(),
@@ -158,6 +169,23 @@ pub fn to_plan_zone(zone: &wire::Zone) -> plan::Zone {
             PAID_COMMENT_LIMIT
         },
     }
+}
+
+/// What to say when the zone's plan is not known: `plan` absent (deprecated in Cloudflare's
+/// schema) or without `legacy_id` and `name`. `None` when the plan is known.
+pub fn plan_unknown_warning(zone: &wire::Zone) -> Option<String> {
+    let known = zone
+        .plan
+        .as_ref()
+        .is_some_and(|p| p.legacy_id.is_some() || p.name.is_some());
+    (!known).then(|| {
+        format!(
+            "zone {}: Cloudflare did not say the zone's plan (`plan` is deprecated in its API); \
+             assuming the Free plan's limits: at most {FREE_BATCH_LIMIT} changes per batch and \
+             record comments of at most {FREE_COMMENT_LIMIT} characters",
+            zone.name.to_ascii_lowercase()
+        )
+    })
 }
 
 /// One line per candidate: `023e… (pending, account "Acme" 01a7…)`.
@@ -228,5 +256,23 @@ mod tests {
         assert_eq!(free.name, "example.com");
         let pro = to_plan_zone(&zone("a", "active", Some("pro")));
         assert_eq!((pro.batch_limit, pro.comment_limit), (3_500, 500));
+    }
+
+    #[test]
+    fn a_missing_plan_is_said_and_a_known_one_is_not() {
+        let text = plan_unknown_warning(&zone("a", "active", None)).expect("warned");
+        assert!(
+            text.starts_with("zone example.com: Cloudflare did not say the zone's plan")
+                && text.contains("Free plan's limits: at most 200 changes per batch"),
+            "{text}"
+        );
+        assert_eq!(
+            plan_unknown_warning(&zone("a", "active", Some("free"))),
+            None
+        );
+        assert_eq!(
+            plan_unknown_warning(&zone("a", "active", Some("pro"))),
+            None
+        );
     }
 }

@@ -95,8 +95,9 @@ impl Outcome {
     }
 }
 
-/// Zones read, or applied, at once. Cloudflare's rate limit is per token (1,200 requests per
-/// five minutes), so more in flight would only queue at the shared [`crate::retry::RateGate`];
+/// Zones read, or applied, at once. Cloudflare's rate limit (1,200 requests per five minutes) is
+/// per user for a user token (every token, key and dashboard session of that user together) and
+/// per token for an account-owned token, so more in flight would only queue at the shared [`crate::retry::RateGate`];
 /// eight turn a hundred zones at 20 ms a round trip into about thirteen rounds (docs/apply.md).
 pub const ZONES_IN_FLIGHT: usize = 8;
 

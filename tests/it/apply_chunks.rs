@@ -95,3 +95,40 @@ fn deletes_go_in_the_first_chunks() {
     assert_eq!(w.records().len(), 300);
     assert_eq!(w.plan_code(), 0);
 }
+
+/// A zone answered without `plan` (deprecated in Cloudflare's schema) gets the Free limits, and
+/// plan and apply say so on stderr instead of falling back silently; a zone with its plan says
+/// nothing of it.
+#[test]
+fn a_zone_answered_without_its_plan_gets_free_limits_and_says_so() {
+    let w = World::new(Plan::Pro);
+    w.cf.state().without_plan = true;
+    w.many(300);
+    let warning = "warning: zone example.com: Cloudflare did not say the zone's plan \
+                   (`plan` is deprecated in its API); assuming the Free plan's limits: at most 200 \
+                   changes per batch and record comments of at most 100 characters";
+    let plan = w.run(&["plan"]);
+    plan.assert_stderr_has(warning);
+    let run = w.apply().expect(0);
+    run.assert_stderr_has(warning);
+    assert_eq!(
+        run.stderr.matches("did not say the zone's plan").count(),
+        1,
+        "once per zone: {}",
+        run.dump()
+    );
+    assert_eq!(
+        w.batches().len(),
+        2,
+        "300 at the Free limit of 200: {}",
+        run.dump()
+    );
+
+    w.cf.state().without_plan = false;
+    let plan = w.run(&["plan"]);
+    assert!(
+        !plan.stderr.contains("did not say the zone's plan"),
+        "{}",
+        plan.dump()
+    );
+}

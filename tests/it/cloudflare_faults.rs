@@ -269,7 +269,8 @@ async fn dns_only_token_cannot_look_up_zones_9109() {
         .expect_err("9109");
     let text = err.to_string();
     assert!(
-        text.contains("lacks Zone:Zone:Read on example.com") && text.contains("9109"),
+        text.contains("the token is invalid, or lacks Zone:Read/DNS:Read on example.com")
+            && text.contains("9109"),
         "{text}"
     );
 }

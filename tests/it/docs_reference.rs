@@ -264,3 +264,107 @@ fn readme_try_it_shows_what_plan_prints() {
     let last = "No changes. The zones match the manifests.";
     assert!(after.contains(last) && section.contains(last), "{after}");
 }
+
+/// Cloudflare's rate limit (1,200 requests per five minutes) is per user for a user token and per
+/// token for an account-owned token (https://developers.cloudflare.com/fundamentals/api/reference/limits/):
+/// no doc may say it is simply "per token", which would tell a user that several tokens of one
+/// user (one per matrix job) have a limit each.
+#[test]
+fn no_doc_says_the_cloudflare_rate_limit_is_simply_per_token() {
+    let mut files: Vec<String> = [
+        "README.md",
+        "ARCHITECTURE.md",
+        "SECURITY.md",
+        "src/run/pipeline.rs",
+        "src/cloudflare/advice.rs",
+    ]
+    .iter()
+    .map(|f| f.to_string())
+    .collect();
+    for dir in ["docs", "examples/workflows"] {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        for entry in std::fs::read_dir(&root).unwrap_or_else(|e| panic!("read {dir}: {e}")) {
+            let name = entry
+                .expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if name.ends_with(".md") || name.ends_with(".yml") {
+                files.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    let mut bad = Vec::new();
+    for file in &files {
+        // One line of prose: comment markers, string continuations and line breaks dropped.
+        let raw = read(file);
+        let words: Vec<&str> = raw
+            .split_whitespace()
+            .filter(|w| !matches!(*w, "#" | "//" | "///" | "//!" | "\\" | "\""))
+            .collect();
+        let text = words.join(" ").to_lowercase();
+        for phrase in ["per token", "per-token", "token's rate limit"] {
+            for (at, _) in text.match_indices(phrase) {
+                let mut start = at.saturating_sub(300);
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = (at + 300).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                let near = &text[start..end];
+                if !(near.contains("per user") && near.contains("account-owned")) {
+                    bad.push(format!("{file}: ...{}...", &text[start..end]));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "Cloudflare's limit is per user for a user token and per token for an account-owned \
+         token; these say only \"per token\":\n{}",
+        bad.join("\n\n")
+    );
+}
+
+/// The matrix example keys both concurrency groups on the manifest, not the zone: several
+/// manifests of one zone (different owners) must not cancel each other's previews, and an apply
+/// group keeps every waiting run (`queue: max`, by default GitHub keeps one pending run per group)
+/// and never cancels one half-way.
+#[test]
+fn the_matrix_example_keys_concurrency_on_the_manifest() {
+    let text = read("examples/workflows/edgeplan-matrix.yml");
+    // A job: from `  <job>:` to the next line indented by exactly two spaces (the next job).
+    let block = |job: &str| -> String {
+        let start = text
+            .find(&format!("\n  {job}:\n"))
+            .unwrap_or_else(|| panic!("no job {job}"));
+        text[start + 1..]
+            .lines()
+            .enumerate()
+            .take_while(|(i, l)| {
+                *i == 0
+                    || !(l.starts_with("  ")
+                        && l[2..].starts_with(|c: char| c.is_ascii_alphanumeric()))
+            })
+            .map(|(_, l)| format!("{l}\n"))
+            .collect()
+    };
+    let group = |job: &str| -> String {
+        let b = block(job);
+        let line = b
+            .lines()
+            .find(|l| l.trim_start().starts_with("group:"))
+            .unwrap_or_else(|| panic!("{job} has no concurrency group"));
+        line.trim().to_string()
+    };
+    for job in ["preview", "apply"] {
+        let g = group(job);
+        assert!(g.contains("matrix.manifest"), "{job}: {g}");
+        assert!(!g.contains("matrix.zone"), "{job}: {g}");
+    }
+    let apply = block("apply");
+    assert!(apply.contains("queue: max"), "{apply}");
+    assert!(apply.contains("cancel-in-progress: false"), "{apply}");
+}

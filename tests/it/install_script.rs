@@ -351,7 +351,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// A `cargo` that records its arguments, working directory and RUSTUP_TOOLCHAIN, and produces
-/// the binary where cargo would.
+/// the binary where cargo would: one whose `--version` says [`STUB_SAYS`], not the version the
+/// script was asked for, so a test sees which of them the log reports.
 fn cargo_stub(dir: &Path) -> PathBuf {
     let bin = dir.join("stub-bin");
     std::fs::create_dir_all(&bin).expect("mkdir");
@@ -369,13 +370,17 @@ while [ $# -gt 0 ]; do
   shift
 done
 mkdir -p "$target_dir/fallback"
-printf '#!/bin/sh\necho built-from-source\n' > "$target_dir/fallback/edgeplan"
+printf '#!/bin/sh\necho "edgeplan 0.1.0-stub"\n' > "$target_dir/fallback/edgeplan"
+chmod +x "$target_dir/fallback/edgeplan"
 "#,
     )
     .expect("stub");
     chmod_x(&stub);
     bin
 }
+
+/// What the binary the [`cargo_stub`] builds prints.
+const STUB_SAYS: &str = "edgeplan 0.1.0-stub";
 
 fn chmod_x(path: &Path) {
     let status = Command::new("chmod")
@@ -434,6 +439,60 @@ fn a_version_without_checksums_builds_from_source() {
         release.requested().is_empty(),
         "unverifiable download never attempted"
     );
+}
+
+/// An explicit version with no committed checksum is not built from the action's source when the
+/// source is another version: that would install the source's version under the requested name.
+#[test]
+fn an_explicit_version_other_than_the_source_is_not_built_from_source() {
+    let root = tempfile::tempdir().expect("tmp");
+    let action = action_dir(&[]);
+    for asked in ["1.2.3", "v1.2.3"] {
+        let run = stubbed_install_in(
+            root.path(),
+            action.path(),
+            action.path(),
+            &[("EDGEPLAN_VERSION", asked.to_string())],
+        );
+        run.assert_code(1);
+        run.assert_stdout_has("::error title=edgeplan install::");
+        run.assert_stdout_has(&format!(
+            "this action's source is version {VERSION}, not 1.2.3: building it would install \
+             version {VERSION} under the name 1.2.3"
+        ));
+        assert!(run.installed().is_none(), "{}", run.dump());
+        assert!(
+            !root.path().join("cargo-args").exists(),
+            "cargo was started: {}",
+            run.dump()
+        );
+    }
+    // The source's own version, asked for explicitly, is built; the log says what the binary
+    // says of itself.
+    let run = stubbed_install_in(
+        root.path(),
+        action.path(),
+        action.path(),
+        &[("EDGEPLAN_VERSION", format!("v{VERSION}"))],
+    );
+    run.assert_code(0);
+    run.assert_stdout_has(&format!("its --version says {STUB_SAYS}"));
+}
+
+/// After a download too, the log names what the installed binary says of itself.
+#[test]
+fn the_log_says_what_the_installed_binary_says() {
+    let work = tempfile::tempdir().expect("work");
+    let (bytes, asset) = linux_archive(work.path(), "edgeplan 9.9.9-from-the-release");
+    let release = release_server(HashMap::from([(
+        format!("/v{VERSION}/{asset}"),
+        bytes.clone(),
+    )]));
+    let action = action_dir(&[(sha256(&bytes), asset)]);
+    let run = install(action.path(), &release.server.url(), "Linux", "X64", None);
+    run.assert_code(0);
+    run.assert_stdout_has("sha256 verified, ");
+    run.assert_stdout_has("): edgeplan 9.9.9-from-the-release\n");
 }
 
 #[test]
@@ -655,14 +714,18 @@ fn the_fallback_builds_in_the_action_directory_with_its_own_toolchain() {
     );
     let stdout = run.stdout();
     assert!(
-        stdout.contains(&format!(
-            "::notice title=edgeplan install::built edgeplan {VERSION} from source in "
-        )) && stdout.contains("a release asset is the production path"),
+        stdout.contains("::notice title=edgeplan install::built from source in ")
+            && stdout.contains(&format!("; its --version says {STUB_SAYS};"))
+            && stdout.contains("a release asset is the production path"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("(built from source, "),
-        "the path taken and its time: {stdout}"
+        stdout.contains("(built from source, ") && stdout.contains(&format!("): {STUB_SAYS}\n")),
+        "the path taken, its time and what the binary says: {stdout}"
+    );
+    assert!(
+        !stdout.contains(&format!("built edgeplan {VERSION}")),
+        "the log reports what was installed, not what was asked for: {stdout}"
     );
     assert!(!marker.exists(), "the workspace's tools ran");
 }
@@ -795,4 +858,151 @@ fn elsewhere_the_download_base_falls_back_to_the_package_repository() {
         "release assets: https://github.com/upstream/edgeplan/releases/download \
              (from the repository in the action's Cargo.toml)",
     );
+}
+
+/// Exported functions named like the commands the script calls cannot answer for them: a
+/// function `env` that hides every `BASH_FUNC_` variable, with a `sha256sum` that "verifies"
+/// anything, used to install a tampered download. So could `command`, `declare` or `unset`
+/// functions, or one named `set`; every such run is refused and installs nothing.
+#[test]
+fn exported_functions_named_like_tools_cannot_fool_the_script() {
+    let work = tempfile::tempdir().expect("work");
+    let (bytes, asset) = linux_archive(work.path(), "tampered");
+    let released = sha256(b"the build that was released");
+    let release = release_server(HashMap::from([(format!("/v{VERSION}/{asset}"), bytes)]));
+    let action = action_dir(&[(released.clone(), asset)]);
+    let base = ("EDGEPLAN_DOWNLOAD_BASE", release.server.url());
+    let fake_env = ("BASH_FUNC_env%%", "() { :; }".to_string());
+    let fake_sum = (
+        "BASH_FUNC_sha256sum%%",
+        format!("() {{ echo \"{released}  $1\"; }}"),
+    );
+    let cases: Vec<Vec<(&str, String)>> = vec![
+        vec![base.clone(), fake_env.clone(), fake_sum.clone()],
+        vec![
+            base.clone(),
+            fake_env.clone(),
+            fake_sum.clone(),
+            ("BASH_FUNC_command%%", "() { :; }".to_string()),
+            ("BASH_FUNC_declare%%", "() { :; }".to_string()),
+            ("BASH_FUNC_unset%%", "() { :; }".to_string()),
+            ("BASH_FUNC_builtin%%", "() { :; }".to_string()),
+        ],
+    ];
+    for env in cases {
+        let run = install_in(action.path(), action.path(), "Linux", "X64", None, &env);
+        run.assert_code(1);
+        run.assert_stdout_has(
+            "refusing to run with exported bash functions (BASH_FUNC_*) in the environment",
+        );
+        run.assert_stdout_has("env");
+        run.assert_stdout_has("sha256sum");
+        assert!(run.installed().is_none(), "{}", run.dump());
+    }
+    // A function named `set` would stand in for the first line; the script stops there.
+    let run = install_in(
+        action.path(),
+        action.path(),
+        "Linux",
+        "X64",
+        None,
+        &[
+            base,
+            fake_env,
+            fake_sum,
+            ("BASH_FUNC_set%%", "() { :; }".to_string()),
+        ],
+    );
+    assert_ne!(run.out.status.code(), Some(0), "{}", run.dump());
+    assert!(run.installed().is_none(), "{}", run.dump());
+    assert!(
+        String::from_utf8_lossy(&run.out.stderr).contains("a shell function named set"),
+        "{}",
+        run.dump()
+    );
+    assert!(release.requested().is_empty(), "{:?}", release.requested());
+}
+
+/// action.yml's install step: its `run:` and its `env:` lines, as written.
+fn install_step() -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+        .expect("action.yml");
+    let step: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim() != "- id: install")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("- id:"))
+        .collect();
+    let run = step
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("run: "))
+        .expect("the install step's run:");
+    // A single-quoted YAML scalar: '' is one quote.
+    let run = run
+        .strip_prefix('\'')
+        .and_then(|r| r.strip_suffix('\''))
+        .expect("single-quoted run:")
+        .replace("''", "'");
+    (run, step.iter().map(|l| l.trim().to_string()).collect())
+}
+
+/// The install step starts the script with no startup file: `BASH_ENV` is emptied on the step
+/// (an earlier step could have set it through GITHUB_ENV) and the script runs under
+/// `/bin/bash --noprofile --norc`. Run here as the runner runs a `shell: bash` step, with a
+/// `BASH_ENV` that leaves a marker; the control shows the marker is left without the step's
+/// `BASH_ENV: ""`.
+#[test]
+fn the_install_step_sources_no_bash_env() {
+    let (run, step) = install_step();
+    assert!(step.iter().any(|l| l == "BASH_ENV: \"\""), "{step:?}");
+    assert!(
+        run.starts_with("/bin/bash --noprofile --norc \"$GITHUB_ACTION_PATH/scripts/install.sh\""),
+        "{run}"
+    );
+
+    let work = tempfile::tempdir().expect("work");
+    let (bytes, asset) = linux_archive(work.path(), "released");
+    let release = release_server(HashMap::from([(
+        format!("/v{VERSION}/{asset}"),
+        bytes.clone(),
+    )]));
+    let action = action_dir(&[(sha256(&bytes), asset)]);
+    std::fs::create_dir_all(action.path().join("scripts")).expect("mkdir");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh"),
+        action.path().join("scripts/install.sh"),
+    )
+    .expect("copy the script");
+    let marker = work.path().join("bash-env-ran");
+    let hostile = work.path().join("bash-env");
+    std::fs::write(&hostile, format!("echo ran >> '{}'\n", marker.display())).expect("bash env");
+
+    let step_run = |bash_env: &Path| {
+        Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &run])
+            .current_dir(action.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", action.path())
+            .env("BASH_ENV", bash_env)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TEMP", work.path())
+            .env("GITHUB_ACTION_PATH", action.path())
+            .env("EDGEPLAN_DOWNLOAD_BASE", release.server.url())
+            .output()
+            .expect("bash")
+    };
+    // The step's env: BASH_ENV is "" whatever the job's environment said.
+    let out = step_run(Path::new(""));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!marker.exists(), "BASH_ENV was sourced");
+    // Control: without the step's `BASH_ENV: ""`, the job's BASH_ENV runs first.
+    let _ = step_run(&hostile);
+    assert!(marker.exists(), "the control should source BASH_ENV");
 }

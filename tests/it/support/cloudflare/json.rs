@@ -201,9 +201,10 @@ pub fn record(r: &Rec) -> Value {
     serde_json::to_value(RecordOut::from(r)).unwrap_or(Value::Null)
 }
 
-/// A zone as `GET /zones` returns it in 2025.
-pub fn zone(z: &ZoneState, permissions: Vec<&str>) -> Value {
-    json!({
+/// A zone as `GET /zones` returns it in 2025; without `plan` (deprecated in the schema) when
+/// `without_plan`.
+pub fn zone(z: &ZoneState, permissions: Vec<&str>, without_plan: bool) -> Value {
+    let mut zone = json!({
         "id": z.id, "name": z.name, "status": z.status, "paused": false, "type": "full",
         "development_mode": 0,
         "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
@@ -219,7 +220,11 @@ pub fn zone(z: &ZoneState, permissions: Vec<&str>) -> Value {
                  "price": 0, "currency": "USD", "frequency": "", "is_subscribed": false,
                  "can_subscribe": false, "legacy_id": z.plan.legacy_id(),
                  "legacy_discount": false, "externally_managed": false},
-    })
+    });
+    if without_plan && let Some(fields) = zone.as_object_mut() {
+        fields.remove("plan");
+    }
+    zone
 }
 
 /// A record from seed JSON (a `result` item of a listing, or a shorter hand-written one).

@@ -231,6 +231,8 @@ pub struct State {
     /// Record listings leave `total_pages` out of `result_info`: the official schema lists only
     /// `count`, `page`, `per_page` and `total_count`.
     pub without_total_pages: bool,
+    /// Zones are answered without `plan`, which Cloudflare's schema marks deprecated.
+    pub without_plan: bool,
     /// Zones a listing of every zone leaves out (found by name all the same): a zone added
     /// while the pages were read, or a page that shifted.
     pub unlisted: Vec<String>,
@@ -258,6 +260,7 @@ impl Default for State {
             tokens: vec![(TOKEN.to_string(), Scope::edit())],
             max_per_page: 5_000,
             without_total_pages: false,
+            without_plan: false,
             unlisted: Vec::new(),
             latency: Duration::ZERO,
             faults: VecDeque::new(),

@@ -141,9 +141,10 @@ pub fn handle(state: &mut State, req: &Request) -> Response {
                     forbidden_10000()
                 };
             }
+            let without_plan = state.without_plan;
             let zone = &mut state.zones[zi];
             match (method, rest) {
-                ("GET", []) => ok(json::zone(zone, permissions(&scope))),
+                ("GET", []) => ok(json::zone(zone, permissions(&scope), without_plan)),
                 ("GET", ["dns_records"]) => list_records(zone, max_per_page, total_pages, req),
                 ("POST", ["dns_records"]) => create(zone, req),
                 ("POST", ["dns_records", "batch"]) => batch(zone, req),
@@ -230,7 +231,7 @@ fn list_zones(state: &State, scope: &Scope, req: &Request) -> Response {
         .filter(|z| eq("name", &z.name) && eq("status", &z.status))
         .filter(|z| eq("account.id", &z.account_id) && eq("account.name", &z.account_name))
         .filter(|z| req.query("name").is_some() || !state.unlisted.contains(&z.name))
-        .map(|z| json::zone(z, permissions(scope)))
+        .map(|z| json::zone(z, permissions(scope), state.without_plan))
         .collect();
     // The schema says at most 50, yet per_page=100 was accepted and echoed in 2025.
     let (page, per_page) = page_params(req, 20, 100);
