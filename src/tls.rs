@@ -239,7 +239,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         } as u32)
     };
     let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() % 4 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
@@ -297,6 +297,33 @@ mod tests {
         assert!(err.contains("empty.pem"), "{err}");
         let missing = dir.path().join("missing.pem");
         assert!(load(Some(&missing)).is_err());
+    }
+
+    #[test]
+    fn every_certificate_block_must_parse_and_other_labels_are_listed() {
+        assert_eq!(base64_decode("TWFu"), Some(b"Man".to_vec()));
+        assert_eq!(base64_decode("TWE="), Some(b"Ma".to_vec()));
+        assert_eq!(base64_decode("TQ=="), Some(b"M".to_vec()));
+        assert_eq!(base64_decode("TQ==TWFu"), None);
+        assert_eq!(base64_decode("T!=="), None);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let good = params.self_signed(&key).expect("CA").pem();
+        let other =
+            "-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n";
+        let read = certificates_in(format!("note\n{good}{other}{good}").as_bytes()).expect("read");
+        assert_eq!(read.certificates.len(), 2);
+        assert_eq!(read.other_labels, vec!["TRUSTED CERTIFICATE".to_string()]);
+        let unclosed = "-----BEGIN CERTIFICATE-----\nAAAA\n";
+        let err = certificates_in(format!("{good}{unclosed}").as_bytes()).expect_err("refused");
+        assert!(err.starts_with("certificate block 2 "), "{err}");
+        let not_der = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let err = certificates_in(not_der.as_bytes()).expect_err("refused");
+        assert!(
+            err.contains("block 1 (from line 1) is not a certificate"),
+            "{err}"
+        );
     }
 
     #[test]
