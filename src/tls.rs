@@ -89,12 +89,8 @@ pub fn load(cert_file: Option<&Path>) -> Result<Trust, String> {
     let from_file = match cert_file {
         None => 0,
         Some(path) => {
-            let refused = |why: String| {
-                format!(
-                    "{CERT_FILE_ENV}={} cannot be used: {why}",
-                    crate::render::inert(&path.display().to_string())
-                )
-            };
+            let refused =
+                |why: String| format!("{CERT_FILE_ENV}={} cannot be used: {why}", shown(path));
             let bytes = read_bounded(path).map_err(refused)?;
             let read = certificates_in(&bytes).map_err(refused)?;
             if read.certificates.is_empty() {
@@ -105,10 +101,10 @@ pub fn load(cert_file: Option<&Path>) -> Result<Trust, String> {
             if !read.other_labels.is_empty() {
                 warnings.push(format!(
                     "{CERT_FILE_ENV}={}: blocks labelled {} are not read (only `CERTIFICATE` blocks are); convert them with `openssl x509 -in FILE` if they hold authorities you need",
-                    crate::render::inert(&path.display().to_string()),
+                    shown(path),
                     read.other_labels
                         .iter()
-                        .map(|l| format!("`{}`", crate::render::inert(l)))
+                        .map(|l| format!("`{}`", plain(l)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
@@ -125,6 +121,21 @@ pub fn load(cert_file: Option<&Path>) -> Result<Trust, String> {
         from_file,
         warnings,
     })
+}
+
+/// A path for a message, its control characters escaped (`render::inert` is above this layer).
+fn shown(path: &Path) -> String {
+    plain(&path.display().to_string())
+}
+
+/// `text` with its control characters written as escapes (`\n`, `\u{1b}`).
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 /// The largest `SSL_CERT_FILE` read: 8 MiB, many times the largest public bundle (about 250 KB).
