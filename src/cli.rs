@@ -181,6 +181,17 @@ impl TargetArgs {
                 .map(PathBuf::from)
         })
     }
+
+    /// Where [`TargetArgs::sandbox_dir`] came from: `EDGEPLAN_SANDBOX` when it names that
+    /// directory (the Action hands the variable's value on as `sandbox`), else `--sandbox`.
+    pub fn sandbox_source(&self) -> &'static str {
+        let exported = std::env::var_os("EDGEPLAN_SANDBOX").filter(|v| !v.is_empty());
+        match (&self.sandbox, exported) {
+            (Some(dir), Some(env)) if dir.as_os_str() != env => "--sandbox",
+            (Some(_), None) => "--sandbox",
+            _ => "EDGEPLAN_SANDBOX",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

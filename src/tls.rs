@@ -34,6 +34,8 @@ pub struct Trust {
     pub from_store: usize,
     /// From `SSL_CERT_FILE`.
     pub from_file: usize,
+    /// What was read but not used (blocks of other labels in `SSL_CERT_FILE`), to say once.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Trust {
@@ -64,7 +66,8 @@ impl Trust {
 
 /// Reads the system store and `cert_file` (the value of `SSL_CERT_FILE`, when set). A file that
 /// is given but cannot be read or holds no certificate is an error: a proxy's authority silently
-/// missing would fail later and less clearly.
+/// missing would fail later and less clearly. The file must be a regular file of at most
+/// [`MAX_CERT_FILE_BYTES`], and every `CERTIFICATE` block in it must parse.
 pub fn load(cert_file: Option<&Path>) -> Result<Trust, String> {
     let mut seen = HashSet::new();
     let mut certificates = Vec::new();
@@ -82,28 +85,190 @@ pub fn load(cert_file: Option<&Path>) -> Result<Trust, String> {
     };
     // A store that cannot be read leaves the built-in roots: the usual case on a bare container.
     let from_store = store().into_iter().filter(|c| add(c.clone())).count();
+    let mut warnings = Vec::new();
     let from_file = match cert_file {
         None => 0,
         Some(path) => {
-            let loaded = rustls_native_certs::load_certs_from_paths(Some(path), None);
-            if loaded.certs.is_empty() {
-                let why = loaded
-                    .errors
-                    .first()
-                    .map_or("no certificate in it".to_string(), |e| e.to_string());
-                return Err(format!(
-                    "{CERT_FILE_ENV}={} cannot be used: {why}; point it at a PEM file of certificate authorities, or unset it",
-                    path.display()
+            let refused =
+                |why: String| format!("{CERT_FILE_ENV}={} cannot be used: {why}", shown(path));
+            let bytes = read_bounded(path).map_err(refused)?;
+            let read = certificates_in(&bytes).map_err(refused)?;
+            if read.certificates.is_empty() {
+                return Err(refused(
+                    "no certificate in it (no `-----BEGIN CERTIFICATE-----` block)".into(),
                 ));
             }
-            loaded.certs.into_iter().filter(|c| add(c.clone())).count()
+            if !read.other_labels.is_empty() {
+                warnings.push(format!(
+                    "{CERT_FILE_ENV}={}: blocks labelled {} are not read (only `CERTIFICATE` blocks are); convert them with `openssl x509 -in FILE` if they hold authorities you need",
+                    shown(path),
+                    read.other_labels
+                        .iter()
+                        .map(|l| format!("`{}`", plain(l)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            read.certificates
+                .into_iter()
+                .filter(|c| add(c.clone()))
+                .count()
         }
     };
     Ok(Trust {
         certificates,
         from_store,
         from_file,
+        warnings,
     })
+}
+
+/// A path for a message, its control characters escaped (`render::inert` is above this layer).
+fn shown(path: &Path) -> String {
+    plain(&path.display().to_string())
+}
+
+/// `text` with its control characters written as escapes (`\n`, `\u{1b}`).
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
+/// The largest `SSL_CERT_FILE` read: 8 MiB, many times the largest public bundle (about 250 KB).
+pub const MAX_CERT_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The file's bytes: a regular file (after following links) of at most
+/// [`MAX_CERT_FILE_BYTES`]. A FIFO, a device or a directory is refused before it is opened, so
+/// nothing waits on a writer or reads an endless device.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(format!("it is {kind}; it must be a regular PEM file"));
+    }
+    let too_big = || {
+        format!(
+            "it is larger than {} MiB, the most edgeplan reads",
+            MAX_CERT_FILE_BYTES / (1024 * 1024)
+        )
+    };
+    if meta.len() > MAX_CERT_FILE_BYTES {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // Checked again on what was opened: the path may have changed in between.
+    if !file.metadata().map_err(|e| e.to_string())?.is_file() {
+        return Err("it is not a regular file; it must be a regular PEM file".into());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CERT_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_CERT_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// What a PEM file holds: its `CERTIFICATE` blocks, each parsed, and the labels of its other
+/// blocks (each once, in order).
+#[derive(Debug)]
+struct Pem {
+    certificates: Vec<CertificateDer<'static>>,
+    other_labels: Vec<String>,
+}
+
+/// Reads every `-----BEGIN CERTIFICATE-----` block of `bytes`; one that does not decode or is
+/// not a certificate is an error naming its index among the certificate blocks (1-based) and
+/// its line. Text between blocks is ignored; other labels are listed.
+fn certificates_in(bytes: &[u8]) -> Result<Pem, String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut pem = Pem {
+        certificates: Vec::new(),
+        other_labels: Vec::new(),
+    };
+    let mut lines = text.lines().enumerate();
+    let mut index = 0;
+    while let Some((n, line)) = lines.next() {
+        let Some(label) = line
+            .trim()
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            continue;
+        };
+        let end = format!("-----END {label}-----");
+        let mut body = String::new();
+        let mut closed = false;
+        for (_, l) in lines.by_ref() {
+            if l.trim() == end {
+                closed = true;
+                break;
+            }
+            body.push_str(l.trim());
+        }
+        if label != "CERTIFICATE" {
+            if !pem.other_labels.iter().any(|o| o == label) {
+                pem.other_labels.push(label.to_string());
+            }
+            continue;
+        }
+        index += 1;
+        let broken = |why: &str| format!("certificate block {index} (from line {}) {why}", n + 1);
+        if !closed {
+            return Err(broken("has no `-----END CERTIFICATE-----` line"));
+        }
+        let der = base64_decode(&body).ok_or_else(|| broken("is not valid base64"))?;
+        let der = CertificateDer::from(der);
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|e| broken(&format!("is not a certificate ({e})")))?;
+        pem.certificates.push(der);
+    }
+    Ok(pem)
+}
+
+/// Standard base64 with padding, whitespace already removed; `None` when malformed.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    let quads = bytes.len() / 4;
+    for (i, quad) in bytes.chunks(4).enumerate() {
+        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && i + 1 != quads) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &quad[..4 - pad] {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let three = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&three[..3 - pad]);
+    }
+    Some(out)
 }
 
 /// The operating system's authorities, without `SSL_CERT_FILE` (which is read separately).
@@ -143,6 +308,33 @@ mod tests {
         assert!(err.contains("empty.pem"), "{err}");
         let missing = dir.path().join("missing.pem");
         assert!(load(Some(&missing)).is_err());
+    }
+
+    #[test]
+    fn every_certificate_block_must_parse_and_other_labels_are_listed() {
+        assert_eq!(base64_decode("TWFu"), Some(b"Man".to_vec()));
+        assert_eq!(base64_decode("TWE="), Some(b"Ma".to_vec()));
+        assert_eq!(base64_decode("TQ=="), Some(b"M".to_vec()));
+        assert_eq!(base64_decode("TQ==TWFu"), None);
+        assert_eq!(base64_decode("T!=="), None);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let good = params.self_signed(&key).expect("CA").pem();
+        let other =
+            "-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n";
+        let read = certificates_in(format!("note\n{good}{other}{good}").as_bytes()).expect("read");
+        assert_eq!(read.certificates.len(), 2);
+        assert_eq!(read.other_labels, vec!["TRUSTED CERTIFICATE".to_string()]);
+        let unclosed = "-----BEGIN CERTIFICATE-----\nAAAA\n";
+        let err = certificates_in(format!("{good}{unclosed}").as_bytes()).expect_err("refused");
+        assert!(err.starts_with("certificate block 2 "), "{err}");
+        let not_der = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let err = certificates_in(not_der.as_bytes()).expect_err("refused");
+        assert!(
+            err.contains("block 1 (from line 1) is not a certificate"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -58,7 +58,8 @@ impl Error {
 }
 
 /// octocrab's errors show only their variant name through `Display`; the source chain is what
-/// says what failed.
+/// says what failed, without the Debug shapes some causes embed
+/// ([`crate::cloudflare::error::without_debug`]).
 pub(crate) fn describe(err: &octocrab::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
@@ -67,7 +68,8 @@ pub(crate) fn describe(err: &octocrab::Error) -> String {
         text.push_str(&s.to_string());
         source = s.source();
     }
-    text
+    // Each cause by its `Display`, which for the resolver embeds a Debug dump.
+    crate::cloudflare::error::without_debug(&text)
 }
 
 #[derive(Deserialize)]

@@ -27,6 +27,7 @@ pub async fn run(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure>
 }
 
 async fn apply(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
+    super::target::announce(&args.target, settings, true)?;
     let interactive = std::io::stdin().is_terminal();
     if !args.yes && !interactive && !settings.ci {
         return Err(Failure::new(
@@ -38,7 +39,7 @@ async fn apply(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
     let Some(manifests) = load_or_report(&args.manifests, settings)? else {
         return Ok(Exit::Rejected);
     };
-    let target = Target::from_args(&args.target, settings)?;
+    let target = Target::resolve(&args.target, settings)?;
     let sandbox = matches!(target, Target::Sandbox(_));
     let run = Run {
         args,

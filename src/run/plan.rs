@@ -40,10 +40,11 @@ fn for_stdout(output: String, format: Format, in_actions: bool) -> String {
 }
 
 async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
+    super::target::announce(&args.target, settings, args.format == Format::Text)?;
     let Some(manifests) = load_or_report(&args.manifests, settings)? else {
         return Ok(Exit::Rejected);
     };
-    let target = Target::from_args(&args.target, settings)?;
+    let target = Target::resolve(&args.target, settings)?;
     let options = match args.skip_health {
         true => None,
         false => Some(settings.probe_options()?),

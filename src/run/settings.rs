@@ -3,6 +3,7 @@
 //! string. (The action's own GitHub facts, `GITHUB_*` and `INPUT_*`, are read by
 //! `github::event::Context`, the GitHub edge.)
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -20,6 +21,9 @@ pub struct Settings {
     pub cloudflare_token: Option<Secret>,
     /// `CLOUDFLARE_BASE_URL`, default the real API.
     pub cloudflare_base_url: String,
+    /// `GITHUB_API_URL` as set (the Action's context reads it again); checked by
+    /// [`Settings::trust`], which every GitHub client of the Action is built with.
+    pub github_api_url: Option<String>,
     /// `GITHUB_TOKEN` (the action's `github-token`); `None` when unset or blank.
     pub github_token: Option<Secret>,
     /// Timeouts and retry budgets of both API clients.
@@ -70,6 +74,7 @@ impl Settings {
             cloudflare_token: set("CLOUDFLARE_API_TOKEN").map(Secret::new),
             cloudflare_base_url: set("CLOUDFLARE_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+            github_api_url: set("GITHUB_API_URL"),
             github_token: set("GITHUB_TOKEN").map(Secret::new),
             retry: RetrySettings::from_vars(&get),
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
@@ -100,9 +105,26 @@ impl Settings {
 
     /// The authorities every HTTPS client trusts on top of the built-in roots: the system store
     /// and `SSL_CERT_FILE`, loaded on first use. A file that cannot be used is a usage error.
+    ///
+    /// Under GitHub Actions it also refuses a plain-http `GITHUB_API_URL` to a host that is not
+    /// loopback ([`plain_http_refused`]): the Action builds its GitHub client with this trust, so
+    /// no token is sent before the check.
     pub fn trust(&self) -> Result<Arc<Trust>, super::Failure> {
+        if self.in_actions
+            && let Some(url) = &self.github_api_url
+            && let Some(refused) = plain_http_refused("GITHUB_API_URL", url)
+        {
+            return Err(refused);
+        }
         self.trust
-            .get_or_init(|| crate::tls::load(self.cert_file.as_deref()).map(Arc::new))
+            .get_or_init(|| {
+                let loaded = crate::tls::load(self.cert_file.as_deref())?;
+                // Said once, on stderr, when the trust is first loaded.
+                for w in &loaded.warnings {
+                    let _ = writeln!(std::io::stderr(), "warning: {w}");
+                }
+                Ok(Arc::new(loaded))
+            })
             .clone()
             .map_err(|message| {
                 super::Failure::new(Exit::Usage, message).help(
@@ -130,6 +152,40 @@ impl Settings {
     }
 }
 
+/// A usage error (64) when `url` (the value of `var`, an API base that receives a token) is plain
+/// `http://` to a host that is not loopback: the literal 127/8, `::1` or `localhost`, the hosts
+/// scripts/install.sh accepts plain http from (it takes 127.0.0.1 only of 127/8). The host is the
+/// one a URL parser reads (`http://localhost:@other` names `other`). Anything else, https or a
+/// value that is no URL, is left to the client (which reports a malformed URL itself).
+pub fn plain_http_refused(var: &str, url: &str) -> Option<super::Failure> {
+    let parsed = reqwest::Url::parse(url.trim()).ok()?;
+    if parsed.scheme() != "http" {
+        return None;
+    }
+    let host = parsed.host_str()?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    };
+    if loopback {
+        return None;
+    }
+    let host = crate::render::inert(host);
+    Some(
+        super::Failure::new(
+            Exit::Usage,
+            format!(
+                "{var} is plain http:// to {host}, which is not loopback: the API token would travel unencrypted"
+            ),
+        )
+        .help(format!(
+            "use an https:// URL in {var} (plain http is accepted only for 127.0.0.1/8, ::1 and localhost, for tests)"
+        )),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +206,33 @@ mod tests {
         assert_eq!(s.cloudflare_base_url, DEFAULT_BASE_URL);
         assert!(!format!("{s:?}").contains("ghs_secret"));
         assert_eq!(s.sources, Sources::default(), "not under Actions");
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_the_host_is_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080/client/v4",
+            "http://127.5.6.7/",
+            "http://[::1]:9/x",
+            "http://localhost:1/",
+            "http://LOCALHOST/",
+            "https://api.example.com/",
+            "not a url",
+        ] {
+            assert!(plain_http_refused("V", ok).is_none(), "{ok}");
+        }
+        for bad in [
+            "http://example.invalid/client/v4",
+            "http://10.0.0.1",
+            "http://localhost:@example.com/",
+            "http://[::2]/",
+            "http://localhost.example.com/",
+        ] {
+            let f = plain_http_refused("CLOUDFLARE_BASE_URL", bad).expect(bad);
+            assert_eq!(f.exit, Exit::Usage);
+            assert!(f.message.contains("CLOUDFLARE_BASE_URL"), "{}", f.message);
+            assert!(f.help.is_some());
+        }
     }
 
     #[test]

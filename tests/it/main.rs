@@ -69,3 +69,4 @@ mod sandbox_concurrent;
 mod self_contained;
 mod support_smoke;
 mod verdict;
+mod where_it_talks;
