@@ -69,23 +69,23 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<(Ipv4Addr, &'static str)> {
     if s[..5] == [0; 5] && s[5] == 0xffff {
         Some((
             low,
-            "an IPv4-mapped address (::ffff:0:0/96) whose IPv4 address is not public",
+            "an IPv4-mapped address (::ffff:0:0/96) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
         ))
     } else if s[..6] == [0; 6] {
         Some((
             low,
-            "an IPv4-compatible address (::/96) whose IPv4 address is not public",
+            "an IPv4-compatible address (::/96) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
         ))
     } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         Some((
             low,
-            "a NAT64 address (64:ff9b::/96) whose IPv4 address is not public",
+            "a NAT64 address (64:ff9b::/96) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
         ))
     } else if s[0] == 0x2002 {
         let v4 = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
         Some((
             v4,
-            "a 6to4 address (2002::/16) whose IPv4 address is not public",
+            "a 6to4 address (2002::/16) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
         ))
     } else {
         None

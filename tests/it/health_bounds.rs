@@ -242,3 +242,34 @@ fn the_whole_probe_phase_is_bounded_and_names_what_it_cut_off() {
         run.assert_stderr_has("EDGEPLAN_HEALTH_TOTAL_TIMEOUT");
     }
 }
+
+/// docs/origins.md and SECURITY.md state the bound (its variable and default, as the code has
+/// them), the proxy rule and the IPv6 rules.
+#[test]
+fn the_docs_state_the_bound_the_proxy_rule_and_the_ipv6_rules() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The text with its line breaks and indents read as single spaces.
+    let read = |p: &str| {
+        let text = std::fs::read_to_string(root.join(p)).expect(p);
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let origins = read("docs/origins.md");
+    let security = read("SECURITY.md");
+    let default = format!("{} s by default", edgeplan::health::DEFAULT_TOTAL.as_secs());
+    for doc in [&origins, &security] {
+        for words in [
+            edgeplan::health::TOTAL_ENV,
+            default.as_str(),
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "HTTP_PROXY",
+            "skip-health",
+            "`::ffff:127.0.0.1`",
+            "`fec0::/10`",
+            "`64:ff9b:1::/48`",
+        ] {
+            assert!(doc.contains(words), "{words}");
+        }
+    }
+    assert!(origins.contains(&format!("1 to {}", edgeplan::health::MAX_TOTAL_SECS)));
+}
