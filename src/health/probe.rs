@@ -134,7 +134,7 @@ pub(super) fn classify(status: StatusCode) -> Outcome {
 fn with_proxy_note(reason: String, err: &reqwest::Error, proxy: Option<&'static str>) -> String {
     match proxy {
         Some(var) if err.is_connect() && !reason.starts_with("not probed") => format!(
-            "{reason} ({var} is set, and probes and the public check never use a proxy: if this runner reaches the internet only through it, probes cannot run here; use skip-health)"
+            "{reason} ({var} is set, and probes and the public check never use a proxy: if this runner reaches the internet only through it, they cannot run here; use skip-health, and public-check off)"
         ),
         _ => reason,
     }
