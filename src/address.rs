@@ -29,13 +29,15 @@ const METADATA_V4: [Ipv4Addr; 2] = [
 /// AWS's IPv6 instance metadata endpoint.
 const METADATA_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
 
+/// What `ip` is. For IPv6 the contract's order (DESIGN section 1): `::1` is loopback and `::`
+/// refused, checked first; a form that carries an IPv4 address (IPv4-mapped `::ffff:0:0/96`,
+/// IPv4-compatible `::/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is judged by that address,
+/// and one that is not public is refused, never loopback; Teredo `2001::/32`, NAT64
+/// `64:ff9b:1::/48` and site-local `fec0::/10` are refused outright.
 pub fn classify(ip: IpAddr) -> Reach {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => classify_v4(v4),
-            None => classify_v6(v6),
-        },
+        IpAddr::V6(v6) => classify_v6(v6),
     }
 }
 
@@ -58,18 +60,68 @@ fn classify_v4(ip: Ipv4Addr) -> Reach {
     }
 }
 
+/// The IPv4 address an IPv6 form carries, with the reason to give when that address is not
+/// public, for the forms the contract judges by their IPv4 address. `::` and `::1` are not asked
+/// (they are decided first).
+fn embedded_v4(ip: Ipv6Addr) -> Option<(Ipv4Addr, &'static str)> {
+    let s = ip.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    if s[..5] == [0; 5] && s[5] == 0xffff {
+        Some((
+            low,
+            "an IPv4-mapped address (::ffff:0:0/96) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
+        ))
+    } else if s[..6] == [0; 6] {
+        Some((
+            low,
+            "an IPv4-compatible address (::/96) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
+        ))
+    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some((
+            low,
+            "a NAT64 address (64:ff9b::/96) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
+        ))
+    } else if s[0] == 0x2002 {
+        let v4 = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
+        Some((
+            v4,
+            "a 6to4 address (2002::/16) carrying an IPv4 address that is not public (loopback, private, shared, link-local, metadata or reserved)",
+        ))
+    } else {
+        None
+    }
+}
+
 fn classify_v6(ip: Ipv6Addr) -> Reach {
-    let first = ip.segments()[0];
+    let s = ip.segments();
+    let first = s[0];
     if ip.is_loopback() {
-        Reach::Loopback
+        return Reach::Loopback;
+    }
+    if ip.is_unspecified() {
+        return Reach::Forbidden("the unspecified address, ::");
+    }
+    if let Some((v4, not_public)) = embedded_v4(ip) {
+        // Loopback too is refused here: only 127/8 and `::1` are loopback.
+        return match classify_v4(v4) {
+            Reach::Public => Reach::Public,
+            Reach::Loopback | Reach::Forbidden(_) => Reach::Forbidden(not_public),
+        };
+    }
+    if first == 0x2001 && s[1] == 0 {
+        Reach::Forbidden("a Teredo address, 2001::/32")
+    } else if first == 0x64 && s[1] == 0xff9b && s[2] == 1 {
+        Reach::Forbidden("a local-use NAT64 address, 64:ff9b:1::/48")
+    } else if first & 0xffc0 == 0xfec0 {
+        Reach::Forbidden("a site-local address, fec0::/10")
     } else if ip == METADATA_V6 {
         Reach::Forbidden("a cloud metadata address")
     } else if first & 0xfe00 == 0xfc00 {
         Reach::Forbidden("a unique-local address, fc00::/7")
     } else if first & 0xffc0 == 0xfe80 {
         Reach::Forbidden("a link-local address, fe80::/10")
-    } else if ip.is_unspecified() || ip.is_multicast() {
-        Reach::Forbidden("an unspecified or multicast address")
+    } else if ip.is_multicast() {
+        Reach::Forbidden("a multicast address")
     } else {
         Reach::Public
     }
@@ -137,8 +189,73 @@ mod tests {
         ] {
             assert_eq!(reach(ok), Reach::Public, "{ok}");
         }
-        for lo in ["127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1"] {
+        for lo in ["127.0.0.1", "127.9.9.9", "::1", "0:0:0:0:0:0:0:1"] {
             assert_eq!(reach(lo), Reach::Loopback, "{lo}");
+        }
+    }
+
+    /// The IPv6 rules of DESIGN section 1, one row per address: the reason's words name the
+    /// form, so a row that lands in the wrong rule fails.
+    #[test]
+    fn ipv6_forms_follow_the_contract_order() {
+        let table: &[(&str, Option<&str>)] = &[
+            // `::1` loopback and `::` refused, first.
+            ("::1", None),
+            ("::", Some("unspecified")),
+            // IPv4-mapped, judged by the IPv4 address; loopback inside is refused.
+            ("::ffff:127.0.0.1", Some("IPv4-mapped")),
+            ("::ffff:10.0.0.1", Some("IPv4-mapped")),
+            ("::ffff:169.254.169.254", Some("IPv4-mapped")),
+            ("::ffff:a9fe:a9fe", Some("IPv4-mapped")),
+            ("::ffff:1.1.1.1", Some("")),
+            // IPv4-compatible ::/96.
+            ("::127.0.0.1", Some("IPv4-compatible")),
+            ("::10.0.0.1", Some("IPv4-compatible")),
+            ("::169.254.169.254", Some("IPv4-compatible")),
+            ("::0.0.0.2", Some("IPv4-compatible")),
+            ("::8.8.8.8", Some("")),
+            // NAT64 64:ff9b::/96.
+            ("64:ff9b::a9fe:a9fe", Some("NAT64")),
+            ("64:ff9b::127.0.0.1", Some("NAT64")),
+            ("64:ff9b::192.168.0.1", Some("NAT64")),
+            ("64:ff9b::8.8.8.8", Some("")),
+            // 6to4 2002::/16, the IPv4 address in bits 16..48.
+            ("2002:a9fe:a9fe::1", Some("6to4")),
+            ("2002:7f00:1::", Some("6to4")),
+            ("2002:c0a8:101::1", Some("6to4")),
+            ("2002:808:808::1", Some("")),
+            // Refused outright.
+            ("2001::1", Some("Teredo")),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", Some("Teredo")),
+            ("64:ff9b:1::a9fe:a9fe", Some("64:ff9b:1::/48")),
+            ("64:ff9b:1:ffff::8.8.8.8", Some("64:ff9b:1::/48")),
+            ("fec0::1", Some("site-local")),
+            ("feff::1", Some("site-local")),
+            // The other ranges are unchanged.
+            ("fe80::1", Some("link-local")),
+            ("fd00:ec2::254", Some("metadata")),
+            ("fd12::1", Some("unique-local")),
+            ("ff02::1", Some("multicast")),
+            // Public neighbours of the refused ranges.
+            ("2001:1::1", None),
+            ("2001:db8::1", None),
+            ("64:ff9b:2::1", None),
+            ("2606:4700::1111", None),
+            ("2003::1", None),
+        ];
+        for (addr, want) in table {
+            let got = reach(addr);
+            match want {
+                None if *addr == "::1" => assert_eq!(got, Reach::Loopback, "{addr}"),
+                None => assert_eq!(got, Reach::Public, "{addr}"),
+                Some("") => assert_eq!(got, Reach::Public, "{addr}"),
+                Some(words) => match got {
+                    Reach::Forbidden(reason) => {
+                        assert!(reason.contains(words), "{addr}: {reason}")
+                    }
+                    other => panic!("{addr}: {other:?}, want refused ({words})"),
+                },
+            }
         }
     }
 
@@ -154,6 +271,8 @@ mod tests {
         assert!(is_loopback_host("localhost"));
         assert!(is_loopback_host("127.0.0.2"));
         assert!(is_loopback_host("[::1]"));
+        assert!(!is_loopback_host("::ffff:127.0.0.1"));
+        assert!(!is_loopback_host("[::127.0.0.1]"));
         assert!(!is_loopback_host("127.example.com"));
         assert!(!is_loopback_host("10.0.0.1"));
     }

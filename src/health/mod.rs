@@ -38,11 +38,30 @@ pub use url::{HealthUrlError, health_url, is_loopback};
 /// The environment variable that overrides the per-probe timeout, in milliseconds (for tests).
 pub const TIMEOUT_ENV: &str = "EDGEPLAN_HEALTH_TIMEOUT_MS";
 
+/// The environment variable that sets the bound on the whole probe phase, in whole seconds.
+pub const TOTAL_ENV: &str = "EDGEPLAN_HEALTH_TOTAL_TIMEOUT";
+
+/// The default bound on the whole probe phase.
+pub const DEFAULT_TOTAL: Duration = Duration::from_secs(60);
+
+/// The proxy variables probes and the public check ignore (reqwest's defaults, as GitHub
+/// documents them for self-hosted runners), in the order they are named when one is set.
+pub const PROXY_ENVS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+];
+
 /// How probes run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeOptions {
     /// Per request: connect, TLS and response headers together. Default 5 s.
     pub timeout: Duration,
+    /// The whole probe phase: an endpoint not probed within it is a failed probe. Default 60 s.
+    pub total: Duration,
     /// Most origins probed at the same time. Default 8; 0 is read as 1.
     pub concurrency: usize,
     /// Also probe with `Host: <endpoint name>` to find origins that reject the public name.
@@ -60,12 +79,16 @@ pub struct Reach {
     /// The authorities trusted besides the built-in roots (`run::Settings::trust`: the system
     /// store and `SSL_CERT_FILE`); `None`: the built-in roots only.
     pub trust: Option<Arc<crate::tls::Trust>>,
+    /// The first proxy variable of [`PROXY_ENVS`] set in the environment, if any. Probes never
+    /// use it; a probe that cannot connect names it and `skip-health`.
+    pub proxy_set: Option<&'static str>,
 }
 
 impl Default for ProbeOptions {
     fn default() -> Self {
         ProbeOptions {
             timeout: Duration::from_secs(5),
+            total: DEFAULT_TOTAL,
             concurrency: 8,
             public_host_check: true,
             reach: Reach::default(),
@@ -74,14 +97,28 @@ impl Default for ProbeOptions {
 }
 
 impl ProbeOptions {
-    /// The defaults, with the timeout from `timeout` (the content of `EDGEPLAN_HEALTH_TIMEOUT_MS`)
-    /// and the resolve table from `resolve` (`EDGEPLAN_RESOLVE`) when they are set. The caller
-    /// reads the environment (`run::Settings`).
+    /// The defaults, with the timeout from `timeout` (the content of `EDGEPLAN_HEALTH_TIMEOUT_MS`),
+    /// the phase's bound from `total` (`EDGEPLAN_HEALTH_TOTAL_TIMEOUT`) and the resolve table
+    /// from `resolve` (`EDGEPLAN_RESOLVE`) when they are set. The caller reads the environment
+    /// (`run::Settings`).
     pub fn from_values(
         timeout: Option<&str>,
+        total: Option<&str>,
         resolve: Option<&str>,
     ) -> Result<ProbeOptions, TimeoutEnvError> {
         let mut options = ProbeOptions::with_timeout_env(timeout)?;
+        if let Some(raw) = total.filter(|v| !v.trim().is_empty()) {
+            match raw.trim().parse::<u64>() {
+                Ok(secs @ 1..=MAX_TOTAL_SECS) => options.total = Duration::from_secs(secs),
+                _ => {
+                    return Err(TimeoutEnvError {
+                        name: TOTAL_ENV,
+                        value: raw.to_string(),
+                        expected: "whole seconds between 1 and 3600, or unset it for the default 60",
+                    });
+                }
+            }
+        }
         if let Some(raw) = resolve {
             options.reach.resolve = parse_resolve(raw).map_err(|value| TimeoutEnvError {
                 name: RESOLVE_ENV,
@@ -110,6 +147,9 @@ impl ProbeOptions {
         Ok(options)
     }
 }
+
+/// The longest bound [`TOTAL_ENV`] may set: an hour.
+pub const MAX_TOTAL_SECS: u64 = 3600;
 
 /// A probe setting holds something it cannot mean: [`TIMEOUT_ENV`] not a timeout in milliseconds
 /// between 1 and 600000, or [`RESOLVE_ENV`] not a table of `NAME=IP:PORT`.
@@ -239,15 +279,21 @@ impl fmt::Display for ProbeResult {
 /// returns one result per such endpoint in the order given. Endpoints without `health` are
 /// skipped. Never fails: a `health` that cannot be probed is a failed result saying why.
 ///
+/// The whole phase is bounded by `options.total`: an endpoint whose probe has not finished by
+/// then (still waiting for its turn, or for its origin) is a failed result that says so.
+///
 /// Spawns its probes as tokio tasks, so it must run inside a tokio runtime (as every command
-/// does). Worst case it takes `ceil(n / concurrency) * 2 * timeout`.
+/// does).
 pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<ProbeResult> {
+    let deadline = tokio::time::Instant::now() + options.total;
     let prober = Arc::new(probe::Prober::new(options.timeout, &options.reach));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // Each result beside its endpoint's place among those with `health`, put back in that order
     // once every probe is in.
     let mut done: Vec<(usize, ProbeResult)> = Vec::new();
+    // What each spawned probe is about, to name the ones the bound cuts off.
+    let mut spawned: Vec<(usize, String, String, String)> = Vec::new();
     let with_health = endpoints
         .iter()
         .filter_map(|e| Some((*e, e.health.as_ref()?)));
@@ -279,6 +325,7 @@ pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<P
                 .host_str()
                 .is_some_and(|h| h.eq_ignore_ascii_case(endpoint.target.trim_end_matches('.')));
         let (name, target) = (endpoint.name.clone(), endpoint.target.clone());
+        spawned.push((index, name.clone(), target.clone(), url.to_string()));
         let (prober, permits) = (prober.clone(), permits.clone());
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only fails if it were; then run anyway.
@@ -306,13 +353,42 @@ pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<P
             (index, result)
         });
     }
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(probed) => done.push(probed),
-            // NOTE: no task is ever aborted, so a join error is a probe that panicked: a bug.
-            // The shipped profiles abort on panic before this is reached; elsewhere (tests,
-            // debug builds) the panic carries on here rather than passing for a failed probe.
-            Err(err) => std::panic::resume_unwind(err.into_panic()),
+    loop {
+        match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+            Ok(Some(Ok(probed))) => done.push(probed),
+            // NOTE: a task is only aborted below, after this loop, so a join error here is a
+            // probe that panicked: a bug. The shipped profiles abort on panic before this is
+            // reached; elsewhere (tests, debug builds) the panic carries on here rather than
+            // passing for a failed probe.
+            Ok(Some(Err(err))) => std::panic::resume_unwind(err.into_panic()),
+            Ok(None) => break,
+            Err(_elapsed) => {
+                tasks.abort_all();
+                let total_ms = u64::try_from(options.total.as_millis()).unwrap_or(u64::MAX);
+                for (index, name, target, url) in spawned {
+                    if done.iter().any(|(i, _)| *i == index) {
+                        continue;
+                    }
+                    done.push((
+                        index,
+                        ProbeResult {
+                            name,
+                            target,
+                            url,
+                            outcome: Outcome::Failed {
+                                reason: format!(
+                                    "not probed within the probe phase's bound of {} s ({TOTAL_ENV})",
+                                    options.total.as_secs_f64()
+                                ),
+                                status: None,
+                            },
+                            latency_ms: total_ms,
+                            public_host: None,
+                        },
+                    ));
+                }
+                break;
+            }
         }
     }
     done.sort_by_key(|(index, _)| *index);

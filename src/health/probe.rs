@@ -20,6 +20,8 @@ use super::resolve::{Forbidden, Guarded, check_literal};
 pub(super) struct Prober {
     client: Result<Client, String>,
     timeout: Duration,
+    /// The proxy variable set in the environment (never used), named when a connection fails.
+    proxy_set: Option<&'static str>,
 }
 
 impl Prober {
@@ -28,6 +30,9 @@ impl Prober {
     pub(super) fn new(timeout: Duration, reach: &super::Reach) -> Prober {
         let builder = Client::builder()
             .dns_resolver(std::sync::Arc::new(Guarded::with_table(&reach.resolve)))
+            // Never through a proxy: a proxy would resolve the name itself, out of the address
+            // guard's sight (DESIGN section 1).
+            .no_proxy()
             .redirect(redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -44,7 +49,11 @@ impl Prober {
         let client = builder
             .build()
             .map_err(|e| format!("could not start the HTTP client for probes: {e}"));
-        Prober { client, timeout }
+        Prober {
+            client,
+            timeout,
+            proxy_set: reach.proxy_set,
+        }
     }
 
     /// GETs `url`, with `Host: host` when given, and returns the outcome and the time it took.
@@ -91,7 +100,11 @@ impl Prober {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
             }),
-            Err(err) => Err(describe(&err, self.timeout)),
+            Err(err) => Err(with_proxy_note(
+                describe(&err, self.timeout),
+                &err,
+                self.proxy_set,
+            )),
         };
         (answer, latency_ms)
     }
@@ -113,6 +126,17 @@ pub(super) fn classify(status: StatusCode) -> Outcome {
             reason: format!("HTTP {code}"),
             status: Some(code),
         }
+    }
+}
+
+/// The reason, followed, when a proxy variable is set and no connection was made, by what that
+/// likely means: this runner reaches the internet only through the proxy, which probes never use.
+fn with_proxy_note(reason: String, err: &reqwest::Error, proxy: Option<&'static str>) -> String {
+    match proxy {
+        Some(var) if err.is_connect() && !reason.starts_with("not probed") => format!(
+            "{reason} ({var} is set, and probes and the public check never use a proxy: if this runner reaches the internet only through it, they cannot run here; use skip-health, and public-check off)"
+        ),
+        _ => reason,
     }
 }
 

@@ -9,7 +9,9 @@ use std::sync::{Arc, OnceLock};
 
 use crate::cloudflare::DEFAULT_BASE_URL;
 use crate::exit::Exit;
-use crate::health::{ProbeOptions, RESOLVE_ENV, TIMEOUT_ENV, TimeoutEnvError};
+use crate::health::{
+    PROXY_ENVS, ProbeOptions, RESOLVE_ENV, TIMEOUT_ENV, TOTAL_ENV, TimeoutEnvError,
+};
 use crate::manifest::Sources;
 use crate::retry::RetrySettings;
 use crate::secret::Secret;
@@ -36,7 +38,8 @@ pub struct Settings {
     pub in_actions: bool,
     /// `GITHUB_WORKSPACE`: annotation paths are made relative to it.
     pub workspace: Option<PathBuf>,
-    /// `EDGEPLAN_HEALTH_TIMEOUT_MS` and `EDGEPLAN_RESOLVE` (a test seam), read into the options of
+    /// `EDGEPLAN_HEALTH_TIMEOUT_MS`, `EDGEPLAN_HEALTH_TOTAL_TIMEOUT`, `EDGEPLAN_RESOLVE` (a test
+    /// seam) and whether a proxy variable is set (probes ignore it), read into the options of
     /// the origin probes and the public check; a malformed value is kept as the error to report
     /// when a command needs them.
     pub probes: Result<ProbeOptions, TimeoutEnvError>,
@@ -86,8 +89,15 @@ impl Settings {
             },
             probes: ProbeOptions::from_values(
                 get(TIMEOUT_ENV).as_deref(),
+                get(TOTAL_ENV).as_deref(),
                 get(RESOLVE_ENV).as_deref(),
-            ),
+            )
+            .map(|mut options| {
+                // Probes never use a proxy; the variable's name is kept to explain a probe that
+                // cannot connect on a runner that needs one.
+                options.reach.proxy_set = PROXY_ENVS.into_iter().find(|name| set(name).is_some());
+                options
+            }),
             cert_file: set(CERT_FILE_ENV).map(PathBuf::from),
             public_check_inputs: (get("INPUT_PUBLIC_CHECK"), get("INPUT_PUBLIC_CHECK_TIMEOUT")),
             ci: get("CI").is_some_and(|v| v.eq_ignore_ascii_case("true")),

@@ -260,3 +260,8 @@ async fn plain_http_to_a_public_host_is_refused_without_a_request() {
     );
     assert_eq!(results[0].latency_ms, 0);
 }
+
+/// Through the binary: proxies, IPv6 forms that carry an IPv4 address, and the probe phase's
+/// one bound.
+#[path = "health_bounds.rs"]
+mod bounds;

@@ -32,6 +32,7 @@ fn options(ca: &TestCa, resolve: &[(&str, u16)], total_ms: u64) -> PublicOptions
                 .map(|(n, port)| (n.to_string(), ([127, 0, 0, 1], *port).into()))
                 .collect(),
             trust: Some(Arc::new(trust)),
+            ..Reach::default()
         },
         ..PublicOptions::default()
     }
