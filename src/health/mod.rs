@@ -268,9 +268,8 @@ impl fmt::Display for ProbeResult {
                 self.name, self.latency_ms, self.url
             )?,
         }
-        if let Some(warning) = self.host_warning() {
-            write!(f, "\n  warning: {warning}")?;
-        }
+        // NOTE: one line: the host warning is data (`host_warning`) that each presenter words
+        // on its own line; a line break here reached the terminal escaped, as a literal `\n`.
         Ok(())
     }
 }
