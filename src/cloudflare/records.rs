@@ -29,11 +29,36 @@ const MAX_PAGES: u64 = 2_000;
 
 impl Client {
     /// Every record of the zone, as the API returns them (de-duplicated by id, in page order).
+    ///
+    /// A listing that is not provably complete is never returned: the page cap was reached, or
+    /// fewer distinct ids arrived than the first page's `total_count`. It is read once more, and
+    /// if it is still incomplete the answer is an error (a record missing from the listing would
+    /// otherwise be planned as a create). A page that fails fails the listing.
     pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::Record>, Error> {
+        match self.list_once(zone_id).await? {
+            Listing::Complete(records) => Ok(records),
+            Listing::Short(_) => match self.list_once(zone_id).await? {
+                Listing::Complete(records) => Ok(records),
+                Listing::Short(why) => Err(Error::Decode {
+                    method: "GET".into(),
+                    path: format!("/zones/{zone_id}/dns_records"),
+                    detail: format!(
+                        "the record listing is incomplete after two reads: {why}; nothing is \
+                         planned from an incomplete listing"
+                    ),
+                }),
+            },
+        }
+    }
+
+    /// One read of every page, and whether it is provably complete.
+    async fn list_once(&self, zone_id: &str) -> Result<Listing, Error> {
         let path = format!("/zones/{zone_id}/dns_records");
         let per_page = self.options().per_page.max(1);
         let (first, info) = self.page(&path, 1, per_page).await?;
-        let pages = total_pages(info, first.len()).min(MAX_PAGES);
+        let counted = info.and_then(|i| i.total_count);
+        let wanted_pages = total_pages(info, first.len());
+        let pages = wanted_pages.min(MAX_PAGES);
         let mut all: Vec<Vec<wire::Record>> = vec![first];
         if pages > 1 {
             let limit = Arc::new(Semaphore::new(self.options().concurrency.max(1)));
@@ -63,11 +88,24 @@ impl Client {
             all.extend(rest.into_iter().map(|(_, records)| records));
         }
         let mut seen = HashSet::new();
-        Ok(all
+        let records: Vec<wire::Record> = all
             .into_iter()
             .flatten()
             .filter(|r| seen.insert(r.id.clone()))
-            .collect())
+            .collect();
+        if wanted_pages > MAX_PAGES {
+            return Ok(Listing::Short(format!(
+                "it has {wanted_pages} pages and at most {MAX_PAGES} are followed"
+            )));
+        }
+        match counted {
+            Some(total) if (records.len() as u64) < total => Ok(Listing::Short(format!(
+                "{} distinct records arrived of the {total} Cloudflare counted ({} missing)",
+                records.len(),
+                total - records.len() as u64
+            ))),
+            _ => Ok(Listing::Complete(records)),
+        }
     }
 
     async fn page(
@@ -121,6 +159,14 @@ impl Client {
             .await
             .map(|_| ())
     }
+}
+
+/// One read of a zone's records.
+enum Listing {
+    /// Every record the server counted arrived.
+    Complete(Vec<wire::Record>),
+    /// Some did not: why, in words.
+    Short(String),
 }
 
 /// How many pages the listing has, from what the server said. Without `total_pages`, computes it

@@ -51,6 +51,7 @@ mod github_comment;
 mod health;
 #[cfg(unix)]
 mod install_script;
+mod listing_complete;
 mod manifest_corpus;
 #[cfg(unix)]
 mod manifest_hardening;

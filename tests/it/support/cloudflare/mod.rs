@@ -236,6 +236,12 @@ pub struct State {
     /// Zones a listing of every zone leaves out (found by name all the same): a zone added
     /// while the pages were read, or a page that shifted.
     pub unlisted: Vec<String>,
+    /// Record listings count this many records more in `total_count` than they hold, as a
+    /// listing whose records shifted between pages would.
+    pub overcount: usize,
+    /// Record listing pages (numbered from 1) answered with no records, as a page lost in
+    /// transit by a proxy would be.
+    pub empty_pages: Vec<usize>,
     pub latency: Duration,
     pub faults: VecDeque<(Fault, usize)>,
     /// Faults aimed at one request: see [`CloudflareServer::inject_at`].
@@ -262,6 +268,8 @@ impl Default for State {
             without_total_pages: false,
             without_plan: false,
             unlisted: Vec::new(),
+            overcount: 0,
+            empty_pages: Vec::new(),
             latency: Duration::ZERO,
             faults: VecDeque::new(),
             aimed: Vec::new(),
@@ -478,6 +486,16 @@ impl CloudflareServer {
     /// Record listings without `total_pages` (see [`State::without_total_pages`]).
     pub fn omit_total_pages(&self) {
         self.state().without_total_pages = true;
+    }
+
+    /// Record listings say `total_count` is `extra` more than the records they hold.
+    pub fn overcount_records(&self, extra: usize) {
+        self.state().overcount = extra;
+    }
+
+    /// Record listing page `page` (from 1) answers with no records, counts unchanged.
+    pub fn empty_record_page(&self, page: usize) {
+        self.state().empty_pages.push(page);
     }
 
     pub fn set_max_per_page(&self, max: usize) {

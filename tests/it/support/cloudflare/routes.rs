@@ -117,6 +117,10 @@ pub fn handle(state: &mut State, req: &Request) -> Response {
     let method = req.method.as_str();
     let max_per_page = state.max_per_page;
     let total_pages = !state.without_total_pages;
+    let lies = Lies {
+        overcount: state.overcount,
+        empty_pages: state.empty_pages.clone(),
+    };
     match (method, segments.as_slice()) {
         ("GET", ["zones"]) => list_zones(state, &scope, req),
         (_, ["zones", id, rest @ ..]) => {
@@ -145,7 +149,9 @@ pub fn handle(state: &mut State, req: &Request) -> Response {
             let zone = &mut state.zones[zi];
             match (method, rest) {
                 ("GET", []) => ok(json::zone(zone, permissions(&scope), without_plan)),
-                ("GET", ["dns_records"]) => list_records(zone, max_per_page, total_pages, req),
+                ("GET", ["dns_records"]) => {
+                    list_records(zone, max_per_page, total_pages, &lies, req)
+                }
                 ("POST", ["dns_records"]) => create(zone, req),
                 ("POST", ["dns_records", "batch"]) => batch(zone, req),
                 (_, ["dns_records", rid]) if !is_id(rid) => no_route(&path),
@@ -310,10 +316,18 @@ impl Filter {
     }
 }
 
+/// How a record listing misleads, as set by the test (see [`State::overcount`] and
+/// [`State::empty_pages`]).
+struct Lies {
+    overcount: usize,
+    empty_pages: Vec<usize>,
+}
+
 fn list_records(
     zone: &ZoneState,
     max_per_page: usize,
     total_pages: bool,
+    lies: &Lies,
     req: &Request,
 ) -> Response {
     let filter = Filter::parse(req);
@@ -321,11 +335,12 @@ fn list_records(
     // 2025 listings are sorted by type, then name.
     records.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
     let (page, per_page) = page_params(req, 100, max_per_page);
-    let total = records.len();
+    let total = records.len() + lies.overcount;
+    let dropped = lies.empty_pages.contains(&page);
     let items: Vec<json::RecordOut> = records
         .into_iter()
         .skip((page - 1).saturating_mul(per_page))
-        .take(per_page)
+        .take(if dropped { 0 } else { per_page })
         .map(json::RecordOut::from)
         .collect();
     ok_list(&items, page, per_page, total, total_pages)
