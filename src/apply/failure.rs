@@ -46,7 +46,7 @@ impl<P: Provider> Applier<'_, P> {
             provider::Error::UnknownOutcome { message, .. }
                 if self.report.replans < MAX_REPLANS =>
             {
-                self.unknown_outcome(&message, at).await
+                self.unknown_outcome(&message, at, pending).await
             }
             error @ provider::Error::Server { .. } => self.server_error(error, at, pending).await,
             error @ provider::Error::Rejected { .. } => self.refused(error, at, pending).await,
@@ -72,11 +72,14 @@ impl<P: Provider> Applier<'_, P> {
         }
     }
 
-    /// No answer came back: never resent; the zone is re-read and re-planned.
+    /// No answer came back: never resent; the zone is re-read and re-planned. When the re-read
+    /// shows the batch landed (it is one transaction, so exactly its changes are gone from the
+    /// plan), it is counted in the report: the changes were made.
     async fn unknown_outcome(
         &mut self,
         message: &str,
         at: &Attempt<'_>,
+        pending: usize,
     ) -> Result<Next, ApplyError> {
         self.report.replans += 1;
         (self.progress)(&format!(
@@ -95,9 +98,20 @@ impl<P: Provider> Applier<'_, P> {
                 return Err(self.stop(error, landed));
             }
         };
+        if fresh.changes.len() + at.batch.len() == pending {
+            self.report.landed(at.batch);
+            self.report.unanswered += 1;
+            (self.progress)(&format!(
+                "{}: the zone, read again, shows {} landed ({} change(s)); it is not sent again",
+                self.zone.name,
+                at.name,
+                at.batch.len()
+            ));
+        }
         if !fresh.conflicts.is_empty() {
             let after = "after an unknown outcome";
-            return Err(conflicts_since(self.zone, &fresh, at.earlier + at.k, after));
+            let landed = self.report.batches;
+            return Err(conflicts_since(self.zone, &fresh, landed, after));
         }
         Ok(Next::Replan(Box::new(fresh)))
     }

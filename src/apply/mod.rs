@@ -51,6 +51,9 @@ pub struct ZoneReport {
     pub batches: usize,
     /// Times the zone was re-read and re-planned after an unknown outcome.
     pub replans: usize,
+    /// Batch requests whose answer was lost and that the re-read showed had landed; they are
+    /// counted in `batches` and in the created, updated and deleted counts.
+    pub unanswered: usize,
     /// Times a batch was sent again after a failure that, the zone read again showed, had not
     /// landed, or after a refusal of a zone that had changed meanwhile.
     pub resent: usize,
@@ -69,6 +72,7 @@ impl ZoneReport {
             deleted: 0,
             batches: 0,
             replans: 0,
+            unanswered: 0,
             resent: 0,
             already_held: 0,
             elapsed: Duration::ZERO,
@@ -92,6 +96,12 @@ impl ZoneReport {
             0 => String::new(),
             n => format!(", re-planned {n} time(s) after an unknown outcome"),
         };
+        let unanswered = match self.unanswered {
+            0 => String::new(),
+            n => format!(
+                " ({n} of them landed although the answer was lost: the zone, read again, shows it)"
+            ),
+        };
         let resent = match self.resent {
             0 => String::new(),
             n => format!(", sent again {n} time(s) after a failed batch"),
@@ -101,7 +111,7 @@ impl ZoneReport {
             n => format!("; the zone already held {n} change(s) (another apply made them first)"),
         };
         format!(
-            "{}: applied{plan}: {} created, {} updated, {} deleted in {} batch request{} ({:.1} s){replans}{resent}{held}; verified: a fresh plan is empty",
+            "{}: applied{plan}: {} created, {} updated, {} deleted in {} batch request{}{unanswered} ({:.1} s){replans}{resent}{held}; verified: a fresh plan is empty",
             self.zone,
             self.created,
             self.updated,

@@ -30,6 +30,7 @@ mod apply_faults;
 mod apply_gated_replan;
 mod apply_happy;
 mod apply_health;
+mod apply_landed_counts;
 mod apply_public;
 mod apply_retry;
 mod apply_sandbox;
