@@ -36,3 +36,25 @@ fn a_batch_lost_before_it_was_written_is_not_counted_twice() {
     );
     assert_eq!(w.batches().len(), 2);
 }
+
+/// The Action's step summary (markdown) reads the same report: its batches column says the
+/// batch that landed without an answer.
+#[test]
+fn the_step_summary_counts_a_batch_whose_answer_was_lost() {
+    let w = World::for_action();
+    w.owned("sentiment", "sentiment-old.us-east-1.elb.amazonaws.com");
+    w.endpoints(&[
+        ("sentiment", "sentiment-new.us-east-1.elb.amazonaws.com"),
+        ("embeddings", "embeddings-7f3kq2xz4a-uc.a.run.app"),
+    ]);
+    w.cf.fault_batch(0, Fault::DropAfterWrite);
+    let ran = w.push_to_main().run_checked(0);
+    assert_eq!(w.batches().len(), 1, "never resent");
+    let row = ran
+        .summary
+        .lines()
+        .find(|l| l.starts_with("| `example.com`"))
+        .unwrap_or_else(|| panic!("no row for the zone: {}", ran.summary));
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    assert_eq!(cells.get(3), Some(&"1"), "batches: {row}");
+}
