@@ -69,3 +69,36 @@ fn a_one_zone_preview_has_four_sequential_round_trips() {
     assert!(updated <= 4, "{updated}");
     assert!(created <= 5, "{created}");
 }
+
+/// With Cloudflare slow and GitHub fast, whose comments are edgeplan's (`GET /user`) and their
+/// listing are asked while the zone is read, before the records are; the pull request is read
+/// again only after the records, right before the write.
+#[test]
+fn the_author_and_the_comment_listing_are_asked_while_cloudflare_is_read() {
+    let w = one_update_world();
+    w.gh().token_user("octo-person");
+    w.cf.set_latency(300);
+    w.cf.clear_requests();
+    w.action("pull_request", &pr_payload("pull_request.opened.json"))
+        .var("INPUT_SKIP_HEALTH", "true")
+        .run_checked(0);
+    let gh = w.gh().received();
+    let at = |what: &str| {
+        (gh.iter().find(|(_, w)| w.starts_with(what)))
+            .map(|(at, _)| *at)
+            .unwrap_or_else(|| panic!("no {what}: {gh:#?}"))
+    };
+    let cf = w.cf.requests();
+    let records = (cf.iter().find(|l| l.path.ends_with("/dns_records")))
+        .map(|l| l.at)
+        .expect("the records were read");
+    assert!(at("GET /user") < records, "{gh:#?}");
+    assert!(
+        at("GET /repos/octo-org/dns/issues/2/comments") < records,
+        "{gh:#?}"
+    );
+    assert!(at("GET /repos/octo-org/dns/pulls/2") > records, "{gh:#?}");
+    let comments = w.gh().comments(crate::support::harness::REPO, 2);
+    assert_eq!(comments.len(), 1, "{comments:#?}");
+    assert_eq!(comments[0].login, "octo-person");
+}
