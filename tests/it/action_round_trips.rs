@@ -102,3 +102,20 @@ fn the_author_and_the_comment_listing_are_asked_while_cloudflare_is_read() {
     assert_eq!(comments.len(), 1, "{comments:#?}");
     assert_eq!(comments[0].login, "octo-person");
 }
+
+/// A failed `GET /user` or a failed listing, now asked while Cloudflare is read, is still the
+/// run's failure (exit 3) with nothing written.
+#[test]
+fn a_failed_author_or_listing_while_cloudflare_is_read_is_exit_3_and_writes_nothing() {
+    for fragment in ["/user", "/issues/2/comments"] {
+        let w = one_update_world();
+        w.gh().token_user("octo-person");
+        (w.gh()).fail_next_at("GET", fragment, 422, serde_json::json!({"message": "nope"}));
+        w.action("pull_request", &pr_payload("pull_request.opened.json"))
+            .var("INPUT_SKIP_HEALTH", "true")
+            .run_checked(3);
+        assert_eq!(w.gh_writes(), 0, "{fragment}");
+        assert!(w.gh().comments(crate::support::harness::REPO, 2).is_empty());
+        assert_eq!(w.cf_writes(), 0);
+    }
+}
