@@ -166,16 +166,16 @@ async fn dispatch_and_run<W: Write>(
             "no GitHub token (the `github-token` input is empty), so the result is in the step summary only",
         );
     }
-    // Whose comments are edgeplan's: asked once, before any comment is read.
+    // Whose comments are edgeplan's: asked once, before any comment is read. A plan's preview
+    // asks while Cloudflare is read ([`Flow::plan`]); the others before the manifests.
+    let deferred = step == Step::Plan && matches!(report, Report::StickyComment { .. });
     let author = match &github {
-        Some(client) => Author::resolve(client, ctx.inputs.comment_author.as_deref())
-            .await
-            .map_err(github_failure)?,
-        None => Author::default(),
+        Some(client) if !deferred => resolve_author(client, ctx).await?,
+        _ => Author::default(),
     };
     let (remote_ctx, loaded) = read_manifests(ctx, github.as_ref(), settings).await?;
     let ctx = remote_ctx.as_ref().unwrap_or(ctx);
-    let reporter = Reporter {
+    let mut reporter = Reporter {
         ctx,
         has_cloudflare_token,
         github: github.as_ref(),
@@ -186,6 +186,10 @@ async fn dispatch_and_run<W: Write>(
     let manifests = match loaded {
         Ok(m) => m,
         Err(problems) => {
+            if let (true, Some(client)) = (deferred, &github) {
+                reporter.author = resolve_author(client, ctx).await?;
+            }
+            let reporter = &reporter;
             print_problems(&problems);
             let annotations = workflow::problem_annotations(&problems, ctx.workspace.as_deref());
             let _ = cmds.annotate(workflow::limit(annotations, ANNOTATIONS_PER_LEVEL));
@@ -228,6 +232,13 @@ async fn dispatch_and_run<W: Write>(
             })
         }
     }
+}
+
+/// edgeplan's own login (`comment-author`, else `GET /user`); a failure is exit 3.
+async fn resolve_author(client: &Client, ctx: &Context) -> Result<Author, Failure> {
+    Author::resolve(client, ctx.inputs.comment_author.as_deref())
+        .await
+        .map_err(github_failure)
 }
 
 /// The manifests: from the workspace, or under `pull_request_target` from the pull request's
@@ -327,7 +338,15 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let outcome = self.planned(manifests, cmds).await?;
+        // Whose comments are edgeplan's and the listing of them run while Cloudflare is read:
+        // on the critical path stay the zone, the records, the pull request read again right
+        // before the write, and the write. The first failure ends both (exit 3, as before).
+        let author_input = self.ctx.inputs.comment_author.as_deref();
+        let (outcome, prefetched) = futures_util::future::try_join(
+            self.planned(manifests, cmds),
+            self.reporter.prefetch(author_input),
+        )
+        .await?;
         // One verdict, read by the annotations, the comment, the summary and the exit code.
         let verdict = outcome.verdict();
         annotate_blockers(cmds, verdict, self.ctx.workspace.as_deref());
@@ -335,7 +354,15 @@ impl<P: Provider> Flow<'_, P> {
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
         let marker = gate::preview_marker(self.ctx, Some(&outcome), PlanState::Ok);
-        if self.reporter.preview(&bodies.comment, &marker, out).await? == Previewed::Superseded {
+        let previewed = match prefetched {
+            Some(p) => {
+                (self.reporter)
+                    .preview_listed(&bodies.comment, &marker, p, out)
+                    .await?
+            }
+            None => self.reporter.preview(&bodies.comment, &marker, out).await?,
+        };
+        if previewed == Previewed::Superseded {
             return Ok(Exit::Success);
         }
         Ok(pipeline::exit(verdict, false))

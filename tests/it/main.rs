@@ -23,6 +23,7 @@ mod action_pr_activity;
 mod action_pr_edges;
 mod action_public;
 mod action_push;
+mod action_round_trips;
 mod action_stale;
 mod apply_chunks;
 mod apply_confirm;

@@ -65,6 +65,12 @@ pub struct Reporter<'a> {
     pub author: Author,
 }
 
+/// What [`Reporter::prefetch`] read: edgeplan's identity and its comments with the marker.
+pub struct Prefetched {
+    author: Author,
+    listed: Result<super::stale::Listed, crate::github::error::Error>,
+}
+
 /// Whether the preview went out (or had nowhere to go), or the pull request moved on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Previewed {
@@ -87,18 +93,65 @@ impl Reporter<'_> {
         else {
             return Ok(Previewed::Done);
         };
+        let listed = super::stale::list(client, repo, pr, &marker.line(), &self.author).await;
+        let prefetched = Prefetched {
+            author: self.author.clone(),
+            listed,
+        };
+        self.preview_listed(body, marker, prefetched, out).await
+    }
+
+    /// What a preview reads from GitHub before its body is known, so that the caller can run it
+    /// while Cloudflare is read: whose comments are edgeplan's (`GET /user` unless the
+    /// `comment-author` input names it), then the listing of the pull request's comments by that
+    /// author. `None` when the run writes no preview comment. A failed `GET /user` is the run's
+    /// failure (exit 3) as before; a failed listing is kept for [`Reporter::preview_listed`],
+    /// which reports it as it reports a failed write.
+    pub async fn prefetch(
+        &self,
+        author_input: Option<&str>,
+    ) -> Result<Option<Prefetched>, Failure> {
+        let (Report::StickyComment { pr }, Some(client), Some(repo)) =
+            (self.report, self.github, self.ctx.repository.as_ref())
+        else {
+            return Ok(None);
+        };
+        let author = Author::resolve(client, author_input)
+            .await
+            .map_err(github_failure)?;
+        // The listing matches the marker's identity (its `manifest` attribute) only, so the
+        // marker without the plan's attributes finds the same comments.
+        let identity = super::gate::preview_marker(self.ctx, None, marker::PlanState::Ok);
+        let listed = super::stale::list(client, repo, pr, &identity.line(), &author).await;
+        Ok(Some(Prefetched { author, listed }))
+    }
+
+    /// [`Reporter::preview`] from what [`Reporter::prefetch`] read: the pull request is read
+    /// again right before the write ([`super::stale::may_write`]), then the comment is written.
+    pub async fn preview_listed(
+        &self,
+        body: &str,
+        marker: &Preview,
+        prefetched: Prefetched,
+        out: &mut Outputs,
+    ) -> Result<Previewed, Failure> {
+        let (Report::StickyComment { pr }, Some(client), Some(repo)) =
+            (self.report, self.github, self.ctx.repository.as_ref())
+        else {
+            return Ok(Previewed::Done);
+        };
+        let Prefetched { author, listed } = prefetched;
         // One comment per manifest input when asked (a matrix job each), else one per PR.
         let marker = bounded(marker);
         let body = format!("{marker}\n{}", without_preview_marker(body));
-        let upserted = match super::stale::list(client, repo, pr, &marker, &self.author).await {
+        let upserted = match listed {
             Ok(listed) => {
                 // The pull request as it is now, read after the listing and right before the
                 // write: a run for an older head or a closed PR writes nothing.
                 if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
                     return Ok(Previewed::Superseded);
                 }
-                super::stale::upsert_listed(client, repo, pr, &marker, &body, &self.author, listed)
-                    .await
+                super::stale::upsert_listed(client, repo, pr, &marker, &body, &author, listed).await
             }
             Err(e) => Err(e),
         };
@@ -129,11 +182,11 @@ impl Reporter<'_> {
             comment::Outcome::Unchanged => "unchanged, not re-sent",
         };
         outln!("edgeplan: preview comment {what}: {}", inert(&sticky.url));
-        if self.author.is_fallback() && !sticky.other_bots.is_empty() {
+        if author.is_fallback() && !sticky.other_bots.is_empty() {
             let message = format!(
                 "a comment with edgeplan's preview marker by {} was left alone: edgeplan edits only its own comments, as `{}` (the workflow token); if edgeplan posts with a GitHub App token, set the `comment-author` input to that app's login (for example `my-app[bot]`)",
                 sticky.other_bots.join(", "),
-                self.author.login
+                author.login
             );
             outln!(
                 "{}",

@@ -72,6 +72,10 @@ struct State {
     /// A push to a pull request's branch that lands while its comments are next listed:
     /// (pull request, new head).
     push_on_list: Option<(u64, String)>,
+    /// Added before each answer (benchmarks of round trips; zero by default).
+    latency: std::time::Duration,
+    /// When each request was received (before the latency), with its method and path.
+    received: Vec<(std::time::Instant, String)>,
 }
 
 /// A running local GitHub. Stops when dropped.
@@ -100,7 +104,18 @@ impl GitHub {
             handler(move |req| {
                 let state = shared.clone();
                 let prefix = p.clone();
-                async move { Reply::Send(serve(&state, &prefix, req)) }
+                async move {
+                    let latency = {
+                        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                        let what = format!("{} {}", req.method, req.path);
+                        s.received.push((std::time::Instant::now(), what));
+                        s.latency
+                    };
+                    if !latency.is_zero() {
+                        tokio::time::sleep(latency).await;
+                    }
+                    Reply::Send(serve(&state, &prefix, req))
+                }
             }),
         );
         GitHub {
@@ -234,6 +249,16 @@ impl GitHub {
     /// Recursive tree listings longer than `n` entries come back `truncated`.
     pub fn truncate_trees_over(&self, n: usize) {
         self.lock().git.truncate_over = n;
+    }
+
+    /// Sleeps `ms` before answering each request, as the local Cloudflare's `set_latency`.
+    pub fn set_latency(&self, ms: u64) {
+        self.lock().latency = std::time::Duration::from_millis(ms);
+    }
+
+    /// When each request was received (before the latency), with `METHOD path`.
+    pub fn received(&self) -> Vec<(std::time::Instant, String)> {
+        self.lock().received.clone()
     }
 
     pub fn log(&self) -> Vec<Logged> {
