@@ -36,7 +36,7 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
-use crate::retry::{self, Api, Failure, Malformed, Policy, Poll, RateGate};
+use crate::retry::{self, Api, Attempt, Failure, Malformed, Policy, Poll, RateGate};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
@@ -445,48 +445,54 @@ impl Client {
         body: Option<&serde_json::Value>,
         what: &str,
     ) -> Result<Answer, Error> {
-        let mut budget = self.retry.start();
-        loop {
-            self.gate.wait(budget.room()).await;
-            let wait = match self.send_once(verb, route, body).await {
-                Ok(answer) if (200..300).contains(&answer.status) => return Ok(answer),
+        /// A failed attempt: an answer with a failing status, or none.
+        enum Cause {
+            Status { status: u16, text: String },
+            NoAnswer(octocrab::Error),
+        }
+        let gate = &self.gate;
+        let attempt = || async move {
+            match self.send_once(verb, route, body).await {
+                Ok(answer) if (200..300).contains(&answer.status) => Attempt::Done(Ok(answer)),
                 Ok(Answer {
                     status,
                     headers,
                     body: text,
                 }) => {
-                    let (asked, _) = retry::read_answer(Api::GitHub, status, &headers, &self.gate);
-                    let failure = retry::status_failure(Api::GitHub, status, &headers);
-                    let wait = asked.unwrap_or_else(|| budget.backoff());
-                    if !kind.may_resend(failure) || !budget.allow(wait) {
-                        return Err(api_error(what, status, &text, budget.attempts()));
+                    let (asked, _) = retry::read_answer(Api::GitHub, status, &headers, gate);
+                    Attempt::Failed {
+                        failure: retry::status_failure(Api::GitHub, status, &headers),
+                        asked,
+                        cause: Cause::Status { status, text },
                     }
-                    wait
                 }
-                Err(err) => {
-                    let wait = budget.backoff();
-                    if !kind.may_resend(Failure::Unknown) || !budget.allow(wait) {
-                        let attempts = budget.attempts();
-                        let detail = describe(&err);
-                        return Err(Error::Transport {
-                            what: what.to_string(),
-                            detail: if attempts > 1 {
-                                format!("{detail} (after {attempts} attempts)")
-                            } else {
-                                detail
-                            },
-                            help: Some(if kind == retry::Idempotency::Once {
-                                "the request was sent once and not retried, so it may or may not have landed; re-running edgeplan updates the comment in place without duplicating it".into()
-                            } else {
-                                "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()
-                            }),
-                        });
-                    }
-                    wait
+                Err(err) => Attempt::Failed {
+                    failure: Failure::Unknown,
+                    asked: None,
+                    cause: Cause::NoAnswer(err),
+                },
+            }
+        };
+        let give_up = |cause, _, attempts: u32| match cause {
+            Cause::Status { status, text } => api_error(what, status, &text, attempts),
+            Cause::NoAnswer(err) => {
+                let detail = describe(&err);
+                Error::Transport {
+                    what: what.to_string(),
+                    detail: if attempts > 1 {
+                        format!("{detail} (after {attempts} attempts)")
+                    } else {
+                        detail
+                    },
+                    help: Some(if kind == retry::Idempotency::Once {
+                        "the request was sent once and not retried, so it may or may not have landed; re-running edgeplan updates the comment in place without duplicating it".into()
+                    } else {
+                        "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()
+                    }),
                 }
-            };
-            tokio::time::sleep(wait).await;
-        }
+            }
+        };
+        retry::call(&self.retry, gate, kind, false, attempt, give_up).await
     }
 
     /// Sends one request; `Err` when no answer came back (or its body could not be read).
