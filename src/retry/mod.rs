@@ -227,8 +227,14 @@ impl Budget {
 }
 
 /// The wait a 429 (or 503) asks for: `Retry-After-Ms`, else `Retry-After` as seconds or as an
-/// HTTP date. `None` when absent or unreadable.
+/// HTTP date. `None` when absent, unreadable, zero or a date already past: such an answer names
+/// no wait, so the normal backoff applies (resending at once would only meet the limit again).
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    named_wait(headers, now).filter(|wait| !wait.is_zero())
+}
+
+/// [`retry_after`] before a zero wait is set aside.
+fn named_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     // `try_from`: a value too large for a `Duration` is unreadable, not a panic.
     if let Some(wait) = headers
         .get("retry-after-ms")
@@ -331,7 +337,7 @@ where
 }
 
 /// Parses a `Retry-After` value: delta seconds, or an HTTP date (RFC 9110 section 10.2.3). A
-/// date in the past means "now".
+/// date in the past is a wait of zero, which [`retry_after`] sets aside.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -63,6 +63,7 @@ mod plan_patches;
 mod plan_props;
 mod plan_sandbox;
 mod public_check;
+mod rate_limit_waits;
 mod resolver_table;
 mod rules_agree;
 mod sandbox_concurrent;

@@ -182,6 +182,8 @@ pub enum Fault {
     /// applies of one manifest: the request is handled twice and the answer is the second's
     /// (a batch then meets 81053 for a name already held, or 81044 for a record already gone).
     SameWriteFirst,
+    /// 429 with this `Retry-After` value as written (a date, `0`, anything).
+    RateLimitSaying(String),
 }
 
 impl Fault {
@@ -548,6 +550,9 @@ async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
     match fault {
         Some(Fault::RateLimit { retry_after_secs }) => {
             return Reply::Send(json::rate_limited(retry_after_secs));
+        }
+        Some(Fault::RateLimitSaying(value)) => {
+            return Reply::Send(json::rate_limited_saying(&value));
         }
         Some(Fault::ServerErrorHtml) => {
             return Reply::Send(super::http::Response::new(
