@@ -240,13 +240,31 @@ impl Client {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    let bytes = match response.bytes().await {
+                    let bytes = match bounded_body(response).await {
                         Ok(b) => b,
-                        Err(e) => {
+                        Err(Some(e)) => {
                             return Attempt::Failed {
                                 failure: Failure::Unknown,
                                 asked: None,
                                 cause: transport(method, path, &e),
+                            };
+                        }
+                        Err(None) => {
+                            // Resending a read would meet the same answer; a write's answer
+                            // is lost, so its outcome is unknown.
+                            return Attempt::Failed {
+                                failure: if kind == retry::Idempotency::Read {
+                                    Failure::Final
+                                } else {
+                                    Failure::Unknown
+                                },
+                                asked: None,
+                                cause: Error::Transport {
+                                    method: method.to_string(),
+                                    path: path.to_string(),
+                                    kind: TransportKind::Dropped,
+                                    detail: retry::too_large(),
+                                },
                             };
                         }
                     };
@@ -302,12 +320,25 @@ impl Client {
             attempt,
             |cause, why, _| match why {
                 // A write that may have landed is never resent: its outcome is unknown.
-                GiveUp::NotResendable => unknown_outcome(cause),
+                GiveUp::NotResendable if kind != retry::Idempotency::Read => unknown_outcome(cause),
+                GiveUp::NotResendable => cause,
                 GiveUp::Spent => cause,
             },
         )
         .await
     }
+}
+
+/// Reads an answer's body, at most [`retry::MAX_ANSWER_BYTES`] of it: `Err(None)` past that.
+async fn bounded_body(mut response: reqwest::Response) -> Result<Vec<u8>, Option<reqwest::Error>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Some)? {
+        if body.len() + chunk.len() > retry::MAX_ANSWER_BYTES {
+            return Err(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Reads a 2xx body. A failure is an envelope that says `success: false` (or, without `success`,

@@ -448,7 +448,7 @@ impl Client {
         /// A failed attempt: an answer with a failing status, or none.
         enum Cause {
             Status { status: u16, text: String },
-            NoAnswer(octocrab::Error),
+            NoAnswer(NoAnswer),
         }
         let gate = &self.gate;
         let attempt = || async move {
@@ -476,7 +476,7 @@ impl Client {
         let give_up = |cause, _, attempts: u32| match cause {
             Cause::Status { status, text } => api_error(what, status, &text, attempts),
             Cause::NoAnswer(err) => {
-                let detail = describe(&err);
+                let detail = err.describe();
                 Error::Transport {
                     what: what.to_string(),
                     detail: if attempts > 1 {
@@ -495,27 +495,55 @@ impl Client {
         retry::call(&self.retry, gate, kind, false, attempt, give_up).await
     }
 
-    /// Sends one request; `Err` when no answer came back (or its body could not be read).
+    /// Sends one request and reads its answer within the policy's per-attempt deadline
+    /// ([`Policy::timeout`]: the whole exchange, not only each read, so a server that trickles
+    /// its answer cannot hold the run); `Err` when no whole answer came back in time.
     async fn send_once(
         &self,
         verb: Verb,
         route: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Answer, octocrab::Error> {
-        let response = match verb {
-            Verb::Get => self.octo._get(route).await,
-            Verb::Post => self.octo._post(route, body).await,
-            Verb::Patch => self.octo._patch(route, body).await,
-            Verb::Delete => self.octo._delete(route, body).await,
-        }?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = self.octo.body_to_string(response).await?;
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
+    ) -> Result<Answer, NoAnswer> {
+        let exchange = async {
+            let response = match verb {
+                Verb::Get => self.octo._get(route).await,
+                Verb::Post => self.octo._post(route, body).await,
+                Verb::Patch => self.octo._patch(route, body).await,
+                Verb::Delete => self.octo._delete(route, body).await,
+            }?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = self.octo.body_to_string(response).await?;
+            Ok(Answer {
+                status,
+                headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(self.retry.timeout, exchange).await {
+            Ok(answer) => answer.map_err(NoAnswer::Failed),
+            Err(_) => Err(NoAnswer::Deadline(self.retry.timeout)),
+        }
+    }
+}
+
+/// Why an attempt brought no whole answer.
+#[derive(Debug)]
+enum NoAnswer {
+    Failed(octocrab::Error),
+    /// The exchange outlasted the per-attempt deadline.
+    Deadline(std::time::Duration),
+}
+
+impl NoAnswer {
+    fn describe(&self) -> String {
+        match self {
+            NoAnswer::Failed(err) => describe(err),
+            NoAnswer::Deadline(limit) => format!(
+                "no whole answer within {} ms, the per-attempt deadline (EDGEPLAN_HTTP_TIMEOUT_MS)",
+                limit.as_millis()
+            ),
+        }
     }
 }
 

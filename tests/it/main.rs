@@ -47,6 +47,7 @@ mod cloudflare_rules;
 mod cloudflare_server;
 mod docs_reference;
 mod docs_trust;
+mod github_bounds;
 mod github_comment;
 mod health;
 #[cfg(unix)]

@@ -184,6 +184,8 @@ pub enum Fault {
     SameWriteFirst,
     /// 429 with this `Retry-After` value as written (a date, `0`, anything).
     RateLimitSaying(String),
+    /// 200 with a body of this many spaces.
+    Huge(usize),
 }
 
 impl Fault {
@@ -550,6 +552,13 @@ async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
     match fault {
         Some(Fault::RateLimit { retry_after_secs }) => {
             return Reply::Send(json::rate_limited(retry_after_secs));
+        }
+        Some(Fault::Huge(bytes)) => {
+            return Reply::Send(super::http::Response::new(
+                200,
+                "application/json",
+                vec![b' '; bytes],
+            ));
         }
         Some(Fault::RateLimitSaying(value)) => {
             return Reply::Send(json::rate_limited_saying(&value));
