@@ -37,7 +37,7 @@ pub use error::{ApiFailure, Class, Error, TransportKind};
 pub use records::normalise;
 pub use zones::{Lookup, to_plan_zone};
 
-use crate::retry::{self, Api, Failure, Policy, RateGate};
+use crate::retry::{self, Api, Attempt, Failure, GiveUp, Policy, RateGate};
 use crate::secret::Secret;
 use wire::{Envelope, ResultInfo};
 
@@ -227,67 +227,73 @@ impl Client {
         let gate = &self.inner.gate;
         let kind = Api::Cloudflare.idempotency(&method);
         let url = format!("{}{}", self.inner.base, path);
-        let mut budget = policy.start();
-        loop {
-            // The pace first, then the pause: a request that waited for a slot still meets a
-            // pause a 429 set meanwhile. The pacing wait is not held against the retry budget.
-            let pacing = std::time::Instant::now();
-            gate.pace().await;
-            budget.exclude(pacing.elapsed());
-            gate.wait(budget.room()).await;
-            let mut request = self
-                .inner
-                .http
-                .request(method.clone(), &url)
+        let (method, url, http) = (&method, &url, &self.inner.http);
+        let attempt = move || async move {
+            let mut request = http
+                .request(method.clone(), url)
                 .query(query)
                 .timeout(policy.timeout);
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let (err, wait) = match request.send().await {
+            match request.send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    let bytes = match response.bytes().await {
+                    let bytes = match bounded_body(response).await {
                         Ok(b) => b,
-                        Err(e) => {
-                            let failure = transport(&method, path, &e);
-                            if !kind.may_resend(Failure::Unknown) {
-                                return Err(unknown_outcome(failure));
-                            }
-                            let wait = budget.backoff();
-                            if !budget.allow(wait) {
-                                return Err(failure);
-                            }
-                            tokio::time::sleep(wait).await;
-                            continue;
+                        Err(Some(e)) => {
+                            return Attempt::Failed {
+                                failure: Failure::Unknown,
+                                asked: None,
+                                cause: transport(method, path, &e),
+                            };
+                        }
+                        Err(None) => {
+                            // Resending a read would meet the same answer; a write's answer
+                            // is lost, so its outcome is unknown.
+                            return Attempt::Failed {
+                                failure: if kind == retry::Idempotency::Read {
+                                    Failure::Final
+                                } else {
+                                    Failure::Unknown
+                                },
+                                asked: None,
+                                cause: Error::Transport {
+                                    method: method.to_string(),
+                                    path: path.to_string(),
+                                    kind: TransportKind::Dropped,
+                                    detail: retry::too_large(),
+                                },
+                            };
                         }
                     };
                     if (200..300).contains(&status) {
-                        return decode(&method, path, status, &bytes);
+                        return Attempt::Done(decode(method, path, status, &bytes));
                     }
-                    let err = error::from_response(method.as_str(), path, status, &bytes);
                     let (asked, limited) =
                         retry::read_answer(Api::Cloudflare, status, &headers, gate);
-                    if !kind.may_resend(retry::status_failure(Api::Cloudflare, status, &headers)) {
-                        return Err(err);
-                    }
-                    let wait = asked.unwrap_or_else(|| budget.backoff());
-                    let err = if limited {
+                    // A rate limit is always resendable (nothing was processed), so its own
+                    // error is what a call that runs out of budget reports.
+                    let cause = if limited {
                         Error::RateLimited {
                             method: method.to_string(),
                             path: path.to_string(),
                             retry_after: asked,
                         }
                     } else {
-                        err
+                        error::from_response(method.as_str(), path, status, &bytes)
                     };
-                    (err, wait)
+                    Attempt::Failed {
+                        failure: retry::status_failure(Api::Cloudflare, status, &headers),
+                        asked,
+                        cause,
+                    }
                 }
                 Err(e) => {
-                    let failure = transport(&method, path, &e);
-                    let acted = if matches!(
-                        failure,
+                    let cause = transport(method, path, &e);
+                    let failure = if matches!(
+                        cause,
                         Error::Transport {
                             kind: TransportKind::Connect,
                             ..
@@ -298,18 +304,41 @@ impl Client {
                     } else {
                         Failure::Unknown
                     };
-                    if !kind.may_resend(acted) {
-                        return Err(unknown_outcome(failure));
+                    Attempt::Failed {
+                        failure,
+                        asked: None,
+                        cause,
                     }
-                    (failure, budget.backoff())
                 }
-            };
-            if !budget.allow(wait) {
-                return Err(err);
             }
-            tokio::time::sleep(wait).await;
-        }
+        };
+        retry::call(
+            policy,
+            gate,
+            kind,
+            true,
+            attempt,
+            |cause, why, _| match why {
+                // A write that may have landed is never resent: its outcome is unknown.
+                GiveUp::NotResendable if kind != retry::Idempotency::Read => unknown_outcome(cause),
+                GiveUp::NotResendable => cause,
+                GiveUp::Spent => cause,
+            },
+        )
+        .await
     }
+}
+
+/// Reads an answer's body, at most [`retry::MAX_ANSWER_BYTES`] of it: `Err(None)` past that.
+async fn bounded_body(mut response: reqwest::Response) -> Result<Vec<u8>, Option<reqwest::Error>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Some)? {
+        if body.len() + chunk.len() > retry::MAX_ANSWER_BYTES {
+            return Err(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Reads a 2xx body. A failure is an envelope that says `success: false` (or, without `success`,

@@ -36,7 +36,7 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
-use crate::retry::{self, Api, Failure, Malformed, Policy, Poll, RateGate};
+use crate::retry::{self, Api, Attempt, Failure, Malformed, Policy, Poll, RateGate};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
@@ -445,71 +445,105 @@ impl Client {
         body: Option<&serde_json::Value>,
         what: &str,
     ) -> Result<Answer, Error> {
-        let mut budget = self.retry.start();
-        loop {
-            self.gate.wait(budget.room()).await;
-            let wait = match self.send_once(verb, route, body).await {
-                Ok(answer) if (200..300).contains(&answer.status) => return Ok(answer),
+        /// A failed attempt: an answer with a failing status, or none.
+        enum Cause {
+            Status { status: u16, text: String },
+            NoAnswer(NoAnswer),
+        }
+        let gate = &self.gate;
+        let attempt = || async move {
+            match self.send_once(verb, route, body).await {
+                Ok(answer) if (200..300).contains(&answer.status) => Attempt::Done(Ok(answer)),
                 Ok(Answer {
                     status,
                     headers,
                     body: text,
                 }) => {
-                    let (asked, _) = retry::read_answer(Api::GitHub, status, &headers, &self.gate);
-                    let failure = retry::status_failure(Api::GitHub, status, &headers);
-                    let wait = asked.unwrap_or_else(|| budget.backoff());
-                    if !kind.may_resend(failure) || !budget.allow(wait) {
-                        return Err(api_error(what, status, &text, budget.attempts()));
+                    let (asked, _) = retry::read_answer(Api::GitHub, status, &headers, gate);
+                    Attempt::Failed {
+                        failure: retry::status_failure(Api::GitHub, status, &headers),
+                        asked,
+                        cause: Cause::Status { status, text },
                     }
-                    wait
                 }
-                Err(err) => {
-                    let wait = budget.backoff();
-                    if !kind.may_resend(Failure::Unknown) || !budget.allow(wait) {
-                        let attempts = budget.attempts();
-                        let detail = describe(&err);
-                        return Err(Error::Transport {
-                            what: what.to_string(),
-                            detail: if attempts > 1 {
-                                format!("{detail} (after {attempts} attempts)")
-                            } else {
-                                detail
-                            },
-                            help: Some(if kind == retry::Idempotency::Once {
-                                "the request was sent once and not retried, so it may or may not have landed; re-running edgeplan updates the comment in place without duplicating it".into()
-                            } else {
-                                "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()
-                            }),
-                        });
-                    }
-                    wait
+                Err(err) => Attempt::Failed {
+                    failure: Failure::Unknown,
+                    asked: None,
+                    cause: Cause::NoAnswer(err),
+                },
+            }
+        };
+        let give_up = |cause, _, attempts: u32| match cause {
+            Cause::Status { status, text } => api_error(what, status, &text, attempts),
+            Cause::NoAnswer(err) => {
+                let detail = err.describe();
+                Error::Transport {
+                    what: what.to_string(),
+                    detail: if attempts > 1 {
+                        format!("{detail} (after {attempts} attempts)")
+                    } else {
+                        detail
+                    },
+                    help: Some(if kind == retry::Idempotency::Once {
+                        "the request was sent once and not retried, so it may or may not have landed; re-running edgeplan updates the comment in place without duplicating it".into()
+                    } else {
+                        "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()
+                    }),
                 }
-            };
-            tokio::time::sleep(wait).await;
-        }
+            }
+        };
+        retry::call(&self.retry, gate, kind, false, attempt, give_up).await
     }
 
-    /// Sends one request; `Err` when no answer came back (or its body could not be read).
+    /// Sends one request and reads its answer within the policy's per-attempt deadline
+    /// ([`Policy::timeout`]: the whole exchange, not only each read, so a server that trickles
+    /// its answer cannot hold the run); `Err` when no whole answer came back in time.
     async fn send_once(
         &self,
         verb: Verb,
         route: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Answer, octocrab::Error> {
-        let response = match verb {
-            Verb::Get => self.octo._get(route).await,
-            Verb::Post => self.octo._post(route, body).await,
-            Verb::Patch => self.octo._patch(route, body).await,
-            Verb::Delete => self.octo._delete(route, body).await,
-        }?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = self.octo.body_to_string(response).await?;
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
+    ) -> Result<Answer, NoAnswer> {
+        let exchange = async {
+            let response = match verb {
+                Verb::Get => self.octo._get(route).await,
+                Verb::Post => self.octo._post(route, body).await,
+                Verb::Patch => self.octo._patch(route, body).await,
+                Verb::Delete => self.octo._delete(route, body).await,
+            }?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = self.octo.body_to_string(response).await?;
+            Ok(Answer {
+                status,
+                headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(self.retry.timeout, exchange).await {
+            Ok(answer) => answer.map_err(NoAnswer::Failed),
+            Err(_) => Err(NoAnswer::Deadline(self.retry.timeout)),
+        }
+    }
+}
+
+/// Why an attempt brought no whole answer.
+#[derive(Debug)]
+enum NoAnswer {
+    Failed(octocrab::Error),
+    /// The exchange outlasted the per-attempt deadline.
+    Deadline(std::time::Duration),
+}
+
+impl NoAnswer {
+    fn describe(&self) -> String {
+        match self {
+            NoAnswer::Failed(err) => describe(err),
+            NoAnswer::Deadline(limit) => format!(
+                "no whole answer within {} ms, the per-attempt deadline (EDGEPLAN_HTTP_TIMEOUT_MS)",
+                limit.as_millis()
+            ),
+        }
     }
 }
 

@@ -71,11 +71,25 @@ struct Transport {
     client: reqwest::Client,
 }
 
-type Sent = Pin<Box<dyn Future<Output = Result<Response<reqwest::Body>, reqwest::Error>> + Send>>;
+type Failed = Box<dyn std::error::Error + Send + Sync>;
+
+type Sent = Pin<Box<dyn Future<Output = Result<Response<reqwest::Body>, Failed>> + Send>>;
+
+/// An answer longer than [`crate::retry::MAX_ANSWER_BYTES`].
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::retry::too_large())
+    }
+}
+
+impl std::error::Error for TooLarge {}
 
 impl tower_service::Service<Request<OctoBody>> for Transport {
     type Response = Response<reqwest::Body>;
-    type Error = reqwest::Error;
+    type Error = Failed;
     type Future = Sent;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -88,8 +102,21 @@ impl tower_service::Service<Request<OctoBody>> for Transport {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let request = Request::from_parts(parts, reqwest::Body::wrap(body));
-            let response = client.execute(reqwest::Request::try_from(request)?).await?;
-            Ok(response.into())
+            let mut response = client.execute(reqwest::Request::try_from(request)?).await?;
+            // The whole answer is read here, at most `MAX_ANSWER_BYTES` of it (the client's
+            // per-attempt deadline bounds the time).
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                if body.len() + chunk.len() > crate::retry::MAX_ANSWER_BYTES {
+                    return Err(Box::new(TooLarge) as Failed);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let mut answer = Response::new(reqwest::Body::from(body));
+            *answer.status_mut() = response.status();
+            *answer.version_mut() = response.version();
+            *answer.headers_mut() = response.headers().clone();
+            Ok(answer)
         })
     }
 }

@@ -9,6 +9,8 @@
 //!   names a wait ([`retry_after`]), else exponential backoff with jitter ([`Policy::backoff`]).
 //! - How long a call may take: [`Policy`] holds the limits, [`Budget`] counts one call against
 //!   them.
+//! - The loop itself: [`call`], the one send, classify, wait, resend loop both clients use; each
+//!   client says how one attempt went ([`Attempt`]) and how to report giving up ([`GiveUp`]).
 //! - Who else waits: a rate limit is per token, so a 429 pauses every request that shares the
 //!   client's [`RateGate`], not only the one that met it.
 //!
@@ -112,6 +114,19 @@ pub fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> Failure {
         (_, s) if s >= 500 => Failure::Unknown,
         _ => Failure::Final,
     }
+}
+
+/// The largest answer either client reads, in bytes read from the body (after decompression,
+/// were compression on): a 5,000-record Cloudflare page is about 1.5 MB. A longer answer ends the
+/// attempt with an error rather than exhausting memory.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// The message of an answer cut off at [`MAX_ANSWER_BYTES`].
+pub fn too_large() -> String {
+    format!(
+        "the answer was longer than {} MiB, the response size limit; stopped reading it",
+        MAX_ANSWER_BYTES / (1024 * 1024)
+    )
 }
 
 /// Timeouts and limits of one API's calls. A plain value: the clients receive it in their
@@ -225,8 +240,14 @@ impl Budget {
 }
 
 /// The wait a 429 (or 503) asks for: `Retry-After-Ms`, else `Retry-After` as seconds or as an
-/// HTTP date. `None` when absent or unreadable.
+/// HTTP date. `None` when absent, unreadable, zero or a date already past: such an answer names
+/// no wait, so the normal backoff applies (resending at once would only meet the limit again).
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    named_wait(headers, now).filter(|wait| !wait.is_zero())
+}
+
+/// [`retry_after`] before a zero wait is set aside.
+fn named_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     // `try_from`: a value too large for a `Duration` is unreadable, not a panic.
     if let Some(wait) = headers
         .get("retry-after-ms")
@@ -257,8 +278,79 @@ pub fn read_answer(
     (asked, limited)
 }
 
+/// What one attempt of a call came to, as the client that sent it reads it.
+#[derive(Debug)]
+pub enum Attempt<T, F> {
+    /// Finished, well or not: returned as it is, never resent.
+    Done(T),
+    /// Failed: `failure` says whether the server acted, `asked` is the wait the answer named
+    /// ([`read_answer`]), `cause` what the client keeps to report it.
+    Failed {
+        failure: Failure,
+        asked: Option<Duration>,
+        cause: F,
+    },
+}
+
+/// Why [`call`] stopped resending a failed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveUp {
+    /// The request may not be resent after this failure ([`Idempotency::may_resend`]): for a
+    /// write whose outcome is unknown, the outcome stays unknown.
+    NotResendable,
+    /// Another attempt would pass the policy's limits.
+    Spent,
+}
+
+/// The one send, classify, wait, resend loop of both clients. Before each attempt it keeps the
+/// token's pace (when `paced`: the wait is not held against the budget) and any pause a rate
+/// limit set on `gate`; `attempt` sends once and classifies the outcome; a failure is resent only
+/// when `kind` allows it ([`Idempotency::may_resend`]) and the budget has room for the wait the
+/// answer named, or else the backoff. `give_up` turns the last failure into the call's error,
+/// given why it stopped and the attempts made.
+pub async fn call<T, F, E, A, Fut>(
+    policy: &Policy,
+    gate: &RateGate,
+    kind: Idempotency,
+    paced: bool,
+    mut attempt: A,
+    give_up: impl FnOnce(F, GiveUp, u32) -> E,
+) -> Result<T, E>
+where
+    A: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Attempt<Result<T, E>, F>>,
+{
+    let mut budget = policy.start();
+    loop {
+        // The pace first, then the pause: a request that waited for a slot still meets a
+        // pause a 429 set meanwhile.
+        if paced {
+            let pacing = std::time::Instant::now();
+            gate.pace().await;
+            budget.exclude(pacing.elapsed());
+        }
+        gate.wait(budget.room()).await;
+        let (failure, asked, cause) = match attempt().await {
+            Attempt::Done(result) => return result,
+            Attempt::Failed {
+                failure,
+                asked,
+                cause,
+            } => (failure, asked, cause),
+        };
+        if !kind.may_resend(failure) {
+            return Err(give_up(cause, GiveUp::NotResendable, budget.attempts()));
+        }
+        let wait = asked.unwrap_or_else(|| budget.backoff());
+        if !budget.allow(wait) {
+            return Err(give_up(cause, GiveUp::Spent, budget.attempts()));
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Parses a `Retry-After` value: delta seconds, or an HTTP date (RFC 9110 section 10.2.3). A
-/// date in the past means "now".
+/// date in the past is a wait of zero, which [`retry_after`] sets aside.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::Policy;
 
-/// Longest wait for one Cloudflare answer, in milliseconds.
+/// Per-attempt deadline of both clients: the longest one request and its whole answer may take,
+/// in milliseconds.
 pub const HTTP_TIMEOUT_ENV: &str = "EDGEPLAN_HTTP_TIMEOUT_MS";
 /// Longest time one Cloudflare call may take, retries included, in milliseconds.
 pub const RETRY_BUDGET_ENV: &str = "EDGEPLAN_RETRY_BUDGET_MS";
@@ -48,8 +49,8 @@ pub struct RetrySettings {
     /// Cloudflare calls: [`HTTP_TIMEOUT_ENV`] and [`RETRY_BUDGET_ENV`] applied to
     /// [`Policy::CLOUDFLARE`].
     pub cloudflare: Result<Policy, Malformed>,
-    /// GitHub calls and the merged-PR lookup: [`GITHUB_RETRY_ENV`] applied to [`Policy::GITHUB`]
-    /// and [`Poll::GITHUB_PULLS`].
+    /// GitHub calls and the merged-PR lookup: [`GITHUB_RETRY_ENV`] and [`HTTP_TIMEOUT_ENV`]
+    /// applied to [`Policy::GITHUB`] and [`Poll::GITHUB_PULLS`].
     pub github: Result<(Policy, Poll), Malformed>,
 }
 
@@ -83,14 +84,17 @@ impl RetrySettings {
             }
             Ok(policy)
         })();
-        let github = millis(&var, GITHUB_RETRY_ENV, 500).map(|ms| {
+        let github = (|| {
             let (mut policy, mut pulls) = (Policy::GITHUB, Poll::GITHUB_PULLS);
-            if let Some(ms) = ms {
+            if let Some(ms) = millis(&var, GITHUB_RETRY_ENV, 500)? {
                 policy.base = ms;
                 pulls.delay = ms;
             }
-            (policy, pulls)
-        });
+            if let Some(ms) = millis(&var, HTTP_TIMEOUT_ENV, 5000)? {
+                policy.timeout = ms;
+            }
+            Ok((policy, pulls))
+        })();
         RetrySettings { cloudflare, github }
     }
 }

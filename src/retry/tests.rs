@@ -263,3 +263,21 @@ fn a_wait_for_the_pace_is_not_held_against_the_retry_budget() {
     assert!(paced.room() > Duration::ZERO);
     assert!(paced.allow(Duration::from_millis(10)));
 }
+
+#[test]
+fn a_retry_after_of_zero_or_in_the_past_names_no_wait() {
+    let now = SystemTime::now();
+    for value in ["0", "Thu, 01 Jan 1970 00:00:00 GMT"] {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", value.parse().expect("value"));
+        assert_eq!(retry_after(&headers, now), None, "{value}");
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert("retry-after-ms", "0".parse().expect("value"));
+    assert_eq!(retry_after(&headers, now), None);
+    headers.insert("retry-after-ms", "1500".parse().expect("value"));
+    assert_eq!(
+        retry_after(&headers, now),
+        Some(Duration::from_millis(1500))
+    );
+}

@@ -49,6 +49,7 @@ mod cloudflare_rules;
 mod cloudflare_server;
 mod docs_reference;
 mod docs_trust;
+mod github_bounds;
 mod github_comment;
 mod health;
 #[cfg(unix)]
@@ -66,6 +67,7 @@ mod plan_patches;
 mod plan_props;
 mod plan_sandbox;
 mod public_check;
+mod rate_limit_waits;
 mod resolver_table;
 mod rules_agree;
 mod sandbox_concurrent;

@@ -133,6 +133,18 @@ pub fn rate_limited(retry_after_secs: u64) -> Response {
     .header("retry-after", retry_after_secs.to_string())
 }
 
+/// [`rate_limited`] with `Retry-After: value` as written.
+pub fn rate_limited_saying(value: &str) -> Response {
+    fail(
+        429,
+        vec![err(
+            971,
+            "Please wait and consider throttling your request speed",
+        )],
+    )
+    .header("retry-after", value.to_string())
+}
+
 /// A record as the 2025 API returns it: `settings` `{}` except CNAME's `flatten_cname`, `meta`
 /// `{}`, `comment` null when empty, `*_modified_on` only when there is a comment or tags.
 #[derive(Serialize)]

@@ -182,6 +182,10 @@ pub enum Fault {
     /// applies of one manifest: the request is handled twice and the answer is the second's
     /// (a batch then meets 81053 for a name already held, or 81044 for a record already gone).
     SameWriteFirst,
+    /// 429 with this `Retry-After` value as written (a date, `0`, anything).
+    RateLimitSaying(String),
+    /// 200 with a body of this many spaces.
+    Huge(usize),
 }
 
 impl Fault {
@@ -566,6 +570,16 @@ async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
     match fault {
         Some(Fault::RateLimit { retry_after_secs }) => {
             return Reply::Send(json::rate_limited(retry_after_secs));
+        }
+        Some(Fault::Huge(bytes)) => {
+            return Reply::Send(super::http::Response::new(
+                200,
+                "application/json",
+                vec![b' '; bytes],
+            ));
+        }
+        Some(Fault::RateLimitSaying(value)) => {
+            return Reply::Send(json::rate_limited_saying(&value));
         }
         Some(Fault::ServerErrorHtml) => {
             return Reply::Send(super::http::Response::new(
