@@ -227,7 +227,7 @@ fn certificates_in(bytes: &[u8]) -> Result<Pem, String> {
         if !closed {
             return Err(broken("has no `-----END CERTIFICATE-----` line"));
         }
-        let der = base64_decode(&body).ok_or_else(|| broken("is not valid base64"))?;
+        let der = crate::base64::decode(&body).map_err(|_| broken("is not valid base64"))?;
         let der = CertificateDer::from(der);
         rustls::RootCertStore::empty()
             .add(der.clone())
@@ -235,40 +235,6 @@ fn certificates_in(bytes: &[u8]) -> Result<Pem, String> {
         pem.certificates.push(der);
     }
     Ok(pem)
-}
-
-/// Standard base64 with padding, whitespace already removed; `None` when malformed.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let bytes = text.as_bytes();
-    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    let quads = bytes.len() / 4;
-    for (i, quad) in bytes.chunks(4).enumerate() {
-        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && i + 1 != quads) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &quad[..4 - pad] {
-            n = (n << 6) | value(c)?;
-        }
-        n <<= 6 * pad as u32;
-        let three = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&three[..3 - pad]);
-    }
-    Some(out)
 }
 
 /// The operating system's authorities, without `SSL_CERT_FILE` (which is read separately).
@@ -312,11 +278,12 @@ mod tests {
 
     #[test]
     fn every_certificate_block_must_parse_and_other_labels_are_listed() {
-        assert_eq!(base64_decode("TWFu"), Some(b"Man".to_vec()));
-        assert_eq!(base64_decode("TWE="), Some(b"Ma".to_vec()));
-        assert_eq!(base64_decode("TQ=="), Some(b"M".to_vec()));
-        assert_eq!(base64_decode("TQ==TWFu"), None);
-        assert_eq!(base64_decode("T!=="), None);
+        let decode = |t: &str| crate::base64::decode(t).ok();
+        assert_eq!(decode("TWFu"), Some(b"Man".to_vec()));
+        assert_eq!(decode("TWE="), Some(b"Ma".to_vec()));
+        assert_eq!(decode("TQ=="), Some(b"M".to_vec()));
+        assert_eq!(decode("TQ==TWFu"), None);
+        assert_eq!(decode("T!=="), None);
         let key = rcgen::KeyPair::generate().expect("key");
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);

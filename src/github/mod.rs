@@ -7,7 +7,6 @@
 //! Behaviour follows <https://docs.github.com/en/actions> as summarised in
 //! docs/action.md.
 
-pub mod base64;
 pub mod client;
 pub mod comment;
 pub mod deployments;

@@ -13,10 +13,10 @@
 
 use serde::Deserialize;
 
-use super::base64;
 use super::client::{Client, Error};
 use super::event::Repo;
 use super::paths::{Entry, Wanted};
+use crate::base64;
 use crate::manifest::MAX_BYTES;
 
 /// Tree listings a truncated tree may cost before edgeplan gives up.

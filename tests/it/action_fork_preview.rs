@@ -409,7 +409,7 @@ fn the_servers_base64_is_what_edgeplan_decodes() {
     let mut bytes = Vec::new();
     for n in 0..200u32 {
         assert_eq!(
-            edgeplan::github::base64::decode(&encode(&bytes)).as_deref(),
+            edgeplan::base64::decode(&encode(&bytes)).as_deref(),
             Ok(&bytes[..])
         );
         bytes.push((n.wrapping_mul(97) % 256) as u8);

@@ -1,4 +1,5 @@
-//! Base64 as GitHub's blobs API sends a blob's `content`: the standard alphabet with `=`
+//! Base64 as GitHub's blobs API sends a blob's `content`, and as PEM files hold certificates
+//! (`SSL_CERT_FILE`, `tls`): the standard alphabet with `=`
 //! padding (RFC 4648, section 4), a line break every 60 characters
 //! (<https://docs.github.com/en/rest/git/blobs#get-a-blob>). Line breaks are skipped; anything
 //! else outside the alphabet is refused, never guessed around. A dozen lines instead of a crate.
