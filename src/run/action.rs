@@ -546,15 +546,8 @@ impl<P: Provider> Flow<'_, P> {
     /// when that read fails too, the plans that were sent (a re-run that finds less to do is
     /// then refused, and `workflow_dispatch` is the way forward).
     async fn remaining(&self, outcome: &Outcome) -> Vec<crate::plan::Pair> {
-        let failed: Vec<Desired> = (outcome.zones())
-            .filter(|z| z.applied.is_none() && !z.plan.changes.is_empty())
-            .map(|z| z.desired.clone())
-            .collect();
-        let review = pipeline::Review {
-            allow_deletes: self.ctx.inputs.allow_deletes,
-            probes: None,
-        };
-        match pipeline::plan(self.provider, failed, review).await {
+        let failed = |z: &pipeline::Zone| z.applied.is_none() && !z.plan.changes.is_empty();
+        match self.read_again(outcome, failed).await {
             Ok(fresh) => {
                 let (kept, unchecked) = gate::remaining_within(outcome, &fresh);
                 for pair in unchecked {
@@ -575,21 +568,32 @@ impl<P: Provider> Flow<'_, P> {
         }
     }
 
-    /// `Some` (exit 3, nothing written) when a zone with changes no longer plans exactly what
-    /// was checked before writing, read again after the checks, or cannot be read again.
-    async fn changed_while_checked(&self, outcome: &Outcome) -> Option<Failure> {
-        let with_changes: Vec<Desired> = (outcome.zones())
-            .filter(|z| !z.plan.changes.is_empty())
+    /// The zones of `outcome` that `which` picks, read and planned again (probes off, the run's
+    /// `allow-deletes`): what the checks around the write compare with.
+    async fn read_again(
+        &self,
+        outcome: &Outcome,
+        which: impl Fn(&pipeline::Zone) -> bool,
+    ) -> Result<Outcome, crate::provider::Error> {
+        let picked: Vec<Desired> = (outcome.zones())
+            .filter(|z| which(z))
             .map(|z| z.desired.clone())
             .collect();
-        if with_changes.is_empty() || self.reporter.github.is_none() {
-            return None;
-        }
         let review = pipeline::Review {
             allow_deletes: self.ctx.inputs.allow_deletes,
             probes: None,
         };
-        let fresh = match pipeline::plan(self.provider, with_changes, review).await {
+        pipeline::plan(self.provider, picked, review).await
+    }
+
+    /// `Some` (exit 3, nothing written) when a zone with changes no longer plans exactly what
+    /// was checked before writing, read again after the checks, or cannot be read again.
+    async fn changed_while_checked(&self, outcome: &Outcome) -> Option<Failure> {
+        if !outcome.has_changes() || self.reporter.github.is_none() {
+            return None;
+        }
+        let with_changes = |z: &pipeline::Zone| !z.plan.changes.is_empty();
+        let fresh = match self.read_again(outcome, with_changes).await {
             Ok(fresh) => fresh,
             Err(e) => {
                 return Some(Failure::from(e).help(
@@ -597,15 +601,7 @@ impl<P: Provider> Flow<'_, P> {
                 ));
             }
         };
-        let checked: Vec<crate::plan::Pair> = (outcome.plan.zones.iter())
-            .filter(|z| !z.changes.is_empty())
-            .map(crate::plan::review::pair)
-            .collect();
-        let changed: Vec<String> = (fresh.plan.zones.iter())
-            .map(crate::plan::review::pair)
-            .filter(|p| !checked.contains(p))
-            .map(|p| format!("{}/{}", p.zone, p.owner))
-            .collect();
+        let changed = gate::changed_since(outcome, &fresh);
         if changed.is_empty() {
             return None;
         }

@@ -109,12 +109,18 @@ pub fn remaining_within(gated: &Outcome, fresh: &Outcome) -> (Vec<Pair>, Vec<Str
     (kept, unchecked)
 }
 
-/// [`remaining_pairs`] as `reviewed=`-spelled attributes for the deployment's payload:
-/// `remaining=<zone>/<owner>:sha256:<hex>`.
-// NOTE: for the deployment's payload (`stale::finish`), so that `comment: false` loses nothing.
-#[allow(dead_code)]
-pub fn remaining(outcome: &Outcome) -> Vec<String> {
-    attributes(&remaining_pairs(outcome))
+/// The (zone, owner) pairs of `fresh` (read again just before writing) whose digest is not the
+/// one of `gated`'s plan for them: the zone changed while the apply was checked.
+pub fn changed_since(gated: &Outcome, fresh: &Outcome) -> Vec<String> {
+    let checked: Vec<Pair> = (gated.plan.zones.iter())
+        .filter(|z| !z.changes.is_empty())
+        .map(plan::review::pair)
+        .collect();
+    (fresh.plan.zones.iter())
+        .map(plan::review::pair)
+        .filter(|p| !checked.contains(p))
+        .map(|p| format!("{}/{}", p.zone, p.owner))
+        .collect()
 }
 
 /// `remaining=<zone>/<owner>:sha256:<hex>` for each pair (as the marker writes them).
