@@ -91,22 +91,17 @@ fn an_invalid_manifest_exits_1_before_any_request() {
     assert!(w.cf.requests().is_empty());
 }
 
-/// Runs `edgeplan apply` on a pseudo-terminal (util-linux `script`) and types `answer`.
-/// `None` when util-linux `script` is not there (macOS's BSD `script` takes other flags, Windows
-/// has none): the prompt cannot be reached off a terminal, and the tests skip.
-pub(crate) fn on_a_terminal(w: &World, answer: &str) -> Option<(i32, String)> {
-    use std::io::Write;
+/// `edgeplan apply -m <the world's manifest>` inside util-linux `script`, on a pseudo-terminal,
+/// stdin and stdout piped: the one way the tests reach the confirmation prompt.
+pub(crate) fn script_apply(w: &World) -> std::process::Command {
     use std::process::{Command, Stdio};
-    if !cfg!(target_os = "linux") {
-        return None;
-    }
-    let manifest = w.manifest_path();
     let line = format!(
         "{} apply -m {}",
         env!("CARGO_BIN_EXE_edgeplan"),
-        manifest.display()
+        w.manifest_path().display()
     );
-    let mut child = Command::new("script")
+    let mut command = Command::new("script");
+    command
         .args(["-qec", &line, "/dev/null"])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -115,10 +110,20 @@ pub(crate) fn on_a_terminal(w: &World, answer: &str) -> Option<(i32, String)> {
         .env("EDGEPLAN_RETRY_BUDGET_MS", "4000")
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .ok()?;
+        .stdout(Stdio::piped());
+    command
+}
+
+/// Runs `edgeplan apply` on a pseudo-terminal (util-linux `script`) and types `answer`.
+/// `None` when util-linux `script` is not there (macOS's BSD `script` takes other flags, Windows
+/// has none): the prompt cannot be reached off a terminal, and the tests skip.
+pub(crate) fn on_a_terminal(w: &World, answer: &str) -> Option<(i32, String)> {
+    use std::io::Write;
+    use std::process::Stdio;
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let mut child = script_apply(w).stderr(Stdio::piped()).spawn().ok()?;
     // The pty buffers the answer until the prompt reads it.
     child
         .stdin

@@ -121,27 +121,12 @@ fn schema_with_its_reader_gone_exits_0_without_a_panic() {
 /// types Ctrl-C once the prompt is shown. `None` where util-linux `script` is not there.
 fn ctrl_c_at_the_prompt(w: &World) -> Option<(i32, String)> {
     use std::io::Write;
-    use std::process::Command;
     use std::sync::mpsc;
     use std::time::Duration;
     if !cfg!(target_os = "linux") {
         return None;
     }
-    let line = format!(
-        "{} apply -m {}",
-        env!("CARGO_BIN_EXE_edgeplan"),
-        w.manifest_path().display()
-    );
-    let mut child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CLOUDFLARE_API_TOKEN", &w.token)
-        .env("CLOUDFLARE_BASE_URL", w.cf.url())
-        .env("EDGEPLAN_RETRY_BUDGET_MS", "4000")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+    let mut child = crate::apply_confirm::script_apply(w)
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
