@@ -172,11 +172,9 @@ fn without_the_cloudflare_token_the_commit_read_is_still_validated_and_said() {
     assert!(!body.contains("\\`"), "{body}");
 }
 
-#[test]
-fn a_test_merge_commit_of_an_earlier_push_is_not_read() {
-    // GitHub computes the test merge commit after the event: a push's payload can still name the
-    // merge of the previous head, which GitHub serves. Its parents give it away.
-    let w = World::for_action();
+/// GitHub serves [`MERGE`] as the test merge commit of an earlier push (its parents are the
+/// base and an older head), whose manifest points at `earlier.example.net`.
+fn merge_of_an_earlier_push(w: &World) {
     let earlier = "1111111111111111111111111111111111111111";
     w.gh().commit(
         MERGE,
@@ -186,6 +184,14 @@ fn a_test_merge_commit_of_an_earlier_push_is_not_read() {
         )],
     );
     w.gh().parents(MERGE, &[BASE, earlier]);
+}
+
+#[test]
+fn a_test_merge_commit_of_an_earlier_push_is_not_read() {
+    // GitHub computes the test merge commit after the event: a push's payload can still name the
+    // merge of the previous head, which GitHub serves. Its parents give it away.
+    let w = World::for_action();
+    merge_of_an_earlier_push(&w);
     w.gh().commit(
         HEAD,
         &[(
@@ -208,16 +214,8 @@ fn a_test_merge_commit_of_an_earlier_push_is_not_read() {
 #[test]
 fn the_current_test_merge_commit_is_read_when_the_payloads_is_of_an_earlier_push() {
     let w = World::for_action();
-    let earlier = "1111111111111111111111111111111111111111";
     let current = "2222222222222222222222222222222222222222";
-    w.gh().commit(
-        MERGE,
-        &[(
-            "edgeplan.yaml",
-            GitFile::Blob(manifest(&[("sentiment", "earlier.example.net")], "")),
-        )],
-    );
-    w.gh().parents(MERGE, &[BASE, earlier]);
+    merge_of_an_earlier_push(&w);
     w.gh().commit(
         current,
         &[(
