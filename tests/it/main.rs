@@ -16,6 +16,7 @@ mod action_drift;
 mod action_fork_preview;
 mod action_gate;
 mod action_hostile;
+mod action_label;
 mod action_multi;
 mod action_names_nothing;
 mod action_pr;
