@@ -49,6 +49,7 @@ mod cloudflare_fixtures;
 mod cloudflare_rules;
 mod cloudflare_server;
 mod docs_reference;
+mod docs_scopes;
 mod docs_trust;
 mod github_bounds;
 mod github_comment;
