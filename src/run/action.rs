@@ -397,8 +397,9 @@ impl<P: Provider> Flow<'_, P> {
             outln!("edgeplan: {}", inert(line));
             let _ = cmds.notice(line);
         }
+        // Our words around a validated zone name and owner, escaped like every value in a body.
         let with_label = |body: String| match &approved {
-            Some(line) => crate::render::comment::lead_with(&body, line),
+            Some(line) => crate::render::comment::lead_with(&body, &render::markdown::prose(line)),
             None => body,
         };
         out.plan_outputs(&outcome);

@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 const LABEL: &str = "edgeplan/allow-deletes";
 const PREVIEW_SAYS: &str = "The label `edgeplan/allow-deletes` on this pull request approves the deletes over the safety limit";
 const APPLY_SAYS: &str = "The label `edgeplan/allow-deletes` on pull request #2 approved the deletes over the safety limit";
+/// The same in Markdown (the summary and the report): `#` escaped like every value.
+const APPLY_SAYS_MD: &str = "The label `edgeplan/allow-deletes` on pull request \\#2 approved the deletes over the safety limit";
 
 /// Four records owned, a manifest that wants none: four deletes over the limit of two.
 fn undo_world() -> World {
@@ -40,6 +42,18 @@ fn labelled(action: &str, label: Option<&str>, labels: &[&str]) -> Value {
     p
 }
 
+/// The `reviewed=` attributes of a preview's marker (its first line).
+fn reviewed(body: &str) -> Vec<String> {
+    let marker = body.lines().next().unwrap_or_default();
+    let found: Vec<String> = marker
+        .split_whitespace()
+        .filter(|a| a.starts_with("reviewed="))
+        .map(String::from)
+        .collect();
+    assert!(!found.is_empty(), "{marker}");
+    found
+}
+
 fn preview_body(w: &World) -> String {
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1, "one sticky preview: {comments:?}");
@@ -61,6 +75,7 @@ fn labelling_re_runs_the_preview_and_it_shows_the_deletes_approved() {
     assert!(body.contains("[!CAUTION]"), "{body}");
     assert!(body.contains("`edgeplan/allow-deletes`"), "{body}");
     assert!(!body.contains(PREVIEW_SAYS), "{body}");
+    let digests = reviewed(&body);
 
     // Another label: nothing read, nothing written.
     let reads = w.cf.requests().len();
@@ -85,6 +100,11 @@ fn labelling_re_runs_the_preview_and_it_shows_the_deletes_approved() {
     assert!(body.contains("4 deletes of the 4 records"), "{body}");
     assert!(!body.contains("[!CAUTION]"), "{body}");
     assert_eq!(w.cf_writes(), 0, "a preview never writes");
+    assert_eq!(
+        reviewed(&body),
+        digests,
+        "the mass-delete decision stays outside the reviewed= digest"
+    );
 
     // Removed again: refused again.
     w.action(
@@ -124,11 +144,11 @@ fn a_refused_apply_goes_through_once_the_merged_pull_request_is_labelled_and_re_
     let applied = w.push_to_main().run_checked(0);
     assert!(w.records().is_empty(), "{:?}", w.records());
     applied.assert_stdout_has(APPLY_SAYS);
-    applied.assert_summary_has(APPLY_SAYS);
+    applied.assert_summary_has(APPLY_SAYS_MD);
     let report = (w.gh().comments(REPO, 2).into_iter())
         .find(|c| c.body.starts_with("<!-- edgeplan:applied"))
         .expect("an apply report");
-    assert!(report.body.contains(APPLY_SAYS), "{}", report.body);
+    assert!(report.body.contains(APPLY_SAYS_MD), "{}", report.body);
     assert!(
         report.body.contains("matches the preview"),
         "the reviewed plan still gates it: {}",
