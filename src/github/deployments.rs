@@ -474,6 +474,22 @@ pub async fn pull(client: &Client, repo: &Repo, number: u64) -> Result<PullState
     client.get_json(&route, &what).await
 }
 
+/// The names of the labels pull request `number` carries now
+/// (`GET /repos/{o}/{r}/issues/{number}/labels`, one page of 100:
+/// <https://docs.github.com/en/rest/issues/labels#list-labels-for-an-issue>; a pull request is an
+/// issue to this endpoint, and `pull-requests: read` may read it).
+pub async fn labels(client: &Client, repo: &Repo, number: u64) -> Result<Vec<String>, Error> {
+    #[derive(Deserialize)]
+    struct Label {
+        #[serde(default)]
+        name: String,
+    }
+    let what = format!("read the labels of pull request {repo}#{number}");
+    let route = format!("/repos/{repo}/issues/{number}/labels?per_page=100");
+    let answer: Vec<Label> = client.get_json(&route, &what).await?;
+    Ok(answer.into_iter().map(|l| l.name).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

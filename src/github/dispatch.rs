@@ -72,6 +72,11 @@ impl Facts {
     }
 }
 
+/// The label that approves a pull request's deletes over the safety limit (DESIGN section 2):
+/// only people with triage or write access can set it. `labeled`/`unlabeled` for it re-run the
+/// preview; a push apply reads it on the pull request it merged, at apply time.
+pub const ALLOW_DELETES_LABEL: &str = "edgeplan/allow-deletes";
+
 pub const FORK_NOTICE: &str = "This pull request comes from a fork (or runs without the repository's secrets), so the DNS preview cannot read Cloudflare. The manifest was validated offline; a maintainer sees the full preview once the change is merged or re-run from a branch of this repository.";
 
 const NO_TOKEN_NOTICE: &str = "No Cloudflare token is available to this pull request (the `cloudflare-api-token` input is empty), so only offline validation ran. Give the preview job a read-only token (Zone:Zone:Read, Zone:DNS:Read) to see the DNS change.";
@@ -102,12 +107,18 @@ fn summary_or(facts: &Facts, report: Report) -> Report {
 
 /// The pull request activities that change what the PR proposes, and so get a preview:
 /// `opened`, `synchronize` (new commits), `reopened`, and `edited` only when the base branch
-/// changed (`changes.base`; a new title or body changes nothing the plan reads). A payload with no
-/// `action` at all (hand-made, or an old runner) is previewed, as before.
+/// changed (`changes.base`; a new title or body changes nothing the plan reads), and
+/// `labeled`/`unlabeled` only for [`ALLOW_DELETES_LABEL`] (it changes whether the deletes are
+/// approved; another label changes nothing). A payload with no `action` at all (hand-made, or an
+/// old runner) is previewed, as before.
 fn previews(event: &Event) -> bool {
     match event.action.as_deref() {
         None | Some("opened" | "synchronize" | "reopened") => true,
         Some("edited") => event.base_changed,
+        Some("labeled" | "unlabeled") => event
+            .label
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(ALLOW_DELETES_LABEL)),
         Some(_) => false,
     }
 }
@@ -129,6 +140,8 @@ fn pull_request(event: &Event, facts: &Facts, requested: CommandInput) -> Decisi
             .unwrap_or("(unrecognised action)");
         let what = if action == "edited" {
             "`edited` without a new base branch".to_string()
+        } else if matches!(action, "labeled" | "unlabeled") {
+            format!("`{action}` for another label than `{ALLOW_DELETES_LABEL}`")
         } else {
             format!("`{action}`")
         };
@@ -136,7 +149,7 @@ fn pull_request(event: &Event, facts: &Facts, requested: CommandInput) -> Decisi
         // now would re-plan against a zone being changed and could rewrite the sticky comment.
         return Decision::Skip {
             notice: format!(
-                "`{}` {what}: nothing to preview (edgeplan previews a pull request when it is opened, reopened, synchronized or its base branch changes); no comment written",
+                "`{}` {what}: nothing to preview (edgeplan previews a pull request when it is opened, reopened, synchronized, its base branch changes or the label `{ALLOW_DELETES_LABEL}` is added or removed); no comment written",
                 event.name.as_str()
             ),
         };

@@ -12,6 +12,7 @@ fn ev(name: EventName, git_ref: &str, default: &str) -> Event {
         dispatch_command: None,
         action: None,
         base_changed: false,
+        label: None,
     }
 }
 
@@ -23,6 +24,7 @@ fn pr_event(name: EventName, fork: bool) -> Event {
             merge_commit_sha: None,
             base_ref: Some("trunk".into()),
             from_fork: fork,
+            labels: Vec::new(),
         }),
         ..ev(name, "refs/pull/7/merge", "trunk")
     }
@@ -93,6 +95,36 @@ fn pull_requests_preview_only_when_the_proposed_change_can_differ() {
                 };
                 assert!(notice.contains(&format!("`{action}`")), "{notice}");
                 assert!(notice.contains("no comment written"), "{notice}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_allow_deletes_label_and_only_it_re_runs_the_preview() {
+    for name in [EventName::PullRequest, EventName::PullRequestTarget] {
+        for action in ["labeled", "unlabeled"] {
+            for label in [ALLOW_DELETES_LABEL, "EdgePlan/Allow-Deletes"] {
+                let event = Event {
+                    label: Some(label.into()),
+                    ..with_action(name.clone(), action, false)
+                };
+                assert_eq!(
+                    step_report(&decide(&event, facts(CommandInput::Auto))),
+                    (Step::Plan, Report::StickyComment { pr: 7 }),
+                    "{action} {label}"
+                );
+            }
+            for label in [Some("bug"), Some("edgeplan/allow-deletes-later"), None] {
+                let event = Event {
+                    label: label.map(String::from),
+                    ..with_action(name.clone(), action, false)
+                };
+                let d = decide(&event, facts(CommandInput::Auto));
+                let Decision::Skip { notice } = d else {
+                    panic!("{action} {label:?}: must skip, got {d:?}")
+                };
+                assert!(notice.contains(ALLOW_DELETES_LABEL), "{notice}");
             }
         }
     }

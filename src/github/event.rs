@@ -78,6 +78,16 @@ pub struct PullRequest {
     pub base_ref: Option<String>,
     /// The head lives in another repository: secrets are withheld and the token is read-only.
     pub from_fork: bool,
+    /// `pull_request.labels[].name`: the labels the pull request carried when the event fired
+    /// (a `labeled` event's payload already lists the new label).
+    pub labels: Vec<String>,
+}
+
+impl PullRequest {
+    /// Whether the pull request carries `label` (GitHub compares label names without case).
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
+    }
 }
 
 /// The event: its name and the parts of its payload that matter.
@@ -97,6 +107,9 @@ pub struct Event {
     /// The payload's `changes.base` is present: an `edited` pull request got a new base branch,
     /// so its proposed change (the diff against the base) is new.
     pub base_changed: bool,
+    /// `label.name` of a `labeled` or `unlabeled` pull request event: the label added or
+    /// removed.
+    pub label: Option<String>,
 }
 
 impl Event {
@@ -297,11 +310,15 @@ struct Payload {
     /// `changes` of an `edited` pull request: which of title, body and base changed. Only the
     /// presence of `base` is read (its `ref.from`/`sha.from` are the old base).
     changes: Option<serde_json::Value>,
+    /// `label` of a `labeled`/`unlabeled` pull request event; kept loose like `action`.
+    label: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
 struct PullRequestPayload {
     number: Option<u64>,
+    /// Kept loose: only each entry's `name` string is read.
+    labels: Option<serde_json::Value>,
     merge_commit_sha: Option<String>,
     head: Option<BranchPayload>,
     base: Option<BranchPayload>,
@@ -349,6 +366,7 @@ impl Payload {
                 merge_commit_sha: pr.merge_commit_sha.clone(),
                 base_ref: pr.base.as_ref().and_then(|b| b.git_ref.clone()),
                 from_fork,
+                labels: label_names(pr.labels.as_ref()),
             })
         });
         let dispatch_command = match self.inputs.as_ref().and_then(|i| i.get("command")) {
@@ -375,8 +393,20 @@ impl Payload {
                 .as_ref()
                 .and_then(|c| c.get("base"))
                 .is_some_and(|b| !b.is_null()),
+            label: (self.label.as_ref())
+                .and_then(|l| l.get("name"))
+                .and_then(|n| n.as_str())
+                .map(String::from),
         })
     }
+}
+
+/// The `name` of each label object of a payload's `labels` array; anything else is skipped.
+fn label_names(labels: Option<&serde_json::Value>) -> Vec<String> {
+    (labels.and_then(|l| l.as_array()).into_iter().flatten())
+        .filter_map(|l| l.get("name").and_then(|n| n.as_str()))
+        .map(String::from)
+        .collect()
 }
 
 #[cfg(test)]

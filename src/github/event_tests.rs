@@ -235,3 +235,45 @@ fn pull_request_action_and_base_change_are_read() {
     assert_eq!(ev.action, None);
     assert!(!ev.base_changed);
 }
+
+#[test]
+fn labels_and_the_label_of_a_labeled_event_are_read() {
+    let ev = event("pull_request", "pull_request.synchronize.json");
+    let pr = ev.pull_request.expect("a pull request");
+    assert_eq!(pr.labels, vec!["bug".to_string()]);
+    assert!(pr.has_label("Bug"));
+    assert!(!pr.has_label("edgeplan/allow-deletes"));
+    assert_eq!(ev.label, None);
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("labeled.json");
+    let read = |payload: serde_json::Value| {
+        std::fs::write(&path, payload.to_string()).expect("write");
+        let p = path.to_str().expect("utf-8").to_string();
+        context(&[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", &p),
+        ])
+        .expect("parses")
+        .event
+    };
+    let ev = read(serde_json::json!({
+        "action": "labeled", "number": 3,
+        "label": {"name": "edgeplan/allow-deletes", "color": "d73a4a"},
+        "pull_request": {"number": 3, "labels": [{"name": "edgeplan/allow-deletes"}, {"id": 1}]},
+    }));
+    assert_eq!(ev.label.as_deref(), Some("edgeplan/allow-deletes"));
+    let pr = ev.pull_request.expect("a pull request");
+    assert!(pr.has_label("edgeplan/allow-deletes"));
+    assert_eq!(pr.labels.len(), 1);
+    // Odd shapes are tolerated, never a refused payload.
+    let ev = read(serde_json::json!({
+        "action": "labeled", "number": 3, "label": "x",
+        "pull_request": {"number": 3, "labels": {"name": "edgeplan/allow-deletes"}},
+    }));
+    assert_eq!(ev.label, None);
+    assert_eq!(
+        ev.pull_request.expect("a pull request").labels,
+        Vec::<String>::new()
+    );
+}

@@ -319,6 +319,11 @@ pub struct Alert {
     pub overrides: Vec<String>,
 }
 
+/// The label that approves a pull request's deletes over the safety limit in the Action (its
+/// one definition for the dispatch table is `github::dispatch::ALLOW_DELETES_LABEL`; `render`
+/// does not name `github`, and a test keeps the two equal).
+pub const ALLOW_DELETES_LABEL: &str = "edgeplan/allow-deletes";
+
 /// The alert's words for `v`, worded for `kind`.
 pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
     let front = kind.front();
@@ -378,12 +383,14 @@ pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
                         code("--allow-deletes")
                     ),
                     (Front::Action, Kind::Refused) => format!(
-                        "If the deletes are intended, set the action input {} on the apply job and run it again (this apply ran with {}).",
+                        "If the deletes are intended, add the label {} to the merged pull request and re-run this job (triage access suffices), or run the workflow by hand with {} (this apply ran with {}).",
+                        code(ALLOW_DELETES_LABEL),
                         code("allow-deletes: true"),
                         code("allow-deletes: false")
                     ),
                     (Front::Action, _) => format!(
-                        "If the deletes are intended, set the action input {} on the apply job (this preview assumed {}).",
+                        "If the deletes are intended, add the label {} to this pull request (triage access suffices; the apply reads it when it runs), or set the action input {} on the apply job (this preview assumed {}).",
+                        code(ALLOW_DELETES_LABEL),
                         code("allow-deletes: true"),
                         code("allow-deletes: false")
                     ),
@@ -597,7 +604,7 @@ pub fn blockers(v: &Verdict, front: Front) -> Vec<Blocker> {
                 ),
                 help: match front {
                     Front::Cli => "restore the endpoints in the manifest (or revert the change); if the deletes are intended, pass --allow-deletes".into(),
-                    Front::Action => "restore the endpoints in the manifest (or revert the change); if the deletes are intended, set the action input `allow-deletes: true` on the apply job".into(),
+                    Front::Action => format!("restore the endpoints in the manifest (or revert the change); if the deletes are intended, add the label `{ALLOW_DELETES_LABEL}` to the pull request (an apply refused for this reads it again when re-run), or set the action input `allow-deletes: true` on the apply job"),
                 },
             }),
             Reason::FailedOrigins(o) => {

@@ -12,6 +12,7 @@
 mod bodies;
 mod gate;
 mod gate_report;
+mod label;
 mod report;
 mod stale;
 
@@ -317,7 +318,9 @@ impl<P: Provider> Flow<'_, P> {
             Origins::NotChecked => None,
         };
         let review = pipeline::Review {
-            allow_deletes: self.ctx.inputs.allow_deletes,
+            // A preview of a pull request labelled `edgeplan/allow-deletes` shows the deletes
+            // approved; an apply reads the label itself (`apply`).
+            allow_deletes: self.ctx.inputs.allow_deletes || label::on_preview(self.ctx),
             probes: options.as_ref(),
         };
         let outcome = pipeline::plan(self.provider, manifests, review).await?;
@@ -350,7 +353,18 @@ impl<P: Provider> Flow<'_, P> {
         // One verdict, read by the annotations, the comment, the summary and the exit code.
         let verdict = outcome.verdict();
         annotate_blockers(cmds, verdict, self.ctx.workspace.as_deref());
-        let bodies = Bodies::plan(self.ctx, &outcome, self.notice);
+        let lifted = label::lifted_in_preview(self.ctx, &outcome);
+        let mut notice = self.notice.map(String::from);
+        if !lifted.is_empty() {
+            let line = label::approved(&lifted, None);
+            outln!("edgeplan: {}", inert(&line));
+            let _ = cmds.notice(&line);
+            notice = Some(match notice {
+                Some(n) => format!("{n}\n\n{line}"),
+                None => line,
+            });
+        }
+        let bodies = Bodies::plan(self.ctx, &outcome, notice.as_deref());
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
         let marker = gate::preview_marker(self.ctx, Some(&outcome), PlanState::Ok);
@@ -378,14 +392,35 @@ impl<P: Provider> Flow<'_, P> {
         let check = PublicCheck::from_inputs(mode.as_deref(), timeout.as_deref())?;
         check.ready(self.settings)?;
         let mut outcome = self.planned(manifests, cmds).await?;
+        let (known, approved) = self.label_on_merged(&mut outcome).await?;
+        if let Some(line) = &approved {
+            outln!("edgeplan: {}", inert(line));
+            let _ = cmds.notice(line);
+        }
+        // Our words around a validated zone name and owner, escaped like every value in a body.
+        let with_label = |body: String| match &approved {
+            Some(line) => crate::render::comment::lead_with(&body, &render::markdown::prose(line)),
+            None => body,
+        };
         out.plan_outputs(&outcome);
         let fingerprint = outcome.fingerprint();
         annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
         if outcome.verdict().refused() {
             let bodies = Bodies::refused(self.ctx, &outcome);
-            out.summary(&bodies.summary);
+            out.summary(&with_label(bodies.summary));
+            let report = report::Gated {
+                merge: known.as_ref(),
+                lead: None,
+                remaining: &[],
+            };
             self.reporter
-                .applied(&bodies.comment, &fingerprint, Applied::Refused, out)
+                .applied_with(
+                    &with_label(bodies.comment),
+                    &fingerprint,
+                    Applied::Refused,
+                    &report,
+                    out,
+                )
                 .await?;
             return Ok(pipeline::exit(outcome.verdict(), false));
         }
@@ -395,6 +430,7 @@ impl<P: Provider> Flow<'_, P> {
             self.reporter.github,
             &self.reporter.author,
             &outcome,
+            known,
         )
         .await?;
         let (merge, lead) = match gate {
@@ -492,7 +528,13 @@ impl<P: Provider> Flow<'_, P> {
         // The zones that landed are public now, whatever another zone met; an apply failure
         // stays the one reported.
         let (section, checked) = self.public_check(&outcome, &check, cmds, out).await?;
-        let body = applied_body(self.ctx, &outcome, failure.as_ref(), &fingerprint, &section);
+        let body = with_label(applied_body(
+            self.ctx,
+            &outcome,
+            failure.as_ref(),
+            &fingerprint,
+            &section,
+        ));
         let failure = failure.or(recorded.err()).or(checked);
         out.summary(&body);
         out.failure_in_summary = failure.is_some();
@@ -508,6 +550,32 @@ impl<P: Provider> Flow<'_, P> {
             Some(f) => Err(f),
             None => Ok(Exit::Success),
         }
+    }
+
+    /// A push apply that the safety limit refuses, without the `allow-deletes` input: the
+    /// pull request it merged, found once (the gate then takes it), and when that pull request
+    /// carries the label `edgeplan/allow-deletes` now, the limit lifted and the words saying so.
+    async fn label_on_merged(
+        &self,
+        outcome: &mut Outcome,
+    ) -> Result<(Option<gate::Merge>, Option<String>), Failure> {
+        let asks = self.ctx.event.name == EventName::Push
+            && !self.ctx.inputs.allow_deletes
+            && label::limit_refuses(outcome.verdict());
+        let (true, Some(client), Some(repo)) =
+            (asks, self.reporter.github, self.ctx.repository.as_ref())
+        else {
+            return Ok((None, None));
+        };
+        let merge = gate::merge_of(self.ctx, client).await?;
+        let Some(pr) = merge.merged else {
+            return Ok((Some(merge), None));
+        };
+        if !label::on_pull(client, repo, pr).await? {
+            return Ok((Some(merge), None));
+        }
+        let lifted = outcome.allow_deletes();
+        Ok((Some(merge), Some(label::approved(&lifted, Some(pr)))))
     }
 
     /// A refusal of the gate (already in the outcome's verdict): nothing was written; the

@@ -87,6 +87,25 @@ impl Outcome {
         &self.verdict
     }
 
+    /// Lifts the safety limit on deletes once the plan is known (the Action's label
+    /// `edgeplan/allow-deletes`, read on the merged pull request only when the limit refuses):
+    /// the verdict is reviewed again without the limit. Returns the limits it lifted. Call it
+    /// before [`Outcome::refuse`]: the run's own reasons are decided after it.
+    pub fn allow_deletes(&mut self) -> Vec<MassDelete> {
+        let lifted: Vec<MassDelete> = (self.facts.iter_mut())
+            .filter_map(|f| f.mass_delete.take())
+            .collect();
+        if !lifted.is_empty() {
+            self.verdict = verdict::review(
+                &self.plan,
+                (self.facts.iter()).map(|f| f.mass_delete.as_ref()),
+                &self.probes,
+                self.verdict.origins,
+            );
+        }
+        lifted
+    }
+
     /// Refuses the whole run for a reason the Action decides once the plan is known (the plan
     /// is not the reviewed one, a stale commit): the verdict every presenter and the exit code
     /// then read. Nothing is applied after this.

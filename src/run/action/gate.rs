@@ -171,12 +171,36 @@ pub enum Checked {
     Refused { merge: Merge, refused: Refused },
 }
 
-/// Compares the plan about to be applied with the reviewed one (the module's steps).
+/// `GITHUB_REPOSITORY` and `GITHUB_SHA`, which finding the merged pull request needs.
+fn repo_and_sha(ctx: &Context) -> Result<(&Repo, &str), Failure> {
+    match (ctx.repository.as_ref(), ctx.sha.as_deref()) {
+        (Some(repo), Some(sha)) => Ok((repo, sha)),
+        _ => Err(Failure::new(
+            Exit::Usage,
+            "GITHUB_REPOSITORY and GITHUB_SHA are needed to find the pull request this push merged",
+        )
+        .help(
+            "the Actions runner sets both; outside Actions set them, or set `reviewed-plan: off`",
+        )),
+    }
+}
+
+/// The pull request this push merged (step 1 of the module), for a reader before the gate (the
+/// label `edgeplan/allow-deletes`); [`check`] then takes it instead of looking again.
+pub async fn merge_of(ctx: &Context, client: &Client) -> Result<Merge, Failure> {
+    let (repo, sha) = repo_and_sha(ctx)?;
+    let default = ctx.event.default_branch.as_deref().unwrap_or_default();
+    find_merge(client, repo, sha, default).await
+}
+
+/// Compares the plan about to be applied with the reviewed one (the module's steps). `known`:
+/// the merged pull request when [`merge_of`] already found it.
 pub async fn check(
     ctx: &Context,
     client: Option<&Client>,
     author: &Author,
     outcome: &Outcome,
+    known: Option<Merge>,
 ) -> Result<Checked, Failure> {
     if !gated(ctx) || !outcome.has_changes() {
         return Ok(Checked::NotGated);
@@ -184,17 +208,11 @@ pub async fn check(
     let Some(client) = client else {
         return Err(no_token());
     };
-    let (Some(repo), Some(sha)) = (ctx.repository.as_ref(), ctx.sha.as_deref()) else {
-        return Err(Failure::new(
-            Exit::Usage,
-            "GITHUB_REPOSITORY and GITHUB_SHA are needed to find the pull request this push merged",
-        )
-        .help(
-            "the Actions runner sets both; outside Actions set them, or set `reviewed-plan: off`",
-        ));
+    let (repo, sha) = repo_and_sha(ctx)?;
+    let merge = match known {
+        Some(merge) => merge,
+        None => merge_of(ctx, client).await?,
     };
-    let default = ctx.event.default_branch.as_deref().unwrap_or_default();
-    let merge = find_merge(client, repo, sha, default).await?;
     let mode = ctx.inputs.reviewed_plan;
     let Some(pr) = merge.merged else {
         let checked = if mode == ReviewedPlan::Require {

@@ -198,20 +198,9 @@ impl Reporter<'_> {
     }
 
     /// The apply report on each PR the pushed commit merged, one per commit (re-runs update it).
-    /// `comment-url` is the report on the PR that the commit itself merged.
-    pub async fn applied(
-        &self,
-        body: &str,
-        fingerprint: &str,
-        outcome: Applied,
-        out: &mut Outputs,
-    ) -> Result<(), Failure> {
-        self.applied_with(body, fingerprint, outcome, &Gated::default(), out)
-            .await
-    }
-
-    /// [`Reporter::applied`] after the apply gate (`run::action::gate`): on the pull requests
-    /// it found, led by its words, with what remains to apply in the report's marker.
+    /// `comment-url` is the report on the PR that the commit itself merged. After the apply
+    /// gate (`run::action::gate`) or the label's look-up: on the pull requests they found, led
+    /// by the gate's words, with what remains to apply in the report's marker.
     pub async fn applied_with(
         &self,
         body: &str,

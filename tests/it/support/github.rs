@@ -1,6 +1,7 @@
 //! A local, stateful stand-in for the GitHub REST API parts edgeplan uses: issue comments
 //! (list with `per_page`/`page` and absolute `Link` headers, create, update by PATCH or POST,
-//! delete), `GET /repos/{o}/{r}/commits/{sha}/pulls` and `GET /user` (403 "Resource not
+//! delete), `GET /repos/{o}/{r}/commits/{sha}/pulls`, `GET /repos/{o}/{r}/issues/{n}/labels`
+//! ([`GitHub::set_labels`]) and `GET /user` (403 "Resource not
 //! accessible by integration", as for the workflow token, unless [`GitHub::token_user`] makes the
 //! tokens a person's: then 200 with that login, and comments are posted as that person), the
 //! git trees and blobs of commits a test adds ([`GitHub::commit`], `github_git.rs`), and
@@ -76,6 +77,8 @@ struct State {
     latency: std::time::Duration,
     /// When each request was received (before the latency), with its method and path.
     received: Vec<(std::time::Instant, String)>,
+    /// The labels each issue or pull request carries now (`GET .../issues/{n}/labels`).
+    labels: HashMap<u64, Vec<String>>,
 }
 
 /// A running local GitHub. Stops when dropped.
@@ -175,6 +178,13 @@ impl GitHub {
     /// Every stored comment, on any repository and issue.
     pub fn all_comments(&self) -> Vec<StoredComment> {
         self.lock().comments.clone()
+    }
+
+    /// Pull request (or issue) `number` carries `labels` from now on, as
+    /// `GET /repos/{o}/{r}/issues/{n}/labels` answers.
+    pub fn set_labels(&self, number: u64, labels: &[&str]) {
+        let names = labels.iter().map(|l| l.to_string()).collect();
+        self.lock().labels.insert(number, names);
     }
 
     /// Registers a PR for `GET /repos/{repo}/commits/{sha}/pulls`.
@@ -404,6 +414,16 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
                 return error(404, "Not Found");
             }
             Response::new(204, "application/json", "")
+        }
+        ("GET", ["repos", _, _, "issues", n, "labels"]) => {
+            let Ok(issue) = n.parse::<u64>() else {
+                return error(404, "Not Found");
+            };
+            let labels: Vec<Value> = (s.labels.get(&issue).into_iter().flatten())
+                .enumerate()
+                .map(|(i, name)| json!({"id": 208045946 + i, "name": name, "color": "f29513", "default": false}))
+                .collect();
+            Response::json(200, &Value::Array(labels))
         }
         ("GET", ["repos", o, r, "git", rest @ ..]) => s.git.serve(&format!("{o}/{r}"), rest, req),
         ("GET", ["user"]) => match &s.user {

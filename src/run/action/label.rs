@@ -1,0 +1,85 @@
+//! The label `edgeplan/allow-deletes` (DESIGN section 2): a person with triage or write access
+//! approves one pull request's deletes over the safety limit, without editing the workflow.
+//!
+//! The preview reads it from the event's payload (`labeled`/`unlabeled` for it re-run the
+//! preview, `github::dispatch`); a push apply reads it on the pull request it merged, at apply
+//! time and only when the limit refuses, so removing the label before the apply runs (or adding
+//! it and re-running a refused apply) counts. Both say that the label approved the deletes. The
+//! decision stays outside the `reviewed=` digest, like the `allow-deletes` input.
+
+use crate::github::client::Client;
+use crate::github::dispatch::ALLOW_DELETES_LABEL;
+use crate::github::event::{Context, Repo};
+use crate::plan::verdict::{Reason, Verdict};
+use crate::plan::{self, MassDelete};
+
+use super::super::Failure;
+use super::super::pipeline::Outcome;
+use super::report::github_failure;
+
+#[cfg(test)]
+#[test]
+fn the_words_name_the_label_the_dispatch_table_reads() {
+    assert_eq!(
+        crate::render::verdict::ALLOW_DELETES_LABEL,
+        ALLOW_DELETES_LABEL
+    );
+}
+
+/// Whether the pull request this preview is for carries the label (the event's payload).
+pub fn on_preview(ctx: &Context) -> bool {
+    ctx.event.name.is_pull_request()
+        && (ctx.event.pull_request.as_ref()).is_some_and(|p| p.has_label(ALLOW_DELETES_LABEL))
+}
+
+/// The limits the label lifts in a preview planned with it: the zones that the safety limit
+/// would refuse without it (none when the `allow-deletes` input already lifts the limit).
+pub fn lifted_in_preview(ctx: &Context, outcome: &Outcome) -> Vec<MassDelete> {
+    if ctx.inputs.allow_deletes || !on_preview(ctx) {
+        return Vec::new();
+    }
+    (outcome.plan.zones.iter())
+        .filter_map(|z| plan::check_safety(z, false).err())
+        .collect()
+}
+
+/// Whether the safety limit refuses some zone of the verdict.
+pub fn limit_refuses(verdict: &Verdict) -> bool {
+    verdict
+        .reasons()
+        .any(|(_, r)| matches!(r, Reason::MassDelete(_)))
+}
+
+/// Whether pull request `number` carries the label now; a failure to read is exit 3.
+pub async fn on_pull(client: &Client, repo: &Repo, number: u64) -> Result<bool, Failure> {
+    let labels = crate::github::deployments::labels(client, repo, number)
+        .await
+        .map_err(github_failure)?;
+    Ok(labels
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(ALLOW_DELETES_LABEL)))
+}
+
+/// The words that say the label approved the deletes of `lifted`: `pull` names the merged pull
+/// request (an apply), `None` is the preview's own.
+pub fn approved(lifted: &[MassDelete], pull: Option<u64>) -> String {
+    let zones: Vec<String> = lifted
+        .iter()
+        .map(|m| {
+            format!(
+                "`{}`: {} deletes of the {} records owner `{}` holds (limit {})",
+                m.zone, m.deletes, m.owned, m.owner, m.limit
+            )
+        })
+        .collect();
+    match pull {
+        Some(n) => format!(
+            "The label `{ALLOW_DELETES_LABEL}` on pull request #{n} approved the deletes over the safety limit: {}.",
+            zones.join("; ")
+        ),
+        None => format!(
+            "The label `{ALLOW_DELETES_LABEL}` on this pull request approves the deletes over the safety limit: {}. The apply after the merge reads the label again; without it these deletes are refused.",
+            zones.join("; ")
+        ),
+    }
+}

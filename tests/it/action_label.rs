@@ -1,0 +1,173 @@
+//! The label `edgeplan/allow-deletes` (DESIGN sections 2 and 5), through the real binary against
+//! the local GitHub and Cloudflare servers: `labeled`/`unlabeled` for it re-run the preview,
+//! which then shows the deletes approved; another label changes nothing; a push apply reads
+//! the labels of the pull request it merged at apply time (only when the safety limit refuses),
+//! so labelling and re-running a refused apply goes through; both say the label approved the
+//! deletes. Documented in docs/action.md ("Undo a bad merge").
+
+use crate::support::github::merged_pull;
+use crate::support::harness::{REPO, SHA, World, pr_payload};
+use serde_json::{Value, json};
+
+const LABEL: &str = "edgeplan/allow-deletes";
+const PREVIEW_SAYS: &str = "The label `edgeplan/allow-deletes` on this pull request approves the deletes over the safety limit";
+const APPLY_SAYS: &str = "The label `edgeplan/allow-deletes` on pull request #2 approved the deletes over the safety limit";
+/// The same in Markdown (the summary and the report): `#` escaped like every value.
+const APPLY_SAYS_MD: &str = "The label `edgeplan/allow-deletes` on pull request \\#2 approved the deletes over the safety limit";
+
+/// Four records owned, a manifest that wants none: four deletes over the limit of two.
+fn undo_world() -> World {
+    let w = World::for_action();
+    for name in ["a", "b", "c", "d"] {
+        w.owned(name, &format!("{name}.origin.example.net"));
+    }
+    w.write_manifest("version: 1\nzone: example.com\nendpoints: []\n");
+    w
+}
+
+/// The recorded `opened` payload as an `action` activity with the pull request's `labels` and
+/// the event's `label`.
+fn labelled(action: &str, label: Option<&str>, labels: &[&str]) -> Value {
+    let mut p = pr_payload("pull_request.opened.json");
+    p["action"] = action.into();
+    p["pull_request"]["labels"] = labels.iter().map(|l| json!({"name": l})).collect();
+    match label {
+        Some(l) => p["label"] = json!({"name": l, "color": "d73a4a"}),
+        None => {
+            if let Some(o) = p.as_object_mut() {
+                o.remove("label");
+            }
+        }
+    }
+    p
+}
+
+/// The `reviewed=` attributes of a preview's marker (its first line).
+fn reviewed(body: &str) -> Vec<String> {
+    let marker = body.lines().next().unwrap_or_default();
+    let found: Vec<String> = marker
+        .split_whitespace()
+        .filter(|a| a.starts_with("reviewed="))
+        .map(String::from)
+        .collect();
+    assert!(!found.is_empty(), "{marker}");
+    found
+}
+
+fn preview_body(w: &World) -> String {
+    let comments = w.gh().comments(REPO, 2);
+    assert_eq!(comments.len(), 1, "one sticky preview: {comments:?}");
+    comments[0].body.clone()
+}
+
+#[test]
+fn labelling_re_runs_the_preview_and_it_shows_the_deletes_approved() {
+    let w = undo_world();
+    let refused = w
+        .action("pull_request", &labelled("opened", None, &["bug"]))
+        .run_checked(1);
+    assert!(
+        refused.stderr.contains(LABEL),
+        "the refusal names the label: {}",
+        refused.stderr
+    );
+    let body = preview_body(&w);
+    assert!(body.contains("[!CAUTION]"), "{body}");
+    assert!(body.contains("`edgeplan/allow-deletes`"), "{body}");
+    assert!(!body.contains(PREVIEW_SAYS), "{body}");
+    let digests = reviewed(&body);
+
+    // Another label: nothing read, nothing written.
+    let reads = w.cf.requests().len();
+    let other = w
+        .action("pull_request", &labelled("labeled", Some("bug"), &["bug"]))
+        .run_checked(0);
+    other.assert_stdout_has("nothing to preview");
+    assert_eq!(w.cf.requests().len(), reads, "another label reads nothing");
+    assert_eq!(preview_body(&w), body);
+
+    // The label: the preview runs again, approves the deletes, exits 0.
+    let approved = w
+        .action(
+            "pull_request",
+            &labelled("labeled", Some(LABEL), &["bug", LABEL]),
+        )
+        .run_checked(0);
+    approved.assert_stdout_has(PREVIEW_SAYS);
+    approved.assert_summary_has(PREVIEW_SAYS);
+    let body = preview_body(&w);
+    assert!(body.contains(PREVIEW_SAYS), "{body}");
+    assert!(body.contains("4 deletes of the 4 records"), "{body}");
+    assert!(!body.contains("[!CAUTION]"), "{body}");
+    assert_eq!(w.cf_writes(), 0, "a preview never writes");
+    assert_eq!(
+        reviewed(&body),
+        digests,
+        "the mass-delete decision stays outside the reviewed= digest"
+    );
+
+    // Removed again: refused again.
+    w.action(
+        "pull_request",
+        &labelled("unlabeled", Some(LABEL), &["bug"]),
+    )
+    .run_checked(1);
+    let body = preview_body(&w);
+    assert!(body.contains("[!CAUTION]"), "{body}");
+    assert!(!body.contains(PREVIEW_SAYS), "{body}");
+}
+
+#[test]
+fn a_refused_apply_goes_through_once_the_merged_pull_request_is_labelled_and_re_run() {
+    let w = undo_world();
+    // Reviewed with the label on; the label is read again when the apply runs.
+    w.action("pull_request", &labelled("labeled", Some(LABEL), &[LABEL]))
+        .run_checked(0);
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+
+    // Removed before the merge's apply ran: refused, nothing written.
+    w.gh().set_labels(2, &["bug"]);
+    let refused = w.push_to_main().run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(w.records().len(), 4);
+    assert!(
+        refused
+            .stderr
+            .contains("add the label `edgeplan/allow-deletes`"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(w.gh().count("GET", "/issues/2/labels"), 1);
+
+    // Labelled, the same job re-run: applied, and both the log and the report say why.
+    w.gh().set_labels(2, &["bug", LABEL]);
+    let applied = w.push_to_main().run_checked(0);
+    assert!(w.records().is_empty(), "{:?}", w.records());
+    applied.assert_stdout_has(APPLY_SAYS);
+    applied.assert_summary_has(APPLY_SAYS_MD);
+    let report = (w.gh().comments(REPO, 2).into_iter())
+        .find(|c| c.body.starts_with("<!-- edgeplan:applied"))
+        .expect("an apply report");
+    assert!(report.body.contains(APPLY_SAYS_MD), "{}", report.body);
+    assert!(
+        report.body.contains("matches the preview"),
+        "the reviewed plan still gates it: {}",
+        report.body
+    );
+    assert_eq!(
+        w.gh().count("GET", "/commits/"),
+        2,
+        "the merged pull request is looked up once per run, the gate reuses it"
+    );
+}
+
+#[test]
+fn an_apply_within_the_limit_reads_no_labels() {
+    let w = World::for_action();
+    w.owned("a", "a.origin.example.net");
+    w.write_manifest("version: 1\nzone: example.com\nendpoints: []\n");
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.push_to_main().run_checked(0);
+    assert!(w.records().is_empty());
+    assert_eq!(w.gh().count("GET", "/labels"), 0);
+}
