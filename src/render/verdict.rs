@@ -383,7 +383,7 @@ pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
                         code("--allow-deletes")
                     ),
                     (Front::Action, Kind::Refused) => format!(
-                        "If the deletes are intended, add the label {} to the merged pull request and re-run this job (triage access suffices), or run the workflow by hand with {} (this apply ran with {}).",
+                        "If the deletes are intended: after a merge, add the label {} to the merged pull request and re-run this job (triage access suffices; an apply run by hand reads no label); or run the workflow by hand with {} (this apply ran with {}).",
                         code(ALLOW_DELETES_LABEL),
                         code("allow-deletes: true"),
                         code("allow-deletes: false")
