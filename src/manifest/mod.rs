@@ -394,6 +394,32 @@ pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
             let holder = manifests
                 .iter()
                 .find(|o| o.zone == m.zone && o.owner == p.name && o.source != m.source);
+            // Two manifests taking over the same previous owner would each delete what the
+            // other took over.
+            let sharer = manifests.iter().find(|o| {
+                o.zone == m.zone
+                    && o.source != m.source
+                    && o.previous_owners.iter().any(|q| q.name == p.name)
+            });
+            if let (None, Some(other)) = (holder, sharer) {
+                problems.push(Problem::new(
+                    &m.source,
+                    Pos {
+                        line: p.line.max(1),
+                        col: 1,
+                    },
+                    format!(
+                        "previous owner `{}` is also listed by {}, another manifest of zone {}; each would delete the records the other takes over",
+                        p.name,
+                        other.source.display(),
+                        m.zone
+                    ),
+                    Some(format!(
+                        "list `{}` in the `previous_owners` of one manifest only",
+                        p.name
+                    )),
+                ));
+            }
             if let Some(other) = holder {
                 problems.push(Problem::new(
                     &m.source,
