@@ -316,6 +316,27 @@ fn previous_owners_is_validated_alone_and_against_the_set() {
             && err.contains("search.yaml"),
         "{err}"
     );
+    // Two manifests of the zone taking over the same previous owner would each delete what the
+    // other takes over.
+    let a = write(
+        "a.yaml",
+        "version: 1\nzone: example.com\nowner: a\nprevious_owners: [old]\nendpoints: []\n",
+    );
+    let b = write(
+        "b.yaml",
+        "version: 1\nzone: example.com\nowner: b\nprevious_owners:\n  - old\nendpoints: []\n",
+    );
+    let run = edgeplan()
+        .arg("validate")
+        .args(["-m".as_ref(), a.as_os_str(), "-m".as_ref(), b.as_os_str()])
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("b.yaml:5:1: previous owner `old` is also listed by"),
+        "{err}"
+    );
     // The same owner in another zone is no rename of this one.
     let run = edgeplan()
         .arg("validate")
