@@ -8,7 +8,11 @@
 //! its posts, which is what makes that replacement legal
 //! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
 //! A CNAME must be alone at its name, so any other record this owner holds there is deleted.
-//! Owned records at names nobody wants any more are deleted.
+//! Owned records at names nobody wants any more are deleted. Records of the manifest's
+//! `previous_owners` (a renamed owner) count as this owner's throughout; the update that takes
+//! one over rewrites its marker (a transfer). The manifest is the only source of a record's note,
+//! so a kept or replaced record whose note the endpoint's `comment` does not carry loses it, with
+//! a [`Warning::NoteRemoved`] (DESIGN section 2).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
