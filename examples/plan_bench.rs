@@ -100,6 +100,7 @@ fn huge() {
         zone: "example.com".into(),
         zone_id: None,
         owner: "ml-platform".into(),
+        previous_owners: Vec::new(),
         endpoints,
     };
     let live = Live {
@@ -230,6 +231,7 @@ fn inputs() -> (Desired, Live) {
         zone: "example.com".into(),
         zone_id: None,
         owner: "ml-platform".into(),
+        previous_owners: Vec::new(),
         endpoints,
     };
     let zone = Zone {

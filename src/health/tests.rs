@@ -145,6 +145,7 @@ fn only_creates_and_repoints_of_endpoints_with_health_are_probed() {
         zone: "example.com".into(),
         zone_id: None,
         owner: "default".into(),
+        previous_owners: Vec::new(),
         endpoints: vec![
             endpoint("new.example.com", Some("/h")),
             endpoint("moved.example.com", Some("/h")),
@@ -163,6 +164,7 @@ fn only_creates_and_repoints_of_endpoints_with_health_are_probed() {
             comment_limit: 100,
         },
         owner: "default".into(),
+        previous_owners: Vec::new(),
         unmanaged: 0,
         wanted: Default::default(),
         long_comments: Vec::new(),

@@ -200,6 +200,13 @@ pub const MANIFEST: &[Key] = &[
         r#"{"pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"}"#,
     ),
     key(
+        "previous_owners",
+        &Shape::Seq(&Shape::Str),
+        Optional(Absent),
+        "Owners whose records this manifest takes over (a renamed owner): their records count as this owner's, and the plan transfers them. Not `owner` itself, nor the owner of another manifest of the zone.",
+        r#"{"items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"}, "uniqueItems": true}"#,
+    ),
+    key(
         "defaults",
         &Shape::Map(DEFAULTS),
         Optional(Absent),

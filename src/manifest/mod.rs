@@ -237,7 +237,8 @@ fn parse_capped(path: &Path, text: &[u8]) -> Result<Desired, Problems> {
     };
     // Pruned nodes keep their original positions, so locating in the pruned tree is exact.
     let lines = name_lines(&tree);
-    match validate::validate(&raw, path, &lines) {
+    let previous_lines = previous_lines(&tree);
+    match validate::validate(&raw, path, &lines, &previous_lines) {
         Ok(desired) if problems.is_empty() && more == 0 => Ok(desired),
         Ok(_) => Err(Problems::capped(problems, more)),
         Err(issues) => {
@@ -314,6 +315,14 @@ pub fn to_json(text: &str) -> Result<serde_json::Value, SyntaxError> {
     }
 }
 
+/// The line of each entry of `previous_owners`, in order.
+fn previous_lines(root: &Node) -> Vec<usize> {
+    match root.get("previous_owners").map(|(_, v)| &v.kind) {
+        Some(Kind::Seq(items)) => items.iter().map(|i| i.pos.line).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The line of each endpoint's `name` key, in order.
 fn name_lines(root: &Node) -> Vec<usize> {
     let Some((_, endpoints)) = root.get("endpoints") else {
@@ -377,6 +386,59 @@ pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
             )),
             None => {
                 first.insert((&m.zone, &m.owner), &m.source);
+            }
+        }
+        // A previous owner that another manifest of the zone still uses: both would claim its
+        // records, and each plan would delete what the other wants.
+        for p in &m.previous_owners {
+            let holder = manifests
+                .iter()
+                .find(|o| o.zone == m.zone && o.owner == p.name && o.source != m.source);
+            // Two manifests taking over the same previous owner would each delete what the
+            // other took over.
+            let sharer = manifests.iter().find(|o| {
+                o.zone == m.zone
+                    && o.source != m.source
+                    && o.previous_owners.iter().any(|q| q.name == p.name)
+            });
+            if let (None, Some(other)) = (holder, sharer) {
+                problems.push(Problem::new(
+                    &m.source,
+                    Pos {
+                        line: p.line.max(1),
+                        col: 1,
+                    },
+                    format!(
+                        "previous owner `{}` is also listed by {}, another manifest of zone {}; each would delete the records the other takes over",
+                        p.name,
+                        other.source.display(),
+                        m.zone
+                    ),
+                    Some(format!(
+                        "list `{}` in the `previous_owners` of one manifest only",
+                        p.name
+                    )),
+                ));
+            }
+            if let Some(other) = holder {
+                problems.push(Problem::new(
+                    &m.source,
+                    Pos {
+                        line: p.line.max(1),
+                        col: 1,
+                    },
+                    format!(
+                        "previous owner `{}` is the owner of {}, another manifest of zone {}; both would claim its records",
+                        p.name,
+                        other.source.display(),
+                        m.zone
+                    ),
+                    Some(format!(
+                        "remove `{}` from `previous_owners`, or finish the rename: delete {} or change its `owner`",
+                        p.name,
+                        other.source.display()
+                    )),
+                ));
             }
         }
         // NOTE: within one file duplicates are found by validation; across files (different

@@ -19,6 +19,7 @@ pub struct RawManifest {
     pub zone: Option<String>,
     pub zone_id: Option<String>,
     pub owner: Option<String>,
+    pub previous_owners: Option<Vec<String>>,
     pub defaults: Option<RawDefaults>,
     pub endpoints: Option<Vec<RawEndpoint>>,
 }

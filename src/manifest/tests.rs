@@ -116,6 +116,7 @@ fn same_zone_and_owner_twice_is_an_error_naming_both_files() {
         zone: "example.com".into(),
         zone_id: None,
         owner: "default".into(),
+        previous_owners: Vec::new(),
         endpoints: vec![],
     };
     let b = Desired {

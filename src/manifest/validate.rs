@@ -15,7 +15,7 @@ use super::MAX_PROBLEMS;
 use super::names;
 use super::raw::{RawEndpoint, RawManifest, RawTtl};
 use super::text::excerpt;
-use crate::plan::{Desired, Endpoint, Health};
+use crate::plan::{Desired, Endpoint, Health, PreviousOwner};
 
 /// Longest record comment any Cloudflare plan accepts (paid plans 500, Free 100); edgeplan's
 /// marker must fit in it. The zone's own limit is checked by the plan, which knows the zone.
@@ -69,8 +69,14 @@ fn ep(i: usize, key: &'static str) -> Vec<Seg> {
     vec![Seg::Key("endpoints"), Seg::Index(i), Seg::Key(key)]
 }
 
-/// Validates `raw` into a [`Desired`]; `lines[i]` is the line of endpoint `i`'s `name` key.
-pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Desired, Issues> {
+/// Validates `raw` into a [`Desired`]; `lines[i]` is the line of endpoint `i`'s `name` key,
+/// `previous_lines[i]` the line of entry `i` of `previous_owners`.
+pub fn validate(
+    raw: &RawManifest,
+    source: &Path,
+    lines: &[usize],
+    previous_lines: &[usize],
+) -> Result<Desired, Issues> {
     let mut issues = Issues::default();
     // A required key left out by the structural pass (already reported there): everything else
     // is still checked, and the result is never a `Desired`.
@@ -119,6 +125,7 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
             format!("{pick}; it becomes the record comment marker `edgeplan:<owner>`"),
         );
     }
+    let previous_owners = previous(raw, &owner, previous_lines, &mut issues);
     let defaults = raw.defaults.as_ref();
     let default_proxied = defaults.and_then(|d| d.proxied).unwrap_or(true);
     let mut default_ttl = 1;
@@ -167,8 +174,56 @@ pub fn validate(raw: &RawManifest, source: &Path, lines: &[usize]) -> Result<Des
         zone,
         zone_id,
         owner,
+        previous_owners,
         endpoints: endpoints.into_iter().map(|(_, e)| e).collect(),
     })
+}
+
+/// `previous_owners`: each a valid owner name, not `owner` itself, each once. Whether another
+/// manifest of the zone has one of them as its `owner` is a rule of the set
+/// ([`super::check_set`]).
+fn previous(
+    raw: &RawManifest,
+    owner: &str,
+    lines: &[usize],
+    issues: &mut Issues,
+) -> Vec<PreviousOwner> {
+    let mut out: Vec<PreviousOwner> = Vec::new();
+    for (i, name) in raw.previous_owners.iter().flatten().enumerate() {
+        let path = || vec![Seg::Key("previous_owners"), Seg::Index(i)];
+        if !valid_owner(name) {
+            let pick = match owner_like(name) {
+                Some(o) => format!("write `{o}`, the owner name as the records' marker spells it"),
+                None => {
+                    "write the old owner name as the records' marker `edgeplan:<owner>` spells it"
+                        .into()
+                }
+            };
+            issues.at(
+                path(),
+                format!("previous owner `{}` is not valid: 1 to 32 of a-z, 0-9, `_` and `-`, starting with a letter or digit", excerpt(name)),
+                pick,
+            );
+        } else if name == owner {
+            issues.at(
+                path(),
+                format!("previous owner `{name}` is this manifest's own `owner`"),
+                "remove it from `previous_owners`: the manifest already owns its records",
+            );
+        } else if out.iter().any(|p| p.name == *name) {
+            issues.at(
+                path(),
+                format!("previous owner `{name}` is listed twice"),
+                "list each previous owner once",
+            );
+        } else {
+            out.push(PreviousOwner {
+                name: name.clone(),
+                line: lines.get(i).copied().unwrap_or(0),
+            });
+        }
+    }
+    out
 }
 
 pub fn valid_owner(owner: &str) -> bool {

@@ -8,12 +8,16 @@
 //! its posts, which is what makes that replacement legal
 //! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
 //! A CNAME must be alone at its name, so any other record this owner holds there is deleted.
-//! Owned records at names nobody wants any more are deleted.
+//! Owned records at names nobody wants any more are deleted. Records of the manifest's
+//! `previous_owners` (a renamed owner) count as this owner's throughout; the update that takes
+//! one over rewrites its marker (a transfer). The manifest is the only source of a record's note,
+//! so a kept or replaced record whose note the endpoint's `comment` does not carry loses it, with
+//! a [`Warning::NoteRemoved`] (DESIGN section 2).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::normalise;
-use super::owner::{is_owned_by, owner_of};
+use super::owner::{is_owned_by_any, note_of, owner_of};
 use super::{
     Action, Change, Conflict, Desired, Endpoint, Holder, Live, RecordType, Stored, Warning,
     ZonePlan,
@@ -22,8 +26,16 @@ use super::{
 /// Computes what has to change in `live` so that it holds what `desired` asks for.
 ///
 /// Never touches a record that `desired.owner` does not own, except one an endpoint adopts.
+/// Records of the manifest's `previous_owners` count as `desired.owner`'s (a renamed owner): they
+/// are taken over where wanted (the marker rewritten) and deleted where not.
 pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
     let owner = desired.owner.as_str();
+    let previous: Vec<String> = desired
+        .previous_owners
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let mine = |comment: Option<&str>| is_owned_by_any(comment, owner, &previous);
     let mut records: Vec<Stored> = live
         .records
         .iter()
@@ -55,7 +67,7 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
         }
         let here = by_name.get(fqdn.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let conflicts = out.conflicts.len();
-        out.endpoint(e, &fqdn, here, owner, live.zone.comment_limit);
+        out.endpoint(e, &fqdn, here, owner, &mine, live.zone.comment_limit);
         if out.conflicts.len() == conflicts {
             kept.insert(fqdn.clone());
         }
@@ -64,7 +76,7 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
 
     let mut owned = 0;
     for r in &records {
-        if !is_owned_by(r.data.comment.as_deref(), owner) {
+        if !mine(r.data.comment.as_deref()) {
             continue;
         }
         owned += 1;
@@ -76,9 +88,20 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
     let touched: HashSet<&str> = out.changes.iter().filter_map(|c| c.id.as_deref()).collect();
     let unmanaged = records
         .iter()
-        .filter(|r| !is_owned_by(r.data.comment.as_deref(), owner))
+        .filter(|r| !mine(r.data.comment.as_deref()))
         .filter(|r| !touched.contains(r.id.as_str()))
         .count();
+
+    // A conflict with another owner all of whose records in the zone are at names this manifest
+    // wants looks like a renamed owner: its help names `previous_owners`.
+    for c in &mut out.conflicts {
+        if let Holder::Owner(other) = &c.holder {
+            c.rename_likely = records
+                .iter()
+                .filter(|r| owner_of(r.data.comment.as_deref()) == Some(other.as_str()))
+                .all(|r| wanted.contains(&r.name));
+        }
+    }
 
     out.changes.sort_by(|a, b| {
         (rank(a.action), &a.name, &a.kind, &a.id).cmp(&(rank(b.action), &b.name, &b.kind, &b.id))
@@ -90,6 +113,7 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
         source: desired.source.clone(),
         zone: live.zone.clone(),
         owner: desired.owner.clone(),
+        previous_owners: previous,
         changes: out.changes,
         unchanged: out.unchanged,
         owned,
@@ -126,6 +150,7 @@ impl Builder {
         fqdn: &str,
         here: &[&Stored],
         owner: &str,
+        owns: &dyn Fn(Option<&str>) -> bool,
         comment_limit: usize,
     ) {
         let want = normalise::wanted(e, owner);
@@ -137,7 +162,7 @@ impl Builder {
         let mut blocking: Vec<(&Stored, Holder)> = Vec::new();
         for &r in here {
             let comment = r.data.comment.as_deref();
-            if is_owned_by(comment, owner) {
+            if owns(comment) {
                 mine.push(r);
             } else if let Some(other) = owner_of(comment) {
                 blocking.push((r, Holder::Owner(other.to_owned())));
@@ -159,6 +184,7 @@ impl Builder {
                     line: e.line,
                     record: record.clone(),
                     holder,
+                    rename_likely: false,
                 });
             }
             return;
@@ -186,13 +212,15 @@ impl Builder {
                 kind: r.kind.clone(),
                 content: r.data.content.clone(),
             });
+            self.note_removed(e, fqdn, r);
             self.delete(r);
         }
 
         match keep {
             Some(k) if k.data == want => self.unchanged += 1,
             Some(k) => {
-                if !is_owned_by(k.data.comment.as_deref(), owner) {
+                self.note_removed(e, fqdn, k);
+                if !owns(k.data.comment.as_deref()) {
                     self.warnings.push(Warning::TakesOver {
                         name: fqdn.to_owned(),
                         content: k.data.content.clone(),
@@ -244,6 +272,20 @@ impl Builder {
                 line: e.line,
                 length,
                 limit: comment_limit,
+            });
+        }
+    }
+
+    /// The manifest is the only source of a record's note: a record kept or replaced for an
+    /// endpoint without `comment` loses its note, and the plan says so.
+    fn note_removed(&mut self, e: &Endpoint, fqdn: &str, r: &Stored) {
+        if e.comment.is_some() {
+            return;
+        }
+        if let Some(note) = note_of(r.data.comment.as_deref()) {
+            self.warnings.push(Warning::NoteRemoved {
+                name: fqdn.to_owned(),
+                note: note.to_owned(),
             });
         }
     }

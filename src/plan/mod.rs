@@ -42,8 +42,19 @@ pub struct Desired {
     pub zone_id: Option<String>,
     /// The owner name of the ownership marker (`edgeplan:<owner>`).
     pub owner: String,
+    /// Owners whose records this manifest takes over (`previous_owners`, a renamed owner): their
+    /// records count as `owner`'s for every rule.
+    pub previous_owners: Vec<PreviousOwner>,
     /// The endpoints in manifest order.
     pub endpoints: Vec<Endpoint>,
+}
+
+/// An owner a manifest takes over from (an entry of `previous_owners`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousOwner {
+    pub name: String,
+    /// 1-based line of the entry in the manifest, for messages.
+    pub line: usize,
 }
 
 /// One model endpoint: a proxied (or not) CNAME from `name` to `target`.
@@ -134,6 +145,9 @@ pub struct Conflict {
     /// The record in the way.
     pub record: Stored,
     pub holder: Holder,
+    /// Every record of the other owner in the zone is at a name this manifest wants: likely a
+    /// renamed owner, so the help names `previous_owners`.
+    pub rename_likely: bool,
 }
 
 /// The plan for one zone and one owner.
@@ -142,11 +156,13 @@ pub struct ZonePlan {
     pub source: PathBuf,
     pub zone: Zone,
     pub owner: String,
+    /// The manifest's `previous_owners`: records marked with one of them count as `owner`'s.
+    pub previous_owners: Vec<String>,
     /// Sorted: deletes, then updates, then creates; by name, then type, within each.
     pub changes: Vec<Change>,
     /// Owned records that already match.
     pub unchanged: usize,
-    /// Records this owner holds in the zone before the change.
+    /// Records this owner (or one of its previous owners) holds in the zone before the change.
     pub owned: usize,
     /// Records in the zone this owner does not manage: not owned by it and not touched by this
     /// plan (an adopted record is touched). What edgeplan leaves alone; outside the fingerprint.
@@ -209,6 +225,33 @@ pub struct LineRefusal {
 }
 
 impl ZonePlan {
+    /// Whether a record with this comment counts as this plan's own: marked with its owner or
+    /// one of its previous owners.
+    pub fn owns(&self, comment: Option<&str>) -> bool {
+        owner::is_owned_by_any(comment, &self.owner, &self.previous_owners)
+    }
+
+    /// The records taken over from each previous owner (updates of a record marked with it, which
+    /// rewrite the marker), by owner name; owners with none left out.
+    pub fn transfers(&self) -> Vec<(&str, usize)> {
+        let mut out: Vec<(&str, usize)> = Vec::new();
+        for c in self.changes.iter().filter(|c| c.action == Action::Update) {
+            let comment = c.before.as_ref().and_then(|b| b.comment.as_deref());
+            let Some(from) = owner::owner_of(comment) else {
+                continue;
+            };
+            if from == self.owner || !self.previous_owners.iter().any(|p| p == from) {
+                continue;
+            }
+            match out.iter_mut().find(|(o, _)| *o == from) {
+                Some((_, n)) => *n += 1,
+                None => out.push((from, 1)),
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// What refuses this plan at a manifest line: its conflicts, then its comments too long for
     /// the zone.
     pub fn line_refusals(&self) -> Vec<LineRefusal> {

@@ -44,6 +44,26 @@ pub fn is_owned_by(comment: Option<&str>, owner: &str) -> bool {
     }
 }
 
+/// Whether `comment` marks the record as owned by `owner` or by one of `previous` (the
+/// manifest's `previous_owners`, whose records count as `owner`'s).
+pub fn is_owned_by_any(comment: Option<&str>, owner: &str, previous: &[String]) -> bool {
+    is_owned_by(comment, owner) || previous.iter().any(|p| is_owned_by(comment, p))
+}
+
+/// The user's note in a record comment: the text after ` | ` of a marked comment, or the whole
+/// comment of a record no edgeplan owner marks. `None` when there is no note.
+pub fn note_of(comment: Option<&str>) -> Option<&str> {
+    let comment = comment?;
+    let note = match owner_of(Some(comment)) {
+        Some(owner) => {
+            let rest = &comment[PREFIX.len() + owner.len()..];
+            rest.strip_prefix(SEPARATOR).unwrap_or("")
+        }
+        None => comment,
+    };
+    Some(note.trim()).filter(|n| !n.is_empty())
+}
+
 /// The manifest's owner pattern `^[a-z0-9][a-z0-9_-]{0,31}$`.
 pub fn valid_owner(owner: &str) -> bool {
     let bytes = owner.as_bytes();
@@ -84,6 +104,30 @@ mod tests {
         assert_eq!(owner_of(Some("edgeplan: see ticket")), None);
         assert_eq!(owner_of(Some("edgeplan:")), None);
         assert_eq!(owner_of(Some("managed by hand")), None);
+    }
+
+    #[test]
+    fn the_note_is_what_follows_the_marker_or_an_unmarked_comment_whole() {
+        assert_eq!(note_of(Some("edgeplan:ml | BERT v3")), Some("BERT v3"));
+        assert_eq!(note_of(Some("edgeplan:ml")), None);
+        assert_eq!(note_of(Some("edgeplan:ml | ")), None);
+        assert_eq!(
+            note_of(Some("hand-made, ask ops")),
+            Some("hand-made, ask ops")
+        );
+        assert_eq!(
+            note_of(Some("edgeplan: see ticket")),
+            Some("edgeplan: see ticket")
+        );
+        assert_eq!(note_of(None), None);
+        let previous = vec!["ml-team".to_string()];
+        assert!(is_owned_by_any(
+            Some("edgeplan:ml-team | x"),
+            "ml",
+            &previous
+        ));
+        assert!(is_owned_by_any(Some("edgeplan:ml"), "ml", &previous));
+        assert!(!is_owned_by_any(Some("edgeplan:search"), "ml", &previous));
     }
 
     #[test]

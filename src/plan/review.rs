@@ -203,6 +203,7 @@ mod tests {
             line: 12,
             record: record("id-taken", "taken.example.com", "CNAME", "x.net", None),
             holder: Holder::Unowned,
+            rename_likely: false,
         }];
         zp.long_comments = vec![LongComment {
             name: "long.example.com".into(),

@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 
-use super::owner::is_owned_by;
 use super::{Action, Conflict, Holder, ZonePlan};
 
 /// Deletes at or under this count are always allowed.
@@ -60,7 +59,7 @@ pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), MassDele
     Ok(())
 }
 
-/// The number of deletes of records this plan's owner holds, at names that go away. A delete
+/// The number of deletes of records this plan's owner (or a previous owner) holds, at names that go away. A delete
 /// whose name gets a create in the same plan (an owned `A` rewritten as a CNAME), or whose name
 /// the manifest still holds (the owner's duplicates at one name, left by a past race, cut down
 /// to one), repairs the name rather than removing an endpoint, so it does not count.
@@ -72,7 +71,7 @@ pub fn owned_deletes(plan: &ZonePlan) -> usize {
         .filter(|c| !plan.wanted.contains(&c.name))
         .filter(|c| {
             let comment = c.before.as_ref().and_then(|b| b.comment.as_deref());
-            is_owned_by(comment, &plan.owner)
+            plan.owns(comment)
         })
         .count()
 }
@@ -94,6 +93,10 @@ impl Conflict {
     /// What to do about it.
     pub fn help(&self) -> String {
         match &self.holder {
+            Holder::Owner(other) if self.rename_likely => format!(
+                "if `{other}` is this manifest's old owner name (a rename), add `previous_owners: [{other}]` to take its records over; \
+                 otherwise choose another name, or remove it from the manifest of owner `{other}` first"
+            ),
             Holder::Owner(other) => format!(
                 "choose another name, or remove it from the manifest of owner `{other}` first"
             ),

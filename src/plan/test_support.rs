@@ -18,6 +18,7 @@ pub fn zone_plan(owned: usize) -> ZonePlan {
         source: PathBuf::from("edgeplan.yaml"),
         zone: zone(),
         owner: "ml".into(),
+        previous_owners: Vec::new(),
         changes: Vec::new(),
         unchanged: 0,
         owned,
@@ -66,6 +67,7 @@ pub fn desired(endpoints: Vec<Endpoint>) -> Desired {
         zone: "example.com".into(),
         zone_id: None,
         owner: "ml".into(),
+        previous_owners: Vec::new(),
         endpoints,
     }
 }

@@ -370,3 +370,102 @@ fn the_fingerprint_follows_the_plan() {
     assert!(a.has_changes());
     assert!(!Plan::default().has_changes());
 }
+
+/// `ml` renamed from `ml-team`: with `previous_owners: [ml-team]` the old owner's records are
+/// the manifest's own: the wanted one is updated in place (marker rewritten), the other deleted,
+/// both counted as owned, and another owner's record stays a conflict.
+#[test]
+fn previous_owners_records_count_as_own() {
+    let mut d = desired(vec![
+        endpoint("api", "t.example.net"),
+        endpoint("web", "w.example.net"),
+    ]);
+    d.previous_owners = vec![PreviousOwner {
+        name: "ml-team".into(),
+        line: 4,
+    }];
+    let l = live(vec![
+        record(
+            "r1",
+            "api.example.com",
+            "CNAME",
+            "t.example.net",
+            Some("edgeplan:ml-team | BERT"),
+        ),
+        record(
+            "r2",
+            "gone.example.com",
+            "CNAME",
+            "g.example.net",
+            Some("edgeplan:ml-team"),
+        ),
+        record(
+            "r3",
+            "web.example.com",
+            "CNAME",
+            "w.example.net",
+            Some("edgeplan:search"),
+        ),
+    ]);
+    let p = diff(&d, &l);
+    assert_eq!(
+        actions(&p),
+        vec![
+            (Action::Delete, "gone.example.com", "CNAME"),
+            (Action::Update, "api.example.com", "CNAME"),
+        ]
+    );
+    assert_eq!(p.owned, 2);
+    assert_eq!(p.transfers(), vec![("ml-team", 1)]);
+    assert_eq!(safety::owned_deletes(&p), 1);
+    assert_eq!(p.conflicts.len(), 1);
+    // search's only record is at a wanted name: what a rename looks like, so the help says so.
+    assert!(p.conflicts[0].rename_likely);
+    assert!(p.conflicts[0].help().contains("previous_owners: [search]"));
+    let kinds: Vec<_> = verdict::edits(&p).iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [verdict::EditKind::Delete, verdict::EditKind::Update]
+    );
+    // The note goes: the endpoint has no comment.
+    assert!(p.warnings.iter().any(|w| matches!(
+        w,
+        Warning::NoteRemoved { name, note } if name == "api.example.com" && note == "BERT"
+    )));
+    // Without previous_owners every one of ml-team's records is someone else's.
+    d.previous_owners.clear();
+    let q = diff(&d, &l);
+    assert_eq!(q.owned, 0);
+    assert!(q.conflicts.iter().all(|c| c.holder != Holder::Unowned));
+}
+
+/// The reviewed= digest covers a transfer: it is an update whose `before` names the old owner,
+/// so a plan that takes records from another previous owner is another plan.
+#[test]
+fn the_review_digest_covers_who_records_are_transferred_from() {
+    let plan_from = |old: &str| {
+        let mut d = desired(vec![endpoint("api", "t.example.net")]);
+        d.previous_owners = vec![PreviousOwner {
+            name: old.into(),
+            line: 4,
+        }];
+        let marker = format!("edgeplan:{old}");
+        diff(
+            &d,
+            &live(vec![record(
+                "r1",
+                "api.example.com",
+                "CNAME",
+                "t.example.net",
+                Some(&marker),
+            )]),
+        )
+    };
+    let (a, b) = (plan_from("ml-team"), plan_from("ml-old"));
+    assert_eq!(a.transfers(), vec![("ml-team", 1)]);
+    assert_ne!(review::pair(&a).digest, review::pair(&b).digest);
+    assert_eq!(
+        review::pair(&a).digest,
+        review::pair(&plan_from("ml-team")).digest
+    );
+}

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::owner::is_owned_by;
 use super::{Action, Change, Conflict, LongComment, MassDelete, Plan, RecordData, ZonePlan};
 
 /// Whether the origin probes ran for this run.
@@ -212,7 +211,7 @@ pub fn edits(z: &ZonePlan) -> Vec<Edit<'_>> {
     let owned = |c: &Change| {
         c.before
             .as_ref()
-            .is_some_and(|b| is_owned_by(b.comment.as_deref(), &z.owner))
+            .is_some_and(|b| z.owns(b.comment.as_deref()))
     };
     // The unowned records deleted for an adoption, by the name the CNAME is created at (the
     // first one, when an A and an AAAA go together).

@@ -24,6 +24,9 @@ pub enum Warning {
         content: String,
         owner: String,
     },
+    /// The record kept or replaced at `name` carries the note `note`, and the endpoint has no
+    /// `comment`: the note is removed (the manifest is the only source of notes).
+    NoteRemoved { name: String, note: String },
     /// `name` is DNS-only: its origin `target` is published and reachable directly.
     NotProxied { name: String, target: String },
     /// The manifest's `ttl` is ignored on a proxied record.
@@ -44,6 +47,7 @@ impl Warning {
             Warning::Duplicate { name, .. }
             | Warning::Replaces { name, .. }
             | Warning::TakesOver { name, .. }
+            | Warning::NoteRemoved { name, .. }
             | Warning::NotProxied { name, .. }
             | Warning::TtlIgnored { name, .. }
             | Warning::Platform { name, .. } => name,
@@ -74,6 +78,10 @@ impl fmt::Display for Warning {
             } => write!(
                 f,
                 "adopting {name}: the unowned CNAME record {content} is taken over and marked edgeplan:{owner}"
+            ),
+            Warning::NoteRemoved { name, note } => write!(
+                f,
+                "{name}: its note {note:?} is removed, as the manifest has no `comment` for it; copy the note into the endpoint's `comment` to keep it"
             ),
             Warning::NotProxied { name, target } => write!(
                 f,

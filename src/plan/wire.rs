@@ -38,6 +38,10 @@ pub struct ZoneJson<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     long_comments: Vec<LongCommentJson<'a>>,
     warnings: Vec<String>,
+    /// Records taken over from each previous owner (`previous_owners`, a renamed owner): updates
+    /// that rewrite the marker. Absent when empty, so plans without one keep their fingerprint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    transfers: Vec<TransferJson<'a>>,
     /// Records in the zone this owner does not manage (not owned, not touched by the plan). Not
     /// part of the canonical form (absent there), so an unrelated edit elsewhere in the zone
     /// leaves the fingerprint alone.
@@ -82,6 +86,14 @@ pub struct ConflictJson<'a> {
     record: RecordJson<'a>,
     message: String,
     help: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct TransferJson<'a> {
+    /// The previous owner.
+    from: &'a str,
+    /// Its records this plan takes over.
+    records: usize,
 }
 
 #[derive(Serialize, Clone)]
@@ -173,6 +185,11 @@ fn zone(z: &ZonePlan, with_unmanaged: bool) -> ZoneJson<'_> {
             })
             .collect(),
         warnings: z.warnings.iter().map(ToString::to_string).collect(),
+        transfers: z
+            .transfers()
+            .into_iter()
+            .map(|(from, records)| TransferJson { from, records })
+            .collect(),
         unmanaged: with_unmanaged.then_some(z.unmanaged),
     }
 }

@@ -139,6 +139,15 @@ pub(super) fn zone_detail(
         ));
         out.push(String::new());
         refusals(out, z, ctx);
+        for (from, n) in z.transfers() {
+            out.push(format!(
+                "Transfer {n} record{} from {} to {} (`previous_owners`).",
+                plural(n),
+                code(from),
+                code(&z.owner)
+            ));
+            out.push(String::new());
+        }
         if !shown.is_empty() {
             out.extend(HEADER.map(String::from));
             out.extend(shown.iter().map(|e| row(e)));
@@ -240,6 +249,11 @@ fn warnings(out: &mut Vec<String>, z: &ZonePlan) {
                 code(name),
                 code(content),
                 code(&format!("edgeplan:{owner}"))
+            )),
+            Warning::NoteRemoved { name, note } => out.push(format!(
+                "- {}: its note {} is removed, as the manifest has no `comment` for it; copy the note into the endpoint's `comment` to keep it",
+                code(name),
+                code(note)
             )),
             Warning::NotProxied { name, target } => out.push(format!(
                 "- {} is not proxied: its origin {} is published in DNS and reachable directly",

@@ -247,6 +247,9 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint, width: usize) {
     for w in &z.warnings {
         warning(out, &w.to_string(), paint, width);
     }
+    for line in transfers(z) {
+        let _ = writeln!(out, "  {}", inert(&line));
+    }
     let _ = writeln!(out, "  {}", summary(z));
     let requests = to_batches(z, z.zone.batch_limit).len();
     if requests > 1 {
@@ -257,6 +260,21 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint, width: usize) {
             z.zone.batch_limit
         );
     }
+}
+
+/// `transfer 2 records from ml-team`, one line per previous owner the plan takes records over
+/// from (`previous_owners`: the updates rewrite their marker).
+pub fn transfers(z: &ZonePlan) -> Vec<String> {
+    z.transfers()
+        .into_iter()
+        .map(|(from, n)| {
+            format!(
+                "transfer {n} record{} from {from} to {} (previous_owners)",
+                if n == 1 { "" } else { "s" },
+                z.owner
+            )
+        })
+        .collect()
 }
 
 /// `example.com: 1 to create, 1 to update, 1 to delete, 4 unchanged`, plus conflicts if any.

@@ -58,6 +58,7 @@ mod tests {
             zone: name.into(),
             zone_id: None,
             owner: "default".into(),
+            previous_owners: Vec::new(),
             endpoints: (0..endpoints)
                 .map(|i| Endpoint {
                     name: format!("m{i}.{name}"),

@@ -64,6 +64,7 @@ mod manifest_hints;
 mod manifest_mutations;
 mod manifest_schema;
 mod many_zones;
+mod owners;
 mod plan_long_comments;
 mod plan_patches;
 mod plan_props;

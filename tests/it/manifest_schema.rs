@@ -58,6 +58,8 @@ fn invalid_manifests_fail_the_schema() {
         "target_port",
         "health_not_a_path",
         "comment_newline",
+        "previous_owners_uppercase",
+        "previous_owners_twice",
     ] {
         let doc = yaml(&corpus(&format!("invalid/{name}.yaml")));
         assert!(!v.is_valid(&doc), "{name} passed the schema");

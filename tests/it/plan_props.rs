@@ -127,6 +127,7 @@ fn desired(endpoints: Vec<Endpoint>) -> Desired {
         zone: "example.com".into(),
         zone_id: None,
         owner: OWNER.into(),
+        previous_owners: Vec::new(),
         endpoints,
     }
 }

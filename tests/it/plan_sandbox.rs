@@ -48,6 +48,7 @@ fn example_manifest() -> Desired {
         zone: "example.com".into(),
         zone_id: None,
         owner: "ml-platform".into(),
+        previous_owners: Vec::new(),
         endpoints: vec![
             endpoint(
                 "sentiment",

@@ -25,6 +25,7 @@ fn desired(zone: &str, endpoints: Vec<Endpoint>) -> Desired {
         zone: zone.into(),
         zone_id: None,
         owner: "ml".into(),
+        previous_owners: Vec::new(),
         endpoints,
     }
 }

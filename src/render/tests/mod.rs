@@ -55,6 +55,7 @@ pub(super) fn realistic() -> (Desired, Live) {
         zone: "example.com".into(),
         zone_id: None,
         owner: "ml-platform".into(),
+        previous_owners: Vec::new(),
         endpoints: vec![sentiment, summarize, embeddings, vision],
     };
     let live = Live {

@@ -1,0 +1,357 @@
+//! Notes and owners (DESIGN section 2): the manifest is the only source of a record's note, so
+//! an adoption that drops a note says so in every preview; `previous_owners` hands a renamed
+//! owner's records over (taken over where wanted, deleted where not, counted in the mass-delete
+//! base) and is checked against the set of manifests. Through the binary, against the local
+//! Cloudflare (Free plan: 100-character comments).
+
+use serde_json::{Value, json};
+
+use crate::support::harness::{World, edgeplan};
+
+const NOTE: &str = "hand-made by ops, ticket 42";
+
+/// A record marked with `owner`.
+fn marked(w: &World, name: &str, target: &str, owner: &str) -> String {
+    w.by_hand(
+        json!({"type": "CNAME", "name": name, "content": target, "proxied": true,
+                     "comment": format!("edgeplan:{owner}")}),
+    )
+}
+
+fn comment_of(w: &World, name: &str) -> Option<String> {
+    let recs: Vec<_> = w.records().into_iter().filter(|r| r.name == name).collect();
+    assert_eq!(recs.len(), 1, "{name}: {recs:?}");
+    recs[0].comment.clone()
+}
+
+trait StdoutJson {
+    fn stdout_json(&self) -> Value;
+}
+
+impl StdoutJson for crate::support::harness::Run {
+    /// `plan --format json`'s stdout.
+    fn stdout_json(&self) -> Value {
+        serde_json::from_str(&self.stdout).expect("plan JSON on stdout")
+    }
+}
+
+fn warnings(json: &Value) -> Vec<String> {
+    json["zones"][0]["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Regression: adopting a record used to replace its Cloudflare comment with the marker, and the
+/// human's note was lost without a word. The manifest stays the only source of notes; every
+/// preview says the note goes.
+#[test]
+fn adopting_a_record_without_comment_shows_its_note_removed_everywhere() {
+    let w = World::free();
+    w.by_hand(
+        json!({"type": "CNAME", "name": "api.example.com", "content": "old.example.net",
+                     "proxied": true, "comment": NOTE}),
+    );
+    w.by_hand(
+        json!({"type": "A", "name": "vision.example.com", "content": "192.0.2.7",
+                     "proxied": true, "comment": "gpu box <b>`x`</b>"}),
+    );
+    w.manifest(
+        "  - name: api\n    target: new.example.net\n    adopt: true\n  - name: vision\n    target: gpu.example.net\n    adopt: true\n",
+    );
+
+    let text = w.run(&["plan"]).expect(0);
+    text.assert_stdout_has(&format!("api.example.com: its note \"{NOTE}\" is removed"))
+        .assert_stdout_has("vision.example.com: its note \"gpu box <b>`x`</b>\" is removed");
+    let md = w.run(&["plan", "--format", "markdown"]).expect(0);
+    md.assert_stdout_has(&format!("`api.example.com`: its note `{NOTE}` is removed"));
+    // Zone text stands in a code span, where markup is inert.
+    md.assert_stdout_has("its note `gpu box <b>'x'</b>` is removed");
+    let json = w.run(&["plan", "--format", "json"]).expect(0).stdout_json();
+    let warned = warnings(&json);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains(&format!("its note \"{NOTE}\" is removed"))),
+        "{warned:?}"
+    );
+    // What the preview shows is what apply writes: the marker alone.
+    w.apply().expect(0);
+    assert_eq!(
+        comment_of(&w, "api.example.com").as_deref(),
+        Some("edgeplan:default")
+    );
+    assert_eq!(
+        comment_of(&w, "vision.example.com").as_deref(),
+        Some("edgeplan:default")
+    );
+    assert_eq!(w.plan_code(), 0);
+}
+
+/// The note kept in `comment:` is carried over, and then nothing warns.
+#[test]
+fn adopting_with_the_note_in_comment_keeps_it_and_warns_nothing() {
+    let w = World::free();
+    w.by_hand(
+        json!({"type": "CNAME", "name": "api.example.com", "content": "old.example.net",
+                     "proxied": true, "comment": NOTE}),
+    );
+    w.manifest(&format!(
+        "  - name: api\n    target: old.example.net\n    adopt: true\n    comment: \"{NOTE}\"\n"
+    ));
+    let json = w.run(&["plan", "--format", "json"]).expect(0).stdout_json();
+    assert!(
+        !warnings(&json).iter().any(|w| w.contains("note")),
+        "{json}"
+    );
+    w.apply().expect(0);
+    assert_eq!(
+        comment_of(&w, "api.example.com"),
+        Some(format!("edgeplan:default | {NOTE}"))
+    );
+}
+
+/// The comment an adoption writes is checked against the zone's limit like any other: a Free
+/// zone refuses 101 characters, so the plan does, naming the line, and apply writes nothing.
+#[test]
+fn an_adoption_whose_comment_is_over_the_zone_limit_is_refused() {
+    let w = World::free();
+    w.by_hand(
+        json!({"type": "CNAME", "name": "api.example.com", "content": "old.example.net",
+                     "proxied": true, "comment": NOTE}),
+    );
+    // `edgeplan:default | ` is 19 characters: 82 more make 101.
+    let long = "n".repeat(82);
+    w.manifest(&format!(
+        "  - name: api\n    target: old.example.net\n    adopt: true\n    comment: {long}\n"
+    ));
+    let plan = w.run(&["plan"]).expect(1);
+    plan.assert_stderr_has("edgeplan.yaml:4:1: api.example.com")
+        .assert_stderr_has("101 characters; this zone accepts at most 100");
+    w.run(&["apply", "--yes"]).expect(1);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(comment_of(&w, "api.example.com").as_deref(), Some(NOTE));
+}
+
+fn renamed(w: &World, endpoints: &str, previous: &str) {
+    w.write_manifest(&format!(
+        "version: 1\nzone: example.com\nowner: ml\n{previous}endpoints:\n{endpoints}"
+    ));
+}
+
+/// Regression: renaming an owner made every record a conflict. With `previous_owners` the old
+/// owner's records are the manifest's own: taken over where wanted (the marker rewritten, the
+/// note kept when the manifest carries it), deleted where not; the preview says "transfer".
+#[test]
+fn previous_owners_transfers_wanted_records_and_deletes_the_rest() {
+    let w = World::free();
+    w.by_hand(
+        json!({"type": "CNAME", "name": "api.example.com", "content": "api.example.net",
+                     "proxied": true, "comment": "edgeplan:ml-team | BERT v3"}),
+    );
+    marked(&w, "web.example.com", "web.example.net", "ml-team");
+    marked(&w, "old.example.com", "old.example.net", "ml-team");
+    marked(&w, "search.example.com", "search.example.net", "search");
+    renamed(
+        &w,
+        "  - name: api\n    target: api.example.net\n    comment: BERT v3\n  - name: web\n    target: web.example.net\n",
+        "previous_owners: [ml-team]\n",
+    );
+
+    let text = w.run(&["plan"]).expect(0);
+    text.assert_stdout_has("transfer 2 records from ml-team to ml (previous_owners)")
+        .assert_stdout_has("0 to create, 2 to update, 1 to delete");
+    let md = w.run(&["plan", "--format", "markdown"]).expect(0);
+    md.assert_stdout_has("Transfer 2 records from `ml-team` to `ml` (`previous_owners`).");
+    let json = w.run(&["plan", "--format", "json"]).expect(0).stdout_json();
+    assert_eq!(
+        json["zones"][0]["transfers"],
+        json!([{"from": "ml-team", "records": 2}])
+    );
+
+    w.apply().expect(0);
+    assert_eq!(
+        comment_of(&w, "api.example.com").as_deref(),
+        Some("edgeplan:ml | BERT v3")
+    );
+    assert_eq!(
+        comment_of(&w, "web.example.com").as_deref(),
+        Some("edgeplan:ml")
+    );
+    assert!(w.records().iter().all(|r| r.name != "old.example.com"));
+    assert_eq!(
+        comment_of(&w, "search.example.com").as_deref(),
+        Some("edgeplan:search"),
+        "another owner is left alone"
+    );
+    assert_eq!(w.plan_code(), 0);
+    // Once transferred there is nothing left to transfer: the field is gone.
+    let json = w.run(&["plan", "--format", "json"]).expect(0).stdout_json();
+    assert!(json["zones"][0].get("transfers").is_none(), "{json}");
+}
+
+/// A previous owner's records are in the mass-delete base, and its deletes count against it.
+#[test]
+fn a_previous_owners_records_count_in_the_mass_delete_limit() {
+    let w = World::free();
+    for name in ["a", "b", "c", "d"] {
+        marked(
+            &w,
+            &format!("{name}.example.com"),
+            "o.example.net",
+            "ml-team",
+        );
+    }
+    renamed(
+        &w,
+        "  - name: a\n    target: o.example.net\n",
+        "previous_owners: [ml-team]\n",
+    );
+    let refused = w.run(&["plan"]).expect(1);
+    refused.assert_stderr_has("refusing to delete 3 of the 4 records owned by ml");
+    w.run(&["apply", "--yes"]).expect(1);
+    assert_eq!(w.cf_writes(), 0);
+    w.run(&["apply", "--yes", "--allow-deletes"]).expect(0);
+    assert_eq!(w.records().len(), 1);
+    assert_eq!(
+        comment_of(&w, "a.example.com").as_deref(),
+        Some("edgeplan:ml")
+    );
+}
+
+/// Another owner stays a conflict; when all its records are names this manifest wants (what a
+/// rename looks like), the help names `previous_owners` instead of a manifest that does not exist.
+#[test]
+fn a_conflict_with_a_renamed_owner_names_previous_owners() {
+    let w = World::free();
+    marked(&w, "api.example.com", "api.example.net", "ml-team");
+    marked(&w, "web.example.com", "web.example.net", "ml-team");
+    renamed(
+        &w,
+        "  - name: api\n    target: api.example.net\n  - name: web\n    target: web.example.net\n",
+        "",
+    );
+    let plan = w.run(&["plan"]).expect(1);
+    plan.assert_stderr_has("add `previous_owners: [ml-team]`");
+
+    // ml-team keeps a record this manifest does not want: not a rename, no such advice.
+    marked(&w, "other.example.com", "other.example.net", "ml-team");
+    let plan = w.run(&["plan"]).expect(1);
+    plan.assert_stderr_has("remove it from the manifest of owner `ml-team` first");
+    assert!(!plan.stderr.contains("previous_owners"), "{}", plan.stderr);
+
+    // Listing a different previous owner does not make ml-team's records ours.
+    renamed(
+        &w,
+        "  - name: api\n    target: api.example.net\n",
+        "previous_owners: [ml-old]\n",
+    );
+    w.run(&["plan"])
+        .expect(1)
+        .assert_stderr_has("owned by edgeplan:ml-team");
+}
+
+/// The rules of `previous_owners`, each an error at its line with what to do.
+#[test]
+fn previous_owners_is_validated_alone_and_against_the_set() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let bad = write(
+        "bad.yaml",
+        "version: 1\nzone: example.com\nowner: ml\nprevious_owners:\n  - ml\n  - ML Team\n  - old\n  - old\nendpoints: []\n",
+    );
+    let run = edgeplan()
+        .arg("validate")
+        .arg("-m")
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    for (line, needle) in [
+        (5, "previous owner `ml` is this manifest's own `owner`"),
+        (6, "previous owner `ML Team` is not valid"),
+        (8, "previous owner `old` is listed twice"),
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("bad.yaml:{line}:")) && l.contains(needle)),
+            "{line} {needle}: {err}"
+        );
+    }
+    assert!(err.contains("help: write `ml-team`"), "{err}");
+
+    let new = write(
+        "new.yaml",
+        "version: 1\nzone: example.com\nowner: ml\nprevious_owners: [search]\nendpoints: []\n",
+    );
+    let search = write(
+        "search.yaml",
+        "version: 1\nzone: example.com\nowner: search\nendpoints: []\n",
+    );
+    let other_zone = write(
+        "other.yaml",
+        "version: 1\nzone: example.org\nowner: search\nendpoints: []\n",
+    );
+    let run = edgeplan()
+        .arg("validate")
+        .args([
+            "-m".as_ref(),
+            new.as_os_str(),
+            "-m".as_ref(),
+            search.as_os_str(),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("new.yaml:4:1: previous owner `search` is the owner of")
+            && err.contains("search.yaml"),
+        "{err}"
+    );
+    // Two manifests of the zone taking over the same previous owner would each delete what the
+    // other takes over.
+    let a = write(
+        "a.yaml",
+        "version: 1\nzone: example.com\nowner: a\nprevious_owners: [old]\nendpoints: []\n",
+    );
+    let b = write(
+        "b.yaml",
+        "version: 1\nzone: example.com\nowner: b\nprevious_owners:\n  - old\nendpoints: []\n",
+    );
+    let run = edgeplan()
+        .arg("validate")
+        .args(["-m".as_ref(), a.as_os_str(), "-m".as_ref(), b.as_os_str()])
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("b.yaml:5:1: previous owner `old` is also listed by"),
+        "{err}"
+    );
+    // The same owner in another zone is no rename of this one.
+    let run = edgeplan()
+        .arg("validate")
+        .args([
+            "-m".as_ref(),
+            new.as_os_str(),
+            "-m".as_ref(),
+            other_zone.as_os_str(),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
