@@ -145,11 +145,17 @@ impl Entry {
     }
 }
 
+/// Why import cannot give a manifest at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The manifest would be larger than a manifest may be ([`manifest::MAX_BYTES`]).
+    TooLarge { bytes: usize, endpoints: usize },
+    /// The validator refused the manifest for a reason no entry explains: a fault of import.
+    Fault(String),
+}
+
 /// The manifest for `owner` in `zone`, from every record the zone holds.
-///
-/// Errs only when the validator refuses the manifest for a reason no entry explains (a fault
-/// of import itself, reported as such).
-pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, String> {
+pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, Error> {
     let records: Vec<Stored> = records
         .iter()
         .map(|s| normalise::stored(&s.id, &s.name, &s.kind, &s.data))
@@ -221,10 +227,10 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, S
                         .iter()
                         .position(|l| (l.first..=l.last).contains(&p.line))
                     else {
-                        return Err(format!(
+                        return Err(Error::Fault(format!(
                             "the manifest import wrote does not validate: line {}: {}",
                             p.line, p.message
-                        ));
+                        )));
                     };
                     drop.entry(at).or_insert(Reason::Invalid);
                 }
@@ -249,10 +255,10 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, S
                         if let Some(i) = at(&c.name) {
                             drop.entry(i).or_insert(Reason::WouldChange);
                         } else {
-                            return Err(format!(
+                            return Err(Error::Fault(format!(
                                 "a plan with the imported manifest would {:?} a record at a name import did not write",
                                 c.action
-                            ));
+                            )));
                         }
                     }
                 }
@@ -301,6 +307,13 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, S
     let kept: Vec<&Entry> = entries.iter().collect();
     let trailer = trailer(&left_out, other_owners, &unmanaged);
     let (text, _) = yaml::manifest(&zone.name, owner, &kept, &trailer);
+    // NOTE: `manifest::parse` reads any length; a manifest file is refused past the limit.
+    if text.len() as u64 > manifest::MAX_BYTES {
+        return Err(Error::TooLarge {
+            bytes: text.len(),
+            endpoints: entries.len(),
+        });
+    }
     Ok(Imported {
         text,
         endpoints: entries.len(),

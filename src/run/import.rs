@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::ImportArgs;
 use crate::exit::Exit;
-use crate::import::{Imported, build, escaped_name};
+use crate::import::{self, Imported, build, escaped_name};
 use crate::manifest;
 use crate::plan::{Stored, Zone};
 use crate::provider::{self, Provider};
@@ -42,8 +42,19 @@ pub async fn run(args: &ImportArgs, settings: &Settings) -> Result<Exit, Failure
     super::target::announce(&args.target, settings, false)?;
     let target = Target::resolve(&args.target, settings)?;
     let (zone, records) = with_provider!(&target, p => read(p, &zone).await)?;
-    let imported = build(&zone, &records, &args.owner).map_err(|e| {
-        Failure::new(Exit::Rejected, e).help("this is a fault of edgeplan import; please report it")
+    let imported = build(&zone, &records, &args.owner).map_err(|e| match e {
+        import::Error::TooLarge { bytes, endpoints } => Failure::new(
+            Exit::Rejected,
+            format!(
+                "the manifest for the {endpoints} CNAME records of {} would be {} KiB, over the {} KiB a manifest may hold; nothing was written",
+                zone.name,
+                bytes.div_ceil(1024),
+                manifest::MAX_BYTES / 1024
+            ),
+        )
+        .help("one manifest holds about 5,000 endpoints; split the zone between owners (import cannot split it for you yet)"),
+        import::Error::Fault(e) => Failure::new(Exit::Rejected, e)
+            .help("this is a fault of edgeplan import; please report it"),
     })?;
 
     let own = imported.own_left_out();

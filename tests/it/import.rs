@@ -179,7 +179,8 @@ fn write_sandbox(records: &[Value]) -> tempfile::TempDir {
 /// The manifest read back with the manifest validator; panics with its problems.
 fn validated(path: &Path) -> edgeplan::plan::Desired {
     let text = std::fs::read(path).expect("imported manifest");
-    match edgeplan::manifest::parse(path, &text) {
+    // `load_bytes`: the same size limit as a manifest file, then the same validation.
+    match edgeplan::manifest::load_bytes(path, &text) {
         Ok(d) => d,
         Err(problems) => panic!(
             "the imported manifest does not validate: {problems:?}\n{}",
@@ -541,5 +542,31 @@ fn import_shows_a_hostile_record_name_escaped_on_one_line_and_checks_its_flags()
     no_target.assert_code(64);
     assert!(
         no_target.stderr.contains("CLOUDFLARE_API_TOKEN") && no_target.stderr.contains("--sandbox")
+    );
+}
+
+#[test]
+fn import_refuses_a_manifest_over_the_size_limit_rather_than_write_one_that_does_not_validate() {
+    let records: Vec<Value> = (0..6000)
+        .map(|i| {
+            json!({"id": format!("{i:032x}"), "type": "CNAME", "name": format!("svc-{i}.example.com"),
+                   "content": format!("origin-{i}.models.example.net"), "proxied": true,
+                   "comment": note(i, 80)})
+        })
+        .collect();
+    let dir = write_sandbox(&records);
+    let out = dir.path().join("imported.yaml");
+    let args = import_args(&out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = sandbox(dir.path(), &args).expect(1);
+    assert!(!out.exists());
+    assert!(
+        run.stderr
+            .contains("error: the manifest for the 6000 CNAME records of example.com would be")
+            && run
+                .stderr
+                .contains("over the 1024 KiB a manifest may hold; nothing was written"),
+        "{}",
+        run.stderr
     );
 }
