@@ -149,10 +149,10 @@ comment at the end, with the counts of other owners' records and of other record
 
 -o FILE is written atomically and never replaces an existing file unless --force is given.
 
-Exit codes: 0 written, 1 the owner already holds records a manifest cannot hold (they are named;
-a plan with the manifest would delete them), or the manifest would be over 1 MiB (nothing is
-written either way), 3 an API failed, 64 usage error (a bad --zone or --owner, FILE exists without --force, neither CLOUDFLARE_API_TOKEN nor
---sandbox).
+Exit codes: 0 written, 1 the owner already holds records a manifest cannot hold (they are
+named; a plan with the manifest would delete them), or the manifest would be over 1 MiB (nothing
+is written either way), 3 an API failed, 64 usage error (a bad --zone or --owner, FILE exists
+without --force, neither CLOUDFLARE_API_TOKEN nor --sandbox).
 
 Examples:
   CLOUDFLARE_API_TOKEN=... edgeplan import --zone example.com --owner ml-platform -o edgeplan.yaml

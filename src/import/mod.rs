@@ -217,70 +217,7 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
     };
     // Each pass leaves out at least one entry or ends, so this ends; the bound is a backstop.
     for _ in 0..=entries.len() {
-        let kept: Vec<&Entry> = entries.iter().collect();
-        let (text, lines) = yaml::manifest(&zone.name, owner, &kept, "");
-        let mut drop = match manifest::parse(Path::new("import"), text.as_bytes()) {
-            Err(problems) => {
-                let mut drop = HashMap::new();
-                for p in &problems {
-                    let Some(at) = lines
-                        .iter()
-                        .position(|l| (l.first..=l.last).contains(&p.line))
-                    else {
-                        return Err(Error::Fault(format!(
-                            "the manifest import wrote does not validate: line {}: {}",
-                            p.line, p.message
-                        )));
-                    };
-                    drop.entry(at).or_insert(Reason::Invalid);
-                }
-                drop
-            }
-            Ok(desired) => {
-                let plan = diff(&desired, &live);
-                let at = |name: &str| entries.iter().position(|e| e.name == name);
-                let mut drop = HashMap::new();
-                for c in &plan.changes {
-                    let fine = c.action == Action::Update
-                        && entries.iter().any(|e| {
-                            e.adopt
-                                && c.id.as_deref() == Some(e.id.as_str())
-                                && c.before.as_ref() == Some(&e.data)
-                                && c.after.as_ref() == Some(&e.taken_over(owner))
-                        });
-                    // This owner's records left out are deleted by such a plan: already refused.
-                    let own_left_out = c.action == Action::Delete
-                        && c.id.as_deref().is_some_and(|id| owned_ids.contains(id));
-                    if !fine && !own_left_out {
-                        if let Some(i) = at(&c.name) {
-                            drop.entry(i).or_insert(Reason::WouldChange);
-                        } else {
-                            return Err(Error::Fault(format!(
-                                "a plan with the imported manifest would {:?} a record at a name import did not write",
-                                c.action
-                            )));
-                        }
-                    }
-                }
-                for c in &plan.conflicts {
-                    if let Some(i) = at(&c.name) {
-                        drop.entry(i).or_insert(Reason::WouldChange);
-                    }
-                }
-                for l in &plan.long_comments {
-                    if let Some(i) = at(&l.name) {
-                        drop.insert(
-                            i,
-                            Reason::NoteTooLong {
-                                length: l.length,
-                                limit: l.limit,
-                            },
-                        );
-                    }
-                }
-                drop
-            }
-        };
+        let mut drop = verify(zone, owner, &entries, &live, &owned_ids)?;
         if drop.is_empty() {
             break;
         }
@@ -322,6 +259,84 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
         other_owners,
         unmanaged,
     })
+}
+
+/// One pass of the check that the manifest holding `entries` validates and that its plan against
+/// `live` only takes records over: the entries (by index) to leave out, and why.
+fn verify(
+    zone: &Zone,
+    owner: &str,
+    entries: &[Entry],
+    live: &Live,
+    owned_ids: &HashSet<&str>,
+) -> Result<HashMap<usize, Reason>, Error> {
+    let kept: Vec<&Entry> = entries.iter().collect();
+    let (text, lines) = yaml::manifest(&zone.name, owner, &kept, "");
+    let mut drop = HashMap::new();
+    let desired = match manifest::parse(Path::new("import"), text.as_bytes()) {
+        Ok(desired) => desired,
+        Err(problems) => {
+            for p in &problems {
+                let Some(at) = lines
+                    .iter()
+                    .position(|l| (l.first..=l.last).contains(&p.line))
+                else {
+                    return Err(Error::Fault(format!(
+                        "the manifest import wrote does not validate: line {}: {}",
+                        p.line, p.message
+                    )));
+                };
+                drop.entry(at).or_insert(Reason::Invalid);
+            }
+            return Ok(drop);
+        }
+    };
+    let by_name: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name.as_str(), i))
+        .collect();
+    let plan = diff(&desired, live);
+    for c in &plan.changes {
+        let entry = by_name.get(c.name.as_str()).copied();
+        let fine = c.action == Action::Update
+            && entry.and_then(|i| entries.get(i)).is_some_and(|e| {
+                e.adopt
+                    && c.id.as_deref() == Some(e.id.as_str())
+                    && c.before.as_ref() == Some(&e.data)
+                    && c.after.as_ref() == Some(&e.taken_over(owner))
+            });
+        // This owner's records left out are deleted by such a plan: already refused.
+        let own_left_out =
+            c.action == Action::Delete && c.id.as_deref().is_some_and(|id| owned_ids.contains(id));
+        if fine || own_left_out {
+            continue;
+        }
+        let Some(i) = entry else {
+            return Err(Error::Fault(format!(
+                "a plan with the imported manifest would {:?} a record at a name import did not write",
+                c.action
+            )));
+        };
+        drop.entry(i).or_insert(Reason::WouldChange);
+    }
+    for c in &plan.conflicts {
+        if let Some(&i) = by_name.get(c.name.as_str()) {
+            drop.entry(i).or_insert(Reason::WouldChange);
+        }
+    }
+    for l in &plan.long_comments {
+        if let Some(&i) = by_name.get(l.name.as_str()) {
+            drop.insert(
+                i,
+                Reason::NoteTooLong {
+                    length: l.length,
+                    limit: l.limit,
+                },
+            );
+        }
+    }
+    Ok(drop)
 }
 
 /// The sort key of a name: the apex (spelled `apex`) first, then bytewise.
