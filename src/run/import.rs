@@ -52,7 +52,7 @@ pub async fn run(args: &ImportArgs, settings: &Settings) -> Result<Exit, Failure
                 manifest::MAX_BYTES / 1024
             ),
         )
-        .help("one manifest holds about 5,000 endpoints; split the zone between owners (import cannot split it for you yet)"),
+        .help("one manifest holds 5,000 to 8,000 endpoints, depending on their notes; split the zone between owners (import cannot split it for you yet)"),
         import::Error::Fault(e) => Failure::new(Exit::Rejected, e)
             .help("this is a fault of edgeplan import; please report it"),
     })?;
