@@ -133,6 +133,48 @@ pub enum Command {
     /// List the manifests and their zones, offline (for a CI matrix).
     #[command(after_help = LIST_HELP)]
     List(ListArgs),
+    /// Write a manifest for a zone's live CNAMEs: the first step when the zone already has records.
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
+}
+
+const IMPORT_HELP: &str = "\
+Reads the live zone (CLOUDFLARE_API_TOKEN with Zone:Zone:Read and Zone:DNS:Read, or --sandbox)
+and prints a manifest that validates: the zone's CNAMEs, apex first, then by name, every string
+quoted, each record's note as `comment`, and `adopt: true` where the owner does not hold the
+record yet. A plan with it shows only records taken over; apply it and the next plan is empty.
+Records a manifest cannot hold unchanged (`_acme-challenge`, a TTL under 60, a note over the
+zone's comment limit with the marker...) are left out and listed, by type and name, in a
+comment at the end, with the counts of other owners' records and of other record types.
+
+-o FILE is written atomically and never replaces an existing file unless --force is given.
+
+Exit codes: 0 written, 1 the owner already holds records a manifest cannot hold (they are
+named; a plan with the manifest would delete them), or the manifest would be over 1 MiB (nothing
+is written either way), 3 an API failed, 64 usage error (a bad --zone or --owner, FILE exists
+without --force, neither CLOUDFLARE_API_TOKEN nor --sandbox).
+
+Examples:
+  CLOUDFLARE_API_TOKEN=... edgeplan import --zone example.com --owner ml-platform -o edgeplan.yaml
+  edgeplan import --sandbox examples/sandbox --zone example.com --owner ml-platform";
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The zone to read (its apex, such as `example.com`).
+    #[arg(long, value_name = "ZONE")]
+    pub zone: String,
+    /// The owner the manifest is for: records it holds are imported as they are, records
+    /// nobody owns get `adopt: true`, other owners' records are left to them.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub owner: String,
+    /// Write the manifest to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace FILE when it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub mod cloudflare;
 pub mod exit;
 pub mod github;
 pub mod health;
+pub mod import;
 pub mod manifest;
 pub mod plan;
 pub mod provider;

@@ -5,6 +5,7 @@
 
 mod action;
 mod apply;
+mod import;
 mod list;
 mod manifests;
 mod pipeline;
@@ -98,6 +99,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             Ok(Exit::Success)
         }
         Command::List(args) => list::run(&args, &Settings::from_env()),
+        Command::Import(args) => import::run(&args, &Settings::from_env()).await,
         Command::Plan(args) => plan::run(&args, &Settings::from_env()).await,
         Command::Apply(args) => apply::run(&args, &Settings::from_env()).await,
         Command::Action(args) => action::run(&args, &Settings::from_env()).await,

@@ -48,12 +48,14 @@ mod cloudflare_faults;
 mod cloudflare_fixtures;
 mod cloudflare_rules;
 mod cloudflare_server;
+mod docs_import;
 mod docs_reference;
 mod docs_scopes;
 mod docs_trust;
 mod github_bounds;
 mod github_comment;
 mod health;
+mod import;
 #[cfg(unix)]
 mod install_script;
 mod listing_complete;
