@@ -214,8 +214,9 @@ async fn a_pause_beyond_the_room_left_is_not_waited_for() {
     assert_eq!(gate.remaining(), Duration::from_secs(86_400));
 }
 
-/// Cloudflare allows 1,200 requests per five minutes per token: a long run must slow down
-/// before it meets 429s, and must not slow down before it needs to.
+/// Cloudflare allows 1,200 requests per five minutes (per user for a user token, per token for an
+/// account-owned token): a long run must slow down before it meets 429s, and must not slow down
+/// before it needs to.
 #[tokio::test(start_paused = true)]
 async fn a_paced_gate_lets_the_limit_through_at_once_and_holds_the_next_until_the_window_moves() {
     let gate = RateGate::paced(3, Duration::from_secs(300));
