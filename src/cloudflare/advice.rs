@@ -81,7 +81,7 @@ fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error
         Error::Api(failure) => api_failure(failure, class, op, detail),
         Error::RateLimited {
             retry_after, bound, ..
-        } => rate_limited(&what, *retry_after, *bound),
+        } => rate_limited(&what, *retry_after, bound.as_deref()),
         Error::Http {
             status, snippet, ..
         } => match class {
@@ -255,7 +255,7 @@ fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -
 fn rate_limited(
     what: &str,
     retry_after: Option<std::time::Duration>,
-    bound: Option<crate::retry::RateBound>,
+    bound: Option<&crate::retry::RateBound>,
 ) -> provider::Error {
     let wait = match (bound, retry_after) {
         (Some(bound), _) => format!(": {bound}"),

@@ -184,7 +184,7 @@ pub enum Error {
         method: String,
         path: String,
         retry_after: Option<Duration>,
-        bound: Option<crate::retry::RateBound>,
+        bound: Option<Box<crate::retry::RateBound>>,
     },
     /// A write went out and no answer came back: it may have landed. Never resent.
     #[error(
@@ -259,7 +259,10 @@ fn closing(text: &str, open: usize) -> Option<usize> {
     None
 }
 
-fn wait_note(retry_after: &Option<Duration>, bound: &Option<crate::retry::RateBound>) -> String {
+fn wait_note(
+    retry_after: &Option<Duration>,
+    bound: &Option<Box<crate::retry::RateBound>>,
+) -> String {
     match (bound, retry_after) {
         (Some(bound), _) => format!("; {bound}"),
         (None, Some(d)) => format!("; it asked to wait {} s", d.as_secs().max(1)),

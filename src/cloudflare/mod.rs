@@ -343,7 +343,7 @@ impl Client {
                     method,
                     path,
                     retry_after,
-                    bound: Some(bound),
+                    bound: Some(Box::new(bound)),
                 },
                 other => other,
             },

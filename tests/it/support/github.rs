@@ -38,6 +38,9 @@ pub struct StoredComment {
     pub kind: String,
 }
 
+/// Response headers of an injected answer: (name, value).
+type Headers = Vec<(String, String)>;
+
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Logged {
@@ -59,7 +62,7 @@ struct State {
     pulls_empty_for: usize,
     log: Vec<Logged>,
     /// Injected answers for the next request with this method, with their headers.
-    fail_next: VecDeque<(String, u16, Value, Vec<(String, String)>)>,
+    fail_next: VecDeque<(String, u16, Value, Headers)>,
     /// Injected answers for the next request with this method whose path contains a fragment.
     fail_at: VecDeque<(String, String, u16, Value)>,
     /// The person the tokens belong to (a personal token); `None`: the workflow token.
