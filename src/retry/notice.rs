@@ -50,7 +50,7 @@ pub(super) fn rate_limit(call: &Call<'_>, limit: Limit, wait: Duration) {
         Limit::Unnamed => "the answer names no wait: backing off".to_string(),
     };
     say(&format!(
-        "waiting {} for {api}'s rate limit before sending {} again: {why}; every request of this run waits too (rate-limit waits: at most {} per request, {RATE_WAIT_ENV})",
+        "waiting {} for {api}'s rate limit, then trying again ({}): {why}; every request of this run waits too (rate-limit waits: at most {} per request, {RATE_WAIT_ENV})",
         span(wait),
         call.what,
         span(call.policy.rate_wait),
@@ -60,10 +60,10 @@ pub(super) fn rate_limit(call: &Call<'_>, limit: Limit, wait: Duration) {
 /// A request held to keep the pace of the gate (Cloudflare's requests per five minutes).
 pub(super) fn pace(call: &Call<'_>, wait: Duration) {
     say(&format!(
-        "waiting {} before {} to stay within {}'s rate limit (requests per five minutes)",
+        "waiting {} to stay within {}'s rate limit (requests per five minutes), then sending ({})",
         span(wait),
-        call.what,
-        service(call.api)
+        service(call.api),
+        call.what
     ));
 }
 
@@ -143,7 +143,7 @@ impl<'a> Watch<'a> {
             )
         };
         say(&format!(
-            "waiting for {} to answer {}: no answer after {}{failed}; {bounds}",
+            "waiting for {} to answer ({}): no answer after {}{failed}; {bounds}",
             service(call.api),
             call.what,
             span(Instant::now().saturating_duration_since(self.since)),

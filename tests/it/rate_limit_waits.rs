@@ -121,7 +121,7 @@ fn a_spent_github_rate_limit_is_waited_out_until_its_reset() {
     );
     assert!(gap < Duration::from_secs(5), "waited {gap:?}");
     ran.assert_stderr_has(
-        "for GitHub's rate limit before sending create a comment on octo-org/dns#2 again",
+        "for GitHub's rate limit, then trying again (create a comment on octo-org/dns#2)",
     );
     ran.assert_stderr_has("x-ratelimit-reset");
 }
@@ -199,7 +199,7 @@ fn a_cloudflare_rate_limit_longer_than_the_retry_budget_is_waited_out() {
     assert_eq!(said.len(), 1, "{}", run.stderr);
     assert!(
         said[0].starts_with(
-            "edgeplan: waiting 2.0 s for Cloudflare's rate limit before sending GET /zones"
+            "edgeplan: waiting 2.0 s for Cloudflare's rate limit, then trying again (GET /zones"
         ),
         "{}",
         said[0]
@@ -281,7 +281,7 @@ fn a_silent_cloudflare_is_said_once_while_the_run_waits() {
     assert_eq!(said.len(), 1, "said once:\n{}", run.stderr);
     assert!(
         said[0].starts_with(
-            "edgeplan: waiting for Cloudflare to answer GET /zones: no answer after 0."
+            "edgeplan: waiting for Cloudflare to answer (GET /zones): no answer after 0."
         ),
         "{}",
         said[0]
