@@ -79,11 +79,13 @@ fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error
             source: None,
         },
         Error::Api(failure) => api_failure(failure, class, op, detail),
-        Error::RateLimited { retry_after, .. } => rate_limited(&what, *retry_after),
+        Error::RateLimited {
+            retry_after, bound, ..
+        } => rate_limited(&what, *retry_after, bound.as_deref()),
         Error::Http {
             status, snippet, ..
         } => match class {
-            Class::RateLimit => rate_limited(&what, None),
+            Class::RateLimit => rate_limited(&what, None, None),
             _ => server(&what, *status, snippet),
         },
         Error::Decode { detail: d, .. } => provider::Error::Api {
@@ -181,7 +183,7 @@ fn api_failure(
             }),
             source: None,
         },
-        Class::RateLimit => rate_limited(&what, None),
+        Class::RateLimit => rate_limited(&what, None, None),
         Class::Server => server(&what, failure.status, &summary),
         Class::Other => provider::Error::Api {
             message: with(format!("{what}: Cloudflare refused: {summary}")),
@@ -250,16 +252,22 @@ fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -
     }
 }
 
-fn rate_limited(what: &str, retry_after: Option<std::time::Duration>) -> provider::Error {
-    let wait = retry_after.map_or(String::new(), |d| {
-        format!(" and asks to wait {} s", d.as_secs().max(1))
-    });
+fn rate_limited(
+    what: &str,
+    retry_after: Option<std::time::Duration>,
+    bound: Option<&crate::retry::RateBound>,
+) -> provider::Error {
+    let wait = match (bound, retry_after) {
+        (Some(bound), _) => format!(": {bound}"),
+        (None, Some(d)) => format!(" and asks to wait {} s", d.as_secs().max(1)),
+        (None, None) => String::new(),
+    };
     provider::Error::Api {
         message: format!("{what}: Cloudflare is rate limiting this token (HTTP 429){wait}"),
         help: Some(
             "Cloudflare allows 1,200 requests per 5 minutes per user for a user token (every \
              token, key and dashboard session of that user together; per token for an \
-             account-owned token) and blocks all calls for 5 minutes beyond it; run again later, or raise EDGEPLAN_RETRY_BUDGET_MS to wait"
+             account-owned token) and blocks all calls for 5 minutes beyond it; run again later, or raise EDGEPLAN_RATE_LIMIT_WAIT_MS to wait longer"
                 .to_string(),
         ),
         source: None,

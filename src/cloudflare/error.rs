@@ -177,12 +177,14 @@ pub enum Error {
         kind: TransportKind,
         detail: String,
     },
-    /// Still rate limited when the retry budget ran out (or the wait asked for exceeds it).
-    #[error("Cloudflare rate limited {method} {path} (HTTP 429){}", wait_note(.retry_after))]
+    /// Still rate limited when the retries ran out, or the wait asked for would pass the longest
+    /// rate-limit wait (`bound` says which, and what it waited for).
+    #[error("Cloudflare rate limited {method} {path} (HTTP 429){}", wait_note(.retry_after, .bound))]
     RateLimited {
         method: String,
         path: String,
         retry_after: Option<Duration>,
+        bound: Option<Box<crate::retry::RateBound>>,
     },
     /// A write went out and no answer came back: it may have landed. Never resent.
     #[error(
@@ -257,10 +259,14 @@ fn closing(text: &str, open: usize) -> Option<usize> {
     None
 }
 
-fn wait_note(retry_after: &Option<Duration>) -> String {
-    match retry_after {
-        Some(d) => format!("; it asked to wait {} s", d.as_secs().max(1)),
-        None => String::new(),
+fn wait_note(
+    retry_after: &Option<Duration>,
+    bound: &Option<Box<crate::retry::RateBound>>,
+) -> String {
+    match (bound, retry_after) {
+        (Some(bound), _) => format!("; {bound}"),
+        (None, Some(d)) => format!("; it asked to wait {} s", d.as_secs().max(1)),
+        (None, None) => String::new(),
     }
 }
 

@@ -44,9 +44,12 @@ use wire::{Envelope, ResultInfo};
 /// The real API.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
-/// Cloudflare's limit per token: 1,200 requests per five minutes
-/// (<https://developers.cloudflare.com/fundamentals/api/reference/limits/>). A client paces its
-/// own requests to stay inside it ([`RateGate::paced`]).
+/// Cloudflare's rate limit: 1,200 requests per five minutes, per user for a user token (every
+/// token, API key and dashboard session of that user together) and per token for an
+/// account-owned token (<https://developers.cloudflare.com/fundamentals/api/reference/limits/>).
+/// A client paces its own requests to stay inside it ([`RateGate::paced`]); other processes
+/// sharing the limit are met through their 429s, which the client waits out
+/// ([`Policy::rate_wait`]).
 pub const CLOUDFLARE_RATE: (usize, Duration) = (1_200, Duration::from_secs(300));
 
 /// The Cloudflare error a provider failure was explained from, when it came from Cloudflare.
@@ -271,15 +274,18 @@ impl Client {
                     if (200..300).contains(&status) {
                         return Attempt::Done(decode(method, path, status, &bytes));
                     }
-                    let (asked, limited) =
-                        retry::read_answer(Api::Cloudflare, status, &headers, gate);
+                    // The wait it names; a rate limit pauses the gate in `retry::call`, which
+                    // decides the wait.
+                    let asked = retry::retry_after(&headers, std::time::SystemTime::now());
+                    let limited = retry::rate_limited(Api::Cloudflare, status, &headers);
                     // A rate limit is always resendable (nothing was processed), so its own
-                    // error is what a call that runs out of budget reports.
+                    // error is what a call that runs out of its waits reports.
                     let cause = if limited {
                         Error::RateLimited {
                             method: method.to_string(),
                             path: path.to_string(),
                             retry_after: asked,
+                            bound: None,
                         }
                     } else {
                         error::from_response(method.as_str(), path, status, &bytes)
@@ -312,19 +318,36 @@ impl Client {
                 }
             }
         };
-        retry::call(
+        let what = format!("{method} {path}");
+        let call = retry::Call {
+            api: Api::Cloudflare,
+            what: &what,
             policy,
             gate,
             kind,
-            true,
-            attempt,
-            |cause, why, _| match why {
-                // A write that may have landed is never resent: its outcome is unknown.
-                GiveUp::NotResendable if kind != retry::Idempotency::Read => unknown_outcome(cause),
-                GiveUp::NotResendable => cause,
-                GiveUp::Spent => cause,
+            paced: true,
+        };
+        retry::call(call, attempt, |cause, why, _| match why {
+            // A write that may have landed is never resent: its outcome is unknown.
+            GiveUp::NotResendable if kind != retry::Idempotency::Read => unknown_outcome(cause),
+            GiveUp::NotResendable => cause,
+            GiveUp::Spent => cause,
+            // Past the longest rate-limit wait: the error names what it would have waited for.
+            GiveUp::RateBound(bound) => match cause {
+                Error::RateLimited {
+                    method,
+                    path,
+                    retry_after,
+                    ..
+                } => Error::RateLimited {
+                    method,
+                    path,
+                    retry_after,
+                    bound: Some(Box::new(bound)),
+                },
+                other => other,
             },
-        )
+        })
         .await
     }
 }

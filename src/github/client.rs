@@ -11,8 +11,12 @@
 //! [`crate::retry`] applies instead: reads and idempotent writes (PATCH, DELETE) back off
 //! exponentially with jitter, honouring `Retry-After`; a POST is sent once, and a duplicate from a
 //! lost response is repaired by the next sticky-comment upsert; the one POST that is safe to repeat
-//! (adding a deployment status) is retried like a read. A rate limit pauses every call
-//! through the client's [`RateGate`].
+//! (adding a deployment status) is retried like a read. A rate limit was not processed, so any
+//! request, a POST too, is sent again once it is over, as GitHub documents: after `retry-after`,
+//! after `x-ratelimit-reset` when `x-ratelimit-remaining` is 0, or, for a secondary limit named in
+//! the message, after at least a minute, longer while it lasts; within the longest rate-limit wait
+//! ([`Policy::rate_wait`]), each wait said on stderr. A rate limit pauses every call through the
+//! client's [`RateGate`].
 //!
 //! Failures become [`Error`] (`error.rs`), which says what was attempted and what to do.
 //!
@@ -36,7 +40,7 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
-use crate::retry::{self, Api, Attempt, Failure, Malformed, Policy, Poll, RateGate};
+use crate::retry::{self, Api, Attempt, Failure, GiveUp, Malformed, Policy, Poll, RateGate};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
@@ -450,6 +454,15 @@ impl Client {
             Status { status: u16, text: String },
             NoAnswer(NoAnswer),
         }
+        impl std::fmt::Display for Cause {
+            /// For the notice of a call still waiting: the status, or why no answer came.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    Cause::Status { status, .. } => write!(f, "HTTP {status}"),
+                    Cause::NoAnswer(err) => f.write_str(&err.describe()),
+                }
+            }
+        }
         let gate = &self.gate;
         let attempt = || async move {
             match self.send_once(verb, route, body).await {
@@ -459,10 +472,18 @@ impl Client {
                     headers,
                     body: text,
                 }) => {
-                    let (asked, _) = retry::read_answer(Api::GitHub, status, &headers, gate);
+                    // A rate limit as GitHub documents it: `retry-after`, a spent primary limit
+                    // (`x-ratelimit-remaining: 0` until `x-ratelimit-reset`), or a secondary
+                    // limit named in the message; `retry::call` waits and pauses the gate.
+                    let now = std::time::SystemTime::now();
+                    let failure = match retry::rate_limit(Api::GitHub, status, &headers, &text, now)
+                    {
+                        Some(limit) => Failure::Limited(limit),
+                        None => retry::status_failure(Api::GitHub, status, &headers),
+                    };
                     Attempt::Failed {
-                        failure: retry::status_failure(Api::GitHub, status, &headers),
-                        asked,
+                        failure,
+                        asked: retry::retry_after(&headers, now),
                         cause: Cause::Status { status, text },
                     }
                 }
@@ -473,8 +494,14 @@ impl Client {
                 },
             }
         };
-        let give_up = |cause, _, attempts: u32| match cause {
-            Cause::Status { status, text } => api_error(what, status, &text, attempts),
+        let give_up = |cause, why, attempts: u32| match cause {
+            Cause::Status { status, text } => {
+                let err = api_error(what, status, &text, attempts);
+                match why {
+                    GiveUp::RateBound(bound) => super::error::past_rate_bound(err, &bound),
+                    _ => err,
+                }
+            }
             Cause::NoAnswer(err) => {
                 let detail = err.describe();
                 Error::Transport {
@@ -492,7 +519,15 @@ impl Client {
                 }
             }
         };
-        retry::call(&self.retry, gate, kind, false, attempt, give_up).await
+        let call = retry::Call {
+            api: Api::GitHub,
+            what,
+            policy: &self.retry,
+            gate,
+            kind,
+            paced: false,
+        };
+        retry::call(call, attempt, give_up).await
     }
 
     /// Sends one request and reads its answer within the policy's per-attempt deadline

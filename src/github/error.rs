@@ -72,6 +72,28 @@ pub(crate) fn describe(err: &octocrab::Error) -> String {
     crate::cloudflare::error::without_debug(&text)
 }
 
+/// The advice for a rate limit.
+const RATE_LIMITED: &str = "GitHub is rate-limiting this token (the workflow token has 1,000 requests per hour per repository; a secondary limit guards bursts and content creation); re-run the job once it is over, or raise EDGEPLAN_RATE_LIMIT_WAIT_MS to wait longer";
+
+/// `err`, a rate limit whose next wait would pass the longest rate-limit wait: its message says
+/// what it waited for and why it stopped ([`crate::retry::RateBound`]).
+pub(crate) fn past_rate_bound(err: Error, bound: &crate::retry::RateBound) -> Error {
+    match err {
+        Error::Api {
+            what,
+            status,
+            message,
+            ..
+        } => Error::Api {
+            what,
+            status,
+            message: format!("{message}; {bound}"),
+            help: Some(RATE_LIMITED.to_string()),
+        },
+        other => other,
+    }
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     message: Option<String>,
@@ -115,7 +137,8 @@ pub(crate) fn api_error(what: &str, status: u16, body: &str, attempts: u32) -> E
         403 if lower.contains("resource not accessible by integration") => Some(
             "the token may not write here: grant the job `permissions: pull-requests: write`; on a pull request from a fork the token is read-only by design, and the preview goes to the step summary instead".to_string(),
         ),
-        403 | 429 => Some("GitHub is rate-limiting this token; re-run the job later".to_string()),
+        403 | 429 if status == 429 || lower.contains("rate limit") || lower.contains("abuse detection") => Some(RATE_LIMITED.to_string()),
+        403 => Some("GitHub refused the request: check the job's `permissions:` and that the token can reach the repository".to_string()),
         404 => Some("not found with this token: check GITHUB_REPOSITORY, the pull request number, and that the token can read the repository".to_string()),
         422 if lower.contains("too long") => Some(
             "the comment is over GitHub's 65,536-character limit; this is an edgeplan bug in sizing the comment, please report it (the full plan is in the step summary)".to_string(),

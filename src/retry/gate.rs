@@ -1,4 +1,5 @@
-//! A pause shared by every request sent with one token.
+//! A pause shared by every request sent with one token (and the requests it shares a rate limit
+//! with).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -6,19 +7,26 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// A rate limit is per token, so when one request is told to wait, every other request with the
-/// same token would be told the same. A `RateGate` is that shared knowledge: a client consults it
+/// A rate limit holds every request sent with the same credentials (Cloudflare's is per user for
+/// a user token, per token for an account-owned token; GitHub's per token), so when one request
+/// is told to wait, every other request of this run would be told the same. A `RateGate` is that shared knowledge: a client consults it
 /// before each request and sets it when an answer is a rate limit with a `Retry-After`. Clones
 /// share the pause.
 ///
 /// A gate may also pace: at most `limit` requests in any window of `per` (Cloudflare allows
-/// 1,200 per five minutes per token). Requests past that wait until the oldest in the window is
-/// `per` old, so a long run slows down instead of meeting 429s. It counts only the requests
-/// through this gate; another process on the same token is met through its 429s.
+/// 1,200 per five minutes, per user for a user token and per token for an account-owned token).
+/// Requests past that wait until the oldest in the window is `per` old, so a long run slows down
+/// instead of meeting 429s. It counts only the requests through this gate; another process
+/// sharing the limit (a parallel matrix job) is met through its 429s, and waited out.
+///
+/// It also keeps the clients' notices on stderr from repeating: one line for a pause, for a
+/// held pace, and for slow answers, however many requests wait.
 #[derive(Debug, Clone, Default)]
 pub struct RateGate {
     until: Arc<Mutex<Option<Instant>>>,
     pace: Option<Arc<Pace>>,
+    /// When a notice about slow answers was last said.
+    said: Arc<Mutex<Option<Instant>>>,
 }
 
 #[derive(Debug)]
@@ -27,7 +35,13 @@ struct Pace {
     per: Duration,
     /// When the requests of the last `per` were sent, oldest first.
     sent: Mutex<VecDeque<Instant>>,
+    /// When a held pace was last said.
+    said: Mutex<Option<Instant>>,
 }
+
+/// A held pace is said at most this often, and only when it holds a request this long.
+const PACE_SAID_EVERY: Duration = Duration::from_secs(60);
+const PACE_SAID_FROM: Duration = Duration::from_secs(1);
 
 /// A pause longer than this is kept as this long (no server asks for a day).
 const LONGEST: Duration = Duration::from_secs(86_400);
@@ -45,14 +59,23 @@ impl RateGate {
                 limit: limit.max(1),
                 per,
                 sent: Mutex::new(VecDeque::new()),
+                said: Mutex::new(None),
             })),
+            said: Arc::default(),
         }
     }
 
     /// Counts one request, first waiting until the window has room for it (at once on a gate
     /// that does not pace).
     pub async fn pace(&self) {
+        self.pace_saying(|_| {}).await;
+    }
+
+    /// [`RateGate::pace`], calling `say` with the wait when it holds the request for a second or
+    /// more, at most once a minute for all the requests through the gate.
+    pub async fn pace_saying(&self, say: impl FnOnce(Duration)) {
         let Some(pace) = &self.pace else { return };
+        let mut say = Some(say);
         loop {
             let wait = {
                 let mut sent = pace.sent.lock().unwrap_or_else(PoisonError::into_inner);
@@ -70,17 +93,43 @@ impl RateGate {
                 sent.front()
                     .map_or(Duration::ZERO, |t| pace.per - now.duration_since(*t))
             };
+            if wait >= PACE_SAID_FROM {
+                let mut said = pace.said.lock().unwrap_or_else(PoisonError::into_inner);
+                let now = Instant::now();
+                if said.is_none_or(|at| now.duration_since(at) >= PACE_SAID_EVERY)
+                    && let Some(say) = say.take()
+                {
+                    *said = Some(now);
+                    say(wait);
+                }
+            }
             tokio::time::sleep(wait).await;
         }
     }
 
     /// Holds the requests through this gate for `wait` from now. A pause that ends later stands.
-    pub fn pause(&self, wait: Duration) {
+    /// True when this pause is news: none was set, or it ends more than a second after the one
+    /// set before (so the request that set it says it, and the others waiting do not).
+    pub fn pause(&self, wait: Duration) -> bool {
         let end = Instant::now() + wait.min(LONGEST);
         let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        let news = until.is_none_or(|u| end > u + Duration::from_secs(1));
         if until.is_none_or(|u| u < end) {
             *until = Some(end);
         }
+        news
+    }
+
+    /// Whether a notice about slow answers may be said now: none was said through this gate in
+    /// the last `quiet`. Counts this one when it may.
+    pub fn may_say(&self, quiet: Duration) -> bool {
+        let mut said = self.said.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let may = said.is_none_or(|at| now.duration_since(at) >= quiet);
+        if may {
+            *said = Some(now);
+        }
+        may
     }
 
     /// How long requests are still held.

@@ -9,10 +9,21 @@ use super::Policy;
 pub const HTTP_TIMEOUT_ENV: &str = "EDGEPLAN_HTTP_TIMEOUT_MS";
 /// Longest time one Cloudflare call may take, retries included, in milliseconds.
 pub const RETRY_BUDGET_ENV: &str = "EDGEPLAN_RETRY_BUDGET_MS";
-/// The base delay of GitHub retries and the wait between merged-PR lookups, in milliseconds.
-/// Integration tests that run the binary set it low so that a direct push (no merged PR, looked
-/// up four times) takes milliseconds instead of six seconds.
+/// The base delay of GitHub retries and the wait between merged-PR lookups, in milliseconds; the
+/// first wait after a secondary rate limit that names none is 120 times it (a minute at the
+/// default). Integration tests that run the binary set it low so that a direct push (no merged
+/// PR, looked up four times) takes milliseconds instead of six seconds.
 pub const GITHUB_RETRY_ENV: &str = "EDGEPLAN_GITHUB_RETRY_MS";
+/// The longest time one call of either client waits for rate limits, in all, in milliseconds
+/// ([`Policy::rate_wait`]).
+pub const RATE_WAIT_ENV: &str = "EDGEPLAN_RATE_LIMIT_WAIT_MS";
+/// After how long without an answer a call says what it is waiting for, in milliseconds
+/// ([`Policy::notice_after`]).
+pub const WAIT_NOTICE_ENV: &str = "EDGEPLAN_WAIT_NOTICE_MS";
+
+/// The secondary-limit wait per millisecond of [`GITHUB_RETRY_ENV`]: 500 ms gives GitHub's
+/// minute.
+const SECONDARY_PER_BASE: u32 = 120;
 
 /// How often and how far apart GitHub's merged pull requests of a commit are looked up while the
 /// list is empty (it can lag a push by a few seconds).
@@ -82,6 +93,7 @@ impl RetrySettings {
                 // A short budget is pointless with half-second steps.
                 policy.base = policy.base.min(ms / 8);
             }
+            shared(&var, &mut policy)?;
             Ok(policy)
         })();
         let github = (|| {
@@ -89,14 +101,27 @@ impl RetrySettings {
             if let Some(ms) = millis(&var, GITHUB_RETRY_ENV, 500)? {
                 policy.base = ms;
                 pulls.delay = ms;
+                policy.secondary = ms.saturating_mul(SECONDARY_PER_BASE);
             }
             if let Some(ms) = millis(&var, HTTP_TIMEOUT_ENV, 5000)? {
                 policy.timeout = ms;
             }
+            shared(&var, &mut policy)?;
             Ok((policy, pulls))
         })();
         RetrySettings { cloudflare, github }
     }
+}
+
+/// The settings both clients share: [`RATE_WAIT_ENV`] and [`WAIT_NOTICE_ENV`].
+fn shared(var: impl Fn(&str) -> Option<String>, policy: &mut Policy) -> Result<(), Malformed> {
+    if let Some(ms) = millis(&var, RATE_WAIT_ENV, 360_000)? {
+        policy.rate_wait = ms;
+    }
+    if let Some(ms) = millis(&var, WAIT_NOTICE_ENV, 5000)? {
+        policy.notice_after = ms;
+    }
+    Ok(())
 }
 
 fn millis(
@@ -150,11 +175,31 @@ mod tests {
         assert_eq!(cf.max_retries, Policy::CLOUDFLARE.max_retries);
         let (gh, pulls) = s.github.expect("github");
         assert_eq!(gh.base, Duration::from_millis(20));
+        assert_eq!(gh.secondary, Duration::from_millis(2400), "120 x the base");
         assert_eq!(pulls.delay, Duration::from_millis(20));
         assert_eq!(pulls.attempts, Poll::GITHUB_PULLS.attempts);
         // A long budget keeps the half-second first step.
         let long = read(&[(RETRY_BUDGET_ENV, "60000")]).cloudflare.expect("cf");
         assert_eq!(long.base, Policy::CLOUDFLARE.base);
+    }
+
+    /// The longest rate-limit wait and the notice delay apply to both clients, apart from the
+    /// Cloudflare call's budget.
+    #[test]
+    fn the_rate_limit_wait_and_the_notice_apply_to_both_clients() {
+        let s = read(&[(RATE_WAIT_ENV, "2000"), (WAIT_NOTICE_ENV, "300")]);
+        let cf = s.cloudflare.expect("cloudflare");
+        let (gh, _) = s.github.expect("github");
+        for policy in [cf, gh] {
+            assert_eq!(policy.rate_wait, Duration::from_millis(2000));
+            assert_eq!(policy.notice_after, Duration::from_millis(300));
+        }
+        assert_eq!(cf.budget, Policy::CLOUDFLARE.budget);
+        let defaults = RetrySettings::default();
+        let cf = defaults.cloudflare.expect("cloudflare");
+        let (gh, _) = defaults.github.expect("github");
+        assert!(cf.rate_wait >= Duration::from_secs(300) && gh.rate_wait >= cf.rate_wait);
+        assert_eq!(gh.secondary, Duration::from_secs(60));
     }
 
     #[test]

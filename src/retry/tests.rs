@@ -99,9 +99,11 @@ fn github_retries_reads_and_idempotent_writes_and_sends_posts_once() {
         assert!(!resend(gh, method.clone(), 409, &none), "{method}");
     }
     assert!(!resend(gh, Method::POST, 502, &none));
-    assert!(!resend(gh, Method::POST, 429, &none));
+    // A rate limit was not processed: even a POST goes again once it is over.
+    assert!(resend(gh, Method::POST, 429, &none));
     assert_eq!(gh.idempotency(&Method::POST), Idempotency::Once);
     assert!(!Idempotency::Once.may_resend(Failure::NotActed));
+    assert!(Idempotency::Once.may_resend(Failure::Limited(Limit::Secondary)));
 }
 
 #[test]
@@ -116,7 +118,8 @@ fn a_github_403_is_a_rate_limit_only_when_the_headers_say_so() {
     assert!(rate_limited(Api::Cloudflare, 429, &none));
     assert_eq!(
         status_failure(Api::GitHub, 403, &exhausted),
-        Failure::NotActed
+        Failure::Limited(Limit::Unnamed),
+        "spent, with no reset to wait for"
     );
     assert_eq!(status_failure(Api::GitHub, 403, &none), Failure::Final);
     assert_eq!(status_failure(Api::Cloudflare, 403, &asked), Failure::Final);
@@ -211,8 +214,9 @@ async fn a_pause_beyond_the_room_left_is_not_waited_for() {
     assert_eq!(gate.remaining(), Duration::from_secs(86_400));
 }
 
-/// Cloudflare allows 1,200 requests per five minutes per token: a long run must slow down
-/// before it meets 429s, and must not slow down before it needs to.
+/// Cloudflare allows 1,200 requests per five minutes (per user for a user token, per token for an
+/// account-owned token): a long run must slow down before it meets 429s, and must not slow down
+/// before it needs to.
 #[tokio::test(start_paused = true)]
 async fn a_paced_gate_lets_the_limit_through_at_once_and_holds_the_next_until_the_window_moves() {
     let gate = RateGate::paced(3, Duration::from_secs(300));
@@ -279,5 +283,178 @@ fn a_retry_after_of_zero_or_in_the_past_names_no_wait() {
     assert_eq!(
         retry_after(&headers, now),
         Some(Duration::from_millis(1500))
+    );
+}
+
+/// GitHub's rate limits as its documentation describes them
+/// (<https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api>):
+/// `retry-after` first, then a spent primary limit until `x-ratelimit-reset`, then a secondary
+/// limit, recognised by its message even when the primary limit has requests left.
+#[test]
+fn github_rate_limits_are_read_as_documented() {
+    let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let gh = |status, pairs: &[(&'static str, &str)], body: &str| {
+        rate_limit(Api::GitHub, status, &headers(pairs), body, now)
+    };
+    let secondary = r#"{"message":"You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later."}"#;
+    assert_eq!(
+        gh(
+            403,
+            &[("retry-after", "30"), ("x-ratelimit-remaining", "0")],
+            ""
+        ),
+        Some(Limit::Asked(Duration::from_secs(30)))
+    );
+    assert_eq!(
+        gh(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1700000100")
+            ],
+            r#"{"message":"API rate limit exceeded for installation ID 1."}"#
+        ),
+        Some(Limit::Reset(Duration::from_secs(101))),
+        "until the reset, and a second for its rounding"
+    );
+    assert_eq!(
+        gh(
+            429,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1600000000")
+            ],
+            ""
+        ),
+        Some(Limit::Unnamed),
+        "a reset already past names no wait"
+    );
+    assert_eq!(
+        gh(403, &[("x-ratelimit-remaining", "4990")], secondary),
+        Some(Limit::Secondary),
+        "by its message, not only by the remaining count"
+    );
+    assert_eq!(
+        gh(
+            403,
+            &[],
+            r#"{"message":"You have triggered an abuse detection mechanism."}"#
+        ),
+        Some(Limit::Secondary)
+    );
+    assert_eq!(
+        gh(429, &[], ""),
+        Some(Limit::Secondary),
+        "a 429 naming no wait"
+    );
+    assert_eq!(
+        gh(403, &[], r#"{"message":"Must have admin rights"}"#),
+        None
+    );
+    assert_eq!(gh(500, &[], secondary), None);
+    assert_eq!(
+        rate_limit(Api::Cloudflare, 429, &HeaderMap::new(), "", now),
+        Some(Limit::Unnamed)
+    );
+    assert_eq!(
+        rate_limit(Api::Cloudflare, 403, &HeaderMap::new(), secondary, now),
+        None
+    );
+}
+
+/// The longest rate-limit wait is its own bound: a five-minute block fits although the call's
+/// budget is two minutes, the waits add up against it, and a secondary limit doubles its wait.
+#[tokio::test(start_paused = true)]
+async fn rate_limit_waits_count_apart_from_the_budget() {
+    let policy = Policy {
+        budget: Duration::from_secs(120),
+        rate_wait: Duration::from_secs(360),
+        secondary: Duration::from_secs(60),
+        ..Policy::CLOUDFLARE
+    };
+    let mut budget = policy.start();
+    let block = Duration::from_secs(300);
+    assert!(budget.allow_limited(Limit::Asked(block), block));
+    tokio::time::sleep(block).await;
+    assert_eq!(
+        budget.room(),
+        Duration::from_secs(120),
+        "the budget is untouched"
+    );
+    assert_eq!(budget.rate_room(), Duration::from_secs(60));
+    assert_eq!(budget.limit_wait(Limit::Secondary), Duration::from_secs(60));
+    assert!(budget.allow_limited(Limit::Secondary, Duration::from_secs(60)));
+    assert_eq!(
+        budget.limit_wait(Limit::Secondary),
+        Duration::from_secs(120)
+    );
+    assert!(!budget.allow_limited(Limit::Secondary, Duration::from_secs(120)));
+    let bound = budget.bound(Limit::Secondary, Duration::from_secs(120));
+    assert_eq!(
+        bound.to_string(),
+        "a secondary rate limit, which names no wait: the next wait would be 120 s, past the \
+         longest rate-limit wait (360 s per request, EDGEPLAN_RATE_LIMIT_WAIT_MS; 360 s waited \
+         already)"
+    );
+}
+
+/// Through the loop: a rate limit asking for longer than the call's budget is waited out and
+/// the request sent again; one past the longest rate-limit wait ends the call at once.
+#[tokio::test(start_paused = true)]
+async fn the_loop_waits_out_a_rate_limit_and_stops_at_its_bound() {
+    let policy = Policy {
+        budget: Duration::from_secs(10),
+        rate_wait: Duration::from_secs(360),
+        notice_after: Duration::MAX,
+        ..Policy::CLOUDFLARE
+    };
+    let gate = RateGate::new();
+    let run = |asks: Vec<Duration>| {
+        let gate = gate.clone();
+        async move {
+            let call = Call {
+                api: Api::Cloudflare,
+                what: "GET /zones",
+                policy: &policy,
+                gate: &gate,
+                kind: Idempotency::Read,
+                paced: false,
+            };
+            let mut asks = asks.into_iter();
+            let started = Instant::now();
+            let result = super::call(
+                call,
+                || {
+                    let next = asks.next();
+                    async move {
+                        match next {
+                            None => Attempt::Done(Ok::<_, GiveUp>(())),
+                            Some(wait) => Attempt::Failed {
+                                failure: Failure::Limited(Limit::Asked(wait)),
+                                asked: Some(wait),
+                                cause: "HTTP 429",
+                            },
+                        }
+                    }
+                },
+                |_, why, _| why,
+            )
+            .await;
+            (result, started.elapsed())
+        }
+    };
+    let (result, took) = run(vec![Duration::from_secs(300)]).await;
+    assert_eq!(result, Ok(()));
+    assert_eq!(took, Duration::from_secs(300));
+    let (result, took) = run(vec![Duration::from_secs(200), Duration::from_secs(200)]).await;
+    assert!(
+        matches!(result, Err(GiveUp::RateBound(RateBound { waited, .. }))
+            if waited >= Duration::from_secs(200) && waited < Duration::from_secs(201)),
+        "{result:?}"
+    );
+    assert_eq!(
+        took,
+        Duration::from_secs(200),
+        "stopped at once, not after waiting in vain"
     );
 }

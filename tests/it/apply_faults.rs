@@ -72,9 +72,13 @@ fn a_429_storm_is_waited_out_honouring_retry_after() {
     assert_eq!(w.plan_code(), 0);
 }
 
+/// A `Retry-After` past the longest rate-limit wait (here 2 s; 360 s by default, so Cloudflare's
+/// five-minute block is waited out) ends the apply at once, with nothing applied.
 #[test]
-fn a_retry_after_beyond_the_budget_fails_cleanly_and_a_rerun_converges() {
-    let w = world_faulting_the_first_batch(Fault::rate_limit(60));
+fn a_retry_after_beyond_the_longest_rate_limit_wait_fails_cleanly_and_a_rerun_converges() {
+    let mut w = world_faulting_the_first_batch(Fault::rate_limit(60));
+    w.env
+        .push(("EDGEPLAN_RATE_LIMIT_WAIT_MS".into(), "2000".into()));
     let before = w.state_json();
     let started = Instant::now();
     let run = w.apply().expect(3);
@@ -84,6 +88,7 @@ fn a_retry_after_beyond_the_budget_fails_cleanly_and_a_rerun_converges() {
         started.elapsed()
     );
     run.assert_stderr_has("rate");
+    run.assert_stderr_has("past the longest rate-limit wait (2.0 s per request");
     run.assert_stderr_has("nothing was applied (the zone was read again to check)");
     assert_eq!(w.state_json(), before, "the zone is unchanged");
     w.apply().expect(0);

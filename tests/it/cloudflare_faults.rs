@@ -118,18 +118,27 @@ async fn rate_limit_429_waits_retry_after_then_succeeds() {
     assert_eq!(reqs[0].fault, Some(Fault::rate_limit(1)));
 }
 
+/// A `Retry-After` past the longest rate-limit wait (not the call's budget: a five-minute block
+/// is waited out by default) ends the call at once, with advice.
 #[tokio::test]
-async fn rate_limit_longer_than_the_budget_fails_at_once_with_advice() {
+async fn rate_limit_longer_than_the_longest_rate_limit_wait_fails_at_once_with_advice() {
     let (cf, zone) = setup();
     cf.inject(Fault::rate_limit(300), 1);
     let started = Instant::now();
-    let err = client(&cf)
+    let mut options = options();
+    options.retry.rate_wait = Duration::from_secs(2);
+    let err = Client::new(&cf.url(), Secret::new(TOKEN), options)
+        .expect("client")
         .records(&zone)
         .await
-        .expect_err("budget too small");
+        .expect_err("longest rate-limit wait too short");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(matches!(err, ProviderError::Api { .. }));
     assert!(err.to_string().contains("asks to wait 300 s"), "{err}");
+    assert!(
+        err.to_string().contains("EDGEPLAN_RATE_LIMIT_WAIT_MS"),
+        "{err}"
+    );
     assert!(
         err.help().is_some_and(|h| h.contains("1,200 requests")),
         "{err:?}"

@@ -140,8 +140,9 @@ fn a_zone_the_listing_lacks_is_looked_up_by_name() {
     );
 }
 
-/// Cloudflare's rate limit is per token: a 429 with `Retry-After` met by one zone's read must
-/// hold every zone's requests for that long, then every zone finishes.
+/// Cloudflare's rate limit holds every request with the same credentials (per user for a user
+/// token, per token for an account-owned token): a 429 with `Retry-After` met by one zone's read
+/// must hold every zone's requests for that long, then every zone finishes.
 #[test]
 fn a_429_on_one_zone_pauses_every_zone_and_all_finish() {
     let w = World::free();

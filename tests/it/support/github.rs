@@ -11,7 +11,8 @@
 //! It answers like GitHub where edgeplan depends on it: JSON error bodies
 //! (`{"message": ...}`), 401 "Bad credentials" for an unknown token, 403 "Resource not accessible
 //! by integration" when a read-only token writes (a fork PR's token), 422 "Body is too long" past
-//! 65,536 characters, default page size 30 and maximum 100. An optional path prefix stands in for
+//! 65,536 characters, default page size 30 and maximum 100; an injected failure can carry
+//! headers, as GitHub's rate limits do ([`GitHub::fail_next_with`]). An optional path prefix stands in for
 //! GitHub Enterprise Server's `/api/v3`. Every request is logged for assertions.
 
 use std::collections::{HashMap, VecDeque};
@@ -38,6 +39,9 @@ pub struct StoredComment {
     pub kind: String,
 }
 
+/// Response headers of an injected answer: (name, value).
+type Headers = Vec<(String, String)>;
+
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Logged {
@@ -58,8 +62,8 @@ struct State {
     /// Answer `[]` to this many pulls lookups first (GitHub lags a push).
     pulls_empty_for: usize,
     log: Vec<Logged>,
-    /// Injected answers for the next request with this method.
-    fail_next: VecDeque<(String, u16, Value)>,
+    /// Injected answers for the next request with this method, with their headers.
+    fail_next: VecDeque<(String, u16, Value, Headers)>,
     /// Injected answers for the next request with this method whose path contains a fragment.
     fail_at: VecDeque<(String, String, u16, Value)>,
     /// The person the tokens belong to (a personal token); `None`: the workflow token.
@@ -202,9 +206,18 @@ impl GitHub {
 
     /// The next request with `method` gets `status` and `body` instead.
     pub fn fail_next(&self, method: &str, status: u16, body: Value) {
+        self.fail_next_with(method, status, body, &[]);
+    }
+
+    /// [`GitHub::fail_next`] with response `headers` (a rate limit's `retry-after`,
+    /// `x-ratelimit-remaining`, `x-ratelimit-reset`).
+    pub fn fail_next_with(&self, method: &str, status: u16, body: Value, headers: &[(&str, &str)]) {
+        let headers = (headers.iter())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         self.lock()
             .fail_next
-            .push_back((method.to_string(), status, body));
+            .push_back((method.to_string(), status, body, headers));
     }
 
     /// The next request with `method` whose path contains `fragment` gets `status` and `body`.
@@ -332,10 +345,11 @@ fn route(s: &mut State, prefix: &str, req: &Request) -> Response {
         Some(READ_TOKEN) => false,
         Some(_) => return error(401, "Bad credentials"),
     };
-    if let Some(i) = s.fail_next.iter().position(|(m, _, _)| *m == req.method)
-        && let Some((_, status, body)) = s.fail_next.remove(i)
+    if let Some(i) = s.fail_next.iter().position(|(m, _, _, _)| *m == req.method)
+        && let Some((_, status, body, headers)) = s.fail_next.remove(i)
     {
-        return Response::json(status, &body);
+        let answer = Response::json(status, &body);
+        return (headers.into_iter()).fold(answer, |answer, (k, v)| answer.header(&k, v));
     }
     if let Some(i) =
         (s.fail_at.iter()).position(|(m, f, _, _)| *m == req.method && path.contains(f.as_str()))
