@@ -51,6 +51,7 @@ mod docs_reference;
 mod docs_trust;
 mod github_bounds;
 mod github_comment;
+mod gzip_answers;
 mod health;
 #[cfg(unix)]
 mod install_script;
