@@ -6,7 +6,7 @@
 //! Permission failures name the permission the operation needs and the zone, following
 //! <https://developers.cloudflare.com/fundamentals/api/reference/permissions/>.
 
-use super::error::{Class, Error, Gap};
+use super::error::{Class, Error, Gap, TransportKind};
 use crate::provider;
 
 /// The operation that failed, for the wording of the message.
@@ -92,6 +92,20 @@ fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error
             source: None,
         },
         Error::Incomplete { gap, .. } => incomplete(&what, gap),
+        Error::Transport {
+            kind: TransportKind::TooLarge,
+            detail: d,
+            ..
+        } => provider::Error::Api {
+            message: format!("{what}: {d}"),
+            help: Some(
+                "no Cloudflare answer comes near that size (a 5,000-record page is about 1.5 MB): \
+                 check that CLOUDFLARE_BASE_URL points at the Cloudflare API and that nothing \
+                 between edgeplan and it (a proxy) alters its answers"
+                    .to_string(),
+            ),
+            source: None,
+        },
         Error::Transport {
             kind, detail: d, ..
         } => provider::Error::Api {

@@ -134,6 +134,8 @@ pub enum TransportKind {
     Timeout,
     /// The connection broke after the request went out.
     Dropped,
+    /// The answer passed the response size limit (counted decompressed) and was cut off.
+    TooLarge,
 }
 
 impl fmt::Display for TransportKind {
@@ -142,6 +144,7 @@ impl fmt::Display for TransportKind {
             TransportKind::Connect => "could not connect",
             TransportKind::Timeout => "timed out",
             TransportKind::Dropped => "connection dropped",
+            TransportKind::TooLarge => "answer cut off at the response size limit",
         })
     }
 }

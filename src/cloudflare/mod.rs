@@ -265,7 +265,7 @@ impl Client {
                                 cause: Error::Transport {
                                     method: method.to_string(),
                                     path: path.to_string(),
-                                    kind: TransportKind::Dropped,
+                                    kind: TransportKind::TooLarge,
                                     detail: retry::too_large(),
                                 },
                             };

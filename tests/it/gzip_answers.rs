@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::cloudflare::Fault;
-use crate::support::harness::REPO;
+use crate::support::harness::{REPO, owned_names};
 use crate::support::http::{Reply, Response, Server, gzip_bomb, handler};
 
 /// 64 MiB, the response size limit, and one byte more.
@@ -61,7 +61,13 @@ fn a_cloudflare_gzip_bomb_stops_at_the_size_limit_and_nothing_is_applied() {
     );
     ran.assert_code(3)
         .assert_stderr_has("listing the records of zone example.com")
-        .assert_stderr_has("longer than 64 MiB, the response size limit (counted decompressed)");
+        .assert_stderr_has("longer than 64 MiB, the response size limit (counted decompressed)")
+        .assert_stderr_has("help: no Cloudflare answer comes near that size");
+    assert!(
+        !ran.stderr.contains("retry budget"),
+        "a read cut off at the limit is not retried, so its help does not blame the budget: {}",
+        ran.stderr
+    );
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
@@ -115,4 +121,33 @@ fn a_github_gzip_bomb_stops_at_the_size_limit_with_exit_3() {
         "",
         "no comment is claimed"
     );
+}
+
+/// A batch answered with a gzip bomb (the local Cloudflare did not act on it): its answer is cut
+/// off at the limit, so its outcome is unknown; it is never resent blindly. The zone is read
+/// again, which proves it did not land, and only then is it sent again: the apply ends with each
+/// wanted record once, and the report counts the batch that landed.
+#[test]
+fn a_gzip_bomb_answering_a_batch_is_an_unknown_outcome_checked_by_reading_the_zone() {
+    let w = crate::apply_faults::world();
+    w.cf.fault_batch(0, Fault::GzipBomb(PAST_THE_LIMIT));
+    let ran = w.run_with(
+        &["apply", "--yes"],
+        &[("EDGEPLAN_HTTP_TIMEOUT_MS", "20000")],
+    );
+    ran.assert_code(0)
+        .assert_stderr_has("answer cut off at the response size limit after it was sent")
+        .assert_stdout_has("3 created, 0 updated, 0 deleted in 1 batch request")
+        .assert_stdout_has("verified: a fresh plan is empty");
+    let batches = w.batches();
+    assert_eq!(batches.len(), 2, "sent again only after the re-read");
+    assert!(batches[0].fault.is_some() && batches[1].fault.is_none());
+    let methods: Vec<String> = w.cf.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(
+        methods,
+        ["GET", "GET", "POST", "GET", "POST", "GET"],
+        "the zone is read between the two batches"
+    );
+    assert_eq!(owned_names(&w.records()), crate::apply_faults::WANTED);
+    w.assert_one_record_per_name();
 }
