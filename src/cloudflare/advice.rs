@@ -6,7 +6,7 @@
 //! Permission failures name the permission the operation needs and the zone, following
 //! <https://developers.cloudflare.com/fundamentals/api/reference/permissions/>.
 
-use super::error::{Class, Error};
+use super::error::{Class, Error, Gap, TransportKind};
 use crate::provider;
 
 /// The operation that failed, for the wording of the message.
@@ -91,6 +91,21 @@ fn explained(err: &Error, op: Op<'_>, detail: Option<String>) -> provider::Error
         Error::Decode { detail: d, .. } => provider::Error::Api {
             message: format!("{what}: Cloudflare's answer has an unexpected shape: {d}"),
             help: Some("check CLOUDFLARE_BASE_URL points at the Cloudflare API v4".to_string()),
+            source: None,
+        },
+        Error::Incomplete { gap, .. } => incomplete(&what, gap),
+        Error::Transport {
+            kind: TransportKind::TooLarge,
+            detail: d,
+            ..
+        } => provider::Error::Api {
+            message: format!("{what}: {d}"),
+            help: Some(
+                "no Cloudflare answer comes near that size (a 5,000-record page is about 1.5 MB): \
+                 check that CLOUDFLARE_BASE_URL points at the Cloudflare API and that nothing \
+                 between edgeplan and it (a proxy) alters its answers"
+                    .to_string(),
+            ),
             source: None,
         },
         Error::Transport {
@@ -247,6 +262,32 @@ fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -
             Some(d) => format!("{}. {d}", message.trim_end_matches('.')),
             None => message,
         },
+        help: Some(help),
+        source: None,
+    }
+}
+
+/// A listing still incomplete when read again: Cloudflare answered, so the base URL is not in
+/// doubt; what is, is the zone changing under the read (or something between edgeplan and
+/// Cloudflare losing pages), or a zone larger than edgeplan reads.
+fn incomplete(what: &str, gap: &Gap) -> provider::Error {
+    let help = match gap {
+        Gap::PageCap { cap, .. } => format!(
+            "edgeplan follows at most {cap} pages of records (10 million records at 5,000 a page) and \
+             plans nothing from part of a zone; if the server answers fewer records a page than \
+             asked, check what sits between edgeplan and Cloudflare, else please report the zone's \
+             size"
+        ),
+        Gap::Missing { .. } | Gap::Unread { .. } => {
+            "Cloudflare's pages are not one snapshot: records added or deleted while they were \
+             read (another apply, a person in the dashboard) leave gaps, and so does a proxy that \
+             drops or cuts pages; run again once the zone is quiet. Nothing is planned from an \
+             incomplete listing"
+                .to_string()
+        }
+    };
+    provider::Error::Api {
+        message: format!("{what}: the listing is incomplete after two reads: {gap}"),
         help: Some(help),
         source: None,
     }

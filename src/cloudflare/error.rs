@@ -134,6 +134,8 @@ pub enum TransportKind {
     Timeout,
     /// The connection broke after the request went out.
     Dropped,
+    /// The answer passed the response size limit (counted decompressed) and was cut off.
+    TooLarge,
 }
 
 impl fmt::Display for TransportKind {
@@ -142,6 +144,7 @@ impl fmt::Display for TransportKind {
             TransportKind::Connect => "could not connect",
             TransportKind::Timeout => "timed out",
             TransportKind::Dropped => "connection dropped",
+            TransportKind::TooLarge => "answer cut off at the response size limit",
         })
     }
 }
@@ -198,6 +201,38 @@ pub enum Error {
     /// The client could not be set up (bad base URL, token not usable as a header).
     #[error("{0}")]
     Config(String),
+    /// A zone's record listing still not provably complete when read a second time: nothing may
+    /// be planned from it (a record missing from it would be planned as a create).
+    #[error("the record listing {path} is incomplete after two reads: {gap}")]
+    Incomplete { path: String, gap: Gap },
+}
+
+/// Why a record listing is not provably complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gap {
+    /// The listing has more pages than edgeplan follows.
+    PageCap { pages: u64, cap: u64 },
+    /// Fewer distinct records arrived than the first page's `total_count`: records moved between
+    /// pages while they were read, or a page came back short.
+    Missing { arrived: u64, counted: u64 },
+    /// A page's fetch stopped without an answer or an error of its own.
+    Unread { page: u64, detail: String },
+}
+
+impl fmt::Display for Gap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Gap::PageCap { pages, cap } => {
+                write!(f, "it has {pages} pages and at most {cap} are followed")
+            }
+            Gap::Missing { arrived, counted } => write!(
+                f,
+                "{arrived} distinct records arrived of the {counted} Cloudflare counted ({} missing)",
+                counted.saturating_sub(*arrived)
+            ),
+            Gap::Unread { page, detail } => write!(f, "page {page} was not read ({detail})"),
+        }
+    }
 }
 
 /// A transport failure's cause chain (`a: b: c`, each cause's `Display`) for a person: the

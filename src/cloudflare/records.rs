@@ -11,20 +11,22 @@
 //! proxied in the same request so its origin is never published. Updates go as batch `patches`,
 //! which keep what they do not name (a person's `tags`, `settings`); a put would reset those.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use reqwest::Method;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::error::Gap;
 use super::wire::{self, BatchBody, IdOnly, RecordBody, ResultInfo};
 use super::{Client, Error};
 use crate::plan;
 use crate::plan::{Record, Stored};
 use crate::provider::Batch;
 
-/// Pages followed at most: 5,000 records a page makes this 10 million records.
+/// Pages followed at most: 5,000 records a page makes this 10 million records. A listing that
+/// says it has more is incomplete from its first page on: the rest is not read.
 const MAX_PAGES: u64 = 2_000;
 
 impl Client {
@@ -32,60 +34,76 @@ impl Client {
     ///
     /// A listing that is not provably complete is never returned: the page cap was reached, or
     /// fewer distinct ids arrived than the first page's `total_count`. It is read once more, and
-    /// if it is still incomplete the answer is an error (a record missing from the listing would
-    /// otherwise be planned as a create). A page that fails fails the listing.
+    /// if it is still incomplete the answer is [`Error::Incomplete`] (a record missing from the
+    /// listing would otherwise be planned as a create). A page that fails after its retries fails
+    /// the listing with its own error, without a second read: a server that failed a page through
+    /// a whole retry budget is not asked for every page again.
     pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::Record>, Error> {
         match self.list_once(zone_id).await? {
             Listing::Complete(records) => Ok(records),
             Listing::Short(_) => match self.list_once(zone_id).await? {
                 Listing::Complete(records) => Ok(records),
-                Listing::Short(why) => Err(Error::Decode {
-                    method: "GET".into(),
+                Listing::Short(gap) => Err(Error::Incomplete {
                     path: format!("/zones/{zone_id}/dns_records"),
-                    detail: format!(
-                        "the record listing is incomplete after two reads: {why}; nothing is \
-                         planned from an incomplete listing"
-                    ),
+                    gap,
                 }),
             },
         }
     }
 
-    /// One read of every page, and whether it is provably complete.
+    /// One read of every page, and whether it is provably complete. A page that fails after its
+    /// retries fails the listing at once ([`Client::list_records`] does not read it again: the
+    /// retries already spent the call's budget on it).
     async fn list_once(&self, zone_id: &str) -> Result<Listing, Error> {
         let path = format!("/zones/{zone_id}/dns_records");
         let per_page = self.options().per_page.max(1);
         let (first, info) = self.page(&path, 1, per_page).await?;
         let counted = info.and_then(|i| i.total_count);
-        let wanted_pages = total_pages(info, first.len());
-        let pages = wanted_pages.min(MAX_PAGES);
+        let pages = total_pages(info, first.len());
+        if pages > MAX_PAGES {
+            // Reading the pages that are followed would not make the listing whole.
+            return Ok(Listing::Short(Gap::PageCap {
+                pages,
+                cap: MAX_PAGES,
+            }));
+        }
         let mut all: Vec<Vec<wire::Record>> = vec![first];
+        let mut unread = None;
         if pages > 1 {
             let limit = Arc::new(Semaphore::new(self.options().concurrency.max(1)));
             let mut tasks = JoinSet::new();
+            let mut page_of = HashMap::new();
             for page in 2..=pages {
                 let client = self.clone();
                 let path = path.clone();
                 let limit = limit.clone();
-                tasks.spawn(async move {
+                let task = tasks.spawn(async move {
                     // The semaphore is never closed, so acquiring cannot fail; if it ever did,
                     // fetching without the bound is still correct.
                     let _permit = limit.acquire_owned().await.ok();
-                    let result = client.page(&path, page, per_page).await;
-                    (page, result)
+                    client.page(&path, page, per_page).await
                 });
+                page_of.insert(task.id(), page);
             }
             let mut rest: Vec<(u64, Vec<wire::Record>)> = Vec::new();
-            while let Some(joined) = tasks.join_next().await {
-                let (page, result) = joined.map_err(|e| Error::Decode {
-                    method: "GET".into(),
-                    path: path.clone(),
-                    detail: format!("page task failed: {e}"),
-                })?;
-                rest.push((page, result?.0));
+            while let Some(joined) = tasks.join_next_with_id().await {
+                match joined {
+                    Ok((id, result)) => {
+                        rest.push((page_of.get(&id).copied().unwrap_or(0), result?.0));
+                    }
+                    Err(e) => {
+                        unread.get_or_insert(Gap::Unread {
+                            page: page_of.get(&e.id()).copied().unwrap_or(0),
+                            detail: e.to_string(),
+                        });
+                    }
+                }
             }
             rest.sort_by_key(|(page, _)| *page);
             all.extend(rest.into_iter().map(|(_, records)| records));
+        }
+        if let Some(gap) = unread {
+            return Ok(Listing::Short(gap));
         }
         let mut seen = HashSet::new();
         let records: Vec<wire::Record> = all
@@ -93,17 +111,11 @@ impl Client {
             .flatten()
             .filter(|r| seen.insert(r.id.clone()))
             .collect();
-        if wanted_pages > MAX_PAGES {
-            return Ok(Listing::Short(format!(
-                "it has {wanted_pages} pages and at most {MAX_PAGES} are followed"
-            )));
-        }
         match counted {
-            Some(total) if (records.len() as u64) < total => Ok(Listing::Short(format!(
-                "{} distinct records arrived of the {total} Cloudflare counted ({} missing)",
-                records.len(),
-                total - records.len() as u64
-            ))),
+            Some(total) if (records.len() as u64) < total => Ok(Listing::Short(Gap::Missing {
+                arrived: records.len() as u64,
+                counted: total,
+            })),
             _ => Ok(Listing::Complete(records)),
         }
     }
@@ -165,8 +177,8 @@ impl Client {
 enum Listing {
     /// Every record the server counted arrived.
     Complete(Vec<wire::Record>),
-    /// Some did not: why, in words.
-    Short(String),
+    /// Some did not, and why.
+    Short(Gap),
 }
 
 /// How many pages the listing has, from what the server said. Without `total_pages`, computes it

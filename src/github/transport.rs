@@ -43,6 +43,8 @@ pub(super) fn octocrab(
     let builder = reqwest::Client::builder()
         .default_headers(headers)
         .user_agent(concat!("edgeplan/", env!("CARGO_PKG_VERSION")))
+        // Compressed answers, read decompressed: the size limit below counts decompressed bytes.
+        .gzip(true)
         .connect_timeout(retry.timeout.min(Duration::from_secs(10)))
         .read_timeout(retry.timeout);
     let builder = match trust {
@@ -103,8 +105,8 @@ impl tower_service::Service<Request<OctoBody>> for Transport {
             let (parts, body) = request.into_parts();
             let request = Request::from_parts(parts, reqwest::Body::wrap(body));
             let mut response = client.execute(reqwest::Request::try_from(request)?).await?;
-            // The whole answer is read here, at most `MAX_ANSWER_BYTES` of it (the client's
-            // per-attempt deadline bounds the time).
+            // The whole answer is read here, at most `MAX_ANSWER_BYTES` of it, decompressed
+            // (the client's per-attempt deadline bounds the time).
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await? {
                 if body.len() + chunk.len() > crate::retry::MAX_ANSWER_BYTES {

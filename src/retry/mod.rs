@@ -198,15 +198,17 @@ fn reset_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     (!wait.is_zero()).then(|| wait.saturating_add(Duration::from_secs(1)))
 }
 
-/// The largest answer either client reads, in bytes read from the body (after decompression,
-/// were compression on): a 5,000-record Cloudflare page is about 1.5 MB. A longer answer ends the
-/// attempt with an error rather than exhausting memory.
+/// The largest answer either client reads, in bytes read from the body after decompression
+/// (both clients ask for gzip): a 5,000-record Cloudflare page is about 1.5 MB, about 46 KB
+/// gzipped. A longer answer, or a small compressed one that inflates past it (a gzip bomb), ends
+/// the attempt with an error rather than exhausting memory.
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// The message of an answer cut off at [`MAX_ANSWER_BYTES`].
 pub fn too_large() -> String {
     format!(
-        "the answer was longer than {} MiB, the response size limit; stopped reading it",
+        "the answer was longer than {} MiB, the response size limit (counted decompressed); \
+         stopped reading it",
         MAX_ANSWER_BYTES / (1024 * 1024)
     )
 }
@@ -478,30 +480,13 @@ fn named_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     parse_retry_after(value, now)
 }
 
-/// What a failed answer asks for: the wait it names, and whether it is a rate limit. A rate limit
-/// that names a wait pauses `gate`, so that every request sharing the token waits too, whether
-/// or not this one is resent.
-pub fn read_answer(
-    api: Api,
-    status: u16,
-    headers: &HeaderMap,
-    gate: &RateGate,
-) -> (Option<Duration>, bool) {
-    let asked = retry_after(headers, SystemTime::now());
-    let limited = rate_limited(api, status, headers);
-    if let (true, Some(wait)) = (limited, asked) {
-        gate.pause(wait);
-    }
-    (asked, limited)
-}
-
 /// What one attempt of a call came to, as the client that sent it reads it.
 #[derive(Debug)]
 pub enum Attempt<T, F> {
     /// Finished, well or not: returned as it is, never resent.
     Done(T),
     /// Failed: `failure` says whether the server acted, `asked` is the wait the answer named
-    /// ([`read_answer`]), `cause` what the client keeps to report it.
+    /// ([`retry_after`]), `cause` what the client keeps to report it.
     Failed {
         failure: Failure,
         asked: Option<Duration>,

@@ -54,6 +54,7 @@ mod docs_scopes;
 mod docs_trust;
 mod github_bounds;
 mod github_comment;
+mod gzip_answers;
 mod health;
 mod import;
 #[cfg(unix)]

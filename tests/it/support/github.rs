@@ -279,6 +279,11 @@ impl GitHub {
         self.lock().latency = std::time::Duration::from_millis(ms);
     }
 
+    /// How many answers went out gzip-encoded because the request asked for it.
+    pub fn gzipped(&self) -> usize {
+        self.server.gzipped()
+    }
+
     /// When each request was received (before the latency), with `METHOD path`.
     pub fn received(&self) -> Vec<(std::time::Instant, String)> {
         self.lock().received.clone()

@@ -4,11 +4,17 @@
 //! do: drop a connection without answering (before or after the handler's effect), answer with
 //! an HTML body, or stall. Listens on 127.0.0.1 only. Each server runs on its own thread with
 //! its own runtime, so both synchronous tests (that run the real binary) and async code can use it.
+//!
+//! Like Cloudflare's and GitHub's APIs, it answers gzip when the request asks for it
+//! (`Accept-Encoding: gzip`) and the handler did not encode the body itself, so every test that
+//! runs the binary reads compressed answers; [`Server::gzipped`] counts them.
 
 use std::future::Future;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -95,6 +101,7 @@ pub type Handler = Arc<dyn Fn(Request) -> BoxFuture + Send + Sync>;
 /// A running server. Stops when dropped.
 pub struct Server {
     pub addr: SocketAddr,
+    gzipped: Arc<AtomicUsize>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -104,6 +111,8 @@ impl Server {
     pub fn start(port: u16, handler: Handler) -> Server {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let gzipped = Arc::new(AtomicUsize::new(0));
+        let counted = gzipped.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -128,8 +137,9 @@ impl Server {
                         // connection and swamp what benchmarks measure.
                         let _ = stream.set_nodelay(true);
                         let handler = handler.clone();
+                        let counted = counted.clone();
                         tokio::spawn(async move {
-                            let _ = serve_connection(stream, handler).await;
+                            let _ = serve_connection(stream, handler, counted).await;
                         });
                     }
                 };
@@ -143,6 +153,7 @@ impl Server {
         let addr = addr_rx.recv().expect("server address");
         Server {
             addr,
+            gzipped,
             shutdown: Some(stop_tx),
             thread: Some(thread),
         }
@@ -151,6 +162,11 @@ impl Server {
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How many answers went out gzip-encoded because the request asked for it.
+    pub fn gzipped(&self) -> usize {
+        self.gzipped.load(Ordering::SeqCst)
     }
 }
 
@@ -174,7 +190,11 @@ where
     Arc::new(move |req| Box::pin(f(req)))
 }
 
-async fn serve_connection(stream: TcpStream, handler: Handler) -> std::io::Result<()> {
+async fn serve_connection(
+    stream: TcpStream,
+    handler: Handler,
+    gzipped: Arc<AtomicUsize>,
+) -> std::io::Result<()> {
     // NOTE: the head and the body are written separately; with Nagle's algorithm the body would
     // wait for the client's delayed ACK of the head (40 ms on Linux), which swamps latency tests.
     let _ = stream.set_nodelay(true);
@@ -215,6 +235,7 @@ async fn serve_connection(stream: TcpStream, handler: Handler) -> std::io::Resul
         let close = headers
             .iter()
             .any(|(k, v)| k == "connection" && v.eq_ignore_ascii_case("close"));
+        let gzip = accepts_gzip(&headers);
         let (path, query) = split_target(&target);
         let request = Request {
             method,
@@ -225,7 +246,14 @@ async fn serve_connection(stream: TcpStream, handler: Handler) -> std::io::Resul
         };
         match handler(request).await {
             Reply::Drop => return Ok(()),
-            Reply::Send(resp) => {
+            Reply::Send(mut resp) => {
+                let encoded = resp.headers.iter().any(|(k, _)| k == "content-encoding");
+                if gzip && !encoded && !resp.body.is_empty() {
+                    resp.body = gzip_bytes(&resp.body);
+                    resp.headers
+                        .push(("content-encoding".into(), "gzip".into()));
+                    gzipped.fetch_add(1, Ordering::SeqCst);
+                }
                 let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
                 for (k, v) in &resp.headers {
                     head.push_str(&format!("{k}: {v}\r\n"));
@@ -245,6 +273,45 @@ async fn serve_connection(stream: TcpStream, handler: Handler) -> std::io::Resul
             }
         }
     }
+}
+
+/// Whether `Accept-Encoding` lists `gzip` (or `*`) without `q=0`.
+fn accepts_gzip(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .filter(|(k, _)| k == "accept-encoding")
+        .flat_map(|(_, v)| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// `bytes` gzip-encoded (the fastest level: the servers answer many pages).
+pub fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).expect("gzip into memory");
+    encoder.finish().expect("gzip into memory")
+}
+
+/// A gzip body that decompresses to `size` spaces (whitespace, so a JSON reader sees no error
+/// until its end) from about a thousandth of that: a gzip bomb.
+pub fn gzip_bomb(size: usize) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![b' '; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(block.len());
+        encoder.write_all(&block[..n]).expect("gzip into memory");
+        left -= n;
+    }
+    encoder.finish().expect("gzip into memory")
 }
 
 fn split_target(target: &str) -> (String, Vec<(String, String)>) {

@@ -186,6 +186,9 @@ pub enum Fault {
     RateLimitSaying(String),
     /// 200 with a body of this many spaces.
     Huge(usize),
+    /// 200 with a gzip body (`content-encoding: gzip`, whatever the request asked) that
+    /// decompresses to this many spaces from about a thousandth of that.
+    GzipBomb(usize),
 }
 
 impl Fault {
@@ -482,6 +485,11 @@ impl CloudflareServer {
         self.inject_at("POST", "/batch", skip, fault);
     }
 
+    /// How many answers went out gzip-encoded because the request asked for it.
+    pub fn gzipped(&self) -> usize {
+        self.server.gzipped()
+    }
+
     #[allow(dead_code, reason = "used by the examples, through standalone.rs")]
     pub fn set_latency(&self, ms: u64) {
         self.state().latency = Duration::from_millis(ms);
@@ -577,6 +585,12 @@ async fn serve(state: Arc<Mutex<State>>, req: super::http::Request) -> Reply {
                 "application/json",
                 vec![b' '; bytes],
             ));
+        }
+        Some(Fault::GzipBomb(bytes)) => {
+            return Reply::Send(
+                super::http::Response::new(200, "application/json", super::http::gzip_bomb(bytes))
+                    .header("content-encoding", "gzip"),
+            );
         }
         Some(Fault::RateLimitSaying(value)) => {
             return Reply::Send(json::rate_limited_saying(&value));
