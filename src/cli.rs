@@ -14,14 +14,28 @@ Examples:
   edgeplan apply --yes                           # needs CLOUDFLARE_API_TOKEN (Zone:DNS:Edit)
   edgeplan schema > edgeplan.schema.json
   edgeplan list -m 'dns/*.yaml' --format json    # manifests and zones, for a CI matrix
+  edgeplan validate dns/*.yaml                   # paths as arguments (the shell expands them)
+  edgeplan completions bash > ~/.local/share/bash-completion/completions/edgeplan
 
 Exit codes: 0 success, 1 rejected (invalid, conflict, refused), 2 plan has changes
 (--detailed-exitcode), 3 API failure, 64 usage error.";
+
+/// `--version`: the first line stays `edgeplan X.Y.Z` (scripts match it exactly); the second
+/// says which commit and target the binary was built from (build.rs: `EDGEPLAN_BUILD_COMMIT` at
+/// build time, else "unknown", as for a plain `cargo build` from a tarball).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit ",
+    env!("EDGEPLAN_BUILD_COMMIT"),
+    ", target ",
+    env!("EDGEPLAN_BUILD_TARGET"),
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "edgeplan",
     version,
+    long_version = LONG_VERSION,
     about = "Put ML model endpoints behind Cloudflare's proxy from a YAML manifest: validate, preview, apply atomically.",
     after_help = EXAMPLES,
     propagate_version = true
@@ -133,6 +147,42 @@ pub enum Command {
     /// List the manifests and their zones, offline (for a CI matrix).
     #[command(after_help = LIST_HELP)]
     List(ListArgs),
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): edgeplan(1), or edgeplan-COMMAND(1) for one command.
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Offline. Exit codes: 0 printed, 64 usage error.
+
+Examples:
+  edgeplan completions bash > ~/.local/share/bash-completion/completions/edgeplan
+  edgeplan completions zsh > ~/.zfunc/_edgeplan     # with fpath+=(~/.zfunc) before compinit
+  edgeplan completions fish > ~/.config/fish/completions/edgeplan.fish
+  edgeplan completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command (`plan`, ...): print its page, edgeplan-COMMAND(1), instead of edgeplan(1).
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -153,14 +203,43 @@ pub enum ListFormat {
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// Manifest path, or a pattern when it holds `*`, `?` or `[` (`**` crosses directories; a
-    /// pattern never follows a symbolic link); may repeat.
-    #[arg(
-        short = 'm',
-        long = "manifest",
-        value_name = "PATH",
-        default_value = "edgeplan.yaml"
-    )]
+    /// pattern never follows a symbolic link); may repeat. Without it and without FILE
+    /// arguments: edgeplan.yaml.
+    #[arg(short = 'm', long = "manifest", value_name = "PATH")]
     pub manifests: Vec<String>,
+    /// Manifest paths, each read as written, never as a pattern (so `-m dns/*.yaml` left
+    /// unquoted, which the shell expands, works too).
+    #[arg(value_name = "FILE")]
+    pub paths: Vec<String>,
+}
+
+/// The manifest a command reads when it is given none.
+pub const DEFAULT_MANIFEST: &str = "edgeplan.yaml";
+
+/// One manifest value of the command line, as [`ManifestArgs::values`] gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestValue<'a> {
+    /// A `-m` value: a pattern when it holds `*`, `?` or `[`, else one path.
+    Flag(&'a str),
+    /// A positional argument: always one path, read literally.
+    Path(&'a str),
+}
+
+impl ManifestArgs {
+    /// The `-m` values in their order, then the positional paths in theirs; `edgeplan.yaml`
+    /// when there are neither.
+    pub fn values(&self) -> Vec<ManifestValue<'_>> {
+        let mut values: Vec<ManifestValue<'_>> = self
+            .manifests
+            .iter()
+            .map(|m| ManifestValue::Flag(m))
+            .chain(self.paths.iter().map(|p| ManifestValue::Path(p)))
+            .collect();
+        if values.is_empty() {
+            values.push(ManifestValue::Flag(DEFAULT_MANIFEST));
+        }
+        values
+    }
 }
 
 #[derive(Debug, Args)]
