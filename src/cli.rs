@@ -51,15 +51,16 @@ Offline: needs no token (CLOUDFLARE_API_TOKEN is not read).
 Exit codes: 0 every manifest is valid, 1 a manifest is invalid (every problem is listed, with
 file:line:col and a help line), 64 usage error.
 
-Example:
-  edgeplan validate -m edgeplan.yaml -m 'dns/*.yaml'";
+Examples:
+  edgeplan validate -m edgeplan.yaml -m 'dns/*.yaml'
+  edgeplan validate dns/a.yaml dns/b.yaml          # arguments are paths, never patterns";
 
 const PLAN_HELP: &str = "\
 Environment:
   CLOUDFLARE_API_TOKEN   Zone:Zone:Read and Zone:DNS:Read; not needed with --sandbox
   CLOUDFLARE_BASE_URL    API base, default https://api.cloudflare.com/client/v4
   EDGEPLAN_SANDBOX       a sandbox directory, as --sandbox
-  COLUMNS                width the text output is wrapped to (default 100)
+  COLUMNS                width the text output is wrapped to (default: the terminal's, else 100)
 
 Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 rejected (invalid
 manifest, conflict, too many deletes), 2 the plan has changes (--detailed-exitcode only), 3 an
@@ -183,6 +184,9 @@ pub enum CompletionShell {
 pub struct ManArgs {
     /// A command (`plan`, ...): print its page, edgeplan-COMMAND(1), instead of edgeplan(1).
     pub command: Option<String>,
+    /// Print the commands that have a page, one a line, instead of a page.
+    #[arg(long, conflicts_with = "command")]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]

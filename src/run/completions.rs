@@ -26,20 +26,27 @@ pub fn completions(shell: CompletionShell) -> Result<Exit, Failure> {
 }
 
 /// Prints the man page: edgeplan(1), or edgeplan-COMMAND(1) for one command (hidden commands
-/// have none).
-pub fn man(command: Option<&str>) -> Result<Exit, Failure> {
+/// have none); with `list`, the commands that have a page, one a line (what the release workflow
+/// loops over, so a new command gets its page without editing the workflow).
+pub fn man(command: Option<&str>, list: bool) -> Result<Exit, Failure> {
     let mut cli = Cli::command();
     cli.build();
+    if list {
+        for c in cli.get_subcommands().filter(|c| has_page(c)) {
+            outln!("{}", c.get_name());
+        }
+        return Ok(Exit::Success);
+    }
     let page = match command {
         None => cli,
         Some(name) => {
             let Some(sub) = cli
                 .get_subcommands()
-                .find(|c| c.get_name() == name && !c.is_hide_set())
+                .find(|c| c.get_name() == name && has_page(c))
             else {
                 let names: Vec<&str> = cli
                     .get_subcommands()
-                    .filter(|c| !c.is_hide_set())
+                    .filter(|c| has_page(c))
                     .map(|c| c.get_name())
                     .collect();
                 return Err(Failure::new(
@@ -63,4 +70,9 @@ pub fn man(command: Option<&str>) -> Result<Exit, Failure> {
         .map_err(|e| Failure::new(Exit::Api, format!("cannot render the man page: {e}")))?;
     out!("{}", String::from_utf8_lossy(&roff));
     Ok(Exit::Success)
+}
+
+/// Whether a command has a page of its own: not hidden, and not clap's `help`.
+fn has_page(command: &clap::Command) -> bool {
+    !command.is_hide_set() && command.get_name() != "help"
 }

@@ -103,7 +103,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Apply(args) => apply::run(&args, &Settings::from_env()).await,
         Command::Action(args) => action::run(&args, &Settings::from_env()).await,
         Command::Completions(args) => completions::completions(args.shell),
-        Command::Man(args) => completions::man(args.command.as_deref()),
+        Command::Man(args) => completions::man(args.command.as_deref(), args.list),
     }
 }
 

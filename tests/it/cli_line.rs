@@ -149,6 +149,61 @@ fn the_man_page_is_generated_from_the_command_line() {
     assert!(page.contains("detailed\\-exitcode"), "{page}");
     let out = edgeplan().args(["man", "nope"]).output().expect("run");
     assert_eq!(out.status.code(), Some(64), "{}", text(&out));
+    // The release workflow writes a page for each command `--list` names.
+    let out = edgeplan().args(["man", "--list"]).output().expect("run");
+    let list = String::from_utf8_lossy(&out.stdout).into_owned();
+    for sub in [
+        "validate",
+        "plan",
+        "apply",
+        "action",
+        "schema",
+        "list",
+        "completions",
+    ] {
+        assert!(list.lines().any(|l| l == sub), "{list}");
+    }
+    assert!(!list.lines().any(|l| l == "man" || l == "help"), "{list}");
+    let release = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/release.yml"),
+    )
+    .expect("release.yml");
+    assert!(
+        release.contains("man --list"),
+        "release.yml writes every page"
+    );
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        assert!(
+            release.contains(&format!("completions {shell} >")),
+            "{shell}"
+        );
+    }
+}
+
+/// Issue 25, item 12: docs/install.md says what a source build needs and how to put edgeplan on
+/// the PATH, with the toolchain `rust-toolchain.toml` pins.
+#[test]
+fn install_docs_state_what_a_source_build_needs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let install = std::fs::read_to_string(root.join("docs/install.md")).expect("install.md");
+    let toolchain =
+        std::fs::read_to_string(root.join("rust-toolchain.toml")).expect("rust-toolchain.toml");
+    let channel = toolchain
+        .lines()
+        .find_map(|l| l.strip_prefix("channel = "))
+        .map(|c| c.trim_matches('"'))
+        .expect("channel");
+    for needle in [
+        &format!("Rust {channel}")[..],
+        "C compiler",
+        "2 GB of memory and 4 GB of disk",
+        "crates.io",
+        "cargo install --locked --path .",
+        "edgeplan completions bash",
+        "edgeplan man",
+    ] {
+        assert!(install.contains(needle), "docs/install.md lacks {needle:?}");
+    }
 }
 
 /// The first line stays `edgeplan X.Y.Z` (the release scripts compare it exactly); the second
