@@ -60,6 +60,9 @@ map="$(cd "$out_dir" && pwd)/edgeplan.map"
 # The link map records which libc.a members were pulled in and by which symbol: the only way to
 # see that in a stripped binary.
 export RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-Map=$map"
+# The commit `--version` names on its second line (build.rs); "unknown" outside a git checkout.
+EDGEPLAN_BUILD_COMMIT=${EDGEPLAN_BUILD_COMMIT:-$(git rev-parse HEAD 2>/dev/null || true)}
+export EDGEPLAN_BUILD_COMMIT
 
 echo "::group::cargo build --release --locked --target $target (static)"
 cargo build --release --locked --target "$target" --bin edgeplan
@@ -120,13 +123,32 @@ else
   fail "the binary is $size bytes, over the $max_bytes-byte budget: check new dependencies (cargo bloat) and the release profile"
 fi
 
-# 3. It runs.
+# 3. It runs. The first line of --version is exactly `edgeplan X.Y.Z`; the second names the
+#    commit and the target.
 version_out=$("$bin" --version 2>&1) || fail "--version exited non-zero: $version_out"
 expected_version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
-if [[ "$version_out" == "edgeplan $expected_version" ]]; then
-  pass "--version: $version_out"
+version_line=${version_out%%$'\n'*}
+if [[ "$version_line" == "edgeplan $expected_version" ]]; then
+  pass "--version: $version_line"
 else
-  fail "--version printed '$version_out', expected 'edgeplan $expected_version'"
+  fail "--version printed '$version_line' first, expected 'edgeplan $expected_version'"
+fi
+if [[ "$version_out" == *$'\n'"commit "*", target $target" ]]; then
+  pass "--version: ${version_out#*$'\n'}"
+else
+  fail "--version's second line should be 'commit <sha|unknown>, target $target': $version_out"
+fi
+for shell in bash zsh fish powershell; do
+  if [[ -n "$("$bin" completions "$shell" 2>&1)" ]]; then
+    pass "completions $shell"
+  else
+    fail "completions $shell printed nothing"
+  fi
+done
+if "$bin" completions bash | bash -n; then
+  pass "bash -n accepts the bash completion"
+else
+  fail "bash -n refuses the bash completion"
 fi
 
 work=$(mktemp -d)

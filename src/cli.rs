@@ -14,14 +14,28 @@ Examples:
   edgeplan apply --yes                           # needs CLOUDFLARE_API_TOKEN (Zone:DNS:Edit)
   edgeplan schema > edgeplan.schema.json
   edgeplan list -m 'dns/*.yaml' --format json    # manifests and zones, for a CI matrix
+  edgeplan validate dns/*.yaml                   # paths as arguments (the shell expands them)
+  edgeplan completions bash > ~/.local/share/bash-completion/completions/edgeplan
 
 Exit codes: 0 success, 1 rejected (invalid, conflict, refused), 2 plan has changes
 (--detailed-exitcode), 3 API failure, 64 usage error.";
+
+/// `--version`: the first line stays `edgeplan X.Y.Z` (scripts match it exactly); the second
+/// says which commit and target the binary was built from (build.rs: `EDGEPLAN_BUILD_COMMIT` at
+/// build time, else "unknown", as for a plain `cargo build` from a tarball).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit ",
+    env!("EDGEPLAN_BUILD_COMMIT"),
+    ", target ",
+    env!("EDGEPLAN_BUILD_TARGET"),
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "edgeplan",
     version,
+    long_version = LONG_VERSION,
     about = "Put ML model endpoints behind Cloudflare's proxy from a YAML manifest: validate, preview, apply atomically.",
     after_help = EXAMPLES,
     propagate_version = true
@@ -37,15 +51,16 @@ Offline: needs no token (CLOUDFLARE_API_TOKEN is not read).
 Exit codes: 0 every manifest is valid, 1 a manifest is invalid (every problem is listed, with
 file:line:col and a help line), 64 usage error.
 
-Example:
-  edgeplan validate -m edgeplan.yaml -m 'dns/*.yaml'";
+Examples:
+  edgeplan validate -m edgeplan.yaml -m 'dns/*.yaml'
+  edgeplan validate dns/a.yaml dns/b.yaml          # arguments are paths, never patterns";
 
 const PLAN_HELP: &str = "\
 Environment:
   CLOUDFLARE_API_TOKEN   Zone:Zone:Read and Zone:DNS:Read; not needed with --sandbox
   CLOUDFLARE_BASE_URL    API base, default https://api.cloudflare.com/client/v4
   EDGEPLAN_SANDBOX       a sandbox directory, as --sandbox
-  COLUMNS                width the text output is wrapped to (default 100)
+  COLUMNS                width the text output is wrapped to (default: the terminal's, else 100)
 
 Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 rejected (invalid
 manifest, conflict, too many deletes), 2 the plan has changes (--detailed-exitcode only), 3 an
@@ -136,6 +151,12 @@ pub enum Command {
     /// Write a manifest for a zone's live CNAMEs: the first step when the zone already has records.
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): edgeplan(1), or edgeplan-COMMAND(1) for one command.
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 const IMPORT_HELP: &str = "\
@@ -177,6 +198,39 @@ pub struct ImportArgs {
     pub target: TargetArgs,
 }
 
+const COMPLETIONS_HELP: &str = "\
+Offline. Exit codes: 0 printed, 64 usage error.
+
+Examples:
+  edgeplan completions bash > ~/.local/share/bash-completion/completions/edgeplan
+  edgeplan completions zsh > ~/.zfunc/_edgeplan     # with fpath+=(~/.zfunc) before compinit
+  edgeplan completions fish > ~/.config/fish/completions/edgeplan.fish
+  edgeplan completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command (`plan`, ...): print its page, edgeplan-COMMAND(1), instead of edgeplan(1).
+    pub command: Option<String>,
+    /// Print the commands that have a page, one a line, instead of a page.
+    #[arg(long, conflicts_with = "command")]
+    pub list: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
     #[command(flatten)]
@@ -195,14 +249,43 @@ pub enum ListFormat {
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// Manifest path, or a pattern when it holds `*`, `?` or `[` (`**` crosses directories; a
-    /// pattern never follows a symbolic link); may repeat.
-    #[arg(
-        short = 'm',
-        long = "manifest",
-        value_name = "PATH",
-        default_value = "edgeplan.yaml"
-    )]
+    /// pattern never follows a symbolic link); may repeat. Without it and without FILE
+    /// arguments: edgeplan.yaml.
+    #[arg(short = 'm', long = "manifest", value_name = "PATH")]
     pub manifests: Vec<String>,
+    /// Manifest paths, each read as written, never as a pattern (so `-m dns/*.yaml` left
+    /// unquoted, which the shell expands, works too).
+    #[arg(value_name = "FILE")]
+    pub paths: Vec<String>,
+}
+
+/// The manifest a command reads when it is given none.
+pub const DEFAULT_MANIFEST: &str = "edgeplan.yaml";
+
+/// One manifest value of the command line, as [`ManifestArgs::values`] gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestValue<'a> {
+    /// A `-m` value: a pattern when it holds `*`, `?` or `[`, else one path.
+    Flag(&'a str),
+    /// A positional argument: always one path, read literally.
+    Path(&'a str),
+}
+
+impl ManifestArgs {
+    /// The `-m` values in their order, then the positional paths in theirs; `edgeplan.yaml`
+    /// when there are neither.
+    pub fn values(&self) -> Vec<ManifestValue<'_>> {
+        let mut values: Vec<ManifestValue<'_>> = self
+            .manifests
+            .iter()
+            .map(|m| ManifestValue::Flag(m))
+            .chain(self.paths.iter().map(|p| ManifestValue::Path(p)))
+            .collect();
+        if values.is_empty() {
+            values.push(ManifestValue::Flag(DEFAULT_MANIFEST));
+        }
+        values
+    }
 }
 
 #[derive(Debug, Args)]

@@ -205,9 +205,7 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
     let outside = || {
         bad(
             format!("name `{shown}` is outside the zone {zone}"),
-            format!(
-                "use a label such as `api` or a name ending in `.{zone}`; each zone needs its own manifest"
-            ),
+            outside_help(&s, zone),
         )
     };
     let fqdn = if s == zone || s.ends_with(&format!(".{zone}")) {
@@ -224,6 +222,55 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
     };
     check(&fqdn, Kind::Name, "name")?;
     Ok(fqdn)
+}
+
+/// Second-level labels under which country codes register names (`example.co.uk`): a name
+/// ending in one of them with a two-letter top-level domain has a zone of three labels.
+const SECOND_LEVELS: &[&str] = &["co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"];
+
+/// The zone a name outside the manifest's zone most likely lies in, and its label there (`@` for
+/// the apex): `sentiment.example.org` gives `example.org` and `sentiment`. `None` for a single
+/// label, which has no zone to suggest.
+fn likely_zone(name: &str) -> Option<(String, String)> {
+    let labels: Vec<&str> = name.split('.').collect();
+    let n = labels.len();
+    if n < 2 {
+        return None;
+    }
+    let three = n >= 3 && labels[n - 1].len() == 2 && SECOND_LEVELS.contains(&labels[n - 2]);
+    let keep = if three { 3 } else { 2 };
+    let zone = labels[n.saturating_sub(keep)..].join(".");
+    // A suggestion is never a value that is refused in turn.
+    if self::zone(&zone).ok().as_deref() != Some(zone.as_str()) {
+        return None;
+    }
+    let label = match labels[..n.saturating_sub(keep)].join(".") {
+        l if l.is_empty() => "@".to_string(),
+        l => l,
+    };
+    Some((zone, label))
+}
+
+/// The help for a name outside `zone`: the zone it most likely belongs to (a manifest of its own,
+/// or a wrong `zone:`) as well as how to write a name inside `zone`.
+fn outside_help(name: &str, zone: &str) -> String {
+    let inside =
+        format!("for a name in {zone}, write a label such as `api` or a name ending in `.{zone}`");
+    match likely_zone(name) {
+        Some((other, label)) => format!(
+            "`{}` looks like a name in the zone `{}`: if the manifest's zone is wrong, write `zone: {}` \
+             (and `name: {}`); if not, that name needs a manifest of its own, one per zone; {inside}",
+            excerpt(name),
+            excerpt(&other),
+            excerpt(&other),
+            if label == "@" {
+                "\"@\"".to_string()
+            } else {
+                excerpt(&label)
+            },
+        ),
+        None => format!("{inside}; each zone needs its own manifest"),
+    }
 }
 
 /// The host part of `host:port/path?query#fragment` (after any `scheme://`): what a refused

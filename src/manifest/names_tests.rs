@@ -73,6 +73,27 @@ fn names_outside_the_zone_are_refused() {
     );
 }
 
+/// Issue 25, item 8: a name in another zone suggests that zone (a wrong `zone:`, or a manifest
+/// of its own) as well as a name inside the manifest's zone.
+#[test]
+fn a_name_in_another_zone_suggests_that_zone() {
+    let help = |raw: &str| endpoint_name(raw, "example.com").err().map(|b| b.help);
+    let h = help("sentiment.example.org").unwrap_or_default();
+    assert!(h.contains("`zone: example.org`"), "{h}");
+    assert!(h.contains("`name: sentiment`"), "{h}");
+    assert!(h.contains("`.example.com`"), "{h}");
+    let h = help("api.models.example.co.uk.").unwrap_or_default();
+    assert!(
+        h.contains("`zone: example.co.uk`") && h.contains("`name: api.models`"),
+        "{h}"
+    );
+    let h = help("notexample.com").unwrap_or_default();
+    assert!(
+        h.contains("`zone: notexample.com`") && h.contains("`name: \"@\"`"),
+        "{h}"
+    );
+}
+
 #[test]
 fn label_rules() {
     let z = "example.com";

@@ -4,8 +4,10 @@
 //! run (or `No changes.`) and the plan's fingerprint.
 //!
 //! Colour and width are the caller's decisions ([`Options`]): colour on a terminal unless
-//! `NO_COLOR` is set (<https://no-color.org/>), width from `COLUMNS` or [`DEFAULT_WIDTH`]; the
-//! renderer itself never looks at the environment, so output is a pure function of its arguments.
+//! `NO_COLOR` is set (<https://no-color.org/>), width from `COLUMNS` when it is set (a person's
+//! explicit choice), else the terminal's own width (shells rarely export `COLUMNS`), else
+//! [`DEFAULT_WIDTH`] ([`width_from`]); the renderer itself never looks at the environment or the
+//! terminal, so output is a pure function of its arguments.
 
 use std::fmt::Write;
 
@@ -43,11 +45,14 @@ impl Default for Options {
     }
 }
 
-/// The terminal width from `COLUMNS` (what a shell exports), else [`DEFAULT_WIDTH`].
-pub fn width_from(columns: Option<&str>) -> usize {
+/// The width to wrap to: `COLUMNS` when it holds a positive number (it wins, as in other tools),
+/// else `terminal` (the width of the terminal the output goes to, when it goes to one), else
+/// [`DEFAULT_WIDTH`].
+pub fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
     columns
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|&c| c > 0)
+        .or(terminal.filter(|&c| c > 0))
         .unwrap_or(DEFAULT_WIDTH)
 }
 
@@ -418,10 +423,15 @@ mod tests {
             assert_eq!(lines.concat().matches("word").count(), 60, "{out}");
         }
         // A width too narrow to read is raised; `COLUMNS` parses or falls back to 100.
-        assert_eq!(width_from(Some("132")), 132);
-        assert_eq!(width_from(Some("wide")), DEFAULT_WIDTH);
-        assert_eq!(width_from(Some("0")), DEFAULT_WIDTH);
-        assert_eq!(width_from(None), DEFAULT_WIDTH);
+        assert_eq!(width_from(Some("132"), None), 132);
+        assert_eq!(width_from(Some("wide"), None), DEFAULT_WIDTH);
+        assert_eq!(width_from(Some("0"), None), DEFAULT_WIDTH);
+        assert_eq!(width_from(None, None), DEFAULT_WIDTH);
+        // The terminal's width when `COLUMNS` says nothing usable; `COLUMNS` wins when it does.
+        assert_eq!(width_from(None, Some(57)), 57);
+        assert_eq!(width_from(Some("wide"), Some(57)), 57);
+        assert_eq!(width_from(Some("132"), Some(57)), 132);
+        assert_eq!(width_from(None, Some(0)), DEFAULT_WIDTH);
         assert_eq!(wrap("a verylongword b", 4), ["a", "verylongword", "b"]);
     }
 

@@ -65,6 +65,16 @@ pub struct Wanted {
 impl Wanted {
     /// Reads one value; `Err` says why it names nothing (empty) or is not a valid pattern.
     pub fn parse(value: &str) -> Result<Wanted, String> {
+        Wanted::read(value, true)
+    }
+
+    /// Reads one value as one path, whatever characters it holds (a positional argument of the
+    /// command line: the shell has already expanded any pattern); `Err` when it names nothing.
+    pub fn path(value: &str) -> Result<Wanted, String> {
+        Wanted::read(value, false)
+    }
+
+    fn read(value: &str, patterns: bool) -> Result<Wanted, String> {
         let (absolute, parts) = normalise(value);
         if parts.is_empty() && !absolute {
             return Err(format!(
@@ -79,7 +89,9 @@ impl Wanted {
                 p.len() == 2 && p.ends_with(':') && p.as_bytes()[0].is_ascii_alphabetic()
             });
         let outside = absolute || drive || parts.iter().any(|p| p == "..");
-        let first = parts.iter().position(|p| p.contains(PATTERN_CHARS));
+        let first = parts
+            .iter()
+            .position(|p| patterns && p.contains(PATTERN_CHARS));
         let Some(first) = first else {
             // One path.
             let (root, literal) = match (outside, parts.split_last()) {

@@ -253,6 +253,7 @@ async fn read_manifests(
     if ctx.event.name != EventName::PullRequestTarget {
         let args = ManifestArgs {
             manifests: ctx.inputs.manifests.clone(),
+            paths: Vec::new(),
         };
         return Ok((None, load_manifests(&args, settings)?));
     }

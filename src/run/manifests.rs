@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::ManifestArgs;
+use crate::cli::{ManifestArgs, ManifestValue};
 use crate::exit::Exit;
 use crate::github::workflow;
 use crate::manifest::{self, Problem, Problems};
@@ -56,7 +56,8 @@ pub struct Resolved {
     pub refused: Vec<Problem>,
 }
 
-/// Resolves the `-m` values against the current directory, printing the links and submodules a
+/// Resolves the `-m` values (then the positional paths, each one literal path) against the
+/// current directory, printing the links and submodules a
 /// pattern did not search as notices ([`print_notices`]). A value that is not a valid pattern
 /// fails the command (usage); a value that names nothing (a missing path, a pattern without a
 /// match) or searches too much is a problem named by the value, as a file refused by name is, and
@@ -65,9 +66,12 @@ pub struct Resolved {
 pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved, Failure> {
     let mut out = Resolved::default();
     let mut seen = std::collections::HashSet::new();
-    for value in &args.manifests {
-        let wanted = resolve::Wanted::parse(value)
-            .map_err(|e| Failure::new(Exit::Usage, e).help(PATTERN_HELP))?;
+    for value in args.values() {
+        let wanted = match value {
+            ManifestValue::Flag(v) => resolve::Wanted::parse(v),
+            ManifestValue::Path(v) => resolve::Wanted::path(v),
+        }
+        .map_err(|e| Failure::new(Exit::Usage, e).help(PATTERN_HELP))?;
         let found = resolve::disk::resolve(&wanted, Path::new(""));
         print_notices(&found.notices, in_actions);
         if found.is_empty() {
@@ -125,8 +129,7 @@ fn named(path: &str, message: String, help: &str) -> Problem {
 }
 
 const PATTERN_HELP: &str = "a value with `*`, `?` or `[` is a pattern (`*` within a directory, `**` across them); write `[*]`, `[?]`, `[[]` for the character itself";
-const MISSING_HELP: &str =
-    "pass the manifest with -m PATH (default edgeplan.yaml in the current directory)";
+const MISSING_HELP: &str = "pass the manifest with -m PATH or as an argument (default edgeplan.yaml in the current directory)";
 const NO_MATCH_HELP: &str = "check the pattern; quote it so the shell does not expand it first";
 
 /// Prints each notice on stderr and, under GitHub Actions, as a `::notice::` too. Notices quote

@@ -5,6 +5,7 @@
 
 mod action;
 mod apply;
+mod completions;
 mod import;
 mod list;
 mod manifests;
@@ -103,6 +104,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Plan(args) => plan::run(&args, &Settings::from_env()).await,
         Command::Apply(args) => apply::run(&args, &Settings::from_env()).await,
         Command::Action(args) => action::run(&args, &Settings::from_env()).await,
+        Command::Completions(args) => completions::completions(args.shell),
+        Command::Man(args) => completions::man(args.command.as_deref(), args.list),
     }
 }
 

@@ -112,10 +112,16 @@ pub fn report_refusal(verdict: &Verdict) {
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set; warnings wrapped to `COLUMNS`,
+/// else to the width of the terminal stdout is (`TIOCGWINSZ`; the console's buffer on Windows),
 /// else 100 columns.
 pub fn text_options(to_stdout: bool, settings: &Settings) -> render::text::Options {
+    let terminal = to_stdout && std::io::stdout().is_terminal();
+    let terminal_width = terminal
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten()
+        .map(|(terminal_size::Width(w), _)| usize::from(w));
     render::text::Options {
-        color: to_stdout && std::io::stdout().is_terminal() && !settings.no_color,
-        width: render::text::width_from(settings.columns.as_deref()),
+        color: terminal && !settings.no_color,
+        width: render::text::width_from(settings.columns.as_deref(), terminal_width),
     }
 }
