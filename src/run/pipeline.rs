@@ -114,11 +114,22 @@ impl Outcome {
     }
 }
 
-/// Zones read, or applied, at once. Cloudflare's rate limit (1,200 requests per five minutes) is
-/// per user for a user token (every token, key and dashboard session of that user together) and
-/// per token for an account-owned token, so more in flight would only queue at the shared [`crate::retry::RateGate`];
-/// eight turn a hundred zones at 20 ms a round trip into about thirteen rounds (docs/apply.md).
+/// Zones applied at once. Cloudflare's rate limit (1,200 requests per five minutes) is per user
+/// for a user token (every token, key and dashboard session of that user together) and per token
+/// for an account-owned token, and the shared [`crate::retry::RateGate`] paces every request
+/// under it; eight batches at once keep a large apply from bursting (docs/apply.md).
 pub const ZONES_IN_FLIGHT: usize = 8;
+
+/// Zones read at once: as many as may start in one second ([`ZONE_READS_PER_SECOND`]). A read
+/// is one request for a zone of up to 5,000 records, so a hundred zones are one round instead of
+/// thirteen at eight, and a round trip of latency hardly shows (BENCHMARKS.md, "Many zones under
+/// latency").
+pub const ZONE_READS_IN_FLIGHT: usize = ZONE_READS_PER_SECOND;
+
+/// Zone reads started in any one second at most: Cloudflare also allows 200 requests per second
+/// from one address (<https://developers.cloudflare.com/fundamentals/api/reference/limits/>);
+/// half of it leaves room for the extra pages of large zones and for other tools.
+pub const ZONE_READS_PER_SECOND: usize = 100;
 
 /// What the review weighs besides the plan.
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +141,7 @@ pub struct Review<'a> {
     pub probes: Option<&'a ProbeOptions>,
 }
 
-/// Reads each manifest's zone and plans it, [`ZONES_IN_FLIGHT`] zones at a time, probes the
+/// Reads each manifest's zone and plans it, [`ZONE_READS_IN_FLIGHT`] zones at a time, probes the
 /// origins, then reviews every reason to refuse: the one [`Verdict`] of the run. Targets on
 /// platforms known to refuse a foreign `Host` header get a warning (see docs/origins.md).
 pub async fn plan<P: Provider>(
@@ -138,7 +149,7 @@ pub async fn plan<P: Provider>(
     manifests: Vec<Desired>,
     review: Review<'_>,
 ) -> Result<Outcome, provider::Error> {
-    plan_with(provider, manifests, review, ZONES_IN_FLIGHT).await
+    plan_with(provider, manifests, review, ZONE_READS_IN_FLIGHT).await
 }
 
 /// [`plan`] with `in_flight` zones read at once (1: one after the other). The outcome is in
@@ -156,10 +167,16 @@ pub async fn plan_with<P: Provider>(
         .collect();
     provider.expect_zones(&lookups).await;
     // Unordered, so that a zone held up (a 429, a slow page) does not hold the next ones back;
-    // put back in manifest order before anything reads them.
+    // put back in manifest order before anything reads them. The n-th read starts no earlier
+    // than n / ZONE_READS_PER_SECOND seconds after the first.
+    let start = tokio::time::Instant::now();
     let mut read: Vec<(usize, Result<Live, provider::Error>)> = stream::iter(manifests.iter())
         .enumerate()
-        .map(|(i, desired)| async move { (i, read_zone(provider, desired).await) })
+        .map(|(i, desired)| async move {
+            let second = (i / ZONE_READS_PER_SECOND) as u64;
+            tokio::time::sleep_until(start + std::time::Duration::from_secs(second)).await;
+            (i, read_zone(provider, desired).await)
+        })
         .buffer_unordered(in_flight.max(1))
         .collect()
         .await;
@@ -208,13 +225,36 @@ pub async fn plan_with<P: Provider>(
     })
 }
 
-/// One manifest's zone as it is now: found by name (or checked by id), then every record.
+/// One manifest's zone as it is now: found by name, then every record. With `zone_id` the id is
+/// known, so the records are read while the zone is checked (one round trip less); the check
+/// decides: when it fails, its error is the one returned and the records read are dropped. An id
+/// the check would refuse unsent (not one path segment) is never sent in a records read.
 async fn read_zone<P: Provider>(provider: &P, desired: &Desired) -> Result<Live, provider::Error> {
-    let zone = provider
-        .zone(&desired.zone, desired.zone_id.as_deref())
-        .await?;
-    let records = provider.records(&zone).await?;
-    Ok(Live { zone, records })
+    let id = (desired.zone_id.as_deref())
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let Some(id) = id else {
+        let zone = provider
+            .zone(&desired.zone, desired.zone_id.as_deref())
+            .await?;
+        let records = provider.records(&zone).await?;
+        return Ok(Live { zone, records });
+    };
+    // The limits are the check's; a records read uses only the id and the name.
+    let known = plan::Zone {
+        id: id.to_string(),
+        name: desired.zone.clone(),
+        batch_limit: 0,
+        comment_limit: 0,
+    };
+    let (zone, records) = futures_util::join!(
+        provider.zone(&desired.zone, Some(id)),
+        provider.records(&known)
+    );
+    let zone = zone?;
+    Ok(Live {
+        zone,
+        records: records?,
+    })
 }
 
 /// A warning for each created or repointed name whose target is on a platform that answers

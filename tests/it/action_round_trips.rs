@@ -119,3 +119,31 @@ fn a_failed_author_or_listing_while_cloudflare_is_read_is_exit_3_and_writes_noth
         assert_eq!(w.cf_writes(), 0);
     }
 }
+
+/// The docs say how many sequential round trips a preview makes, and why the pull request read
+/// again before the write is one of its own: the count the benchmark above asserts.
+#[test]
+fn the_docs_state_four_sequential_round_trips_and_why() {
+    let read = |path: &str| {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let action = read("docs/action.md");
+    let section = (action.split("#### Round trips of a preview").nth(1))
+        .expect("docs/action.md has a `Round trips of a preview` section");
+    let section = section.split("\n#").next().unwrap_or(section);
+    for needed in [
+        "**four sequential round trips**",
+        "five when it creates its comment",
+        "`GET /repos/{o}/{r}/pulls/{n}`",
+        "Four, not three",
+        "tests/it/action_round_trips.rs",
+    ] {
+        assert!(section.contains(needed), "docs/action.md lacks {needed:?}");
+    }
+    let bench = read("BENCHMARKS.md");
+    assert!(
+        bench.contains("four sequential round trips, not three"),
+        "BENCHMARKS.md says why a preview has four round trips"
+    );
+}
