@@ -488,7 +488,12 @@ impl Client {
                     }
                 }
                 Err(err) => Attempt::Failed {
-                    failure: Failure::Unknown,
+                    // An answer past the size limit would be as long the next time.
+                    failure: if err.too_large() {
+                        Failure::Final
+                    } else {
+                        Failure::Unknown
+                    },
                     asked: None,
                     cause: Cause::NoAnswer(err),
                 },
@@ -571,6 +576,21 @@ enum NoAnswer {
 }
 
 impl NoAnswer {
+    /// Whether the answer was cut off at the response size limit.
+    fn too_large(&self) -> bool {
+        let NoAnswer::Failed(err) = self else {
+            return false;
+        };
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        while let Some(e) = source {
+            if e.is::<super::transport::TooLarge>() {
+                return true;
+            }
+            source = e.source();
+        }
+        false
+    }
+
     fn describe(&self) -> String {
         match self {
             NoAnswer::Failed(err) => describe(err),

@@ -79,7 +79,7 @@ type Sent = Pin<Box<dyn Future<Output = Result<Response<reqwest::Body>, Failed>>
 
 /// An answer longer than [`crate::retry::MAX_ANSWER_BYTES`].
 #[derive(Debug)]
-struct TooLarge;
+pub(super) struct TooLarge;
 
 impl std::fmt::Display for TooLarge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -92,10 +92,13 @@ fn a_cloudflare_gzip_bomb_stops_at_the_size_limit_and_nothing_is_applied() {
 #[test]
 fn a_github_gzip_bomb_stops_at_the_size_limit_with_exit_3() {
     let bomb = gzip_bomb(PAST_THE_LIMIT);
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
     let server = Server::start(
         0,
         handler(move |_| {
             let body = bomb.clone();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async move {
                 Reply::Send(
                     Response::new(200, "application/json", body).header("content-encoding", "gzip"),
@@ -120,6 +123,13 @@ fn a_github_gzip_bomb_stops_at_the_size_limit_with_exit_3() {
         ran.output("comment-url").unwrap_or_default(),
         "",
         "no comment is claimed"
+    );
+    // An answer past the limit is not asked for again: it would be as long the next time (the
+    // run's first calls go out together, each once).
+    let asked = asked.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        asked <= 2,
+        "{asked} requests: an oversized answer was asked for again"
     );
 }
 
