@@ -258,8 +258,9 @@ fn outside_help(name: &str, zone: &str) -> String {
         format!("for a name in {zone}, write a label such as `api` or a name ending in `.{zone}`");
     match likely_zone(name) {
         Some((other, label)) => format!(
-            "`{}` looks like a name in the zone `{}`: if the manifest's zone is wrong, write `zone: {}` \
-             (and `name: {}`); if not, that name needs a manifest of its own, one per zone; {inside}",
+            "`{}` looks like a name in another zone, perhaps `{}` (check the zone's apex in Cloudflare): \
+             if the manifest's zone is wrong, write `zone: {}` (and `name: {}`); if not, that name \
+             needs a manifest of its own, one per zone; {inside}",
             excerpt(name),
             excerpt(&other),
             excerpt(&other),

@@ -96,10 +96,12 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
     // wants looks like a renamed owner: its help names `previous_owners`.
     for c in &mut out.conflicts {
         if let Holder::Owner(other) = &c.holder {
-            c.rename_likely = records
+            // Two teams wanting one name is the commoner case: one record is no sign of a rename.
+            let held: Vec<_> = records
                 .iter()
                 .filter(|r| owner_of(r.data.comment.as_deref()) == Some(other.as_str()))
-                .all(|r| wanted.contains(&r.name));
+                .collect();
+            c.rename_likely = held.len() >= 2 && held.iter().all(|r| wanted.contains(&r.name));
         }
     }
 

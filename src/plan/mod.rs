@@ -29,7 +29,7 @@ pub use diff::diff;
 pub use record::{Record, RecordData, RecordType, Stored};
 pub use review::{Pair, REVIEW_VERSION};
 pub use safety::{MassDelete, check_safety, owned_deletes};
-pub use warning::Warning;
+pub use warning::{Warning, note_excerpt};
 
 /// A validated manifest: what one owner wants in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -94,7 +94,7 @@ impl Conflict {
     pub fn help(&self) -> String {
         match &self.holder {
             Holder::Owner(other) if self.rename_likely => format!(
-                "if `{other}` is this manifest's old owner name (a rename), add `previous_owners: [{other}]` to take its records over; \
+                "only if `{other}` is this manifest's old owner name (a rename) and no manifest uses it any more, add `previous_owners: [{other}]` to take its records over; \
                  otherwise choose another name, or remove it from the manifest of owner `{other}` first"
             ),
             Holder::Owner(other) => format!(

@@ -81,7 +81,8 @@ impl fmt::Display for Warning {
             ),
             Warning::NoteRemoved { name, note } => write!(
                 f,
-                "{name}: its note {note:?} is removed, as the manifest has no `comment` for it; copy the note into the endpoint's `comment` to keep it"
+                "{name}: its note \"{}\" is removed, as the manifest has no `comment` for it; copy the note into the endpoint's `comment` to keep it",
+                note_excerpt(note)
             ),
             Warning::NotProxied { name, target } => write!(
                 f,
@@ -93,5 +94,56 @@ impl fmt::Display for Warning {
             ),
             Warning::Platform { name, target, hint } => write!(f, "{name} -> {target}: {hint}"),
         }
+    }
+}
+
+/// Characters a note shows no more of: a note comes from the zone, written by anyone.
+const NOTE_CHARS: usize = 60;
+
+/// A record's note (zone text, up to 500 characters, never validated) as a warning shows it: at
+/// most [`NOTE_CHARS`] characters then `…`, with control, line-separator, zero-width and
+/// bidirectional-override characters, backslashes and double quotes shown escaped, so that it
+/// reads the same on a terminal, in the plan JSON and in the comment.
+pub fn note_excerpt(note: &str) -> String {
+    let mut out = String::new();
+    for (count, c) in note.chars().enumerate() {
+        if count >= NOTE_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{061c}'
+                        | '\u{200b}'..='\u{200f}'
+                        | '\u{2028}'..='\u{202e}'
+                        | '\u{2066}'..='\u{2069}'
+                        | '\u{feff}'
+                ) =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::note_excerpt;
+
+    #[test]
+    fn a_note_is_cut_and_shows_hidden_characters_escaped() {
+        assert_eq!(note_excerpt("BERT \"v3\""), "BERT \\\"v3\\\"");
+        assert_eq!(
+            note_excerpt("a\u{202e}b\nc\u{200b}"),
+            "a\\u{202e}b\\u{a}c\\u{200b}"
+        );
+        let long = "x".repeat(80);
+        assert_eq!(note_excerpt(&long), format!("{}…", "x".repeat(60)));
     }
 }

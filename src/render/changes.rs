@@ -253,7 +253,7 @@ fn warnings(out: &mut Vec<String>, z: &ZonePlan) {
             Warning::NoteRemoved { name, note } => out.push(format!(
                 "- {}: its note {} is removed, as the manifest has no `comment` for it; copy the note into the endpoint's `comment` to keep it",
                 code(name),
-                code(note)
+                code(&crate::plan::note_excerpt(note))
             )),
             Warning::NotProxied { name, target } => out.push(format!(
                 "- {} is not proxied: its origin {} is published in DNS and reachable directly",

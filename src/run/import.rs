@@ -81,9 +81,19 @@ pub async fn run(args: &ImportArgs, settings: &Settings) -> Result<Exit, Failure
     match &args.out {
         Some(path) => write_atomically(path, &imported.text, args.force)?,
         None => {
+            // A manifest cut short may still validate, and a plan with it would delete what was
+            // left out: a failed write (a full disk, a closed pipe) is a failed import.
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(imported.text.as_bytes());
-            let _ = out.flush();
+            if let Err(err) = out
+                .write_all(imported.text.as_bytes())
+                .and_then(|()| out.flush())
+            {
+                return Err(Failure::new(
+                    Exit::Rejected,
+                    format!("could not write the manifest to standard output: {err}"),
+                )
+                .help("what was written is incomplete: do not use it; write to a file with -o FILE, which is replaced only when whole"));
+            }
         }
     }
     errln!("{}", summary(&imported, &zone, args.out.as_deref()));

@@ -227,7 +227,7 @@ pub async fn plan_with<P: Provider>(
 
 /// One manifest's zone as it is now: found by name, then every record. With `zone_id` the id is
 /// known, so the records are read while the zone is checked (one round trip less); the check
-/// decides: when it fails, its error is the one returned and the records read are dropped. An id
+/// decides: when it fails, its error is the one returned, at once, and the records read is dropped. An id
 /// the check would refuse unsent (not one path segment) is never sent in a records read.
 async fn read_zone<P: Provider>(provider: &P, desired: &Desired) -> Result<Live, provider::Error> {
     let id = (desired.zone_id.as_deref())
@@ -246,15 +246,26 @@ async fn read_zone<P: Provider>(provider: &P, desired: &Desired) -> Result<Live,
         batch_limit: 0,
         comment_limit: 0,
     };
-    let (zone, records) = futures_util::join!(
-        provider.zone(&desired.zone, Some(id)),
-        provider.records(&known)
-    );
-    let zone = zone?;
-    Ok(Live {
-        zone,
-        records: records?,
-    })
+    let check = std::pin::pin!(provider.zone(&desired.zone, Some(id)));
+    let read = std::pin::pin!(provider.records(&known));
+    // A failed check ends the zone at once (the records read is dropped, not waited for); a
+    // records read that ends first waits for the check, whose error comes first.
+    match futures_util::future::select(check, read).await {
+        futures_util::future::Either::Left((zone, read)) => {
+            let zone = zone?;
+            Ok(Live {
+                zone,
+                records: read.await?,
+            })
+        }
+        futures_util::future::Either::Right((records, check)) => {
+            let zone = check.await?;
+            Ok(Live {
+                zone,
+                records: records?,
+            })
+        }
+    }
 }
 
 /// A warning for each created or repointed name whose target is on a platform that answers

@@ -570,3 +570,36 @@ fn import_refuses_a_manifest_over_the_size_limit_rather_than_write_one_that_does
         run.stderr
     );
 }
+
+/// A manifest cut short may still validate, and a plan with it would delete what was left out:
+/// an import whose standard output cannot be written (a full disk) fails and says so.
+#[cfg(target_os = "linux")]
+#[test]
+fn import_to_a_full_disk_fails_and_says_the_output_is_incomplete() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let dir = sandbox_copy();
+    let out = edgeplan()
+        .args([
+            "import",
+            "--zone",
+            ZONE,
+            "--owner",
+            "ml-platform",
+            "--sandbox",
+        ])
+        .arg(dir.path())
+        .stdout(full)
+        .output()
+        .expect("run edgeplan");
+    let run = Run::from_output(out);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("could not write the manifest")
+            && run.stderr.contains("incomplete")
+            && !run.stderr.contains("Imported"),
+        "{}",
+        run.stderr
+    );
+}

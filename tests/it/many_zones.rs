@@ -159,7 +159,21 @@ fn with_zone_id_the_records_are_read_while_the_zone_is_checked() {
         "the records waited for the check: {apart:?}"
     );
     w.write_in_workspace("dns/z00.yaml", &manifest(&other));
+    // A failed check ends the zone at once: a records read still in flight is not waited for.
+    w.cf.set_latency(0);
+    w.cf.inject_at(
+        "GET",
+        "/dns_records",
+        0,
+        Fault::Stall(Duration::from_secs(8)),
+    );
+    let started = std::time::Instant::now();
     let out = run(&w, &["plan", "--format", "json"], &manifests(1)).expect(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the failed check waited for the records read: {:?}",
+        started.elapsed()
+    );
     assert!(
         out.stderr.contains(&format!(
             "zone_id {other} is the zone z01.example, not z00.example"

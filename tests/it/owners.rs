@@ -56,7 +56,7 @@ fn adopting_a_record_without_comment_shows_its_note_removed_everywhere() {
     );
     w.by_hand(
         json!({"type": "A", "name": "vision.example.com", "content": "192.0.2.7",
-                     "proxied": true, "comment": "gpu box <b>`x`</b>"}),
+                     "proxied": true, "comment": "gpu box <b>`x`</b>\u{202e}evil"}),
     );
     w.manifest(
         "  - name: api\n    target: new.example.net\n    adopt: true\n  - name: vision\n    target: gpu.example.net\n    adopt: true\n",
@@ -64,11 +64,16 @@ fn adopting_a_record_without_comment_shows_its_note_removed_everywhere() {
 
     let text = w.run(&["plan"]).expect(0);
     text.assert_stdout_has(&format!("api.example.com: its note \"{NOTE}\" is removed"))
-        .assert_stdout_has("vision.example.com: its note \"gpu box <b>`x`</b>\" is removed");
+        .assert_stdout_has(
+            "vision.example.com: its note \"gpu box <b>`x`</b>\\u{202e}evil\" is removed",
+        );
+    // A bidirectional override from the zone is shown escaped, never acted on.
+    assert!(!text.stdout.contains('\u{202e}'), "{}", text.stdout);
     let md = w.run(&["plan", "--format", "markdown"]).expect(0);
     md.assert_stdout_has(&format!("`api.example.com`: its note `{NOTE}` is removed"));
     // Zone text stands in a code span, where markup is inert.
-    md.assert_stdout_has("its note `gpu box <b>'x'</b>` is removed");
+    md.assert_stdout_has("its note `gpu box <b>'x'</b>\\u{202e}evil` is removed");
+    assert!(!md.stdout.contains('\u{202e}'), "{}", md.stdout);
     let json = w.run(&["plan", "--format", "json"]).expect(0).stdout_json();
     let warned = warnings(&json);
     assert!(

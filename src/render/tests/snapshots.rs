@@ -91,7 +91,7 @@ fn markdown_for_a_conflict() {
         ..Default::default()
     };
     insta::assert_snapshot!(markdown::render(&plan, &[], &Verdict::of_plan(&plan), &ctx), @r###"
-<!-- edgeplan:preview manifest=dns/models.yaml fingerprint=sha256:af419fc6648443dacaef0f5f92a35017a17046182d0c88948fc21eaf87e55adb -->
+<!-- edgeplan:preview manifest=dns/models.yaml fingerprint=sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4 -->
 > [!CAUTION]
 > **Merge will be refused: 1 conflict in `example.com`**
 >
@@ -110,11 +110,11 @@ fn markdown_for_a_conflict() {
 **Refused** (merge refuses the plan until these are resolved):
 
 - `tests/fixtures/plan/edgeplan.yaml:8` conflict: sentiment.example.com (line 8) is held by a record owned by edgeplan:search: CNAME old \| &lt;b&gt;x&lt;/b&gt; (id bb01)
-  - help: if `search` is this manifest's old owner name (a rename), add `previous_owners: [search]` to take its records over; otherwise choose another name, or remove it from the manifest of owner `search` first
+  - help: choose another name, or remove it from the manifest of owner `search` first
 
 </details>
 
-Plan fingerprint: `sha256:af419fc6648443dacaef0f5f92a35017a17046182d0c88948fc21eaf87e55adb`
+Plan fingerprint: `sha256:7abae4e0f4c4d8769a1fa30e64d67c693bf99fadc8b41d9b18f54c0b8fcb74d4`
 "###);
 }
 
