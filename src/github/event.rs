@@ -201,7 +201,7 @@ impl Context {
         let name = EventName::parse(get("GITHUB_EVENT_NAME").as_deref().unwrap_or(""));
         let event = payload.into_event(name, get("GITHUB_REF"))?;
 
-        let inputs = Inputs::from_vars(&get)?;
+        let inputs = Inputs::from_vars(get)?;
 
         Ok(Context {
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
