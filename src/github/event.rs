@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::secret::Secret;
 
-pub use super::inputs::{CommandInput, ContextError, Inputs, ReviewedPlan, parse_bool};
+pub use super::inputs::{CommandInput, ContextError, Inputs, ReviewedPlan};
 
 /// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";

@@ -6,8 +6,8 @@
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#inputs>.
 //!
 //! Every input is checked when the run starts, whatever the event: a bad value is a usage error
-//! (exit 64) naming the input before anything is read or written, so a typo in the workflow shows
-//! on the pull request's preview, not first on the apply after merge.
+//! (exit 64) naming the input before any request or write, so a typo in the workflow shows on
+//! the pull request's preview, not first on the apply after merge.
 //!
 //! Booleans follow `@actions/core` `getBooleanInput` (the YAML 1.2 core schema): exactly
 //! `true|True|TRUE|false|False|FALSE`; anything else is an error that names the input, because a
@@ -18,7 +18,7 @@ use std::time::Duration;
 /// One input of `action.yml`: its name there, the environment variable `action.yml` maps it to,
 /// and who reads that variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Input {
+pub(crate) struct Input {
     /// The input's name in `action.yml` (kebab-case).
     pub name: &'static str,
     /// The variable the input reaches its reader as.
@@ -28,7 +28,7 @@ pub struct Input {
 
 /// Who reads an input's variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadBy {
+pub(crate) enum ReadBy {
     /// [`Inputs::from_vars`].
     Inputs,
     /// `run::Settings`, which reads every token once, into a `Secret`; the command line reads
@@ -46,28 +46,28 @@ const fn input(name: &'static str, var: &'static str) -> Input {
     }
 }
 
-pub const MANIFEST: Input = input("manifest", "INPUT_MANIFEST");
-pub const COMMAND: Input = input("command", "INPUT_COMMAND");
-pub const CLOUDFLARE_API_TOKEN: Input = Input {
+const MANIFEST: Input = input("manifest", "INPUT_MANIFEST");
+const COMMAND: Input = input("command", "INPUT_COMMAND");
+pub(crate) const CLOUDFLARE_API_TOKEN: Input = Input {
     name: "cloudflare-api-token",
     var: "CLOUDFLARE_API_TOKEN",
     read_by: ReadBy::Settings,
 };
-pub const GITHUB_TOKEN: Input = Input {
+pub(crate) const GITHUB_TOKEN: Input = Input {
     name: "github-token",
     var: "GITHUB_TOKEN",
     read_by: ReadBy::Settings,
 };
-pub const COMMENT: Input = input("comment", "INPUT_COMMENT");
-pub const ALLOW_DELETES: Input = input("allow-deletes", "INPUT_ALLOW_DELETES");
-pub const SKIP_HEALTH: Input = input("skip-health", "INPUT_SKIP_HEALTH");
-pub const FORK_PROBES: Input = input("fork-probes", "INPUT_FORK_PROBES");
-pub const PUBLIC_CHECK: Input = input("public-check", "INPUT_PUBLIC_CHECK");
-pub const PUBLIC_CHECK_TIMEOUT: Input = input("public-check-timeout", "INPUT_PUBLIC_CHECK_TIMEOUT");
-pub const COMMENT_AUTHOR: Input = input("comment-author", "INPUT_COMMENT_AUTHOR");
-pub const SEPARATE_COMMENT: Input = input("separate-comment", "INPUT_SEPARATE_COMMENT");
-pub const REVIEWED_PLAN: Input = input("reviewed-plan", "INPUT_REVIEWED_PLAN");
-pub const VERSION: Input = Input {
+const COMMENT: Input = input("comment", "INPUT_COMMENT");
+const ALLOW_DELETES: Input = input("allow-deletes", "INPUT_ALLOW_DELETES");
+const SKIP_HEALTH: Input = input("skip-health", "INPUT_SKIP_HEALTH");
+const FORK_PROBES: Input = input("fork-probes", "INPUT_FORK_PROBES");
+const PUBLIC_CHECK: Input = input("public-check", "INPUT_PUBLIC_CHECK");
+const PUBLIC_CHECK_TIMEOUT: Input = input("public-check-timeout", "INPUT_PUBLIC_CHECK_TIMEOUT");
+const COMMENT_AUTHOR: Input = input("comment-author", "INPUT_COMMENT_AUTHOR");
+const SEPARATE_COMMENT: Input = input("separate-comment", "INPUT_SEPARATE_COMMENT");
+const REVIEWED_PLAN: Input = input("reviewed-plan", "INPUT_REVIEWED_PLAN");
+const VERSION: Input = Input {
     name: "version",
     var: "EDGEPLAN_VERSION",
     read_by: ReadBy::ActionYml {
@@ -76,7 +76,7 @@ pub const VERSION: Input = Input {
 };
 
 /// Every input of `action.yml`, in its order.
-pub const ALL: [Input; 14] = [
+const ALL: [Input; 14] = [
     MANIFEST,
     COMMAND,
     CLOUDFLARE_API_TOKEN,
@@ -94,7 +94,7 @@ pub const ALL: [Input; 14] = [
 ];
 
 /// The longest `public-check-timeout` a user may set, in seconds.
-pub const MAX_PUBLIC_CHECK_SECS: u64 = 3600;
+const MAX_PUBLIC_CHECK_SECS: u64 = 3600;
 
 /// The `command` input: what the action should do. `Auto` follows the dispatch table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +201,18 @@ impl Inputs {
     /// variable's value; the runner passes an unset input as an empty string, which `get` must
     /// give as `None`. A bad value is the error naming the input.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Inputs, ContextError> {
-        let manifests: Vec<String> = get(MANIFEST.var)
+        // Read through the table, so no other variable is ever asked for.
+        let read: Vec<(Input, String)> = ALL
+            .into_iter()
+            .filter(|input| input.read_by == ReadBy::Inputs)
+            .filter_map(|input| Some((input, get(input.var)?)))
+            .collect();
+        let get = |wanted: Input| {
+            read.iter()
+                .find(|(input, _)| *input == wanted)
+                .map(|(_, value)| value.clone())
+        };
+        let manifests: Vec<String> = get(MANIFEST)
             .map(|v| {
                 v.lines()
                     .map(str::trim)
@@ -210,7 +221,7 @@ impl Inputs {
                     .collect()
             })
             .unwrap_or_default();
-        let command_raw = get(COMMAND.var);
+        let command_raw = get(COMMAND);
         let command =
             CommandInput::parse(command_raw.as_deref().unwrap_or("")).ok_or_else(|| {
                 ContextError::BadCommand {
@@ -218,7 +229,7 @@ impl Inputs {
                     value: command_raw.clone().unwrap_or_default(),
                 }
             })?;
-        let reviewed_raw = get(REVIEWED_PLAN.var);
+        let reviewed_raw = get(REVIEWED_PLAN);
         let reviewed_plan =
             ReviewedPlan::parse(reviewed_raw.as_deref().unwrap_or("")).ok_or_else(|| {
                 ContextError::BadReviewedPlan {
@@ -226,8 +237,8 @@ impl Inputs {
                 }
             })?;
         let boolean =
-            |input: Input, default: bool| parse_bool(input, get(input.var).as_deref(), default);
-        let check_raw = get(PUBLIC_CHECK.var).unwrap_or_default();
+            |input: Input, default: bool| parse_bool(input, get(input).as_deref(), default);
+        let check_raw = get(PUBLIC_CHECK).unwrap_or_default();
         let public_check =
             PublicCheckInput::parse(&check_raw).ok_or_else(|| ContextError::BadPublicCheck {
                 value: check_raw.trim().to_ascii_lowercase(),
@@ -244,12 +255,12 @@ impl Inputs {
             allow_deletes: boolean(ALLOW_DELETES, false)?,
             fork_probes: boolean(FORK_PROBES, false)?,
             separate_comment: boolean(SEPARATE_COMMENT, false)?,
-            comment_author: get(COMMENT_AUTHOR.var)
+            comment_author: get(COMMENT_AUTHOR)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty()),
             skip_health: boolean(SKIP_HEALTH, false)?,
             public_check,
-            public_check_timeout: public_check_timeout(get(PUBLIC_CHECK_TIMEOUT.var).as_deref())?,
+            public_check_timeout: public_check_timeout(get(PUBLIC_CHECK_TIMEOUT).as_deref())?,
         })
     }
 
@@ -331,7 +342,7 @@ impl ContextError {
 
 /// Parses a boolean input the way `@actions/core` `getBooleanInput` does (YAML 1.2 core schema):
 /// exactly `true|True|TRUE|false|False|FALSE`; empty means the default.
-pub fn parse_bool(input: Input, value: Option<&str>, default: bool) -> Result<bool, ContextError> {
+fn parse_bool(input: Input, value: Option<&str>, default: bool) -> Result<bool, ContextError> {
     match value {
         None | Some("") => Ok(default),
         Some("true" | "True" | "TRUE") => Ok(true),
