@@ -154,7 +154,7 @@ pub enum PublicCheckInput {
 }
 
 impl PublicCheckInput {
-    pub fn parse(value: &str) -> Option<PublicCheckInput> {
+    fn parse(value: &str) -> Option<PublicCheckInput> {
         match value.trim().to_ascii_lowercase().as_str() {
             "" | "warn" => Some(PublicCheckInput::Warn),
             "fail" => Some(PublicCheckInput::Fail),
