@@ -3,10 +3,8 @@
 //!
 //! The variables are documented at
 //! <https://docs.github.com/en/actions/reference/workflows-and-actions/variables>, the payloads at
-//! <https://docs.github.com/en/webhooks/webhook-events-and-payloads>. A composite action gets no
-//! `INPUT_*` variables of its own, so `action.yml` maps every input to the names read here
-//! (`INPUT_MANIFEST`, `INPUT_COMMAND`, `INPUT_COMMENT`, `INPUT_ALLOW_DELETES`,
-//! `INPUT_COMMENT_AUTHOR`).
+//! <https://docs.github.com/en/webhooks/webhook-events-and-payloads>. The action's inputs are
+//! parsed by [`super::inputs`], from the variables its table names.
 //!
 //! The payload model is deliberately small and tolerant: every field is optional and unknown keys
 //! are ignored, because the Actions copy of a payload differs from the webhook copy (a `push`
@@ -20,7 +18,7 @@ use serde::Deserialize;
 
 use crate::secret::Secret;
 
-pub use super::inputs::{CommandInput, ContextError, Inputs, ReviewedPlan, parse_bool};
+pub use super::inputs::{CommandInput, ContextError, Inputs, ReviewedPlan};
 
 /// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -203,66 +201,7 @@ impl Context {
         let name = EventName::parse(get("GITHUB_EVENT_NAME").as_deref().unwrap_or(""));
         let event = payload.into_event(name, get("GITHUB_REF"))?;
 
-        let manifests: Vec<String> = get("INPUT_MANIFEST")
-            .map(|v| {
-                v.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let command_raw = get("INPUT_COMMAND");
-        let command =
-            CommandInput::parse(command_raw.as_deref().unwrap_or("")).ok_or_else(|| {
-                ContextError::BadCommand {
-                    source_name: "INPUT_COMMAND".into(),
-                    value: command_raw.clone().unwrap_or_default(),
-                }
-            })?;
-        let reviewed_raw = get("INPUT_REVIEWED_PLAN");
-        let reviewed_plan =
-            ReviewedPlan::parse(reviewed_raw.as_deref().unwrap_or("")).ok_or_else(|| {
-                ContextError::BadReviewedPlan {
-                    value: crate::manifest::excerpt(reviewed_raw.as_deref().unwrap_or("")),
-                }
-            })?;
-        let inputs = Inputs {
-            reviewed_plan,
-            manifests: if manifests.is_empty() {
-                Inputs::default().manifests
-            } else {
-                manifests
-            },
-            command,
-            comment: parse_bool(
-                "comment",
-                "INPUT_COMMENT",
-                get("INPUT_COMMENT").as_deref(),
-                true,
-            )?,
-            allow_deletes: parse_bool(
-                "allow-deletes",
-                "INPUT_ALLOW_DELETES",
-                get("INPUT_ALLOW_DELETES").as_deref(),
-                false,
-            )?,
-            fork_probes: parse_bool(
-                "fork-probes",
-                "INPUT_FORK_PROBES",
-                get("INPUT_FORK_PROBES").as_deref(),
-                false,
-            )?,
-            separate_comment: parse_bool(
-                "separate-comment",
-                "INPUT_SEPARATE_COMMENT",
-                get("INPUT_SEPARATE_COMMENT").as_deref(),
-                false,
-            )?,
-            comment_author: get("INPUT_COMMENT_AUTHOR")
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty()),
-        };
+        let inputs = Inputs::from_vars(get)?;
 
         Ok(Context {
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),

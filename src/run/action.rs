@@ -220,7 +220,7 @@ async fn dispatch_and_run<W: Write>(
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
-            let origins = origins(ctx, settings, remote_ctx.is_some())?;
+            let origins = origins(ctx, remote_ctx.is_some());
             let in_sandbox = sandbox.is_some();
             let target = Target::from_args(&TargetArgs { sandbox }, settings)?;
             with_provider!(&target, p => {
@@ -269,28 +269,11 @@ async fn read_manifests(
 /// Whether the origin probes run: on a manifest read from a pull request's commit
 /// (`pull_request_target`) only with `fork-probes: true`, since its author would choose what the
 /// runner requests; else unless `skip-health`.
-fn origins(
-    ctx: &Context,
-    settings: &Settings,
-    from_pull_request: bool,
-) -> Result<Origins, Failure> {
-    if from_pull_request && !ctx.inputs.fork_probes {
-        return Ok(Origins::NotChecked);
-    }
-    skip_health(settings)
-}
-
-/// The `skip-health` input (`INPUT_SKIP_HEALTH`): whether the origin probes run.
-fn skip_health(settings: &Settings) -> Result<Origins, Failure> {
-    match crate::github::inputs::parse_bool(
-        "skip-health",
-        "INPUT_SKIP_HEALTH",
-        settings.skip_health_input.as_deref(),
-        false,
-    ) {
-        Ok(true) => Ok(Origins::NotChecked),
-        Ok(false) => Ok(Origins::Checked),
-        Err(e) => Err(Failure::new(Exit::Usage, e.to_string()).help(e.help())),
+fn origins(ctx: &Context, from_pull_request: bool) -> Origins {
+    if (from_pull_request && !ctx.inputs.fork_probes) || ctx.inputs.skip_health {
+        Origins::NotChecked
+    } else {
+        Origins::Checked
     }
 }
 
@@ -389,8 +372,7 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let (mode, timeout) = &self.settings.public_check_inputs;
-        let check = PublicCheck::from_inputs(mode.as_deref(), timeout.as_deref())?;
+        let check = PublicCheck::from_inputs(&self.ctx.inputs);
         check.ready(self.settings)?;
         let mut outcome = self.planned(manifests, cmds).await?;
         let (known, approved) = self.label_on_merged(&mut outcome).await?;

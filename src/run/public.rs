@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::cli::{ApplyArgs, PublicCheck as Mode};
 use crate::exit::Exit;
+use crate::github::inputs::{Inputs, PublicCheckInput};
 use crate::health::public::{self, PublicOptions, PublicResult, PublicTarget};
 use crate::render::inert;
 use crate::render::public::Stakes;
@@ -18,9 +19,6 @@ use crate::render::public::Stakes;
 use super::Failure;
 use super::pipeline::Outcome;
 use super::settings::Settings;
-
-/// The longest bound a user may set, in seconds.
-const MAX_TOTAL_SECS: u64 = 3600;
 
 /// How the public check runs: its mode and its bound for all endpoints and retries together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,42 +45,17 @@ impl PublicCheck {
         }
     }
 
-    /// From the Action's inputs `public-check` and `public-check-timeout` (as read into
-    /// [`Settings`]); empty means the default. A bad value is a usage error naming the input.
-    pub fn from_inputs(mode: Option<&str>, timeout: Option<&str>) -> Result<PublicCheck, Failure> {
-        let mode = match mode
-            .map(str::trim)
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "" | "warn" => Mode::Warn,
-            "fail" => Mode::Fail,
-            "off" => Mode::Off,
-            other => {
-                return Err(Failure::new(
-                    Exit::Usage,
-                    format!(
-                        "the input `public-check` is `{other}`, which is not warn, fail or off"
-                    ),
-                )
-                .help("set the action input `public-check` to warn (the default), fail or off"));
-            }
-        };
-        let total = match timeout.map(str::trim).unwrap_or_default() {
-            "" => public::DEFAULT_TOTAL,
-            raw => match raw.parse::<u64>() {
-                Ok(secs @ 1..=MAX_TOTAL_SECS) => Duration::from_secs(secs),
-                _ => {
-                    return Err(Failure::new(
-                        Exit::Usage,
-                        format!("the input `public-check-timeout` is `{raw}`, which is not a number of seconds between 1 and {MAX_TOTAL_SECS}"),
-                    )
-                    .help("set the action input `public-check-timeout` to whole seconds, for example 120 (the default)"));
-                }
+    /// From the Action's inputs `public-check` and `public-check-timeout`, parsed (and a bad
+    /// value refused, naming the input) with every other input by `github::inputs`.
+    pub fn from_inputs(inputs: &Inputs) -> PublicCheck {
+        PublicCheck {
+            mode: match inputs.public_check {
+                PublicCheckInput::Warn => Mode::Warn,
+                PublicCheckInput::Fail => Mode::Fail,
+                PublicCheckInput::Off => Mode::Off,
             },
-        };
-        Ok(PublicCheck { mode, total })
+            total: inputs.public_check_timeout.unwrap_or(public::DEFAULT_TOTAL),
+        }
     }
 
     pub fn stakes(&self) -> Stakes {
@@ -188,28 +161,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_inputs_default_to_a_warning_within_two_minutes_and_refuse_nonsense() {
-        let default = PublicCheck::from_inputs(None, Some("")).expect("default");
+    fn the_inputs_default_to_a_warning_within_two_minutes() {
+        let default = PublicCheck::from_inputs(&Inputs::default());
         assert_eq!(default.mode, Mode::Warn);
         assert_eq!(default.total, Duration::from_secs(120));
-        let set = PublicCheck::from_inputs(Some("FAIL"), Some(" 30 ")).expect("set");
+        let set = PublicCheck::from_inputs(&Inputs {
+            public_check: PublicCheckInput::Fail,
+            public_check_timeout: Some(Duration::from_secs(30)),
+            ..Inputs::default()
+        });
         assert_eq!((set.mode, set.total), (Mode::Fail, Duration::from_secs(30)));
-        assert_eq!(
-            PublicCheck::from_inputs(Some("off"), None)
-                .expect("off")
-                .mode,
-            Mode::Off
-        );
-        let bad = PublicCheck::from_inputs(Some("strict"), None).expect_err("refused");
-        assert_eq!(bad.exit, Exit::Usage);
-        assert!(bad.message.contains("`public-check`"), "{}", bad.message);
-        for t in ["0", "-5", "2m", "3601"] {
-            let bad = PublicCheck::from_inputs(None, Some(t)).expect_err(t);
-            assert!(
-                bad.message.contains("public-check-timeout"),
-                "{}",
-                bad.message
-            );
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! The environment, read once at the edge into typed settings that the commands hand down.
 //! Tokens become [`Secret`]s the moment they are read, so no later code holds one as a plain
-//! string. (The action's own GitHub facts, `GITHUB_*` and `INPUT_*`, are read by
+//! string; the Action's two token inputs are these same variables (`github::inputs` names them).
+//! (The action's own GitHub facts, `GITHUB_*` and its other inputs, `INPUT_*`, are read by
 //! `github::event::Context`, the GitHub edge.)
 
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::cloudflare::DEFAULT_BASE_URL;
 use crate::exit::Exit;
+use crate::github::inputs;
 use crate::health::{
     PROXY_ENVS, ProbeOptions, RESOLVE_ENV, TIMEOUT_ENV, TOTAL_ENV, TimeoutEnvError,
 };
@@ -45,9 +47,6 @@ pub struct Settings {
     pub probes: Result<ProbeOptions, TimeoutEnvError>,
     /// `SSL_CERT_FILE`: authorities every HTTPS client trusts besides the system store.
     pub cert_file: Option<PathBuf>,
-    /// The Action's inputs `public-check` and `public-check-timeout` (`INPUT_PUBLIC_CHECK`,
-    /// `INPUT_PUBLIC_CHECK_TIMEOUT`), as set; read by `run::public::PublicCheck::from_inputs`.
-    pub public_check_inputs: (Option<String>, Option<String>),
     /// `CI=true`: `apply` runs without a prompt off a terminal.
     pub ci: bool,
     /// `COLUMNS`: the terminal width warnings are wrapped to.
@@ -59,8 +58,6 @@ pub struct Settings {
     /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, for reporting a failure before the Action's
     /// context could be read.
     pub runner_files: (Option<PathBuf>, Option<PathBuf>),
-    /// The Action's input `skip-health` (`INPUT_SKIP_HEALTH`), as set.
-    pub skip_health_input: Option<String>,
     /// The trust loaded from the store and `cert_file`, once, when a client first needs it.
     trust: OnceLock<Result<Arc<Trust>, String>>,
 }
@@ -74,11 +71,11 @@ impl Settings {
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Settings {
         let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         Settings {
-            cloudflare_token: set("CLOUDFLARE_API_TOKEN").map(Secret::new),
+            cloudflare_token: set(inputs::CLOUDFLARE_API_TOKEN.var).map(Secret::new),
             cloudflare_base_url: set("CLOUDFLARE_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
             github_api_url: set("GITHUB_API_URL"),
-            github_token: set("GITHUB_TOKEN").map(Secret::new),
+            github_token: set(inputs::GITHUB_TOKEN.var).map(Secret::new),
             retry: RetrySettings::from_vars(&get),
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
             workspace: set("GITHUB_WORKSPACE").map(PathBuf::from),
@@ -99,7 +96,6 @@ impl Settings {
                 options
             }),
             cert_file: set(CERT_FILE_ENV).map(PathBuf::from),
-            public_check_inputs: (get("INPUT_PUBLIC_CHECK"), get("INPUT_PUBLIC_CHECK_TIMEOUT")),
             ci: get("CI").is_some_and(|v| v.eq_ignore_ascii_case("true")),
             columns: get("COLUMNS"),
             no_color: get("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -108,7 +104,6 @@ impl Settings {
                 set("GITHUB_OUTPUT").map(PathBuf::from),
                 set("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             ),
-            skip_health_input: get("INPUT_SKIP_HEALTH"),
             trust: OnceLock::new(),
         }
     }

@@ -76,6 +76,46 @@ fn a_bad_boolean_input_stops_with_a_usage_error_naming_it() {
     assert!(w.gh().log().is_empty() && w.cf.requests().is_empty());
 }
 
+/// Every input is checked when the run starts, whatever the event: a typo in `skip-health` or
+/// `public-check` used to pass the preview (the public check runs only on apply) and stop the
+/// apply after merge; now it stops the preview, before any request, with the same message.
+#[test]
+fn a_bad_input_used_only_later_stops_the_preview_before_any_request() {
+    for (var, value, message) in [
+        (
+            "INPUT_SKIP_HEALTH",
+            "maybe",
+            "error: input `skip-health` (env INPUT_SKIP_HEALTH) is `maybe`, not a boolean",
+        ),
+        (
+            "INPUT_PUBLIC_CHECK",
+            "strict",
+            "error: the input `public-check` is `strict`, which is not warn, fail or off",
+        ),
+        (
+            "INPUT_PUBLIC_CHECK_TIMEOUT",
+            "2m",
+            "error: the input `public-check-timeout` is `2m`, which is not a number of seconds between 1 and 3600",
+        ),
+    ] {
+        let w = one_update_world();
+        let ran = w
+            .pull_request("pull_request.opened.json")
+            .var(var, value)
+            .run_checked(64);
+        ran.assert_stderr_has(message);
+        assert!(
+            ran.summary.contains("edgeplan stopped on bad input"),
+            "{}",
+            ran.dump()
+        );
+        assert!(
+            w.gh().log().is_empty() && w.cf.requests().is_empty(),
+            "{var}"
+        );
+    }
+}
+
 #[test]
 fn without_a_github_token_the_preview_goes_to_the_summary_with_a_notice() {
     let w = one_update_world();
