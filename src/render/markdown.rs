@@ -22,7 +22,6 @@ use crate::plan::verdict::Verdict;
 
 use super::changes::{ORIGINS_DOCS, counts, zone_detail};
 pub use super::escape::{code, escape, prose};
-pub use super::problems::render_problems;
 pub use super::verdict::Kind;
 
 /// The most bytes a comment may use. GitHub's limit is 65,536 characters; bytes are never fewer
