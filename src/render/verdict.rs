@@ -67,10 +67,6 @@ impl Kind {
     }
 }
 
-/// From this many zones, the comment shows the table of many zones (`render::zones`) instead of a
-/// line per zone, and collapses every zone's detail.
-pub const MANY: usize = 10;
-
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -506,6 +502,10 @@ pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
     out.overrides.dedup();
     out
 }
+
+/// From this many zones, the comment shows the table of many zones (`render::zones`) instead of a
+/// line per zone, and collapses every zone's detail.
+pub const MANY: usize = 10;
 
 /// The notes under the one-line outcome when nothing refuses: zones whose changes go in
 /// several batches, each zone of a few (the table of many says it per zone), and origins not
