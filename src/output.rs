@@ -36,8 +36,8 @@ fn write_to(w: &mut impl Write, closed: &AtomicBool, args: fmt::Arguments<'_>) {
     }
 }
 
-/// Standard output that ignores (and remembers) a failed write: for
-/// [`crate::github::workflow::Commands`] and other writers that take an `io::Write`.
+/// Standard output that ignores (and remembers) a failed write: for the workflow commands
+/// (`github::workflow`, above this module) and other writers that take an `io::Write`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stdout;
 

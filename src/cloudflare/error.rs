@@ -14,6 +14,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::wire::ApiMessage;
+use crate::chain::without_debug;
 
 /// What kind of failure a Cloudflare error is, deciding the exit code and the advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,65 +234,6 @@ impl fmt::Display for Gap {
             Gap::Unread { page, detail } => write!(f, "page {page} was not read ({detail})"),
         }
     }
-}
-
-/// A transport failure's cause chain (`a: b: c`, each cause's `Display`) for a person: the
-/// resolver's `Display` embeds a Debug dump (`no records found for Query { name: Name("x."),
-/// query_type: AAAA, ... }`), which reads "no address found for x"; any other `Kind { ... }`
-/// dump is cut, and a cause repeated by its wrapper is said once.
-pub fn without_debug(chain: &str) -> String {
-    let mut text = chain.to_string();
-    // The resolver's "no records found for Query { name: Name("x."), ... }".
-    const QUERY: &str = "no records found for Query {";
-    while let Some(at) = text.find(QUERY) {
-        let open = at + QUERY.len() - 1;
-        let close = closing(&text, open).unwrap_or(text.len() - 1);
-        let name = text[open..=close]
-            .split_once("Name(\"")
-            .and_then(|(_, rest)| rest.split_once('"'))
-            .map(|(name, _)| name.trim_end_matches('.').to_string())
-            .filter(|n| !n.is_empty() && !n.contains(['{', '}']));
-        let plain = match name {
-            Some(n) => format!("no address found for {n}"),
-            None => "no address found for the host".to_string(),
-        };
-        text.replace_range(at..=close, &plain);
-    }
-    // Any other `Kind { ... }` dump goes with the word that names it.
-    while let Some(open) = text.find(['{', '}']) {
-        if text.as_bytes()[open] == b'}' {
-            text.remove(open);
-            continue;
-        }
-        let start = text[..open].trim_end().rfind(' ').map_or(0, |i| i + 1);
-        let end = closing(&text, open).unwrap_or(text.len() - 1);
-        text.replace_range(start..=end, "");
-    }
-    let mut causes: Vec<&str> = Vec::new();
-    for cause in text.split(": ").map(str::trim) {
-        if !cause.is_empty() && !causes.contains(&cause) {
-            causes.push(cause);
-        }
-    }
-    causes.join(": ")
-}
-
-/// The index of the `}` that closes the `{` at `open`.
-fn closing(text: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, c) in text[open..].char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(open + i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 fn wait_note(

@@ -59,7 +59,7 @@ impl Error {
 
 /// octocrab's errors show only their variant name through `Display`; the source chain is what
 /// says what failed, without the Debug shapes some causes embed
-/// ([`crate::cloudflare::error::without_debug`]).
+/// ([`crate::chain::without_debug`]).
 pub(crate) fn describe(err: &octocrab::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
@@ -69,7 +69,7 @@ pub(crate) fn describe(err: &octocrab::Error) -> String {
         source = s.source();
     }
     // Each cause by its `Display`, which for the resolver embeds a Debug dump.
-    crate::cloudflare::error::without_debug(&text)
+    crate::chain::without_debug(&text)
 }
 
 /// The advice for a rate limit.

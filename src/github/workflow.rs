@@ -214,7 +214,7 @@ impl<W: Write> Commands<W> {
 
     /// Plain log text inside a group, every line guarded (`render::inert_lines`).
     pub fn write_log(&mut self, text: &str) -> io::Result<()> {
-        let text = crate::render::inert_lines(text);
+        let text = crate::render::inert::inert_lines(text);
         self.out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
             self.out.write_all(b"\n")?;

@@ -17,8 +17,7 @@
 
 use std::fmt::Write;
 
-use super::escape::table;
-use super::markdown::{code, escape};
+use super::escape::{code, escape, table};
 use crate::plan::Desired;
 use crate::plan::verdict::{Counts, EditKind};
 

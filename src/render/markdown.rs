@@ -22,7 +22,7 @@ use crate::plan::verdict::Verdict;
 
 use super::changes::{ORIGINS_DOCS, counts, zone_detail};
 pub use super::escape::{code, escape, prose};
-pub use super::problems::render_problems;
+pub use super::verdict::Kind;
 
 /// The most bytes a comment may use. GitHub's limit is 65,536 characters; bytes are never fewer
 /// than characters, so staying under this many bytes keeps both counts safely under the limit.
@@ -53,40 +53,6 @@ pub struct Context {
     pub budget: Option<usize>,
     /// What the body is for; it decides the heading and whether it speaks of merge or apply.
     pub kind: Kind,
-}
-
-/// What a plan body is for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Kind {
-    /// A pull request's preview: it speaks of merge.
-    #[default]
-    Preview,
-    /// A drift report (a schedule, a dispatched plan, a push to another branch): nothing is
-    /// being merged, so it speaks of the next apply.
-    Drift,
-    /// The plan an apply refused, under the apply report.
-    Refused,
-    /// `edgeplan plan` at the command line: it speaks of the next apply, and of flags.
-    Plan,
-}
-
-impl Kind {
-    fn title(self) -> &'static str {
-        match self {
-            Kind::Preview => "edgeplan DNS preview",
-            Kind::Drift => "edgeplan drift report",
-            Kind::Refused => "The plan that was refused",
-            Kind::Plan => "edgeplan plan",
-        }
-    }
-
-    /// Who refuses the plan over a refusal at a manifest line.
-    pub(super) fn refuser(self) -> &'static str {
-        match self {
-            Kind::Preview => "merge",
-            Kind::Drift | Kind::Refused | Kind::Plan => "apply",
-        }
-    }
 }
 
 /// Past this many rows, a zone's changes are grouped by action and collapsed.

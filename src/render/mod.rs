@@ -10,7 +10,7 @@ mod escape;
 pub mod inert;
 pub mod json;
 pub mod markdown;
-mod problems;
+pub mod problems;
 pub mod public;
 pub mod text;
 pub mod verdict;

@@ -13,10 +13,42 @@ use crate::plan::verdict::{
     Counts, EditKind, EventRule, Mismatch, Origins, Reason, StaleCommit, Verdict, ZoneVerdict,
 };
 
-use super::markdown::Kind;
-
 /// Formats a value: a code span in Markdown, the inert value in text.
 pub type Code<'a> = &'a dyn Fn(&str) -> String;
+
+/// What a plan body is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// A pull request's preview: it speaks of merge.
+    #[default]
+    Preview,
+    /// A drift report (a schedule, a dispatched plan, a push to another branch): nothing is
+    /// being merged, so it speaks of the next apply.
+    Drift,
+    /// The plan an apply refused, under the apply report.
+    Refused,
+    /// `edgeplan plan` at the command line: it speaks of the next apply, and of flags.
+    Plan,
+}
+
+impl Kind {
+    pub(super) fn title(self) -> &'static str {
+        match self {
+            Kind::Preview => "edgeplan DNS preview",
+            Kind::Drift => "edgeplan drift report",
+            Kind::Refused => "The plan that was refused",
+            Kind::Plan => "edgeplan plan",
+        }
+    }
+
+    /// Who refuses the plan over a refusal at a manifest line.
+    pub(super) fn refuser(self) -> &'static str {
+        match self {
+            Kind::Preview => "merge",
+            Kind::Drift | Kind::Refused | Kind::Plan => "apply",
+        }
+    }
+}
 
 /// Who reads the advice: the command line (flags) or the Action (inputs of the apply job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -471,6 +503,10 @@ pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
     out
 }
 
+/// From this many zones, the comment shows the table of many zones (`render::zones`) instead of a
+/// line per zone, and collapses every zone's detail.
+pub const MANY: usize = 10;
+
 /// The notes under the one-line outcome when nothing refuses: zones whose changes go in
 /// several batches, each zone of a few (the table of many says it per zone), and origins not
 /// checked.
@@ -479,7 +515,7 @@ pub fn notes(v: &Verdict, kind: Kind, code: Code<'_>) -> Vec<String> {
     if v.refused() {
         return lines;
     }
-    let few = (2..super::zones::MANY).contains(&v.zones.len());
+    let few = (2..MANY).contains(&v.zones.len());
     for z in &v.zones {
         if z.batches > 1 {
             lines.push(format!(

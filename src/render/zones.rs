@@ -12,9 +12,7 @@ use crate::plan::verdict::Verdict;
 
 use super::escape::code;
 
-/// From this many zones, the comment shows the table instead of a line per zone, and collapses
-/// every zone's detail.
-pub const MANY: usize = 10;
+use super::verdict::MANY;
 
 /// True when the run is previewed with the table.
 pub fn many(verdict: &Verdict) -> bool {

@@ -13,6 +13,7 @@ mod bodies;
 mod gate;
 mod gate_report;
 mod label;
+mod outputs;
 mod report;
 mod stale;
 
@@ -37,11 +38,11 @@ use super::plan::inert_failure;
 use super::public::{self, PublicCheck};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
-use super::{Failure, load_manifests, print_problems};
+use super::{Failure, github_failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
 use bodies::{Bodies, applied_body};
-pub(super) use report::github_failure;
-use report::{Applied, Outputs, Previewed, Reporter};
+use outputs::Outputs;
+use report::{Applied, Previewed, Reporter};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;

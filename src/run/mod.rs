@@ -125,6 +125,14 @@ impl From<provider::Error> for Failure {
     }
 }
 
+/// A failed GitHub call as the run's failure: exit code [`Exit::Api`], with GitHub's advice.
+pub(crate) fn github_failure(e: crate::github::error::Error) -> Failure {
+    let help = e.help().map(str::to_string);
+    let mut f = Failure::new(Exit::Api, e.to_string());
+    f.help = help;
+    f
+}
+
 pub fn print_failure(failure: &Failure) {
     use crate::render::inert::inert;
     let mut err = std::io::stderr().lock();

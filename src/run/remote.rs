@@ -24,8 +24,7 @@ use crate::manifest::{self, Problem, Problems};
 use crate::plan::Desired;
 use crate::render::markdown::code;
 
-use super::Failure;
-use super::action::github_failure;
+use super::{Failure, github_failure};
 
 /// The manifests of a pull request's commit, and where they were read from.
 pub struct Read {

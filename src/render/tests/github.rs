@@ -434,7 +434,7 @@ fn hostile_values_stay_text() {
             message: (*bad).to_owned(),
             help: Some((*bad).to_owned()),
         }];
-        check(&markdown::render_problems(&problems, &ctx));
+        check(&crate::render::problems::render_problems(&problems, &ctx));
     }
 }
 
@@ -458,7 +458,7 @@ fn validation_failures_render_cleanly() {
             help: Some("write the hostname only: origin.example.net".into()),
         },
     ];
-    let html = check(&markdown::render_problems(
+    let html = check(&crate::render::problems::render_problems(
         &problems,
         &markdown::Context::default(),
     ));

@@ -6,7 +6,7 @@ use super::{realistic, realistic_plan, record};
 use crate::manifest::Problem;
 use crate::plan::verdict::Verdict;
 use crate::plan::{Plan, diff};
-use crate::render::{json, markdown, text};
+use crate::render::{json, markdown, problems, text};
 
 #[test]
 fn text_for_a_realistic_plan() {
@@ -136,7 +136,7 @@ fn markdown_for_manifest_problems() {
             help: None,
         },
     ];
-    insta::assert_snapshot!(markdown::render_problems(&problems, &markdown::Context::default()), @r###"
+    insta::assert_snapshot!(problems::render_problems(&problems, &markdown::Context::default()), @r###"
 <!-- edgeplan:preview -->
 **Merge will be refused: the manifest is invalid (2 problems)**
 

@@ -68,7 +68,7 @@ impl Bodies {
 
     pub fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
         Bodies::new(ctx, notice, |md| {
-            render::markdown::render_problems(problems, md)
+            render::problems::render_problems(problems, md)
         })
     }
 }

@@ -34,7 +34,7 @@ use crate::render::inert;
 
 use super::super::Failure;
 use super::super::pipeline::Outcome;
-use super::report::github_failure;
+use crate::run::github_failure;
 
 /// How many times the merged pull request is looked up: 15 waits of the lookup delay, 30 s at
 /// the default 2 s (`EDGEPLAN_GITHUB_RETRY_MS` sets the delay; the tests set it low).

@@ -15,7 +15,7 @@ use crate::plan::{self, MassDelete};
 
 use super::super::Failure;
 use super::super::pipeline::Outcome;
-use super::report::github_failure;
+use crate::run::github_failure;
 
 #[cfg(test)]
 #[test]

@@ -37,7 +37,8 @@ use crate::render::inert;
 use crate::render::markdown::escape;
 
 use super::super::Failure;
-use super::report::{Outputs, github_failure};
+use super::outputs::Outputs;
+use crate::run::github_failure;
 
 /// An apply recorded as a deployment, to be finished after writing.
 #[derive(Debug)]
