@@ -17,6 +17,8 @@
 
 use std::fmt::Write;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use super::escape::table;
 use super::markdown::{code, escape};
 use crate::plan::Desired;
@@ -97,22 +99,28 @@ fn escape_attribute(path: &str) -> String {
 /// they are, one `-` at a time (never `--`, which would end the HTML comment), every other byte
 /// percent-encoded. The one escaping of every marker (`github::marker` too).
 pub fn escape_attribute_with(value: &str, keep_slash: bool) -> String {
+    let keeps = if keep_slash {
+        PATH_ATTRIBUTE_KEEPS
+    } else {
+        ATTRIBUTE_KEEPS
+    };
     let mut escaped = String::new();
+    let mut buf = [0u8; 4];
     for c in value.chars() {
-        match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' => escaped.push(c),
-            '/' if keep_slash => escaped.push(c),
-            '-' if !escaped.ends_with('-') => escaped.push('-'),
-            other => {
-                let mut buf = [0u8; 4];
-                for b in other.encode_utf8(&mut buf).bytes() {
-                    escaped.push_str(&format!("%{b:02X}"));
-                }
-            }
+        if c == '-' && escaped.ends_with('-') {
+            escaped.push_str("%2D");
+        } else {
+            escaped.extend(utf8_percent_encode(c.encode_utf8(&mut buf), keeps));
         }
     }
     escaped
 }
+
+/// What a marker attribute keeps as it is: letters, digits, `.`, `_`, and `-`, which
+/// [`escape_attribute_with`] keeps one at a time.
+const ATTRIBUTE_KEEPS: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').remove(b'-');
+/// The same, and `/` (a path).
+const PATH_ATTRIBUTE_KEEPS: &AsciiSet = &ATTRIBUTE_KEEPS.remove(b'/');
 
 /// True when `body`'s first line is `marker`: for a preview marker, any preview marker with
 /// the same `manifest` attribute (the fingerprint and other attributes may differ, or be

@@ -95,6 +95,21 @@ fn markers() {
 }
 
 #[test]
+fn attribute_values_keep_their_escaping_byte_for_byte() {
+    // Markers written by an earlier edgeplan must still be found: the escaping never changes.
+    let value = "a--b/c d~\u{e9}---%";
+    assert_eq!(
+        escape_attribute_with(value, false),
+        "a-%2Db%2Fc%20d%7E%C3%A9-%2D-%25"
+    );
+    assert_eq!(
+        escape_attribute_with(value, true),
+        "a-%2Db/c%20d%7E%C3%A9-%2D-%25"
+    );
+    assert_eq!(escape_attribute_with("-", false), "-");
+}
+
+#[test]
 fn marker_matching_is_on_the_first_line_by_manifest() {
     assert!(has_marker("<!-- edgeplan:preview -->\r\nbody", MARKER));
     assert!(!has_marker("quote:\n<!-- edgeplan:preview -->", MARKER));

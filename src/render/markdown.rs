@@ -16,6 +16,8 @@ use std::fmt::Write;
 
 use std::path::{Path, PathBuf};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use crate::health::ProbeResult;
 use crate::plan::Plan;
 use crate::plan::verdict::Verdict;
@@ -321,18 +323,17 @@ pub fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 
+/// What a path in a link keeps as it is: RFC 3986's unreserved characters and `/`.
+const PATH_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// `path` with every byte outside `A-Z a-z 0-9 - . _ ~ /` percent-encoded, for a link.
 fn percent_encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(char::from(b));
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    utf8_percent_encode(path, PATH_KEEPS).to_string()
 }
 
 /// Joins head, detail and footer, cutting the detail at a line boundary to fit the budget.
@@ -398,4 +399,15 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         out.push_str(&footer);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn link_paths_encode_all_but_unreserved_characters_and_slashes() {
+        assert_eq!(
+            super::percent_encode_path("dns/my file~\u{e9}[x]#-_.yaml"),
+            "dns/my%20file~%C3%A9%5Bx%5D%23-_.yaml"
+        );
+    }
 }
