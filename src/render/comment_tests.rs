@@ -149,16 +149,16 @@ fn clamp_cuts_at_a_line_and_keeps_the_marker() {
     let big = format!("{MARKER}\n{}", line.repeat(5_000));
     let out = clamp(&big);
     assert!(out.starts_with(MARKER));
-    assert!(out.chars().count() <= MAX_CHARS && out.len() <= MAX_BYTES);
+    assert!(out.chars().count() <= BUDGET && out.len() <= GITHUB_LIMIT);
     assert!(out.ends_with(TRUNCATED));
     assert!(out[..out.len() - TRUNCATED.len()].ends_with(line));
     // Multi-byte text is limited by bytes before characters.
     let wide = format!("{MARKER}\n{}", "é\n".repeat(40_000));
     let out = clamp(&wide);
-    assert!(out.len() <= MAX_BYTES, "{}", out.len());
+    assert!(out.len() <= GITHUB_LIMIT, "{}", out.len());
     // One huge line is cut on a character boundary.
     let one = "ü".repeat(70_000);
-    assert!(clamp(&one).len() <= MAX_BYTES);
+    assert!(clamp(&one).len() <= GITHUB_LIMIT);
     assert_eq!(clamp("small"), "small");
 }
 

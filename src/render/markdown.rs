@@ -23,15 +23,9 @@ use crate::plan::Plan;
 use crate::plan::verdict::Verdict;
 
 use super::changes::{ORIGINS_DOCS, counts, zone_detail};
+use super::comment::{BUDGET, TRUNCATED};
 pub use super::escape::{code, escape, prose};
 pub use super::problems::render_problems;
-
-/// The most bytes a comment may use. GitHub's limit is 65,536 characters; bytes are never fewer
-/// than characters, so staying under this many bytes keeps both counts safely under the limit.
-pub const BUDGET: usize = 60_000;
-
-/// The note that ends a truncated comment.
-pub const TRUNCATED: &str = "truncated; the full plan is in the job summary";
 
 /// The optional parts of a comment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -269,8 +263,6 @@ fn alert(head: &mut String, verdict: &Verdict, headline: &str, ctx: &Context) {
     head.push('\n');
 }
 
-pub(super) use super::verdict::plural;
-
 /// The origin checks: a short table, part of the head because apply refuses a failed origin.
 /// No latency: it changes every run, and the sticky comment is re-sent only when its content does.
 fn probe_table(head: &mut String, probes: &[ProbeResult]) {
@@ -347,7 +339,6 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         },
         ctx.footer()
     );
-    let note = format!("\n> **Note:** {TRUNCATED}.\n");
     let mut out = head;
     out.push('\n');
     let full: usize = detail.iter().map(|l| l.len() + 1).sum();
@@ -367,9 +358,9 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         }
     } else {
         // Room for the note and for closing a `<details>` left open by the cut.
-        let room = ctx
-            .budget()
-            .saturating_sub(out.len() + footer.len() + note.len() + 2 * "\n</details>\n".len() + 2);
+        let room = ctx.budget().saturating_sub(
+            out.len() + footer.len() + TRUNCATED.len() + 2 * "\n</details>\n".len() + 2,
+        );
         let mut used = 0;
         let mut open = 0usize;
         for line in &detail {
@@ -389,7 +380,7 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         for _ in 0..open {
             out.push_str("\n</details>\n");
         }
-        out.push_str(&note);
+        out.push_str(TRUNCATED);
     }
     if !footer.is_empty() {
         // A blank line first, so the link is a paragraph of its own.

@@ -14,6 +14,7 @@ use crate::plan::verdict::{
 };
 
 use super::markdown::Kind;
+use super::plural;
 
 /// Formats a value: a code span in Markdown, the inert value in text.
 pub type Code<'a> = &'a dyn Fn(&str) -> String;
@@ -33,10 +34,6 @@ impl Kind {
             Kind::Preview | Kind::Drift | Kind::Refused => Front::Action,
         }
     }
-}
-
-pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The words for an edit kind: `create`, `update`, `adopt`, `delete`.
