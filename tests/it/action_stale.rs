@@ -543,8 +543,6 @@ mod record {
     //! `github::deployments` against the local GitHub, through the library: what the
     //! reviewed-plan gate reads back, and the walk over pages.
 
-    use std::time::Duration;
-
     use serde_json::json;
 
     use super::{BOT_LOGIN, C1, C2, ENV, REPO, TASK};
@@ -553,21 +551,9 @@ mod record {
     use edgeplan::github::comment::Author;
     use edgeplan::github::deployments::{self, State};
     use edgeplan::github::event::Repo;
-    use edgeplan::retry::{Policy, Poll};
-    use edgeplan::secret::Secret;
 
     fn client(gh: &GitHub) -> Client {
-        let retry = Policy {
-            max_retries: 1,
-            base: Duration::from_millis(5),
-            max_wait: Duration::from_secs(1),
-            ..Policy::GITHUB
-        };
-        let pulls = Poll {
-            attempts: 1,
-            delay: Duration::from_millis(5),
-        };
-        Client::new(&gh.api_url(), &Secret::new(WRITE_TOKEN), retry, pulls).expect("client")
+        gh.client(WRITE_TOKEN, 1, 1)
     }
 
     fn repo() -> Repo {
