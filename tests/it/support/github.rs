@@ -604,16 +604,7 @@ fn list(
     prefix: &str,
     path: &str,
 ) -> Response {
-    let per_page = req
-        .query("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
-    let page = req
-        .query("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
+    let (per_page, page) = req.paging();
     let all: Vec<&StoredComment> = s
         .comments
         .iter()
