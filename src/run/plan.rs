@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
+use crate::health::ProbeOptions;
 use crate::render::verdict::Front;
 use crate::render::{self, inert, inert_lines};
 
@@ -45,10 +46,7 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
         return Ok(Exit::Rejected);
     };
     let target = Target::resolve(&args.target, settings)?;
-    let options = match args.skip_health {
-        true => None,
-        false => Some(settings.probe_options()?),
-    };
+    let options = probe_options(args.skip_health, settings)?;
     let review = pipeline::Review {
         allow_deletes: args.allow_deletes,
         probes: options.as_ref(),
@@ -113,6 +111,17 @@ pub fn report_refusal(verdict: &Verdict) {
 
 /// Colour only on a terminal, and never with `NO_COLOR` set; warnings wrapped to `COLUMNS`,
 /// else 100 columns.
+/// How origins are probed at the command line: not at all under `--skip-health`.
+pub fn probe_options(
+    skip_health: bool,
+    settings: &Settings,
+) -> Result<Option<ProbeOptions>, Failure> {
+    Ok(match skip_health {
+        true => None,
+        false => Some(settings.probe_options()?),
+    })
+}
+
 pub fn text_options(to_stdout: bool, settings: &Settings) -> render::text::Options {
     render::text::Options {
         color: to_stdout && std::io::stdout().is_terminal() && !settings.no_color,
