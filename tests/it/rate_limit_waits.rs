@@ -181,18 +181,22 @@ fn a_github_rate_limit_past_the_longest_wait_exits_3_naming_it() {
     assert!(w.gh().comments(crate::support::harness::REPO, 2).is_empty());
 }
 
+/// `edgeplan plan` whose first Cloudflare request meets a 429 asking to wait `secs` seconds,
+/// with `env` set, exiting `code`; and how long it took.
+fn plan_meeting_a_rate_limit(secs: u64, env: (&str, &str), code: i32) -> (World, Run, Duration) {
+    let w = world();
+    w.cf.inject(Fault::rate_limit(secs), 1);
+    let started = Instant::now();
+    let run = w.run_with(&["plan"], &[env]).expect(code);
+    (w, run, started.elapsed())
+}
+
 /// Cloudflare blocks for five minutes: the rate-limit wait is its own bound, apart from the
 /// call's retry budget, so a `Retry-After` longer than the whole budget is waited out (a matrix
 /// job sharing the limit degrades by waiting), and said on stderr. Before, it ended the call.
 #[test]
 fn a_cloudflare_rate_limit_longer_than_the_retry_budget_is_waited_out() {
-    let w = world();
-    w.cf.inject(Fault::rate_limit(2), 1);
-    let started = Instant::now();
-    let run = w
-        .run_with(&["plan"], &[("EDGEPLAN_RETRY_BUDGET_MS", "1000")])
-        .expect(0);
-    let took = started.elapsed();
+    let (w, run, took) = plan_meeting_a_rate_limit(2, ("EDGEPLAN_RETRY_BUDGET_MS", "1000"), 0);
     assert!(took >= Duration::from_millis(1900), "{took:?}");
     let gaps = first_gaps(&w, 1);
     assert!(gaps[0] >= Duration::from_millis(1900), "{gaps:?}");
@@ -210,17 +214,8 @@ fn a_cloudflare_rate_limit_longer_than_the_retry_budget_is_waited_out() {
 /// with exit 3, naming the wait asked for and the bound.
 #[test]
 fn a_cloudflare_rate_limit_past_the_longest_wait_exits_3_naming_it() {
-    let w = world();
-    w.cf.inject(Fault::rate_limit(5), 1);
-    let started = Instant::now();
-    let run = w
-        .run_with(&["plan"], &[("EDGEPLAN_RATE_LIMIT_WAIT_MS", "1000")])
-        .expect(3);
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
+    let (_, run, took) = plan_meeting_a_rate_limit(5, ("EDGEPLAN_RATE_LIMIT_WAIT_MS", "1000"), 3);
+    assert!(took < Duration::from_secs(4), "{took:?}");
     run.assert_stderr_has(
         "Cloudflare is rate limiting this token (HTTP 429): it asks to wait 5.0 s (Retry-After), past the longest rate-limit wait (1.0 s per request, EDGEPLAN_RATE_LIMIT_WAIT_MS; 0.0 s waited already)",
     );
@@ -251,30 +246,33 @@ impl Drop for Silent {
     }
 }
 
+/// The line an `edgeplan plan` against the Cloudflare at `url` (attempts of 1.5 s, a retry
+/// budget of 2.5 s, a notice after 0.5 s) says while it waits, once, before it exits 3.
+fn plan_waiting_for(url: &str) -> String {
+    let run = world().run_with(
+        &["plan"],
+        &[
+            ("CLOUDFLARE_BASE_URL", url),
+            ("EDGEPLAN_HTTP_TIMEOUT_MS", "1500"),
+            ("EDGEPLAN_RETRY_BUDGET_MS", "2500"),
+            ("EDGEPLAN_WAIT_NOTICE_MS", "500"),
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    said_once(&run.stderr, |l| l.starts_with("edgeplan: waiting for")).to_string()
+}
+
 /// With no answer for a while (a slow server, a dead network), a run says on stderr what it is
 /// waiting for, once, and still ends within its bounds (exit 3). Before, `plan` was silent until
 /// the retry budget ran out.
 #[test]
 fn a_silent_cloudflare_is_said_once_while_the_run_waits() {
     let silent = Silent::start();
-    let w = world();
     let started = Instant::now();
-    let run = w.run_with(
-        &["plan"],
-        &[
-            ("CLOUDFLARE_BASE_URL", &format!("{}/client/v4", silent.url)),
-            ("EDGEPLAN_HTTP_TIMEOUT_MS", "1500"),
-            ("EDGEPLAN_RETRY_BUDGET_MS", "2500"),
-            ("EDGEPLAN_WAIT_NOTICE_MS", "500"),
-        ],
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(run.code, 3, "{}", run.stderr);
-    let said = said_once(&run.stderr, |l| l.starts_with("edgeplan: waiting for"));
+    let said = plan_waiting_for(&format!("{}/client/v4", silent.url));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    let said = said.as_str();
     assert_line(
         said,
         &[
@@ -290,19 +288,8 @@ fn a_cloudflare_that_refuses_connections_is_said_with_what_the_attempts_met() {
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/client/v4", closed.local_addr().expect("addr"));
     drop(closed);
-    let w = world();
-    let run = w.run_with(
-        &["plan"],
-        &[
-            ("CLOUDFLARE_BASE_URL", &url),
-            ("EDGEPLAN_RETRY_BUDGET_MS", "2500"),
-            ("EDGEPLAN_WAIT_NOTICE_MS", "500"),
-        ],
-    );
-    assert_eq!(run.code, 3, "{}", run.stderr);
-    let said = said_once(&run.stderr, |l| l.starts_with("edgeplan: waiting for"));
     assert_line(
-        said,
+        &plan_waiting_for(&url),
         &[
             "edgeplan: waiting for",
             "failed, the last: GET /zones: could not connect",
