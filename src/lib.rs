@@ -18,7 +18,6 @@ pub mod output;
 
 pub mod address;
 pub mod apply;
-pub mod base64;
 pub mod chain;
 pub mod cli;
 pub mod cloudflare;

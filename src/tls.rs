@@ -11,6 +11,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use rustls::pki_types::CertificateDer;
 
 /// The variable naming extra trusted authorities (PEM, any number of certificates).
@@ -227,7 +229,9 @@ fn certificates_in(bytes: &[u8]) -> Result<Pem, String> {
         if !closed {
             return Err(broken("has no `-----END CERTIFICATE-----` line"));
         }
-        let der = crate::base64::decode(&body).map_err(|_| broken("is not valid base64"))?;
+        let der = STANDARD
+            .decode(&body)
+            .map_err(|_| broken("is not valid base64"))?;
         let der = CertificateDer::from(der);
         rustls::RootCertStore::empty()
             .add(der.clone())
@@ -278,7 +282,7 @@ mod tests {
 
     #[test]
     fn every_certificate_block_must_parse_and_other_labels_are_listed() {
-        let decode = |t: &str| crate::base64::decode(t).ok();
+        let decode = |t: &str| STANDARD.decode(t).ok();
         assert_eq!(decode("TWFu"), Some(b"Man".to_vec()));
         assert_eq!(decode("TWE="), Some(b"Ma".to_vec()));
         assert_eq!(decode("TQ=="), Some(b"M".to_vec()));

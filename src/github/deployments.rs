@@ -21,6 +21,7 @@
 //! `GET /repos/{o}/{r}/pulls/{n}` the state and head of a pull request ([`pull`]). Every call
 //! goes through [`Client`]: bounded in time, reads retried, POSTs sent once.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -404,16 +405,12 @@ fn too_many(repo: &Repo, environment: &str) -> Error {
 
 /// Percent-encodes what a query value may not hold as is.
 fn query_value(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'/' | b'-' | b'_' => {
-                out.push(b as char)
-            }
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
+    const KEEPS: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'.')
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_');
+    utf8_percent_encode(value, KEEPS).to_string()
 }
 
 /// Where `head` stands against `base` (`GET /repos/{o}/{r}/compare/{base}...{head}`); equal
@@ -505,6 +502,14 @@ mod tests {
         assert_eq!(env(&["dns/*.yaml"]), "edgeplan/dns/*.yaml");
         // Two lines joined as the preview key does: the same as one line with a space.
         assert_eq!(env(&["a.yaml", "b.yaml"]), "edgeplan/a.yaml b.yaml");
+    }
+
+    #[test]
+    fn query_values_encode_all_but_letters_digits_and_four_marks() {
+        assert_eq!(
+            query_value("edgeplan/dns/a b~\u{e9}&x=1.yaml_-"),
+            "edgeplan/dns/a%20b%7E%C3%A9%26x%3D1.yaml_-"
+        );
     }
 
     #[test]

@@ -28,6 +28,20 @@ fn event(event_name: &str, file: &str) -> Event {
     .event
 }
 
+/// The event of a `pull_request` run whose payload is `payload`.
+fn pull_request_payload(payload: serde_json::Value) -> Event {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("event.json");
+    std::fs::write(&path, payload.to_string()).expect("write");
+    let p = path.to_str().expect("utf-8").to_string();
+    context(&[
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", &p),
+    ])
+    .expect("parses")
+    .event
+}
+
 #[test]
 fn every_recorded_payload_parses() {
     let dir = fixture("");
@@ -206,32 +220,20 @@ fn pull_request_action_and_base_change_are_read() {
     assert_eq!(ev.action, None);
 
     // `edited` with and without `changes.base` (the webhook docs' shape: `ref.from`, `sha.from`).
-    let dir = tempfile::tempdir().expect("tmp");
-    let path = dir.path().join("edited.json");
-    let read = |payload: serde_json::Value| {
-        std::fs::write(&path, payload.to_string()).expect("write");
-        let p = path.to_str().expect("utf-8").to_string();
-        context(&[
-            ("GITHUB_EVENT_NAME", "pull_request"),
-            ("GITHUB_EVENT_PATH", &p),
-        ])
-        .expect("parses")
-        .event
-    };
     let base = serde_json::json!({"ref": {"from": "main"}, "sha": {"from": "abc"}});
-    let ev = read(serde_json::json!({
+    let ev = pull_request_payload(serde_json::json!({
         "action": "edited", "number": 3, "pull_request": {"number": 3},
         "changes": {"base": base},
     }));
     assert_eq!(ev.action.as_deref(), Some("edited"));
     assert!(ev.base_changed);
-    let ev = read(serde_json::json!({
+    let ev = pull_request_payload(serde_json::json!({
         "action": "edited", "number": 3, "pull_request": {"number": 3},
         "changes": {"title": {"from": "old"}},
     }));
     assert!(!ev.base_changed);
     // Odd shapes are tolerated, never a refused payload.
-    let ev = read(serde_json::json!({"action": 5, "changes": "x"}));
+    let ev = pull_request_payload(serde_json::json!({"action": 5, "changes": "x"}));
     assert_eq!(ev.action, None);
     assert!(!ev.base_changed);
 }
@@ -245,19 +247,7 @@ fn labels_and_the_label_of_a_labeled_event_are_read() {
     assert!(!pr.has_label("edgeplan/allow-deletes"));
     assert_eq!(ev.label, None);
 
-    let dir = tempfile::tempdir().expect("tmp");
-    let path = dir.path().join("labeled.json");
-    let read = |payload: serde_json::Value| {
-        std::fs::write(&path, payload.to_string()).expect("write");
-        let p = path.to_str().expect("utf-8").to_string();
-        context(&[
-            ("GITHUB_EVENT_NAME", "pull_request"),
-            ("GITHUB_EVENT_PATH", &p),
-        ])
-        .expect("parses")
-        .event
-    };
-    let ev = read(serde_json::json!({
+    let ev = pull_request_payload(serde_json::json!({
         "action": "labeled", "number": 3,
         "label": {"name": "edgeplan/allow-deletes", "color": "d73a4a"},
         "pull_request": {"number": 3, "labels": [{"name": "edgeplan/allow-deletes"}, {"id": 1}]},
@@ -267,7 +257,7 @@ fn labels_and_the_label_of_a_labeled_event_are_read() {
     assert!(pr.has_label("edgeplan/allow-deletes"));
     assert_eq!(pr.labels.len(), 1);
     // Odd shapes are tolerated, never a refused payload.
-    let ev = read(serde_json::json!({
+    let ev = pull_request_payload(serde_json::json!({
         "action": "labeled", "number": 3, "label": "x",
         "pull_request": {"number": 3, "labels": {"name": "edgeplan/allow-deletes"}},
     }));

@@ -9,14 +9,18 @@
 //! advice is to list subtrees one at a time, which [`entries`] does, only into the directories
 //! where something the `manifest` input names can lie ([`Wanted::may_be_under`]), at most
 //! [`MAX_TREE_CALLS`] of them. A blob is held to [`MAX_BYTES`] twice before it is decoded: from
-//! the size the answer states and from the length of its base64 text.
+//! the size the answer states and from the length of its base64 text. The text is standard base64
+//! with `=` padding (RFC 4648, section 4) and a line break every 60 characters: the breaks are
+//! skipped, and the rest is decoded strictly by the `base64` crate (anything outside the
+//! alphabet, or padding in the middle, is refused, never guessed around).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use super::client::{Client, Error};
 use super::event::Repo;
 use super::paths::{Entry, Wanted};
-use crate::base64;
 use crate::manifest::MAX_BYTES;
 
 /// Tree listings a truncated tree may cost before edgeplan gives up.
@@ -167,7 +171,7 @@ pub async fn blob(client: &Client, repo: &Repo, sha: &str) -> Result<Vec<u8>, Bl
 pub fn decode(blob: &Blob) -> Result<Vec<u8>, String> {
     let (message, _) = crate::manifest::too_large();
     if blob.size.is_some_and(|s| s > MAX_BYTES)
-        || blob.content.len() as u64 > base64::max_encoded_len(MAX_BYTES)
+        || blob.content.len() as u64 > max_encoded_len(MAX_BYTES)
     {
         return Err(message);
     }
@@ -177,12 +181,25 @@ pub fn decode(blob: &Blob) -> Result<Vec<u8>, String> {
             crate::manifest::excerpt(&blob.encoding)
         ));
     }
-    let bytes = base64::decode(&blob.content)
+    let text: String = blob
+        .content
+        .chars()
+        .filter(|c| !matches!(c, '\n' | '\r'))
+        .collect();
+    let bytes = STANDARD
+        .decode(text)
         .map_err(|e| format!("the blob's base64 content is malformed: {e}"))?;
     if blob.size.is_some_and(|s| s != bytes.len() as u64) {
         return Err("the blob's content does not have the size GitHub states".into());
     }
     Ok(bytes)
+}
+
+/// The most text that can decode to `bytes` bytes, line breaks included (one per 60 characters,
+/// and some slack for `\r\n`): anything longer is refused before decoding.
+fn max_encoded_len(bytes: u64) -> u64 {
+    let symbols = bytes.div_ceil(3) * 4;
+    symbols + 2 * symbols.div_ceil(60) + 2
 }
 
 #[cfg(test)]
@@ -229,7 +246,7 @@ mod tests {
         assert!(decode(&stated).expect_err("size").contains("larger"));
         // No size stated: the text's length alone refuses it (it is not even valid base64).
         let long = Blob {
-            content: "!".repeat(base64::max_encoded_len(MAX_BYTES) as usize + 1),
+            content: "!".repeat(max_encoded_len(MAX_BYTES) as usize + 1),
             encoding: "base64".into(),
             size: None,
         };
@@ -248,5 +265,47 @@ mod tests {
             ..lying
         };
         assert!(decode(&other).expect_err("enc").contains("not base64"));
+    }
+
+    #[test]
+    fn the_encoded_bound_covers_githubs_line_breaks() {
+        for n in [0u64, 1, 44, 45, 46, 1000, 1024 * 1024] {
+            let symbols = n.div_ceil(3) * 4;
+            let with_breaks = symbols + symbols.div_ceil(60);
+            assert!(with_breaks <= max_encoded_len(n), "{n}");
+            assert!(
+                max_encoded_len(n) < with_breaks + symbols / 30 + 8,
+                "{n}: not loose"
+            );
+        }
+    }
+
+    #[test]
+    fn line_breaks_are_skipped_and_malformed_text_is_refused() {
+        let blob = |content: &str| Blob {
+            content: content.into(),
+            encoding: "base64".into(),
+            size: None,
+        };
+        // RFC 4648, section 10, and GitHub's line breaks (`\n`, or `\r\n`).
+        for (encoded, plain) in [
+            ("", ""),
+            ("Zg==", "f"),
+            ("Zm8=", "fo"),
+            ("Zm9vYmFy", "foobar"),
+            ("Zm9v\nYmFy\n", "foobar"),
+            ("Zm9v\r\nYg==\r\n", "foob"),
+        ] {
+            assert_eq!(
+                decode(&blob(encoded)).as_deref(),
+                Ok(plain.as_bytes()),
+                "{encoded}"
+            );
+        }
+        assert_eq!(decode(&blob("+/+/")).expect("ok"), vec![0xfb, 0xff, 0xbf]);
+        for bad in ["Zm9", "Zm9v!", "Zg==Zg==", "Z===", "Zm 9v", "Zm9v-_"] {
+            let err = decode(&blob(bad)).expect_err(bad);
+            assert!(err.contains("malformed"), "{bad}: {err}");
+        }
     }
 }

@@ -23,6 +23,7 @@ use std::path::Path;
 use crate::manifest;
 use crate::plan::owner::{PREFIX, SEPARATOR, comment_for, is_owned_by, owner_of};
 use crate::plan::{Action, Live, RecordData, RecordType, Stored, Zone, diff, normalise};
+use crate::render::plural;
 
 pub use yaml::{escaped_name, quoted};
 
@@ -459,10 +460,6 @@ fn trailer(
         let _ = writeln!(text, "\n# Not imported: {}.", counts.join("; "));
     }
     text
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

@@ -1,16 +1,8 @@
 //! The pure part of import against plain records: what is written, what is left out and why.
 
 use super::*;
+use crate::plan::test_support::zone;
 use crate::plan::{Record, RecordData};
-
-fn zone() -> Zone {
-    Zone {
-        id: "z".into(),
-        name: "example.com".into(),
-        batch_limit: 200,
-        comment_limit: 100,
-    }
-}
 
 fn rec(id: &str, name: &str, kind: &str, content: &str, comment: Option<&str>) -> Stored {
     Stored::new(

@@ -394,6 +394,10 @@ pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
             let holder = manifests
                 .iter()
                 .find(|o| o.zone == m.zone && o.owner == p.name && o.source != m.source);
+            let at = Pos {
+                line: p.line.max(1),
+                col: 1,
+            };
             // Two manifests taking over the same previous owner would each delete what the
             // other took over.
             let sharer = manifests.iter().find(|o| {
@@ -404,10 +408,7 @@ pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
             if let (None, Some(other)) = (holder, sharer) {
                 problems.push(Problem::new(
                     &m.source,
-                    Pos {
-                        line: p.line.max(1),
-                        col: 1,
-                    },
+                    at,
                     format!(
                         "previous owner `{}` is also listed by {}, another manifest of zone {}; each would delete the records the other takes over",
                         p.name,
@@ -423,10 +424,7 @@ pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
             if let Some(other) = holder {
                 problems.push(Problem::new(
                     &m.source,
-                    Pos {
-                        line: p.line.max(1),
-                        col: 1,
-                    },
+                    at,
                     format!(
                         "previous owner `{}` is the owner of {}, another manifest of zone {}; both would claim its records",
                         p.name,

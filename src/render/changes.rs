@@ -10,7 +10,8 @@ use crate::plan::verdict::{Edit, EditKind, Reason, ZoneVerdict, edits};
 use crate::plan::{Plan, RecordData, RecordType, Warning, ZonePlan};
 
 use super::escape::{code, escape, html, prose};
-use super::markdown::{Context, ROWS_OPEN, plural};
+use super::markdown::{Context, ROWS_OPEN};
+use super::plural;
 use super::verdict::label;
 
 /// Where docs/origins.md is published: the one link a warning about an origin carries.

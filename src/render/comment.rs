@@ -17,7 +17,10 @@
 
 use std::fmt::Write;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use super::escape::{code, escape, table};
+use super::plural;
 use crate::plan::Desired;
 use crate::plan::verdict::{Counts, EditKind};
 
@@ -27,12 +30,18 @@ pub const MARKER: &str = "<!-- edgeplan:preview -->";
 /// What every preview marker starts with.
 const PREVIEW: &str = "<!-- edgeplan:preview";
 
-/// Characters allowed in a comment body: GitHub's limit is 65,536, counted in a unit that is
-/// disputed (UTF-16 code units in JavaScript tools), so edgeplan budgets below it in both.
-pub const MAX_CHARS: usize = 60_000;
-pub const MAX_BYTES: usize = 65_536;
+/// GitHub's limit on a comment body: 65,536 characters, counted in a unit that is disputed
+/// (UTF-16 code units in JavaScript tools). Bytes are never fewer than either count, so a body
+/// of at most this many bytes is within the limit however GitHub counts.
+pub const GITHUB_LIMIT: usize = 65_536;
 
-const TRUNCATED: &str = "\n\n> **Truncated**: this comment reached GitHub's size limit; the full plan is in the job summary.\n";
+/// What edgeplan allows a comment, safely below [`GITHUB_LIMIT`]: the renderer sizes its bodies
+/// to this many bytes (`render::markdown`), and [`clamp`], the last guard, cuts any body to this
+/// many characters (and [`GITHUB_LIMIT`] bytes).
+pub const BUDGET: usize = 60_000;
+
+/// The note that ends a cut comment, whichever cut it (the renderer's budget or [`clamp`]).
+pub const TRUNCATED: &str = "\n> **Note:** truncated; the full plan is in the job summary.\n";
 
 /// The marker line: `<!-- edgeplan:preview -->`, or `<!-- edgeplan:preview manifest=PATH -->`
 /// when several manifests are previewed in separate comments. The path is escaped so that it can
@@ -96,22 +105,28 @@ fn escape_attribute(path: &str) -> String {
 /// they are, one `-` at a time (never `--`, which would end the HTML comment), every other byte
 /// percent-encoded. The one escaping of every marker (`github::marker` too).
 pub fn escape_attribute_with(value: &str, keep_slash: bool) -> String {
+    let keeps = if keep_slash {
+        PATH_ATTRIBUTE_KEEPS
+    } else {
+        ATTRIBUTE_KEEPS
+    };
     let mut escaped = String::new();
+    let mut buf = [0u8; 4];
     for c in value.chars() {
-        match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' => escaped.push(c),
-            '/' if keep_slash => escaped.push(c),
-            '-' if !escaped.ends_with('-') => escaped.push('-'),
-            other => {
-                let mut buf = [0u8; 4];
-                for b in other.encode_utf8(&mut buf).bytes() {
-                    escaped.push_str(&format!("%{b:02X}"));
-                }
-            }
+        if c == '-' && escaped.ends_with('-') {
+            escaped.push_str("%2D");
+        } else {
+            escaped.extend(utf8_percent_encode(c.encode_utf8(&mut buf), keeps));
         }
     }
     escaped
 }
+
+/// What a marker attribute keeps as it is: letters, digits, `.`, `_`, and `-`, which
+/// [`escape_attribute_with`] keeps one at a time.
+const ATTRIBUTE_KEEPS: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').remove(b'-');
+/// The same, and `/` (a path).
+const PATH_ATTRIBUTE_KEEPS: &AsciiSet = &ATTRIBUTE_KEEPS.remove(b'/');
 
 /// True when `body`'s first line is `marker`: for a preview marker, any preview marker with
 /// the same `manifest` attribute (the fingerprint and other attributes may differ, or be
@@ -137,14 +152,14 @@ pub fn with_marker(marker: &str, body: &str) -> String {
     clamp(&with_marker)
 }
 
-/// Cuts `body` at a line boundary so it stays under [`MAX_CHARS`] characters and [`MAX_BYTES`]
+/// Cuts `body` at a line boundary so it stays under [`BUDGET`] characters and [`GITHUB_LIMIT`]
 /// bytes, with a note; the first line (the marker) is always kept.
 pub fn clamp(body: &str) -> String {
-    if body.chars().count() <= MAX_CHARS && body.len() <= MAX_BYTES {
+    if body.chars().count() <= BUDGET && body.len() <= GITHUB_LIMIT {
         return body.to_string();
     }
-    let char_room = MAX_CHARS - TRUNCATED.chars().count();
-    let byte_room = MAX_BYTES - TRUNCATED.len();
+    let char_room = BUDGET - TRUNCATED.chars().count();
+    let byte_room = GITHUB_LIMIT - TRUNCATED.len();
     let mut end = 0;
     let mut chars = 0;
     for line in body.split_inclusive('\n') {
@@ -378,10 +393,6 @@ pub fn applied(
         let _ = write!(body, "\n{}", run_link(run_url));
     }
     body
-}
-
-fn plural(n: usize) -> &'static str {
-    super::verdict::plural(n)
 }
 
 /// `body` with `line` as its second paragraph, right after the one-line outcome it opens with

@@ -95,6 +95,21 @@ fn markers() {
 }
 
 #[test]
+fn attribute_values_keep_their_escaping_byte_for_byte() {
+    // Markers written by an earlier edgeplan must still be found: the escaping never changes.
+    let value = "a--b/c d~\u{e9}---%";
+    assert_eq!(
+        escape_attribute_with(value, false),
+        "a-%2Db%2Fc%20d%7E%C3%A9-%2D-%25"
+    );
+    assert_eq!(
+        escape_attribute_with(value, true),
+        "a-%2Db/c%20d%7E%C3%A9-%2D-%25"
+    );
+    assert_eq!(escape_attribute_with("-", false), "-");
+}
+
+#[test]
 fn marker_matching_is_on_the_first_line_by_manifest() {
     assert!(has_marker("<!-- edgeplan:preview -->\r\nbody", MARKER));
     assert!(!has_marker("quote:\n<!-- edgeplan:preview -->", MARKER));
@@ -134,16 +149,16 @@ fn clamp_cuts_at_a_line_and_keeps_the_marker() {
     let big = format!("{MARKER}\n{}", line.repeat(5_000));
     let out = clamp(&big);
     assert!(out.starts_with(MARKER));
-    assert!(out.chars().count() <= MAX_CHARS && out.len() <= MAX_BYTES);
+    assert!(out.chars().count() <= BUDGET && out.len() <= GITHUB_LIMIT);
     assert!(out.ends_with(TRUNCATED));
     assert!(out[..out.len() - TRUNCATED.len()].ends_with(line));
     // Multi-byte text is limited by bytes before characters.
     let wide = format!("{MARKER}\n{}", "é\n".repeat(40_000));
     let out = clamp(&wide);
-    assert!(out.len() <= MAX_BYTES, "{}", out.len());
+    assert!(out.len() <= GITHUB_LIMIT, "{}", out.len());
     // One huge line is cut on a character boundary.
     let one = "ü".repeat(70_000);
-    assert!(clamp(&one).len() <= MAX_BYTES);
+    assert!(clamp(&one).len() <= GITHUB_LIMIT);
     assert_eq!(clamp("small"), "small");
 }
 

@@ -16,20 +16,16 @@ use std::fmt::Write;
 
 use std::path::{Path, PathBuf};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use crate::health::ProbeResult;
 use crate::plan::Plan;
 use crate::plan::verdict::Verdict;
 
 use super::changes::{ORIGINS_DOCS, counts, zone_detail};
+use super::comment::{BUDGET, TRUNCATED};
 pub use super::escape::{code, escape, prose};
 pub use super::verdict::Kind;
-
-/// The most bytes a comment may use. GitHub's limit is 65,536 characters; bytes are never fewer
-/// than characters, so staying under this many bytes keeps both counts safely under the limit.
-pub const BUDGET: usize = 60_000;
-
-/// The note that ends a truncated comment.
-pub const TRUNCATED: &str = "truncated; the full plan is in the job summary";
 
 /// The optional parts of a comment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -233,8 +229,6 @@ fn alert(head: &mut String, verdict: &Verdict, headline: &str, ctx: &Context) {
     head.push('\n');
 }
 
-pub(super) use super::verdict::plural;
-
 /// The origin checks: a short table, part of the head because apply refuses a failed origin.
 /// No latency: it changes every run, and the sticky comment is re-sent only when its content does.
 fn probe_table(head: &mut String, probes: &[ProbeResult]) {
@@ -287,18 +281,17 @@ pub fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 
+/// What a path in a link keeps as it is: RFC 3986's unreserved characters and `/`.
+const PATH_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// `path` with every byte outside `A-Z a-z 0-9 - . _ ~ /` percent-encoded, for a link.
 fn percent_encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(char::from(b));
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    utf8_percent_encode(path, PATH_KEEPS).to_string()
 }
 
 /// Joins head, detail and footer, cutting the detail at a line boundary to fit the budget.
@@ -312,7 +305,6 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         },
         ctx.footer()
     );
-    let note = format!("\n> **Note:** {TRUNCATED}.\n");
     let mut out = head;
     out.push('\n');
     let full: usize = detail.iter().map(|l| l.len() + 1).sum();
@@ -332,9 +324,9 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         }
     } else {
         // Room for the note and for closing a `<details>` left open by the cut.
-        let room = ctx
-            .budget()
-            .saturating_sub(out.len() + footer.len() + note.len() + 2 * "\n</details>\n".len() + 2);
+        let room = ctx.budget().saturating_sub(
+            out.len() + footer.len() + TRUNCATED.len() + 2 * "\n</details>\n".len() + 2,
+        );
         let mut used = 0;
         let mut open = 0usize;
         for line in &detail {
@@ -354,7 +346,7 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         for _ in 0..open {
             out.push_str("\n</details>\n");
         }
-        out.push_str(&note);
+        out.push_str(TRUNCATED);
     }
     if !footer.is_empty() {
         // A blank line first, so the link is a paragraph of its own.
@@ -364,4 +356,15 @@ pub(super) fn assemble(head: String, detail: Vec<String>, end: &str, ctx: &Conte
         out.push_str(&footer);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn link_paths_encode_all_but_unreserved_characters_and_slashes() {
+        assert_eq!(
+            super::percent_encode_path("dns/my file~\u{e9}[x]#-_.yaml"),
+            "dns/my%20file~%C3%A9%5Bx%5D%23-_.yaml"
+        );
+    }
 }

@@ -18,5 +18,11 @@ pub mod zones;
 
 pub use inert::{inert, inert_lines};
 
+/// The plural ending of a count in English: `s`, except for one. The one definition, for every
+/// presenter (`import` writes its notes with it too).
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 #[cfg(test)]
 mod tests;

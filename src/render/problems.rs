@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::escape::prose;
-use super::markdown::{Context, assemble, plural};
+use super::markdown::{Context, assemble};
+use super::plural;
 use crate::manifest::Problem;
 
 /// The comment body for manifests that failed validation: every problem, located.

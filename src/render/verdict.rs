@@ -13,6 +13,8 @@ use crate::plan::verdict::{
     Counts, EditKind, EventRule, Mismatch, Origins, Reason, StaleCommit, Verdict, ZoneVerdict,
 };
 
+use super::plural;
+
 /// Formats a value: a code span in Markdown, the inert value in text.
 pub type Code<'a> = &'a dyn Fn(&str) -> String;
 
@@ -65,10 +67,6 @@ impl Kind {
             Kind::Preview | Kind::Drift | Kind::Refused => Front::Action,
         }
     }
-}
-
-pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The words for an edit kind: `create`, `update`, `adopt`, `delete`.

@@ -16,7 +16,7 @@ use crate::provider::Provider;
 use crate::render::{self, inert};
 
 use super::pipeline::{self, Event};
-use super::plan::{inert_failure, report_refusal, text_options};
+use super::plan::{inert_failure, probe_options, report_refusal, text_options};
 use super::public::{self, PublicCheck};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
@@ -67,10 +67,7 @@ async fn apply_all<P: Provider>(
     let (args, settings, interactive) = (run.args, run.settings, run.interactive);
     let check = PublicCheck::from_args(args);
     check.ready(settings)?;
-    let options = match args.skip_health {
-        true => None,
-        false => Some(settings.probe_options()?),
-    };
+    let options = probe_options(args.skip_health, settings)?;
     let review = pipeline::Review {
         allow_deletes: args.allow_deletes,
         probes: options.as_ref(),

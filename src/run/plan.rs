@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
+use crate::health::ProbeOptions;
 use crate::render::verdict::Front;
 use crate::render::{self, inert, inert_lines};
 
@@ -45,10 +46,7 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
         return Ok(Exit::Rejected);
     };
     let target = Target::resolve(&args.target, settings)?;
-    let options = match args.skip_health {
-        true => None,
-        false => Some(settings.probe_options()?),
-    };
+    let options = probe_options(args.skip_health, settings)?;
     let review = pipeline::Review {
         allow_deletes: args.allow_deletes,
         probes: options.as_ref(),
@@ -114,6 +112,17 @@ pub fn report_refusal(verdict: &Verdict) {
 /// Colour only on a terminal, and never with `NO_COLOR` set; warnings wrapped to `COLUMNS`,
 /// else to the width of the terminal stdout is (`TIOCGWINSZ`; the console's buffer on Windows),
 /// else 100 columns.
+/// How origins are probed at the command line: not at all under `--skip-health`.
+pub fn probe_options(
+    skip_health: bool,
+    settings: &Settings,
+) -> Result<Option<ProbeOptions>, Failure> {
+    Ok(match skip_health {
+        true => None,
+        false => Some(settings.probe_options()?),
+    })
+}
+
 pub fn text_options(to_stdout: bool, settings: &Settings) -> render::text::Options {
     let terminal = to_stdout && std::io::stdout().is_terminal();
     let terminal_width = terminal

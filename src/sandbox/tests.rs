@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::plan::test_support::zone;
 use crate::plan::{Record, RecordData, Stored};
 
 const LISTING: &str = concat!(
@@ -34,15 +35,6 @@ fn cname(name: &str, target: &str) -> Record {
 fn with(mut record: Record, edit: impl FnOnce(&mut Record)) -> Record {
     edit(&mut record);
     record
-}
-
-fn zone() -> Zone {
-    Zone {
-        id: "z".into(),
-        name: "example.com".into(),
-        batch_limit: 200,
-        comment_limit: 100,
-    }
 }
 
 /// An unproxied record with a TTL of 300 and no comment.

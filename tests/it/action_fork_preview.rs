@@ -403,11 +403,17 @@ fn apply_stays_refused_and_probes_run_only_when_asked() {
 
 #[test]
 fn the_servers_base64_is_what_edgeplan_decodes() {
-    // Two implementations, one each side, must agree (GitHub's line breaks included).
+    // Two implementations, one each side, must agree (GitHub's line breaks included): the test
+    // server's own encoder, and the blob reader over the `base64` crate.
     let mut bytes = Vec::new();
     for n in 0..200u32 {
+        let blob = edgeplan::github::tree::Blob {
+            content: encode(&bytes),
+            encoding: "base64".into(),
+            size: Some(bytes.len() as u64),
+        };
         assert_eq!(
-            edgeplan::base64::decode(&encode(&bytes)).as_deref(),
+            edgeplan::github::tree::decode(&blob).as_deref(),
             Ok(&bytes[..])
         );
         bytes.push((n.wrapping_mul(97) % 256) as u8);

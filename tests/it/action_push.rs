@@ -15,7 +15,12 @@ const EMB: &str = "embeddings-7f3kq2xz4a-uc.a.run.app";
 const APPLIED: &str = "<!-- edgeplan:applied sha=0123456789abcdef0123456789abcdef01234567 -->";
 
 fn seeded_world() -> World {
-    let w = World::for_action();
+    seeded(World::for_action())
+}
+
+/// `w` with `sentiment` owned and pointed at [`OLD`], and a manifest that repoints it at [`NEW`]
+/// and adds `embeddings`.
+pub fn seeded(w: World) -> World {
     w.owned("sentiment", OLD);
     w.endpoints(&[("sentiment", NEW), ("embeddings", EMB)]);
     w

@@ -236,13 +236,19 @@ fn a_commit_github_cannot_compare_counts_as_diverged() {
     assert_eq!(target(&w), SECOND);
 }
 
+/// The push of C1 when GitHub fails it: exit 3, nothing written to Cloudflare.
+fn push_failing(w: &World) -> Run {
+    let ran = push(w, C1, FIRST);
+    ran.assert_code(3);
+    assert_eq!(w.cf_writes(), 0, "{}", ran.dump());
+    ran
+}
+
 #[test]
 fn a_refused_deployment_is_exit_3_with_nothing_written() {
     let w = world();
     w.gh().deploys().fail("create", 403, 1);
-    let ran = push(&w, C1, FIRST);
-    ran.assert_code(3);
-    assert_eq!(w.cf_writes(), 0, "{}", ran.dump());
+    let ran = push_failing(&w);
     ran.assert_stderr_has("HTTP 403");
     ran.assert_stderr_has("permissions: deployments: write");
     assert!(recorded(&w).is_empty());
@@ -253,9 +259,7 @@ fn an_api_error_while_reading_the_record_is_exit_3_with_nothing_written() {
     let w = world();
     // Every attempt of the listing fails (GitHub reads are retried three times).
     w.gh().deploys().fail("deployments", 502, 4);
-    let ran = push(&w, C1, FIRST);
-    ran.assert_code(3);
-    assert_eq!(w.cf_writes(), 0, "{}", ran.dump());
+    let ran = push_failing(&w);
     ran.assert_stderr_has("list deployments in `edgeplan/edgeplan.yaml`");
     assert_eq!(w.gh().count("POST", "/deployments"), 0);
 
@@ -543,8 +547,6 @@ mod record {
     //! `github::deployments` against the local GitHub, through the library: what the
     //! reviewed-plan gate reads back, and the walk over pages.
 
-    use std::time::Duration;
-
     use serde_json::json;
 
     use super::{BOT_LOGIN, C1, C2, ENV, REPO, TASK};
@@ -553,21 +555,9 @@ mod record {
     use edgeplan::github::comment::Author;
     use edgeplan::github::deployments::{self, State};
     use edgeplan::github::event::Repo;
-    use edgeplan::retry::{Policy, Poll};
-    use edgeplan::secret::Secret;
 
     fn client(gh: &GitHub) -> Client {
-        let retry = Policy {
-            max_retries: 1,
-            base: Duration::from_millis(5),
-            max_wait: Duration::from_secs(1),
-            ..Policy::GITHUB
-        };
-        let pulls = Poll {
-            attempts: 1,
-            delay: Duration::from_millis(5),
-        };
-        Client::new(&gh.api_url(), &Secret::new(WRITE_TOKEN), retry, pulls).expect("client")
+        gh.client(WRITE_TOKEN, 1, 1)
     }
 
     fn repo() -> Repo {

@@ -10,15 +10,10 @@ use std::time::{Duration, Instant};
 use crate::support::cloudflare::Fault;
 use crate::support::harness::{Run, World};
 
-const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
-const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
-const EMB: &str = "embeddings-7f3kq2xz4a-uc.a.run.app";
+use crate::action_push::seeded;
 
 fn world() -> World {
-    let w = World::free();
-    w.owned("sentiment", OLD);
-    w.endpoints(&[("sentiment", NEW), ("embeddings", EMB)]);
-    w
+    seeded(World::free())
 }
 
 /// The names the zone holds.

@@ -89,11 +89,7 @@ fn documented_import_commands_use_only_its_flags_and_the_readme_example_runs() {
             .expect("run"),
     )
     .expect(0);
-    assert!(
-        run.stdout.contains("owner: \"ml-platform\""),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("owner: \"ml-platform\"");
 }
 
 #[test]

@@ -250,15 +250,7 @@ fn a_manual_plan_needs_only_the_read_token_and_no_environment() {
 
 #[test]
 fn no_doc_names_the_edit_scope_without_zone_read_or_claims_zone_id_skips_it() {
-    let mut docs: Vec<(String, String)> = vec![
-        ("README.md".into(), read("README.md")),
-        ("docs/action.md".into(), read("docs/action.md")),
-    ];
-    docs.extend(
-        examples()
-            .into_iter()
-            .map(|(f, t)| (format!("examples/workflows/{f}"), t)),
-    );
+    let docs = workflow_docs();
     for (file, text) in &docs {
         for line in text.lines().filter(|l| l.contains("Zone:DNS:Edit")) {
             assert!(
@@ -274,6 +266,21 @@ fn no_doc_names_the_edit_scope_without_zone_read_or_claims_zone_id_skips_it() {
     }
 }
 
+/// The files that show workflows, each with its text: the README, docs/action.md and every
+/// example workflow.
+fn workflow_docs() -> Vec<(String, String)> {
+    let mut docs: Vec<(String, String)> = vec![
+        ("README.md".into(), read("README.md")),
+        ("docs/action.md".into(), read("docs/action.md")),
+    ];
+    docs.extend(
+        examples()
+            .into_iter()
+            .map(|(f, t)| (format!("examples/workflows/{f}"), t)),
+    );
+    docs
+}
+
 /// Every `uses: edgeplan/edgeplan@...` line's pin and comment.
 fn pins(text: &str) -> Vec<String> {
     text.lines()
@@ -286,15 +293,7 @@ fn pins(text: &str) -> Vec<String> {
 #[test]
 fn one_pin_everywhere_and_a_placeholder_says_so() {
     let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut files: Vec<(String, String)> = vec![
-        ("README.md".into(), read("README.md")),
-        ("docs/action.md".into(), read("docs/action.md")),
-    ];
-    files.extend(
-        examples()
-            .into_iter()
-            .map(|(f, t)| (format!("examples/workflows/{f}"), t)),
-    );
+    let files = workflow_docs();
     for (file, text) in &files {
         let found = pins(text);
         assert!(!found.is_empty(), "{file} pins edgeplan");

@@ -90,12 +90,7 @@ fn a_github_server_that_trickles_its_answer_is_cut_off_at_the_per_attempt_deadli
         "a trickling GitHub kept the run for {took:?}\n{}",
         ran.stderr
     );
-    assert!(
-        ran.stderr
-            .contains("within 1000 ms, the per-attempt deadline (EDGEPLAN_HTTP_TIMEOUT_MS)"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_stderr_has("within 1000 ms, the per-attempt deadline (EDGEPLAN_HTTP_TIMEOUT_MS)");
     assert_ne!(ran.code, 0, "{}", ran.stderr);
 }
 
@@ -107,12 +102,7 @@ fn a_github_answer_past_the_size_limit_is_an_error_that_names_the_limit() {
         .pull_request("pull_request.opened.json")
         .var("GITHUB_API_URL", &huge.url)
         .run();
-    assert!(
-        ran.stderr
-            .contains("longer than 64 MiB, the response size limit"),
-        "{}",
-        ran.stderr
-    );
+    ran.assert_stderr_has("longer than 64 MiB, the response size limit");
     assert_eq!(ran.code, 3, "{}", ran.stderr);
 }
 

@@ -2,14 +2,10 @@
 //! the contract in docs/action.md promises (one comment, found on any page, unchanged means no write,
 //! duplicates repaired, size and permission errors explained, GHES base path).
 
-use std::time::Duration;
-
 use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN, WRITE_TOKEN, merged_pull};
 use edgeplan::github::client::{Client, Error};
 use edgeplan::github::comment::{self, Author, MARKER, Outcome};
 use edgeplan::github::event::Repo;
-use edgeplan::retry::{Policy, Poll};
-use edgeplan::secret::Secret;
 
 const REPO: &str = "octo/hello";
 
@@ -17,23 +13,8 @@ fn repo() -> Repo {
     Repo::parse(REPO).expect("repo")
 }
 
-fn fast() -> (Policy, Poll) {
-    let retry = Policy {
-        max_retries: 2,
-        base: Duration::from_millis(5),
-        max_wait: Duration::from_secs(1),
-        ..Policy::GITHUB
-    };
-    let pulls = Poll {
-        attempts: 3,
-        delay: Duration::from_millis(5),
-    };
-    (retry, pulls)
-}
-
 fn client(gh: &GitHub, token: &str) -> Client {
-    let (retry, pulls) = fast();
-    Client::new(&gh.api_url(), &Secret::new(token), retry, pulls).expect("client")
+    gh.client(token, 2, 3)
 }
 
 #[tokio::test]
@@ -184,7 +165,12 @@ async fn body_too_long_is_surfaced_with_advice() {
     .await
     .expect("clamped");
     assert_eq!(s.outcome, Outcome::Created);
-    assert!(gh.comments(REPO, 2)[0].body.contains("Truncated"));
+    // The one truncation note, the same as the renderer's own cut.
+    let body = &gh.comments(REPO, 2)[0].body;
+    assert!(
+        body.ends_with(edgeplan::render::comment::TRUNCATED),
+        "{body}"
+    );
 }
 
 #[tokio::test]

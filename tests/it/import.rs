@@ -176,6 +176,17 @@ fn write_sandbox(records: &[Value]) -> tempfile::TempDir {
     dir
 }
 
+/// `edgeplan import` over a sandbox holding `records`, refused (exit 1) with no file written.
+fn import_refused(records: &[Value]) -> Run {
+    let dir = write_sandbox(records);
+    let out = dir.path().join("imported.yaml");
+    let args = import_args(&out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = sandbox(dir.path(), &args).expect(1);
+    assert!(!out.exists(), "a refused import wrote {}", out.display());
+    run
+}
+
 /// The manifest read back with the manifest validator; panics with its problems.
 fn validated(path: &Path) -> edgeplan::plan::Desired {
     let text = std::fs::read(path).expect("imported manifest");
@@ -453,12 +464,7 @@ fn import_refuses_when_the_owner_holds_records_a_manifest_cannot_hold_and_writes
         json!({"id": "3", "type": "CNAME", "name": "fine.example.com",
                "content": "f.example.net", "proxied": true, "comment": "edgeplan:ml"}),
     ];
-    let dir = write_sandbox(&records);
-    let out = dir.path().join("imported.yaml");
-    let args = import_args(&out);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = sandbox(dir.path(), &args).expect(1);
-    assert!(!out.exists());
+    let run = import_refused(&records);
     assert!(run.stdout.is_empty());
     assert!(
         run.stderr.contains("error: 2 records that owner `ml` already holds in example.com cannot be written in a manifest, and a plan with the manifest would delete them: CNAME _acme-challenge.example.com (its name is not one a manifest accepts"),
@@ -554,12 +560,7 @@ fn import_refuses_a_manifest_over_the_size_limit_rather_than_write_one_that_does
                    "comment": note(i, 80)})
         })
         .collect();
-    let dir = write_sandbox(&records);
-    let out = dir.path().join("imported.yaml");
-    let args = import_args(&out);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = sandbox(dir.path(), &args).expect(1);
-    assert!(!out.exists());
+    let run = import_refused(&records);
     assert!(
         run.stderr
             .contains("error: the manifest for the 6000 CNAME records of example.com would be")

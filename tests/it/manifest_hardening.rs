@@ -4,59 +4,14 @@
 //! characters past `validate`. Each run is bounded in time, so a regression fails in seconds
 //! instead of hanging the suite.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::harness::{Run, World, edgeplan};
+use crate::support::harness::{Run, World, bounded, edgeplan};
 
 /// A credential as `git credential-store` keeps it; the canary must never be printed.
 const CANARY: &str = "ghs_LEAKCANARY0123456789abcdefghijklmnop";
-
-/// Runs `cmd`, killing it after `limit`; returns what it printed and how long it took. Output is
-/// drained on threads so that a flood cannot block the child and pass for a hang.
-fn bounded(mut cmd: Command, limit: Duration) -> (Run, Duration) {
-    let started = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn edgeplan");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().expect("stdout")));
-    let err = drain(Box::new(child.stderr.take().expect("stderr")));
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status.code().unwrap_or(-1);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            let stderr = err.join().unwrap_or_default();
-            panic!(
-                "edgeplan still running after {limit:?}; killed\n--- stderr\n{}",
-                &stderr[..stderr.len().min(2000)]
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let elapsed = started.elapsed();
-    let run = Run {
-        code,
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-        ..Run::default()
-    };
-    (run, elapsed)
-}
 
 /// `edgeplan validate -m path` outside GitHub Actions, bounded.
 fn validate(path: &Path) -> (Run, Duration) {

@@ -416,11 +416,7 @@ fn a_listed_path_comes_back_as_that_file_and_a_line_break_never_reaches_the_matr
     w.write_in_workspace("dns/two\nlines.yaml", manifest);
     let refused = run(&["list", "-m", "dns/two*", "--format", "json"]).expect(1);
     assert!(refused.stdout.is_empty(), "{}", refused.stdout);
-    assert!(
-        refused.stderr.contains("control character"),
-        "{}",
-        refused.stderr
-    );
+    refused.assert_stderr_has("control character");
 }
 
 /// A matrix job per manifest keeps its own sticky comment: `separate-comment: true` puts the

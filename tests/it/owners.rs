@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::harness::{World, edgeplan};
+use crate::support::harness::{Run, World, edgeplan};
 
 const NOTE: &str = "hand-made by ops, ticket 42";
 
@@ -22,6 +22,11 @@ fn comment_of(w: &World, name: &str) -> Option<String> {
     let recs: Vec<_> = w.records().into_iter().filter(|r| r.name == name).collect();
     assert_eq!(recs.len(), 1, "{name}: {recs:?}");
     recs[0].comment.clone()
+}
+
+/// Fails unless the record `name` holds the comment `want`.
+fn assert_comment(w: &World, name: &str, want: &str) {
+    assert_eq!(comment_of(w, name).as_deref(), Some(want), "{name}");
 }
 
 trait StdoutJson {
@@ -44,16 +49,21 @@ fn warnings(json: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `api.example.com`, made by hand, with a person's [`NOTE`] as its comment.
+fn by_hand_with_a_note(w: &World) {
+    w.by_hand(
+        json!({"type": "CNAME", "name": "api.example.com", "content": "old.example.net",
+                     "proxied": true, "comment": NOTE}),
+    );
+}
+
 /// Regression: adopting a record used to replace its Cloudflare comment with the marker, and the
 /// human's note was lost without a word. The manifest stays the only source of notes; every
 /// preview says the note goes.
 #[test]
 fn adopting_a_record_without_comment_shows_its_note_removed_everywhere() {
     let w = World::free();
-    w.by_hand(
-        json!({"type": "CNAME", "name": "api.example.com", "content": "old.example.net",
-                     "proxied": true, "comment": NOTE}),
-    );
+    by_hand_with_a_note(&w);
     w.by_hand(
         json!({"type": "A", "name": "vision.example.com", "content": "192.0.2.7",
                      "proxied": true, "comment": "gpu box <b>`x`</b>\u{202e}evil"}),
@@ -84,14 +94,8 @@ fn adopting_a_record_without_comment_shows_its_note_removed_everywhere() {
     );
     // What the preview shows is what apply writes: the marker alone.
     w.apply().expect(0);
-    assert_eq!(
-        comment_of(&w, "api.example.com").as_deref(),
-        Some("edgeplan:default")
-    );
-    assert_eq!(
-        comment_of(&w, "vision.example.com").as_deref(),
-        Some("edgeplan:default")
-    );
+    assert_comment(&w, "api.example.com", "edgeplan:default");
+    assert_comment(&w, "vision.example.com", "edgeplan:default");
     assert_eq!(w.plan_code(), 0);
 }
 
@@ -99,10 +103,7 @@ fn adopting_a_record_without_comment_shows_its_note_removed_everywhere() {
 #[test]
 fn adopting_with_the_note_in_comment_keeps_it_and_warns_nothing() {
     let w = World::free();
-    w.by_hand(
-        json!({"type": "CNAME", "name": "api.example.com", "content": "old.example.net",
-                     "proxied": true, "comment": NOTE}),
-    );
+    by_hand_with_a_note(&w);
     w.manifest(&format!(
         "  - name: api\n    target: old.example.net\n    adopt: true\n    comment: \"{NOTE}\"\n"
     ));
@@ -123,10 +124,7 @@ fn adopting_with_the_note_in_comment_keeps_it_and_warns_nothing() {
 #[test]
 fn an_adoption_whose_comment_is_over_the_zone_limit_is_refused() {
     let w = World::free();
-    w.by_hand(
-        json!({"type": "CNAME", "name": "api.example.com", "content": "old.example.net",
-                     "proxied": true, "comment": NOTE}),
-    );
+    by_hand_with_a_note(&w);
     // `edgeplan:default | ` is 19 characters: 82 more make 101.
     let long = "n".repeat(82);
     w.manifest(&format!(
@@ -138,6 +136,26 @@ fn an_adoption_whose_comment_is_over_the_zone_limit_is_refused() {
     w.run(&["apply", "--yes"]).expect(1);
     assert_eq!(w.cf_writes(), 0);
     assert_eq!(comment_of(&w, "api.example.com").as_deref(), Some(NOTE));
+}
+
+/// `{label}.example.com`, to `{label}.example.net`, for each label, marked with `owner`.
+fn mark(w: &World, owner: &str, labels: &[&str]) {
+    for l in labels {
+        marked(
+            w,
+            &format!("{l}.example.com"),
+            &format!("{l}.example.net"),
+            owner,
+        );
+    }
+}
+
+/// The manifest's endpoints for `labels`, each to `{label}.example.net`.
+fn endpoints(labels: &[&str]) -> String {
+    labels
+        .iter()
+        .map(|l| format!("  - name: {l}\n    target: {l}.example.net\n"))
+        .collect()
 }
 
 fn renamed(w: &World, endpoints: &str, previous: &str) {
@@ -156,12 +174,12 @@ fn previous_owners_transfers_wanted_records_and_deletes_the_rest() {
         json!({"type": "CNAME", "name": "api.example.com", "content": "api.example.net",
                      "proxied": true, "comment": "edgeplan:ml-team | BERT v3"}),
     );
-    marked(&w, "web.example.com", "web.example.net", "ml-team");
-    marked(&w, "old.example.com", "old.example.net", "ml-team");
-    marked(&w, "search.example.com", "search.example.net", "search");
+    mark(&w, "ml-team", &["web", "old"]);
+    mark(&w, "search", &["search"]);
+    let api = "  - name: api\n    target: api.example.net\n    comment: BERT v3\n";
     renamed(
         &w,
-        "  - name: api\n    target: api.example.net\n    comment: BERT v3\n  - name: web\n    target: web.example.net\n",
+        &format!("{api}{}", endpoints(&["web"])),
         "previous_owners: [ml-team]\n",
     );
 
@@ -177,14 +195,8 @@ fn previous_owners_transfers_wanted_records_and_deletes_the_rest() {
     );
 
     w.apply().expect(0);
-    assert_eq!(
-        comment_of(&w, "api.example.com").as_deref(),
-        Some("edgeplan:ml | BERT v3")
-    );
-    assert_eq!(
-        comment_of(&w, "web.example.com").as_deref(),
-        Some("edgeplan:ml")
-    );
+    assert_comment(&w, "api.example.com", "edgeplan:ml | BERT v3");
+    assert_comment(&w, "web.example.com", "edgeplan:ml");
     assert!(w.records().iter().all(|r| r.name != "old.example.com"));
     assert_eq!(
         comment_of(&w, "search.example.com").as_deref(),
@@ -220,10 +232,7 @@ fn a_previous_owners_records_count_in_the_mass_delete_limit() {
     assert_eq!(w.cf_writes(), 0);
     w.run(&["apply", "--yes", "--allow-deletes"]).expect(0);
     assert_eq!(w.records().len(), 1);
-    assert_eq!(
-        comment_of(&w, "a.example.com").as_deref(),
-        Some("edgeplan:ml")
-    );
+    assert_comment(&w, "a.example.com", "edgeplan:ml");
 }
 
 /// Another owner stays a conflict; when all its records are names this manifest wants (what a
@@ -231,31 +240,32 @@ fn a_previous_owners_records_count_in_the_mass_delete_limit() {
 #[test]
 fn a_conflict_with_a_renamed_owner_names_previous_owners() {
     let w = World::free();
-    marked(&w, "api.example.com", "api.example.net", "ml-team");
-    marked(&w, "web.example.com", "web.example.net", "ml-team");
-    renamed(
-        &w,
-        "  - name: api\n    target: api.example.net\n  - name: web\n    target: web.example.net\n",
-        "",
-    );
+    mark(&w, "ml-team", &["api", "web"]);
+    renamed(&w, &endpoints(&["api", "web"]), "");
     let plan = w.run(&["plan"]).expect(1);
     plan.assert_stderr_has("add `previous_owners: [ml-team]`");
 
     // ml-team keeps a record this manifest does not want: not a rename, no such advice.
-    marked(&w, "other.example.com", "other.example.net", "ml-team");
+    mark(&w, "ml-team", &["other"]);
     let plan = w.run(&["plan"]).expect(1);
     plan.assert_stderr_has("remove it from the manifest of owner `ml-team` first");
     assert!(!plan.stderr.contains("previous_owners"), "{}", plan.stderr);
 
     // Listing a different previous owner does not make ml-team's records ours.
-    renamed(
-        &w,
-        "  - name: api\n    target: api.example.net\n",
-        "previous_owners: [ml-old]\n",
-    );
+    renamed(&w, &endpoints(&["api"]), "previous_owners: [ml-old]\n");
     w.run(&["plan"])
         .expect(1)
         .assert_stderr_has("owned by edgeplan:ml-team");
+}
+
+/// `edgeplan validate` of `manifests`, each after `-m`.
+fn validate(manifests: &[&std::path::Path]) -> Run {
+    let mut cmd = edgeplan();
+    cmd.arg("validate");
+    for m in manifests {
+        cmd.arg("-m").arg(m);
+    }
+    Run::from_output(cmd.output().expect("run"))
 }
 
 /// The rules of `previous_owners`, each an error at its line with what to do.
@@ -271,14 +281,7 @@ fn previous_owners_is_validated_alone_and_against_the_set() {
         "bad.yaml",
         "version: 1\nzone: example.com\nowner: ml\nprevious_owners:\n  - ml\n  - ML Team\n  - old\n  - old\nendpoints: []\n",
     );
-    let run = edgeplan()
-        .arg("validate")
-        .arg("-m")
-        .arg(&bad)
-        .output()
-        .expect("run");
-    assert_eq!(run.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&run.stderr);
+    let err = validate(&[&bad]).expect(1).stderr;
     for (line, needle) in [
         (5, "previous owner `ml` is this manifest's own `owner`"),
         (6, "previous owner `ML Team` is not valid"),
@@ -304,18 +307,7 @@ fn previous_owners_is_validated_alone_and_against_the_set() {
         "other.yaml",
         "version: 1\nzone: example.org\nowner: search\nendpoints: []\n",
     );
-    let run = edgeplan()
-        .arg("validate")
-        .args([
-            "-m".as_ref(),
-            new.as_os_str(),
-            "-m".as_ref(),
-            search.as_os_str(),
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(run.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&run.stderr);
+    let err = validate(&[&new, &search]).expect(1).stderr;
     assert!(
         err.contains("new.yaml:4:1: previous owner `search` is the owner of")
             && err.contains("search.yaml"),
@@ -331,32 +323,11 @@ fn previous_owners_is_validated_alone_and_against_the_set() {
         "b.yaml",
         "version: 1\nzone: example.com\nowner: b\nprevious_owners:\n  - old\nendpoints: []\n",
     );
-    let run = edgeplan()
-        .arg("validate")
-        .args(["-m".as_ref(), a.as_os_str(), "-m".as_ref(), b.as_os_str()])
-        .output()
-        .expect("run");
-    assert_eq!(run.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&run.stderr);
+    let err = validate(&[&a, &b]).expect(1).stderr;
     assert!(
         err.contains("b.yaml:5:1: previous owner `old` is also listed by"),
         "{err}"
     );
     // The same owner in another zone is no rename of this one.
-    let run = edgeplan()
-        .arg("validate")
-        .args([
-            "-m".as_ref(),
-            new.as_os_str(),
-            "-m".as_ref(),
-            other_zone.as_os_str(),
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    validate(&[&new, &other_zone]).expect(0);
 }

@@ -19,6 +19,23 @@ fn first_gaps(w: &crate::support::harness::World, n: usize) -> Vec<Duration> {
         .collect()
 }
 
+/// The one line of `stderr` that `is_it` picks out: a wait is said once, however long it lasts.
+fn said_once(stderr: &str, is_it: impl Fn(&str) -> bool) -> &str {
+    let said: Vec<&str> = stderr.lines().filter(|l| is_it(l)).collect();
+    assert_eq!(said.len(), 1, "said once:\n{stderr}");
+    said[0]
+}
+
+/// Fails unless `line` holds each of `parts`, the first at its start.
+fn assert_line(line: &str, parts: &[&str]) {
+    if let Some((first, rest)) = parts.split_first() {
+        assert!(line.starts_with(first), "{line}");
+        for part in rest {
+            assert!(line.contains(part), "{line}: no {part}");
+        }
+    }
+}
+
 fn backs_off_when_told(value: &str) {
     let w = world();
     w.cf.inject(Fault::RateLimitSaying(value.to_string()), 2);
@@ -92,9 +109,19 @@ fn preview_meeting(
     (w, ran, started.elapsed())
 }
 
-fn epoch_in(secs: u64) -> String {
+/// [`preview_meeting`] GitHub's primary limit spent, reset `reset_in` seconds from now.
+fn preview_meeting_a_spent_limit(reset_in: u64, env: &[(&str, &str)]) -> (World, Run, Duration) {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock");
-    (now.as_secs() + secs).to_string()
+    let reset = (now.as_secs() + reset_in).to_string();
+    preview_meeting(
+        403,
+        "API rate limit exceeded for installation ID 1.",
+        &[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset),
+        ],
+        env,
+    )
 }
 
 /// GitHub's primary limit spent (`x-ratelimit-remaining: 0`): the request waits until
@@ -102,16 +129,7 @@ fn epoch_in(secs: u64) -> String {
 /// and 2 s (a POST not at all) and failed.
 #[test]
 fn a_spent_github_rate_limit_is_waited_out_until_its_reset() {
-    let reset = epoch_in(2);
-    let (w, ran, _) = preview_meeting(
-        403,
-        "API rate limit exceeded for installation ID 1.",
-        &[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", &reset),
-        ],
-        &[],
-    );
+    let (w, ran, _) = preview_meeting_a_spent_limit(2, &[]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(w.gh().comments(crate::support::harness::REPO, 2).len(), 1);
     let gap = post_gap(&w);
@@ -144,31 +162,16 @@ fn a_secondary_github_rate_limit_is_recognised_by_its_message_and_waited_for() {
         gap >= Duration::from_millis(550),
         "sent again after {gap:?}"
     );
-    let said: Vec<&str> = (ran.stderr.lines())
-        .filter(|l| l.contains("secondary rate limit"))
-        .collect();
-    assert_eq!(said.len(), 1, "the wait is said once:\n{}", ran.stderr);
-    assert!(
-        said[0].starts_with("edgeplan: waiting 0.6 s for GitHub's rate limit"),
-        "{}",
-        said[0]
-    );
+    let said = said_once(&ran.stderr, |l| l.contains("secondary rate limit"));
+    assert_line(said, &["edgeplan: waiting 0.6 s for GitHub's rate limit"]);
 }
 
 /// A rate limit whose wait would pass the longest rate-limit wait ends the call at once (exit 3),
 /// naming what it would have waited for and the bound.
 #[test]
 fn a_github_rate_limit_past_the_longest_wait_exits_3_naming_it() {
-    let reset = epoch_in(600);
-    let (w, ran, took) = preview_meeting(
-        403,
-        "API rate limit exceeded for installation ID 1.",
-        &[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", &reset),
-        ],
-        &[("EDGEPLAN_RATE_LIMIT_WAIT_MS", "2000")],
-    );
+    let (w, ran, took) =
+        preview_meeting_a_spent_limit(600, &[("EDGEPLAN_RATE_LIMIT_WAIT_MS", "2000")]);
     assert_eq!(ran.code, 3, "{}", ran.stderr);
     assert!(took < Duration::from_secs(20), "{took:?}");
     ran.assert_stderr_has("the rate limit resets in");
@@ -178,50 +181,41 @@ fn a_github_rate_limit_past_the_longest_wait_exits_3_naming_it() {
     assert!(w.gh().comments(crate::support::harness::REPO, 2).is_empty());
 }
 
+/// `edgeplan plan` whose first Cloudflare request meets a 429 asking to wait `secs` seconds,
+/// with `env` set, exiting `code`; and how long it took.
+fn plan_meeting_a_rate_limit(secs: u64, env: (&str, &str), code: i32) -> (World, Run, Duration) {
+    let w = world();
+    w.cf.inject(Fault::rate_limit(secs), 1);
+    let started = Instant::now();
+    let run = w.run_with(&["plan"], &[env]).expect(code);
+    (w, run, started.elapsed())
+}
+
 /// Cloudflare blocks for five minutes: the rate-limit wait is its own bound, apart from the
 /// call's retry budget, so a `Retry-After` longer than the whole budget is waited out (a matrix
 /// job sharing the limit degrades by waiting), and said on stderr. Before, it ended the call.
 #[test]
 fn a_cloudflare_rate_limit_longer_than_the_retry_budget_is_waited_out() {
-    let w = world();
-    w.cf.inject(Fault::rate_limit(2), 1);
-    let started = Instant::now();
-    let run = w
-        .run_with(&["plan"], &[("EDGEPLAN_RETRY_BUDGET_MS", "1000")])
-        .expect(0);
-    let took = started.elapsed();
+    let (w, run, took) = plan_meeting_a_rate_limit(2, ("EDGEPLAN_RETRY_BUDGET_MS", "1000"), 0);
     assert!(took >= Duration::from_millis(1900), "{took:?}");
     let gaps = first_gaps(&w, 1);
     assert!(gaps[0] >= Duration::from_millis(1900), "{gaps:?}");
-    let said: Vec<&str> = (run.stderr.lines())
-        .filter(|l| l.contains("rate limit"))
-        .collect();
-    assert_eq!(said.len(), 1, "{}", run.stderr);
-    assert!(
-        said[0].starts_with(
-            "edgeplan: waiting 2.0 s for Cloudflare's rate limit, then trying again (GET /zones"
-        ),
-        "{}",
-        said[0]
+    let said = said_once(&run.stderr, |l| l.contains("rate limit"));
+    assert_line(
+        said,
+        &[
+            "edgeplan: waiting 2.0 s for Cloudflare's rate limit, then trying again (GET /zones",
+            "(Retry-After)",
+        ],
     );
-    assert!(said[0].contains("(Retry-After)"), "{}", said[0]);
 }
 
 /// Past the longest rate-limit wait (here 1 s), a Cloudflare rate limit ends the call at once
 /// with exit 3, naming the wait asked for and the bound.
 #[test]
 fn a_cloudflare_rate_limit_past_the_longest_wait_exits_3_naming_it() {
-    let w = world();
-    w.cf.inject(Fault::rate_limit(5), 1);
-    let started = Instant::now();
-    let run = w
-        .run_with(&["plan"], &[("EDGEPLAN_RATE_LIMIT_WAIT_MS", "1000")])
-        .expect(3);
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
+    let (_, run, took) = plan_meeting_a_rate_limit(5, ("EDGEPLAN_RATE_LIMIT_WAIT_MS", "1000"), 3);
+    assert!(took < Duration::from_secs(4), "{took:?}");
     run.assert_stderr_has(
         "Cloudflare is rate limiting this token (HTTP 429): it asks to wait 5.0 s (Retry-After), past the longest rate-limit wait (1.0 s per request, EDGEPLAN_RATE_LIMIT_WAIT_MS; 0.0 s waited already)",
     );
@@ -252,44 +246,39 @@ impl Drop for Silent {
     }
 }
 
+/// The line an `edgeplan plan` against the Cloudflare at `url` (attempts of 1.5 s, a retry
+/// budget of 2.5 s, a notice after 0.5 s) says while it waits, once, before it exits 3.
+fn plan_waiting_for(url: &str) -> String {
+    let run = world().run_with(
+        &["plan"],
+        &[
+            ("CLOUDFLARE_BASE_URL", url),
+            ("EDGEPLAN_HTTP_TIMEOUT_MS", "1500"),
+            ("EDGEPLAN_RETRY_BUDGET_MS", "2500"),
+            ("EDGEPLAN_WAIT_NOTICE_MS", "500"),
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    said_once(&run.stderr, |l| l.starts_with("edgeplan: waiting for")).to_string()
+}
+
 /// With no answer for a while (a slow server, a dead network), a run says on stderr what it is
 /// waiting for, once, and still ends within its bounds (exit 3). Before, `plan` was silent until
 /// the retry budget ran out.
 #[test]
 fn a_silent_cloudflare_is_said_once_while_the_run_waits() {
     let silent = Silent::start();
-    let w = world();
     let started = Instant::now();
-    let run = w.run_with(
-        &["plan"],
+    let said = plan_waiting_for(&format!("{}/client/v4", silent.url));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    let said = said.as_str();
+    assert_line(
+        said,
         &[
-            ("CLOUDFLARE_BASE_URL", &format!("{}/client/v4", silent.url)),
-            ("EDGEPLAN_HTTP_TIMEOUT_MS", "1500"),
-            ("EDGEPLAN_RETRY_BUDGET_MS", "2500"),
-            ("EDGEPLAN_WAIT_NOTICE_MS", "500"),
+            "edgeplan: waiting for Cloudflare to answer (GET /zones): no answer after 0.",
+            "each attempt may take 1.5 s",
         ],
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(run.code, 3, "{}", run.stderr);
-    let said: Vec<&str> = (run.stderr.lines())
-        .filter(|l| l.starts_with("edgeplan: waiting for"))
-        .collect();
-    assert_eq!(said.len(), 1, "said once:\n{}", run.stderr);
-    assert!(
-        said[0].starts_with(
-            "edgeplan: waiting for Cloudflare to answer (GET /zones): no answer after 0."
-        ),
-        "{}",
-        said[0]
-    );
-    assert!(
-        said[0].contains("each attempt may take 1.5 s"),
-        "{}",
-        said[0]
     );
 }
 
@@ -299,24 +288,12 @@ fn a_cloudflare_that_refuses_connections_is_said_with_what_the_attempts_met() {
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/client/v4", closed.local_addr().expect("addr"));
     drop(closed);
-    let w = world();
-    let run = w.run_with(
-        &["plan"],
+    assert_line(
+        &plan_waiting_for(&url),
         &[
-            ("CLOUDFLARE_BASE_URL", &url),
-            ("EDGEPLAN_RETRY_BUDGET_MS", "2500"),
-            ("EDGEPLAN_WAIT_NOTICE_MS", "500"),
+            "edgeplan: waiting for",
+            "failed, the last: GET /zones: could not connect",
         ],
-    );
-    assert_eq!(run.code, 3, "{}", run.stderr);
-    let said: Vec<&str> = (run.stderr.lines())
-        .filter(|l| l.starts_with("edgeplan: waiting for"))
-        .collect();
-    assert_eq!(said.len(), 1, "said once:\n{}", run.stderr);
-    assert!(
-        said[0].contains("failed, the last: GET /zones: could not connect"),
-        "{}",
-        said[0]
     );
 }
 
@@ -339,8 +316,7 @@ fn a_silent_github_is_said_once_while_the_action_waits() {
         started.elapsed()
     );
     assert_ne!(ran.code, 0, "{}", ran.stderr);
-    let said: Vec<&str> = (ran.stderr.lines())
-        .filter(|l| l.starts_with("edgeplan: waiting for GitHub to answer"))
-        .collect();
-    assert_eq!(said.len(), 1, "said once:\n{}", ran.stderr);
+    said_once(&ran.stderr, |l| {
+        l.starts_with("edgeplan: waiting for GitHub to answer")
+    });
 }

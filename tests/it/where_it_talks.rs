@@ -4,38 +4,13 @@
 //! Actions is never mixed with a Cloudflare token).
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use crate::support::harness::{Run, World, edgeplan, sandbox_copy};
+use crate::support::harness::{Run, World, bounded, edgeplan, sandbox_copy};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/edgeplan.yaml");
 const NOTICE: &str = "Sandbox, not Cloudflare: the zones are the files in ";
-
-/// Runs `cmd` with no input, killed (and the test failed) past `limit`: a run that hangs on a
-/// FIFO must not hang the suite.
-fn bounded(mut cmd: Command, limit: Duration) -> Run {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn edgeplan");
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!(
-                "still running after {limit:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out: Output = child.wait_with_output().expect("output");
-    Run::from_output(out)
-}
 
 fn world() -> World {
     let w = World::free();
@@ -54,7 +29,7 @@ fn a_plain_http_cloudflare_base_url_off_loopback_is_refused_before_any_request()
     ] {
         let mut cmd = w.command(&["plan", "--skip-health"]);
         cmd.env("CLOUDFLARE_BASE_URL", url);
-        let run = bounded(cmd, Duration::from_secs(20)).expect(64);
+        let run = bounded(cmd, Duration::from_secs(20)).0.expect(64);
         run.assert_stderr_has("CLOUDFLARE_BASE_URL");
         run.assert_stderr_has("example.invalid");
         run.assert_stderr_has("help: use an https:// URL");
@@ -86,7 +61,7 @@ fn the_action_refuses_a_plain_http_github_api_url_off_loopback() {
 fn plan_with_cert_file(w: &World, file: &Path) -> Run {
     let mut cmd = w.command(&["plan", "--skip-health"]);
     cmd.env("SSL_CERT_FILE", file);
-    bounded(cmd, Duration::from_secs(20))
+    bounded(cmd, Duration::from_secs(20)).0
 }
 
 fn ca_pem() -> String {
@@ -167,7 +142,7 @@ fn sandbox_run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    bounded(cmd, Duration::from_secs(30))
+    bounded(cmd, Duration::from_secs(30)).0
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::github::check;
 use super::{endpoint, record};
 use crate::plan::verdict::{FailedOrigin, Origins, Reviewed, Verdict};
 use crate::plan::{Desired, Endpoint, Live, Plan, Stored, Zone, check_safety, diff};
-use crate::render::markdown;
+use crate::render::{comment, markdown};
 
 fn zone(name: &str, batch_limit: usize) -> Zone {
     Zone {
@@ -210,7 +210,7 @@ fn twenty_four_thousand_creates_keep_the_one_update_in_the_comment_and_the_summa
         },
     );
     for (what, md, budget) in [
-        ("comment", &comment, markdown::BUDGET),
+        ("comment", &comment, comment::BUDGET),
         ("summary", &summary, crate::github::files::SUMMARY_BUDGET),
     ] {
         assert!(md.len() <= budget, "{what}: {} bytes", md.len());
@@ -222,7 +222,7 @@ fn twenty_four_thousand_creates_keep_the_one_update_in_the_comment_and_the_summa
         check(md);
     }
     assert!(
-        comment.contains(markdown::TRUNCATED),
+        comment.contains(comment::TRUNCATED),
         "the comment is cut (creates only)"
     );
     // The whole comment is 60 kB of create rows: the snapshot holds what a reviewer reads
@@ -309,7 +309,7 @@ fn when_even_the_deletes_are_cut_the_first_line_says_how_many_and_that_the_list_
     );
     let plan = Plan { zones: vec![zp] };
     let md = body(&plan, &Verdict::of_plan(&plan), &ctx());
-    assert!(md.len() <= markdown::BUDGET, "{} bytes", md.len());
+    assert!(md.len() <= comment::BUDGET, "{} bytes", md.len());
     let first = md.lines().nth(1).unwrap_or_default();
     assert!(
         first.starts_with("**Merge applies 3000 changes to `example.com` in one atomic batch (3000 to delete)** (commit `0123456`) (the list of its 3000 deletes, adoptions and updates is cut below;"),

@@ -13,7 +13,7 @@ use crate::manifest::Problem;
 use crate::plan::verdict::Verdict;
 use crate::plan::{Desired, Live, Plan, Warning, diff};
 use crate::render::changes::ORIGINS_DOCS;
-use crate::render::markdown;
+use crate::render::{comment, markdown};
 
 /// The elements a comment may contain; anything else came from a value that was not escaped.
 const ALLOWED: &[&str] = &[
@@ -283,7 +283,7 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
         &Verdict::of_plan(&plan_of(&many, &l)),
         &small,
     );
-    assert!(body.contains(markdown::TRUNCATED));
+    assert!(body.contains(comment::TRUNCATED));
     // Said at the top too, right under the verdict, with the link to the whole plan.
     let top = body.lines().take(4).collect::<Vec<_>>().join("\n");
     assert!(

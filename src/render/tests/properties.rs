@@ -5,7 +5,7 @@ use sha2::Digest;
 use super::{endpoint, realistic, realistic_plan, record};
 use crate::plan::verdict::Verdict;
 use crate::plan::{Plan, diff};
-use crate::render::{json, markdown, text};
+use crate::render::{comment, json, markdown, text};
 
 #[test]
 fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
@@ -92,7 +92,7 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
         "{} bytes",
         body.len()
     );
-    assert!(body.len() <= markdown::BUDGET);
+    assert!(body.len() <= comment::BUDGET);
     let marker = format!(
         "<!-- edgeplan:preview fingerprint={} -->\n",
         plan.fingerprint()
@@ -107,7 +107,7 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
         body.contains(&plan.fingerprint()),
         "the fingerprint is never cut"
     );
-    assert!(body.contains(markdown::TRUNCATED));
+    assert!(body.contains(comment::TRUNCATED));
     // Cut at a line boundary: the last table row shown is whole, and the details block is closed.
     assert!(body.contains("model-00000-with-a-rather-long-name"));
     assert!(!body.contains("model-04999-with-a-rather-long-name"));
@@ -128,7 +128,7 @@ fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
         &Verdict::of_plan(&realistic_plan()),
         &markdown::Context::default(),
     );
-    assert!(!body.contains(markdown::TRUNCATED));
+    assert!(!body.contains(comment::TRUNCATED));
     // 3-byte characters: a character budget alone would overshoot the byte count.
     let (mut d, mut l) = realistic();
     d.endpoints = (0..3000)

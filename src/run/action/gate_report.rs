@@ -127,7 +127,7 @@ pub fn body(ctx: &Context, outcome: &Outcome, refused: &Refused, since: &Since) 
         commit: ctx.sha.clone(),
         workspace: ctx.workspace.clone(),
         kind: Kind::Refused,
-        budget: Some(render::markdown::BUDGET.saturating_sub(facts.len() + 2_000)),
+        budget: Some(render::comment::BUDGET.saturating_sub(facts.len() + 2_000)),
         ..MdContext::default()
     };
     let plan = render::markdown::render(&outcome.plan, &outcome.probes, outcome.verdict(), &md);

@@ -75,6 +75,17 @@ pub enum Previewed {
     Superseded,
 }
 
+impl<'a> Reporter<'a> {
+    /// The pull request whose sticky comment this run writes, with the client and repository
+    /// to write it through; `None` when the run writes none.
+    fn sticky(&self) -> Option<(u64, &'a Client, &'a Repo)> {
+        match (self.report, self.github, self.ctx.repository.as_ref()) {
+            (Report::StickyComment { pr }, Some(client), Some(repo)) => Some((pr, client, repo)),
+            _ => None,
+        }
+    }
+}
+
 impl Reporter<'_> {
     /// The sticky preview comment (pull requests), its first line `marker` (what the apply gate
     /// reads: `run::action::gate`), in place of the renderer's.
@@ -84,9 +95,7 @@ impl Reporter<'_> {
         marker: &Preview,
         out: &mut Outputs,
     ) -> Result<Previewed, Failure> {
-        let (Report::StickyComment { pr }, Some(client), Some(repo)) =
-            (self.report, self.github, self.ctx.repository.as_ref())
-        else {
+        let Some((pr, client, repo)) = self.sticky() else {
             return Ok(Previewed::Done);
         };
         let listed = super::stale::list(client, repo, pr, &marker.line(), &self.author).await;
@@ -107,9 +116,7 @@ impl Reporter<'_> {
         &self,
         author_input: Option<&str>,
     ) -> Result<Option<Prefetched>, Failure> {
-        let (Report::StickyComment { pr }, Some(client), Some(repo)) =
-            (self.report, self.github, self.ctx.repository.as_ref())
-        else {
+        let Some((pr, client, repo)) = self.sticky() else {
             return Ok(None);
         };
         let author = Author::resolve(client, author_input)
@@ -131,9 +138,7 @@ impl Reporter<'_> {
         prefetched: Prefetched,
         out: &mut Outputs,
     ) -> Result<Previewed, Failure> {
-        let (Report::StickyComment { pr }, Some(client), Some(repo)) =
-            (self.report, self.github, self.ctx.repository.as_ref())
-        else {
+        let Some((pr, client, repo)) = self.sticky() else {
             return Ok(Previewed::Done);
         };
         let Prefetched { author, listed } = prefetched;

@@ -364,20 +364,6 @@ pub fn superseded(why: &str, out: &mut Outputs) {
     out.summary(&format!("\n> **Note:** {}\n", escape(&message)));
 }
 
-/// edgeplan's own comments on `pr` whose first line is `marker` (its identity), oldest first,
-/// and the logins of the other bots whose comments carry it (left alone).
-async fn own(
-    client: &Client,
-    repo: &Repo,
-    pr: u64,
-    marker: &str,
-    author: &Author,
-) -> Result<(Vec<IssueComment>, Vec<String>), Error> {
-    let (mut mine, bots) = comment::find_all(client, repo, pr, marker, author).await?;
-    mine.reverse();
-    Ok((mine, bots))
-}
-
 /// edgeplan's own comments with the marker, as [`list`] found them, and the other bots'.
 pub struct Listed {
     mine: Vec<IssueComment>,
@@ -394,7 +380,10 @@ pub async fn list(
     marker: &str,
     author: &Author,
 ) -> Result<Listed, Error> {
-    let (mine, other_bots) = own(client, repo, pr, marker, author).await?;
+    // edgeplan's own comments whose first line is `marker` (its identity), oldest first, and
+    // the logins of the other bots whose comments carry it (left alone).
+    let (mut mine, other_bots) = comment::find_all(client, repo, pr, marker, author).await?;
+    mine.reverse();
     Ok(Listed { mine, other_bots })
 }
 
@@ -416,7 +405,7 @@ pub async fn upsert_listed(
     let Listed { mine, other_bots } = listed;
     let (mine, created) = if mine.is_empty() {
         let created = client.create_comment(repo, pr, &body).await?;
-        let (mut again, _) = own(client, repo, pr, marker, author).await?;
+        let mut again = list(client, repo, pr, marker, author).await?.mine;
         if !again.iter().any(|c| c.id == created.id) {
             again.push(created.clone());
             again.sort_by_key(|c| c.id);

@@ -17,6 +17,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -135,6 +136,29 @@ impl GitHub {
     /// What `GITHUB_API_URL` should be.
     pub fn api_url(&self) -> String {
         format!("{}{}", self.server.url(), self.prefix)
+    }
+
+    /// edgeplan's GitHub client of this server with `token`: `retries` retries and `polls`
+    /// polls of a pull request, a few milliseconds apart, so that a test waits for nothing.
+    pub fn client(
+        &self,
+        token: &str,
+        retries: u32,
+        polls: u32,
+    ) -> edgeplan::github::client::Client {
+        let retry = edgeplan::retry::Policy {
+            max_retries: retries,
+            base: Duration::from_millis(5),
+            max_wait: Duration::from_secs(1),
+            ..edgeplan::retry::Policy::GITHUB
+        };
+        let pulls = edgeplan::retry::Poll {
+            attempts: polls,
+            delay: Duration::from_millis(5),
+        };
+        let token = edgeplan::secret::Secret::new(token);
+        edgeplan::github::client::Client::new(&self.api_url(), &token, retry, pulls)
+            .expect("client")
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -585,16 +609,7 @@ fn list(
     prefix: &str,
     path: &str,
 ) -> Response {
-    let per_page = req
-        .query("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
-    let page = req
-        .query("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
+    let (per_page, page) = req.paging();
     let all: Vec<&StoredComment> = s
         .comments
         .iter()

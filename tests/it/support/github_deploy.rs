@@ -372,16 +372,7 @@ fn deployment_json(x: &StoredDeployment) -> Value {
 
 /// One page of `items` per `per_page`/`page`, with an absolute `Link` to the next and last.
 fn page(req: &Request, base: &str, items: Vec<Value>) -> Response {
-    let per_page = req
-        .query("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
-    let n = req
-        .query("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
+    let (per_page, n) = req.paging();
     let pages = items.len().div_ceil(per_page).max(1);
     let shown: Vec<Value> = items
         .into_iter()

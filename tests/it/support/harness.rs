@@ -19,9 +19,11 @@
 //! name, default branch, ref) so that they point at the local servers' state.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -786,4 +788,48 @@ pub fn masked(ran: &Run) -> Vec<String> {
         .take_while(|l| l.starts_with("::add-mask::"))
         .map(|l| l.trim_start_matches("::add-mask::").to_string())
         .collect()
+}
+
+/// Runs `cmd`, killing it after `limit`; returns what it printed and how long it took. Output is
+/// drained on threads so that a flood cannot block the child and pass for a hang.
+pub fn bounded(mut cmd: Command, limit: Duration) -> (Run, Duration) {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn edgeplan");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr")));
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code().unwrap_or(-1);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = err.join().unwrap_or_default();
+            panic!(
+                "edgeplan still running after {limit:?}; killed\n--- stderr\n{}",
+                &stderr[..stderr.len().min(2000)]
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let run = Run {
+        code,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+        ..Run::default()
+    };
+    (run, elapsed)
 }

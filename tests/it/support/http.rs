@@ -49,6 +49,13 @@ impl Request {
         first(&self.query, key)
     }
 
+    /// GitHub's paging of a list: `per_page` (30 unless given, 1 to 100) and `page` (from 1).
+    pub fn paging(&self) -> (usize, usize) {
+        let number = |key: &str| self.query(key).and_then(|v| v.parse::<usize>().ok());
+        let per_page = number("per_page").unwrap_or(30).clamp(1, 100);
+        (per_page, number("page").unwrap_or(1).max(1))
+    }
+
     pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
         serde_json::from_slice(&self.body)
     }
