@@ -262,6 +262,42 @@ fn a_manual_plan_needs_only_the_read_token_and_no_environment() {
     }
 }
 
+/// `edgeplan --help` and every subcommand's `--help`, through the binary: the words a user reads
+/// first about the token.
+fn help_texts() -> Vec<(String, String)> {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_edgeplan"))
+            .args(args)
+            .env("COLUMNS", "200")
+            .output()
+            .expect("run edgeplan");
+        assert!(out.status.success(), "edgeplan {args:?}: {out:?}");
+        String::from_utf8(out.stdout).expect("utf-8 help")
+    };
+    let top = help(&["--help"]);
+    let commands: Vec<String> = top
+        .split("Commands:\n")
+        .nth(1)
+        .expect("a Commands: section")
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(
+        ["validate", "plan", "apply", "action", "import"]
+            .iter()
+            .all(|c| commands.iter().any(|k| k == c)),
+        "{commands:?}"
+    );
+    let mut texts = vec![("edgeplan --help".to_string(), top)];
+    for command in commands {
+        let text = help(&[&command, "--help"]);
+        texts.push((format!("edgeplan {command} --help"), text));
+    }
+    texts
+}
+
 #[test]
 fn no_doc_names_the_edit_scope_without_zone_read_or_claims_zone_id_skips_it() {
     let mut docs: Vec<(String, String)> = vec![
@@ -273,6 +309,7 @@ fn no_doc_names_the_edit_scope_without_zone_read_or_claims_zone_id_skips_it() {
             .into_iter()
             .map(|(f, t)| (format!("examples/workflows/{f}"), t)),
     );
+    docs.extend(help_texts());
     for (file, text) in &docs {
         for line in text.lines().filter(|l| l.contains("Zone:DNS:Edit")) {
             assert!(
