@@ -21,8 +21,6 @@ pub use apply::at_prompt;
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::Parser;
-
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 use crate::manifest;

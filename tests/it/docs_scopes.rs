@@ -3,7 +3,9 @@
 //! `examples/workflows/` follows (Cloudflare token, GitHub `permissions:`, environment); a manual
 //! `plan` needs neither the edit token nor the `production` environment; one `uses:` pin in
 //! README.md, docs/action.md and every example, which says it is a placeholder until a release
-//! replaces it (docs/release.md); the README's workflows are the example files byte for byte.
+//! replaces it (docs/release.md); the README's workflows are the example files byte for byte;
+//! no doc, example or `--help` of the binary names Zone:DNS:Edit without Zone:Zone:Read; the
+//! examples' preview jobs start only for the pull request activities edgeplan previews.
 //! Why: a user copies the example and follows the README; when they disagree, the preview is
 //! green and the apply fails.
 
