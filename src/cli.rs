@@ -11,7 +11,7 @@ Examples:
   edgeplan validate -m 'dns/*.yaml'              # several manifests, one zone each
   edgeplan plan --sandbox examples/sandbox -m examples/edgeplan.yaml --skip-health
   edgeplan plan --format json --out plan.json --detailed-exitcode
-  edgeplan apply --yes                           # needs CLOUDFLARE_API_TOKEN (Zone:DNS:Edit)
+  edgeplan apply --yes                           # needs CLOUDFLARE_API_TOKEN (Zone:Zone:Read, Zone:DNS:Edit)
   edgeplan schema > edgeplan.schema.json
   edgeplan list -m 'dns/*.yaml' --format json    # manifests and zones, for a CI matrix
   edgeplan validate dns/*.yaml                   # paths as arguments (the shell expands them)
@@ -43,6 +43,16 @@ const LONG_VERSION: &str = concat!(
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The command line the binary parses: every command's `--version` (`edgeplan plan
+    /// --version`) prints `edgeplan X.Y.Z` first, like `edgeplan --version`, instead of clap's
+    /// `edgeplan-plan X.Y.Z` (the man pages name their commands themselves).
+    pub fn command_line() -> clap::Command {
+        use clap::CommandFactory;
+        Cli::command().mut_subcommands(|c| c.display_name("edgeplan"))
+    }
 }
 
 const VALIDATE_HELP: &str = "\

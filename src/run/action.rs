@@ -376,13 +376,14 @@ impl<P: Provider> Flow<'_, P> {
         let check = PublicCheck::from_inputs(&self.ctx.inputs);
         check.ready(self.settings)?;
         let mut outcome = self.planned(manifests, cmds).await?;
-        let (known, approved) = self.label_on_merged(&mut outcome).await?;
-        if let Some(line) = &approved {
+        // `lead`: the label approved the deletes, or it could not be read (then still refused).
+        let (known, lead) = self.label_on_merged(&mut outcome).await?;
+        if let Some(line) = &lead {
             outln!("edgeplan: {}", inert(line));
             let _ = cmds.notice(line);
         }
         // Our words around a validated zone name and owner, escaped like every value in a body.
-        let with_label = |body: String| match &approved {
+        let with_label = |body: String| match &lead {
             Some(line) => crate::render::comment::lead_with(&body, &render::markdown::prose(line)),
             None => body,
         };
@@ -539,6 +540,8 @@ impl<P: Provider> Flow<'_, P> {
     /// A push apply that the safety limit refuses, without the `allow-deletes` input: the
     /// pull request it merged, found once (the gate then takes it), and when that pull request
     /// carries the label `edgeplan/allow-deletes` now, the limit lifted and the words saying so.
+    /// Without a GitHub token (or repository) the label cannot be read: the limit stays, and the
+    /// words say that the label was not read, so a preview that showed it approving is explained.
     async fn label_on_merged(
         &self,
         outcome: &mut Outcome,
@@ -546,10 +549,13 @@ impl<P: Provider> Flow<'_, P> {
         let asks = self.ctx.event.name == EventName::Push
             && !self.ctx.inputs.allow_deletes
             && label::limit_refuses(outcome.verdict());
-        let (true, Some(client), Some(repo)) =
-            (asks, self.reporter.github, self.ctx.repository.as_ref())
-        else {
+        if !asks {
             return Ok((None, None));
+        }
+        let (client, repo) = match (self.reporter.github, self.ctx.repository.as_ref()) {
+            (Some(client), Some(repo)) => (client, repo),
+            (None, _) => return Ok((None, Some(label::unread(label::Unread::NoToken)))),
+            (Some(_), None) => return Ok((None, Some(label::unread(label::Unread::NoRepository)))),
         };
         let merge = gate::merge_of(self.ctx, client).await?;
         let Some(pr) = merge.merged else {

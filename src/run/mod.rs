@@ -21,8 +21,6 @@ pub use apply::at_prompt;
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::Parser;
-
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 use crate::manifest;
@@ -58,7 +56,10 @@ impl Failure {
 
 /// Parses `args`, runs the command and returns its exit code. Usage errors exit 64, never clap's 2.
 pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = Cli::command_line()
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             use clap::error::ErrorKind;

@@ -3,10 +3,15 @@
 //! which then shows the deletes approved; another label changes nothing; a push apply reads
 //! the labels of the pull request it merged at apply time (only when the safety limit refuses),
 //! so labelling and re-running a refused apply goes through; both say the label approved the
-//! deletes. Documented in docs/action.md ("Undo a bad merge").
+//! deletes. Only the merged pull request's labels count (not another pull request the commit
+//! belongs to), a direct push and an apply run by hand read none, an apply without a GitHub
+//! token says it could not read them, and a fork's preview (`pull_request_target`) honours the
+//! label like any pull request's: only people with triage access to the base repository set it.
+//! Documented in docs/action.md ("Undo a bad merge").
 
 use crate::support::github::merged_pull;
-use crate::support::harness::{REPO, SHA, World, pr_payload};
+use crate::support::github_git::GitFile;
+use crate::support::harness::{REPO, SHA, World, payload, pr_payload};
 use serde_json::{Value, json};
 
 const LABEL: &str = "edgeplan/allow-deletes";
@@ -170,4 +175,155 @@ fn an_apply_within_the_limit_reads_no_labels() {
     w.push_to_main().run_checked(0);
     assert!(w.records().is_empty());
     assert_eq!(w.gh().count("GET", "/labels"), 0);
+}
+
+/// A `workflow_dispatch` apply of the default branch (the refused apply's other way forward).
+fn dispatch_apply() -> Value {
+    let mut p = payload("workflow_dispatch.json");
+    p["repository"]["full_name"] = REPO.into();
+    p["repository"]["default_branch"] = "main".into();
+    p["ref"] = "refs/heads/main".into();
+    p["inputs"]["command"] = "apply".into();
+    p
+}
+
+#[test]
+fn an_apply_run_by_hand_reads_no_label_and_stays_refused() {
+    let w = undo_world();
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().set_labels(2, &[LABEL]);
+    let refused = w
+        .action("workflow_dispatch", &dispatch_apply())
+        .run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(w.records().len(), 4);
+    assert_eq!(w.gh().count("GET", "/labels"), 0, "no label is read");
+    assert!(!refused.stdout.contains(APPLY_SAYS), "{}", refused.stdout);
+    refused.assert_summary_has("an apply run by hand reads no label");
+}
+
+#[test]
+fn only_the_label_of_the_pull_request_that_merged_the_commit_counts() {
+    let w = undo_world();
+    // #3 also lists the commit (merged earlier, into main, as another commit): its label
+    // approves nothing here.
+    w.gh().add_pull(
+        REPO,
+        SHA,
+        merged_pull(3, "main", "1111111111111111111111111111111111111111"),
+    );
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().set_labels(3, &[LABEL]);
+    w.gh().set_labels(2, &["bug"]);
+    let refused = w.push_to_main().run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(w.records().len(), 4);
+    assert_eq!(w.gh().count("GET", "/issues/3/labels"), 0);
+    assert_eq!(w.gh().count("GET", "/issues/2/labels"), 1);
+    assert!(
+        !refused.stdout.contains("approved the deletes"),
+        "{}",
+        refused.stdout
+    );
+
+    // Labelled on #2, the one whose merge commit this is: applied.
+    w.gh().set_labels(2, &[LABEL]);
+    w.push_to_main().run_checked(0);
+    assert!(w.records().is_empty(), "{:?}", w.records());
+}
+
+#[test]
+fn a_direct_push_reads_no_labels() {
+    let w = undo_world();
+    w.gh().set_labels(2, &[LABEL]);
+    let refused = w.push_to_main().run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(w.records().len(), 4);
+    assert_eq!(w.gh().count("GET", "/labels"), 0);
+    assert!(
+        refused.stderr.contains("too many deletes") || refused.stderr.contains(LABEL),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn an_apply_without_a_github_token_says_the_label_could_not_be_read() {
+    let w = undo_world();
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().set_labels(2, &[LABEL]);
+    let refused = w
+        .push_to_main()
+        .unset("GITHUB_TOKEN")
+        .var("INPUT_REVIEWED_PLAN", "off")
+        .run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
+    assert_eq!(w.records().len(), 4);
+    assert!(w.gh().log().is_empty(), "no token, no request");
+    let says = "The label `edgeplan/allow-deletes` on the merged pull request could not be read: this apply has no GitHub token";
+    refused.assert_stdout_has(says);
+    assert!(
+        refused.stdout.contains(&format!("::notice::{says}")),
+        "a notice: {}",
+        refused.stdout
+    );
+    refused.assert_summary_has("could not be read");
+    refused.assert_summary_has("Apply refused");
+}
+
+/// `pull_request_target` (the fork preview): the label is set in the base repository by people
+/// with triage access, never by the fork's author, so it approves a fork's deletes like any pull
+/// request's (DESIGN sections 2 and 5); the apply after the merge reads it again.
+#[test]
+fn a_fork_preview_honours_the_label() {
+    const MERGE: &str = "5a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+    const BASE: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
+    let w = undo_world();
+    w.gh().commit(
+        MERGE,
+        &[(
+            "edgeplan.yaml",
+            GitFile::Blob(b"version: 1\nzone: example.com\nendpoints: []\n".to_vec()),
+        )],
+    );
+    let head = pr_payload("pull_request.opened.from-fork.json")["pull_request"]["head"]["sha"]
+        .as_str()
+        .map(String::from)
+        .expect("head sha");
+    w.gh().parents(MERGE, &[BASE, &head]);
+    let fork = |action: &str, label: Option<&str>, labels: &[&str]| {
+        let mut p = pr_payload("pull_request.opened.from-fork.json");
+        p["pull_request"]["merge_commit_sha"] = MERGE.into();
+        p["action"] = action.into();
+        p["pull_request"]["labels"] = labels.iter().map(|l| json!({"name": l})).collect();
+        if let Some(l) = label {
+            p["label"] = json!({"name": l});
+        }
+        p
+    };
+    let number = fork("opened", None, &[])["number"]
+        .as_u64()
+        .expect("number");
+    let body = |w: &World| {
+        let comments = w.gh().comments(REPO, number);
+        assert_eq!(comments.len(), 1, "{comments:?}");
+        comments[0].body.clone()
+    };
+    let opened = w
+        .action("pull_request_target", &fork("opened", None, &[]))
+        .run();
+    assert_eq!(opened.code, 1, "{}", opened.dump());
+    assert!(body(&w).contains("[!CAUTION]"), "{}", body(&w));
+
+    let approved = w
+        .action(
+            "pull_request_target",
+            &fork("labeled", Some(LABEL), &[LABEL]),
+        )
+        .run_checked(0);
+    approved.assert_stdout_has(PREVIEW_SAYS);
+    let text = body(&w);
+    assert!(text.contains(PREVIEW_SAYS), "{text}");
+    assert!(!text.contains("[!CAUTION]"), "{text}");
+    assert_eq!(w.cf_writes(), 0, "a preview never writes");
 }

@@ -230,6 +230,42 @@ fn version_has_the_version_then_the_commit_and_target() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
 
+/// Every command's `--version` and `-V` start with the same `edgeplan X.Y.Z` line as
+/// `edgeplan --version` (DESIGN section 3), never clap's `edgeplan-plan X.Y.Z`.
+#[test]
+fn every_command_s_version_says_edgeplan() {
+    let first = format!("edgeplan {}", env!("CARGO_PKG_VERSION"));
+    let commands = [
+        "validate",
+        "plan",
+        "apply",
+        "action",
+        "schema",
+        "list",
+        "import",
+        "completions",
+        "man",
+    ];
+    for command in commands {
+        for flag in ["--version", "-V"] {
+            let out = edgeplan().args([command, flag]).output().expect("run");
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert_eq!(out.status.code(), Some(0), "{command} {flag}: {out:?}");
+            assert_eq!(
+                stdout.lines().next(),
+                Some(first.as_str()),
+                "edgeplan {command} {flag}: {stdout}"
+            );
+        }
+    }
+    // The long form keeps its second line.
+    let out = edgeplan()
+        .args(["plan", "--version"])
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+}
+
 /// The plan's text on a terminal `cols` wide (util-linux `script`, `stty cols`), with `COLUMNS`
 /// set or not; `None` where util-linux `script` is not available.
 fn plan_on_a_terminal(cols: u16, columns: Option<&str>) -> Option<String> {

@@ -3,7 +3,9 @@
 //! `examples/workflows/` follows (Cloudflare token, GitHub `permissions:`, environment); a manual
 //! `plan` needs neither the edit token nor the `production` environment; one `uses:` pin in
 //! README.md, docs/action.md and every example, which says it is a placeholder until a release
-//! replaces it (docs/release.md); the README's workflows are the example files byte for byte.
+//! replaces it (docs/release.md); the README's workflows are the example files byte for byte;
+//! no doc, example or `--help` of the binary names Zone:DNS:Edit without Zone:Zone:Read; the
+//! examples' preview jobs start only for the pull request activities edgeplan previews.
 //! Why: a user copies the example and follows the README; when they disagree, the preview is
 //! green and the apply fails.
 
@@ -99,9 +101,18 @@ fn jobs(workflow: &str) -> Vec<Job> {
     let lines: Vec<&str> = body.lines().collect();
     let mut jobs: Vec<Job> = Vec::new();
     let mut in_permissions = false;
+    let mut in_condition = false;
     for (i, line) in lines.iter().enumerate() {
         let indent = line.len() - line.trim_start().len();
         let text = line.trim();
+        // A folded `if: >-`: its lines, joined by spaces.
+        if in_condition && indent == 6 && !text.is_empty() {
+            if let Some(job) = jobs.last_mut() {
+                job.condition = format!("{} {text}", job.condition).trim().to_string();
+            }
+            continue;
+        }
+        in_condition = false;
         if indent == 2 && text.ends_with(':') && !text.starts_with('#') {
             jobs.push(Job {
                 id: text.trim_end_matches(':').to_string(),
@@ -114,7 +125,12 @@ fn jobs(workflow: &str) -> Vec<Job> {
         if indent == 4 {
             in_permissions = text == "permissions:";
             if let Some(c) = text.strip_prefix("if: ") {
-                job.condition = c.to_string();
+                in_condition = c == ">-";
+                job.condition = if in_condition {
+                    String::new()
+                } else {
+                    c.to_string()
+                };
             }
             if let Some(e) = text.strip_prefix("environment: ") {
                 job.environment = Some(e.to_string());
@@ -248,9 +264,46 @@ fn a_manual_plan_needs_only_the_read_token_and_no_environment() {
     }
 }
 
+/// `edgeplan --help` and every subcommand's `--help`, through the binary: the words a user reads
+/// first about the token.
+fn help_texts() -> Vec<(String, String)> {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_edgeplan"))
+            .args(args)
+            .env("COLUMNS", "200")
+            .output()
+            .expect("run edgeplan");
+        assert!(out.status.success(), "edgeplan {args:?}: {out:?}");
+        String::from_utf8(out.stdout).expect("utf-8 help")
+    };
+    let top = help(&["--help"]);
+    let commands: Vec<String> = top
+        .split("Commands:\n")
+        .nth(1)
+        .expect("a Commands: section")
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(
+        ["validate", "plan", "apply", "action", "import"]
+            .iter()
+            .all(|c| commands.iter().any(|k| k == c)),
+        "{commands:?}"
+    );
+    let mut texts = vec![("edgeplan --help".to_string(), top)];
+    for command in commands {
+        let text = help(&[&command, "--help"]);
+        texts.push((format!("edgeplan {command} --help"), text));
+    }
+    texts
+}
+
 #[test]
 fn no_doc_names_the_edit_scope_without_zone_read_or_claims_zone_id_skips_it() {
-    let docs = workflow_docs();
+    let mut docs = workflow_docs();
+    docs.extend(help_texts());
     for (file, text) in &docs {
         for line in text.lines().filter(|l| l.contains("Zone:DNS:Edit")) {
             assert!(
@@ -368,4 +421,230 @@ fn the_readme_shows_the_example_workflows_byte_for_byte() {
         blocks.contains(&main.as_str()),
         "README.md shows edgeplan.yml"
     );
+}
+
+/// A GitHub Actions expression of the subset the examples' `if:` use (`||`, `&&`, `!`, `==`,
+/// `!=`, parentheses, `'strings'`, context paths), evaluated against `context`: `||`/`&&` give
+/// an operand like GitHub's, strings compare case-insensitively, a missing property is null.
+fn evaluate(expression: &str, context: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let mut tokens: Vec<String> = Vec::new();
+    let chars: Vec<char> = expression.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '\'' {
+            let end = (i + 1..chars.len())
+                .find(|&j| chars[j] == '\'')
+                .unwrap_or_else(|| panic!("unterminated string in {expression}"));
+            tokens.push(chars[i..=end].iter().collect());
+            i = end + 1;
+        } else if ["||", "&&", "==", "!="].iter().any(|op| {
+            chars.get(i..i + 2).map(|s| s.iter().collect::<String>()) == Some((*op).into())
+        }) {
+            tokens.push(chars[i..i + 2].iter().collect());
+            i += 2;
+        } else if "()!".contains(c) {
+            tokens.push(c.to_string());
+            i += 1;
+        } else {
+            let end = (i..chars.len())
+                .find(|&j| !(chars[j].is_alphanumeric() || "._-".contains(chars[j])))
+                .unwrap_or(chars.len());
+            assert!(end > i, "unexpected {c:?} in {expression}");
+            tokens.push(chars[i..end].iter().collect());
+            i = end;
+        }
+    }
+    fn truthy(v: &Value) -> bool {
+        match v {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+            Value::String(s) => !s.is_empty(),
+            _ => true,
+        }
+    }
+    fn equal(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
+            _ => a == b,
+        }
+    }
+    struct Parser<'a> {
+        tokens: &'a [String],
+        at: usize,
+        context: &'a Value,
+    }
+    impl Parser<'_> {
+        fn peek(&self) -> Option<&str> {
+            self.tokens.get(self.at).map(String::as_str)
+        }
+        fn next(&mut self) -> String {
+            self.at += 1;
+            self.tokens.get(self.at - 1).cloned().expect("more tokens")
+        }
+        fn or(&mut self) -> Value {
+            let mut v = self.and();
+            while self.peek() == Some("||") {
+                self.next();
+                let r = self.and();
+                if !truthy(&v) {
+                    v = r;
+                }
+            }
+            v
+        }
+        fn and(&mut self) -> Value {
+            let mut v = self.unary();
+            while self.peek() == Some("&&") {
+                self.next();
+                let r = self.unary();
+                if truthy(&v) {
+                    v = r;
+                }
+            }
+            v
+        }
+        fn unary(&mut self) -> Value {
+            if self.peek() == Some("!") {
+                self.next();
+                return Value::Bool(!truthy(&self.unary()));
+            }
+            let left = self.primary();
+            match self.peek() {
+                Some("==") => {
+                    self.next();
+                    Value::Bool(equal(&left, &self.primary()))
+                }
+                Some("!=") => {
+                    self.next();
+                    Value::Bool(!equal(&left, &self.primary()))
+                }
+                _ => left,
+            }
+        }
+        fn primary(&mut self) -> Value {
+            let token = self.next();
+            if token == "(" {
+                let v = self.or();
+                assert_eq!(self.next(), ")");
+                return v;
+            }
+            if let Some(s) = token.strip_prefix('\'') {
+                return Value::String(s.trim_end_matches('\'').to_string());
+            }
+            token
+                .split('.')
+                .try_fold(self.context, |v, key| v.get(key))
+                .cloned()
+                .unwrap_or(Value::Null)
+        }
+    }
+    let mut parser = Parser {
+        tokens: &tokens,
+        at: 0,
+        context,
+    };
+    let value = parser.or();
+    assert_eq!(parser.at, tokens.len(), "all of {expression} read");
+    value
+}
+
+/// The preview job of every example starts exactly for the pull request activities edgeplan
+/// previews (docs/action.md, "What happens per event"): a job started for another label or a
+/// title edit would cancel the preview in progress (`cancel-in-progress: true` per pull request)
+/// and then write nothing, leaving the pull request without a preview.
+#[test]
+fn the_example_preview_jobs_start_only_for_activities_edgeplan_previews() {
+    use serde_json::json;
+    let label = "edgeplan/allow-deletes";
+    // (action, label, changes, previewed)
+    let activities = [
+        ("opened", None, json!(null), true),
+        ("synchronize", None, json!(null), true),
+        ("reopened", None, json!(null), true),
+        (
+            "edited",
+            None,
+            json!({"base": {"ref": {"from": "dev"}}}),
+            true,
+        ),
+        ("edited", None, json!({"title": {"from": "old"}}), false),
+        ("edited", None, json!(null), false),
+        ("labeled", Some(label), json!(null), true),
+        ("unlabeled", Some(label), json!(null), true),
+        ("labeled", Some("EdgePlan/Allow-Deletes"), json!(null), true),
+        ("labeled", Some("bug"), json!(null), false),
+        ("unlabeled", Some("bug"), json!(null), false),
+        ("closed", None, json!(null), false),
+        ("assigned", None, json!(null), false),
+    ];
+    for (file, workflow) in examples() {
+        let preview = jobs(&workflow)
+            .into_iter()
+            .find(|j| j.id == "preview")
+            .unwrap_or_else(|| panic!("{file}: a preview job"));
+        assert!(
+            workflow.contains("cancel-in-progress: true"),
+            "{file}: the preview cancels"
+        );
+        let fork = workflow.contains("\n  pull_request_target:");
+        let event = if fork {
+            "pull_request_target"
+        } else {
+            "pull_request"
+        };
+        let head = if fork { "someone/fork" } else { "o/r" };
+        for (action, name, changes, previewed) in &activities {
+            let mut payload = json!({
+                "action": action,
+                "pull_request": {"number": 2, "head": {"repo": {"full_name": head}}},
+            });
+            if let Some(n) = name {
+                payload["label"] = json!({ "name": n });
+            }
+            if !changes.is_null() {
+                payload["changes"] = changes.clone();
+            }
+            let context = json!({
+                "github": {"event_name": event, "event": payload, "repository": "o/r"},
+                "inputs": {},
+            });
+            let started = evaluate(&preview.condition, &context);
+            let started = !matches!(
+                started,
+                serde_json::Value::Null | serde_json::Value::Bool(false)
+            );
+            assert_eq!(
+                started,
+                *previewed,
+                "{file}: `{event}` `{action}` (label {name:?}, changes {changes}) {} the preview job; if: {}",
+                if started { "starts" } else { "does not start" },
+                preview.condition
+            );
+        }
+        if fork {
+            // A pull request from a branch of the repository: edgeplan.yml previews it.
+            let context = json!({"github": {"event_name": event, "repository": "o/r",
+                "event": {"action": "opened", "pull_request": {"head": {"repo": {"full_name": "o/r"}}}}}});
+            assert_eq!(
+                evaluate(&preview.condition, &context),
+                json!(false),
+                "{file}"
+            );
+        } else {
+            // A push never previews; in the matrix a manual plan does.
+            let push = json!({"github": {"event_name": "push", "event": {}}, "inputs": {}});
+            assert!(
+                !matches!(
+                    evaluate(&preview.condition, &push),
+                    serde_json::Value::Bool(true)
+                ),
+                "{file}"
+            );
+        }
+    }
 }

@@ -83,3 +83,24 @@ pub fn approved(lifted: &[MassDelete], pull: Option<u64>) -> String {
         ),
     }
 }
+
+/// Why a push apply could not read the labels of the pull request it merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread {
+    /// No GitHub token: the `github-token` input is empty (with `reviewed-plan: off`).
+    NoToken,
+    /// No `GITHUB_REPOSITORY` to ask about.
+    NoRepository,
+}
+
+/// The words that say the label could not be read, so the safety limit still refuses, and how
+/// to get the label read (or to approve the deletes another way).
+pub fn unread(why: Unread) -> String {
+    let because = match why {
+        Unread::NoToken => "this apply has no GitHub token (the `github-token` input is empty)",
+        Unread::NoRepository => "`GITHUB_REPOSITORY` is not set",
+    };
+    format!(
+        "The label `{ALLOW_DELETES_LABEL}` on the merged pull request could not be read: {because}, so a label there approves nothing and the deletes over the safety limit are refused. Give the apply job a token that can read pull requests (`pull-requests: read`) and re-run it, or run the workflow by hand with `allow-deletes: true`."
+    )
+}
