@@ -9,7 +9,7 @@ use crate::plan::{self, ZonePlan};
 use crate::provider::{self, Provider};
 
 /// One send of one chunk: which, of how many, after how many earlier batch requests.
-pub(super) struct Attempt<'b> {
+pub(super) struct ChunkSend<'b> {
     pub k: usize,
     pub total: usize,
     /// Batch requests that landed before the current round's re-plan.
@@ -32,7 +32,7 @@ impl<P: Provider> Applier<'_, P> {
     pub(super) async fn after_failure(
         &mut self,
         error: provider::Error,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
         in_flight_is(
@@ -78,7 +78,7 @@ impl<P: Provider> Applier<'_, P> {
     async fn unknown_outcome(
         &mut self,
         message: &str,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
         self.report.replans += 1;
@@ -121,7 +121,7 @@ impl<P: Provider> Applier<'_, P> {
     async fn server_error(
         &mut self,
         error: provider::Error,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
         self.server_errors += 1;
@@ -195,7 +195,7 @@ impl<P: Provider> Applier<'_, P> {
     async fn refused(
         &mut self,
         error: provider::Error,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
         let refused = landed(at.k, at.total, Outcome::Refused, at.earlier);

@@ -30,7 +30,7 @@ use crate::provider::{self, Provider};
 mod failure;
 mod landed;
 
-use failure::{Attempt, Next};
+use failure::{ChunkSend, Next};
 use landed::{Outcome, landed};
 
 /// How many times an unknown outcome may send us back to re-read and re-plan.
@@ -285,7 +285,7 @@ async fn converge<P: Provider>(
         // them apart from this round's chunks.
         let earlier = run.report.batches;
         for (k, batch) in batches.iter().enumerate() {
-            let at = Attempt {
+            let at = ChunkSend {
                 k,
                 total,
                 earlier,
@@ -354,7 +354,7 @@ struct Applier<'a, P> {
 
 impl<P: Provider> Applier<'_, P> {
     /// Sends the attempt's batch once; counts it when it lands.
-    async fn send(&mut self, at: &Attempt<'_>) -> Result<(), provider::Error> {
+    async fn send(&mut self, at: &ChunkSend<'_>) -> Result<(), provider::Error> {
         let zone = &self.zone.name;
         let key = flight(self.zone, self.desired);
         in_flight_is(

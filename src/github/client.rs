@@ -107,7 +107,7 @@ impl Verb {
 }
 
 /// A response, whatever its status.
-struct Answer {
+struct RawAnswer {
     status: u16,
     headers: HeaderMap,
     body: String,
@@ -435,7 +435,7 @@ impl Client {
         route: &str,
         body: Option<&serde_json::Value>,
         what: &str,
-    ) -> Result<Answer, Error> {
+    ) -> Result<RawAnswer, Error> {
         let kind = Api::GitHub.idempotency(&verb.method());
         self.call_as(verb, kind, route, body, what).await
     }
@@ -448,7 +448,7 @@ impl Client {
         route: &str,
         body: Option<&serde_json::Value>,
         what: &str,
-    ) -> Result<Answer, Error> {
+    ) -> Result<RawAnswer, Error> {
         /// A failed attempt: an answer with a failing status, or none.
         enum Cause {
             Status { status: u16, text: String },
@@ -467,7 +467,7 @@ impl Client {
         let attempt = || async move {
             match self.send_once(verb, route, body).await {
                 Ok(answer) if (200..300).contains(&answer.status) => Attempt::Done(Ok(answer)),
-                Ok(Answer {
+                Ok(RawAnswer {
                     status,
                     headers,
                     body: text,
@@ -543,7 +543,7 @@ impl Client {
         verb: Verb,
         route: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Answer, NoAnswer> {
+    ) -> Result<RawAnswer, NoAnswer> {
         let exchange = async {
             let response = match verb {
                 Verb::Get => self.octo._get(route).await,
@@ -554,7 +554,7 @@ impl Client {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let body = self.octo.body_to_string(response).await?;
-            Ok(Answer {
+            Ok(RawAnswer {
                 status,
                 headers,
                 body,

@@ -477,13 +477,13 @@ pub async fn pull(client: &Client, repo: &Repo, number: u64) -> Result<PullState
 /// issue to this endpoint, and `pull-requests: read` may read it).
 pub async fn labels(client: &Client, repo: &Repo, number: u64) -> Result<Vec<String>, Error> {
     #[derive(Deserialize)]
-    struct Label {
+    struct IssueLabel {
         #[serde(default)]
         name: String,
     }
     let what = format!("read the labels of pull request {repo}#{number}");
     let route = format!("/repos/{repo}/issues/{number}/labels?per_page=100");
-    let answer: Vec<Label> = client.get_json(&route, &what).await?;
+    let answer: Vec<IssueLabel> = client.get_json(&route, &what).await?;
     Ok(answer.into_iter().map(|l| l.name).collect())
 }
 

@@ -235,7 +235,7 @@ impl Frame {
 /// Builds the tree from the parser's events: open collections on a stack, anchors by id, and the
 /// running expanded size of the document.
 #[derive(Default)]
-struct Builder {
+struct TreeBuilder {
     anchors: HashMap<usize, Rc<Node>>,
     stack: Vec<Frame>,
     root: Option<Rc<Node>>,
@@ -244,7 +244,7 @@ struct Builder {
 
 /// Parses `text` into one located document.
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
-    let mut builder = Builder::default();
+    let mut builder = TreeBuilder::default();
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let pos = Pos {
@@ -264,7 +264,7 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
     })
 }
 
-impl Builder {
+impl TreeBuilder {
     /// The node an event completes, if it completes one, and what it adds to the document's
     /// expanded size: a scalar or an alias its whole size, a collection only itself (its children
     /// were counted as they came).

@@ -93,7 +93,7 @@ fn position(records: &[Stored], id: &str) -> Option<usize> {
 }
 
 /// Why Cloudflare refuses a record: its error code and message.
-type Refusal = (Option<u32>, String);
+type RuleRefusal = (Option<u32>, String);
 
 /// Validates one record on its own and returns it as Cloudflare would store it.
 fn check(new: &Record, id: &str, zone: &Zone, place: &str) -> Result<Stored, Error> {
@@ -124,7 +124,7 @@ fn check(new: &Record, id: &str, zone: &Zone, place: &str) -> Result<Stored, Err
 }
 
 /// The name inside the zone and well formed; the type a word.
-fn check_name(name: &str, kind: &str, zone: &Zone) -> Result<(), Refusal> {
+fn check_name(name: &str, kind: &str, zone: &Zone) -> Result<(), RuleRefusal> {
     if name != zone.name && !name.ends_with(&format!(".{}", zone.name)) {
         return Err((
             Some(1004),
@@ -145,7 +145,7 @@ fn check_name(name: &str, kind: &str, zone: &Zone) -> Result<(), Refusal> {
 }
 
 /// The content for its type, as Cloudflare stores it (a CNAME's target normalised).
-fn check_content(name: &str, kind: &str, content: &str) -> Result<String, Refusal> {
+fn check_content(name: &str, kind: &str, content: &str) -> Result<String, RuleRefusal> {
     let max = if kind == "TXT" { 2048 } else { 255 };
     if content.is_empty() {
         return Err((Some(9011), "the content is empty".into()));
@@ -191,7 +191,7 @@ fn check_content(name: &str, kind: &str, content: &str) -> Result<String, Refusa
 }
 
 /// The TTL in range; proxying only for the types and addresses Cloudflare can proxy.
-fn check_options(kind: &str, content: &str, new: &RecordData) -> Result<(), Refusal> {
+fn check_options(kind: &str, content: &str, new: &RecordData) -> Result<(), RuleRefusal> {
     if new.ttl != 1 && !(60..=86_400).contains(&new.ttl) {
         return Err((
             Some(9021),
@@ -219,7 +219,7 @@ fn check_options(kind: &str, content: &str, new: &RecordData) -> Result<(), Refu
 }
 
 /// The comment on one line and within the zone's limit; stored normalised.
-fn check_comment(comment: Option<&str>, zone: &Zone) -> Result<Option<String>, Refusal> {
+fn check_comment(comment: Option<&str>, zone: &Zone) -> Result<Option<String>, RuleRefusal> {
     let comment = normalise::comment(comment);
     if let Some(c) = &comment {
         if c.contains(['\n', '\r']) {
