@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::client::{Client, Error};
 use super::event::Repo;
-use super::paths::{Entry, Wanted};
+use super::paths::{CommitEntry, Wanted};
 use crate::manifest::MAX_BYTES;
 
 /// Tree listings a truncated tree may cost before edgeplan gives up.
@@ -108,7 +108,7 @@ pub async fn entries(
     commit: &str,
     root: Tree,
     wanted: &[Wanted],
-) -> Result<Vec<Entry>, Error> {
+) -> Result<Vec<CommitEntry>, Error> {
     if !root.truncated {
         return Ok(root.tree.into_iter().map(|e| entry(e, "")).collect());
     }
@@ -133,8 +133,8 @@ pub async fn entries(
     Ok(out)
 }
 
-fn entry(e: TreeEntry, prefix: &str) -> Entry {
-    Entry {
+fn entry(e: TreeEntry, prefix: &str) -> CommitEntry {
+    CommitEntry {
         path: if prefix.is_empty() {
             e.path
         } else {

@@ -122,7 +122,7 @@ impl fmt::Display for Reason {
 
 /// One live CNAME as the manifest would hold it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub(crate) struct LiveCname {
     id: String,
     /// FQDN, normalised.
     name: String,
@@ -136,7 +136,7 @@ pub(crate) struct Entry {
     adopt: bool,
 }
 
-impl Entry {
+impl LiveCname {
     /// What the record becomes under this owner: the same, with the marker.
     fn taken_over(&self, owner: &str) -> RecordData {
         RecordData {
@@ -242,7 +242,7 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
     }
 
     left_out.sort_by(|a, b| order(&a.name, &zone.name).cmp(&order(&b.name, &zone.name)));
-    let kept: Vec<&Entry> = entries.iter().collect();
+    let kept: Vec<&LiveCname> = entries.iter().collect();
     let trailer = trailer(&left_out, other_owners, &unmanaged);
     let (text, _) = yaml::manifest(&zone.name, owner, &kept, &trailer);
     // NOTE: `manifest::parse` reads any length; a manifest file is refused past the limit.
@@ -267,11 +267,11 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
 fn verify(
     zone: &Zone,
     owner: &str,
-    entries: &[Entry],
+    entries: &[LiveCname],
     live: &Live,
     owned_ids: &HashSet<&str>,
 ) -> Result<HashMap<usize, Reason>, Error> {
-    let kept: Vec<&Entry> = entries.iter().collect();
+    let kept: Vec<&LiveCname> = entries.iter().collect();
     let (text, lines) = yaml::manifest(&zone.name, owner, &kept, "");
     let mut drop = HashMap::new();
     let desired = match manifest::parse(Path::new("import"), text.as_bytes()) {
@@ -346,7 +346,7 @@ fn order<'a>(name: &'a str, apex: &str) -> (bool, &'a [u8]) {
 }
 
 /// The entry for one live CNAME.
-fn entry(zone: &Zone, r: &Stored, owner: &str, owned: bool) -> Entry {
+fn entry(zone: &Zone, r: &Stored, owner: &str, owned: bool) -> LiveCname {
     let note = match owned {
         true => r
             .data
@@ -358,7 +358,7 @@ fn entry(zone: &Zone, r: &Stored, owner: &str, owned: bool) -> Entry {
             .map(str::to_string),
         false => r.data.comment.clone(),
     };
-    Entry {
+    LiveCname {
         id: r.id.clone(),
         name: r.name.clone(),
         written: written_name(&r.name, &zone.name),
@@ -383,7 +383,7 @@ fn written_name(name: &str, zone: &str) -> String {
 }
 
 /// Whether one entry, alone in a manifest, validates and fits the zone's comment limit.
-fn check_one(zone: &Zone, owner: &str, e: &Entry) -> Result<(), Reason> {
+fn check_one(zone: &Zone, owner: &str, e: &LiveCname) -> Result<(), Reason> {
     if let Some(note) = &e.note
         && note.trim() != note
     {

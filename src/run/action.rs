@@ -33,7 +33,7 @@ use crate::plan::verdict::{Reason, Verdict};
 use crate::provider::Provider;
 use crate::render::{self, inert};
 
-use super::pipeline::{self, Event, Origins, Outcome};
+use super::pipeline::{self, ApplyEvent, Origins, Outcome};
 use super::plan::inert_failure;
 use super::public::{self, PublicCheck};
 use super::settings::Settings;
@@ -470,8 +470,8 @@ impl<P: Provider> Flow<'_, P> {
         }
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
-            Event::Progress(line) => outln!("{}", inert(line)),
-            Event::Applied(report) => outln!("{}", inert(&report.line(None))),
+            ApplyEvent::Progress(line) => outln!("{}", inert(line)),
+            ApplyEvent::Applied(report) => outln!("{}", inert(&report.line(None))),
         })
         .await;
         let _ = cmds.end_group();

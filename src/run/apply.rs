@@ -15,7 +15,7 @@ use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render::{self, inert};
 
-use super::pipeline::{self, Event};
+use super::pipeline::{self, ApplyEvent};
 use super::plan::{inert_failure, probe_options, report_refusal, text_options};
 use super::public::{self, PublicCheck};
 use super::settings::Settings;
@@ -99,8 +99,8 @@ async fn apply_all<P: Provider>(
     }
     let fingerprint = outcome.fingerprint();
     let applied = pipeline::apply(provider, &mut outcome, &mut |event| match event {
-        Event::Progress(line) => errln!("{}", inert(line)),
-        Event::Applied(report) => outln!("{}", inert(&report.line(Some(&fingerprint)))),
+        ApplyEvent::Progress(line) => errln!("{}", inert(line)),
+        ApplyEvent::Applied(report) => outln!("{}", inert(&report.line(Some(&fingerprint)))),
     })
     .await
     .map_err(|f| {

@@ -10,7 +10,7 @@ mod verdict;
 
 use futures_util::{StreamExt, stream};
 
-pub use apply::{Event, apply};
+pub use apply::{ApplyEvent, apply};
 pub use verdict::exit;
 
 pub use crate::plan::verdict::{Origins, Verdict, ZoneVerdict};

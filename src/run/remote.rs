@@ -211,7 +211,7 @@ fn problem(path: &str, found: bool, message: String, help: &str) -> Problems {
 
 /// Refuses, before anything is fetched, a set of files larger than one preview reads.
 fn too_many(picks: &[Pick], wanted: &str) -> Option<Problems> {
-    let read: Vec<&paths::Entry> = picks
+    let read: Vec<&paths::CommitEntry> = picks
         .iter()
         .filter_map(|p| match p {
             Pick::Read(e) => Some(e),

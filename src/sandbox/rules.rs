@@ -24,7 +24,7 @@ use crate::provider::{Batch, Error};
 /// What a successful batch did, for writing the zone file back: the ids deleted, patched
 /// (managed fields set, every other field kept), overwritten by puts (every other field reset)
 /// and given to the posted records, each in order.
-pub type Applied = Writes<String, String, String>;
+pub type AppliedWrites = Writes<String, String, String>;
 
 /// Applies `batch` to `records` as Cloudflare would, all or nothing: on error `records` is left
 /// exactly as it was. `next_id` gives the ids of created records.
@@ -33,7 +33,7 @@ pub fn apply_to(
     batch: &Batch,
     zone: &Zone,
     next_id: &mut dyn FnMut() -> String,
-) -> Result<Applied, Error> {
+) -> Result<AppliedWrites, Error> {
     if zone.batch_limit > 0 && batch.len() > zone.batch_limit {
         return Err(refused(
             "batch",
@@ -46,7 +46,7 @@ pub fn apply_to(
         ));
     }
     let mut work = records.clone();
-    let mut applied = Applied::default();
+    let mut applied = AppliedWrites::default();
 
     for (i, id) in batch.deletes.iter().enumerate() {
         let at = position(&work, id).ok_or_else(|| unknown_id(&format!("deletes[{i}]"), id))?;
@@ -55,7 +55,7 @@ pub fn apply_to(
     }
     // A patch and a put set the same managed fields; they differ only in what happens to the
     // fields edgeplan does not model (kept by a patch, reset by a put), which the zone file's
-    // writer handles from `Applied`.
+    // writer handles from `AppliedWrites`.
     for (key, list) in [("patches", &batch.patches), ("puts", &batch.puts)] {
         for (i, write) in list.iter().enumerate() {
             let (place, id) = (format!("{key}[{i}]"), &write.id);

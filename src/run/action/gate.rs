@@ -28,7 +28,7 @@ use crate::github::client::{Client, IssueComment, PullSummary};
 use crate::github::comment::{ACTIONS_BOT, Author};
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::inputs::ReviewedPlan;
-use crate::github::marker::{self, Applied as AppliedMarker, PlanState, Preview};
+use crate::github::marker::{self, ApplyMarker, PlanState, Preview};
 use crate::plan::{self, Pair, REVIEW_VERSION};
 use crate::render::inert;
 
@@ -389,7 +389,7 @@ impl Found {
                     found.others.push(u.login.clone());
                 }
             } else if own
-                && let Some(Ok(a)) = AppliedMarker::parse(body)
+                && let Some(Ok(a)) = ApplyMarker::parse(body)
                 && a.sha == sha
                 && a.version == Some(REVIEW_VERSION)
             {

@@ -177,14 +177,14 @@ fn comments_are_sorted_by_identity_and_kind() {
     let sha = "0123456789abcdef0123456789abcdef01234567";
     let own = preview(std::slice::from_ref(&a)).line();
     let validate_only = Preview::new(None, PlanState::None).line();
-    let report = AppliedMarker {
+    let report = ApplyMarker {
         sha: sha.into(),
         manifest: None,
         version: Some(REVIEW_VERSION),
         remaining: vec![pair("a.com", '7')],
     }
     .line();
-    let old_report = AppliedMarker {
+    let old_report = ApplyMarker {
         sha: "fedcba9".into(),
         manifest: None,
         version: Some(REVIEW_VERSION),

@@ -7,7 +7,7 @@
 //! the report compares the applied plan's fingerprint with the one the PR's preview showed, so a
 //! reviewer sees whether what landed is what they approved; after the apply gate
 //! (`super::gate`) it reuses the pull requests the gate found and leads with its words, and its
-//! marker (`github::marker::Applied`) records what a failed apply left (`remaining=`). The
+//! marker (`github::marker::ApplyMarker`) records what a failed apply left (`remaining=`). The
 //! preview's marker is `github::marker::Preview`, in place of the renderer's first line. Outputs
 //! and summary formats are in `github::files`.
 
@@ -234,14 +234,14 @@ impl Reporter<'_> {
             );
         }
         let key = self.ctx.inputs.comment_key();
-        let marker = marker::Applied {
+        let marker = marker::ApplyMarker {
             sha: sha.to_string(),
             manifest: key.as_deref().map(marker::escape_key),
             version: Some(REVIEW_VERSION),
             remaining: gated.remaining.to_vec(),
         };
         let line = marker.line();
-        let same_report = |b: &str| matches!(marker::Applied::parse(b), Some(Ok(a)) if a.sha == marker.sha && a.manifest == marker.manifest);
+        let same_report = |b: &str| matches!(marker::ApplyMarker::parse(b), Some(Ok(a)) if a.sha == marker.sha && a.manifest == marker.manifest);
         for pr in pulls {
             let preview = own_preview(client, repo, pr.number, key.as_deref(), &self.author)
                 .await
