@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::manifest::MAX_BYTES;
-use crate::resolve::{self, Kind, Node, Side};
+use crate::resolve::{self, DirEntry, EntryKind, Side};
 
 pub use crate::resolve::Wanted;
 
@@ -32,13 +32,13 @@ pub struct CommitEntry {
 
 impl CommitEntry {
     /// What the walker sees: the kind alone, never what a link points at.
-    fn node_kind(&self) -> Kind {
+    fn node_kind(&self) -> EntryKind {
         match (self.kind.as_str(), self.mode.as_str()) {
-            ("blob", "100644" | "100755") => Kind::File,
-            ("blob", "120000") => Kind::Link,
-            ("tree", _) => Kind::Dir,
-            ("commit", _) => Kind::Submodule,
-            _ => Kind::Other,
+            ("blob", "100644" | "100755") => EntryKind::File,
+            ("blob", "120000") => EntryKind::Link,
+            ("tree", _) => EntryKind::Dir,
+            ("commit", _) => EntryKind::Submodule,
+            _ => EntryKind::Other,
         }
     }
 }
@@ -84,12 +84,12 @@ pub fn parse(line: &str) -> Result<Wanted, String> {
 pub fn select(wanted: &[Wanted], entries: &[CommitEntry], commit: &str) -> Selection {
     let by_path: HashMap<&str, &CommitEntry> =
         entries.iter().map(|e| (e.path.as_str(), e)).collect();
-    let mut dirs: BTreeMap<&str, Vec<Node>> = BTreeMap::new();
+    let mut dirs: BTreeMap<&str, Vec<DirEntry>> = BTreeMap::new();
     for e in entries {
         let (dir, name) = e.path.rsplit_once('/').unwrap_or(("", &e.path));
         dirs.entry(dir)
             .or_default()
-            .push(Node::new(name, e.node_kind()));
+            .push(DirEntry::new(name, e.node_kind()));
     }
     let mut out = Selection::default();
     let mut seen = BTreeSet::new();

@@ -240,7 +240,8 @@ pub async fn check(
         .list_issue_comments(repo, pr)
         .await
         .map_err(github_failure)?;
-    let mut found = Found::read(&comments, author, ctx.inputs.comment_author.as_deref(), sha);
+    let mut found =
+        GateComments::read(&comments, author, ctx.inputs.comment_author.as_deref(), sha);
     let pairs: Vec<Pair> = (outcome.plan.zones.iter())
         .filter(|z| !z.changes.is_empty())
         .map(|z| marker::marked(&plan::review::pair(z)))
@@ -330,7 +331,7 @@ async fn find_merge(
 
 /// What the merged pull request's comments hold for the gate.
 #[derive(Debug, Default)]
-pub struct Found {
+pub struct GateComments {
     /// Own previews that show a plan or problems (not validate-only), newest first.
     pub own: Vec<Preview>,
     /// Own preview markers that cannot be read: why.
@@ -344,7 +345,7 @@ pub struct Found {
     pub newest_commit: Option<String>,
 }
 
-impl Found {
+impl GateComments {
     /// Sorts the comments: own previews, others' previews edgeplan may recognise (the workflow
     /// token's `github-actions[bot]`, the `comment-author` login, any other app), own apply
     /// reports of `sha`. A person's comment that quotes a marker is not edgeplan's and is
@@ -354,8 +355,8 @@ impl Found {
         author: &Author,
         comment_author: Option<&str>,
         sha: &str,
-    ) -> Found {
-        let mut found = Found::default();
+    ) -> GateComments {
+        let mut found = GateComments::default();
         let mut sorted: Vec<&IssueComment> = comments.iter().collect();
         sorted.sort_by_key(|c| std::cmp::Reverse(c.id));
         for c in sorted {
@@ -415,7 +416,7 @@ fn recognised(c: &IssueComment, comment_author: Option<&str>) -> bool {
 
 /// Adds `remaining=<zone>/<owner>:sha256:<hex>` attributes (a deployment's payload) to what
 /// the apply reports held; true when one was added.
-fn add_remaining(found: &mut Found, attributes: Vec<String>) -> bool {
+fn add_remaining(found: &mut GateComments, attributes: Vec<String>) -> bool {
     let mut added = false;
     for a in attributes {
         let Some((pair, hex)) =
@@ -435,7 +436,11 @@ fn key(p: &Pair) -> String {
 
 /// The gate's decision from what was found: `Ok` with a note when the apply may write, else
 /// every reason it may not. `pairs` are the pairs with changes, as the marker writes them.
-pub fn decide(found: &Found, pairs: &[Pair], mode: ReviewedPlan) -> Result<String, Vec<Mismatch>> {
+pub fn decide(
+    found: &GateComments,
+    pairs: &[Pair],
+    mode: ReviewedPlan,
+) -> Result<String, Vec<Mismatch>> {
     if found.own.is_empty() && found.unreadable.is_empty() {
         if !found.others.is_empty() {
             return Err(vec![Mismatch::OtherIdentity {
