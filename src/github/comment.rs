@@ -27,7 +27,7 @@ pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// How edgeplan knows its own login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub enum LoginSource {
     /// The `comment-author` input (a GitHub App token's bot).
     Input,
     /// `GET /user` answered: a personal token.
@@ -40,7 +40,7 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author {
     pub login: String,
-    pub source: Source,
+    pub source: LoginSource,
 }
 
 impl Default for Author {
@@ -48,7 +48,7 @@ impl Default for Author {
     fn default() -> Self {
         Author {
             login: ACTIONS_BOT.to_string(),
-            source: Source::Fallback,
+            source: LoginSource::Fallback,
         }
     }
 }
@@ -58,7 +58,7 @@ impl Author {
     pub fn given(login: &str) -> Author {
         Author {
             login: login.trim().to_string(),
-            source: Source::Input,
+            source: LoginSource::Input,
         }
     }
 
@@ -72,7 +72,7 @@ impl Author {
         Ok(match client.token_login().await? {
             Some(login) => Author {
                 login,
-                source: Source::Token,
+                source: LoginSource::Token,
             },
             None => Author::default(),
         })
@@ -88,12 +88,12 @@ impl Author {
     }
 
     pub fn is_fallback(&self) -> bool {
-        self.source == Source::Fallback
+        self.source == LoginSource::Fallback
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Upserted {
     Created,
     Updated,
     /// Identical body: no write was made.
@@ -106,7 +106,7 @@ pub struct Sticky {
     /// `html_url` of the comment.
     pub url: String,
     pub id: u64,
-    pub outcome: Outcome,
+    pub outcome: Upserted,
     /// Older duplicates deleted.
     pub removed: usize,
     /// Logins of other bots whose comments carry the marker: left alone.
@@ -208,7 +208,7 @@ async fn write_sticky(
         return Ok(Sticky {
             url: created.html_url,
             id: created.id,
-            outcome: Outcome::Created,
+            outcome: Upserted::Created,
             removed: 0,
             other_bots,
         });
@@ -233,13 +233,13 @@ pub async fn keep_one(
         )));
     };
     let (url, outcome) = if created == Some(kept.id) {
-        (kept.html_url.clone(), Outcome::Created)
+        (kept.html_url.clone(), Upserted::Created)
     } else if kept
         .body
         .as_deref()
         .is_some_and(|old| same_content(old, body))
     {
-        (kept.html_url.clone(), Outcome::Unchanged)
+        (kept.html_url.clone(), Upserted::Unchanged)
     } else {
         let updated = client.update_comment(repo, kept.id, body).await?;
         let url = if updated.html_url.is_empty() {
@@ -247,7 +247,7 @@ pub async fn keep_one(
         } else {
             updated.html_url
         };
-        (url, Outcome::Updated)
+        (url, Upserted::Updated)
     };
     for extra in extras {
         client.delete_comment(repo, extra.id).await?;

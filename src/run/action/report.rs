@@ -178,9 +178,9 @@ impl Reporter<'_> {
             Err(e) => return Err(github_failure(e)),
         };
         let what = match sticky.outcome {
-            comment::Outcome::Created => "created",
-            comment::Outcome::Updated => "updated",
-            comment::Outcome::Unchanged => "unchanged, not re-sent",
+            comment::Upserted::Created => "created",
+            comment::Upserted::Updated => "updated",
+            comment::Upserted::Unchanged => "unchanged, not re-sent",
         };
         outln!("edgeplan: preview comment {what}: {}", inert(&sticky.url));
         if author.is_fallback() && !sticky.other_bots.is_empty() {
