@@ -31,7 +31,7 @@ mod failure;
 mod landed;
 
 use failure::{ChunkSend, Next};
-use landed::{Outcome, landed};
+use landed::{BatchFailure, landed};
 
 /// How many times an unknown outcome may send us back to re-read and re-plan.
 const MAX_REPLANS: usize = 3;
@@ -491,11 +491,11 @@ async fn check<P: Provider>(
     zone: &Zone,
     pending: usize,
     size: usize,
-) -> Outcome {
+) -> BatchFailure {
     match replan(provider, desired, zone).await {
-        Ok(p) if p.changes.len() == pending => Outcome::NotApplied,
-        Ok(p) if p.changes.len() + size == pending => Outcome::LandedAnyway,
-        _ => Outcome::Failed,
+        Ok(p) if p.changes.len() == pending => BatchFailure::NotApplied,
+        Ok(p) if p.changes.len() + size == pending => BatchFailure::LandedAnyway,
+        _ => BatchFailure::Failed,
     }
 }
 

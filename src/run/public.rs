@@ -130,8 +130,8 @@ pub fn print(results: &[PublicResult], check: &PublicCheck) -> Result<(), Failur
 /// One failed endpoint in a line: its URL and why.
 pub fn warning(r: &PublicResult) -> String {
     match &r.outcome {
-        crate::health::Outcome::Failed { reason, .. } => format!("{}: {reason}", r.url),
-        crate::health::Outcome::Healthy { status } => format!("{}: HTTP {status}", r.url),
+        crate::health::ProbeOutcome::Failed { reason, .. } => format!("{}: {reason}", r.url),
+        crate::health::ProbeOutcome::Healthy { status } => format!("{}: HTTP {status}", r.url),
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::gfm::text_outside;
 pub(super) use super::gfm::{hrefs, render_like_github};
 use super::{endpoint, realistic, realistic_plan, record};
-use crate::health::{HostCheck, Outcome, ProbeResult, origin_hint};
+use crate::health::{HostCheck, ProbeOutcome, ProbeResult, origin_hint};
 use crate::manifest::Problem;
 use crate::plan::verdict::Verdict;
 use crate::plan::{Desired, Live, Plan, Warning, diff};
@@ -203,11 +203,11 @@ fn a_host_header_warning_from_a_probe_links_correctly() {
         name: "sentiment.example.com".into(),
         target: "bert-prod.azurewebsites.net".into(),
         url: "https://bert-prod.azurewebsites.net/healthz".into(),
-        outcome: Outcome::Healthy { status: 200 },
+        outcome: ProbeOutcome::Healthy { status: 200 },
         latency_ms: 12,
         public_host: Some(HostCheck {
             host: "sentiment.example.com".into(),
-            outcome: Outcome::Failed {
+            outcome: ProbeOutcome::Failed {
                 reason: "HTTP 404".into(),
                 status: Some(404),
             },
@@ -406,11 +406,11 @@ fn hostile_values_stay_text() {
             name: (*bad).to_owned(),
             target: (*bad).to_owned(),
             url: (*bad).to_owned(),
-            outcome: Outcome::Healthy { status: 200 },
+            outcome: ProbeOutcome::Healthy { status: 200 },
             latency_ms: 1,
             public_host: Some(HostCheck {
                 host: (*bad).to_owned(),
-                outcome: Outcome::Failed {
+                outcome: ProbeOutcome::Failed {
                     reason: (*bad).to_owned(),
                     status: None,
                 },
