@@ -35,7 +35,7 @@ use crate::render::{self, inert};
 
 use super::pipeline::{self, ApplyEvent, Origins, Outcome};
 use super::plan::inert_failure;
-use super::public::{self, PublicCheck};
+use super::public::{self, PublicCheckSettings};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, github_failure, load_manifests, print_problems};
@@ -373,7 +373,7 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let check = PublicCheck::from_inputs(&self.ctx.inputs);
+        let check = PublicCheckSettings::from_inputs(&self.ctx.inputs);
         check.ready(self.settings)?;
         let mut outcome = self.planned(manifests, cmds).await?;
         let (known, approved) = self.label_on_merged(&mut outcome).await?;
@@ -675,7 +675,7 @@ impl<P: Provider> Flow<'_, P> {
     async fn public_check<W: Write>(
         &self,
         outcome: &Outcome,
-        check: &PublicCheck,
+        check: &PublicCheckSettings,
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<(String, Option<Failure>), Failure> {

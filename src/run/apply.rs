@@ -17,7 +17,7 @@ use crate::render::{self, inert};
 
 use super::pipeline::{self, ApplyEvent};
 use super::plan::{inert_failure, probe_options, report_refusal, text_options};
-use super::public::{self, PublicCheck};
+use super::public::{self, PublicCheckSettings};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
@@ -65,7 +65,7 @@ async fn apply_all<P: Provider>(
     run: &Run<'_>,
 ) -> Result<Exit, Failure> {
     let (args, settings, interactive) = (run.args, run.settings, run.interactive);
-    let check = PublicCheck::from_args(args);
+    let check = PublicCheckSettings::from_args(args);
     check.ready(settings)?;
     let options = probe_options(args.skip_health, settings)?;
     let review = pipeline::Review {
