@@ -94,7 +94,7 @@ struct Inner {
     options: ClientOptions,
     gate: RateGate,
     /// The token's zones, once listed ([`Client::remember_zones`]), by lower-case name.
-    listed: Mutex<Option<BTreeMap<String, Vec<wire::Zone>>>>,
+    listed: Mutex<Option<BTreeMap<String, Vec<wire::ApiZone>>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -172,8 +172,8 @@ impl Client {
     }
 
     /// Keeps the token's zones (a [`Client::list_zones`] answer) for the lookups that follow.
-    pub fn remember_zones(&self, zones: Vec<wire::Zone>) {
-        let mut by_name: BTreeMap<String, Vec<wire::Zone>> = BTreeMap::new();
+    pub fn remember_zones(&self, zones: Vec<wire::ApiZone>) {
+        let mut by_name: BTreeMap<String, Vec<wire::ApiZone>> = BTreeMap::new();
         for z in zones {
             let same_name = by_name.entry(z.name.to_ascii_lowercase()).or_default();
             // Pages read while a zone was added can hold one zone twice.
@@ -189,7 +189,7 @@ impl Client {
     }
 
     /// The listed zones named `name`, when the token's zones were listed.
-    fn listed(&self, name: &str) -> Option<Vec<wire::Zone>> {
+    fn listed(&self, name: &str) -> Option<Vec<wire::ApiZone>> {
         let listed = self
             .inner
             .listed
@@ -487,7 +487,7 @@ mod tests {
         assert!(matches!(refused, Err(Error::Api(_))), "{refused:?}");
         // A read still needs its result.
         assert!(matches!(
-            read::<wire::Zone>(r#"{"success":true}"#),
+            read::<wire::ApiZone>(r#"{"success":true}"#),
             Err(Error::Decode { .. })
         ));
         let deleted: wire::Deleted = read(r#"{"success":true,"result":{}}"#).expect("no id");

@@ -168,7 +168,7 @@ impl Client {
 /// Names the live records that hold a name the batch wants: a CNAME beside an A, AAAA or CNAME
 /// (81053/81054), or an identical record (81058). Deleted records and a patch's or put's own
 /// record do not count, mirroring the batch order (deletes first).
-fn holders(batch: &Batch, live: &[wire::Record]) -> Option<String> {
+fn holders(batch: &Batch, live: &[wire::ApiRecord]) -> Option<String> {
     let writes: Vec<(Option<&str>, &str, &RecordType, &str)> = (batch.patches.iter())
         .chain(&batch.puts)
         .map(|p| (Some(p.id.as_str()), &*p.name, &p.kind, &*p.data.content))

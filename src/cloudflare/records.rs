@@ -38,7 +38,7 @@ impl Client {
     /// listing would otherwise be planned as a create). A page that fails after its retries fails
     /// the listing with its own error, without a second read: a server that failed a page through
     /// a whole retry budget is not asked for every page again.
-    pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::Record>, Error> {
+    pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::ApiRecord>, Error> {
         match self.list_once(zone_id).await? {
             Listing::Complete(records) => Ok(records),
             Listing::Short(_) => match self.list_once(zone_id).await? {
@@ -67,7 +67,7 @@ impl Client {
                 cap: MAX_PAGES,
             }));
         }
-        let mut all: Vec<Vec<wire::Record>> = vec![first];
+        let mut all: Vec<Vec<wire::ApiRecord>> = vec![first];
         let mut unread = None;
         if pages > 1 {
             let limit = Arc::new(Semaphore::new(self.options().concurrency.max(1)));
@@ -85,7 +85,7 @@ impl Client {
                 });
                 page_of.insert(task.id(), page);
             }
-            let mut rest: Vec<(u64, Vec<wire::Record>)> = Vec::new();
+            let mut rest: Vec<(u64, Vec<wire::ApiRecord>)> = Vec::new();
             while let Some(joined) = tasks.join_next_with_id().await {
                 match joined {
                     Ok((id, result)) => {
@@ -106,7 +106,7 @@ impl Client {
             return Ok(Listing::Short(gap));
         }
         let mut seen = HashSet::new();
-        let records: Vec<wire::Record> = all
+        let records: Vec<wire::ApiRecord> = all
             .into_iter()
             .flatten()
             .filter(|r| seen.insert(r.id.clone()))
@@ -125,7 +125,7 @@ impl Client {
         path: &str,
         page: u64,
         per_page: u32,
-    ) -> Result<(Vec<wire::Record>, Option<ResultInfo>), Error> {
+    ) -> Result<(Vec<wire::ApiRecord>, Option<ResultInfo>), Error> {
         let query = [
             ("page", page.to_string()),
             ("per_page", per_page.to_string()),
@@ -141,7 +141,7 @@ impl Client {
         zone_id: &str,
         id: Option<&str>,
         record: &Record,
-    ) -> Result<wire::Record, Error> {
+    ) -> Result<wire::ApiRecord, Error> {
         let body = to_json(&body(None, record))?;
         let (method, path) = match id {
             None => (Method::POST, format!("/zones/{zone_id}/dns_records")),
@@ -176,7 +176,7 @@ impl Client {
 /// One read of a zone's records.
 enum Listing {
     /// Every record the server counted arrived.
-    Complete(Vec<wire::Record>),
+    Complete(Vec<wire::ApiRecord>),
     /// Some did not, and why.
     Short(Gap),
 }
@@ -235,7 +235,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, Error> {
 }
 
 /// A record as edgeplan compares it (see [`plan::normalise`]).
-pub fn normalise(record: &wire::Record) -> Stored {
+pub fn normalise(record: &wire::ApiRecord) -> Stored {
     plan::normalise::stored(
         &record.id,
         &record.name,
