@@ -598,7 +598,7 @@ impl<P: Provider> Flow<'_, P> {
     /// when that read fails too, the plans that were sent (a re-run that finds less to do is
     /// then refused, and `workflow_dispatch` is the way forward).
     async fn remaining(&self, outcome: &Outcome) -> Vec<crate::plan::Pair> {
-        let failed = |z: &pipeline::Zone| z.applied.is_none() && !z.plan.changes.is_empty();
+        let failed = |z: &pipeline::ZoneOutcome| z.applied.is_none() && !z.plan.changes.is_empty();
         match self.read_again(outcome, failed).await {
             Ok(fresh) => {
                 let (kept, unchecked) = gate::remaining_within(outcome, &fresh);
@@ -625,7 +625,7 @@ impl<P: Provider> Flow<'_, P> {
     async fn read_again(
         &self,
         outcome: &Outcome,
-        which: impl Fn(&pipeline::Zone) -> bool,
+        which: impl Fn(&pipeline::ZoneOutcome) -> bool,
     ) -> Result<Outcome, crate::provider::Error> {
         let picked: Vec<Desired> = (outcome.zones())
             .filter(|z| which(z))
@@ -644,7 +644,7 @@ impl<P: Provider> Flow<'_, P> {
         if !outcome.has_changes() || self.reporter.github.is_none() {
             return None;
         }
-        let with_changes = |z: &pipeline::Zone| !z.plan.changes.is_empty();
+        let with_changes = |z: &pipeline::ZoneOutcome| !z.plan.changes.is_empty();
         let fresh = match self.read_again(outcome, with_changes).await {
             Ok(fresh) => fresh,
             Err(e) => {

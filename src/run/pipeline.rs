@@ -48,7 +48,7 @@ struct ZoneFacts {
 
 /// One zone of an [`Outcome`]: the manifest, its plan, its verdict, and what was done.
 #[derive(Debug, Clone, Copy)]
-pub struct Zone<'a> {
+pub struct ZoneOutcome<'a> {
     pub desired: &'a Desired,
     pub plan: &'a ZonePlan,
     /// What refuses this zone, and its counts.
@@ -58,13 +58,13 @@ pub struct Zone<'a> {
 
 impl Outcome {
     /// The zones in manifest order, each manifest beside its plan and its verdict.
-    pub fn zones(&self) -> impl Iterator<Item = Zone<'_>> {
+    pub fn zones(&self) -> impl Iterator<Item = ZoneOutcome<'_>> {
         self.plan
             .zones
             .iter()
             .zip(&self.facts)
             .zip(&self.verdict.zones)
-            .map(|((plan, f), verdict)| Zone {
+            .map(|((plan, f), verdict)| ZoneOutcome {
                 desired: &f.desired,
                 plan,
                 verdict,

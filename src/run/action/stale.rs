@@ -42,7 +42,7 @@ use crate::run::github_failure;
 
 /// An apply recorded as a deployment, to be finished after writing.
 #[derive(Debug)]
-pub struct Record {
+pub struct DeploymentRecord {
     pub deployment: Deployment,
     repo: Repo,
 }
@@ -61,7 +61,7 @@ fn shown(sha: &str) -> &str {
 pub enum Begun {
     /// The apply may write: recorded as an `in_progress` deployment (`None`: no GitHub token,
     /// nothing recorded, a warning says so).
-    Recorded(Option<Record>),
+    Recorded(Option<DeploymentRecord>),
     /// An older commit: nothing may be written (a reason of the run's verdict).
     Stale(StaleCommit),
 }
@@ -167,7 +167,7 @@ pub async fn begin(
         deployment.id,
         inert(&environment)
     );
-    Ok(Begun::Recorded(Some(Record { deployment, repo })))
+    Ok(Begun::Recorded(Some(DeploymentRecord { deployment, repo })))
 }
 
 /// A `behind` or `diverged` commit: refused (`Some`, worded by `render::verdict`), unless this
@@ -212,11 +212,11 @@ async fn refuse_unless_current_head(
 pub async fn finish(
     ctx: &Context,
     github: Option<&Client>,
-    record: Option<Record>,
+    record: Option<DeploymentRecord>,
     ok: bool,
     remaining: &[String],
 ) -> Result<(), Failure> {
-    let (Some(client), Some(Record { deployment, repo })) = (github, record) else {
+    let (Some(client), Some(DeploymentRecord { deployment, repo })) = (github, record) else {
         return Ok(());
     };
     let run_url = ctx.run_url();
