@@ -37,7 +37,7 @@ pub use error::{ApiFailure, Class, Error, TransportKind};
 pub use records::normalise;
 pub use zones::{Lookup, to_plan_zone};
 
-use crate::retry::{self, Api, Attempt, Failure, GiveUp, Policy, RateGate};
+use crate::retry::{self, Api, Attempt, AttemptFailure, GiveUp, Policy, RateGate};
 use crate::secret::Secret;
 use wire::{Envelope, ResultInfo};
 
@@ -250,7 +250,7 @@ impl Client {
                         Ok(b) => b,
                         Err(Some(e)) => {
                             return Attempt::Failed {
-                                failure: Failure::Unknown,
+                                failure: AttemptFailure::Unknown,
                                 asked: None,
                                 cause: transport(method, path, &e),
                             };
@@ -260,9 +260,9 @@ impl Client {
                             // is lost, so its outcome is unknown.
                             return Attempt::Failed {
                                 failure: if kind == retry::Idempotency::Read {
-                                    Failure::Final
+                                    AttemptFailure::Final
                                 } else {
-                                    Failure::Unknown
+                                    AttemptFailure::Unknown
                                 },
                                 asked: None,
                                 cause: Error::Transport {
@@ -309,9 +309,9 @@ impl Client {
                         }
                     ) {
                         // Nothing was sent.
-                        Failure::NotActed
+                        AttemptFailure::NotActed
                     } else {
-                        Failure::Unknown
+                        AttemptFailure::Unknown
                     };
                     Attempt::Failed {
                         failure,

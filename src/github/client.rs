@@ -40,7 +40,7 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
-use crate::retry::{self, Api, Attempt, Failure, GiveUp, Malformed, Policy, Poll, RateGate};
+use crate::retry::{self, Api, Attempt, AttemptFailure, GiveUp, Malformed, Policy, Poll, RateGate};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
@@ -478,7 +478,7 @@ impl Client {
                     let now = std::time::SystemTime::now();
                     let failure = match retry::rate_limit(Api::GitHub, status, &headers, &text, now)
                     {
-                        Some(limit) => Failure::Limited(limit),
+                        Some(limit) => AttemptFailure::Limited(limit),
                         None => retry::status_failure(Api::GitHub, status, &headers),
                     };
                     Attempt::Failed {
@@ -490,9 +490,9 @@ impl Client {
                 Err(err) => Attempt::Failed {
                     // An answer past the size limit would be as long the next time.
                     failure: if err.too_large() {
-                        Failure::Final
+                        AttemptFailure::Final
                     } else {
-                        Failure::Unknown
+                        AttemptFailure::Unknown
                     },
                     asked: None,
                     cause: Cause::NoAnswer(err),
