@@ -1,6 +1,6 @@
 //! The Cloudflare API v4 client: zone lookup, whole-zone listing and atomic batch writes.
 //!
-//! One [`Client`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
+//! One [`CloudflareClient`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
 //! sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local server in
 //! `tests/it/support/cloudflare`) and the retry policy of [`crate::retry`], with a
 //! [`RateGate`] that its clones share, so a 429 pauses every call made with the token. It implements
@@ -84,7 +84,7 @@ impl Default for ClientOptions {
 
 /// A Cloudflare API client. Cheap to clone.
 #[derive(Clone)]
-pub struct Client {
+pub struct CloudflareClient {
     inner: Arc<Inner>,
 }
 
@@ -93,22 +93,26 @@ struct Inner {
     base: String,
     options: ClientOptions,
     gate: RateGate,
-    /// The token's zones, once listed ([`Client::remember_zones`]), by lower-case name.
+    /// The token's zones, once listed ([`CloudflareClient::remember_zones`]), by lower-case name.
     listed: Mutex<Option<BTreeMap<String, Vec<wire::ApiZone>>>>,
 }
 
-impl std::fmt::Debug for Client {
+impl std::fmt::Debug for CloudflareClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
+        f.debug_struct("CloudflareClient")
             .field("base", &self.inner.base)
             .field("token", &"***")
             .finish()
     }
 }
 
-impl Client {
+impl CloudflareClient {
     /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`]) sending `token` as a Bearer token.
-    pub fn new(base_url: &str, token: Secret, options: ClientOptions) -> Result<Client, Error> {
+    pub fn new(
+        base_url: &str,
+        token: Secret,
+        options: ClientOptions,
+    ) -> Result<CloudflareClient, Error> {
         let base = base_url.trim().trim_end_matches('/').to_string();
         let parsed = reqwest::Url::parse(&base).map_err(|e| {
             Error::Config(format!(
@@ -146,7 +150,7 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(Client {
+        Ok(CloudflareClient {
             inner: Arc::new(Inner {
                 http,
                 base,
@@ -158,9 +162,9 @@ impl Client {
     }
 
     /// The same client pausing with `gate`: clients that share a token should share its gate.
-    pub fn with_gate(self, gate: RateGate) -> Client {
+    pub fn with_gate(self, gate: RateGate) -> CloudflareClient {
         let inner = &self.inner;
-        Client {
+        CloudflareClient {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 base: inner.base.clone(),
@@ -171,7 +175,7 @@ impl Client {
         }
     }
 
-    /// Keeps the token's zones (a [`Client::list_zones`] answer) for the lookups that follow.
+    /// Keeps the token's zones (a [`CloudflareClient::list_zones`] answer) for the lookups that follow.
     pub fn remember_zones(&self, zones: Vec<wire::ApiZone>) {
         let mut by_name: BTreeMap<String, Vec<wire::ApiZone>> = BTreeMap::new();
         for z in zones {

@@ -11,11 +11,11 @@ use super::advice::{Op, explain};
 use super::error::{Class, Error};
 use super::records::normalise;
 use super::zones::{Lookup, describe_candidates, to_plan_zone};
-use super::{Client, wire};
+use super::{CloudflareClient, wire};
 use crate::plan::{RecordType, Stored, Zone};
 use crate::provider::{self, Batch, Provider};
 
-impl Provider for Client {
+impl Provider for CloudflareClient {
     async fn zone(&self, name: &str, id: Option<&str>) -> Result<Zone, provider::Error> {
         let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
         if let Some(id) = id {
@@ -145,7 +145,7 @@ impl Provider for Client {
     }
 }
 
-impl Client {
+impl CloudflareClient {
     /// Explains `err`; a permission failure first asks `/user/tokens/verify` whether the token is
     /// still active, since "lacks a permission" is wrong advice for an expired token.
     async fn fail(&self, err: Error, op: Op<'_>, detail: Option<String>) -> provider::Error {

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use super::error::Gap;
 use super::wire::{self, BatchBody, IdOnly, RecordBody, ResultInfo};
-use super::{Client, Error};
+use super::{CloudflareClient, Error};
 use crate::plan;
 use crate::plan::{Record, Stored};
 use crate::provider::Batch;
@@ -29,7 +29,7 @@ use crate::provider::Batch;
 /// says it has more is incomplete from its first page on: the rest is not read.
 const MAX_PAGES: u64 = 2_000;
 
-impl Client {
+impl CloudflareClient {
     /// Every record of the zone, as the API returns them (de-duplicated by id, in page order).
     ///
     /// A listing that is not provably complete is never returned: the page cap was reached, or
@@ -52,7 +52,7 @@ impl Client {
     }
 
     /// One read of every page, and whether it is provably complete. A page that fails after its
-    /// retries fails the listing at once ([`Client::list_records`] does not read it again: the
+    /// retries fails the listing at once ([`CloudflareClient::list_records`] does not read it again: the
     /// retries already spent the call's budget on it).
     async fn list_once(&self, zone_id: &str) -> Result<Listing, Error> {
         let path = format!("/zones/{zone_id}/dns_records");

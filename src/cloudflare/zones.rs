@@ -10,7 +10,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use reqwest::Method;
 
 use super::wire::{self, ResultInfo};
-use super::{Client, Error};
+use super::{CloudflareClient, Error};
 use crate::plan;
 
 /// Batch and comment limits by plan (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>,
@@ -48,7 +48,7 @@ pub enum Lookup {
     Ambiguous(Vec<wire::ApiZone>),
 }
 
-impl Client {
+impl CloudflareClient {
     /// Every zone named `name` that the token can see, all pages.
     pub async fn zones_named(&self, name: &str) -> Result<Vec<wire::ApiZone>, Error> {
         let mut zones = Vec::new();
@@ -80,7 +80,7 @@ impl Client {
     }
 
     /// Finds the one active zone named `name` (case-insensitive): in the token's zones when
-    /// they were listed ([`Client::list_zones`]) and it is there, else with a lookup by name.
+    /// they were listed ([`CloudflareClient::list_zones`]) and it is there, else with a lookup by name.
     pub async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
         // The listing is trusted only for what it found: a zone it lacks (a page that shifted
         // while it was read, a server that sent fewer per page) is looked up by name.

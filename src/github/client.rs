@@ -114,7 +114,7 @@ struct RawAnswer {
 }
 
 /// The GitHub REST client.
-pub struct Client {
+pub struct GitHubClient {
     octo: Octocrab,
     base: Uri,
     retry: Policy,
@@ -122,20 +122,27 @@ pub struct Client {
     gate: RateGate,
 }
 
-impl std::fmt::Debug for Client {
+impl std::fmt::Debug for GitHubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.base).finish()
+        f.debug_struct("GitHubClient")
+            .field("base", &self.base)
+            .finish()
     }
 }
 
-impl Client {
+impl GitHubClient {
     /// A client for `api_url` (`GITHUB_API_URL`) authenticating with `token`, retrying per
     /// `retry` and looking up merged pull requests per `pulls`; it trusts the built-in roots.
-    pub fn new(api_url: &str, token: &Secret, retry: Policy, pulls: Poll) -> Result<Client, Error> {
-        Client::trusting(api_url, token, retry, pulls, None)
+    pub fn new(
+        api_url: &str,
+        token: &Secret,
+        retry: Policy,
+        pulls: Poll,
+    ) -> Result<GitHubClient, Error> {
+        GitHubClient::trusting(api_url, token, retry, pulls, None)
     }
 
-    /// [`Client::new`], trusting `trust` (the system store and `SSL_CERT_FILE`,
+    /// [`GitHubClient::new`], trusting `trust` (the system store and `SSL_CERT_FILE`,
     /// `run::Settings::trust`) on top of the built-in roots.
     pub fn trusting(
         api_url: &str,
@@ -143,7 +150,7 @@ impl Client {
         retry: Policy,
         pulls: Poll,
         trust: Option<&crate::tls::Trust>,
-    ) -> Result<Client, Error> {
+    ) -> Result<GitHubClient, Error> {
         let base: Uri = api_url
             .trim_end_matches('/')
             .parse()
@@ -163,7 +170,7 @@ impl Client {
             ));
         }
         let octo = super::transport::octocrab(&base, value, &retry, trust)?;
-        Ok(Client {
+        Ok(GitHubClient {
             octo,
             base,
             retry,
@@ -179,18 +186,18 @@ impl Client {
         ctx: &Context,
         settings: &Result<(Policy, Poll), Malformed>,
         trust: Option<&crate::tls::Trust>,
-    ) -> Result<Option<Client>, Error> {
+    ) -> Result<Option<GitHubClient>, Error> {
         ctx.github_token
             .as_ref()
             .map(|token| {
                 let (retry, pulls) = settings.clone().map_err(|e| Error::Config(e.to_string()))?;
-                Client::trusting(&ctx.api_url, token, retry, pulls, trust)
+                GitHubClient::trusting(&ctx.api_url, token, retry, pulls, trust)
             })
             .transpose()
     }
 
     /// The same client pausing with `gate`: clients that share a token should share its gate.
-    pub fn with_gate(mut self, gate: RateGate) -> Client {
+    pub fn with_gate(mut self, gate: RateGate) -> GitHubClient {
         self.gate = gate;
         self
     }
@@ -440,7 +447,7 @@ impl Client {
         self.call_as(verb, kind, route, body, what).await
     }
 
-    /// [`Client::call`] with the request's idempotency given.
+    /// [`GitHubClient::call`] with the request's idempotency given.
     async fn call_as(
         &self,
         verb: Verb,

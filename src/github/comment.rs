@@ -19,7 +19,7 @@ pub use crate::render::comment::{
 };
 use crate::render::comment::{clamp, with_marker};
 
-use super::client::{Client, Error, IssueComment};
+use super::client::{Error, GitHubClient, IssueComment};
 use super::event::Repo;
 
 /// The login the workflow token (`GITHUB_TOKEN`) posts as.
@@ -65,7 +65,7 @@ impl Author {
     /// The identity: `comment-author` when given; else the login `GET /user` answers with (a
     /// personal token); else `github-actions[bot]` (GitHub answers 403 there for the workflow
     /// token and for App tokens).
-    pub async fn resolve(client: &Client, input: Option<&str>) -> Result<Author, Error> {
+    pub async fn resolve(client: &GitHubClient, input: Option<&str>) -> Result<Author, Error> {
         if let Some(login) = input.map(str::trim).filter(|l| !l.is_empty()) {
             return Ok(Author::given(login));
         }
@@ -115,7 +115,7 @@ pub struct Sticky {
 
 /// The comments on `pr` with `marker` on their first line and a matching author, newest first.
 pub async fn find(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,
@@ -126,7 +126,7 @@ pub async fn find(
 
 /// [`find`], and the logins of the other bots whose comments carry the marker.
 pub async fn find_all(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,
@@ -138,7 +138,7 @@ pub async fn find_all(
 /// The comments on `pr` whose body `is_it` recognises, by `author` (newest first), and the
 /// logins of the other bots whose comments it recognises.
 async fn find_by(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     is_it: &dyn Fn(&str) -> bool,
@@ -166,7 +166,7 @@ async fn find_by(
 /// Creates or updates the one comment on `pr` whose first line is `marker` and whose author
 /// matches. `body` gets the marker prepended when it lacks it, and is clamped to size.
 pub async fn upsert(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,
@@ -182,7 +182,7 @@ pub async fn upsert(
 /// (its marker line already first; clamped to size): the apply report, whose marker line
 /// changes with what remains to apply while it stays the report of one commit.
 pub async fn upsert_by(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     is_it: &dyn Fn(&str) -> bool,
@@ -196,7 +196,7 @@ pub async fn upsert_by(
 
 /// Posts `body`, or updates the newest of `mine` and deletes the older ones.
 async fn write_sticky(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     mine: Vec<IssueComment>,
@@ -220,7 +220,7 @@ async fn write_sticky(
 /// comment this run just `created` or already says it, else updated; every other one of `mine`
 /// is deleted.
 pub async fn keep_one(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     mine: &[IssueComment],
     body: &str,
@@ -262,7 +262,12 @@ pub async fn keep_one(
 }
 
 /// Posts a plain comment (the apply report on a merged PR) and returns its URL.
-pub async fn post(client: &Client, repo: &Repo, pr: u64, body: &str) -> Result<String, Error> {
+pub async fn post(
+    client: &GitHubClient,
+    repo: &Repo,
+    pr: u64,
+    body: &str,
+) -> Result<String, Error> {
     Ok(client
         .create_comment(repo, pr, &clamp(body))
         .await?

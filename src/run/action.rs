@@ -21,7 +21,7 @@ use std::io::Write;
 
 use crate::cli::{ActionArgs, ManifestArgs, TargetArgs};
 use crate::exit::Exit;
-use crate::github::client::Client;
+use crate::github::client::GitHubClient;
 use crate::github::comment::Author;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
 use crate::github::event::{Context, EventName};
@@ -157,7 +157,7 @@ async fn dispatch_and_run<W: Write>(
     let gated = step == Step::Apply && gate::gated(ctx);
     let github = match report {
         Report::SummaryOnly if step != Step::Apply => None,
-        _ => Client::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
+        _ => GitHubClient::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
             .map_err(github_failure)?,
     };
     if gated && github.is_none() {
@@ -237,7 +237,7 @@ async fn dispatch_and_run<W: Write>(
 }
 
 /// edgeplan's own login (`comment-author`, else `GET /user`); a failure is exit 3.
-async fn resolve_author(client: &Client, ctx: &Context) -> Result<Author, Failure> {
+async fn resolve_author(client: &GitHubClient, ctx: &Context) -> Result<Author, Failure> {
     Author::resolve(client, ctx.inputs.comment_author.as_deref())
         .await
         .map_err(github_failure)
@@ -248,7 +248,7 @@ async fn resolve_author(client: &Client, ctx: &Context) -> Result<Author, Failur
 /// that commit (not `GITHUB_SHA`, the base branch's) and where the manifests came from.
 async fn read_manifests(
     ctx: &Context,
-    github: Option<&Client>,
+    github: Option<&GitHubClient>,
     settings: &Settings,
 ) -> Result<(Option<Context>, Result<Vec<Desired>, Vec<Problem>>), Failure> {
     if ctx.event.name != EventName::PullRequestTarget {

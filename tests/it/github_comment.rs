@@ -3,7 +3,7 @@
 //! duplicates repaired, size and permission errors explained, GHES base path).
 
 use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN, WRITE_TOKEN, merged_pull};
-use edgeplan::github::client::{Client, Error};
+use edgeplan::github::client::{Error, GitHubClient};
 use edgeplan::github::comment::{self, Author, MARKER, Upserted};
 use edgeplan::github::event::Repo;
 
@@ -13,7 +13,7 @@ fn repo() -> Repo {
     Repo::parse(REPO).expect("repo")
 }
 
-fn client(gh: &GitHub, token: &str) -> Client {
+fn client(gh: &GitHub, token: &str) -> GitHubClient {
     gh.client(token, 2, 3)
 }
 

@@ -24,7 +24,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::exit::Exit;
-use crate::github::client::{Client, IssueComment, PullSummary};
+use crate::github::client::{GitHubClient, IssueComment, PullSummary};
 use crate::github::comment::{ACTIONS_BOT, Author};
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::inputs::ReviewedPlan;
@@ -187,7 +187,7 @@ fn repo_and_sha(ctx: &Context) -> Result<(&Repo, &str), Failure> {
 
 /// The pull request this push merged (step 1 of the module), for a reader before the gate (the
 /// label `edgeplan/allow-deletes`); [`check`] then takes it instead of looking again.
-pub async fn merge_of(ctx: &Context, client: &Client) -> Result<Merge, Failure> {
+pub async fn merge_of(ctx: &Context, client: &GitHubClient) -> Result<Merge, Failure> {
     let (repo, sha) = repo_and_sha(ctx)?;
     let default = ctx.event.default_branch.as_deref().unwrap_or_default();
     find_merge(client, repo, sha, default).await
@@ -197,7 +197,7 @@ pub async fn merge_of(ctx: &Context, client: &Client) -> Result<Merge, Failure> 
 /// the merged pull request when [`merge_of`] already found it.
 pub async fn check(
     ctx: &Context,
-    client: Option<&Client>,
+    client: Option<&GitHubClient>,
     author: &Author,
     outcome: &Outcome,
     known: Option<Merge>,
@@ -280,7 +280,7 @@ pub async fn check(
 /// Polls `commits/{sha}/pulls` until it lists the pull request whose merge commit is `sha`, at
 /// most [`LOOKUPS`] times; says on stderr that it waits, and for what.
 async fn find_merge(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     sha: &str,
     default: &str,

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::github::client::Client;
+use crate::github::client::GitHubClient;
 use crate::github::event::{Context, Repo};
 use crate::github::{tree, workflow};
 use crate::render;
@@ -36,7 +36,7 @@ pub enum Since {
 
 /// Compares the manifests' blobs at the preview's commit and at the merge.
 pub async fn since(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     ctx: &Context,
     outcome: &Outcome,
