@@ -82,7 +82,7 @@ fn files() -> Vec<File> {
         .collect()
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(super) fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .expect("list a source folder")
         .flatten()
@@ -105,7 +105,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The text before an inline test module at the end of a file (`#[cfg(test)]` and `mod x {`).
-fn production_part(text: &str) -> &str {
+pub(super) fn production_part(text: &str) -> &str {
     let mut from = 0;
     while let Some(at) = text[from..].find("#[cfg(test)]\nmod ") {
         let at = from + at;

@@ -10,11 +10,11 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::walk::{self, DirEntry, EntryKind, Resolved, Side};
+use super::walk::{self, DirEntry, EntryKind, NamedPaths, Side};
 use super::wanted::Wanted;
 
 /// Resolves `wanted` against the directory `base` (the current directory: the empty path).
-pub fn resolve(wanted: &Wanted, base: &Path) -> Resolved {
+pub fn resolve(wanted: &Wanted, base: &Path) -> NamedPaths {
     let root = if wanted.root.is_empty() {
         base.to_path_buf()
     } else if Path::new(&wanted.root).is_absolute() {

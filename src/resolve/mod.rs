@@ -14,5 +14,5 @@ pub mod disk;
 pub mod walk;
 pub mod wanted;
 
-pub use walk::{DirEntry, EntryKind, Refusal, Resolved, Side};
+pub use walk::{DirEntry, EntryKind, NamedPaths, Refusal, Side};
 pub use wanted::{Wanted, escape};

@@ -78,7 +78,7 @@ pub struct Refusal {
 
 /// What one value names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Resolved {
+pub struct NamedPaths {
     /// The paths found, from the walk's root, `/`-joined, sorted bytewise, each once.
     pub files: Vec<String>,
     /// Sorted by path. When a pattern is refused whole, `files` is empty.
@@ -87,7 +87,7 @@ pub struct Resolved {
     pub notices: Vec<String>,
 }
 
-impl Resolved {
+impl NamedPaths {
     /// True when the value named nothing at all (an empty match, or a missing path).
     pub fn is_empty(&self) -> bool {
         self.files.is_empty() && self.refused.is_empty()
@@ -105,7 +105,7 @@ pub const LARGE_HELP: &str =
 /// Resolves `wanted`. `list(dir)` gives the entries of `dir`, a `/`-joined path from the walk's
 /// root (`""` for the root itself); a directory that does not exist lists as empty; `Err` is a
 /// directory that cannot be listed, with the reason.
-pub fn walk<F>(wanted: &Wanted, side: Side, mut list: F) -> Resolved
+pub fn walk<F>(wanted: &Wanted, side: Side, mut list: F) -> NamedPaths
 where
     F: FnMut(&str) -> Result<Vec<DirEntry>, String>,
 {
@@ -125,9 +125,9 @@ where
     };
     if wanted.literal.is_empty() && wanted.rest.is_empty() {
         // A bare root (`-m /`): the loader says what it is.
-        return Resolved {
+        return NamedPaths {
             files: vec![wanted.text.clone()],
-            ..Resolved::default()
+            ..NamedPaths::default()
         };
     }
 
@@ -138,13 +138,13 @@ where
         && let Some(at) = wanted.literal.iter().position(|name| name == ".git")
     {
         let path = wanted.literal[..=at].join("/");
-        return Resolved {
+        return NamedPaths {
             notices: vec![format!(
                 "`{}` is git's own directory: the pattern `{}` never searches it",
                 full(&path),
                 wanted.text
             )],
-            ..Resolved::default()
+            ..NamedPaths::default()
         };
     }
 
@@ -189,9 +189,9 @@ where
                 } else {
                     "a submodule"
                 };
-                return Resolved {
+                return NamedPaths {
                     notices: vec![not_searched(&full(&path), what, &wanted.text)],
-                    ..Resolved::default()
+                    ..NamedPaths::default()
                 };
             }
             (EntryKind::Link | EntryKind::Submodule, Side::Api) if !last => {
@@ -213,9 +213,9 @@ where
             }
             _ if last => {
                 // A path named directly: the caller reads it and says what it is.
-                return Resolved {
+                return NamedPaths {
                     files: vec![full(&path)],
-                    ..Resolved::default()
+                    ..NamedPaths::default()
                 };
             }
             (EntryKind::Dir | EntryKind::Link | EntryKind::Submodule, _) => dir = path,
@@ -261,7 +261,7 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
         }
     }
 
-    fn run<F>(mut self, start: String, list: &mut F) -> Resolved
+    fn run<F>(mut self, start: String, list: &mut F) -> NamedPaths
     where
         F: FnMut(&str) -> Result<Vec<DirEntry>, String>,
     {
@@ -337,7 +337,7 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
             .map(|(_, n)| n)
             .collect();
         let full = self.full;
-        Resolved {
+        NamedPaths {
             files: self.files.into_iter().map(|f| full(&f)).collect(),
             refused,
             notices,
@@ -367,7 +367,7 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
         self.notices.insert(path, text);
     }
 
-    fn too_large(self, why: &str) -> Resolved {
+    fn too_large(self, why: &str) -> NamedPaths {
         let message = format!(
             "the pattern `{}` searches too much: {why}; refused",
             self.wanted.text
@@ -383,10 +383,10 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
 }
 
 /// A value refused whole: no file of it is read.
-fn whole(refusal: Refusal) -> Resolved {
-    Resolved {
+fn whole(refusal: Refusal) -> NamedPaths {
+    NamedPaths {
         refused: vec![refusal],
-        ..Resolved::default()
+        ..NamedPaths::default()
     }
 }
 

@@ -26,7 +26,7 @@ fn tree(rows: &[(&str, EntryKind)]) -> BTreeMap<String, Vec<DirEntry>> {
     dirs
 }
 
-fn run(rows: &[(&str, EntryKind)], value: &str, side: Side) -> Resolved {
+fn run(rows: &[(&str, EntryKind)], value: &str, side: Side) -> NamedPaths {
     let dirs = tree(rows);
     let wanted = Wanted::parse(value).expect(value);
     let mut calls = 0;
@@ -41,11 +41,11 @@ fn run(rows: &[(&str, EntryKind)], value: &str, side: Side) -> Resolved {
     out
 }
 
-fn paths(out: &Resolved) -> Vec<&str> {
+fn paths(out: &NamedPaths) -> Vec<&str> {
     out.files.iter().map(String::as_str).collect()
 }
 
-fn refused(out: &Resolved) -> Vec<&str> {
+fn refused(out: &NamedPaths) -> Vec<&str> {
     out.refused.iter().map(|r| r.path.as_str()).collect()
 }
 
