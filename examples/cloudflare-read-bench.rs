@@ -15,7 +15,7 @@ mod support;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use edgeplan::cloudflare::{Client, ClientOptions};
+use edgeplan::cloudflare::{ClientOptions, CloudflareClient};
 use edgeplan::provider::Provider;
 use edgeplan::secret::Secret;
 use serde_json::json;
@@ -42,7 +42,7 @@ fn run() -> Result<bool, String> {
         )?;
     }
     cf.set_latency(latency);
-    let client = Client::new(&cf.url(), Secret::new(TOKEN), ClientOptions::default())
+    let client = CloudflareClient::new(&cf.url(), Secret::new(TOKEN), ClientOptions::default())
         .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

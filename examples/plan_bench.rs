@@ -52,7 +52,7 @@ fn main() {
     let verdict = Verdict::of_plan(&plan);
     let as_json = time(&|| json::render(&plan, &[], &verdict).len());
     let as_text = time(&|| text::render(&plan, &[], &verdict, false).len());
-    let md = markdown::Context::default();
+    let md = markdown::CommentContext::default();
     let as_markdown = time(&|| markdown::render(&plan, &[], &verdict, &md).len());
     diffs.sort();
 
@@ -126,7 +126,7 @@ fn huge() {
         zones: vec![diff(&desired, &live)],
     };
     let verdict = Verdict::of_plan(&plan);
-    let md = markdown::Context::default();
+    let md = markdown::CommentContext::default();
     let once = |f: &dyn Fn() -> String| {
         let mut t: Vec<(Duration, usize)> = (0..5)
             .map(|_| {

@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What an address is, as far as a request from edgeplan goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
+pub enum AddressClass {
     /// 127.0.0.0/8 and `::1`: the machine itself (test servers).
     Loopback,
     /// Anywhere on the internet.
@@ -34,29 +34,29 @@ const METADATA_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
 /// IPv4-compatible `::/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is judged by that address,
 /// and one that is not public is refused, never loopback; Teredo `2001::/32`, NAT64
 /// `64:ff9b:1::/48` and site-local `fec0::/10` are refused outright.
-pub fn classify(ip: IpAddr) -> Reach {
+pub fn classify(ip: IpAddr) -> AddressClass {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),
         IpAddr::V6(v6) => classify_v6(v6),
     }
 }
 
-fn classify_v4(ip: Ipv4Addr) -> Reach {
+fn classify_v4(ip: Ipv4Addr) -> AddressClass {
     let [a, b, ..] = ip.octets();
     if ip.is_loopback() {
-        Reach::Loopback
+        AddressClass::Loopback
     } else if METADATA_V4.contains(&ip) {
-        Reach::Forbidden("a cloud metadata address")
+        AddressClass::Forbidden("a cloud metadata address")
     } else if ip.is_private() {
-        Reach::Forbidden("a private address (10/8, 172.16/12, 192.168/16)")
+        AddressClass::Forbidden("a private address (10/8, 172.16/12, 192.168/16)")
     } else if a == 100 && (64..128).contains(&b) {
-        Reach::Forbidden("a shared (carrier-grade NAT) address, 100.64/10")
+        AddressClass::Forbidden("a shared (carrier-grade NAT) address, 100.64/10")
     } else if ip.is_link_local() {
-        Reach::Forbidden("a link-local address, 169.254/16 (cloud metadata lives there)")
+        AddressClass::Forbidden("a link-local address, 169.254/16 (cloud metadata lives there)")
     } else if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || a == 0 || a >= 240 {
-        Reach::Forbidden("an unspecified, broadcast, multicast or reserved address")
+        AddressClass::Forbidden("an unspecified, broadcast, multicast or reserved address")
     } else {
-        Reach::Public
+        AddressClass::Public
     }
 }
 
@@ -92,38 +92,40 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<(Ipv4Addr, &'static str)> {
     }
 }
 
-fn classify_v6(ip: Ipv6Addr) -> Reach {
+fn classify_v6(ip: Ipv6Addr) -> AddressClass {
     let s = ip.segments();
     let first = s[0];
     if ip.is_loopback() {
-        return Reach::Loopback;
+        return AddressClass::Loopback;
     }
     if ip.is_unspecified() {
-        return Reach::Forbidden("the unspecified address, ::");
+        return AddressClass::Forbidden("the unspecified address, ::");
     }
     if let Some((v4, not_public)) = embedded_v4(ip) {
         // Loopback too is refused here: only 127/8 and `::1` are loopback.
         return match classify_v4(v4) {
-            Reach::Public => Reach::Public,
-            Reach::Loopback | Reach::Forbidden(_) => Reach::Forbidden(not_public),
+            AddressClass::Public => AddressClass::Public,
+            AddressClass::Loopback | AddressClass::Forbidden(_) => {
+                AddressClass::Forbidden(not_public)
+            }
         };
     }
     if first == 0x2001 && s[1] == 0 {
-        Reach::Forbidden("a Teredo address, 2001::/32")
+        AddressClass::Forbidden("a Teredo address, 2001::/32")
     } else if first == 0x64 && s[1] == 0xff9b && s[2] == 1 {
-        Reach::Forbidden("a local-use NAT64 address, 64:ff9b:1::/48")
+        AddressClass::Forbidden("a local-use NAT64 address, 64:ff9b:1::/48")
     } else if first & 0xffc0 == 0xfec0 {
-        Reach::Forbidden("a site-local address, fec0::/10")
+        AddressClass::Forbidden("a site-local address, fec0::/10")
     } else if ip == METADATA_V6 {
-        Reach::Forbidden("a cloud metadata address")
+        AddressClass::Forbidden("a cloud metadata address")
     } else if first & 0xfe00 == 0xfc00 {
-        Reach::Forbidden("a unique-local address, fc00::/7")
+        AddressClass::Forbidden("a unique-local address, fc00::/7")
     } else if first & 0xffc0 == 0xfe80 {
-        Reach::Forbidden("a link-local address, fe80::/10")
+        AddressClass::Forbidden("a link-local address, fe80::/10")
     } else if ip.is_multicast() {
-        Reach::Forbidden("a multicast address")
+        AddressClass::Forbidden("a multicast address")
     } else {
-        Reach::Public
+        AddressClass::Public
     }
 }
 
@@ -144,14 +146,14 @@ pub fn literal(host: &str) -> Option<IpAddr> {
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim().trim_end_matches('.');
     host.eq_ignore_ascii_case("localhost")
-        || literal(host).is_some_and(|ip| classify(ip) == Reach::Loopback)
+        || literal(host).is_some_and(|ip| classify(ip) == AddressClass::Loopback)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn reach(s: &str) -> Reach {
+    fn reach(s: &str) -> AddressClass {
         classify(s.parse().expect("an address"))
     }
 
@@ -178,7 +180,7 @@ mod tests {
             "::ffff:169.254.169.254",
             "::ffff:10.0.0.1",
         ] {
-            assert!(matches!(reach(bad), Reach::Forbidden(_)), "{bad}");
+            assert!(matches!(reach(bad), AddressClass::Forbidden(_)), "{bad}");
         }
         for ok in [
             "1.1.1.1",
@@ -187,10 +189,10 @@ mod tests {
             "100.128.0.1",
             "2606:4700::1",
         ] {
-            assert_eq!(reach(ok), Reach::Public, "{ok}");
+            assert_eq!(reach(ok), AddressClass::Public, "{ok}");
         }
         for lo in ["127.0.0.1", "127.9.9.9", "::1", "0:0:0:0:0:0:0:1"] {
-            assert_eq!(reach(lo), Reach::Loopback, "{lo}");
+            assert_eq!(reach(lo), AddressClass::Loopback, "{lo}");
         }
     }
 
@@ -246,11 +248,11 @@ mod tests {
         for (addr, want) in table {
             let got = reach(addr);
             match want {
-                None if *addr == "::1" => assert_eq!(got, Reach::Loopback, "{addr}"),
-                None => assert_eq!(got, Reach::Public, "{addr}"),
-                Some("") => assert_eq!(got, Reach::Public, "{addr}"),
+                None if *addr == "::1" => assert_eq!(got, AddressClass::Loopback, "{addr}"),
+                None => assert_eq!(got, AddressClass::Public, "{addr}"),
+                Some("") => assert_eq!(got, AddressClass::Public, "{addr}"),
                 Some(words) => match got {
-                    Reach::Forbidden(reason) => {
+                    AddressClass::Forbidden(reason) => {
                         assert!(reason.contains(words), "{addr}: {reason}")
                     }
                     other => panic!("{addr}: {other:?}, want refused ({words})"),

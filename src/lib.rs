@@ -39,3 +39,5 @@ pub mod tls;
 
 #[cfg(test)]
 mod layering;
+#[cfg(test)]
+mod names_tests;

@@ -1,6 +1,6 @@
 //! Where live zones come from and where changes go: Cloudflare or the local sandbox.
 //!
-//! The two implementations are `cloudflare::Client` and `sandbox::Sandbox` (they import this
+//! The two implementations are `cloudflare::CloudflareClient` and `sandbox::Sandbox` (they import this
 //! module, not the other way round).
 //! Commands are generic over [`Provider`], so `plan` and `apply` run the same code against both.
 //! A batch is one transaction (Cloudflare's `POST /zones/{id}/dns_records/batch`): deletes, then

@@ -2,14 +2,14 @@
 //! [`super`] give the rules): re-plan, send again, carry on, or stop with what landed.
 
 use super::{
-    Applier, ApplyError, InFlight, MAX_REPLANS, Outcome, check, conflicts_since, flight,
+    Applier, ApplyError, BatchFailure, InFlight, MAX_REPLANS, check, conflicts_since, flight,
     in_flight_is, landed, replan, still_wanted,
 };
 use crate::plan::{self, ZonePlan};
 use crate::provider::{self, Provider};
 
 /// One send of one chunk: which, of how many, after how many earlier batch requests.
-pub(super) struct Attempt<'b> {
+pub(super) struct ChunkSend<'b> {
     pub k: usize,
     pub total: usize,
     /// Batch requests that landed before the current round's re-plan.
@@ -32,7 +32,7 @@ impl<P: Provider> Applier<'_, P> {
     pub(super) async fn after_failure(
         &mut self,
         error: provider::Error,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
         in_flight_is(
@@ -52,12 +52,12 @@ impl<P: Provider> Applier<'_, P> {
             error @ provider::Error::Rejected { .. } => self.refused(error, at, pending).await,
             error => {
                 let outcome = match error {
-                    provider::Error::Rejected { .. } => Outcome::Refused,
+                    provider::Error::Rejected { .. } => BatchFailure::Refused,
                     provider::Error::Api { .. } | provider::Error::Server { .. } => {
                         let (p, d, z) = (self.provider, self.desired, self.zone);
                         check(p, d, z, pending, at.batch.len()).await
                     }
-                    provider::Error::UnknownOutcome { .. } => Outcome::Unknown,
+                    provider::Error::UnknownOutcome { .. } => BatchFailure::Unknown,
                 };
                 Err(self.stop(error, landed(at.k, at.total, outcome, at.earlier)))
             }
@@ -78,7 +78,7 @@ impl<P: Provider> Applier<'_, P> {
     async fn unknown_outcome(
         &mut self,
         message: &str,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
         self.report.replans += 1;
@@ -93,7 +93,7 @@ impl<P: Provider> Applier<'_, P> {
             Err(error) => {
                 let landed = format!(
                     "{}; the zone could not be read again to find out",
-                    landed(at.k, at.total, Outcome::Unknown, at.earlier)
+                    landed(at.k, at.total, BatchFailure::Unknown, at.earlier)
                 );
                 return Err(self.stop(error, landed));
             }
@@ -121,12 +121,12 @@ impl<P: Provider> Applier<'_, P> {
     async fn server_error(
         &mut self,
         error: provider::Error,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
         self.server_errors += 1;
         let Ok(fresh) = replan(self.provider, self.desired, self.zone).await else {
-            let landed = landed(at.k, at.total, Outcome::Failed, at.earlier);
+            let landed = landed(at.k, at.total, BatchFailure::Failed, at.earlier);
             return Err(self.stop(error, landed));
         };
         if !fresh.conflicts.is_empty() {
@@ -145,9 +145,9 @@ impl<P: Provider> Applier<'_, P> {
         let not_landed = fresh.changes.len() == pending;
         let Some(wait) = self.resends.next() else {
             let outcome = if not_landed {
-                Outcome::NotApplied
+                BatchFailure::NotApplied
             } else {
-                Outcome::Failed
+                BatchFailure::Failed
             };
             let n = self.server_errors;
             let landed = format!(
@@ -195,10 +195,10 @@ impl<P: Provider> Applier<'_, P> {
     async fn refused(
         &mut self,
         error: provider::Error,
-        at: &Attempt<'_>,
+        at: &ChunkSend<'_>,
         pending: usize,
     ) -> Result<Next, ApplyError> {
-        let refused = landed(at.k, at.total, Outcome::Refused, at.earlier);
+        let refused = landed(at.k, at.total, BatchFailure::Refused, at.earlier);
         let Ok(fresh) = replan(self.provider, self.desired, self.zone).await else {
             return Err(self.stop(error, refused));
         };

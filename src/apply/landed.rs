@@ -2,7 +2,7 @@
 
 /// How a batch failed, for the sentence saying what landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Outcome {
+pub(super) enum BatchFailure {
     /// Cloudflare refused it (a rule, a conflict): certainly nothing of it was applied.
     Refused,
     /// An answer came back but not a success (auth, 5xx, 429 after retries), and a fresh read
@@ -19,33 +19,37 @@ pub(super) enum Outcome {
 
 /// Says which chunks landed when chunk `failed` (0-based) of `total` did not, after `earlier`
 /// batch requests that landed before a re-plan.
-pub(super) fn landed(failed: usize, total: usize, outcome: Outcome, earlier: usize) -> String {
+pub(super) fn landed(failed: usize, total: usize, outcome: BatchFailure, earlier: usize) -> String {
     let n = failed + 1;
     const CHECKED: &str = "the zone was read again to check";
     let this = match (outcome, total) {
-        (Outcome::Refused, 1) => "nothing was applied (the batch is one transaction)".to_string(),
-        (Outcome::Refused, _) => format!("chunk {n} was refused and nothing of it was applied"),
-        (Outcome::NotApplied, 1) => format!("nothing was applied ({CHECKED})"),
-        (Outcome::NotApplied, _) => {
+        (BatchFailure::Refused, 1) => {
+            "nothing was applied (the batch is one transaction)".to_string()
+        }
+        (BatchFailure::Refused, _) => {
+            format!("chunk {n} was refused and nothing of it was applied")
+        }
+        (BatchFailure::NotApplied, 1) => format!("nothing was applied ({CHECKED})"),
+        (BatchFailure::NotApplied, _) => {
             format!("chunk {n} failed and nothing of it was applied ({CHECKED})")
         }
-        (Outcome::LandedAnyway, 1) => {
+        (BatchFailure::LandedAnyway, 1) => {
             format!("the batch landed although the answer was an error ({CHECKED})")
         }
-        (Outcome::LandedAnyway, _) => {
+        (BatchFailure::LandedAnyway, _) => {
             format!("chunk {n} landed although the answer was an error ({CHECKED})")
         }
-        (Outcome::Failed, 1) => {
+        (BatchFailure::Failed, 1) => {
             "the batch is one transaction: it landed whole or not at all".to_string()
         }
-        (Outcome::Failed, _) => {
+        (BatchFailure::Failed, _) => {
             format!("chunk {n} failed; being one transaction it landed whole or not at all")
         }
-        (Outcome::Unknown, 1) => {
+        (BatchFailure::Unknown, 1) => {
             "whether the batch landed is unknown (it is one transaction: whole or not at all)"
                 .to_string()
         }
-        (Outcome::Unknown, _) => format!(
+        (BatchFailure::Unknown, _) => format!(
             "whether chunk {n} landed is unknown (it is one transaction: whole or not at all)"
         ),
     };
@@ -57,7 +61,7 @@ pub(super) fn landed(failed: usize, total: usize, outcome: Outcome, earlier: usi
     }
     if total > 1 {
         // The chunks before `failed` landed, and `failed` itself when the check says so.
-        let through = if outcome == Outcome::LandedAnyway {
+        let through = if outcome == BatchFailure::LandedAnyway {
             n
         } else {
             failed
@@ -83,7 +87,7 @@ mod tests {
 
     #[test]
     fn landed_says_which_chunks_landed() {
-        use Outcome::*;
+        use BatchFailure::*;
         let cases = [
             (
                 0,

@@ -30,8 +30,8 @@ use crate::provider::{self, Provider};
 mod failure;
 mod landed;
 
-use failure::{Attempt, Next};
-use landed::{Outcome, landed};
+use failure::{ChunkSend, Next};
+use landed::{BatchFailure, landed};
 
 /// How many times an unknown outcome may send us back to re-read and re-plan.
 const MAX_REPLANS: usize = 3;
@@ -285,7 +285,7 @@ async fn converge<P: Provider>(
         // them apart from this round's chunks.
         let earlier = run.report.batches;
         for (k, batch) in batches.iter().enumerate() {
-            let at = Attempt {
+            let at = ChunkSend {
                 k,
                 total,
                 earlier,
@@ -354,7 +354,7 @@ struct Applier<'a, P> {
 
 impl<P: Provider> Applier<'_, P> {
     /// Sends the attempt's batch once; counts it when it lands.
-    async fn send(&mut self, at: &Attempt<'_>) -> Result<(), provider::Error> {
+    async fn send(&mut self, at: &ChunkSend<'_>) -> Result<(), provider::Error> {
         let zone = &self.zone.name;
         let key = flight(self.zone, self.desired);
         in_flight_is(
@@ -491,11 +491,11 @@ async fn check<P: Provider>(
     zone: &Zone,
     pending: usize,
     size: usize,
-) -> Outcome {
+) -> BatchFailure {
     match replan(provider, desired, zone).await {
-        Ok(p) if p.changes.len() == pending => Outcome::NotApplied,
-        Ok(p) if p.changes.len() + size == pending => Outcome::LandedAnyway,
-        _ => Outcome::Failed,
+        Ok(p) if p.changes.len() == pending => BatchFailure::NotApplied,
+        Ok(p) if p.changes.len() + size == pending => BatchFailure::LandedAnyway,
+        _ => BatchFailure::Failed,
     }
 }
 

@@ -272,11 +272,11 @@ impl Error {
 /// snippet, never a panic.
 pub fn from_response(method: &str, path: &str, status: u16, body: &[u8]) -> Error {
     #[derive(serde::Deserialize)]
-    struct Failure {
+    struct FailedEnvelope {
         #[serde(default)]
         errors: Vec<ApiMessage>,
     }
-    match serde_json::from_slice::<Failure>(body) {
+    match serde_json::from_slice::<FailedEnvelope>(body) {
         Ok(f) if !f.errors.is_empty() || (200..300).contains(&status) => Error::Api(ApiFailure {
             status,
             method: method.to_string(),

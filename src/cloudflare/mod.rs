@@ -1,6 +1,6 @@
 //! The Cloudflare API v4 client: zone lookup, whole-zone listing and atomic batch writes.
 //!
-//! One [`Client`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
+//! One [`CloudflareClient`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
 //! sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local server in
 //! `tests/it/support/cloudflare`) and the retry policy of [`crate::retry`], with a
 //! [`RateGate`] that its clones share, so a 429 pauses every call made with the token. It implements
@@ -37,7 +37,7 @@ pub use error::{ApiFailure, Class, Error, TransportKind};
 pub use records::normalise;
 pub use zones::{Lookup, to_plan_zone};
 
-use crate::retry::{self, Api, Attempt, Failure, GiveUp, Policy, RateGate};
+use crate::retry::{self, Api, Attempt, AttemptFailure, GiveUp, Policy, RateGate};
 use crate::secret::Secret;
 use wire::{Envelope, ResultInfo};
 
@@ -84,7 +84,7 @@ impl Default for ClientOptions {
 
 /// A Cloudflare API client. Cheap to clone.
 #[derive(Clone)]
-pub struct Client {
+pub struct CloudflareClient {
     inner: Arc<Inner>,
 }
 
@@ -93,22 +93,26 @@ struct Inner {
     base: String,
     options: ClientOptions,
     gate: RateGate,
-    /// The token's zones, once listed ([`Client::remember_zones`]), by lower-case name.
-    listed: Mutex<Option<BTreeMap<String, Vec<wire::Zone>>>>,
+    /// The token's zones, once listed ([`CloudflareClient::remember_zones`]), by lower-case name.
+    listed: Mutex<Option<BTreeMap<String, Vec<wire::ApiZone>>>>,
 }
 
-impl std::fmt::Debug for Client {
+impl std::fmt::Debug for CloudflareClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
+        f.debug_struct("CloudflareClient")
             .field("base", &self.inner.base)
             .field("token", &"***")
             .finish()
     }
 }
 
-impl Client {
+impl CloudflareClient {
     /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`]) sending `token` as a Bearer token.
-    pub fn new(base_url: &str, token: Secret, options: ClientOptions) -> Result<Client, Error> {
+    pub fn new(
+        base_url: &str,
+        token: Secret,
+        options: ClientOptions,
+    ) -> Result<CloudflareClient, Error> {
         let base = base_url.trim().trim_end_matches('/').to_string();
         let parsed = reqwest::Url::parse(&base).map_err(|e| {
             Error::Config(format!(
@@ -146,7 +150,7 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(Client {
+        Ok(CloudflareClient {
             inner: Arc::new(Inner {
                 http,
                 base,
@@ -158,9 +162,9 @@ impl Client {
     }
 
     /// The same client pausing with `gate`: clients that share a token should share its gate.
-    pub fn with_gate(self, gate: RateGate) -> Client {
+    pub fn with_gate(self, gate: RateGate) -> CloudflareClient {
         let inner = &self.inner;
-        Client {
+        CloudflareClient {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 base: inner.base.clone(),
@@ -171,9 +175,9 @@ impl Client {
         }
     }
 
-    /// Keeps the token's zones (a [`Client::list_zones`] answer) for the lookups that follow.
-    pub fn remember_zones(&self, zones: Vec<wire::Zone>) {
-        let mut by_name: BTreeMap<String, Vec<wire::Zone>> = BTreeMap::new();
+    /// Keeps the token's zones (a [`CloudflareClient::list_zones`] answer) for the lookups that follow.
+    pub fn remember_zones(&self, zones: Vec<wire::ApiZone>) {
+        let mut by_name: BTreeMap<String, Vec<wire::ApiZone>> = BTreeMap::new();
         for z in zones {
             let same_name = by_name.entry(z.name.to_ascii_lowercase()).or_default();
             // Pages read while a zone was added can hold one zone twice.
@@ -189,7 +193,7 @@ impl Client {
     }
 
     /// The listed zones named `name`, when the token's zones were listed.
-    fn listed(&self, name: &str) -> Option<Vec<wire::Zone>> {
+    fn listed(&self, name: &str) -> Option<Vec<wire::ApiZone>> {
         let listed = self
             .inner
             .listed
@@ -250,7 +254,7 @@ impl Client {
                         Ok(b) => b,
                         Err(Some(e)) => {
                             return Attempt::Failed {
-                                failure: Failure::Unknown,
+                                failure: AttemptFailure::Unknown,
                                 asked: None,
                                 cause: transport(method, path, &e),
                             };
@@ -260,9 +264,9 @@ impl Client {
                             // is lost, so its outcome is unknown.
                             return Attempt::Failed {
                                 failure: if kind == retry::Idempotency::Read {
-                                    Failure::Final
+                                    AttemptFailure::Final
                                 } else {
-                                    Failure::Unknown
+                                    AttemptFailure::Unknown
                                 },
                                 asked: None,
                                 cause: Error::Transport {
@@ -309,9 +313,9 @@ impl Client {
                         }
                     ) {
                         // Nothing was sent.
-                        Failure::NotActed
+                        AttemptFailure::NotActed
                     } else {
-                        Failure::Unknown
+                        AttemptFailure::Unknown
                     };
                     Attempt::Failed {
                         failure,
@@ -487,7 +491,7 @@ mod tests {
         assert!(matches!(refused, Err(Error::Api(_))), "{refused:?}");
         // A read still needs its result.
         assert!(matches!(
-            read::<wire::Zone>(r#"{"success":true}"#),
+            read::<wire::ApiZone>(r#"{"success":true}"#),
             Err(Error::Decode { .. })
         ));
         let deleted: wire::Deleted = read(r#"{"success":true,"result":{}}"#).expect("no id");

@@ -11,11 +11,11 @@ use super::advice::{Op, explain};
 use super::error::{Class, Error};
 use super::records::normalise;
 use super::zones::{Lookup, describe_candidates, to_plan_zone};
-use super::{Client, wire};
+use super::{CloudflareClient, wire};
 use crate::plan::{RecordType, Stored, Zone};
 use crate::provider::{self, Batch, Provider};
 
-impl Provider for Client {
+impl Provider for CloudflareClient {
     async fn zone(&self, name: &str, id: Option<&str>) -> Result<Zone, provider::Error> {
         let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
         if let Some(id) = id {
@@ -145,7 +145,7 @@ impl Provider for Client {
     }
 }
 
-impl Client {
+impl CloudflareClient {
     /// Explains `err`; a permission failure first asks `/user/tokens/verify` whether the token is
     /// still active, since "lacks a permission" is wrong advice for an expired token.
     async fn fail(&self, err: Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
@@ -168,7 +168,7 @@ impl Client {
 /// Names the live records that hold a name the batch wants: a CNAME beside an A, AAAA or CNAME
 /// (81053/81054), or an identical record (81058). Deleted records and a patch's or put's own
 /// record do not count, mirroring the batch order (deletes first).
-fn holders(batch: &Batch, live: &[wire::Record]) -> Option<String> {
+fn holders(batch: &Batch, live: &[wire::ApiRecord]) -> Option<String> {
     let writes: Vec<(Option<&str>, &str, &RecordType, &str)> = (batch.patches.iter())
         .chain(&batch.puts)
         .map(|p| (Some(p.id.as_str()), &*p.name, &p.kind, &*p.data.content))

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use super::error::Gap;
 use super::wire::{self, BatchBody, IdOnly, RecordBody, ResultInfo};
-use super::{Client, Error};
+use super::{CloudflareClient, Error};
 use crate::plan;
 use crate::plan::{Record, Stored};
 use crate::provider::Batch;
@@ -29,7 +29,7 @@ use crate::provider::Batch;
 /// says it has more is incomplete from its first page on: the rest is not read.
 const MAX_PAGES: u64 = 2_000;
 
-impl Client {
+impl CloudflareClient {
     /// Every record of the zone, as the API returns them (de-duplicated by id, in page order).
     ///
     /// A listing that is not provably complete is never returned: the page cap was reached, or
@@ -38,7 +38,7 @@ impl Client {
     /// listing would otherwise be planned as a create). A page that fails after its retries fails
     /// the listing with its own error, without a second read: a server that failed a page through
     /// a whole retry budget is not asked for every page again.
-    pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::Record>, Error> {
+    pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::ApiRecord>, Error> {
         match self.list_once(zone_id).await? {
             Listing::Complete(records) => Ok(records),
             Listing::Short(_) => match self.list_once(zone_id).await? {
@@ -52,7 +52,7 @@ impl Client {
     }
 
     /// One read of every page, and whether it is provably complete. A page that fails after its
-    /// retries fails the listing at once ([`Client::list_records`] does not read it again: the
+    /// retries fails the listing at once ([`CloudflareClient::list_records`] does not read it again: the
     /// retries already spent the call's budget on it).
     async fn list_once(&self, zone_id: &str) -> Result<Listing, Error> {
         let path = format!("/zones/{zone_id}/dns_records");
@@ -67,7 +67,7 @@ impl Client {
                 cap: MAX_PAGES,
             }));
         }
-        let mut all: Vec<Vec<wire::Record>> = vec![first];
+        let mut all: Vec<Vec<wire::ApiRecord>> = vec![first];
         let mut unread = None;
         if pages > 1 {
             let limit = Arc::new(Semaphore::new(self.options().concurrency.max(1)));
@@ -85,7 +85,7 @@ impl Client {
                 });
                 page_of.insert(task.id(), page);
             }
-            let mut rest: Vec<(u64, Vec<wire::Record>)> = Vec::new();
+            let mut rest: Vec<(u64, Vec<wire::ApiRecord>)> = Vec::new();
             while let Some(joined) = tasks.join_next_with_id().await {
                 match joined {
                     Ok((id, result)) => {
@@ -106,7 +106,7 @@ impl Client {
             return Ok(Listing::Short(gap));
         }
         let mut seen = HashSet::new();
-        let records: Vec<wire::Record> = all
+        let records: Vec<wire::ApiRecord> = all
             .into_iter()
             .flatten()
             .filter(|r| seen.insert(r.id.clone()))
@@ -125,7 +125,7 @@ impl Client {
         path: &str,
         page: u64,
         per_page: u32,
-    ) -> Result<(Vec<wire::Record>, Option<ResultInfo>), Error> {
+    ) -> Result<(Vec<wire::ApiRecord>, Option<ResultInfo>), Error> {
         let query = [
             ("page", page.to_string()),
             ("per_page", per_page.to_string()),
@@ -141,7 +141,7 @@ impl Client {
         zone_id: &str,
         id: Option<&str>,
         record: &Record,
-    ) -> Result<wire::Record, Error> {
+    ) -> Result<wire::ApiRecord, Error> {
         let body = to_json(&body(None, record))?;
         let (method, path) = match id {
             None => (Method::POST, format!("/zones/{zone_id}/dns_records")),
@@ -176,7 +176,7 @@ impl Client {
 /// One read of a zone's records.
 enum Listing {
     /// Every record the server counted arrived.
-    Complete(Vec<wire::Record>),
+    Complete(Vec<wire::ApiRecord>),
     /// Some did not, and why.
     Short(Gap),
 }
@@ -235,7 +235,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, Error> {
 }
 
 /// A record as edgeplan compares it (see [`plan::normalise`]).
-pub fn normalise(record: &wire::Record) -> Stored {
+pub fn normalise(record: &wire::ApiRecord) -> Stored {
     plan::normalise::stored(
         &record.id,
         &record.name,

@@ -68,7 +68,7 @@ pub struct ResultInfo {
 
 /// A zone as `GET /zones` returns it; only what edgeplan uses.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Zone {
+pub struct ApiZone {
     pub id: String,
     pub name: String,
     #[serde(default)]
@@ -77,7 +77,7 @@ pub struct Zone {
     pub account: Option<Account>,
     /// Deprecated in the schema but still sent in 2025; absent means Free limits.
     #[serde(default)]
-    pub plan: Option<ZonePlan>,
+    pub plan: Option<ApiZonePlan>,
     #[serde(default)]
     pub permissions: Option<Vec<String>>,
 }
@@ -91,13 +91,13 @@ pub struct Account {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(default)]
-pub struct ZonePlan {
+pub struct ApiZonePlan {
     pub name: Option<String>,
     /// `free`, `pro`, `business`, `enterprise`.
     pub legacy_id: Option<String>,
 }
 
-impl Zone {
+impl ApiZone {
     /// Free zones have the small limits; a zone without plan information is treated as Free,
     /// the safe assumption (smaller batches, shorter comments).
     pub fn is_free(&self) -> bool {
@@ -115,7 +115,7 @@ impl Zone {
 /// A DNS record as the API returns it. `comment` may be null, `tags` absent; timestamps are kept
 /// as the server printed them.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Record {
+pub struct ApiRecord {
     pub id: String,
     pub name: String,
     #[serde(rename = "type")]

@@ -10,7 +10,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use reqwest::Method;
 
 use super::wire::{self, ResultInfo};
-use super::{Client, Error};
+use super::{CloudflareClient, Error};
 use crate::plan;
 
 /// Batch and comment limits by plan (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>,
@@ -41,16 +41,16 @@ const LIST_PAGES_AT_ONCE: usize = 8;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
     /// Exactly one active zone.
-    Found(wire::Zone),
+    Found(wire::ApiZone),
     /// No zone of that name is visible to the token.
     Missing,
     /// Zones exist but not exactly one is active: every candidate, for the message.
-    Ambiguous(Vec<wire::Zone>),
+    Ambiguous(Vec<wire::ApiZone>),
 }
 
-impl Client {
+impl CloudflareClient {
     /// Every zone named `name` that the token can see, all pages.
-    pub async fn zones_named(&self, name: &str) -> Result<Vec<wire::Zone>, Error> {
+    pub async fn zones_named(&self, name: &str) -> Result<Vec<wire::ApiZone>, Error> {
         let mut zones = Vec::new();
         let mut page = 1u64;
         loop {
@@ -59,7 +59,7 @@ impl Client {
                 ("page", page.to_string()),
                 ("per_page", "50".to_string()),
             ];
-            let (batch, info): (Vec<wire::Zone>, Option<ResultInfo>) =
+            let (batch, info): (Vec<wire::ApiZone>, Option<ResultInfo>) =
                 self.call(Method::GET, "/zones", &query, None).await?;
             let empty = batch.is_empty();
             zones.extend(batch);
@@ -73,14 +73,14 @@ impl Client {
     }
 
     /// `GET /zones/{id}`.
-    pub async fn zone_by_id(&self, id: &str) -> Result<wire::Zone, Error> {
+    pub async fn zone_by_id(&self, id: &str) -> Result<wire::ApiZone, Error> {
         self.call(Method::GET, &format!("/zones/{id}"), &[], None)
             .await
             .map(|(zone, _)| zone)
     }
 
     /// Finds the one active zone named `name` (case-insensitive): in the token's zones when
-    /// they were listed ([`Client::list_zones`]) and it is there, else with a lookup by name.
+    /// they were listed ([`CloudflareClient::list_zones`]) and it is there, else with a lookup by name.
     pub async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
         // The listing is trusted only for what it found: a zone it lacks (a page that shifted
         // while it was read, a server that sent fewer per page) is looked up by name.
@@ -102,11 +102,11 @@ impl Client {
     /// `lookups / 50` pages: those are asked at once, in one round trip instead of one after
     /// another (a hundred zones: pages 1 and 2 together). A page past the end (names that do
     /// not exist) answers empty and adds nothing.
-    pub async fn list_zones(&self, lookups: usize) -> Result<Option<Vec<wire::Zone>>, Error> {
+    pub async fn list_zones(&self, lookups: usize) -> Result<Option<Vec<wire::ApiZone>>, Error> {
         let sure = (lookups as u64)
             .div_ceil(LIST_PER_PAGE)
             .clamp(1, MAX_LIST_PAGES);
-        let first: Vec<(Vec<wire::Zone>, Option<ResultInfo>)> = stream::iter(1..=sure)
+        let first: Vec<(Vec<wire::ApiZone>, Option<ResultInfo>)> = stream::iter(1..=sure)
             .map(|page| self.zone_page(page))
             .buffered(LIST_PAGES_AT_ONCE)
             .try_collect()
@@ -125,7 +125,7 @@ impl Client {
         }
         // Pages asked together with the first one, up to the last page there is.
         zones.extend((first.take(pages.saturating_sub(1) as usize)).flat_map(|(z, _)| z));
-        let rest: Vec<Vec<wire::Zone>> = stream::iter(sure + 1..=pages)
+        let rest: Vec<Vec<wire::ApiZone>> = stream::iter(sure + 1..=pages)
             .map(|page| async move { self.zone_page(page).await.map(|(z, _)| z) })
             .buffered(self.options().concurrency.max(1))
             .try_collect()
@@ -136,7 +136,10 @@ impl Client {
     }
 
     /// One page of `GET /zones`, every zone the token can see.
-    async fn zone_page(&self, page: u64) -> Result<(Vec<wire::Zone>, Option<ResultInfo>), Error> {
+    async fn zone_page(
+        &self,
+        page: u64,
+    ) -> Result<(Vec<wire::ApiZone>, Option<ResultInfo>), Error> {
         let query = [
             ("page", page.to_string()),
             ("per_page", LIST_PER_PAGE.to_string()),
@@ -146,12 +149,12 @@ impl Client {
 }
 
 /// Picks the single active zone named `name`.
-pub fn choose(name: &str, zones: Vec<wire::Zone>) -> Lookup {
-    let named: Vec<wire::Zone> = zones
+pub fn choose(name: &str, zones: Vec<wire::ApiZone>) -> Lookup {
+    let named: Vec<wire::ApiZone> = zones
         .into_iter()
         .filter(|z| z.name.eq_ignore_ascii_case(name))
         .collect();
-    let active: Vec<&wire::Zone> = named
+    let active: Vec<&wire::ApiZone> = named
         .iter()
         .filter(|z| z.status.as_deref() == Some("active"))
         .collect();
@@ -165,7 +168,7 @@ pub fn choose(name: &str, zones: Vec<wire::Zone>) -> Lookup {
 /// The domain zone with the limits its plan allows. Cloudflare's schema marks the zone's `plan`
 /// deprecated; a zone answered without it gets the Free limits, and a warning on stderr says so
 /// ([`plan_unknown_warning`]).
-pub fn to_plan_zone(zone: &wire::Zone) -> plan::Zone {
+pub fn to_plan_zone(zone: &wire::ApiZone) -> plan::Zone {
     if let Some(warning) = plan_unknown_warning(zone) {
         use std::io::Write as _;
         // Best effort: a closed stderr must not stop a plan or an apply.
@@ -194,7 +197,7 @@ pub fn to_plan_zone(zone: &wire::Zone) -> plan::Zone {
 
 /// What to say when the zone's plan is not known: `plan` absent (deprecated in Cloudflare's
 /// schema) or without `legacy_id` and `name`. `None` when the plan is known.
-pub fn plan_unknown_warning(zone: &wire::Zone) -> Option<String> {
+pub fn plan_unknown_warning(zone: &wire::ApiZone) -> Option<String> {
     let known = zone
         .plan
         .as_ref()
@@ -210,7 +213,7 @@ pub fn plan_unknown_warning(zone: &wire::Zone) -> Option<String> {
 }
 
 /// One line per candidate: `023e… (pending, account "Acme" 01a7…)`.
-pub fn describe_candidates(zones: &[wire::Zone]) -> String {
+pub fn describe_candidates(zones: &[wire::ApiZone]) -> String {
     zones
         .iter()
         .map(|z| {
@@ -235,13 +238,13 @@ pub fn describe_candidates(zones: &[wire::Zone]) -> String {
 mod tests {
     use super::*;
 
-    fn zone(id: &str, status: &str, plan: Option<&str>) -> wire::Zone {
-        wire::Zone {
+    fn zone(id: &str, status: &str, plan: Option<&str>) -> wire::ApiZone {
+        wire::ApiZone {
             id: id.into(),
             name: "Example.com".into(),
             status: Some(status.into()),
             account: None,
-            plan: plan.map(|p| wire::ZonePlan {
+            plan: plan.map(|p| wire::ApiZonePlan {
                 name: None,
                 legacy_id: Some(p.into()),
             }),

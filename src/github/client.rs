@@ -40,7 +40,7 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
-use crate::retry::{self, Api, Attempt, Failure, GiveUp, Malformed, Policy, Poll, RateGate};
+use crate::retry::{self, Api, Attempt, AttemptFailure, GiveUp, Malformed, Policy, Poll, RateGate};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
@@ -107,14 +107,14 @@ impl Verb {
 }
 
 /// A response, whatever its status.
-struct Answer {
+struct RawAnswer {
     status: u16,
     headers: HeaderMap,
     body: String,
 }
 
 /// The GitHub REST client.
-pub struct Client {
+pub struct GitHubClient {
     octo: Octocrab,
     base: Uri,
     retry: Policy,
@@ -122,20 +122,27 @@ pub struct Client {
     gate: RateGate,
 }
 
-impl std::fmt::Debug for Client {
+impl std::fmt::Debug for GitHubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.base).finish()
+        f.debug_struct("GitHubClient")
+            .field("base", &self.base)
+            .finish()
     }
 }
 
-impl Client {
+impl GitHubClient {
     /// A client for `api_url` (`GITHUB_API_URL`) authenticating with `token`, retrying per
     /// `retry` and looking up merged pull requests per `pulls`; it trusts the built-in roots.
-    pub fn new(api_url: &str, token: &Secret, retry: Policy, pulls: Poll) -> Result<Client, Error> {
-        Client::trusting(api_url, token, retry, pulls, None)
+    pub fn new(
+        api_url: &str,
+        token: &Secret,
+        retry: Policy,
+        pulls: Poll,
+    ) -> Result<GitHubClient, Error> {
+        GitHubClient::trusting(api_url, token, retry, pulls, None)
     }
 
-    /// [`Client::new`], trusting `trust` (the system store and `SSL_CERT_FILE`,
+    /// [`GitHubClient::new`], trusting `trust` (the system store and `SSL_CERT_FILE`,
     /// `run::Settings::trust`) on top of the built-in roots.
     pub fn trusting(
         api_url: &str,
@@ -143,7 +150,7 @@ impl Client {
         retry: Policy,
         pulls: Poll,
         trust: Option<&crate::tls::Trust>,
-    ) -> Result<Client, Error> {
+    ) -> Result<GitHubClient, Error> {
         let base: Uri = api_url
             .trim_end_matches('/')
             .parse()
@@ -163,7 +170,7 @@ impl Client {
             ));
         }
         let octo = super::transport::octocrab(&base, value, &retry, trust)?;
-        Ok(Client {
+        Ok(GitHubClient {
             octo,
             base,
             retry,
@@ -179,18 +186,18 @@ impl Client {
         ctx: &Context,
         settings: &Result<(Policy, Poll), Malformed>,
         trust: Option<&crate::tls::Trust>,
-    ) -> Result<Option<Client>, Error> {
+    ) -> Result<Option<GitHubClient>, Error> {
         ctx.github_token
             .as_ref()
             .map(|token| {
                 let (retry, pulls) = settings.clone().map_err(|e| Error::Config(e.to_string()))?;
-                Client::trusting(&ctx.api_url, token, retry, pulls, trust)
+                GitHubClient::trusting(&ctx.api_url, token, retry, pulls, trust)
             })
             .transpose()
     }
 
     /// The same client pausing with `gate`: clients that share a token should share its gate.
-    pub fn with_gate(mut self, gate: RateGate) -> Client {
+    pub fn with_gate(mut self, gate: RateGate) -> GitHubClient {
         self.gate = gate;
         self
     }
@@ -435,12 +442,12 @@ impl Client {
         route: &str,
         body: Option<&serde_json::Value>,
         what: &str,
-    ) -> Result<Answer, Error> {
+    ) -> Result<RawAnswer, Error> {
         let kind = Api::GitHub.idempotency(&verb.method());
         self.call_as(verb, kind, route, body, what).await
     }
 
-    /// [`Client::call`] with the request's idempotency given.
+    /// [`GitHubClient::call`] with the request's idempotency given.
     async fn call_as(
         &self,
         verb: Verb,
@@ -448,7 +455,7 @@ impl Client {
         route: &str,
         body: Option<&serde_json::Value>,
         what: &str,
-    ) -> Result<Answer, Error> {
+    ) -> Result<RawAnswer, Error> {
         /// A failed attempt: an answer with a failing status, or none.
         enum Cause {
             Status { status: u16, text: String },
@@ -467,7 +474,7 @@ impl Client {
         let attempt = || async move {
             match self.send_once(verb, route, body).await {
                 Ok(answer) if (200..300).contains(&answer.status) => Attempt::Done(Ok(answer)),
-                Ok(Answer {
+                Ok(RawAnswer {
                     status,
                     headers,
                     body: text,
@@ -478,7 +485,7 @@ impl Client {
                     let now = std::time::SystemTime::now();
                     let failure = match retry::rate_limit(Api::GitHub, status, &headers, &text, now)
                     {
-                        Some(limit) => Failure::Limited(limit),
+                        Some(limit) => AttemptFailure::Limited(limit),
                         None => retry::status_failure(Api::GitHub, status, &headers),
                     };
                     Attempt::Failed {
@@ -490,9 +497,9 @@ impl Client {
                 Err(err) => Attempt::Failed {
                     // An answer past the size limit would be as long the next time.
                     failure: if err.too_large() {
-                        Failure::Final
+                        AttemptFailure::Final
                     } else {
-                        Failure::Unknown
+                        AttemptFailure::Unknown
                     },
                     asked: None,
                     cause: Cause::NoAnswer(err),
@@ -543,7 +550,7 @@ impl Client {
         verb: Verb,
         route: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Answer, NoAnswer> {
+    ) -> Result<RawAnswer, NoAnswer> {
         let exchange = async {
             let response = match verb {
                 Verb::Get => self.octo._get(route).await,
@@ -554,7 +561,7 @@ impl Client {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let body = self.octo.body_to_string(response).await?;
-            Ok(Answer {
+            Ok(RawAnswer {
                 status,
                 headers,
                 body,

@@ -27,7 +27,7 @@ fn link_header_next() {
 #[test]
 fn bad_tokens_and_urls_are_refused_without_panicking() {
     let new = |url: &str, token: &str| {
-        Client::new(url, &Secret::new(token), Policy::GITHUB, Poll::GITHUB_PULLS)
+        GitHubClient::new(url, &Secret::new(token), Policy::GITHUB, Poll::GITHUB_PULLS)
     };
     assert!(matches!(
         new("https://api.github.com", "a\nb"),
@@ -48,10 +48,13 @@ fn a_malformed_retry_setting_fails_only_when_a_client_is_made() {
         example: 500,
     });
     ctx.github_token = None;
-    assert!(matches!(Client::from_context(&ctx, &bad, None), Ok(None)));
+    assert!(matches!(
+        GitHubClient::from_context(&ctx, &bad, None),
+        Ok(None)
+    ));
     ctx.github_token = Some(Secret::new("t"));
     assert!(matches!(
-        Client::from_context(&ctx, &bad, None),
+        GitHubClient::from_context(&ctx, &bad, None),
         Err(Error::Config(m)) if m.contains("EDGEPLAN_GITHUB_RETRY_MS")
     ));
 }

@@ -19,7 +19,7 @@ pub use crate::render::comment::{
 };
 use crate::render::comment::{clamp, with_marker};
 
-use super::client::{Client, Error, IssueComment};
+use super::client::{Error, GitHubClient, IssueComment};
 use super::event::Repo;
 
 /// The login the workflow token (`GITHUB_TOKEN`) posts as.
@@ -27,7 +27,7 @@ pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// How edgeplan knows its own login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub enum LoginSource {
     /// The `comment-author` input (a GitHub App token's bot).
     Input,
     /// `GET /user` answered: a personal token.
@@ -40,7 +40,7 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author {
     pub login: String,
-    pub source: Source,
+    pub source: LoginSource,
 }
 
 impl Default for Author {
@@ -48,7 +48,7 @@ impl Default for Author {
     fn default() -> Self {
         Author {
             login: ACTIONS_BOT.to_string(),
-            source: Source::Fallback,
+            source: LoginSource::Fallback,
         }
     }
 }
@@ -58,21 +58,21 @@ impl Author {
     pub fn given(login: &str) -> Author {
         Author {
             login: login.trim().to_string(),
-            source: Source::Input,
+            source: LoginSource::Input,
         }
     }
 
     /// The identity: `comment-author` when given; else the login `GET /user` answers with (a
     /// personal token); else `github-actions[bot]` (GitHub answers 403 there for the workflow
     /// token and for App tokens).
-    pub async fn resolve(client: &Client, input: Option<&str>) -> Result<Author, Error> {
+    pub async fn resolve(client: &GitHubClient, input: Option<&str>) -> Result<Author, Error> {
         if let Some(login) = input.map(str::trim).filter(|l| !l.is_empty()) {
             return Ok(Author::given(login));
         }
         Ok(match client.token_login().await? {
             Some(login) => Author {
                 login,
-                source: Source::Token,
+                source: LoginSource::Token,
             },
             None => Author::default(),
         })
@@ -88,12 +88,12 @@ impl Author {
     }
 
     pub fn is_fallback(&self) -> bool {
-        self.source == Source::Fallback
+        self.source == LoginSource::Fallback
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Upserted {
     Created,
     Updated,
     /// Identical body: no write was made.
@@ -106,7 +106,7 @@ pub struct Sticky {
     /// `html_url` of the comment.
     pub url: String,
     pub id: u64,
-    pub outcome: Outcome,
+    pub outcome: Upserted,
     /// Older duplicates deleted.
     pub removed: usize,
     /// Logins of other bots whose comments carry the marker: left alone.
@@ -115,7 +115,7 @@ pub struct Sticky {
 
 /// The comments on `pr` with `marker` on their first line and a matching author, newest first.
 pub async fn find(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,
@@ -126,7 +126,7 @@ pub async fn find(
 
 /// [`find`], and the logins of the other bots whose comments carry the marker.
 pub async fn find_all(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,
@@ -138,7 +138,7 @@ pub async fn find_all(
 /// The comments on `pr` whose body `is_it` recognises, by `author` (newest first), and the
 /// logins of the other bots whose comments it recognises.
 async fn find_by(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     is_it: &dyn Fn(&str) -> bool,
@@ -166,7 +166,7 @@ async fn find_by(
 /// Creates or updates the one comment on `pr` whose first line is `marker` and whose author
 /// matches. `body` gets the marker prepended when it lacks it, and is clamped to size.
 pub async fn upsert(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,
@@ -182,7 +182,7 @@ pub async fn upsert(
 /// (its marker line already first; clamped to size): the apply report, whose marker line
 /// changes with what remains to apply while it stays the report of one commit.
 pub async fn upsert_by(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     is_it: &dyn Fn(&str) -> bool,
@@ -196,7 +196,7 @@ pub async fn upsert_by(
 
 /// Posts `body`, or updates the newest of `mine` and deletes the older ones.
 async fn write_sticky(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     mine: Vec<IssueComment>,
@@ -208,7 +208,7 @@ async fn write_sticky(
         return Ok(Sticky {
             url: created.html_url,
             id: created.id,
-            outcome: Outcome::Created,
+            outcome: Upserted::Created,
             removed: 0,
             other_bots,
         });
@@ -220,7 +220,7 @@ async fn write_sticky(
 /// comment this run just `created` or already says it, else updated; every other one of `mine`
 /// is deleted.
 pub async fn keep_one(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     mine: &[IssueComment],
     body: &str,
@@ -233,13 +233,13 @@ pub async fn keep_one(
         )));
     };
     let (url, outcome) = if created == Some(kept.id) {
-        (kept.html_url.clone(), Outcome::Created)
+        (kept.html_url.clone(), Upserted::Created)
     } else if kept
         .body
         .as_deref()
         .is_some_and(|old| same_content(old, body))
     {
-        (kept.html_url.clone(), Outcome::Unchanged)
+        (kept.html_url.clone(), Upserted::Unchanged)
     } else {
         let updated = client.update_comment(repo, kept.id, body).await?;
         let url = if updated.html_url.is_empty() {
@@ -247,7 +247,7 @@ pub async fn keep_one(
         } else {
             updated.html_url
         };
-        (url, Outcome::Updated)
+        (url, Upserted::Updated)
     };
     for extra in extras {
         client.delete_comment(repo, extra.id).await?;
@@ -262,7 +262,12 @@ pub async fn keep_one(
 }
 
 /// Posts a plain comment (the apply report on a merged PR) and returns its URL.
-pub async fn post(client: &Client, repo: &Repo, pr: u64, body: &str) -> Result<String, Error> {
+pub async fn post(
+    client: &GitHubClient,
+    repo: &Repo,
+    pr: u64,
+    body: &str,
+) -> Result<String, Error> {
     Ok(client
         .create_comment(repo, pr, &clamp(body))
         .await?

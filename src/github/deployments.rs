@@ -19,14 +19,14 @@
 //! `GET /repos/{o}/{r}/compare/{base}...{head}` answers whether `head` is `ahead` of `base`,
 //! `behind` it, `identical` or `diverged` ([`compare`]);
 //! `GET /repos/{o}/{r}/pulls/{n}` the state and head of a pull request ([`pull`]). Every call
-//! goes through [`Client`]: bounded in time, reads retried, POSTs sent once.
+//! goes through [`GitHubClient`]: bounded in time, reads retried, POSTs sent once.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::client::{Client, Error, User};
+use super::client::{Error, GitHubClient, User};
 use super::comment::Author;
 use super::event::Repo;
 
@@ -196,7 +196,7 @@ fn needs_write(e: Error) -> Error {
 /// Creates the deployment of `sha` in `environment` (task [`TASK`], `auto_merge: false`,
 /// `required_contexts: []`, not transient, not production) with `payload`.
 pub async fn create(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     sha: &str,
     environment: &str,
@@ -225,7 +225,7 @@ pub async fn create(
 /// Adds a status to deployment `id`: `state`, a short `description` (cut to GitHub's 140
 /// characters) and the run's `log_url`.
 pub async fn set_status(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     id: u64,
     state: State,
@@ -255,7 +255,7 @@ pub async fn set_status(
 /// identity's deployments in the environment) it is an [`Error::Bound`] whose help says which
 /// deployments to delete (docs/action.md, "Too many deployments without a success").
 pub async fn last_success(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     environment: &str,
     author: &Author,
@@ -274,7 +274,7 @@ pub async fn last_success(
 /// `None` when the newest finished deployment of that commit is not one (never failed part-way,
 /// or applied since).
 pub async fn remaining(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     environment: &str,
     author: &Author,
@@ -307,7 +307,7 @@ pub async fn remaining(
 /// Records the `remaining=` digests of the failed deployment `of` (same commit and environment):
 /// a deployment whose payload holds them, set to `failure` at once.
 pub async fn record_remaining(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     of: &Deployment,
     remaining: &[String],
@@ -342,7 +342,7 @@ enum Walk {
 /// newest first, with the states of each one's statuses, until `visit` finds one. `None` when
 /// the list ended first; [`Error::Bound`] past [`MAX_PAGES`] pages.
 async fn walk(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     environment: &str,
     author: &Author,
@@ -416,7 +416,7 @@ fn query_value(value: &str) -> String {
 /// Where `head` stands against `base` (`GET /repos/{o}/{r}/compare/{base}...{head}`); equal
 /// ids are `identical` without a request.
 pub async fn compare(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     base: &str,
     head: &str,
@@ -449,7 +449,11 @@ pub async fn compare(
 }
 
 /// The commit at the tip of `branch` (`GET /repos/{o}/{r}/branches/{branch}`).
-pub async fn branch_head(client: &Client, repo: &Repo, branch: &str) -> Result<String, Error> {
+pub async fn branch_head(
+    client: &GitHubClient,
+    repo: &Repo,
+    branch: &str,
+) -> Result<String, Error> {
     #[derive(Deserialize)]
     struct Branch {
         commit: Head,
@@ -465,7 +469,7 @@ pub async fn branch_head(client: &Client, repo: &Repo, branch: &str) -> Result<S
 }
 
 /// Pull request `number` as it is now (`GET /repos/{o}/{r}/pulls/{number}`).
-pub async fn pull(client: &Client, repo: &Repo, number: u64) -> Result<PullState, Error> {
+pub async fn pull(client: &GitHubClient, repo: &Repo, number: u64) -> Result<PullState, Error> {
     let what = format!("read pull request {repo}#{number}");
     let route = format!("/repos/{repo}/pulls/{number}");
     client.get_json(&route, &what).await
@@ -475,15 +479,15 @@ pub async fn pull(client: &Client, repo: &Repo, number: u64) -> Result<PullState
 /// (`GET /repos/{o}/{r}/issues/{number}/labels`, one page of 100:
 /// <https://docs.github.com/en/rest/issues/labels#list-labels-for-an-issue>; a pull request is an
 /// issue to this endpoint, and `pull-requests: read` may read it).
-pub async fn labels(client: &Client, repo: &Repo, number: u64) -> Result<Vec<String>, Error> {
+pub async fn labels(client: &GitHubClient, repo: &Repo, number: u64) -> Result<Vec<String>, Error> {
     #[derive(Deserialize)]
-    struct Label {
+    struct IssueLabel {
         #[serde(default)]
         name: String,
     }
     let what = format!("read the labels of pull request {repo}#{number}");
     let route = format!("/repos/{repo}/issues/{number}/labels?per_page=100");
-    let answer: Vec<Label> = client.get_json(&route, &what).await?;
+    let answer: Vec<IssueLabel> = client.get_json(&route, &what).await?;
     Ok(answer.into_iter().map(|l| l.name).collect())
 }
 

@@ -64,7 +64,7 @@ pub struct Preview {
 
 /// The attributes of an apply-report marker.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Applied {
+pub struct ApplyMarker {
     pub sha: String,
     /// Escaped, as in [`Preview::manifest`].
     pub manifest: Option<String>,
@@ -123,7 +123,7 @@ impl Preview {
     }
 }
 
-impl Applied {
+impl ApplyMarker {
     /// The marker line: `sha` (kept to its letters and digits), the escaped key, and, when some
     /// pairs did not all land, `v=` and one `remaining=` each.
     pub fn line(&self) -> String {
@@ -152,7 +152,7 @@ impl Applied {
     }
 
     /// The apply-report marker of `body`'s first line, as [`Preview::parse`].
-    pub fn parse(body: &str) -> Option<Result<Applied, Unreadable>> {
+    pub fn parse(body: &str) -> Option<Result<ApplyMarker, Unreadable>> {
         let inner = inner(first_line(body)?, APPLIED)?;
         Some(parse_applied(inner))
     }
@@ -250,9 +250,9 @@ fn parse_preview(inner: &str) -> Result<Preview, Unreadable> {
     Ok(p)
 }
 
-fn parse_applied(inner: &str) -> Result<Applied, Unreadable> {
+fn parse_applied(inner: &str) -> Result<ApplyMarker, Unreadable> {
     let mut sha = None;
-    let mut a = Applied::default();
+    let mut a = ApplyMarker::default();
     for (k, v) in attributes(inner)? {
         match k {
             "sha" if v.bytes().all(|b| b.is_ascii_alphanumeric()) => once(&mut sha, k, v)?,

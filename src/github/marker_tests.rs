@@ -138,16 +138,16 @@ fn malformed_attributes_make_the_marker_unreadable() {
 
 #[test]
 fn the_apply_report_marker_carries_what_remains() {
-    let plain = Applied {
+    let plain = ApplyMarker {
         sha: "0123abc".into(),
-        ..Applied::default()
+        ..ApplyMarker::default()
     };
     assert_eq!(plain.line(), "<!-- edgeplan:applied sha=0123abc -->");
     assert_eq!(
         plain.line(),
         crate::render::comment::apply_marker("0123abc")
     );
-    let keyed = Applied {
+    let keyed = ApplyMarker {
         manifest: Some(escape_key("dns/*.yaml")),
         ..plain.clone()
     };
@@ -155,7 +155,7 @@ fn the_apply_report_marker_carries_what_remains() {
         keyed.line(),
         crate::render::comment::apply_marker_for("0123abc", Some("dns/*.yaml"))
     );
-    let partial = Applied {
+    let partial = ApplyMarker {
         remaining: vec![pair("example.com", "ml", 'd')],
         ..keyed
     };
@@ -167,26 +167,26 @@ fn the_apply_report_marker_carries_what_remains() {
             digest('d')
         )
     );
-    let back = Applied::parse(&format!("{line}\nbody"))
+    let back = ApplyMarker::parse(&format!("{line}\nbody"))
         .expect("marker")
         .expect("readable");
     assert_eq!(back.version, Some(1));
     assert_eq!(
         back,
-        Applied {
+        ApplyMarker {
             version: Some(1),
             ..partial
         }
     );
     assert!(matches!(
-        Applied::parse("<!-- edgeplan:applied v=1 -->"),
+        ApplyMarker::parse("<!-- edgeplan:applied v=1 -->"),
         Some(Err(_))
     ));
     assert!(matches!(
-        Applied::parse("<!-- edgeplan:applied sha=ab-c -->"),
+        ApplyMarker::parse("<!-- edgeplan:applied sha=ab-c -->"),
         Some(Err(_))
     ));
-    assert_eq!(Applied::parse("<!-- edgeplan:preview -->"), None);
+    assert_eq!(ApplyMarker::parse("<!-- edgeplan:preview -->"), None);
 }
 
 proptest::proptest! {

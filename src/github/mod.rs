@@ -3,7 +3,7 @@
 //!
 //! The pieces are small and separately tested; the `edgeplan action` command in `run` sequences
 //! them: [`event::Context::from_env`], then [`dispatch::decide`], then the plan, then
-//! [`workflow`] output and the [`comment`] upsert through [`client::Client`].
+//! [`workflow`] output and the [`comment`] upsert through [`client::GitHubClient`].
 //! Behaviour follows <https://docs.github.com/en/actions> as summarised in
 //! docs/action.md.
 

@@ -13,13 +13,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::manifest::MAX_BYTES;
-use crate::resolve::{self, Kind, Node, Side};
+use crate::resolve::{self, DirEntry, EntryKind, Side};
 
 pub use crate::resolve::Wanted;
 
 /// One entry of a commit's tree, its path from the repository root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub struct CommitEntry {
     pub path: String,
     /// Git's mode: `100644`, `100755`, `040000`, `120000`, `160000`.
     pub mode: String,
@@ -30,15 +30,15 @@ pub struct Entry {
     pub size: Option<u64>,
 }
 
-impl Entry {
+impl CommitEntry {
     /// What the walker sees: the kind alone, never what a link points at.
-    fn node_kind(&self) -> Kind {
+    fn node_kind(&self) -> EntryKind {
         match (self.kind.as_str(), self.mode.as_str()) {
-            ("blob", "100644" | "100755") => Kind::File,
-            ("blob", "120000") => Kind::Link,
-            ("tree", _) => Kind::Dir,
-            ("commit", _) => Kind::Submodule,
-            _ => Kind::Other,
+            ("blob", "100644" | "100755") => EntryKind::File,
+            ("blob", "120000") => EntryKind::Link,
+            ("tree", _) => EntryKind::Dir,
+            ("commit", _) => EntryKind::Submodule,
+            _ => EntryKind::Other,
         }
     }
 }
@@ -47,7 +47,7 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {
     /// A regular blob to fetch.
-    Read(Entry),
+    Read(CommitEntry),
     /// Not read: `path` (or the glob) and why, with advice. `found` is false when the commit
     /// has no such file (the path is the input's text, not a file to point at).
     Refuse {
@@ -81,14 +81,15 @@ pub fn parse(line: &str) -> Result<Wanted, String> {
 
 /// What each input line names in a commit whose tree is `entries`, in input order, each file
 /// once; `commit` names the commit in messages.
-pub fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Selection {
-    let by_path: HashMap<&str, &Entry> = entries.iter().map(|e| (e.path.as_str(), e)).collect();
-    let mut dirs: BTreeMap<&str, Vec<Node>> = BTreeMap::new();
+pub fn select(wanted: &[Wanted], entries: &[CommitEntry], commit: &str) -> Selection {
+    let by_path: HashMap<&str, &CommitEntry> =
+        entries.iter().map(|e| (e.path.as_str(), e)).collect();
+    let mut dirs: BTreeMap<&str, Vec<DirEntry>> = BTreeMap::new();
     for e in entries {
         let (dir, name) = e.path.rsplit_once('/').unwrap_or(("", &e.path));
         dirs.entry(dir)
             .or_default()
-            .push(Node::new(name, e.node_kind()));
+            .push(DirEntry::new(name, e.node_kind()));
     }
     let mut out = Selection::default();
     let mut seen = BTreeSet::new();
@@ -135,7 +136,7 @@ pub fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Selection {
 
 const HELP_MISSING: &str = "check the `manifest` input: it names files by their path from the repository root, as they are in the pull request's commit";
 
-fn pick(e: &Entry) -> Pick {
+fn pick(e: &CommitEntry) -> Pick {
     let refuse = |message: String, help: &'static str| Pick::Refuse {
         path: e.path.clone(),
         found: true,
@@ -174,8 +175,8 @@ fn pick(e: &Entry) -> Pick {
 mod tests {
     use super::*;
 
-    fn entry(path: &str, mode: &str, kind: &str, size: Option<u64>) -> Entry {
-        Entry {
+    fn entry(path: &str, mode: &str, kind: &str, size: Option<u64>) -> CommitEntry {
+        CommitEntry {
             path: path.into(),
             mode: mode.into(),
             kind: kind.into(),
@@ -184,7 +185,7 @@ mod tests {
         }
     }
 
-    fn tree() -> Vec<Entry> {
+    fn tree() -> Vec<CommitEntry> {
         vec![
             entry("edgeplan.yaml", "100644", "blob", Some(40)),
             entry("dns", "040000", "tree", None),
@@ -202,7 +203,7 @@ mod tests {
         lines.iter().map(|l| parse(l).expect(l)).collect()
     }
 
-    fn select(wanted: &[Wanted], entries: &[Entry], commit: &str) -> Vec<Pick> {
+    fn select(wanted: &[Wanted], entries: &[CommitEntry], commit: &str) -> Vec<Pick> {
         super::select(wanted, entries, commit).picks
     }
 

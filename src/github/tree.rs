@@ -18,9 +18,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use super::client::{Client, Error};
+use super::client::{Error, GitHubClient};
 use super::event::Repo;
-use super::paths::{Entry, Wanted};
+use super::paths::{CommitEntry, Wanted};
 use crate::manifest::MAX_BYTES;
 
 /// Tree listings a truncated tree may cost before edgeplan gives up.
@@ -70,7 +70,7 @@ pub struct Parent {
 }
 
 /// The commit object `sha` (its parents say whether a test merge commit is of the current head).
-pub async fn commit(client: &Client, repo: &Repo, sha: &str) -> Result<Commit, Error> {
+pub async fn commit(client: &GitHubClient, repo: &Repo, sha: &str) -> Result<Commit, Error> {
     let sha = object_id(sha)?;
     let what = format!("read commit {sha} in {repo}");
     client
@@ -91,7 +91,12 @@ fn object_id(sha: &str) -> Result<&str, Error> {
 }
 
 /// One tree listing: the commit's (or tree's) entries, recursively or one level.
-pub async fn tree(client: &Client, repo: &Repo, sha: &str, recursive: bool) -> Result<Tree, Error> {
+pub async fn tree(
+    client: &GitHubClient,
+    repo: &Repo,
+    sha: &str,
+    recursive: bool,
+) -> Result<Tree, Error> {
     let sha = object_id(sha)?;
     let what = format!("read the tree of {sha} in {repo}");
     let query = if recursive { "?recursive=1" } else { "" };
@@ -103,12 +108,12 @@ pub async fn tree(client: &Client, repo: &Repo, sha: &str, recursive: bool) -> R
 /// Every entry of commit `commit` that the `wanted` lines may name, paths from the root:
 /// `root` is the commit's recursive listing, already read (it says whether the commit exists).
 pub async fn entries(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     commit: &str,
     root: Tree,
     wanted: &[Wanted],
-) -> Result<Vec<Entry>, Error> {
+) -> Result<Vec<CommitEntry>, Error> {
     if !root.truncated {
         return Ok(root.tree.into_iter().map(|e| entry(e, "")).collect());
     }
@@ -133,8 +138,8 @@ pub async fn entries(
     Ok(out)
 }
 
-fn entry(e: TreeEntry, prefix: &str) -> Entry {
-    Entry {
+fn entry(e: TreeEntry, prefix: &str) -> CommitEntry {
+    CommitEntry {
         path: if prefix.is_empty() {
             e.path
         } else {
@@ -156,7 +161,7 @@ pub enum BlobError {
 }
 
 /// The bytes of blob `sha`, held to [`MAX_BYTES`] before they are decoded.
-pub async fn blob(client: &Client, repo: &Repo, sha: &str) -> Result<Vec<u8>, BlobError> {
+pub async fn blob(client: &GitHubClient, repo: &Repo, sha: &str) -> Result<Vec<u8>, BlobError> {
     let sha = object_id(sha).map_err(BlobError::Api)?;
     let what = format!("read blob {sha} in {repo}");
     let blob: Blob = client

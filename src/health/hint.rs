@@ -43,17 +43,17 @@ pub const ORIGIN_RULE_DOCS: &str =
 
 /// One label of a hostname pattern, matched from the right.
 #[derive(Clone, Copy)]
-enum Label {
+enum PatternLabel {
     Exact(&'static str),
     /// Any single label (a region, for example).
     Any,
 }
 
-use Label::{Any, Exact};
+use PatternLabel::{Any, Exact};
 
 struct Platform {
     /// Labels the hostname must end with; at least one more label must precede them.
-    suffix: &'static [Label],
+    suffix: &'static [PatternLabel],
     hint: OriginHint,
 }
 
@@ -128,7 +128,7 @@ pub fn origin_hint(target: &str) -> Option<OriginHint> {
         .map(|p| p.hint)
 }
 
-fn ends_with(labels: &[&str], suffix: &[Label]) -> bool {
+fn ends_with(labels: &[&str], suffix: &[PatternLabel]) -> bool {
     // The platform's apex itself (`run.app`) is not a service: demand one more label.
     if labels.len() <= suffix.len() {
         return false;

@@ -184,23 +184,23 @@ pub fn parse_resolve(raw: &str) -> Result<Vec<(String, SocketAddr)>, String> {
 
 /// What one probe found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum ProbeOutcome {
     /// 2xx or 3xx.
     Healthy { status: u16 },
     /// Anything else: the HTTP status, a TLS error, a timeout, a refused connection...
     Failed { reason: String, status: Option<u16> },
 }
 
-impl Outcome {
+impl ProbeOutcome {
     pub fn is_healthy(&self) -> bool {
-        matches!(self, Outcome::Healthy { .. })
+        matches!(self, ProbeOutcome::Healthy { .. })
     }
 
     /// `HTTP 200` or the failure reason.
     pub fn summary(&self) -> String {
         match self {
-            Outcome::Healthy { status } => format!("HTTP {status}"),
-            Outcome::Failed { reason, .. } => reason.clone(),
+            ProbeOutcome::Healthy { status } => format!("HTTP {status}"),
+            ProbeOutcome::Failed { reason, .. } => reason.clone(),
         }
     }
 }
@@ -210,7 +210,7 @@ impl Outcome {
 pub struct HostCheck {
     /// The `Host` header sent: the endpoint's FQDN.
     pub host: String,
-    pub outcome: Outcome,
+    pub outcome: ProbeOutcome,
 }
 
 /// The preflight of one endpoint.
@@ -222,7 +222,7 @@ pub struct ProbeResult {
     pub target: String,
     /// The URL probed.
     pub url: String,
-    pub outcome: Outcome,
+    pub outcome: ProbeOutcome,
     /// Time to the response headers (or to the failure), in milliseconds.
     pub latency_ms: u64,
     /// The second probe, with `Host: <name>`; absent when not run.
@@ -257,12 +257,12 @@ impl ProbeResult {
 impl fmt::Display for ProbeResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.outcome {
-            Outcome::Healthy { status } => write!(
+            ProbeOutcome::Healthy { status } => write!(
                 f,
                 "{}: healthy, HTTP {status} in {} ms ({})",
                 self.name, self.latency_ms, self.url
             )?,
-            Outcome::Failed { reason, .. } => write!(
+            ProbeOutcome::Failed { reason, .. } => write!(
                 f,
                 "{}: unhealthy, {reason} after {} ms ({})",
                 self.name, self.latency_ms, self.url
@@ -306,7 +306,7 @@ pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<P
                         name: endpoint.name.clone(),
                         target: endpoint.target.clone(),
                         url: health_text(health),
-                        outcome: Outcome::Failed {
+                        outcome: ProbeOutcome::Failed {
                             reason: format!("not probed: {err}"),
                             status: None,
                         },
@@ -374,7 +374,7 @@ pub async fn probe_all(endpoints: &[&Endpoint], options: &ProbeOptions) -> Vec<P
                             name,
                             target,
                             url,
-                            outcome: Outcome::Failed {
+                            outcome: ProbeOutcome::Failed {
                                 reason: format!(
                                     "not probed within the probe phase's bound of {} s ({TOTAL_ENV})",
                                     options.total.as_secs_f64()

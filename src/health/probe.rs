@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode, Url, header, redirect};
 
-use super::Outcome;
+use super::ProbeOutcome;
 use super::resolve::{Forbidden, Guarded, check_literal};
 
 pub(super) struct Prober {
@@ -57,11 +57,11 @@ impl Prober {
     }
 
     /// GETs `url`, with `Host: host` when given, and returns the outcome and the time it took.
-    pub(super) async fn probe(&self, url: &Url, host: Option<&str>) -> (Outcome, u64) {
+    pub(super) async fn probe(&self, url: &Url, host: Option<&str>) -> (ProbeOutcome, u64) {
         let (answer, latency_ms) = self.fetch(url, host).await;
         let outcome = match answer {
             Ok(answer) => classify(answer.status),
-            Err(reason) => Outcome::Failed {
+            Err(reason) => ProbeOutcome::Failed {
                 reason,
                 status: None,
             },
@@ -117,12 +117,12 @@ pub(super) struct Answer {
 }
 
 /// 2xx and 3xx are healthy: the origin is up and serving that name.
-pub(super) fn classify(status: StatusCode) -> Outcome {
+pub(super) fn classify(status: StatusCode) -> ProbeOutcome {
     let code = status.as_u16();
     if status.is_success() || status.is_redirection() {
-        Outcome::Healthy { status: code }
+        ProbeOutcome::Healthy { status: code }
     } else {
-        Outcome::Failed {
+        ProbeOutcome::Failed {
             reason: format!("HTTP {code}"),
             status: Some(code),
         }
@@ -261,24 +261,24 @@ mod tests {
     fn two_and_three_hundreds_are_healthy_everything_else_fails_with_its_code() {
         assert_eq!(
             classify(StatusCode::OK),
-            Outcome::Healthy { status: 200 },
+            ProbeOutcome::Healthy { status: 200 },
             "200"
         );
         assert_eq!(
             classify(StatusCode::FOUND),
-            Outcome::Healthy { status: 302 },
+            ProbeOutcome::Healthy { status: 302 },
             "302"
         );
         assert_eq!(
             classify(StatusCode::SERVICE_UNAVAILABLE),
-            Outcome::Failed {
+            ProbeOutcome::Failed {
                 reason: "HTTP 503".into(),
                 status: Some(503)
             }
         );
         assert!(matches!(
             classify(StatusCode::NOT_FOUND),
-            Outcome::Failed {
+            ProbeOutcome::Failed {
                 status: Some(404),
                 ..
             }

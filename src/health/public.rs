@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use reqwest::Url;
 
 use super::probe::Prober;
-use super::{Outcome, Reach, health_url};
+use super::{ProbeOutcome, Reach, health_url};
 use crate::plan::{Action, Desired, Health, ZonePlan};
 
 /// How long the whole check may take, all endpoints and retries together, by default.
@@ -62,7 +62,7 @@ pub struct PublicResult {
     pub name: String,
     pub url: String,
     /// The last attempt's outcome: healthy on 2xx/3xx, else the status or failure in words.
-    pub outcome: Outcome,
+    pub outcome: ProbeOutcome,
     /// The last attempt's time to the response headers.
     pub latency_ms: u64,
     /// The answer carried `cf-ray`: it came through Cloudflare's edge.
@@ -182,8 +182,8 @@ async fn check_one(
                 let status = answer.status.as_u16();
                 let via = answer.cf_ray.is_some();
                 let outcome = match super::probe::classify(answer.status) {
-                    Outcome::Healthy { status } => Outcome::Healthy { status },
-                    Outcome::Failed { .. } => Outcome::Failed {
+                    ProbeOutcome::Healthy { status } => ProbeOutcome::Healthy { status },
+                    ProbeOutcome::Failed { .. } => ProbeOutcome::Failed {
                         reason: meaning(status, via),
                         status: Some(status),
                     },
@@ -197,7 +197,7 @@ async fn check_one(
             Err(reason) => {
                 let settled = reason.starts_with("not probed");
                 (
-                    Outcome::Failed {
+                    ProbeOutcome::Failed {
                         reason: not_yet(&reason),
                         status: None,
                     },

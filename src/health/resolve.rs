@@ -15,7 +15,7 @@ use hickory_resolver::TokioResolver;
 use hickory_resolver::config::LookupIpStrategy;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::address::{Reach, classify};
+use crate::address::{AddressClass, classify};
 
 /// Why a probe was not sent: the host is or resolves to an address probes never reach.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,12 +98,12 @@ pub fn check_literal(host: &str) -> Result<(), Forbidden> {
 
 fn check_ip(host: &str, ip: IpAddr) -> Result<(), Forbidden> {
     match classify(ip) {
-        Reach::Forbidden(why) => Err(Forbidden {
+        AddressClass::Forbidden(why) => Err(Forbidden {
             host: host.to_owned(),
             ip,
             why,
         }),
-        Reach::Loopback | Reach::Public => Ok(()),
+        AddressClass::Loopback | AddressClass::Public => Ok(()),
     }
 }
 

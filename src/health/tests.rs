@@ -8,7 +8,7 @@ use super::*;
 use crate::plan::{Change, Health, RecordData, Zone};
 
 /// A probe of the sentiment endpoint (also the plan JSON tests').
-pub(crate) fn result(outcome: Outcome, public: Option<Outcome>) -> ProbeResult {
+pub(crate) fn result(outcome: ProbeOutcome, public: Option<ProbeOutcome>) -> ProbeResult {
     ProbeResult {
         name: "sentiment.example.com".into(),
         target: "sentiment-abc-uc.a.run.app".into(),
@@ -22,8 +22,8 @@ pub(crate) fn result(outcome: Outcome, public: Option<Outcome>) -> ProbeResult {
     }
 }
 
-pub(crate) fn failed(reason: &str, status: Option<u16>) -> Outcome {
-    Outcome::Failed {
+pub(crate) fn failed(reason: &str, status: Option<u16>) -> ProbeOutcome {
+    ProbeOutcome::Failed {
         reason: reason.into(),
         status,
     }
@@ -48,7 +48,7 @@ fn the_timeout_comes_from_the_environment_variable_when_set() {
 #[test]
 fn a_public_host_failure_behind_a_healthy_origin_is_a_warning_naming_the_fix() {
     let r = result(
-        Outcome::Healthy { status: 200 },
+        ProbeOutcome::Healthy { status: 200 },
         Some(failed("HTTP 404", Some(404))),
     );
     assert!(r.is_healthy(), "the origin itself is up");
@@ -62,8 +62,8 @@ fn a_public_host_failure_behind_a_healthy_origin_is_a_warning_naming_the_fix() {
     );
     // No warning when both agree, or when the origin is down anyway (that is the error).
     let same = result(
-        Outcome::Healthy { status: 200 },
-        Some(Outcome::Healthy { status: 200 }),
+        ProbeOutcome::Healthy { status: 200 },
+        Some(ProbeOutcome::Healthy { status: 200 }),
     );
     assert_eq!(same.host_warning(), None);
     let down = result(
@@ -75,7 +75,7 @@ fn a_public_host_failure_behind_a_healthy_origin_is_a_warning_naming_the_fix() {
 
 #[test]
 fn display_shows_status_latency_and_url() {
-    let up = result(Outcome::Healthy { status: 204 }, None);
+    let up = result(ProbeOutcome::Healthy { status: 204 }, None);
     assert_eq!(
         up.to_string(),
         "sentiment.example.com: healthy, HTTP 204 in 42 ms (https://sentiment-abc-uc.a.run.app/healthz)"
@@ -86,7 +86,7 @@ fn display_shows_status_latency_and_url() {
         "sentiment.example.com: unhealthy, timed out after 5000 ms after 42 ms (https://sentiment-abc-uc.a.run.app/healthz)"
     );
     let mismatch = result(
-        Outcome::Healthy { status: 200 },
+        ProbeOutcome::Healthy { status: 200 },
         Some(failed("HTTP 403", Some(403))),
     );
     // One line: the host warning is data (`host_warning`) that each presenter words on a line

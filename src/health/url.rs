@@ -18,7 +18,7 @@
 
 use reqwest::Url;
 
-use crate::address::{self, Reach};
+use crate::address::{self, AddressClass};
 use crate::plan::Health;
 
 /// Why a `health` value cannot be probed. The message says what to write instead.
@@ -110,7 +110,7 @@ fn full_url(raw: &str) -> Result<Url, HealthUrlError> {
     // The parsed host, so every spelling of an address (`0xa.0.0.1`, `[::ffff:a9fe:a9fe]`) is
     // judged as the address it is.
     if let Some(ip) = address::literal(host)
-        && let Reach::Forbidden(reason) = address::classify(ip)
+        && let AddressClass::Forbidden(reason) = address::classify(ip)
     {
         return Err(HealthUrlError(format!(
             "health URL `{raw_shown}` points at {reason}: edgeplan never sends a request there, so that a manifest cannot make the runner probe its own network"

@@ -58,12 +58,12 @@ pub struct LeftOut {
     pub name: String,
     /// Already marked with this owner.
     pub owned: bool,
-    pub reason: Reason,
+    pub reason: SkipReason,
 }
 
 /// Why a record is not in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
+pub enum SkipReason {
     /// This owner's record of a type other than CNAME (edgeplan writes CNAMEs only).
     NotCname,
     /// Its name is not one a manifest accepts (an underscore label, a bad character...).
@@ -86,34 +86,34 @@ pub enum Reason {
     WouldChange,
 }
 
-impl fmt::Display for Reason {
+impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::NotCname => f.write_str("edgeplan manages CNAME records only"),
-            Reason::Name => f.write_str(
+            SkipReason::NotCname => f.write_str("edgeplan manages CNAME records only"),
+            SkipReason::Name => f.write_str(
                 "its name is not one a manifest accepts (an underscore label, a bad character)",
             ),
-            Reason::Target => {
+            SkipReason::Target => {
                 f.write_str("its target is not a hostname a manifest accepts as `target`")
             }
-            Reason::Ttl => f.write_str(
+            SkipReason::Ttl => f.write_str(
                 "its TTL is not one a manifest can hold (60 to 86400 seconds, or automatic)",
             ),
-            Reason::Note => f.write_str(
+            SkipReason::Note => f.write_str(
                 "its note does not validate as a `comment` (a control or bidirectional character)",
             ),
-            Reason::Spaces => f.write_str(
+            SkipReason::Spaces => f.write_str(
                 "its note starts or ends with white space, which `comment` does not keep",
             ),
-            Reason::NoteTooLong { length, limit } => write!(
+            SkipReason::NoteTooLong { length, limit } => write!(
                 f,
                 "its note with the ownership marker would be {length} characters, over the zone's limit of {limit}"
             ),
-            Reason::Several => f.write_str("several CNAME records share its name"),
-            Reason::Invalid => f.write_str(
+            SkipReason::Several => f.write_str("several CNAME records share its name"),
+            SkipReason::Invalid => f.write_str(
                 "it does not validate beside the other endpoints (a CNAME cycle between them)",
             ),
-            Reason::WouldChange => {
+            SkipReason::WouldChange => {
                 f.write_str("a plan with the manifest would change more than its ownership")
             }
         }
@@ -122,7 +122,7 @@ impl fmt::Display for Reason {
 
 /// One live CNAME as the manifest would hold it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub(crate) struct LiveCname {
     id: String,
     /// FQDN, normalised.
     name: String,
@@ -136,7 +136,7 @@ pub(crate) struct Entry {
     adopt: bool,
 }
 
-impl Entry {
+impl LiveCname {
     /// What the record becomes under this owner: the same, with the marker.
     fn taken_over(&self, owner: &str) -> RecordData {
         RecordData {
@@ -177,7 +177,7 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
                 kind: r.kind.clone(),
                 name: r.name.clone(),
                 owned,
-                reason: Reason::NotCname,
+                reason: SkipReason::NotCname,
             });
         } else if !owned && owner_of(comment).is_some() {
             other_owners += 1;
@@ -197,7 +197,7 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
         let owned = owned_ids.contains(r.id.as_str());
         let entry = entry(zone, r, owner, owned);
         let problem = match per_name.get(r.name.as_str()) {
-            Some(n) if *n > 1 => Err(Reason::Several),
+            Some(n) if *n > 1 => Err(SkipReason::Several),
             _ => check_one(zone, owner, &entry),
         };
         match problem {
@@ -242,7 +242,7 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
     }
 
     left_out.sort_by(|a, b| order(&a.name, &zone.name).cmp(&order(&b.name, &zone.name)));
-    let kept: Vec<&Entry> = entries.iter().collect();
+    let kept: Vec<&LiveCname> = entries.iter().collect();
     let trailer = trailer(&left_out, other_owners, &unmanaged);
     let (text, _) = yaml::manifest(&zone.name, owner, &kept, &trailer);
     // NOTE: `manifest::parse` reads any length; a manifest file is refused past the limit.
@@ -267,11 +267,11 @@ pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, E
 fn verify(
     zone: &Zone,
     owner: &str,
-    entries: &[Entry],
+    entries: &[LiveCname],
     live: &Live,
     owned_ids: &HashSet<&str>,
-) -> Result<HashMap<usize, Reason>, Error> {
-    let kept: Vec<&Entry> = entries.iter().collect();
+) -> Result<HashMap<usize, SkipReason>, Error> {
+    let kept: Vec<&LiveCname> = entries.iter().collect();
     let (text, lines) = yaml::manifest(&zone.name, owner, &kept, "");
     let mut drop = HashMap::new();
     let desired = match manifest::parse(Path::new("import"), text.as_bytes()) {
@@ -287,7 +287,7 @@ fn verify(
                         p.line, p.message
                     )));
                 };
-                drop.entry(at).or_insert(Reason::Invalid);
+                drop.entry(at).or_insert(SkipReason::Invalid);
             }
             return Ok(drop);
         }
@@ -319,18 +319,18 @@ fn verify(
                 c.action
             )));
         };
-        drop.entry(i).or_insert(Reason::WouldChange);
+        drop.entry(i).or_insert(SkipReason::WouldChange);
     }
     for c in &plan.conflicts {
         if let Some(&i) = by_name.get(c.name.as_str()) {
-            drop.entry(i).or_insert(Reason::WouldChange);
+            drop.entry(i).or_insert(SkipReason::WouldChange);
         }
     }
     for l in &plan.long_comments {
         if let Some(&i) = by_name.get(l.name.as_str()) {
             drop.insert(
                 i,
-                Reason::NoteTooLong {
+                SkipReason::NoteTooLong {
                     length: l.length,
                     limit: l.limit,
                 },
@@ -346,7 +346,7 @@ fn order<'a>(name: &'a str, apex: &str) -> (bool, &'a [u8]) {
 }
 
 /// The entry for one live CNAME.
-fn entry(zone: &Zone, r: &Stored, owner: &str, owned: bool) -> Entry {
+fn entry(zone: &Zone, r: &Stored, owner: &str, owned: bool) -> LiveCname {
     let note = match owned {
         true => r
             .data
@@ -358,7 +358,7 @@ fn entry(zone: &Zone, r: &Stored, owner: &str, owned: bool) -> Entry {
             .map(str::to_string),
         false => r.data.comment.clone(),
     };
-    Entry {
+    LiveCname {
         id: r.id.clone(),
         name: r.name.clone(),
         written: written_name(&r.name, &zone.name),
@@ -383,29 +383,29 @@ fn written_name(name: &str, zone: &str) -> String {
 }
 
 /// Whether one entry, alone in a manifest, validates and fits the zone's comment limit.
-fn check_one(zone: &Zone, owner: &str, e: &Entry) -> Result<(), Reason> {
+fn check_one(zone: &Zone, owner: &str, e: &LiveCname) -> Result<(), SkipReason> {
     if let Some(note) = &e.note
         && note.trim() != note
     {
-        return Err(Reason::Spaces);
+        return Err(SkipReason::Spaces);
     }
     let (text, lines) = yaml::manifest(&zone.name, owner, &[e], "");
     if let Err(problems) = manifest::parse(Path::new("import"), text.as_bytes()) {
         let Some(lines) = lines.first() else {
-            return Err(Reason::Invalid);
+            return Err(SkipReason::Invalid);
         };
         let line = problems.first().map_or(0, |p| p.line);
         return Err(match line {
-            l if l == lines.name => Reason::Name,
-            l if l == lines.target => Reason::Target,
-            l if Some(l) == lines.ttl => Reason::Ttl,
-            l if Some(l) == lines.comment => Reason::Note,
-            _ => Reason::Invalid,
+            l if l == lines.name => SkipReason::Name,
+            l if l == lines.target => SkipReason::Target,
+            l if Some(l) == lines.ttl => SkipReason::Ttl,
+            l if Some(l) == lines.comment => SkipReason::Note,
+            _ => SkipReason::Invalid,
         });
     }
     let length = e.taken_over(owner).comment.map_or(0, |c| c.chars().count());
     if zone.comment_limit > 0 && length > zone.comment_limit {
-        return Err(Reason::NoteTooLong {
+        return Err(SkipReason::NoteTooLong {
             length,
             limit: zone.comment_limit,
         });

@@ -120,7 +120,7 @@ fn what_a_manifest_cannot_hold_is_left_out_by_type_and_name_and_this_owners_reco
         ),
     ];
     let got = build(&zone(), &records, "ml").expect("import");
-    let reasons: Vec<(&str, bool, &Reason)> = got
+    let reasons: Vec<(&str, bool, &SkipReason)> = got
         .left_out
         .iter()
         .map(|l| (l.name.as_str(), l.owned, &l.reason))
@@ -128,19 +128,19 @@ fn what_a_manifest_cannot_hold_is_left_out_by_type_and_name_and_this_owners_reco
     assert_eq!(
         reasons,
         [
-            ("_acme-challenge.example.com", false, &Reason::Name),
-            ("bell.example.com", false, &Reason::Note),
-            ("fast.example.com", false, &Reason::Ttl),
-            ("ip.example.com", true, &Reason::NotCname),
+            ("_acme-challenge.example.com", false, &SkipReason::Name),
+            ("bell.example.com", false, &SkipReason::Note),
+            ("fast.example.com", false, &SkipReason::Ttl),
+            ("ip.example.com", true, &SkipReason::NotCname),
             (
                 "long.example.com",
                 false,
-                &Reason::NoteTooLong {
+                &SkipReason::NoteTooLong {
                     length: 109,
                     limit: 100
                 }
             ),
-            ("sp.example.com", true, &Reason::Spaces),
+            ("sp.example.com", true, &SkipReason::Spaces),
         ]
     );
     assert_eq!(got.own_left_out().len(), 2);
@@ -163,5 +163,5 @@ fn a_cname_cycle_between_live_records_is_broken_by_leaving_one_record_out() {
     // The validator names the cycle at one endpoint; without it the other one validates.
     assert_eq!(got.endpoints, 2, "{}", got.text);
     assert_eq!(got.left_out.len(), 1);
-    assert_eq!(got.left_out[0].reason, Reason::Invalid);
+    assert_eq!(got.left_out[0].reason, SkipReason::Invalid);
 }

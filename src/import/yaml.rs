@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use super::Entry;
+use super::LiveCname;
 
 /// Where one entry's keys are in the text (1-based lines).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct Lines {
 pub fn manifest(
     zone: &str,
     owner: &str,
-    entries: &[&Entry],
+    entries: &[&LiveCname],
     trailer: &str,
 ) -> (String, Vec<Lines>) {
     let mut text = String::new();

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use super::tree::{Core, Kind, Node, Pos, core_type};
+use super::tree::{Core, Node, NodeKind, Pos, core_type};
 
 /// A serde error, located at the innermost node it concerns.
 #[derive(Debug)]
@@ -55,7 +55,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let result = match &self.0.kind {
-            Kind::Scalar {
+            NodeKind::Scalar {
                 value, plain: true, ..
             } => match core_type(value) {
                 Core::Null => visitor.visit_unit(),
@@ -67,11 +67,11 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 },
                 Core::Str => visitor.visit_str(value),
             },
-            Kind::Scalar { value, .. } => visitor.visit_str(value),
-            Kind::Seq(items) => visitor.visit_seq(Items {
+            NodeKind::Scalar { value, .. } => visitor.visit_str(value),
+            NodeKind::Seq(items) => visitor.visit_seq(Items {
                 items: items.iter(),
             }),
-            Kind::Map(entries) => visitor.visit_map(Entries {
+            NodeKind::Map(entries) => visitor.visit_map(Entries {
                 entries: entries.iter(),
                 value: None,
             }),
@@ -94,7 +94,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     /// Any non-null scalar reads as text, as serde_yaml does (`name: 123` is the label `123`).
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.0.kind {
-            Kind::Scalar { value, .. } if !self.0.is_null() => {
+            NodeKind::Scalar { value, .. } if !self.0.is_null() => {
                 visitor.visit_str(value).map_err(|e| self.locate(e))
             }
             _ => self.deserialize_any(visitor),

@@ -50,7 +50,7 @@ pub use validate::{COMMENT_LIMIT, valid_owner};
 
 use crate::plan::Desired;
 use file::open;
-use tree::{Document, Kind, Node};
+use tree::{Document, Node, NodeKind};
 use validate::Seg;
 
 /// Largest manifest accepted: far more than 10,000 endpoints, small enough to read at once.
@@ -318,7 +318,7 @@ pub fn to_json(text: &str) -> Result<serde_json::Value, SyntaxError> {
 /// The line of each entry of `previous_owners`, in order.
 fn previous_lines(root: &Node) -> Vec<usize> {
     match root.get("previous_owners").map(|(_, v)| &v.kind) {
-        Some(Kind::Seq(items)) => items.iter().map(|i| i.pos.line).collect(),
+        Some(NodeKind::Seq(items)) => items.iter().map(|i| i.pos.line).collect(),
         _ => Vec::new(),
     }
 }
@@ -329,7 +329,7 @@ fn name_lines(root: &Node) -> Vec<usize> {
         return Vec::new();
     };
     match &endpoints.kind {
-        Kind::Seq(items) => items
+        NodeKind::Seq(items) => items
             .iter()
             .map(|e| e.get("name").map_or(e.pos.line, |(k, _)| k.pos.line))
             .collect(),
@@ -344,14 +344,14 @@ fn locate(root: &Node, path: &[Seg], key: bool) -> Pos {
     for (i, seg) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         match (seg, &node.kind) {
-            (Seg::Key(name), Kind::Map(_)) => match node.get(name) {
+            (Seg::Key(name), NodeKind::Map(_)) => match node.get(name) {
                 Some((k, v)) => {
                     pos = if last && key { k.pos } else { v.pos };
                     node = v;
                 }
                 None => return pos,
             },
-            (Seg::Index(n), Kind::Seq(items)) => match items.get(*n) {
+            (Seg::Index(n), NodeKind::Seq(items)) => match items.get(*n) {
                 Some(item) => {
                     pos = item.pos;
                     node = item;

@@ -47,7 +47,7 @@ fn to_ascii(host: &str, what: &str) -> Result<String, Bad> {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+enum HostPart {
     Zone,
     Name,
     Target,
@@ -67,7 +67,7 @@ fn at_most(
 }
 
 /// Checks every label and the total length of an ASCII, lower-case name.
-fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
+fn check(host: &str, kind: HostPart, what: &str) -> Result<(), Bad> {
     let shown = excerpt(host);
     at_most(host, 253, "use a shorter name", |len| {
         format!("{what} `{shown}` is {len} characters long; DNS allows 253 at most")
@@ -82,12 +82,12 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
             ));
         }
         if label == "*" {
-            if kind == Kind::Name && i == 0 {
+            if kind == HostPart::Name && i == 0 {
                 continue;
             }
             return Err(bad(
                 format!("{what} `{shown}` has `*` where it is not allowed"),
-                if kind == Kind::Name {
+                if kind == HostPart::Name {
                     "only the first label of a wildcard may be `*`, as in `*.models`"
                 } else {
                     "a wildcard is only allowed as the first label of an endpoint name"
@@ -97,7 +97,7 @@ fn check(host: &str, kind: Kind, what: &str) -> Result<(), Bad> {
         at_most(label, 63, "shorten that label", |len| {
             format!("{what} `{shown}` has a label of {len} characters; DNS allows 63 at most")
         })?;
-        let underscore = kind == Kind::Target;
+        let underscore = kind == HostPart::Target;
         if let Some(c) = label.chars().find(|c| {
             !(c.is_ascii_lowercase()
                 || c.is_ascii_digit()
@@ -156,7 +156,7 @@ pub fn zone(raw: &str) -> Result<String, Bad> {
         return Err(bad(format!("zone `{shown}` looks like a URL"), help));
     }
     let zone = to_ascii(s, "zone")?;
-    check(&zone, Kind::Zone, "zone")?;
+    check(&zone, HostPart::Zone, "zone")?;
     if !zone.contains('.') {
         return Err(bad(
             format!(
@@ -220,7 +220,7 @@ pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
         }
         format!("{s}.{zone}")
     };
-    check(&fqdn, Kind::Name, "name")?;
+    check(&fqdn, HostPart::Name, "name")?;
     Ok(fqdn)
 }
 
@@ -355,7 +355,7 @@ pub fn target(raw: &str) -> Result<String, Bad> {
     }
     let (s, _) = strip_dot(trimmed);
     let host = to_ascii(s, "target")?;
-    check(&host, Kind::Target, "target")?;
+    check(&host, HostPart::Target, "target")?;
     if !host.contains('.') {
         return Err(bad(
             format!(

@@ -12,11 +12,11 @@ use std::rc::Rc;
 use super::MAX_PROBLEMS;
 use super::keys::{Key, MANIFEST, Presence, Shape};
 use super::text::{code_point, excerpt, first_forbidden, quoted};
-use super::tree::{Core, Kind, Node, Pos, core_type};
+use super::tree::{Core, Node, NodeKind, Pos, core_type};
 
 /// A structural problem, already located (the tree knows where everything is).
 #[derive(Debug)]
-pub struct Issue {
+pub struct ShapeIssue {
     pub pos: Pos,
     pub message: String,
     pub help: Option<String>,
@@ -55,7 +55,7 @@ impl At<'_> {
 /// The problems found: the first [`MAX_PROBLEMS`] in document order, and how many more.
 #[derive(Debug, Default)]
 pub struct Found {
-    pub shown: Vec<Issue>,
+    pub shown: Vec<ShapeIssue>,
     pub more: usize,
 }
 
@@ -84,7 +84,7 @@ fn issue<H: Into<String>>(issues: &mut Found, pos: Pos, text: impl FnOnce() -> (
         return;
     }
     let (message, help) = text();
-    issues.shown.push(Issue {
+    issues.shown.push(ShapeIssue {
         pos,
         message,
         help: Some(help.into()),
@@ -94,7 +94,7 @@ fn issue<H: Into<String>>(issues: &mut Found, pos: Pos, text: impl FnOnce() -> (
 /// Reports a scalar (a value or a key) holding a control or bidirectional character; true when
 /// it does. A comment's line breaks are left to the comment rule, which says more.
 fn hidden(node: &Node, what: &dyn Fn() -> String, comment: bool, issues: &mut Found) -> bool {
-    let Kind::Scalar { value, .. } = &node.kind else {
+    let NodeKind::Scalar { value, .. } = &node.kind else {
         return false;
     };
     let Some((i, c, kind)) = first_forbidden(value, comment) else {
@@ -116,7 +116,7 @@ fn hidden(node: &Node, what: &dyn Fn() -> String, comment: bool, issues: &mut Fo
 }
 
 fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Found) -> Option<Rc<Node>> {
-    if let Kind::Scalar { tag: Some(tag), .. } = &node.kind {
+    if let NodeKind::Scalar { tag: Some(tag), .. } = &node.kind {
         issue(issues, node.pos, || {
             (
                 format!(
@@ -145,7 +145,7 @@ fn walk(node: &Rc<Node>, shape: &Shape, path: &At, issues: &mut Found) -> Option
 }
 
 fn seq(node: &Rc<Node>, item: &Shape, path: &At, issues: &mut Found) -> Option<Rc<Node>> {
-    let Kind::Seq(items) = &node.kind else {
+    let NodeKind::Seq(items) = &node.kind else {
         issue(issues, node.pos, || {
             (
                 format!("{} must be a list, found {}", path.named(), node.describe()),
@@ -163,13 +163,13 @@ fn seq(node: &Rc<Node>, item: &Shape, path: &At, issues: &mut Found) -> Option<R
     Some(if issues.len() == before {
         Rc::clone(node)
     } else {
-        node.rebuilt(Kind::Seq(kept))
+        node.rebuilt(NodeKind::Seq(kept))
     })
 }
 
 /// Whether a value has the scalar shape its key wants.
 fn fits(node: &Node, shape: &Shape) -> bool {
-    let Kind::Scalar { value, plain, .. } = &node.kind else {
+    let NodeKind::Scalar { value, plain, .. } = &node.kind else {
         return false;
     };
     let core = if *plain { Some(core_type(value)) } else { None };
@@ -208,7 +208,7 @@ fn misfit(node: &Node, shape: &Shape, path: &At) -> (String, &'static str) {
 
 fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Found) -> Option<Rc<Node>> {
     let before = issues.len();
-    let Kind::Map(entries) = &node.kind else {
+    let NodeKind::Map(entries) = &node.kind else {
         issue(issues, node.pos, || {
             let keys: Vec<&str> = fields
                 .iter()
@@ -258,7 +258,7 @@ fn map(node: &Rc<Node>, fields: &[Key], path: &At, issues: &mut Found) -> Option
     if issues.len() == before {
         Some(Rc::clone(node))
     } else {
-        Some(node.rebuilt(Kind::Map(kept)))
+        Some(node.rebuilt(NodeKind::Map(kept)))
     }
 }
 
@@ -358,7 +358,7 @@ fn missing_help(key: &Key) -> &'static str {
 
 fn scalar_key(key: &Rc<Node>) -> Option<&str> {
     match &key.kind {
-        Kind::Scalar {
+        NodeKind::Scalar {
             value, tag: None, ..
         } => Some(value),
         _ => None,

@@ -65,13 +65,13 @@ impl Pos {
 #[derive(Debug)]
 pub struct Node {
     pub pos: Pos,
-    pub kind: Kind,
+    pub kind: NodeKind,
     /// This subtree's size, aliases expanded; used for the expansion budget.
     size: Size,
 }
 
 #[derive(Debug)]
-pub enum Kind {
+pub enum NodeKind {
     Scalar {
         value: String,
         /// Plain scalars are typed by the YAML core schema; quoted and block ones are strings.
@@ -86,7 +86,7 @@ impl Node {
     /// The key's text when this node is a scalar.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Scalar { value, .. } => Some(value),
+            NodeKind::Scalar { value, .. } => Some(value),
             _ => None,
         }
     }
@@ -94,7 +94,7 @@ impl Node {
     /// Looks a key up in a mapping: the first entry wins (duplicates are reported elsewhere).
     pub fn get(&self, key: &str) -> Option<(&Rc<Node>, &Rc<Node>)> {
         match &self.kind {
-            Kind::Map(entries) => entries
+            NodeKind::Map(entries) => entries
                 .iter()
                 .find(|(k, _)| k.as_str() == Some(key))
                 .map(|(k, v)| (k, v)),
@@ -106,9 +106,9 @@ impl Node {
     /// is quoted as a short escaped excerpt: it may be anything, of any length.
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::Seq(_) => "a list".into(),
-            Kind::Map(_) => "a mapping".into(),
-            Kind::Scalar { value, plain, .. } => {
+            NodeKind::Seq(_) => "a list".into(),
+            NodeKind::Map(_) => "a mapping".into(),
+            NodeKind::Scalar { value, plain, .. } => {
                 if !plain {
                     return format!("the string {}", quoted(value));
                 }
@@ -123,7 +123,7 @@ impl Node {
     }
 
     /// The same node with other children (the structural check drops the ones with problems).
-    pub fn rebuilt(&self, kind: Kind) -> Rc<Node> {
+    pub fn rebuilt(&self, kind: NodeKind) -> Rc<Node> {
         Rc::new(Node {
             pos: self.pos,
             kind,
@@ -136,7 +136,7 @@ impl Node {
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
         match &self.kind {
-            Kind::Scalar {
+            NodeKind::Scalar {
                 value, plain: true, ..
             } => match core_type(value) {
                 Core::Null => Value::Null,
@@ -149,9 +149,9 @@ impl Node {
                     .map_or_else(|| Value::String(value.clone()), Value::Number),
                 Core::Str => Value::String(value.clone()),
             },
-            Kind::Scalar { value, .. } => Value::String(value.clone()),
-            Kind::Seq(items) => items.iter().map(|i| i.to_json()).collect(),
-            Kind::Map(entries) => Value::Object(
+            NodeKind::Scalar { value, .. } => Value::String(value.clone()),
+            NodeKind::Seq(items) => items.iter().map(|i| i.to_json()).collect(),
+            NodeKind::Map(entries) => Value::Object(
                 entries
                     .iter()
                     .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
@@ -162,7 +162,7 @@ impl Node {
 
     /// True for an empty value, `~` or `null` (plain).
     pub fn is_null(&self) -> bool {
-        matches!(&self.kind, Kind::Scalar { value, plain: true, .. } if core_type(value) == Core::Null)
+        matches!(&self.kind, NodeKind::Scalar { value, plain: true, .. } if core_type(value) == Core::Null)
     }
 }
 
@@ -209,7 +209,7 @@ impl Frame {
             } => (
                 Node {
                     pos,
-                    kind: Kind::Seq(items),
+                    kind: NodeKind::Seq(items),
                     size,
                 },
                 anchor,
@@ -223,7 +223,7 @@ impl Frame {
             } => (
                 Node {
                     pos,
-                    kind: Kind::Map(entries),
+                    kind: NodeKind::Map(entries),
                     size,
                 },
                 anchor,
@@ -235,7 +235,7 @@ impl Frame {
 /// Builds the tree from the parser's events: open collections on a stack, anchors by id, and the
 /// running expanded size of the document.
 #[derive(Default)]
-struct Builder {
+struct TreeBuilder {
     anchors: HashMap<usize, Rc<Node>>,
     stack: Vec<Frame>,
     root: Option<Rc<Node>>,
@@ -244,7 +244,7 @@ struct Builder {
 
 /// Parses `text` into one located document.
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
-    let mut builder = Builder::default();
+    let mut builder = TreeBuilder::default();
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let pos = Pos {
@@ -264,7 +264,7 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
     })
 }
 
-impl Builder {
+impl TreeBuilder {
     /// The node an event completes, if it completes one, and what it adds to the document's
     /// expanded size: a scalar or an alias its whole size, a collection only itself (its children
     /// were counted as they came).
@@ -284,7 +284,7 @@ impl Builder {
                     nodes: 1,
                     bytes: value.len(),
                 };
-                let kind = Kind::Scalar {
+                let kind = NodeKind::Scalar {
                     value: value.into_owned(),
                     plain: style == ScalarStyle::Plain,
                     tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
@@ -339,8 +339,8 @@ impl Builder {
             _ => return Ok(None),
         };
         let cost = match node.kind {
-            Kind::Scalar { .. } => node.size,
-            Kind::Seq(_) | Kind::Map(_) => Size::ONE,
+            NodeKind::Scalar { .. } => node.size,
+            NodeKind::Seq(_) | NodeKind::Map(_) => Size::ONE,
         };
         let node = Rc::new(node);
         if anchor > 0 {
@@ -432,7 +432,9 @@ mod tests {
         let n = root("a: 1\nb:\n  - x: y\n");
         let (k, v) = n.get("b").expect("b");
         assert_eq!(k.pos, Pos { line: 2, col: 1 });
-        let Kind::Seq(items) = &v.kind else { panic!() };
+        let NodeKind::Seq(items) = &v.kind else {
+            panic!()
+        };
         let (_, y) = items[0].get("x").expect("x");
         assert_eq!(y.pos, Pos { line: 3, col: 8 });
     }

@@ -52,7 +52,7 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
     let mut endpoints: Vec<&Endpoint> = desired.endpoints.iter().collect();
     endpoints.sort_by_cached_key(|e| (normalise::name(&e.name), e.line));
 
-    let mut out = Builder::default();
+    let mut out = DiffBuilder::default();
     let mut wanted: HashSet<String> = HashSet::with_capacity(endpoints.len());
     // The wanted names planned without a conflict.
     let mut kept: BTreeSet<String> = BTreeSet::new();
@@ -137,7 +137,7 @@ pub fn rank(action: Action) -> u8 {
 }
 
 #[derive(Default)]
-struct Builder {
+struct DiffBuilder {
     changes: Vec<Change>,
     conflicts: Vec<Conflict>,
     long_comments: Vec<super::LongComment>,
@@ -145,7 +145,7 @@ struct Builder {
     unchanged: usize,
 }
 
-impl Builder {
+impl DiffBuilder {
     fn endpoint(
         &mut self,
         e: &Endpoint,

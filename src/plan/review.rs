@@ -63,7 +63,7 @@ pub fn pair(zp: &ZonePlan) -> Pair {
 }
 
 #[derive(Serialize)]
-struct Canonical<'a> {
+struct CanonicalReview<'a> {
     version: u32,
     zone: &'a str,
     zone_id: &'a str,
@@ -115,7 +115,7 @@ fn canonical(zp: &ZonePlan) -> String {
     conflicts.sort();
     let mut long_comments: Vec<LongForm<'_>> = zp.long_comments.iter().map(long).collect();
     long_comments.sort();
-    let doc = Canonical {
+    let doc = CanonicalReview {
         version: REVIEW_VERSION,
         zone: &zp.zone.name,
         zone_id: &zp.zone.id,

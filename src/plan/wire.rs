@@ -17,7 +17,7 @@ pub const VERSION: u32 = 1;
 
 /// The canonical document: what the fingerprint hashes.
 #[derive(Serialize)]
-struct Canonical<'a> {
+struct CanonicalPlan<'a> {
     version: u32,
     has_changes: bool,
     zones: Vec<ZoneJson<'a>>,
@@ -133,7 +133,7 @@ fn sorted(plan: &Plan) -> impl Iterator<Item = &ZonePlan> {
 /// fingerprint hashes; anyone can recompute it, e.g.
 /// `jq -cS 'del(.fingerprint, .health, .verdict, .zones[].unmanaged)' plan.json | tr -d '\n' | sha256sum`.
 pub fn canonical(plan: &Plan) -> String {
-    let doc = Canonical {
+    let doc = CanonicalPlan {
         version: VERSION,
         has_changes: plan.has_changes(),
         zones: sorted(plan).map(|z| zone(z, false)).collect(),

@@ -9,8 +9,8 @@ use crate::health::origin_hint;
 use crate::plan::verdict::{Edit, EditKind, Reason, ZoneVerdict, edits};
 use crate::plan::{Plan, RecordData, RecordType, Warning, ZonePlan};
 
+use super::body::{CommentContext, ROWS_OPEN};
 use super::escape::{code, escape, html, prose};
-use super::markdown::{Context, ROWS_OPEN};
 use super::plural;
 use super::verdict::label;
 
@@ -123,7 +123,7 @@ pub(super) fn zone_detail(
     out: &mut Vec<String>,
     later: &mut Vec<String>,
     z: &ZonePlan,
-    ctx: &Context,
+    ctx: &CommentContext,
     open: bool,
 ) {
     let edits = edits(z);
@@ -178,7 +178,7 @@ pub(super) fn zone_detail(
 
 /// What refuses the plan at a manifest line (conflicts, comments too long for the zone), each
 /// with its `file:line` linked to the file at the commit the preview read, and its help.
-fn refusals(out: &mut Vec<String>, z: &ZonePlan, ctx: &Context) {
+fn refusals(out: &mut Vec<String>, z: &ZonePlan, ctx: &CommentContext) {
     let refusals = z.line_refusals();
     if refusals.is_empty() {
         return;

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::health::{HostCheck, Outcome, ProbeResult};
+use crate::health::{HostCheck, ProbeOutcome, ProbeResult};
 use crate::plan::Plan;
 use crate::plan::verdict::{Counts, Origins, Reason, Verdict};
 use crate::plan::wire::{self, ZoneJson};
@@ -164,10 +164,10 @@ fn probe(p: &ProbeResult) -> ProbeJson<'_> {
     }
 }
 
-fn outcome(o: &Outcome) -> OutcomeJson<'_> {
+fn outcome(o: &ProbeOutcome) -> OutcomeJson<'_> {
     match o {
-        Outcome::Healthy { status } => OutcomeJson::Healthy { status: *status },
-        Outcome::Failed { reason, status } => OutcomeJson::Failed {
+        ProbeOutcome::Healthy { status } => OutcomeJson::Healthy { status: *status },
+        ProbeOutcome::Failed { reason, status } => OutcomeJson::Failed {
             reason,
             status: *status,
         },
@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn probe_results_in_the_plan_json() {
         let r = probe(
-            Outcome::Healthy { status: 200 },
+            ProbeOutcome::Healthy { status: 200 },
             Some(failed("HTTP 404", Some(404))),
         );
         assert_eq!(

@@ -4,6 +4,7 @@
 //! Each renderer is a pure function from a [`crate::plan::Plan`] to a `String`, so the same plan
 //! always gives byte-identical output and every format is snapshot-tested.
 
+mod body;
 mod changes;
 pub mod comment;
 mod escape;

@@ -3,13 +3,13 @@
 
 use std::fmt::Write;
 
+use super::body::{CommentContext, assemble};
 use super::escape::prose;
-use super::markdown::{Context, assemble};
 use super::plural;
 use crate::manifest::Problem;
 
 /// The comment body for manifests that failed validation: every problem, located.
-pub fn render_problems(problems: &[Problem], ctx: &Context) -> String {
+pub fn render_problems(problems: &[Problem], ctx: &CommentContext) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "{}", ctx.marker());
     let n = problems.len();

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::escape::{code, escape, table};
 use super::inert::inert;
-use crate::health::Outcome;
+use crate::health::ProbeOutcome;
 use crate::health::public::PublicResult;
 
 /// Whether a failure fails the step (`public-check: fail`) or only warns: it changes the words.
@@ -55,8 +55,8 @@ pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
             (_, false) => "no".to_string(),
         };
         let result = match &r.outcome {
-            Outcome::Healthy { .. } => "ok".to_string(),
-            Outcome::Failed { reason, .. } => escape(reason),
+            ProbeOutcome::Healthy { .. } => "ok".to_string(),
+            ProbeOutcome::Failed { reason, .. } => escape(reason),
         };
         vec![
             code(&r.url),
@@ -95,8 +95,8 @@ pub fn json(results: &[PublicResult]) -> String {
             cf_ray: r.cf_ray.as_deref(),
             ok: r.outcome.is_healthy(),
             reason: match &r.outcome {
-                Outcome::Healthy { .. } => None,
-                Outcome::Failed { reason, .. } => Some(reason),
+                ProbeOutcome::Healthy { .. } => None,
+                ProbeOutcome::Failed { reason, .. } => Some(reason),
             },
             attempts: r.attempts,
         })
@@ -151,10 +151,10 @@ fn headline(results: &[PublicResult], stakes: Stakes) -> String {
     }
 }
 
-fn status(outcome: &Outcome) -> Option<u16> {
+fn status(outcome: &ProbeOutcome) -> Option<u16> {
     match outcome {
-        Outcome::Healthy { status } => Some(*status),
-        Outcome::Failed { status, .. } => *status,
+        ProbeOutcome::Healthy { status } => Some(*status),
+        ProbeOutcome::Failed { status, .. } => *status,
     }
 }
 
@@ -174,10 +174,10 @@ fn detail(r: &PublicResult) -> String {
         None => "not through Cloudflare (no cf-ray header)".to_string(),
     };
     match &r.outcome {
-        Outcome::Healthy { status } => {
+        ProbeOutcome::Healthy { status } => {
             format!("HTTP {status} in {} ms, {via}, {attempts}", r.latency_ms)
         }
-        Outcome::Failed { reason, .. } => format!("{reason} ({attempts})"),
+        ProbeOutcome::Failed { reason, .. } => format!("{reason} ({attempts})"),
     }
 }
 
@@ -185,7 +185,7 @@ fn detail(r: &PublicResult) -> String {
 mod tests {
     use super::*;
 
-    fn result(outcome: Outcome, cf_ray: Option<&str>) -> PublicResult {
+    fn result(outcome: ProbeOutcome, cf_ray: Option<&str>) -> PublicResult {
         PublicResult {
             name: "a.example.com".into(),
             url: "https://a.example.com/h|x".into(),
@@ -202,9 +202,9 @@ mod tests {
         // A `cf-ray` and a reason as an answer at the public name could send them.
         let evil = "x\n::error::owned @team <img src=x>";
         let results = [
-            result(Outcome::Healthy { status: 200 }, Some(evil)),
+            result(ProbeOutcome::Healthy { status: 200 }, Some(evil)),
             result(
-                Outcome::Failed {
+                ProbeOutcome::Failed {
                     reason: format!("TLS error: {evil}"),
                     status: None,
                 },

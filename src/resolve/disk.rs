@@ -1,20 +1,20 @@
 //! The disk side of the walker: a directory's listing read with `lstat` semantics.
 //!
 //! [`std::fs::DirEntry::file_type`] does not follow a symbolic link (on Unix it is `d_type` or
-//! `lstat`), so a link to a directory is a [`Kind::Link`] and the walker never lists through it
+//! `lstat`), so a link to a directory is a [`EntryKind::Link`] and the walker never lists through it
 //! while matching a pattern. A directory holding `.git` (a file or a directory: a submodule's
-//! checkout, a nested repository) is a [`Kind::Submodule`], as the API's mode 160000 is. Listing
+//! checkout, a nested repository) is a [`EntryKind::Submodule`], as the API's mode 160000 is. Listing
 //! a path named directly goes through [`std::fs::read_dir`], which follows a link there: that is
 //! the "link named directly" of DESIGN section 1, read on disk.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::walk::{self, Kind, Node, Outcome, Side};
+use super::walk::{self, DirEntry, EntryKind, NamedPaths, Side};
 use super::wanted::Wanted;
 
 /// Resolves `wanted` against the directory `base` (the current directory: the empty path).
-pub fn resolve(wanted: &Wanted, base: &Path) -> Outcome {
+pub fn resolve(wanted: &Wanted, base: &Path) -> NamedPaths {
     let root = if wanted.root.is_empty() {
         base.to_path_buf()
     } else if Path::new(&wanted.root).is_absolute() {
@@ -36,7 +36,7 @@ pub fn resolve(wanted: &Wanted, base: &Path) -> Outcome {
 }
 
 /// The entries of `dir`, unsorted; a directory that does not exist (or is not one) lists empty.
-pub fn list(dir: &Path) -> Result<Vec<Node>, String> {
+pub fn list(dir: &Path) -> Result<Vec<DirEntry>, String> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
@@ -54,22 +54,22 @@ pub fn list(dir: &Path) -> Result<Vec<Node>, String> {
             None => (name.to_string_lossy().into_owned(), false),
         };
         let kind = if !utf8 {
-            Kind::Other
+            EntryKind::Other
         } else if file_type.is_symlink() {
-            Kind::Link
+            EntryKind::Link
         } else if file_type.is_dir() {
             // A submodule or a nested repository: `.git` itself, never followed.
             if std::fs::symlink_metadata(entry.path().join(".git")).is_ok() {
-                Kind::Submodule
+                EntryKind::Submodule
             } else {
-                Kind::Dir
+                EntryKind::Dir
             }
         } else if file_type.is_file() {
-            Kind::File
+            EntryKind::File
         } else {
-            Kind::Other
+            EntryKind::Other
         };
-        out.push(Node { name, kind });
+        out.push(DirEntry { name, kind });
     }
     Ok(out)
 }

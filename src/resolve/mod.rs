@@ -14,5 +14,5 @@ pub mod disk;
 pub mod walk;
 pub mod wanted;
 
-pub use walk::{Kind, Node, Outcome, Refusal, Side};
+pub use walk::{DirEntry, EntryKind, NamedPaths, Refusal, Side};
 pub use wanted::{Wanted, escape};

@@ -29,7 +29,7 @@ pub const MAX_DEPTH: usize = 64;
 
 /// What a directory entry is, read without following it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum EntryKind {
     /// A regular file (git modes 100644, 100755).
     File,
     Dir,
@@ -43,14 +43,14 @@ pub enum Kind {
 
 /// One entry of a directory listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
+pub struct DirEntry {
     pub name: String,
-    pub kind: Kind,
+    pub kind: EntryKind,
 }
 
-impl Node {
-    pub fn new(name: impl Into<String>, kind: Kind) -> Node {
-        Node {
+impl DirEntry {
+    pub fn new(name: impl Into<String>, kind: EntryKind) -> DirEntry {
+        DirEntry {
             name: name.into(),
             kind,
         }
@@ -78,7 +78,7 @@ pub struct Refusal {
 
 /// What one value names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outcome {
+pub struct NamedPaths {
     /// The paths found, from the walk's root, `/`-joined, sorted bytewise, each once.
     pub files: Vec<String>,
     /// Sorted by path. When a pattern is refused whole, `files` is empty.
@@ -87,7 +87,7 @@ pub struct Outcome {
     pub notices: Vec<String>,
 }
 
-impl Outcome {
+impl NamedPaths {
     /// True when the value named nothing at all (an empty match, or a missing path).
     pub fn is_empty(&self) -> bool {
         self.files.is_empty() && self.refused.is_empty()
@@ -105,9 +105,9 @@ pub const LARGE_HELP: &str =
 /// Resolves `wanted`. `list(dir)` gives the entries of `dir`, a `/`-joined path from the walk's
 /// root (`""` for the root itself); a directory that does not exist lists as empty; `Err` is a
 /// directory that cannot be listed, with the reason.
-pub fn walk<F>(wanted: &Wanted, side: Side, mut list: F) -> Outcome
+pub fn walk<F>(wanted: &Wanted, side: Side, mut list: F) -> NamedPaths
 where
-    F: FnMut(&str) -> Result<Vec<Node>, String>,
+    F: FnMut(&str) -> Result<Vec<DirEntry>, String>,
 {
     let full = |rel: &str| match (wanted.root.as_str(), rel) {
         (root, "") => root.to_string(),
@@ -125,9 +125,9 @@ where
     };
     if wanted.literal.is_empty() && wanted.rest.is_empty() {
         // A bare root (`-m /`): the loader says what it is.
-        return Outcome {
+        return NamedPaths {
             files: vec![wanted.text.clone()],
-            ..Outcome::default()
+            ..NamedPaths::default()
         };
     }
 
@@ -138,13 +138,13 @@ where
         && let Some(at) = wanted.literal.iter().position(|name| name == ".git")
     {
         let path = wanted.literal[..=at].join("/");
-        return Outcome {
+        return NamedPaths {
             notices: vec![format!(
                 "`{}` is git's own directory: the pattern `{}` never searches it",
                 full(&path),
                 wanted.text
             )],
-            ..Outcome::default()
+            ..NamedPaths::default()
         };
     }
 
@@ -181,21 +181,21 @@ where
             return refuse(wanted.text.clone(), false, message, MISSING_HELP);
         };
         match (node.kind, side) {
-            (Kind::Link | Kind::Submodule, _) if wanted.is_pattern() => {
+            (EntryKind::Link | EntryKind::Submodule, _) if wanted.is_pattern() => {
                 // A pattern's directory reached through a link or a submodule: not searched,
                 // on either side; named, and nothing matches.
-                let what = if node.kind == Kind::Link {
+                let what = if node.kind == EntryKind::Link {
                     "a symbolic link"
                 } else {
                     "a submodule"
                 };
-                return Outcome {
+                return NamedPaths {
                     notices: vec![not_searched(&full(&path), what, &wanted.text)],
-                    ..Outcome::default()
+                    ..NamedPaths::default()
                 };
             }
-            (Kind::Link | Kind::Submodule, Side::Api) if !last => {
-                let what = if node.kind == Kind::Link {
+            (EntryKind::Link | EntryKind::Submodule, Side::Api) if !last => {
+                let what = if node.kind == EntryKind::Link {
                     "the symbolic link"
                 } else {
                     "the submodule"
@@ -213,13 +213,13 @@ where
             }
             _ if last => {
                 // A path named directly: the caller reads it and says what it is.
-                return Outcome {
+                return NamedPaths {
                     files: vec![full(&path)],
-                    ..Outcome::default()
+                    ..NamedPaths::default()
                 };
             }
-            (Kind::Dir | Kind::Link | Kind::Submodule, _) => dir = path,
-            (Kind::File | Kind::Other, _) => {
+            (EntryKind::Dir | EntryKind::Link | EntryKind::Submodule, _) => dir = path,
+            (EntryKind::File | EntryKind::Other, _) => {
                 return refuse(
                     wanted.text.clone(),
                     false,
@@ -241,7 +241,7 @@ where
 struct Search<'a, G: Fn(&str) -> String> {
     wanted: &'a Wanted,
     full: &'a G,
-    listed: HashMap<String, Vec<Node>>,
+    listed: HashMap<String, Vec<DirEntry>>,
     count: usize,
     files: BTreeSet<String>,
     refused: BTreeMap<String, Refusal>,
@@ -261,9 +261,9 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
         }
     }
 
-    fn run<F>(mut self, start: String, list: &mut F) -> Outcome
+    fn run<F>(mut self, start: String, list: &mut F) -> NamedPaths
     where
-        F: FnMut(&str) -> Result<Vec<Node>, String>,
+        F: FnMut(&str) -> Result<Vec<DirEntry>, String>,
     {
         let rest = &self.wanted.rest;
         let mut todo = vec![(start, 0usize)];
@@ -311,21 +311,21 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
             {
                 let path = join(&dir, &node.name);
                 match (node.kind, last) {
-                    (Kind::File, true) => {
+                    (EntryKind::File, true) => {
                         self.files.insert(path);
                     }
-                    (Kind::Link, true) => self.refuse(path, "is a symbolic link", LINK_HELP),
-                    (Kind::Other, true) => {
+                    (EntryKind::Link, true) => self.refuse(path, "is a symbolic link", LINK_HELP),
+                    (EntryKind::Other, true) => {
                         self.refuse(path, "is not a regular file", NOT_FILE_HELP)
                     }
-                    (Kind::Dir | Kind::Submodule, true) => {}
-                    (Kind::Dir, false) => {
+                    (EntryKind::Dir | EntryKind::Submodule, true) => {}
+                    (EntryKind::Dir, false) => {
                         let next = if matches!(part, Part::Any) { i } else { i + 1 };
                         todo.push((path, next));
                     }
-                    (Kind::Link, false) => self.notice(path, "a symbolic link"),
-                    (Kind::Submodule, false) => self.notice(path, "a submodule"),
-                    (Kind::File | Kind::Other, false) => {}
+                    (EntryKind::Link, false) => self.notice(path, "a symbolic link"),
+                    (EntryKind::Submodule, false) => self.notice(path, "a submodule"),
+                    (EntryKind::File | EntryKind::Other, false) => {}
                 }
             }
         }
@@ -337,7 +337,7 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
             .map(|(_, n)| n)
             .collect();
         let full = self.full;
-        Outcome {
+        NamedPaths {
             files: self.files.into_iter().map(|f| full(&f)).collect(),
             refused,
             notices,
@@ -367,7 +367,7 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
         self.notices.insert(path, text);
     }
 
-    fn too_large(self, why: &str) -> Outcome {
+    fn too_large(self, why: &str) -> NamedPaths {
         let message = format!(
             "the pattern `{}` searches too much: {why}; refused",
             self.wanted.text
@@ -383,10 +383,10 @@ impl<'a, G: Fn(&str) -> String> Search<'a, G> {
 }
 
 /// A value refused whole: no file of it is read.
-fn whole(refusal: Refusal) -> Outcome {
-    Outcome {
+fn whole(refusal: Refusal) -> NamedPaths {
+    NamedPaths {
         refused: vec![refusal],
-        ..Outcome::default()
+        ..NamedPaths::default()
     }
 }
 

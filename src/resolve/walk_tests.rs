@@ -3,8 +3,8 @@
 use super::*;
 
 /// A tree from `(path, kind)` rows; directories on the way are implied.
-fn tree(rows: &[(&str, Kind)]) -> BTreeMap<String, Vec<Node>> {
-    let mut dirs: BTreeMap<String, Vec<Node>> = BTreeMap::new();
+fn tree(rows: &[(&str, EntryKind)]) -> BTreeMap<String, Vec<DirEntry>> {
+    let mut dirs: BTreeMap<String, Vec<DirEntry>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
     dirs.entry(String::new()).or_default();
     for (path, kind) in rows {
@@ -14,19 +14,19 @@ fn tree(rows: &[(&str, Kind)]) -> BTreeMap<String, Vec<Node>> {
             let kind = if i + 1 == parts.len() {
                 *kind
             } else {
-                Kind::Dir
+                EntryKind::Dir
             };
             if seen.insert(parts[..=i].join("/")) {
                 dirs.entry(parent)
                     .or_default()
-                    .push(Node::new(parts[i], kind));
+                    .push(DirEntry::new(parts[i], kind));
             }
         }
     }
     dirs
 }
 
-fn run(rows: &[(&str, Kind)], value: &str, side: Side) -> Outcome {
+fn run(rows: &[(&str, EntryKind)], value: &str, side: Side) -> NamedPaths {
     let dirs = tree(rows);
     let wanted = Wanted::parse(value).expect(value);
     let mut calls = 0;
@@ -41,15 +41,15 @@ fn run(rows: &[(&str, Kind)], value: &str, side: Side) -> Outcome {
     out
 }
 
-fn paths(out: &Outcome) -> Vec<&str> {
+fn paths(out: &NamedPaths) -> Vec<&str> {
     out.files.iter().map(String::as_str).collect()
 }
 
-fn refused(out: &Outcome) -> Vec<&str> {
+fn refused(out: &NamedPaths) -> Vec<&str> {
     out.refused.iter().map(|r| r.path.as_str()).collect()
 }
 
-use Kind::*;
+use EntryKind::*;
 
 #[test]
 fn star_stays_in_its_directory_and_doublestar_crosses_them() {
@@ -204,10 +204,10 @@ fn walks_are_bounded() {
     let out = run(&[(&deep, File)], "**/*.yaml", Side::Api);
     assert!(out.files.is_empty());
     assert!(out.refused[0].message.contains("deeper than"), "{out:?}");
-    let wide: Vec<(String, Kind)> = (0..MAX_LISTED + 1)
+    let wide: Vec<(String, EntryKind)> = (0..MAX_LISTED + 1)
         .map(|i| (format!("w/{i}.txt"), File))
         .collect();
-    let rows: Vec<(&str, Kind)> = wide.iter().map(|(p, k)| (p.as_str(), *k)).collect();
+    let rows: Vec<(&str, EntryKind)> = wide.iter().map(|(p, k)| (p.as_str(), *k)).collect();
     let out = run(&rows, "w/*.yaml", Side::Disk);
     assert!(out.refused[0].message.contains("more than"), "{out:?}");
     // `**/**` visits each directory once per part, not once per path to it.
@@ -223,12 +223,12 @@ fn paths_outside_keep_their_root() {
     let wanted = Wanted::parse("../x/*.yaml").expect("parse");
     let out = walk(&wanted, Side::Disk, |dir| {
         assert_eq!(dir, "", "listed from the root");
-        Ok(vec![Node::new("a.yaml", File)])
+        Ok(vec![DirEntry::new("a.yaml", File)])
     });
     assert_eq!(out.files, ["../x/a.yaml"]);
     let wanted = Wanted::parse("/etc/edgeplan.yaml").expect("parse");
     let out = walk(&wanted, Side::Disk, |_| {
-        Ok(vec![Node::new("edgeplan.yaml", File)])
+        Ok(vec![DirEntry::new("edgeplan.yaml", File)])
     });
     assert_eq!(out.files, ["/etc/edgeplan.yaml"]);
 }

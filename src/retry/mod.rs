@@ -68,7 +68,7 @@ pub enum Idempotency {
 
 /// What a failed attempt says about the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
+pub enum AttemptFailure {
     /// The server certainly did not act on it: no connection was made, or the status says so.
     NotActed,
     /// It may have acted: a 5xx from a proxy after the origin committed, a timeout, a dropped
@@ -111,12 +111,12 @@ impl Api {
 }
 
 impl Idempotency {
-    pub fn may_resend(self, failure: Failure) -> bool {
+    pub fn may_resend(self, failure: AttemptFailure) -> bool {
         match (self, failure) {
-            (_, Failure::Limited(_)) => true,
-            (_, Failure::Final) | (Idempotency::Once, _) => false,
+            (_, AttemptFailure::Limited(_)) => true,
+            (_, AttemptFailure::Final) | (Idempotency::Once, _) => false,
             (Idempotency::Read, _) => true,
-            (Idempotency::Write, failure) => failure == Failure::NotActed,
+            (Idempotency::Write, failure) => failure == AttemptFailure::NotActed,
         }
     }
 }
@@ -135,14 +135,14 @@ pub fn rate_limited(api: Api, status: u16, headers: &HeaderMap) -> bool {
 /// What a non-2xx answer says. 429 and 503 were not processed; Cloudflare's 408 and 409 neither.
 /// NOTE: a 500 or 502 to a write may come from a proxy after the origin committed; only statuses
 /// that say "not processed" are safe to resend.
-pub fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> Failure {
+pub fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> AttemptFailure {
     match (api, status) {
-        _ if rate_limited(api, status, headers) => Failure::Limited(
+        _ if rate_limited(api, status, headers) => AttemptFailure::Limited(
             rate_limit(api, status, headers, "", SystemTime::now()).unwrap_or(Limit::Unnamed),
         ),
-        (_, 503) | (Api::Cloudflare, 408 | 409) => Failure::NotActed,
-        (_, s) if s >= 500 => Failure::Unknown,
-        _ => Failure::Final,
+        (_, 503) | (Api::Cloudflare, 408 | 409) => AttemptFailure::NotActed,
+        (_, s) if s >= 500 => AttemptFailure::Unknown,
+        _ => AttemptFailure::Final,
     }
 }
 
@@ -488,7 +488,7 @@ pub enum Attempt<T, F> {
     /// Failed: `failure` says whether the server acted, `asked` is the wait the answer named
     /// ([`retry_after`]), `cause` what the client keeps to report it.
     Failed {
-        failure: Failure,
+        failure: AttemptFailure,
         asked: Option<Duration>,
         cause: F,
     },
@@ -570,7 +570,7 @@ where
             } => (failure, asked, cause),
         };
         watch.failed(budget.attempts(), &cause);
-        if let Failure::Limited(limit) = failure {
+        if let AttemptFailure::Limited(limit) = failure {
             let wait = budget.limit_wait(limit);
             if !budget.allow_limited(limit, wait) {
                 let bound = budget.bound(limit, wait);

@@ -82,9 +82,9 @@ fn cloudflare_writes_are_resent_only_when_not_processed() {
     assert!(!resend(cf, Method::PUT, 502, &none));
     assert!(!resend(cf, Method::GET, 400, &none));
     assert!(!resend(cf, Method::GET, 403, &none));
-    assert!(Idempotency::Write.may_resend(Failure::NotActed));
-    assert!(!Idempotency::Write.may_resend(Failure::Unknown));
-    assert!(Idempotency::Read.may_resend(Failure::Unknown));
+    assert!(Idempotency::Write.may_resend(AttemptFailure::NotActed));
+    assert!(!Idempotency::Write.may_resend(AttemptFailure::Unknown));
+    assert!(Idempotency::Read.may_resend(AttemptFailure::Unknown));
 }
 
 #[test]
@@ -102,8 +102,8 @@ fn github_retries_reads_and_idempotent_writes_and_sends_posts_once() {
     // A rate limit was not processed: even a POST goes again once it is over.
     assert!(resend(gh, Method::POST, 429, &none));
     assert_eq!(gh.idempotency(&Method::POST), Idempotency::Once);
-    assert!(!Idempotency::Once.may_resend(Failure::NotActed));
-    assert!(Idempotency::Once.may_resend(Failure::Limited(Limit::Secondary)));
+    assert!(!Idempotency::Once.may_resend(AttemptFailure::NotActed));
+    assert!(Idempotency::Once.may_resend(AttemptFailure::Limited(Limit::Secondary)));
 }
 
 #[test]
@@ -118,11 +118,17 @@ fn a_github_403_is_a_rate_limit_only_when_the_headers_say_so() {
     assert!(rate_limited(Api::Cloudflare, 429, &none));
     assert_eq!(
         status_failure(Api::GitHub, 403, &exhausted),
-        Failure::Limited(Limit::Unnamed),
+        AttemptFailure::Limited(Limit::Unnamed),
         "spent, with no reset to wait for"
     );
-    assert_eq!(status_failure(Api::GitHub, 403, &none), Failure::Final);
-    assert_eq!(status_failure(Api::Cloudflare, 403, &asked), Failure::Final);
+    assert_eq!(
+        status_failure(Api::GitHub, 403, &none),
+        AttemptFailure::Final
+    );
+    assert_eq!(
+        status_failure(Api::Cloudflare, 403, &asked),
+        AttemptFailure::Final
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -430,7 +436,7 @@ async fn the_loop_waits_out_a_rate_limit_and_stops_at_its_bound() {
                         match next {
                             None => Attempt::Done(Ok::<_, GiveUp>(())),
                             Some(wait) => Attempt::Failed {
-                                failure: Failure::Limited(Limit::Asked(wait)),
+                                failure: AttemptFailure::Limited(Limit::Asked(wait)),
                                 asked: Some(wait),
                                 cause: "HTTP 429",
                             },

@@ -21,7 +21,7 @@ use std::io::Write;
 
 use crate::cli::{ActionArgs, ManifestArgs, TargetArgs};
 use crate::exit::Exit;
-use crate::github::client::Client;
+use crate::github::client::GitHubClient;
 use crate::github::comment::Author;
 use crate::github::dispatch::{self, Decision, Facts, Report, Step};
 use crate::github::event::{Context, EventName};
@@ -33,9 +33,9 @@ use crate::plan::verdict::{Reason, Verdict};
 use crate::provider::Provider;
 use crate::render::{self, inert};
 
-use super::pipeline::{self, Event, Origins, Outcome};
+use super::pipeline::{self, ApplyEvent, Origins, Outcome};
 use super::plan::inert_failure;
-use super::public::{self, PublicCheck};
+use super::public::{self, PublicCheckSettings};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, github_failure, load_manifests, print_problems};
@@ -157,7 +157,7 @@ async fn dispatch_and_run<W: Write>(
     let gated = step == Step::Apply && gate::gated(ctx);
     let github = match report {
         Report::SummaryOnly if step != Step::Apply => None,
-        _ => Client::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
+        _ => GitHubClient::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
             .map_err(github_failure)?,
     };
     if gated && github.is_none() {
@@ -237,7 +237,7 @@ async fn dispatch_and_run<W: Write>(
 }
 
 /// edgeplan's own login (`comment-author`, else `GET /user`); a failure is exit 3.
-async fn resolve_author(client: &Client, ctx: &Context) -> Result<Author, Failure> {
+async fn resolve_author(client: &GitHubClient, ctx: &Context) -> Result<Author, Failure> {
     Author::resolve(client, ctx.inputs.comment_author.as_deref())
         .await
         .map_err(github_failure)
@@ -248,7 +248,7 @@ async fn resolve_author(client: &Client, ctx: &Context) -> Result<Author, Failur
 /// that commit (not `GITHUB_SHA`, the base branch's) and where the manifests came from.
 async fn read_manifests(
     ctx: &Context,
-    github: Option<&Client>,
+    github: Option<&GitHubClient>,
     settings: &Settings,
 ) -> Result<(Option<Context>, Result<Vec<Desired>, Vec<Problem>>), Failure> {
     if ctx.event.name != EventName::PullRequestTarget {
@@ -373,7 +373,7 @@ impl<P: Provider> Flow<'_, P> {
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<Exit, Failure> {
-        let check = PublicCheck::from_inputs(&self.ctx.inputs);
+        let check = PublicCheckSettings::from_inputs(&self.ctx.inputs);
         check.ready(self.settings)?;
         let mut outcome = self.planned(manifests, cmds).await?;
         // `lead`: the label approved the deletes, or it could not be read (then still refused).
@@ -471,8 +471,8 @@ impl<P: Provider> Flow<'_, P> {
         }
         let _ = cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
-            Event::Progress(line) => outln!("{}", inert(line)),
-            Event::Applied(report) => outln!("{}", inert(&report.line(None))),
+            ApplyEvent::Progress(line) => outln!("{}", inert(line)),
+            ApplyEvent::Applied(report) => outln!("{}", inert(&report.line(None))),
         })
         .await;
         let _ = cmds.end_group();
@@ -604,7 +604,7 @@ impl<P: Provider> Flow<'_, P> {
     /// when that read fails too, the plans that were sent (a re-run that finds less to do is
     /// then refused, and `workflow_dispatch` is the way forward).
     async fn remaining(&self, outcome: &Outcome) -> Vec<crate::plan::Pair> {
-        let failed = |z: &pipeline::Zone| z.applied.is_none() && !z.plan.changes.is_empty();
+        let failed = |z: &pipeline::ZoneOutcome| z.applied.is_none() && !z.plan.changes.is_empty();
         match self.read_again(outcome, failed).await {
             Ok(fresh) => {
                 let (kept, unchecked) = gate::remaining_within(outcome, &fresh);
@@ -631,7 +631,7 @@ impl<P: Provider> Flow<'_, P> {
     async fn read_again(
         &self,
         outcome: &Outcome,
-        which: impl Fn(&pipeline::Zone) -> bool,
+        which: impl Fn(&pipeline::ZoneOutcome) -> bool,
     ) -> Result<Outcome, crate::provider::Error> {
         let picked: Vec<Desired> = (outcome.zones())
             .filter(|z| which(z))
@@ -650,7 +650,7 @@ impl<P: Provider> Flow<'_, P> {
         if !outcome.has_changes() || self.reporter.github.is_none() {
             return None;
         }
-        let with_changes = |z: &pipeline::Zone| !z.plan.changes.is_empty();
+        let with_changes = |z: &pipeline::ZoneOutcome| !z.plan.changes.is_empty();
         let fresh = match self.read_again(outcome, with_changes).await {
             Ok(fresh) => fresh,
             Err(e) => {
@@ -681,7 +681,7 @@ impl<P: Provider> Flow<'_, P> {
     async fn public_check<W: Write>(
         &self,
         outcome: &Outcome,
-        check: &PublicCheck,
+        check: &PublicCheckSettings,
         cmds: &mut Commands<W>,
         out: &mut Outputs,
     ) -> Result<(String, Option<Failure>), Failure> {

@@ -15,9 +15,9 @@ use crate::plan::{Desired, Plan};
 use crate::provider::Provider;
 use crate::render::{self, inert};
 
-use super::pipeline::{self, Event};
+use super::pipeline::{self, ApplyEvent};
 use super::plan::{inert_failure, probe_options, report_refusal, text_options};
-use super::public::{self, PublicCheck};
+use super::public::{self, PublicCheckSettings};
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
@@ -65,7 +65,7 @@ async fn apply_all<P: Provider>(
     run: &Run<'_>,
 ) -> Result<Exit, Failure> {
     let (args, settings, interactive) = (run.args, run.settings, run.interactive);
-    let check = PublicCheck::from_args(args);
+    let check = PublicCheckSettings::from_args(args);
     check.ready(settings)?;
     let options = probe_options(args.skip_health, settings)?;
     let review = pipeline::Review {
@@ -99,8 +99,8 @@ async fn apply_all<P: Provider>(
     }
     let fingerprint = outcome.fingerprint();
     let applied = pipeline::apply(provider, &mut outcome, &mut |event| match event {
-        Event::Progress(line) => errln!("{}", inert(line)),
-        Event::Applied(report) => outln!("{}", inert(&report.line(Some(&fingerprint)))),
+        ApplyEvent::Progress(line) => errln!("{}", inert(line)),
+        ApplyEvent::Applied(report) => outln!("{}", inert(&report.line(Some(&fingerprint)))),
     })
     .await
     .map_err(|f| {

@@ -27,11 +27,11 @@ use super::{Failure, load_or_report};
 /// The JSON wire type: a matrix `include` list (more fields may be added).
 #[derive(Debug, Serialize)]
 struct Matrix<'a> {
-    include: Vec<Entry<'a>>,
+    include: Vec<MatrixEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-struct Entry<'a> {
+struct MatrixEntry<'a> {
     manifest: String,
     zone: &'a str,
     owner: &'a str,
@@ -64,9 +64,9 @@ pub fn run(args: &ListArgs, settings: &Settings) -> Result<Exit, Failure> {
 
 /// The listing in `format`, manifests in the order they were given.
 fn render(manifests: &[Desired], settings: &Settings, format: ListFormat) -> String {
-    let include: Vec<Entry<'_>> = manifests
+    let include: Vec<MatrixEntry<'_>> = manifests
         .iter()
-        .map(|d| Entry {
+        .map(|d| MatrixEntry {
             manifest: escape(&workspace_relative(
                 &d.source,
                 settings.workspace.as_deref(),

@@ -10,7 +10,7 @@ mod verdict;
 
 use futures_util::{StreamExt, stream};
 
-pub use apply::{Event, apply};
+pub use apply::{ApplyEvent, apply};
 pub use verdict::exit;
 
 pub use crate::plan::verdict::{Origins, Verdict, ZoneVerdict};
@@ -27,7 +27,7 @@ pub struct Outcome {
     pub plan: Plan,
     /// Beside `plan.zones`, index for index: both are built together in [`plan`] and never
     /// reordered. Read them together through [`Outcome::zones`].
-    facts: Vec<Facts>,
+    facts: Vec<ZoneFacts>,
     /// Origin probes of the created or repointed endpoints that name a `health` check, in
     /// manifest order. Beside the plan, not in it: they are not part of its fingerprint.
     pub probes: Vec<ProbeResult>,
@@ -38,7 +38,7 @@ pub struct Outcome {
 
 /// What the run knows about one zone besides its plan.
 #[derive(Debug)]
-struct Facts {
+struct ZoneFacts {
     desired: Desired,
     /// Why the safety limit refuses this zone's deletes, when it does.
     mass_delete: Option<MassDelete>,
@@ -48,7 +48,7 @@ struct Facts {
 
 /// One zone of an [`Outcome`]: the manifest, its plan, its verdict, and what was done.
 #[derive(Debug, Clone, Copy)]
-pub struct Zone<'a> {
+pub struct ZoneOutcome<'a> {
     pub desired: &'a Desired,
     pub plan: &'a ZonePlan,
     /// What refuses this zone, and its counts.
@@ -58,13 +58,13 @@ pub struct Zone<'a> {
 
 impl Outcome {
     /// The zones in manifest order, each manifest beside its plan and its verdict.
-    pub fn zones(&self) -> impl Iterator<Item = Zone<'_>> {
+    pub fn zones(&self) -> impl Iterator<Item = ZoneOutcome<'_>> {
         self.plan
             .zones
             .iter()
             .zip(&self.facts)
             .zip(&self.verdict.zones)
-            .map(|((plan, f), verdict)| Zone {
+            .map(|((plan, f), verdict)| ZoneOutcome {
                 desired: &f.desired,
                 plan,
                 verdict,
@@ -194,7 +194,7 @@ pub async fn plan_with<P: Provider>(
     for (desired, live) in manifests.into_iter().zip(lives) {
         let mut zp = plan::diff(&desired, &live);
         origin_hints(&mut zp);
-        facts.push(Facts {
+        facts.push(ZoneFacts {
             mass_delete: plan::check_safety(&zp, review.allow_deletes).err(),
             desired,
             applied: None,
@@ -288,7 +288,7 @@ fn origin_hints(zp: &mut ZonePlan) {
 }
 
 /// Probes the origins of created or repointed endpoints that name a `health` check.
-async fn probe(plan: &Plan, facts: &[Facts], options: &ProbeOptions) -> Vec<ProbeResult> {
+async fn probe(plan: &Plan, facts: &[ZoneFacts], options: &ProbeOptions) -> Vec<ProbeResult> {
     let endpoints: Vec<&plan::Endpoint> = (plan.zones.iter())
         .zip(facts)
         .flat_map(|(zp, f)| health::endpoints_to_probe(&f.desired, zp))

@@ -66,7 +66,7 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
             &outcome.plan,
             &outcome.probes,
             verdict,
-            &render::markdown::Context::default(),
+            &render::markdown::CommentContext::default(),
         ),
         Format::Json => render::json::render(&outcome.plan, &outcome.probes, verdict),
     };

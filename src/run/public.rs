@@ -22,12 +22,12 @@ use super::settings::Settings;
 
 /// How the public check runs: its mode and its bound for all endpoints and retries together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PublicCheck {
+pub struct PublicCheckSettings {
     pub mode: Mode,
     pub total: Duration,
 }
 
-impl PublicCheck {
+impl PublicCheckSettings {
     /// Checks, before anything is applied, that the check can run with these settings (its
     /// resolver and trust come from them): a bad value stops the run while nothing is written.
     pub fn ready(&self, settings: &Settings) -> Result<(), Failure> {
@@ -38,8 +38,8 @@ impl PublicCheck {
     }
 
     /// From `--public-check` and `--public-check-timeout`.
-    pub fn from_args(args: &ApplyArgs) -> PublicCheck {
-        PublicCheck {
+    pub fn from_args(args: &ApplyArgs) -> PublicCheckSettings {
+        PublicCheckSettings {
             mode: args.public_check,
             total: Duration::from_secs(args.public_check_timeout),
         }
@@ -47,8 +47,8 @@ impl PublicCheck {
 
     /// From the Action's inputs `public-check` and `public-check-timeout`, parsed (and a bad
     /// value refused, naming the input) with every other input by `github::inputs`.
-    pub fn from_inputs(inputs: &Inputs) -> PublicCheck {
-        PublicCheck {
+    pub fn from_inputs(inputs: &Inputs) -> PublicCheckSettings {
+        PublicCheckSettings {
             mode: match inputs.public_check {
                 PublicCheckInput::Warn => Mode::Warn,
                 PublicCheckInput::Fail => Mode::Fail,
@@ -80,7 +80,7 @@ pub fn targets(outcome: &Outcome) -> Vec<PublicTarget> {
 /// Runs the check: `None` when it is off, or when nothing reached the internet (the sandbox).
 pub async fn run(
     outcome: &Outcome,
-    check: &PublicCheck,
+    check: &PublicCheckSettings,
     settings: &Settings,
     sandbox: bool,
 ) -> Result<Option<Vec<PublicResult>>, Failure> {
@@ -117,7 +117,7 @@ pub async fn run(
 
 /// `edgeplan apply`'s report: the results on stdout, a warning per failed endpoint on stderr,
 /// and with `--public-check fail` the failure to exit with.
-pub fn print(results: &[PublicResult], check: &PublicCheck) -> Result<(), Failure> {
+pub fn print(results: &[PublicResult], check: &PublicCheckSettings) -> Result<(), Failure> {
     out!("{}", crate::render::public::text(results, check.stakes()));
     if check.mode == Mode::Warn {
         for r in crate::render::public::failed(results) {
@@ -130,13 +130,13 @@ pub fn print(results: &[PublicResult], check: &PublicCheck) -> Result<(), Failur
 /// One failed endpoint in a line: its URL and why.
 pub fn warning(r: &PublicResult) -> String {
     match &r.outcome {
-        crate::health::Outcome::Failed { reason, .. } => format!("{}: {reason}", r.url),
-        crate::health::Outcome::Healthy { status } => format!("{}: HTTP {status}", r.url),
+        crate::health::ProbeOutcome::Failed { reason, .. } => format!("{}: {reason}", r.url),
+        crate::health::ProbeOutcome::Healthy { status } => format!("{}: HTTP {status}", r.url),
     }
 }
 
 /// With `public-check: fail`, the failure the step exits with when an endpoint failed.
-pub fn failure(results: &[PublicResult], check: &PublicCheck) -> Option<Failure> {
+pub fn failure(results: &[PublicResult], check: &PublicCheckSettings) -> Option<Failure> {
     let failed = crate::render::public::failed(results);
     if check.mode != Mode::Fail || failed.is_empty() {
         return None;
@@ -162,10 +162,10 @@ mod tests {
 
     #[test]
     fn the_inputs_default_to_a_warning_within_two_minutes() {
-        let default = PublicCheck::from_inputs(&Inputs::default());
+        let default = PublicCheckSettings::from_inputs(&Inputs::default());
         assert_eq!(default.mode, Mode::Warn);
         assert_eq!(default.total, Duration::from_secs(120));
-        let set = PublicCheck::from_inputs(&Inputs {
+        let set = PublicCheckSettings::from_inputs(&Inputs {
             public_check: PublicCheckInput::Fail,
             public_check_timeout: Some(Duration::from_secs(30)),
             ..Inputs::default()

@@ -16,7 +16,7 @@
 use std::path::Path;
 
 use crate::exit::Exit;
-use crate::github::client::Client;
+use crate::github::client::GitHubClient;
 use crate::github::event::Context;
 use crate::github::paths::{self, Pick};
 use crate::github::tree::{self, BlobError};
@@ -40,7 +40,11 @@ const HELP_TOKEN: &str = "under pull_request_target edgeplan reads the manifests
 
 /// Reads the manifests the `manifest` input names from the pull request's commit. `probes`
 /// says whether origin probes run, for the comment's line.
-pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Result<Read, Failure> {
+pub async fn read(
+    ctx: &Context,
+    client: Option<&GitHubClient>,
+    probes: bool,
+) -> Result<Read, Failure> {
     let usage = |message: String, help: &str| Failure::new(Exit::Usage, message).help(help);
     let Some(client) = client else {
         return Err(usage(
@@ -130,7 +134,7 @@ pub async fn read(ctx: &Context, client: Option<&Client>, probes: bool) -> Resul
 /// The commit a preview reads: the test merge commit when it is of the current head and served,
 /// else the head; its recursive tree; and the comment's line saying which.
 async fn which_commit(
-    client: &Client,
+    client: &GitHubClient,
     repo: &crate::github::event::Repo,
     merge: Option<&String>,
     head: &String,
@@ -211,7 +215,7 @@ fn problem(path: &str, found: bool, message: String, help: &str) -> Problems {
 
 /// Refuses, before anything is fetched, a set of files larger than one preview reads.
 fn too_many(picks: &[Pick], wanted: &str) -> Option<Problems> {
-    let read: Vec<&paths::Entry> = picks
+    let read: Vec<&paths::CommitEntry> = picks
         .iter()
         .filter_map(|p| match p {
             Pick::Read(e) => Some(e),
@@ -234,7 +238,7 @@ fn too_many(picks: &[Pick], wanted: &str) -> Option<Problems> {
 
 /// Fetches and validates every picked blob; refusals become problems at the file's first line.
 async fn load(
-    client: &Client,
+    client: &GitHubClient,
     repo: &crate::github::event::Repo,
     picks: &[Pick],
     wanted: &str,

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::TargetArgs;
-use crate::cloudflare::{Client, ClientOptions, Error};
+use crate::cloudflare::{ClientOptions, CloudflareClient, Error};
 use crate::exit::Exit;
 use crate::render::inert;
 use crate::sandbox::Sandbox;
@@ -15,7 +15,7 @@ use super::settings::Settings;
 
 pub enum Target {
     Sandbox(Sandbox),
-    Cloudflare(Client),
+    Cloudflare(CloudflareClient),
 }
 
 /// Where a run is: the sandbox directory `args` name, if any, said on stderr first or on stdout
@@ -118,7 +118,7 @@ impl Target {
                     trust: Some(trust),
                     ..ClientOptions::default()
                 };
-                Client::new(&settings.cloudflare_base_url, token.clone(), options)
+                CloudflareClient::new(&settings.cloudflare_base_url, token.clone(), options)
             })
             .map(Target::Cloudflare)
             .map_err(|e| Failure::from(crate::provider::Error::from(e)))

@@ -24,7 +24,7 @@ use crate::provider::{Batch, Error};
 /// What a successful batch did, for writing the zone file back: the ids deleted, patched
 /// (managed fields set, every other field kept), overwritten by puts (every other field reset)
 /// and given to the posted records, each in order.
-pub type Applied = Writes<String, String, String>;
+pub type AppliedWrites = Writes<String, String, String>;
 
 /// Applies `batch` to `records` as Cloudflare would, all or nothing: on error `records` is left
 /// exactly as it was. `next_id` gives the ids of created records.
@@ -33,7 +33,7 @@ pub fn apply_to(
     batch: &Batch,
     zone: &Zone,
     next_id: &mut dyn FnMut() -> String,
-) -> Result<Applied, Error> {
+) -> Result<AppliedWrites, Error> {
     if zone.batch_limit > 0 && batch.len() > zone.batch_limit {
         return Err(refused(
             "batch",
@@ -46,7 +46,7 @@ pub fn apply_to(
         ));
     }
     let mut work = records.clone();
-    let mut applied = Applied::default();
+    let mut applied = AppliedWrites::default();
 
     for (i, id) in batch.deletes.iter().enumerate() {
         let at = position(&work, id).ok_or_else(|| unknown_id(&format!("deletes[{i}]"), id))?;
@@ -55,7 +55,7 @@ pub fn apply_to(
     }
     // A patch and a put set the same managed fields; they differ only in what happens to the
     // fields edgeplan does not model (kept by a patch, reset by a put), which the zone file's
-    // writer handles from `Applied`.
+    // writer handles from `AppliedWrites`.
     for (key, list) in [("patches", &batch.patches), ("puts", &batch.puts)] {
         for (i, write) in list.iter().enumerate() {
             let (place, id) = (format!("{key}[{i}]"), &write.id);
@@ -93,7 +93,7 @@ fn position(records: &[Stored], id: &str) -> Option<usize> {
 }
 
 /// Why Cloudflare refuses a record: its error code and message.
-type Refusal = (Option<u32>, String);
+type RuleRefusal = (Option<u32>, String);
 
 /// Validates one record on its own and returns it as Cloudflare would store it.
 fn check(new: &Record, id: &str, zone: &Zone, place: &str) -> Result<Stored, Error> {
@@ -124,7 +124,7 @@ fn check(new: &Record, id: &str, zone: &Zone, place: &str) -> Result<Stored, Err
 }
 
 /// The name inside the zone and well formed; the type a word.
-fn check_name(name: &str, kind: &str, zone: &Zone) -> Result<(), Refusal> {
+fn check_name(name: &str, kind: &str, zone: &Zone) -> Result<(), RuleRefusal> {
     if name != zone.name && !name.ends_with(&format!(".{}", zone.name)) {
         return Err((
             Some(1004),
@@ -145,7 +145,7 @@ fn check_name(name: &str, kind: &str, zone: &Zone) -> Result<(), Refusal> {
 }
 
 /// The content for its type, as Cloudflare stores it (a CNAME's target normalised).
-fn check_content(name: &str, kind: &str, content: &str) -> Result<String, Refusal> {
+fn check_content(name: &str, kind: &str, content: &str) -> Result<String, RuleRefusal> {
     let max = if kind == "TXT" { 2048 } else { 255 };
     if content.is_empty() {
         return Err((Some(9011), "the content is empty".into()));
@@ -191,7 +191,7 @@ fn check_content(name: &str, kind: &str, content: &str) -> Result<String, Refusa
 }
 
 /// The TTL in range; proxying only for the types and addresses Cloudflare can proxy.
-fn check_options(kind: &str, content: &str, new: &RecordData) -> Result<(), Refusal> {
+fn check_options(kind: &str, content: &str, new: &RecordData) -> Result<(), RuleRefusal> {
     if new.ttl != 1 && !(60..=86_400).contains(&new.ttl) {
         return Err((
             Some(9021),
@@ -219,7 +219,7 @@ fn check_options(kind: &str, content: &str, new: &RecordData) -> Result<(), Refu
 }
 
 /// The comment on one line and within the zone's limit; stored normalised.
-fn check_comment(comment: Option<&str>, zone: &Zone) -> Result<Option<String>, Refusal> {
+fn check_comment(comment: Option<&str>, zone: &Zone) -> Result<Option<String>, RuleRefusal> {
     let comment = normalise::comment(comment);
     if let Some(c) = &comment {
         if c.contains(['\n', '\r']) {

@@ -551,12 +551,12 @@ mod record {
 
     use super::{BOT_LOGIN, C1, C2, ENV, REPO, TASK};
     use crate::support::github::{GitHub, WRITE_TOKEN};
-    use edgeplan::github::client::Client;
+    use edgeplan::github::client::GitHubClient;
     use edgeplan::github::comment::Author;
     use edgeplan::github::deployments::{self, State};
     use edgeplan::github::event::Repo;
 
-    fn client(gh: &GitHub) -> Client {
+    fn client(gh: &GitHub) -> GitHubClient {
         gh.client(WRITE_TOKEN, 1, 1)
     }
 

@@ -29,7 +29,7 @@ fn quick() -> Policy {
 
 #[tokio::test]
 async fn the_github_client_trusts_the_authority_in_ssl_cert_file() {
-    use edgeplan::github::client::Client;
+    use edgeplan::github::client::GitHubClient;
     let (server, trust, _dir) = server();
     let url = format!("https://127.0.0.1:{}", server.port);
     let token = Secret::new("ghs_trusttest");
@@ -38,11 +38,11 @@ async fn the_github_client_trusts_the_authority_in_ssl_cert_file() {
         delay: Duration::from_millis(1),
     };
 
-    let without = Client::new(&url, &token, quick(), pulls).expect("client");
+    let without = GitHubClient::new(&url, &token, quick(), pulls).expect("client");
     assert!(without.token_login().await.is_err(), "unknown issuer");
     assert!(server.requests().is_empty(), "no request got through TLS");
 
-    let with = Client::trusting(&url, &token, quick(), pulls, Some(&trust)).expect("client");
+    let with = GitHubClient::trusting(&url, &token, quick(), pulls, Some(&trust)).expect("client");
     assert_eq!(with.token_login().await.expect("a 404 is an answer"), None);
     let seen = server.requests();
     assert_eq!(seen.len(), 1);
@@ -57,7 +57,7 @@ async fn the_github_client_trusts_the_authority_in_ssl_cert_file() {
 
 #[tokio::test]
 async fn the_cloudflare_client_trusts_the_authority_in_ssl_cert_file() {
-    use edgeplan::cloudflare::{Client, ClientOptions};
+    use edgeplan::cloudflare::{ClientOptions, CloudflareClient};
     let (server, trust, _dir) = server();
     let url = format!("https://127.0.0.1:{}/client/v4", server.port);
     let options = |trust: Option<Arc<edgeplan::tls::Trust>>| ClientOptions {
@@ -69,12 +69,12 @@ async fn the_cloudflare_client_trusts_the_authority_in_ssl_cert_file() {
         trust,
         ..ClientOptions::default()
     };
-    let without = Client::new(&url, Secret::new("cf"), options(None)).expect("client");
+    let without = CloudflareClient::new(&url, Secret::new("cf"), options(None)).expect("client");
     assert!(without.verify_token().await.is_err());
     assert!(server.requests().is_empty(), "no request got through TLS");
 
-    let with =
-        Client::new(&url, Secret::new("cf"), options(Some(Arc::new(trust)))).expect("client");
+    let with = CloudflareClient::new(&url, Secret::new("cf"), options(Some(Arc::new(trust))))
+        .expect("client");
     let _ = with.verify_token().await; // a 404 without a body: an error, but an answer
     assert_eq!(server.requests().len(), 1, "the request got through TLS");
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::support::cloudflare::{CloudflareServer, Plan, TOKEN, ZoneSpec};
-use edgeplan::cloudflare::{Client, ClientOptions};
+use edgeplan::cloudflare::{ClientOptions, CloudflareClient};
 use edgeplan::provider::{Batch, Error as ProviderError, Provider, Stored};
 
 use crate::cloudflare_rules::cname;
@@ -24,8 +24,8 @@ fn fast() -> ClientOptions {
     }
 }
 
-fn client(cf: &CloudflareServer) -> Client {
-    Client::new(&cf.url(), Secret::new(TOKEN), fast()).expect("client")
+fn client(cf: &CloudflareServer) -> CloudflareClient {
+    CloudflareClient::new(&cf.url(), Secret::new(TOKEN), fast()).expect("client")
 }
 
 fn message(err: &ProviderError) -> String {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::cloudflare::{CloudflareServer, Fault, Plan, Scope, TOKEN};
 use crate::support::harness::redact;
-use edgeplan::cloudflare::{Client, ClientOptions, Error};
+use edgeplan::cloudflare::{ClientOptions, CloudflareClient, Error};
 use edgeplan::plan::Zone;
 use edgeplan::provider::{Batch, Error as ProviderError, Provider};
 
@@ -30,11 +30,11 @@ fn options() -> ClientOptions {
     }
 }
 
-fn client_with(cf: &CloudflareServer, token: &str) -> Client {
-    Client::new(&cf.url(), Secret::new(token), options()).expect("client")
+fn client_with(cf: &CloudflareServer, token: &str) -> CloudflareClient {
+    CloudflareClient::new(&cf.url(), Secret::new(token), options()).expect("client")
 }
 
-fn client(cf: &CloudflareServer) -> Client {
+fn client(cf: &CloudflareServer) -> CloudflareClient {
     client_with(cf, TOKEN)
 }
 
@@ -127,7 +127,7 @@ async fn rate_limit_longer_than_the_longest_rate_limit_wait_fails_at_once_with_a
     let started = Instant::now();
     let mut options = options();
     options.retry.rate_wait = Duration::from_secs(2);
-    let err = Client::new(&cf.url(), Secret::new(TOKEN), options)
+    let err = CloudflareClient::new(&cf.url(), Secret::new(TOKEN), options)
         .expect("client")
         .records(&zone)
         .await
@@ -161,7 +161,7 @@ async fn html_500_every_time_ends_as_an_api_error_not_a_panic() {
     cf.inject(Fault::ServerErrorHtml, 1_000);
     let mut opts = options();
     opts.retry.max_retries = 3;
-    let c = Client::new(&cf.url(), Secret::new(TOKEN), opts).expect("client");
+    let c = CloudflareClient::new(&cf.url(), Secret::new(TOKEN), opts).expect("client");
     let raw = c.list_records(&zone.id).await.expect_err("500s");
     assert!(matches!(raw, Error::Http { status: 500, .. }), "{raw:?}");
     let err = c.records(&zone).await.expect_err("500s");
@@ -245,7 +245,7 @@ async fn connection_refused_is_an_api_error_after_retries() {
     drop(cf);
     let mut opts = options();
     opts.retry.budget = Duration::from_millis(300);
-    let c = Client::new(&url, Secret::new(TOKEN), opts).expect("client");
+    let c = CloudflareClient::new(&url, Secret::new(TOKEN), opts).expect("client");
     let err = c.records(&zone).await.expect_err("refused");
     assert!(matches!(err, ProviderError::Api { .. }), "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");

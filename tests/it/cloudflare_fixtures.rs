@@ -2,7 +2,7 @@
 //! old and new record shapes, zones, and each failure into the right typed error and class.
 
 use edgeplan::cloudflare::error::{Class, Error, from_response};
-use edgeplan::cloudflare::wire::{Deleted, Envelope, Record, Zone};
+use edgeplan::cloudflare::wire::{ApiRecord, ApiZone, Deleted, Envelope};
 use edgeplan::cloudflare::{normalise, to_plan_zone};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -39,7 +39,7 @@ fn every_fixture_file_is_covered_by_a_test_here() {
 
 #[test]
 fn record_lists_2025_and_empty() {
-    let list: Envelope<Vec<Record>> = envelope("lexicon-2025-dns-records-list.json");
+    let list: Envelope<Vec<ApiRecord>> = envelope("lexicon-2025-dns-records-list.json");
     assert_eq!(list.success, Some(true));
     let records = list.result.expect("result");
     assert_eq!(records.len(), 15);
@@ -62,27 +62,27 @@ fn record_lists_2025_and_empty() {
         ("docs.byemike.org", "docs.example.com", 3600)
     );
 
-    let empty: Envelope<Vec<Record>> = envelope("lexicon-2025-dns-records-list-empty.json");
+    let empty: Envelope<Vec<ApiRecord>> = envelope("lexicon-2025-dns-records-list-empty.json");
     assert_eq!(empty.result.expect("result").len(), 0);
     assert_eq!(empty.result_info.and_then(|i| i.total_pages), Some(1));
 }
 
 #[test]
 fn single_records_create_put_delete() {
-    let a: Envelope<Record> = envelope("lexicon-2025-dns-record-create-a-unproxiable.json");
+    let a: Envelope<ApiRecord> = envelope("lexicon-2025-dns-record-create-a-unproxiable.json");
     let a = a.result.expect("result");
     assert_eq!(
         (a.kind.as_str(), a.content.as_str(), a.proxiable),
         ("A", "127.0.0.1", Some(false))
     );
 
-    let cname: Envelope<Record> = envelope("lexicon-2025-dns-record-create-cname.json");
+    let cname: Envelope<ApiRecord> = envelope("lexicon-2025-dns-record-create-cname.json");
     assert_eq!(
         cname.result.expect("result").id,
         "904da6487f281228aa9c21f690416436"
     );
 
-    let put: Envelope<Record> = envelope("lexicon-2025-dns-record-put.json");
+    let put: Envelope<ApiRecord> = envelope("lexicon-2025-dns-record-put.json");
     let put = put.result.expect("result");
     assert_ne!(put.created_on, put.modified_on);
     assert_eq!(put.name, "updated.test.byemike.org");
@@ -96,14 +96,14 @@ fn single_records_create_put_delete() {
 
 #[test]
 fn legacy_record_shapes_2017_and_2018() {
-    let proxied: Envelope<Record> = envelope("libcloud-2018-dns-record-create-proxied-a.json");
+    let proxied: Envelope<ApiRecord> = envelope("libcloud-2018-dns-record-create-proxied-a.json");
     let proxied = proxied.result.expect("result");
     assert!(proxied.proxied);
     assert_eq!(proxied.zone_name.as_deref(), Some("example.com"));
     assert_eq!(proxied.tags, None);
     assert_eq!(normalise(&proxied).data.ttl, 1);
 
-    let page: Envelope<Vec<Record>> = envelope("octodns-2017-dns-records-page-1.json");
+    let page: Envelope<Vec<ApiRecord>> = envelope("octodns-2017-dns-records-page-1.json");
     let info = page.result_info.expect("result_info");
     assert_eq!(
         (info.per_page, info.total_pages, info.total_count),
@@ -120,7 +120,7 @@ fn legacy_record_shapes_2017_and_2018() {
 
 #[test]
 fn zone_lists_give_plan_limits_and_candidates() {
-    let zones: Envelope<Vec<Zone>> = envelope("lexicon-2025-zones-list.json");
+    let zones: Envelope<Vec<ApiZone>> = envelope("lexicon-2025-zones-list.json");
     let zones = zones.result.expect("result");
     assert_eq!(zones.len(), 3);
     let z = &zones[0];
@@ -136,7 +136,7 @@ fn zone_lists_give_plan_limits_and_candidates() {
         Some("8d76151cc3a22bf025f36489c7a0be23")
     );
 
-    let old: Envelope<Vec<Zone>> = envelope("octodns-2017-zones-page-1.json");
+    let old: Envelope<Vec<ApiZone>> = envelope("octodns-2017-zones-page-1.json");
     assert_eq!(old.result_info.and_then(|i| i.total_pages), Some(3));
     let old = old.result.expect("result");
     assert_eq!(old[0].status.as_deref(), Some("pending"));

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::support::cloudflare::{CloudflareServer, Plan};
-use edgeplan::cloudflare::{ApiFailure, Class, Client, ClientOptions, Error};
+use edgeplan::cloudflare::{ApiFailure, Class, ClientOptions, CloudflareClient, Error};
 use edgeplan::plan::{Record, RecordData};
 use edgeplan::provider::{Batch, Error as ProviderError, Provider};
 use edgeplan::retry::Policy;
@@ -12,7 +12,7 @@ use edgeplan::secret::Secret;
 use serde_json::json;
 
 /// A client with a short retry budget (also the rules agreement table's).
-pub(crate) fn client(cf: &CloudflareServer) -> Client {
+pub(crate) fn client(cf: &CloudflareServer) -> CloudflareClient {
     let options = ClientOptions {
         retry: Policy {
             budget: Duration::from_secs(2),
@@ -21,7 +21,7 @@ pub(crate) fn client(cf: &CloudflareServer) -> Client {
         },
         ..ClientOptions::default()
     };
-    Client::new(
+    CloudflareClient::new(
         &cf.url(),
         Secret::new(crate::support::cloudflare::TOKEN),
         options,

@@ -3,8 +3,8 @@
 //! duplicates repaired, size and permission errors explained, GHES base path).
 
 use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN, WRITE_TOKEN, merged_pull};
-use edgeplan::github::client::{Client, Error};
-use edgeplan::github::comment::{self, Author, MARKER, Outcome};
+use edgeplan::github::client::{Error, GitHubClient};
+use edgeplan::github::comment::{self, Author, MARKER, Upserted};
 use edgeplan::github::event::Repo;
 
 const REPO: &str = "octo/hello";
@@ -13,7 +13,7 @@ fn repo() -> Repo {
     Repo::parse(REPO).expect("repo")
 }
 
-fn client(gh: &GitHub, token: &str) -> Client {
+fn client(gh: &GitHub, token: &str) -> GitHubClient {
     gh.client(token, 2, 3)
 }
 
@@ -29,9 +29,9 @@ async fn three_upserts_with_changing_bodies_leave_one_comment() {
         assert_eq!(
             s.outcome,
             if i == 0 {
-                Outcome::Created
+                Upserted::Created
             } else {
-                Outcome::Updated
+                Upserted::Updated
             }
         );
         urls.push(s.url);
@@ -62,7 +62,7 @@ async fn unchanged_body_makes_no_write() {
     let s = comment::upsert(&c, &repo(), 2, MARKER, "same", &Author::default())
         .await
         .expect("second");
-    assert_eq!(s.outcome, Outcome::Unchanged);
+    assert_eq!(s.outcome, Upserted::Unchanged);
     let writes_after = gh.log().iter().filter(|l| l.method != "GET").count();
     assert_eq!(
         writes_before, writes_after,
@@ -80,7 +80,7 @@ async fn sticky_comment_on_page_three_of_a_busy_pr_is_found() {
     let s = comment::upsert(&c, &repo(), 9, MARKER, "new plan", &Author::default())
         .await
         .expect("upsert");
-    assert_eq!((s.id, s.outcome), (old, Outcome::Updated));
+    assert_eq!((s.id, s.outcome), (old, Upserted::Updated));
     let pages: Vec<String> = gh
         .log()
         .iter()
@@ -164,7 +164,7 @@ async fn body_too_long_is_surfaced_with_advice() {
     )
     .await
     .expect("clamped");
-    assert_eq!(s.outcome, Outcome::Created);
+    assert_eq!(s.outcome, Upserted::Created);
     // The one truncation note, the same as the renderer's own cut.
     let body = &gh.comments(REPO, 2)[0].body;
     assert!(
@@ -211,7 +211,7 @@ async fn ghes_base_path_is_kept_on_every_page() {
     let s = comment::upsert(&c, &repo(), 5, MARKER, "plan", &Author::default())
         .await
         .expect("upsert");
-    assert_eq!(s.outcome, Outcome::Created);
+    assert_eq!(s.outcome, Upserted::Created);
     let log = gh.log();
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::origin::{Behaviour, Origin, closed_port, not_tls};
-use edgeplan::health::{Outcome, ProbeOptions, probe_all};
+use edgeplan::health::{ProbeOptions, ProbeOutcome, probe_all};
 use edgeplan::plan::{Endpoint, Health};
 
 /// An endpoint whose origin is the loopback test server behind `url`.
@@ -36,7 +36,7 @@ async fn a_healthy_origin_reports_status_and_latency() {
     let results = probe_all(&[&e], &options(2_000)).await;
     assert_eq!(results.len(), 1);
     let r = &results[0];
-    assert_eq!(r.outcome, Outcome::Healthy { status: 200 });
+    assert_eq!(r.outcome, ProbeOutcome::Healthy { status: 200 });
     assert_eq!(r.url, origin.url("/healthz"));
     assert!(r.latency_ms < 2_000, "{}", r.latency_ms);
     assert!(
@@ -60,7 +60,7 @@ async fn a_503_origin_fails_and_apply_is_refused() {
     let results = probe_all(&[&e], &options(2_000)).await;
     assert_eq!(
         results[0].outcome,
-        Outcome::Failed {
+        ProbeOutcome::Failed {
             reason: "HTTP 503".into(),
             status: Some(503)
         }
@@ -79,7 +79,7 @@ async fn a_redirect_counts_as_reachable_and_is_not_followed() {
     let origin = Origin::start(Behaviour::Redirect(elsewhere.url("/login")));
     let e = endpoint("sentiment.example.com", &origin.url("/"));
     let results = probe_all(&[&e], &options(2_000)).await;
-    assert_eq!(results[0].outcome, Outcome::Healthy { status: 302 });
+    assert_eq!(results[0].outcome, ProbeOutcome::Healthy { status: 302 });
     assert!(elsewhere.requests().is_empty(), "redirect was followed");
 }
 
@@ -92,7 +92,7 @@ async fn a_hanging_origin_times_out_on_time() {
     let took = started.elapsed();
     assert_eq!(
         results[0].outcome,
-        Outcome::Failed {
+        ProbeOutcome::Failed {
             reason: "timed out after 300 ms".into(),
             status: None
         }
@@ -110,12 +110,12 @@ async fn an_origin_answering_404_for_the_public_name_is_caught() {
     let e = endpoint("sentiment.example.com", &origin.url("/healthz"));
     let results = probe_all(&[&e], &options(2_000)).await;
     let r = &results[0];
-    assert_eq!(r.outcome, Outcome::Healthy { status: 200 });
+    assert_eq!(r.outcome, ProbeOutcome::Healthy { status: 200 });
     let check = r.public_host.as_ref().expect("public-name probe ran");
     assert_eq!(check.host, "sentiment.example.com");
     assert_eq!(
         check.outcome,
-        Outcome::Failed {
+        ProbeOutcome::Failed {
             reason: "HTTP 404".into(),
             status: Some(404)
         }
@@ -167,7 +167,7 @@ async fn probes_never_send_credentials() {
     let results = probe_all(&[&plain, &with_userinfo], &options(2_000)).await;
     assert!(results[0].is_healthy());
     match &results[1].outcome {
-        Outcome::Failed { reason, .. } => {
+        ProbeOutcome::Failed { reason, .. } => {
             assert!(reason.contains("carries credentials"), "{reason}");
             assert!(!reason.contains("tok-123"), "{reason}");
         }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::tls::{TestCa, TlsOrigin};
 use edgeplan::health::public::{PublicOptions, PublicTarget, check_all};
-use edgeplan::health::{Outcome, Reach};
+use edgeplan::health::{ProbeOutcome, Reach};
 
 const RAY: &str = "8f1c2d3e4a5b6c7d-FRA";
 
@@ -61,18 +61,18 @@ async fn through_cloudflare_or_not_and_the_edge_codes_in_words() {
     let targets: Vec<PublicTarget> = names.iter().map(|n| target(n)).collect();
     let results = check_all(&targets, &opts).await;
 
-    assert_eq!(results[0].outcome, Outcome::Healthy { status: 200 });
+    assert_eq!(results[0].outcome, ProbeOutcome::Healthy { status: 200 });
     assert!(results[0].via_cloudflare);
     assert_eq!(results[0].cf_ray.as_deref(), Some(RAY));
     assert_eq!(results[0].attempts, 1);
 
-    assert_eq!(results[1].outcome, Outcome::Healthy { status: 200 });
+    assert_eq!(results[1].outcome, ProbeOutcome::Healthy { status: 200 });
     assert!(
         !results[1].via_cloudflare,
         "no cf-ray: not through Cloudflare"
     );
 
-    let Outcome::Failed { reason, status } = &results[2].outcome else {
+    let ProbeOutcome::Failed { reason, status } = &results[2].outcome else {
         panic!("521 is a failure: {:?}", results[2]);
     };
     assert_eq!(*status, Some(521));
@@ -121,7 +121,7 @@ async fn a_name_not_up_yet_is_retried_and_the_whole_check_is_bounded() {
 
     assert_eq!(
         results[0].outcome,
-        Outcome::Healthy { status: 200 },
+        ProbeOutcome::Healthy { status: 200 },
         "{:?}",
         results[0]
     );
@@ -132,7 +132,7 @@ async fn a_name_not_up_yet_is_retried_and_the_whole_check_is_bounded() {
     );
     assert_eq!(edge.requests().len(), 1);
     assert!(results[1].attempts > 1, "{:?}", results[1]);
-    let Outcome::Failed { reason, .. } = &results[1].outcome else {
+    let ProbeOutcome::Failed { reason, .. } = &results[1].outcome else {
         panic!("nothing listens: {:?}", results[1]);
     };
     assert!(reason.contains("connection refused"), "{reason}");

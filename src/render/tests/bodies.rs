@@ -34,8 +34,8 @@ fn owned(id: &str, name: &str, target: &str) -> Stored {
     record(id, name, "CNAME", target, true, Some("edgeplan:ml"))
 }
 
-fn ctx() -> markdown::Context {
-    markdown::Context {
+fn ctx() -> markdown::CommentContext {
+    markdown::CommentContext {
         run_url: Some("https://github.com/acme/dns/actions/runs/42".into()),
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         ..Default::default()
@@ -43,7 +43,7 @@ fn ctx() -> markdown::Context {
 }
 
 /// The body, with its fingerprint as `[fingerprint]` (it changes with any detail of the plan).
-fn body(plan: &Plan, verdict: &Verdict, ctx: &markdown::Context) -> String {
+fn body(plan: &Plan, verdict: &Verdict, ctx: &markdown::CommentContext) -> String {
     markdown::render(plan, &[], verdict, ctx).replace(&plan.fingerprint(), "[fingerprint]")
 }
 
@@ -204,7 +204,7 @@ fn twenty_four_thousand_creates_keep_the_one_update_in_the_comment_and_the_summa
     let summary = body(
         &plan,
         &verdict,
-        &markdown::Context {
+        &markdown::CommentContext {
             budget: Some(crate::github::files::SUMMARY_BUDGET),
             ..ctx()
         },

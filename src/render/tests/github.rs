@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::gfm::text_outside;
 pub(super) use super::gfm::{hrefs, render_like_github};
 use super::{endpoint, realistic, realistic_plan, record};
-use crate::health::{HostCheck, Outcome, ProbeResult, origin_hint};
+use crate::health::{HostCheck, ProbeOutcome, ProbeResult, origin_hint};
 use crate::manifest::Problem;
 use crate::plan::verdict::Verdict;
 use crate::plan::{Desired, Live, Plan, Warning, diff};
@@ -163,7 +163,7 @@ fn every_platform_warning_is_one_line_with_one_link_to_the_origins_docs() {
         &plan,
         &[],
         &Verdict::of_plan(&plan),
-        &markdown::Context::default(),
+        &markdown::CommentContext::default(),
     );
     let html = check(&md);
     let links = hrefs(&html);
@@ -203,11 +203,11 @@ fn a_host_header_warning_from_a_probe_links_correctly() {
         name: "sentiment.example.com".into(),
         target: "bert-prod.azurewebsites.net".into(),
         url: "https://bert-prod.azurewebsites.net/healthz".into(),
-        outcome: Outcome::Healthy { status: 200 },
+        outcome: ProbeOutcome::Healthy { status: 200 },
         latency_ms: 12,
         public_host: Some(HostCheck {
             host: "sentiment.example.com".into(),
-            outcome: Outcome::Failed {
+            outcome: ProbeOutcome::Failed {
                 reason: "HTTP 404".into(),
                 status: Some(404),
             },
@@ -217,7 +217,7 @@ fn a_host_header_warning_from_a_probe_links_correctly() {
         &plan,
         &probes,
         &Verdict::of_plan(&plan),
-        &markdown::Context::default(),
+        &markdown::CommentContext::default(),
     ));
     // One line with one link, to docs/origins.md; what to do collapsed under it.
     assert_eq!(hrefs(&html), vec![ORIGINS_DOCS.to_owned()], "{html}");
@@ -229,7 +229,7 @@ fn a_host_header_warning_from_a_probe_links_correctly() {
 
 #[test]
 fn the_realistic_plan_and_its_variants_render_cleanly() {
-    let ctx = markdown::Context {
+    let ctx = markdown::CommentContext {
         run_url: Some("https://github.com/acme/models/actions/runs/42".into()),
         manifest: Some("dns/edgeplan--prod.yaml".into()),
         ..Default::default()
@@ -273,7 +273,7 @@ fn the_realistic_plan_and_its_variants_render_cleanly() {
     many.endpoints = (0..2000)
         .map(|i| endpoint(&format!("m{i}"), "x.a.run.app", i + 8))
         .collect();
-    let small = markdown::Context {
+    let small = markdown::CommentContext {
         budget: Some(20_000),
         ..ctx.clone()
     };
@@ -312,7 +312,7 @@ fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
     d.source = PathBuf::from("/ws/dns/my models (prod)]#x.yaml");
     l.records.push(spf_at_sentiment());
     let sha = "0123456789abcdef0123456789abcdef01234567";
-    let ctx = markdown::Context {
+    let ctx = markdown::CommentContext {
         blob_url: Some(format!("https://github.com/acme/models/blob/{sha}")),
         workspace: Some(PathBuf::from("/ws")),
         ..Default::default()
@@ -332,7 +332,7 @@ fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
         "{html}"
     );
     // A path outside the workspace is shown, never linked.
-    let outside = markdown::Context {
+    let outside = markdown::CommentContext {
         workspace: Some(PathBuf::from("/elsewhere")),
         ..ctx
     };
@@ -406,17 +406,17 @@ fn hostile_values_stay_text() {
             name: (*bad).to_owned(),
             target: (*bad).to_owned(),
             url: (*bad).to_owned(),
-            outcome: Outcome::Healthy { status: 200 },
+            outcome: ProbeOutcome::Healthy { status: 200 },
             latency_ms: 1,
             public_host: Some(HostCheck {
                 host: (*bad).to_owned(),
-                outcome: Outcome::Failed {
+                outcome: ProbeOutcome::Failed {
                     reason: (*bad).to_owned(),
                     status: None,
                 },
             }),
         }];
-        let ctx = markdown::Context {
+        let ctx = markdown::CommentContext {
             manifest: Some((*bad).to_owned()),
             commit: Some((*bad).to_owned()),
             ..Default::default()
@@ -460,7 +460,7 @@ fn validation_failures_render_cleanly() {
     ];
     let html = check(&crate::render::problems::render_problems(
         &problems,
-        &markdown::Context::default(),
+        &markdown::CommentContext::default(),
     ));
     // edgeplan's own backtick spans are code spans: the value shows literally, never a link.
     assert!(

@@ -17,7 +17,7 @@ fn every_output_is_byte_identical_whatever_the_zone_listing_order() {
     let second = Plan {
         zones: vec![diff(&d, &l)],
     };
-    let ctx = markdown::Context::default();
+    let ctx = markdown::CommentContext::default();
     assert_eq!(
         text::render(&first, &[], &Verdict::of_plan(&first), true),
         text::render(&second, &[], &Verdict::of_plan(&second), true)
@@ -85,7 +85,7 @@ fn a_5000_change_comment_stays_under_githubs_limit_with_a_truncation_note() {
         &plan,
         &[],
         &Verdict::of_plan(&plan),
-        &markdown::Context::default(),
+        &markdown::CommentContext::default(),
     );
     assert!(
         body.len() < 65_536 && body.chars().count() < 65_536,
@@ -126,7 +126,7 @@ fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
         &realistic_plan(),
         &[],
         &Verdict::of_plan(&realistic_plan()),
-        &markdown::Context::default(),
+        &markdown::CommentContext::default(),
     );
     assert!(!body.contains(comment::TRUNCATED));
     // 3-byte characters: a character budget alone would overshoot the byte count.
@@ -142,7 +142,7 @@ fn a_small_plan_is_not_truncated_and_multibyte_text_counts_in_bytes() {
     let plan = Plan {
         zones: vec![diff(&d, &l)],
     };
-    let ctx = markdown::Context {
+    let ctx = markdown::CommentContext {
         budget: Some(20_000),
         ..Default::default()
     };

@@ -36,7 +36,7 @@ fn text_is_coloured_only_when_asked() {
 
 #[test]
 fn markdown_for_a_realistic_plan() {
-    let ctx = markdown::Context {
+    let ctx = markdown::CommentContext {
         run_url: Some("https://github.com/acme/models/actions/runs/42".into()),
         ..Default::default()
     };
@@ -86,7 +86,7 @@ fn markdown_for_a_conflict() {
     let plan = Plan {
         zones: vec![diff(&d, &l)],
     };
-    let ctx = markdown::Context {
+    let ctx = markdown::CommentContext {
         manifest: Some("dns/models.yaml".into()),
         ..Default::default()
     };
@@ -136,7 +136,7 @@ fn markdown_for_manifest_problems() {
             help: None,
         },
     ];
-    insta::assert_snapshot!(problems::render_problems(&problems, &markdown::Context::default()), @r###"
+    insta::assert_snapshot!(problems::render_problems(&problems, &markdown::CommentContext::default()), @r###"
 <!-- edgeplan:preview -->
 **Merge will be refused: the manifest is invalid (2 problems)**
 

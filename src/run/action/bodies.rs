@@ -10,7 +10,7 @@ use crate::plan::verdict::{EditKind, Verdict, edits};
 use crate::render;
 use crate::render::comment as comment_body;
 use crate::render::comment::{append_notice, strip_marker};
-use crate::render::markdown::Context as MdContext;
+use crate::render::markdown::CommentContext;
 
 use super::super::Failure;
 use super::super::pipeline::Outcome;
@@ -26,7 +26,11 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    fn new(ctx: &Context, notice: Option<&str>, render: impl Fn(&MdContext) -> String) -> Bodies {
+    fn new(
+        ctx: &Context,
+        notice: Option<&str>,
+        render: impl Fn(&CommentContext) -> String,
+    ) -> Bodies {
         let mut comment = render(&markdown_context(ctx, None));
         append_notice(&mut comment, notice);
         let mut summary =
@@ -47,7 +51,7 @@ impl Bodies {
             render::markdown::Kind::Drift
         };
         Bodies::new(ctx, notice, |md| {
-            let md = MdContext { kind, ..md.clone() };
+            let md = CommentContext { kind, ..md.clone() };
             render::markdown::render(&outcome.plan, &outcome.probes, outcome.verdict(), &md)
         })
     }
@@ -56,7 +60,7 @@ impl Bodies {
     /// fix, then the override, as the Action can follow them), then the plan that was refused.
     pub fn refused(ctx: &Context, outcome: &Outcome) -> Bodies {
         let mut bodies = Bodies::new(ctx, None, |md| {
-            let md = MdContext {
+            let md = CommentContext {
                 kind: render::markdown::Kind::Refused,
                 ..md.clone()
             };
@@ -76,15 +80,15 @@ impl Bodies {
 /// The step summary of a run refused before anything was planned (the event's rule): the
 /// refusal alert alone.
 pub fn refusal(ctx: &Context, verdict: &Verdict) -> String {
-    let md = MdContext {
+    let md = CommentContext {
         kind: render::markdown::Kind::Refused,
         ..markdown_context(ctx, None)
     };
     render::markdown::refusal(verdict, &md)
 }
 
-fn markdown_context(ctx: &Context, budget: Option<usize>) -> MdContext {
-    MdContext {
+fn markdown_context(ctx: &Context, budget: Option<usize>) -> CommentContext {
+    CommentContext {
         manifest: ctx.inputs.comment_key(),
         run_url: ctx.run_url(),
         commit: ctx.sha.clone(),

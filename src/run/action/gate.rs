@@ -24,11 +24,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::exit::Exit;
-use crate::github::client::{Client, IssueComment, PullSummary};
+use crate::github::client::{GitHubClient, IssueComment, PullSummary};
 use crate::github::comment::{ACTIONS_BOT, Author};
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::inputs::ReviewedPlan;
-use crate::github::marker::{self, Applied as AppliedMarker, PlanState, Preview};
+use crate::github::marker::{self, ApplyMarker, PlanState, Preview};
 use crate::plan::{self, Pair, REVIEW_VERSION};
 use crate::render::inert;
 
@@ -187,7 +187,7 @@ fn repo_and_sha(ctx: &Context) -> Result<(&Repo, &str), Failure> {
 
 /// The pull request this push merged (step 1 of the module), for a reader before the gate (the
 /// label `edgeplan/allow-deletes`); [`check`] then takes it instead of looking again.
-pub async fn merge_of(ctx: &Context, client: &Client) -> Result<Merge, Failure> {
+pub async fn merge_of(ctx: &Context, client: &GitHubClient) -> Result<Merge, Failure> {
     let (repo, sha) = repo_and_sha(ctx)?;
     let default = ctx.event.default_branch.as_deref().unwrap_or_default();
     find_merge(client, repo, sha, default).await
@@ -197,7 +197,7 @@ pub async fn merge_of(ctx: &Context, client: &Client) -> Result<Merge, Failure> 
 /// the merged pull request when [`merge_of`] already found it.
 pub async fn check(
     ctx: &Context,
-    client: Option<&Client>,
+    client: Option<&GitHubClient>,
     author: &Author,
     outcome: &Outcome,
     known: Option<Merge>,
@@ -240,7 +240,8 @@ pub async fn check(
         .list_issue_comments(repo, pr)
         .await
         .map_err(github_failure)?;
-    let mut found = Found::read(&comments, author, ctx.inputs.comment_author.as_deref(), sha);
+    let mut found =
+        GateComments::read(&comments, author, ctx.inputs.comment_author.as_deref(), sha);
     let pairs: Vec<Pair> = (outcome.plan.zones.iter())
         .filter(|z| !z.changes.is_empty())
         .map(|z| marker::marked(&plan::review::pair(z)))
@@ -279,7 +280,7 @@ pub async fn check(
 /// Polls `commits/{sha}/pulls` until it lists the pull request whose merge commit is `sha`, at
 /// most [`LOOKUPS`] times; says on stderr that it waits, and for what.
 async fn find_merge(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     sha: &str,
     default: &str,
@@ -330,7 +331,7 @@ async fn find_merge(
 
 /// What the merged pull request's comments hold for the gate.
 #[derive(Debug, Default)]
-pub struct Found {
+pub struct GateComments {
     /// Own previews that show a plan or problems (not validate-only), newest first.
     pub own: Vec<Preview>,
     /// Own preview markers that cannot be read: why.
@@ -344,7 +345,7 @@ pub struct Found {
     pub newest_commit: Option<String>,
 }
 
-impl Found {
+impl GateComments {
     /// Sorts the comments: own previews, others' previews edgeplan may recognise (the workflow
     /// token's `github-actions[bot]`, the `comment-author` login, any other app), own apply
     /// reports of `sha`. A person's comment that quotes a marker is not edgeplan's and is
@@ -354,8 +355,8 @@ impl Found {
         author: &Author,
         comment_author: Option<&str>,
         sha: &str,
-    ) -> Found {
-        let mut found = Found::default();
+    ) -> GateComments {
+        let mut found = GateComments::default();
         let mut sorted: Vec<&IssueComment> = comments.iter().collect();
         sorted.sort_by_key(|c| std::cmp::Reverse(c.id));
         for c in sorted {
@@ -389,7 +390,7 @@ impl Found {
                     found.others.push(u.login.clone());
                 }
             } else if own
-                && let Some(Ok(a)) = AppliedMarker::parse(body)
+                && let Some(Ok(a)) = ApplyMarker::parse(body)
                 && a.sha == sha
                 && a.version == Some(REVIEW_VERSION)
             {
@@ -415,7 +416,7 @@ fn recognised(c: &IssueComment, comment_author: Option<&str>) -> bool {
 
 /// Adds `remaining=<zone>/<owner>:sha256:<hex>` attributes (a deployment's payload) to what
 /// the apply reports held; true when one was added.
-fn add_remaining(found: &mut Found, attributes: Vec<String>) -> bool {
+fn add_remaining(found: &mut GateComments, attributes: Vec<String>) -> bool {
     let mut added = false;
     for a in attributes {
         let Some((pair, hex)) =
@@ -435,7 +436,11 @@ fn key(p: &Pair) -> String {
 
 /// The gate's decision from what was found: `Ok` with a note when the apply may write, else
 /// every reason it may not. `pairs` are the pairs with changes, as the marker writes them.
-pub fn decide(found: &Found, pairs: &[Pair], mode: ReviewedPlan) -> Result<String, Vec<Mismatch>> {
+pub fn decide(
+    found: &GateComments,
+    pairs: &[Pair],
+    mode: ReviewedPlan,
+) -> Result<String, Vec<Mismatch>> {
     if found.own.is_empty() && found.unreadable.is_empty() {
         if !found.others.is_empty() {
             return Err(vec![Mismatch::OtherIdentity {

@@ -14,11 +14,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::github::client::Client;
+use crate::github::client::GitHubClient;
 use crate::github::event::{Context, Repo};
 use crate::github::{tree, workflow};
 use crate::render;
-use crate::render::markdown::{Context as MdContext, Kind, code, short_sha};
+use crate::render::markdown::{CommentContext, Kind, code, short_sha};
 
 use super::super::pipeline::Outcome;
 use super::gate::Refused;
@@ -36,7 +36,7 @@ pub enum Since {
 
 /// Compares the manifests' blobs at the preview's commit and at the merge.
 pub async fn since(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     ctx: &Context,
     outcome: &Outcome,
@@ -121,14 +121,14 @@ pub fn body(ctx: &Context, outcome: &Outcome, refused: &Refused, since: &Since) 
     if refused.preview_url.is_some() {
         let _ = writeln!(facts, "{}\n", since_words(since, merge));
     }
-    let md = MdContext {
+    let md = CommentContext {
         manifest: ctx.inputs.comment_key(),
         run_url: ctx.run_url(),
         commit: ctx.sha.clone(),
         workspace: ctx.workspace.clone(),
         kind: Kind::Refused,
         budget: Some(render::comment::BUDGET.saturating_sub(facts.len() + 2_000)),
-        ..MdContext::default()
+        ..CommentContext::default()
     };
     let plan = render::markdown::render(&outcome.plan, &outcome.probes, outcome.verdict(), &md);
     // The renderer's first line is a preview marker: never in an apply report.

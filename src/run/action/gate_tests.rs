@@ -33,10 +33,10 @@ fn comment(id: u64, login: &str, kind: &str, body: String) -> IssueComment {
     }
 }
 
-fn found(previews: Vec<Preview>) -> Found {
-    Found {
+fn found(previews: Vec<Preview>) -> GateComments {
+    GateComments {
         own: previews,
-        ..Found::default()
+        ..GateComments::default()
     }
 }
 
@@ -118,9 +118,9 @@ fn invalid_previews_other_versions_and_unreadable_markers_refuse() {
         matches!(r.as_ref().map_err(Vec::as_slice), Err([Mismatch::Versions { found }, ..]) if found == "none"),
         "{r:?}"
     );
-    let f = Found {
+    let f = GateComments {
         unreadable: vec!["bad".into()],
-        ..Found::default()
+        ..GateComments::default()
     };
     assert_eq!(
         decide(&f, &[a], MATCH),
@@ -136,18 +136,18 @@ fn invalid_previews_other_versions_and_unreadable_markers_refuse() {
 #[test]
 fn no_preview_applies_under_match_only_and_another_identity_refuses() {
     let a = pair("a.com", '1');
-    assert!(decide(&Found::default(), std::slice::from_ref(&a), MATCH).is_ok());
+    assert!(decide(&GateComments::default(), std::slice::from_ref(&a), MATCH).is_ok());
     assert_eq!(
         decide(
-            &Found::default(),
+            &GateComments::default(),
             std::slice::from_ref(&a),
             ReviewedPlan::Require
         ),
         Err(vec![Mismatch::NoPreview { direct: false }])
     );
-    let f = Found {
+    let f = GateComments {
         others: vec![ACTIONS_BOT.into()],
-        ..Found::default()
+        ..GateComments::default()
     };
     assert_eq!(
         decide(&f, &[a], MATCH),
@@ -177,14 +177,14 @@ fn comments_are_sorted_by_identity_and_kind() {
     let sha = "0123456789abcdef0123456789abcdef01234567";
     let own = preview(std::slice::from_ref(&a)).line();
     let validate_only = Preview::new(None, PlanState::None).line();
-    let report = AppliedMarker {
+    let report = ApplyMarker {
         sha: sha.into(),
         manifest: None,
         version: Some(REVIEW_VERSION),
         remaining: vec![pair("a.com", '7')],
     }
     .line();
-    let old_report = AppliedMarker {
+    let old_report = ApplyMarker {
         sha: "fedcba9".into(),
         manifest: None,
         version: Some(REVIEW_VERSION),
@@ -206,7 +206,7 @@ fn comments_are_sorted_by_identity_and_kind() {
         ),
     ];
     let me = Author::given("my-app[bot]");
-    let f = Found::read(&comments, &me, Some("my-app[bot]"), sha);
+    let f = GateComments::read(&comments, &me, Some("my-app[bot]"), sha);
     assert_eq!(f.own.len(), 1);
     assert_eq!(f.unreadable.len(), 1);
     assert_eq!(f.others, vec![ACTIONS_BOT.to_string()]);
@@ -221,7 +221,7 @@ fn comments_are_sorted_by_identity_and_kind() {
         Some("https://github.com/o/r/pull/2#issuecomment-1")
     );
     // As the workflow token: the app's previews are another identity's, a person's are nobody's.
-    let f = Found::read(&comments[..3], &Author::default(), None, sha);
+    let f = GateComments::read(&comments[..3], &Author::default(), None, sha);
     assert!(f.own.is_empty());
     assert_eq!(f.others, vec!["my-app[bot]".to_string()]);
 }

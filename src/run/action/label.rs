@@ -7,7 +7,7 @@
 //! it and re-running a refused apply) counts. Both say that the label approved the deletes. The
 //! decision stays outside the `reviewed=` digest, like the `allow-deletes` input.
 
-use crate::github::client::Client;
+use crate::github::client::GitHubClient;
 use crate::github::dispatch::ALLOW_DELETES_LABEL;
 use crate::github::event::{Context, Repo};
 use crate::plan::verdict::{Reason, Verdict};
@@ -51,7 +51,7 @@ pub fn limit_refuses(verdict: &Verdict) -> bool {
 }
 
 /// Whether pull request `number` carries the label now; a failure to read is exit 3.
-pub async fn on_pull(client: &Client, repo: &Repo, number: u64) -> Result<bool, Failure> {
+pub async fn on_pull(client: &GitHubClient, repo: &Repo, number: u64) -> Result<bool, Failure> {
     let labels = crate::github::deployments::labels(client, repo, number)
         .await
         .map_err(github_failure)?;

@@ -7,11 +7,11 @@
 //! the report compares the applied plan's fingerprint with the one the PR's preview showed, so a
 //! reviewer sees whether what landed is what they approved; after the apply gate
 //! (`super::gate`) it reuses the pull requests the gate found and leads with its words, and its
-//! marker (`github::marker::Applied`) records what a failed apply left (`remaining=`). The
+//! marker (`github::marker::ApplyMarker`) records what a failed apply left (`remaining=`). The
 //! preview's marker is `github::marker::Preview`, in place of the renderer's first line. Outputs
 //! and summary formats are in `github::files`.
 
-use crate::github::client::{Client, IssueComment};
+use crate::github::client::{GitHubClient, IssueComment};
 use crate::github::comment::{self, Author};
 use crate::github::dispatch::Report;
 use crate::github::event::{Context, Repo};
@@ -55,7 +55,7 @@ pub struct Reporter<'a> {
     pub ctx: &'a Context,
     /// Whether this run holds a Cloudflare token (a run without secrets may not write either).
     pub has_cloudflare_token: bool,
-    pub github: Option<&'a Client>,
+    pub github: Option<&'a GitHubClient>,
     pub report: Report,
     /// edgeplan's own login: the only author whose comments are edited or deleted.
     pub author: Author,
@@ -78,7 +78,7 @@ pub enum Previewed {
 impl<'a> Reporter<'a> {
     /// The pull request whose sticky comment this run writes, with the client and repository
     /// to write it through; `None` when the run writes none.
-    fn sticky(&self) -> Option<(u64, &'a Client, &'a Repo)> {
+    fn sticky(&self) -> Option<(u64, &'a GitHubClient, &'a Repo)> {
         match (self.report, self.github, self.ctx.repository.as_ref()) {
             (Report::StickyComment { pr }, Some(client), Some(repo)) => Some((pr, client, repo)),
             _ => None,
@@ -178,9 +178,9 @@ impl Reporter<'_> {
             Err(e) => return Err(github_failure(e)),
         };
         let what = match sticky.outcome {
-            comment::Outcome::Created => "created",
-            comment::Outcome::Updated => "updated",
-            comment::Outcome::Unchanged => "unchanged, not re-sent",
+            comment::Upserted::Created => "created",
+            comment::Upserted::Updated => "updated",
+            comment::Upserted::Unchanged => "unchanged, not re-sent",
         };
         outln!("edgeplan: preview comment {what}: {}", inert(&sticky.url));
         if author.is_fallback() && !sticky.other_bots.is_empty() {
@@ -234,14 +234,14 @@ impl Reporter<'_> {
             );
         }
         let key = self.ctx.inputs.comment_key();
-        let marker = marker::Applied {
+        let marker = marker::ApplyMarker {
             sha: sha.to_string(),
             manifest: key.as_deref().map(marker::escape_key),
             version: Some(REVIEW_VERSION),
             remaining: gated.remaining.to_vec(),
         };
         let line = marker.line();
-        let same_report = |b: &str| matches!(marker::Applied::parse(b), Some(Ok(a)) if a.sha == marker.sha && a.manifest == marker.manifest);
+        let same_report = |b: &str| matches!(marker::ApplyMarker::parse(b), Some(Ok(a)) if a.sha == marker.sha && a.manifest == marker.manifest);
         for pr in pulls {
             let preview = own_preview(client, repo, pr.number, key.as_deref(), &self.author)
                 .await
@@ -304,7 +304,7 @@ impl Reporter<'_> {
     /// commit and by which run; not re-sent when it already says so (a re-run).
     async fn mark_preview_applied(
         &self,
-        client: &Client,
+        client: &GitHubClient,
         repo: &Repo,
         preview: &IssueComment,
         sha: &str,
@@ -400,7 +400,7 @@ fn without_preview_marker(body: &str) -> &str {
 /// edgeplan's own preview comment on `pr` (the author rules of `github::comment`), if any; an
 /// API failure is one, never "no preview".
 async fn own_preview(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     key: Option<&str>,

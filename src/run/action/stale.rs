@@ -26,7 +26,7 @@
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::github::client::{Client, Error, IssueComment};
+use crate::github::client::{Error, GitHubClient, IssueComment};
 use crate::github::comment::{self, Author, Sticky};
 use crate::github::deployments::{self, Deployment, State, Status};
 use crate::github::event::{Context, EventName, Repo};
@@ -42,7 +42,7 @@ use crate::run::github_failure;
 
 /// An apply recorded as a deployment, to be finished after writing.
 #[derive(Debug)]
-pub struct Record {
+pub struct DeploymentRecord {
     pub deployment: Deployment,
     repo: Repo,
 }
@@ -61,7 +61,7 @@ fn shown(sha: &str) -> &str {
 pub enum Begun {
     /// The apply may write: recorded as an `in_progress` deployment (`None`: no GitHub token,
     /// nothing recorded, a warning says so).
-    Recorded(Option<Record>),
+    Recorded(Option<DeploymentRecord>),
     /// An older commit: nothing may be written (a reason of the run's verdict).
     Stale(StaleCommit),
 }
@@ -71,7 +71,7 @@ pub enum Begun {
 /// deployment.
 pub async fn begin(
     ctx: &Context,
-    github: Option<&Client>,
+    github: Option<&GitHubClient>,
     author: &Author,
 ) -> Result<Begun, Failure> {
     let Some(client) = github else {
@@ -167,7 +167,7 @@ pub async fn begin(
         deployment.id,
         inert(&environment)
     );
-    Ok(Begun::Recorded(Some(Record { deployment, repo })))
+    Ok(Begun::Recorded(Some(DeploymentRecord { deployment, repo })))
 }
 
 /// A `behind` or `diverged` commit: refused (`Some`, worded by `render::verdict`), unless this
@@ -175,7 +175,7 @@ pub async fn begin(
 /// branch as it is now).
 async fn refuse_unless_current_head(
     ctx: &Context,
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     sha: &str,
     last: &Deployment,
@@ -211,12 +211,12 @@ async fn refuse_unless_current_head(
 /// (given by the reviewed-plan gate; empty when it knows none).
 pub async fn finish(
     ctx: &Context,
-    github: Option<&Client>,
-    record: Option<Record>,
+    github: Option<&GitHubClient>,
+    record: Option<DeploymentRecord>,
     ok: bool,
     remaining: &[String],
 ) -> Result<(), Failure> {
-    let (Some(client), Some(Record { deployment, repo })) = (github, record) else {
+    let (Some(client), Some(DeploymentRecord { deployment, repo })) = (github, record) else {
         return Ok(());
     };
     let run_url = ctx.run_url();
@@ -282,7 +282,7 @@ pub enum Current {
 /// Reads pull request `pr` just before its preview is written: open, with `head.sha` equal to
 /// the event's `pull_request.head.sha`. A payload naming no head cannot be told current: no.
 pub async fn still_current(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     event_head: Option<&str>,
@@ -331,7 +331,7 @@ pub async fn still_current(
 /// the step summary saying why nothing is written.
 pub async fn may_write(
     ctx: &Context,
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     out: &mut Outputs,
@@ -374,7 +374,7 @@ pub struct Listed {
 /// caller can read the pull request again right before the write ([`may_write`]) and the
 /// window in which a newer head can be overwritten is one request, not the whole listing.
 pub async fn list(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,
@@ -393,7 +393,7 @@ pub async fn list(
 /// listed again and the same rule applied, so two runs that both created one leave one.
 /// Comments by any other author are never touched (`github::comment` rules).
 pub async fn upsert_listed(
-    client: &Client,
+    client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     marker: &str,

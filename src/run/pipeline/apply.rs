@@ -14,7 +14,7 @@ use crate::provider::Provider;
 use crate::run::Failure;
 
 /// What the apply stage tells its presenter as it goes.
-pub enum Event<'a> {
+pub enum ApplyEvent<'a> {
     /// A chunk is about to be sent, or was re-planned (chunk k of n).
     Progress(&'a str),
     /// A zone was applied and verified.
@@ -29,7 +29,7 @@ pub enum Event<'a> {
 pub async fn apply<P: Provider>(
     provider: &P,
     outcome: &mut Outcome,
-    on: &mut dyn FnMut(Event<'_>),
+    on: &mut dyn FnMut(ApplyEvent<'_>),
 ) -> Result<(), ApplyFailure> {
     let on = RefCell::new(on);
     let jobs: Vec<(usize, Desired, ZonePlan)> = (outcome.plan.zones.iter())
@@ -43,7 +43,7 @@ pub async fn apply<P: Provider>(
         .map(|(k, (i, desired, zp))| async move {
             // Progress lines are told as they come; zones run together, and each line names
             // its zone.
-            let mut progress = |line: &str| (on_ref.borrow_mut())(Event::Progress(line));
+            let mut progress = |line: &str| (on_ref.borrow_mut())(ApplyEvent::Progress(line));
             let zone = zp.zone.clone();
             let result = apply::apply_zone(provider, &desired, &zone, zp, &mut progress).await;
             (k, i, result)
@@ -63,7 +63,7 @@ pub async fn apply<P: Provider>(
             next += 1;
             match result {
                 Ok(report) => {
-                    (on.borrow_mut())(Event::Applied(&report));
+                    (on.borrow_mut())(ApplyEvent::Applied(&report));
                     outcome.facts[i].applied = Some(report);
                 }
                 Err(e) => failed.push(e),

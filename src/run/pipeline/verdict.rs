@@ -58,7 +58,7 @@ pub fn exit(verdict: &Verdict, detailed: bool) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::health::{Outcome, ProbeResult};
+    use crate::health::{ProbeOutcome, ProbeResult};
     use crate::plan::test_support::{desired, endpoint, live, record};
     use crate::plan::verdict::Reason;
     use crate::plan::{Plan, diff};
@@ -69,9 +69,9 @@ mod tests {
             target: "t.example.net".into(),
             url: "https://t.example.net/healthz".into(),
             outcome: if healthy {
-                Outcome::Healthy { status: 200 }
+                ProbeOutcome::Healthy { status: 200 }
             } else {
-                Outcome::Failed {
+                ProbeOutcome::Failed {
                     reason: "HTTP 503".into(),
                     status: Some(503),
                 }

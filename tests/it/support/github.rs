@@ -145,7 +145,7 @@ impl GitHub {
         token: &str,
         retries: u32,
         polls: u32,
-    ) -> edgeplan::github::client::Client {
+    ) -> edgeplan::github::client::GitHubClient {
         let retry = edgeplan::retry::Policy {
             max_retries: retries,
             base: Duration::from_millis(5),
@@ -157,7 +157,7 @@ impl GitHub {
             delay: Duration::from_millis(5),
         };
         let token = edgeplan::secret::Secret::new(token);
-        edgeplan::github::client::Client::new(&self.api_url(), &token, retry, pulls)
+        edgeplan::github::client::GitHubClient::new(&self.api_url(), &token, retry, pulls)
             .expect("client")
     }
 
