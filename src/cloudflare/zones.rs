@@ -26,7 +26,7 @@ const MAX_ZONE_PAGES: u64 = 20;
 /// From this many name lookups on, edgeplan first asks for one page of the token's zones: when
 /// every zone fits in no more pages than there are lookups, the listing replaces them. Below it
 /// one lookup each costs at most as much (docs/apply.md, Several zones).
-pub const LIST_FROM: usize = 3;
+pub(crate) const LIST_FROM: usize = 3;
 
 /// Pages of a listing followed at most (10,000 zones); past that, lookups by name.
 const MAX_LIST_PAGES: u64 = 200;
@@ -50,7 +50,7 @@ pub enum Lookup {
 
 impl Client {
     /// Every zone named `name` that the token can see, all pages.
-    pub async fn zones_named(&self, name: &str) -> Result<Vec<wire::Zone>, Error> {
+    pub(crate) async fn zones_named(&self, name: &str) -> Result<Vec<wire::Zone>, Error> {
         let mut zones = Vec::new();
         let mut page = 1u64;
         loop {
@@ -73,7 +73,7 @@ impl Client {
     }
 
     /// `GET /zones/{id}`.
-    pub async fn zone_by_id(&self, id: &str) -> Result<wire::Zone, Error> {
+    pub(crate) async fn zone_by_id(&self, id: &str) -> Result<wire::Zone, Error> {
         self.call(Method::GET, &format!("/zones/{id}"), &[], None)
             .await
             .map(|(zone, _)| zone)
@@ -81,7 +81,7 @@ impl Client {
 
     /// Finds the one active zone named `name` (case-insensitive): in the token's zones when
     /// they were listed ([`Client::list_zones`]) and it is there, else with a lookup by name.
-    pub async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
+    pub(crate) async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
         // The listing is trusted only for what it found: a zone it lacks (a page that shifted
         // while it was read, a server that sent fewer per page) is looked up by name.
         if let Some(zones) = self.listed(name)
@@ -102,7 +102,10 @@ impl Client {
     /// `lookups / 50` pages: those are asked at once, in one round trip instead of one after
     /// another (a hundred zones: pages 1 and 2 together). A page past the end (names that do
     /// not exist) answers empty and adds nothing.
-    pub async fn list_zones(&self, lookups: usize) -> Result<Option<Vec<wire::Zone>>, Error> {
+    pub(crate) async fn list_zones(
+        &self,
+        lookups: usize,
+    ) -> Result<Option<Vec<wire::Zone>>, Error> {
         let sure = (lookups as u64)
             .div_ceil(LIST_PER_PAGE)
             .clamp(1, MAX_LIST_PAGES);
@@ -146,7 +149,7 @@ impl Client {
 }
 
 /// Picks the single active zone named `name`.
-pub fn choose(name: &str, zones: Vec<wire::Zone>) -> Lookup {
+pub(crate) fn choose(name: &str, zones: Vec<wire::Zone>) -> Lookup {
     let named: Vec<wire::Zone> = zones
         .into_iter()
         .filter(|z| z.name.eq_ignore_ascii_case(name))
@@ -194,7 +197,7 @@ pub fn to_plan_zone(zone: &wire::Zone) -> plan::Zone {
 
 /// What to say when the zone's plan is not known: `plan` absent (deprecated in Cloudflare's
 /// schema) or without `legacy_id` and `name`. `None` when the plan is known.
-pub fn plan_unknown_warning(zone: &wire::Zone) -> Option<String> {
+pub(crate) fn plan_unknown_warning(zone: &wire::Zone) -> Option<String> {
     let known = zone
         .plan
         .as_ref()
@@ -210,7 +213,7 @@ pub fn plan_unknown_warning(zone: &wire::Zone) -> Option<String> {
 }
 
 /// One line per candidate: `023e… (pending, account "Acme" 01a7…)`.
-pub fn describe_candidates(zones: &[wire::Zone]) -> String {
+pub(crate) fn describe_candidates(zones: &[wire::Zone]) -> String {
     zones
         .iter()
         .map(|z| {

@@ -23,7 +23,7 @@ use super::client::{Client, Error, IssueComment};
 use super::event::Repo;
 
 /// The login the workflow token (`GITHUB_TOKEN`) posts as.
-pub const ACTIONS_BOT: &str = "github-actions[bot]";
+pub(crate) const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// How edgeplan knows its own login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl Default for Author {
 
 impl Author {
     /// A login given by the `comment-author` input.
-    pub fn given(login: &str) -> Author {
+    pub(crate) fn given(login: &str) -> Author {
         Author {
             login: login.trim().to_string(),
             source: Source::Input,
@@ -65,7 +65,7 @@ impl Author {
     /// The identity: `comment-author` when given; else the login `GET /user` answers with (a
     /// personal token); else `github-actions[bot]` (GitHub answers 403 there for the workflow
     /// token and for App tokens).
-    pub async fn resolve(client: &Client, input: Option<&str>) -> Result<Author, Error> {
+    pub(crate) async fn resolve(client: &Client, input: Option<&str>) -> Result<Author, Error> {
         if let Some(login) = input.map(str::trim).filter(|l| !l.is_empty()) {
             return Ok(Author::given(login));
         }
@@ -80,14 +80,14 @@ impl Author {
 
     /// True when `comment` was written by this identity (logins compare as GitHub does,
     /// ignoring ASCII case).
-    pub fn matches(&self, comment: &IssueComment) -> bool {
+    pub(crate) fn matches(&self, comment: &IssueComment) -> bool {
         comment
             .user
             .as_ref()
             .is_some_and(|u| u.login.eq_ignore_ascii_case(&self.login))
     }
 
-    pub fn is_fallback(&self) -> bool {
+    pub(crate) fn is_fallback(&self) -> bool {
         self.source == Source::Fallback
     }
 }
@@ -114,7 +114,7 @@ pub struct Sticky {
 }
 
 /// The comments on `pr` with `marker` on their first line and a matching author, newest first.
-pub async fn find(
+pub(crate) async fn find(
     client: &Client,
     repo: &Repo,
     pr: u64,
@@ -125,7 +125,7 @@ pub async fn find(
 }
 
 /// [`find`], and the logins of the other bots whose comments carry the marker.
-pub async fn find_all(
+pub(crate) async fn find_all(
     client: &Client,
     repo: &Repo,
     pr: u64,
@@ -181,7 +181,7 @@ pub async fn upsert(
 /// Creates or updates the one comment on `pr` by `author` that `is_it` recognises, with `body`
 /// (its marker line already first; clamped to size): the apply report, whose marker line
 /// changes with what remains to apply while it stays the report of one commit.
-pub async fn upsert_by(
+pub(crate) async fn upsert_by(
     client: &Client,
     repo: &Repo,
     pr: u64,
@@ -219,7 +219,7 @@ async fn write_sticky(
 /// Keeps the first of `mine` (which must not be empty) with `body`: left alone when it is the
 /// comment this run just `created` or already says it, else updated; every other one of `mine`
 /// is deleted.
-pub async fn keep_one(
+pub(crate) async fn keep_one(
     client: &Client,
     repo: &Repo,
     mine: &[IssueComment],

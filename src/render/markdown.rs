@@ -24,8 +24,8 @@ use crate::plan::verdict::Verdict;
 
 use super::changes::{ORIGINS_DOCS, counts, zone_detail};
 use super::comment::{BUDGET, TRUNCATED};
-pub use super::escape::{code, escape, prose};
-pub use super::verdict::Kind;
+pub(crate) use super::escape::{code, escape, prose};
+pub(crate) use super::verdict::Kind;
 
 /// The optional parts of a comment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,17 +52,17 @@ pub struct Context {
 }
 
 /// Past this many rows, a zone's changes are grouped by action and collapsed.
-pub const ROWS_OPEN: usize = 25;
+pub(crate) const ROWS_OPEN: usize = 25;
 
 impl Context {
     /// The hidden first line.
-    pub fn marker(&self) -> String {
+    pub(crate) fn marker(&self) -> String {
         super::comment::marker(self.manifest.as_deref())
     }
 
     /// The hidden first line of a plan's comment: the fingerprint stands in the marker, the
     /// one place no value can forge (the apply report reads it from there).
-    pub fn plan_marker(&self, fingerprint: &str) -> String {
+    pub(crate) fn plan_marker(&self, fingerprint: &str) -> String {
         super::comment::preview_marker(self.manifest.as_deref(), Some(fingerprint))
     }
 
@@ -194,7 +194,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, ctx: &Cont
 
 /// A refusal decided before there was a plan to show (the event's rule): the alert alone, then
 /// the run link.
-pub fn refusal(verdict: &Verdict, ctx: &Context) -> String {
+pub(crate) fn refusal(verdict: &Verdict, ctx: &Context) -> String {
     let mut b = String::new();
     let headline = super::verdict::headline(verdict, ctx.kind, &code);
     alert(&mut b, verdict, &headline, ctx);
@@ -277,7 +277,7 @@ fn probe_table(head: &mut String, probes: &[ProbeResult]) {
 }
 
 /// A commit's short hash as GitHub shows it: its first 7 characters.
-pub fn short_sha(sha: &str) -> &str {
+pub(crate) fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 

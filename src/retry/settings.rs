@@ -34,7 +34,7 @@ pub struct Poll {
 }
 
 impl Poll {
-    pub const GITHUB_PULLS: Poll = Poll {
+    pub(crate) const GITHUB_PULLS: Poll = Poll {
         attempts: 4,
         delay: Duration::from_secs(2),
     };
@@ -75,14 +75,8 @@ impl Default for RetrySettings {
 }
 
 impl RetrySettings {
-    /// The defaults with the `EDGEPLAN_*` variables above applied where set (empty counts as
-    /// unset).
-    pub fn from_env() -> RetrySettings {
-        RetrySettings::from_vars(|var| std::env::var(var).ok())
-    }
-
     /// The same from any variable source (the environment, or a table in tests).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> RetrySettings {
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> RetrySettings {
         let cloudflare = (|| {
             let mut policy = Policy::CLOUDFLARE;
             if let Some(ms) = millis(&var, HTTP_TIMEOUT_ENV, 5000)? {
