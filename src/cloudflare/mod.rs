@@ -33,9 +33,10 @@ use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
-pub use error::{ApiFailure, Class, Error, TransportKind};
+pub(crate) use error::TransportKind;
+pub use error::{ApiFailure, Class, Error};
 pub use records::normalise;
-pub use zones::{Lookup, to_plan_zone};
+pub use zones::to_plan_zone;
 
 use crate::retry::{self, Api, Attempt, Failure, GiveUp, Policy, RateGate};
 use crate::secret::Secret;

@@ -39,7 +39,7 @@ const LIST_PAGES_AT_ONCE: usize = 8;
 
 /// What a name lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     /// Exactly one active zone.
     Found(wire::Zone),
     /// No zone of that name is visible to the token.

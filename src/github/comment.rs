@@ -14,10 +14,9 @@
 //! comment; `render::comment::clamp` is the last guard, so that the request can never fail for
 //! size. The bodies and their markers are built in `render::comment`, never here.
 
-pub use crate::render::comment::{
-    MARKER, apply_marker, has_marker, marker, preview_fingerprint, same_content,
-};
+pub use crate::render::comment::{MARKER, marker};
 use crate::render::comment::{clamp, with_marker};
+pub(crate) use crate::render::comment::{has_marker, preview_fingerprint, same_content};
 
 use super::client::{Client, Error, IssueComment};
 use super::event::Repo;

@@ -40,10 +40,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub(crate) use file::Sources;
-pub use keys::{DefaultValue, Key, Presence, Shape, key_paths};
+pub use keys::{DefaultValue, Key, Presence, key_paths};
 pub(crate) use names::{endpoint_name, zone};
 pub use schema::schema;
-pub use source::{load_bytes, too_large};
+pub use source::load_bytes;
+pub(crate) use source::too_large;
 pub(crate) use text::excerpt;
 pub(crate) use tree::{Pos, SyntaxError};
 pub(crate) use validate::valid_owner;

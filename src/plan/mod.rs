@@ -28,7 +28,8 @@ pub use batches::{Batch, Writes, to_batches};
 pub use diff::diff;
 pub use record::{Record, RecordData, RecordType, Stored};
 pub(crate) use review::{Pair, REVIEW_VERSION};
-pub use safety::{MassDelete, check_safety, owned_deletes};
+pub(crate) use safety::MassDelete;
+pub use safety::check_safety;
 pub(crate) use warning::{Warning, note_excerpt};
 
 /// A validated manifest: what one owner wants in one zone.

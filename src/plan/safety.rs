@@ -63,7 +63,7 @@ pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), MassDele
 /// whose name gets a create in the same plan (an owned `A` rewritten as a CNAME), or whose name
 /// the manifest still holds (the owner's duplicates at one name, left by a past race, cut down
 /// to one), repairs the name rather than removing an endpoint, so it does not count.
-pub fn owned_deletes(plan: &ZonePlan) -> usize {
+pub(crate) fn owned_deletes(plan: &ZonePlan) -> usize {
     let created = plan.created_names();
     plan.changes
         .iter()

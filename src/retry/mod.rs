@@ -41,10 +41,10 @@ use std::time::{Duration, SystemTime};
 use http::{HeaderMap, Method};
 use tokio::time::Instant;
 
-pub use gate::RateGate;
-pub use settings::{
-    GITHUB_RETRY_ENV, HTTP_TIMEOUT_ENV, Malformed, Poll, RATE_WAIT_ENV, RETRY_BUDGET_ENV,
-    RetrySettings, WAIT_NOTICE_ENV,
+pub(crate) use gate::RateGate;
+pub use settings::Poll;
+pub(crate) use settings::{
+    HTTP_TIMEOUT_ENV, Malformed, RATE_WAIT_ENV, RETRY_BUDGET_ENV, RetrySettings,
 };
 
 /// The API a request goes to: the two differ in which methods are safe to resend and in a few
