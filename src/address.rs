@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What an address is, as far as a request from edgeplan goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AddressClass {
+pub(crate) enum AddressClass {
     /// 127.0.0.0/8 and `::1`: the machine itself (test servers).
     Loopback,
     /// Anywhere on the internet.
@@ -34,7 +34,7 @@ const METADATA_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
 /// IPv4-compatible `::/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is judged by that address,
 /// and one that is not public is refused, never loopback; Teredo `2001::/32`, NAT64
 /// `64:ff9b:1::/48` and site-local `fec0::/10` are refused outright.
-pub fn classify(ip: IpAddr) -> AddressClass {
+pub(crate) fn classify(ip: IpAddr) -> AddressClass {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),
         IpAddr::V6(v6) => classify_v6(v6),
@@ -131,7 +131,7 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
 
 /// The address a URL host or a DNS name spells, in any spelling edgeplan accepts: `[::1]`,
 /// `::1`, `192.0.2.1`, `192.0.2.1.` (a trailing dot does not make an address a name).
-pub fn literal(host: &str) -> Option<IpAddr> {
+pub(crate) fn literal(host: &str) -> Option<IpAddr> {
     let host = host.trim();
     let host = host
         .strip_prefix('[')
@@ -143,7 +143,7 @@ pub fn literal(host: &str) -> Option<IpAddr> {
 
 /// True for the hosts a plain-http probe may use: 127.0.0.0/8, `::1` (bracketed or not) and
 /// `localhost`.
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim().trim_end_matches('.');
     host.eq_ignore_ascii_case("localhost")
         || literal(host).is_some_and(|ip| classify(ip) == AddressClass::Loopback)

@@ -9,7 +9,7 @@
 /// resolver's `Display` embeds a Debug dump (`no records found for Query { name: Name("x."),
 /// query_type: AAAA, ... }`), which reads "no address found for x"; any other `Kind { ... }`
 /// dump is cut, and a cause repeated by its wrapper is said once.
-pub fn without_debug(chain: &str) -> String {
+pub(crate) fn without_debug(chain: &str) -> String {
     let mut text = chain.to_string();
     // The resolver's "no records found for Query { name: Name("x."), ... }".
     const QUERY: &str = "no records found for Query {";

@@ -40,7 +40,7 @@ const LONG_VERSION: &str = concat!(
     after_help = EXAMPLES,
     propagate_version = true
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
@@ -49,7 +49,7 @@ impl Cli {
     /// The command line the binary parses: every command's `--version` (`edgeplan plan
     /// --version`) prints `edgeplan X.Y.Z` first, like `edgeplan --version`, instead of clap's
     /// `edgeplan-plan X.Y.Z` (the man pages name their commands themselves).
-    pub fn command_line() -> clap::Command {
+    pub(crate) fn command_line() -> clap::Command {
         use clap::CommandFactory;
         Cli::command().mut_subcommands(|c| c.display_name("edgeplan"))
     }
@@ -138,7 +138,7 @@ Example:
   edgeplan schema > edgeplan.schema.json";
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Parse and validate manifests, offline.
     #[command(after_help = VALIDATE_HELP)]
     Validate(ManifestArgs),
@@ -190,7 +190,7 @@ Examples:
   edgeplan import --sandbox examples/sandbox --zone example.com --owner ml-platform";
 
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The zone to read (its apex, such as `example.com`).
     #[arg(long, value_name = "ZONE")]
     pub zone: String,
@@ -218,14 +218,14 @@ Examples:
   edgeplan completions powershell >> $PROFILE";
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: CompletionShell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompletionShell {
+pub(crate) enum CompletionShell {
     Bash,
     Zsh,
     Fish,
@@ -233,7 +233,7 @@ pub enum CompletionShell {
 }
 
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// A command (`plan`, ...): print its page, edgeplan-COMMAND(1), instead of edgeplan(1).
     pub command: Option<String>,
     /// Print the commands that have a page, one a line, instead of a page.
@@ -242,7 +242,7 @@ pub struct ManArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     #[command(flatten)]
     pub manifests: ManifestArgs,
     /// Output format: a line per manifest, or `{"include": [...]}` for `strategy.matrix`.
@@ -251,13 +251,13 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
+pub(crate) enum ListFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct ManifestArgs {
+pub(crate) struct ManifestArgs {
     /// Manifest path, or a pattern when it holds `*`, `?` or `[` (`**` crosses directories; a
     /// pattern never follows a symbolic link); may repeat. Without it and without FILE
     /// arguments: edgeplan.yaml.
@@ -270,11 +270,11 @@ pub struct ManifestArgs {
 }
 
 /// The manifest a command reads when it is given none.
-pub const DEFAULT_MANIFEST: &str = "edgeplan.yaml";
+pub(crate) const DEFAULT_MANIFEST: &str = "edgeplan.yaml";
 
 /// One manifest value of the command line, as [`ManifestArgs::values`] gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ManifestValue<'a> {
+pub(crate) enum ManifestValue<'a> {
     /// A `-m` value: a pattern when it holds `*`, `?` or `[`, else one path.
     Flag(&'a str),
     /// A positional argument: always one path, read literally.
@@ -284,7 +284,7 @@ pub enum ManifestValue<'a> {
 impl ManifestArgs {
     /// The `-m` values in their order, then the positional paths in theirs; `edgeplan.yaml`
     /// when there are neither.
-    pub fn values(&self) -> Vec<ManifestValue<'_>> {
+    pub(crate) fn values(&self) -> Vec<ManifestValue<'_>> {
         let mut values: Vec<ManifestValue<'_>> = self
             .manifests
             .iter()
@@ -299,7 +299,7 @@ impl ManifestArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// Use a local sandbox directory (one `<zone>.json` per zone) instead of Cloudflare
     /// [env: EDGEPLAN_SANDBOX].
     #[arg(long, value_name = "DIR")]
@@ -309,7 +309,7 @@ pub struct TargetArgs {
 impl TargetArgs {
     /// `--sandbox`, else a non-empty `EDGEPLAN_SANDBOX` (CI systems often export empty
     /// variables; an empty one means "not set").
-    pub fn sandbox_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn sandbox_dir(&self) -> Option<PathBuf> {
         self.sandbox.clone().or_else(|| {
             std::env::var_os("EDGEPLAN_SANDBOX")
                 .filter(|v| !v.is_empty())
@@ -319,7 +319,7 @@ impl TargetArgs {
 
     /// Where [`TargetArgs::sandbox_dir`] came from: `EDGEPLAN_SANDBOX` when it names that
     /// directory (the Action hands the variable's value on as `sandbox`), else `--sandbox`.
-    pub fn sandbox_source(&self) -> &'static str {
+    pub(crate) fn sandbox_source(&self) -> &'static str {
         let exported = std::env::var_os("EDGEPLAN_SANDBOX").filter(|v| !v.is_empty());
         match (&self.sandbox, exported) {
             (Some(dir), Some(env)) if dir.as_os_str() != env => "--sandbox",
@@ -330,20 +330,20 @@ impl TargetArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ActionArgs {
+pub(crate) struct ActionArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Markdown,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     #[command(flatten)]
     pub manifests: ManifestArgs,
     #[command(flatten)]
@@ -366,7 +366,7 @@ pub struct PlanArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     #[command(flatten)]
     pub manifests: ManifestArgs,
     #[command(flatten)]
@@ -393,7 +393,7 @@ pub struct ApplyArgs {
 
 /// What the public check after apply does with a failure (docs/apply.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PublicCheck {
+pub(crate) enum PublicCheck {
     /// Report it; the exit code is the apply's.
     Warn,
     /// Report it and exit 1 (the DNS change stays applied).

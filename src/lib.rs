@@ -12,29 +12,31 @@
 //! verify) and the commands only present its result; `manifest`, `plan` and `render` are pure.
 //! ARCHITECTURE.md has the module map.
 
+#![cfg_attr(not(test), warn(unreachable_pub))]
+
 // First, so its print macros (`out!`, `outln!`, `err!`, `errln!`) are in scope everywhere.
 #[macro_use]
-pub mod output;
+pub(crate) mod output;
 
-pub mod address;
+pub(crate) mod address;
 pub mod apply;
-pub mod chain;
-pub mod cli;
+pub(crate) mod chain;
+pub(crate) mod cli;
 pub mod cloudflare;
 pub mod exit;
 pub mod github;
 pub mod health;
-pub mod import;
+pub(crate) mod import;
 pub mod manifest;
 pub mod plan;
 pub mod provider;
 pub mod render;
-pub mod resolve;
+pub(crate) mod resolve;
 pub mod retry;
 pub mod run;
 pub mod sandbox;
 pub mod secret;
-pub mod time;
+pub(crate) mod time;
 pub mod tls;
 
 #[cfg(test)]

@@ -17,12 +17,12 @@ static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Writes to standard output (locked, so one call's text is never interleaved); after a failed
 /// write, nothing more is written.
-pub fn stdout(args: fmt::Arguments<'_>) {
+pub(crate) fn stdout(args: fmt::Arguments<'_>) {
     write_to(&mut io::stdout().lock(), &STDOUT_CLOSED, args);
 }
 
 /// Writes to standard error, as [`stdout`] does.
-pub fn stderr(args: fmt::Arguments<'_>) {
+pub(crate) fn stderr(args: fmt::Arguments<'_>) {
     write_to(&mut io::stderr().lock(), &STDERR_CLOSED, args);
 }
 
@@ -39,7 +39,7 @@ fn write_to(w: &mut impl Write, closed: &AtomicBool, args: fmt::Arguments<'_>) {
 /// Standard output that ignores (and remembers) a failed write: for the workflow commands
 /// (`github::workflow`, above this module) and other writers that take an `io::Write`.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Stdout;
+pub(crate) struct Stdout;
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -54,14 +54,6 @@ impl Write for Stdout {
             STDOUT_CLOSED.store(true, Ordering::Relaxed);
         }
         Ok(())
-    }
-}
-
-/// Flushes standard output and standard error, ignoring a failure.
-pub fn flush() {
-    Stdout.flush().ok();
-    if !STDERR_CLOSED.load(Ordering::Relaxed) && io::stderr().flush().is_err() {
-        STDERR_CLOSED.store(true, Ordering::Relaxed);
     }
 }
 

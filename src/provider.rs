@@ -15,7 +15,7 @@ pub use crate::plan::{Batch, Record, Stored};
 
 /// The error a provider failure came from (a Cloudflare client error, a sandbox file's
 /// [`std::io::Error`]), kept for callers that match on it (`cloudflare::cause` downcasts it).
-pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A provider failure, classified the way the exit codes need it (the contract in README, Commands).
 ///
@@ -69,7 +69,7 @@ impl Error {
     /// The failure to report when several reads failed at once: an API failure before a
     /// refusal (exit 3 wins over 1, as for an apply across zones), the first in order among
     /// equals, its message saying how many others failed.
-    pub fn worst(errors: Vec<Error>) -> Option<Error> {
+    pub(crate) fn worst(errors: Vec<Error>) -> Option<Error> {
         let others = errors.len().saturating_sub(1);
         let api = |e: &Error| !matches!(e, Error::Rejected { .. });
         let at = errors.iter().position(api).unwrap_or(0);
@@ -88,7 +88,7 @@ impl Error {
     }
 
     /// The same failure, carrying the error it was explained from.
-    pub fn with_source(mut self, cause: impl Into<Source>) -> Error {
+    pub(crate) fn with_source(mut self, cause: impl Into<Source>) -> Error {
         let (Error::Rejected { source, .. }
         | Error::Api { source, .. }
         | Error::UnknownOutcome { source, .. }

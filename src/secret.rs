@@ -12,7 +12,7 @@ impl Secret {
     }
 
     /// The value, for the one place that must send it (an `Authorization` header).
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }

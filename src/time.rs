@@ -15,7 +15,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// Days since 1970-01-01 of the date `y-m-d`.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -26,7 +26,7 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// The date `(year, month, day)` that is `days` days after 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -40,7 +40,7 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Now, in RFC 3339 UTC with microseconds.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -48,7 +48,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Seconds since the Unix epoch (plus `micros`) in RFC 3339 UTC with microseconds.
-pub fn format_rfc3339(secs: u64, micros: u32) -> String {
+pub(crate) fn format_rfc3339(secs: u64, micros: u32) -> String {
     let (year, month, day) = civil_from_days((secs / SECS_PER_DAY) as i64);
     let rem = secs % SECS_PER_DAY;
     format!(
@@ -61,7 +61,7 @@ pub fn format_rfc3339(secs: u64, micros: u32) -> String {
 
 /// Reads an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT` (the weekday is not checked; `UTC` is
 /// accepted for `GMT`). `None` for anything else or a date before 1970.
-pub fn parse_http_date(value: &str) -> Option<SystemTime> {
+pub(crate) fn parse_http_date(value: &str) -> Option<SystemTime> {
     let rest = value.split_once(", ").map_or(value, |(_, r)| r);
     let parts: Vec<&str> = rest.split_whitespace().collect();
     let [day, month, year, time, zone] = parts.as_slice() else {

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use rustls::pki_types::CertificateDer;
 
 /// The variable naming extra trusted authorities (PEM, any number of certificates).
-pub const CERT_FILE_ENV: &str = "SSL_CERT_FILE";
+pub(crate) const CERT_FILE_ENV: &str = "SSL_CERT_FILE";
 
 /// Bundle files of the common Linux and BSD layouts (the system store as one file).
 #[cfg(all(unix, not(target_os = "macos")))]
@@ -61,7 +61,7 @@ impl Eq for Trust {}
 
 impl Trust {
     /// `builder` trusting these authorities on top of the built-in roots.
-    pub fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    pub(crate) fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         (self.certificates.iter()).fold(builder, |b, c| b.add_root_certificate(c.clone()))
     }
 }
@@ -141,7 +141,7 @@ fn plain(text: &str) -> String {
 }
 
 /// The largest `SSL_CERT_FILE` read: 8 MiB, many times the largest public bundle (about 250 KB).
-pub const MAX_CERT_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_CERT_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The file's bytes: a regular file (after following links) of at most
 /// [`MAX_CERT_FILE_BYTES`]. A FIFO, a device or a directory is refused before it is opened, so

@@ -42,7 +42,7 @@ const MAX_RESENDS: usize = 3;
 
 /// What an apply did to one zone.
 #[derive(Debug, Clone)]
-pub struct ZoneReport {
+pub(crate) struct ZoneReport {
     pub zone: String,
     pub created: usize,
     pub updated: usize,
@@ -88,7 +88,7 @@ impl ZoneReport {
     }
 
     /// The one line `apply` (and the action's log) prints for a zone.
-    pub fn line(&self, fingerprint: Option<&str>) -> String {
+    pub(crate) fn line(&self, fingerprint: Option<&str>) -> String {
         let plan = fingerprint
             .map(|f| format!(" plan {f}"))
             .unwrap_or_default();
@@ -125,7 +125,7 @@ impl ZoneReport {
 
 /// Why an apply stopped. Whatever landed before the failure is described in `landed`.
 #[derive(Debug)]
-pub struct ApplyError {
+pub(crate) struct ApplyError {
     pub zone: String,
     pub error: provider::Error,
     /// A sentence saying which chunks landed and which did not.
@@ -133,7 +133,7 @@ pub struct ApplyError {
 }
 
 /// Progress lines (chunk k of n) go here; the command sends them to stderr.
-pub type Progress<'a> = &'a mut dyn FnMut(&str);
+pub(crate) type Progress<'a> = &'a mut dyn FnMut(&str);
 
 /// What this process is doing to each zone right now, for the message printed when SIGINT or
 /// SIGTERM ends it (the binary's `main` handles them); zones are applied several at a time.
@@ -239,7 +239,7 @@ impl Resends {
 /// Applies `initial` (a plan just computed from a fresh read of `zone`) and converges: after an
 /// unknown outcome, a server error or a refusal the zone is re-read and re-planned (see the
 /// module's documentation). Ends with a verification read whose plan must be empty.
-pub async fn apply_zone<P: Provider>(
+pub(crate) async fn apply_zone<P: Provider>(
     provider: &P,
     desired: &Desired,
     zone: &Zone,
@@ -467,7 +467,7 @@ async fn verify<P: Provider>(
 }
 
 /// Re-reads the zone and plans again.
-pub async fn replan<P: Provider>(
+pub(crate) async fn replan<P: Provider>(
     provider: &P,
     desired: &Desired,
     zone: &Zone,

@@ -11,7 +11,7 @@ use crate::provider;
 
 /// The operation that failed, for the wording of the message.
 #[derive(Debug, Clone, Copy)]
-pub enum Op<'a> {
+pub(super) enum Op<'a> {
     /// `GET /zones?name=`.
     FindZone { name: &'a str },
     /// `GET /zones/{id}`.
@@ -58,7 +58,7 @@ const TOKENS_PAGE: &str = "https://dash.cloudflare.com/profile/api-tokens";
 
 /// The provider error for `err` during `op`, carrying `err` as its source. `detail` adds what the
 /// caller found out (the record holding a name, the token's status).
-pub fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
+pub(super) fn explain(err: Error, op: Op<'_>, detail: Option<String>) -> provider::Error {
     explained(&err, op, detail).with_source(err)
 }
 

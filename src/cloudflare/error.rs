@@ -42,7 +42,7 @@ pub enum Class {
 impl Class {
     /// Classifies by HTTP status first (429 and 5xx whatever the body says), then by every code
     /// in the errors and their chains.
-    pub fn of(status: u16, errors: &[ApiMessage]) -> Class {
+    pub(crate) fn of(status: u16, errors: &[ApiMessage]) -> Class {
         if status == 429 {
             return Class::RateLimit;
         }
@@ -249,14 +249,15 @@ fn wait_note(
 
 impl Error {
     /// The API failure, when Cloudflare answered with one.
-    pub fn api(&self) -> Option<&ApiFailure> {
+    #[cfg(test)]
+    pub(crate) fn api(&self) -> Option<&ApiFailure> {
         match self {
             Error::Api(f) => Some(f),
             _ => None,
         }
     }
 
-    pub fn class(&self) -> Class {
+    pub(crate) fn class(&self) -> Class {
         match self {
             Error::Api(f) => f.class(),
             Error::Http { status, .. } if *status == 429 => Class::RateLimit,

@@ -23,7 +23,7 @@ pub mod error;
 mod provider;
 mod records;
 pub mod wire;
-pub mod zones;
+pub(crate) mod zones;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,16 +33,17 @@ use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
-pub use error::{ApiFailure, Class, Error, TransportKind};
+pub(crate) use error::TransportKind;
+pub use error::{ApiFailure, Class, Error};
 pub use records::normalise;
-pub use zones::{Lookup, to_plan_zone};
+pub use zones::to_plan_zone;
 
 use crate::retry::{self, Api, Attempt, AttemptFailure, GiveUp, Policy, RateGate};
 use crate::secret::Secret;
 use wire::{Envelope, ResultInfo};
 
 /// The real API.
-pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
 /// Cloudflare's rate limit: 1,200 requests per five minutes, per user for a user token (every
 /// token, API key and dashboard session of that user together) and per token for an
@@ -50,10 +51,11 @@ pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 /// A client paces its own requests to stay inside it ([`RateGate::paced`]); other processes
 /// sharing the limit are met through their 429s, which the client waits out
 /// ([`Policy::rate_wait`]).
-pub const CLOUDFLARE_RATE: (usize, Duration) = (1_200, Duration::from_secs(300));
+pub(crate) const CLOUDFLARE_RATE: (usize, Duration) = (1_200, Duration::from_secs(300));
 
 /// The Cloudflare error a provider failure was explained from, when it came from Cloudflare.
-pub fn cause(err: &crate::provider::Error) -> Option<&Error> {
+#[cfg(test)]
+pub(crate) fn cause(err: &crate::provider::Error) -> Option<&Error> {
     std::error::Error::source(err)?.downcast_ref()
 }
 
@@ -161,20 +163,6 @@ impl CloudflareClient {
         })
     }
 
-    /// The same client pausing with `gate`: clients that share a token should share its gate.
-    pub fn with_gate(self, gate: RateGate) -> CloudflareClient {
-        let inner = &self.inner;
-        CloudflareClient {
-            inner: Arc::new(Inner {
-                http: inner.http.clone(),
-                base: inner.base.clone(),
-                options: inner.options.clone(),
-                gate,
-                listed: Mutex::new(None),
-            }),
-        }
-    }
-
     /// Keeps the token's zones (a [`CloudflareClient::list_zones`] answer) for the lookups that follow.
     pub fn remember_zones(&self, zones: Vec<wire::ApiZone>) {
         let mut by_name: BTreeMap<String, Vec<wire::ApiZone>> = BTreeMap::new();
@@ -213,7 +201,7 @@ impl CloudflareClient {
         &self.inner.gate
     }
 
-    pub fn options(&self) -> &ClientOptions {
+    pub(crate) fn options(&self) -> &ClientOptions {
         &self.inner.options
     }
 

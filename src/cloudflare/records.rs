@@ -197,7 +197,7 @@ fn total_pages(info: Option<ResultInfo>, first_len: usize) -> u64 {
 
 /// The JSON body of a batch. Proxied records always carry `ttl: 1` (the API stores 1 anyway, and
 /// anything else would show as a perpetual difference).
-pub fn batch_body(batch: &Batch) -> BatchBody {
+pub(super) fn batch_body(batch: &Batch) -> BatchBody {
     BatchBody {
         deletes: batch
             .deletes

@@ -38,7 +38,7 @@ pub struct ApiMessage {
 
 impl ApiMessage {
     /// The innermost entry of the chain: the actionable cause (`9011` inside `1004`).
-    pub fn innermost(&self) -> &ApiMessage {
+    pub(crate) fn innermost(&self) -> &ApiMessage {
         let mut current = self;
         while let Some(next) = current.error_chain.first() {
             current = next;
@@ -47,7 +47,7 @@ impl ApiMessage {
     }
 
     /// This code and every code in the chain, outermost first.
-    pub fn codes(&self) -> Vec<i64> {
+    pub(crate) fn codes(&self) -> Vec<i64> {
         let mut out = vec![self.code];
         for inner in &self.error_chain {
             out.extend(inner.codes());
@@ -161,7 +161,7 @@ pub struct Deleted {
 /// so the fields edgeplan does not manage (`tags`, `settings`, `priority`) keep their values; a
 /// put would reset them to their defaults, which is why plans send no puts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecordBody {
+pub(crate) struct RecordBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(rename = "type")]
@@ -175,13 +175,13 @@ pub struct RecordBody {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IdOnly {
+pub(crate) struct IdOnly {
     pub id: String,
 }
 
 /// `POST /zones/{id}/dns_records/batch`. A plan's updates are `patches`; `puts` stays empty
 /// unless a caller asks for an overwrite.
-pub type BatchBody = crate::plan::Writes<IdOnly, RecordBody, RecordBody>;
+pub(crate) type BatchBody = crate::plan::Writes<IdOnly, RecordBody, RecordBody>;
 
 /// `GET /user/tokens/verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]

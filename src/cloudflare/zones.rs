@@ -26,7 +26,7 @@ const MAX_ZONE_PAGES: u64 = 20;
 /// From this many name lookups on, edgeplan first asks for one page of the token's zones: when
 /// every zone fits in no more pages than there are lookups, the listing replaces them. Below it
 /// one lookup each costs at most as much (docs/apply.md, Several zones).
-pub const LIST_FROM: usize = 3;
+pub(crate) const LIST_FROM: usize = 3;
 
 /// Pages of a listing followed at most (10,000 zones); past that, lookups by name.
 const MAX_LIST_PAGES: u64 = 200;
@@ -39,7 +39,7 @@ const LIST_PAGES_AT_ONCE: usize = 8;
 
 /// What a name lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     /// Exactly one active zone.
     Found(wire::ApiZone),
     /// No zone of that name is visible to the token.
@@ -81,7 +81,7 @@ impl CloudflareClient {
 
     /// Finds the one active zone named `name` (case-insensitive): in the token's zones when
     /// they were listed ([`CloudflareClient::list_zones`]) and it is there, else with a lookup by name.
-    pub async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
+    pub(crate) async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
         // The listing is trusted only for what it found: a zone it lacks (a page that shifted
         // while it was read, a server that sent fewer per page) is looked up by name.
         if let Some(zones) = self.listed(name)
@@ -149,7 +149,7 @@ impl CloudflareClient {
 }
 
 /// Picks the single active zone named `name`.
-pub fn choose(name: &str, zones: Vec<wire::ApiZone>) -> Lookup {
+pub(crate) fn choose(name: &str, zones: Vec<wire::ApiZone>) -> Lookup {
     let named: Vec<wire::ApiZone> = zones
         .into_iter()
         .filter(|z| z.name.eq_ignore_ascii_case(name))
@@ -197,7 +197,7 @@ pub fn to_plan_zone(zone: &wire::ApiZone) -> plan::Zone {
 
 /// What to say when the zone's plan is not known: `plan` absent (deprecated in Cloudflare's
 /// schema) or without `legacy_id` and `name`. `None` when the plan is known.
-pub fn plan_unknown_warning(zone: &wire::ApiZone) -> Option<String> {
+pub(crate) fn plan_unknown_warning(zone: &wire::ApiZone) -> Option<String> {
     let known = zone
         .plan
         .as_ref()
@@ -213,7 +213,7 @@ pub fn plan_unknown_warning(zone: &wire::ApiZone) -> Option<String> {
 }
 
 /// One line per candidate: `023e… (pending, account "Acme" 01a7…)`.
-pub fn describe_candidates(zones: &[wire::ApiZone]) -> String {
+pub(crate) fn describe_candidates(zones: &[wire::ApiZone]) -> String {
     zones
         .iter()
         .map(|z| {

@@ -182,7 +182,7 @@ impl GitHubClient {
     /// The client for the action's context: `GITHUB_API_URL` and `GITHUB_TOKEN`; `None` when
     /// no token was given (the step summary is then the only report). `settings` is read only
     /// then: `Err` names the malformed setting.
-    pub fn from_context(
+    pub(crate) fn from_context(
         ctx: &Context,
         settings: &Result<(Policy, Poll), Malformed>,
         trust: Option<&crate::tls::Trust>,
@@ -194,17 +194,6 @@ impl GitHubClient {
                 GitHubClient::trusting(&ctx.api_url, token, retry, pulls, trust)
             })
             .transpose()
-    }
-
-    /// The same client pausing with `gate`: clients that share a token should share its gate.
-    pub fn with_gate(mut self, gate: RateGate) -> GitHubClient {
-        self.gate = gate;
-        self
-    }
-
-    /// The pause shared by the calls of this client.
-    pub fn gate(&self) -> &RateGate {
-        &self.gate
     }
 
     /// `GET /user`: the login the token acts as, for a personal token; `None` when GitHub
@@ -262,7 +251,7 @@ impl GitHubClient {
 
     /// Replaces a comment's body with `PATCH`, as GitHub documents (octocrab's own
     /// `update_comment` sends POST).
-    pub async fn update_comment(
+    pub(crate) async fn update_comment(
         &self,
         repo: &Repo,
         id: u64,
@@ -287,7 +276,7 @@ impl GitHubClient {
     }
 
     /// Deletes a comment; one already gone (404) counts as deleted.
-    pub async fn delete_comment(&self, repo: &Repo, id: u64) -> Result<(), Error> {
+    pub(crate) async fn delete_comment(&self, repo: &Repo, id: u64) -> Result<(), Error> {
         let what = format!("delete comment {id} in {repo}");
         let route = format!("/repos/{repo}/issues/comments/{id}");
         match self.call(Verb::Delete, &route, None, &what).await {
@@ -299,7 +288,11 @@ impl GitHubClient {
 
     /// `GET /repos/{o}/{r}/commits/{sha}/pulls`, asked once: every pull request GitHub lists
     /// for the commit, merged or not (the apply gate polls it itself, `run::action::gate`).
-    pub async fn commit_pulls(&self, repo: &Repo, sha: &str) -> Result<Vec<PullSummary>, Error> {
+    pub(crate) async fn commit_pulls(
+        &self,
+        repo: &Repo,
+        sha: &str,
+    ) -> Result<Vec<PullSummary>, Error> {
         if sha.is_empty() || !sha.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(Error::Config(format!("`{sha}` is not a commit SHA")));
         }
@@ -310,7 +303,7 @@ impl GitHubClient {
     }
 
     /// How far apart merged pull requests are looked up (`EDGEPLAN_GITHUB_RETRY_MS`).
-    pub fn pulls_poll(&self) -> Poll {
+    pub(crate) fn pulls_poll(&self) -> Poll {
         self.pulls
     }
 
@@ -610,7 +603,7 @@ impl NoAnswer {
 }
 
 /// The `rel="next"` URL of a `Link` header.
-pub fn next_link(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn next_link(headers: &HeaderMap) -> Option<String> {
     headers.get_all("link").iter().find_map(|value| {
         value.to_str().ok()?.split(',').find_map(|part| {
             let (url, params) = part.split_once(';')?;

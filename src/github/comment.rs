@@ -14,16 +14,15 @@
 //! comment; `render::comment::clamp` is the last guard, so that the request can never fail for
 //! size. The bodies and their markers are built in `render::comment`, never here.
 
-pub use crate::render::comment::{
-    MARKER, apply_marker, has_marker, marker, preview_fingerprint, same_content,
-};
+pub use crate::render::comment::{MARKER, marker};
 use crate::render::comment::{clamp, with_marker};
+pub(crate) use crate::render::comment::{has_marker, preview_fingerprint, same_content};
 
 use super::client::{Error, GitHubClient, IssueComment};
 use super::event::Repo;
 
 /// The login the workflow token (`GITHUB_TOKEN`) posts as.
-pub const ACTIONS_BOT: &str = "github-actions[bot]";
+pub(crate) const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// How edgeplan knows its own login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +54,7 @@ impl Default for Author {
 
 impl Author {
     /// A login given by the `comment-author` input.
-    pub fn given(login: &str) -> Author {
+    pub(crate) fn given(login: &str) -> Author {
         Author {
             login: login.trim().to_string(),
             source: LoginSource::Input,
@@ -80,7 +79,7 @@ impl Author {
 
     /// True when `comment` was written by this identity (logins compare as GitHub does,
     /// ignoring ASCII case).
-    pub fn matches(&self, comment: &IssueComment) -> bool {
+    pub(crate) fn matches(&self, comment: &IssueComment) -> bool {
         comment
             .user
             .as_ref()

@@ -31,10 +31,10 @@ use super::comment::Author;
 use super::event::Repo;
 
 /// The deployment task of edgeplan's applies.
-pub const TASK: &str = "edgeplan-apply";
+pub(crate) const TASK: &str = "edgeplan-apply";
 
 /// What every environment of edgeplan's deployments starts with.
-pub const ENVIRONMENT_PREFIX: &str = "edgeplan/";
+pub(crate) const ENVIRONMENT_PREFIX: &str = "edgeplan/";
 
 /// Longest environment name written (GitHub allows 255 characters).
 const MAX_ENVIRONMENT: usize = 200;
@@ -92,7 +92,7 @@ pub struct Deployment {
 impl Deployment {
     /// True when `author` (edgeplan's own identity) created it; logins compare as GitHub does,
     /// ignoring ASCII case.
-    pub fn by(&self, author: &Author) -> bool {
+    pub(crate) fn by(&self, author: &Author) -> bool {
         self.creator
             .as_ref()
             .is_some_and(|u| u.login.eq_ignore_ascii_case(&author.login))
@@ -108,7 +108,7 @@ pub enum State {
 }
 
 impl State {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             State::InProgress => "in_progress",
             State::Success => "success",
@@ -125,7 +125,7 @@ struct StatusEntry {
 
 /// Where `head` stands against `base` (`GET compare/{base}...{head}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// `head` descends from `base`.
     Ahead,
     /// `head` is an ancestor of `base`: an older commit.
@@ -136,7 +136,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Ahead => "ahead",
             Status::Behind => "behind",
@@ -148,7 +148,7 @@ impl Status {
 
 /// A pull request as `GET /repos/{o}/{r}/pulls/{n}` answers now.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct PullState {
+pub(crate) struct PullState {
     #[serde(default)]
     pub state: String,
     #[serde(default)]
@@ -160,7 +160,7 @@ pub struct PullState {
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct PullHead {
+pub(crate) struct PullHead {
     pub sha: String,
 }
 
@@ -415,7 +415,7 @@ fn query_value(value: &str) -> String {
 
 /// Where `head` stands against `base` (`GET /repos/{o}/{r}/compare/{base}...{head}`); equal
 /// ids are `identical` without a request.
-pub async fn compare(
+pub(crate) async fn compare(
     client: &GitHubClient,
     repo: &Repo,
     base: &str,
@@ -469,7 +469,11 @@ pub async fn branch_head(
 }
 
 /// Pull request `number` as it is now (`GET /repos/{o}/{r}/pulls/{number}`).
-pub async fn pull(client: &GitHubClient, repo: &Repo, number: u64) -> Result<PullState, Error> {
+pub(crate) async fn pull(
+    client: &GitHubClient,
+    repo: &Repo,
+    number: u64,
+) -> Result<PullState, Error> {
     let what = format!("read pull request {repo}#{number}");
     let route = format!("/repos/{repo}/pulls/{number}");
     client.get_json(&route, &what).await

@@ -13,7 +13,7 @@ use crate::plan::verdict::EventRule;
 
 /// The work to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// Offline: parse and validate the manifests.
     Validate,
     /// Validate, read the live zones, compute the plan.
@@ -24,7 +24,7 @@ pub enum Step {
 
 /// Where the result goes, besides the step summary and outputs (always written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Report {
+pub(crate) enum Report {
     /// Create or update the one sticky comment on this PR.
     StickyComment { pr: u64 },
     /// Comment on the PR(s) the pushed commit merged (`GET /repos/{o}/{r}/commits/{sha}/pulls`).
@@ -35,7 +35,7 @@ pub enum Report {
 
 /// What the action should do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     Run {
         step: Step,
         report: Report,
@@ -52,7 +52,7 @@ pub enum Decision {
 
 /// The facts the table depends on, besides the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Facts {
+pub(crate) struct Facts {
     /// The `command` input (`INPUT_COMMAND`).
     pub command: CommandInput,
     /// The `comment` input.
@@ -63,7 +63,7 @@ pub struct Facts {
 
 impl Facts {
     /// The facts as the action's environment gives them.
-    pub fn from_context(ctx: &Context, has_cloudflare_token: bool) -> Facts {
+    pub(crate) fn from_context(ctx: &Context, has_cloudflare_token: bool) -> Facts {
         Facts {
             command: ctx.inputs.command,
             comment: ctx.inputs.comment,
@@ -75,14 +75,14 @@ impl Facts {
 /// The label that approves a pull request's deletes over the safety limit (DESIGN section 2):
 /// only people with triage or write access can set it. `labeled`/`unlabeled` for it re-run the
 /// preview; a push apply reads it on the pull request it merged, at apply time.
-pub const ALLOW_DELETES_LABEL: &str = "edgeplan/allow-deletes";
+pub(crate) const ALLOW_DELETES_LABEL: &str = "edgeplan/allow-deletes";
 
-pub const FORK_NOTICE: &str = "This pull request comes from a fork (or runs without the repository's secrets), so the DNS preview cannot read Cloudflare. The manifest was validated offline; a maintainer sees the full preview once the change is merged or re-run from a branch of this repository.";
+pub(crate) const FORK_NOTICE: &str = "This pull request comes from a fork (or runs without the repository's secrets), so the DNS preview cannot read Cloudflare. The manifest was validated offline; a maintainer sees the full preview once the change is merged or re-run from a branch of this repository.";
 
 const NO_TOKEN_NOTICE: &str = "No Cloudflare token is available to this pull request (the `cloudflare-api-token` input is empty), so only offline validation ran. Give the preview job a read-only token (Zone:Zone:Read, Zone:DNS:Read) to see the DNS change.";
 
 /// Decides per the contract in docs/action.md.
-pub fn decide(event: &Event, facts: Facts) -> Decision {
+pub(crate) fn decide(event: &Event, facts: Facts) -> Decision {
     let requested = match (facts.command, event.dispatch_command) {
         (CommandInput::Auto, Some(from_dispatch)) if event.name == EventName::WorkflowDispatch => {
             from_dispatch

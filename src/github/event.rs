@@ -18,15 +18,15 @@ use serde::Deserialize;
 
 use crate::secret::Secret;
 
-pub use super::inputs::{CommandInput, ContextError, Inputs, ReviewedPlan};
+pub(crate) use super::inputs::{CommandInput, ContextError, Inputs};
 
 /// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
-pub const DEFAULT_API_URL: &str = "https://api.github.com";
-pub const DEFAULT_SERVER_URL: &str = "https://github.com";
+pub(crate) const DEFAULT_API_URL: &str = "https://api.github.com";
+pub(crate) const DEFAULT_SERVER_URL: &str = "https://github.com";
 
 /// `GITHUB_EVENT_NAME`, with the events the dispatch table distinguishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventName {
+pub(crate) enum EventName {
     PullRequest,
     PullRequestTarget,
     Push,
@@ -37,7 +37,7 @@ pub enum EventName {
 }
 
 impl EventName {
-    pub fn parse(name: &str) -> EventName {
+    pub(crate) fn parse(name: &str) -> EventName {
         match name {
             "pull_request" => EventName::PullRequest,
             "pull_request_target" => EventName::PullRequestTarget,
@@ -48,7 +48,7 @@ impl EventName {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             EventName::PullRequest => "pull_request",
             EventName::PullRequestTarget => "pull_request_target",
@@ -59,14 +59,14 @@ impl EventName {
         }
     }
 
-    pub fn is_pull_request(&self) -> bool {
+    pub(crate) fn is_pull_request(&self) -> bool {
         matches!(self, EventName::PullRequest | EventName::PullRequestTarget)
     }
 }
 
 /// A pull request as the dispatch table needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PullRequest {
+pub(crate) struct PullRequest {
     pub number: u64,
     /// The PR's head commit (`GITHUB_SHA` is the test merge commit on `pull_request`).
     pub head_sha: Option<String>,
@@ -83,14 +83,14 @@ pub struct PullRequest {
 
 impl PullRequest {
     /// Whether the pull request carries `label` (GitHub compares label names without case).
-    pub fn has_label(&self, label: &str) -> bool {
+    pub(crate) fn has_label(&self, label: &str) -> bool {
         self.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
     }
 }
 
 /// The event: its name and the parts of its payload that matter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
+pub(crate) struct Event {
     pub name: EventName,
     pub pull_request: Option<PullRequest>,
     /// `repository.default_branch` of the payload; never assumed to be `main`.
@@ -113,7 +113,7 @@ pub struct Event {
 impl Event {
     /// True when the ref is the default branch (`refs/heads/<default_branch>`). Unknown default
     /// branch means false: applying is never guessed into.
-    pub fn on_default_branch(&self) -> bool {
+    pub(crate) fn on_default_branch(&self) -> bool {
         match (&self.git_ref, &self.default_branch) {
             (Some(r), Some(branch)) => r.strip_prefix("refs/heads/") == Some(branch.as_str()),
             _ => false,
@@ -150,9 +150,7 @@ impl std::fmt::Display for Repo {
 
 /// Everything the action reads from its environment.
 #[derive(Debug, Clone)]
-pub struct Context {
-    /// `GITHUB_ACTIONS=true`: workflow commands are understood by whoever reads stdout.
-    pub in_actions: bool,
+pub(crate) struct Context {
     pub event: Event,
     pub inputs: Inputs,
     pub repository: Option<Repo>,
@@ -177,13 +175,13 @@ pub struct Context {
 
 impl Context {
     /// Reads the process environment and the payload file.
-    pub fn from_env() -> Result<Context, ContextError> {
+    pub(crate) fn from_env() -> Result<Context, ContextError> {
         Context::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Reads from any variable source (tests pass a map). Empty variables count as unset, as the
     /// runner passes an unset input as an empty string.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Context, ContextError> {
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Context, ContextError> {
         let get = |name: &str| var(name).filter(|v| !v.is_empty());
         let payload = match get("GITHUB_EVENT_PATH") {
             Some(path) => {
@@ -204,7 +202,6 @@ impl Context {
         let inputs = Inputs::from_vars(get)?;
 
         Ok(Context {
-            in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
             event,
             inputs,
             repository: get("GITHUB_REPOSITORY").and_then(|r| Repo::parse(&r)),
@@ -227,7 +224,7 @@ impl Context {
     }
 
     /// `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`, for the comment footer.
-    pub fn run_url(&self) -> Option<String> {
+    pub(crate) fn run_url(&self) -> Option<String> {
         let repo = self.repository.as_ref()?;
         let run = self.run_id.as_ref()?;
         Some(format!("{}/{repo}/actions/runs/{run}", self.server_url))

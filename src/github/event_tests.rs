@@ -178,7 +178,6 @@ fn environment_defaults_and_tokens() {
         ("INPUT_COMMAND", "plan"),
     ])
     .expect("ctx");
-    assert!(ctx.in_actions);
     assert_eq!(ctx.api_url, "https://ghe.example.com/api/v3");
     assert_eq!(
         ctx.run_url().as_deref(),
@@ -191,7 +190,6 @@ fn environment_defaults_and_tokens() {
     let bare = context(&[]).expect("bare");
     assert_eq!(bare.api_url, DEFAULT_API_URL);
     assert_eq!(bare.inputs, Inputs::default());
-    assert!(!bare.in_actions);
     assert_eq!(bare.event.name, EventName::Other(String::new()));
 }
 

@@ -14,9 +14,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// The runner's limit: `AttachmentSizeLimit = 1024 * 1024` bytes.
-pub const SUMMARY_LIMIT: usize = 1024 * 1024;
+pub(crate) const SUMMARY_LIMIT: usize = 1024 * 1024;
 /// What edgeplan allows itself, leaving room for the truncation note and other steps' habits.
-pub const SUMMARY_BUDGET: usize = SUMMARY_LIMIT - 16 * 1024;
+pub(crate) const SUMMARY_BUDGET: usize = SUMMARY_LIMIT - 16 * 1024;
 
 fn append(path: &Path, text: &str) -> io::Result<()> {
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
@@ -25,7 +25,7 @@ fn append(path: &Path, text: &str) -> io::Result<()> {
 }
 
 /// Formats one output entry (with its final newline).
-pub fn output_entry(name: &str, value: &str) -> String {
+pub(crate) fn output_entry(name: &str, value: &str) -> String {
     if !value.contains(['\n', '\r']) {
         return format!("{name}={value}\n");
     }
@@ -40,13 +40,13 @@ pub fn output_entry(name: &str, value: &str) -> String {
 }
 
 /// Appends `name=value` to the `GITHUB_OUTPUT` file.
-pub fn set_output(path: &Path, name: &str, value: &str) -> io::Result<()> {
+pub(crate) fn set_output(path: &Path, name: &str, value: &str) -> io::Result<()> {
     append(path, &output_entry(name, value))
 }
 
 /// Appends Markdown to the step summary, cut so the file stays under [`SUMMARY_BUDGET`] bytes.
 /// Returns true when the text had to be cut.
-pub fn append_summary(path: &Path, markdown: &str) -> io::Result<bool> {
+pub(crate) fn append_summary(path: &Path, markdown: &str) -> io::Result<bool> {
     let existing = match std::fs::metadata(path) {
         Ok(m) => usize::try_from(m.len()).unwrap_or(usize::MAX),
         Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
@@ -61,7 +61,7 @@ pub fn append_summary(path: &Path, markdown: &str) -> io::Result<bool> {
 const CUT_NOTE: &str = "\n\n> **Truncated**: the summary reached GitHub's 1 MiB step-summary limit; the rest is in the `plan-json` output file.\n";
 
 /// Cuts `markdown` at a line boundary so that it, plus the note, fits in `room` bytes.
-pub fn fit_summary(markdown: &str, room: usize) -> (String, bool) {
+pub(crate) fn fit_summary(markdown: &str, room: usize) -> (String, bool) {
     let body = if markdown.ends_with('\n') {
         markdown.to_string()
     } else {

@@ -98,7 +98,7 @@ const MAX_PUBLIC_CHECK_SECS: u64 = 3600;
 
 /// The `command` input: what the action should do. `Auto` follows the dispatch table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommandInput {
+pub(crate) enum CommandInput {
     Auto,
     Validate,
     Plan,
@@ -106,7 +106,7 @@ pub enum CommandInput {
 }
 
 impl CommandInput {
-    pub fn parse(value: &str) -> Option<CommandInput> {
+    pub(crate) fn parse(value: &str) -> Option<CommandInput> {
         match value.trim() {
             "" | "auto" => Some(CommandInput::Auto),
             "validate" => Some(CommandInput::Validate),
@@ -120,7 +120,7 @@ impl CommandInput {
 /// The `reviewed-plan` input: whether a push apply must be the plan its pull request's preview
 /// showed (DESIGN section 6, "The reviewed plan, or nothing").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReviewedPlan {
+pub(crate) enum ReviewedPlan {
     /// Compare with the merged pull request's preview before writing; a direct push, or a pull
     /// request without a preview, applies and says so. The default.
     Match,
@@ -131,7 +131,7 @@ pub enum ReviewedPlan {
 }
 
 impl ReviewedPlan {
-    pub fn parse(value: &str) -> Option<ReviewedPlan> {
+    pub(crate) fn parse(value: &str) -> Option<ReviewedPlan> {
         match value.trim() {
             "" | "match" => Some(ReviewedPlan::Match),
             "require" => Some(ReviewedPlan::Require),
@@ -144,7 +144,7 @@ impl ReviewedPlan {
 /// The `public-check` input: what a failed public check after an apply does (the command line's
 /// `--public-check`). Any case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PublicCheckInput {
+pub(crate) enum PublicCheckInput {
     /// Report a failure as a warning. The default.
     Warn,
     /// Report a failure and fail the step (exit 1; the DNS change stays applied).
@@ -166,7 +166,7 @@ impl PublicCheckInput {
 
 /// The action's inputs, from the variables `action.yml` maps them to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// `INPUT_MANIFEST`: one path or glob per line; `edgeplan.yaml` when empty.
     pub manifests: Vec<String>,
     /// `INPUT_COMMAND`: auto|validate|plan|apply, default auto.
@@ -200,7 +200,7 @@ impl Inputs {
     /// Parses every input of [`ALL`] read by [`ReadBy::Inputs`] from `get`, which gives a
     /// variable's value; the runner passes an unset input as an empty string, which `get` must
     /// give as `None`. A bad value is the error naming the input.
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Inputs, ContextError> {
+    pub(crate) fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Inputs, ContextError> {
         // Read through the table, so no other variable is ever asked for.
         let read: Vec<(Input, String)> = ALL
             .into_iter()
@@ -266,7 +266,7 @@ impl Inputs {
 
     /// The `manifest=` attribute of the preview marker: the manifest input, when this job's
     /// preview is a comment of its own.
-    pub fn comment_key(&self) -> Option<String> {
+    pub(crate) fn comment_key(&self) -> Option<String> {
         self.separate_comment.then(|| self.manifests.join(" "))
     }
 }
@@ -292,7 +292,7 @@ impl Default for Inputs {
 /// A variable or payload the action cannot work with. Maps to exit 64 (usage) for bad inputs,
 /// since the fix is in the workflow file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ContextError {
+pub(crate) enum ContextError {
     #[error("input `{input}` (env {var}) is `{value}`, not a boolean")]
     NotBoolean {
         input: &'static str,
@@ -316,7 +316,7 @@ pub enum ContextError {
 }
 
 impl ContextError {
-    pub fn help(&self) -> &'static str {
+    pub(crate) fn help(&self) -> &'static str {
         match self {
             ContextError::NotBoolean { .. } => {
                 "use exactly true, True, TRUE, false, False or FALSE (as actions/toolkit getBooleanInput does)"

@@ -26,7 +26,7 @@ const END: &str = "-->";
 
 /// What a preview showed: a plan, a manifest with problems, or offline validation only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanState {
+pub(crate) enum PlanState {
     /// A plan was computed (`plan=ok`).
     Ok,
     /// The manifests had problems (`plan=invalid`).
@@ -47,7 +47,7 @@ impl PlanState {
 
 /// The attributes of a preview marker.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Preview {
+pub(crate) struct Preview {
     /// `manifest=`: which preview (a job of a matrix with `separate-comment`); escaped.
     pub manifest: Option<String>,
     /// `fingerprint=sha256:<hex>` of the whole plan.
@@ -64,7 +64,7 @@ pub struct Preview {
 
 /// The attributes of an apply-report marker.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ApplyMarker {
+pub(crate) struct ApplyMarker {
     pub sha: String,
     /// Escaped, as in [`Preview::manifest`].
     pub manifest: Option<String>,
@@ -76,11 +76,11 @@ pub struct ApplyMarker {
 /// Why a marker line could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Unreadable(pub String);
+pub(crate) struct Unreadable(pub String);
 
 impl Preview {
     /// A preview marker for the manifest key `key` (the `manifest` input, unescaped).
-    pub fn new(key: Option<&str>, plan: PlanState) -> Preview {
+    pub(crate) fn new(key: Option<&str>, plan: PlanState) -> Preview {
         Preview {
             manifest: key.map(escape_key),
             plan: Some(plan),
@@ -90,7 +90,7 @@ impl Preview {
 
     /// The marker line. Values that are not well-formed (a fingerprint or commit that is not
     /// hex) are left out rather than written.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let mut out = String::from(PREVIEW);
         if let Some(m) = &self.manifest {
             out.push_str(&format!(" manifest={}", escape_escaped(m)));
@@ -117,7 +117,7 @@ impl Preview {
 
     /// The preview marker of `body`'s first line: `None` when it has none; `Err` when it is a
     /// preview marker whose attributes cannot be read.
-    pub fn parse(body: &str) -> Option<Result<Preview, Unreadable>> {
+    pub(crate) fn parse(body: &str) -> Option<Result<Preview, Unreadable>> {
         let inner = inner(first_line(body)?, PREVIEW)?;
         Some(parse_preview(inner))
     }
@@ -126,7 +126,7 @@ impl Preview {
 impl ApplyMarker {
     /// The marker line: `sha` (kept to its letters and digits), the escaped key, and, when some
     /// pairs did not all land, `v=` and one `remaining=` each.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let sha: String = self
             .sha
             .chars()
@@ -152,14 +152,14 @@ impl ApplyMarker {
     }
 
     /// The apply-report marker of `body`'s first line, as [`Preview::parse`].
-    pub fn parse(body: &str) -> Option<Result<ApplyMarker, Unreadable>> {
+    pub(crate) fn parse(body: &str) -> Option<Result<ApplyMarker, Unreadable>> {
         let inner = inner(first_line(body)?, APPLIED)?;
         Some(parse_applied(inner))
     }
 }
 
 /// A pair as the marker holds it: zone and owner escaped.
-pub fn marked(pair: &Pair) -> Pair {
+pub(crate) fn marked(pair: &Pair) -> Pair {
     Pair {
         zone: escape(&pair.zone),
         owner: escape(&pair.owner),
@@ -330,13 +330,13 @@ fn is_escaped(v: &str) -> bool {
 
 /// Escapes a value for the marker. `/` is kept in a manifest key (a path) but escaped in zone and
 /// owner names, where it separates them.
-pub fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     escape_with(value, false)
 }
 
 /// The manifest key as the marker writes it: the same escaping as `render::comment::marker`,
 /// which keeps `/`, so that this marker and the renderer's name the same preview.
-pub fn escape_key(value: &str) -> String {
+pub(crate) fn escape_key(value: &str) -> String {
     escape_with(value, true)
 }
 

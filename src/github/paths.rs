@@ -15,11 +15,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::manifest::MAX_BYTES;
 use crate::resolve::{self, DirEntry, EntryKind, Side};
 
-pub use crate::resolve::Wanted;
+pub(crate) use crate::resolve::Wanted;
 
 /// One entry of a commit's tree, its path from the repository root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitEntry {
+pub(crate) struct CommitEntry {
     pub path: String,
     /// Git's mode: `100644`, `100755`, `040000`, `120000`, `160000`.
     pub mode: String,
@@ -45,7 +45,7 @@ impl CommitEntry {
 
 /// What to do with what one input line names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pick {
+pub(crate) enum Pick {
     /// A regular blob to fetch.
     Read(CommitEntry),
     /// Not read: `path` (or the glob) and why, with advice. `found` is false when the commit
@@ -61,14 +61,14 @@ pub enum Pick {
 /// What the input names in a commit: what to read or refuse, in input order, and the links and
 /// submodules its patterns did not search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub picks: Vec<Pick>,
     pub notices: Vec<String>,
 }
 
 /// One input line as a path from the repository root; `Err` when it cannot name a file of the
 /// repository (absolute, `..`, empty) or is not a valid pattern.
-pub fn parse(line: &str) -> Result<Wanted, String> {
+pub(crate) fn parse(line: &str) -> Result<Wanted, String> {
     let wanted = Wanted::parse(line.trim())?;
     if wanted.outside {
         return Err(format!(
@@ -81,7 +81,7 @@ pub fn parse(line: &str) -> Result<Wanted, String> {
 
 /// What each input line names in a commit whose tree is `entries`, in input order, each file
 /// once; `commit` names the commit in messages.
-pub fn select(wanted: &[Wanted], entries: &[CommitEntry], commit: &str) -> Selection {
+pub(crate) fn select(wanted: &[Wanted], entries: &[CommitEntry], commit: &str) -> Selection {
     let by_path: HashMap<&str, &CommitEntry> =
         entries.iter().map(|e| (e.path.as_str(), e)).collect();
     let mut dirs: BTreeMap<&str, Vec<DirEntry>> = BTreeMap::new();

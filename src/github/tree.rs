@@ -24,11 +24,11 @@ use super::paths::{CommitEntry, Wanted};
 use crate::manifest::MAX_BYTES;
 
 /// Tree listings a truncated tree may cost before edgeplan gives up.
-pub const MAX_TREE_CALLS: usize = 200;
+pub(crate) const MAX_TREE_CALLS: usize = 200;
 
 /// `GET .../git/trees/{sha}`, the fields edgeplan reads.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct Tree {
+pub(crate) struct Tree {
     pub sha: String,
     #[serde(default)]
     pub tree: Vec<TreeEntry>,
@@ -37,7 +37,7 @@ pub struct Tree {
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct TreeEntry {
+pub(crate) struct TreeEntry {
     pub path: String,
     pub mode: String,
     #[serde(rename = "type")]
@@ -59,18 +59,18 @@ pub struct Blob {
 /// `GET .../git/commits/{sha}`, the fields edgeplan reads
 /// (<https://docs.github.com/en/rest/git/commits#get-a-commit-object>).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct Commit {
+pub(crate) struct Commit {
     #[serde(default)]
     pub parents: Vec<Parent>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct Parent {
+pub(crate) struct Parent {
     pub sha: String,
 }
 
 /// The commit object `sha` (its parents say whether a test merge commit is of the current head).
-pub async fn commit(client: &GitHubClient, repo: &Repo, sha: &str) -> Result<Commit, Error> {
+pub(crate) async fn commit(client: &GitHubClient, repo: &Repo, sha: &str) -> Result<Commit, Error> {
     let sha = object_id(sha)?;
     let what = format!("read commit {sha} in {repo}");
     client
@@ -91,7 +91,7 @@ fn object_id(sha: &str) -> Result<&str, Error> {
 }
 
 /// One tree listing: the commit's (or tree's) entries, recursively or one level.
-pub async fn tree(
+pub(crate) async fn tree(
     client: &GitHubClient,
     repo: &Repo,
     sha: &str,
@@ -107,7 +107,7 @@ pub async fn tree(
 
 /// Every entry of commit `commit` that the `wanted` lines may name, paths from the root:
 /// `root` is the commit's recursive listing, already read (it says whether the commit exists).
-pub async fn entries(
+pub(crate) async fn entries(
     client: &GitHubClient,
     repo: &Repo,
     commit: &str,
@@ -154,14 +154,18 @@ fn entry(e: TreeEntry, prefix: &str) -> CommitEntry {
 
 /// Why a blob was not read.
 #[derive(Debug)]
-pub enum BlobError {
+pub(crate) enum BlobError {
     Api(Error),
     /// Over [`MAX_BYTES`], or not base64: the message.
     Refused(String),
 }
 
 /// The bytes of blob `sha`, held to [`MAX_BYTES`] before they are decoded.
-pub async fn blob(client: &GitHubClient, repo: &Repo, sha: &str) -> Result<Vec<u8>, BlobError> {
+pub(crate) async fn blob(
+    client: &GitHubClient,
+    repo: &Repo,
+    sha: &str,
+) -> Result<Vec<u8>, BlobError> {
     let sha = object_id(sha).map_err(BlobError::Api)?;
     let what = format!("read blob {sha} in {repo}");
     let blob: Blob = client

@@ -18,22 +18,22 @@ use crate::manifest::Problem;
 use crate::secret::Secret;
 
 /// Annotations of one level the runner displays per step.
-pub const DISPLAY_LIMIT: usize = 10;
+pub(crate) const DISPLAY_LIMIT: usize = 10;
 
 /// Escapes a command's message (after the second `::`).
-pub fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a property value (`file`, `title`, ...).
-pub fn escape_property(s: &str) -> String {
+pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
+pub(crate) enum Level {
     // Declared in order of importance: sorting puts errors first.
     Error,
     Warning,
@@ -52,7 +52,7 @@ impl Level {
 
 /// One `::error|warning|notice ...::message` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Annotation {
+pub(crate) struct Annotation {
     pub level: Level,
     /// Relative to `GITHUB_WORKSPACE` so that the annotation lands on the file in the diff.
     pub file: Option<String>,
@@ -63,7 +63,7 @@ pub struct Annotation {
 }
 
 impl Annotation {
-    pub fn new(level: Level, message: impl Into<String>) -> Self {
+    pub(crate) fn new(level: Level, message: impl Into<String>) -> Self {
         Annotation {
             level,
             file: None,
@@ -75,7 +75,7 @@ impl Annotation {
     }
 
     /// The workflow command, without the trailing newline.
-    pub fn command(&self) -> String {
+    pub(crate) fn command(&self) -> String {
         let mut props = Vec::new();
         if let Some(file) = &self.file {
             props.push(format!("file={}", escape_property(file)));
@@ -107,7 +107,7 @@ impl Annotation {
 
 /// Makes `path` relative to the workspace when it lies inside it; otherwise keeps it as given
 /// (already relative, or outside the checkout, where no annotation can land anyway).
-pub fn workspace_relative(path: &Path, workspace: Option<&Path>) -> String {
+pub(crate) fn workspace_relative(path: &Path, workspace: Option<&Path>) -> String {
     let relative = workspace
         .and_then(|ws| path.strip_prefix(ws).ok())
         .unwrap_or(path);
@@ -116,7 +116,10 @@ pub fn workspace_relative(path: &Path, workspace: Option<&Path>) -> String {
 }
 
 /// One error annotation per manifest problem, on its line; `help` joins the message.
-pub fn problem_annotations(problems: &[Problem], workspace: Option<&Path>) -> Vec<Annotation> {
+pub(crate) fn problem_annotations(
+    problems: &[Problem],
+    workspace: Option<&Path>,
+) -> Vec<Annotation> {
     problems
         .iter()
         .map(|p| Annotation {
@@ -135,7 +138,7 @@ pub fn problem_annotations(problems: &[Problem], workspace: Option<&Path>) -> Ve
 
 /// Orders by importance (errors, warnings, notices; stable within a level), keeps at most
 /// `per_level` of each, and appends one notice saying how many were left out.
-pub fn limit(mut annotations: Vec<Annotation>, per_level: usize) -> Vec<Annotation> {
+pub(crate) fn limit(mut annotations: Vec<Annotation>, per_level: usize) -> Vec<Annotation> {
     annotations.sort_by_key(|a| a.level);
     let mut kept = Vec::new();
     let mut dropped = 0;
@@ -162,18 +165,18 @@ pub fn limit(mut annotations: Vec<Annotation>, per_level: usize) -> Vec<Annotati
 }
 
 /// Prints workflow commands to a writer (stdout in the binary, a buffer in tests).
-pub struct Commands<W: Write> {
+pub(crate) struct Commands<W: Write> {
     out: W,
 }
 
 impl<W: Write> Commands<W> {
-    pub fn new(out: W) -> Self {
+    pub(crate) fn new(out: W) -> Self {
         Commands { out }
     }
 
     /// `::add-mask::` for each secret, every line of it: must come before anything else is
     /// printed, and before the value could be set as an output.
-    pub fn mask(&mut self, secrets: &[&Secret]) -> io::Result<()> {
+    pub(crate) fn mask(&mut self, secrets: &[&Secret]) -> io::Result<()> {
         for secret in secrets {
             for line in secret.expose().lines().filter(|l| !l.trim().is_empty()) {
                 writeln!(self.out, "::add-mask::{}", escape_data(line))?;
@@ -183,14 +186,14 @@ impl<W: Write> Commands<W> {
     }
 
     /// Prints the annotations after [`limit`].
-    pub fn annotate(&mut self, annotations: Vec<Annotation>) -> io::Result<()> {
+    pub(crate) fn annotate(&mut self, annotations: Vec<Annotation>) -> io::Result<()> {
         for a in limit(annotations, DISPLAY_LIMIT) {
             writeln!(self.out, "{}", a.command())?;
         }
         self.out.flush()
     }
 
-    pub fn notice(&mut self, message: &str) -> io::Result<()> {
+    pub(crate) fn notice(&mut self, message: &str) -> io::Result<()> {
         writeln!(
             self.out,
             "{}",
@@ -199,7 +202,7 @@ impl<W: Write> Commands<W> {
     }
 
     /// Starts a collapsible log group; end it with [`Commands::end_group`].
-    pub fn group(&mut self, title: &str) -> io::Result<()> {
+    pub(crate) fn group(&mut self, title: &str) -> io::Result<()> {
         writeln!(
             self.out,
             "{}",
@@ -207,23 +210,19 @@ impl<W: Write> Commands<W> {
         )
     }
 
-    pub fn end_group(&mut self) -> io::Result<()> {
+    pub(crate) fn end_group(&mut self) -> io::Result<()> {
         writeln!(self.out, "::endgroup::")?;
         self.out.flush()
     }
 
     /// Plain log text inside a group, every line guarded (`render::inert_lines`).
-    pub fn write_log(&mut self, text: &str) -> io::Result<()> {
+    pub(crate) fn write_log(&mut self, text: &str) -> io::Result<()> {
         let text = crate::render::inert::inert_lines(text);
         self.out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
             self.out.write_all(b"\n")?;
         }
         Ok(())
-    }
-
-    pub fn into_inner(self) -> W {
-        self.out
     }
 }
 
@@ -315,7 +314,7 @@ mod tests {
         c.group("Plan: example.com").expect("group");
         c.write_log("line").expect("log");
         c.end_group().expect("end");
-        let out = String::from_utf8(c.into_inner()).expect("utf8");
+        let out = String::from_utf8(c.out).expect("utf8");
         assert_eq!(
             out,
             "::add-mask::tok-1\n::group::Plan: example.com\nline\n::endgroup::\n"

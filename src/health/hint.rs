@@ -16,7 +16,7 @@ use serde::Serialize;
 
 /// What the preview says about a target on a known platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct OriginHint {
+pub(crate) struct OriginHint {
     /// The platform, for example `Google Cloud Run`.
     pub platform: &'static str,
     /// What happens when Cloudflare forwards the public name.
@@ -38,7 +38,7 @@ impl fmt::Display for OriginHint {
 }
 
 /// Cloudflare's documentation of the Host header override of Origin Rules.
-pub const ORIGIN_RULE_DOCS: &str =
+pub(crate) const ORIGIN_RULE_DOCS: &str =
     "https://developers.cloudflare.com/rules/origin-rules/features/#host-header";
 
 /// One label of a hostname pattern, matched from the right.
@@ -116,7 +116,7 @@ const PLATFORMS: &[Platform] = &[
 
 /// The hint for `target` when it is a generated hostname of a platform that routes on the `Host`
 /// header; `None` otherwise. Case-insensitive; a trailing dot is ignored.
-pub fn origin_hint(target: &str) -> Option<OriginHint> {
+pub(crate) fn origin_hint(target: &str) -> Option<OriginHint> {
     let host = target.trim_end_matches('.').to_ascii_lowercase();
     let labels: Vec<&str> = host.split('.').collect();
     if labels.iter().any(|l| l.is_empty()) {

@@ -32,11 +32,11 @@ use std::time::Duration;
 
 use crate::plan::{Action, Desired, Endpoint, ZonePlan};
 
-pub use hint::{ORIGIN_RULE_DOCS, OriginHint, origin_hint};
-pub use url::{HealthUrlError, health_url, is_loopback};
+pub(crate) use hint::{ORIGIN_RULE_DOCS, origin_hint};
+pub(crate) use url::health_url;
 
 /// The environment variable that overrides the per-probe timeout, in milliseconds (for tests).
-pub const TIMEOUT_ENV: &str = "EDGEPLAN_HEALTH_TIMEOUT_MS";
+pub(crate) const TIMEOUT_ENV: &str = "EDGEPLAN_HEALTH_TIMEOUT_MS";
 
 /// The environment variable that sets the bound on the whole probe phase, in whole seconds.
 pub const TOTAL_ENV: &str = "EDGEPLAN_HEALTH_TOTAL_TIMEOUT";
@@ -46,7 +46,7 @@ pub const DEFAULT_TOTAL: Duration = Duration::from_secs(60);
 
 /// The proxy variables probes and the public check ignore (reqwest's defaults, as GitHub
 /// documents them for self-hosted runners), in the order they are named when one is set.
-pub const PROXY_ENVS: [&str; 6] = [
+pub(crate) const PROXY_ENVS: [&str; 6] = [
     "HTTPS_PROXY",
     "https_proxy",
     "ALL_PROXY",
@@ -101,7 +101,7 @@ impl ProbeOptions {
     /// the phase's bound from `total` (`EDGEPLAN_HEALTH_TOTAL_TIMEOUT`) and the resolve table
     /// from `resolve` (`EDGEPLAN_RESOLVE`) when they are set. The caller reads the environment
     /// (`run::Settings`).
-    pub fn from_values(
+    pub(crate) fn from_values(
         timeout: Option<&str>,
         total: Option<&str>,
         resolve: Option<&str>,
@@ -130,7 +130,7 @@ impl ProbeOptions {
     }
 
     /// The defaults, with the timeout from `value` (the variable's content) when given.
-    pub fn with_timeout_env(value: Option<&str>) -> Result<ProbeOptions, TimeoutEnvError> {
+    pub(crate) fn with_timeout_env(value: Option<&str>) -> Result<ProbeOptions, TimeoutEnvError> {
         let mut options = ProbeOptions::default();
         if let Some(raw) = value {
             match raw.trim().parse::<u64>() {
@@ -155,7 +155,7 @@ pub const MAX_TOTAL_SECS: u64 = 3600;
 /// between 1 and 600000, or [`RESOLVE_ENV`] not a table of `NAME=IP:PORT`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{name}=`{value}` is not valid: set it to {expected}")]
-pub struct TimeoutEnvError {
+pub(crate) struct TimeoutEnvError {
     pub name: &'static str,
     /// The variable's content (or the entry that is wrong), as set.
     pub value: String,
@@ -163,10 +163,10 @@ pub struct TimeoutEnvError {
 }
 
 /// The test seam for name resolution (docs/health.md): `NAME=IP:PORT[,NAME=IP:PORT...]`.
-pub const RESOLVE_ENV: &str = "EDGEPLAN_RESOLVE";
+pub(crate) const RESOLVE_ENV: &str = "EDGEPLAN_RESOLVE";
 
 /// Reads `NAME=IP:PORT[,...]`; the entry that is wrong on failure.
-pub fn parse_resolve(raw: &str) -> Result<Vec<(String, SocketAddr)>, String> {
+pub(crate) fn parse_resolve(raw: &str) -> Result<Vec<(String, SocketAddr)>, String> {
     raw.split(',')
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
@@ -405,7 +405,7 @@ fn health_text(health: &crate::plan::Health) -> String {
 ///
 /// A change of comment, TTL or proxied status alone sends no traffic anywhere new, so it is not
 /// held up by a probe.
-pub fn endpoints_to_probe<'a>(desired: &'a Desired, plan: &ZonePlan) -> Vec<&'a Endpoint> {
+pub(crate) fn endpoints_to_probe<'a>(desired: &'a Desired, plan: &ZonePlan) -> Vec<&'a Endpoint> {
     desired
         .endpoints
         .iter()

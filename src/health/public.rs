@@ -21,7 +21,7 @@ use super::{ProbeOutcome, Reach, health_url};
 use crate::plan::{Action, Desired, Health, ZonePlan};
 
 /// How long the whole check may take, all endpoints and retries together, by default.
-pub const DEFAULT_TOTAL: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_TOTAL: Duration = Duration::from_secs(120);
 
 /// One public URL to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub struct PublicResult {
 
 /// The endpoints an apply of `plan` makes newly reachable at their public name: a created record,
 /// a repointed one, or one switched from DNS-only to proxied; only those with a `health`.
-pub fn targets(plan: &ZonePlan, desired: &Desired) -> Vec<PublicTarget> {
+pub(crate) fn targets(plan: &ZonePlan, desired: &Desired) -> Vec<PublicTarget> {
     let mut out = Vec::new();
     for change in &plan.changes {
         let newly = match (change.action, &change.before, &change.after) {
@@ -236,7 +236,7 @@ fn not_yet(reason: &str) -> String {
 
 /// What a status means for a model behind Cloudflare: the edge's own 52x codes and the proxy's
 /// limits in words (docs/origins.md says more, with sources).
-pub fn meaning(status: u16, via_cloudflare: bool) -> String {
+pub(crate) fn meaning(status: u16, via_cloudflare: bool) -> String {
     let edge = |words: &str| format!("HTTP {status} from Cloudflare: {words}");
     if !via_cloudflare {
         return format!(

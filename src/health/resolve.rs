@@ -22,7 +22,7 @@ use crate::address::{AddressClass, classify};
 #[error(
     "{host} resolves to {ip}, {why}: probes never go to private, link-local or metadata addresses"
 )]
-pub struct Forbidden {
+pub(super) struct Forbidden {
     pub host: String,
     pub ip: IpAddr,
     pub why: &'static str,
@@ -31,13 +31,13 @@ pub struct Forbidden {
 /// The system resolver (as reqwest configures it), with the guard, and a table of names answered
 /// without DNS (`EDGEPLAN_RESOLVE`).
 #[derive(Clone, Default)]
-pub struct Guarded {
+pub(super) struct Guarded {
     resolver: Arc<OnceLock<Result<TokioResolver, String>>>,
     table: Arc<Vec<(String, SocketAddr)>>,
 }
 
 impl Guarded {
-    pub fn with_table(table: &[(String, SocketAddr)]) -> Guarded {
+    pub(super) fn with_table(table: &[(String, SocketAddr)]) -> Guarded {
         Guarded {
             resolver: Arc::default(),
             table: Arc::new(table.to_vec()),
@@ -81,7 +81,7 @@ fn system() -> Result<TokioResolver, String> {
 }
 
 /// The addresses to connect to, when every one of them may be reached.
-pub fn checked(host: &str, ips: &[IpAddr]) -> Result<Vec<SocketAddr>, Forbidden> {
+pub(super) fn checked(host: &str, ips: &[IpAddr]) -> Result<Vec<SocketAddr>, Forbidden> {
     for &ip in ips {
         check_ip(host, ip)?;
     }
@@ -89,7 +89,7 @@ pub fn checked(host: &str, ips: &[IpAddr]) -> Result<Vec<SocketAddr>, Forbidden>
 }
 
 /// Refuses a URL host that is a literal forbidden address (`https://10.0.0.1/`, `[fd00:ec2::254]`).
-pub fn check_literal(host: &str) -> Result<(), Forbidden> {
+pub(super) fn check_literal(host: &str) -> Result<(), Forbidden> {
     match crate::address::literal(host) {
         Some(ip) => check_ip(host, ip),
         None => Ok(()),

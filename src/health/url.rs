@@ -24,10 +24,10 @@ use crate::plan::Health;
 /// Why a `health` value cannot be probed. The message says what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct HealthUrlError(pub String);
+pub(crate) struct HealthUrlError(pub String);
 
 /// The URL to probe for `health` on an endpoint whose CNAME target is `target`.
-pub fn health_url(target: &str, health: &Health) -> Result<Url, HealthUrlError> {
+pub(crate) fn health_url(target: &str, health: &Health) -> Result<Url, HealthUrlError> {
     match health {
         Health::Path(path) => path_url(target, path),
         Health::Url(url) => full_url(url),
@@ -137,7 +137,7 @@ fn full_url(raw: &str) -> Result<Url, HealthUrlError> {
 }
 
 /// True for the hosts a plain-http probe may use: 127.0.0.0/8, `::1` and `localhost`.
-pub fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     crate::address::is_loopback_host(host)
 }
 

@@ -25,11 +25,11 @@ use crate::plan::owner::{PREFIX, SEPARATOR, comment_for, is_owned_by, owner_of};
 use crate::plan::{Action, Live, RecordData, RecordType, Stored, Zone, diff, normalise};
 use crate::render::plural;
 
-pub use yaml::{escaped_name, quoted};
+pub(crate) use yaml::escaped_name;
 
 /// What import read from a zone: the manifest text and what it left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Imported {
+pub(crate) struct Imported {
     /// The manifest, its trailing comment included.
     pub text: String,
     /// Endpoints in the manifest.
@@ -46,14 +46,14 @@ pub struct Imported {
 
 impl Imported {
     /// This owner's records that the manifest could not hold: a plan with it would delete them.
-    pub fn own_left_out(&self) -> Vec<&LeftOut> {
+    pub(crate) fn own_left_out(&self) -> Vec<&LeftOut> {
         self.left_out.iter().filter(|l| l.owned).collect()
     }
 }
 
 /// A record import left out: its type, its name (FQDN) and why. Never its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeftOut {
+pub(crate) struct LeftOut {
     pub kind: RecordType,
     pub name: String,
     /// Already marked with this owner.
@@ -63,7 +63,7 @@ pub struct LeftOut {
 
 /// Why a record is not in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SkipReason {
+pub(crate) enum SkipReason {
     /// This owner's record of a type other than CNAME (edgeplan writes CNAMEs only).
     NotCname,
     /// Its name is not one a manifest accepts (an underscore label, a bad character...).
@@ -148,7 +148,7 @@ impl LiveCname {
 
 /// Why import cannot give a manifest at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Error {
+pub(crate) enum Error {
     /// The manifest would be larger than a manifest may be ([`manifest::MAX_BYTES`]).
     TooLarge { bytes: usize, endpoints: usize },
     /// The validator refused the manifest for a reason no entry explains: a fault of import.
@@ -156,7 +156,7 @@ pub enum Error {
 }
 
 /// The manifest for `owner` in `zone`, from every record the zone holds.
-pub fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, Error> {
+pub(crate) fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Imported, Error> {
     let records: Vec<Stored> = records
         .iter()
         .map(|s| normalise::stored(&s.id, &s.name, &s.kind, &s.data))

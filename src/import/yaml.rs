@@ -13,7 +13,7 @@ use super::LiveCname;
 
 /// Where one entry's keys are in the text (1-based lines).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Lines {
+pub(super) struct Lines {
     pub first: usize,
     pub last: usize,
     pub name: usize,
@@ -24,7 +24,7 @@ pub struct Lines {
 
 /// The manifest for `zone` and `owner` holding `entries` in order, the trailer appended as is,
 /// and the lines of each entry.
-pub fn manifest(
+pub(super) fn manifest(
     zone: &str,
     owner: &str,
     entries: &[&LiveCname],
@@ -83,7 +83,7 @@ pub fn manifest(
 /// `s` as a YAML double-quoted scalar. Control, line-separating and byte-order characters are
 /// escaped, and `##[` is written `#\x23[` (the same string to a YAML reader) so that no line of
 /// the output is a GitHub Actions workflow command.
-pub fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -110,7 +110,7 @@ pub fn quoted(s: &str) -> String {
 
 /// A record name for a YAML comment: letters, digits and `.-_*@` as they are, anything else as
 /// `\u{..}`, so the comment stays one line and shows nothing a terminal or runner acts on.
-pub fn escaped_name(name: &str) -> String {
+pub(crate) fn escaped_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '*' | '@') {

@@ -14,7 +14,7 @@ use super::tree::{Core, Node, NodeKind, Pos, core_type};
 
 /// A serde error, located at the innermost node it concerns.
 #[derive(Debug)]
-pub struct Error {
+pub(super) struct Error {
     pub message: String,
     pub pos: Option<Pos>,
 }
@@ -37,7 +37,7 @@ impl de::Error for Error {
 }
 
 /// Deserialises `T` from a tree node.
-pub fn from_node<'de, T: de::Deserialize<'de>>(node: &'de Node) -> Result<T, Error> {
+pub(super) fn from_node<'de, T: de::Deserialize<'de>>(node: &'de Node) -> Result<T, Error> {
     T::deserialize(NodeDe(node))
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Where manifests may come from, decided once by the caller from its settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sources {
+pub(crate) struct Sources {
     /// Under GitHub Actions, `GITHUB_WORKSPACE`. A manifest reached through a symbolic link (its
     /// own name or any directory on its path) must then resolve inside this directory and outside
     /// its `.git`: a pull request can commit a link, and the runner's files (`~/.git-credentials`,

@@ -99,13 +99,13 @@ const fn needs(help: &'static str) -> Presence {
 }
 
 /// What the whole manifest is, for the schema's title and description.
-pub const TITLE: &str = "edgeplan manifest";
-pub const DOC: &str = "ML model endpoints to put behind Cloudflare's proxy as CNAME records (edgeplan.yaml, version 1).";
+pub(super) const TITLE: &str = "edgeplan manifest";
+pub(super) const DOC: &str = "ML model endpoints to put behind Cloudflare's proxy as CNAME records (edgeplan.yaml, version 1).";
 
 const TTL_DOC: &str = "`auto` (Cloudflare's automatic TTL, required for proxied records) or 60..86400 seconds on DNS-only records.";
 
 /// `defaults:`.
-pub const DEFAULTS: &[Key] = &[
+pub(super) const DEFAULTS: &[Key] = &[
     key(
         "proxied",
         &Shape::Bool,
@@ -117,7 +117,7 @@ pub const DEFAULTS: &[Key] = &[
 ];
 
 /// One entry of `endpoints:`.
-pub const ENDPOINT: &[Key] = &[
+pub(super) const ENDPOINT: &[Key] = &[
     key(
         "name",
         &Shape::Str,
@@ -170,7 +170,7 @@ pub const ENDPOINT: &[Key] = &[
 ];
 
 /// The top level.
-pub const MANIFEST: &[Key] = &[
+pub(super) const MANIFEST: &[Key] = &[
     key(
         "version",
         &Shape::Int,

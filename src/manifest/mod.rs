@@ -39,14 +39,15 @@ mod validate;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use file::Sources;
-pub use keys::{DefaultValue, Key, Presence, Shape, key_paths};
-pub use names::{endpoint_name, target, zone};
+pub(crate) use file::Sources;
+pub use keys::{DefaultValue, Key, Presence, key_paths};
+pub(crate) use names::{endpoint_name, zone};
 pub use schema::schema;
-pub use source::{load_bytes, too_large};
-pub use text::{EXCERPT_CHARS, excerpt};
-pub use tree::{Pos, SyntaxError};
-pub use validate::{COMMENT_LIMIT, valid_owner};
+pub use source::load_bytes;
+pub(crate) use source::too_large;
+pub(crate) use text::excerpt;
+pub(crate) use tree::{Pos, SyntaxError};
+pub(crate) use validate::valid_owner;
 
 use crate::plan::Desired;
 use file::open;
@@ -54,10 +55,10 @@ use tree::{Document, Node, NodeKind};
 use validate::Seg;
 
 /// Largest manifest accepted: far more than 10,000 endpoints, small enough to read at once.
-pub const MAX_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 1024 * 1024;
 
 /// Most problems reported for a run; the rest are counted in one line.
-pub const MAX_PROBLEMS: usize = 100;
+pub(crate) const MAX_PROBLEMS: usize = 100;
 
 /// One thing wrong with a manifest, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct Problem {
 
 impl Problem {
     /// `file:line:col`, or the path alone when the problem has no place in it (line 0).
-    pub fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         match self.line {
             0 => self.file.display().to_string(),
             line => format!("{}:{line}:{}", self.file.display(), self.col),
@@ -120,20 +121,20 @@ impl Problems {
     }
 
     /// Adds the problems of the next file: files keep their order, the cap holds for all of them.
-    pub fn append(&mut self, other: Problems) {
+    pub(crate) fn append(&mut self, other: Problems) {
         let room = MAX_PROBLEMS.saturating_sub(self.shown.len());
         let over = other.shown.len().saturating_sub(room);
         self.shown.extend(other.shown.into_iter().take(room));
         self.more += other.more + over;
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.shown.is_empty() && self.more == 0
     }
 
     /// The problems as printed: the shown ones, then `... and N more problems` (at the last one's
     /// file and line) when some were left out.
-    pub fn into_list(self) -> Vec<Problem> {
+    pub(crate) fn into_list(self) -> Vec<Problem> {
         let mut list = self.shown;
         if self.more > 0
             && let Some(last) = list.last()
@@ -155,7 +156,7 @@ impl Problems {
 
 /// Reads, parses and validates one manifest file. All problems in the file are returned, sorted
 /// by line, at most [`MAX_PROBLEMS`] of them.
-pub fn load(path: &Path, sources: &Sources) -> Result<Desired, Problems> {
+pub(crate) fn load(path: &Path, sources: &Sources) -> Result<Desired, Problems> {
     let fail = |message: String, help: &str| {
         Err(Problems::one(Problem::new(
             path,
@@ -366,7 +367,7 @@ fn locate(root: &Node, path: &[Seg], key: bool) -> Pos {
 
 /// Checks a set of valid manifests together: two manifests for the same zone and owner would fight
 /// over the same records, so the second is an error that names the first.
-pub fn check_set(manifests: &[Desired]) -> Vec<Problem> {
+pub(crate) fn check_set(manifests: &[Desired]) -> Vec<Problem> {
     let mut first: HashMap<(&str, &str), &Path> = HashMap::new();
     // (zone, name) -> (file, line) of the first manifest that wants the name.
     let mut wanted: HashMap<(&str, &str), (&Path, usize)> = HashMap::new();

@@ -12,7 +12,7 @@ use crate::address;
 
 /// What is wrong, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bad {
+pub(crate) struct Bad {
     pub message: String,
     pub help: String,
 }
@@ -142,7 +142,7 @@ fn url_like(s: &str) -> bool {
 }
 
 /// The zone apex: at least two labels, no wildcard.
-pub fn zone(raw: &str) -> Result<String, Bad> {
+pub(crate) fn zone(raw: &str) -> Result<String, Bad> {
     let shown = excerpt(raw);
     let (s, _) = strip_dot(raw);
     not_empty(s, "zone", "write the zone apex, such as `example.com`")?;
@@ -184,7 +184,7 @@ const GENERIC_TLDS: &[&str] = &[
 /// whose last label is the zone's top-level domain (`api.other.com` in `example.com`) is taken as
 /// a mistyped FQDN outside the zone, because appending the zone would silently create
 /// `api.other.com.example.com`.
-pub fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
+pub(crate) fn endpoint_name(raw: &str, zone: &str) -> Result<String, Bad> {
     let shown = excerpt(raw);
     if raw == "@" {
         return Ok(zone.to_string());
@@ -309,7 +309,7 @@ fn write_target(candidate: &str) -> String {
 }
 
 /// A CNAME target: a hostname of two labels or more; never a URL, a port or an IP address.
-pub fn target(raw: &str) -> Result<String, Bad> {
+pub(crate) fn target(raw: &str) -> Result<String, Bad> {
     let shown = excerpt(raw);
     let trimmed = raw.trim();
     not_empty(

@@ -14,7 +14,7 @@ use serde::de::{self, Visitor};
 /// means "already reported", never a default).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawManifest {
+pub(super) struct RawManifest {
     pub version: Option<i64>,
     pub zone: Option<String>,
     pub zone_id: Option<String>,
@@ -26,14 +26,14 @@ pub struct RawManifest {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDefaults {
+pub(super) struct RawDefaults {
     pub proxied: Option<bool>,
     pub ttl: Option<RawTtl>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawEndpoint {
+pub(super) struct RawEndpoint {
     /// Required; `None` only when the structural pass already reported it.
     pub name: Option<String>,
     /// Required; `None` only when the structural pass already reported it.
@@ -47,7 +47,7 @@ pub struct RawEndpoint {
 
 /// `ttl: auto` or `ttl: 300`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RawTtl {
+pub(super) enum RawTtl {
     Auto,
     Seconds(i64),
 }

@@ -2,7 +2,7 @@
 
 /// The YAML 1.2 core schema type of a plain scalar, as serde_yaml resolves it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Core {
+pub(super) enum Core {
     Null,
     Bool(bool),
     Int(i64),
@@ -10,7 +10,7 @@ pub enum Core {
     Str,
 }
 
-pub fn core_type(v: &str) -> Core {
+pub(super) fn core_type(v: &str) -> Core {
     match v {
         "" | "~" | "null" | "Null" | "NULL" => return Core::Null,
         "true" | "True" | "TRUE" => return Core::Bool(true),

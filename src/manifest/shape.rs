@@ -16,7 +16,7 @@ use super::tree::{Core, Node, NodeKind, Pos, core_type};
 
 /// A structural problem, already located (the tree knows where everything is).
 #[derive(Debug)]
-pub struct ShapeIssue {
+pub(super) struct ShapeIssue {
     pub pos: Pos,
     pub message: String,
     pub help: Option<String>,
@@ -54,7 +54,7 @@ impl At<'_> {
 
 /// The problems found: the first [`MAX_PROBLEMS`] in document order, and how many more.
 #[derive(Debug, Default)]
-pub struct Found {
+pub(super) struct Found {
     pub shown: Vec<ShapeIssue>,
     pub more: usize,
 }
@@ -71,7 +71,7 @@ impl Found {
 /// value rules can still run on the rest and report in the same run: a mapping missing a required
 /// key is kept without it (the raw structs read every key as optional). `None` when the document
 /// is not a mapping at all and nothing sensible is left to check.
-pub fn check(root: &Rc<Node>) -> (Found, Option<Rc<Node>>) {
+pub(super) fn check(root: &Rc<Node>) -> (Found, Option<Rc<Node>>) {
     let mut issues = Found::default();
     let pruned = walk(root, &Shape::Map(MANIFEST), &At::Root, &mut issues);
     (issues, pruned)
@@ -371,7 +371,7 @@ fn names(fields: &[Key]) -> String {
 
 /// The valid key closest to a misspelt one, when it is close enough to be a typo. A long name is
 /// no typo of a short key (and would cost its length times each key's to compare).
-pub fn nearest(name: &str, fields: &[Key]) -> Option<&'static str> {
+pub(super) fn nearest(name: &str, fields: &[Key]) -> Option<&'static str> {
     if name.len() > 64 {
         return None;
     }

@@ -27,7 +27,7 @@ pub(super) fn read_bounded(reader: impl Read) -> Result<Vec<u8>, (String, &'stat
 }
 
 /// The refusal of a manifest over [`MAX_BYTES`], whatever it is read from.
-pub fn too_large() -> (String, &'static str) {
+pub(crate) fn too_large() -> (String, &'static str) {
     (
         format!(
             "the manifest is larger than {} KiB; refused",

@@ -11,10 +11,10 @@
 //! no raw control, bidirectional or line-separating character.
 
 /// Most characters of a value a message quotes (escapes included), before `…`.
-pub const EXCERPT_CHARS: usize = 60;
+pub(crate) const EXCERPT_CHARS: usize = 60;
 
 /// What a refused character is, for messages; `None` for a character a manifest may hold.
-pub fn forbidden(c: char) -> Option<&'static str> {
+pub(super) fn forbidden(c: char) -> Option<&'static str> {
     if c.is_control() {
         Some("a control character")
     } else if is_bidi(c) {
@@ -42,7 +42,10 @@ fn needs_escape(c: char) -> bool {
 
 /// The first refused character of `s` and its 0-based character index, skipping line breaks when
 /// `line_breaks_ok` (a comment's line breaks are reported by the comment rule).
-pub fn first_forbidden(s: &str, line_breaks_ok: bool) -> Option<(usize, char, &'static str)> {
+pub(super) fn first_forbidden(
+    s: &str,
+    line_breaks_ok: bool,
+) -> Option<(usize, char, &'static str)> {
     s.chars().enumerate().find_map(|(i, c)| {
         if line_breaks_ok && matches!(c, '\n' | '\r') {
             return None;
@@ -52,7 +55,7 @@ pub fn first_forbidden(s: &str, line_breaks_ok: bool) -> Option<(usize, char, &'
 }
 
 /// `U+202E`.
-pub fn code_point(c: char) -> String {
+pub(super) fn code_point(c: char) -> String {
     format!("U+{:04X}", c as u32)
 }
 
@@ -88,7 +91,7 @@ fn escaped(s: &str, max: usize, quote: bool) -> (String, bool) {
 
 /// A value as a message shows it between backticks: escaped, at most [`EXCERPT_CHARS`]
 /// characters, then `…` when there was more.
-pub fn excerpt(s: &str) -> String {
+pub(crate) fn excerpt(s: &str) -> String {
     let (mut out, cut) = escaped(s, EXCERPT_CHARS, false);
     if cut {
         out.push('…');
@@ -98,13 +101,13 @@ pub fn excerpt(s: &str) -> String {
 
 /// A value as a message shows it in double quotes (`"abc"`, or `"abc"…` when cut), escaped like
 /// a Rust string literal.
-pub fn quoted(s: &str) -> String {
+pub(super) fn quoted(s: &str) -> String {
     let (out, cut) = escaped(s, EXCERPT_CHARS, true);
     format!("\"{out}\"{}", if cut { "…" } else { "" })
 }
 
 /// Text from elsewhere (a parser's message) made inert and cut at `max` characters.
-pub fn inert(s: &str, max: usize) -> String {
+pub(super) fn inert(s: &str, max: usize) -> String {
     let mut out = String::new();
     for (count, c) in s.chars().enumerate() {
         if count >= max {

@@ -16,17 +16,17 @@ use std::rc::Rc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
-pub use super::scalar::{Core, core_type};
+pub(super) use super::scalar::{Core, core_type};
 use super::text::{excerpt, inert, quoted};
 
 /// Deepest nesting accepted; a manifest needs 4 levels.
-pub const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 /// Most nodes a document may hold once aliases are expanded. A 10,000-endpoint manifest with every
 /// key set is about 160,000 nodes; an alias bomb is billions.
-pub const MAX_NODES: usize = 2_000_000;
+pub(super) const MAX_NODES: usize = 2_000_000;
 /// Most bytes of scalar text a document may hold once aliases are expanded. A 10,000-endpoint
 /// manifest is about 1 MiB; an alias to a long string repeated many times is gigabytes.
-pub const MAX_BYTES: usize = 16 << 20;
+pub(super) const MAX_BYTES: usize = 16 << 20;
 
 /// The expanded size of a subtree: nodes and bytes of scalar text, aliases counted each time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,7 +63,7 @@ impl Pos {
 }
 
 #[derive(Debug)]
-pub struct Node {
+pub(super) struct Node {
     pub pos: Pos,
     pub kind: NodeKind,
     /// This subtree's size, aliases expanded; used for the expansion budget.
@@ -71,7 +71,7 @@ pub struct Node {
 }
 
 #[derive(Debug)]
-pub enum NodeKind {
+pub(super) enum NodeKind {
     Scalar {
         value: String,
         /// Plain scalars are typed by the YAML core schema; quoted and block ones are strings.
@@ -84,7 +84,7 @@ pub enum NodeKind {
 
 impl Node {
     /// The key's text when this node is a scalar.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(super) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             NodeKind::Scalar { value, .. } => Some(value),
             _ => None,
@@ -92,7 +92,7 @@ impl Node {
     }
 
     /// Looks a key up in a mapping: the first entry wins (duplicates are reported elsewhere).
-    pub fn get(&self, key: &str) -> Option<(&Rc<Node>, &Rc<Node>)> {
+    pub(super) fn get(&self, key: &str) -> Option<(&Rc<Node>, &Rc<Node>)> {
         match &self.kind {
             NodeKind::Map(entries) => entries
                 .iter()
@@ -104,7 +104,7 @@ impl Node {
 
     /// What a person would call this node's type, for "expected X, found Y" messages. A value
     /// is quoted as a short escaped excerpt: it may be anything, of any length.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match &self.kind {
             NodeKind::Seq(_) => "a list".into(),
             NodeKind::Map(_) => "a mapping".into(),
@@ -123,7 +123,7 @@ impl Node {
     }
 
     /// The same node with other children (the structural check drops the ones with problems).
-    pub fn rebuilt(&self, kind: NodeKind) -> Rc<Node> {
+    pub(super) fn rebuilt(&self, kind: NodeKind) -> Rc<Node> {
         Rc::new(Node {
             pos: self.pos,
             kind,
@@ -133,7 +133,7 @@ impl Node {
 
     /// The node as JSON data: plain scalars typed by the core schema, other scalars as strings,
     /// mapping keys as their text (a later duplicate key overwrites an earlier one).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(super) fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
         match &self.kind {
             NodeKind::Scalar {
@@ -161,7 +161,7 @@ impl Node {
     }
 
     /// True for an empty value, `~` or `null` (plain).
-    pub fn is_null(&self) -> bool {
+    pub(super) fn is_null(&self) -> bool {
         matches!(&self.kind, NodeKind::Scalar { value, plain: true, .. } if core_type(value) == Core::Null)
     }
 }
@@ -176,7 +176,7 @@ pub struct SyntaxError {
 }
 
 /// What the parser made of the text: no document at all, or the root node of the only one.
-pub enum Document {
+pub(super) enum Document {
     Empty,
     Root(Rc<Node>),
 }
@@ -243,7 +243,7 @@ struct TreeBuilder {
 }
 
 /// Parses `text` into one located document.
-pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+pub(super) fn parse(text: &str) -> Result<Document, SyntaxError> {
     let mut builder = TreeBuilder::default();
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {

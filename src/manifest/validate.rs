@@ -19,20 +19,20 @@ use crate::plan::{Desired, Endpoint, Health, PreviousOwner};
 
 /// Longest record comment any Cloudflare plan accepts (paid plans 500, Free 100); edgeplan's
 /// marker must fit in it. The zone's own limit is checked by the plan, which knows the zone.
-pub const COMMENT_LIMIT: usize = 500;
-pub const TTL_MIN: i64 = 60;
-pub const TTL_MAX: i64 = 86_400;
+pub(crate) const COMMENT_LIMIT: usize = 500;
+pub(super) const TTL_MIN: i64 = 60;
+pub(super) const TTL_MAX: i64 = 86_400;
 
 /// One step of a symbolic path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
+pub(super) enum Seg {
     Key(&'static str),
     Index(usize),
 }
 
 /// A problem at a symbolic path; `key` points at the key rather than its value.
 #[derive(Debug)]
-pub struct Issue {
+pub(super) struct Issue {
     pub path: Vec<Seg>,
     pub key: bool,
     pub message: String,
@@ -41,7 +41,7 @@ pub struct Issue {
 
 /// The problems found: the first [`MAX_PROBLEMS`], and how many more.
 #[derive(Debug, Default)]
-pub struct Issues {
+pub(super) struct Issues {
     pub shown: Vec<Issue>,
     pub more: usize,
 }
@@ -71,7 +71,7 @@ fn ep(i: usize, key: &'static str) -> Vec<Seg> {
 
 /// Validates `raw` into a [`Desired`]; `lines[i]` is the line of endpoint `i`'s `name` key,
 /// `previous_lines[i]` the line of entry `i` of `previous_owners`.
-pub fn validate(
+pub(super) fn validate(
     raw: &RawManifest,
     source: &Path,
     lines: &[usize],
@@ -226,7 +226,7 @@ fn previous(
     out
 }
 
-pub fn valid_owner(owner: &str) -> bool {
+pub(crate) fn valid_owner(owner: &str) -> bool {
     let b = owner.as_bytes();
     !b.is_empty()
         && b.len() <= 32

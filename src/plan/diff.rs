@@ -128,7 +128,7 @@ pub fn diff(desired: &Desired, live: &Live) -> ZonePlan {
 }
 
 /// The order changes apply in, the order Cloudflare runs a batch: deletes, updates, creates.
-pub fn rank(action: Action) -> u8 {
+pub(super) fn rank(action: Action) -> u8 {
     match action {
         Action::Delete => 0,
         Action::Update => 1,

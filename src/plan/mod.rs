@@ -11,10 +11,10 @@ use std::path::PathBuf;
 
 mod batches;
 mod diff;
-pub mod normalise;
+pub(crate) mod normalise;
 pub mod owner;
-pub mod record;
-pub mod review;
+pub(crate) mod record;
+pub(crate) mod review;
 mod safety;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -22,14 +22,15 @@ pub(crate) mod test_support;
 mod tests;
 pub mod verdict;
 mod warning;
-pub mod wire;
+pub(crate) mod wire;
 
 pub use batches::{Batch, Writes, to_batches};
 pub use diff::diff;
 pub use record::{Record, RecordData, RecordType, Stored};
-pub use review::{Pair, REVIEW_VERSION};
-pub use safety::{MassDelete, check_safety, owned_deletes};
-pub use warning::{Warning, note_excerpt};
+pub(crate) use review::{Pair, REVIEW_VERSION};
+pub(crate) use safety::MassDelete;
+pub use safety::check_safety;
+pub(crate) use warning::{Warning, note_excerpt};
 
 /// A validated manifest: what one owner wants in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,14 +194,14 @@ pub struct LongComment {
 }
 
 impl LongComment {
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         format!(
             "{}: the record comment with its ownership marker is {} characters; this zone accepts at most {} (Free plans 100, paid 500), so Cloudflare would refuse it",
             self.name, self.length, self.limit
         )
     }
 
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         format!(
             "shorten the endpoint's comment by {} characters or more",
             self.length - self.limit
@@ -216,7 +217,7 @@ pub struct Plan {
 
 /// Something that refuses a zone's plan at a manifest line, as every presenter shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineRefusal {
+pub(crate) struct LineRefusal {
     pub line: usize,
     /// A short title (`conflict`, `comment too long for the zone`).
     pub title: &'static str,
@@ -227,13 +228,13 @@ pub struct LineRefusal {
 impl ZonePlan {
     /// Whether a record with this comment counts as this plan's own: marked with its owner or
     /// one of its previous owners.
-    pub fn owns(&self, comment: Option<&str>) -> bool {
+    pub(crate) fn owns(&self, comment: Option<&str>) -> bool {
         owner::is_owned_by_any(comment, &self.owner, &self.previous_owners)
     }
 
     /// The records taken over from each previous owner (updates of a record marked with it, which
     /// rewrite the marker), by owner name; owners with none left out.
-    pub fn transfers(&self) -> Vec<(&str, usize)> {
+    pub(crate) fn transfers(&self) -> Vec<(&str, usize)> {
         let mut out: Vec<(&str, usize)> = Vec::new();
         for c in self.changes.iter().filter(|c| c.action == Action::Update) {
             let comment = c.before.as_ref().and_then(|b| b.comment.as_deref());
@@ -254,7 +255,7 @@ impl ZonePlan {
 
     /// What refuses this plan at a manifest line: its conflicts, then its comments too long for
     /// the zone.
-    pub fn line_refusals(&self) -> Vec<LineRefusal> {
+    pub(crate) fn line_refusals(&self) -> Vec<LineRefusal> {
         let conflicts = self.conflicts.iter().map(|c| LineRefusal {
             line: c.line,
             title: "conflict",
@@ -271,7 +272,7 @@ impl ZonePlan {
     }
 
     /// The names the plan creates a record at.
-    pub fn created_names(&self) -> std::collections::HashSet<&str> {
+    pub(crate) fn created_names(&self) -> std::collections::HashSet<&str> {
         self.changes
             .iter()
             .filter(|c| c.action == Action::Create)
@@ -280,7 +281,7 @@ impl ZonePlan {
     }
 
     /// How many changes of one kind the plan holds.
-    pub fn count(&self, action: Action) -> usize {
+    pub(crate) fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
     }
 }
@@ -291,14 +292,9 @@ impl Plan {
         self.zones.iter().any(|z| !z.changes.is_empty())
     }
 
-    /// Whether any zone holds a comment longer than it accepts (the plan must not be applied).
-    pub fn has_long_comments(&self) -> bool {
-        self.zones.iter().any(|z| !z.long_comments.is_empty())
-    }
-
     /// `sha256:<hex>` of the canonical plan JSON (the plan JSON without its `fingerprint` field):
     /// ties a preview shown on a pull request to what is applied on merge.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         wire::fingerprint(self)
     }
 }

@@ -9,24 +9,24 @@
 use super::{Endpoint, RecordData, RecordType, Stored, owner};
 
 /// A DNS name or CNAME target: trimmed, lower case, no trailing dot.
-pub fn name(raw: &str) -> String {
+pub(crate) fn name(raw: &str) -> String {
     raw.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// The TTL as Cloudflare stores it: 1 (automatic) for proxied records, and for the 0 some
 /// clients send for "unset".
-pub fn ttl(proxied: bool, ttl: u32) -> u32 {
+pub(crate) fn ttl(proxied: bool, ttl: u32) -> u32 {
     if proxied || ttl == 0 { 1 } else { ttl }
 }
 
 /// An empty comment reads back as `null`, so the two are the same thing.
-pub fn comment(raw: Option<&str>) -> Option<String> {
+pub(crate) fn comment(raw: Option<&str>) -> Option<String> {
     raw.filter(|c| !c.is_empty()).map(str::to_owned)
 }
 
 /// A live record in normal form. Only hostname-valued content (CNAME) is lower-cased: TXT content
 /// is case-sensitive, and A/AAAA never differ by case in a way that matters to edgeplan.
-pub fn stored(id: &str, raw_name: &str, kind: &RecordType, data: &RecordData) -> Stored {
+pub(crate) fn stored(id: &str, raw_name: &str, kind: &RecordType, data: &RecordData) -> Stored {
     let content = if *kind == RecordType::Cname {
         name(&data.content)
     } else {
@@ -46,7 +46,7 @@ pub fn stored(id: &str, raw_name: &str, kind: &RecordType, data: &RecordData) ->
 }
 
 /// The CNAME an endpoint wants, marker included: what `after` shows and what gets written.
-pub fn wanted(e: &Endpoint, owner_name: &str) -> RecordData {
+pub(crate) fn wanted(e: &Endpoint, owner_name: &str) -> RecordData {
     RecordData {
         content: name(&e.target),
         proxied: e.proxied,

@@ -6,13 +6,13 @@
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>
 
 /// The prefix every edgeplan marker starts with.
-pub const PREFIX: &str = "edgeplan:";
+pub(crate) const PREFIX: &str = "edgeplan:";
 
 /// What separates the marker from the user's comment.
-pub const SEPARATOR: &str = " | ";
+pub(crate) const SEPARATOR: &str = " | ";
 
 /// The comment edgeplan writes: `edgeplan:<owner>` or `edgeplan:<owner> | <user comment>`.
-pub fn comment_for(owner: &str, user: Option<&str>) -> String {
+pub(crate) fn comment_for(owner: &str, user: Option<&str>) -> String {
     match user.map(str::trim).filter(|u| !u.is_empty()) {
         Some(user) => format!("{PREFIX}{owner}{SEPARATOR}{user}"),
         None => format!("{PREFIX}{owner}"),
@@ -46,13 +46,13 @@ pub fn is_owned_by(comment: Option<&str>, owner: &str) -> bool {
 
 /// Whether `comment` marks the record as owned by `owner` or by one of `previous` (the
 /// manifest's `previous_owners`, whose records count as `owner`'s).
-pub fn is_owned_by_any(comment: Option<&str>, owner: &str, previous: &[String]) -> bool {
+pub(crate) fn is_owned_by_any(comment: Option<&str>, owner: &str, previous: &[String]) -> bool {
     is_owned_by(comment, owner) || previous.iter().any(|p| is_owned_by(comment, p))
 }
 
 /// The user's note in a record comment: the text after ` | ` of a marked comment, or the whole
 /// comment of a record no edgeplan owner marks. `None` when there is no note.
-pub fn note_of(comment: Option<&str>) -> Option<&str> {
+pub(crate) fn note_of(comment: Option<&str>) -> Option<&str> {
     let comment = comment?;
     let note = match owner_of(Some(comment)) {
         Some(owner) => {
@@ -65,7 +65,7 @@ pub fn note_of(comment: Option<&str>) -> Option<&str> {
 }
 
 /// The manifest's owner pattern `^[a-z0-9][a-z0-9_-]{0,31}$`.
-pub fn valid_owner(owner: &str) -> bool {
+pub(crate) fn valid_owner(owner: &str) -> bool {
     let bytes = owner.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 32

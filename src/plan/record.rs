@@ -18,7 +18,7 @@ pub enum RecordType {
 
 impl RecordType {
     /// Reads a type as an API or a file spells it: trimmed, any case.
-    pub fn parse(raw: &str) -> RecordType {
+    pub(crate) fn parse(raw: &str) -> RecordType {
         let upper = raw.trim().to_ascii_uppercase();
         match upper.as_str() {
             "A" => RecordType::A,
@@ -129,7 +129,7 @@ impl Stored {
     }
 
     /// The record without its id (what a put sends).
-    pub fn record(&self) -> Record {
+    pub(crate) fn record(&self) -> Record {
         Record {
             name: self.name.clone(),
             kind: self.kind.clone(),

@@ -24,11 +24,11 @@ use super::wire::action_name;
 use super::{Change, Conflict, Holder, LongComment, RecordData, ZonePlan};
 
 /// The version of the digest's canonical form; bumped whenever what it covers changes.
-pub const REVIEW_VERSION: u32 = 1;
+pub(crate) const REVIEW_VERSION: u32 = 1;
 
 /// One (zone, owner) pair and the digest of its plan.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pair {
+pub(crate) struct Pair {
     pub zone: String,
     pub owner: String,
     /// `sha256:<64 lowercase hex>`.
@@ -37,18 +37,20 @@ pub struct Pair {
 
 impl Pair {
     /// `zone/owner`: which pair this is.
-    pub fn key(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn key(&self) -> String {
         format!("{}/{}", self.zone, self.owner)
     }
 
     /// The marker attribute: `reviewed=<zone>/<owner>:sha256:<hex>`.
-    pub fn attribute(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn attribute(&self) -> String {
         format!("reviewed={}:{}", self.key(), self.digest)
     }
 }
 
 /// The digest of one zone plan.
-pub fn pair(zp: &ZonePlan) -> Pair {
+pub(crate) fn pair(zp: &ZonePlan) -> Pair {
     let hash = Sha256::digest(canonical(zp).as_bytes());
     let mut digest = String::with_capacity(7 + 64);
     digest.push_str("sha256:");

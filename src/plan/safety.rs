@@ -63,7 +63,7 @@ pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), MassDele
 /// whose name gets a create in the same plan (an owned `A` rewritten as a CNAME), or whose name
 /// the manifest still holds (the owner's duplicates at one name, left by a past race, cut down
 /// to one), repairs the name rather than removing an endpoint, so it does not count.
-pub fn owned_deletes(plan: &ZonePlan) -> usize {
+pub(crate) fn owned_deletes(plan: &ZonePlan) -> usize {
     let created = plan.created_names();
     plan.changes
         .iter()
@@ -78,7 +78,7 @@ pub fn owned_deletes(plan: &ZonePlan) -> usize {
 
 impl Conflict {
     /// What is in the way, naming the record.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let r = &self.record;
         let held = match &self.holder {
             Holder::Unowned => "a record edgeplan does not own".to_owned(),
@@ -91,7 +91,7 @@ impl Conflict {
     }
 
     /// What to do about it.
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         match &self.holder {
             Holder::Owner(other) if self.rename_likely => format!(
                 "only if `{other}` is this manifest's old owner name (a rename) and no manifest uses it any more, add `previous_owners: [{other}]` to take its records over; \

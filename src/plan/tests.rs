@@ -1,5 +1,6 @@
 //! One test per diff rule of the ownership rules in the README, with plain values.
 
+use super::safety::owned_deletes;
 use super::test_support::{desired, endpoint, live, record};
 use super::*;
 

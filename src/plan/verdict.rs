@@ -119,7 +119,7 @@ pub enum Reason {
 impl Reason {
     /// True for the reasons a plan alone shows, which `edgeplan plan` and the Action both refuse
     /// with exit 1.
-    pub fn plan_level(&self) -> bool {
+    pub(crate) fn plan_level(&self) -> bool {
         match self {
             Reason::Conflicts(_)
             | Reason::LongComments(_)
@@ -131,7 +131,7 @@ impl Reason {
 
     /// The names this reason refuses (none for the safety limit, which refuses the zone's
     /// deletes as a whole), sorted, each once.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = match self {
             Reason::Conflicts(c) => c.iter().map(|c| c.name.as_str()).collect(),
             Reason::LongComments(l) => l.iter().map(|l| l.name.as_str()).collect(),
@@ -149,7 +149,7 @@ impl Reason {
 
 /// How an edit reads for a reviewer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EditKind {
+pub(crate) enum EditKind {
     Create,
     Update,
     /// An unowned record taken over: replaced by the CNAME, or a CNAME marked in place.
@@ -159,7 +159,7 @@ pub enum EditKind {
 
 impl EditKind {
     /// Every kind, in the order the comment lists groups.
-    pub const ALL: [EditKind; 4] = [
+    pub(crate) const ALL: [EditKind; 4] = [
         EditKind::Delete,
         EditKind::Adopt,
         EditKind::Update,
@@ -169,7 +169,7 @@ impl EditKind {
 
 /// One edit: one change, or an adoption's create with the delete of the record it replaces.
 #[derive(Debug, Clone, Copy)]
-pub struct Edit<'a> {
+pub(crate) struct Edit<'a> {
     pub kind: EditKind,
     /// The change (for an adoption that replaces a record: the create).
     pub change: &'a Change,
@@ -178,22 +178,22 @@ pub struct Edit<'a> {
 }
 
 impl<'a> Edit<'a> {
-    pub fn name(&self) -> &'a str {
+    pub(crate) fn name(&self) -> &'a str {
         &self.change.name
     }
 
     /// The record before the edit: for an adoption that replaces a record, that record.
-    pub fn before(&self) -> Option<&'a RecordData> {
+    pub(crate) fn before(&self) -> Option<&'a RecordData> {
         self.replaces
             .map_or(self.change.before.as_ref(), |r| r.before.as_ref())
     }
 
-    pub fn after(&self) -> Option<&'a RecordData> {
+    pub(crate) fn after(&self) -> Option<&'a RecordData> {
         self.change.after.as_ref()
     }
 
     /// True when the record goes from proxied to DNS-only or back.
-    pub fn proxy_switch(&self) -> bool {
+    pub(crate) fn proxy_switch(&self) -> bool {
         matches!((self.before(), self.after()), (Some(b), Some(a)) if b.proxied != a.proxied)
     }
 }
@@ -201,7 +201,7 @@ impl<'a> Edit<'a> {
 /// The edits of a zone's plan, in plan order; an adoption's delete and create are one edit.
 /// Linear in the number of changes (a zone of 24,000 creates is previewed in well under a
 /// second).
-pub fn edits(z: &ZonePlan) -> Vec<Edit<'_>> {
+pub(crate) fn edits(z: &ZonePlan) -> Vec<Edit<'_>> {
     let created: HashMap<&str, &Change> = z
         .changes
         .iter()
@@ -267,7 +267,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(edits: &[Edit<'_>]) -> Counts {
+    pub(crate) fn of(edits: &[Edit<'_>]) -> Counts {
         let mut n = Counts::default();
         for e in edits {
             *n.get_mut(e.kind) += 1;
@@ -275,7 +275,7 @@ impl Counts {
         n
     }
 
-    pub fn get(&self, kind: EditKind) -> usize {
+    pub(crate) fn get(&self, kind: EditKind) -> usize {
         match kind {
             EditKind::Create => self.create,
             EditKind::Update => self.update,
@@ -293,11 +293,11 @@ impl Counts {
         }
     }
 
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.create + self.update + self.adopt + self.delete
     }
 
-    pub fn add(&mut self, other: &Counts) {
+    pub(crate) fn add(&mut self, other: &Counts) {
         for k in EditKind::ALL {
             *self.get_mut(k) += other.get(k);
         }
@@ -325,14 +325,14 @@ pub struct ZoneVerdict {
 }
 
 impl ZoneVerdict {
-    pub fn has_changes(&self) -> bool {
+    pub(crate) fn has_changes(&self) -> bool {
         self.counts.total() > 0
     }
 }
 
 /// One zone as the review sees it: its plan, the safety limit's decision and the origins of its
 /// names that failed their probe.
-pub struct Reviewed<'a> {
+pub(crate) struct Reviewed<'a> {
     pub plan: &'a ZonePlan,
     pub mass_delete: Option<&'a MassDelete>,
     pub failed_origins: Vec<FailedOrigin>,
@@ -350,7 +350,10 @@ pub struct Verdict {
 
 impl Verdict {
     /// The verdict on `zones`, each reviewed.
-    pub fn new<'a>(zones: impl IntoIterator<Item = Reviewed<'a>>, origins: Origins) -> Verdict {
+    pub(crate) fn new<'a>(
+        zones: impl IntoIterator<Item = Reviewed<'a>>,
+        origins: Origins,
+    ) -> Verdict {
         let zones = zones.into_iter().map(zone_verdict).collect();
         Verdict {
             zones,
@@ -360,7 +363,7 @@ impl Verdict {
     }
 
     /// The verdict of a run refused before anything was planned (the event's rule).
-    pub fn refusing(reason: Reason) -> Verdict {
+    pub(crate) fn refusing(reason: Reason) -> Verdict {
         Verdict {
             zones: Vec::new(),
             run_reasons: vec![reason],
@@ -371,7 +374,7 @@ impl Verdict {
     /// Adds a reason of the whole run, decided by the Action once the plan is known (the plan
     /// is not the reviewed one, a stale commit). A plan-level reason is never added this way:
     /// [`Verdict::new`] decides those.
-    pub fn refuse(&mut self, reason: Reason) {
+    pub(crate) fn refuse(&mut self, reason: Reason) {
         debug_assert!(!reason.plan_level(), "{reason:?}");
         self.run_reasons.push(reason);
     }
@@ -390,19 +393,19 @@ impl Verdict {
     }
 
     /// True when the apply would write nothing because something refuses it.
-    pub fn refused(&self) -> bool {
+    pub(crate) fn refused(&self) -> bool {
         !self.run_reasons.is_empty() || self.zones.iter().any(|z| !z.reasons.is_empty())
     }
 
     /// Every reason, the zone's beside each (`None`: the run's own), run-wide first.
-    pub fn reasons(&self) -> impl Iterator<Item = (Option<&ZoneVerdict>, &Reason)> {
+    pub(crate) fn reasons(&self) -> impl Iterator<Item = (Option<&ZoneVerdict>, &Reason)> {
         let run = self.run_reasons.iter().map(|r| (None, r));
         let zones = (self.zones.iter()).flat_map(|z| z.reasons.iter().map(move |r| (Some(z), r)));
         run.chain(zones)
     }
 
     /// The edits of every zone, by kind.
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         let mut n = Counts::default();
         for z in &self.zones {
             n.add(&z.counts);
@@ -410,7 +413,7 @@ impl Verdict {
         n
     }
 
-    pub fn has_changes(&self) -> bool {
+    pub(crate) fn has_changes(&self) -> bool {
         self.zones.iter().any(ZoneVerdict::has_changes)
     }
 }

@@ -40,21 +40,6 @@ pub enum Warning {
     },
 }
 
-impl Warning {
-    /// The name the warning is about.
-    pub fn name(&self) -> &str {
-        match self {
-            Warning::Duplicate { name, .. }
-            | Warning::Replaces { name, .. }
-            | Warning::TakesOver { name, .. }
-            | Warning::NoteRemoved { name, .. }
-            | Warning::NotProxied { name, .. }
-            | Warning::TtlIgnored { name, .. }
-            | Warning::Platform { name, .. } => name,
-        }
-    }
-}
-
 /// The words of the terminal and of the plan JSON's `warnings` (part of the fingerprint).
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -104,7 +89,7 @@ const NOTE_CHARS: usize = 60;
 /// most [`NOTE_CHARS`] characters then `…`, with control, line-separator, zero-width and
 /// bidirectional-override characters, backslashes and double quotes shown escaped, so that it
 /// reads the same on a terminal, in the plan JSON and in the comment.
-pub fn note_excerpt(note: &str) -> String {
+pub(crate) fn note_excerpt(note: &str) -> String {
     let mut out = String::new();
     for (count, c) in note.chars().enumerate() {
         if count >= NOTE_CHARS {

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::{Action, Change, Conflict, Holder, Plan, RecordData, ZonePlan};
 
 /// The version of the plan JSON; bumped only for a breaking change (fields may be added freely).
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// The canonical document: what the fingerprint hashes.
 #[derive(Serialize)]
@@ -24,7 +24,7 @@ struct CanonicalPlan<'a> {
 }
 
 #[derive(Serialize, Clone)]
-pub struct ZoneJson<'a> {
+pub(crate) struct ZoneJson<'a> {
     zone: &'a str,
     zone_id: &'a str,
     owner: &'a str,
@@ -50,7 +50,7 @@ pub struct ZoneJson<'a> {
 }
 
 #[derive(Serialize, Clone)]
-pub struct Summary {
+pub(crate) struct Summary {
     create: usize,
     update: usize,
     delete: usize,
@@ -59,7 +59,7 @@ pub struct Summary {
 }
 
 #[derive(Serialize, Clone)]
-pub struct ChangeJson<'a> {
+pub(crate) struct ChangeJson<'a> {
     action: &'static str,
     name: &'a str,
     #[serde(rename = "type")]
@@ -70,7 +70,7 @@ pub struct ChangeJson<'a> {
 }
 
 #[derive(Serialize, Clone)]
-pub struct DataJson<'a> {
+pub(crate) struct DataJson<'a> {
     content: &'a str,
     proxied: bool,
     ttl: u32,
@@ -78,7 +78,7 @@ pub struct DataJson<'a> {
 }
 
 #[derive(Serialize, Clone)]
-pub struct ConflictJson<'a> {
+pub(crate) struct ConflictJson<'a> {
     name: &'a str,
     line: usize,
     /// `null` for a record nobody owns, else the other owner's name.
@@ -89,7 +89,7 @@ pub struct ConflictJson<'a> {
 }
 
 #[derive(Serialize, Clone)]
-pub struct TransferJson<'a> {
+pub(crate) struct TransferJson<'a> {
     /// The previous owner.
     from: &'a str,
     /// Its records this plan takes over.
@@ -97,7 +97,7 @@ pub struct TransferJson<'a> {
 }
 
 #[derive(Serialize, Clone)]
-pub struct LongCommentJson<'a> {
+pub(crate) struct LongCommentJson<'a> {
     name: &'a str,
     line: usize,
     /// Characters in the record comment edgeplan would write (marker included).
@@ -109,7 +109,7 @@ pub struct LongCommentJson<'a> {
 }
 
 #[derive(Serialize, Clone)]
-pub struct RecordJson<'a> {
+pub(crate) struct RecordJson<'a> {
     id: &'a str,
     #[serde(rename = "type")]
     kind: &'a str,
@@ -118,7 +118,7 @@ pub struct RecordJson<'a> {
 }
 
 /// The zones of the plan JSON, sorted by zone and owner, with each zone's `unmanaged` count.
-pub fn zones(plan: &Plan) -> Vec<ZoneJson<'_>> {
+pub(crate) fn zones(plan: &Plan) -> Vec<ZoneJson<'_>> {
     sorted(plan).map(|z| zone(z, true)).collect()
 }
 
@@ -132,7 +132,7 @@ fn sorted(plan: &Plan) -> impl Iterator<Item = &ZonePlan> {
 /// `unmanaged`, keys sorted at every level, compact, non-ASCII left as UTF-8. What the
 /// fingerprint hashes; anyone can recompute it, e.g.
 /// `jq -cS 'del(.fingerprint, .health, .verdict, .zones[].unmanaged)' plan.json | tr -d '\n' | sha256sum`.
-pub fn canonical(plan: &Plan) -> String {
+pub(crate) fn canonical(plan: &Plan) -> String {
     let doc = CanonicalPlan {
         version: VERSION,
         has_changes: plan.has_changes(),
@@ -146,7 +146,7 @@ pub fn canonical(plan: &Plan) -> String {
 }
 
 /// `sha256:<hex>` of [`canonical`].
-pub fn fingerprint(plan: &Plan) -> String {
+pub(crate) fn fingerprint(plan: &Plan) -> String {
     let hash = Sha256::digest(canonical(plan).as_bytes());
     let mut hex = String::with_capacity(7 + 64);
     hex.push_str("sha256:");
@@ -195,7 +195,7 @@ fn zone(z: &ZonePlan, with_unmanaged: bool) -> ZoneJson<'_> {
 }
 
 /// The word for an action, as the JSON and the Markdown table spell it.
-pub fn action_name(action: Action) -> &'static str {
+pub(crate) fn action_name(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
         Action::Update => "update",

@@ -15,7 +15,8 @@ use super::plural;
 use super::verdict::label;
 
 /// Where docs/origins.md is published: the one link a warning about an origin carries.
-pub const ORIGINS_DOCS: &str = "https://github.com/edgeplan/edgeplan/blob/main/docs/origins.md";
+pub(super) const ORIGINS_DOCS: &str =
+    "https://github.com/edgeplan/edgeplan/blob/main/docs/origins.md";
 
 /// One zone's counts, one line: `example.com`, owner `ml-platform`: 2 to create, ...
 pub(super) fn counts(z: &ZoneVerdict) -> String {

@@ -33,12 +33,12 @@ const PREVIEW: &str = "<!-- edgeplan:preview";
 /// GitHub's limit on a comment body: 65,536 characters, counted in a unit that is disputed
 /// (UTF-16 code units in JavaScript tools). Bytes are never fewer than either count, so a body
 /// of at most this many bytes is within the limit however GitHub counts.
-pub const GITHUB_LIMIT: usize = 65_536;
+pub(crate) const GITHUB_LIMIT: usize = 65_536;
 
 /// What edgeplan allows a comment, safely below [`GITHUB_LIMIT`]: the renderer sizes its bodies
 /// to this many bytes (`render::markdown`), and [`clamp`], the last guard, cuts any body to this
 /// many characters (and [`GITHUB_LIMIT`] bytes).
-pub const BUDGET: usize = 60_000;
+pub(crate) const BUDGET: usize = 60_000;
 
 /// The note that ends a cut comment, whichever cut it (the renderer's budget or [`clamp`]).
 pub const TRUNCATED: &str = "\n> **Note:** truncated; the full plan is in the job summary.\n";
@@ -52,7 +52,7 @@ pub fn marker(manifest: Option<&str>) -> String {
 
 /// The marker line of a preview with its attributes: `manifest` (escaped as in [`marker`]) and
 /// the plan `fingerprint` (kept only when it is `sha256:` and 64 lowercase hex digits).
-pub fn preview_marker(manifest: Option<&str>, fingerprint: Option<&str>) -> String {
+pub(crate) fn preview_marker(manifest: Option<&str>, fingerprint: Option<&str>) -> String {
     let mut attributes = String::new();
     if let Some(path) = manifest {
         attributes.push_str(" manifest=");
@@ -104,7 +104,7 @@ fn escape_attribute(path: &str) -> String {
 /// A marker attribute's value: ASCII letters, digits, `.`, `_` (and `/` when `keep_slash`) as
 /// they are, one `-` at a time (never `--`, which would end the HTML comment), every other byte
 /// percent-encoded. The one escaping of every marker (`github::marker` too).
-pub fn escape_attribute_with(value: &str, keep_slash: bool) -> String {
+pub(crate) fn escape_attribute_with(value: &str, keep_slash: bool) -> String {
     let keeps = if keep_slash {
         PATH_ATTRIBUTE_KEEPS
     } else {
@@ -143,7 +143,7 @@ pub fn has_marker(body: &str, marker: &str) -> bool {
 }
 
 /// The body with `marker` as its first line (added when missing), clamped to size.
-pub fn with_marker(marker: &str, body: &str) -> String {
+pub(crate) fn with_marker(marker: &str, body: &str) -> String {
     let with_marker = if has_marker(body, marker) {
         body.to_string()
     } else {
@@ -154,7 +154,7 @@ pub fn with_marker(marker: &str, body: &str) -> String {
 
 /// Cuts `body` at a line boundary so it stays under [`BUDGET`] characters and [`GITHUB_LIMIT`]
 /// bytes, with a note; the first line (the marker) is always kept.
-pub fn clamp(body: &str) -> String {
+pub(crate) fn clamp(body: &str) -> String {
     if body.chars().count() <= BUDGET && body.len() <= GITHUB_LIMIT {
         return body.to_string();
     }
@@ -207,7 +207,8 @@ pub fn apply_marker(sha: &str) -> String {
 
 /// [`apply_marker`] for the job of one manifest input (a matrix of jobs, each with its own
 /// comments): `<!-- edgeplan:applied sha=SHA manifest=PATH -->`, the path escaped as in [`marker`].
-pub fn apply_marker_for(sha: &str, manifest: Option<&str>) -> String {
+#[cfg(test)]
+pub(crate) fn apply_marker_for(sha: &str, manifest: Option<&str>) -> String {
     let plain = apply_marker(sha);
     match manifest {
         Some(path) => format!(
@@ -231,7 +232,7 @@ pub fn preview_fingerprint(body: &str) -> Option<String> {
 }
 
 /// The body without its hidden first-line marker (the step summary needs no marker).
-pub fn strip_marker(body: &str) -> &str {
+pub(crate) fn strip_marker(body: &str) -> &str {
     match body.split_once('\n') {
         Some((first, rest)) if first.starts_with("<!--") => rest,
         _ => body,
@@ -241,14 +242,14 @@ pub fn strip_marker(body: &str) -> &str {
 /// Appends a notice (a fork, a missing token) as a quoted note. It is edgeplan's own text whose
 /// backtick spans are code (an input's name), and it can name a branch, so it goes through
 /// [`super::escape::prose`]: values escaped, spans as code, never literal backticks.
-pub fn append_notice(body: &mut String, notice: Option<&str>) {
+pub(crate) fn append_notice(body: &mut String, notice: Option<&str>) {
     if let Some(n) = notice {
         let _ = write!(body, "\n> **Note:** {}\n", super::escape::prose(n));
     }
 }
 
 /// The footer line linking the workflow run, when there is one (every body ends with it).
-pub fn run_link(run_url: Option<&str>) -> String {
+pub(crate) fn run_link(run_url: Option<&str>) -> String {
     match run_url {
         Some(url) => format!("{RUN_LINK}{url})\n"),
         None => String::new(),
@@ -256,7 +257,7 @@ pub fn run_link(run_url: Option<&str>) -> String {
 }
 
 /// One manifest in the offline validation result.
-pub struct Validated<'a> {
+pub(crate) struct Validated<'a> {
     /// The manifest path as the reader knows it (relative to the workspace).
     pub path: String,
     pub desired: &'a Desired,
@@ -264,7 +265,7 @@ pub struct Validated<'a> {
 
 /// The preview body when only offline validation ran (no Cloudflare token, by choice or on a
 /// fork): every manifest with its zone, owner and endpoint count.
-pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
+pub(crate) fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
     let n = manifests.len();
     let mut body = format!(
         "{}\n**edgeplan: manifest valid ({n} file{}); only offline validation ran, so no DNS preview was computed.**\n\n",
@@ -292,13 +293,13 @@ pub fn validated(manifests: &[Validated<'_>], run_url: Option<&str>) -> String {
 const NAMES_LISTED: usize = 100;
 
 /// What stopped an apply, as the report shows it.
-pub struct Stopped<'a> {
+pub(crate) struct Stopped<'a> {
     pub message: &'a str,
     pub help: Option<&'a str>,
 }
 
 /// One zone an apply wrote to, as the report shows it.
-pub struct AppliedZone<'a> {
+pub(crate) struct AppliedZone<'a> {
     pub zone: &'a str,
     /// The edits applied (an adoption once), from the run's verdict.
     pub counts: Counts,
@@ -313,7 +314,7 @@ pub struct AppliedZone<'a> {
 /// public check's section (Markdown, maybe empty), and the plan fingerprint once, at the end.
 /// On the pull request the second paragraph says whether it matches the preview
 /// ([`lead_with`]).
-pub fn applied(
+pub(crate) fn applied(
     zones: &[AppliedZone<'_>],
     names: &[(EditKind, &str)],
     has_changes: bool,
@@ -398,7 +399,7 @@ pub fn applied(
 /// `body` with `line` as its second paragraph, right after the one-line outcome it opens with
 /// (bold, or the alert of a refusal; else after its `### ` title, or first of all): the apply
 /// report says there whether it matches the preview.
-pub fn lead_with(body: &str, line: &str) -> String {
+pub(crate) fn lead_with(body: &str, line: &str) -> String {
     if (body.starts_with("**") || body.starts_with("> [!"))
         && let Some((first, rest)) = body.split_once("\n\n")
     {
@@ -419,7 +420,7 @@ const APPLIED_NOTE: &str = "> **Applied**";
 /// merge, at which commit and by which run (a link). Idempotent: an earlier such line is
 /// replaced, so re-running the apply job never stacks them; the body is returned unchanged when
 /// it already says exactly this.
-pub fn mark_applied(body: &str, sha: &str, run_url: Option<&str>) -> String {
+pub(crate) fn mark_applied(body: &str, sha: &str, run_url: Option<&str>) -> String {
     let (first, rest) = body.split_once('\n').unwrap_or((body, ""));
     let rest = match rest.split_once('\n') {
         Some((line, after)) if line.starts_with(APPLIED_NOTE) => after.trim_start_matches('\n'),

@@ -3,7 +3,7 @@
 
 /// A Markdown table: `head` (its header and delimiter rows, each ending in a newline), then one
 /// row per item of `rows`, whose cells are Markdown already.
-pub fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+pub(super) fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut out = head.to_string();
     for cells in rows {
         out.push_str("| ");
@@ -15,7 +15,7 @@ pub fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String 
 
 /// edgeplan's own text (a help, a message) whose backtick spans are meant as code: each span
 /// becomes a code span (its value literal), the rest is escaped like any value.
-pub fn prose(s: &str) -> String {
+pub(crate) fn prose(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len().is_multiple_of(2) {
         return escape(s); // an unpaired backtick: no spans
@@ -35,7 +35,7 @@ pub fn prose(s: &str) -> String {
 
 /// A code span, safe inside a table cell: a value shown literally (no mention, link or HTML
 /// is live inside one).
-pub fn code(s: &str) -> String {
+pub(crate) fn code(s: &str) -> String {
     format!(
         "`{}`",
         s.replace('`', "'")
@@ -48,7 +48,7 @@ pub fn code(s: &str) -> String {
 /// `@`-mentions. A web address in the text becomes an autolink (`<https://...>`), whose content
 /// Markdown takes literally: escaping its characters instead would put the backslashes into the
 /// link (GitHub renders `https://x/\#y` as a link to `https://x/%5C#y`).
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev: Option<char> = None;
     let mut i = 0;

@@ -17,7 +17,7 @@
 //! `%0A` only in the data of a command, and a command starts a line.
 
 /// One untrusted value, safe on one line of output: see the module docs.
-pub fn inert(s: &str) -> String {
+pub(crate) fn inert(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
@@ -30,7 +30,7 @@ pub fn inert(s: &str) -> String {
 }
 
 /// Each line of `text` guarded ([`guard`]); line breaks are kept.
-pub fn inert_lines(text: &str) -> String {
+pub(crate) fn inert_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
         let (content, end) = match line.strip_suffix('\n') {
@@ -50,7 +50,7 @@ pub fn inert_lines(text: &str) -> String {
 
 /// One line made command-free: `##[` is broken as `#\#[` wherever it is, and a line that would
 /// start with `::` after white space gets a `\` before it.
-pub fn guard(line: &str) -> String {
+pub(crate) fn guard(line: &str) -> String {
     let broken = break_legacy(line);
     // White space as .NET's `TrimStart` sees it, and the invisible characters around it.
     let start = broken
@@ -66,7 +66,7 @@ pub fn guard(line: &str) -> String {
 
 /// `##[` broken as `#\\#[` wherever it is: for the data of edgeplan's own workflow commands,
 /// whose line rightly starts with `::`.
-pub fn break_legacy(text: &str) -> String {
+pub(crate) fn break_legacy(text: &str) -> String {
     if text.contains("##[") {
         text.replace("##[", "#\\#[")
     } else {
@@ -76,7 +76,8 @@ pub fn break_legacy(text: &str) -> String {
 
 /// True when `line` is one the runner would act on: starts with `::` after white space, or holds
 /// `##[` (for tests, and for callers that check what they are about to print).
-pub fn is_command(line: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_command(line: &str) -> bool {
     guard(line) != line
 }
 

@@ -11,7 +11,7 @@ use crate::plan::Plan;
 use crate::plan::verdict::{Counts, Origins, Reason, Verdict};
 use crate::plan::wire::{self, ZoneJson};
 
-pub use crate::plan::wire::{VERSION, action_name, canonical};
+pub(crate) use crate::plan::wire::VERSION;
 
 #[derive(Serialize)]
 struct PlanJson<'a> {

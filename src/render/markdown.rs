@@ -21,7 +21,7 @@ use crate::plan::verdict::Verdict;
 use super::body::assemble;
 pub use super::body::{CommentContext, ROWS_OPEN, short_sha};
 use super::changes::{ORIGINS_DOCS, counts, zone_detail};
-pub use super::escape::{code, escape, prose};
+pub(crate) use super::escape::{code, escape, prose};
 pub use super::verdict::Kind;
 
 /// The comment body for a plan: the one-line outcome first (inside a `> [!CAUTION]` alert with

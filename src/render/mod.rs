@@ -8,20 +8,20 @@ mod body;
 mod changes;
 pub mod comment;
 mod escape;
-pub mod inert;
+pub(crate) mod inert;
 pub mod json;
 pub mod markdown;
-pub mod problems;
-pub mod public;
+pub(crate) mod problems;
+pub(crate) mod public;
 pub mod text;
-pub mod verdict;
-pub mod zones;
+pub(crate) mod verdict;
+pub(crate) mod zones;
 
-pub use inert::{inert, inert_lines};
+pub(crate) use inert::{inert, inert_lines};
 
 /// The plural ending of a count in English: `s`, except for one. The one definition, for every
 /// presenter (`import` writes its notes with it too).
-pub fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

@@ -9,7 +9,7 @@ use super::plural;
 use crate::manifest::Problem;
 
 /// The comment body for manifests that failed validation: every problem, located.
-pub fn render_problems(problems: &[Problem], ctx: &CommentContext) -> String {
+pub(crate) fn render_problems(problems: &[Problem], ctx: &CommentContext) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "{}", ctx.marker());
     let n = problems.len();

@@ -15,13 +15,13 @@ use crate::health::public::PublicResult;
 
 /// Whether a failure fails the step (`public-check: fail`) or only warns: it changes the words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stakes {
+pub(crate) enum Stakes {
     Warn,
     Fail,
 }
 
 /// One line per endpoint under a heading; empty when nothing was checked.
-pub fn text(results: &[PublicResult], stakes: Stakes) -> String {
+pub(crate) fn text(results: &[PublicResult], stakes: Stakes) -> String {
     if results.is_empty() {
         return String::new();
     }
@@ -42,7 +42,7 @@ pub fn text(results: &[PublicResult], stakes: Stakes) -> String {
 }
 
 /// A section for the step summary and the apply report; empty when nothing was checked.
-pub fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
+pub(crate) fn markdown(results: &[PublicResult], stakes: Stakes) -> String {
     if results.is_empty() {
         return String::new();
     }
@@ -83,7 +83,7 @@ fn capitalised(s: &str) -> String {
 }
 
 /// The `public-health` output: one object per endpoint checked.
-pub fn json(results: &[PublicResult]) -> String {
+pub(crate) fn json(results: &[PublicResult]) -> String {
     let rows: Vec<Row<'_>> = results
         .iter()
         .map(|r| Row {
@@ -119,7 +119,7 @@ struct Row<'a> {
 }
 
 /// The names that failed, for a warning or an error line.
-pub fn failed(results: &[PublicResult]) -> Vec<&PublicResult> {
+pub(crate) fn failed(results: &[PublicResult]) -> Vec<&PublicResult> {
     results.iter().filter(|r| !r.outcome.is_healthy()).collect()
 }
 

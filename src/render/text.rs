@@ -23,13 +23,13 @@ const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 /// The width text is wrapped to when the caller knows no better (not a terminal, no `COLUMNS`).
-pub const DEFAULT_WIDTH: usize = 100;
+pub(crate) const DEFAULT_WIDTH: usize = 100;
 /// Narrower than this, wrapping would leave a word or two per line: this is used instead.
 const MIN_WIDTH: usize = 40;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Options {
+pub(crate) struct Options {
     /// ANSI colour.
     pub color: bool,
     /// Columns to wrap warnings to.
@@ -48,7 +48,7 @@ impl Default for Options {
 /// The width to wrap to: `COLUMNS` when it holds a positive number (it wins, as in other tools),
 /// else `terminal` (the width of the terminal the output goes to, when it goes to one), else
 /// [`DEFAULT_WIDTH`].
-pub fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
+pub(crate) fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
     columns
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|&c| c > 0)
@@ -71,7 +71,7 @@ pub fn render(plan: &Plan, probes: &[ProbeResult], verdict: &Verdict, color: boo
 
 /// Renders the whole plan, ending with the verdict (the pipeline's, worded by
 /// [`super::verdict`]) and the fingerprint.
-pub fn render_with(
+pub(crate) fn render_with(
     plan: &Plan,
     probes: &[ProbeResult],
     verdict: &Verdict,
@@ -114,7 +114,7 @@ pub fn render_with(
 /// The run's verdict, set apart like Terraform's: `Plan: 2 to create, 1 to update, 0 to delete.`
 /// over every zone (an adoption is one change, `to adopt`), or `No changes.`; then, when anything
 /// refuses the apply, the one-line outcome that says why.
-pub fn total(verdict: &Verdict) -> String {
+pub(crate) fn total(verdict: &Verdict) -> String {
     let n = verdict.counts();
     let mut line = if verdict.has_changes() {
         let adopt = if n.adopt > 0 {
@@ -140,7 +140,7 @@ pub fn total(verdict: &Verdict) -> String {
 
 /// The zones whose changes go in several batch requests: (zone, changes, requests, limit). Each
 /// request is one transaction; together they are not.
-pub fn chunked(plan: &Plan) -> Vec<(&str, usize, usize, usize)> {
+pub(crate) fn chunked(plan: &Plan) -> Vec<(&str, usize, usize, usize)> {
     plan.zones
         .iter()
         .filter_map(|z| {
@@ -152,7 +152,7 @@ pub fn chunked(plan: &Plan) -> Vec<(&str, usize, usize, usize)> {
 
 /// The apply prompt: the change count, the fingerprint of the plan it applies, and, when a zone's
 /// changes go in several requests, that the apply is not atomic.
-pub fn prompt(plan: &Plan) -> String {
+pub(crate) fn prompt(plan: &Plan) -> String {
     let n: usize = plan.zones.iter().map(|z| z.changes.len()).sum();
     let mut text = format!(
         "Apply plan {} ({n} change{})?",
@@ -185,7 +185,7 @@ fn warning(out: &mut String, text: &str, paint: Paint, width: usize) {
 }
 
 /// Greedy word wrap to `width` characters; a word longer than the width stands on its own line.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -269,7 +269,7 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint, width: usize) {
 
 /// `transfer 2 records from ml-team`, one line per previous owner the plan takes records over
 /// from (`previous_owners`: the updates rewrite their marker).
-pub fn transfers(z: &ZonePlan) -> Vec<String> {
+pub(crate) fn transfers(z: &ZonePlan) -> Vec<String> {
     z.transfers()
         .into_iter()
         .map(|(from, n)| {
@@ -284,7 +284,7 @@ pub fn transfers(z: &ZonePlan) -> Vec<String> {
 
 /// `example.com: 1 to create, 1 to update, 1 to delete, 4 unchanged`, plus conflicts if any.
 /// An adoption counts once (`1 to adopt`), as everywhere ([`crate::plan::verdict::edits`]).
-pub fn summary(z: &ZonePlan) -> String {
+pub(crate) fn summary(z: &ZonePlan) -> String {
     let n = Counts::of(&edits(z));
     let adopt = if n.adopt > 0 {
         format!(" {} to adopt,", n.adopt)
@@ -336,7 +336,7 @@ fn change(c: &Change, paint: Paint) -> String {
 }
 
 /// `target (proxied)` or `target (not proxied, ttl 300)`.
-pub fn describe(d: &RecordData) -> String {
+pub(crate) fn describe(d: &RecordData) -> String {
     let proxy = if d.proxied {
         "proxied".to_owned()
     } else {
@@ -354,7 +354,7 @@ fn ttl(ttl: u32) -> String {
 }
 
 /// Only the fields that change: `content a -> b, proxied false -> true`.
-pub fn differences(before: &RecordData, after: &RecordData) -> String {
+pub(crate) fn differences(before: &RecordData, after: &RecordData) -> String {
     let mut parts = Vec::new();
     if before.content != after.content {
         parts.push(format!("content {} -> {}", before.content, after.content));

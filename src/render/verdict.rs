@@ -16,7 +16,7 @@ use crate::plan::verdict::{
 use super::plural;
 
 /// Formats a value: a code span in Markdown, the inert value in text.
-pub type Code<'a> = &'a dyn Fn(&str) -> String;
+pub(crate) type Code<'a> = &'a dyn Fn(&str) -> String;
 
 /// What a plan body is for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,7 +54,7 @@ impl Kind {
 
 /// Who reads the advice: the command line (flags) or the Action (inputs of the apply job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Front {
+pub(crate) enum Front {
     Cli,
     Action,
 }
@@ -70,7 +70,7 @@ impl Kind {
 }
 
 /// The words for an edit kind: `create`, `update`, `adopt`, `delete`.
-pub fn label(kind: EditKind) -> &'static str {
+pub(crate) fn label(kind: EditKind) -> &'static str {
     match kind {
         EditKind::Create => "create",
         EditKind::Update => "update",
@@ -80,7 +80,7 @@ pub fn label(kind: EditKind) -> &'static str {
 }
 
 /// `1 to create, 2 to delete` (the kinds present, deletes and adoptions first), or `no changes`.
-pub fn counts(n: &Counts) -> String {
+pub(crate) fn counts(n: &Counts) -> String {
     let parts: Vec<String> = EditKind::ALL
         .into_iter()
         .filter(|k| n.get(*k) > 0)
@@ -94,7 +94,7 @@ pub fn counts(n: &Counts) -> String {
 }
 
 /// The one line every body opens with: what merge (or the apply) does, or why it is refused.
-pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
+pub(crate) fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
     if v.refused() {
         let why = reasons(v, code);
         return match kind {
@@ -162,7 +162,7 @@ pub fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
 }
 
 /// Why the apply is refused, in one clause: each reason with its zone.
-pub fn reasons(v: &Verdict, code: Code<'_>) -> String {
+pub(crate) fn reasons(v: &Verdict, code: Code<'_>) -> String {
     let why: Vec<String> = v
         .reasons()
         .map(|(z, r)| {
@@ -233,7 +233,7 @@ fn event_clause(r: &EventRule, code: Code<'_>) -> String {
 
 /// One sentence for a way the plan is not the reviewed one; `code` puts values in code spans
 /// (Markdown) or backticks (text).
-pub fn mismatch(m: &Mismatch, code: Code<'_>) -> String {
+pub(crate) fn mismatch(m: &Mismatch, code: Code<'_>) -> String {
     match m {
         Mismatch::Differs {
             pair,
@@ -291,10 +291,10 @@ fn digest_short(d: &str) -> &str {
 }
 
 /// The deliberate ways forward from a plan that is not the reviewed one.
-pub const FORWARD: &str = "if the new plan is what should happen, apply it deliberately: run the workflow by hand on the default branch (`workflow_dispatch` with `command: apply`, which is not compared with a preview), or open a new pull request, whose preview shows this plan, and merge it";
+pub(crate) const FORWARD: &str = "if the new plan is what should happen, apply it deliberately: run the workflow by hand on the default branch (`workflow_dispatch` with `command: apply`, which is not compared with a preview), or open a new pull request, whose preview shows this plan, and merge it";
 
 /// The help naming `comment-author`, when the previews are another identity's.
-pub const IDENTITY: &str = "if edgeplan previews as that identity (a GitHub App token), set the apply job's `comment-author` input to its login, for example `my-app[bot]`";
+pub(crate) const IDENTITY: &str = "if edgeplan previews as that identity (a GitHub App token), set the apply job's `comment-author` input to its login, for example `my-app[bot]`";
 
 /// The help of a plan that is not the reviewed one.
 fn not_reviewed_help(mismatches: &[Mismatch]) -> &'static str {
@@ -340,7 +340,7 @@ fn event_words(r: &EventRule) -> (String, String) {
 
 /// The words of the refusal alert, as a reviewer acts on it: the refused names, then the safe
 /// fix for each reason, then the overrides. Empty when nothing refuses.
-pub struct Alert {
+pub(crate) struct Alert {
     /// `name (why)` lines, each name once.
     pub names: Vec<String>,
     /// What to do that keeps the zone safe (restore, revert, fix the origin).
@@ -352,10 +352,10 @@ pub struct Alert {
 /// The label that approves a pull request's deletes over the safety limit in the Action (its
 /// one definition for the dispatch table is `github::dispatch::ALLOW_DELETES_LABEL`; `render`
 /// does not name `github`, and a test keeps the two equal).
-pub const ALLOW_DELETES_LABEL: &str = "edgeplan/allow-deletes";
+pub(crate) const ALLOW_DELETES_LABEL: &str = "edgeplan/allow-deletes";
 
 /// The alert's words for `v`, worded for `kind`.
-pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
+pub(crate) fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
     let front = kind.front();
     let mut out = Alert {
         names: Vec::new(),
@@ -503,12 +503,12 @@ pub fn alert(v: &Verdict, kind: Kind, code: Code<'_>) -> Alert {
 
 /// From this many zones, the comment shows the table of many zones (`render::zones`) instead of a
 /// line per zone, and collapses every zone's detail.
-pub const MANY: usize = 10;
+pub(crate) const MANY: usize = 10;
 
 /// The notes under the one-line outcome when nothing refuses: zones whose changes go in
 /// several batches, each zone of a few (the table of many says it per zone), and origins not
 /// checked.
-pub fn notes(v: &Verdict, kind: Kind, code: Code<'_>) -> Vec<String> {
+pub(crate) fn notes(v: &Verdict, kind: Kind, code: Code<'_>) -> Vec<String> {
     let mut lines = Vec::new();
     if v.refused() {
         return lines;
@@ -553,7 +553,7 @@ pub fn notes(v: &Verdict, kind: Kind, code: Code<'_>) -> Vec<String> {
 
 /// What the apply does in one zone, a cell of the table of many zones. When anything refuses
 /// the run, nothing is applied anywhere, and the other zones say so.
-pub fn zone_cell(v: &Verdict, z: &ZoneVerdict, code: Code<'_>) -> String {
+pub(crate) fn zone_cell(v: &Verdict, z: &ZoneVerdict, code: Code<'_>) -> String {
     if !z.reasons.is_empty() {
         let why: Vec<String> = z
             .reasons
@@ -596,7 +596,7 @@ pub fn zone_cell(v: &Verdict, z: &ZoneVerdict, code: Code<'_>) -> String {
 
 /// One error a terminal or a runner shows for a reason to refuse: where, what, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Blocker {
+pub(crate) struct Blocker {
     /// The manifest the reason belongs to (none for a reason of the whole run).
     pub file: Option<PathBuf>,
     /// Its line, when the reason is at one.
@@ -609,7 +609,7 @@ pub struct Blocker {
 
 /// Every reason of `v` as errors, one per conflict or comment (at its line), one per other
 /// reason; `front` decides how the help names the override.
-pub fn blockers(v: &Verdict, front: Front) -> Vec<Blocker> {
+pub(crate) fn blockers(v: &Verdict, front: Front) -> Vec<Blocker> {
     let mut out = Vec::new();
     for (z, r) in v.reasons() {
         let file = z.map(|z| z.source.clone());

@@ -15,14 +15,14 @@ use super::escape::code;
 use super::verdict::MANY;
 
 /// True when the run is previewed with the table.
-pub fn many(verdict: &Verdict) -> bool {
+pub(crate) fn many(verdict: &Verdict) -> bool {
     verdict.zones.len() >= MANY
 }
 
 /// The table, Markdown, ending with a blank line. Five columns at most, so it fits a pull
 /// request comment: the counts of changes share one cell. Each row is one zone's verdict (its
 /// counts and what the apply does there, `render::verdict::zone_cell`), read from the zone.
-pub fn table(verdict: &Verdict) -> String {
+pub(crate) fn table(verdict: &Verdict) -> String {
     let rows = verdict.zones.iter().map(|z| {
         let counts = super::verdict::counts(&z.counts);
         vec![

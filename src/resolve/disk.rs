@@ -14,7 +14,7 @@ use super::walk::{self, DirEntry, EntryKind, NamedPaths, Side};
 use super::wanted::Wanted;
 
 /// Resolves `wanted` against the directory `base` (the current directory: the empty path).
-pub fn resolve(wanted: &Wanted, base: &Path) -> NamedPaths {
+pub(crate) fn resolve(wanted: &Wanted, base: &Path) -> NamedPaths {
     let root = if wanted.root.is_empty() {
         base.to_path_buf()
     } else if Path::new(&wanted.root).is_absolute() {
@@ -36,7 +36,7 @@ pub fn resolve(wanted: &Wanted, base: &Path) -> NamedPaths {
 }
 
 /// The entries of `dir`, unsorted; a directory that does not exist (or is not one) lists empty.
-pub fn list(dir: &Path) -> Result<Vec<DirEntry>, String> {
+pub(crate) fn list(dir: &Path) -> Result<Vec<DirEntry>, String> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {

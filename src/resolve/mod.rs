@@ -10,9 +10,9 @@
 //! matcher (`glob::Pattern`, per path component, matching only). The two edges only list
 //! directories: [`disk`] with `lstat`, `github::paths` from git tree entries.
 
-pub mod disk;
-pub mod walk;
-pub mod wanted;
+pub(crate) mod disk;
+pub(crate) mod walk;
+pub(crate) mod wanted;
 
-pub use walk::{DirEntry, EntryKind, NamedPaths, Refusal, Side};
-pub use wanted::{Wanted, escape};
+pub(crate) use walk::{DirEntry, EntryKind, Side};
+pub(crate) use wanted::{Wanted, escape};

@@ -23,13 +23,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::wanted::{Part, Wanted};
 
 /// Most directory entries one pattern may list before it is refused.
-pub const MAX_LISTED: usize = 100_000;
+pub(crate) const MAX_LISTED: usize = 100_000;
 /// Deepest directory level a pattern may search.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// What a directory entry is, read without following it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
+pub(crate) enum EntryKind {
     /// A regular file (git modes 100644, 100755).
     File,
     Dir,
@@ -43,13 +43,13 @@ pub enum EntryKind {
 
 /// One entry of a directory listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirEntry {
+pub(crate) struct DirEntry {
     pub name: String,
     pub kind: EntryKind,
 }
 
 impl DirEntry {
-    pub fn new(name: impl Into<String>, kind: EntryKind) -> DirEntry {
+    pub(crate) fn new(name: impl Into<String>, kind: EntryKind) -> DirEntry {
         DirEntry {
             name: name.into(),
             kind,
@@ -59,7 +59,7 @@ impl DirEntry {
 
 /// Which side reads the files: what a link named directly means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
+pub(crate) enum Side {
     /// Followed (the loader checks where it leads).
     Disk,
     /// Refused: through the API a link's target is the pull request author's choice.
@@ -68,7 +68,7 @@ pub enum Side {
 
 /// A path not read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     pub path: String,
     /// False when nothing exists at `path` (then it is the value as given, not a file to link).
     pub found: bool,
@@ -78,7 +78,7 @@ pub struct Refusal {
 
 /// What one value names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NamedPaths {
+pub(crate) struct NamedPaths {
     /// The paths found, from the walk's root, `/`-joined, sorted bytewise, each once.
     pub files: Vec<String>,
     /// Sorted by path. When a pattern is refused whole, `files` is empty.
@@ -89,7 +89,7 @@ pub struct NamedPaths {
 
 impl NamedPaths {
     /// True when the value named nothing at all (an empty match, or a missing path).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.files.is_empty() && self.refused.is_empty()
     }
 }
@@ -99,13 +99,13 @@ const NOT_FILE_HELP: &str =
     "a manifest is a regular file; narrow the pattern so it matches only manifests";
 const API_LINK_HELP: &str = "commit the manifest itself: under pull_request_target edgeplan reads only regular files of the pull request's commit, and follows no link";
 const MISSING_HELP: &str = "check the path; names compare byte-exact, case included";
-pub const LARGE_HELP: &str =
+pub(crate) const LARGE_HELP: &str =
     "name the manifests' directory in the pattern (`dns/*.yaml`, not `**/*.yaml`)";
 
 /// Resolves `wanted`. `list(dir)` gives the entries of `dir`, a `/`-joined path from the walk's
 /// root (`""` for the root itself); a directory that does not exist lists as empty; `Err` is a
 /// directory that cannot be listed, with the reason.
-pub fn walk<F>(wanted: &Wanted, side: Side, mut list: F) -> NamedPaths
+pub(crate) fn walk<F>(wanted: &Wanted, side: Side, mut list: F) -> NamedPaths
 where
     F: FnMut(&str) -> Result<Vec<DirEntry>, String>,
 {

@@ -26,7 +26,7 @@ const MATCH: MatchOptions = MatchOptions {
 
 /// One component of a pattern, after its literal prefix.
 #[derive(Debug, Clone)]
-pub enum Part {
+pub(crate) enum Part {
     /// A name without pattern characters: equal bytes only.
     Exact(String),
     /// A component with `*`, `?` or `[`.
@@ -37,7 +37,7 @@ pub enum Part {
 
 impl Part {
     /// Whether this part matches the name `name` (for [`Part::Any`], every name).
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         match self {
             Part::Exact(text) => text == name,
             Part::Glob(pattern) => pattern.matches_with(name, MATCH),
@@ -48,7 +48,7 @@ impl Part {
 
 /// A value, read.
 #[derive(Debug, Clone)]
-pub struct Wanted {
+pub(crate) struct Wanted {
     /// The normalised value: what messages show.
     pub text: String,
     /// True for an absolute path or one with `..`: read on disk only.
@@ -64,13 +64,13 @@ pub struct Wanted {
 
 impl Wanted {
     /// Reads one value; `Err` says why it names nothing (empty) or is not a valid pattern.
-    pub fn parse(value: &str) -> Result<Wanted, String> {
+    pub(crate) fn parse(value: &str) -> Result<Wanted, String> {
         Wanted::read(value, true)
     }
 
     /// Reads one value as one path, whatever characters it holds (a positional argument of the
     /// command line: the shell has already expanded any pattern); `Err` when it names nothing.
-    pub fn path(value: &str) -> Result<Wanted, String> {
+    pub(crate) fn path(value: &str) -> Result<Wanted, String> {
         Wanted::read(value, false)
     }
 
@@ -141,13 +141,13 @@ impl Wanted {
         })
     }
 
-    pub fn is_pattern(&self) -> bool {
+    pub(crate) fn is_pattern(&self) -> bool {
         !self.rest.is_empty()
     }
 
     /// Whether something this value names can lie under the directory `dir` (a path from the
     /// root): which subtrees a truncated tree listing must be walked into.
-    pub fn may_be_under(&self, dir: &str) -> bool {
+    pub(crate) fn may_be_under(&self, dir: &str) -> bool {
         if self.outside {
             return false;
         }
@@ -170,7 +170,7 @@ impl Wanted {
 }
 
 /// `value` split into components, without `.` and empty ones; `true` when it is absolute.
-pub fn normalise(value: &str) -> (bool, Vec<String>) {
+pub(crate) fn normalise(value: &str) -> (bool, Vec<String>) {
     #[cfg(windows)]
     let value = &value.replace('\\', "/");
     let absolute = value.starts_with('/');
@@ -183,7 +183,7 @@ pub fn normalise(value: &str) -> (bool, Vec<String>) {
 }
 
 /// Components joined by `/`, with a leading `/` when absolute.
-pub fn join(absolute: bool, parts: &[String]) -> String {
+pub(crate) fn join(absolute: bool, parts: &[String]) -> String {
     let joined = parts.join("/");
     if absolute {
         format!("/{joined}")
@@ -194,7 +194,7 @@ pub fn join(absolute: bool, parts: &[String]) -> String {
 
 /// `path` written as a pattern that matches exactly it: unchanged when it holds no pattern
 /// character (it is then read as a path), else each of `*?[]` in brackets.
-pub fn escape(path: &str) -> String {
+pub(crate) fn escape(path: &str) -> String {
     if path.contains(PATTERN_CHARS) {
         Pattern::escape(path)
     } else {

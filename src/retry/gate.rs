@@ -47,12 +47,12 @@ const PACE_SAID_FROM: Duration = Duration::from_secs(1);
 const LONGEST: Duration = Duration::from_secs(86_400);
 
 impl RateGate {
-    pub fn new() -> RateGate {
+    pub(crate) fn new() -> RateGate {
         RateGate::default()
     }
 
     /// A gate that also lets at most `limit` requests through in any window of `per`.
-    pub fn paced(limit: usize, per: Duration) -> RateGate {
+    pub(crate) fn paced(limit: usize, per: Duration) -> RateGate {
         RateGate {
             until: Arc::default(),
             pace: Some(Arc::new(Pace {
@@ -67,13 +67,14 @@ impl RateGate {
 
     /// Counts one request, first waiting until the window has room for it (at once on a gate
     /// that does not pace).
-    pub async fn pace(&self) {
+    #[cfg(test)]
+    pub(crate) async fn pace(&self) {
         self.pace_saying(|_| {}).await;
     }
 
     /// [`RateGate::pace`], calling `say` with the wait when it holds the request for a second or
     /// more, at most once a minute for all the requests through the gate.
-    pub async fn pace_saying(&self, say: impl FnOnce(Duration)) {
+    pub(crate) async fn pace_saying(&self, say: impl FnOnce(Duration)) {
         let Some(pace) = &self.pace else { return };
         let mut say = Some(say);
         loop {
@@ -110,7 +111,7 @@ impl RateGate {
     /// Holds the requests through this gate for `wait` from now. A pause that ends later stands.
     /// True when this pause is news: none was set, or it ends more than a second after the one
     /// set before (so the request that set it says it, and the others waiting do not).
-    pub fn pause(&self, wait: Duration) -> bool {
+    pub(crate) fn pause(&self, wait: Duration) -> bool {
         let end = Instant::now() + wait.min(LONGEST);
         let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
         let news = until.is_none_or(|u| end > u + Duration::from_secs(1));
@@ -122,7 +123,7 @@ impl RateGate {
 
     /// Whether a notice about slow answers may be said now: none was said through this gate in
     /// the last `quiet`. Counts this one when it may.
-    pub fn may_say(&self, quiet: Duration) -> bool {
+    pub(crate) fn may_say(&self, quiet: Duration) -> bool {
         let mut said = self.said.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         let may = said.is_none_or(|at| now.duration_since(at) >= quiet);
@@ -143,7 +144,7 @@ impl RateGate {
     /// Waits out the pause when it ends within `room` (what the caller's budget has left). A
     /// longer pause is not waited for: the request goes at once, and the server's answer decides
     /// (a rate limit beyond the budget then ends the call with a clear error, as without a gate).
-    pub async fn wait(&self, room: Duration) {
+    pub(crate) async fn wait(&self, room: Duration) {
         let deadline = Instant::now().checked_add(room);
         loop {
             let left = self.remaining();

@@ -41,23 +41,23 @@ use std::time::{Duration, SystemTime};
 use http::{HeaderMap, Method};
 use tokio::time::Instant;
 
-pub use gate::RateGate;
-pub use settings::{
-    GITHUB_RETRY_ENV, HTTP_TIMEOUT_ENV, Malformed, Poll, RATE_WAIT_ENV, RETRY_BUDGET_ENV,
-    RetrySettings, WAIT_NOTICE_ENV,
+pub(crate) use gate::RateGate;
+pub use settings::Poll;
+pub(crate) use settings::{
+    HTTP_TIMEOUT_ENV, Malformed, RATE_WAIT_ENV, RETRY_BUDGET_ENV, RetrySettings,
 };
 
 /// The API a request goes to: the two differ in which methods are safe to resend and in a few
 /// statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
+pub(crate) enum Api {
     Cloudflare,
     GitHub,
 }
 
 /// Whether a request may be resent after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Idempotency {
+pub(crate) enum Idempotency {
     /// Resent on any transient failure: reads, and writes that are safe to repeat.
     Read,
     /// Resent only when the server certainly did not act on it.
@@ -100,7 +100,7 @@ impl Api {
     /// `PATCH` and `DELETE` of a comment are safe to repeat, but a `POST` whose answer was lost
     /// may have posted a comment, so it is sent once (the next sticky-comment upsert repairs a
     /// duplicate).
-    pub fn idempotency(self, method: &Method) -> Idempotency {
+    pub(crate) fn idempotency(self, method: &Method) -> Idempotency {
         match self {
             Api::Cloudflare if method == Method::GET => Idempotency::Read,
             Api::Cloudflare => Idempotency::Write,
@@ -111,7 +111,7 @@ impl Api {
 }
 
 impl Idempotency {
-    pub fn may_resend(self, failure: AttemptFailure) -> bool {
+    pub(crate) fn may_resend(self, failure: AttemptFailure) -> bool {
         match (self, failure) {
             (_, AttemptFailure::Limited(_)) => true,
             (_, AttemptFailure::Final) | (Idempotency::Once, _) => false,
@@ -122,7 +122,7 @@ impl Idempotency {
 }
 
 /// Whether an answer is a rate limit: the token is refused for a while, whatever it asks for.
-pub fn rate_limited(api: Api, status: u16, headers: &HeaderMap) -> bool {
+pub(crate) fn rate_limited(api: Api, status: u16, headers: &HeaderMap) -> bool {
     status == 429
         || (api == Api::GitHub
             && status == 403
@@ -135,7 +135,7 @@ pub fn rate_limited(api: Api, status: u16, headers: &HeaderMap) -> bool {
 /// What a non-2xx answer says. 429 and 503 were not processed; Cloudflare's 408 and 409 neither.
 /// NOTE: a 500 or 502 to a write may come from a proxy after the origin committed; only statuses
 /// that say "not processed" are safe to resend.
-pub fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> AttemptFailure {
+pub(crate) fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> AttemptFailure {
     match (api, status) {
         _ if rate_limited(api, status, headers) => AttemptFailure::Limited(
             rate_limit(api, status, headers, "", SystemTime::now()).unwrap_or(Limit::Unnamed),
@@ -150,7 +150,7 @@ pub fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> AttemptFail
 /// wait (`Retry-After`) first; for GitHub then a spent primary limit (`x-ratelimit-remaining: 0`,
 /// until `x-ratelimit-reset`), then a secondary limit, recognised by its message (`body`) as well
 /// as by a 429 (at least a minute). A reset already past names no wait.
-pub fn rate_limit(
+pub(crate) fn rate_limit(
     api: Api,
     status: u16,
     headers: &HeaderMap,
@@ -202,10 +202,10 @@ fn reset_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 /// (both clients ask for gzip): a 5,000-record Cloudflare page is about 1.5 MB, about 46 KB
 /// gzipped. A longer answer, or a small compressed one that inflates past it (a gzip bomb), ends
 /// the attempt with an error rather than exhausting memory.
-pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// The message of an answer cut off at [`MAX_ANSWER_BYTES`].
-pub fn too_large() -> String {
+pub(crate) fn too_large() -> String {
     format!(
         "the answer was longer than {} MiB, the response size limit (counted decompressed); \
          stopped reading it",
@@ -250,10 +250,10 @@ pub struct Policy {
 
 /// The longest rate-limit wait of both clients: Cloudflare blocks for five minutes after its
 /// limit is passed, and a minute more covers a block that began a little before the request.
-pub const RATE_WAIT: Duration = Duration::from_secs(360);
+pub(crate) const RATE_WAIT: Duration = Duration::from_secs(360);
 
 /// After how long without an answer a call says what it is waiting for.
-pub const NOTICE_AFTER: Duration = Duration::from_secs(5);
+pub(crate) const NOTICE_AFTER: Duration = Duration::from_secs(5);
 
 impl Policy {
     /// Cloudflare: up to 10 retries within 120 s per call, rate-limit waits of up to 360 s
@@ -288,7 +288,7 @@ impl Policy {
     /// 25 %. The jitter only shortens a step, so `cap` and the time budget stay true bounds,
     /// and a quarter of spread is enough to keep clients that failed together from retrying
     /// together.
-    pub fn backoff(&self, retry: u32) -> Duration {
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let factor = 1u64 << retry.min(16);
         let raw = self
             .base
@@ -299,7 +299,7 @@ impl Policy {
     }
 
     /// Starts counting one call against the limits.
-    pub fn start(&self) -> Budget {
+    pub(crate) fn start(&self) -> Budget {
         Budget {
             policy: *self,
             started: Instant::now(),
@@ -312,7 +312,7 @@ impl Policy {
 
 /// One call's retries and time so far.
 #[derive(Debug, Clone)]
-pub struct Budget {
+pub(crate) struct Budget {
     policy: Policy,
     started: Instant,
     retries: u32,
@@ -324,17 +324,17 @@ pub struct Budget {
 
 impl Budget {
     /// Attempts made or under way: 1 before any retry.
-    pub fn attempts(&self) -> u32 {
+    pub(crate) fn attempts(&self) -> u32 {
         self.retries + 1
     }
 
     /// The backoff step before the next retry.
-    pub fn backoff(&self) -> Duration {
+    pub(crate) fn backoff(&self) -> Duration {
         self.policy.backoff(self.retries)
     }
 
     /// Whether another attempt after `wait` is within the limits; counts it when it is.
-    pub fn allow(&mut self, wait: Duration) -> bool {
+    pub(crate) fn allow(&mut self, wait: Duration) -> bool {
         let policy = &self.policy;
         let fits = self.retries < policy.max_retries
             && wait <= policy.max_wait
@@ -347,7 +347,7 @@ impl Budget {
 
     /// The wait `limit` asks for: the one it names, or for a secondary limit the policy's first
     /// wait doubled per secondary limit met before, or else the backoff.
-    pub fn limit_wait(&self, limit: Limit) -> Duration {
+    pub(crate) fn limit_wait(&self, limit: Limit) -> Duration {
         match limit {
             Limit::Asked(wait) | Limit::Reset(wait) => wait,
             Limit::Secondary => self
@@ -361,7 +361,7 @@ impl Budget {
     /// Whether another attempt after the rate-limit wait `wait` (for `limit`) is within the
     /// limits: the retries, and the rate-limit waits in all; counts it when it is. The time
     /// budget is not asked: a rate-limit wait is not the call's own trouble.
-    pub fn allow_limited(&mut self, limit: Limit, wait: Duration) -> bool {
+    pub(crate) fn allow_limited(&mut self, limit: Limit, wait: Duration) -> bool {
         let fits = self.retries < self.policy.max_retries
             && self.rate_waited.saturating_add(wait) <= self.policy.rate_wait;
         if fits {
@@ -377,13 +377,13 @@ impl Budget {
 
     /// Counts `waited`, spent held by a pause that another request's rate limit set, as a
     /// rate-limit wait of this call (not against its budget).
-    pub fn held(&mut self, waited: Duration) {
+    pub(crate) fn held(&mut self, waited: Duration) {
         self.rate_waited = self.rate_waited.saturating_add(waited);
         self.exclude(waited);
     }
 
     /// What is left of the rate-limit waits of this call.
-    pub fn rate_room(&self) -> Duration {
+    pub(crate) fn rate_room(&self) -> Duration {
         self.policy.rate_wait.saturating_sub(self.rate_waited)
     }
 
@@ -401,12 +401,13 @@ impl Budget {
     /// Leaves `waited` out of the time spent: a wait for the pace of the token's requests, or
     /// for a rate limit, is not the call's own trouble, so it does not use up the budget for
     /// retries.
-    pub fn exclude(&mut self, waited: Duration) {
+    pub(crate) fn exclude(&mut self, waited: Duration) {
         self.started = self.started.checked_add(waited).unwrap_or(self.started);
     }
 
     /// The longest this call could wait now: what is left of the budget, at most `max_wait`.
-    pub fn room(&self) -> Duration {
+    #[cfg(test)]
+    pub(crate) fn room(&self) -> Duration {
         self.policy
             .budget
             .saturating_sub(self.started.elapsed())
@@ -461,7 +462,7 @@ impl std::fmt::Display for RateBound {
 /// The wait a 429 (or 503) asks for: `Retry-After-Ms`, else `Retry-After` as seconds or as an
 /// HTTP date. `None` when absent, unreadable, zero or a date already past: such an answer names
 /// no wait, so the normal backoff applies (resending at once would only meet the limit again).
-pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     named_wait(headers, now).filter(|wait| !wait.is_zero())
 }
 
@@ -482,7 +483,7 @@ fn named_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 
 /// What one attempt of a call came to, as the client that sent it reads it.
 #[derive(Debug)]
-pub enum Attempt<T, F> {
+pub(crate) enum Attempt<T, F> {
     /// Finished, well or not: returned as it is, never resent.
     Done(T),
     /// Failed: `failure` says whether the server acted, `asked` is the wait the answer named
@@ -496,7 +497,7 @@ pub enum Attempt<T, F> {
 
 /// Why [`call`] stopped resending a failed request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GiveUp {
+pub(crate) enum GiveUp {
     /// The request may not be resent after this failure ([`Idempotency::may_resend`]): for a
     /// write whose outcome is unknown, the outcome stays unknown.
     NotResendable,
@@ -510,7 +511,7 @@ pub enum GiveUp {
 /// `GET /zones/{id}/dns_records`, or the GitHub client's `list comments on o/r#2 (page 1)`),
 /// its policy, the gate it shares, whether it may be resent, and whether it keeps the pace.
 #[derive(Debug, Clone, Copy)]
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub api: Api,
     pub what: &'a str,
     pub policy: &'a Policy,
@@ -529,7 +530,7 @@ pub struct Call<'a> {
 /// the backoff. Each rate-limit wait is said on stderr, and so, once, is a call that has had no
 /// answer for [`Policy::notice_after`]. `give_up` turns the last failure into the call's error,
 /// given why it stopped and the attempts made.
-pub async fn call<T, F, E, A, Fut>(
+pub(crate) async fn call<T, F, E, A, Fut>(
     call: Call<'_>,
     mut attempt: A,
     give_up: impl FnOnce(F, GiveUp, u32) -> E,
@@ -596,7 +597,7 @@ where
 
 /// Parses a `Retry-After` value: delta seconds, or an HTTP date (RFC 9110 section 10.2.3). A
 /// date in the past is a wait of zero, which [`retry_after`] sets aside.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }

@@ -6,20 +6,20 @@ use super::Policy;
 
 /// Per-attempt deadline of both clients: the longest one request and its whole answer may take,
 /// in milliseconds.
-pub const HTTP_TIMEOUT_ENV: &str = "EDGEPLAN_HTTP_TIMEOUT_MS";
+pub(crate) const HTTP_TIMEOUT_ENV: &str = "EDGEPLAN_HTTP_TIMEOUT_MS";
 /// Longest time one Cloudflare call may take, retries included, in milliseconds.
-pub const RETRY_BUDGET_ENV: &str = "EDGEPLAN_RETRY_BUDGET_MS";
+pub(crate) const RETRY_BUDGET_ENV: &str = "EDGEPLAN_RETRY_BUDGET_MS";
 /// The base delay of GitHub retries and the wait between merged-PR lookups, in milliseconds; the
 /// first wait after a secondary rate limit that names none is 120 times it (a minute at the
 /// default). Integration tests that run the binary set it low so that a direct push (no merged
 /// PR, looked up four times) takes milliseconds instead of six seconds.
-pub const GITHUB_RETRY_ENV: &str = "EDGEPLAN_GITHUB_RETRY_MS";
+pub(crate) const GITHUB_RETRY_ENV: &str = "EDGEPLAN_GITHUB_RETRY_MS";
 /// The longest time one call of either client waits for rate limits, in all, in milliseconds
 /// ([`Policy::rate_wait`]).
-pub const RATE_WAIT_ENV: &str = "EDGEPLAN_RATE_LIMIT_WAIT_MS";
+pub(crate) const RATE_WAIT_ENV: &str = "EDGEPLAN_RATE_LIMIT_WAIT_MS";
 /// After how long without an answer a call says what it is waiting for, in milliseconds
 /// ([`Policy::notice_after`]).
-pub const WAIT_NOTICE_ENV: &str = "EDGEPLAN_WAIT_NOTICE_MS";
+pub(crate) const WAIT_NOTICE_ENV: &str = "EDGEPLAN_WAIT_NOTICE_MS";
 
 /// The secondary-limit wait per millisecond of [`GITHUB_RETRY_ENV`]: 500 ms gives GitHub's
 /// minute.
@@ -34,7 +34,7 @@ pub struct Poll {
 }
 
 impl Poll {
-    pub const GITHUB_PULLS: Poll = Poll {
+    pub(crate) const GITHUB_PULLS: Poll = Poll {
         attempts: 4,
         delay: Duration::from_secs(2),
     };
@@ -43,7 +43,7 @@ impl Poll {
 /// An `EDGEPLAN_*` variable that is set to something other than whole milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{name}={raw:?} is not a number of milliseconds; unset it or give e.g. {name}={example}")]
-pub struct Malformed {
+pub(crate) struct Malformed {
     /// The variable.
     pub name: &'static str,
     /// What it holds.
@@ -56,7 +56,7 @@ pub struct Malformed {
 /// apart so that a malformed setting fails only a command that uses that client, as it would if
 /// each client read its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetrySettings {
+pub(crate) struct RetrySettings {
     /// Cloudflare calls: [`HTTP_TIMEOUT_ENV`] and [`RETRY_BUDGET_ENV`] applied to
     /// [`Policy::CLOUDFLARE`].
     pub cloudflare: Result<Policy, Malformed>,
@@ -75,14 +75,8 @@ impl Default for RetrySettings {
 }
 
 impl RetrySettings {
-    /// The defaults with the `EDGEPLAN_*` variables above applied where set (empty counts as
-    /// unset).
-    pub fn from_env() -> RetrySettings {
-        RetrySettings::from_vars(|var| std::env::var(var).ok())
-    }
-
     /// The same from any variable source (the environment, or a table in tests).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> RetrySettings {
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> RetrySettings {
         let cloudflare = (|| {
             let mut policy = Policy::CLOUDFLARE;
             if let Some(ms) = millis(&var, HTTP_TIMEOUT_ENV, 5000)? {

@@ -47,7 +47,7 @@ use report::{Applied, Previewed, Reporter};
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
 
-pub async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure> {
+pub(super) async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure> {
     let mut cmds = Commands::new(crate::output::Stdout);
     // NOTE: masks go out before anything else, even before the context is read (a bad input
     // stops the run there), so that no later line can show a token.

@@ -22,7 +22,7 @@ use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
-pub async fn run(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
+pub(super) async fn run(args: &ApplyArgs, settings: &Settings) -> Result<Exit, Failure> {
     apply(args, settings).await.map_err(inert_failure)
 }
 

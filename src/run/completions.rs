@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use super::Failure;
 
 /// Prints the completion script for `shell` on stdout.
-pub fn completions(shell: CompletionShell) -> Result<Exit, Failure> {
+pub(super) fn completions(shell: CompletionShell) -> Result<Exit, Failure> {
     let shell = match shell {
         CompletionShell::Bash => Shell::Bash,
         CompletionShell::Zsh => Shell::Zsh,
@@ -28,7 +28,7 @@ pub fn completions(shell: CompletionShell) -> Result<Exit, Failure> {
 /// Prints the man page: edgeplan(1), or edgeplan-COMMAND(1) for one command (hidden commands
 /// have none); with `list`, the commands that have a page, one a line (what the release workflow
 /// loops over, so a new command gets its page without editing the workflow).
-pub fn man(command: Option<&str>, list: bool) -> Result<Exit, Failure> {
+pub(super) fn man(command: Option<&str>, list: bool) -> Result<Exit, Failure> {
     let mut cli = Cli::command();
     cli.build();
     if list {

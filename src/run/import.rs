@@ -21,7 +21,7 @@ use super::Failure;
 use super::settings::Settings;
 use super::target::{Target, with_provider};
 
-pub async fn run(args: &ImportArgs, settings: &Settings) -> Result<Exit, Failure> {
+pub(super) async fn run(args: &ImportArgs, settings: &Settings) -> Result<Exit, Failure> {
     let zone = manifest::zone(&args.zone).map_err(|bad| {
         Failure::new(Exit::Usage, format!("--zone: {}", bad.message)).help(bad.help)
     })?;

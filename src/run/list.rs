@@ -37,7 +37,7 @@ struct MatrixEntry<'a> {
     owner: &'a str,
 }
 
-pub fn run(args: &ListArgs, settings: &Settings) -> Result<Exit, Failure> {
+pub(super) fn run(args: &ListArgs, settings: &Settings) -> Result<Exit, Failure> {
     let Some(manifests) = load_or_report(&args.manifests, settings)? else {
         return Ok(Exit::Rejected);
     };

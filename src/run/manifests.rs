@@ -14,7 +14,7 @@ use crate::resolve;
 use super::Failure;
 use super::settings::Settings;
 
-pub fn validate(args: &ManifestArgs, settings: &Settings) -> Result<Exit, Failure> {
+pub(crate) fn validate(args: &ManifestArgs, settings: &Settings) -> Result<Exit, Failure> {
     let Some(manifests) = load_or_report(args, settings)? else {
         return Ok(Exit::Rejected);
     };
@@ -35,7 +35,7 @@ pub fn validate(args: &ManifestArgs, settings: &Settings) -> Result<Exit, Failur
 
 /// Loads and validates the manifests; when any has problems, reports them (stderr, and
 /// annotations under GitHub Actions) and returns `None`, on which a command exits 1.
-pub fn load_or_report(
+pub(crate) fn load_or_report(
     args: &ManifestArgs,
     settings: &Settings,
 ) -> Result<Option<Vec<Desired>>, Failure> {
@@ -51,7 +51,7 @@ pub fn load_or_report(
 /// What the `-m` values name on disk ([`crate::resolve`]): the files, in the order of the
 /// values, each value's files sorted, each file once; and the files refused by name.
 #[derive(Debug, Default)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     pub paths: Vec<PathBuf>,
     pub refused: Vec<Problem>,
 }
@@ -63,7 +63,7 @@ pub struct Resolved {
 /// match) or searches too much is a problem named by the value, as a file refused by name is, and
 /// as the API side reports the same cases ([`super::remote`]): the command exits 1 and the Action
 /// shows them in the preview (`plan=invalid`).
-pub fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved, Failure> {
+pub(crate) fn manifest_paths(args: &ManifestArgs, in_actions: bool) -> Result<Resolved, Failure> {
     let mut out = Resolved::default();
     let mut seen = std::collections::HashSet::new();
     for value in args.values() {
@@ -134,7 +134,7 @@ const NO_MATCH_HELP: &str = "check the pattern; quote it so the shell does not e
 
 /// Prints each notice on stderr and, under GitHub Actions, as a `::notice::` too. Notices quote
 /// file names, so each is made inert.
-pub fn print_notices(notices: &[String], in_actions: bool) {
+pub(super) fn print_notices(notices: &[String], in_actions: bool) {
     let mut err = std::io::stderr().lock();
     for n in notices {
         let _ = writeln!(err, "notice: {}", crate::render::inert::inert(n));
@@ -150,7 +150,7 @@ pub fn print_notices(notices: &[String], in_actions: bool) {
 /// Loads and validates every manifest, from where `settings.sources` allows; the inner `Err` holds
 /// the problems found, in file order and by line within a file: the first
 /// [`manifest::MAX_PROBLEMS`] of all files together, then one saying how many more there are.
-pub fn load_manifests(
+pub(crate) fn load_manifests(
     args: &ManifestArgs,
     settings: &Settings,
 ) -> Result<Result<Vec<Desired>, Vec<Problem>>, Failure> {
@@ -191,7 +191,7 @@ pub(super) fn checked_set(
 
 /// Prints manifest problems on stderr and, under GitHub Actions (`GITHUB_ACTIONS=true`), also as
 /// `::error` annotations on their lines, paths relative to `GITHUB_WORKSPACE`.
-pub fn report_problems(problems: &[Problem], settings: &Settings) {
+pub(crate) fn report_problems(problems: &[Problem], settings: &Settings) {
     print_problems(problems);
     if settings.in_actions {
         let annotations = workflow::problem_annotations(problems, settings.workspace.as_deref());
@@ -203,7 +203,7 @@ pub fn report_problems(problems: &[Problem], settings: &Settings) {
 /// Prints manifest problems as `error: FILE:LINE:COL: message` with `  help:` lines. The path,
 /// the message and the help quote the manifest, so each is made inert (`render::inert`): one
 /// line each, never a workflow command.
-pub fn print_problems(problems: &[Problem]) {
+pub(crate) fn print_problems(problems: &[Problem]) {
     use crate::render::inert;
     let mut err = std::io::stderr().lock();
     for p in problems {

@@ -26,21 +26,19 @@ use crate::exit::Exit;
 use crate::manifest;
 use crate::provider;
 
-pub use manifests::{
-    load_manifests, load_or_report, manifest_paths, print_problems, report_problems, validate,
-};
-pub use settings::Settings;
+pub(crate) use manifests::{load_manifests, load_or_report, print_problems, validate};
+pub(crate) use settings::Settings;
 
 /// A failure a person reads: printed once on stderr as `error: message` and `  help: advice`.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub exit: Exit,
     pub message: String,
     pub help: Option<String>,
 }
 
 impl Failure {
-    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
         Failure {
             exit,
             message: message.into(),
@@ -48,7 +46,7 @@ impl Failure {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -91,7 +89,7 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
 }
 
 /// Runs one parsed command.
-pub async fn run(cli: Cli) -> Result<Exit, Failure> {
+pub(crate) async fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
         Command::Validate(args) => validate(&args, &Settings::from_env()),
         Command::Schema => {
@@ -134,7 +132,7 @@ pub(crate) fn github_failure(e: crate::github::error::Error) -> Failure {
     f
 }
 
-pub fn print_failure(failure: &Failure) {
+pub(crate) fn print_failure(failure: &Failure) {
     use crate::render::inert::inert;
     let mut err = std::io::stderr().lock();
     // Messages may quote an API answer or a file's content: inert on every path (inert is

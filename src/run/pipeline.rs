@@ -10,10 +10,10 @@ mod verdict;
 
 use futures_util::{StreamExt, stream};
 
-pub use apply::{ApplyEvent, apply};
-pub use verdict::exit;
+pub(super) use apply::{ApplyEvent, apply};
+pub(super) use verdict::exit;
 
-pub use crate::plan::verdict::{Origins, Verdict, ZoneVerdict};
+pub(super) use crate::plan::verdict::{Origins, Verdict, ZoneVerdict};
 
 use crate::apply::ZoneReport;
 use crate::health::{self, ProbeOptions, ProbeResult};
@@ -22,7 +22,7 @@ use crate::provider::{self, Provider};
 
 /// What a run found and did, zone by zone.
 #[derive(Debug)]
-pub struct Outcome {
+pub(super) struct Outcome {
     /// Every zone's plan, in manifest order (what the renderers and the fingerprint read).
     pub plan: Plan,
     /// Beside `plan.zones`, index for index: both are built together in [`plan`] and never
@@ -48,7 +48,7 @@ struct ZoneFacts {
 
 /// One zone of an [`Outcome`]: the manifest, its plan, its verdict, and what was done.
 #[derive(Debug, Clone, Copy)]
-pub struct ZoneOutcome<'a> {
+pub(super) struct ZoneOutcome<'a> {
     pub desired: &'a Desired,
     pub plan: &'a ZonePlan,
     /// What refuses this zone, and its counts.
@@ -58,7 +58,7 @@ pub struct ZoneOutcome<'a> {
 
 impl Outcome {
     /// The zones in manifest order, each manifest beside its plan and its verdict.
-    pub fn zones(&self) -> impl Iterator<Item = ZoneOutcome<'_>> {
+    pub(super) fn zones(&self) -> impl Iterator<Item = ZoneOutcome<'_>> {
         self.plan
             .zones
             .iter()
@@ -73,17 +73,17 @@ impl Outcome {
     }
 
     /// `sha256:<hex>` of the canonical plan JSON.
-    pub fn fingerprint(&self) -> String {
+    pub(super) fn fingerprint(&self) -> String {
         self.plan.fingerprint()
     }
 
-    pub fn has_changes(&self) -> bool {
+    pub(super) fn has_changes(&self) -> bool {
         self.plan.has_changes()
     }
 
     /// Whether the run may be applied, with every reason it may not (computed once, in
     /// [`plan`]).
-    pub fn verdict(&self) -> &Verdict {
+    pub(super) fn verdict(&self) -> &Verdict {
         &self.verdict
     }
 
@@ -91,7 +91,7 @@ impl Outcome {
     /// `edgeplan/allow-deletes`, read on the merged pull request only when the limit refuses):
     /// the verdict is reviewed again without the limit. Returns the limits it lifted. Call it
     /// before [`Outcome::refuse`]: the run's own reasons are decided after it.
-    pub fn allow_deletes(&mut self) -> Vec<MassDelete> {
+    pub(super) fn allow_deletes(&mut self) -> Vec<MassDelete> {
         let lifted: Vec<MassDelete> = (self.facts.iter_mut())
             .filter_map(|f| f.mass_delete.take())
             .collect();
@@ -109,7 +109,7 @@ impl Outcome {
     /// Refuses the whole run for a reason the Action decides once the plan is known (the plan
     /// is not the reviewed one, a stale commit): the verdict every presenter and the exit code
     /// then read. Nothing is applied after this.
-    pub fn refuse(&mut self, reason: crate::plan::verdict::Reason) {
+    pub(super) fn refuse(&mut self, reason: crate::plan::verdict::Reason) {
         self.verdict.refuse(reason);
     }
 }
@@ -118,22 +118,22 @@ impl Outcome {
 /// for a user token (every token, key and dashboard session of that user together) and per token
 /// for an account-owned token, and the shared [`crate::retry::RateGate`] paces every request
 /// under it; eight batches at once keep a large apply from bursting (docs/apply.md).
-pub const ZONES_IN_FLIGHT: usize = 8;
+pub(super) const ZONES_IN_FLIGHT: usize = 8;
 
 /// Zones read at once: as many as may start in one second ([`ZONE_READS_PER_SECOND`]). A read
 /// is one request for a zone of up to 5,000 records, so a hundred zones are one round instead of
 /// thirteen at eight, and a round trip of latency hardly shows (BENCHMARKS.md, "Many zones under
 /// latency").
-pub const ZONE_READS_IN_FLIGHT: usize = ZONE_READS_PER_SECOND;
+pub(super) const ZONE_READS_IN_FLIGHT: usize = ZONE_READS_PER_SECOND;
 
 /// Zone reads started in any one second at most: Cloudflare also allows 200 requests per second
 /// from one address (<https://developers.cloudflare.com/fundamentals/api/reference/limits/>);
 /// half of it leaves room for the extra pages of large zones and for other tools.
-pub const ZONE_READS_PER_SECOND: usize = 100;
+pub(super) const ZONE_READS_PER_SECOND: usize = 100;
 
 /// What the review weighs besides the plan.
 #[derive(Debug, Clone, Copy)]
-pub struct Review<'a> {
+pub(super) struct Review<'a> {
     /// Lifts the safety limit on deletes.
     pub allow_deletes: bool,
     /// Probe the origins with these options; `None`: the probes are off, and the verdict says
@@ -144,7 +144,7 @@ pub struct Review<'a> {
 /// Reads each manifest's zone and plans it, [`ZONE_READS_IN_FLIGHT`] zones at a time, probes the
 /// origins, then reviews every reason to refuse: the one [`Verdict`] of the run. Targets on
 /// platforms known to refuse a foreign `Host` header get a warning (see docs/origins.md).
-pub async fn plan<P: Provider>(
+pub(super) async fn plan<P: Provider>(
     provider: &P,
     manifests: Vec<Desired>,
     review: Review<'_>,
@@ -155,7 +155,7 @@ pub async fn plan<P: Provider>(
 /// [`plan`] with `in_flight` zones read at once (1: one after the other). The outcome is in
 /// manifest order whatever the bound, and the first failure in manifest order is the one
 /// returned, as a sequential read would (every zone is read first).
-pub async fn plan_with<P: Provider>(
+pub(super) async fn plan_with<P: Provider>(
     provider: &P,
     manifests: Vec<Desired>,
     review: Review<'_>,

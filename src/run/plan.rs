@@ -13,13 +13,13 @@ use super::settings::Settings;
 use super::target::{Target, with_provider};
 use super::{Failure, load_or_report};
 
-pub async fn run(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
+pub(super) async fn run(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
     plan(args, settings).await.map_err(inert_failure)
 }
 
 /// The failure with its message and help made inert (`render::inert`): they quote manifests,
 /// zone records and API answers, and `run::main` prints them on stderr.
-pub fn inert_failure(f: Failure) -> Failure {
+pub(super) fn inert_failure(f: Failure) -> Failure {
     Failure {
         exit: f.exit,
         message: inert(&f.message),
@@ -90,7 +90,7 @@ async fn plan(args: &PlanArgs, settings: &Settings) -> Result<Exit, Failure> {
 
 /// Prints every reason the apply is refused on stderr, each with its help (the command line's
 /// flags), every line inert.
-pub fn report_refusal(verdict: &Verdict) {
+pub(super) fn report_refusal(verdict: &Verdict) {
     let mut err = std::io::stderr().lock();
     let blockers = render::verdict::blockers(verdict, Front::Cli);
     for p in &blockers {
@@ -113,7 +113,7 @@ pub fn report_refusal(verdict: &Verdict) {
 /// else to the width of the terminal stdout is (`TIOCGWINSZ`; the console's buffer on Windows),
 /// else 100 columns.
 /// How origins are probed at the command line: not at all under `--skip-health`.
-pub fn probe_options(
+pub(super) fn probe_options(
     skip_health: bool,
     settings: &Settings,
 ) -> Result<Option<ProbeOptions>, Failure> {
@@ -123,7 +123,7 @@ pub fn probe_options(
     })
 }
 
-pub fn text_options(to_stdout: bool, settings: &Settings) -> render::text::Options {
+pub(super) fn text_options(to_stdout: bool, settings: &Settings) -> render::text::Options {
     let terminal = to_stdout && std::io::stdout().is_terminal();
     let terminal_width = terminal
         .then(|| terminal_size::terminal_size_of(std::io::stdout()))

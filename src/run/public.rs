@@ -22,7 +22,7 @@ use super::settings::Settings;
 
 /// How the public check runs: its mode and its bound for all endpoints and retries together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PublicCheckSettings {
+pub(super) struct PublicCheckSettings {
     pub mode: Mode,
     pub total: Duration,
 }
@@ -30,7 +30,7 @@ pub struct PublicCheckSettings {
 impl PublicCheckSettings {
     /// Checks, before anything is applied, that the check can run with these settings (its
     /// resolver and trust come from them): a bad value stops the run while nothing is written.
-    pub fn ready(&self, settings: &Settings) -> Result<(), Failure> {
+    pub(super) fn ready(&self, settings: &Settings) -> Result<(), Failure> {
         if self.mode != Mode::Off {
             settings.probe_options()?;
         }
@@ -38,7 +38,7 @@ impl PublicCheckSettings {
     }
 
     /// From `--public-check` and `--public-check-timeout`.
-    pub fn from_args(args: &ApplyArgs) -> PublicCheckSettings {
+    pub(super) fn from_args(args: &ApplyArgs) -> PublicCheckSettings {
         PublicCheckSettings {
             mode: args.public_check,
             total: Duration::from_secs(args.public_check_timeout),
@@ -47,7 +47,7 @@ impl PublicCheckSettings {
 
     /// From the Action's inputs `public-check` and `public-check-timeout`, parsed (and a bad
     /// value refused, naming the input) with every other input by `github::inputs`.
-    pub fn from_inputs(inputs: &Inputs) -> PublicCheckSettings {
+    pub(super) fn from_inputs(inputs: &Inputs) -> PublicCheckSettings {
         PublicCheckSettings {
             mode: match inputs.public_check {
                 PublicCheckInput::Warn => Mode::Warn,
@@ -58,7 +58,7 @@ impl PublicCheckSettings {
         }
     }
 
-    pub fn stakes(&self) -> Stakes {
+    pub(super) fn stakes(&self) -> Stakes {
         if self.mode == Mode::Fail {
             Stakes::Fail
         } else {
@@ -69,7 +69,7 @@ impl PublicCheckSettings {
 
 /// The endpoints the apply in `outcome` made newly reachable: created, repointed, or switched
 /// from DNS-only to proxied, with a `health`, in the zones that were applied.
-pub fn targets(outcome: &Outcome) -> Vec<PublicTarget> {
+pub(super) fn targets(outcome: &Outcome) -> Vec<PublicTarget> {
     outcome
         .zones()
         .filter(|z| z.applied.is_some())
@@ -78,7 +78,7 @@ pub fn targets(outcome: &Outcome) -> Vec<PublicTarget> {
 }
 
 /// Runs the check: `None` when it is off, or when nothing reached the internet (the sandbox).
-pub async fn run(
+pub(super) async fn run(
     outcome: &Outcome,
     check: &PublicCheckSettings,
     settings: &Settings,
@@ -117,7 +117,7 @@ pub async fn run(
 
 /// `edgeplan apply`'s report: the results on stdout, a warning per failed endpoint on stderr,
 /// and with `--public-check fail` the failure to exit with.
-pub fn print(results: &[PublicResult], check: &PublicCheckSettings) -> Result<(), Failure> {
+pub(super) fn print(results: &[PublicResult], check: &PublicCheckSettings) -> Result<(), Failure> {
     out!("{}", crate::render::public::text(results, check.stakes()));
     if check.mode == Mode::Warn {
         for r in crate::render::public::failed(results) {
@@ -128,7 +128,7 @@ pub fn print(results: &[PublicResult], check: &PublicCheckSettings) -> Result<()
 }
 
 /// One failed endpoint in a line: its URL and why.
-pub fn warning(r: &PublicResult) -> String {
+pub(super) fn warning(r: &PublicResult) -> String {
     match &r.outcome {
         crate::health::ProbeOutcome::Failed { reason, .. } => format!("{}: {reason}", r.url),
         crate::health::ProbeOutcome::Healthy { status } => format!("{}: HTTP {status}", r.url),
@@ -136,7 +136,7 @@ pub fn warning(r: &PublicResult) -> String {
 }
 
 /// With `public-check: fail`, the failure the step exits with when an endpoint failed.
-pub fn failure(results: &[PublicResult], check: &PublicCheckSettings) -> Option<Failure> {
+pub(super) fn failure(results: &[PublicResult], check: &PublicCheckSettings) -> Option<Failure> {
     let failed = crate::render::public::failed(results);
     if check.mode != Mode::Fail || failed.is_empty() {
         return None;

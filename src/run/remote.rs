@@ -27,7 +27,7 @@ use crate::render::markdown::code;
 use super::{Failure, github_failure};
 
 /// The manifests of a pull request's commit, and where they were read from.
-pub struct Read {
+pub(super) struct Read {
     /// The commit read: the test merge commit or the head commit.
     pub commit: String,
     /// One Markdown line for the comment saying so.
@@ -40,7 +40,7 @@ const HELP_TOKEN: &str = "under pull_request_target edgeplan reads the manifests
 
 /// Reads the manifests the `manifest` input names from the pull request's commit. `probes`
 /// says whether origin probes run, for the comment's line.
-pub async fn read(
+pub(super) async fn read(
     ctx: &Context,
     client: Option<&GitHubClient>,
     probes: bool,
@@ -196,8 +196,8 @@ async fn which_commit(
 
 /// Most manifests one preview reads through the API, and most bytes in all: a pull request
 /// chooses what a glob matches, and each file costs a request on the repository's token.
-pub const MAX_FILES: usize = 50;
-pub const MAX_TOTAL_BYTES: u64 = 16 * 1024 * 1024;
+pub(super) const MAX_FILES: usize = 50;
+pub(super) const MAX_TOTAL_BYTES: u64 = 16 * 1024 * 1024;
 
 /// One problem at `path`: at its first line when the commit has the file, else without a place.
 fn problem(path: &str, found: bool, message: String, help: &str) -> Problems {

@@ -20,7 +20,7 @@ use crate::secret::Secret;
 use crate::tls::{CERT_FILE_ENV, Trust};
 
 #[derive(Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// `CLOUDFLARE_API_TOKEN`; `None` when unset or blank.
     pub cloudflare_token: Option<Secret>,
     /// `CLOUDFLARE_BASE_URL`, default the real API.
@@ -63,12 +63,12 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_env() -> Settings {
+    pub(crate) fn from_env() -> Settings {
         Settings::from_vars(|name| std::env::var(name).ok())
     }
 
     /// The settings from `get` (the process environment, or a table in tests).
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Settings {
+    pub(crate) fn from_vars(get: impl Fn(&str) -> Option<String>) -> Settings {
         let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         Settings {
             cloudflare_token: set(inputs::CLOUDFLARE_API_TOKEN.var).map(Secret::new),
@@ -114,7 +114,7 @@ impl Settings {
     /// Under GitHub Actions it also refuses a plain-http `GITHUB_API_URL` to a host that is not
     /// loopback ([`plain_http_refused`]): the Action builds its GitHub client with this trust, so
     /// no token is sent before the check.
-    pub fn trust(&self) -> Result<Arc<Trust>, super::Failure> {
+    pub(crate) fn trust(&self) -> Result<Arc<Trust>, super::Failure> {
         if self.in_actions
             && let Some(url) = &self.github_api_url
             && let Some(refused) = plain_http_refused("GITHUB_API_URL", url)
@@ -139,7 +139,7 @@ impl Settings {
     }
 
     /// The origin probes' options, with this run's trust; a malformed setting is a usage error.
-    pub fn probe_options(&self) -> Result<ProbeOptions, super::Failure> {
+    pub(crate) fn probe_options(&self) -> Result<ProbeOptions, super::Failure> {
         let mut options = self
             .probes
             .clone()
@@ -149,7 +149,7 @@ impl Settings {
     }
 
     /// Every token held, for `::add-mask::` before anything else is printed.
-    pub fn secrets(&self) -> Vec<&Secret> {
+    pub(crate) fn secrets(&self) -> Vec<&Secret> {
         [&self.github_token, &self.cloudflare_token]
             .into_iter()
             .flatten()
@@ -162,7 +162,7 @@ impl Settings {
 /// scripts/install.sh accepts plain http from (it takes 127.0.0.1 only of 127/8). The host is the
 /// one a URL parser reads (`http://localhost:@other` names `other`). Anything else, https or a
 /// value that is no URL, is left to the client (which reports a malformed URL itself).
-pub fn plain_http_refused(var: &str, url: &str) -> Option<super::Failure> {
+pub(super) fn plain_http_refused(var: &str, url: &str) -> Option<super::Failure> {
     let parsed = reqwest::Url::parse(url.trim()).ok()?;
     if parsed.scheme() != "http" {
         return None;

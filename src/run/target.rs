@@ -13,7 +13,7 @@ use crate::sandbox::Sandbox;
 use super::Failure;
 use super::settings::Settings;
 
-pub enum Target {
+pub(super) enum Target {
     Sandbox(Sandbox),
     Cloudflare(CloudflareClient),
 }
@@ -23,7 +23,7 @@ pub enum Target {
 /// else is read. Under GitHub Actions a sandbox beside `CLOUDFLARE_API_TOKEN` is a usage error:
 /// a workflow that holds a token means Cloudflare, and a stray `EDGEPLAN_SANDBOX` must not turn
 /// its apply into a local one that reports "applied".
-pub fn announce(
+pub(super) fn announce(
     args: &TargetArgs,
     settings: &Settings,
     to_stdout: bool,
@@ -42,7 +42,7 @@ pub fn announce(
 }
 
 /// The first line of a sandbox run: the directory shown inert.
-pub fn sandbox_notice(dir: &Path, source: &str) -> String {
+pub(super) fn sandbox_notice(dir: &Path, source: &str) -> String {
     format!(
         "Sandbox, not Cloudflare: the zones are the files in {} (from {source}).",
         inert(&dir.display().to_string())
@@ -68,12 +68,12 @@ fn refuse_beside_token(args: &TargetArgs, settings: &Settings) -> Result<(), Fai
 impl Target {
     /// The target `args` and `settings` name, for a run that has said where it is
     /// ([`announce`]); the Action's entry, [`Target::from_args`], says it here.
-    pub fn resolve(args: &TargetArgs, settings: &Settings) -> Result<Target, Failure> {
+    pub(super) fn resolve(args: &TargetArgs, settings: &Settings) -> Result<Target, Failure> {
         Target::pick(args, settings, false)
     }
 
     /// The target, its sandbox said on stderr (the Action's log).
-    pub fn from_args(args: &TargetArgs, settings: &Settings) -> Result<Target, Failure> {
+    pub(super) fn from_args(args: &TargetArgs, settings: &Settings) -> Result<Target, Failure> {
         Target::pick(args, settings, true)
     }
 

@@ -28,7 +28,7 @@ use crate::plan::{RecordData, RecordType, Stored, normalise};
 use crate::provider::Error;
 
 /// A zone file as read: its shape, its records' JSON text and their parsed form.
-pub struct ZoneFile {
+pub(super) struct ZoneFile {
     pub path: PathBuf,
     /// `None` for a bare array; else the top-level keys in file order (`result` among them).
     envelope: Option<Vec<(String, Box<RawValue>)>>,
@@ -87,7 +87,7 @@ const SHAPE_HELP: &str = "a sandbox zone file holds a JSON array of Cloudflare D
 
 impl ZoneFile {
     /// Reads and parses `path`. A missing file says which file to create.
-    pub fn read(path: &Path, zone: &str) -> Result<ZoneFile, Error> {
+    pub(super) fn read(path: &Path, zone: &str) -> Result<ZoneFile, Error> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -157,7 +157,7 @@ impl ZoneFile {
     }
 
     /// The file's text with `raw` as its records, in the shape it was read in.
-    pub fn render(&self, raw: &[Box<RawValue>]) -> String {
+    pub(super) fn render(&self, raw: &[Box<RawValue>]) -> String {
         match &self.envelope {
             None => {
                 let mut out = array(raw, "");
@@ -183,7 +183,7 @@ impl ZoneFile {
     }
 
     /// Replaces the file atomically: write a temporary file beside it, flush it to disk, rename.
-    pub fn write(&self, text: &str) -> Result<(), Error> {
+    pub(super) fn write(&self, text: &str) -> Result<(), Error> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let fail = |e: std::io::Error| Error::Api {
             message: format!(
@@ -223,7 +223,7 @@ impl ZoneFile {
 /// An advisory lock on a zone file's `.<zone>.json.lock`, held until dropped. The lock file
 /// holds nothing and stays: removing it would let two processes lock two different files.
 #[derive(Debug)]
-pub struct Lock {
+pub(super) struct Lock {
     _file: File,
 }
 
@@ -240,7 +240,7 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Locks `path` for a read-apply-write: waits while another process holds the lock.
-pub fn lock_exclusive(path: &Path) -> Result<Lock, Error> {
+pub(super) fn lock_exclusive(path: &Path) -> Result<Lock, Error> {
     let lock = lock_path(path);
     let fail = |e: std::io::Error| Error::Api {
         message: format!(
@@ -268,7 +268,7 @@ pub fn lock_exclusive(path: &Path) -> Result<Lock, Error> {
 /// Locks `path` for a read, so that it waits for a batch under way. Only when the lock file
 /// exists (a read creates nothing, and a read-only sandbox can still be planned): without it no
 /// batch ever ran, and the atomic rename keeps a reader from seeing half a file anyway.
-pub fn lock_shared(path: &Path) -> Option<Lock> {
+pub(super) fn lock_shared(path: &Path) -> Option<Lock> {
     let file = File::open(lock_path(path)).ok()?;
     file.lock_shared().ok()?;
     Some(Lock { _file: file })
@@ -280,7 +280,7 @@ const STALE: Duration = Duration::from_secs(60);
 /// Removes the temporary files a killed writer of `path` left (`.<zone>.json.<PID>.<X>.tmp`):
 /// those whose process is gone, and any older than a minute. Best effort; called under
 /// [`lock_exclusive`], when no writer that takes the lock is half-way.
-pub fn remove_stale_temporaries(path: &Path) {
+pub(super) fn remove_stale_temporaries(path: &Path) {
     let dir = path.parent().unwrap_or(Path::new("."));
     let prefix = format!(".{}.", file_name(path));
     let Ok(entries) = std::fs::read_dir(dir) else {

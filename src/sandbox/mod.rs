@@ -9,7 +9,7 @@
 //! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>
 
 mod file;
-pub mod rules;
+pub(crate) mod rules;
 #[cfg(test)]
 mod tests;
 
@@ -49,7 +49,7 @@ impl Sandbox {
     }
 
     /// The file that holds zone `name`.
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{}.json", normalise::name(name)))
     }
 
@@ -78,7 +78,7 @@ impl Sandbox {
 
 /// The id of a zone whose file carries none: 32 hex digits derived from the name, so it is the
 /// same on every run and every machine.
-pub fn derived_zone_id(name: &str) -> String {
+pub(crate) fn derived_zone_id(name: &str) -> String {
     let hash = Sha256::digest(format!("edgeplan-sandbox:{}", normalise::name(name)).as_bytes());
     hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

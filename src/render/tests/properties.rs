@@ -51,7 +51,7 @@ fn the_fingerprint_is_the_hash_of_the_json_without_its_fingerprint() {
         zone.as_object_mut().expect("zone").remove("unmanaged");
     }
     let canonical = serde_json::to_string(&value).expect("JSON");
-    assert_eq!(json::canonical(&plan), canonical);
+    assert_eq!(crate::plan::wire::canonical(&plan), canonical);
     let hex: String = sha2::Sha256::digest(canonical.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -18,7 +18,7 @@ use super::super::pipeline::Outcome;
 /// A result rendered twice: for the PR comment, under GitHub's comment size limit, and for the
 /// step summary, under the summary's much larger budget, so that the comment's "truncated; the
 /// full plan is in the job summary" is true.
-pub struct Bodies {
+pub(super) struct Bodies {
     /// With the hidden marker first.
     pub comment: String,
     /// Without the marker.
@@ -41,7 +41,7 @@ impl Bodies {
 
     /// The preview (a pull request) or the drift report (any other event): the verdict, worded
     /// by `render::verdict`, over the plan.
-    pub fn plan(ctx: &Context, outcome: &Outcome, notice: Option<&str>) -> Bodies {
+    pub(super) fn plan(ctx: &Context, outcome: &Outcome, notice: Option<&str>) -> Bodies {
         let kind = if matches!(
             ctx.event.name,
             EventName::PullRequest | EventName::PullRequestTarget
@@ -58,7 +58,7 @@ impl Bodies {
 
     /// The report of an apply that was refused: it opens with the refusal (the names, the safe
     /// fix, then the override, as the Action can follow them), then the plan that was refused.
-    pub fn refused(ctx: &Context, outcome: &Outcome) -> Bodies {
+    pub(super) fn refused(ctx: &Context, outcome: &Outcome) -> Bodies {
         let mut bodies = Bodies::new(ctx, None, |md| {
             let md = CommentContext {
                 kind: render::markdown::Kind::Refused,
@@ -70,7 +70,7 @@ impl Bodies {
         bodies
     }
 
-    pub fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
+    pub(super) fn problems(ctx: &Context, problems: &[Problem], notice: Option<&str>) -> Bodies {
         Bodies::new(ctx, notice, |md| {
             render::problems::render_problems(problems, md)
         })
@@ -79,7 +79,7 @@ impl Bodies {
 
 /// The step summary of a run refused before anything was planned (the event's rule): the
 /// refusal alert alone.
-pub fn refusal(ctx: &Context, verdict: &Verdict) -> String {
+pub(super) fn refusal(ctx: &Context, verdict: &Verdict) -> String {
     let md = CommentContext {
         kind: render::markdown::Kind::Refused,
         ..markdown_context(ctx, None)
@@ -110,7 +110,7 @@ fn blob_url(ctx: &Context) -> Option<String> {
     Some(format!("{}/{repo}/blob/{sha}", ctx.server_url))
 }
 
-pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
+pub(super) fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
     let rows: Vec<comment_body::Validated<'_>> = manifests
         .iter()
         .map(|desired| comment_body::Validated {
@@ -121,7 +121,7 @@ pub fn validated_body(ctx: &Context, manifests: &[Desired]) -> String {
     comment_body::validated(&rows, ctx.run_url().as_deref())
 }
 
-pub fn applied_body(
+pub(super) fn applied_body(
     ctx: &Context,
     outcome: &Outcome,
     failure: Option<&Failure>,

@@ -38,19 +38,19 @@ use crate::run::github_failure;
 
 /// How many times the merged pull request is looked up: 15 waits of the lookup delay, 30 s at
 /// the default 2 s (`EDGEPLAN_GITHUB_RETRY_MS` sets the delay; the tests set it low).
-pub const LOOKUPS: u32 = 16;
+pub(super) const LOOKUPS: u32 = 16;
 
 /// The apply report's lead when the gate compared and passed.
-pub const MATCHED: &str = "The plan matches the preview this pull request showed: each zone's `reviewed=` digest is the one reviewed.";
+pub(super) const MATCHED: &str = "The plan matches the preview this pull request showed: each zone's `reviewed=` digest is the one reviewed.";
 
 /// Whether this run's apply is gated: a push apply (always to the default branch: the dispatch
 /// table refuses any other) under `reviewed-plan: match|require`.
-pub fn gated(ctx: &Context) -> bool {
+pub(super) fn gated(ctx: &Context) -> bool {
     ctx.event.name == EventName::Push && ctx.inputs.reviewed_plan != ReviewedPlan::Off
 }
 
 /// The usage error of a gated apply without a GitHub token: the previews cannot be read.
-pub fn no_token() -> Failure {
+pub(super) fn no_token() -> Failure {
     Failure::new(
         Exit::Usage,
         "a push apply compares the plan with the merged pull request's preview before writing (`reviewed-plan: match`, the default), which needs a GitHub token, and the `github-token` input is empty",
@@ -60,7 +60,11 @@ pub fn no_token() -> Failure {
 
 /// The preview marker of a body the action writes: its manifest key, the commit read, what it
 /// shows, and for a plan its fingerprint and one `reviewed=` digest per (zone, owner).
-pub fn preview_marker(ctx: &Context, outcome: Option<&Outcome>, state: PlanState) -> Preview {
+pub(super) fn preview_marker(
+    ctx: &Context,
+    outcome: Option<&Outcome>,
+    state: PlanState,
+) -> Preview {
     let mut m = Preview::new(ctx.inputs.comment_key().as_deref(), state);
     m.commit = ctx.sha.clone();
     if let Some(o) = outcome {
@@ -76,7 +80,7 @@ pub fn preview_marker(ctx: &Context, outcome: Option<&Outcome>, state: PlanState
 /// The pairs of `outcome` that still have changes and were not applied: after a failed apply
 /// (from a fresh read of the zones, or else the plan that was sent), what a re-run of the commit
 /// may apply. As the marker writes them (zone and owner escaped).
-pub fn remaining_pairs(outcome: &Outcome) -> Vec<Pair> {
+pub(super) fn remaining_pairs(outcome: &Outcome) -> Vec<Pair> {
     outcome
         .zones()
         .filter(|z| z.applied.is_none() && !z.plan.changes.is_empty())
@@ -89,7 +93,7 @@ pub fn remaining_pairs(outcome: &Outcome) -> Vec<Pair> {
 /// (zone, owner). A change nobody checked (the zone changed while applying) leaves its pair out,
 /// so the re-run is refused and a person decides (`workflow_dispatch`), instead of `remaining=`
 /// turning it into a reviewed change. The pairs left out come back for the log.
-pub fn remaining_within(gated: &Outcome, fresh: &Outcome) -> (Vec<Pair>, Vec<String>) {
+pub(super) fn remaining_within(gated: &Outcome, fresh: &Outcome) -> (Vec<Pair>, Vec<String>) {
     let mut kept = Vec::new();
     let mut unchecked = Vec::new();
     for z in fresh.zones().filter(|z| !z.plan.changes.is_empty()) {
@@ -111,7 +115,7 @@ pub fn remaining_within(gated: &Outcome, fresh: &Outcome) -> (Vec<Pair>, Vec<Str
 
 /// The (zone, owner) pairs of `fresh` (read again just before writing) whose digest is not the
 /// one of `gated`'s plan for them: the zone changed while the apply was checked.
-pub fn changed_since(gated: &Outcome, fresh: &Outcome) -> Vec<String> {
+pub(super) fn changed_since(gated: &Outcome, fresh: &Outcome) -> Vec<String> {
     let checked: Vec<Pair> = (gated.plan.zones.iter())
         .filter(|z| !z.changes.is_empty())
         .map(plan::review::pair)
@@ -124,7 +128,7 @@ pub fn changed_since(gated: &Outcome, fresh: &Outcome) -> Vec<String> {
 }
 
 /// `remaining=<zone>/<owner>:sha256:<hex>` for each pair (as the marker writes them).
-pub fn attributes(pairs: &[Pair]) -> Vec<String> {
+pub(super) fn attributes(pairs: &[Pair]) -> Vec<String> {
     pairs
         .iter()
         .map(|p| format!("remaining={}/{}:{}", p.zone, p.owner, p.digest))
@@ -133,7 +137,7 @@ pub fn attributes(pairs: &[Pair]) -> Vec<String> {
 
 /// The pull requests the pushed commit merged into the default branch.
 #[derive(Debug, Clone, Default)]
-pub struct Merge {
+pub(super) struct Merge {
     /// Merged into the default branch, the one the commit merged first: each gets the report.
     pub pulls: Vec<PullSummary>,
     /// The pull request whose merge commit is the push; `None`: a direct push.
@@ -142,11 +146,11 @@ pub struct Merge {
 
 /// Why the gate refuses: data of the run's verdict (`Reason::NotReviewed`), worded by
 /// `render::verdict`.
-pub use crate::plan::verdict::Mismatch;
+pub(super) use crate::plan::verdict::Mismatch;
 
 /// A refusal and what the report needs to point the way forward.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
+pub(super) struct Refused {
     pub reasons: Vec<Mismatch>,
     /// The merged pull request, when there is one.
     pub pull: Option<u64>,
@@ -157,7 +161,7 @@ pub struct Refused {
 
 /// What the gate decided.
 #[derive(Debug)]
-pub enum Checked {
+pub(super) enum Checked {
     /// Not compared: the gate is off, the event is not a push, or nothing is to be written.
     NotGated,
     /// Compared and equal (`compared`), or nothing to compare with under `match`: `note` says
@@ -187,7 +191,7 @@ fn repo_and_sha(ctx: &Context) -> Result<(&Repo, &str), Failure> {
 
 /// The pull request this push merged (step 1 of the module), for a reader before the gate (the
 /// label `edgeplan/allow-deletes`); [`check`] then takes it instead of looking again.
-pub async fn merge_of(ctx: &Context, client: &GitHubClient) -> Result<Merge, Failure> {
+pub(super) async fn merge_of(ctx: &Context, client: &GitHubClient) -> Result<Merge, Failure> {
     let (repo, sha) = repo_and_sha(ctx)?;
     let default = ctx.event.default_branch.as_deref().unwrap_or_default();
     find_merge(client, repo, sha, default).await
@@ -195,7 +199,7 @@ pub async fn merge_of(ctx: &Context, client: &GitHubClient) -> Result<Merge, Fai
 
 /// Compares the plan about to be applied with the reviewed one (the module's steps). `known`:
 /// the merged pull request when [`merge_of`] already found it.
-pub async fn check(
+pub(super) async fn check(
     ctx: &Context,
     client: Option<&GitHubClient>,
     author: &Author,
@@ -331,7 +335,7 @@ async fn find_merge(
 
 /// What the merged pull request's comments hold for the gate.
 #[derive(Debug, Default)]
-pub struct GateComments {
+pub(super) struct GateComments {
     /// Own previews that show a plan or problems (not validate-only), newest first.
     pub own: Vec<Preview>,
     /// Own preview markers that cannot be read: why.
@@ -350,7 +354,7 @@ impl GateComments {
     /// token's `github-actions[bot]`, the `comment-author` login, any other app), own apply
     /// reports of `sha`. A person's comment that quotes a marker is not edgeplan's and is
     /// skipped.
-    pub fn read(
+    pub(super) fn read(
         comments: &[IssueComment],
         author: &Author,
         comment_author: Option<&str>,
@@ -436,7 +440,7 @@ fn key(p: &Pair) -> String {
 
 /// The gate's decision from what was found: `Ok` with a note when the apply may write, else
 /// every reason it may not. `pairs` are the pairs with changes, as the marker writes them.
-pub fn decide(
+pub(super) fn decide(
     found: &GateComments,
     pairs: &[Pair],
     mode: ReviewedPlan,
@@ -513,7 +517,7 @@ pub fn decide(
 }
 
 /// The first 12 characters of a commit id.
-pub fn short(sha: &str) -> &str {
+pub(super) fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 

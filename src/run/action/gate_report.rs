@@ -25,7 +25,7 @@ use super::gate::Refused;
 
 /// Whether the manifest files changed since the preview.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Since {
+pub(super) enum Since {
     /// The same blobs at both commits: the zone changed (or what edgeplan plans from it).
     Same,
     /// These paths differ (or exist at one commit only).
@@ -35,7 +35,7 @@ pub enum Since {
 }
 
 /// Compares the manifests' blobs at the preview's commit and at the merge.
-pub async fn since(
+pub(super) async fn since(
     client: &GitHubClient,
     repo: &Repo,
     ctx: &Context,
@@ -104,7 +104,7 @@ fn since_words(since: &Since, merge: &str) -> String {
 /// The apply report of a refusal (without its marker; the reporter adds it): the refusal alert
 /// of the run's verdict (which holds the gate's reasons, worded by `render::verdict`), then the
 /// reviewed preview and what changed since, then the plan that was refused.
-pub fn body(ctx: &Context, outcome: &Outcome, refused: &Refused, since: &Since) -> String {
+pub(super) fn body(ctx: &Context, outcome: &Outcome, refused: &Refused, since: &Since) -> String {
     let mut facts = String::new();
     match (&refused.preview_url, &refused.preview_commit) {
         (Some(url), commit) if url.starts_with("https://") => {

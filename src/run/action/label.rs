@@ -27,14 +27,14 @@ fn the_words_name_the_label_the_dispatch_table_reads() {
 }
 
 /// Whether the pull request this preview is for carries the label (the event's payload).
-pub fn on_preview(ctx: &Context) -> bool {
+pub(super) fn on_preview(ctx: &Context) -> bool {
     ctx.event.name.is_pull_request()
         && (ctx.event.pull_request.as_ref()).is_some_and(|p| p.has_label(ALLOW_DELETES_LABEL))
 }
 
 /// The limits the label lifts in a preview planned with it: the zones that the safety limit
 /// would refuse without it (none when the `allow-deletes` input already lifts the limit).
-pub fn lifted_in_preview(ctx: &Context, outcome: &Outcome) -> Vec<MassDelete> {
+pub(super) fn lifted_in_preview(ctx: &Context, outcome: &Outcome) -> Vec<MassDelete> {
     if ctx.inputs.allow_deletes || !on_preview(ctx) {
         return Vec::new();
     }
@@ -44,14 +44,18 @@ pub fn lifted_in_preview(ctx: &Context, outcome: &Outcome) -> Vec<MassDelete> {
 }
 
 /// Whether the safety limit refuses some zone of the verdict.
-pub fn limit_refuses(verdict: &Verdict) -> bool {
+pub(super) fn limit_refuses(verdict: &Verdict) -> bool {
     verdict
         .reasons()
         .any(|(_, r)| matches!(r, Reason::MassDelete(_)))
 }
 
 /// Whether pull request `number` carries the label now; a failure to read is exit 3.
-pub async fn on_pull(client: &GitHubClient, repo: &Repo, number: u64) -> Result<bool, Failure> {
+pub(super) async fn on_pull(
+    client: &GitHubClient,
+    repo: &Repo,
+    number: u64,
+) -> Result<bool, Failure> {
     let labels = crate::github::deployments::labels(client, repo, number)
         .await
         .map_err(github_failure)?;
@@ -62,7 +66,7 @@ pub async fn on_pull(client: &GitHubClient, repo: &Repo, number: u64) -> Result<
 
 /// The words that say the label approved the deletes of `lifted`: `pull` names the merged pull
 /// request (an apply), `None` is the preview's own.
-pub fn approved(lifted: &[MassDelete], pull: Option<u64>) -> String {
+pub(super) fn approved(lifted: &[MassDelete], pull: Option<u64>) -> String {
     let zones: Vec<String> = lifted
         .iter()
         .map(|m| {
@@ -86,7 +90,7 @@ pub fn approved(lifted: &[MassDelete], pull: Option<u64>) -> String {
 
 /// Why a push apply could not read the labels of the pull request it merged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unread {
+pub(super) enum Unread {
     /// No GitHub token: the `github-token` input is empty (with `reviewed-plan: off`).
     NoToken,
     /// No `GITHUB_REPOSITORY` to ask about.
@@ -95,7 +99,7 @@ pub enum Unread {
 
 /// The words that say the label could not be read, so the safety limit still refuses, and how
 /// to get the label read (or to approve the deletes another way).
-pub fn unread(why: Unread) -> String {
+pub(super) fn unread(why: Unread) -> String {
     let because = match why {
         Unread::NoToken => "this apply has no GitHub token (the `github-token` input is empty)",
         Unread::NoRepository => "`GITHUB_REPOSITORY` is not set",

@@ -11,7 +11,7 @@ use crate::render::{self, inert};
 use super::super::pipeline::Outcome;
 
 /// The step's output and summary files (absent outside Actions: then nothing is written).
-pub struct Outputs {
+pub(super) struct Outputs {
     output: Option<PathBuf>,
     summary: Option<PathBuf>,
     plan_json: PathBuf,
@@ -23,7 +23,7 @@ pub struct Outputs {
 impl Outputs {
     /// Writes to the `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, when given.
     /// The plan JSON goes into `runner_temp` (`RUNNER_TEMP`), else the system's temp directory.
-    pub fn new(
+    pub(super) fn new(
         output: Option<PathBuf>,
         summary: Option<PathBuf>,
         runner_temp: Option<PathBuf>,
@@ -40,7 +40,7 @@ impl Outputs {
         }
     }
 
-    pub fn set(&mut self, name: &str, value: &str) {
+    pub(super) fn set(&mut self, name: &str, value: &str) {
         self.set.insert(name.to_string());
         if let Some(path) = &self.output
             && let Err(e) = files::set_output(path, name, value)
@@ -54,13 +54,13 @@ impl Outputs {
     }
 
     /// Sets `name` unless an earlier call already did.
-    pub fn set_once(&mut self, name: &str, value: &str) {
+    pub(super) fn set_once(&mut self, name: &str, value: &str) {
         if !self.set.contains(name) {
             self.set(name, value);
         }
     }
 
-    pub fn summary(&mut self, markdown: &str) {
+    pub(super) fn summary(&mut self, markdown: &str) {
         if let Some(path) = &self.summary
             && let Err(e) = files::append_summary(path, markdown)
         {
@@ -71,7 +71,7 @@ impl Outputs {
         }
     }
 
-    pub fn plan_outputs(&mut self, outcome: &Outcome) {
+    pub(super) fn plan_outputs(&mut self, outcome: &Outcome) {
         self.set(
             "has-changes",
             if outcome.has_changes() {
@@ -88,7 +88,7 @@ impl Outputs {
 
     /// Writes the plan JSON file again after the verdict gained a reason of the run (the
     /// outputs are set once, by [`Outputs::plan_outputs`]).
-    pub fn refresh_plan_json(&self, outcome: &Outcome) {
+    pub(super) fn refresh_plan_json(&self, outcome: &Outcome) {
         self.write_plan_json(outcome);
     }
 

@@ -26,7 +26,7 @@ use super::outputs::Outputs;
 
 /// What the apply step did, for the sentence under the report's one-line outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(super) enum Applied {
     /// Changes were sent and verified.
     Changed,
     /// The zones already matched: nothing was sent (a re-run, or applied earlier).
@@ -38,7 +38,7 @@ pub enum Applied {
 }
 
 impl Applied {
-    pub fn log_line(self, fingerprint: &str) -> String {
+    pub(super) fn log_line(self, fingerprint: &str) -> String {
         match self {
             Applied::Changed => format!("applied plan {fingerprint}"),
             Applied::NothingToApply => {
@@ -51,7 +51,7 @@ impl Applied {
 }
 
 /// Where results go besides the summary: the sticky comment, or the merged PRs' reports.
-pub struct Reporter<'a> {
+pub(super) struct Reporter<'a> {
     pub ctx: &'a Context,
     /// Whether this run holds a Cloudflare token (a run without secrets may not write either).
     pub has_cloudflare_token: bool,
@@ -62,14 +62,14 @@ pub struct Reporter<'a> {
 }
 
 /// What [`Reporter::prefetch`] read: edgeplan's identity and its comments with the marker.
-pub struct Prefetched {
+pub(super) struct Prefetched {
     author: Author,
     listed: Result<super::stale::Listed, crate::github::error::Error>,
 }
 
 /// Whether the preview went out (or had nowhere to go), or the pull request moved on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Previewed {
+pub(super) enum Previewed {
     Done,
     /// Closed, merged, or a newer head since the event: nothing was written (exit 0).
     Superseded,
@@ -89,7 +89,7 @@ impl<'a> Reporter<'a> {
 impl Reporter<'_> {
     /// The sticky preview comment (pull requests), its first line `marker` (what the apply gate
     /// reads: `run::action::gate`), in place of the renderer's.
-    pub async fn preview(
+    pub(super) async fn preview(
         &self,
         body: &str,
         marker: &Preview,
@@ -112,7 +112,7 @@ impl Reporter<'_> {
     /// author. `None` when the run writes no preview comment. A failed `GET /user` is the run's
     /// failure (exit 3) as before; a failed listing is kept for [`Reporter::preview_listed`],
     /// which reports it as it reports a failed write.
-    pub async fn prefetch(
+    pub(super) async fn prefetch(
         &self,
         author_input: Option<&str>,
     ) -> Result<Option<Prefetched>, Failure> {
@@ -131,7 +131,7 @@ impl Reporter<'_> {
 
     /// [`Reporter::preview`] from what [`Reporter::prefetch`] read: the pull request is read
     /// again right before the write ([`super::stale::may_write`]), then the comment is written.
-    pub async fn preview_listed(
+    pub(super) async fn preview_listed(
         &self,
         body: &str,
         marker: &Preview,
@@ -202,7 +202,7 @@ impl Reporter<'_> {
     /// `comment-url` is the report on the PR that the commit itself merged. After the apply
     /// gate (`run::action::gate`) or the label's look-up: on the pull requests they found, led
     /// by the gate's words, with what remains to apply in the report's marker.
-    pub async fn applied_with(
+    pub(super) async fn applied_with(
         &self,
         body: &str,
         fingerprint: &str,
@@ -281,7 +281,7 @@ impl Reporter<'_> {
 
 /// What the apply gate hands the report.
 #[derive(Debug, Default)]
-pub struct Gated<'a> {
+pub(super) struct Gated<'a> {
     /// The pull requests it found (then they are not looked up again).
     pub merge: Option<&'a super::gate::Merge>,
     /// What the report leads with instead of the fingerprint comparison.
@@ -292,7 +292,7 @@ pub struct Gated<'a> {
 
 /// The report's lead.
 #[derive(Debug, Clone, Copy)]
-pub enum Lead<'a> {
+pub(super) enum Lead<'a> {
     /// The body leads with its own words (the gate's refusal).
     Own,
     /// This line.

@@ -42,7 +42,7 @@ use crate::run::github_failure;
 
 /// An apply recorded as a deployment, to be finished after writing.
 #[derive(Debug)]
-pub struct DeploymentRecord {
+pub(super) struct DeploymentRecord {
     pub deployment: Deployment,
     repo: Repo,
 }
@@ -58,7 +58,7 @@ fn shown(sha: &str) -> &str {
 
 /// What the check before writing decided.
 #[derive(Debug)]
-pub enum Begun {
+pub(super) enum Begun {
     /// The apply may write: recorded as an `in_progress` deployment (`None`: no GitHub token,
     /// nothing recorded, a warning says so).
     Recorded(Option<DeploymentRecord>),
@@ -69,7 +69,7 @@ pub enum Begun {
 /// The check before an apply writes anything: compares this run's commit with the last one
 /// applied in its environment and, when it may apply, records the apply as an `in_progress`
 /// deployment.
-pub async fn begin(
+pub(super) async fn begin(
     ctx: &Context,
     github: Option<&GitHubClient>,
     author: &Author,
@@ -209,7 +209,7 @@ async fn refuse_unless_current_head(
 /// After the apply: the deployment's status, `success` when everything was written (`ok`),
 /// else `failure`, and then the `remaining=` digests of the pairs that did not fully land
 /// (given by the reviewed-plan gate; empty when it knows none).
-pub async fn finish(
+pub(super) async fn finish(
     ctx: &Context,
     github: Option<&GitHubClient>,
     record: Option<DeploymentRecord>,
@@ -271,7 +271,7 @@ pub async fn finish(
 
 /// Whether a preview may still be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Current {
+pub(super) enum Current {
     /// The pull request is open at the event's head; `merge_commit_sha` is GitHub's current
     /// test merge commit (under `pull_request_target`, what merge would produce), when computed.
     Yes { merge_commit_sha: Option<String> },
@@ -281,7 +281,7 @@ pub enum Current {
 
 /// Reads pull request `pr` just before its preview is written: open, with `head.sha` equal to
 /// the event's `pull_request.head.sha`. A payload naming no head cannot be told current: no.
-pub async fn still_current(
+pub(super) async fn still_current(
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,
@@ -329,7 +329,7 @@ pub async fn still_current(
 /// [`still_current`] for the event's pull request, reported: `true` when the preview may be
 /// written (the log names the current test merge commit); `false` after a notice and a line in
 /// the step summary saying why nothing is written.
-pub async fn may_write(
+pub(super) async fn may_write(
     ctx: &Context,
     client: &GitHubClient,
     repo: &Repo,
@@ -353,7 +353,7 @@ pub async fn may_write(
 }
 
 /// Reports a superseded preview: a notice, and the step summary says why nothing was written.
-pub fn superseded(why: &str, out: &mut Outputs) {
+pub(super) fn superseded(why: &str, out: &mut Outputs) {
     let message = format!(
         "{why}; no comment was written (the run for the pull request's current state writes it)"
     );
@@ -365,7 +365,7 @@ pub fn superseded(why: &str, out: &mut Outputs) {
 }
 
 /// edgeplan's own comments with the marker, as [`list`] found them, and the other bots'.
-pub struct Listed {
+pub(super) struct Listed {
     mine: Vec<IssueComment>,
     other_bots: Vec<String>,
 }
@@ -373,7 +373,7 @@ pub struct Listed {
 /// Every page of the pull request's comments read, so that the
 /// caller can read the pull request again right before the write ([`may_write`]) and the
 /// window in which a newer head can be overwritten is one request, not the whole listing.
-pub async fn list(
+pub(super) async fn list(
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,
@@ -392,7 +392,7 @@ pub async fn list(
 /// content differs; the other own ones are deleted; none: one is created, then the comments are
 /// listed again and the same rule applied, so two runs that both created one leave one.
 /// Comments by any other author are never touched (`github::comment` rules).
-pub async fn upsert_listed(
+pub(super) async fn upsert_listed(
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,

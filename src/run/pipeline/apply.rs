@@ -14,7 +14,7 @@ use crate::provider::Provider;
 use crate::run::Failure;
 
 /// What the apply stage tells its presenter as it goes.
-pub enum ApplyEvent<'a> {
+pub(crate) enum ApplyEvent<'a> {
     /// A chunk is about to be sent, or was re-planned (chunk k of n).
     Progress(&'a str),
     /// A zone was applied and verified.
@@ -26,7 +26,7 @@ pub enum ApplyEvent<'a> {
 /// is called (DESIGN section 6): once writing, a zone that fails does not stop the others. The
 /// zones that landed are in the outcome (and told through `on`, in manifest order); those that
 /// failed, with what they landed, are in the error.
-pub async fn apply<P: Provider>(
+pub(crate) async fn apply<P: Provider>(
     provider: &P,
     outcome: &mut Outcome,
     on: &mut dyn FnMut(ApplyEvent<'_>),
@@ -79,11 +79,11 @@ pub async fn apply<P: Provider>(
 
 /// The zones whose apply failed, each with what had landed by then (in manifest order).
 #[derive(Debug)]
-pub struct ApplyFailure(pub Vec<ApplyError>);
+pub(crate) struct ApplyFailure(pub Vec<ApplyError>);
 
 impl ApplyFailure {
     /// One sentence per failed zone: the zone, what failed, and which chunks landed.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let lines: Vec<String> = self.0.iter().map(zone_failure).collect();
         match lines.as_slice() {
             [one] => one.clone(),
@@ -105,7 +105,7 @@ fn zone_failure(e: &ApplyError) -> String {
 impl ApplyFailure {
     /// The failure the command exits with: exit 3 when any zone met an API failure, else the
     /// first zone's (DESIGN section 6); the first zone's advice, or `help` when it has none.
-    pub fn into_failure(self, help: &str) -> Failure {
+    pub(crate) fn into_failure(self, help: &str) -> Failure {
         let message = self.message();
         let failures: Vec<Failure> = (self.0.into_iter())
             .map(|e| Failure::from(e.error))

@@ -9,7 +9,7 @@ use crate::plan::{Action, MassDelete, Plan};
 
 /// The verdict on `plan`: each zone with its safety-limit decision (`mass_deletes`, zone for
 /// zone) and the failed probes of the names it creates or repoints.
-pub fn review<'a>(
+pub(super) fn review<'a>(
     plan: &Plan,
     mass_deletes: impl Iterator<Item = Option<&'a MassDelete>>,
     probes: &[ProbeResult],
@@ -45,7 +45,7 @@ pub fn review<'a>(
 
 /// The exit code of a plan (`edgeplan plan`, the Action's preview): 1 when anything refuses
 /// the apply, else 2 for changes under `--detailed-exitcode`, else 0 (DESIGN section 3).
-pub fn exit(verdict: &Verdict, detailed: bool) -> Exit {
+pub(crate) fn exit(verdict: &Verdict, detailed: bool) -> Exit {
     if verdict.refused() {
         Exit::Rejected
     } else if detailed && verdict.has_changes() {
