@@ -17,11 +17,11 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use support::bench::{self, flag, number};
-use support::cloudflare::{CloudflareServer, Plan, TOKEN};
+use support::cloudflare::{CloudflareServer, Plan};
 
 fn main() -> ExitCode {
     bench::exit(run())
@@ -56,14 +56,9 @@ fn run() -> Result<bool, String> {
         }
         cf.clear_requests();
         let started = Instant::now();
-        let out = Command::new(bin)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("CLOUDFLARE_API_TOKEN", TOKEN)
-            .env("CLOUDFLARE_BASE_URL", cf.url())
+        let out = bench::edgeplan(bin, &cf)
             .args(["apply", "--yes", "-m"])
             .arg(&manifest)
-            .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("run {bin}: {e}"))?;
         let elapsed = started.elapsed();

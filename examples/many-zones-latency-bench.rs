@@ -26,12 +26,12 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::bench::{self, flag, number};
-use support::cloudflare::{CloudflareServer, Logged, Plan, TOKEN};
+use support::cloudflare::{CloudflareServer, Logged, Plan};
 
 /// The most the latency run may take, as a multiple of the 0 ms run.
 const GOAL: f64 = 1.25;
@@ -166,17 +166,12 @@ fn plan(
     cf.set_latency(latency_ms);
     cf.clear_requests();
     let started = Instant::now();
-    let out = Command::new(bin)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CLOUDFLARE_API_TOKEN", TOKEN)
-        .env("CLOUDFLARE_BASE_URL", cf.url())
+    let out = bench::edgeplan(bin, cf)
         .env("NO_COLOR", "1")
         .env("CI", "true")
         .arg("plan")
         .arg("-m")
         .arg(pattern)
-        .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("run {bin}: {e}"))?;
     let wall = started.elapsed();

@@ -6,7 +6,7 @@
 use crate::support::cloudflare::Fault;
 use crate::support::github::{BOT_LOGIN, StoredComment, merged_pull};
 use crate::support::github_git::GitFile;
-use crate::support::harness::{REPO, SHA, World, payload};
+use crate::support::harness::{REPO, SHA, World, dispatch_apply};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -78,15 +78,6 @@ fn short_digests(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn dispatch_apply() -> serde_json::Value {
-    let mut p = payload("workflow_dispatch.json");
-    p["repository"]["full_name"] = REPO.into();
-    p["repository"]["default_branch"] = "main".into();
-    p["ref"] = "refs/heads/main".into();
-    p["inputs"]["command"] = "apply".into();
-    p
 }
 
 /// The merged manifest is not the reviewed one (a change pushed after the preview, a merge

@@ -11,7 +11,7 @@
 
 use crate::support::github::merged_pull;
 use crate::support::github_git::GitFile;
-use crate::support::harness::{REPO, SHA, World, payload, pr_payload};
+use crate::support::harness::{REPO, SHA, World, dispatch_apply, pr_payload};
 use serde_json::{Value, json};
 
 const LABEL: &str = "edgeplan/allow-deletes";
@@ -175,16 +175,6 @@ fn an_apply_within_the_limit_reads_no_labels() {
     w.push_to_main().run_checked(0);
     assert!(w.records().is_empty());
     assert_eq!(w.gh().count("GET", "/labels"), 0);
-}
-
-/// A `workflow_dispatch` apply of the default branch (the refused apply's other way forward).
-fn dispatch_apply() -> Value {
-    let mut p = payload("workflow_dispatch.json");
-    p["repository"]["full_name"] = REPO.into();
-    p["repository"]["default_branch"] = "main".into();
-    p["ref"] = "refs/heads/main".into();
-    p["inputs"]["command"] = "apply".into();
-    p
 }
 
 #[test]

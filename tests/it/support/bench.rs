@@ -1,6 +1,8 @@
 //! What the benchmark examples share: their flags and their exit codes.
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode, Stdio};
+
+use super::cloudflare::{CloudflareServer, TOKEN};
 
 /// The value after the flag `name` in `args`, if the flag is there.
 pub fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -29,4 +31,17 @@ pub fn exit(outcome: Result<bool, String>) -> ExitCode {
             ExitCode::from(64)
         }
     }
+}
+
+/// The edgeplan binary `bin` as a user runs it against the local Cloudflare `cf`: a scrubbed
+/// environment (`PATH`, the token and the server's address only) and no input.
+pub fn edgeplan(bin: &str, cf: &CloudflareServer) -> Command {
+    let mut command = Command::new(bin);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CLOUDFLARE_API_TOKEN", TOKEN)
+        .env("CLOUDFLARE_BASE_URL", cf.url())
+        .stdin(Stdio::null());
+    command
 }
