@@ -165,23 +165,16 @@ fn plan(
 ) -> Result<Sample, String> {
     cf.set_latency(latency_ms);
     cf.clear_requests();
-    let started = Instant::now();
-    let out = bench::edgeplan(bin, cf)
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
-        .arg("plan")
-        .arg("-m")
-        .arg(pattern)
-        .output()
-        .map_err(|e| format!("run {bin}: {e}"))?;
-    let wall = started.elapsed();
-    if !out.status.success() {
-        return Err(format!(
-            "plan ({latency_ms} ms): exit {:?}\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    let (out, wall) = bench::timed(
+        bench::edgeplan(bin, cf)
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .arg("plan")
+            .arg("-m")
+            .arg(pattern),
+        bin,
+        &format!("plan ({latency_ms} ms)"),
+    )?;
     let log = cf.requests();
     Ok(Sample {
         wall,

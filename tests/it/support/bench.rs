@@ -1,6 +1,7 @@
 //! What the benchmark examples share: their flags and their exit codes.
 
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use super::cloudflare::{CloudflareServer, TOKEN};
 
@@ -44,4 +45,20 @@ pub fn edgeplan(bin: &str, cf: &CloudflareServer) -> Command {
         .env("CLOUDFLARE_BASE_URL", cf.url())
         .stdin(Stdio::null());
     command
+}
+
+/// Runs `command` (the edgeplan binary `bin`) to its end and times it; a run that fails is an
+/// error that starts with `what` and carries its exit code and stderr.
+pub fn timed(command: &mut Command, bin: &str, what: &str) -> Result<(Output, Duration), String> {
+    let started = Instant::now();
+    let out = command.output().map_err(|e| format!("run {bin}: {e}"))?;
+    let elapsed = started.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "{what}: exit {:?}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok((out, elapsed))
 }
