@@ -30,6 +30,14 @@ fn undo_world() -> World {
     w
 }
 
+/// [`undo_world`] whose commit [`SHA`] is the merge of pull request #2, labelled [`LABEL`].
+fn labelled_merge_world() -> World {
+    let w = undo_world();
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().set_labels(2, &[LABEL]);
+    w
+}
+
 /// The recorded `opened` payload as an `action` activity with the pull request's `labels` and
 /// the event's `label`.
 fn labelled(action: &str, label: Option<&str>, labels: &[&str]) -> Value {
@@ -179,9 +187,7 @@ fn an_apply_within_the_limit_reads_no_labels() {
 
 #[test]
 fn an_apply_run_by_hand_reads_no_label_and_stays_refused() {
-    let w = undo_world();
-    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    w.gh().set_labels(2, &[LABEL]);
+    let w = labelled_merge_world();
     let refused = w
         .action("workflow_dispatch", &dispatch_apply())
         .run_checked(1);
@@ -239,9 +245,7 @@ fn a_direct_push_reads_no_labels() {
 
 #[test]
 fn an_apply_without_a_github_token_says_the_label_could_not_be_read() {
-    let w = undo_world();
-    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    w.gh().set_labels(2, &[LABEL]);
+    let w = labelled_merge_world();
     let refused = w
         .push_to_main()
         .unset("GITHUB_TOKEN")
