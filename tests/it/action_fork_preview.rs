@@ -181,7 +181,7 @@ fn commit_sentiment(w: &World, sha: &str, target: &str) {
 /// base and an older head), whose manifest points at `earlier.example.net`.
 fn merge_of_an_earlier_push(w: &World) {
     let earlier = "1111111111111111111111111111111111111111";
-    commit_sentiment(&w, MERGE, "earlier.example.net");
+    commit_sentiment(w, MERGE, "earlier.example.net");
     w.gh().parents(MERGE, &[BASE, earlier]);
 }
 
