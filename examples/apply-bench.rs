@@ -17,11 +17,11 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
+use std::time::Duration;
 
 use support::bench::{self, flag, number};
-use support::cloudflare::{CloudflareServer, Plan, TOKEN};
+use support::cloudflare::{CloudflareServer, Plan};
 
 fn main() -> ExitCode {
     bench::exit(run())
@@ -55,26 +55,13 @@ fn run() -> Result<bool, String> {
             zone.records.clear();
         }
         cf.clear_requests();
-        let started = Instant::now();
-        let out = Command::new(bin)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("CLOUDFLARE_API_TOKEN", TOKEN)
-            .env("CLOUDFLARE_BASE_URL", cf.url())
-            .args(["apply", "--yes", "-m"])
-            .arg(&manifest)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("run {bin}: {e}"))?;
-        let elapsed = started.elapsed();
-        if !out.status.success() {
-            return Err(format!(
-                "run {}: exit {:?}\n{}",
-                run + 1,
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        let (_, elapsed) = bench::timed(
+            bench::edgeplan(bin, &cf)
+                .args(["apply", "--yes", "-m"])
+                .arg(&manifest),
+            bin,
+            &format!("run {}", run + 1),
+        )?;
         let stored = cf.records("bench.example").len();
         if stored != n {
             return Err(format!("run {}: {stored} records, expected {n}", run + 1));

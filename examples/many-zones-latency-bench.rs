@@ -26,12 +26,12 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::bench::{self, flag, number};
-use support::cloudflare::{CloudflareServer, Logged, Plan, TOKEN};
+use support::cloudflare::{CloudflareServer, Logged, Plan};
 
 /// The most the latency run may take, as a multiple of the 0 ms run.
 const GOAL: f64 = 1.25;
@@ -165,28 +165,16 @@ fn plan(
 ) -> Result<Sample, String> {
     cf.set_latency(latency_ms);
     cf.clear_requests();
-    let started = Instant::now();
-    let out = Command::new(bin)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CLOUDFLARE_API_TOKEN", TOKEN)
-        .env("CLOUDFLARE_BASE_URL", cf.url())
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
-        .arg("plan")
-        .arg("-m")
-        .arg(pattern)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("run {bin}: {e}"))?;
-    let wall = started.elapsed();
-    if !out.status.success() {
-        return Err(format!(
-            "plan ({latency_ms} ms): exit {:?}\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    let (out, wall) = bench::timed(
+        bench::edgeplan(bin, cf)
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .arg("plan")
+            .arg("-m")
+            .arg(pattern),
+        bin,
+        &format!("plan ({latency_ms} ms)"),
+    )?;
     let log = cf.requests();
     Ok(Sample {
         wall,

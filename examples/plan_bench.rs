@@ -95,21 +95,9 @@ fn huge() {
         "new-target.example.net",
         1,
     ));
-    let desired = Desired {
-        source: PathBuf::from("edgeplan.yaml"),
-        zone: "example.com".into(),
-        zone_id: None,
-        owner: "ml-platform".into(),
-        previous_owners: Vec::new(),
-        endpoints,
-    };
+    let desired = desired(endpoints);
     let live = Live {
-        zone: Zone {
-            id: "023e105f4ecef8ad9ca31a8372d0c353".into(),
-            name: "example.com".into(),
-            batch_limit: 3_500,
-            comment_limit: 100,
-        },
+        zone: zone(),
         records: vec![Stored {
             id: "r1".into(),
             name: "repointed.example.com".into(),
@@ -154,6 +142,28 @@ fn huge() {
         "      text: median {:>8.2} ms ({t_len} bytes; 5 runs)",
         ms(t)
     );
+}
+
+/// `example.com`, owned by `ml-platform`, wanting `endpoints`.
+fn desired(endpoints: Vec<Endpoint>) -> Desired {
+    Desired {
+        source: PathBuf::from("edgeplan.yaml"),
+        zone: "example.com".into(),
+        zone_id: None,
+        owner: "ml-platform".into(),
+        previous_owners: Vec::new(),
+        endpoints,
+    }
+}
+
+/// The live `example.com` zone, with a large batch limit.
+fn zone() -> Zone {
+    Zone {
+        id: "023e105f4ecef8ad9ca31a8372d0c353".into(),
+        name: "example.com".into(),
+        batch_limit: 3_500,
+        comment_limit: 100,
+    }
 }
 
 fn endpoint(name: &str, target: &str, line: usize) -> Endpoint {
@@ -226,19 +236,7 @@ fn inputs() -> (Desired, Live) {
             line: line + 1,
         })
         .collect();
-    let desired = Desired {
-        source: PathBuf::from("edgeplan.yaml"),
-        zone: "example.com".into(),
-        zone_id: None,
-        owner: "ml-platform".into(),
-        previous_owners: Vec::new(),
-        endpoints,
-    };
-    let zone = Zone {
-        id: "023e105f4ecef8ad9ca31a8372d0c353".into(),
-        name: "example.com".into(),
-        batch_limit: 3_500,
-        comment_limit: 100,
-    };
+    let desired = desired(endpoints);
+    let zone = zone();
     (desired, Live { zone, records })
 }

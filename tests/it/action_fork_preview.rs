@@ -153,13 +153,7 @@ fn a_glob_matching_more_files_than_a_preview_reads_is_refused_before_any_fetch()
 #[test]
 fn without_the_cloudflare_token_the_commit_read_is_still_validated_and_said() {
     let w = World::for_action();
-    w.gh().commit(
-        HEAD,
-        &[(
-            "edgeplan.yaml",
-            GitFile::Blob(manifest(&[("sentiment", "s.example.net")], "")),
-        )],
-    );
+    commit_sentiment(&w, HEAD, "s.example.net");
     let ran = w
         .action("pull_request_target", &fork_payload(HEAD, None))
         .without_secrets()
@@ -172,17 +166,22 @@ fn without_the_cloudflare_token_the_commit_read_is_still_validated_and_said() {
     assert!(!body.contains("\\`"), "{body}");
 }
 
+/// GitHub serves commit `sha`, whose manifest points `sentiment` at `target`.
+fn commit_sentiment(w: &World, sha: &str, target: &str) {
+    w.gh().commit(
+        sha,
+        &[(
+            "edgeplan.yaml",
+            GitFile::Blob(manifest(&[("sentiment", target)], "")),
+        )],
+    );
+}
+
 /// GitHub serves [`MERGE`] as the test merge commit of an earlier push (its parents are the
 /// base and an older head), whose manifest points at `earlier.example.net`.
 fn merge_of_an_earlier_push(w: &World) {
     let earlier = "1111111111111111111111111111111111111111";
-    w.gh().commit(
-        MERGE,
-        &[(
-            "edgeplan.yaml",
-            GitFile::Blob(manifest(&[("sentiment", "earlier.example.net")], "")),
-        )],
-    );
+    commit_sentiment(w, MERGE, "earlier.example.net");
     w.gh().parents(MERGE, &[BASE, earlier]);
 }
 
@@ -192,13 +191,7 @@ fn a_test_merge_commit_of_an_earlier_push_is_not_read() {
     // merge of the previous head, which GitHub serves. Its parents give it away.
     let w = World::for_action();
     merge_of_an_earlier_push(&w);
-    w.gh().commit(
-        HEAD,
-        &[(
-            "edgeplan.yaml",
-            GitFile::Blob(manifest(&[("sentiment", "latest.example.net")], "")),
-        )],
-    );
+    commit_sentiment(&w, HEAD, "latest.example.net");
     w.action("pull_request_target", &fork_payload(HEAD, Some(MERGE)))
         .run_checked(0);
     let body = comment_body(&w);
@@ -216,13 +209,7 @@ fn the_current_test_merge_commit_is_read_when_the_payloads_is_of_an_earlier_push
     let w = World::for_action();
     let current = "2222222222222222222222222222222222222222";
     merge_of_an_earlier_push(&w);
-    w.gh().commit(
-        current,
-        &[(
-            "edgeplan.yaml",
-            GitFile::Blob(manifest(&[("sentiment", "merged.example.net")], "")),
-        )],
-    );
+    commit_sentiment(&w, current, "merged.example.net");
     w.gh().parents(current, &[BASE, HEAD]);
     let payload = fork_payload(HEAD, Some(MERGE));
     let number = payload["number"].as_u64().expect("number");

@@ -6,7 +6,7 @@
 use crate::support::cloudflare::Fault;
 use crate::support::github::{BOT_LOGIN, StoredComment, merged_pull};
 use crate::support::github_git::GitFile;
-use crate::support::harness::{REPO, SHA, World, payload};
+use crate::support::harness::{REPO, SHA, World, dispatch_apply};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,14 @@ fn preview(w: &World) {
 
 fn merged(w: &World) {
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+}
+
+/// [`world`] with `NEW`, previewed, then merged unchanged: the reviewed plan is the one to apply.
+fn reviewed_and_merged() -> World {
+    let w = world(NEW);
+    preview(&w);
+    merged(&w);
+    w
 }
 
 fn report(w: &World) -> StoredComment {
@@ -78,15 +86,6 @@ fn short_digests(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn dispatch_apply() -> serde_json::Value {
-    let mut p = payload("workflow_dispatch.json");
-    p["repository"]["full_name"] = REPO.into();
-    p["repository"]["default_branch"] = "main".into();
-    p["ref"] = "refs/heads/main".into();
-    p["inputs"]["command"] = "apply".into();
-    p
 }
 
 /// The merged manifest is not the reviewed one (a change pushed after the preview, a merge
@@ -226,9 +225,7 @@ fn the_reviewed_plan_applies_and_a_rerun_after_success_exits_zero() {
 /// reads as "no preview".
 #[test]
 fn an_api_failure_while_looking_is_exit_3_and_writes_nothing() {
-    let w = world(NEW);
-    preview(&w);
-    merged(&w);
+    let w = reviewed_and_merged();
     let writes = w.gh_writes();
     // `comment-author` given: no `GET /user`, so the next GET is the merged-PR lookup.
     w.gh().fail_next(
@@ -344,9 +341,7 @@ fn a_push_apply_without_a_github_token_is_a_usage_error_unless_the_gate_is_off()
 /// of the commit is refused instead of writing the change nobody checked.
 #[test]
 fn a_change_nobody_checked_is_not_left_for_a_rerun() {
-    let w = world(NEW);
-    preview(&w);
-    merged(&w);
+    let w = reviewed_and_merged();
     let stall = Fault::Stall(Duration::from_millis(800));
     w.cf.fault_batch(0, Fault::DropBeforeWrite);
     // The third read of the records: the plan, the read just before writing, then the re-read
@@ -392,9 +387,7 @@ fn a_change_nobody_checked_is_not_left_for_a_rerun() {
 /// written over the change (exit 3).
 #[test]
 fn a_zone_changed_while_the_gate_waited_is_not_overwritten() {
-    let w = world(NEW);
-    preview(&w);
-    merged(&w);
+    let w = reviewed_and_merged();
     w.gh().pulls_empty_for(3);
     let ran = w
         .push_to_main()
@@ -471,9 +464,7 @@ fn comment_false_still_reads_the_previews() {
 /// this job posts as an app: refused, with help naming `comment-author`.
 #[test]
 fn a_preview_by_another_identity_refuses_with_help_naming_comment_author() {
-    let w = world(NEW);
-    preview(&w);
-    merged(&w);
+    let w = reviewed_and_merged();
     let ran = w
         .push_to_main()
         .var("INPUT_COMMENT_AUTHOR", "my-app[bot]")
@@ -561,9 +552,7 @@ fn the_lookup_waits_for_github_to_list_the_merged_pull_request() {
 /// the commit gets the report and nothing of its previews is read as reviewed.
 #[test]
 fn only_the_pull_request_the_push_merged_is_compared() {
-    let w = world(NEW);
-    preview(&w);
-    merged(&w);
+    let w = reviewed_and_merged();
     let other = format!(
         "<!-- edgeplan:preview v=1 reviewed=example.com/default:sha256:{} plan=ok -->\nan older plan",
         "0".repeat(64)

@@ -11,7 +11,7 @@
 
 use crate::support::github::merged_pull;
 use crate::support::github_git::GitFile;
-use crate::support::harness::{REPO, SHA, World, payload, pr_payload};
+use crate::support::harness::{REPO, SHA, World, dispatch_apply, pr_payload};
 use serde_json::{Value, json};
 
 const LABEL: &str = "edgeplan/allow-deletes";
@@ -27,6 +27,14 @@ fn undo_world() -> World {
         w.owned(name, &format!("{name}.origin.example.net"));
     }
     w.write_manifest("version: 1\nzone: example.com\nendpoints: []\n");
+    w
+}
+
+/// [`undo_world`] whose commit [`SHA`] is the merge of pull request #2, labelled [`LABEL`].
+fn labelled_merge_world() -> World {
+    let w = undo_world();
+    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
+    w.gh().set_labels(2, &[LABEL]);
     w
 }
 
@@ -177,21 +185,9 @@ fn an_apply_within_the_limit_reads_no_labels() {
     assert_eq!(w.gh().count("GET", "/labels"), 0);
 }
 
-/// A `workflow_dispatch` apply of the default branch (the refused apply's other way forward).
-fn dispatch_apply() -> Value {
-    let mut p = payload("workflow_dispatch.json");
-    p["repository"]["full_name"] = REPO.into();
-    p["repository"]["default_branch"] = "main".into();
-    p["ref"] = "refs/heads/main".into();
-    p["inputs"]["command"] = "apply".into();
-    p
-}
-
 #[test]
 fn an_apply_run_by_hand_reads_no_label_and_stays_refused() {
-    let w = undo_world();
-    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    w.gh().set_labels(2, &[LABEL]);
+    let w = labelled_merge_world();
     let refused = w
         .action("workflow_dispatch", &dispatch_apply())
         .run_checked(1);
@@ -249,9 +245,7 @@ fn a_direct_push_reads_no_labels() {
 
 #[test]
 fn an_apply_without_a_github_token_says_the_label_could_not_be_read() {
-    let w = undo_world();
-    w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
-    w.gh().set_labels(2, &[LABEL]);
+    let w = labelled_merge_world();
     let refused = w
         .push_to_main()
         .unset("GITHUB_TOKEN")

@@ -553,7 +553,7 @@ mod record {
     use crate::support::github::{GitHub, WRITE_TOKEN};
     use edgeplan::github::client::GitHubClient;
     use edgeplan::github::comment::Author;
-    use edgeplan::github::deployments::{self, State};
+    use edgeplan::github::deployments::{self, Deployment, State};
     use edgeplan::github::event::Repo;
 
     fn client(gh: &GitHub) -> GitHubClient {
@@ -562,6 +562,14 @@ mod record {
 
     fn repo() -> Repo {
         Repo::parse(REPO).expect("repo")
+    }
+
+    /// The last success of edgeplan's own in [`ENV`], which must be there.
+    async fn found(c: &GitHubClient, repo: &Repo, me: &Author) -> Deployment {
+        deployments::last_success(c, repo, ENV, me)
+            .await
+            .expect("last")
+            .expect("found")
     }
 
     #[tokio::test]
@@ -623,10 +631,7 @@ mod record {
         for _ in 0..3 {
             deploys.seed(REPO, C2, TASK, ENV, BOT_LOGIN, &["in_progress", "failure"]);
         }
-        let last = deployments::last_success(&c, &repo, ENV, &me)
-            .await
-            .expect("last")
-            .expect("found");
+        let last = found(&c, &repo, &me).await;
         assert_eq!((last.id, last.sha.as_str()), (ours, C1));
         assert_eq!(
             gh.count("GET", "/deployments?"),
@@ -648,10 +653,7 @@ mod record {
         for _ in 0..50 {
             deploys.seed(REPO, C2, TASK, ENV, BOT_LOGIN, &["in_progress", "failure"]);
         }
-        let last = deployments::last_success(&c, &repo, ENV, &me)
-            .await
-            .expect("last")
-            .expect("found");
+        let last = found(&c, &repo, &me).await;
         assert_eq!(last.id, ours);
         // An empty environment: nothing applied yet.
         assert_eq!(
@@ -701,10 +703,7 @@ mod record {
             .map(|d| d.id)
             .collect();
         deploys.remove(&stale);
-        let last = deployments::last_success(&c, &repo, ENV, &me)
-            .await
-            .expect("last")
-            .expect("found");
+        let last = found(&c, &repo, &me).await;
         assert_eq!(last.sha, C1);
     }
 

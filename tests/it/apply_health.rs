@@ -109,13 +109,7 @@ fn a_healthy_origin_is_applied_and_the_plan_shows_the_probe_outside_the_fingerpr
 #[test]
 fn probes_never_reach_private_link_local_or_metadata_addresses() {
     let origin = Origin::start(Behaviour::Status(200));
-    let port = origin
-        .url("/")
-        .split(':')
-        .nth(2)
-        .expect("port")
-        .trim_end_matches('/')
-        .to_string();
+    let port = origin.port();
     for (answer, range) in [
         (format!("10.0.0.7:{port}"), "a private address"),
         (format!("169.254.169.254:{port}"), "link-local"),

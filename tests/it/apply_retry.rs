@@ -20,6 +20,13 @@ fn assert_converged(w: &World) {
     assert_eq!(w.plan_code(), 0);
 }
 
+/// One batch sent (`why`), and the zone converged with its four records.
+fn assert_sent_once_and_converged(w: &World, why: &str) {
+    assert_eq!(w.batches().len(), 1, "{why}");
+    assert_eq!(w.records().len(), 4);
+    assert_converged(w);
+}
+
 #[test]
 fn a_502_on_a_batch_that_did_not_land_is_sent_again_and_the_apply_succeeds() {
     let w = world();
@@ -48,9 +55,7 @@ fn a_502_on_a_batch_that_did_not_land_is_sent_again_and_the_apply_succeeds() {
 fn a_502_on_a_batch_that_landed_is_not_sent_again() {
     let (w, run) = applied_despite(Fault::BadGatewayAfterWrite);
     run.assert_stderr_has("landed although the answer was an error");
-    assert_eq!(w.batches().len(), 1, "it landed: nothing is resent");
-    assert_eq!(w.records().len(), 4);
-    assert_converged(&w);
+    assert_sent_once_and_converged(&w, "it landed: nothing is resent");
 }
 
 #[test]
@@ -86,9 +91,7 @@ fn a_batch_refused_because_another_apply_made_the_same_change_first_succeeds() {
     run.assert_stdout_has("0 created, 0 updated, 0 deleted in 0 batch requests");
     run.assert_stdout_has("the zone already held 3 change(s)");
     run.assert_stdout_has("verified: a fresh plan is empty");
-    assert_eq!(w.batches().len(), 1, "nothing sent again");
-    assert_eq!(w.records().len(), 4);
-    assert_converged(&w);
+    assert_sent_once_and_converged(&w, "nothing sent again");
 }
 
 #[test]

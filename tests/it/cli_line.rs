@@ -27,6 +27,14 @@ fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
+/// `edgeplan ARGS` run in `dir` exits with `code` and its output contains `needle`.
+fn exits_saying(dir: &Path, args: &[&str], code: i32, needle: &str) {
+    let out = run_in(dir, args);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {t}");
+    assert!(t.contains(needle), "{args:?}: {t}");
+}
+
 /// `edgeplan validate a.yaml b.yaml` and an unquoted `-m dns/*.yaml` (which reaches edgeplan as
 /// `-m dns/a.yaml dns/b.yaml`) failed with "unexpected argument"; a positional path is read as
 /// written, even with pattern characters, while the same `-m` value stays a pattern.
@@ -58,32 +66,27 @@ fn manifest_paths_as_arguments_are_literal_paths() {
     }
 
     // Literal as an argument; a pattern (matching `dns/c.yaml`, absent) after `-m`.
-    let out = run_in(dir.path(), &["validate", "dns/[c].yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("zone c.example.com"), "{}", text(&out));
-    let out = run_in(dir.path(), &["validate", "-m", "dns/[c].yaml"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("no manifest matches this pattern"),
-        "{}",
-        text(&out)
+    exits_saying(
+        dir.path(),
+        &["validate", "dns/[c].yaml"],
+        0,
+        "zone c.example.com",
+    );
+    exits_saying(
+        dir.path(),
+        &["validate", "-m", "dns/[c].yaml"],
+        1,
+        "no manifest matches this pattern",
     );
 
     // A missing argument is named; without any value the default is still edgeplan.yaml.
-    let out = run_in(dir.path(), &["validate", "dns/a.yaml", "dns/missing.yaml"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("error: dns/missing.yaml:"),
-        "{}",
-        text(&out)
+    exits_saying(
+        dir.path(),
+        &["validate", "dns/a.yaml", "dns/missing.yaml"],
+        1,
+        "error: dns/missing.yaml:",
     );
-    let out = run_in(dir.path(), &["validate"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("error: edgeplan.yaml:"),
-        "{}",
-        text(&out)
-    );
+    exits_saying(dir.path(), &["validate"], 1, "error: edgeplan.yaml:");
 }
 
 /// Each shell's script is printed; bash (and zsh and fish, where installed) accept it.

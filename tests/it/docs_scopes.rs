@@ -187,19 +187,20 @@ fn every_example_job_has_the_scopes_of_its_row_and_the_readme_shows_the_same_tab
                 .unwrap_or((&row.cloudflare, ""));
             match (kind, &job.token) {
                 ("none", None) => {}
-                ("read", Some((secret, comment))) => {
-                    assert_eq!(secret, "CF_DNS_READ_TOKEN", "{what}");
-                    assert_eq!(scopes, "Zone:Zone:Read, Zone:DNS:Read", "{what}");
-                    assert!(
-                        comment.contains("Zone:Zone:Read and Zone:DNS:Read"),
-                        "{what}: the token's comment names its scopes: {comment}"
+                (level @ ("read" | "edit"), Some((secret, comment))) => {
+                    let (secret_level, scope) = if level == "read" {
+                        ("READ", "Read")
+                    } else {
+                        ("EDIT", "Edit")
+                    };
+                    assert_eq!(secret, &format!("CF_DNS_{secret_level}_TOKEN"), "{what}");
+                    assert_eq!(
+                        scopes,
+                        format!("Zone:Zone:Read, Zone:DNS:{scope}"),
+                        "{what}"
                     );
-                }
-                ("edit", Some((secret, comment))) => {
-                    assert_eq!(secret, "CF_DNS_EDIT_TOKEN", "{what}");
-                    assert_eq!(scopes, "Zone:Zone:Read, Zone:DNS:Edit", "{what}");
                     assert!(
-                        comment.contains("Zone:Zone:Read and Zone:DNS:Edit"),
+                        comment.contains(&format!("Zone:Zone:Read and Zone:DNS:{scope}")),
                         "{what}: the token's comment names its scopes: {comment}"
                     );
                 }

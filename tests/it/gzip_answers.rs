@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::cloudflare::Fault;
-use crate::support::harness::{REPO, owned_names};
+use crate::support::harness::{REPO, Run, World, owned_names};
 use crate::support::http::{Reply, Response, Server, gzip_bomb, handler};
 
 /// 64 MiB, the response size limit, and one byte more.
@@ -55,10 +55,7 @@ fn a_cloudflare_gzip_bomb_stops_at_the_size_limit_and_nothing_is_applied() {
     let started = Instant::now();
     // A per-attempt deadline that inflating 64 MiB cannot reach on a loaded machine: the limit
     // stops the answer, not the clock (a read cut off by the clock would be sent again).
-    let ran = w.run_with(
-        &["apply", "--yes"],
-        &[("EDGEPLAN_HTTP_TIMEOUT_MS", "20000")],
-    );
+    let ran = apply_with_a_long_deadline(&w);
     ran.assert_code(3)
         .assert_stderr_has("listing the records of zone example.com")
         .assert_stderr_has("longer than 64 MiB, the response size limit (counted decompressed)")
@@ -106,7 +103,7 @@ fn a_github_gzip_bomb_stops_at_the_size_limit_with_exit_3() {
             }
         }),
     );
-    let w = crate::support::harness::World::for_action();
+    let w = World::for_action();
     let started = Instant::now();
     let ran = w
         .pull_request("pull_request.opened.json")
@@ -141,10 +138,7 @@ fn a_github_gzip_bomb_stops_at_the_size_limit_with_exit_3() {
 fn a_gzip_bomb_answering_a_batch_is_an_unknown_outcome_checked_by_reading_the_zone() {
     let w = crate::apply_faults::world();
     w.cf.fault_batch(0, Fault::GzipBomb(PAST_THE_LIMIT));
-    let ran = w.run_with(
-        &["apply", "--yes"],
-        &[("EDGEPLAN_HTTP_TIMEOUT_MS", "20000")],
-    );
+    let ran = apply_with_a_long_deadline(&w);
     ran.assert_code(0)
         .assert_stderr_has("answer cut off at the response size limit after it was sent")
         .assert_stdout_has("3 created, 0 updated, 0 deleted in 1 batch request")
@@ -160,4 +154,13 @@ fn a_gzip_bomb_answering_a_batch_is_an_unknown_outcome_checked_by_reading_the_zo
     );
     assert_eq!(owned_names(&w.records()), crate::apply_faults::WANTED);
     w.assert_one_record_per_name();
+}
+
+/// `edgeplan apply --yes` with a per-attempt deadline (20 s) that inflating a bomb cannot reach on
+/// a loaded machine.
+fn apply_with_a_long_deadline(w: &World) -> Run {
+    w.run_with(
+        &["apply", "--yes"],
+        &[("EDGEPLAN_HTTP_TIMEOUT_MS", "20000")],
+    )
 }

@@ -151,13 +151,7 @@ fn a_probe_that_cannot_connect_with_a_proxy_set_says_so_and_names_skip_health() 
 #[test]
 fn an_ipv6_form_carrying_a_private_ipv4_address_is_not_probed() {
     let origin = Origin::start(Behaviour::Status(200));
-    let port = origin
-        .url("/")
-        .rsplit_once(':')
-        .expect("a port")
-        .1
-        .trim_end_matches('/')
-        .to_string();
+    let port = origin.port();
     for (answer, words) in [
         (format!("[::ffff:127.0.0.1]:{port}"), "IPv4-mapped"),
         (format!("[64:ff9b::a9fe:a9fe]:{port}"), "NAT64"),

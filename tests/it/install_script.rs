@@ -28,6 +28,14 @@ impl Release {
     }
 }
 
+/// A release server with only `asset` (`bytes`) of release `v{VERSION}`.
+fn release_of(asset: &str, bytes: &[u8]) -> Release {
+    release_server(HashMap::from([(
+        format!("/v{VERSION}/{asset}"),
+        bytes.to_vec(),
+    )]))
+}
+
 /// Serves `files` (path -> bytes) and 404 for anything else, logging the paths asked for.
 fn release_server(files: HashMap<String, Vec<u8>>) -> Release {
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -289,10 +297,7 @@ fn windows_arm64_falls_back_to_the_x64_build() {
     let work = tempfile::tempdir().expect("work");
     let bytes = archive(work.path(), "x86_64-pc-windows-msvc", true, "x64-on-arm");
     let asset = format!("edgeplan-{VERSION}-x86_64-pc-windows-msvc.zip");
-    let release = release_server(HashMap::from([(
-        format!("/v{VERSION}/{asset}"),
-        bytes.clone(),
-    )]));
+    let release = release_of(&asset, &bytes);
     let action = action_dir(&[(sha256(&bytes), asset)]);
     let run = install(
         action.path(),
@@ -309,10 +314,7 @@ fn windows_arm64_falls_back_to_the_x64_build() {
 fn checksum_mismatch_is_refused() {
     let work = tempfile::tempdir().expect("work");
     let (bytes, asset) = linux_archive(work.path(), "tampered");
-    let release = release_server(HashMap::from([(
-        format!("/v{VERSION}/{asset}"),
-        bytes.clone(),
-    )]));
+    let release = release_of(&asset, &bytes);
     let wrong = sha256(b"the build that was released");
     let action = action_dir(&[(wrong.clone(), asset.clone())]);
     let run = install(action.path(), &release.server.url(), "Linux", "X64", None);
@@ -484,10 +486,7 @@ fn an_explicit_version_other_than_the_source_is_not_built_from_source() {
 fn the_log_says_what_the_installed_binary_says() {
     let work = tempfile::tempdir().expect("work");
     let (bytes, asset) = linux_archive(work.path(), "edgeplan 9.9.9-from-the-release");
-    let release = release_server(HashMap::from([(
-        format!("/v{VERSION}/{asset}"),
-        bytes.clone(),
-    )]));
+    let release = release_of(&asset, &bytes);
     let action = action_dir(&[(sha256(&bytes), asset)]);
     let run = install(action.path(), &release.server.url(), "Linux", "X64", None);
     run.assert_code(0);
@@ -962,10 +961,7 @@ fn the_install_step_sources_no_bash_env() {
 
     let work = tempfile::tempdir().expect("work");
     let (bytes, asset) = linux_archive(work.path(), "released");
-    let release = release_server(HashMap::from([(
-        format!("/v{VERSION}/{asset}"),
-        bytes.clone(),
-    )]));
+    let release = release_of(&asset, &bytes);
     let action = action_dir(&[(sha256(&bytes), asset)]);
     std::fs::create_dir_all(action.path().join("scripts")).expect("mkdir");
     std::fs::copy(

@@ -38,18 +38,11 @@ fn a_lost_page_is_read_again_and_then_refused_with_exit_3() {
     let w = paged();
     // Page 2 holds `sentiment` (listings sort by type, then name).
     w.cf.empty_record_page(2);
-    w.cf.clear_requests();
-    let run = w.run(&["plan"]);
-    run.assert_code(3)
-        .assert_stderr_has("example.com")
+    let run = plan_refused(&w);
+    run.assert_stderr_has("example.com")
         .assert_stderr_has("incomplete");
     assert_eq!(listings(&w), 2, "read once more before giving up");
     assert_incomplete_help(&run);
-    assert!(
-        !run.stdout.contains("sentiment"),
-        "no plan from a partial listing: {}",
-        run.stdout
-    );
 }
 
 #[test]
@@ -64,6 +57,20 @@ fn fewer_records_than_total_count_stops_an_apply_with_nothing_written() {
     assert_eq!(w.cf_writes(), 0);
     assert_eq!(w.records(), before);
     assert_incomplete_help(&run);
+}
+
+/// `edgeplan plan` from a fresh request log: refused with exit 3, and no plan from a partial
+/// listing.
+fn plan_refused(w: &World) -> Run {
+    w.cf.clear_requests();
+    let run = w.run(&["plan"]);
+    run.assert_code(3);
+    assert!(
+        !run.stdout.contains("sentiment"),
+        "no plan from a partial listing: {}",
+        run.stdout
+    );
+    run
 }
 
 /// An incomplete listing is its own error with its own help: Cloudflare answered, so the help
@@ -88,13 +95,10 @@ fn a_listing_past_the_page_cap_is_refused_without_reading_its_pages() {
     let w = paged();
     // Two records a page of one: 2,002 pages, past the cap of 2,000.
     w.cf.overcount_records(2_000);
-    w.cf.clear_requests();
-    let run = w.run(&["plan"]);
-    run.assert_code(3)
-        .assert_stderr_has("listing the records of zone example.com")
+    let run = plan_refused(&w);
+    run.assert_stderr_has("listing the records of zone example.com")
         .assert_stderr_has("it has 2002 pages and at most 2000 are followed")
         .assert_stderr_has("help: edgeplan follows at most 2000 pages");
-    assert!(!run.stdout.contains("sentiment"), "{}", run.stdout);
     assert_eq!(listings(&w), 2, "page 1, read twice");
     assert_eq!(page_reads(&w, "2"), 0, "no page past the first is read");
 }

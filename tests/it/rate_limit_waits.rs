@@ -87,6 +87,14 @@ fn post_gap(w: &World) -> Duration {
     posts[1].duration_since(posts[0])
 }
 
+/// The preview `ran` exited 0 with its one comment created, on the second try: the wait before
+/// that try.
+fn created_once_after(w: &World, ran: &Run) -> Duration {
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(w.gh().comments(crate::support::harness::REPO, 2).len(), 1);
+    post_gap(w)
+}
+
 /// A pull request preview whose comment write meets `status` with `body` and `headers` first.
 fn preview_meeting(
     status: u16,
@@ -130,9 +138,7 @@ fn preview_meeting_a_spent_limit(reset_in: u64, env: &[(&str, &str)]) -> (World,
 #[test]
 fn a_spent_github_rate_limit_is_waited_out_until_its_reset() {
     let (w, ran, _) = preview_meeting_a_spent_limit(2, &[]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(w.gh().comments(crate::support::harness::REPO, 2).len(), 1);
-    let gap = post_gap(&w);
+    let gap = created_once_after(&w, &ran);
     assert!(
         gap >= Duration::from_millis(1000),
         "sent again after {gap:?}, before the reset"
@@ -155,9 +161,7 @@ fn a_secondary_github_rate_limit_is_recognised_by_its_message_and_waited_for() {
         &[("x-ratelimit-remaining", "4990")],
         &[("EDGEPLAN_GITHUB_RETRY_MS", "5")],
     );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(w.gh().comments(crate::support::harness::REPO, 2).len(), 1);
-    let gap = post_gap(&w);
+    let gap = created_once_after(&w, &ran);
     assert!(
         gap >= Duration::from_millis(550),
         "sent again after {gap:?}"

@@ -613,6 +613,17 @@ pub fn push_payload(file: &str, git_ref: &str, default: &str) -> Value {
     p
 }
 
+/// A `workflow_dispatch` apply of [`REPO`]'s default branch `main` (a refused apply's other way
+/// forward).
+pub fn dispatch_apply() -> Value {
+    let mut p = payload("workflow_dispatch.json");
+    p["repository"]["full_name"] = REPO.into();
+    p["repository"]["default_branch"] = "main".into();
+    p["ref"] = "refs/heads/main".into();
+    p["inputs"]["command"] = "apply".into();
+    p
+}
+
 /// A pull request payload adapted to [`REPO`] (base and head repository, default branch `main`),
 /// keeping the recorded PR number.
 pub fn pr_payload(file: &str) -> Value {

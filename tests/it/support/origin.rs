@@ -92,6 +92,11 @@ impl Origin {
         format!("{}{path}", self.server.url())
     }
 
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.server.addr.port()
+    }
+
     pub fn requests(&self) -> Vec<Request> {
         self.requests.lock().expect("requests lock").clone()
     }
