@@ -155,15 +155,7 @@ fn the_man_page_is_generated_from_the_command_line() {
     // The release workflow writes a page for each command `--list` names.
     let out = edgeplan().args(["man", "--list"]).output().expect("run");
     let list = String::from_utf8_lossy(&out.stdout).into_owned();
-    for sub in [
-        "validate",
-        "plan",
-        "apply",
-        "action",
-        "schema",
-        "list",
-        "completions",
-    ] {
+    for sub in COMMANDS {
         assert!(list.lines().any(|l| l == sub), "{list}");
     }
     assert!(!list.lines().any(|l| l == "man" || l == "help"), "{list}");
@@ -233,23 +225,24 @@ fn version_has_the_version_then_the_commit_and_target() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
 
+/// The commands `--help` lists, each with a man page (`man` itself is hidden and has none).
+const COMMANDS: [&str; 8] = [
+    "validate",
+    "plan",
+    "apply",
+    "action",
+    "schema",
+    "list",
+    "import",
+    "completions",
+];
+
 /// Every command's `--version` and `-V` start with the same `edgeplan X.Y.Z` line as
 /// `edgeplan --version` (DESIGN section 3), never clap's `edgeplan-plan X.Y.Z`.
 #[test]
 fn every_command_s_version_says_edgeplan() {
     let first = format!("edgeplan {}", env!("CARGO_PKG_VERSION"));
-    let commands = [
-        "validate",
-        "plan",
-        "apply",
-        "action",
-        "schema",
-        "list",
-        "import",
-        "completions",
-        "man",
-    ];
-    for command in commands {
+    for command in COMMANDS.iter().chain(&["man"]) {
         for flag in ["--version", "-V"] {
             let out = edgeplan().args([command, flag]).output().expect("run");
             let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
