@@ -143,17 +143,13 @@ fn the_apply_report_marker_carries_what_remains() {
         ..ApplyMarker::default()
     };
     assert_eq!(plain.line(), "<!-- edgeplan:applied sha=0123abc -->");
-    assert_eq!(
-        plain.line(),
-        crate::render::comment::apply_marker("0123abc")
-    );
     let keyed = ApplyMarker {
         manifest: Some(escape_key("dns/*.yaml")),
         ..plain.clone()
     };
     assert_eq!(
         keyed.line(),
-        crate::render::comment::apply_marker_for("0123abc", Some("dns/*.yaml"))
+        "<!-- edgeplan:applied sha=0123abc manifest=dns/%2A.yaml -->"
     );
     let partial = ApplyMarker {
         remaining: vec![pair("example.com", "ml", 'd')],

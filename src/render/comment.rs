@@ -198,28 +198,6 @@ pub fn same_content(a: &str, b: &str) -> bool {
     a == b || content(a).eq(content(b))
 }
 
-/// The marker of the apply report on a merged PR, one per pushed commit, so that re-running the
-/// apply job updates its report instead of posting another.
-pub fn apply_marker(sha: &str) -> String {
-    let sha: String = sha.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("<!-- edgeplan:applied sha={sha} -->")
-}
-
-/// [`apply_marker`] for the job of one manifest input (a matrix of jobs, each with its own
-/// comments): `<!-- edgeplan:applied sha=SHA manifest=PATH -->`, the path escaped as in [`marker`].
-#[cfg(test)]
-pub(crate) fn apply_marker_for(sha: &str, manifest: Option<&str>) -> String {
-    let plain = apply_marker(sha);
-    match manifest {
-        Some(path) => format!(
-            "{} manifest={} -->",
-            plain.trim_end_matches(" -->"),
-            escape_attribute(path)
-        ),
-        None => plain,
-    }
-}
-
 /// The plan fingerprint (`sha256:<64 hex>`) of a preview comment, read from its marker's
 /// `fingerprint` attribute only (never from the body, where a value could forge one). The apply
 /// report compares it with the fingerprint of what was applied.
