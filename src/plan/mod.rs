@@ -241,7 +241,7 @@ impl ZonePlan {
             let Some(from) = owner::owner_of(comment) else {
                 continue;
             };
-            if from == self.owner || !self.previous_owners.iter().any(|p| p == from) {
+            if !self.previous_owners.iter().any(|p| p == from) {
                 continue;
             }
             match out.iter_mut().find(|(o, _)| *o == from) {

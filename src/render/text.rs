@@ -12,6 +12,7 @@
 use std::fmt::Write;
 
 use super::inert::{inert, inert_lines};
+use super::plural;
 use crate::health::ProbeResult;
 use crate::plan::verdict::{Counts, Verdict, edits};
 use crate::plan::{Action, Change, Holder, Plan, RecordData, ZonePlan, to_batches};
@@ -157,7 +158,7 @@ pub(crate) fn prompt(plan: &Plan) -> String {
     let mut text = format!(
         "Apply plan {} ({n} change{})?",
         plan.fingerprint(),
-        if n == 1 { "" } else { "s" }
+        plural(n)
     );
     for (zone, changes, requests, limit) in chunked(plan) {
         let _ = write!(
@@ -275,7 +276,7 @@ pub(crate) fn transfers(z: &ZonePlan) -> Vec<String> {
         .map(|(from, n)| {
             format!(
                 "transfer {n} record{} from {from} to {} (previous_owners)",
-                if n == 1 { "" } else { "s" },
+                plural(n),
                 z.owner
             )
         })
@@ -301,18 +302,14 @@ pub(crate) fn summary(z: &ZonePlan) -> String {
     );
     if z.unmanaged > 0 {
         let n = z.unmanaged;
-        let _ = write!(
-            line,
-            ", {n} other record{} left alone",
-            if n == 1 { "" } else { "s" }
-        );
+        let _ = write!(line, ", {n} other record{} left alone", plural(n));
     }
     if !z.conflicts.is_empty() {
         let n = z.conflicts.len();
         let _ = write!(
             line,
             "; {n} conflict{} (the plan cannot be applied)",
-            if n == 1 { "" } else { "s" }
+            plural(n)
         );
     }
     line

@@ -15,7 +15,7 @@ use crate::import::{self, Imported, build, escaped_name};
 use crate::manifest;
 use crate::plan::{Stored, Zone};
 use crate::provider::{self, Provider};
-use crate::render::inert;
+use crate::render::{inert, plural};
 
 use super::Failure;
 use super::settings::Settings;
@@ -68,7 +68,7 @@ pub(super) async fn run(args: &ImportArgs, settings: &Settings) -> Result<Exit, 
             format!(
                 "{} record{} that owner `{}` already holds in {} cannot be written in a manifest, and a plan with the manifest would delete {}: {}",
                 own.len(),
-                if own.len() == 1 { "" } else { "s" },
+                plural(own.len()),
                 args.owner,
                 zone.name,
                 if own.len() == 1 { "it" } else { "them" },
@@ -111,7 +111,7 @@ fn summary(imported: &Imported, zone: &Zone, out: Option<&Path>) -> String {
     let mut line = format!(
         "Imported {} CNAME record{} of {} ({} to adopt)",
         imported.endpoints,
-        if imported.endpoints == 1 { "" } else { "s" },
+        plural(imported.endpoints),
         zone.name,
         imported.adopted
     );
@@ -128,7 +128,7 @@ fn summary(imported: &Imported, zone: &Zone, out: Option<&Path>) -> String {
     line.push_str(&format!(
         "; not imported: {} record{} of other owners, {} of other types. Next: edgeplan plan -m FILE shows only records taken over.",
         imported.other_owners,
-        if imported.other_owners == 1 { "" } else { "s" },
+        plural(imported.other_owners),
         unmanaged
     ));
     line
