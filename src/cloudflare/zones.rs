@@ -170,13 +170,7 @@ pub(crate) fn choose(name: &str, zones: Vec<wire::ApiZone>) -> Lookup {
 /// ([`plan_unknown_warning`]).
 pub fn to_plan_zone(zone: &wire::ApiZone) -> plan::Zone {
     if let Some(warning) = plan_unknown_warning(zone) {
-        use std::io::Write as _;
-        // Best effort: a closed stderr must not stop a plan or an apply.
-        let _ = writeln!(
-            std::io::stderr(),
-            "warning: {}",
-            crate::render::inert(&warning)
-        );
+        errln!("warning: {}", crate::render::inert(&warning));
     }
     let free = zone.is_free();
     plan::Zone {
