@@ -235,10 +235,10 @@ impl CloudflareClient {
                 request = request.json(body);
             }
             match request.send().await {
-                Ok(response) => {
+                Ok(mut response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    let bytes = match bounded_body(response).await {
+                    let bytes = match retry::bounded_body(&mut response).await {
                         Ok(b) => b,
                         Err(Some(e)) => {
                             return Attempt::Failed {
@@ -272,7 +272,8 @@ impl CloudflareClient {
                     // The wait it names; a rate limit pauses the gate in `retry::call`, which
                     // decides the wait.
                     let asked = retry::retry_after(&headers, std::time::SystemTime::now());
-                    let limited = retry::rate_limited(Api::Cloudflare, status, &headers);
+                    let failure = retry::status_failure(Api::Cloudflare, status, &headers);
+                    let limited = matches!(failure, retry::AttemptFailure::Limited(_));
                     // A rate limit is always resendable (nothing was processed), so its own
                     // error is what a call that runs out of its waits reports.
                     let cause = if limited {
@@ -286,7 +287,7 @@ impl CloudflareClient {
                         error::from_response(method.as_str(), path, status, &bytes)
                     };
                     Attempt::Failed {
-                        failure: retry::status_failure(Api::Cloudflare, status, &headers),
+                        failure,
                         asked,
                         cause,
                     }
@@ -345,20 +346,6 @@ impl CloudflareClient {
         })
         .await
     }
-}
-
-/// Reads an answer's body, at most [`retry::MAX_ANSWER_BYTES`] of it: `Err(None)` past that.
-/// The chunks are decompressed ones (reqwest decodes gzip as it reads), so a small compressed
-/// answer that inflates without end is stopped at the limit like any long one.
-async fn bounded_body(mut response: reqwest::Response) -> Result<Vec<u8>, Option<reqwest::Error>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(Some)? {
-        if body.len() + chunk.len() > retry::MAX_ANSWER_BYTES {
-            return Err(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// Reads a 2xx body. A failure is an envelope that says `success: false` (or, without `success`,

@@ -107,13 +107,9 @@ impl tower_service::Service<Request<OctoBody>> for Transport {
             let mut response = client.execute(reqwest::Request::try_from(request)?).await?;
             // The whole answer is read here, at most `MAX_ANSWER_BYTES` of it, decompressed
             // (the client's per-attempt deadline bounds the time).
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
-                if body.len() + chunk.len() > crate::retry::MAX_ANSWER_BYTES {
-                    return Err(Box::new(TooLarge) as Failed);
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = crate::retry::bounded_body(&mut response)
+                .await
+                .map_err(|e| e.map_or(Box::new(TooLarge) as Failed, |e| Box::new(e) as Failed))?;
             let mut answer = Response::new(reqwest::Body::from(body));
             *answer.status_mut() = response.status();
             *answer.version_mut() = response.version();

@@ -136,10 +136,10 @@ pub(crate) fn rate_limited(api: Api, status: u16, headers: &HeaderMap) -> bool {
 /// NOTE: a 500 or 502 to a write may come from a proxy after the origin committed; only statuses
 /// that say "not processed" are safe to resend.
 pub(crate) fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> AttemptFailure {
+    if let Some(limit) = rate_limit(api, status, headers, "", SystemTime::now()) {
+        return AttemptFailure::Limited(limit);
+    }
     match (api, status) {
-        _ if rate_limited(api, status, headers) => AttemptFailure::Limited(
-            rate_limit(api, status, headers, "", SystemTime::now()).unwrap_or(Limit::Unnamed),
-        ),
         (_, 503) | (Api::Cloudflare, 408 | 409) => AttemptFailure::NotActed,
         (_, s) if s >= 500 => AttemptFailure::Unknown,
         _ => AttemptFailure::Final,
@@ -203,6 +203,23 @@ fn reset_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 /// gzipped. A longer answer, or a small compressed one that inflates past it (a gzip bomb), ends
 /// the attempt with an error rather than exhausting memory.
 pub(crate) const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Reads an answer's body, at most [`MAX_ANSWER_BYTES`] of it: `Err(None)` past that.
+/// The chunks are decompressed ones (reqwest decodes gzip as it reads), so a small compressed
+/// answer that inflates without end is stopped at the limit like any long one. Both clients read
+/// every answer through it.
+pub(crate) async fn bounded_body(
+    response: &mut reqwest::Response,
+) -> Result<Vec<u8>, Option<reqwest::Error>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Some)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// The message of an answer cut off at [`MAX_ANSWER_BYTES`].
 pub(crate) fn too_large() -> String {
