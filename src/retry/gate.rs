@@ -94,15 +94,12 @@ impl RateGate {
                 sent.front()
                     .map_or(Duration::ZERO, |t| pace.per - now.duration_since(*t))
             };
-            if wait >= PACE_SAID_FROM {
-                let mut said = pace.said.lock().unwrap_or_else(PoisonError::into_inner);
-                let now = Instant::now();
-                if said.is_none_or(|at| now.duration_since(at) >= PACE_SAID_EVERY)
-                    && let Some(say) = say.take()
-                {
-                    *said = Some(now);
-                    say(wait);
-                }
+            if wait >= PACE_SAID_FROM
+                && say.is_some()
+                && once_per(&pace.said, PACE_SAID_EVERY)
+                && let Some(say) = say.take()
+            {
+                say(wait);
             }
             tokio::time::sleep(wait).await;
         }
@@ -124,13 +121,7 @@ impl RateGate {
     /// Whether a notice about slow answers may be said now: none was said through this gate in
     /// the last `quiet`. Counts this one when it may.
     pub(crate) fn may_say(&self, quiet: Duration) -> bool {
-        let mut said = self.said.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
-        let may = said.is_none_or(|at| now.duration_since(at) >= quiet);
-        if may {
-            *said = Some(now);
-        }
-        may
+        once_per(&self.said, quiet)
     }
 
     /// How long requests are still held.
@@ -159,4 +150,16 @@ impl RateGate {
             tokio::time::sleep_until(end).await;
         }
     }
+}
+
+/// Whether something said at most once per `quiet` may be said now (nothing was in the last
+/// `quiet`); counts this one when it may.
+fn once_per(said: &Mutex<Option<Instant>>, quiet: Duration) -> bool {
+    let mut said = said.lock().unwrap_or_else(PoisonError::into_inner);
+    let now = Instant::now();
+    let may = said.is_none_or(|at| now.duration_since(at) >= quiet);
+    if may {
+        *said = Some(now);
+    }
+    may
 }
