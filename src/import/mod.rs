@@ -21,7 +21,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::manifest;
-use crate::plan::owner::{PREFIX, SEPARATOR, comment_for, is_owned_by, owner_of};
+use crate::plan::owner::{comment_for, is_owned_by, owner_of, raw_note};
 use crate::plan::{Action, Live, RecordData, RecordType, Stored, Zone, diff, normalise};
 use crate::render::plural;
 
@@ -195,7 +195,7 @@ pub(crate) fn build(zone: &Zone, records: &[Stored], owner: &str) -> Result<Impo
     let mut entries = Vec::new();
     for r in cnames {
         let owned = owned_ids.contains(r.id.as_str());
-        let entry = entry(zone, r, owner, owned);
+        let entry = entry(zone, r, owned);
         let problem = match per_name.get(r.name.as_str()) {
             Some(n) if *n > 1 => Err(SkipReason::Several),
             _ => check_one(zone, owner, &entry),
@@ -346,18 +346,10 @@ fn order<'a>(name: &'a str, apex: &str) -> (bool, &'a [u8]) {
 }
 
 /// The entry for one live CNAME.
-fn entry(zone: &Zone, r: &Stored, owner: &str, owned: bool) -> LiveCname {
-    let note = match owned {
-        true => r
-            .data
-            .comment
-            .as_deref()
-            .and_then(|c| c.strip_prefix(PREFIX))
-            .and_then(|c| c.strip_prefix(owner))
-            .and_then(|c| c.strip_prefix(SEPARATOR))
-            .map(str::to_string),
-        false => r.data.comment.clone(),
-    };
+fn entry(zone: &Zone, r: &Stored, owned: bool) -> LiveCname {
+    // Owned: the note after this owner's marker; nobody's: the whole comment (other owners'
+    // records never get here).
+    let note = raw_note(r.data.comment.as_deref()).map(str::to_string);
     LiveCname {
         id: r.id.clone(),
         name: r.name.clone(),

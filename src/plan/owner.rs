@@ -53,15 +53,17 @@ pub(crate) fn is_owned_by_any(comment: Option<&str>, owner: &str, previous: &[St
 /// The user's note in a record comment: the text after ` | ` of a marked comment, or the whole
 /// comment of a record no edgeplan owner marks. `None` when there is no note.
 pub(crate) fn note_of(comment: Option<&str>) -> Option<&str> {
+    raw_note(comment).map(str::trim).filter(|n| !n.is_empty())
+}
+
+/// [`note_of`] as written, untrimmed (`Some("")` for a marker followed by an empty note); `None`
+/// for no comment, or a marker alone.
+pub(crate) fn raw_note(comment: Option<&str>) -> Option<&str> {
     let comment = comment?;
-    let note = match owner_of(Some(comment)) {
-        Some(owner) => {
-            let rest = &comment[PREFIX.len() + owner.len()..];
-            rest.strip_prefix(SEPARATOR).unwrap_or("")
-        }
-        None => comment,
-    };
-    Some(note.trim()).filter(|n| !n.is_empty())
+    match owner_of(Some(comment)) {
+        Some(owner) => comment[PREFIX.len() + owner.len()..].strip_prefix(SEPARATOR),
+        None => Some(comment),
+    }
 }
 
 /// The manifest's owner pattern `^[a-z0-9][a-z0-9_-]{0,31}$`.
