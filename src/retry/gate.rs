@@ -13,11 +13,13 @@ use tokio::time::Instant;
 /// before each request and sets it when an answer is a rate limit with a `Retry-After`. Clones
 /// share the pause.
 ///
-/// A gate may also pace: at most `limit` requests in any window of `per` (Cloudflare allows
-/// 1,200 per five minutes, per user for a user token and per token for an account-owned token).
-/// Requests past that wait until the oldest in the window is `per` old, so a long run slows down
-/// instead of meeting 429s. It counts only the requests through this gate; another process
-/// sharing the limit (a parallel matrix job) is met through its 429s, and waited out.
+/// A gate may also pace: at most `limit` requests in any window of `per`, for each of its
+/// windows (Cloudflare allows 1,200 per five minutes, per user for a user token and per token for
+/// an account-owned token, and 200 per second from one address). A request past a window's limit
+/// waits until the oldest in that window is `per` old, so a long run slows down instead of
+/// meeting 429s, and a hundred zones read at once do not burst past the per-second limit. It
+/// counts only the requests through this gate; another process sharing the limit (a parallel
+/// matrix job) is met through its 429s, and waited out.
 ///
 /// It also keeps the clients' notices on stderr from repeating: one line for a pause, for a
 /// held pace, and for slow answers, however many requests wait.
@@ -31,12 +33,32 @@ pub struct RateGate {
 
 #[derive(Debug)]
 struct Pace {
-    limit: usize,
-    per: Duration,
-    /// When the requests of the last `per` were sent, oldest first.
-    sent: Mutex<VecDeque<Instant>>,
+    /// A request goes when every window has room for it.
+    windows: Mutex<Vec<Window>>,
     /// When a held pace was last said.
     said: Mutex<Option<Instant>>,
+}
+
+/// At most `limit` requests in any `per`.
+#[derive(Debug)]
+struct Window {
+    limit: usize,
+    per: Duration,
+    /// When the requests of the last `per` were sent, oldest first (at most `limit`).
+    sent: VecDeque<Instant>,
+}
+
+impl Window {
+    /// How long until this window has room for one more request at `now` (zero: room now).
+    fn wait(&mut self, now: Instant) -> Duration {
+        while (self.sent.front()).is_some_and(|t| now.duration_since(*t) >= self.per) {
+            self.sent.pop_front();
+        }
+        if self.sent.len() < self.limit {
+            return Duration::ZERO;
+        }
+        (self.sent.front()).map_or(Duration::ZERO, |t| self.per - now.duration_since(*t))
+    }
 }
 
 /// A held pace is said at most this often, and only when it holds a request this long.
@@ -51,14 +73,20 @@ impl RateGate {
         RateGate::default()
     }
 
-    /// A gate that also lets at most `limit` requests through in any window of `per`.
-    pub(crate) fn paced(limit: usize, per: Duration) -> RateGate {
+    /// A gate that also lets at most `limit` requests through in any `per`, for each
+    /// `(limit, per)` of `windows`.
+    pub(crate) fn paced(windows: &[(usize, Duration)]) -> RateGate {
+        let windows = (windows.iter())
+            .map(|&(limit, per)| Window {
+                limit: limit.max(1),
+                per,
+                sent: VecDeque::new(),
+            })
+            .collect();
         RateGate {
             until: Arc::default(),
             pace: Some(Arc::new(Pace {
-                limit: limit.max(1),
-                per,
-                sent: Mutex::new(VecDeque::new()),
+                windows: Mutex::new(windows),
                 said: Mutex::new(None),
             })),
             said: Arc::default(),
@@ -79,20 +107,19 @@ impl RateGate {
         let mut say = Some(say);
         loop {
             let wait = {
-                let mut sent = pace.sent.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut windows = pace.windows.lock().unwrap_or_else(PoisonError::into_inner);
                 let now = Instant::now();
-                while sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= pace.per)
-                {
-                    sent.pop_front();
-                }
-                if sent.len() < pace.limit {
-                    sent.push_back(now);
+                let wait = (windows.iter_mut())
+                    .map(|w| w.wait(now))
+                    .max()
+                    .unwrap_or(Duration::ZERO);
+                if wait.is_zero() {
+                    for w in windows.iter_mut() {
+                        w.sent.push_back(now);
+                    }
                     return;
                 }
-                sent.front()
-                    .map_or(Duration::ZERO, |t| pace.per - now.duration_since(*t))
+                wait
             };
             if wait >= PACE_SAID_FROM
                 && say.is_some()

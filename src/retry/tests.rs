@@ -225,7 +225,7 @@ async fn a_pause_beyond_the_room_left_is_not_waited_for() {
 /// before it needs to.
 #[tokio::test(start_paused = true)]
 async fn a_paced_gate_lets_the_limit_through_at_once_and_holds_the_next_until_the_window_moves() {
-    let gate = RateGate::paced(3, Duration::from_secs(300));
+    let gate = RateGate::paced(&[(3, Duration::from_secs(300))]);
     let started = Instant::now();
     for _ in 0..3 {
         gate.pace().await;
@@ -463,4 +463,24 @@ async fn the_loop_waits_out_a_rate_limit_and_stops_at_its_bound() {
         Duration::from_secs(200),
         "stopped at once, not after waiting in vain"
     );
+}
+
+/// Cloudflare also allows 200 requests per second from one address: a gate with a second window
+/// holds a burst to it, and a request goes only when every window has room.
+#[tokio::test(start_paused = true)]
+async fn a_gate_with_two_windows_holds_a_request_until_both_have_room() {
+    let gate = RateGate::paced(&[(5, Duration::from_secs(300)), (2, Duration::from_secs(1))]);
+    let started = Instant::now();
+    let mut sent = Vec::new();
+    for _ in 0..6 {
+        gate.pace().await;
+        sent.push(started.elapsed());
+    }
+    let secs = |s: &[u64]| {
+        s.iter()
+            .map(|&s| Duration::from_secs(s))
+            .collect::<Vec<_>>()
+    };
+    // Two a second; the sixth waits for the five-minute window, not for the next second.
+    assert_eq!(sent, secs(&[0, 0, 1, 1, 2, 300]));
 }

@@ -38,6 +38,7 @@ mod apply_retry;
 mod apply_sandbox;
 #[cfg(unix)]
 mod apply_signals;
+mod burst_pace;
 mod cli_line;
 mod cli_terminal;
 mod client_trust;
