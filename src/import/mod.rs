@@ -76,6 +76,9 @@ pub(crate) enum SkipReason {
     Note,
     /// Its note starts or ends with white space, which a manifest's `comment` does not keep.
     Spaces,
+    /// This owner's marker followed by an empty note (`edgeplan:<owner> | `): a manifest writes
+    /// the marker alone, so a plan would rewrite the comment.
+    EmptyNote,
     /// Its note with the ownership marker would be longer than the zone accepts.
     NoteTooLong { length: usize, limit: usize },
     /// Several CNAMEs share its name.
@@ -104,6 +107,10 @@ impl fmt::Display for SkipReason {
             ),
             SkipReason::Spaces => f.write_str(
                 "its note starts or ends with white space, which `comment` does not keep",
+            ),
+            SkipReason::EmptyNote => f.write_str(
+                "its comment is the ownership marker and an empty note (` | ` with nothing after it), \
+                 which a manifest cannot write back; remove the ` | ` from its comment in Cloudflare",
             ),
             SkipReason::NoteTooLong { length, limit } => write!(
                 f,
@@ -376,6 +383,9 @@ fn written_name(name: &str, zone: &str) -> String {
 
 /// Whether one entry, alone in a manifest, validates and fits the zone's comment limit.
 fn check_one(zone: &Zone, owner: &str, e: &LiveCname) -> Result<(), SkipReason> {
+    if !e.adopt && raw_note(e.data.comment.as_deref()) == Some("") {
+        return Err(SkipReason::EmptyNote);
+    }
     if let Some(note) = &e.note
         && note.trim() != note
     {

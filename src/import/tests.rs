@@ -118,6 +118,15 @@ fn what_a_manifest_cannot_hold_is_left_out_by_type_and_name_and_this_owners_reco
             "s.example.net",
             Some("edgeplan:ml |  padded"),
         ),
+        rec(
+            "7",
+            "empty.example.com",
+            "CNAME",
+            "e.example.net",
+            Some("edgeplan:ml | "),
+        ),
+        // Nobody's record with an empty comment: adopted, the marker replaces it.
+        rec("8", "blank.example.com", "CNAME", "e.example.net", Some("")),
     ];
     let got = build(&zone(), &records, "ml").expect("import");
     let reasons: Vec<(&str, bool, &SkipReason)> = got
@@ -130,6 +139,7 @@ fn what_a_manifest_cannot_hold_is_left_out_by_type_and_name_and_this_owners_reco
         [
             ("_acme-challenge.example.com", false, &SkipReason::Name),
             ("bell.example.com", false, &SkipReason::Note),
+            ("empty.example.com", true, &SkipReason::EmptyNote),
             ("fast.example.com", false, &SkipReason::Ttl),
             ("ip.example.com", true, &SkipReason::NotCname),
             (
@@ -143,8 +153,9 @@ fn what_a_manifest_cannot_hold_is_left_out_by_type_and_name_and_this_owners_reco
             ("sp.example.com", true, &SkipReason::Spaces),
         ]
     );
-    assert_eq!(got.own_left_out().len(), 2);
-    assert!(got.text.contains("endpoints: []"));
+    assert_eq!(got.own_left_out().len(), 3);
+    assert_eq!((got.endpoints, got.adopted), (1, 1), "{}", got.text);
+    assert!(got.text.contains("name: \"blank\""), "{}", got.text);
     assert!(!got.text.contains("secret-content"), "{}", got.text);
     assert!(
         got.text
