@@ -33,20 +33,24 @@ impl CloudflareClient {
     /// Every record of the zone, as the API returns them (de-duplicated by id, in page order).
     ///
     /// A listing that is not provably complete is never returned: the page cap was reached, or
-    /// fewer distinct ids arrived than the first page's `total_count`. It is read once more, and
-    /// if it is still incomplete the answer is [`Error::Incomplete`] (a record missing from the
-    /// listing would otherwise be planned as a create). A page that fails after its retries fails
-    /// the listing with its own error, without a second read: a server that failed a page through
-    /// a whole retry budget is not asked for every page again.
+    /// fewer distinct ids arrived than the first page's `total_count`. A short listing is read
+    /// once more (records may have moved between pages), and if it is still incomplete the
+    /// answer is [`Error::Incomplete`] (a record missing from the listing would otherwise be
+    /// planned as a create). A listing past the page cap is not read again: the zone's size
+    /// does not change between two reads. A page that fails after its retries fails the listing
+    /// with its own error, without a second read: a server that failed a page through a whole
+    /// retry budget is not asked for every page again.
     pub async fn list_records(&self, zone_id: &str) -> Result<Vec<wire::ApiRecord>, Error> {
+        let incomplete = |gap| Error::Incomplete {
+            path: format!("/zones/{zone_id}/dns_records"),
+            gap,
+        };
         match self.list_once(zone_id).await? {
             Listing::Complete(records) => Ok(records),
+            Listing::Short(gap @ Gap::PageCap { .. }) => Err(incomplete(gap)),
             Listing::Short(_) => match self.list_once(zone_id).await? {
                 Listing::Complete(records) => Ok(records),
-                Listing::Short(gap) => Err(Error::Incomplete {
-                    path: format!("/zones/{zone_id}/dns_records"),
-                    gap,
-                }),
+                Listing::Short(gap) => Err(incomplete(gap)),
             },
         }
     }
