@@ -405,13 +405,6 @@ fn check_one(zone: &Zone, owner: &str, e: &LiveCname) -> Result<(), SkipReason> 
             _ => SkipReason::Invalid,
         });
     }
-    let length = e.taken_over(owner).comment.map_or(0, |c| c.chars().count());
-    if zone.comment_limit > 0 && length > zone.comment_limit {
-        return Err(SkipReason::NoteTooLong {
-            length,
-            limit: zone.comment_limit,
-        });
-    }
     Ok(())
 }
 
