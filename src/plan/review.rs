@@ -18,10 +18,9 @@
 //! The canonical form is JSON with fixed field order and sorted lists, hashed with SHA-256.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use super::wire::action_name;
-use super::{Change, Conflict, Holder, LongComment, RecordData, ZonePlan};
+use super::wire::{DataJson, action_name, data, sha256};
+use super::{Change, Conflict, Holder, LongComment, ZonePlan};
 
 /// The version of the digest's canonical form; bumped whenever what it covers changes.
 pub(crate) const REVIEW_VERSION: u32 = 1;
@@ -51,16 +50,10 @@ impl Pair {
 
 /// The digest of one zone plan.
 pub(crate) fn pair(zp: &ZonePlan) -> Pair {
-    let hash = Sha256::digest(canonical(zp).as_bytes());
-    let mut digest = String::with_capacity(7 + 64);
-    digest.push_str("sha256:");
-    for b in hash {
-        digest.push_str(&format!("{b:02x}"));
-    }
     Pair {
         zone: zp.zone.name.clone(),
         owner: zp.owner.clone(),
-        digest,
+        digest: sha256(&canonical(zp)),
     }
 }
 
@@ -81,16 +74,8 @@ struct ChangeForm<'a> {
     kind: &'a str,
     action: &'static str,
     id: Option<&'a str>,
-    before: Option<DataForm<'a>>,
-    after: Option<DataForm<'a>>,
-}
-
-#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
-struct DataForm<'a> {
-    content: &'a str,
-    proxied: bool,
-    ttl: u32,
-    comment: Option<&'a str>,
+    before: Option<DataJson<'a>>,
+    after: Option<DataJson<'a>>,
 }
 
 #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -141,15 +126,6 @@ fn change(c: &Change) -> ChangeForm<'_> {
     }
 }
 
-fn data(d: &RecordData) -> DataForm<'_> {
-    DataForm {
-        content: &d.content,
-        proxied: d.proxied,
-        ttl: d.ttl,
-        comment: d.comment.as_deref(),
-    }
-}
-
 fn conflict(c: &Conflict) -> ConflictForm<'_> {
     ConflictForm {
         name: &c.name,
@@ -176,7 +152,7 @@ mod tests {
 
     use super::*;
     use crate::plan::test_support::{change_delete, record, zone_plan};
-    use crate::plan::{Action, Holder, RecordType};
+    use crate::plan::{Action, Holder, RecordData, RecordType};
 
     fn create(label: &str, target: &str) -> Change {
         Change {

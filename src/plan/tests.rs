@@ -11,9 +11,14 @@ fn actions(p: &ZonePlan) -> Vec<(Action, &str, &str)> {
         .collect()
 }
 
+/// A record at `api.example.com`, the name most rules are tried at.
+fn api_record(id: &str, kind: &str, content: &str, comment: Option<&str>) -> Stored {
+    record(id, "api.example.com", kind, content, comment)
+}
+
 /// A record at `api.example.com` that the owner `ml` holds.
 fn owned_api(id: &str, kind: &str, content: &str) -> Stored {
-    record(id, "api.example.com", kind, content, Some("edgeplan:ml"))
+    api_record(id, kind, content, Some("edgeplan:ml"))
 }
 
 /// The plan for one endpoint, `api` → `t.example.net` with `adopt: true`, over `records`.
@@ -143,7 +148,7 @@ fn owned_records_nobody_wants_are_deleted_and_others_left_alone() {
 #[test]
 fn an_unowned_record_of_any_type_at_a_wanted_name_is_a_conflict() {
     for kind in ["A", "AAAA", "CNAME", "TXT", "MX"] {
-        let r = record("9", "api.example.com", kind, "v", Some("hand made"));
+        let r = api_record("9", kind, "v", Some("hand made"));
         let p = api_plan(vec![r]);
         assert!(p.changes.is_empty(), "{kind}");
         assert_eq!(p.conflicts.len(), 1, "{kind}");
@@ -154,9 +159,8 @@ fn an_unowned_record_of_any_type_at_a_wanted_name_is_a_conflict() {
 
 #[test]
 fn another_owner_is_always_a_conflict_even_with_adopt() {
-    let p = adopting(vec![record(
+    let p = adopting(vec![api_record(
         "9",
-        "api.example.com",
         "CNAME",
         "x.example.net",
         Some("edgeplan:search | theirs"),
@@ -168,13 +172,7 @@ fn another_owner_is_always_a_conflict_even_with_adopt() {
 
 #[test]
 fn adopting_an_unowned_cname_updates_it_in_place() {
-    let p = adopting(vec![record(
-        "9",
-        "api.example.com",
-        "CNAME",
-        "old.example.net",
-        None,
-    )]);
+    let p = adopting(vec![api_record("9", "CNAME", "old.example.net", None)]);
     assert_eq!(
         actions(&p),
         vec![(Action::Update, "api.example.com", "CNAME")]
@@ -197,8 +195,8 @@ fn adopting_an_unowned_cname_updates_it_in_place() {
 #[test]
 fn adopting_addresses_deletes_them_and_creates_the_cname() {
     let p = adopting(vec![
-        record("a1", "api.example.com", "A", "192.0.2.1", None),
-        record("a2", "api.example.com", "AAAA", "2001:db8::1", None),
+        api_record("a1", "A", "192.0.2.1", None),
+        api_record("a2", "AAAA", "2001:db8::1", None),
     ]);
     assert_eq!(
         actions(&p),
@@ -214,13 +212,7 @@ fn adopting_addresses_deletes_them_and_creates_the_cname() {
 
 #[test]
 fn adopt_never_takes_over_txt_or_mx() {
-    let p = adopting(vec![record(
-        "t",
-        "api.example.com",
-        "TXT",
-        "v=spf1 -all",
-        None,
-    )]);
+    let p = adopting(vec![api_record("t", "TXT", "v=spf1 -all", None)]);
     assert!(p.changes.is_empty());
     assert!(p.conflicts[0].help().contains("TXT"));
 }
@@ -352,18 +344,13 @@ fn warnings_name_unproxied_endpoints_and_ignored_ttls() {
 
 #[test]
 fn the_fingerprint_follows_the_plan() {
-    let a = Plan {
+    let creating = |label| Plan {
         zones: vec![diff(
-            &desired(vec![endpoint("a", "t.example.net")]),
+            &desired(vec![endpoint(label, "t.example.net")]),
             &live(vec![]),
         )],
     };
-    let b = Plan {
-        zones: vec![diff(
-            &desired(vec![endpoint("b", "t.example.net")]),
-            &live(vec![]),
-        )],
-    };
+    let (a, b) = (creating("a"), creating("b"));
     assert!(a.fingerprint().starts_with("sha256:"));
     assert_eq!(a.fingerprint().len(), "sha256:".len() + 64);
     assert_eq!(a.fingerprint(), a.clone().fingerprint());
@@ -386,9 +373,8 @@ fn previous_owners_records_count_as_own() {
         line: 4,
     }];
     let l = live(vec![
-        record(
+        api_record(
             "r1",
-            "api.example.com",
             "CNAME",
             "t.example.net",
             Some("edgeplan:ml-team | BERT"),
@@ -454,9 +440,8 @@ fn the_review_digest_covers_who_records_are_transferred_from() {
         let marker = format!("edgeplan:{old}");
         diff(
             &d,
-            &live(vec![record(
+            &live(vec![api_record(
                 "r1",
-                "api.example.com",
                 "CNAME",
                 "t.example.net",
                 Some(&marker),

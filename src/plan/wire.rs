@@ -69,7 +69,8 @@ pub(crate) struct ChangeJson<'a> {
     after: Option<DataJson<'a>>,
 }
 
-#[derive(Serialize, Clone)]
+/// A record's data, as the plan JSON and the reviewed plan's digest both write it.
+#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct DataJson<'a> {
     content: &'a str,
     proxied: bool,
@@ -147,7 +148,12 @@ pub(crate) fn canonical(plan: &Plan) -> String {
 
 /// `sha256:<hex>` of [`canonical`].
 pub(crate) fn fingerprint(plan: &Plan) -> String {
-    let hash = Sha256::digest(canonical(plan).as_bytes());
+    sha256(&canonical(plan))
+}
+
+/// `sha256:<64 lowercase hex>` of `text`: the form of the fingerprint and the review digest.
+pub(super) fn sha256(text: &str) -> String {
+    let hash = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(7 + 64);
     hex.push_str("sha256:");
     for b in hash {
@@ -214,7 +220,7 @@ fn change(c: &Change) -> ChangeJson<'_> {
     }
 }
 
-fn data(d: &RecordData) -> DataJson<'_> {
+pub(super) fn data(d: &RecordData) -> DataJson<'_> {
     DataJson {
         content: &d.content,
         proxied: d.proxied,

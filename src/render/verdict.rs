@@ -50,6 +50,14 @@ impl Kind {
             Kind::Drift | Kind::Refused | Kind::Plan => "apply",
         }
     }
+
+    /// How a headline with changes opens (a drift report words its own).
+    fn applies(self) -> &'static str {
+        match self {
+            Kind::Preview => "Merge applies",
+            Kind::Drift | Kind::Refused | Kind::Plan => "Apply would make",
+        }
+    }
 }
 
 /// Who reads the advice: the command line (flags) or the Action (inputs of the apply job).
@@ -134,24 +142,16 @@ pub(crate) fn headline(v: &Verdict, kind: Kind, code: Code<'_>) -> String {
             "Drift: {total} records differ from the manifests in {} zones; the next apply would make one transaction per zone at most ({what})",
             zs.len()
         ),
-        (Kind::Preview, [z]) => format!(
-            "Merge applies {total} change{} to {} {} ({what})",
-            plural(total),
-            code(&z.zone),
-            how(z)
-        ),
-        (Kind::Preview, zs) => format!(
-            "Merge applies {total} changes to {} zones, one transaction per zone at most, never across zones ({what})",
-            zs.len()
-        ),
         (_, [z]) => format!(
-            "Apply would make {total} change{} to {} {} ({what})",
+            "{} {total} change{} to {} {} ({what})",
+            kind.applies(),
             plural(total),
             code(&z.zone),
             how(z)
         ),
         (_, zs) => format!(
-            "Apply would make {total} changes to {} zones, one transaction per zone at most, never across zones ({what})",
+            "{} {total} changes to {} zones, one transaction per zone at most, never across zones ({what})",
+            kind.applies(),
             zs.len()
         ),
     };

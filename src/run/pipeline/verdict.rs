@@ -61,7 +61,7 @@ mod tests {
     use crate::health::{ProbeOutcome, ProbeResult};
     use crate::plan::test_support::{desired, endpoint, live, record};
     use crate::plan::verdict::Reason;
-    use crate::plan::{Plan, diff};
+    use crate::plan::{Plan, Stored, diff};
 
     fn probe(name: &str, healthy: bool) -> ProbeResult {
         ProbeResult {
@@ -81,14 +81,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_exit_code_follows_the_contract_table() {
-        let plan = Plan {
+    /// The plan for one endpoint, `a` -> `a.example.net`, over the zone's `records`.
+    fn plan_over(records: Vec<Stored>) -> Plan {
+        Plan {
             zones: vec![diff(
                 &desired(vec![endpoint("a", "a.example.net")]),
-                &live(vec![]),
+                &live(records),
             )],
-        };
+        }
+    }
+
+    #[test]
+    fn the_exit_code_follows_the_contract_table() {
+        let plan = plan_over(vec![]);
         let review_with =
             |probes: &[ProbeResult]| review(&plan, [None].into_iter(), probes, Origins::Checked);
         let healthy = review_with(&[probe("a.example.com", true)]);
@@ -103,12 +108,7 @@ mod tests {
         assert_eq!(exit(&failed, false), Exit::Rejected);
         assert_eq!(exit(&failed, true), Exit::Rejected);
         // A conflict with no change at all still refuses.
-        let conflict = Plan {
-            zones: vec![diff(
-                &desired(vec![endpoint("a", "a.example.net")]),
-                &live(vec![record("t", "a.example.com", "TXT", "x", None)]),
-            )],
-        };
+        let conflict = plan_over(vec![record("t", "a.example.com", "TXT", "x", None)]);
         let v = review(&conflict, [None].into_iter(), &[], Origins::NotChecked);
         assert!(!v.has_changes());
         assert_eq!(exit(&v, true), Exit::Rejected);
@@ -119,12 +119,7 @@ mod tests {
     #[test]
     fn the_actions_own_reasons_refuse_the_run_and_exit_1() {
         use crate::plan::verdict::{EventRule, Mismatch, StaleCommit, Verdict};
-        let plan = Plan {
-            zones: vec![diff(
-                &desired(vec![endpoint("a", "a.example.net")]),
-                &live(vec![]),
-            )],
-        };
+        let plan = plan_over(vec![]);
         let fine = review(&plan, [None].into_iter(), &[], Origins::Checked);
         assert_eq!(exit(&fine, true), Exit::Changes);
         let reasons = [
