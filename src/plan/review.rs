@@ -209,6 +209,23 @@ mod tests {
         );
     }
 
+    /// The canonical form is a contract between a preview and a later apply, possibly of another
+    /// edgeplan build: it writes a record's data with the plan JSON's form (`wire::data`), so a
+    /// change there would change every digest. The value is pinned: when it changes, bump
+    /// [`REVIEW_VERSION`] (an apply then refuses an older preview's digest by its version, with
+    /// a clear reason, instead of as a different plan) and pin the new value.
+    #[test]
+    fn the_canonical_form_is_pinned() {
+        assert_eq!(
+            (REVIEW_VERSION, pair(&reviewed()).digest.as_str()),
+            (
+                1,
+                "sha256:89e9c18193de989d13729b03a064a39700cf15fe94a46088f2276c2f7023103a"
+            ),
+            "the digest's canonical form changed: bump REVIEW_VERSION and pin the new value"
+        );
+    }
+
     /// What depends on where and how the plan was read, not on what merge writes, leaves the
     /// digest alone: otherwise a moved line or a renamed file would refuse an honest apply.
     #[test]
