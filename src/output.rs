@@ -1,10 +1,12 @@
 //! Standard output and standard error that never panic (DESIGN section 3): Rust ignores SIGPIPE,
 //! so `println!` and `eprintln!` panic when the reader is gone. Every print in shipped code goes
-//! through [`out!`](crate::out), [`outln!`](crate::outln), [`err!`](crate::err) and
-//! [`errln!`](crate::errln) instead: the same bytes, and on a failed write (a closed pipe, a full
-//! disk) the stream is marked closed and further output to it is dropped. Printing never decides
-//! what a command does or its exit code: an apply whose output pipe closes applies every zone it
-//! would have applied.
+//! through `out!`, `outln!`, `err!` and `errln!` instead: the same bytes, and on a failed write (a
+//! closed pipe, a full disk) the stream is marked closed and further output to it is dropped.
+//! Printing never decides what a command does or its exit code: an apply whose output pipe closes
+//! applies every zone it would have applied.
+//!
+//! The macros are the crate's own, in scope in every module (`lib.rs` declares this one first,
+//! with `#[macro_use]`), and not exported: they write through this crate-private module.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -58,26 +60,22 @@ impl Write for Stdout {
 }
 
 /// `print!` that never panics ([`crate::output`]).
-#[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => { $crate::output::stdout(format_args!($($arg)*)) };
 }
 
 /// `println!` that never panics ([`crate::output`]).
-#[macro_export]
 macro_rules! outln {
     () => { $crate::output::stdout(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
 /// `eprint!` that never panics ([`crate::output`]).
-#[macro_export]
 macro_rules! err {
     ($($arg:tt)*) => { $crate::output::stderr(format_args!($($arg)*)) };
 }
 
 /// `eprintln!` that never panics ([`crate::output`]).
-#[macro_export]
 macro_rules! errln {
     () => { $crate::output::stderr(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::output::stderr(format_args!("{}\n", format_args!($($arg)*))) };

@@ -82,13 +82,23 @@ mod tests {
         Wanted::parse(v).expect(v)
     }
 
+    /// A temporary directory holding `files` (path, text), their directories made on the way.
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().expect("tmp");
+        for (path, text) in files {
+            let path = tmp.path().join(path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).expect("mkdir");
+            }
+            std::fs::write(path, text).expect("w");
+        }
+        tmp
+    }
+
     #[test]
     fn a_directory_link_loop_is_named_not_followed() {
-        let tmp = tempfile::tempdir().expect("tmp");
+        let tmp = tree(&[("dns/a.yaml", "a"), ("dns/deep/b.yaml", "b")]);
         let root = tmp.path();
-        std::fs::create_dir_all(root.join("dns/deep")).expect("mkdir");
-        std::fs::write(root.join("dns/a.yaml"), "a").expect("w");
-        std::fs::write(root.join("dns/deep/b.yaml"), "b").expect("w");
         std::os::unix::fs::symlink(".", root.join("dns/x")).expect("link");
         std::os::unix::fs::symlink("a.yaml", root.join("dns/l.yaml")).expect("link");
         let started = std::time::Instant::now();
@@ -109,23 +119,20 @@ mod tests {
 
     #[test]
     fn git_and_submodules_are_not_searched() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let root = tmp.path();
-        std::fs::create_dir_all(root.join(".git")).expect("mkdir");
-        std::fs::write(root.join(".git/x.yaml"), "x").expect("w");
-        std::fs::create_dir_all(root.join("sub")).expect("mkdir");
-        std::fs::write(root.join("sub/.git"), "gitdir: ../.git/modules/sub").expect("w");
-        std::fs::write(root.join("sub/y.yaml"), "y").expect("w");
-        std::fs::write(root.join("z.yaml"), "z").expect("w");
-        let out = resolve(&parse("**/*.yaml"), root);
+        let tmp = tree(&[
+            (".git/x.yaml", "x"),
+            ("sub/.git", "gitdir: ../.git/modules/sub"),
+            ("sub/y.yaml", "y"),
+            ("z.yaml", "z"),
+        ]);
+        let out = resolve(&parse("**/*.yaml"), tmp.path());
         assert_eq!(out.files, ["z.yaml"]);
         assert!(out.notices[0].contains("`sub` is a submodule"), "{out:?}");
     }
 
     #[test]
     fn a_literal_name_is_byte_exact() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        std::fs::write(tmp.path().join("Edgeplan.yaml"), "x").expect("w");
+        let tmp = tree(&[("Edgeplan.yaml", "x")]);
         let out = resolve(&parse("edgeplan.yaml"), tmp.path());
         assert!(out.files.is_empty());
         assert!(

@@ -152,12 +152,7 @@ impl Wanted {
             return false;
         }
         let dirs: Vec<&str> = dir.split('/').collect();
-        let parts: Vec<Part> = self
-            .literal
-            .iter()
-            .map(|l| Part::Exact(l.clone()))
-            .chain(self.rest.iter().cloned())
-            .collect();
+        let parts = self.parts();
         for (i, d) in dirs.iter().enumerate() {
             match parts.get(i) {
                 Some(Part::Any) => return *d != ".git",
@@ -166,6 +161,15 @@ impl Wanted {
             }
         }
         parts.len() > dirs.len()
+    }
+
+    /// Every component from `root`, in order: the literal ones as [`Part::Exact`], then `rest`.
+    fn parts(&self) -> Vec<Part> {
+        self.literal
+            .iter()
+            .map(|l| Part::Exact(l.clone()))
+            .chain(self.rest.iter().cloned())
+            .collect()
     }
 }
 
@@ -287,12 +291,7 @@ mod tests {
         ] {
             let w = parse(&escape(name));
             let parts: Vec<&str> = name.split('/').collect();
-            let all: Vec<Part> = w
-                .literal
-                .iter()
-                .map(|l| Part::Exact(l.clone()))
-                .chain(w.rest.iter().cloned())
-                .collect();
+            let all = w.parts();
             assert_eq!(all.len(), parts.len(), "{name}");
             for (part, n) in all.iter().zip(&parts) {
                 assert!(part.matches(n), "{name}: {n}");

@@ -47,6 +47,13 @@ use report::{Applied, Previewed, Reporter};
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
 
+/// What the step hands the runner besides its log lines, passed together through every stage:
+/// workflow commands on stdout (masks, annotations, groups) and the output and summary files.
+struct Runner<W: Write> {
+    cmds: Commands<W>,
+    out: Outputs,
+}
+
 pub(super) async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, Failure> {
     let mut cmds = Commands::new(crate::output::Stdout);
     // NOTE: masks go out before anything else, even before the context is read (a bad input
@@ -60,19 +67,20 @@ pub(super) async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, 
         Err(e) => {
             let f = Failure::new(Exit::Usage, e.to_string()).help(e.help());
             let (output, summary) = settings.runner_files.clone();
-            let mut out = Outputs::new(output, summary, settings.runner_temp.clone());
-            report_failure(&mut cmds, &mut out, &f);
+            let out = Outputs::new(output, summary, settings.runner_temp.clone());
+            report_failure(&mut Runner { cmds, out }, &f);
             return Err(inert_failure(f));
         }
     };
-    let mut out = Outputs::new(
+    let out = Outputs::new(
         ctx.output_path.clone(),
         ctx.summary_path.clone(),
         settings.runner_temp.clone(),
     );
-    let result = dispatch_and_run(&ctx, &args.target, settings, &mut cmds, &mut out).await;
+    let mut runner = Runner { cmds, out };
+    let result = dispatch_and_run(&ctx, &args.target, settings, &mut runner).await;
     if let Err(f) = &result {
-        report_failure(&mut cmds, &mut out, f);
+        report_failure(&mut runner, f);
     }
     // `run::main` prints the failure on stderr: inert there like everything else.
     result.map_err(inert_failure)
@@ -80,7 +88,8 @@ pub(super) async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, 
 
 /// A failure as a reviewer sees it without opening the log: one error annotation and a section
 /// of the step summary. The log line (`error: ...` on stderr) is printed by `run::main`.
-fn report_failure<W: Write>(cmds: &mut Commands<W>, out: &mut Outputs, f: &Failure) {
+fn report_failure<W: Write>(runner: &mut Runner<W>, f: &Failure) {
+    let Runner { cmds, out } = runner;
     let mut message = f.message.clone();
     if let Some(h) = &f.help {
         message.push_str(&format!("\nhelp: {h}"));
@@ -119,9 +128,9 @@ async fn dispatch_and_run<W: Write>(
     ctx: &Context,
     target: &TargetArgs,
     settings: &Settings,
-    cmds: &mut Commands<W>,
-    out: &mut Outputs,
+    runner: &mut Runner<W>,
 ) -> Result<Exit, Failure> {
+    let Runner { cmds, out } = runner;
     let sandbox = target.sandbox_dir();
     let has_cloudflare_token = settings.cloudflare_token.is_some();
     // A sandbox stands in for Cloudflare: with one, a token is not what the preview lacks.
@@ -227,9 +236,9 @@ async fn dispatch_and_run<W: Write>(
             with_provider!(&target, p => {
                 let flow = Flow { ctx, settings, sandbox: in_sandbox, provider: p, reporter: &reporter, notice: notice.as_deref(), origins };
                 if step == Step::Plan {
-                    flow.plan(manifests, cmds, out).await
+                    flow.plan(manifests, runner).await
                 } else {
-                    flow.apply(manifests, cmds, out).await
+                    flow.apply(manifests, runner).await
                 }
             })
         }
@@ -323,9 +332,9 @@ impl<P: Provider> Flow<'_, P> {
     async fn plan<W: Write>(
         &self,
         manifests: Vec<Desired>,
-        cmds: &mut Commands<W>,
-        out: &mut Outputs,
+        runner: &mut Runner<W>,
     ) -> Result<Exit, Failure> {
+        let Runner { cmds, out } = runner;
         // Whose comments are edgeplan's and the listing of them run while Cloudflare is read:
         // on the critical path stay the zone, the records, the pull request read again right
         // before the write, and the write. The first failure ends both (exit 3, as before).
@@ -370,29 +379,32 @@ impl<P: Provider> Flow<'_, P> {
     async fn apply<W: Write>(
         &self,
         manifests: Vec<Desired>,
-        cmds: &mut Commands<W>,
-        out: &mut Outputs,
+        runner: &mut Runner<W>,
     ) -> Result<Exit, Failure> {
         let check = PublicCheckSettings::from_inputs(&self.ctx.inputs);
         check.ready(self.settings)?;
-        let mut outcome = self.planned(manifests, cmds).await?;
+        let mut outcome = self.planned(manifests, &mut runner.cmds).await?;
         // `lead`: the label approved the deletes, or it could not be read (then still refused).
         let (known, lead) = self.label_on_merged(&mut outcome).await?;
         if let Some(line) = &lead {
             outln!("edgeplan: {}", inert(line));
-            let _ = cmds.notice(line);
+            let _ = runner.cmds.notice(line);
         }
         // Our words around a validated zone name and owner, escaped like every value in a body.
         let with_label = |body: String| match &lead {
             Some(line) => crate::render::comment::lead_with(&body, &render::markdown::prose(line)),
             None => body,
         };
-        out.plan_outputs(&outcome);
+        runner.out.plan_outputs(&outcome);
         let fingerprint = outcome.fingerprint();
-        annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
+        annotate_blockers(
+            &mut runner.cmds,
+            outcome.verdict(),
+            self.ctx.workspace.as_deref(),
+        );
         if outcome.verdict().refused() {
             let bodies = Bodies::refused(self.ctx, &outcome);
-            out.summary(&with_label(bodies.summary));
+            runner.out.summary(&with_label(bodies.summary));
             let report = report::Gated {
                 merge: known.as_ref(),
                 lead: None,
@@ -404,7 +416,7 @@ impl<P: Provider> Flow<'_, P> {
                     &fingerprint,
                     Applied::Refused,
                     &report,
-                    out,
+                    &mut runner.out,
                 )
                 .await?;
             return Ok(pipeline::exit(outcome.verdict(), false));
@@ -424,9 +436,9 @@ impl<P: Provider> Flow<'_, P> {
                     pull: refused.pull,
                     mismatches: refused.reasons.clone(),
                 });
-                out.refresh_plan_json(&outcome);
+                runner.out.refresh_plan_json(&outcome);
                 return self
-                    .refused_by_gate(&outcome, &merge, &refused, &fingerprint, cmds, out)
+                    .refused_by_gate(&outcome, &merge, &refused, &fingerprint, runner)
                     .await;
             }
             gate::Checked::Passed {
@@ -436,7 +448,7 @@ impl<P: Provider> Flow<'_, P> {
             } => {
                 outln!("edgeplan: reviewed plan: {}", inert(&note));
                 if !compared {
-                    let _ = cmds.notice(&format!("reviewed plan: {note}"));
+                    let _ = runner.cmds.notice(&format!("reviewed plan: {note}"));
                 }
                 let lead = compared.then(|| gate::MATCHED.to_string());
                 (Some(merge), lead)
@@ -456,9 +468,14 @@ impl<P: Provider> Flow<'_, P> {
             // one of the run that applied this commit (or of the newer one).
             stale::Begun::Stale(stale) => {
                 outcome.refuse(Reason::StaleCommit(stale));
-                out.refresh_plan_json(&outcome);
-                annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
-                out.summary(&Bodies::refused(self.ctx, &outcome).summary);
+                runner.out.refresh_plan_json(&outcome);
+                annotate_blockers(
+                    &mut runner.cmds,
+                    outcome.verdict(),
+                    self.ctx.workspace.as_deref(),
+                );
+                let bodies = Bodies::refused(self.ctx, &outcome);
+                runner.out.summary(&bodies.summary);
                 return Ok(pipeline::exit(outcome.verdict(), false));
             }
         };
@@ -469,13 +486,13 @@ impl<P: Provider> Flow<'_, P> {
             let _ = stale::finish(self.ctx, self.reporter.github, record, false, &[]).await;
             return Err(changed);
         }
-        let _ = cmds.group("edgeplan apply");
+        let _ = runner.cmds.group("edgeplan apply");
         let applied = pipeline::apply(self.provider, &mut outcome, &mut |event| match event {
             ApplyEvent::Progress(line) => outln!("{}", inert(line)),
             ApplyEvent::Applied(report) => outln!("{}", inert(&report.line(None))),
         })
         .await;
-        let _ = cmds.end_group();
+        let _ = runner.cmds.end_group();
         let failure = applied.err().map(|f| {
             f.into_failure(
                 "fix the cause and re-run the job: apply re-reads the zone and applies only what is missing",
@@ -512,7 +529,7 @@ impl<P: Provider> Flow<'_, P> {
         .await;
         // The zones that landed are public now, whatever another zone met; an apply failure
         // stays the one reported.
-        let (section, checked) = self.public_check(&outcome, &check, cmds, out).await?;
+        let (section, checked) = self.public_check(&outcome, &check, runner).await?;
         let body = with_label(applied_body(
             self.ctx,
             &outcome,
@@ -521,15 +538,15 @@ impl<P: Provider> Flow<'_, P> {
             &section,
         ));
         let failure = failure.or(recorded.err()).or(checked);
-        out.summary(&body);
-        out.failure_in_summary = failure.is_some();
+        runner.out.summary(&body);
+        runner.out.failure_in_summary = failure.is_some();
         let report = report::Gated {
             merge: merge.as_ref(),
             lead: lead.as_deref().map(report::Lead::Line),
             remaining: &remaining,
         };
         self.reporter
-            .applied_with(&body, &fingerprint, status, &report, out)
+            .applied_with(&body, &fingerprint, status, &report, &mut runner.out)
             .await?;
         match failure {
             Some(f) => Err(f),
@@ -577,9 +594,9 @@ impl<P: Provider> Flow<'_, P> {
         merge: &gate::Merge,
         refused: &gate::Refused,
         fingerprint: &str,
-        cmds: &mut Commands<W>,
-        out: &mut Outputs,
+        runner: &mut Runner<W>,
     ) -> Result<Exit, Failure> {
+        let Runner { cmds, out } = runner;
         annotate_blockers(cmds, outcome.verdict(), self.ctx.workspace.as_deref());
         let since = match (self.reporter.github, self.ctx.repository.as_ref()) {
             (Some(client), Some(repo)) if refused.preview_url.is_some() => {
@@ -675,16 +692,16 @@ impl<P: Provider> Flow<'_, P> {
         )
     }
 
-    /// The public check after a successful apply    /// The public check after a successful apply: the log, a warning per failed endpoint, the
+    /// The public check after a successful apply: the log, a warning per failed endpoint, the
     /// `public-health` output and a section of the report (`body`). With `public-check: fail`
     /// and a failed endpoint, the failure the step ends with.
     async fn public_check<W: Write>(
         &self,
         outcome: &Outcome,
         check: &PublicCheckSettings,
-        cmds: &mut Commands<W>,
-        out: &mut Outputs,
+        runner: &mut Runner<W>,
     ) -> Result<(String, Option<Failure>), Failure> {
+        let Runner { cmds, out } = runner;
         let Some(results) = public::run(outcome, check, self.settings, self.sandbox).await? else {
             return Ok((String::new(), None));
         };

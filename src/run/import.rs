@@ -171,10 +171,7 @@ fn write_atomically(path: &Path, text: &str, force: bool) -> Result<(), Failure>
         std::process::id()
     ));
     let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut file = std::fs::File::create_new(&tmp)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()
     })();
