@@ -86,6 +86,7 @@ fn huge() {
             endpoint(
                 &format!("new-{i:05}.example.com"),
                 &format!("o{i}.example.net"),
+                None,
                 i + 2,
             )
         })
@@ -93,6 +94,7 @@ fn huge() {
     endpoints.push(endpoint(
         "repointed.example.com",
         "new-target.example.net",
+        None,
         1,
     ));
     let desired = desired(endpoints);
@@ -166,13 +168,14 @@ fn zone() -> Zone {
     }
 }
 
-fn endpoint(name: &str, target: &str, line: usize) -> Endpoint {
+/// A proxied endpoint `name -> target` at `line`.
+fn endpoint(name: &str, target: &str, comment: Option<String>, line: usize) -> Endpoint {
     Endpoint {
         name: name.into(),
         target: target.into(),
         proxied: true,
         ttl: 1,
-        comment: None,
+        comment,
         adopt: false,
         health: None,
         line,
@@ -225,15 +228,13 @@ fn inputs() -> (Desired, Live) {
     let endpoints = (0..750)
         .chain(2_000_000..2_000_250)
         .enumerate()
-        .map(|(line, i)| Endpoint {
-            name: format!("model-{i}.example.com"),
-            target: format!("origin-{i}.example.net"),
-            proxied: true,
-            ttl: 1,
-            comment: Some(format!("model {i}")),
-            adopt: false,
-            health: None,
-            line: line + 1,
+        .map(|(line, i)| {
+            endpoint(
+                &format!("model-{i}.example.com"),
+                &format!("origin-{i}.example.net"),
+                Some(format!("model {i}")),
+                line + 1,
+            )
         })
         .collect();
     let desired = desired(endpoints);

@@ -287,7 +287,7 @@ fn verify(
             for p in &problems {
                 let Some(at) = lines
                     .iter()
-                    .position(|l| (l.first..=l.last).contains(&p.line))
+                    .position(|l| (l.name..=l.last).contains(&p.line))
                 else {
                     return Err(Error::Fault(format!(
                         "the manifest import wrote does not validate: line {}: {}",

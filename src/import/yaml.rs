@@ -14,9 +14,9 @@ use super::LiveCname;
 /// Where one entry's keys are in the text (1-based lines).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Lines {
-    pub first: usize,
-    pub last: usize,
+    /// The entry's first line: its `name`.
     pub name: usize,
+    pub last: usize,
     pub target: usize,
     pub ttl: Option<usize>,
     pub comment: Option<usize>,
@@ -68,9 +68,8 @@ pub(super) fn manifest(
             next("    adopt: true".into());
         }
         lines.push(Lines {
-            first: name,
-            last: line,
             name,
+            last: line,
             target,
             ttl,
             comment,
@@ -128,12 +127,16 @@ mod tests {
 
     #[test]
     fn quoting_keeps_yaml_traps_strings_and_escapes_what_is_not_printable() {
-        assert_eq!(quoted("*"), "\"*\"");
-        assert_eq!(quoted("true"), "\"true\"");
-        assert_eq!(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(quoted("a\nb\u{1b}"), "\"a\\u000ab\\u001b\"");
-        assert_eq!(quoted("x ##[group] y"), "\"x #\\x23[group] y\"");
-        assert_eq!(quoted("模型 v2"), "\"模型 v2\"");
+        for (value, written) in [
+            ("*", "\"*\""),
+            ("true", "\"true\""),
+            ("a\"b\\c", "\"a\\\"b\\\\c\""),
+            ("a\nb\u{1b}", "\"a\\u000ab\\u001b\""),
+            ("x ##[group] y", "\"x #\\x23[group] y\""),
+            ("模型 v2", "\"模型 v2\""),
+        ] {
+            assert_eq!(quoted(value), written, "{value:?}");
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::value::SeqDeserializer;
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 
 use super::tree::{Core, Node, NodeKind, Pos, core_type};
 
@@ -68,9 +69,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 Core::Str => visitor.visit_str(value),
             },
             NodeKind::Scalar { value, .. } => visitor.visit_str(value),
-            NodeKind::Seq(items) => visitor.visit_seq(Items {
-                items: items.iter(),
-            }),
+            NodeKind::Seq(items) => {
+                visitor.visit_seq(SeqDeserializer::new(items.iter().map(|n| NodeDe(n))))
+            }
             NodeKind::Map(entries) => visitor.visit_map(Entries {
                 entries: entries.iter(),
                 value: None,
@@ -111,21 +112,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     }
 }
 
-struct Items<'a> {
-    items: std::slice::Iter<'a, std::rc::Rc<Node>>,
-}
+/// A node is its own deserializer: what lets serde's [`SeqDeserializer`] walk a sequence.
+impl<'de> IntoDeserializer<'de, Error> for NodeDe<'de> {
+    type Deserializer = Self;
 
-impl<'de> SeqAccess<'de> for Items<'de> {
-    type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Error> {
-        match self.items.next() {
-            Some(node) => seed.deserialize(NodeDe(node)).map(Some),
-            None => Ok(None),
-        }
+    fn into_deserializer(self) -> Self {
+        self
     }
 }
 

@@ -308,6 +308,30 @@ fn write_target(candidate: &str) -> String {
     }
 }
 
+/// What a target holds around its hostname (a scheme, a path or a port): the message, the
+/// hostname inside, and the advice; `None` when there is nothing around it.
+fn around_host<'a>(trimmed: &'a str, shown: &str) -> Option<(String, &'a str, String)> {
+    if let Some((scheme, rest)) = trimmed.split_once("://") {
+        let scheme = excerpt(scheme);
+        let message =
+            format!("target `{shown}` is a URL (`{scheme}://`); a CNAME points at a hostname");
+        return Some((message, host_of(rest), PATH_ADVICE.to_owned()));
+    }
+    if trimmed.contains('/') {
+        let advice = if trimmed.split('/').next().is_some_and(|h| h.contains(':')) {
+            format!("{PATH_ADVICE}; a CNAME cannot carry a port either: {PORT_ADVICE}")
+        } else {
+            PATH_ADVICE.to_owned()
+        };
+        let message = format!("target `{shown}` has a path; a CNAME points at a hostname only");
+        return Some((message, host_of(trimmed), advice));
+    }
+    let (_, port) = trimmed.rsplit_once(':')?;
+    let port = excerpt(port);
+    let message = format!("target `{shown}` has a port (`:{port}`); a CNAME cannot carry a port");
+    Some((message, host_of(trimmed), PORT_ADVICE.to_owned()))
+}
+
 /// A CNAME target: a hostname of two labels or more; never a URL, a port or an IP address.
 pub(crate) fn target(raw: &str) -> Result<String, Bad> {
     let shown = excerpt(raw);
@@ -317,41 +341,16 @@ pub(crate) fn target(raw: &str) -> Result<String, Bad> {
         "target",
         "write the origin's hostname, such as `models.us-east-1.elb.amazonaws.com`",
     )?;
-    if let Some((scheme, rest)) = trimmed.split_once("://") {
-        let scheme = excerpt(scheme);
-        return Err(fix_target(
-            format!("target `{shown}` is a URL (`{scheme}://`); a CNAME points at a hostname"),
-            host_of(rest),
-            PATH_ADVICE,
-        ));
-    }
-    // Every spelling of an address: `1.2.3.4.`, `[::1]`, `::1.` are no hostnames either.
+    // Every spelling of an address: `1.2.3.4.`, `[::1]`, `::1.` are no hostnames either. (No
+    // address holds a `/`, so a URL is never taken for one.)
     if address::literal(trimmed).is_some() {
         return Err(bad(
             format!("target `{shown}` is an IP address; a CNAME needs a hostname"),
             "point the target at the origin's DNS name (load balancer, Cloud Run or VM hostname); edgeplan manages CNAME records only",
         ));
     }
-    if trimmed.contains('/') {
-        let host = host_of(trimmed);
-        let advice = if trimmed.split('/').next().is_some_and(|h| h.contains(':')) {
-            format!("{PATH_ADVICE}; a CNAME cannot carry a port either: {PORT_ADVICE}")
-        } else {
-            PATH_ADVICE.to_owned()
-        };
-        return Err(fix_target(
-            format!("target `{shown}` has a path; a CNAME points at a hostname only"),
-            host,
-            &advice,
-        ));
-    }
-    if let Some((_, port)) = trimmed.rsplit_once(':') {
-        let port = excerpt(port);
-        return Err(fix_target(
-            format!("target `{shown}` has a port (`:{port}`); a CNAME cannot carry a port"),
-            host_of(trimmed),
-            PORT_ADVICE,
-        ));
+    if let Some((message, host, advice)) = around_host(trimmed, &shown) {
+        return Err(fix_target(message, host, &advice));
     }
     let (s, _) = strip_dot(trimmed);
     let host = to_ascii(s, "target")?;
