@@ -263,7 +263,6 @@ mod tests {
         total_pages: Option<u64>,
     ) -> ResultInfo {
         ResultInfo {
-            page: Some(1),
             per_page,
             count: None,
             total_count,

@@ -3,7 +3,9 @@
 //! The API has shed fields over the years (`zone_id`, `zone_name`, `locked` by 2025), returns
 //! `comment: null` rather than omitting it, and prints timestamps with a variable number of
 //! fraction digits. So every field that is not needed is optional, unknown fields are ignored
-//! (serde's default), and timestamps stay strings: edgeplan never computes with them.
+//! (serde's default), and timestamps stay strings: edgeplan never computes with them. A missing
+//! `Option` field reads as `None` without `#[serde(default)]` (serde's rule); only the other
+//! fields that may be absent carry it.
 //! See docs/cloudflare.md, and
 //! <https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/>.
 
@@ -12,16 +14,13 @@ use serde::{Deserialize, Serialize};
 /// The envelope around every answer: `{result, success, errors, messages, result_info?}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Envelope<T> {
-    #[serde(default = "Option::default")]
     pub result: Option<T>,
     /// Absent in some answers; a 2xx without it counts as success unless `errors` says otherwise.
-    #[serde(default)]
     pub success: Option<bool>,
     #[serde(default)]
     pub errors: Vec<ApiMessage>,
     #[serde(default)]
     pub messages: Vec<ApiMessage>,
-    #[serde(default)]
     pub result_info: Option<ResultInfo>,
 }
 
@@ -59,7 +58,6 @@ impl ApiMessage {
 /// Paging information of a list answer. Every field optional: old and new shapes differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 pub struct ResultInfo {
-    pub page: Option<u64>,
     pub per_page: Option<u64>,
     pub count: Option<u64>,
     pub total_count: Option<u64>,
@@ -71,14 +69,10 @@ pub struct ResultInfo {
 pub struct ApiZone {
     pub id: String,
     pub name: String,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub account: Option<Account>,
     /// Deprecated in the schema but still sent in 2025; absent means Free limits.
-    #[serde(default)]
     pub plan: Option<ApiZonePlan>,
-    #[serde(default)]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -122,25 +116,17 @@ pub struct ApiRecord {
     pub kind: crate::plan::RecordType,
     #[serde(default)]
     pub content: String,
-    #[serde(default)]
     pub proxiable: Option<bool>,
     #[serde(default)]
     pub proxied: bool,
     #[serde(default = "auto_ttl")]
     pub ttl: u32,
-    #[serde(default)]
     pub comment: Option<String>,
-    #[serde(default)]
     pub tags: Option<Vec<String>>,
-    #[serde(default)]
     pub priority: Option<u32>,
-    #[serde(default)]
     pub zone_id: Option<String>,
-    #[serde(default)]
     pub zone_name: Option<String>,
-    #[serde(default)]
     pub created_on: Option<String>,
-    #[serde(default)]
     pub modified_on: Option<String>,
 }
 
@@ -152,7 +138,6 @@ fn auto_ttl() -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Deleted {
     /// Optional in Cloudflare's own SDK schema; a 2xx is the proof, the id only an echo.
-    #[serde(default)]
     pub id: Option<String>,
 }
 

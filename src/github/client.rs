@@ -40,7 +40,9 @@ use serde::Deserialize;
 pub use super::error::Error;
 use super::error::{api_error, describe};
 use super::event::{Context, Repo};
-use crate::retry::{self, Api, Attempt, AttemptFailure, GiveUp, Malformed, Policy, Poll, RateGate};
+use crate::retry::{
+    self, Api, Attempt, AttemptFailure, GiveUp, Idempotency, Malformed, Policy, Poll, RateGate,
+};
 use crate::secret::Secret;
 
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
@@ -316,15 +318,9 @@ impl GitHubClient {
         sha: &str,
         default_branch: &str,
     ) -> Result<Vec<PullSummary>, Error> {
-        if sha.is_empty() || !sha.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Error::Config(format!("`{sha}` is not a commit SHA")));
-        }
-        let what = format!("list pull requests for commit {sha} in {repo}");
-        let route = format!("/repos/{repo}/commits/{sha}/pulls?per_page=100");
         let attempts = self.pulls.attempts.max(1);
         for attempt in 1..=attempts {
-            let answer = self.call(Verb::Get, &route, None, &what).await?;
-            let all: Vec<PullSummary> = parse(&answer.body, &what)?;
+            let all = self.commit_pulls(repo, sha).await?;
             let mut merged: Vec<PullSummary> = all
                 .into_iter()
                 .filter(|p| p.merged_at.is_some())
@@ -354,36 +350,19 @@ impl GitHubClient {
         parse(&answer.body, what)
     }
 
-    /// `POST route` with a JSON `body`, read as `T`; sent once like every POST (the deployments
-    /// of [`super::deployments`]).
+    /// `POST route` with a JSON `body`, read as `T`. `kind` says whether it may be sent again:
+    /// [`Idempotency::Once`] like every POST (creating a deployment), or [`Idempotency::Read`],
+    /// retried like a read, only for a POST that is safe to repeat (adding a deployment status:
+    /// a second one of the same state changes nothing that edgeplan or GitHub reads).
     pub(super) async fn post_json<T: serde::de::DeserializeOwned>(
         &self,
         route: &str,
         body: &serde_json::Value,
-        what: &str,
-    ) -> Result<T, Error> {
-        let answer = self.call(Verb::Post, route, Some(body), what).await?;
-        parse(&answer.body, what)
-    }
-
-    /// `POST route` with a JSON `body`, read as `T`, retried like a read: only for a POST that is
-    /// safe to repeat (adding a deployment status: a second one of the same state changes nothing
-    /// that edgeplan or GitHub reads), so that a 502 after the DNS changed does not leave the
-    /// deployment `in_progress`.
-    pub(super) async fn post_json_repeatable<T: serde::de::DeserializeOwned>(
-        &self,
-        route: &str,
-        body: &serde_json::Value,
+        kind: Idempotency,
         what: &str,
     ) -> Result<T, Error> {
         let answer = self
-            .call_as(
-                Verb::Post,
-                retry::Idempotency::Read,
-                route,
-                Some(body),
-                what,
-            )
+            .call_as(Verb::Post, kind, route, Some(body), what)
             .await?;
         parse(&answer.body, what)
     }
@@ -444,7 +423,7 @@ impl GitHubClient {
     async fn call_as(
         &self,
         verb: Verb,
-        kind: retry::Idempotency,
+        kind: Idempotency,
         route: &str,
         body: Option<&serde_json::Value>,
         what: &str,
@@ -516,7 +495,7 @@ impl GitHubClient {
                     } else {
                         detail
                     },
-                    help: Some(if kind == retry::Idempotency::Once {
+                    help: Some(if kind == Idempotency::Once {
                         "the request was sent once and not retried, so it may or may not have landed; re-running edgeplan updates the comment in place without duplicating it".into()
                     } else {
                         "GitHub could not be reached; check the network and GITHUB_API_URL, then re-run the job".into()

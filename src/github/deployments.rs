@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use super::client::{Error, GitHubClient, User};
 use super::comment::Author;
 use super::event::Repo;
+use crate::retry::Idempotency;
 
 /// The deployment task of edgeplan's applies.
 pub(crate) const TASK: &str = "edgeplan-apply";
@@ -217,7 +218,7 @@ pub async fn create(
     });
     let route = format!("/repos/{repo}/deployments");
     client
-        .post_json(&route, &body, &what)
+        .post_json(&route, &body, Idempotency::Once, &what)
         .await
         .map_err(needs_write)
 }
@@ -242,7 +243,7 @@ pub async fn set_status(
     // Adding a status is safe to repeat: retried within the client's bounds (a status POST lost
     // to a 502 would leave the deployment `in_progress` after the DNS changed).
     client
-        .post_json_repeatable::<Value>(&route, &body, &what)
+        .post_json::<Value>(&route, &body, Idempotency::Read, &what)
         .await
         .map_err(needs_write)?;
     Ok(())

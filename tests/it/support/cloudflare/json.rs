@@ -123,14 +123,7 @@ pub fn fail(status: u16, errors: Vec<Value>) -> Response {
 }
 
 pub fn rate_limited(retry_after_secs: u64) -> Response {
-    fail(
-        429,
-        vec![err(
-            971,
-            "Please wait and consider throttling your request speed",
-        )],
-    )
-    .header("retry-after", retry_after_secs.to_string())
+    rate_limited_saying(&retry_after_secs.to_string())
 }
 
 /// [`rate_limited`] with `Retry-After: value` as written.
@@ -266,13 +259,11 @@ pub fn seed_record(zone: &str, v: &Value) -> Result<Rec, String> {
         tags: v
             .get("tags")
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         settings: v
             .get("settings")
             .and_then(Value::as_object)
