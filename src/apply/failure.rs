@@ -17,6 +17,8 @@ pub(super) struct ChunkSend<'b> {
     /// "the batch" or "chunk 2 of 3".
     pub name: String,
     pub batch: &'b provider::Batch,
+    /// Changes of this round not yet landed, this chunk's included.
+    pub pending: usize,
 }
 
 /// What to do after a failure that did not end the apply.
@@ -28,12 +30,11 @@ pub(super) enum Next {
 }
 
 impl<P: Provider> Applier<'_, P> {
-    /// Judges `error` on the attempt's batch, `pending` changes being left before it.
+    /// Judges `error` on the attempt's batch, `at.pending` changes being left before it.
     pub(super) async fn after_failure(
         &mut self,
         error: provider::Error,
         at: &ChunkSend<'_>,
-        pending: usize,
     ) -> Result<Next, ApplyError> {
         in_flight_is(
             &flight(self.zone, self.desired),
@@ -46,16 +47,16 @@ impl<P: Provider> Applier<'_, P> {
             provider::Error::UnknownOutcome { message, .. }
                 if self.report.replans < MAX_REPLANS =>
             {
-                self.unknown_outcome(&message, at, pending).await
+                self.unknown_outcome(&message, at).await
             }
-            error @ provider::Error::Server { .. } => self.server_error(error, at, pending).await,
-            error @ provider::Error::Rejected { .. } => self.refused(error, at, pending).await,
+            error @ provider::Error::Server { .. } => self.server_error(error, at).await,
+            error @ provider::Error::Rejected { .. } => self.refused(error, at).await,
             error => {
                 let outcome = match error {
                     provider::Error::Rejected { .. } => BatchFailure::Refused,
                     provider::Error::Api { .. } | provider::Error::Server { .. } => {
                         let (p, d, z) = (self.provider, self.desired, self.zone);
-                        check(p, d, z, pending, at.batch.len()).await
+                        check(p, d, z, at.pending, at.batch.len()).await
                     }
                     provider::Error::UnknownOutcome { .. } => BatchFailure::Unknown,
                 };
@@ -79,7 +80,6 @@ impl<P: Provider> Applier<'_, P> {
         &mut self,
         message: &str,
         at: &ChunkSend<'_>,
-        pending: usize,
     ) -> Result<Next, ApplyError> {
         self.report.replans += 1;
         (self.progress)(&format!(
@@ -98,7 +98,7 @@ impl<P: Provider> Applier<'_, P> {
                 return Err(self.stop(error, landed));
             }
         };
-        if fresh.changes.len() + at.batch.len() == pending {
+        if fresh.changes.len() + at.batch.len() == at.pending {
             self.report.landed(at.batch);
             self.report.unanswered += 1;
             (self.progress)(&format!(
@@ -122,7 +122,6 @@ impl<P: Provider> Applier<'_, P> {
         &mut self,
         error: provider::Error,
         at: &ChunkSend<'_>,
-        pending: usize,
     ) -> Result<Next, ApplyError> {
         self.server_errors += 1;
         let Ok(fresh) = replan(self.provider, self.desired, self.zone).await else {
@@ -134,7 +133,7 @@ impl<P: Provider> Applier<'_, P> {
             return Err(conflicts_since(self.zone, &fresh, at.earlier + at.k, after));
         }
         let (zone, name) = (&self.zone.name, &at.name);
-        if fresh.changes.len() + at.batch.len() == pending || fresh.changes.is_empty() {
+        if fresh.changes.len() + at.batch.len() == at.pending || fresh.changes.is_empty() {
             // It landed: carry on from what the zone holds now.
             self.report.landed(at.batch);
             (self.progress)(&format!(
@@ -142,7 +141,7 @@ impl<P: Provider> Applier<'_, P> {
             ));
             return Ok(Next::Replan(Box::new(fresh)));
         }
-        let not_landed = fresh.changes.len() == pending;
+        let not_landed = fresh.changes.len() == at.pending;
         let Some(wait) = self.resends.next() else {
             let outcome = if not_landed {
                 BatchFailure::NotApplied
@@ -196,7 +195,6 @@ impl<P: Provider> Applier<'_, P> {
         &mut self,
         error: provider::Error,
         at: &ChunkSend<'_>,
-        pending: usize,
     ) -> Result<Next, ApplyError> {
         let refused = landed(at.k, at.total, BatchFailure::Refused, at.earlier);
         let Ok(fresh) = replan(self.provider, self.desired, self.zone).await else {
@@ -207,7 +205,7 @@ impl<P: Provider> Applier<'_, P> {
         }
         let (zone, name) = (&self.zone.name, &at.name);
         if fresh.changes.is_empty() {
-            self.report.already_held += pending;
+            self.report.already_held += at.pending;
             (self.progress)(&format!(
                 "{zone}: {name} was refused ({error}); the zone was read again and already holds every change: another apply made them first"
             ));
@@ -218,7 +216,7 @@ impl<P: Provider> Applier<'_, P> {
             return Err(self.stop(error, refused));
         }
         self.report.resent += 1;
-        self.report.already_held += pending.saturating_sub(fresh.changes.len());
+        self.report.already_held += at.pending.saturating_sub(fresh.changes.len());
         (self.progress)(&format!(
             "{zone}: {name} was refused ({error}); the zone changed meanwhile; sending what is still missing"
         ));

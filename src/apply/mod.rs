@@ -291,6 +291,7 @@ async fn converge<P: Provider>(
                 earlier,
                 name: chunk_name(k, total),
                 batch,
+                pending: records - done,
             };
             if total > 1 {
                 (run.progress)(&format!(
@@ -308,7 +309,7 @@ async fn converge<P: Provider>(
                         done += batch.len();
                         break;
                     }
-                    Err(error) => match run.after_failure(error, &at, records - done).await? {
+                    Err(error) => match run.after_failure(error, &at).await? {
                         Next::SendAgain => continue,
                         Next::Replan(fresh) => {
                             if let Some(e) = outside(&gated, &fresh, zone, run.report.batches) {
