@@ -442,8 +442,12 @@ mod tests {
 
     #[test]
     fn only_commit_ids_are_shown() {
-        assert_eq!(shown("0123abcd"), "0123abcd");
-        assert_eq!(shown("::warning::x"), "(unreadable commit)");
-        assert_eq!(shown(""), "(unreadable commit)");
+        for (sha, as_shown) in [
+            ("0123abcd", "0123abcd"),
+            ("::warning::x", "(unreadable commit)"),
+            ("", "(unreadable commit)"),
+        ] {
+            assert_eq!(shown(sha), as_shown, "{sha:?}");
+        }
     }
 }
