@@ -22,7 +22,6 @@ fn pr_event(name: EventName, fork: bool) -> Event {
             number: 7,
             head_sha: Some("h".into()),
             merge_commit_sha: None,
-            base_ref: Some("trunk".into()),
             from_fork: fork,
             labels: Vec::new(),
         }),

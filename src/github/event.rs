@@ -72,8 +72,6 @@ pub(crate) struct PullRequest {
     pub head_sha: Option<String>,
     /// `pull_request.merge_commit_sha`: the test merge commit, when GitHub had computed it.
     pub merge_commit_sha: Option<String>,
-    /// The branch the PR targets.
-    pub base_ref: Option<String>,
     /// The head lives in another repository: secrets are withheld and the token is read-only.
     pub from_fork: bool,
     /// `pull_request.labels[].name`: the labels the pull request carried when the event fired
@@ -262,8 +260,6 @@ struct PullRequestPayload {
 
 #[derive(Debug, Deserialize)]
 struct BranchPayload {
-    #[serde(rename = "ref")]
-    git_ref: Option<String>,
     sha: Option<String>,
     /// Null when the head repository was deleted.
     repo: Option<RepositoryPayload>,
@@ -300,7 +296,6 @@ impl Payload {
                 number,
                 head_sha: pr.head.as_ref().and_then(|h| h.sha.clone()),
                 merge_commit_sha: pr.merge_commit_sha.clone(),
-                base_ref: pr.base.as_ref().and_then(|b| b.git_ref.clone()),
                 from_fork,
                 labels: label_names(pr.labels.as_ref()),
             })

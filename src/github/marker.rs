@@ -17,6 +17,7 @@
 //! whole marker unreadable (the gate refuses it; it never guesses).
 
 use crate::plan::Pair;
+use crate::render::comment::is_digest;
 
 /// What every preview marker starts with.
 const PREVIEW: &str = "<!-- edgeplan:preview";
@@ -363,16 +364,6 @@ fn well_formed(p: &Pair) -> bool {
 
 fn pair_value(p: &Pair) -> String {
     format!("{}/{}:{}", p.zone, p.owner, p.digest)
-}
-
-/// `sha256:` and 64 lowercase hex digits.
-fn is_digest(s: &str) -> bool {
-    s.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 /// A commit id: 7 to 64 hex digits.

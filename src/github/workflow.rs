@@ -232,16 +232,22 @@ mod tests {
     use std::path::PathBuf;
 
     #[test]
-    fn message_escaping_matches_the_toolkit() {
-        assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
-        // `%` first: an existing escape sequence is escaped, not kept.
-        assert_eq!(escape_data("%0A"), "%250A");
-        assert_eq!(escape_data("a:b,c"), "a:b,c");
-    }
-
-    #[test]
-    fn property_escaping_also_covers_colon_and_comma() {
-        assert_eq!(escape_property("C:\\dir,x%\n"), "C%3A\\dir%2Cx%25%0A");
+    fn escaping_matches_the_toolkit() {
+        // (text, as a message, as a property value): `%` first, so an existing escape sequence
+        // is escaped, not kept; a property value also escapes `:` and `,`.
+        for (text, message, property) in [
+            (
+                "100% done\r\nnext",
+                "100%25 done%0D%0Anext",
+                "100%25 done%0D%0Anext",
+            ),
+            ("%0A", "%250A", "%250A"),
+            ("a:b,c", "a:b,c", "a%3Ab%2Cc"),
+            ("C:\\dir,x%\n", "C:\\dir,x%25%0A", "C%3A\\dir%2Cx%25%0A"),
+        ] {
+            assert_eq!(escape_data(text), message, "{text:?}");
+            assert_eq!(escape_property(text), property, "{text:?}");
+        }
     }
 
     #[test]

@@ -58,15 +58,16 @@ pub(crate) fn preview_marker(manifest: Option<&str>, fingerprint: Option<&str>) 
         attributes.push_str(" manifest=");
         attributes.push_str(&escape_attribute(path));
     }
-    if let Some(fp) = fingerprint.filter(|fp| is_fingerprint(fp)) {
+    if let Some(fp) = fingerprint.filter(|fp| is_digest(fp)) {
         attributes.push_str(" fingerprint=");
         attributes.push_str(fp);
     }
     format!("{PREVIEW}{attributes} -->")
 }
 
-/// `sha256:` and 64 lowercase hex digits.
-fn is_fingerprint(s: &str) -> bool {
+/// `sha256:` and 64 lowercase hex digits: a plan fingerprint, or a (zone, owner) digest of
+/// `github::marker`.
+pub(crate) fn is_digest(s: &str) -> bool {
     s.strip_prefix("sha256:").is_some_and(|hex| {
         hex.len() == 64
             && hex
@@ -205,7 +206,7 @@ pub fn preview_fingerprint(body: &str) -> Option<String> {
     let first = body.lines().next()?;
     preview_attributes(first)?
         .into_iter()
-        .find(|(k, v)| *k == "fingerprint" && is_fingerprint(v))
+        .find(|(k, v)| *k == "fingerprint" && is_digest(v))
         .map(|(_, v)| v.to_string())
 }
 

@@ -152,7 +152,7 @@ impl Reporter<'_> {
                 if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
                     return Ok(Previewed::Superseded);
                 }
-                super::stale::upsert_listed(client, repo, pr, &marker, &body, &author, listed).await
+                super::stale::upsert_listed(client, repo, pr, &body, &author, listed).await
             }
             Err(e) => Err(e),
         };

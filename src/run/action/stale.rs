@@ -364,8 +364,11 @@ pub(super) fn superseded(why: &str, out: &mut Outputs) {
     out.summary(&format!("\n> **Note:** {}\n", escape(&message)));
 }
 
-/// edgeplan's own comments with the marker, as [`list`] found them, and the other bots'.
+/// edgeplan's own comments with the marker, as [`list`] found them, and the other bots'; with
+/// the marker they were listed by, so that [`upsert_listed`] writes and lists again by that same
+/// marker.
 pub(super) struct Listed {
+    marker: String,
     mine: Vec<IssueComment>,
     other_bots: Vec<String>,
 }
@@ -384,28 +387,36 @@ pub(super) async fn list(
     // the logins of the other bots whose comments carry it (left alone).
     let (mut mine, other_bots) = comment::find_all(client, repo, pr, marker, author).await?;
     mine.reverse();
-    Ok(Listed { mine, other_bots })
+    Ok(Listed {
+        marker: marker.to_string(),
+        mine,
+        other_bots,
+    })
 }
 
 /// The write, from what [`list`] found: the preview's sticky comment, one per marker identity even when runs race: the oldest of
 /// edgeplan's own comments with the marker is kept (every run agrees on it) and updated when its
 /// content differs; the other own ones are deleted; none: one is created, then the comments are
 /// listed again and the same rule applied, so two runs that both created one leave one.
-/// Comments by any other author are never touched (`github::comment` rules).
+/// Comments by any other author are never touched (`github::comment` rules). `body` gets the
+/// listing's marker first when it lacks one of that identity.
 pub(super) async fn upsert_listed(
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,
-    marker: &str,
     body: &str,
     author: &Author,
     listed: Listed,
 ) -> Result<Sticky, Error> {
-    let body = with_marker(marker, body);
-    let Listed { mine, other_bots } = listed;
+    let Listed {
+        marker,
+        mine,
+        other_bots,
+    } = listed;
+    let body = with_marker(&marker, body);
     let (mine, created) = if mine.is_empty() {
         let created = client.create_comment(repo, pr, &body).await?;
-        let mut again = list(client, repo, pr, marker, author).await?.mine;
+        let mut again = list(client, repo, pr, &marker, author).await?.mine;
         if !again.iter().any(|c| c.id == created.id) {
             again.push(created.clone());
             again.sort_by_key(|c| c.id);
@@ -431,8 +442,12 @@ mod tests {
 
     #[test]
     fn only_commit_ids_are_shown() {
-        assert_eq!(shown("0123abcd"), "0123abcd");
-        assert_eq!(shown("::warning::x"), "(unreadable commit)");
-        assert_eq!(shown(""), "(unreadable commit)");
+        for (sha, as_shown) in [
+            ("0123abcd", "0123abcd"),
+            ("::warning::x", "(unreadable commit)"),
+            ("", "(unreadable commit)"),
+        ] {
+            assert_eq!(shown(sha), as_shown, "{sha:?}");
+        }
     }
 }
