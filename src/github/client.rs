@@ -39,7 +39,7 @@ use serde::Deserialize;
 
 pub use super::error::Error;
 use super::error::{api_error, describe};
-use super::event::{Context, Repo};
+use super::event::Repo;
 use crate::retry::{
     self, Api, Attempt, AttemptFailure, GiveUp, Idempotency, Malformed, Policy, Poll, RateGate,
 };
@@ -181,19 +181,19 @@ impl GitHubClient {
         })
     }
 
-    /// The client for the action's context: `GITHUB_API_URL` and `GITHUB_TOKEN`; `None` when
-    /// no token was given (the step summary is then the only report). `settings` is read only
+    /// The action's client for `api_url` (the context's `GITHUB_API_URL`); `None` when no
+    /// `token` was given (the step summary is then the only report). `settings` is read only
     /// then: `Err` names the malformed setting.
-    pub(crate) fn from_context(
-        ctx: &Context,
+    pub(crate) fn for_action(
+        api_url: &str,
+        token: Option<&Secret>,
         settings: &Result<(Policy, Poll), Malformed>,
         trust: Option<&crate::tls::Trust>,
     ) -> Result<Option<GitHubClient>, Error> {
-        ctx.github_token
-            .as_ref()
+        token
             .map(|token| {
                 let (retry, pulls) = settings.clone().map_err(|e| Error::Config(e.to_string()))?;
-                GitHubClient::trusting(&ctx.api_url, token, retry, pulls, trust)
+                GitHubClient::trusting(api_url, token, retry, pulls, trust)
             })
             .transpose()
     }

@@ -41,20 +41,18 @@ fn bad_tokens_and_urls_are_refused_without_panicking() {
 
 #[test]
 fn a_malformed_retry_setting_fails_only_when_a_client_is_made() {
-    let mut ctx = Context::from_vars(|_| None).expect("empty context");
+    let api = "https://api.github.com";
     let bad: Result<(Policy, Poll), Malformed> = Err(Malformed {
         name: "EDGEPLAN_GITHUB_RETRY_MS",
         raw: "x".into(),
         example: 500,
     });
-    ctx.github_token = None;
     assert!(matches!(
-        GitHubClient::from_context(&ctx, &bad, None),
+        GitHubClient::for_action(api, None, &bad, None),
         Ok(None)
     ));
-    ctx.github_token = Some(Secret::new("t"));
     assert!(matches!(
-        GitHubClient::from_context(&ctx, &bad, None),
+        GitHubClient::for_action(api, Some(&Secret::new("t")), &bad, None),
         Err(Error::Config(m)) if m.contains("EDGEPLAN_GITHUB_RETRY_MS")
     ));
 }

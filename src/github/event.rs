@@ -16,8 +16,6 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::secret::Secret;
-
 pub(crate) use super::inputs::{CommandInput, ContextError, Inputs};
 
 /// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
@@ -146,7 +144,8 @@ impl std::fmt::Display for Repo {
     }
 }
 
-/// Everything the action reads from its environment.
+/// What the action reads from its environment about the run: the event, the inputs and the
+/// `GITHUB_*` facts. Tokens and the runner's output files are `run::Settings`', read once there.
 #[derive(Debug, Clone)]
 pub(crate) struct Context {
     pub event: Event,
@@ -160,15 +159,9 @@ pub(crate) struct Context {
     pub run_id: Option<String>,
     /// `GITHUB_WORKSPACE`: annotation paths are made relative to it.
     pub workspace: Option<PathBuf>,
-    /// The token for the GitHub API: not read here but handed over from the settings
-    /// (`run::Settings`, where every token is read once), `None` until then.
-    pub github_token: Option<Secret>,
     /// One Markdown line saying where the manifests were read from, when not the workspace
     /// (under `pull_request_target`, a commit through the API); set once they are read.
     pub manifest_source: Option<String>,
-    /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
-    pub output_path: Option<PathBuf>,
-    pub summary_path: Option<PathBuf>,
 }
 
 impl Context {
@@ -214,10 +207,7 @@ impl Context {
                 .to_string(),
             run_id: get("GITHUB_RUN_ID"),
             workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
-            github_token: None,
             manifest_source: None,
-            output_path: get("GITHUB_OUTPUT").map(PathBuf::from),
-            summary_path: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
         })
     }
 

@@ -184,7 +184,6 @@ fn environment_defaults_and_tokens() {
     );
     assert_eq!(ctx.inputs.manifests, ["dns/a.yaml", "dns/b.yaml"]);
     assert_eq!(ctx.inputs.command, CommandInput::Plan);
-    assert!(ctx.github_token.is_none(), "tokens come from run::Settings");
 
     let bare = context(&[]).expect("bare");
     assert_eq!(bare.api_url, DEFAULT_API_URL);

@@ -59,24 +59,16 @@ pub(super) async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, 
     // NOTE: masks go out before anything else, even before the context is read (a bad input
     // stops the run there), so that no later line can show a token.
     let _ = cmds.mask(&settings.secrets());
+    let (output, summary) = settings.runner_files.clone();
+    let out = Outputs::new(output, summary, settings.runner_temp.clone());
     let ctx = match Context::from_env() {
-        Ok(mut ctx) => {
-            ctx.github_token = settings.github_token.clone();
-            ctx
-        }
+        Ok(ctx) => ctx,
         Err(e) => {
             let f = Failure::new(Exit::Usage, e.to_string()).help(e.help());
-            let (output, summary) = settings.runner_files.clone();
-            let out = Outputs::new(output, summary, settings.runner_temp.clone());
             report_failure(&mut Runner { cmds, out }, &f);
             return Err(inert_failure(f));
         }
     };
-    let out = Outputs::new(
-        ctx.output_path.clone(),
-        ctx.summary_path.clone(),
-        settings.runner_temp.clone(),
-    );
     let mut runner = Runner { cmds, out };
     let result = dispatch_and_run(&ctx, &args.target, settings, &mut runner).await;
     if let Err(f) = &result {
@@ -166,8 +158,13 @@ async fn dispatch_and_run<W: Write>(
     let gated = step == Step::Apply && gate::gated(ctx);
     let github = match report {
         Report::SummaryOnly if step != Step::Apply => None,
-        _ => GitHubClient::from_context(ctx, &settings.retry.github, Some(&*settings.trust()?))
-            .map_err(github_failure)?,
+        _ => GitHubClient::for_action(
+            &ctx.api_url,
+            settings.github_token.as_ref(),
+            &settings.retry.github,
+            Some(&*settings.trust()?),
+        )
+        .map_err(github_failure)?,
     };
     if gated && github.is_none() {
         return Err(gate::no_token());

@@ -55,8 +55,8 @@ pub(crate) struct Settings {
     pub no_color: bool,
     /// `RUNNER_TEMP`: where the Action writes its plan JSON (else the system's temp directory).
     pub runner_temp: Option<PathBuf>,
-    /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, for reporting a failure before the Action's
-    /// context could be read.
+    /// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`: the Action's step outputs and step summary
+    /// (a failure to read the Action's context is reported there too).
     pub runner_files: (Option<PathBuf>, Option<PathBuf>),
     /// The trust loaded from the store and `cert_file`, once, when a client first needs it.
     trust: OnceLock<Result<Arc<Trust>, String>>,
