@@ -236,19 +236,20 @@ fn a_commit_github_cannot_compare_counts_as_diverged() {
     assert_eq!(target(&w), SECOND);
 }
 
-/// The push of C1 when GitHub fails it: exit 3, nothing written to Cloudflare.
-fn push_failing(w: &World) -> Run {
-    let ran = push(w, C1, FIRST);
+/// The push of C1 to a [`world`] whose GitHub answers `status` to the deployments call `kind`
+/// `times` times: exit 3, nothing written to Cloudflare.
+fn push_failing(kind: &str, status: u16, times: usize) -> (World, Run) {
+    let w = world();
+    w.gh().deploys().fail(kind, status, times);
+    let ran = push(&w, C1, FIRST);
     ran.assert_code(3);
     assert_eq!(w.cf_writes(), 0, "{}", ran.dump());
-    ran
+    (w, ran)
 }
 
 #[test]
 fn a_refused_deployment_is_exit_3_with_nothing_written() {
-    let w = world();
-    w.gh().deploys().fail("create", 403, 1);
-    let ran = push_failing(&w);
+    let (w, ran) = push_failing("create", 403, 1);
     ran.assert_stderr_has("HTTP 403");
     ran.assert_stderr_has("permissions: deployments: write");
     assert!(recorded(&w).is_empty());
@@ -256,10 +257,8 @@ fn a_refused_deployment_is_exit_3_with_nothing_written() {
 
 #[test]
 fn an_api_error_while_reading_the_record_is_exit_3_with_nothing_written() {
-    let w = world();
     // Every attempt of the listing fails (GitHub reads are retried three times).
-    w.gh().deploys().fail("deployments", 502, 4);
-    let ran = push_failing(&w);
+    let (w, ran) = push_failing("deployments", 502, 4);
     ran.assert_stderr_has("list deployments in `edgeplan/edgeplan.yaml`");
     assert_eq!(w.gh().count("POST", "/deployments"), 0);
 
