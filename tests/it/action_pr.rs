@@ -235,9 +235,8 @@ fn apply_on_a_pull_request_is_refused_without_touching_cloudflare() {
 fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
     let w = World::for_action();
     w.endpoints(&[("sentiment", NEW)]);
-    let fork = pr_payload("pull_request.opened.from-fork.json");
     let ran = w
-        .action("pull_request", &fork)
+        .pull_request("pull_request.opened.from-fork.json")
         .without_secrets()
         .run_checked(0);
     ran.assert_summary_has("comes from a fork");
@@ -258,7 +257,7 @@ fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
         "version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: 10.0.0.1\n",
     );
     let bad = w
-        .action("pull_request", &fork)
+        .pull_request("pull_request.opened.from-fork.json")
         .without_secrets()
         .run()
         .expect(1);
