@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use crate::action_pr::MARKER;
 use crate::support::cloudflare::{Fault, Rec};
 use crate::support::github::{BOT_LOGIN, rendered_link_problem};
 use crate::support::harness::{REPO, Run, World, assert_no_tokens, payload, push_payload};
@@ -24,7 +25,6 @@ const D1: &str = "d111111111111111111111111111111111111111";
 const D2: &str = "d222222222222222222222222222222222222222";
 const FIRST: &str = "first-origin.us-east-1.elb.amazonaws.com";
 const SECOND: &str = "second-origin.us-east-1.elb.amazonaws.com";
-const MARKER: &str = "<!-- edgeplan:preview -->";
 
 /// A zone holding `sentiment` pointed at neither target, and the history C0 - C1 - C2 - C3.
 fn world() -> World {
