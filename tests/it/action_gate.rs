@@ -286,8 +286,7 @@ fn a_rerun_after_a_partial_failure_passes_what_remained() {
     );
     w.cf.state().aimed.clear();
     assert_eq!(w.records().len(), 200, "chunk 1 landed");
-    let first = report(&w).body;
-    let marker = first.lines().next().unwrap_or_default().to_string();
+    let marker = report(&w).marker().to_string();
     assert!(
         marker.starts_with(&format!(
             "<!-- edgeplan:applied sha={SHA} v=1 remaining=example.com/default:sha256:"
@@ -366,12 +365,7 @@ fn a_change_nobody_checked_is_not_left_for_a_rerun() {
         .expect(3);
     ran.assert_stderr_has("the zone changed while applying");
     ran.assert_stderr_has("a re-run of this commit is refused for it");
-    let marker = report(&w)
-        .body
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let marker = report(&w).marker().to_string();
     assert!(!marker.contains("remaining="), "{marker}");
     w.cf.state().aimed.clear();
     let writes = w.cf_writes();

@@ -22,6 +22,17 @@ pub(crate) fn seeded_world() -> World {
     w
 }
 
+/// A preview comment that an earlier run left on pull request #2; returns its id.
+pub(crate) fn older_preview(w: &World) -> u64 {
+    w.gh().seed_comment(
+        REPO,
+        2,
+        BOT_LOGIN,
+        "Bot",
+        &format!("{MARKER}\n### edgeplan: DNS preview\n\nan older plan"),
+    )
+}
+
 /// The manifest of a plan with one update: sentiment retargeted to [`NEW`], legacy kept.
 pub(crate) const ONE_UPDATE: &[(&str, &str)] = &[("sentiment", NEW), ("legacy", LEGACY)];
 
@@ -109,13 +120,7 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
 fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
     let w = seeded_world();
     w.gh().seed_chatter(REPO, 2, 250);
-    let old = w.gh().seed_comment(
-        REPO,
-        2,
-        BOT_LOGIN,
-        "Bot",
-        &format!("{MARKER}\n### edgeplan: DNS preview\n\nan older plan"),
-    );
+    let old = older_preview(&w);
     w.gh().seed_chatter(REPO, 2, 20);
     // A person quoting the marker is never overwritten.
     let quote = w

@@ -13,7 +13,9 @@ use serde_json::Value;
 use crate::action_pr::MARKER;
 use crate::support::cloudflare::{Fault, Rec};
 use crate::support::github::{BOT_LOGIN, rendered_link_problem};
-use crate::support::harness::{REPO, Run, World, assert_no_tokens, payload, push_payload};
+use crate::support::harness::{
+    REPO, Run, World, assert_no_tokens, dispatch_apply, payload, push_payload,
+};
 
 const ENV: &str = "edgeplan/edgeplan.yaml";
 const TASK: &str = "edgeplan-apply";
@@ -46,13 +48,8 @@ fn push(w: &World, sha: &str, target: &str) -> Run {
 
 fn dispatch(w: &World, sha: &str, target: &str) -> Run {
     w.endpoints(&[("sentiment", target)]);
-    let mut p = payload("workflow_dispatch.json");
-    p["repository"]["full_name"] = REPO.into();
-    p["repository"]["default_branch"] = "main".into();
-    p["ref"] = "refs/heads/main".into();
-    p["inputs"]["command"] = "apply".into();
     let ran = w
-        .action("workflow_dispatch", &p)
+        .action("workflow_dispatch", &dispatch_apply())
         .var("GITHUB_SHA", sha)
         .run();
     assert_no_tokens(w, &ran);
