@@ -43,6 +43,16 @@ pub(crate) fn applied_despite(fault: Fault) -> (World, Run) {
     (w, run)
 }
 
+/// 450 creates on Free, in 3 chunks of 200, 200 and 50, whose second chunk lands but its answer
+/// is lost; applied, and succeeding (exit 0).
+pub(crate) fn applied_despite_a_lost_chunk() -> (World, Run) {
+    let w = World::free();
+    w.many(450);
+    w.cf.fault_batch(1, Fault::DropAfterWrite);
+    let run = w.apply().expect(0);
+    (w, run)
+}
+
 /// The zone holds the wanted records, each name once: nothing was created twice.
 fn assert_wanted(w: &World) {
     assert_eq!(owned_names(&w.records()), WANTED);
@@ -165,10 +175,7 @@ fn a_batch_dropped_after_commit_is_not_sent_twice() {
 
 #[test]
 fn a_chunk_dropped_after_commit_sends_only_what_is_still_missing() {
-    let w = World::free();
-    w.many(450); // 3 chunks of 200, 200, 50 on Free
-    w.cf.fault_batch(1, Fault::DropAfterWrite);
-    w.apply().expect(0);
+    let (w, _) = applied_despite_a_lost_chunk();
     let sizes: Vec<usize> = w.batches().iter().map(|b| posts(b).len()).collect();
     assert_eq!(sizes, [200, 200, 50], "chunk 2 landed and was not resent");
     assert_eq!(w.records().len(), 450);
