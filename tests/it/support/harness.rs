@@ -699,6 +699,19 @@ pub fn sandbox_copy() -> tempfile::TempDir {
     dir
 }
 
+/// The records of the sandbox's zone file `zone` in `dir`: a JSON list, bare or as the `result`
+/// of a Cloudflare answer.
+pub fn sandbox_records(dir: &Path, zone: &str) -> Vec<Value> {
+    let path = dir.join(format!("{zone}.json"));
+    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let v: Value = serde_json::from_slice(&text).expect("zone JSON");
+    v.get("result")
+        .unwrap_or(&v)
+        .as_array()
+        .cloned()
+        .expect("records")
+}
+
 /// Parses a `GITHUB_OUTPUT` file; panics on a malformed entry (the runner would fail the step).
 pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
