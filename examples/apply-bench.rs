@@ -10,29 +10,24 @@
 //!
 //! Flags: `--bin PATH` (required), `--endpoints N` (1000), `--latency-ms MS` (20), `--runs N` (5).
 
-// Tests and examples may print; shipped code prints only through src/output.rs.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 #[path = "../tests/it/support/standalone.rs"]
 mod support;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use support::bench::{self, flag, number};
+use support::bench::{self, Report, Spread, flag, ms, number};
 use support::cloudflare::{CloudflareServer, Plan};
 
 fn main() -> ExitCode {
-    bench::exit(run())
+    bench::main(run)
 }
 
-fn run() -> Result<bool, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let bin = flag(&args, "--bin").ok_or("--bin PATH (the edgeplan binary) is required")?;
-    let n = number(&args, "--endpoints", 1000)? as usize;
-    let latency = number(&args, "--latency-ms", 20)?;
-    let runs = number(&args, "--runs", 5)?.max(1);
+fn run(args: &[String]) -> Result<Report, String> {
+    let bin = flag(args, "--bin").ok_or("--bin PATH (the edgeplan binary) is required")?;
+    let n = number(args, "--endpoints", 1000)? as usize;
+    let latency = number(args, "--latency-ms", 20)?;
+    let runs = number(args, "--runs", 5)?.max(1);
 
     let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let manifest = dir.path().join("edgeplan.yaml");
@@ -75,25 +70,21 @@ fn run() -> Result<bool, String> {
         }
         times.push(elapsed);
     }
-    times.sort();
-    let median = times[times.len() / 2];
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let spread = Spread::of(times);
     let total: usize = requests.values().sum();
     let batches = requests.get("POST batch").copied().unwrap_or(0);
     let detail: Vec<String> = requests.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    println!(
-        "endpoints={n} zone=free latency={latency}ms runs={runs} requests={total} ({}) \
-         median={:.0}ms min={:.0}ms max={:.0}ms",
-        detail.join(", "),
-        ms(median),
-        ms(times[0]),
-        ms(times[times.len() - 1])
-    );
     let want = n.div_ceil(200);
-    let ok = batches == want;
-    println!(
-        "goal ({want} batch requests for {n} creates on Free): {}",
-        if ok { "met" } else { "NOT met" }
-    );
-    Ok(ok)
+    Ok(Report {
+        measured: format!(
+            "endpoints={n} zone=free latency={latency}ms runs={runs} requests={total} ({}) \
+             median={:.0}ms min={:.0}ms max={:.0}ms",
+            detail.join(", "),
+            ms(spread.median),
+            ms(spread.min),
+            ms(spread.max)
+        ),
+        goal: format!("{want} batch requests for {n} creates on Free"),
+        met: batches == want,
+    })
 }

@@ -6,9 +6,6 @@
 //! Run it with `bench/cloudflare-read.sh` (release build); flags: `--records N`, `--latency-ms MS`,
 //! `--runs N`.
 
-// Tests and examples may print; shipped code prints only through src/output.rs.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 #[path = "../tests/it/support/standalone.rs"]
 mod support;
 
@@ -19,18 +16,17 @@ use edgeplan::cloudflare::{ClientOptions, CloudflareClient};
 use edgeplan::provider::Provider;
 use edgeplan::secret::Secret;
 use serde_json::json;
-use support::bench::{self, number};
+use support::bench::{self, Report, Spread, ms, number};
 use support::cloudflare::{CloudflareServer, Plan, TOKEN};
 
 fn main() -> ExitCode {
-    bench::exit(run())
+    bench::main(run)
 }
 
-fn run() -> Result<bool, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let n = number(&args, "--records", 10_000)? as usize;
-    let latency = number(&args, "--latency-ms", 20)?;
-    let runs = number(&args, "--runs", 5)?.max(1);
+fn run(args: &[String]) -> Result<Report, String> {
+    let n = number(args, "--records", 10_000)? as usize;
+    let latency = number(args, "--latency-ms", 20)?;
+    let runs = number(args, "--runs", 5)?.max(1);
 
     let cf = CloudflareServer::start();
     cf.seed_zone("bench.example", Plan::Pro);
@@ -73,22 +69,18 @@ fn run() -> Result<bool, String> {
             .count();
         times.push(elapsed);
     }
-    times.sort();
-    zone_times.sort();
-    let median = times[times.len() / 2];
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "records={n} latency={latency}ms runs={runs} zone_requests=1 list_requests={list_requests} \
-         median={:.1}ms (zone lookup {:.1}ms) min={:.1}ms max={:.1}ms",
-        ms(median),
-        ms(zone_times[zone_times.len() / 2]),
-        ms(times[0]),
-        ms(times[times.len() - 1])
-    );
-    let ok = list_requests <= 3 && median < Duration::from_millis(150);
-    println!(
-        "goal (<=3 list requests, <150 ms with 20 ms latency): {}",
-        if ok { "met" } else { "NOT met" }
-    );
-    Ok(ok)
+    let spread = Spread::of(times);
+    let zone_lookup = Spread::of(zone_times).median;
+    Ok(Report {
+        measured: format!(
+            "records={n} latency={latency}ms runs={runs} zone_requests=1 list_requests={list_requests} \
+             median={:.1}ms (zone lookup {:.1}ms) min={:.1}ms max={:.1}ms",
+            ms(spread.median),
+            ms(zone_lookup),
+            ms(spread.min),
+            ms(spread.max)
+        ),
+        goal: "<=3 list requests, <150 ms with 20 ms latency".to_string(),
+        met: list_requests <= 3 && spread.median < Duration::from_millis(150),
+    })
 }

@@ -10,7 +10,7 @@
 use crate::support::cloudflare::{Fault, Scope};
 use crate::support::github::merged_pull;
 use crate::support::harness::{
-    CF_TOKEN, GH_TOKEN, REPO, Run, SHA, World, assert_no_tokens, masked, pr_payload,
+    CF_TOKEN, GH_TOKEN, REPO, Run, SHA, World, assert_no_tokens, masked,
 };
 
 /// Tokens neither local server accepts: what comes back is an authentication error.
@@ -27,8 +27,7 @@ fn world() -> World {
 #[test]
 fn tokens_never_leak_in_the_successful_flows() {
     let w = world();
-    let pr = pr_payload("pull_request.opened.json");
-    let preview = w.action("pull_request", &pr).run_checked(0);
+    let preview = w.pull_request("pull_request.opened.json").run_checked(0);
     assert_eq!(masked(&preview), [GH_TOKEN, CF_TOKEN]);
 
     w.gh().add_pull(REPO, SHA, merged_pull(2, "main", SHA));
@@ -41,11 +40,10 @@ fn tokens_never_leak_in_the_successful_flows() {
 #[test]
 fn tokens_never_leak_when_the_apis_refuse_them() {
     let w = world();
-    let pr = pr_payload("pull_request.opened.json");
 
     // Cloudflare does not know the token: 403, code 10000.
     let cf_refused = w
-        .action("pull_request", &pr)
+        .pull_request("pull_request.opened.json")
         .var("CLOUDFLARE_API_TOKEN", BAD_CF)
         .run_checked(3);
     cf_refused.assert_stderr_has("error:");
@@ -71,7 +69,7 @@ fn tokens_never_leak_when_the_apis_refuse_them() {
 
     // GitHub does not know the token: 401 Bad credentials on the comment list.
     let gh_refused = w
-        .action("pull_request", &pr)
+        .pull_request("pull_request.opened.json")
         .var("GITHUB_TOKEN", BAD_GH)
         .run_checked(3);
     gh_refused.assert_stderr_has("401");
@@ -85,18 +83,17 @@ fn tokens_never_leak_when_the_apis_refuse_them() {
 
     // Cloudflare failing with 5xx until the retry budget is spent.
     w.cf.inject(Fault::BadGatewayEmpty, 1_000);
-    w.action("pull_request", &pr).run_checked(3);
+    w.pull_request("pull_request.opened.json").run_checked(3);
 }
 
 #[test]
 fn malformed_tokens_are_masked_line_by_line_and_never_echoed() {
     let w = world();
-    let pr = pr_payload("pull_request.opened.json");
     // A token pasted with a trailing newline and a second line: GitHub's client refuses it
     // before sending; every line is masked first.
     let two_lines = "ghp_canary_line_one_Kx2\nghp_canary_line_two_Lw3";
     let ran = w
-        .action("pull_request", &pr)
+        .pull_request("pull_request.opened.json")
         .var("GITHUB_TOKEN", two_lines)
         .run_checked(3);
     let masks = masked(&ran);
@@ -118,8 +115,7 @@ fn malformed_tokens_are_masked_line_by_line_and_never_echoed() {
 #[test]
 fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
     let w = world();
-    let pr = pr_payload("pull_request.opened.json");
-    w.action("pull_request", &pr)
+    w.pull_request("pull_request.opened.json")
         .command("apply")
         .run_checked(1);
 
@@ -128,7 +124,7 @@ fn tokens_never_leak_in_refusals_forks_and_invalid_manifests() {
         .run_checked(0);
 
     w.write_manifest("version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: https://x.example.net/\n");
-    w.action("pull_request", &pr).run_checked(1);
+    w.pull_request("pull_request.opened.json").run_checked(1);
     assert_eq!(w.gh().comments(REPO, 2).len(), 1);
 }
 

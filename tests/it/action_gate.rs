@@ -3,12 +3,14 @@
 //! binary against the local GitHub and Cloudflare. Writes are counted from the local
 //! Cloudflare's request log: a refusal sends none.
 
+use crate::apply_gated_replan::{
+    delete_sentiment_during_the_stalled_read, unknown_outcome_then_a_stalled_read,
+};
 use crate::support::cloudflare::Fault;
 use crate::support::github::{BOT_LOGIN, StoredComment, merged_pull};
 use crate::support::github_git::GitFile;
-use crate::support::harness::{REPO, SHA, World, dispatch_apply};
+use crate::support::harness::{REPO, Run, SHA, World, dispatch_apply, wait_until};
 use serde_json::json;
-use std::time::{Duration, Instant};
 
 const OLD: &str = "sentiment-old.us-east-1.elb.amazonaws.com";
 const NEW: &str = "sentiment-new.us-east-1.elb.amazonaws.com";
@@ -47,6 +49,27 @@ fn reviewed_and_merged() -> World {
     let w = world(NEW);
     preview(&w);
     merged(&w);
+    w
+}
+
+/// [`world`] with `NEW`, previewed, then changed to `EVIL` and merged: the plan to apply is not
+/// the reviewed one.
+fn changed_after_review() -> World {
+    let w = world(NEW);
+    preview(&w);
+    w.write_manifest(&manifest_text(EVIL));
+    merged(&w);
+    w
+}
+
+/// 300 endpoints, previewed and merged, whose chunk 2 of 2 is answered 500 every time it is
+/// sent: an apply lands chunk 1 and fails.
+fn reviewed_and_merged_with_a_failing_second_chunk() -> World {
+    let w = World::for_action();
+    w.many(300);
+    preview(&w);
+    merged(&w);
+    w.cf.inject_from("POST", "/batch", 1, Fault::ServerErrorHtml, 20);
     w
 }
 
@@ -93,14 +116,11 @@ fn short_digests(text: &str) -> String {
 /// is refused the same, and `workflow_dispatch` applies it deliberately.
 #[test]
 fn a_plan_that_differs_from_the_preview_writes_nothing_and_says_the_way_forward() {
-    let w = world(NEW);
-    preview(&w);
-    w.write_manifest(&manifest_text(EVIL));
+    let w = changed_after_review();
     // The files of both commits, as GitHub serves them.
     let file = |t: &str| GitFile::Blob(manifest_text(t).into_bytes());
     w.gh().commit(PREVIEW_SHA, &[("edgeplan.yaml", file(NEW))]);
     w.gh().commit(SHA, &[("edgeplan.yaml", file(EVIL))]);
-    merged(&w);
 
     let ran = w.push_to_main().run_checked(1);
     assert_eq!(w.cf_writes(), 0, "{:?}", w.cf.requests());
@@ -259,20 +279,14 @@ fn an_api_failure_while_looking_is_exit_3_and_writes_nothing() {
 /// commit, whose plan is now that rest, passes and converges; a further re-run exits 0.
 #[test]
 fn a_rerun_after_a_partial_failure_passes_what_remained() {
-    let w = World::for_action();
-    w.many(300);
-    preview(&w);
-    merged(&w);
-    // Chunk 2 of 2 is answered 500 every time it is sent.
-    w.cf.inject_from("POST", "/batch", 1, Fault::ServerErrorHtml, 20);
+    let w = reviewed_and_merged_with_a_failing_second_chunk();
     let failed = w.push_to_main().run_checked(3);
     failed.assert_stdout_has(
         "edgeplan: left for a re-run of this commit: remaining=example.com/default:sha256:",
     );
     w.cf.state().aimed.clear();
     assert_eq!(w.records().len(), 200, "chunk 1 landed");
-    let first = report(&w).body;
-    let marker = first.lines().next().unwrap_or_default().to_string();
+    let marker = report(&w).marker().to_string();
     assert!(
         marker.starts_with(&format!(
             "<!-- edgeplan:applied sha={SHA} v=1 remaining=example.com/default:sha256:"
@@ -293,23 +307,23 @@ fn a_rerun_after_a_partial_failure_passes_what_remained() {
     w.push_to_main().run_checked(0);
 }
 
+/// The push apply under `reviewed-plan: require`: refused (exit 1), nothing written.
+fn refused_under_require(w: &World) -> Run {
+    let ran = w
+        .push_to_main()
+        .var("INPUT_REVIEWED_PLAN", "require")
+        .run_checked(1);
+    assert_eq!(w.cf_writes(), 0);
+    ran
+}
+
 #[test]
 fn require_refuses_a_direct_push_and_a_pull_request_without_a_preview() {
     let w = world(NEW);
-    let ran = w
-        .push_to_main()
-        .var("INPUT_REVIEWED_PLAN", "require")
-        .run_checked(1);
-    assert_eq!(w.cf_writes(), 0);
-    ran.assert_stderr_has("this push merged no pull request");
+    refused_under_require(&w).assert_stderr_has("this push merged no pull request");
 
     merged(&w);
-    let ran = w
-        .push_to_main()
-        .var("INPUT_REVIEWED_PLAN", "require")
-        .run_checked(1);
-    assert_eq!(w.cf_writes(), 0);
-    ran.assert_stderr_has("the pull request has no edgeplan preview");
+    refused_under_require(&w).assert_stderr_has("the pull request has no edgeplan preview");
     assert!(report(&w).body.contains("reviewed-plan: require"));
 
     // Under `match` (the default) the same push applies, and says it had nothing to compare.
@@ -342,39 +356,16 @@ fn a_push_apply_without_a_github_token_is_a_usage_error_unless_the_gate_is_off()
 #[test]
 fn a_change_nobody_checked_is_not_left_for_a_rerun() {
     let w = reviewed_and_merged();
-    let stall = Fault::Stall(Duration::from_millis(800));
-    w.cf.fault_batch(0, Fault::DropBeforeWrite);
     // The third read of the records: the plan, the read just before writing, then the re-read
     // after the unknown outcome.
-    w.cf.inject_at("GET", "/dns_records", 2, stall.clone());
+    unknown_outcome_then_a_stalled_read(&w, 2);
     let ran = w
         .push_to_main()
-        .run_meanwhile(|| {
-            let started = Instant::now();
-            while !w
-                .cf
-                .requests()
-                .iter()
-                .any(|r| r.fault.as_ref() == Some(&stall))
-            {
-                assert!(started.elapsed() < Duration::from_secs(10), "no re-read");
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            let mut s = w.cf.state();
-            let zone = (s.zones.iter_mut())
-                .find(|z| z.name == "example.com")
-                .expect("zone");
-            zone.records.retain(|r| r.name != "sentiment.example.com");
-        })
+        .run_meanwhile(|| delete_sentiment_during_the_stalled_read(&w))
         .expect(3);
     ran.assert_stderr_has("the zone changed while applying");
     ran.assert_stderr_has("a re-run of this commit is refused for it");
-    let marker = report(&w)
-        .body
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let marker = report(&w).marker().to_string();
     assert!(!marker.contains("remaining="), "{marker}");
     w.cf.state().aimed.clear();
     let writes = w.cf_writes();
@@ -392,20 +383,14 @@ fn a_zone_changed_while_the_gate_waited_is_not_overwritten() {
     let ran = w
         .push_to_main()
         .run_meanwhile(|| {
-            let started = Instant::now();
-            while w.gh().count("GET", "/commits/") == 0 {
-                assert!(started.elapsed() < Duration::from_secs(10), "no lookup");
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            let mut s = w.cf.state();
-            let zone = (s.zones.iter_mut())
-                .find(|z| z.name == "example.com")
-                .expect("zone");
-            for r in zone.records.iter_mut() {
-                if r.name == "sentiment.example.com" {
-                    r.content = EVIL.to_string();
+            wait_until(|| w.gh().count("GET", "/commits/") > 0, || "no lookup");
+            w.change_by_hand(|records| {
+                for r in records.iter_mut() {
+                    if r.name == "sentiment.example.com" {
+                        r.content = EVIL.to_string();
+                    }
                 }
-            }
+            });
         })
         .expect(3);
     ran.assert_stderr_has("the zone changed while the apply was checked");
@@ -417,11 +402,7 @@ fn a_zone_changed_while_the_gate_waited_is_not_overwritten() {
 /// the re-run of the commit passes through it ("re-run the job" loses nothing).
 #[test]
 fn a_rerun_after_a_partial_failure_without_comments_reads_the_deployment() {
-    let w = World::for_action();
-    w.many(300);
-    preview(&w);
-    merged(&w);
-    w.cf.inject_from("POST", "/batch", 1, Fault::ServerErrorHtml, 20);
+    let w = reviewed_and_merged_with_a_failing_second_chunk();
     let writes = w.gh().count("POST", "/issues/");
     w.push_to_main()
         .var("INPUT_COMMENT", "false")
@@ -445,10 +426,7 @@ fn a_rerun_after_a_partial_failure_without_comments_reads_the_deployment() {
 /// `comment: false` stops comment writes only: the gate still reads, and refuses.
 #[test]
 fn comment_false_still_reads_the_previews() {
-    let w = world(NEW);
-    preview(&w);
-    w.write_manifest(&manifest_text(EVIL));
-    merged(&w);
+    let w = changed_after_review();
     let writes = w.gh_writes();
     let ran = w
         .push_to_main()
@@ -534,10 +512,7 @@ fn matrix_previews_compare_pair_by_pair_with_one_apply_job() {
 /// push early.
 #[test]
 fn the_lookup_waits_for_github_to_list_the_merged_pull_request() {
-    let w = world(NEW);
-    preview(&w);
-    w.write_manifest(&manifest_text(EVIL));
-    merged(&w);
+    let w = changed_after_review();
     w.gh().pulls_empty_for(5);
     let ran = w.push_to_main().run_checked(1);
     assert_eq!(w.cf_writes(), 0);

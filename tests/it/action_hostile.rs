@@ -4,7 +4,7 @@
 //! inert; and the sticky comment is edited only when it is edgeplan's own (its identity:
 //! `comment-author`, `GET /user`, else `github-actions[bot]`), never another bot's.
 
-use crate::action_pr::{MARKER, NEW, ONE_UPDATE, one_update_world};
+use crate::action_pr::{MARKER, NEW, ONE_UPDATE, older_preview, one_update_world};
 use crate::support::github::{BOT_LOGIN, merged_pull, render_like_github};
 use crate::support::harness::{REPO, Run, SHA, World, masked};
 use serde_json::json;
@@ -184,23 +184,12 @@ fn a_hostile_manifest_path_renders_inert_and_cannot_forge_the_preview_fingerprin
 #[test]
 fn the_preview_fingerprint_is_in_the_marker_and_an_old_marker_is_still_updated() {
     let w = one_update_world();
-    let old = w.gh().seed_comment(
-        REPO,
-        2,
-        BOT_LOGIN,
-        "Bot",
-        &format!("{MARKER}\n### edgeplan: DNS preview\n\nan older plan"),
-    );
+    let old = older_preview(&w);
     let ran = w.pull_request("pull_request.opened.json").run_checked(0);
     let comments = w.gh().comments(REPO, 2);
     assert_eq!(comments.len(), 1, "{comments:#?}");
     assert_eq!(comments[0].id, old);
-    let first = comments[0]
-        .body
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let first = comments[0].marker();
     // The fingerprint, then what the apply gate reads: the digest of the one (zone, owner)
     // pair, the commit read, and that it is a plan.
     let head = format!(

@@ -109,7 +109,7 @@ fn a_tree_too_large_to_search_through_the_api_is_a_problem_in_the_preview() {
     ran.assert_stderr_has("too large to search");
     let comments = w.gh().comments(REPO, 19621);
     assert_eq!(comments.len(), 1, "{}", ran.dump());
-    let marker = comments[0].body.lines().next().unwrap_or_default();
+    let marker = comments[0].marker();
     assert!(marker.ends_with(" plan=invalid -->"), "{marker}");
     assert!(
         comments[0].body.contains("too large to search"),

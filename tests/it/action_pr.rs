@@ -22,6 +22,17 @@ pub(crate) fn seeded_world() -> World {
     w
 }
 
+/// A preview comment that an earlier run left on pull request #2; returns its id.
+pub(crate) fn older_preview(w: &World) -> u64 {
+    w.gh().seed_comment(
+        REPO,
+        2,
+        BOT_LOGIN,
+        "Bot",
+        &format!("{MARKER}\n### edgeplan: DNS preview\n\nan older plan"),
+    )
+}
+
 /// The manifest of a plan with one update: sentiment retargeted to [`NEW`], legacy kept.
 pub(crate) const ONE_UPDATE: &[(&str, &str)] = &[("sentiment", NEW), ("legacy", LEGACY)];
 
@@ -109,13 +120,7 @@ fn three_runs_with_changing_manifests_keep_one_comment_and_an_unchanged_one_writ
 fn a_sticky_comment_on_page_three_of_a_busy_pr_is_updated_not_duplicated() {
     let w = seeded_world();
     w.gh().seed_chatter(REPO, 2, 250);
-    let old = w.gh().seed_comment(
-        REPO,
-        2,
-        BOT_LOGIN,
-        "Bot",
-        &format!("{MARKER}\n### edgeplan: DNS preview\n\nan older plan"),
-    );
+    let old = older_preview(&w);
     w.gh().seed_chatter(REPO, 2, 20);
     // A person quoting the marker is never overwritten.
     let quote = w
@@ -235,9 +240,8 @@ fn apply_on_a_pull_request_is_refused_without_touching_cloudflare() {
 fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
     let w = World::for_action();
     w.endpoints(&[("sentiment", NEW)]);
-    let fork = pr_payload("pull_request.opened.from-fork.json");
     let ran = w
-        .action("pull_request", &fork)
+        .pull_request("pull_request.opened.from-fork.json")
         .without_secrets()
         .run_checked(0);
     ran.assert_summary_has("comes from a fork");
@@ -258,7 +262,7 @@ fn a_fork_pull_request_without_secrets_validates_offline_and_passes() {
         "version: 1\nzone: example.com\nendpoints:\n  - name: a\n    target: 10.0.0.1\n",
     );
     let bad = w
-        .action("pull_request", &fork)
+        .pull_request("pull_request.opened.from-fork.json")
         .without_secrets()
         .run()
         .expect(1);

@@ -4,7 +4,7 @@
 
 use super::action_pr::{LEGACY, MARKER, NEW, ONE_UPDATE, one_update_world, seeded_world};
 use crate::support::github::BOT_LOGIN;
-use crate::support::harness::{CF_TOKEN, REPO, World, masked, pr_payload};
+use crate::support::harness::{CF_TOKEN, REPO, World, masked};
 use serde_json::json;
 
 #[test]
@@ -164,9 +164,8 @@ fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
     // A same-repository PR that runs without the repository's secrets (Dependabot PRs do): the
     // comment write gets 403, which its author cannot fix.
     let w = one_update_world();
-    let pr = pr_payload("pull_request.opened.json");
     let ran = w
-        .action("pull_request", &pr)
+        .pull_request("pull_request.opened.json")
         .without_secrets()
         .run_checked(0);
     ran.assert_stdout_has("::warning::the preview comment could not be written");
@@ -177,7 +176,7 @@ fn a_read_only_token_without_secrets_is_a_warning_not_a_failure() {
     // With a Cloudflare token the job is configured for previews: a read-only GitHub token is
     // then a missing `pull-requests: write`, and the step fails saying so.
     let misconfigured = w
-        .action("pull_request", &pr)
+        .pull_request("pull_request.opened.json")
         .var("GITHUB_TOKEN", crate::support::github::READ_TOKEN)
         .run_checked(3);
     misconfigured.assert_stderr_has("403");

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::action_pr::{NEW, one_update_world};
-use crate::support::harness::{World, pr_payload};
+use crate::support::harness::World;
 
 const LATENCY_MS: u64 = 150;
 
@@ -29,7 +29,7 @@ fn preview(w: &World, payload: &str, what: &str) -> (usize, usize) {
     let before = w.gh().received().len();
     w.cf.clear_requests();
     let started = Instant::now();
-    w.action("pull_request", &pr_payload(payload))
+    w.pull_request(payload)
         .var("INPUT_SKIP_HEALTH", "true")
         .run_checked(0);
     let took = started.elapsed();
@@ -79,7 +79,7 @@ fn the_author_and_the_comment_listing_are_asked_while_cloudflare_is_read() {
     w.gh().token_user("octo-person");
     w.cf.set_latency(300);
     w.cf.clear_requests();
-    w.action("pull_request", &pr_payload("pull_request.opened.json"))
+    w.pull_request("pull_request.opened.json")
         .var("INPUT_SKIP_HEALTH", "true")
         .run_checked(0);
     let gh = w.gh().received();
@@ -111,7 +111,7 @@ fn a_failed_author_or_listing_while_cloudflare_is_read_is_exit_3_and_writes_noth
         let w = one_update_world();
         w.gh().token_user("octo-person");
         (w.gh()).fail_next_at("GET", fragment, 422, serde_json::json!({"message": "nope"}));
-        w.action("pull_request", &pr_payload("pull_request.opened.json"))
+        w.pull_request("pull_request.opened.json")
             .var("INPUT_SKIP_HEALTH", "true")
             .run_checked(3);
         assert_eq!(w.gh_writes(), 0, "{fragment}");

@@ -10,9 +10,12 @@
 
 use serde_json::Value;
 
+use crate::action_pr::MARKER;
 use crate::support::cloudflare::{Fault, Rec};
 use crate::support::github::{BOT_LOGIN, rendered_link_problem};
-use crate::support::harness::{REPO, Run, World, assert_no_tokens, payload, push_payload};
+use crate::support::harness::{
+    REPO, Run, World, assert_no_tokens, dispatch_apply, payload, push_payload,
+};
 
 const ENV: &str = "edgeplan/edgeplan.yaml";
 const TASK: &str = "edgeplan-apply";
@@ -24,7 +27,6 @@ const D1: &str = "d111111111111111111111111111111111111111";
 const D2: &str = "d222222222222222222222222222222222222222";
 const FIRST: &str = "first-origin.us-east-1.elb.amazonaws.com";
 const SECOND: &str = "second-origin.us-east-1.elb.amazonaws.com";
-const MARKER: &str = "<!-- edgeplan:preview -->";
 
 /// A zone holding `sentiment` pointed at neither target, and the history C0 - C1 - C2 - C3.
 fn world() -> World {
@@ -46,13 +48,8 @@ fn push(w: &World, sha: &str, target: &str) -> Run {
 
 fn dispatch(w: &World, sha: &str, target: &str) -> Run {
     w.endpoints(&[("sentiment", target)]);
-    let mut p = payload("workflow_dispatch.json");
-    p["repository"]["full_name"] = REPO.into();
-    p["repository"]["default_branch"] = "main".into();
-    p["ref"] = "refs/heads/main".into();
-    p["inputs"]["command"] = "apply".into();
     let ran = w
-        .action("workflow_dispatch", &p)
+        .action("workflow_dispatch", &dispatch_apply())
         .var("GITHUB_SHA", sha)
         .run();
     assert_no_tokens(w, &ran);
@@ -236,19 +233,20 @@ fn a_commit_github_cannot_compare_counts_as_diverged() {
     assert_eq!(target(&w), SECOND);
 }
 
-/// The push of C1 when GitHub fails it: exit 3, nothing written to Cloudflare.
-fn push_failing(w: &World) -> Run {
-    let ran = push(w, C1, FIRST);
+/// The push of C1 to a [`world`] whose GitHub answers `status` to the deployments call `kind`
+/// `times` times: exit 3, nothing written to Cloudflare.
+fn push_failing(kind: &str, status: u16, times: usize) -> (World, Run) {
+    let w = world();
+    w.gh().deploys().fail(kind, status, times);
+    let ran = push(&w, C1, FIRST);
     ran.assert_code(3);
     assert_eq!(w.cf_writes(), 0, "{}", ran.dump());
-    ran
+    (w, ran)
 }
 
 #[test]
 fn a_refused_deployment_is_exit_3_with_nothing_written() {
-    let w = world();
-    w.gh().deploys().fail("create", 403, 1);
-    let ran = push_failing(&w);
+    let (w, ran) = push_failing("create", 403, 1);
     ran.assert_stderr_has("HTTP 403");
     ran.assert_stderr_has("permissions: deployments: write");
     assert!(recorded(&w).is_empty());
@@ -256,10 +254,8 @@ fn a_refused_deployment_is_exit_3_with_nothing_written() {
 
 #[test]
 fn an_api_error_while_reading_the_record_is_exit_3_with_nothing_written() {
-    let w = world();
     // Every attempt of the listing fails (GitHub reads are retried three times).
-    w.gh().deploys().fail("deployments", 502, 4);
-    let ran = push_failing(&w);
+    let (w, ran) = push_failing("deployments", 502, 4);
     ran.assert_stderr_has("list deployments in `edgeplan/edgeplan.yaml`");
     assert_eq!(w.gh().count("POST", "/deployments"), 0);
 

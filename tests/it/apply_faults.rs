@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::cloudflare::{Fault, Scope};
 use crate::support::harness::{Run, World, owned_names, posts};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const THREE: &str = "  - name: sentiment\n    target: sentiment.elb.amazonaws.com\n  - name: embeddings\n    target: embeddings.a.run.app\n  - name: rerank\n    target: rerank.lambda-url.on.aws\n";
 
@@ -43,10 +43,35 @@ pub(crate) fn applied_despite(fault: Fault) -> (World, Run) {
     (w, run)
 }
 
+/// 450 creates on Free, in 3 chunks of 200, 200 and 50, whose second chunk lands but its answer
+/// is lost; applied, and succeeding (exit 0).
+pub(crate) fn applied_despite_a_lost_chunk() -> (World, Run) {
+    let w = World::free();
+    w.many(450);
+    w.cf.fault_batch(1, Fault::DropAfterWrite);
+    let run = w.apply().expect(0);
+    (w, run)
+}
+
 /// The zone holds the wanted records, each name once: nothing was created twice.
 fn assert_wanted(w: &World) {
     assert_eq!(owned_names(&w.records()), WANTED);
     w.assert_one_record_per_name();
+}
+
+/// [`assert_wanted`], and the zone plans to nothing.
+pub(crate) fn assert_converged(w: &World) {
+    assert_wanted(w);
+    assert_eq!(w.plan_code(), 0);
+}
+
+/// After a failed apply: nothing of it landed (the zone is still `before`), and once the faults
+/// still aimed at requests are lifted, the next apply succeeds and converges.
+pub(crate) fn nothing_landed_and_a_rerun_converges(w: &World, before: &[Value]) {
+    assert_eq!(w.state_json(), before, "nothing landed");
+    w.cf.state().aimed.clear();
+    w.apply().expect(0);
+    assert_converged(w);
 }
 
 #[test]
@@ -115,7 +140,6 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
     let before = w.state_json();
     let run = w.apply().expect(3);
     assert_eq!(w.batches().len(), 4);
-    w.cf.state().aimed.clear();
     assert!(
         !run.stderr.contains("<html>"),
         "raw HTML shown: {}",
@@ -123,9 +147,7 @@ fn an_html_500_on_the_batch_fails_cleanly_and_a_rerun_converges() {
     );
     let snap = w.redact(&run.stderr, &[]);
     insta::assert_snapshot!("html_500_stderr", snap);
-    assert_eq!(w.state_json(), before);
-    w.apply().expect(0);
-    assert_wanted(&w);
+    nothing_landed_and_a_rerun_converges(&w, &before);
 }
 
 #[test]
@@ -153,10 +175,7 @@ fn a_batch_dropped_after_commit_is_not_sent_twice() {
 
 #[test]
 fn a_chunk_dropped_after_commit_sends_only_what_is_still_missing() {
-    let w = World::free();
-    w.many(450); // 3 chunks of 200, 200, 50 on Free
-    w.cf.fault_batch(1, Fault::DropAfterWrite);
-    w.apply().expect(0);
+    let (w, _) = applied_despite_a_lost_chunk();
     let sizes: Vec<usize> = w.batches().iter().map(|b| posts(b).len()).collect();
     assert_eq!(sizes, [200, 200, 50], "chunk 2 landed and was not resent");
     assert_eq!(w.records().len(), 450);

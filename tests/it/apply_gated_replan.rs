@@ -5,15 +5,32 @@
 //! again someone deletes a record by hand.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::cloudflare::Fault;
-use crate::support::harness::{Run, World};
+use crate::support::harness::{Run, World, wait_until};
 
 use crate::action_push::seeded;
 
 fn world() -> World {
     seeded(World::free())
+}
+
+/// The read of the records that waits while someone changes the zone by hand.
+const STALL: Fault = Fault::Stall(Duration::from_millis(800));
+
+/// The first batch's connection closes before it is acted on (outcome unknown), and the read of
+/// the records numbered `read` (from 0) is a [`STALL`].
+pub(crate) fn unknown_outcome_then_a_stalled_read(w: &World, read: usize) {
+    w.cf.fault_batch(0, Fault::DropBeforeWrite);
+    w.cf.inject_at("GET", "/dns_records", read, STALL);
+}
+
+/// Waits for the [`STALL`]ed read, then deletes `sentiment` by hand meanwhile.
+pub(crate) fn delete_sentiment_during_the_stalled_read(w: &World) {
+    let stalled = || w.cf.requests().iter().any(|r| r.fault == Some(STALL));
+    wait_until(stalled, || w.cf.requests());
+    w.change_by_hand(|records| records.retain(|r| r.name != "sentiment.example.com"));
 }
 
 /// The names the zone holds.
@@ -29,42 +46,14 @@ fn a_replan_that_finds_a_change_nobody_checked_stops_the_zone() {
     // The batch's connection closes before it is acted on (outcome unknown); the read that
     // follows waits, and meanwhile the record the plan updates is deleted by hand: the fresh plan
     // would create it, which is not what was checked.
-    w.cf.fault_batch(0, Fault::DropBeforeWrite);
-    w.cf.inject_at(
-        "GET",
-        "/dns_records",
-        1,
-        Fault::Stall(Duration::from_millis(800)),
-    );
+    unknown_outcome_then_a_stalled_read(&w, 1);
     let child = w
         .command(&["apply", "--yes"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start edgeplan");
-    let started = Instant::now();
-    while !w
-        .cf
-        .requests()
-        .iter()
-        .any(|r| r.fault == Some(Fault::Stall(Duration::from_millis(800))))
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            w.cf.requests()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    {
-        let mut s = w.cf.state();
-        let zone = s
-            .zones
-            .iter_mut()
-            .find(|z| z.name == "example.com")
-            .expect("zone");
-        zone.records.retain(|r| r.name != "sentiment.example.com");
-    }
+    delete_sentiment_during_the_stalled_read(&w);
     let run = Run::from_output(child.wait_with_output().expect("wait")).expect(3);
     run.assert_stderr_has("the zone changed while applying");
     run.assert_stderr_has("sentiment.example.com");

@@ -119,6 +119,11 @@ fn probes_never_reach_private_link_local_or_metadata_addresses() {
             format!("127.0.0.1:{port},origin.internal.example=100.64.1.1:{port}"),
             "shared",
         ),
+        // IPv6 forms carrying a non-public IPv4 address: the IPv4-mapped loopback is refused, not
+        // taken for loopback, and NAT64 and 6to4 of the metadata address are refused.
+        (format!("[::ffff:127.0.0.1]:{port}"), "IPv4-mapped"),
+        (format!("[64:ff9b::a9fe:a9fe]:{port}"), "NAT64"),
+        (format!("[2002:a9fe:a9fe::1]:{port}"), "6to4"),
     ] {
         let w = World::free();
         w.manifest(INTERNAL);
@@ -167,7 +172,7 @@ fn port(origin: &Origin) -> String {
 }
 
 /// One endpoint whose origin is a name the tests answer through `EDGEPLAN_RESOLVE`.
-const INTERNAL: &str =
+pub(crate) const INTERNAL: &str =
     "  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n";
 
 /// `plan --format json` with `env`, and the plan's first probe result. A failed probe refuses

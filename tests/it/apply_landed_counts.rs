@@ -2,7 +2,7 @@
 //! re-read after the lost answer proves it landed, so the report says how many records were
 //! created and in how many batch requests, not "0 created, 0 batches".
 
-use crate::apply_faults::applied_despite;
+use crate::apply_faults::{applied_despite, applied_despite_a_lost_chunk};
 use crate::support::cloudflare::Fault;
 use crate::support::harness::World;
 
@@ -17,10 +17,7 @@ fn a_batch_whose_answer_was_lost_is_counted_as_landed() {
 
 #[test]
 fn a_chunk_whose_answer_was_lost_is_counted_with_the_others() {
-    let w = World::free();
-    w.many(450); // 3 chunks of 200, 200, 50 on Free
-    w.cf.fault_batch(1, Fault::DropAfterWrite);
-    let run = w.apply().expect(0);
+    let (w, run) = applied_despite_a_lost_chunk();
     run.assert_stdout_has("450 created, 0 updated, 0 deleted in 3 batch requests");
     assert_eq!(w.batches().len(), 3);
 }

@@ -9,16 +9,12 @@
 use std::time::{Duration, Instant};
 
 use crate::support::cloudflare::Fault;
-use crate::support::harness::{World, list, owned_names, posts};
+use crate::support::harness::{World, list, posts};
 
-use crate::apply_faults::{WANTED, applied_despite, world, world_faulting_the_first_batch};
-
-/// The zone holds the wanted records, each name once, and plans to nothing.
-fn assert_converged(w: &World) {
-    assert_eq!(owned_names(&w.records()), WANTED);
-    w.assert_one_record_per_name();
-    assert_eq!(w.plan_code(), 0);
-}
+use crate::apply_faults::{
+    applied_despite, assert_converged, nothing_landed_and_a_rerun_converges, world,
+    world_faulting_the_first_batch,
+};
 
 /// One batch sent (`why`), and the zone converged with its four records.
 fn assert_sent_once_and_converged(w: &World, why: &str) {
@@ -76,10 +72,7 @@ fn a_persistent_500_on_the_batch_exits_3_within_the_retry_budget() {
     run.assert_stderr_has("the batch was sent 4 times, each answered with a server error, within the retry budget (EDGEPLAN_RETRY_BUDGET_MS)");
     assert!(!run.stderr.contains("<html>"), "raw HTML: {}", run.stderr);
     assert_eq!(w.batches().len(), 4, "one send and three resends");
-    assert_eq!(w.state_json(), before, "nothing landed");
-    w.cf.state().aimed.clear();
-    w.apply().expect(0);
-    assert_converged(&w);
+    nothing_landed_and_a_rerun_converges(&w, &before);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::harness::{Run, edgeplan, sandbox_copy};
+use crate::support::harness::{Run, edgeplan, sandbox_copy, sandbox_records};
 use serde_json::Value;
 
 const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/edgeplan.yaml");
@@ -34,18 +34,9 @@ fn zone_file(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("example.com.json")).expect("zone file")
 }
 
-fn zone(dir: &Path) -> Vec<Value> {
-    let v: Value = serde_json::from_slice(&zone_file(dir)).expect("zone JSON");
-    v.get("result")
-        .unwrap_or(&v)
-        .as_array()
-        .cloned()
-        .expect("records")
-}
-
 /// Records whose comment is not edgeplan's, minus the adopted `llm` A, keyed by id.
 fn unowned(dir: &Path) -> Vec<Value> {
-    let mut recs: Vec<Value> = zone(dir)
+    let mut recs: Vec<Value> = sandbox_records(dir, "example.com")
         .into_iter()
         .filter(|r| {
             !r["comment"].as_str().unwrap_or("").starts_with("edgeplan:")
@@ -69,7 +60,7 @@ fn the_example_applies_converges_and_leaves_unowned_records_alone() {
     assert_plan(dir.path(), &manifest, 0);
     assert_eq!(unowned(dir.path()), before);
 
-    let recs = zone(dir.path());
+    let recs = sandbox_records(dir.path(), "example.com");
     let llm: Vec<&Value> = recs
         .iter()
         .filter(|r| r["name"] == "llm.example.com")

@@ -1,13 +1,14 @@
 //! Origin probes and the public check through the binary, at their edges: a proxy in the
 //! environment is never used by them (and named, with `skip-health`, when a probe cannot connect),
-//! an IPv6 form carrying a non-public IPv4 address is refused (never loopback), and the whole
-//! probe phase has one bound that names what it cut off.
+//! and the whole probe phase has one bound that names what it cut off. (An IPv6 form carrying a
+//! non-public IPv4 address is refused with the other forbidden addresses, in `apply_health.rs`.)
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::apply_health::INTERNAL;
 use crate::support::harness::{Run, World};
 use crate::support::origin::{Behaviour, Origin, closed_port};
 use crate::support::tls::{TestCa, TlsOrigin};
@@ -56,9 +57,6 @@ impl Proxy {
         env
     }
 }
-
-const INTERNAL: &str =
-    "  - name: sentiment\n    target: origin.internal.example\n    health: /healthz\n";
 
 fn run(w: &World, args: &[&str], env: &[(&str, String)]) -> Run {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -143,39 +141,6 @@ fn a_probe_that_cannot_connect_with_a_proxy_set_says_so_and_names_skip_health() 
     let plan = run(&w, &["plan", "--format", "json"], &env).expect(1);
     let reason = probes(&plan)[0]["outcome"]["reason"].to_string();
     assert!(!reason.contains("proxy"), "{reason}");
-}
-
-/// A name that resolves to an IPv6 form carrying a non-public IPv4 address is not probed: the
-/// IPv4-mapped loopback is refused, not taken for loopback, and NAT64 of the metadata address is
-/// refused, though the local origin listens on that port.
-#[test]
-fn an_ipv6_form_carrying_a_private_ipv4_address_is_not_probed() {
-    let origin = Origin::start(Behaviour::Status(200));
-    let port = origin.port();
-    for (answer, words) in [
-        (format!("[::ffff:127.0.0.1]:{port}"), "IPv4-mapped"),
-        (format!("[64:ff9b::a9fe:a9fe]:{port}"), "NAT64"),
-        (format!("[2002:a9fe:a9fe::1]:{port}"), "6to4"),
-    ] {
-        let w = World::free();
-        w.manifest(INTERNAL);
-        let env = [(
-            "EDGEPLAN_RESOLVE",
-            format!("origin.internal.example={answer}"),
-        )];
-        let plan = run(&w, &["plan", "--format", "json"], &env).expect(1);
-        let reason = probes(&plan)[0]["outcome"]["reason"].to_string();
-        assert!(
-            reason.contains("not probed: origin.internal.example resolves to "),
-            "{answer}: {reason}"
-        );
-        assert!(reason.contains(words), "{answer}: {reason}");
-        run(&w, &["apply", "--yes"], &env)
-            .expect(1)
-            .assert_stderr_has("not probed");
-        assert!(w.batches().is_empty(), "a refused apply must not write");
-    }
-    assert!(origin.requests().is_empty(), "a probe reached the origin");
 }
 
 /// Origins that accept and never answer, a per-probe timeout far longer than the phase's bound:

@@ -11,7 +11,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::support::cloudflare::Plan;
-use crate::support::harness::{Run, World, edgeplan, sandbox_copy};
+use crate::support::harness::{Run, World, edgeplan, sandbox_copy, sandbox_records};
 
 const ZONE: &str = "example.com";
 /// The owner every generated import is for; its marker `edgeplan:ml | ` is 14 characters.
@@ -248,17 +248,6 @@ fn kept(records: &[Value]) -> Vec<(String, Value)> {
     out
 }
 
-fn zone_file(dir: &Path) -> Vec<Value> {
-    let v: Value =
-        serde_json::from_slice(&std::fs::read(dir.join(format!("{ZONE}.json"))).expect("zone"))
-            .expect("zone JSON");
-    v.get("result")
-        .unwrap_or(&v)
-        .as_array()
-        .cloned()
-        .expect("records")
-}
-
 #[test]
 fn import_of_a_generated_zone_validates_plans_only_adoptions_and_applies_to_an_empty_plan() {
     let records = generated_zone(1000);
@@ -354,7 +343,7 @@ fn import_of_a_generated_zone_validates_plans_only_adoptions_and_applies_to_an_e
     .expect(0);
     assert_eq!(only_ownership_taken_over(&plan.stdout), adopt_lines);
 
-    let before = kept(&zone_file(dir.path()));
+    let before = kept(&sandbox_records(dir.path(), ZONE));
     sandbox(
         dir.path(),
         &[
@@ -378,7 +367,7 @@ fn import_of_a_generated_zone_validates_plans_only_adoptions_and_applies_to_an_e
     )
     .expect(0);
     // Targets, proxy status, TTLs and tags as they were; only comments changed.
-    assert_eq!(kept(&zone_file(dir.path())), before);
+    assert_eq!(kept(&sandbox_records(dir.path(), ZONE)), before);
 }
 
 #[test]

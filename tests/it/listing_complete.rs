@@ -4,7 +4,7 @@
 //! with nothing written. Today's code planned the missing record as a create.
 
 use crate::apply_faults::world;
-use crate::support::cloudflare::Fault;
+use crate::support::cloudflare::{CloudflareServer, Fault};
 use crate::support::harness::{Run, World};
 
 /// [`world`] with `sentiment` already applied and listings one record a page, so the zone's
@@ -35,14 +35,12 @@ fn a_paged_listing_that_is_complete_still_plans() {
 
 #[test]
 fn a_lost_page_is_read_again_and_then_refused_with_exit_3() {
-    let w = paged();
     // Page 2 holds `sentiment` (listings sort by type, then name).
-    w.cf.empty_record_page(2);
-    let run = plan_refused(&w);
+    let (w, run) = plan_refused(|cf| cf.empty_record_page(2));
     run.assert_stderr_has("example.com")
         .assert_stderr_has("incomplete");
-    assert_eq!(listings(&w), 2, "read once more before giving up");
     assert_incomplete_help(&run);
+    assert_eq!(listings(&w), 2, "page 1, read once more before giving up");
 }
 
 #[test]
@@ -59,9 +57,11 @@ fn fewer_records_than_total_count_stops_an_apply_with_nothing_written() {
     assert_incomplete_help(&run);
 }
 
-/// `edgeplan plan` from a fresh request log: refused with exit 3, and no plan from a partial
-/// listing.
-fn plan_refused(w: &World) -> Run {
+/// `edgeplan plan` of a [`paged`] world whose local Cloudflare `lists` wrongly: refused with
+/// exit 3 after reading the listing twice, and no plan from a partial listing.
+fn plan_refused(lists: impl FnOnce(&CloudflareServer)) -> (World, Run) {
+    let w = paged();
+    lists(&w.cf);
     w.cf.clear_requests();
     let run = w.run(&["plan"]);
     run.assert_code(3);
@@ -70,7 +70,7 @@ fn plan_refused(w: &World) -> Run {
         "no plan from a partial listing: {}",
         run.stdout
     );
-    run
+    (w, run)
 }
 
 /// An incomplete listing is its own error with its own help: Cloudflare answered, so the help
@@ -92,10 +92,8 @@ fn assert_incomplete_help(run: &Run) {
 /// again (a zone's size does not change between two reads), and it is never planned from.
 #[test]
 fn a_listing_past_the_page_cap_is_refused_without_reading_its_pages() {
-    let w = paged();
     // Two records a page of one: 2,002 pages, past the cap of 2,000.
-    w.cf.overcount_records(2_000);
-    let run = plan_refused(&w);
+    let (w, run) = plan_refused(|cf| cf.overcount_records(2_000));
     run.assert_stderr_has("listing the records of zone example.com")
         .assert_stderr_has("it has 2002 pages and at most 2000 are followed")
         .assert_stderr_has("help: edgeplan follows at most 2000 pages");

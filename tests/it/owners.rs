@@ -272,14 +272,18 @@ fn validate(manifests: &[&std::path::Path]) -> Run {
 #[test]
 fn previous_owners_is_validated_alone_and_against_the_set() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let write = |name: &str, text: &str| {
+    // `version`, `zone` and `owner` on lines 1 to 3, then `rest`, then no endpoints.
+    let write = |name: &str, zone: &str, owner: &str, rest: &str| {
         let path = dir.path().join(name);
+        let text = format!("version: 1\nzone: {zone}\nowner: {owner}\n{rest}endpoints: []\n");
         std::fs::write(&path, text).expect("write");
         path
     };
     let bad = write(
         "bad.yaml",
-        "version: 1\nzone: example.com\nowner: ml\nprevious_owners:\n  - ml\n  - ML Team\n  - old\n  - old\nendpoints: []\n",
+        "example.com",
+        "ml",
+        "previous_owners:\n  - ml\n  - ML Team\n  - old\n  - old\n",
     );
     let err = validate(&[&bad]).expect(1).stderr;
     for (line, needle) in [
@@ -297,16 +301,12 @@ fn previous_owners_is_validated_alone_and_against_the_set() {
 
     let new = write(
         "new.yaml",
-        "version: 1\nzone: example.com\nowner: ml\nprevious_owners: [search]\nendpoints: []\n",
+        "example.com",
+        "ml",
+        "previous_owners: [search]\n",
     );
-    let search = write(
-        "search.yaml",
-        "version: 1\nzone: example.com\nowner: search\nendpoints: []\n",
-    );
-    let other_zone = write(
-        "other.yaml",
-        "version: 1\nzone: example.org\nowner: search\nendpoints: []\n",
-    );
+    let search = write("search.yaml", "example.com", "search", "");
+    let other_zone = write("other.yaml", "example.org", "search", "");
     let err = validate(&[&new, &search]).expect(1).stderr;
     assert!(
         err.contains("new.yaml:4:1: previous owner `search` is the owner of")
@@ -315,14 +315,8 @@ fn previous_owners_is_validated_alone_and_against_the_set() {
     );
     // Two manifests of the zone taking over the same previous owner would each delete what the
     // other takes over.
-    let a = write(
-        "a.yaml",
-        "version: 1\nzone: example.com\nowner: a\nprevious_owners: [old]\nendpoints: []\n",
-    );
-    let b = write(
-        "b.yaml",
-        "version: 1\nzone: example.com\nowner: b\nprevious_owners:\n  - old\nendpoints: []\n",
-    );
+    let a = write("a.yaml", "example.com", "a", "previous_owners: [old]\n");
+    let b = write("b.yaml", "example.com", "b", "previous_owners:\n  - old\n");
     let err = validate(&[&a, &b]).expect(1).stderr;
     assert!(
         err.contains("b.yaml:5:1: previous owner `old` is also listed by"),

@@ -1,4 +1,7 @@
-//! What the benchmark examples share: their flags and their exit codes.
+//! What the benchmark examples share: their flags, their report and their exit codes.
+
+// The benchmarks print their report; shipped code prints only through src/output.rs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::{Command, ExitCode, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -19,6 +22,50 @@ pub fn number(args: &[String], name: &str, default: u64) -> Result<u64, String> 
     let v = flag(args, name).ok_or_else(|| format!("{name} needs a number"))?;
     v.parse()
         .map_err(|_| format!("{name}: `{v}` is not a number"))
+}
+
+/// What a benchmark found: the line of its measurements, the goal it checks and whether it was
+/// met.
+pub struct Report {
+    pub measured: String,
+    pub goal: String,
+    pub met: bool,
+}
+
+/// A benchmark's `main`: runs `bench` with the command line's flags, prints its [`Report`] and
+/// returns its [`exit`] code.
+pub fn main(bench: fn(&[String]) -> Result<Report, String>) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    exit(bench(&args).map(|report| {
+        println!("{}", report.measured);
+        let met = if report.met { "met" } else { "NOT met" };
+        println!("goal ({}): {met}", report.goal);
+        report.met
+    }))
+}
+
+/// The median, the fastest and the slowest of a benchmark's runs.
+pub struct Spread {
+    pub median: Duration,
+    pub min: Duration,
+    pub max: Duration,
+}
+
+impl Spread {
+    /// The spread of `times`, which holds at least one run.
+    pub fn of(mut times: Vec<Duration>) -> Spread {
+        times.sort();
+        Spread {
+            median: times[times.len() / 2],
+            min: times[0],
+            max: times[times.len() - 1],
+        }
+    }
+}
+
+/// `d` in milliseconds.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// A benchmark's exit code: 0 when its goal was met, 1 when not, 64 when it could not run (the

@@ -40,6 +40,13 @@ pub struct StoredComment {
     pub kind: String,
 }
 
+impl StoredComment {
+    /// The first line of the body: edgeplan's marker, on a comment it wrote.
+    pub fn marker(&self) -> &str {
+        self.body.lines().next().unwrap_or_default()
+    }
+}
+
 /// Response headers of an injected answer: (name, value).
 type Headers = Vec<(String, String)>;
 

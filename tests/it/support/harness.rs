@@ -324,6 +324,14 @@ impl World {
         self.cf.add_record(ZONE, record)
     }
 
+    /// Changes the records of [`ZONE`] by hand (no API rules), as someone using the dashboard
+    /// while edgeplan runs would.
+    pub fn change_by_hand(&self, change: impl FnOnce(&mut Vec<Rec>)) {
+        let mut s = self.cf.state();
+        let zone = (s.zones.iter_mut()).find(|z| z.name == ZONE).expect("zone");
+        change(&mut zone.records);
+    }
+
     /// Adds a proxied CNAME `name` -> `target` that edgeplan owns (`edgeplan:default`), as an
     /// earlier apply would have left it; returns its id.
     pub fn owned(&self, name: &str, target: &str) -> String {
@@ -691,6 +699,19 @@ pub fn sandbox_copy() -> tempfile::TempDir {
     dir
 }
 
+/// The records of the sandbox's zone file `zone` in `dir`: a JSON list, bare or as the `result`
+/// of a Cloudflare answer.
+pub fn sandbox_records(dir: &Path, zone: &str) -> Vec<Value> {
+    let path = dir.join(format!("{zone}.json"));
+    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let v: Value = serde_json::from_slice(&text).expect("zone JSON");
+    v.get("result")
+        .unwrap_or(&v)
+        .as_array()
+        .cloned()
+        .expect("records")
+}
+
 /// Parses a `GITHUB_OUTPUT` file; panics on a malformed entry (the runner would fail the step).
 pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -789,6 +810,20 @@ pub fn assert_no_tokens(world: &World, ran: &Run) {
         for &t in &tokens {
             assert!(!c.body.contains(t), "token in comment {}", c.id);
         }
+    }
+}
+
+/// Waits until `done` holds, asking every few milliseconds; fails with `why_not()` after ten
+/// seconds.
+pub fn wait_until<T: std::fmt::Debug>(done: impl Fn() -> bool, why_not: impl Fn() -> T) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            why_not()
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
