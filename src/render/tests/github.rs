@@ -345,6 +345,54 @@ fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
     assert!(hrefs(&html).is_empty(), "{html}");
 }
 
+/// One warning of each kind, every string in it `bad`. The match names every variant, so a new
+/// kind of warning does not compile until it is added here too.
+fn every_warning(bad: &str) -> Vec<Warning> {
+    let s = || bad.to_owned();
+    let all = vec![
+        Warning::Duplicate { name: s(), line: 3 },
+        Warning::Replaces {
+            name: s(),
+            kind: bad.into(),
+            content: s(),
+        },
+        Warning::TakesOver {
+            name: s(),
+            content: s(),
+            owner: s(),
+        },
+        Warning::NoteRemoved {
+            name: s(),
+            note: s(),
+        },
+        Warning::NotProxied {
+            name: s(),
+            target: s(),
+        },
+        Warning::TtlIgnored {
+            name: s(),
+            ttl: 300,
+        },
+        Warning::Platform {
+            name: s(),
+            target: s(),
+            hint: s(),
+        },
+    ];
+    for w in &all {
+        match w {
+            Warning::Duplicate { .. }
+            | Warning::Replaces { .. }
+            | Warning::TakesOver { .. }
+            | Warning::NoteRemoved { .. }
+            | Warning::NotProxied { .. }
+            | Warning::TtlIgnored { .. }
+            | Warning::Platform { .. } => {}
+        }
+    }
+    all
+}
+
 #[test]
 fn hostile_values_stay_text() {
     for (i, bad) in HOSTILE.iter().enumerate() {
@@ -376,32 +424,7 @@ fn hostile_values_stay_text() {
             Some(&format!("edgeplan:{bad}")),
         ));
         let mut plan = plan_of(&d, &l);
-        // Every warning that carries a value, with the value hostile.
-        plan.zones[0].warnings.extend([
-            Warning::Duplicate {
-                name: (*bad).to_owned(),
-                line: 3,
-            },
-            Warning::Replaces {
-                name: (*bad).to_owned(),
-                kind: (*bad).into(),
-                content: (*bad).to_owned(),
-            },
-            Warning::TakesOver {
-                name: (*bad).to_owned(),
-                content: (*bad).to_owned(),
-                owner: (*bad).to_owned(),
-            },
-            Warning::NotProxied {
-                name: (*bad).to_owned(),
-                target: (*bad).to_owned(),
-            },
-            Warning::Platform {
-                name: (*bad).to_owned(),
-                target: (*bad).to_owned(),
-                hint: (*bad).to_owned(),
-            },
-        ]);
+        plan.zones[0].warnings.extend(every_warning(bad));
         let probes = vec![ProbeResult {
             name: (*bad).to_owned(),
             target: (*bad).to_owned(),
