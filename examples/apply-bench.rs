@@ -2,11 +2,11 @@
 //!
 //! Starts the local Cloudflare (the code of `examples/cloudflare-server.rs`, in-process so its
 //! request log can be read) with an empty Free zone and 20 ms latency, then runs the edgeplan
-//! binary given by `--bin` (the release build; see `bench/apply.sh`) as a user would:
-//! `edgeplan apply --yes` with a 1,000-endpoint manifest and a scrubbed environment. Each run starts
-//! from an empty zone. Reports the requests made (by method and path, from the server's log) and
-//! the wall time of the whole process, median of `--runs`. Goal (issue 5): 5 batch requests on a
-//! Free zone (200 per batch), and a wall time dominated by the 8 round trips, not by edgeplan.
+//! binary given by `--bin` (the release build; see `bench/apply.sh`) as a user would: `edgeplan
+//! apply --yes` with a 1,000-endpoint manifest and a scrubbed environment. Each run starts from an
+//! empty zone. Reports the requests made (by method and path, from the server's log) and the wall
+//! time of the whole process, median of `--runs`. Goal (issue 5): 5 batch requests on a Free zone
+//! (200 per batch), and a wall time dominated by the 8 round trips, not by edgeplan.
 //!
 //! Flags: `--bin PATH` (required), `--endpoints N` (1000), `--latency-ms MS` (20), `--runs N` (5).
 

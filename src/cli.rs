@@ -1,5 +1,5 @@
-//! The command line (the contract in README, Commands). Only the shape of the arguments lives here; `run`
-//! decides what they mean.
+//! The command line (the contract in README, Commands). Only the shape of the arguments lives here;
+//! `run` decides what they mean.
 
 use std::path::PathBuf;
 

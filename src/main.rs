@@ -1,4 +1,5 @@
-//! The `edgeplan` binary: parse the command line, run, exit with the documented code (README, Exit codes).
+//! The `edgeplan` binary: parse the command line, run, exit with the documented code (README, Exit
+//! codes).
 //!
 //! SIGINT and SIGTERM do not end it silently: it says on stderr what was in flight (a batch whose
 //! outcome is now unknown, nothing sent yet, or the confirmation prompt: nothing applied) and

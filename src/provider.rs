@@ -1,10 +1,9 @@
 //! Where live zones come from and where changes go: Cloudflare or the local sandbox.
 //!
-//! The two implementations are `cloudflare::CloudflareClient` and `sandbox::Sandbox` (they import this
-//! module, not the other way round).
-//! Commands are generic over [`Provider`], so `plan` and `apply` run the same code against both.
-//! A batch is one transaction (Cloudflare's `POST /zones/{id}/dns_records/batch`): deletes, then
-//! puts, then posts, all or nothing.
+//! The two implementations are `cloudflare::CloudflareClient` and `sandbox::Sandbox` (they import
+//! this module, not the other way round). Commands are generic over [`Provider`], so `plan` and
+//! `apply` run the same code against both. A batch is one transaction (Cloudflare's `POST
+//! /zones/{id}/dns_records/batch`): deletes, then puts, then posts, all or nothing.
 //! <https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>
 
 use std::future::Future;
@@ -17,7 +16,8 @@ pub use crate::plan::{Batch, Record, Stored};
 /// [`std::io::Error`]), kept for callers that match on it (`cloudflare::cause` downcasts it).
 pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// A provider failure, classified the way the exit codes need it (the contract in README, Commands).
+/// A provider failure, classified the way the exit codes need it (the contract in README,
+/// Commands).
 ///
 /// `Display` is the message alone: the source it was explained from is not repeated.
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,5 @@
-//! Tokens. A [`Secret`] never shows its value through `Debug` or `Display`, so a token cannot
-//! reach a log, a comment or an error message by accident (the contract in README, Tokens and scopes).
+//! Tokens. A [`Secret`] never shows its value through `Debug` or `Display`, so a token cannot reach
+//! a log, a comment or an error message by accident (the contract in README, Tokens and scopes).
 
 use std::fmt;
 

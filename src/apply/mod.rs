@@ -1,9 +1,9 @@
 //! Applying a zone's plan: atomic batches, re-plan on an unknown outcome, verify at the end.
 //!
-//! docs/apply.md has the user's view. Every change of a zone goes into Cloudflare's batch endpoint, one
-//! transaction; a plan larger than the zone's batch limit is split into chunks, deletes first
-//! (see [`crate::plan::to_batches`]). Records are created proxied in the request that creates
-//! them, so an origin is never published unproxied.
+//! docs/apply.md has the user's view. Every change of a zone goes into Cloudflare's batch endpoint,
+//! one transaction; a plan larger than the zone's batch limit is split into chunks, deletes first
+//! (see [`crate::plan::to_batches`]). Records are created proxied in the request that creates them,
+//! so an origin is never published unproxied.
 //!
 //! A batch whose outcome is unknown (the connection dropped after the request was sent) is never
 //! resent: the zone is read again and re-planned, and only what is still missing is applied. So a

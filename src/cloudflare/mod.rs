@@ -1,10 +1,10 @@
 //! The Cloudflare API v4 client: zone lookup, whole-zone listing and atomic batch writes.
 //!
-//! One [`CloudflareClient`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a header marked
-//! sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local server in
-//! `tests/it/support/cloudflare`) and the retry policy of [`crate::retry`], with a
-//! [`RateGate`] that its clones share, so a 429 pauses every call made with the token. It implements
-//! [`crate::provider::Provider`]:
+//! One [`CloudflareClient`] holds a `reqwest` client (rustls, no OpenSSL) with the token in a
+//! header marked sensitive, a base URL (`CLOUDFLARE_BASE_URL`, so tests point it at the local
+//! server in `tests/it/support/cloudflare`) and the retry policy of [`crate::retry`], with a
+//! [`RateGate`] that its clones share, so a 429 pauses every call made with the token. It
+//! implements [`crate::provider::Provider`]:
 //!
 //! - `zone`: `GET /zones?name=` must find exactly one `active` zone, or `GET /zones/{id}` when the
 //!   manifest gives `zone_id` (its name must match). The zone's plan sets the batch and comment
@@ -168,7 +168,8 @@ impl CloudflareClient {
         })
     }
 
-    /// Keeps the token's zones (a [`CloudflareClient::list_zones`] answer) for the lookups that follow.
+    /// Keeps the token's zones (a [`CloudflareClient::list_zones`] answer) for the lookups that
+    /// follow.
     pub fn remember_zones(&self, zones: Vec<wire::ApiZone>) {
         let mut by_name: BTreeMap<String, Vec<wire::ApiZone>> = BTreeMap::new();
         for z in zones {

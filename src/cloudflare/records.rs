@@ -56,8 +56,8 @@ impl CloudflareClient {
     }
 
     /// One read of every page, and whether it is provably complete. A page that fails after its
-    /// retries fails the listing at once ([`CloudflareClient::list_records`] does not read it again: the
-    /// retries already spent the call's budget on it).
+    /// retries fails the listing at once ([`CloudflareClient::list_records`] does not read it
+    /// again: the retries already spent the call's budget on it).
     async fn list_once(&self, zone_id: &str) -> Result<Listing, Error> {
         let path = format!("/zones/{zone_id}/dns_records");
         let per_page = self.options().per_page.max(1);

@@ -13,7 +13,8 @@ use super::wire::{self, ResultInfo};
 use super::{CloudflareClient, Error};
 use crate::plan;
 
-/// Batch and comment limits by plan (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>,
+/// Batch and comment limits by plan
+/// (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>,
 /// <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>).
 const FREE_BATCH_LIMIT: usize = 200;
 const PAID_BATCH_LIMIT: usize = 3_500;
@@ -79,8 +80,8 @@ impl CloudflareClient {
             .map(|(zone, _)| zone)
     }
 
-    /// Finds the one active zone named `name` (case-insensitive): in the token's zones when
-    /// they were listed ([`CloudflareClient::list_zones`]) and it is there, else with a lookup by name.
+    /// Finds the one active zone named `name` (case-insensitive): in the token's zones when they
+    /// were listed ([`CloudflareClient::list_zones`]) and it is there, else with a lookup by name.
     pub(crate) async fn lookup_zone(&self, name: &str) -> Result<Lookup, Error> {
         // The listing is trusted only for what it found: a zone it lacks (a page that shifted
         // while it was read, a server that sent fewer per page) is looked up by name.

@@ -1,5 +1,5 @@
-//! The dispatch table of the contract in docs/action.md: from the event and the inputs, what the action
-//! does and where it reports. Pure, so every row is a unit test.
+//! The dispatch table of the contract in docs/action.md: from the event and the inputs, what the
+//! action does and where it reports. Pure, so every row is a unit test.
 //!
 //! The security shape follows GitHub's guidance on untrusted triggers
 //! (<https://securitylab.github.com/resources/github-actions-preventing-pwn-requests/>): a pull

@@ -4,7 +4,7 @@
 //! `https://<target><path>`, or a full URL. [`probe_all`] GETs each one with bounded concurrency
 //! and a short timeout and reports status and latency for the plan's text, markdown and JSON
 //! outputs; `apply` refuses to create or repoint a record at an origin whose probe failed
-//! ([`refusal`]) unless `--skip-health` is given.
+//! ([`crate::plan::verdict::Reason::FailedOrigins`]) unless `--skip-health` is given.
 //!
 //! A healthy origin can still fail behind Cloudflare: a proxied CNAME makes Cloudflare send
 //! `Host: <public name>`, and many platforms route on that header. So each origin is probed a

@@ -12,7 +12,8 @@
 //! text); when it is one this owner already holds, a plan with the manifest would delete it, so
 //! the command refuses (exit 1) and names it.
 //!
-//! Ownership marker and notes: <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>.
+//! Ownership marker and notes:
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>.
 
 mod yaml;
 

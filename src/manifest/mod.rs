@@ -12,14 +12,16 @@
 //! 3. [`shape`] checks the tree's structure against the key table of [`keys`] (the JSON Schema of
 //!    [`schema`] is generated from the same table) and reports *every* unknown key, duplicate key,
 //!    missing key and wrong type in one pass; serde alone would stop at the first.
-//! 4. serde reads the tree (see [`de`]) into the raw structs of [`raw`] (`deny_unknown_fields`), and
-//!    [`validate`] turns them into a [`Desired`] or a list of problems at symbolic paths, located
-//!    through the tree only then (zizmor's split: symbolic location first, concrete at the end).
+//! 4. serde reads the tree (see [`de`]) into the raw structs of [`raw`] (`deny_unknown_fields`),
+//!    and [`validate`] turns them into a [`Desired`] or a list of problems at symbolic paths,
+//!    located through the tree only then (zizmor's split: symbolic location first, concrete at the
+//!    end).
 //!
 //! At most [`MAX_PROBLEMS`] problems are reported, then one line saying how many more there are,
 //! and a message quotes a value only as a short escaped excerpt ([`text::excerpt`]).
 //!
-//! Cloudflare's limits behind the rules: <https://developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/>,
+//! Cloudflare's limits behind the rules:
+//! <https://developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/>,
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/> and
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/>.
 
@@ -109,7 +111,8 @@ impl Problems {
         }
     }
 
-    /// Keeps the first [`MAX_PROBLEMS`] of `problems`, sorted by line; `more` were already left out.
+    /// Keeps the first [`MAX_PROBLEMS`] of `problems`, sorted by line; `more` were already left
+    /// out.
     fn capped(mut problems: Vec<Problem>, more: usize) -> Problems {
         problems.sort_by_key(|p| (p.line, p.col));
         let over = problems.len().saturating_sub(MAX_PROBLEMS);

@@ -1,10 +1,10 @@
 //! A tiny located YAML tree, built from `saphyr-parser`'s span-carrying events.
 //!
-//! serde stops at the first error and forgets where values came from, but the contract in docs/manifest.md wants
-//! every problem in a file named with `file:line:col`. This tree keeps the position of every key
-//! and value so that the structural check ([`super::shape`]) can report all problems in one pass,
-//! and so that a symbolic path (`endpoints[3].ttl`) can be turned into a line and column when, and
-//! only when, there is something to report.
+//! serde stops at the first error and forgets where values came from, but the contract in
+//! docs/manifest.md wants every problem in a file named with `file:line:col`. This tree keeps the
+//! position of every key and value so that the structural check ([`super::shape`]) can report all
+//! problems in one pass, and so that a symbolic path (`endpoints[3].ttl`) can be turned into a line
+//! and column when, and only when, there is something to report.
 //!
 //! The builder is iterative (no recursion on input depth) and refuses what could hurt: nesting
 //! deeper than [`MAX_DEPTH`], and alias expansion past [`MAX_NODES`] nodes or [`MAX_BYTES`] bytes

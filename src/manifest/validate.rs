@@ -1,5 +1,5 @@
-//! From the raw manifest to [`Desired`]: every rule of the contract in docs/manifest.md that is about values
-//! rather than structure.
+//! From the raw manifest to [`Desired`]: every rule of the contract in docs/manifest.md that is
+//! about values rather than structure.
 //!
 //! Problems carry a symbolic path (`endpoints[2].ttl`), never a line: the caller turns paths into
 //! lines and columns from the located tree only when there is something to report. TTL rules

@@ -1,18 +1,18 @@
 //! The diff: from a [`Desired`] and a [`Live`] zone to a sorted [`ZonePlan`].
 //!
-//! The rules are the ownership rules in the README. Per desired name, the records already there are sorted into
-//! this owner's, other owners' and nobody's. Another owner's record is always a conflict; an
-//! unowned one is a conflict unless the endpoint says `adopt: true`, in which case an unowned
-//! CNAME is updated in place (it keeps its id and gains the marker) and unowned A/AAAA records are
-//! deleted so the CNAME can be created in the same batch. Cloudflare runs a batch's deletes before
-//! its posts, which is what makes that replacement legal
-//! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
-//! A CNAME must be alone at its name, so any other record this owner holds there is deleted.
-//! Owned records at names nobody wants any more are deleted. Records of the manifest's
-//! `previous_owners` (a renamed owner) count as this owner's throughout; the update that takes
-//! one over rewrites its marker (a transfer). The manifest is the only source of a record's note,
-//! so a kept or replaced record whose note the endpoint's `comment` does not carry loses it, with
-//! a [`Warning::NoteRemoved`] (DESIGN section 2).
+//! The rules are the ownership rules in the README. Per desired name, the records already there are
+//! sorted into this owner's, other owners' and nobody's. Another owner's record is always a
+//! conflict; an unowned one is a conflict unless the endpoint says `adopt: true`, in which case an
+//! unowned CNAME is updated in place (it keeps its id and gains the marker) and unowned A/AAAA
+//! records are deleted so the CNAME can be created in the same batch. Cloudflare runs a batch's
+//! deletes before its posts, which is what makes that replacement legal
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>). A
+//! CNAME must be alone at its name, so any other record this owner holds there is deleted. Owned
+//! records at names nobody wants any more are deleted. Records of the manifest's `previous_owners`
+//! (a renamed owner) count as this owner's throughout; the update that takes one over rewrites its
+//! marker (a transfer). The manifest is the only source of a record's note, so a kept or replaced
+//! record whose note the endpoint's `comment` does not carry loses it, with a
+//! [`Warning::NoteRemoved`] (DESIGN section 2).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -4,8 +4,8 @@
 //! (the records a zone holds, from Cloudflare or the sandbox) and returns a [`ZonePlan`]; nothing
 //! here knows about HTTP, YAML or GitHub, so every rule is tested with plain values.
 //!
-//! Ownership follows the ownership rules in the README: a record belongs to `owner` when its Cloudflare comment is
-//! exactly `edgeplan:<owner>` or starts with `edgeplan:<owner> | `.
+//! Ownership follows the ownership rules in the README: a record belongs to `owner` when its
+//! Cloudflare comment is exactly `edgeplan:<owner>` or starts with `edgeplan:<owner> | `.
 
 use std::path::PathBuf;
 

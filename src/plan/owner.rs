@@ -1,4 +1,5 @@
-//! The ownership marker of the ownership rules in the README, kept in a record's Cloudflare comment.
+//! The ownership marker of the ownership rules in the README, kept in a record's Cloudflare
+//! comment.
 //!
 //! A record belongs to `owner` when its comment is exactly `edgeplan:<owner>` or starts with
 //! `edgeplan:<owner> | ` (the user's own comment follows). Comments are one free-text field per
@@ -32,7 +33,8 @@ pub fn owner_of(comment: Option<&str>) -> Option<&str> {
     valid_owner(owner).then_some(owner)
 }
 
-/// Whether `comment` marks the record as owned by `owner` (exactly the ownership rules in the README).
+/// Whether `comment` marks the record as owned by `owner` (exactly the ownership rules in the
+/// README).
 pub fn is_owned_by(comment: Option<&str>, owner: &str) -> bool {
     let Some(rest) = comment.and_then(|c| c.strip_prefix(PREFIX)) else {
         return false;

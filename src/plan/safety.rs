@@ -59,10 +59,10 @@ pub fn check_safety(plan: &ZonePlan, allow_deletes: bool) -> Result<(), MassDele
     Ok(())
 }
 
-/// The number of deletes of records this plan's owner (or a previous owner) holds, at names that go away. A delete
-/// whose name gets a create in the same plan (an owned `A` rewritten as a CNAME), or whose name
-/// the manifest still holds (the owner's duplicates at one name, left by a past race, cut down
-/// to one), repairs the name rather than removing an endpoint, so it does not count.
+/// The number of deletes of records this plan's owner (or a previous owner) holds, at names that go
+/// away. A delete whose name gets a create in the same plan (an owned `A` rewritten as a CNAME), or
+/// whose name the manifest still holds (the owner's duplicates at one name, left by a past race,
+/// cut down to one), repairs the name rather than removing an endpoint, so it does not count.
 pub(crate) fn owned_deletes(plan: &ZonePlan) -> usize {
     let created = plan.created_names();
     plan.changes

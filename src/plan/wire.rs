@@ -129,8 +129,8 @@ fn sorted(plan: &Plan) -> impl Iterator<Item = &ZonePlan> {
     zones.into_iter()
 }
 
-/// The canonical plan JSON: the plan JSON without `fingerprint`, `health`, `verdict` and each zone's
-/// `unmanaged`, keys sorted at every level, compact, non-ASCII left as UTF-8. What the
+/// The canonical plan JSON: the plan JSON without `fingerprint`, `health`, `verdict` and each
+/// zone's `unmanaged`, keys sorted at every level, compact, non-ASCII left as UTF-8. What the
 /// fingerprint hashes; anyone can recompute it, e.g.
 /// `jq -cS 'del(.fingerprint, .health, .verdict, .zones[].unmanaged)' plan.json | tr -d '\n' | sha256sum`.
 pub(crate) fn canonical(plan: &Plan) -> String {

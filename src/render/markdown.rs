@@ -116,7 +116,8 @@ pub fn refusal(verdict: &Verdict, ctx: &CommentContext) -> String {
 }
 
 /// The refusal, at the top: a GitHub alert holding the one-line outcome, the refused names, the
-/// safe fix, then the override (<https://docs.github.com/en/get-started/writing-on-github/getting-started-with-writing-and-formatting-on-github/basic-writing-and-formatting-syntax#alerts>).
+/// safe fix, then the override
+/// (<https://docs.github.com/en/get-started/writing-on-github/getting-started-with-writing-and-formatting-on-github/basic-writing-and-formatting-syntax#alerts>).
 fn alert(head: &mut String, verdict: &Verdict, headline: &str, ctx: &CommentContext) {
     let words = super::verdict::alert(verdict, ctx.kind, &code);
     let _ = writeln!(head, "> [!CAUTION]");

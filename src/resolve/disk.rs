@@ -1,11 +1,11 @@
 //! The disk side of the walker: a directory's listing read with `lstat` semantics.
 //!
 //! [`std::fs::DirEntry::file_type`] does not follow a symbolic link (on Unix it is `d_type` or
-//! `lstat`), so a link to a directory is a [`EntryKind::Link`] and the walker never lists through it
-//! while matching a pattern. A directory holding `.git` (a file or a directory: a submodule's
-//! checkout, a nested repository) is a [`EntryKind::Submodule`], as the API's mode 160000 is. Listing
-//! a path named directly goes through [`std::fs::read_dir`], which follows a link there: that is
-//! the "link named directly" of DESIGN section 1, read on disk.
+//! `lstat`), so a link to a directory is a [`EntryKind::Link`] and the walker never lists through
+//! it while matching a pattern. A directory holding `.git` (a file or a directory: a submodule's
+//! checkout, a nested repository) is a [`EntryKind::Submodule`], as the API's mode 160000 is.
+//! Listing a path named directly goes through [`std::fs::read_dir`], which follows a link there:
+//! that is the "link named directly" of DESIGN section 1, read on disk.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};

@@ -11,9 +11,9 @@
 //!   refused through the API ([`Side::Api`]).
 //! - a pattern never descends into a link, a submodule or `.git`, not even one its literal
 //!   directory (`team` in `dns/team/*.yaml`, `.git` in `.git/*.yaml`) names; the link, submodule
-//!   or `.git` it passes is named in a notice. A match that is a link, or not a regular file, is refused by
-//!   name, on both sides alike (the API cannot see what a link points at, so neither does the
-//!   disk side).
+//!   or `.git` it passes is named in a notice. A match that is a link, or not a regular file, is
+//!   refused by name, on both sides alike (the API cannot see what a link points at, so neither
+//!   does the disk side).
 //! - every walk is bounded: links are never followed while matching (no loops), each directory is
 //!   listed once, and past [`MAX_LISTED`] entries or [`MAX_DEPTH`] levels the pattern is refused
 //!   whole; never a partial list.

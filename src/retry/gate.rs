@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// A rate limit holds every request sent with the same credentials (Cloudflare's is per user for
-/// a user token, per token for an account-owned token; GitHub's per token), so when one request
-/// is told to wait, every other request of this run would be told the same. A `RateGate` is that shared knowledge: a client consults it
-/// before each request and sets it when an answer is a rate limit with a `Retry-After`. Clones
-/// share the pause.
+/// A rate limit holds every request sent with the same credentials (Cloudflare's is per user for a
+/// user token, per token for an account-owned token; GitHub's per token), so when one request is
+/// told to wait, every other request of this run would be told the same. A `RateGate` is that
+/// shared knowledge: a client consults it before each request and sets it when an answer is a rate
+/// limit with a `Retry-After`. Clones share the pause.
 ///
 /// A gate may also pace: at most `limit` requests in any window of `per`, for each of its
 /// windows (Cloudflare allows 1,200 per five minutes, per user for a user token and per token for

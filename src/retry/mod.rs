@@ -19,7 +19,7 @@
 //!   limit pauses every request that shares the client's [`RateGate`], not only the one that met
 //!   it.
 //!
-//! The settings come from the environment through [`RetrySettings::from_env`], the one place
+//! The settings come from the environment through [`RetrySettings::from_vars`], the one place
 //! that reads them; the clients receive plain [`Policy`] values.
 //!
 //! Cloudflare allows 1,200 requests per five minutes, per user for a user token (every token, API

@@ -227,8 +227,8 @@ pub(super) async fn plan_with<P: Provider>(
 
 /// One manifest's zone as it is now: found by name, then every record. With `zone_id` the id is
 /// known, so the records are read while the zone is checked (one round trip less); the check
-/// decides: when it fails, its error is the one returned, at once, and the records read is dropped. An id
-/// the check would refuse unsent (not one path segment) is never sent in a records read.
+/// decides: when it fails, its error is the one returned, at once, and the records read is dropped.
+/// An id the check would refuse unsent (not one path segment) is never sent in a records read.
 async fn read_zone<P: Provider>(provider: &P, desired: &Desired) -> Result<Live, provider::Error> {
     let id = (desired.zone_id.as_deref())
         .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));

@@ -4,14 +4,14 @@
 //!
 //! The commit is the one merge would produce: the test merge commit
 //! (`pull_request.merge_commit_sha`) when the event names one, the API serves it and the pull
-//! request's head is one of its parents (GitHub computes it after the event is sent, so the
-//! payload of a push can name the merge of the previous head), else the head commit, and the
-//! comment says which. The `manifest` input is resolved against that
-//! commit's tree ([`crate::github::paths`], by the same walker as the disk, [`crate::resolve`]); each regular blob it names is fetched
+//! request's head is one of its parents (GitHub computes it after the event is sent, so the payload
+//! of a push can name the merge of the previous head), else the head commit, and the comment says
+//! which. The `manifest` input is resolved against that commit's tree ([`crate::github::paths`], by
+//! the same walker as the disk, [`crate::resolve`]); each regular blob it names is fetched
 //! ([`crate::github::tree`]) and given to the same loader as a file ([`manifest::load_bytes`]).
-//! Nothing is written to disk and nothing from the pull request is run. What a reviewer can
-//! fix (a missing path, a link, a file too large) is a manifest problem, shown in the sticky
-//! comment like any other; what the API does is a failure with its exit code.
+//! Nothing is written to disk and nothing from the pull request is run. What a reviewer can fix (a
+//! missing path, a link, a file too large) is a manifest problem, shown in the sticky comment like
+//! any other; what the API does is a failure with its exit code.
 
 use std::path::Path;
 

@@ -1,11 +1,11 @@
 //! Cloudflare's rules for a batch, applied to a list of records: what the sandbox enforces so
 //! that what it accepts, Cloudflare accepts (the contract in README, Commands).
 //!
-//! A batch runs deletes, then patches, then puts, then posts, in the given order within each list, as one
-//! transaction: the first refusal discards everything
-//! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>).
-//! The checks and their codes are docs/cloudflare.md: CNAME exclusivity
-//! (81053/81054, <https://developers.cloudflare.com/dns/manage-dns-records/troubleshooting/records-with-same-name/>),
+//! A batch runs deletes, then patches, then puts, then posts, in the given order within each list,
+//! as one transaction: the first refusal discards everything
+//! (<https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/>). The
+//! checks and their codes are docs/cloudflare.md: CNAME exclusivity (81053/81054,
+//! <https://developers.cloudflare.com/dns/manage-dns-records/troubleshooting/records-with-same-name/>),
 //! identical records (81058), proxiable types (9004) and addresses (9041: not a private, loopback,
 //! link-local or unspecified one), TTL 1 or 60..86400 (9021,
 //! <https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/>), content length

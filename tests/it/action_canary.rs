@@ -1,7 +1,7 @@
-//! The canary: distinctive Cloudflare and GitHub token values never appear in stdout (outside
-//! the `::add-mask::` lines that open it), stderr, the step outputs, the step summary, the plan
-//! JSON, or anything sent to or stored on GitHub, in every flow of the action, including the
-//! ones where an API refuses the token and the error is reported. The README (Tokens and scopes) says: "Tokens
+//! The canary: distinctive Cloudflare and GitHub token values never appear in stdout (outside the
+//! `::add-mask::` lines that open it), stderr, the step outputs, the step summary, the plan JSON,
+//! or anything sent to or stored on GitHub, in every flow of the action, including the ones where
+//! an API refuses the token and the error is reported. The README (Tokens and scopes) says: "Tokens
 //! are secrets: they never appear in any output, log, comment, summary or error message".
 //!
 //! The other `action_*` tests run the same check after each of their runs; this file adds the

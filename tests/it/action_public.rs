@@ -11,8 +11,9 @@ use crate::support::tls::{TestCa, TlsOrigin};
 const RAY: &str = "8f1c2d3e4a5b6c7d-FRA";
 const APPLIED: &str = "<!-- edgeplan:applied sha=";
 
-/// A previewed and merged PR #2 whose manifest creates `sentiment` (healthy origin, `health: /healthz`), its
-/// public name served by a local edge answering `status` with `cf-ray`; the push step's result.
+/// A previewed and merged PR #2 whose manifest creates `sentiment` (healthy origin, `health:
+/// /healthz`), its public name served by a local edge answering `status` with `cf-ray`; the push
+/// step's result.
 fn push(status: u16, inputs: &[(&str, &str)]) -> (World, Run, TlsOrigin) {
     let w = World::for_action();
     let origin = Origin::start(Behaviour::Status(200));

@@ -1,6 +1,6 @@
-//! Confirmation and exit codes of `edgeplan apply` (the contract in README, Commands): off a terminal it needs
-//! `--yes` or `CI=true`; conflicts and safety refusals exit 1 before anything is sent;
-//! `--allow-deletes` lifts the safety refusal; without a token nothing is tried.
+//! Confirmation and exit codes of `edgeplan apply` (the contract in README, Commands): off a
+//! terminal it needs `--yes` or `CI=true`; conflicts and safety refusals exit 1 before anything is
+//! sent; `--allow-deletes` lifts the safety refusal; without a token nothing is tried.
 
 use crate::support::harness::{World, edgeplan, owned_names};
 use serde_json::json;

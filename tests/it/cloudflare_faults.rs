@@ -1,8 +1,9 @@
 //! Retries, unknown write outcomes and authentication, against injected faults.
 //!
 //! Reads are retried through 429s (honouring `Retry-After`, which pauses every call sharing the
-//! client), HTML 500s, empty 502s and stalls; a write whose answer is lost is reported as an unknown outcome and never resent, which the
-//! request log proves. Token failures become advice naming the missing permission and zone.
+//! client), HTML 500s, empty 502s and stalls; a write whose answer is lost is reported as an
+//! unknown outcome and never resent, which the request log proves. Token failures become advice
+//! naming the missing permission and zone.
 
 use std::time::{Duration, Instant};
 

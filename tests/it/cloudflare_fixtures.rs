@@ -180,7 +180,8 @@ fn error_envelopes_become_typed_errors() {
 
 #[test]
 fn every_recorded_fixture_names_its_source_and_licence() {
-    // tests/fixtures/{cloudflare,github,github-api}/SOURCES.md: one table row per file, with its licence.
+    // tests/fixtures/{cloudflare,github,github-api}/SOURCES.md: one table row per file, with its
+    // licence.
     for dir in ["cloudflare", "github", "github-api"] {
         let dir = format!("{}/tests/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
         let sources = std::fs::read_to_string(format!("{dir}/SOURCES.md")).expect("SOURCES.md");

@@ -266,9 +266,10 @@ fn readme_try_it_shows_what_plan_prints() {
 }
 
 /// Cloudflare's rate limit (1,200 requests per five minutes) is per user for a user token and per
-/// token for an account-owned token (https://developers.cloudflare.com/fundamentals/api/reference/limits/):
-/// no doc may say it is simply "per token", which would tell a user that several tokens of one
-/// user (one per matrix job) have a limit each.
+/// token for an account-owned token
+/// (https://developers.cloudflare.com/fundamentals/api/reference/limits/): no doc may say it is
+/// simply "per token", which would tell a user that several tokens of one user (one per matrix job)
+/// have a limit each.
 #[test]
 fn no_doc_says_the_cloudflare_rate_limit_is_simply_per_token() {
     let mut files: Vec<String> = [

@@ -1,5 +1,5 @@
-//! The sticky comment and merged-PR lookup against the local GitHub server: the behaviours
-//! the contract in docs/action.md promises (one comment, found on any page, unchanged means no write,
+//! The sticky comment and merged-PR lookup against the local GitHub server: the behaviours the
+//! contract in docs/action.md promises (one comment, found on any page, unchanged means no write,
 //! duplicates repaired, size and permission errors explained, GHES base path).
 
 use crate::support::github::{BOT_LOGIN, GitHub, READ_TOKEN, WRITE_TOKEN, merged_pull};

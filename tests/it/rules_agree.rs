@@ -1,8 +1,8 @@
 //! Cloudflare's record rules are written twice on purpose: the sandbox's checks
 //! (`edgeplan::sandbox::apply_to`) and the local Cloudflare's (tests/support/cloudflare/rules.rs),
 //! two independent readings of the same documentation. Each row of the table below runs one batch
-//! through both, on the same zone, and both must accept it, or both refuse it with the codes the row
-//! names. Where they differ on purpose (the sandbox is stricter where Cloudflare's behaviour is
+//! through both, on the same zone, and both must accept it, or both refuse it with the codes the
+//! row names. Where they differ on purpose (the sandbox is stricter where Cloudflare's behaviour is
 //! undocumented) the row says so and why.
 //!
 //! Codes: the local Cloudflare answers a validation refusal with 1004 and the cause chained

@@ -6,22 +6,22 @@
 //! deployment of edgeplan's own identity): `ahead` (a newer commit, whatever else was merged
 //! meanwhile) and `identical` (a re-run) pass; `behind` and `diverged` are an older commit and
 //! nothing is written (exit 1, both commits named). Two commits GitHub cannot compare (404: the
-//! applied one is gone after a force-push, or no common history) count as `diverged`. One exception, a person's explicit
-//! decision: a `workflow_dispatch` run of the default branch's current head passes whatever the
-//! comparison says, so after a force-push of the default branch (every push is then
-//! `diverged`) dispatching `command: apply` applies the branch as it now is; a re-run of that
-//! dispatch run once the branch moved on is refused like any older commit. Then the deployment
-//! is created and set `in_progress` (a refusal is exit 3, nothing written), and after the apply
-//! `success` or `failure`, with the `remaining=` digests of a partial failure recorded.
-//! Without a GitHub token nothing can be recorded or compared: the check is skipped with a
-//! warning (a push apply without a token under the reviewed-plan gate is refused before this).
+//! applied one is gone after a force-push, or no common history) count as `diverged`. One
+//! exception, a person's explicit decision: a `workflow_dispatch` run of the default branch's
+//! current head passes whatever the comparison says, so after a force-push of the default branch
+//! (every push is then `diverged`) dispatching `command: apply` applies the branch as it now is; a
+//! re-run of that dispatch run once the branch moved on is refused like any older commit. Then the
+//! deployment is created and set `in_progress` (a refusal is exit 3, nothing written), and after
+//! the apply `success` or `failure`, with the `remaining=` digests of a partial failure recorded.
+//! Without a GitHub token nothing can be recorded or compared: the check is skipped with a warning
+//! (a push apply without a token under the reviewed-plan gate is refused before this).
 //!
-//! Preview side ([`still_current`], [`list`], [`upsert_listed`]): just before the comment is written the pull
-//! request is read again; a pull request no longer open, or whose head is no longer the event's,
-//! gets no comment from this run (exit 0, a notice, and the step summary says why). Two runs at
-//! once leave one comment: after creating its comment a run lists again and keeps the oldest of
-//! its own identity's previews with that marker, deleting the other own ones (never another
-//! author's) and updating the kept one to its body when needed.
+//! Preview side ([`still_current`], [`list`], [`upsert_listed`]): just before the comment is
+//! written the pull request is read again; a pull request no longer open, or whose head is no
+//! longer the event's, gets no comment from this run (exit 0, a notice, and the step summary says
+//! why). Two runs at once leave one comment: after creating its comment a run lists again and keeps
+//! the oldest of its own identity's previews with that marker, deleting the other own ones (never
+//! another author's) and updating the kept one to its body when needed.
 
 use serde_json::json;
 
@@ -394,12 +394,12 @@ pub(super) async fn list(
     })
 }
 
-/// The write, from what [`list`] found: the preview's sticky comment, one per marker identity even when runs race: the oldest of
-/// edgeplan's own comments with the marker is kept (every run agrees on it) and updated when its
-/// content differs; the other own ones are deleted; none: one is created, then the comments are
-/// listed again and the same rule applied, so two runs that both created one leave one.
-/// Comments by any other author are never touched (`github::comment` rules). `body` gets the
-/// listing's marker first when it lacks one of that identity.
+/// The write, from what [`list`] found: the preview's sticky comment, one per marker identity even
+/// when runs race: the oldest of edgeplan's own comments with the marker is kept (every run agrees
+/// on it) and updated when its content differs; the other own ones are deleted; none: one is
+/// created, then the comments are listed again and the same rule applied, so two runs that both
+/// created one leave one. Comments by any other author are never touched (`github::comment` rules).
+/// `body` gets the listing's marker first when it lacks one of that identity.
 pub(super) async fn upsert_listed(
     client: &GitHubClient,
     repo: &Repo,

@@ -8,12 +8,12 @@
 //! deployments, comparisons, branches and pull requests as they are now ([`GitHub::deploys`],
 //! `github_deploy.rs`).
 //!
-//! It answers like GitHub where edgeplan depends on it: JSON error bodies
-//! (`{"message": ...}`), 401 "Bad credentials" for an unknown token, 403 "Resource not accessible
-//! by integration" when a read-only token writes (a fork PR's token), 422 "Body is too long" past
-//! 65,536 characters, default page size 30 and maximum 100; an injected failure can carry
-//! headers, as GitHub's rate limits do ([`GitHub::fail_next_with`]). An optional path prefix stands in for
-//! GitHub Enterprise Server's `/api/v3`. Every request is logged for assertions.
+//! It answers like GitHub where edgeplan depends on it: JSON error bodies (`{"message": ...}`), 401
+//! "Bad credentials" for an unknown token, 403 "Resource not accessible by integration" when a
+//! read-only token writes (a fork PR's token), 422 "Body is too long" past 65,536 characters,
+//! default page size 30 and maximum 100; an injected failure can carry headers, as GitHub's rate
+//! limits do ([`GitHub::fail_next_with`]). An optional path prefix stands in for GitHub Enterprise
+//! Server's `/api/v3`. Every request is logged for assertions.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -14,9 +14,10 @@
 //! `EDGEPLAN_RETRY_BUDGET_MS`, read by `ClientOptions::from_env`), so a fault that is not handled
 //! fails the test in seconds instead of hanging it.
 //!
-//! Action variables per <https://docs.github.com/en/actions/reference/workflows-and-actions/variables>;
-//! payloads are the recorded ones in `tests/fixtures/github/`, adapted per test (repository
-//! name, default branch, ref) so that they point at the local servers' state.
+//! Action variables per
+//! <https://docs.github.com/en/actions/reference/workflows-and-actions/variables>; payloads are the
+//! recorded ones in `tests/fixtures/github/`, adapted per test (repository name, default branch,
+//! ref) so that they point at the local servers' state.
 
 use std::collections::BTreeMap;
 use std::io::Read;

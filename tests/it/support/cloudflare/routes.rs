@@ -1,9 +1,9 @@
 //! Routing, authentication and the endpoint handlers of the local Cloudflare.
 //!
-//! Auth follows docs/cloudflare.md: no credentials 400/9106, a malformed
-//! Authorization header 400/6003 with 6111 chained, an unknown or inactive token 403/10000, a
-//! token without Zone:Zone:Read 403/9109 on `/zones`, and without the DNS permission (or outside
-//! its zones) 403/10000. <https://developers.cloudflare.com/fundamentals/api/reference/permissions/>
+//! Auth follows docs/cloudflare.md: no credentials 400/9106, a malformed Authorization header
+//! 400/6003 with 6111 chained, an unknown or inactive token 403/10000, a token without
+//! Zone:Zone:Read 403/9109 on `/zones`, and without the DNS permission (or outside its zones)
+//! 403/10000. <https://developers.cloudflare.com/fundamentals/api/reference/permissions/>
 
 use serde_json::{Value, json};
 
