@@ -39,4 +39,8 @@ async fn a_listing_of_many_pages_is_held_to_150_requests_a_second() {
     // 150 are sent in any second; a request sent late in one second can arrive in the next, so
     // the server may see a few more in one second of arrivals: still far under 200.
     assert!(busiest <= 170, "{busiest} requests within one second");
+    // However slow the machine: the 301st request goes no earlier than two seconds after the
+    // first, so a client without the pace fails here even where it could not send 170 a second.
+    let spread = sent[sent.len() - 1].duration_since(sent[0]);
+    assert!(spread >= Duration::from_millis(1_900), "{spread:?}");
 }

@@ -1,7 +1,8 @@
 //! A record listing that is not provably complete is never planned from (issue Q item 8): the
 //! local Cloudflare pages one record at a time and then loses a page or overcounts, and
-//! `edgeplan plan` and `edgeplan apply` exit 3 naming the zone, after reading the listing twice,
-//! with nothing written. Today's code planned the missing record as a create.
+//! `edgeplan plan` and `edgeplan apply` exit 3 naming the zone, after reading a short listing
+//! twice (a listing past the page cap once), with nothing written. The code before planned the
+//! missing record as a create.
 
 use crate::apply_faults::world;
 use crate::support::cloudflare::{CloudflareServer, Fault};
@@ -58,7 +59,7 @@ fn fewer_records_than_total_count_stops_an_apply_with_nothing_written() {
 }
 
 /// `edgeplan plan` of a [`paged`] world whose local Cloudflare `lists` wrongly: refused with
-/// exit 3 after reading the listing twice, and no plan from a partial listing.
+/// exit 3, and no plan from a partial listing (each caller checks how often it was read).
 fn plan_refused(lists: impl FnOnce(&CloudflareServer)) -> (World, Run) {
     let w = paged();
     lists(&w.cf);

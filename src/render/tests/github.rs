@@ -346,7 +346,7 @@ fn a_refusal_links_its_manifest_line_at_the_commit_with_the_path_encoded() {
 }
 
 /// One warning of each kind, every string in it `bad`. The match names every variant, so a new
-/// kind of warning does not compile until it is added here too.
+/// kind of warning does not compile until it is named here, beside the list it belongs in.
 fn every_warning(bad: &str) -> Vec<Warning> {
     let s = || bad.to_owned();
     let all = vec![
