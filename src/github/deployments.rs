@@ -147,17 +147,26 @@ impl Status {
     }
 }
 
-/// A pull request as `GET /repos/{o}/{r}/pulls/{n}` answers now.
+/// A pull request as `GET /repos/{o}/{r}/pulls/{n}` answers now (a missing optional key reads
+/// as `None`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub(crate) struct PullState {
     #[serde(default)]
     pub state: String,
-    #[serde(default)]
     pub merged: Option<bool>,
     pub head: Option<PullHead>,
     /// The test merge commit GitHub computed for the current head (`null` while it computes).
-    #[serde(default)]
     pub merge_commit_sha: Option<String>,
+    /// The labels the pull request carries now.
+    #[serde(default)]
+    pub labels: Vec<IssueLabel>,
+}
+
+/// A label as GitHub answers it (`{"name": ...}` among other keys).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub(crate) struct IssueLabel {
+    #[serde(default)]
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -485,11 +494,6 @@ pub(crate) async fn pull(
 /// <https://docs.github.com/en/rest/issues/labels#list-labels-for-an-issue>; a pull request is an
 /// issue to this endpoint, and `pull-requests: read` may read it).
 pub async fn labels(client: &GitHubClient, repo: &Repo, number: u64) -> Result<Vec<String>, Error> {
-    #[derive(Deserialize)]
-    struct IssueLabel {
-        #[serde(default)]
-        name: String,
-    }
     let what = format!("read the labels of pull request {repo}#{number}");
     let route = format!("/repos/{repo}/issues/{number}/labels?per_page=100");
     let answer: Vec<IssueLabel> = client.get_json(&route, &what).await?;

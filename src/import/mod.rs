@@ -382,7 +382,8 @@ fn written_name(name: &str, zone: &str) -> String {
     }
 }
 
-/// Whether one entry, alone in a manifest, validates and fits the zone's comment limit.
+/// Whether one entry, alone in a manifest, validates (a note too long for the zone is found by
+/// the plan of the whole manifest, as `plan` finds it).
 fn check_one(zone: &Zone, owner: &str, e: &LiveCname) -> Result<(), SkipReason> {
     if !e.adopt && raw_note(e.data.comment.as_deref()) == Some("") {
         return Err(SkipReason::EmptyNote);

@@ -57,7 +57,8 @@ pub(super) fn rate_limit(call: &Call<'_>, limit: Limit, wait: Duration) {
     ));
 }
 
-/// A request held to keep the pace of the gate (Cloudflare's requests per five minutes).
+/// A request held to keep the pace of the gate (Cloudflare's requests per five minutes). The gate
+/// says a wait of a second or more only, so a wait for the per-second window is never said.
 pub(super) fn pace(call: &Call<'_>, wait: Duration) {
     say(&format!(
         "waiting {} to stay within {}'s rate limit (requests per five minutes), then sending ({})",

@@ -205,7 +205,11 @@ async fn dispatch_and_run<W: Write>(
             out.summary(&bodies.summary);
             out.set("has-changes", "false");
             let marker = gate::preview_marker(ctx, None, PlanState::Invalid);
-            if reporter.preview(&bodies.comment, &marker, out).await? == Previewed::Superseded {
+            if reporter
+                .preview(&bodies.comment, &marker, None, out)
+                .await?
+                == Previewed::Superseded
+            {
                 return Ok(Exit::Success);
             }
             return Ok(Exit::Rejected);
@@ -223,7 +227,7 @@ async fn dispatch_and_run<W: Write>(
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
             let marker = gate::preview_marker(ctx, None, PlanState::None);
-            let _ = reporter.preview(&body, &marker, out).await?;
+            let _ = reporter.preview(&body, &marker, None, out).await?;
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
@@ -359,13 +363,18 @@ impl<P: Provider> Flow<'_, P> {
         out.plan_outputs(&outcome);
         out.summary(&bodies.summary);
         let marker = gate::preview_marker(self.ctx, Some(&outcome), PlanState::Ok);
+        let label = label::decides(self.ctx, &outcome);
         let previewed = match prefetched {
             Some(p) => {
                 (self.reporter)
-                    .preview_listed(&bodies.comment, &marker, p, out)
+                    .preview_listed(&bodies.comment, &marker, p, label, out)
                     .await?
             }
-            None => self.reporter.preview(&bodies.comment, &marker, out).await?,
+            None => {
+                (self.reporter)
+                    .preview(&bodies.comment, &marker, label, out)
+                    .await?
+            }
         };
         if previewed == Previewed::Superseded {
             return Ok(Exit::Success);

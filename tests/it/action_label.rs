@@ -321,3 +321,53 @@ fn a_fork_preview_honours_the_label() {
     assert!(!text.contains("[!CAUTION]"), "{text}");
     assert_eq!(w.cf_writes(), 0, "a preview never writes");
 }
+
+/// A preview is planned from the labels its event names; when the label is added or removed
+/// while the run is under way and the preview's words depend on it (deletes over the limit), the
+/// run writes nothing and says why: the run for that label event writes the preview. Before, the
+/// older run could write last and leave words the label no longer says.
+#[test]
+fn a_preview_whose_label_changed_while_it_ran_writes_nothing() {
+    let w = undo_world();
+    // Planned without the label; the label is added before the comment is written.
+    let run = w.action("pull_request", &labelled("opened", None, &[]));
+    w.gh().deploys().set_pull_labels(2, &[LABEL]);
+    let ran = run.run_checked(0);
+    ran.assert_stdout_has(
+        "the label edgeplan/allow-deletes was added to pull request #2 after this run started",
+    );
+    ran.assert_summary_has("no comment was written");
+    assert!(w.gh().comments(REPO, 2).is_empty(), "no preview written");
+
+    // The label event's own run writes the approved preview.
+    w.action("pull_request", &labelled("labeled", Some(LABEL), &[LABEL]))
+        .run_checked(0);
+    assert!(preview_body(&w).contains(PREVIEW_SAYS));
+
+    // Planned with the label; the label is removed before the comment is written: the
+    // approved preview stays as it was until the `unlabeled` run replaces it.
+    let approved = preview_body(&w);
+    let run = w.action("pull_request", &labelled("synchronize", None, &[LABEL]));
+    w.gh().deploys().set_pull_labels(2, &[]);
+    run.run_checked(0).assert_stdout_has(
+        "the label edgeplan/allow-deletes was removed from pull request #2 after this run started",
+    );
+    assert_eq!(preview_body(&w), approved);
+    w.action("pull_request", &labelled("unlabeled", Some(LABEL), &[]))
+        .run_checked(1);
+    assert!(preview_body(&w).contains("[!CAUTION]"));
+}
+
+/// Where the label decides nothing (no deletes over the limit), a label changed while the run
+/// was under way does not hold the preview back.
+#[test]
+fn a_label_that_decides_nothing_does_not_hold_a_preview_back() {
+    let w = World::for_action();
+    w.write_manifest(
+        "version: 1\nzone: example.com\nendpoints:\n  - name: sentiment\n    target: origin.example.net\n",
+    );
+    let run = w.action("pull_request", &labelled("opened", None, &[]));
+    w.gh().deploys().set_pull_labels(2, &[LABEL]);
+    run.run_checked(0);
+    assert!(preview_body(&w).contains("sentiment.example.com"));
+}

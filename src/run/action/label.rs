@@ -32,6 +32,14 @@ pub(super) fn on_preview(ctx: &Context) -> bool {
         && (ctx.event.pull_request.as_ref()).is_some_and(|p| p.has_label(ALLOW_DELETES_LABEL))
 }
 
+/// Whether the label decides this preview's words: some zone's deletes are over the safety limit
+/// and the `allow-deletes` input does not lift them. Then `Some` of whether the pull request
+/// carried the label when the event fired (what the preview was planned with), else `None`.
+pub(super) fn decides(ctx: &Context, outcome: &Outcome) -> Option<bool> {
+    let over = (outcome.plan.zones.iter()).any(|z| plan::check_safety(z, false).is_err());
+    (over && !ctx.inputs.allow_deletes && ctx.event.name.is_pull_request()).then(|| on_preview(ctx))
+}
+
 /// The limits the label lifts in a preview planned with it: the zones that the safety limit
 /// would refuse without it (none when the `allow-deletes` input already lifts the limit).
 pub(super) fn lifted_in_preview(ctx: &Context, outcome: &Outcome) -> Vec<MassDelete> {

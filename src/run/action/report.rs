@@ -93,6 +93,7 @@ impl Reporter<'_> {
         &self,
         body: &str,
         marker: &Preview,
+        label: Option<bool>,
         out: &mut Outputs,
     ) -> Result<Previewed, Failure> {
         let Some((pr, client, repo)) = self.sticky() else {
@@ -103,7 +104,8 @@ impl Reporter<'_> {
             author: self.author.clone(),
             listed,
         };
-        self.preview_listed(body, marker, prefetched, out).await
+        self.preview_listed(body, marker, prefetched, label, out)
+            .await
     }
 
     /// What a preview reads from GitHub before its body is known, so that the caller can run it
@@ -131,11 +133,14 @@ impl Reporter<'_> {
 
     /// [`Reporter::preview`] from what [`Reporter::prefetch`] read: the pull request is read
     /// again right before the write ([`super::stale::may_write`]), then the comment is written.
+    /// `label`: the state of the label `edgeplan/allow-deletes` the body's words depend on
+    /// ([`super::label::decides`]; `None` when they do not).
     pub(super) async fn preview_listed(
         &self,
         body: &str,
         marker: &Preview,
         prefetched: Prefetched,
+        label: Option<bool>,
         out: &mut Outputs,
     ) -> Result<Previewed, Failure> {
         let Some((pr, client, repo)) = self.sticky() else {
@@ -148,8 +153,9 @@ impl Reporter<'_> {
         let upserted = match listed {
             Ok(listed) => {
                 // The pull request as it is now, read after the listing and right before the
-                // write: a run for an older head or a closed PR writes nothing.
-                if !super::stale::may_write(self.ctx, client, repo, pr, out).await? {
+                // write: a run for an older head, a closed PR, or a label its words depend on
+                // since changed writes nothing.
+                if !super::stale::may_write(self.ctx, client, repo, pr, label, out).await? {
                     return Ok(Previewed::Superseded);
                 }
                 super::stale::upsert_listed(client, repo, pr, &body, &author, listed).await

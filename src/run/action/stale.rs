@@ -29,6 +29,7 @@ use crate::exit::Exit;
 use crate::github::client::{Error, GitHubClient, IssueComment};
 use crate::github::comment::{self, Author, Sticky};
 use crate::github::deployments::{self, Deployment, State, Status};
+use crate::github::dispatch::ALLOW_DELETES_LABEL;
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::workflow::{Annotation, Level};
 use crate::plan::verdict::StaleCommit;
@@ -281,11 +282,15 @@ pub(super) enum Current {
 
 /// Reads pull request `pr` just before its preview is written: open, with `head.sha` equal to
 /// the event's `pull_request.head.sha`. A payload naming no head cannot be told current: no.
+/// `label`: whether the pull request carried the label `edgeplan/allow-deletes` when this run
+/// planned, when the preview's words depend on it (deletes over the safety limit); a label added
+/// or removed since is no, as a newer head is: the run for that label event writes the preview.
 pub(super) async fn still_current(
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     event_head: Option<&str>,
+    label: Option<bool>,
 ) -> Result<Current, Failure> {
     let now = deployments::pull(client, repo, pr)
         .await
@@ -309,10 +314,19 @@ pub(super) async fn still_current(
             ),
         });
     };
+    let labelled = (now.labels.iter()).any(|l| l.name.eq_ignore_ascii_case(ALLOW_DELETES_LABEL));
     match now.head {
-        Some(h) if h.sha.eq_ignore_ascii_case(head) => Ok(Current::Yes {
-            merge_commit_sha: now.merge_commit_sha.filter(|m| shown(m) == m.as_str()),
-        }),
+        Some(h) if h.sha.eq_ignore_ascii_case(head) => match label {
+            Some(planned) if planned != labelled => Ok(Current::No {
+                why: format!(
+                    "the label {ALLOW_DELETES_LABEL} was {} pull request #{pr} after this run started, and it decides whether this preview's deletes are approved",
+                    if labelled { "added to" } else { "removed from" }
+                ),
+            }),
+            _ => Ok(Current::Yes {
+                merge_commit_sha: now.merge_commit_sha.filter(|m| shown(m) == m.as_str()),
+            }),
+        },
         Some(h) => Ok(Current::No {
             why: format!(
                 "pull request #{pr} moved on to commit {} after this run started (it previewed {})",
@@ -326,19 +340,21 @@ pub(super) async fn still_current(
     }
 }
 
-/// [`still_current`] for the event's pull request, reported: `true` when the preview may be
-/// written (the log names the current test merge commit); `false` after a notice and a line in
-/// the step summary saying why nothing is written.
+/// [`still_current`] for the event's pull request (and `label`, the label's state the preview's
+/// words depend on), reported: `true` when the preview may be written (the log names the current
+/// test merge commit); `false` after a notice and a line in the step summary saying why nothing
+/// is written.
 pub(super) async fn may_write(
     ctx: &Context,
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,
+    label: Option<bool>,
     out: &mut Outputs,
 ) -> Result<bool, Failure> {
     let head = ctx.event.pull_request.as_ref();
     let head = head.and_then(|p| p.head_sha.as_deref());
-    match still_current(client, repo, pr, head).await? {
+    match still_current(client, repo, pr, head, label).await? {
         Current::No { why } => {
             superseded(&why, out);
             Ok(false)

@@ -37,13 +37,15 @@ pub struct StoredDeployment {
     pub states: Vec<String>,
 }
 
-/// A pull request as it is now.
+/// A pull request as it is now (the server's own record; tests set it through [`Deploy`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PullNow {
-    pub state: String,
-    pub merged: bool,
-    pub head: String,
-    pub merge_commit_sha: Option<String>,
+struct PullNow {
+    state: String,
+    merged: bool,
+    head: String,
+    merge_commit_sha: Option<String>,
+    /// The labels it carries now.
+    labels: Vec<String>,
 }
 
 #[derive(Default)]
@@ -75,10 +77,9 @@ impl Deploy {
         let merged = state == "merged";
         let state = if merged { "closed" } else { state };
         let mut d = self.lock();
-        let merge_commit_sha = d
-            .pulls
-            .get(&number)
-            .and_then(|p| p.merge_commit_sha.clone());
+        let known = d.pulls.get(&number).or(d.seen.get(&number));
+        let labels = known.map(|p| p.labels.clone()).unwrap_or_default();
+        let merge_commit_sha = (d.pulls.get(&number)).and_then(|p| p.merge_commit_sha.clone());
         d.pulls.insert(
             number,
             PullNow {
@@ -86,8 +87,20 @@ impl Deploy {
                 merged,
                 head: head.into(),
                 merge_commit_sha,
+                labels,
             },
         );
+    }
+
+    /// Pull request `number` carries `labels` from now on, in its `GET pulls/{n}` answer (a label
+    /// added or removed while a run is under way, after its event was written).
+    pub fn set_pull_labels(&self, number: u64, labels: &[&str]) {
+        let mut d = self.lock();
+        let Some(mut now) = d.pulls.get(&number).or(d.seen.get(&number)).cloned() else {
+            return;
+        };
+        now.labels = labels.iter().map(|l| l.to_string()).collect();
+        d.pulls.insert(number, now);
     }
 
     /// Pull request `number` is open at `head` and GitHub has since computed `merge` as its test
@@ -116,6 +129,9 @@ impl Deploy {
                 merged: false,
                 head: head.into(),
                 merge_commit_sha: pr["merge_commit_sha"].as_str().map(String::from),
+                labels: (pr["labels"].as_array().into_iter().flatten())
+                    .filter_map(|l| l["name"].as_str().map(String::from))
+                    .collect(),
             },
         );
     }
@@ -233,6 +249,7 @@ impl Deploy {
                         "merged": p.merged,
                         "head": {"sha": p.head, "ref": "feature"},
                         "merge_commit_sha": p.merge_commit_sha,
+                        "labels": p.labels.iter().map(|l| json!({"id": 1, "name": l})).collect::<Vec<_>>(),
                     }),
                 )
             }
