@@ -45,6 +45,9 @@ use crate::retry::{
 };
 use crate::secret::Secret;
 
+/// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
+pub(crate) const DEFAULT_API_URL: &str = "https://api.github.com";
+
 /// Pages followed at most (10,000 comments): a loop guard, far past any real PR.
 const MAX_PAGES: usize = 100;
 
@@ -181,7 +184,7 @@ impl GitHubClient {
         })
     }
 
-    /// The action's client for `api_url` (the context's `GITHUB_API_URL`); `None` when no
+    /// The action's client for `api_url` (`GITHUB_API_URL`, from the settings); `None` when no
     /// `token` was given (the step summary is then the only report). `settings` is read only
     /// then: `Err` names the malformed setting.
     pub(crate) fn for_action(

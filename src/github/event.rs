@@ -18,8 +18,6 @@ use serde::Deserialize;
 
 pub(crate) use super::inputs::{CommandInput, ContextError, Inputs};
 
-/// The public GitHub API; GHES sets `GITHUB_API_URL` to `https://HOST/api/v3` instead.
-pub(crate) const DEFAULT_API_URL: &str = "https://api.github.com";
 pub(crate) const DEFAULT_SERVER_URL: &str = "https://github.com";
 
 /// `GITHUB_EVENT_NAME`, with the events the dispatch table distinguishes.
@@ -153,11 +151,10 @@ pub(crate) struct Context {
     pub repository: Option<Repo>,
     /// `GITHUB_SHA`.
     pub sha: Option<String>,
-    /// `GITHUB_API_URL` without a trailing slash, default `https://api.github.com`.
-    pub api_url: String,
     pub server_url: String,
     pub run_id: Option<String>,
-    /// `GITHUB_WORKSPACE`: annotation paths are made relative to it.
+    /// `GITHUB_WORKSPACE` (read by `run::Settings` and handed in): annotation paths are made
+    /// relative to it.
     pub workspace: Option<PathBuf>,
     /// One Markdown line saying where the manifests were read from, when not the workspace
     /// (under `pull_request_target`, a commit through the API); set once they are read.
@@ -165,14 +162,18 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    /// Reads the process environment and the payload file.
-    pub(crate) fn from_env() -> Result<Context, ContextError> {
-        Context::from_vars(|name| std::env::var(name).ok())
+    /// Reads the process environment and the payload file; `workspace` is `GITHUB_WORKSPACE` as
+    /// the settings read it.
+    pub(crate) fn from_env(workspace: Option<PathBuf>) -> Result<Context, ContextError> {
+        Context::from_vars(|name| std::env::var(name).ok(), workspace)
     }
 
     /// Reads from any variable source (tests pass a map). Empty variables count as unset, as the
     /// runner passes an unset input as an empty string.
-    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Context, ContextError> {
+    pub(crate) fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+        workspace: Option<PathBuf>,
+    ) -> Result<Context, ContextError> {
         let get = |name: &str| var(name).filter(|v| !v.is_empty());
         let payload = match get("GITHUB_EVENT_PATH") {
             Some(path) => {
@@ -197,16 +198,12 @@ impl Context {
             inputs,
             repository: get("GITHUB_REPOSITORY").and_then(|r| Repo::parse(&r)),
             sha: get("GITHUB_SHA"),
-            api_url: get("GITHUB_API_URL")
-                .unwrap_or_else(|| DEFAULT_API_URL.to_string())
-                .trim_end_matches('/')
-                .to_string(),
             server_url: get("GITHUB_SERVER_URL")
                 .unwrap_or_else(|| DEFAULT_SERVER_URL.to_string())
                 .trim_end_matches('/')
                 .to_string(),
             run_id: get("GITHUB_RUN_ID"),
-            workspace: get("GITHUB_WORKSPACE").map(PathBuf::from),
+            workspace,
             manifest_source: None,
         })
     }

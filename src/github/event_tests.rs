@@ -15,7 +15,7 @@ fn context(vars: &[(&str, &str)]) -> Result<Context, ContextError> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Context::from_vars(|k| map.get(k).cloned())
+    Context::from_vars(|k| map.get(k).cloned(), None)
 }
 
 fn event(event_name: &str, file: &str) -> Event {
@@ -169,7 +169,6 @@ fn environment_defaults_and_tokens() {
     let ctx = context(&[
         ("GITHUB_ACTIONS", "true"),
         ("GITHUB_REPOSITORY", "octo/hello"),
-        ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
         ("GITHUB_RUN_ID", "42"),
         ("GITHUB_TOKEN", "ghs_secret"),
         ("CLOUDFLARE_API_TOKEN", ""),
@@ -177,7 +176,6 @@ fn environment_defaults_and_tokens() {
         ("INPUT_COMMAND", "plan"),
     ])
     .expect("ctx");
-    assert_eq!(ctx.api_url, "https://ghe.example.com/api/v3");
     assert_eq!(
         ctx.run_url().as_deref(),
         Some("https://github.com/octo/hello/actions/runs/42")
@@ -186,7 +184,6 @@ fn environment_defaults_and_tokens() {
     assert_eq!(ctx.inputs.command, CommandInput::Plan);
 
     let bare = context(&[]).expect("bare");
-    assert_eq!(bare.api_url, DEFAULT_API_URL);
     assert_eq!(bare.inputs, Inputs::default());
     assert_eq!(bare.event.name, EventName::Other(String::new()));
 }

@@ -157,7 +157,8 @@ fn docs_list_each_input_once_with_its_variable_and_action_yml_default() {
 
 /// The binary reads, of the variables `action.yml` sets, exactly those the table says it reads:
 /// [`Inputs::from_vars`] (also inside [`super::super::event::Context::from_vars`]) the
-/// `INPUT_*` ones, `run::Settings` the tokens; neither reads a variable only `action.yml` uses.
+/// `INPUT_*` ones, `run::Settings` the tokens; neither reads a variable only `action.yml` uses,
+/// and no variable is read by both.
 #[test]
 fn the_binary_reads_the_variables_of_the_table_and_no_other_input() {
     let inputs = asked(|get| {
@@ -165,7 +166,7 @@ fn the_binary_reads_the_variables_of_the_table_and_no_other_input() {
     });
     assert_eq!(inputs, vars_read_by(|r| *r == ReadBy::Inputs));
     let context = asked(|get| {
-        let _ = super::super::event::Context::from_vars(get);
+        let _ = super::super::event::Context::from_vars(get, None);
     });
     let settings = asked(|get| {
         let _ = crate::run::Settings::from_vars(get);
@@ -180,6 +181,12 @@ fn the_binary_reads_the_variables_of_the_table_and_no_other_input() {
         }
     }
     assert!(context.is_superset(&inputs), "{context:?}");
+    // Configuration at the edge: each variable has one reader, the context or the settings.
+    let both: Vec<_> = context.intersection(&settings).collect();
+    assert!(
+        both.is_empty(),
+        "read by both the context and the settings: {both:?}"
+    );
 }
 
 /// No code but the table names an `INPUT_*` variable, so no input can be read around it.

@@ -61,7 +61,7 @@ pub(super) async fn run(args: &ActionArgs, settings: &Settings) -> Result<Exit, 
     let _ = cmds.mask(&settings.secrets());
     let (output, summary) = settings.runner_files.clone();
     let out = Outputs::new(output, summary, settings.runner_temp.clone());
-    let ctx = match Context::from_env() {
+    let ctx = match Context::from_env(settings.workspace.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
             let f = Failure::new(Exit::Usage, e.to_string()).help(e.help());
@@ -159,7 +159,7 @@ async fn dispatch_and_run<W: Write>(
     let github = match report {
         Report::SummaryOnly if step != Step::Apply => None,
         _ => GitHubClient::for_action(
-            &ctx.api_url,
+            &settings.github_api_url,
             settings.github_token.as_ref(),
             &settings.retry.github,
             Some(&*settings.trust()?),

@@ -1,8 +1,9 @@
 //! The environment, read once at the edge into typed settings that the commands hand down.
 //! Tokens become [`Secret`]s the moment they are read, so no later code holds one as a plain
 //! string; the Action's two token inputs are these same variables (`github::inputs` names them).
-//! (The action's own GitHub facts, `GITHUB_*` and its other inputs, `INPUT_*`, are read by
-//! `github::event::Context`, the GitHub edge.)
+//! (The action's own GitHub facts, the other `GITHUB_*` and its other inputs, `INPUT_*`, are
+//! read by `github::event::Context`, the GitHub edge; no variable is read by both, which
+//! `github::inputs`' tests check.)
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::cloudflare::DEFAULT_BASE_URL;
 use crate::exit::Exit;
+use crate::github::client::DEFAULT_API_URL;
 use crate::github::inputs;
 use crate::health::{
     PROXY_ENVS, ProbeOptions, RESOLVE_ENV, TIMEOUT_ENV, TOTAL_ENV, TimeoutEnvError,
@@ -25,9 +27,9 @@ pub(crate) struct Settings {
     pub cloudflare_token: Option<Secret>,
     /// `CLOUDFLARE_BASE_URL`, default the real API.
     pub cloudflare_base_url: String,
-    /// `GITHUB_API_URL` as set (the Action's context reads it again); checked by
+    /// `GITHUB_API_URL` without a trailing slash, default the public API; checked by
     /// [`Settings::trust`], which every GitHub client of the Action is built with.
-    pub github_api_url: Option<String>,
+    pub github_api_url: String,
     /// `GITHUB_TOKEN` (the action's `github-token`); `None` when unset or blank.
     pub github_token: Option<Secret>,
     /// Timeouts and retry budgets of both API clients.
@@ -74,7 +76,10 @@ impl Settings {
             cloudflare_token: set(inputs::CLOUDFLARE_API_TOKEN.var).map(Secret::new),
             cloudflare_base_url: set("CLOUDFLARE_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
-            github_api_url: set("GITHUB_API_URL"),
+            github_api_url: set("GITHUB_API_URL").map_or_else(
+                || DEFAULT_API_URL.to_string(),
+                |url| url.trim_end_matches('/').to_string(),
+            ),
             github_token: set(inputs::GITHUB_TOKEN.var).map(Secret::new),
             retry: RetrySettings::from_vars(&get),
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
@@ -116,8 +121,7 @@ impl Settings {
     /// no token is sent before the check.
     pub(crate) fn trust(&self) -> Result<Arc<Trust>, super::Failure> {
         if self.in_actions
-            && let Some(url) = &self.github_api_url
-            && let Some(refused) = plain_http_refused("GITHUB_API_URL", url)
+            && let Some(refused) = plain_http_refused("GITHUB_API_URL", &self.github_api_url)
         {
             return Err(refused);
         }
@@ -196,6 +200,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_github_api_url_loses_its_trailing_slash() {
+        let s = Settings::from_vars(|name| {
+            (name == "GITHUB_API_URL").then(|| "https://ghe.example.com/api/v3/".to_string())
+        });
+        assert_eq!(s.github_api_url, "https://ghe.example.com/api/v3");
+    }
+
+    #[test]
     fn blank_tokens_count_as_unset_and_tokens_stay_secret() {
         let vars = [
             ("CLOUDFLARE_API_TOKEN", "  "),
@@ -209,6 +221,7 @@ mod tests {
         assert!(s.cloudflare_token.is_none(), "blank counts as unset");
         assert_eq!(s.secrets().len(), 1);
         assert_eq!(s.cloudflare_base_url, DEFAULT_BASE_URL);
+        assert_eq!(s.github_api_url, DEFAULT_API_URL);
         assert!(!format!("{s:?}").contains("ghs_secret"));
         assert_eq!(s.sources, Sources::default(), "not under Actions");
     }
