@@ -88,10 +88,20 @@ fn documented() -> Vec<(String, String, String)> {
 
 /// The variables `read` asks for, set or not.
 fn asked(read: impl FnOnce(&dyn Fn(&str) -> Option<String>)) -> BTreeSet<String> {
+    asked_in(&[], read)
+}
+
+/// [`asked`] with the variables of `env` set, so that reads which depend on a value are seen.
+fn asked_in(
+    env: &[(&str, &str)],
+    read: impl FnOnce(&dyn Fn(&str) -> Option<String>),
+) -> BTreeSet<String> {
     let names = RefCell::new(BTreeSet::new());
     read(&|name: &str| {
         names.borrow_mut().insert(name.to_string());
-        None
+        (env.iter())
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
     });
     names.into_inner()
 }
@@ -181,12 +191,36 @@ fn the_binary_reads_the_variables_of_the_table_and_no_other_input() {
         }
     }
     assert!(context.is_superset(&inputs), "{context:?}");
-    // Configuration at the edge: each variable has one reader, the context or the settings.
-    let both: Vec<_> = context.intersection(&settings).collect();
-    assert!(
-        both.is_empty(),
-        "read by both the context and the settings: {both:?}"
-    );
+    // Configuration at the edge: each variable has one reader, the context or the settings, in
+    // an empty environment and in one set as a runner sets it.
+    let runner = [
+        ("GITHUB_ACTIONS", "true"),
+        ("CI", "true"),
+        ("GITHUB_WORKSPACE", "/w"),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_REF", "refs/pull/2/merge"),
+        ("GITHUB_REPOSITORY", "o/r"),
+        ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        ("GITHUB_API_URL", "https://api.github.com"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_RUN_ID", "1"),
+        ("GITHUB_OUTPUT", "/o"),
+        ("GITHUB_STEP_SUMMARY", "/s"),
+        ("RUNNER_TEMP", "/t"),
+    ];
+    for env in [&[][..], &runner[..]] {
+        let context = asked_in(env, |get| {
+            let _ = super::super::event::Context::from_vars(get, None);
+        });
+        let settings = asked_in(env, |get| {
+            let _ = crate::run::Settings::from_vars(get);
+        });
+        let both: Vec<_> = context.intersection(&settings).collect();
+        assert!(
+            both.is_empty(),
+            "read by both the context and the settings: {both:?}"
+        );
+    }
 }
 
 /// No code but the table names an `INPUT_*` variable, so no input can be read around it.

@@ -28,8 +28,8 @@ use crate::github::event::{Context, EventName};
 use crate::github::marker::PlanState;
 use crate::github::workflow::{self, Annotation, Commands, Level};
 use crate::manifest::Problem;
-use crate::plan::Desired;
 use crate::plan::verdict::{Reason, Verdict};
+use crate::plan::{Desired, MassDelete};
 use crate::provider::Provider;
 use crate::render::{self, inert};
 
@@ -42,7 +42,7 @@ use super::{Failure, github_failure, load_manifests, print_problems};
 use crate::render::comment::{append_notice, strip_marker};
 use bodies::{Bodies, applied_body};
 use outputs::Outputs;
-use report::{Applied, Previewed, Reporter};
+use report::{Applied, CommentBody, Previewed, Reporter};
 
 /// GitHub shows about ten annotations of each level per step.
 const ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -206,7 +206,7 @@ async fn dispatch_and_run<W: Write>(
             out.set("has-changes", "false");
             let marker = gate::preview_marker(ctx, None, PlanState::Invalid);
             if reporter
-                .preview(&bodies.comment, &marker, None, out)
+                .preview(CommentBody::One(&bodies.comment), &marker, out)
                 .await?
                 == Previewed::Superseded
             {
@@ -227,7 +227,9 @@ async fn dispatch_and_run<W: Write>(
             out.summary(strip_marker(&body));
             out.set("has-changes", "false");
             let marker = gate::preview_marker(ctx, None, PlanState::None);
-            let _ = reporter.preview(&body, &marker, None, out).await?;
+            let _ = reporter
+                .preview(CommentBody::One(&body), &marker, out)
+                .await?;
             Ok(Exit::Success)
         }
         Step::Plan | Step::Apply => {
@@ -302,6 +304,19 @@ struct Flow<'a, P> {
 }
 
 impl<P: Provider> Flow<'_, P> {
+    /// The run's notice, followed by the words saying the label approved the deletes of
+    /// `lifted` (none: the notice alone).
+    fn notice_with(&self, lifted: &[MassDelete]) -> Option<String> {
+        if lifted.is_empty() {
+            return self.notice.map(String::from);
+        }
+        let line = label::approved(lifted, None);
+        Some(match self.notice {
+            Some(n) => format!("{n}\n\n{line}"),
+            None => line,
+        })
+    }
+
     /// Reads the zones, plans, probes origins and logs the plan in a group.
     async fn planned<W: Write>(
         &self,
@@ -313,9 +328,9 @@ impl<P: Provider> Flow<'_, P> {
             Origins::NotChecked => None,
         };
         let review = pipeline::Review {
-            // A preview of a pull request labelled `edgeplan/allow-deletes` shows the deletes
-            // approved; an apply reads the label itself (`apply`).
-            allow_deletes: self.ctx.inputs.allow_deletes || label::on_preview(self.ctx),
+            // The label `edgeplan/allow-deletes` is weighed after the plan: a preview makes its
+            // comment for both states of it, an apply reads it on the merged pull request.
+            allow_deletes: self.ctx.inputs.allow_deletes,
             probes: options.as_ref(),
         };
         let outcome = pipeline::plan(self.provider, manifests, review).await?;
@@ -345,36 +360,62 @@ impl<P: Provider> Flow<'_, P> {
             self.reporter.prefetch(author_input),
         )
         .await?;
+        // The label `edgeplan/allow-deletes` lifts the safety limit on a pull request. When it
+        // decides the words, the comment is made both ways and the labels read right before the
+        // write choose (a label added or removed while this run planned); this run's own record
+        // (annotations, log, summary, outputs, exit code) follows its event's labels.
+        let labelled = label::with_label(self.ctx, &outcome);
+        let on_event = label::on_preview(self.ctx);
+        let (ours, lifted) = match &labelled {
+            Some((lifted_outcome, limits)) if on_event => (lifted_outcome, limits.as_slice()),
+            _ => (&outcome, &[][..]),
+        };
         // One verdict, read by the annotations, the comment, the summary and the exit code.
-        let verdict = outcome.verdict();
+        let verdict = ours.verdict();
         annotate_blockers(cmds, verdict, self.ctx.workspace.as_deref());
-        let lifted = label::lifted_in_preview(self.ctx, &outcome);
-        let mut notice = self.notice.map(String::from);
         if !lifted.is_empty() {
-            let line = label::approved(&lifted, None);
+            let line = label::approved(lifted, None);
             outln!("edgeplan: {}", inert(&line));
             let _ = cmds.notice(&line);
-            notice = Some(match notice {
-                Some(n) => format!("{n}\n\n{line}"),
-                None => line,
-            });
         }
-        let bodies = Bodies::plan(self.ctx, &outcome, notice.as_deref());
-        out.plan_outputs(&outcome);
+        let bodies = Bodies::plan(self.ctx, ours, self.notice_with(lifted).as_deref());
+        out.plan_outputs(ours);
         out.summary(&bodies.summary);
-        let marker = gate::preview_marker(self.ctx, Some(&outcome), PlanState::Ok);
-        let label = label::decides(self.ctx, &outcome);
+        let marker = gate::preview_marker(self.ctx, Some(ours), PlanState::Ok);
+        // The comment for the label's other state.
+        let other = labelled.as_ref().map(|(lifted_outcome, limits)| {
+            if on_event {
+                Bodies::plan(self.ctx, &outcome, self.notice)
+            } else {
+                Bodies::plan(
+                    self.ctx,
+                    lifted_outcome,
+                    self.notice_with(limits).as_deref(),
+                )
+            }
+        });
+        let body = match &other {
+            None => CommentBody::One(&bodies.comment),
+            Some(other) => {
+                let (with, without) = if on_event {
+                    (&bodies.comment, &other.comment)
+                } else {
+                    (&other.comment, &bodies.comment)
+                };
+                CommentBody::ByLabel {
+                    with,
+                    without,
+                    event_labelled: on_event,
+                }
+            }
+        };
         let previewed = match prefetched {
             Some(p) => {
                 (self.reporter)
-                    .preview_listed(&bodies.comment, &marker, p, label, out)
+                    .preview_listed(body, &marker, p, out)
                     .await?
             }
-            None => {
-                (self.reporter)
-                    .preview(&bodies.comment, &marker, label, out)
-                    .await?
-            }
+            None => self.reporter.preview(body, &marker, out).await?,
         };
         if previewed == Previewed::Superseded {
             return Ok(Exit::Success);

@@ -21,7 +21,7 @@ use crate::plan::{self, Desired, Live, MassDelete, Plan, ZonePlan};
 use crate::provider::{self, Provider};
 
 /// What a run found and did, zone by zone.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Outcome {
     /// Every zone's plan, in manifest order (what the renderers and the fingerprint read).
     pub plan: Plan,
@@ -37,7 +37,7 @@ pub(super) struct Outcome {
 }
 
 /// What the run knows about one zone besides its plan.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ZoneFacts {
     desired: Desired,
     /// Why the safety limit refuses this zone's deletes, when it does.

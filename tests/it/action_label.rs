@@ -322,40 +322,45 @@ fn a_fork_preview_honours_the_label() {
     assert_eq!(w.cf_writes(), 0, "a preview never writes");
 }
 
-/// A preview is planned from the labels its event names; when the label is added or removed
-/// while the run is under way and the preview's words depend on it (deletes over the limit), the
-/// run writes nothing and says why: the run for that label event writes the preview. Before, the
-/// older run could write last and leave words the label no longer says.
+/// The label can be added or removed while a preview runs. When it decides the preview's words
+/// (deletes over the limit), the comment says what the label says when it is written: the labels
+/// read right before the write choose between the two bodies the run made. The run's own exit
+/// code and summary follow its event, and a notice says the two differ. Before, the run wrote
+/// its event's words, so one that started before the label changed and finished last left
+/// "refused" on a pull request whose label approves the deletes, or the reverse.
 #[test]
-fn a_preview_whose_label_changed_while_it_ran_writes_nothing() {
+fn a_preview_writes_what_the_label_says_when_the_comment_is_written() {
     let w = undo_world();
     // Planned without the label; the label is added before the comment is written.
     let run = w.action("pull_request", &labelled("opened", None, &[]));
     w.gh().deploys().set_pull_labels(2, &[LABEL]);
-    let ran = run.run_checked(0);
+    let ran = run.run_checked(1);
     ran.assert_stdout_has(
         "the label edgeplan/allow-deletes was added to pull request #2 after this run started",
     );
-    ran.assert_summary_has("no comment was written");
-    assert!(w.gh().comments(REPO, 2).is_empty(), "no preview written");
+    ran.assert_summary_has("[!CAUTION]");
+    let body = preview_body(&w);
+    assert!(body.contains(PREVIEW_SAYS), "{body}");
+    assert!(!body.contains("[!CAUTION]"), "{body}");
+    let digests = reviewed(&body);
 
-    // The label event's own run writes the approved preview.
-    w.action("pull_request", &labelled("labeled", Some(LABEL), &[LABEL]))
-        .run_checked(0);
-    assert!(preview_body(&w).contains(PREVIEW_SAYS));
-
-    // Planned with the label; the label is removed before the comment is written: the
-    // approved preview stays as it was until the `unlabeled` run replaces it.
-    let approved = preview_body(&w);
+    // Planned with the label; the label is removed before the comment is written.
     let run = w.action("pull_request", &labelled("synchronize", None, &[LABEL]));
     w.gh().deploys().set_pull_labels(2, &[]);
-    run.run_checked(0).assert_stdout_has(
+    let ran = run.run_checked(0);
+    ran.assert_stdout_has(
         "the label edgeplan/allow-deletes was removed from pull request #2 after this run started",
     );
-    assert_eq!(preview_body(&w), approved);
-    w.action("pull_request", &labelled("unlabeled", Some(LABEL), &[]))
-        .run_checked(1);
-    assert!(preview_body(&w).contains("[!CAUTION]"));
+    ran.assert_summary_has(PREVIEW_SAYS);
+    let body = preview_body(&w);
+    assert!(body.contains("[!CAUTION]"), "{body}");
+    assert!(!body.contains(PREVIEW_SAYS), "{body}");
+    assert_eq!(
+        reviewed(&body),
+        digests,
+        "the same reviewed plan either way"
+    );
+    assert_eq!(w.cf_writes(), 0, "a preview never writes");
 }
 
 /// Where the label decides nothing (no deletes over the limit), a label changed while the run

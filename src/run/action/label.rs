@@ -10,8 +10,8 @@
 use crate::github::client::GitHubClient;
 use crate::github::dispatch::ALLOW_DELETES_LABEL;
 use crate::github::event::{Context, Repo};
+use crate::plan::MassDelete;
 use crate::plan::verdict::{Reason, Verdict};
-use crate::plan::{self, MassDelete};
 
 use super::super::Failure;
 use super::super::pipeline::Outcome;
@@ -32,23 +32,17 @@ pub(super) fn on_preview(ctx: &Context) -> bool {
         && (ctx.event.pull_request.as_ref()).is_some_and(|p| p.has_label(ALLOW_DELETES_LABEL))
 }
 
-/// Whether the label decides this preview's words: some zone's deletes are over the safety limit
-/// and the `allow-deletes` input does not lift them. Then `Some` of whether the pull request
-/// carried the label when the event fired (what the preview was planned with), else `None`.
-pub(super) fn decides(ctx: &Context, outcome: &Outcome) -> Option<bool> {
-    let over = (outcome.plan.zones.iter()).any(|z| plan::check_safety(z, false).is_err());
-    (over && !ctx.inputs.allow_deletes && ctx.event.name.is_pull_request()).then(|| on_preview(ctx))
-}
-
-/// The limits the label lifts in a preview planned with it: the zones that the safety limit
-/// would refuse without it (none when the `allow-deletes` input already lifts the limit).
-pub(super) fn lifted_in_preview(ctx: &Context, outcome: &Outcome) -> Vec<MassDelete> {
-    if ctx.inputs.allow_deletes || !on_preview(ctx) {
-        return Vec::new();
+/// The preview's words as a pull request carrying the label has them: the outcome (planned
+/// without the label) with the safety limit lifted, and the limits it lifted; `None` when the
+/// label decides nothing (no pull request, the `allow-deletes` input, or no zone's deletes over
+/// the limit).
+pub(super) fn with_label(ctx: &Context, outcome: &Outcome) -> Option<(Outcome, Vec<MassDelete>)> {
+    if !ctx.event.name.is_pull_request() || ctx.inputs.allow_deletes {
+        return None;
     }
-    (outcome.plan.zones.iter())
-        .filter_map(|z| plan::check_safety(z, false).err())
-        .collect()
+    let mut lifted = outcome.clone();
+    let limits = lifted.allow_deletes();
+    (!limits.is_empty()).then_some((lifted, limits))
 }
 
 /// Whether the safety limit refuses some zone of the verdict.

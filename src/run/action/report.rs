@@ -13,7 +13,7 @@
 
 use crate::github::client::{GitHubClient, IssueComment};
 use crate::github::comment::{self, Author};
-use crate::github::dispatch::Report;
+use crate::github::dispatch::{ALLOW_DELETES_LABEL, Report};
 use crate::github::event::{Context, Repo};
 use crate::github::marker::{self, Preview};
 use crate::github::workflow;
@@ -23,6 +23,52 @@ use crate::render::{self, inert};
 
 use super::super::{Failure, github_failure};
 use super::outputs::Outputs;
+
+/// The preview comment's body: one, or one for each state of the label `edgeplan/allow-deletes`
+/// when the label decides its words (deletes over the safety limit). Then the labels read right
+/// before the write choose, so a label added or removed while the run planned is what the
+/// comment says; the run's own log, summary and exit code follow its event (`event_labelled`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum CommentBody<'a> {
+    One(&'a str),
+    ByLabel {
+        with: &'a str,
+        without: &'a str,
+        event_labelled: bool,
+    },
+}
+
+impl<'a> CommentBody<'a> {
+    /// The body for a pull request that carries the label now (`labelled`) or does not; says so
+    /// on the log and in the summary when that is not what the event said.
+    fn for_label(self, labelled: bool, pr: u64, out: &mut Outputs) -> &'a str {
+        match self {
+            CommentBody::One(body) => body,
+            CommentBody::ByLabel {
+                with,
+                without,
+                event_labelled,
+            } => {
+                if labelled != event_labelled {
+                    let message = format!(
+                        "the label {ALLOW_DELETES_LABEL} was {} pull request #{pr} after this run started: the comment says what the label says now, while this run's summary and exit code follow its event",
+                        if labelled { "added to" } else { "removed from" }
+                    );
+                    outln!(
+                        "{}",
+                        workflow::Annotation::new(workflow::Level::Notice, message.as_str())
+                            .command()
+                    );
+                    out.summary(&format!(
+                        "\n> **Note:** {}\n",
+                        render::markdown::escape(&message)
+                    ));
+                }
+                if labelled { with } else { without }
+            }
+        }
+    }
+}
 
 /// What the apply step did, for the sentence under the report's one-line outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,9 +137,8 @@ impl Reporter<'_> {
     /// reads: `run::action::gate`), in place of the renderer's.
     pub(super) async fn preview(
         &self,
-        body: &str,
+        body: CommentBody<'_>,
         marker: &Preview,
-        label: Option<bool>,
         out: &mut Outputs,
     ) -> Result<Previewed, Failure> {
         let Some((pr, client, repo)) = self.sticky() else {
@@ -104,8 +149,7 @@ impl Reporter<'_> {
             author: self.author.clone(),
             listed,
         };
-        self.preview_listed(body, marker, prefetched, label, out)
-            .await
+        self.preview_listed(body, marker, prefetched, out).await
     }
 
     /// What a preview reads from GitHub before its body is known, so that the caller can run it
@@ -132,15 +176,13 @@ impl Reporter<'_> {
     }
 
     /// [`Reporter::preview`] from what [`Reporter::prefetch`] read: the pull request is read
-    /// again right before the write ([`super::stale::may_write`]), then the comment is written.
-    /// `label`: the state of the label `edgeplan/allow-deletes` the body's words depend on
-    /// ([`super::label::decides`]; `None` when they do not).
+    /// again right before the write ([`super::stale::may_write`]), which also says which of the
+    /// label's bodies to write, then the comment is written.
     pub(super) async fn preview_listed(
         &self,
-        body: &str,
+        body: CommentBody<'_>,
         marker: &Preview,
         prefetched: Prefetched,
-        label: Option<bool>,
         out: &mut Outputs,
     ) -> Result<Previewed, Failure> {
         let Some((pr, client, repo)) = self.sticky() else {
@@ -149,15 +191,18 @@ impl Reporter<'_> {
         let Prefetched { author, listed } = prefetched;
         // One comment per manifest input when asked (a matrix job each), else one per PR.
         let marker = bounded(marker);
-        let body = format!("{marker}\n{}", without_preview_marker(body));
         let upserted = match listed {
             Ok(listed) => {
                 // The pull request as it is now, read after the listing and right before the
-                // write: a run for an older head, a closed PR, or a label its words depend on
-                // since changed writes nothing.
-                if !super::stale::may_write(self.ctx, client, repo, pr, label, out).await? {
+                // write: a run for an older head or a closed PR writes nothing; its labels
+                // choose the body when the label decides the words.
+                let Some(labelled) =
+                    super::stale::may_write(self.ctx, client, repo, pr, out).await?
+                else {
                     return Ok(Previewed::Superseded);
-                }
+                };
+                let body = body.for_label(labelled, pr, out);
+                let body = format!("{marker}\n{}", without_preview_marker(body));
                 super::stale::upsert_listed(client, repo, pr, &body, &author, listed).await
             }
             Err(e) => Err(e),

@@ -274,23 +274,24 @@ pub(super) async fn finish(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Current {
     /// The pull request is open at the event's head; `merge_commit_sha` is GitHub's current
-    /// test merge commit (under `pull_request_target`, what merge would produce), when computed.
-    Yes { merge_commit_sha: Option<String> },
+    /// test merge commit (under `pull_request_target`, what merge would produce), when computed;
+    /// `labelled`: it carries the label `edgeplan/allow-deletes` now.
+    Yes {
+        merge_commit_sha: Option<String>,
+        labelled: bool,
+    },
     /// Superseded: why, in words (for the notice and the step summary).
     No { why: String },
 }
 
 /// Reads pull request `pr` just before its preview is written: open, with `head.sha` equal to
 /// the event's `pull_request.head.sha`. A payload naming no head cannot be told current: no.
-/// `label`: whether the pull request carried the label `edgeplan/allow-deletes` when this run
-/// planned, when the preview's words depend on it (deletes over the safety limit); a label added
-/// or removed since is no, as a newer head is: the run for that label event writes the preview.
+/// The same answer says whether it carries the label `edgeplan/allow-deletes` now.
 pub(super) async fn still_current(
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,
     event_head: Option<&str>,
-    label: Option<bool>,
 ) -> Result<Current, Failure> {
     let now = deployments::pull(client, repo, pr)
         .await
@@ -316,17 +317,10 @@ pub(super) async fn still_current(
     };
     let labelled = (now.labels.iter()).any(|l| l.name.eq_ignore_ascii_case(ALLOW_DELETES_LABEL));
     match now.head {
-        Some(h) if h.sha.eq_ignore_ascii_case(head) => match label {
-            Some(planned) if planned != labelled => Ok(Current::No {
-                why: format!(
-                    "the label {ALLOW_DELETES_LABEL} was {} pull request #{pr} after this run started, and it decides whether this preview's deletes are approved",
-                    if labelled { "added to" } else { "removed from" }
-                ),
-            }),
-            _ => Ok(Current::Yes {
-                merge_commit_sha: now.merge_commit_sha.filter(|m| shown(m) == m.as_str()),
-            }),
-        },
+        Some(h) if h.sha.eq_ignore_ascii_case(head) => Ok(Current::Yes {
+            merge_commit_sha: now.merge_commit_sha.filter(|m| shown(m) == m.as_str()),
+            labelled,
+        }),
         Some(h) => Ok(Current::No {
             why: format!(
                 "pull request #{pr} moved on to commit {} after this run started (it previewed {})",
@@ -340,30 +334,32 @@ pub(super) async fn still_current(
     }
 }
 
-/// [`still_current`] for the event's pull request (and `label`, the label's state the preview's
-/// words depend on), reported: `true` when the preview may be written (the log names the current
-/// test merge commit); `false` after a notice and a line in the step summary saying why nothing
-/// is written.
+/// [`still_current`] for the event's pull request, reported: `Some` (whether the pull request
+/// carries the label `edgeplan/allow-deletes` now) when the preview may be written (the log
+/// names the current test merge commit); `None` after a notice and a line in the step summary
+/// saying why nothing is written.
 pub(super) async fn may_write(
     ctx: &Context,
     client: &GitHubClient,
     repo: &Repo,
     pr: u64,
-    label: Option<bool>,
     out: &mut Outputs,
-) -> Result<bool, Failure> {
+) -> Result<Option<bool>, Failure> {
     let head = ctx.event.pull_request.as_ref();
     let head = head.and_then(|p| p.head_sha.as_deref());
-    match still_current(client, repo, pr, head, label).await? {
+    match still_current(client, repo, pr, head).await? {
         Current::No { why } => {
             superseded(&why, out);
-            Ok(false)
+            Ok(None)
         }
-        Current::Yes { merge_commit_sha } => {
+        Current::Yes {
+            merge_commit_sha,
+            labelled,
+        } => {
             if let Some(m) = merge_commit_sha {
                 outln!("edgeplan: pull request #{pr} is current; its test merge commit is {m}");
             }
-            Ok(true)
+            Ok(Some(labelled))
         }
     }
 }

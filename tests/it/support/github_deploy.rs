@@ -56,6 +56,8 @@ struct Deploys {
     pulls: HashMap<u64, PullNow>,
     /// From the event payloads the harness wrote.
     seen: HashMap<u64, PullNow>,
+    /// Set by tests: the labels a pull request carries now, whatever its payloads said.
+    labels: HashMap<u64, Vec<String>>,
     parents: HashMap<String, Vec<String>>,
     branches: HashMap<String, String>,
     /// (kind, status) answered to the next requests of that kind.
@@ -93,14 +95,11 @@ impl Deploy {
     }
 
     /// Pull request `number` carries `labels` from now on, in its `GET pulls/{n}` answer (a label
-    /// added or removed while a run is under way, after its event was written).
+    /// added or removed while a run is under way, after its event was written); its head and
+    /// state still follow the payloads.
     pub fn set_pull_labels(&self, number: u64, labels: &[&str]) {
-        let mut d = self.lock();
-        let Some(mut now) = d.pulls.get(&number).or(d.seen.get(&number)).cloned() else {
-            return;
-        };
-        now.labels = labels.iter().map(|l| l.to_string()).collect();
-        d.pulls.insert(number, now);
+        let labels = labels.iter().map(|l| l.to_string()).collect();
+        self.lock().labels.insert(number, labels);
     }
 
     /// Pull request `number` is open at `head` and GitHub has since computed `merge` as its test
@@ -241,6 +240,7 @@ impl Deploy {
                 let Some(p) = d.pulls.get(&n).or(d.seen.get(&n)) else {
                     return error(404, "Not Found");
                 };
+                let labels = d.labels.get(&n).unwrap_or(&p.labels);
                 Response::json(
                     200,
                     &json!({
@@ -249,7 +249,7 @@ impl Deploy {
                         "merged": p.merged,
                         "head": {"sha": p.head, "ref": "feature"},
                         "merge_commit_sha": p.merge_commit_sha,
-                        "labels": p.labels.iter().map(|l| json!({"id": 1, "name": l})).collect::<Vec<_>>(),
+                        "labels": labels.iter().map(|l| json!({"id": 1, "name": l})).collect::<Vec<_>>(),
                     }),
                 )
             }
