@@ -318,11 +318,7 @@ impl<P: Provider> Flow<'_, P> {
     }
 
     /// Reads the zones, plans, probes origins and logs the plan in a group.
-    async fn planned<W: Write>(
-        &self,
-        manifests: Vec<Desired>,
-        cmds: &mut Commands<W>,
-    ) -> Result<Outcome, Failure> {
+    async fn planned(&self, manifests: Vec<Desired>) -> Result<Outcome, Failure> {
         let options = match self.origins {
             Origins::Checked => Some(self.settings.probe_options()?),
             Origins::NotChecked => None,
@@ -333,7 +329,11 @@ impl<P: Provider> Flow<'_, P> {
             allow_deletes: self.ctx.inputs.allow_deletes,
             probes: options.as_ref(),
         };
-        let outcome = pipeline::plan(self.provider, manifests, review).await?;
+        Ok(pipeline::plan(self.provider, manifests, review).await?)
+    }
+
+    /// Logs the plan of `outcome` in a group, with the verdict this run goes by.
+    fn log_plan<W: Write>(cmds: &mut Commands<W>, outcome: &Outcome) {
         let _ = cmds.group("edgeplan plan");
         let _ = cmds.write_log(&render::text::render(
             &outcome.plan,
@@ -342,7 +342,6 @@ impl<P: Provider> Flow<'_, P> {
             false,
         ));
         let _ = cmds.end_group();
-        Ok(outcome)
     }
 
     async fn plan<W: Write>(
@@ -356,7 +355,7 @@ impl<P: Provider> Flow<'_, P> {
         // before the write, and the write. The first failure ends both (exit 3, as before).
         let author_input = self.ctx.inputs.comment_author.as_deref();
         let (outcome, prefetched) = futures_util::future::try_join(
-            self.planned(manifests, cmds),
+            self.planned(manifests),
             self.reporter.prefetch(author_input),
         )
         .await?;
@@ -370,7 +369,9 @@ impl<P: Provider> Flow<'_, P> {
             Some((lifted_outcome, limits)) if on_event => (lifted_outcome, limits.as_slice()),
             _ => (&outcome, &[][..]),
         };
-        // One verdict, read by the annotations, the comment, the summary and the exit code.
+        // One verdict, read by the log, the annotations, the comment, the summary and the exit
+        // code.
+        Self::log_plan(cmds, ours);
         let verdict = ours.verdict();
         annotate_blockers(cmds, verdict, self.ctx.workspace.as_deref());
         if !lifted.is_empty() {
@@ -430,7 +431,8 @@ impl<P: Provider> Flow<'_, P> {
     ) -> Result<Exit, Failure> {
         let check = PublicCheckSettings::from_inputs(&self.ctx.inputs);
         check.ready(self.settings)?;
-        let mut outcome = self.planned(manifests, &mut runner.cmds).await?;
+        let mut outcome = self.planned(manifests).await?;
+        Self::log_plan(&mut runner.cmds, &outcome);
         // `lead`: the label approved the deletes, or it could not be read (then still refused).
         let (known, lead) = self.label_on_merged(&mut outcome).await?;
         if let Some(line) = &lead {

@@ -108,6 +108,17 @@ fn labelling_re_runs_the_preview_and_it_shows_the_deletes_approved() {
         .run_checked(0);
     approved.assert_stdout_has(PREVIEW_SAYS);
     approved.assert_summary_has(PREVIEW_SAYS);
+    // The plan in the log goes by the same verdict: no refusal of the deletes.
+    assert!(
+        !approved.stdout.contains("(the limit is"),
+        "{}",
+        approved.stdout
+    );
+    assert!(
+        refused.stdout.contains("(the limit is"),
+        "{}",
+        refused.stdout
+    );
     let body = preview_body(&w);
     assert!(body.contains(PREVIEW_SAYS), "{body}");
     assert!(body.contains("4 deletes of the 4 records"), "{body}");

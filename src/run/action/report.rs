@@ -27,7 +27,8 @@ use super::outputs::Outputs;
 /// The preview comment's body: one, or one for each state of the label `edgeplan/allow-deletes`
 /// when the label decides its words (deletes over the safety limit). Then the labels read right
 /// before the write choose, so a label added or removed while the run planned is what the
-/// comment says; the run's own log, summary and exit code follow its event (`event_labelled`).
+/// comment says; the run's own log, annotations, summary and exit code follow its event
+/// (`event_labelled`).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum CommentBody<'a> {
     One(&'a str),
