@@ -267,7 +267,7 @@ fn permission(failure: &super::ApiFailure, op: Op<'_>, detail: Option<String>) -
     }
 }
 
-/// A listing still incomplete when read again: Cloudflare answered, so the base URL is not in
+/// A listing still incomplete (a short one when read again): Cloudflare answered, so the base URL is not in
 /// doubt; what is, is the zone changing under the read (or something between edgeplan and
 /// Cloudflare losing pages), or a zone larger than edgeplan reads.
 fn incomplete(what: &str, gap: &Gap) -> provider::Error {
@@ -287,7 +287,7 @@ fn incomplete(what: &str, gap: &Gap) -> provider::Error {
         }
     };
     provider::Error::Api {
-        message: format!("{what}: the listing is incomplete after two reads: {gap}"),
+        message: format!("{what}: the listing is incomplete{}: {gap}", gap.reads()),
         help: Some(help),
         source: None,
     }

@@ -202,9 +202,10 @@ pub enum Error {
     /// The client could not be set up (bad base URL, token not usable as a header).
     #[error("{0}")]
     Config(String),
-    /// A zone's record listing still not provably complete when read a second time: nothing may
-    /// be planned from it (a record missing from it would be planned as a create).
-    #[error("the record listing {path} is incomplete after two reads: {gap}")]
+    /// A zone's record listing not provably complete (a short one still, when read a second
+    /// time): nothing may be planned from it (a record missing from it would be planned as a
+    /// create).
+    #[error("the record listing {path} is incomplete{}: {gap}", gap.reads())]
     Incomplete { path: String, gap: Gap },
 }
 
@@ -218,6 +219,17 @@ pub enum Gap {
     Missing { arrived: u64, counted: u64 },
     /// A page's fetch stopped without an answer or an error of its own.
     Unread { page: u64, detail: String },
+}
+
+impl Gap {
+    /// How often the listing was read before it was refused, as the message says it: a listing
+    /// past the page cap is refused from its first page, a short one after a second read.
+    pub(crate) fn reads(&self) -> &'static str {
+        match self {
+            Gap::PageCap { .. } => "",
+            Gap::Missing { .. } | Gap::Unread { .. } => " after two reads",
+        }
+    }
 }
 
 impl fmt::Display for Gap {

@@ -96,7 +96,9 @@ fn a_listing_past_the_page_cap_is_refused_without_reading_its_pages() {
     // Two records a page of one: 2,002 pages, past the cap of 2,000.
     let (w, run) = plan_refused(|cf| cf.overcount_records(2_000));
     run.assert_stderr_has("listing the records of zone example.com")
-        .assert_stderr_has("it has 2002 pages and at most 2000 are followed")
+        .assert_stderr_has(
+            "the listing is incomplete: it has 2002 pages and at most 2000 are followed",
+        )
         .assert_stderr_has("help: edgeplan follows at most 2000 pages");
     assert_eq!(listings(&w), 1, "page 1, read once");
     assert_eq!(page_reads(&w, "2"), 0, "no page past the first is read");
