@@ -77,6 +77,12 @@ impl Facts {
 /// preview; a push apply reads it on the pull request it merged, at apply time.
 pub(crate) const ALLOW_DELETES_LABEL: &str = "edgeplan/allow-deletes";
 
+/// Whether a label named `name` is [`ALLOW_DELETES_LABEL`] (GitHub compares label names without
+/// case).
+pub(crate) fn is_allow_deletes(name: &str) -> bool {
+    name.eq_ignore_ascii_case(ALLOW_DELETES_LABEL)
+}
+
 pub(crate) const FORK_NOTICE: &str = "This pull request comes from a fork (or runs without the repository's secrets), so the DNS preview cannot read Cloudflare. The manifest was validated offline; a maintainer sees the full preview once the change is merged or re-run from a branch of this repository.";
 
 const NO_TOKEN_NOTICE: &str = "No Cloudflare token is available to this pull request (the `cloudflare-api-token` input is empty), so only offline validation ran. Give the preview job a read-only token (Zone:Zone:Read, Zone:DNS:Read) to see the DNS change.";
@@ -115,10 +121,7 @@ fn previews(event: &Event) -> bool {
     match event.action.as_deref() {
         None | Some("opened" | "synchronize" | "reopened") => true,
         Some("edited") => event.base_changed,
-        Some("labeled" | "unlabeled") => event
-            .label
-            .as_deref()
-            .is_some_and(|l| l.eq_ignore_ascii_case(ALLOW_DELETES_LABEL)),
+        Some("labeled" | "unlabeled") => event.label.as_deref().is_some_and(is_allow_deletes),
         Some(_) => false,
     }
 }

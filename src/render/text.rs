@@ -268,7 +268,7 @@ fn zone(out: &mut String, z: &ZonePlan, paint: Paint, width: usize) {
     }
 }
 
-/// `transfer 2 records from ml-team`, one line per previous owner the plan takes records over
+/// `transfer 2 records from ml-team to search (previous_owners)`, one line per previous owner the plan takes records over
 /// from (`previous_owners`: the updates rewrite their marker).
 pub(crate) fn transfers(z: &ZonePlan) -> Vec<String> {
     z.transfers()

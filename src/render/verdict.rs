@@ -58,16 +58,7 @@ impl Kind {
             Kind::Drift | Kind::Refused | Kind::Plan => "Apply would make",
         }
     }
-}
 
-/// Who reads the advice: the command line (flags) or the Action (inputs of the apply job).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Front {
-    Cli,
-    Action,
-}
-
-impl Kind {
     /// Whose apply the words speak of.
     fn front(self) -> Front {
         match self {
@@ -75,6 +66,13 @@ impl Kind {
             Kind::Preview | Kind::Drift | Kind::Refused => Front::Action,
         }
     }
+}
+
+/// Who reads the advice: the command line (flags) or the Action (inputs of the apply job).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Front {
+    Cli,
+    Action,
 }
 
 /// The words for an edit kind: `create`, `update`, `adopt`, `delete`.

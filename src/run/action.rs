@@ -364,10 +364,14 @@ impl<P: Provider> Flow<'_, P> {
         // write choose (a label added or removed while this run planned); this run's own record
         // (annotations, log, summary, outputs, exit code) follows its event's labels.
         let labelled = label::with_label(self.ctx, &outcome);
+        let without = Bodies::plan(self.ctx, &outcome, self.notice);
+        let with = (labelled.as_ref()).map(|(lifted, limits)| {
+            Bodies::plan(self.ctx, lifted, self.notice_with(limits).as_deref())
+        });
         let on_event = label::on_preview(self.ctx);
-        let (ours, lifted) = match &labelled {
-            Some((lifted_outcome, limits)) if on_event => (lifted_outcome, limits.as_slice()),
-            _ => (&outcome, &[][..]),
+        let (ours, lifted, bodies) = match (&labelled, &with) {
+            (Some((o, limits)), Some(b)) if on_event => (o, limits.as_slice(), b),
+            _ => (&outcome, &[][..], &without),
         };
         // One verdict, read by the log, the annotations, the comment, the summary and the exit
         // code.
@@ -379,36 +383,16 @@ impl<P: Provider> Flow<'_, P> {
             outln!("edgeplan: {}", inert(&line));
             let _ = cmds.notice(&line);
         }
-        let bodies = Bodies::plan(self.ctx, ours, self.notice_with(lifted).as_deref());
         out.plan_outputs(ours);
         out.summary(&bodies.summary);
         let marker = gate::preview_marker(self.ctx, Some(ours), PlanState::Ok);
-        // The comment for the label's other state.
-        let other = labelled.as_ref().map(|(lifted_outcome, limits)| {
-            if on_event {
-                Bodies::plan(self.ctx, &outcome, self.notice)
-            } else {
-                Bodies::plan(
-                    self.ctx,
-                    lifted_outcome,
-                    self.notice_with(limits).as_deref(),
-                )
-            }
-        });
-        let body = match &other {
-            None => CommentBody::One(&bodies.comment),
-            Some(other) => {
-                let (with, without) = if on_event {
-                    (&bodies.comment, &other.comment)
-                } else {
-                    (&other.comment, &bodies.comment)
-                };
-                CommentBody::ByLabel {
-                    with,
-                    without,
-                    event_labelled: on_event,
-                }
-            }
+        let body = match &with {
+            None => CommentBody::One(&without.comment),
+            Some(with) => CommentBody::ByLabel {
+                with: &with.comment,
+                without: &without.comment,
+                event_labelled: on_event,
+            },
         };
         let previewed = match prefetched {
             Some(p) => {

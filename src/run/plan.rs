@@ -109,9 +109,6 @@ pub(super) fn report_refusal(verdict: &Verdict) {
     }
 }
 
-/// Colour only on a terminal, and never with `NO_COLOR` set; warnings wrapped to `COLUMNS`,
-/// else to the width of the terminal stdout is (`TIOCGWINSZ`; the console's buffer on Windows),
-/// else 100 columns.
 /// How origins are probed at the command line: not at all under `--skip-health`.
 pub(super) fn probe_options(
     skip_health: bool,
@@ -123,6 +120,9 @@ pub(super) fn probe_options(
     })
 }
 
+/// Colour only on a terminal, and never with `NO_COLOR` set; warnings wrapped to `COLUMNS`,
+/// else to the width of the terminal stdout is (`TIOCGWINSZ`; the console's buffer on Windows),
+/// else 100 columns.
 pub(super) fn text_options(to_stdout: bool, settings: &Settings) -> render::text::Options {
     let terminal = to_stdout && std::io::stdout().is_terminal();
     let terminal_width = terminal

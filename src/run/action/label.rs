@@ -8,7 +8,7 @@
 //! decision stays outside the `reviewed=` digest, like the `allow-deletes` input.
 
 use crate::github::client::GitHubClient;
-use crate::github::dispatch::ALLOW_DELETES_LABEL;
+use crate::github::dispatch::{ALLOW_DELETES_LABEL, is_allow_deletes};
 use crate::github::event::{Context, Repo};
 use crate::plan::MassDelete;
 use crate::plan::verdict::{Reason, Verdict};
@@ -37,7 +37,10 @@ pub(super) fn on_preview(ctx: &Context) -> bool {
 /// label decides nothing (no pull request, the `allow-deletes` input, or no zone's deletes over
 /// the limit).
 pub(super) fn with_label(ctx: &Context, outcome: &Outcome) -> Option<(Outcome, Vec<MassDelete>)> {
-    if !ctx.event.name.is_pull_request() || ctx.inputs.allow_deletes {
+    if !ctx.event.name.is_pull_request()
+        || ctx.inputs.allow_deletes
+        || !limit_refuses(outcome.verdict())
+    {
         return None;
     }
     let mut lifted = outcome.clone();
@@ -61,9 +64,7 @@ pub(super) async fn on_pull(
     let labels = crate::github::deployments::labels(client, repo, number)
         .await
         .map_err(github_failure)?;
-    Ok(labels
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(ALLOW_DELETES_LABEL)))
+    Ok(labels.iter().any(|l| is_allow_deletes(l)))
 }
 
 /// The words that say the label approved the deletes of `lifted`: `pull` names the merged pull

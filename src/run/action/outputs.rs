@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::github::files;
+use crate::github::workflow::{Annotation, Level};
 use crate::render::{self, inert};
 
 use super::super::pipeline::Outcome;
@@ -58,6 +59,16 @@ impl Outputs {
         if !self.set.contains(name) {
             self.set(name, value);
         }
+    }
+
+    /// Says `message` both ways: a workflow annotation of `level` in the log, and a quoted note
+    /// in the step summary (escaped as Markdown).
+    pub(super) fn note(&mut self, level: Level, message: &str) {
+        outln!("{}", Annotation::new(level, message).command());
+        self.summary(&format!(
+            "\n> **Note:** {}\n",
+            render::markdown::escape(message)
+        ));
     }
 
     pub(super) fn summary(&mut self, markdown: &str) {

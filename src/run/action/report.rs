@@ -19,7 +19,7 @@ use crate::github::marker::{self, Preview};
 use crate::github::workflow;
 use crate::plan::{Pair, REVIEW_VERSION};
 use crate::render::comment as comment_body;
-use crate::render::{self, inert};
+use crate::render::inert;
 
 use super::super::{Failure, github_failure};
 use super::outputs::Outputs;
@@ -55,15 +55,7 @@ impl<'a> CommentBody<'a> {
                         "the label {ALLOW_DELETES_LABEL} was {} pull request #{pr} after this run started: the comment says what the label says now, while this run's summary and exit code follow its event",
                         if labelled { "added to" } else { "removed from" }
                     );
-                    outln!(
-                        "{}",
-                        workflow::Annotation::new(workflow::Level::Notice, message.as_str())
-                            .command()
-                    );
-                    out.summary(&format!(
-                        "\n> **Note:** {}\n",
-                        render::markdown::escape(&message)
-                    ));
+                    out.note(workflow::Level::Notice, &message);
                 }
                 if labelled { with } else { without }
             }
@@ -217,14 +209,7 @@ impl Reporter<'_> {
                 let message = format!(
                     "the preview comment could not be written ({e}); this run has no secrets and a read-only token, so the result is in the step summary only"
                 );
-                outln!(
-                    "{}",
-                    workflow::Annotation::new(workflow::Level::Warning, message.as_str()).command()
-                );
-                out.summary(&format!(
-                    "\n> **Note:** {}\n",
-                    render::markdown::escape(&message)
-                ));
+                out.note(workflow::Level::Warning, &message);
                 return Ok(Previewed::Done);
             }
             Err(e) => return Err(github_failure(e)),

@@ -29,13 +29,12 @@ use crate::exit::Exit;
 use crate::github::client::{Error, GitHubClient, IssueComment};
 use crate::github::comment::{self, Author, Sticky};
 use crate::github::deployments::{self, Deployment, State, Status};
-use crate::github::dispatch::ALLOW_DELETES_LABEL;
+use crate::github::dispatch::is_allow_deletes;
 use crate::github::event::{Context, EventName, Repo};
 use crate::github::workflow::{Annotation, Level};
 use crate::plan::verdict::StaleCommit;
 use crate::render::comment::with_marker;
 use crate::render::inert;
-use crate::render::markdown::escape;
 
 use super::super::Failure;
 use super::outputs::Outputs;
@@ -315,7 +314,7 @@ pub(super) async fn still_current(
             ),
         });
     };
-    let labelled = (now.labels.iter()).any(|l| l.name.eq_ignore_ascii_case(ALLOW_DELETES_LABEL));
+    let labelled = (now.labels.iter()).any(|l| is_allow_deletes(&l.name));
     match now.head {
         Some(h) if h.sha.eq_ignore_ascii_case(head) => Ok(Current::Yes {
             merge_commit_sha: now.merge_commit_sha.filter(|m| shown(m) == m.as_str()),
@@ -369,11 +368,7 @@ pub(super) fn superseded(why: &str, out: &mut Outputs) {
     let message = format!(
         "{why}; no comment was written (the run for the pull request's current state writes it)"
     );
-    outln!(
-        "{}",
-        Annotation::new(Level::Notice, message.as_str()).command()
-    );
-    out.summary(&format!("\n> **Note:** {}\n", escape(&message)));
+    out.note(Level::Notice, &message);
 }
 
 /// edgeplan's own comments with the marker, as [`list`] found them, and the other bots'; with
