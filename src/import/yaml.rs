@@ -79,8 +79,9 @@ pub(super) fn manifest(
     (text, lines)
 }
 
-/// `s` as a YAML double-quoted scalar. Control, line-separating and byte-order characters are
-/// escaped, and `##[` is written `#\x23[` (the same string to a YAML reader) so that no line of
+/// `s` as a YAML double-quoted scalar. What nothing edgeplan writes shows raw
+/// ([`crate::plan::hidden`]: control, bidirectional, zero-width, line-separating and byte-order
+/// characters) and the noncharacters U+FFFE/U+FFFF are escaped, and `##[` is written `#\x23[` (the same string to a YAML reader) so that no line of
 /// the output is a GitHub Actions workflow command.
 pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -89,12 +90,7 @@ pub(crate) fn quoted(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-                ) =>
-            {
+            c if crate::plan::hidden(c) || matches!(c, '\u{fffe}' | '\u{ffff}') => {
                 let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
             c => out.push(c),
@@ -134,6 +130,8 @@ mod tests {
             ("a\nb\u{1b}", "\"a\\u000ab\\u001b\""),
             ("x ##[group] y", "\"x #\\x23[group] y\""),
             ("模型 v2", "\"模型 v2\""),
+            // Invisible in a reviewed diff: written as escapes, the same string to YAML.
+            ("a\u{200b}b\u{2067}", "\"a\\u200bb\\u2067\""),
         ] {
             assert_eq!(quoted(value), written, "{value:?}");
         }

@@ -33,11 +33,7 @@ fn is_bidi(c: char) -> bool {
 /// Characters a message never prints raw: the refused ones, and the invisible or line-breaking
 /// ones a manifest may hold (zero-width characters, line and paragraph separators, a BOM).
 fn needs_escape(c: char) -> bool {
-    forbidden(c).is_some()
-        || matches!(
-            c,
-            '\u{200b}'..='\u{200d}' | '\u{2028}' | '\u{2029}' | '\u{feff}'
-        )
+    crate::plan::hidden(c)
 }
 
 /// The first refused character of `s` and its 0-based character index, skipping line breaks when

@@ -226,14 +226,8 @@ fn previous(
     out
 }
 
-pub(crate) fn valid_owner(owner: &str) -> bool {
-    let b = owner.as_bytes();
-    !b.is_empty()
-        && b.len() <= 32
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
-}
+/// The owner pattern is the marker's: one definition, in `plan::owner`.
+pub(crate) use crate::plan::owner::valid_owner;
 
 /// A valid owner close to a refused one (`ML Team` -> `ml-team`), to suggest; `None` when the
 /// nearest spelling is still refused, so that a hint never suggests a refused value.

@@ -30,7 +30,7 @@ pub use record::{Record, RecordData, RecordType, Stored};
 pub(crate) use review::{Pair, REVIEW_VERSION};
 pub(crate) use safety::MassDelete;
 pub use safety::check_safety;
-pub(crate) use warning::{Warning, note_excerpt};
+pub(crate) use warning::{Warning, hidden, note_excerpt};
 
 /// A validated manifest: what one owner wants in one zone.
 #[derive(Debug, Clone, PartialEq, Eq)]

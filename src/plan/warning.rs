@@ -85,6 +85,18 @@ impl fmt::Display for Warning {
 /// Characters a note shows no more of: a note comes from the zone, written by anyone.
 const NOTE_CHARS: usize = 60;
 
+/// Characters nothing edgeplan writes (a message, a note excerpt, an imported manifest) shows
+/// raw: control characters, bidirectional controls (U+061C, U+200E/U+200F, U+202A-U+202E,
+/// U+2066-U+2069), and invisible or line-breaking ones (zero-width U+200B-U+200D, the line and
+/// paragraph separators, a byte-order mark).
+pub(crate) fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
 /// A record's note (zone text, up to 500 characters, never validated) as a warning shows it: at
 /// most [`NOTE_CHARS`] characters then `…`, with control, line-separator, zero-width and
 /// bidirectional-override characters, backslashes and double quotes shown escaped, so that it
@@ -99,18 +111,7 @@ pub(crate) fn note_excerpt(note: &str) -> String {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{061c}'
-                        | '\u{200b}'..='\u{200f}'
-                        | '\u{2028}'..='\u{202e}'
-                        | '\u{2066}'..='\u{2069}'
-                        | '\u{feff}'
-                ) =>
-            {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
+            c if hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
