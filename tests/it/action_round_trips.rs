@@ -7,22 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::action_pr::{NEW, one_update_world};
 use crate::support::harness::World;
+use crate::support::rounds::rounds;
 
 const LATENCY_MS: u64 = 150;
-
-/// The requests of one preview, in the order received, grouped into sequential round trips.
-fn rounds(mut received: Vec<(Instant, String)>) -> Vec<Vec<String>> {
-    received.sort_by_key(|(at, _)| *at);
-    let half = Duration::from_millis(LATENCY_MS / 2);
-    let mut out: Vec<(Instant, Vec<String>)> = Vec::new();
-    for (at, what) in received {
-        match out.last_mut() {
-            Some((start, group)) if at.duration_since(*start) < half => group.push(what),
-            _ => out.push((at, vec![what])),
-        }
-    }
-    out.into_iter().map(|(_, g)| g).collect()
-}
 
 /// One preview of `payload` with the latency on: its round trips, printed; and the requests.
 fn preview(w: &World, payload: &str, what: &str) -> (usize, usize) {
@@ -39,7 +26,7 @@ fn preview(w: &World, payload: &str, what: &str) -> (usize, usize) {
             .map(|l| (l.at, format!("cloudflare {} {}", l.method, l.path))),
     );
     let requests = received.len();
-    let rounds = rounds(received);
+    let rounds = rounds(received, Duration::from_millis(LATENCY_MS));
     for (i, r) in rounds.iter().enumerate() {
         eprintln!("  round trip {}: {}", i + 1, r.join(" | "));
     }
