@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::action_pr::{NEW, one_update_world};
-use crate::support::harness::World;
+use crate::support::harness::{World, repo_file};
 use crate::support::rounds::rounds;
 
 const LATENCY_MS: u64 = 150;
@@ -111,11 +111,7 @@ fn a_failed_author_or_listing_while_cloudflare_is_read_is_exit_3_and_writes_noth
 /// again before the write is one of its own: the count the benchmark above asserts.
 #[test]
 fn the_docs_state_four_sequential_round_trips_and_why() {
-    let read = |path: &str| {
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-            .unwrap_or_else(|e| panic!("{path}: {e}"))
-    };
-    let action = read("docs/action.md");
+    let action = repo_file("docs/action.md");
     let section = (action.split("#### Round trips of a preview").nth(1))
         .expect("docs/action.md has a `Round trips of a preview` section");
     let section = section.split("\n#").next().unwrap_or(section);
@@ -128,7 +124,7 @@ fn the_docs_state_four_sequential_round_trips_and_why() {
     ] {
         assert!(section.contains(needed), "docs/action.md lacks {needed:?}");
     }
-    let bench = read("BENCHMARKS.md");
+    let bench = repo_file("BENCHMARKS.md");
     assert!(
         bench.contains("four sequential round trips, not three"),
         "BENCHMARKS.md says why a preview has four round trips"
