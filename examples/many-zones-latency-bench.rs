@@ -27,17 +27,18 @@ mod support;
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
-use support::bench::{self, flag, number};
-use support::cloudflare::{CloudflareServer, Logged, Plan};
+use support::bench::{self, Report, Spread, flag, ms, number};
+use support::cloudflare::{CloudflareServer, Plan};
+use support::rounds::rounds;
 
 /// The most the latency run may take, as a multiple of the 0 ms run.
 const GOAL: f64 = 1.25;
 
 fn main() -> ExitCode {
-    bench::exit(run())
+    bench::main(run)
 }
 
 /// What one plan took and what the server saw.
@@ -49,14 +50,13 @@ struct Sample {
     stdout: Vec<u8>,
 }
 
-fn run() -> Result<bool, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let bin = flag(&args, "--bin").ok_or("--bin PATH (the edgeplan binary) is required")?;
-    let zones = number(&args, "--zones", 100)? as usize;
-    let records = number(&args, "--records", 1000)? as usize;
-    let managed = number(&args, "--managed", 60)? as usize;
-    let latency = number(&args, "--latency-ms", 20)?;
-    let runs = number(&args, "--runs", 3)?.max(1);
+fn run(args: &[String]) -> Result<Report, String> {
+    let bin = flag(args, "--bin").ok_or("--bin PATH (the edgeplan binary) is required")?;
+    let zones = number(args, "--zones", 100)? as usize;
+    let records = number(args, "--records", 1000)? as usize;
+    let managed = number(args, "--managed", 60)? as usize;
+    let latency = number(args, "--latency-ms", 20)?;
+    let runs = number(args, "--runs", 3)?.max(1);
     if managed > records {
         return Err("--managed must not exceed --records".into());
     }
@@ -112,24 +112,23 @@ fn run() -> Result<bool, String> {
             if ms == 0 { &mut fast } else { &mut slow }.push(sample);
         }
     }
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let line = |label: String, samples: &mut Vec<Sample>| {
         samples.sort_by_key(|s| s.wall);
-        let median = samples[samples.len() / 2].wall;
         let s = &samples[samples.len() / 2];
+        let spread = Spread::of(samples.iter().map(|s| s.wall).collect());
         let rounds = match s.rounds {
             Some(n) => format!(" in {n} sequential rounds"),
             None => String::new(),
         };
         println!(
             "{label}: median {:.0} ms (min {:.0}, max {:.0}, n={}), {} requests{rounds}",
-            ms(median),
-            ms(samples[0].wall),
-            ms(samples[samples.len() - 1].wall),
+            ms(spread.median),
+            ms(spread.min),
+            ms(spread.max),
             samples.len(),
             s.requests,
         );
-        median
+        spread.median
     };
     println!(
         "zones={zones} records per zone={records} (managed {managed}, plan: {managed} creates each) runs={runs}"
@@ -137,12 +136,11 @@ fn run() -> Result<bool, String> {
     let base = line("0 ms".into(), &mut fast);
     let added = line(format!("{latency} ms"), &mut slow);
     let ratio = added.as_secs_f64() / base.as_secs_f64().max(f64::EPSILON);
-    let ok = ratio <= GOAL;
-    println!(
-        "ratio {latency} ms / 0 ms: {ratio:.2}x; goal (at most {GOAL}x): {}",
-        if ok { "met" } else { "NOT met" }
-    );
-    Ok(ok)
+    Ok(Report {
+        measured: format!("ratio {latency} ms / 0 ms: {ratio:.2}x"),
+        goal: format!("at most {GOAL}x"),
+        met: ratio <= GOAL,
+    })
 }
 
 /// The `i`-th record of a zone that is not a model endpoint (as `bench/gen.py`).
@@ -179,23 +177,10 @@ fn plan(
     Ok(Sample {
         wall,
         requests: log.len(),
-        rounds: (latency_ms > 0).then(|| rounds(&log, Duration::from_millis(latency_ms))),
+        rounds: (latency_ms > 0).then(|| {
+            let received = log.iter().map(|r| (r.at, ())).collect();
+            rounds(received, Duration::from_millis(latency_ms)).len()
+        }),
         stdout: out.stdout,
     })
-}
-
-/// Sequential rounds in `log`: a request received within half `latency` of its round's first
-/// request shares that round.
-fn rounds(log: &[Logged], latency: Duration) -> usize {
-    let mut at: Vec<Instant> = log.iter().map(|r| r.at).collect();
-    at.sort();
-    let mut count = 0;
-    let mut start: Option<Instant> = None;
-    for t in at {
-        if start.is_none_or(|s| t.duration_since(s) > latency / 2) {
-            count += 1;
-            start = Some(t);
-        }
-    }
-    count
 }

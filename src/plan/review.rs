@@ -34,20 +34,6 @@ pub(crate) struct Pair {
     pub digest: String,
 }
 
-impl Pair {
-    /// `zone/owner`: which pair this is.
-    #[cfg(test)]
-    pub(crate) fn key(&self) -> String {
-        format!("{}/{}", self.zone, self.owner)
-    }
-
-    /// The marker attribute: `reviewed=<zone>/<owner>:sha256:<hex>`.
-    #[cfg(test)]
-    pub(crate) fn attribute(&self) -> String {
-        format!("reviewed={}:{}", self.key(), self.digest)
-    }
-}
-
 /// The digest of one zone plan.
 pub(crate) fn pair(zp: &ZonePlan) -> Pair {
     Pair {
@@ -202,10 +188,6 @@ mod tests {
         assert!(
             hex.bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        );
-        assert_eq!(
-            p.attribute(),
-            format!("reviewed=example.com/ml:{}", p.digest)
         );
     }
 

@@ -424,7 +424,14 @@ fn previous_owners_records_count_as_own() {
     d.previous_owners.clear();
     let q = diff(&d, &l);
     assert_eq!(q.owned, 0);
-    assert!(q.conflicts.iter().all(|c| c.holder != Holder::Unowned));
+    let holders: Vec<_> = q.conflicts.iter().map(|c| c.holder.clone()).collect();
+    assert_eq!(
+        holders,
+        [
+            Holder::Owner("ml-team".into()),
+            Holder::Owner("search".into())
+        ]
+    );
 }
 
 /// The reviewed= digest covers a transfer: it is an update whose `before` names the old owner,

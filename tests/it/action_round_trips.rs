@@ -6,23 +6,10 @@
 use std::time::{Duration, Instant};
 
 use crate::action_pr::{NEW, one_update_world};
-use crate::support::harness::World;
+use crate::support::harness::{World, repo_file};
+use crate::support::rounds::rounds;
 
 const LATENCY_MS: u64 = 150;
-
-/// The requests of one preview, in the order received, grouped into sequential round trips.
-fn rounds(mut received: Vec<(Instant, String)>) -> Vec<Vec<String>> {
-    received.sort_by_key(|(at, _)| *at);
-    let half = Duration::from_millis(LATENCY_MS / 2);
-    let mut out: Vec<(Instant, Vec<String>)> = Vec::new();
-    for (at, what) in received {
-        match out.last_mut() {
-            Some((start, group)) if at.duration_since(*start) < half => group.push(what),
-            _ => out.push((at, vec![what])),
-        }
-    }
-    out.into_iter().map(|(_, g)| g).collect()
-}
 
 /// One preview of `payload` with the latency on: its round trips, printed; and the requests.
 fn preview(w: &World, payload: &str, what: &str) -> (usize, usize) {
@@ -39,7 +26,7 @@ fn preview(w: &World, payload: &str, what: &str) -> (usize, usize) {
             .map(|l| (l.at, format!("cloudflare {} {}", l.method, l.path))),
     );
     let requests = received.len();
-    let rounds = rounds(received);
+    let rounds = rounds(received, Duration::from_millis(LATENCY_MS));
     for (i, r) in rounds.iter().enumerate() {
         eprintln!("  round trip {}: {}", i + 1, r.join(" | "));
     }
@@ -124,11 +111,7 @@ fn a_failed_author_or_listing_while_cloudflare_is_read_is_exit_3_and_writes_noth
 /// again before the write is one of its own: the count the benchmark above asserts.
 #[test]
 fn the_docs_state_four_sequential_round_trips_and_why() {
-    let read = |path: &str| {
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-            .unwrap_or_else(|e| panic!("{path}: {e}"))
-    };
-    let action = read("docs/action.md");
+    let action = repo_file("docs/action.md");
     let section = (action.split("#### Round trips of a preview").nth(1))
         .expect("docs/action.md has a `Round trips of a preview` section");
     let section = section.split("\n#").next().unwrap_or(section);
@@ -141,7 +124,7 @@ fn the_docs_state_four_sequential_round_trips_and_why() {
     ] {
         assert!(section.contains(needed), "docs/action.md lacks {needed:?}");
     }
-    let bench = read("BENCHMARKS.md");
+    let bench = repo_file("BENCHMARKS.md");
     assert!(
         bench.contains("four sequential round trips, not three"),
         "BENCHMARKS.md says why a preview has four round trips"

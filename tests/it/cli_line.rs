@@ -211,14 +211,17 @@ fn version_has_the_version_then_the_commit_and_target() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     assert_eq!(lines[0], format!("edgeplan {}", env!("CARGO_PKG_VERSION")));
-    let commit = option_env!("EDGEPLAN_BUILD_COMMIT")
-        .filter(|c| !c.is_empty())
-        .unwrap_or("unknown");
-    let (left, target) = lines[1].split_once(", target ").expect("target");
-    assert!(
-        left == format!("commit {commit}") || commit != "unknown",
+    // build.rs sets both variables for every build ("unknown" for a commit it was not given).
+    assert_eq!(
+        lines[1],
+        format!(
+            "commit {}, target {}",
+            env!("EDGEPLAN_BUILD_COMMIT"),
+            env!("EDGEPLAN_BUILD_TARGET")
+        ),
         "{stdout}"
     );
+    let (_, target) = lines[1].split_once(", target ").expect("target");
     assert!(target.contains('-') && !target.contains(' '), "{stdout}");
     // `-V` stays one line.
     let out = edgeplan().arg("-V").output().expect("run");

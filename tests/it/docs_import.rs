@@ -4,15 +4,9 @@
 //! for such a zone. Why: a first step that fails as written, or a documented output that is not
 //! the real one, loses the user at the start.
 
-use std::path::Path;
-
 use serde_json::json;
 
-use crate::support::harness::{Run, edgeplan};
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect(path)
-}
+use crate::support::harness::{Run, edgeplan, repo_file};
 
 /// The `edgeplan import ...` (or `cargo run -- import ...`) commands in `text`, up to the end of
 /// the line or a `#` comment; one in inline code ends at its closing backtick, on the next line
@@ -51,7 +45,7 @@ fn documented_import_commands_use_only_its_flags_and_the_readme_example_runs() {
         Run::from_output(edgeplan().args(["import", "--help"]).output().expect("run")).expect(0);
     let mut seen = 0;
     for file in ["README.md", "docs/import.md", "docs/action.md"] {
-        for command in import_commands(&read(file)) {
+        for command in import_commands(&repo_file(file)) {
             let words = command
                 .split_whitespace()
                 .map(|w| w.trim_matches(['[', ']', ',', '.']));
@@ -67,7 +61,7 @@ fn documented_import_commands_use_only_its_flags_and_the_readme_example_runs() {
     }
     assert!(seen >= 6, "{seen} import commands found");
 
-    let readme = read("README.md");
+    let readme = repo_file("README.md");
     let at = readme
         .find("## Start from a zone that already has records")
         .expect("README: the import section");
@@ -123,7 +117,7 @@ fn docs_import_shows_the_trailing_comment_import_prints() {
     )
     .expect(0);
 
-    let doc = read("docs/import.md");
+    let doc = repo_file("docs/import.md");
     let at = doc.find("## What is left out, and why").expect("section");
     let block = &doc[at..];
     let start = block.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();

@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use edgeplan::manifest::{DefaultValue, Key, Presence, key_paths};
 use serde_json::Value;
 
+use crate::support::harness::repo_file;
+
 /// Every key path of the schema: `zone`, `defaults.ttl`, `endpoints[].name`, ...
 fn schema_paths() -> BTreeSet<String> {
     fn walk(node: &Value, prefix: &str, out: &mut BTreeSet<String>) {
@@ -99,11 +101,6 @@ fn key_tables(text: &str, prefix: impl Fn(&str) -> Option<&'static str>) -> Rows
     rows
 }
 
-fn read(path: &str) -> String {
-    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-        .unwrap_or_else(|e| panic!("read {path}: {e}"))
-}
-
 /// Both ways: the documented keys are exactly the manifest's, and each row agrees with the key.
 fn check(file: &str, rows: &Rows) {
     let keys: BTreeMap<String, &Key> = key_paths().into_iter().collect();
@@ -167,7 +164,7 @@ fn the_schema_has_exactly_the_keys_of_the_table() {
 
 #[test]
 fn the_readme_manifest_table_lists_exactly_the_manifest_keys() {
-    let readme = read("README.md");
+    let readme = repo_file("README.md");
     let section = readme
         .split("## The manifest")
         .nth(1)
@@ -179,7 +176,7 @@ fn the_readme_manifest_table_lists_exactly_the_manifest_keys() {
 
 #[test]
 fn docs_manifest_has_a_row_for_exactly_every_key() {
-    let rows = key_tables(&read("docs/manifest.md"), |heading| match heading {
+    let rows = key_tables(&repo_file("docs/manifest.md"), |heading| match heading {
         "## Top-level keys" => Some(""),
         "### `defaults`" => Some("defaults."),
         "## Endpoint keys" => Some("endpoints[]."),
@@ -218,7 +215,7 @@ fn assert_shown(what: &str, documented: &str, actual: &[&str]) {
 /// The comment docs/action.md shows is the one `action_pr::three_runs_…` snapshots.
 #[test]
 fn docs_action_shows_the_snapshotted_comment() {
-    let snap = read("tests/it/snapshots/it__action_pr__three_runs_comment.snap");
+    let snap = repo_file("tests/it/snapshots/it__action_pr__three_runs_comment.snap");
     let body = snap
         .splitn(3, "---\n")
         .nth(2)
@@ -227,7 +224,7 @@ fn docs_action_shows_the_snapshotted_comment() {
     let lines: Vec<&str> = body.lines().collect();
     assert_shown(
         "docs/action.md",
-        fenced(&read("docs/action.md"), "markdown"),
+        fenced(&repo_file("docs/action.md"), "markdown"),
         &lines,
     );
 }
@@ -236,7 +233,7 @@ fn docs_action_shows_the_snapshotted_comment() {
 /// other lines left out), and what the plan after the apply says.
 #[test]
 fn readme_try_it_shows_what_plan_prints() {
-    let readme = read("README.md");
+    let readme = repo_file("README.md");
     let section = readme.split("## Try it").nth(1).expect("a Try it section");
     let sandbox = crate::support::harness::sandbox_copy();
     let run = |args: &[&str]| {
@@ -304,7 +301,7 @@ fn no_doc_says_the_cloudflare_rate_limit_is_simply_per_token() {
     let mut bad = Vec::new();
     for file in &files {
         // One line of prose: comment markers, string continuations and line breaks dropped.
-        let raw = read(file);
+        let raw = repo_file(file);
         let words: Vec<&str> = raw
             .split_whitespace()
             .filter(|w| !matches!(*w, "#" | "//" | "///" | "//!" | "\\" | "\""))
@@ -341,7 +338,7 @@ fn no_doc_says_the_cloudflare_rate_limit_is_simply_per_token() {
 /// and never cancels one half-way.
 #[test]
 fn the_matrix_example_keys_concurrency_on_the_manifest() {
-    let text = read("examples/workflows/edgeplan-matrix.yml");
+    let text = repo_file("examples/workflows/edgeplan-matrix.yml");
     // A job: from `  <job>:` to the next line indented by exactly two spaces (the next job).
     let block = |job: &str| -> String {
         let start = text

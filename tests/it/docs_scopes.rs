@@ -11,14 +11,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::support::harness::repo_file;
+
 /// The all-zero commit: no release has it, so a copied workflow fails instead of running
 /// something unexpected.
 const PLACEHOLDER: &str = "0000000000000000000000000000000000000000";
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-        .unwrap_or_else(|e| panic!("read {path}: {e}"))
-}
 
 /// The example workflows, by file name.
 fn examples() -> BTreeMap<String, String> {
@@ -32,7 +29,10 @@ fn examples() -> BTreeMap<String, String> {
             .unwrap_or("")
             .to_string();
         if name.ends_with(".yml") || name.ends_with(".yaml") {
-            out.insert(name.clone(), read(&format!("examples/workflows/{name}")));
+            out.insert(
+                name.clone(),
+                repo_file(&format!("examples/workflows/{name}")),
+            );
         }
     }
     assert!(out.len() >= 3, "{out:?}");
@@ -50,7 +50,7 @@ struct Row {
 
 /// The table under "### Token scopes per job" of docs/action.md, as text and as rows.
 fn scopes_table() -> (String, Vec<Row>) {
-    let action = read("docs/action.md");
+    let action = repo_file("docs/action.md");
     let section = action
         .split("### Token scopes per job")
         .nth(1)
@@ -170,7 +170,7 @@ fn every_example_job_has_the_scopes_of_its_row_and_the_readme_shows_the_same_tab
     let (text, rows) = scopes_table();
     assert!(rows.len() >= 4, "{rows:?}");
     assert!(
-        read("README.md").contains(&text),
+        repo_file("README.md").contains(&text),
         "README.md must show docs/action.md's scopes table verbatim:\n{text}"
     );
     let mut used = BTreeSet::new();
@@ -324,8 +324,8 @@ fn no_doc_names_the_edit_scope_without_zone_read_or_claims_zone_id_skips_it() {
 /// example workflow.
 fn workflow_docs() -> Vec<(String, String)> {
     let mut docs: Vec<(String, String)> = vec![
-        ("README.md".into(), read("README.md")),
-        ("docs/action.md".into(), read("docs/action.md")),
+        ("README.md".into(), repo_file("README.md")),
+        ("docs/action.md".into(), repo_file("docs/action.md")),
     ];
     docs.extend(
         examples()
@@ -392,7 +392,7 @@ fn one_pin_everywhere_and_a_placeholder_says_so() {
         }
     }
     assert!(
-        read("docs/release.md")
+        repo_file("docs/release.md")
             .contains("After each release, pin the examples and README to the release commit"),
         "docs/release.md has the step"
     );
@@ -400,7 +400,7 @@ fn one_pin_everywhere_and_a_placeholder_says_so() {
 
 #[test]
 fn the_readme_shows_the_example_workflows_byte_for_byte() {
-    let readme = read("README.md");
+    let readme = repo_file("README.md");
     let examples = examples();
     let blocks: Vec<&str> = readme
         .split("```yaml\n")

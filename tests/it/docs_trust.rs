@@ -6,10 +6,7 @@
 
 use edgeplan::github::deployments::environment;
 
-fn read(path: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use crate::support::harness::repo_file;
 
 /// The text of the section under the heading `heading` (to the next heading of its level or
 /// above, outside code blocks).
@@ -39,10 +36,13 @@ fn section(text: &str, heading: &str) -> String {
 #[test]
 fn the_environment_rule_in_the_docs_is_the_codes() {
     let action = section(
-        &read("docs/action.md"),
+        &repo_file("docs/action.md"),
         "## Stale commits and stale previews",
     );
-    let security = section(&read("SECURITY.md"), "## Stale commits and stale previews");
+    let security = section(
+        &repo_file("SECURITY.md"),
+        "## Stale commits and stale previews",
+    );
     for (doc, text) in [("docs/action.md", &action), ("SECURITY.md", &security)] {
         for (needle, what) in [
             ("`edgeplan/<manifest input>`", "names the rule"),
@@ -71,8 +71,8 @@ fn the_environment_rule_in_the_docs_is_the_codes() {
 /// Each statement, in both documents' sections on the gate and the record.
 #[test]
 fn the_gate_and_the_record_state_what_they_trust_and_cost() {
-    let action = read("docs/action.md");
-    let security = read("SECURITY.md");
+    let action = repo_file("docs/action.md");
+    let security = repo_file("SECURITY.md");
     let gate = [
         (
             section(&action, "## The reviewed plan, or nothing"),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::support::cloudflare::{Fault, Logged, Plan};
 use crate::support::github::merged_pull;
 use crate::support::harness::{REPO, Run, SHA, World, edgeplan};
+use crate::support::rounds::rounds;
 
 /// `n` zones `zNN.example` (Pro), each with a manifest `dns/zNN.yaml` of `endpoints(i)` endpoints;
 /// returns their ids in manifest order.
@@ -114,11 +115,13 @@ fn sixty_zones_are_listed_in_one_round_and_read_in_one_more() {
     assert_eq!(zone_lookups(&log), (2, 0), "{log:?}");
     // Requests received within half a latency of the first one of their kind share its round.
     let round = |what: &dyn Fn(&Logged) -> bool| {
-        let at: Vec<_> = log.iter().filter(|r| what(r)).map(|r| r.at).collect();
-        let first = at.iter().min().copied().expect("requests of that kind");
-        let half = Duration::from_millis(LATENCY_MS / 2);
-        let together = at.iter().filter(|t| t.duration_since(first) < half).count();
-        (together, at.len())
+        let at: Vec<_> = log.iter().filter(|r| what(r)).map(|r| (r.at, ())).collect();
+        let total = at.len();
+        let first = (rounds(at, Duration::from_millis(LATENCY_MS))
+            .into_iter()
+            .next())
+        .expect("requests of that kind");
+        (first.len(), total)
     };
     let listing = round(&|r: &Logged| r.path == "/zones");
     assert_eq!(listing, (2, 2), "both listing pages in one round: {log:?}");

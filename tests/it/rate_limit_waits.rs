@@ -228,7 +228,8 @@ fn a_cloudflare_rate_limit_past_the_longest_wait_exits_3_naming_it() {
 
 /// A local server that accepts connections and never answers: stops when dropped.
 struct Silent {
-    listener: Option<TcpListener>,
+    /// Held for as long as the server runs: the port listens until it is dropped.
+    _listener: TcpListener,
     url: String,
 }
 
@@ -238,15 +239,9 @@ impl Silent {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         // The kernel completes the handshakes of the backlog: connected, never answered.
         Silent {
-            listener: Some(listener),
+            _listener: listener,
             url,
         }
-    }
-}
-
-impl Drop for Silent {
-    fn drop(&mut self) {
-        self.listener.take();
     }
 }
 

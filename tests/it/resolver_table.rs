@@ -9,13 +9,12 @@
 //! a link loop under `**`, a file literally named `dns/*.yaml`, and `./edgeplan.yaml`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::support::github_git::GitFile;
-use crate::support::harness::{Run, World, edgeplan, pr_payload};
+use crate::support::harness::{Run, World, bounded, edgeplan, pr_payload};
 
 /// How long one side may take for one value: a walk that loops never ends.
 const BOUND: Duration = Duration::from_secs(10);
@@ -299,33 +298,6 @@ fn git_files(tree: &[E]) -> Vec<(&'static str, GitFile)> {
         .collect()
 }
 
-/// Runs `cmd`, killed past [`BOUND`]: a walk that loops fails this test instead of hanging it.
-fn bounded(mut cmd: Command) -> Run {
-    let out = tempfile::tempdir().expect("tmp");
-    let (so, se) = (out.path().join("stdout"), out.path().join("stderr"));
-    cmd.stdout(Stdio::from(std::fs::File::create(&so).expect("stdout")))
-        .stderr(Stdio::from(std::fs::File::create(&se).expect("stderr")));
-    let started = Instant::now();
-    let mut child = cmd.spawn().expect("spawn edgeplan");
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > BOUND {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("edgeplan ran longer than {BOUND:?}: {cmd:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: std::fs::read_to_string(&so).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&se).unwrap_or_default(),
-        ..Run::default()
-    }
-}
-
 /// What one side did: the files it read, in order (`None` when it refused), and the run.
 struct Read {
     files: Option<Vec<String>>,
@@ -337,7 +309,7 @@ struct Read {
 fn disk(dir: &Path, value: &str) -> Read {
     let mut cmd = edgeplan();
     cmd.current_dir(dir).args(["validate", "-m", value]);
-    let ran = bounded(cmd);
+    let ran = bounded(cmd, BOUND).0;
     if ran.code != 0 {
         return Read { files: None, ran };
     }
@@ -484,7 +456,7 @@ fn one_manifest_spelled_three_ways_has_one_fingerprint() {
             .args(["plan", "--format", "json", "-m", value])
             .env("CLOUDFLARE_API_TOKEN", &w.token)
             .env("CLOUDFLARE_BASE_URL", w.cf.url());
-        let ran = bounded(cmd);
+        let ran = bounded(cmd, BOUND).0;
         let plan: Value = serde_json::from_str(&ran.stdout)
             .unwrap_or_else(|e| panic!("{value}: {e}\n{}", ran.dump()));
         (

@@ -837,6 +837,13 @@ pub fn masked(ran: &Run) -> Vec<String> {
         .collect()
 }
 
+/// The text of the repository's file `path` (relative to its root); a file that cannot be read
+/// fails the test, naming the path.
+pub fn repo_file(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("read {path}: {e}"))
+}
+
 /// Runs `cmd`, killing it after `limit`; returns what it printed and how long it took. Output is
 /// drained on threads so that a flood cannot block the child and pass for a hang.
 pub fn bounded(mut cmd: Command, limit: Duration) -> (Run, Duration) {

@@ -10,4 +10,5 @@ pub mod harness;
 pub mod http;
 pub mod manifest_check;
 pub mod origin;
+pub mod rounds;
 pub mod tls;
