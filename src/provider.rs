@@ -16,6 +16,12 @@ pub use crate::plan::{Batch, Record, Stored};
 /// [`std::io::Error`]), kept for callers that match on it (`cloudflare::cause` downcasts it).
 pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// Whether a zone id can be sent as one path segment (ASCII letters, digits and `-`): only such
+/// an id is ever put in a request; the API judges the rest (Cloudflare: 7003 for a malformed id).
+pub(crate) fn is_sendable_zone_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// A provider failure, classified the way the exit codes need it (the contract in README,
 /// Commands).
 ///

@@ -278,7 +278,7 @@ impl CloudflareClient {
                     // The wait it names; a rate limit pauses the gate in `retry::call`, which
                     // decides the wait.
                     let asked = retry::retry_after(&headers, std::time::SystemTime::now());
-                    let failure = retry::status_failure(Api::Cloudflare, status, &headers);
+                    let failure = retry::status_failure(Api::Cloudflare, status, &headers, "");
                     let limited = matches!(failure, retry::AttemptFailure::Limited(_));
                     // A rate limit is always resendable (nothing was processed), so its own
                     // error is what a call that runs out of its waits reports.

@@ -19,9 +19,7 @@ impl Provider for CloudflareClient {
     async fn zone(&self, name: &str, id: Option<&str>) -> Result<Zone, provider::Error> {
         let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
         if let Some(id) = id {
-            // Only characters that keep the id one path segment; Cloudflare judges the rest
-            // (7003 for a malformed id).
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            if !provider::is_sendable_zone_id(id) {
                 return Err(provider::Error::Rejected {
                     message: format!("zone_id `{id}` for zone {name} is malformed"),
                     help: Some(

@@ -457,15 +457,10 @@ impl GitHubClient {
                     // A rate limit as GitHub documents it: `retry-after`, a spent primary limit
                     // (`x-ratelimit-remaining: 0` until `x-ratelimit-reset`), or a secondary
                     // limit named in the message; `retry::call` waits and pauses the gate.
-                    let now = std::time::SystemTime::now();
-                    let failure = match retry::rate_limit(Api::GitHub, status, &headers, &text, now)
-                    {
-                        Some(limit) => AttemptFailure::Limited(limit),
-                        None => retry::status_failure(Api::GitHub, status, &headers),
-                    };
+                    let failure = retry::status_failure(Api::GitHub, status, &headers, &text);
                     Attempt::Failed {
                         failure,
-                        asked: retry::retry_after(&headers, now),
+                        asked: retry::retry_after(&headers, std::time::SystemTime::now()),
                         cause: Cause::Status { status, text },
                     }
                 }

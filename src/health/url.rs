@@ -124,7 +124,7 @@ fn full_url(raw: &str) -> Result<Url, HealthUrlError> {
     }
     match url.scheme() {
         "https" => Ok(url),
-        "http" if is_loopback(host) => Ok(url),
+        "http" if crate::address::is_loopback_host(host) => Ok(url),
         "http" => Err(HealthUrlError(format!(
             "health URL `{raw_shown}` uses plain http: Cloudflare reaches the origin over https, so probe `https://{}` (http:// is accepted only for loopback test servers)",
             shown(&raw["http://".len().min(raw.len())..])
@@ -134,11 +134,6 @@ fn full_url(raw: &str) -> Result<Url, HealthUrlError> {
             shown(other)
         ))),
     }
-}
-
-/// True for the hosts a plain-http probe may use: 127.0.0.0/8, `::1` and `localhost`.
-pub(crate) fn is_loopback(host: &str) -> bool {
-    crate::address::is_loopback_host(host)
 }
 
 fn redact_userinfo(url: &Url) -> String {

@@ -132,11 +132,18 @@ pub(crate) fn rate_limited(api: Api, status: u16, headers: &HeaderMap) -> bool {
                     .is_some_and(|v| v.as_bytes() == b"0")))
 }
 
-/// What a non-2xx answer says. 429 and 503 were not processed; Cloudflare's 408 and 409 neither.
+/// What a non-2xx answer says, a rate limit first ([`rate_limit`]; `body` is the message, where
+/// GitHub names a secondary limit). 429 and 503 were not processed; Cloudflare's 408 and 409
+/// neither.
 /// NOTE: a 500 or 502 to a write may come from a proxy after the origin committed; only statuses
 /// that say "not processed" are safe to resend.
-pub(crate) fn status_failure(api: Api, status: u16, headers: &HeaderMap) -> AttemptFailure {
-    if let Some(limit) = rate_limit(api, status, headers, "", SystemTime::now()) {
+pub(crate) fn status_failure(
+    api: Api,
+    status: u16,
+    headers: &HeaderMap,
+    body: &str,
+) -> AttemptFailure {
+    if let Some(limit) = rate_limit(api, status, headers, body, SystemTime::now()) {
         return AttemptFailure::Limited(limit);
     }
     match (api, status) {

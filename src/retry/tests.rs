@@ -12,7 +12,7 @@ fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
 
 fn resend(api: Api, method: Method, status: u16, h: &HeaderMap) -> bool {
     api.idempotency(&method)
-        .may_resend(status_failure(api, status, h))
+        .may_resend(status_failure(api, status, h, ""))
 }
 
 #[test]
@@ -117,16 +117,16 @@ fn a_github_403_is_a_rate_limit_only_when_the_headers_say_so() {
     assert!(!rate_limited(Api::Cloudflare, 403, &asked));
     assert!(rate_limited(Api::Cloudflare, 429, &none));
     assert_eq!(
-        status_failure(Api::GitHub, 403, &exhausted),
+        status_failure(Api::GitHub, 403, &exhausted, ""),
         AttemptFailure::Limited(Limit::Unnamed),
         "spent, with no reset to wait for"
     );
     assert_eq!(
-        status_failure(Api::GitHub, 403, &none),
+        status_failure(Api::GitHub, 403, &none, ""),
         AttemptFailure::Final
     );
     assert_eq!(
-        status_failure(Api::Cloudflare, 403, &asked),
+        status_failure(Api::Cloudflare, 403, &asked, ""),
         AttemptFailure::Final
     );
 }

@@ -230,8 +230,7 @@ pub(super) async fn plan_with<P: Provider>(
 /// decides: when it fails, its error is the one returned, at once, and the records read is dropped.
 /// An id the check would refuse unsent (not one path segment) is never sent in a records read.
 async fn read_zone<P: Provider>(provider: &P, desired: &Desired) -> Result<Live, provider::Error> {
-    let id = (desired.zone_id.as_deref())
-        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let id = (desired.zone_id.as_deref()).filter(|id| provider::is_sendable_zone_id(id));
     let Some(id) = id else {
         let zone = provider
             .zone(&desired.zone, desired.zone_id.as_deref())
