@@ -7,7 +7,7 @@
 //! when the name exists, so a file created meanwhile is not replaced either.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::cli::ImportArgs;
 use crate::exit::Exit;
@@ -152,43 +152,15 @@ fn refuse_existing(path: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory; without `force`,
-/// never over an existing name.
+/// Writes `text` to `path` whole ([`crate::sandbox::write_beside`]); without `force`, never
+/// over an existing name.
 fn write_atomically(path: &Path, text: &str, force: bool) -> Result<(), Failure> {
-    let shown = inert(&path.display().to_string());
-    let fail = |what: &str, e: std::io::Error| {
-        Failure::new(Exit::Rejected, format!("cannot {what} {shown}: {e}"))
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "manifest".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(
-        ".{name}.edgeplan-import-{}.tmp",
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut file = std::fs::File::create_new(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail("write", e));
+    match crate::sandbox::write_beside(path, text, force) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => refuse_existing(path, false),
+        Err(e) => Err(Failure::new(
+            Exit::Rejected,
+            format!("cannot write {}: {e}", inert(&path.display().to_string())),
+        )),
     }
-    let placed = match force {
-        true => std::fs::rename(&tmp, path),
-        false => std::fs::hard_link(&tmp, path).and_then(|()| std::fs::remove_file(&tmp)),
-    };
-    if let Err(e) = placed {
-        let _ = std::fs::remove_file(&tmp);
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            return refuse_existing(path, false);
-        }
-        return Err(fail("write", e));
-    }
-    Ok(())
 }

@@ -182,7 +182,7 @@ impl ZoneFile {
         }
     }
 
-    /// Replaces the file atomically: write a temporary file beside it, flush it to disk, rename.
+    /// Replaces the file atomically ([`write_beside`]).
     pub(super) fn write(&self, text: &str) -> Result<(), Error> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let fail = |e: std::io::Error| Error::Api {
@@ -193,28 +193,41 @@ impl ZoneFile {
             help: Some(format!("check that {} is writable", dir.display())),
             source: Some(e.into()),
         };
-        let file_name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(
-            ".{file_name}.{}.{:08x}.tmp",
-            std::process::id(),
-            fastrand::u32(..)
-        ));
-        let written = (|| {
-            let mut f = File::create_new(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &self.path)
-        })();
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(fail(e));
-        }
-        Ok(())
+        write_beside(&self.path, text, true).map_err(fail)
     }
+}
+
+/// Writes `text` to `path` whole or not at all: a temporary file beside it (a name no other run
+/// picks: the process id and a random number), flushed to disk, then renamed over `path`
+/// (`replace`), or linked to it only where no file has that name (else `AlreadyExists`). The
+/// temporary file never stays.
+pub(crate) fn write_beside(path: &Path, text: &str, replace: bool) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{file_name}.{}.{:08x}.tmp",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let written = (|| {
+        let mut f = File::create_new(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        match replace {
+            true => std::fs::rename(&tmp, path),
+            false => std::fs::hard_link(&tmp, path).and_then(|()| std::fs::remove_file(&tmp)),
+        }
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// An advisory lock on a zone file's `.<zone>.json.lock`, held until dropped. The lock file

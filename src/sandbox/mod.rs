@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::plan::{Stored, Zone, normalise};
 use crate::provider::{Batch, Error, Provider};
 use file::ZoneFile;
+pub(crate) use file::write_beside;
 pub use rules::{AppliedWrites, apply_to};
 
 /// A directory of zone files standing in for Cloudflare.
