@@ -5,6 +5,19 @@
 //! Name("x."), ... }` reads to a person as "no address found for x". Kept below both clients, so
 //! neither names the other for it.
 
+/// `err` and every cause behind it, outermost first.
+pub(crate) fn sources<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
+}
+
+/// The causes of `err` (not `err` itself), each by its `Display`, joined with `: `.
+pub(crate) fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let causes: Vec<String> = sources(err).skip(1).map(ToString::to_string).collect();
+    causes.join(": ")
+}
+
 /// A transport failure's cause chain (`a: b: c`, each cause's `Display`) for a person: the
 /// resolver's `Display` embeds a Debug dump (`no records found for Query { name: Name("x."),
 /// query_type: AAAA, ... }`), which reads "no address found for x"; any other `Kind { ... }`

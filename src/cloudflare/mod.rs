@@ -410,15 +410,7 @@ fn transport(method: &Method, path: &str, e: &reqwest::Error) -> Error {
     } else {
         TransportKind::Dropped
     };
-    let mut detail = String::new();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = source {
-        if !detail.is_empty() {
-            detail.push_str(": ");
-        }
-        detail.push_str(&s.to_string());
-        source = s.source();
-    }
+    let mut detail = crate::chain::causes(e);
     if detail.is_empty() {
         detail = kind.to_string();
     }

@@ -558,14 +558,7 @@ impl NoAnswer {
         let NoAnswer::Failed(err) = self else {
             return false;
         };
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-        while let Some(e) = source {
-            if e.is::<super::transport::TooLarge>() {
-                return true;
-            }
-            source = e.source();
-        }
-        false
+        crate::chain::sources(err).any(|e| e.is::<super::transport::TooLarge>())
     }
 
     fn describe(&self) -> String {

@@ -62,11 +62,10 @@ impl Error {
 /// ([`crate::chain::without_debug`]).
 pub(crate) fn describe(err: &octocrab::Error) -> String {
     let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
+    let causes = crate::chain::causes(err);
+    if !causes.is_empty() {
         text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+        text.push_str(&causes);
     }
     // Each cause by its `Display`, which for the resolver embeds a Debug dump.
     crate::chain::without_debug(&text)
